@@ -1,0 +1,318 @@
+// Package gitstore keeps cairn's bare git repositories: their lifecycle on disk, reads,
+// commits, refs and the pack protocol. It knows git and nothing of users or permissions.
+package gitstore
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+)
+
+// ErrNotExist is returned when a repository is not on disk.
+var ErrNotExist = errors.New("repository does not exist")
+
+// Store keeps bare repositories under one directory, named by project id (<id>.git), so that
+// renaming or transferring a project moves no files.
+type Store struct {
+	root string
+}
+
+// New returns a store rooted at dir, creating it if needed.
+func New(dir string) (*Store, error) {
+	for _, d := range []string{dir, filepath.Join(dir, ".tmp"), filepath.Join(dir, ".trash")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("create repository directory: %w", err)
+		}
+	}
+	return &Store{root: dir}, nil
+}
+
+// Root is the directory holding the repositories.
+func (s *Store) Root() string { return s.root }
+
+// Path is where the repository of project id lives.
+func (s *Store) Path(id int64) string {
+	return filepath.Join(s.root, strconv.FormatInt(id, 10)+".git")
+}
+
+// Exists reports whether the repository of project id is on disk.
+func (s *Store) Exists(id int64) bool {
+	fi, err := os.Stat(s.Path(id))
+	return err == nil && fi.IsDir()
+}
+
+// Signature names the author or committer of a commit.
+type Signature struct {
+	Name  string
+	Email string
+	When  time.Time
+}
+
+// File is one file of an initial commit.
+type File struct {
+	Path       string
+	Content    []byte
+	Executable bool
+}
+
+// InitOptions describe a new repository.
+type InitOptions struct {
+	// DefaultBranch is what HEAD points to; "main" when empty.
+	DefaultBranch string
+	// Files, when not empty, are committed as the first commit on the default branch.
+	Files   []File
+	Message string
+	Author  Signature
+}
+
+// Create makes the bare repository of project id. It is built in a temporary directory and
+// renamed into place, so a crash never leaves a half-made repository under its final name.
+func (s *Store) Create(id int64, opts InitOptions) error {
+	if s.Exists(id) {
+		return fmt.Errorf("create repository %d: %w", id, os.ErrExist)
+	}
+	branch := opts.DefaultBranch
+	if branch == "" {
+		branch = "main"
+	}
+	tmp := filepath.Join(s.root, ".tmp", fmt.Sprintf("%d-%s.git", id, randomSuffix()))
+	defer os.RemoveAll(tmp)
+	repo, err := git.PlainInitWithOptions(tmp, &git.PlainInitOptions{
+		Bare:        true,
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branch)},
+	})
+	if err != nil {
+		return fmt.Errorf("init repository %d: %w", id, err)
+	}
+	cfg, err := repo.Config()
+	if err != nil {
+		return fmt.Errorf("read config of repository %d: %w", id, err)
+	}
+	// Pushes are accepted by cairn itself; these keep C git tools happy on the same directory.
+	cfg.Raw.Section("http").SetOption("receivepack", "true")
+	cfg.Raw.Section("core").SetOption("logallrefupdates", "false")
+	if err := repo.SetConfig(cfg); err != nil {
+		return fmt.Errorf("write config of repository %d: %w", id, err)
+	}
+	if len(opts.Files) > 0 {
+		if _, err := initialCommit(repo, branch, opts); err != nil {
+			return fmt.Errorf("initial commit of repository %d: %w", id, err)
+		}
+	}
+	if err := os.Rename(tmp, s.Path(id)); err != nil {
+		return fmt.Errorf("move repository %d into place: %w", id, err)
+	}
+	return nil
+}
+
+// Delete removes the repository of project id. It is first renamed out of the way, so that a
+// crash half way leaves nothing under the final name. Deleting a missing repository succeeds.
+func (s *Store) Delete(id int64) error {
+	trash := filepath.Join(s.root, ".trash", fmt.Sprintf("%d-%s.git", id, randomSuffix()))
+	if err := os.Rename(s.Path(id), trash); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("delete repository %d: %w", id, err)
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("delete repository %d: %w", id, err)
+	}
+	return nil
+}
+
+// Open opens the repository of project id. A go-git repository value is not safe for
+// concurrent use: open one per request.
+func (s *Store) Open(id int64) (*git.Repository, error) {
+	repo, err := git.PlainOpen(s.Path(id))
+	if errors.Is(err, git.ErrRepositoryNotExists) {
+		return nil, fmt.Errorf("open repository %d: %w", id, ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open repository %d: %w", id, err)
+	}
+	return repo, nil
+}
+
+// IDs lists the project ids that have a repository on disk, in increasing order.
+func (s *Store) IDs() ([]int64, error) {
+	entries, err := os.ReadDir(s.root)
+	if err != nil {
+		return nil, fmt.Errorf("list repositories: %w", err)
+	}
+	var ids []int64
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".git")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		if id, err := strconv.ParseInt(name, 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids, nil
+}
+
+// Sweep removes what an interrupted Create or Delete left in the store's scratch directories.
+func (s *Store) Sweep() error {
+	for _, d := range []string{".tmp", ".trash"} {
+		dir := filepath.Join(s.root, d)
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("sweep %s: %w", d, err)
+		}
+		for _, e := range entries {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("sweep %s: %w", d, err)
+			}
+		}
+	}
+	return nil
+}
+
+// initialCommit writes opts.Files as the first commit of branch.
+func initialCommit(repo *git.Repository, branch string, opts InitOptions) (plumbing.Hash, error) {
+	st := repo.Storer
+	root := newTreeNode()
+	for _, f := range opts.Files {
+		blob := st.NewEncodedObject()
+		blob.SetType(plumbing.BlobObject)
+		w, err := blob.Writer()
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if _, err := w.Write(f.Content); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if err := w.Close(); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		h, err := st.SetEncodedObject(blob)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		mode := filemode.Regular
+		if f.Executable {
+			mode = filemode.Executable
+		}
+		if err := root.insert(strings.Split(strings.Trim(f.Path, "/"), "/"), h, mode); err != nil {
+			return plumbing.ZeroHash, fmt.Errorf("file %q: %w", f.Path, err)
+		}
+	}
+	treeHash, err := root.write(st)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	when := opts.Author.When
+	if when.IsZero() {
+		when = time.Now()
+	}
+	sig := object.Signature{Name: opts.Author.Name, Email: opts.Author.Email, When: when}
+	msg := opts.Message
+	if msg == "" {
+		msg = "Initial commit"
+	}
+	if !strings.HasSuffix(msg, "\n") {
+		msg += "\n"
+	}
+	commit := &object.Commit{Author: sig, Committer: sig, Message: msg, TreeHash: treeHash}
+	obj := st.NewEncodedObject()
+	if err := commit.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	h, err := st.SetEncodedObject(obj)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	ref := plumbing.NewHashReference(plumbing.NewBranchReferenceName(branch), h)
+	if err := st.SetReference(ref); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return h, nil
+}
+
+// treeNode builds nested tree objects from slash-separated paths.
+type treeNode struct {
+	blobs map[string]object.TreeEntry
+	dirs  map[string]*treeNode
+}
+
+func newTreeNode() *treeNode {
+	return &treeNode{blobs: map[string]object.TreeEntry{}, dirs: map[string]*treeNode{}}
+}
+
+func (n *treeNode) insert(parts []string, h plumbing.Hash, mode filemode.FileMode) error {
+	name := parts[0]
+	if name == "" || name == "." || name == ".." || name == ".git" {
+		return errors.New("invalid path")
+	}
+	if len(parts) == 1 {
+		if _, ok := n.dirs[name]; ok {
+			return errors.New("a directory has this name")
+		}
+		n.blobs[name] = object.TreeEntry{Name: name, Mode: mode, Hash: h}
+		return nil
+	}
+	if _, ok := n.blobs[name]; ok {
+		return errors.New("a file has this name")
+	}
+	child, ok := n.dirs[name]
+	if !ok {
+		child = newTreeNode()
+		n.dirs[name] = child
+	}
+	return child.insert(parts[1:], h, mode)
+}
+
+func (n *treeNode) write(st storer.EncodedObjectStorer) (plumbing.Hash, error) {
+	var entries []object.TreeEntry
+	for _, e := range n.blobs {
+		entries = append(entries, e)
+	}
+	for name, d := range n.dirs {
+		h, err := d.write(st)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		entries = append(entries, object.TreeEntry{Name: name, Mode: filemode.Dir, Hash: h})
+	}
+	sortTreeEntries(entries)
+	tree := &object.Tree{Entries: entries}
+	obj := st.NewEncodedObject()
+	if err := tree.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return st.SetEncodedObject(obj)
+}
+
+// sortTreeEntries orders entries as git does: by name, with directories compared as if their
+// name ended in '/'.
+func sortTreeEntries(entries []object.TreeEntry) {
+	key := func(e object.TreeEntry) string {
+		if e.Mode == filemode.Dir {
+			return e.Name + "/"
+		}
+		return e.Name
+	}
+	sort.Slice(entries, func(i, j int) bool { return key(entries[i]) < key(entries[j]) })
+}
+
+func randomSuffix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
