@@ -1,0 +1,195 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Namespace is a user's personal namespace or a group.
+type Namespace struct {
+	ID          int64
+	Kind        string
+	Name        string
+	Path        string
+	FullPath    string
+	FullName    string
+	ParentID    int64
+	OwnerID     int64
+	Visibility  string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+const namespaceColumns = `n.id, n.kind, n.name, n.path, n.full_path, n.full_name, COALESCE(n.parent_id, 0),
+	COALESCE(n.owner_id, 0), n.visibility, n.description, n.created_at, n.updated_at`
+
+func scanNamespace(row interface{ Scan(...any) error }) (Namespace, error) {
+	var n Namespace
+	var created, updated int64
+	err := row.Scan(&n.ID, &n.Kind, &n.Name, &n.Path, &n.FullPath, &n.FullName, &n.ParentID,
+		&n.OwnerID, &n.Visibility, &n.Description, &created, &updated)
+	if err != nil {
+		return Namespace{}, wrap(err)
+	}
+	n.CreatedAt, n.UpdatedAt = fromMS(created), fromMS(updated)
+	return n, nil
+}
+
+// NamespaceByID returns the namespace with id.
+func NamespaceByID(ctx context.Context, q Querier, id int64) (Namespace, error) {
+	return scanNamespace(q.QueryRowContext(ctx, "SELECT "+namespaceColumns+" FROM namespaces n WHERE n.id = ?", id))
+}
+
+// NamespaceByPath returns the namespace whose full path is path, compared without case.
+func NamespaceByPath(ctx context.Context, q Querier, path string) (Namespace, error) {
+	return scanNamespace(q.QueryRowContext(ctx, "SELECT "+namespaceColumns+" FROM namespaces n WHERE n.full_path = ?", path))
+}
+
+// NamespaceFilter selects and orders namespaces. Visible, when set, restricts the result to
+// the namespace ids it holds.
+type NamespaceFilter struct {
+	Kind         string
+	ParentID     *int64
+	TopLevelOnly bool
+	Search       string
+	Visibility   []string
+	IDs          []int64
+	// OrderBy is one of id, name, path.
+	OrderBy string
+	Desc    bool
+	Limit   int
+	Offset  int
+}
+
+// ListNamespaces returns one page of the namespaces matching f and how many match in all.
+func ListNamespaces(ctx context.Context, q Querier, f NamespaceFilter) ([]Namespace, int, error) {
+	var where []string
+	var args []any
+	if f.Kind != "" {
+		where = append(where, "n.kind = ?")
+		args = append(args, f.Kind)
+	}
+	if f.ParentID != nil {
+		where = append(where, "n.parent_id = ?")
+		args = append(args, *f.ParentID)
+	}
+	if f.TopLevelOnly {
+		where = append(where, "n.parent_id IS NULL")
+	}
+	if f.Search != "" {
+		where = append(where, "(n.name LIKE ? ESCAPE '\\' OR n.path LIKE ? ESCAPE '\\')")
+		like := "%" + escapeLike(f.Search) + "%"
+		args = append(args, like, like)
+	}
+	if f.IDs != nil || f.Visibility != nil {
+		var or []string
+		if len(f.Visibility) > 0 {
+			or = append(or, "n.visibility IN ("+placeholders(len(f.Visibility))+")")
+			for _, v := range f.Visibility {
+				args = append(args, v)
+			}
+		}
+		if len(f.IDs) > 0 {
+			or = append(or, "n.id IN ("+placeholders(len(f.IDs))+")")
+			for _, id := range f.IDs {
+				args = append(args, id)
+			}
+		}
+		if len(or) == 0 {
+			or = append(or, "0")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	order := map[string]string{"id": "n.id", "name": "n.name", "path": "n.path"}[f.OrderBy]
+	if order == "" {
+		order = "n.id"
+	}
+	return listPage(ctx, q, "SELECT COUNT(*) FROM namespaces n"+cond,
+		"SELECT "+namespaceColumns+" FROM namespaces n"+cond+orderBy(order, "n.id", f.Desc),
+		args, f.Limit, f.Offset, scanNamespace)
+}
+
+// NamespaceAncestors returns the ancestors of namespace id, the root first, without id itself.
+func NamespaceAncestors(ctx context.Context, q Querier, id int64) ([]Namespace, error) {
+	return queryAll(ctx, q, `WITH RECURSIVE up(id, depth) AS (
+			SELECT parent_id, 1 FROM namespaces WHERE id = ? AND parent_id IS NOT NULL
+			UNION ALL SELECT n.parent_id, up.depth + 1 FROM namespaces n JOIN up ON n.id = up.id
+			WHERE n.parent_id IS NOT NULL)
+		SELECT `+namespaceColumns+` FROM namespaces n JOIN up ON n.id = up.id ORDER BY up.depth DESC`,
+		[]any{id}, scanNamespace)
+}
+
+// NamespaceDescendantIDs returns the ids of namespace id and of every group below it.
+func NamespaceDescendantIDs(ctx context.Context, q Querier, id int64) ([]int64, error) {
+	return queryAll(ctx, q, `WITH RECURSIVE down(id) AS (
+			SELECT ? UNION SELECT n.id FROM namespaces n JOIN down ON n.parent_id = down.id)
+		SELECT id FROM down`, []any{id}, scanInt64)
+}
+
+// InsertNamespace adds n and returns its id.
+func InsertNamespace(ctx context.Context, tx *sql.Tx, n Namespace) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO namespaces (kind, name, path, full_path, full_name,
+		parent_id, owner_id, visibility, description, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.Kind, n.Name, n.Path, n.FullPath, n.FullName, nullID(n.ParentID), nullID(n.OwnerID),
+		n.Visibility, n.Description, ms(n.CreatedAt), ms(n.UpdatedAt))
+	if err != nil {
+		return 0, fmt.Errorf("insert namespace: %w", wrap(err))
+	}
+	return res.LastInsertId()
+}
+
+// UpdateNamespace writes n. When its path or name changed, the caller must also call
+// RenameNamespaceTree so that descendants follow.
+func UpdateNamespace(ctx context.Context, tx *sql.Tx, n Namespace) error {
+	_, err := tx.ExecContext(ctx, `UPDATE namespaces SET name = ?, path = ?, full_path = ?, full_name = ?,
+		parent_id = ?, visibility = ?, description = ?, updated_at = ? WHERE id = ?`,
+		n.Name, n.Path, n.FullPath, n.FullName, nullID(n.ParentID), n.Visibility, n.Description,
+		ms(n.UpdatedAt), n.ID)
+	if err != nil {
+		return fmt.Errorf("update namespace %d: %w", n.ID, wrap(err))
+	}
+	return nil
+}
+
+// RenameNamespaceTree rewrites the full path and full name of every descendant of a namespace
+// whose own full path changed from oldPath to newPath and full name from oldName to newName.
+func RenameNamespaceTree(ctx context.Context, tx *sql.Tx, oldPath, newPath, oldName, newName string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE namespaces
+		SET full_path = ? || substr(full_path, ?), full_name = ? || substr(full_name, ?)
+		WHERE full_path LIKE ? ESCAPE '\'`,
+		newPath, len(oldPath)+1, newName, len(oldName)+1, escapeLike(oldPath)+"/%")
+	if err != nil {
+		return fmt.Errorf("rename namespace tree %s: %w", oldPath, wrap(err))
+	}
+	return nil
+}
+
+// DeleteNamespace removes namespace id; subgroups, projects and memberships go with it.
+func DeleteNamespace(ctx context.Context, tx *sql.Tx, id int64) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM namespaces WHERE id = ?", id); err != nil {
+		return fmt.Errorf("delete namespace %d: %w", id, wrap(err))
+	}
+	return nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func scanInt64(row interface{ Scan(...any) error }) (int64, error) {
+	var v int64
+	err := row.Scan(&v)
+	return v, wrap(err)
+}

@@ -1,0 +1,260 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Project is a row of projects joined with its namespace.
+type Project struct {
+	ID             int64
+	NamespaceID    int64
+	Name           string
+	Path           string
+	Description    string
+	Visibility     string
+	DefaultBranch  string
+	CreatorID      int64
+	Archived       bool
+	EmptyRepo      bool
+	Topics         []string
+	MergeMethod    string
+	SquashOption   string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	LastActivityAt time.Time
+	Namespace      Namespace
+}
+
+// FullPath is "namespace/path".
+func (p Project) FullPath() string { return p.Namespace.FullPath + "/" + p.Path }
+
+// FullName is "Namespace / Name".
+func (p Project) FullName() string { return p.Namespace.FullName + " / " + p.Name }
+
+const projectColumns = `p.id, p.namespace_id, p.name, p.path, p.description, p.visibility, p.default_branch,
+	COALESCE(p.creator_id, 0), p.archived, p.empty_repo, p.topics, p.merge_method, p.squash_option,
+	p.created_at, p.updated_at, p.last_activity_at, ` + namespaceColumns
+
+const projectFrom = ` FROM projects p JOIN namespaces n ON n.id = p.namespace_id`
+
+func scanProject(row interface{ Scan(...any) error }) (Project, error) {
+	var p Project
+	var topics string
+	var created, updated, activity, nsCreated, nsUpdated int64
+	ns := &p.Namespace
+	err := row.Scan(&p.ID, &p.NamespaceID, &p.Name, &p.Path, &p.Description, &p.Visibility,
+		&p.DefaultBranch, &p.CreatorID, &p.Archived, &p.EmptyRepo, &topics, &p.MergeMethod,
+		&p.SquashOption, &created, &updated, &activity,
+		&ns.ID, &ns.Kind, &ns.Name, &ns.Path, &ns.FullPath, &ns.FullName, &ns.ParentID, &ns.OwnerID,
+		&ns.Visibility, &ns.Description, &nsCreated, &nsUpdated)
+	if err != nil {
+		return Project{}, wrap(err)
+	}
+	p.CreatedAt, p.UpdatedAt, p.LastActivityAt = fromMS(created), fromMS(updated), fromMS(activity)
+	ns.CreatedAt, ns.UpdatedAt = fromMS(nsCreated), fromMS(nsUpdated)
+	p.Topics = splitList(topics)
+	return p, nil
+}
+
+// ProjectByID returns the project with id.
+func ProjectByID(ctx context.Context, q Querier, id int64) (Project, error) {
+	return scanProject(q.QueryRowContext(ctx, "SELECT "+projectColumns+projectFrom+" WHERE p.id = ?", id))
+}
+
+// ProjectByPath returns the project in namespace namespaceID with path, compared without case.
+func ProjectByPath(ctx context.Context, q Querier, namespaceID int64, path string) (Project, error) {
+	return scanProject(q.QueryRowContext(ctx, "SELECT "+projectColumns+projectFrom+
+		" WHERE p.namespace_id = ? AND p.path = ? COLLATE NOCASE", namespaceID, path))
+}
+
+// ProjectFilter selects and orders projects.
+type ProjectFilter struct {
+	// Visibilities and MemberUserID are alternatives: a project matches if its visibility is
+	// listed or the user is a member (directly, through a group or its ancestors, or as the
+	// owner of the personal namespace). Both unset: no restriction.
+	Visibilities   []string
+	MemberUserID   int64
+	MinAccessLevel int
+	Now            time.Time
+
+	// OwnerUserID keeps the projects in that user's personal namespace.
+	OwnerUserID  int64
+	NamespaceIDs []int64
+	Visibility   string
+	Search       string
+	Archived     *bool
+	// OrderBy is one of id, name, path, created_at, updated_at, last_activity_at.
+	OrderBy string
+	Desc    bool
+	Limit   int
+	Offset  int
+}
+
+// ListProjects returns one page of the projects matching f and how many match in all.
+func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]Project, int, error) {
+	var where []string
+	var args []any
+	if f.Visibilities != nil || f.MemberUserID != 0 {
+		var or []string
+		if len(f.Visibilities) > 0 {
+			or = append(or, "p.visibility IN ("+placeholders(len(f.Visibilities))+")")
+			for _, v := range f.Visibilities {
+				args = append(args, v)
+			}
+		}
+		if f.MemberUserID != 0 {
+			now := ms(f.Now)
+			or = append(or, `p.id IN (SELECT project_id FROM project_members
+					WHERE user_id = ? AND access_level >= ? AND (expires_at IS NULL OR expires_at > ?))`,
+				`p.namespace_id IN (WITH RECURSIVE g(id) AS (
+					SELECT namespace_id FROM group_members
+					WHERE user_id = ? AND access_level >= ? AND (expires_at IS NULL OR expires_at > ?)
+					UNION SELECT c.id FROM namespaces c JOIN g ON c.parent_id = g.id) SELECT id FROM g)`,
+				"n.owner_id = ?")
+			args = append(args, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID)
+		}
+		if len(or) == 0 {
+			or = append(or, "0")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	if f.OwnerUserID != 0 {
+		where = append(where, "n.owner_id = ?")
+		args = append(args, f.OwnerUserID)
+	}
+	if f.NamespaceIDs != nil {
+		where = append(where, "p.namespace_id IN ("+placeholders(len(f.NamespaceIDs))+")")
+		if len(f.NamespaceIDs) == 0 {
+			where[len(where)-1] = "0"
+		}
+		for _, id := range f.NamespaceIDs {
+			args = append(args, id)
+		}
+	}
+	if f.Visibility != "" {
+		where = append(where, "p.visibility = ?")
+		args = append(args, f.Visibility)
+	}
+	if f.Search != "" {
+		like := "%" + escapeLike(f.Search) + "%"
+		where = append(where, "(p.name LIKE ? ESCAPE '\\' OR p.path LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')")
+		args = append(args, like, like, like)
+	}
+	if f.Archived != nil {
+		where = append(where, "p.archived = ?")
+		args = append(args, boolInt(*f.Archived))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	order := map[string]string{"id": "p.id", "name": "p.name", "path": "p.path",
+		"created_at": "p.created_at", "updated_at": "p.updated_at",
+		"last_activity_at": "p.last_activity_at"}[f.OrderBy]
+	if order == "" {
+		order = "p.created_at"
+	}
+	return listPage(ctx, q, "SELECT COUNT(*)"+projectFrom+cond,
+		"SELECT "+projectColumns+projectFrom+cond+orderBy(order, "p.id", f.Desc), args, f.Limit, f.Offset, scanProject)
+}
+
+// InsertProject adds p and returns its id.
+func InsertProject(ctx context.Context, tx *sql.Tx, p Project) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO projects (namespace_id, name, path, description,
+		visibility, default_branch, creator_id, archived, empty_repo, topics, merge_method,
+		squash_option, created_at, updated_at, last_activity_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.NamespaceID, p.Name, p.Path, p.Description, p.Visibility, p.DefaultBranch, nullID(p.CreatorID),
+		boolInt(p.Archived), boolInt(p.EmptyRepo), joinList(p.Topics), p.MergeMethod, p.SquashOption,
+		ms(p.CreatedAt), ms(p.UpdatedAt), ms(p.LastActivityAt))
+	if err != nil {
+		return 0, fmt.Errorf("insert project: %w", wrap(err))
+	}
+	return res.LastInsertId()
+}
+
+// UpdateProject writes every column of p but its id, creator and creation time.
+func UpdateProject(ctx context.Context, tx *sql.Tx, p Project) error {
+	_, err := tx.ExecContext(ctx, `UPDATE projects SET namespace_id = ?, name = ?, path = ?,
+		description = ?, visibility = ?, default_branch = ?, archived = ?, empty_repo = ?, topics = ?,
+		merge_method = ?, squash_option = ?, updated_at = ?, last_activity_at = ? WHERE id = ?`,
+		p.NamespaceID, p.Name, p.Path, p.Description, p.Visibility, p.DefaultBranch, boolInt(p.Archived),
+		boolInt(p.EmptyRepo), joinList(p.Topics), p.MergeMethod, p.SquashOption, ms(p.UpdatedAt),
+		ms(p.LastActivityAt), p.ID)
+	if err != nil {
+		return fmt.Errorf("update project %d: %w", p.ID, wrap(err))
+	}
+	return nil
+}
+
+// DeleteProject removes project p and leaves a tombstone naming who deleted it.
+func DeleteProject(ctx context.Context, tx *sql.Tx, p Project, by int64, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO deleted_projects
+		(id, namespace_id, full_path, deleted_by, deleted_at) VALUES (?, ?, ?, ?, ?)`,
+		p.ID, p.NamespaceID, p.FullPath(), nullID(by), ms(at)); err != nil {
+		return fmt.Errorf("tombstone project %d: %w", p.ID, wrap(err))
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM projects WHERE id = ?", p.ID); err != nil {
+		return fmt.Errorf("delete project %d: %w", p.ID, wrap(err))
+	}
+	return nil
+}
+
+// DeletedProject is the tombstone of a deleted project.
+type DeletedProject struct {
+	ID          int64
+	NamespaceID int64
+	FullPath    string
+	DeletedBy   int64
+}
+
+// DeletedProjectByID returns the tombstone of project id.
+func DeletedProjectByID(ctx context.Context, q Querier, id int64) (DeletedProject, error) {
+	var d DeletedProject
+	err := q.QueryRowContext(ctx, `SELECT id, namespace_id, full_path, COALESCE(deleted_by, 0)
+		FROM deleted_projects WHERE id = ?`, id).Scan(&d.ID, &d.NamespaceID, &d.FullPath, &d.DeletedBy)
+	return d, wrap(err)
+}
+
+// DeletedProjectByPath returns the newest tombstone of a project at fullPath.
+func DeletedProjectByPath(ctx context.Context, q Querier, fullPath string) (DeletedProject, error) {
+	var d DeletedProject
+	err := q.QueryRowContext(ctx, `SELECT id, namespace_id, full_path, COALESCE(deleted_by, 0)
+		FROM deleted_projects WHERE full_path = ? ORDER BY deleted_at DESC LIMIT 1`, fullPath).
+		Scan(&d.ID, &d.NamespaceID, &d.FullPath, &d.DeletedBy)
+	return d, wrap(err)
+}
+
+// ProjectIDs returns the ids of every project.
+func ProjectIDs(ctx context.Context, q Querier) ([]int64, error) {
+	return queryAll(ctx, q, "SELECT id FROM projects ORDER BY id", nil, scanInt64)
+}
+
+// ProjectCountInNamespaceTree counts the projects in namespace id and its descendants.
+func ProjectCountInNamespaceTree(ctx context.Context, q Querier, id int64) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `WITH RECURSIVE down(id) AS (
+			SELECT ? UNION SELECT c.id FROM namespaces c JOIN down ON c.parent_id = down.id)
+		SELECT COUNT(*) FROM projects WHERE namespace_id IN (SELECT id FROM down)`, id).Scan(&n)
+	return n, wrap(err)
+}
+
+// ProjectIDsInNamespaceTree returns the ids of the projects in namespace id and its descendants.
+func ProjectIDsInNamespaceTree(ctx context.Context, q Querier, id int64) ([]int64, error) {
+	return queryAll(ctx, q, `WITH RECURSIVE down(id) AS (
+			SELECT ? UNION SELECT c.id FROM namespaces c JOIN down ON c.parent_id = down.id)
+		SELECT id FROM projects WHERE namespace_id IN (SELECT id FROM down) ORDER BY id`, []any{id}, scanInt64)
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, "\n")
+}
+
+func joinList(l []string) string { return strings.Join(l, "\n") }

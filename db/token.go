@@ -1,0 +1,135 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Token is a personal access token; only the SHA-256 of its secret is stored.
+type Token struct {
+	ID            int64
+	UserID        int64
+	Name          string
+	Description   string
+	Hash          []byte
+	Scopes        []string
+	Impersonation bool
+	CreatedAt     time.Time
+	ExpiresAt     *time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
+	RotatedFrom   int64
+}
+
+const tokenColumns = `t.id, t.user_id, t.name, t.description, t.hash, t.scopes, t.impersonation,
+	t.created_at, t.expires_at, t.last_used_at, t.revoked_at, COALESCE(t.rotated_from, 0)`
+
+func scanToken(row interface{ Scan(...any) error }) (Token, error) {
+	var t Token
+	var scopes string
+	var created int64
+	var expires, used, revoked sql.NullInt64
+	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Description, &t.Hash, &scopes, &t.Impersonation,
+		&created, &expires, &used, &revoked, &t.RotatedFrom)
+	if err != nil {
+		return Token{}, wrap(err)
+	}
+	t.Scopes = strings.Fields(scopes)
+	t.CreatedAt = fromMS(created)
+	t.ExpiresAt, t.LastUsedAt, t.RevokedAt = fromNullMS(expires), fromNullMS(used), fromNullMS(revoked)
+	return t, nil
+}
+
+// TokenByHash returns the token whose secret hashes to hash.
+func TokenByHash(ctx context.Context, q Querier, hash []byte) (Token, error) {
+	return scanToken(q.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM tokens t WHERE t.hash = ?", hash))
+}
+
+// TokenByID returns the token with id.
+func TokenByID(ctx context.Context, q Querier, id int64) (Token, error) {
+	return scanToken(q.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM tokens t WHERE t.id = ?", id))
+}
+
+// TokenFilter selects tokens.
+type TokenFilter struct {
+	UserID        int64
+	Impersonation *bool
+	// State is "active" (not revoked, not expired at Now), "inactive", or empty for all.
+	State  string
+	Search string
+	Now    time.Time
+	Limit  int
+	Offset int
+}
+
+// ListTokens returns one page of the tokens matching f, oldest first, and the total.
+func ListTokens(ctx context.Context, q Querier, f TokenFilter) ([]Token, int, error) {
+	var where []string
+	var args []any
+	if f.UserID != 0 {
+		where = append(where, "t.user_id = ?")
+		args = append(args, f.UserID)
+	}
+	if f.Impersonation != nil {
+		where = append(where, "t.impersonation = ?")
+		args = append(args, boolInt(*f.Impersonation))
+	}
+	switch f.State {
+	case "active":
+		where = append(where, "t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)")
+		args = append(args, ms(f.Now))
+	case "inactive":
+		where = append(where, "(t.revoked_at IS NOT NULL OR t.expires_at <= ?)")
+		args = append(args, ms(f.Now))
+	}
+	if f.Search != "" {
+		where = append(where, "t.name LIKE ? ESCAPE '\\'")
+		args = append(args, "%"+escapeLike(f.Search)+"%")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	return listPage(ctx, q, "SELECT COUNT(*) FROM tokens t"+cond,
+		"SELECT "+tokenColumns+" FROM tokens t"+cond+" ORDER BY t.id", args, f.Limit, f.Offset, scanToken)
+}
+
+// InsertToken adds t and returns its id.
+func InsertToken(ctx context.Context, tx *sql.Tx, t Token) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (user_id, name, description, hash, scopes,
+		impersonation, created_at, expires_at, rotated_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.UserID, t.Name, t.Description, t.Hash, strings.Join(t.Scopes, " "), boolInt(t.Impersonation),
+		ms(t.CreatedAt), msPtr(t.ExpiresAt), nullID(t.RotatedFrom))
+	if err != nil {
+		return 0, fmt.Errorf("insert token: %w", wrap(err))
+	}
+	return res.LastInsertId()
+}
+
+// UpdateToken writes the mutable columns of t: name, scopes, expiry, revocation.
+func UpdateToken(ctx context.Context, tx *sql.Tx, t Token) error {
+	_, err := tx.ExecContext(ctx, `UPDATE tokens SET name = ?, description = ?, scopes = ?, expires_at = ?,
+		revoked_at = ? WHERE id = ?`, t.Name, t.Description, strings.Join(t.Scopes, " "),
+		msPtr(t.ExpiresAt), msPtr(t.RevokedAt), t.ID)
+	if err != nil {
+		return fmt.Errorf("update token %d: %w", t.ID, wrap(err))
+	}
+	return nil
+}
+
+// TouchToken records that token id was used at t.
+func TouchToken(ctx context.Context, tx *sql.Tx, id int64, t time.Time) error {
+	_, err := tx.ExecContext(ctx, "UPDATE tokens SET last_used_at = ? WHERE id = ?", ms(t), id)
+	return wrap(err)
+}
+
+// RevokeTokenFamily revokes every token rotated from id, directly or transitively.
+func RevokeTokenFamily(ctx context.Context, tx *sql.Tx, id int64, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `WITH RECURSIVE fam(id) AS (
+			SELECT ? UNION SELECT t.id FROM tokens t JOIN fam ON t.rotated_from = fam.id)
+		UPDATE tokens SET revoked_at = ? WHERE id IN (SELECT id FROM fam) AND revoked_at IS NULL`, id, ms(at))
+	return wrap(err)
+}

@@ -1,0 +1,211 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// User is a row of users, with the id of the user's personal namespace.
+type User struct {
+	ID             int64
+	Username       string
+	Email          string
+	Name           string
+	PasswordHash   string
+	IsAdmin        bool
+	State          string
+	Bio            string
+	External       bool
+	CanCreateGroup bool
+	ProjectsLimit  int
+	Plan           string
+	RatePerMinute  int
+	RateBurst      int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	LastSignInAt   *time.Time
+	LastActivityAt *time.Time
+	NamespaceID    int64
+}
+
+const userColumns = `u.id, u.username, u.email, u.name, u.password_hash, u.is_admin, u.state, u.bio,
+	u.external, u.can_create_group, u.projects_limit, u.plan, u.rate_per_minute, u.rate_burst,
+	u.created_at, u.updated_at, u.last_sign_in_at, u.last_activity_at, COALESCE(n.id, 0)`
+
+const userFrom = ` FROM users u LEFT JOIN namespaces n ON n.owner_id = u.id`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var created, updated int64
+	var signIn, activity sql.NullInt64
+	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.State,
+		&u.Bio, &u.External, &u.CanCreateGroup, &u.ProjectsLimit, &u.Plan, &u.RatePerMinute,
+		&u.RateBurst, &created, &updated, &signIn, &activity, &u.NamespaceID)
+	if err != nil {
+		return User{}, wrap(err)
+	}
+	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+	u.LastSignInAt, u.LastActivityAt = fromNullMS(signIn), fromNullMS(activity)
+	return u, nil
+}
+
+// UserByID returns the user with id.
+func UserByID(ctx context.Context, q Querier, id int64) (User, error) {
+	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.id = ?", id))
+}
+
+// UserByUsername returns the user with username, compared without case.
+func UserByUsername(ctx context.Context, q Querier, username string) (User, error) {
+	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.username = ?", username))
+}
+
+// UserByEmail returns the user with email, compared without case.
+func UserByEmail(ctx context.Context, q Querier, email string) (User, error) {
+	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.email = ?", email))
+}
+
+// UserFilter selects and orders users.
+type UserFilter struct {
+	Username string
+	Search   string
+	State    string
+	Admins   *bool
+	External *bool
+	// OrderBy is one of id, name, username, created_at, updated_at.
+	OrderBy string
+	Desc    bool
+	Limit   int
+	Offset  int
+}
+
+// ListUsers returns one page of the users matching f, and how many match in all.
+func ListUsers(ctx context.Context, q Querier, f UserFilter) ([]User, int, error) {
+	var where []string
+	var args []any
+	if f.Username != "" {
+		where = append(where, "u.username = ?")
+		args = append(args, f.Username)
+	}
+	if f.Search != "" {
+		where = append(where, "(u.username LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\' OR u.email = ?)")
+		like := "%" + escapeLike(f.Search) + "%"
+		args = append(args, like, like, f.Search)
+	}
+	if f.State != "" {
+		where = append(where, "u.state = ?")
+		args = append(args, f.State)
+	}
+	if f.Admins != nil {
+		where = append(where, "u.is_admin = ?")
+		args = append(args, boolInt(*f.Admins))
+	}
+	if f.External != nil {
+		where = append(where, "u.external = ?")
+		args = append(args, boolInt(*f.External))
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	order := map[string]string{"id": "u.id", "name": "u.name", "username": "u.username",
+		"created_at": "u.created_at", "updated_at": "u.updated_at"}[f.OrderBy]
+	if order == "" {
+		order = "u.id"
+	}
+	return listPage(ctx, q, "SELECT COUNT(*)"+userFrom+cond,
+		"SELECT "+userColumns+userFrom+cond+orderBy(order, "u.id", f.Desc), args, f.Limit, f.Offset, scanUser)
+}
+
+// InsertUser adds u and returns its id.
+func InsertUser(ctx context.Context, tx *sql.Tx, u User) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO users (username, email, name, password_hash, is_admin,
+		state, bio, external, can_create_group, projects_limit, plan, rate_per_minute, rate_burst,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Username, u.Email, u.Name, u.PasswordHash, boolInt(u.IsAdmin), u.State, u.Bio,
+		boolInt(u.External), boolInt(u.CanCreateGroup), u.ProjectsLimit, u.Plan, u.RatePerMinute,
+		u.RateBurst, ms(u.CreatedAt), ms(u.UpdatedAt))
+	if err != nil {
+		return 0, fmt.Errorf("insert user: %w", wrap(err))
+	}
+	return res.LastInsertId()
+}
+
+// UpdateUser writes every column of u but its id and creation time.
+func UpdateUser(ctx context.Context, tx *sql.Tx, u User) error {
+	_, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, name = ?, password_hash = ?,
+		is_admin = ?, state = ?, bio = ?, external = ?, can_create_group = ?, projects_limit = ?,
+		plan = ?, rate_per_minute = ?, rate_burst = ?, updated_at = ? WHERE id = ?`,
+		u.Username, u.Email, u.Name, u.PasswordHash, boolInt(u.IsAdmin), u.State, u.Bio,
+		boolInt(u.External), boolInt(u.CanCreateGroup), u.ProjectsLimit, u.Plan, u.RatePerMinute,
+		u.RateBurst, ms(u.UpdatedAt), u.ID)
+	if err != nil {
+		return fmt.Errorf("update user %d: %w", u.ID, wrap(err))
+	}
+	return nil
+}
+
+// DeleteUser removes the user with id; its namespace, memberships and tokens go with it.
+func DeleteUser(ctx context.Context, tx *sql.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete user %d: %w", id, wrap(err))
+	}
+	return nil
+}
+
+// listPage runs a count and a paged select sharing args.
+func listPage[T any](ctx context.Context, q Querier, countSQL, selectSQL string, args []any,
+	limit, offset int, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, int, error) {
+	var total int
+	if err := q.QueryRowContext(ctx, countSQL, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count: %w", wrap(err))
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	items, err := queryAll(ctx, q, selectSQL+" LIMIT ? OFFSET ?", append(args[:len(args):len(args)], limit, offset), scan)
+	return items, total, err
+}
+
+// queryAll runs a select and scans every row.
+func queryAll[T any](ctx context.Context, q Querier, query string, args []any,
+	scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", wrap(err))
+	}
+	defer rows.Close()
+	items := []T{}
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, item)
+	}
+	return items, wrap(rows.Err())
+}
+
+func orderBy(col, tiebreak string, desc bool) string {
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	if col == tiebreak {
+		return " ORDER BY " + col + dir
+	}
+	return " ORDER BY " + col + dir + ", " + tiebreak + dir
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SetPasswordHash replaces the password hash of user id.
+func SetPasswordHash(ctx context.Context, q Querier, id int64, hash string) error {
+	_, err := q.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, id)
+	return wrap(err)
+}

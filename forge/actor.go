@@ -1,0 +1,260 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"crypto/sha256"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-forge/cairn/db"
+)
+
+// Token scopes. The seeds' names for them are aliases (see ParseScope).
+const (
+	ScopeAPI             = "api"
+	ScopeReadAPI         = "read_api"
+	ScopeReadUser        = "read_user"
+	ScopeReadRepository  = "read_repository"
+	ScopeWriteRepository = "write_repository"
+	ScopeRepo            = "repo"
+	ScopePR              = "pr"
+	ScopeTracksWrite     = "tracks_write"
+	ScopeSudo            = "sudo"
+	ScopeAdminMode       = "admin_mode"
+	ScopeAdmin           = "admin"
+)
+
+// AllScopes lists every scope, in the order they are documented.
+var AllScopes = []string{ScopeAPI, ScopeReadAPI, ScopeReadUser, ScopeReadRepository,
+	ScopeWriteRepository, ScopeRepo, ScopePR, ScopeTracksWrite, ScopeSudo, ScopeAdminMode, ScopeAdmin}
+
+// ParseScope returns the scope named s, accepting the seeds' aliases ("Read Only",
+// "Administrator", "TracksWrite"); ok is false for an unknown name.
+func ParseScope(s string) (string, bool) {
+	k := strings.ToLower(strings.NewReplacer(" ", "_", "-", "_").Replace(strings.TrimSpace(s)))
+	switch k {
+	case "read_only", "readonly":
+		return ScopeReadAPI, true
+	case "administrator":
+		return ScopeAdmin, true
+	case "trackswrite":
+		return ScopeTracksWrite, true
+	}
+	for _, sc := range AllScopes {
+		if k == sc {
+			return sc, true
+		}
+	}
+	return "", false
+}
+
+// Need is a kind of access an operation requires of the caller's token.
+type Need int
+
+// The kinds of access; each scope grants some of them (scopeGrants).
+const (
+	NeedRead      Need = iota // read anything through the API
+	NeedWrite                 // change anything through the API
+	NeedReadUser              // read users
+	NeedReadCode              // fetch repositories, read files
+	NeedWriteCode             // push to repositories
+	NeedProjects              // create, change and delete projects
+	NeedPulls                 // read and write merge requests
+	NeedAgents                // run agents
+	needCount
+)
+
+// neededScope is the scope an insufficient_scope error names for each need.
+var neededScope = [needCount]string{ScopeReadAPI, ScopeAPI, ScopeReadUser, ScopeReadRepository,
+	ScopeWriteRepository, ScopeAPI, ScopeAPI, ScopeTracksWrite}
+
+func scopeGrants(scope string) []Need {
+	switch scope {
+	case ScopeAPI, ScopeAdmin:
+		return []Need{NeedRead, NeedWrite, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedPulls, NeedAgents}
+	case ScopeReadAPI:
+		return []Need{NeedRead, NeedReadUser, NeedReadCode}
+	case ScopeReadUser:
+		return []Need{NeedReadUser}
+	case ScopeReadRepository:
+		return []Need{NeedReadCode}
+	case ScopeWriteRepository:
+		return []Need{NeedReadCode, NeedWriteCode}
+	case ScopeRepo:
+		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects}
+	case ScopePR:
+		return []Need{NeedRead, NeedReadUser, NeedPulls}
+	case ScopeTracksWrite:
+		return []Need{NeedRead, NeedReadUser, NeedAgents}
+	}
+	return nil
+}
+
+// Actor is who makes a request: a signed-in user with the token they used, or nobody.
+type Actor struct {
+	// User is nil for anonymous requests.
+	User *User
+	// Token is nil for anonymous requests and web sessions.
+	Token *Token
+	// Sudoer is the administrator acting as User through sudo, if any.
+	Sudoer *User
+	// IP is the client's address, for the audit log.
+	IP string
+
+	access *db.UserAccess
+}
+
+// Anonymous is the actor of requests without credentials.
+func Anonymous(ip string) *Actor { return &Actor{IP: ip} }
+
+// SignedIn reports whether the actor is a user.
+func (a *Actor) SignedIn() bool { return a != nil && a.User != nil }
+
+// UserID is the actor's user id, 0 when anonymous.
+func (a *Actor) UserID() int64 {
+	if !a.SignedIn() {
+		return 0
+	}
+	return a.User.ID
+}
+
+// IsAdmin reports whether the actor is an instance administrator.
+func (a *Actor) IsAdmin() bool { return a.SignedIn() && a.User.IsAdmin }
+
+// HasScope reports whether the actor's token carries scope; sessions carry every scope.
+func (a *Actor) HasScope(scope string) bool {
+	if a.Token == nil {
+		return true
+	}
+	for _, s := range a.Token.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// Require checks that the actor's token grants need: nil, or an insufficient-scope error.
+// Anonymous callers pass; what they may see is decided by visibility.
+func (a *Actor) Require(need Need) error {
+	if a == nil || a.Token == nil {
+		return nil
+	}
+	for _, s := range a.Token.Scopes {
+		for _, n := range scopeGrants(s) {
+			if n == need {
+				return nil
+			}
+		}
+	}
+	return InsufficientScope(neededScope[need])
+}
+
+// requireUser checks that the actor is signed in and its token grants need.
+func (a *Actor) requireUser(need Need) error {
+	if !a.SignedIn() {
+		return Unauthorized("")
+	}
+	return a.Require(need)
+}
+
+// requireAdmin checks that the actor is a signed-in administrator whose token grants need.
+func (a *Actor) requireAdmin(need Need) error {
+	if err := a.requireUser(need); err != nil {
+		return err
+	}
+	if !a.User.IsAdmin {
+		return Forbiddenf("")
+	}
+	return nil
+}
+
+// HashToken is how token secrets are stored: their SHA-256.
+func HashToken(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// tokenTouchInterval bounds how often a token's last-used time is written.
+const tokenTouchInterval = time.Minute
+
+// Authenticate returns the actor a token secret stands for. Unknown, expired and revoked
+// tokens and blocked users are unauthorized, each with its reason.
+func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*Actor, error) {
+	tok, err := db.TokenByHash(ctx, s.db.Read, HashToken(secret))
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, Unauthorized("")
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if tok.RevokedAt != nil {
+		return nil, Unauthorized(ReasonTokenRevoked)
+	}
+	if tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt) {
+		return nil, Unauthorized(ReasonTokenExpired)
+	}
+	u, err := db.UserByID(ctx, s.db.Read, tok.UserID)
+	if err != nil {
+		return nil, notFoundAs(err, "User")
+	}
+	if u.State != "active" {
+		return nil, Unauthorized("")
+	}
+	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= tokenTouchInterval {
+		err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.TouchToken(ctx, tx, tok.ID, now) })
+		if err != nil {
+			return nil, err
+		}
+		tok.LastUsedAt = &now
+	}
+	return &Actor{User: &u, Token: &tok, IP: ip}, nil
+}
+
+// Sudo returns an actor acting as the user named by who (an id or a username) on behalf of a.
+// Only administrators whose token has the sudo (or admin) scope may do it.
+func (s *Service) Sudo(ctx context.Context, a *Actor, who string) (*Actor, error) {
+	if !a.SignedIn() {
+		return nil, Unauthorized("")
+	}
+	if !a.User.IsAdmin {
+		return nil, &Error{Code: EForbidden, Reason: ReasonSudoNotAdmin, Message: "Must be admin to use sudo"}
+	}
+	if !a.HasScope(ScopeSudo) && !a.HasScope(ScopeAdmin) {
+		return nil, InsufficientScope(ScopeSudo)
+	}
+	who = strings.TrimSpace(who)
+	var u User
+	var err error
+	if id, perr := strconv.ParseInt(who, 10, 64); perr == nil {
+		u, err = db.UserByID(ctx, s.db.Read, id)
+	} else {
+		u, err = db.UserByUsername(ctx, s.db.Read, who)
+	}
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, &Error{Code: ENotFound, Reason: ReasonSudoUserNotFound, Params: []string{who},
+			Resource: "User", Message: "No user id or username for: " + who}
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a, "sudo", "user", u.ID, "as "+u.Username)
+	return &Actor{User: &u, Token: a.Token, Sudoer: a.User, IP: a.IP}, nil
+}
+
+// userAccess loads, once per actor, the access levels its memberships grant.
+func (s *Service) userAccess(ctx context.Context, a *Actor) (*db.UserAccess, error) {
+	if a.access != nil {
+		return a.access, nil
+	}
+	acc, err := db.LoadUserAccess(ctx, s.db.Read, a.User.ID, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	a.access = &acc
+	return a.access, nil
+}

@@ -1,0 +1,96 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/cairn-forge/cairn/db"
+)
+
+// RootUsername is the administrator created at first start.
+const RootUsername = "root"
+
+// Bootstrap is what the first start on an empty data directory made, to be shown once.
+type Bootstrap struct {
+	// Created is false when the instance had already been set up.
+	Created  bool
+	Password string
+	// Token is the generated admin token; empty when the operator gave one.
+	Token string
+}
+
+const settingBootstrapped = "bootstrapped"
+
+// AdminScopes are the scopes of the operator's admin token.
+var AdminScopes = []string{ScopeAPI, ScopeSudo, ScopeAdminMode, ScopeAdmin}
+
+// EnsureRoot creates the administrator root on first start, with a generated password and,
+// unless adminToken is given, a generated admin token. A given adminToken is made a working
+// token of root with AdminScopes at every start.
+func (s *Service) EnsureRoot(ctx context.Context, adminToken string) (Bootstrap, error) {
+	var b Bootstrap
+	_, err := db.Setting(ctx, s.db.Read, settingBootstrapped)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		if b, err = s.createRoot(ctx, adminToken == ""); err != nil {
+			return Bootstrap{}, err
+		}
+	case err != nil:
+		return Bootstrap{}, err
+	}
+	if adminToken != "" {
+		root, err := db.UserByUsername(ctx, s.db.Read, RootUsername)
+		if err != nil {
+			return Bootstrap{}, notFoundAs(err, "User")
+		}
+		if err := s.EnsureToken(ctx, root.ID, "admin-token", adminToken, AdminScopes); err != nil {
+			return Bootstrap{}, err
+		}
+	}
+	return b, nil
+}
+
+func (s *Service) createRoot(ctx context.Context, withToken bool) (Bootstrap, error) {
+	b := Bootstrap{Created: true, Password: s.randomSecret(15)}
+	now := s.Now()
+	var rootID int64
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		u := User{Username: RootUsername, Email: "root@localhost", Name: "Administrator", IsAdmin: true,
+			State: "active", CanCreateGroup: true, ProjectsLimit: 100000, CreatedAt: now, UpdatedAt: now}
+		id, err := db.InsertUser(ctx, tx, u)
+		if err != nil {
+			return err
+		}
+		rootID = id
+		if _, err := db.InsertNamespace(ctx, tx, Namespace{Kind: "user", Name: u.Name, Path: u.Username,
+			FullPath: u.Username, FullName: u.Name, OwnerID: id, Visibility: Public, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		if withToken {
+			b.Token = TokenPrefix + s.randomSecret(20)
+			if _, err := db.InsertToken(ctx, tx, Token{UserID: id, Name: "admin-token", Hash: HashToken(b.Token),
+				Scopes: AdminScopes, CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		return db.SetSetting(ctx, tx, settingBootstrapped, now.Format("2006-01-02T15:04:05Z"))
+	})
+	if err != nil {
+		return Bootstrap{}, err
+	}
+	// Hashing a password takes tens of milliseconds; it happens after start so that a new
+	// instance is ready at once. Until then root cannot sign in with a password.
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		hash, err := s.hashPassword(b.Password)
+		if err == nil {
+			err = db.SetPasswordHash(context.Background(), s.db.Writer(), rootID, hash)
+		}
+		if err != nil {
+			s.log.Error("set root password", "err", err)
+		}
+	}()
+	return b, nil
+}

@@ -1,0 +1,178 @@
+package forge
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Code classifies an error; each dialect maps codes to its own statuses and bodies.
+type Code string
+
+// The error codes. Anything that is not a *Error is internal.
+const (
+	ENotFound     Code = "not_found"
+	EInvalid      Code = "invalid"
+	EConflict     Code = "conflict"
+	EUnauthorized Code = "unauthorized"
+	EForbidden    Code = "forbidden"
+	ENotAllowed   Code = "not_allowed"
+	ERateLimited  Code = "rate_limited"
+	ETooLarge     Code = "too_large"
+	EInternal     Code = "internal"
+)
+
+// Reasons refine a code where clients tell cases apart.
+const (
+	ReasonTokenExpired      = "token_expired"
+	ReasonTokenRevoked      = "token_revoked"
+	ReasonInsufficientScope = "insufficient_scope"
+	ReasonSudoNotAdmin      = "sudo_not_admin"
+	ReasonSudoUserNotFound  = "sudo_user_not_found"
+	ReasonMissingParam      = "missing_param"
+)
+
+// Error is cairn's one error type: a code, a message for people, and details for machines.
+type Error struct {
+	Code Code
+	// Message is the human-readable text, without any status prefix.
+	Message string
+	// Resource names the kind of thing not found ("Project"), for dialects that say it.
+	Resource string
+	// Reason refines the code (ReasonTokenExpired, ...).
+	Reason string
+	// Fields holds validation messages per parameter.
+	Fields map[string][]string
+	// Params names the request parameters the error is about (missing ones, for example).
+	Params []string
+	// Scope is the scope a token lacked (ReasonInsufficientScope).
+	Scope string
+	// RetryAfter is how long to wait before trying again (ERateLimited).
+	RetryAfter time.Duration
+	// Err is the underlying cause, for logs only.
+	Err error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(string(e.Code))
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if len(e.Fields) > 0 {
+		b.WriteString(": ")
+		b.WriteString(e.FieldSummary())
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// FieldSummary renders the field messages as one sentence ("name has already been taken, ...").
+func (e *Error) FieldSummary() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		for _, m := range e.Fields[k] {
+			parts = append(parts, k+" "+m)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ErrorOf returns err as a *Error; anything else becomes an internal error wrapping it.
+func ErrorOf(err error) *Error {
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return &Error{Code: EInternal, Message: "Internal server error", Err: err}
+}
+
+// ErrorCode returns the code of err, EInternal for anything that is not a *Error.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	return ErrorOf(err).Code
+}
+
+// NotFound says a resource does not exist or may not be seen.
+// With no resource named, the message is GitLab's "Not found" for rows looked up by id.
+func NotFound(resource string) *Error {
+	if resource == "" {
+		return &Error{Code: ENotFound, Message: "Not found"}
+	}
+	return &Error{Code: ENotFound, Resource: resource, Message: resource + " Not Found"}
+}
+
+// Invalidf says the request is invalid.
+func Invalidf(format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+// Missing says required parameters were not given.
+func Missing(params ...string) *Error {
+	return &Error{Code: EInvalid, Reason: ReasonMissingParam, Params: params,
+		Message: strings.Join(params, ", ") + " not given"}
+}
+
+// FieldErrors collects validation messages per field; its Err method returns nil when empty.
+type FieldErrors map[string][]string
+
+// Add records a message for field.
+func (f FieldErrors) Add(field, msg string) { f[field] = append(f[field], msg) }
+
+// Err returns the collected messages as an EInvalid error, or nil when there are none.
+func (f FieldErrors) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &Error{Code: EInvalid, Fields: f}
+}
+
+// Conflictf says the request conflicts with what exists.
+func Conflictf(format string, args ...any) *Error {
+	return &Error{Code: EConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// Taken says the fields name something that already exists.
+func Taken(fields ...string) *Error {
+	f := map[string][]string{}
+	for _, k := range fields {
+		f[k] = []string{"has already been taken"}
+	}
+	return &Error{Code: EConflict, Fields: f}
+}
+
+// Forbiddenf says the caller is known but may not do this.
+func Forbiddenf(format string, args ...any) *Error {
+	return &Error{Code: EForbidden, Message: fmt.Sprintf(format, args...)}
+}
+
+// Unauthorized says credentials are missing or invalid.
+func Unauthorized(reason string) *Error {
+	return &Error{Code: EUnauthorized, Reason: reason, Message: "Unauthorized"}
+}
+
+// NotAllowedf says the operation is not possible on this resource in its state.
+func NotAllowedf(format string, args ...any) *Error {
+	return &Error{Code: ENotAllowed, Message: fmt.Sprintf(format, args...)}
+}
+
+// InsufficientScope says the token lacks a scope the operation needs.
+func InsufficientScope(scope string) *Error {
+	return &Error{Code: EForbidden, Reason: ReasonInsufficientScope, Scope: scope,
+		Message: "The request requires higher privileges than provided by the access token."}
+}

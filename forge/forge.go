@@ -1,0 +1,185 @@
+// Package forge is cairn's domain: its types and services. Every rule lives here, once: who
+// may see or change what, token issuance and scopes, path rules, and the lifecycle of projects
+// and their repositories. Dialects and pages translate requests into forge calls.
+package forge
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/gitstore"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Domain types are the database's plain structs; forge gives them their rules.
+type (
+	User      = db.User
+	Namespace = db.Namespace
+	Project   = db.Project
+	Member    = db.Member
+	Token     = db.Token
+)
+
+// Access levels, as GitLab numbers them.
+const (
+	NoAccess   = 0
+	Minimal    = 5
+	Guest      = 10
+	Reporter   = 20
+	Developer  = 30
+	Maintainer = 40
+	Owner      = 50
+	// AdminAccess stands above Owner: an instance administrator may do anything.
+	AdminAccess = 60
+)
+
+// Visibility levels of projects and groups.
+const (
+	Private  = "private"
+	Internal = "internal"
+	Public   = "public"
+)
+
+// Repos is what forge needs of the repository store; tests substitute failing ones.
+type Repos interface {
+	Create(id int64, opts gitstore.InitOptions) error
+	Delete(id int64) error
+	Exists(id int64) bool
+	IDs() ([]int64, error)
+	Sweep() error
+}
+
+// Config holds the instance's settings that rules depend on.
+type Config struct {
+	// DefaultBranch names the first branch of new repositories.
+	DefaultBranch string
+	// TokenLifetime is how long a token lives when its creator names no expiry.
+	TokenLifetime time.Duration
+	// AllowPermanentTokens lets tokens be created without an expiry date.
+	AllowPermanentTokens bool
+	// PasswordCost is the bcrypt cost of password hashes.
+	PasswordCost int
+}
+
+// Service is the forge: every operation of cairn's domain.
+type Service struct {
+	db    *db.DB
+	repos Repos
+	cfg   Config
+	now   func() time.Time
+	rand  io.Reader
+	log   *slog.Logger
+	bg    sync.WaitGroup
+}
+
+// Options are the service's collaborators; zero values get sensible defaults.
+type Options struct {
+	Now    func() time.Time
+	Rand   io.Reader
+	Logger *slog.Logger
+}
+
+// New returns the forge service over a database and a repository store.
+func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
+	if cfg.DefaultBranch == "" {
+		cfg.DefaultBranch = "main"
+	}
+	if cfg.TokenLifetime == 0 {
+		cfg.TokenLifetime = 30 * 24 * time.Hour
+	}
+	if cfg.PasswordCost == 0 {
+		cfg.PasswordCost = bcrypt.DefaultCost
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger}
+}
+
+// Config returns the service's settings.
+func (s *Service) Config() Config { return s.cfg }
+
+// Now is the service's clock, in UTC.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// Close waits for background work (password hashing at first start) to finish.
+func (s *Service) Close() { s.bg.Wait() }
+
+// Reconcile makes the database and the repositories agree after a crash: a repository without
+// its project is removed, a project without a repository gets an empty one, and scratch
+// directories of interrupted operations are cleared. It runs before the server listens.
+func (s *Service) Reconcile(ctx context.Context) error {
+	if err := s.repos.Sweep(); err != nil {
+		return err
+	}
+	onDisk, err := s.repos.IDs()
+	if err != nil {
+		return err
+	}
+	inDB, err := db.ProjectIDs(ctx, s.db.Read)
+	if err != nil {
+		return fmt.Errorf("list projects: %w", err)
+	}
+	known := make(map[int64]bool, len(inDB))
+	for _, id := range inDB {
+		known[id] = true
+	}
+	for _, id := range onDisk {
+		if !known[id] {
+			s.log.Warn("removing repository without a project", "project_id", id)
+			if err := s.repos.Delete(id); err != nil {
+				return err
+			}
+		}
+	}
+	for _, id := range inDB {
+		if !s.repos.Exists(id) {
+			p, err := db.ProjectByID(ctx, s.db.Read, id)
+			if err != nil {
+				return fmt.Errorf("project %d: %w", id, err)
+			}
+			s.log.Warn("recreating missing repository", "project_id", id)
+			if err := s.repos.Create(id, gitstore.InitOptions{DefaultBranch: p.DefaultBranch}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// notFoundAs turns db.ErrNotFound into a forge not-found error for resource.
+func notFoundAs(err error, resource string) error {
+	if errors.Is(err, db.ErrNotFound) {
+		return NotFound(resource)
+	}
+	return err
+}
+
+// takenAs turns a uniqueness violation into a conflict on fields.
+func takenAs(err error, fields ...string) error {
+	if errors.Is(err, db.ErrConstraint) {
+		return Taken(fields...)
+	}
+	return err
+}
+
+func (s *Service) hashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.cfg.PasswordCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}

@@ -1,0 +1,258 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/cairn-forge/cairn/db"
+)
+
+// MemberSource names what a membership is of: a group or a project, by id or full path.
+type MemberSource struct {
+	// Kind is "group" or "project".
+	Kind string
+	Ref  string
+}
+
+// MemberInput describes a membership to add or change.
+type MemberInput struct {
+	// UserRef is the member's id or username.
+	UserRef     string
+	AccessLevel int
+	ExpiresAt   *time.Time
+}
+
+// ValidAccessLevel reports whether level may be granted by a membership.
+func ValidAccessLevel(level int) bool {
+	switch level {
+	case Minimal, Guest, Reporter, Developer, Maintainer, Owner:
+		return true
+	}
+	return false
+}
+
+// memberSource resolves src to its id, the namespace ids whose members it inherits (ancestors,
+// nearest last), and the actor's access level to it.
+func (s *Service) memberSource(ctx context.Context, a *Actor, src MemberSource) (id int64, inherited []int64, level int, err error) {
+	switch src.Kind {
+	case "project":
+		v, err := s.visibleProject(ctx, a, src.Ref)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		ancestors, err := db.NamespaceAncestors(ctx, s.db.Read, v.NamespaceID)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		for _, n := range ancestors {
+			inherited = append(inherited, n.ID)
+		}
+		if v.Namespace.Kind == "group" {
+			inherited = append(inherited, v.NamespaceID)
+		}
+		return v.ID, inherited, v.Access, nil
+	case "group":
+		g, level, err := s.visibleGroup(ctx, a, src.Ref)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		ancestors, err := db.NamespaceAncestors(ctx, s.db.Read, g.ID)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		for _, n := range ancestors {
+			inherited = append(inherited, n.ID)
+		}
+		return g.ID, inherited, level, nil
+	}
+	return 0, nil, 0, NotFound("")
+}
+
+// ListMembers lists the direct members of a group or project, or with all, the inherited ones
+// too (each user once, with their highest level).
+func (s *Service) ListMembers(ctx context.Context, a *Actor, src MemberSource, all bool, query string, pg Page) ([]Member, int, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return nil, 0, err
+	}
+	id, inherited, _, err := s.memberSource(ctx, a, src)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !all {
+		return db.ListMembers(ctx, s.db.Read, db.MemberFilter{Kind: src.Kind, SourceIDs: []int64{id}, Query: query,
+			Limit: pg.limit(), Offset: pg.offset()})
+	}
+	direct, _, err := db.ListMembers(ctx, s.db.Read, db.MemberFilter{Kind: src.Kind, SourceIDs: []int64{id}, Query: query})
+	if err != nil {
+		return nil, 0, err
+	}
+	fromGroups, _, err := db.ListMembers(ctx, s.db.Read, db.MemberFilter{Kind: "group", SourceIDs: inherited, Query: query})
+	if err != nil {
+		return nil, 0, err
+	}
+	best := map[int64]Member{}
+	for _, m := range append(direct, fromGroups...) {
+		if cur, ok := best[m.User.ID]; !ok || m.AccessLevel > cur.AccessLevel {
+			best[m.User.ID] = m
+		}
+	}
+	merged := make([]Member, 0, len(best))
+	for _, m := range best {
+		merged = append(merged, m)
+	}
+	sort.Slice(merged, func(i, j int) bool { return merged[i].User.ID < merged[j].User.ID })
+	total := len(merged)
+	lo := min(pg.offset(), total)
+	hi := min(lo+pg.limit(), total)
+	return merged[lo:hi], total, nil
+}
+
+// GetMember returns one member of a group or project; with all, an inherited one counts.
+func (s *Service) GetMember(ctx context.Context, a *Actor, src MemberSource, userID int64, all bool) (Member, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return Member{}, err
+	}
+	id, inherited, _, err := s.memberSource(ctx, a, src)
+	if err != nil {
+		return Member{}, err
+	}
+	m, err := db.GetMember(ctx, s.db.Read, src.Kind, id, userID)
+	if err == nil || !all || !errors.Is(err, db.ErrNotFound) {
+		return m, notFoundAs(err, "")
+	}
+	found := false
+	for _, nsID := range inherited {
+		gm, err := db.GetMember(ctx, s.db.Read, "group", nsID, userID)
+		if err == nil && (!found || gm.AccessLevel > m.AccessLevel) {
+			m, found = gm, true
+		}
+	}
+	if !found {
+		return Member{}, NotFound("")
+	}
+	return m, nil
+}
+
+// AddMember adds a user to a group or project. Maintainers may add members up to their own
+// level; only owners may add owners.
+func (s *Service) AddMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput) (Member, error) {
+	return s.saveMember(ctx, a, src, in, true)
+}
+
+// UpdateMember changes a member's access level or expiry.
+func (s *Service) UpdateMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput) (Member, error) {
+	return s.saveMember(ctx, a, src, in, false)
+}
+
+func (s *Service) saveMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput, create bool) (Member, error) {
+	if err := a.requireUser(NeedWrite); err != nil {
+		return Member{}, err
+	}
+	if in.AccessLevel == 0 {
+		return Member{}, Missing("access_level")
+	}
+	if !ValidAccessLevel(in.AccessLevel) {
+		return Member{}, &Error{Code: EInvalid, Params: []string{"access_level"}, Message: "access_level does not have a valid value"}
+	}
+	id, _, level, err := s.memberSource(ctx, a, src)
+	if err != nil {
+		return Member{}, err
+	}
+	if level < Maintainer || in.AccessLevel > level || in.AccessLevel == Owner && level < Owner {
+		return Member{}, Forbiddenf("")
+	}
+	u, err := s.UserByRef(ctx, a, in.UserRef)
+	if err != nil {
+		return Member{}, err
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.Now()) {
+		return Member{}, FieldErrors{"expires_at": {"cannot be a date in the past"}}.Err()
+	}
+	now := s.Now()
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		existing, err := db.GetMember(ctx, tx, src.Kind, id, u.ID)
+		switch {
+		case err == nil && create:
+			return Conflictf("Member already exists")
+		case errors.Is(err, db.ErrNotFound) && !create:
+			return NotFound("")
+		case err != nil && !errors.Is(err, db.ErrNotFound):
+			return err
+		}
+		if !create && existing.AccessLevel == Owner && in.AccessLevel < Owner {
+			if err := s.keepAnOwner(ctx, tx, src.Kind, id); err != nil {
+				return err
+			}
+		}
+		m := Member{SourceKind: src.Kind, SourceID: id, User: u, AccessLevel: in.AccessLevel,
+			ExpiresAt: in.ExpiresAt, CreatedBy: a.UserID(), CreatedAt: now}
+		if !create {
+			m.CreatedBy, m.CreatedAt = existing.CreatedBy, existing.CreatedAt
+		}
+		return db.UpsertMember(ctx, tx, m)
+	})
+	if err != nil {
+		return Member{}, err
+	}
+	s.audit(ctx, a, "member_saved", src.Kind, id, u.Username)
+	m, err := db.GetMember(ctx, s.db.Read, src.Kind, id, u.ID)
+	return m, notFoundAs(err, "")
+}
+
+// keepAnOwner refuses a change that would leave a group without an owner.
+func (s *Service) keepAnOwner(ctx context.Context, q db.Querier, kind string, id int64) error {
+	if kind != "group" {
+		return nil
+	}
+	n, err := db.CountOwners(ctx, q, id)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return Forbiddenf("A group must have at least one owner")
+	}
+	return nil
+}
+
+// RemoveMember removes a user from a group or project. Members may remove themselves;
+// maintainers others below owner; owners anyone, as long as a group keeps an owner. Removing
+// someone who is not a member succeeds for those who could have removed them.
+func (s *Service) RemoveMember(ctx context.Context, a *Actor, src MemberSource, userID int64) error {
+	if err := a.requireUser(NeedWrite); err != nil {
+		return err
+	}
+	id, _, level, err := s.memberSource(ctx, a, src)
+	if err != nil {
+		return err
+	}
+	self := userID == a.User.ID
+	if level < Maintainer && !self {
+		return Forbiddenf("")
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		m, err := db.GetMember(ctx, tx, src.Kind, id, userID)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if m.AccessLevel == Owner {
+			if level < Owner && !self {
+				return Forbiddenf("")
+			}
+			if err := s.keepAnOwner(ctx, tx, src.Kind, id); err != nil {
+				return err
+			}
+		}
+		_, err = db.DeleteMember(ctx, tx, src.Kind, id, userID)
+		return err
+	})
+	if err == nil {
+		s.audit(ctx, a, "member_removed", src.Kind, id, formatID(userID))
+	}
+	return err
+}

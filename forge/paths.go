@@ -1,0 +1,138 @@
+package forge
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxPathLength bounds usernames and namespace and project paths, as GitLab does.
+const MaxPathLength = 255
+
+// reservedTopLevel are names a user or top-level group may not take, because cairn's own
+// routes live there.
+var reservedTopLevel = map[string]bool{
+	"-": true, ".well-known": true, "admin": true, "api": true, "assets": true, "dashboard": true,
+	"explore": true, "groups": true, "health": true, "help": true, "login": true, "logout": true,
+	"metrics": true, "new": true, "oauth": true, "profile": true, "projects": true, "public": true,
+	"readyz": true, "search": true, "settings": true, "sign_in": true, "sign_up": true,
+	"static": true, "users": true, "v1": true, "v3": true, "v4": true, "user": true,
+	"uploads": true, "favicon.ico": true, "robots.txt": true,
+}
+
+// ValidatePath checks a username or a namespace or project path segment: letters, digits,
+// '_', '-' and '.'; starting with a letter, digit or '_' (or '.' past the first character);
+// not ending in '.', '.git' or '.atom'; no "..". It returns the problem, or "" when valid.
+func ValidatePath(p string) string {
+	switch {
+	case p == "":
+		return "can't be blank"
+	case len(p) > MaxPathLength:
+		return "is too long (maximum is 255 characters)"
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
+		if !ok {
+			return "can contain only letters, digits, '_', '-' and '.'"
+		}
+	}
+	lower := strings.ToLower(p)
+	switch {
+	case p[0] == '-' || p[0] == '.':
+		return "must start with a letter, digit or '_'"
+	case p[len(p)-1] == '.':
+		return "cannot end with '.'"
+	case strings.HasSuffix(lower, ".git") || strings.HasSuffix(lower, ".atom"):
+		return "cannot end in '.git' or '.atom'"
+	case strings.Contains(p, ".."):
+		return "cannot contain consecutive dots"
+	}
+	return ""
+}
+
+// ValidateTopLevelPath is ValidatePath plus the names reserved for cairn's routes.
+func ValidateTopLevelPath(p string) string {
+	if msg := ValidatePath(p); msg != "" {
+		return msg
+	}
+	if reservedTopLevel[strings.ToLower(p)] {
+		return p + " is a reserved name"
+	}
+	return ""
+}
+
+// ValidateName checks a project or group display name: letters (any script), digits, emoji,
+// '_', '.', '+', '-', spaces and (for groups) parentheses, starting with a letter, digit,
+// emoji or '_'. It returns the problem, or "" when valid.
+func ValidateName(name string, group bool) string {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return "can't be blank"
+	case !utf8.ValidString(name):
+		return "must be valid UTF-8"
+	case utf8.RuneCountInString(name) > MaxPathLength:
+		return "is too long (maximum is 255 characters)"
+	}
+	for i, r := range name {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || isEmoji(r)
+		if i == 0 {
+			if !word {
+				return "must start with a letter, digit, emoji, or '_'"
+			}
+			continue
+		}
+		if word || r == '.' || r == '+' || r == ' ' || unicode.Is(unicode.Pd, r) || group && (r == '(' || r == ')') {
+			continue
+		}
+		return "can contain only letters, digits, emoji, '_', '.', '+', dashes, or spaces"
+	}
+	return ""
+}
+
+func isEmoji(r rune) bool { return r >= 0x00A9 && r <= 0x1F9FF && unicode.IsSymbol(r) }
+
+// Slug derives a path from a name: lower case, runs of other characters become '-', no
+// leading or trailing separators. It returns "" when nothing usable is left.
+func Slug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.'
+		if !ok {
+			dash = b.Len() > 0
+			continue
+		}
+		if dash {
+			b.WriteByte('-')
+			dash = false
+		}
+		b.WriteRune(r)
+	}
+	s := strings.Trim(b.String(), "-.")
+	for strings.Contains(s, "..") {
+		s = strings.ReplaceAll(s, "..", ".")
+	}
+	for _, suffix := range []string{".git", ".atom"} {
+		s = strings.TrimSuffix(s, suffix)
+	}
+	s = strings.Trim(s, "-.")
+	if len(s) > MaxPathLength {
+		s = strings.Trim(s[:MaxPathLength], "-.")
+	}
+	return s
+}
+
+// ValidVisibility reports whether v names a visibility level.
+func ValidVisibility(v string) bool { return v == Private || v == Internal || v == Public }
+
+// visibilityRank orders visibility levels from most to least closed.
+func visibilityRank(v string) int {
+	switch v {
+	case Public:
+		return 2
+	case Internal:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,501 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/gitstore"
+)
+
+// ProjectInput carries the fields of a project to create or change; nil means "not given".
+type ProjectInput struct {
+	Name        *string
+	Path        *string
+	Description *string
+	Visibility  *string
+	// NamespaceRef is the id or full path of the namespace to create the project in; empty
+	// means the creator's personal namespace.
+	NamespaceRef  string
+	DefaultBranch *string
+	// InitializeWithReadme commits a README.md as the first commit.
+	InitializeWithReadme bool
+	// Files, for fixtures, are committed as the first commit (instead of a README).
+	Files        []gitstore.File
+	Topics       *[]string
+	Archived     *bool
+	MergeMethod  *string
+	SquashOption *string
+}
+
+// ProjectView is a project with the actor's access to it.
+type ProjectView struct {
+	Project
+	// Access is the actor's access level: AdminAccess for administrators, 0 for none.
+	Access int
+	// ProjectAccess and GroupAccess split the access by where it comes from, as GitLab's
+	// permissions object does; 0 means none from there.
+	ProjectAccess int
+	GroupAccess   int
+}
+
+// projectAccess works out the actor's access to p.
+func (s *Service) projectAccess(ctx context.Context, a *Actor, p Project) (ProjectView, error) {
+	v := ProjectView{Project: p}
+	if !a.SignedIn() {
+		return v, nil
+	}
+	if a.access != nil {
+		v.ProjectAccess = a.access.Projects[p.ID]
+		v.GroupAccess = a.access.Namespaces[p.NamespaceID]
+		if p.Namespace.OwnerID == a.User.ID {
+			v.ProjectAccess = max(v.ProjectAccess, Owner)
+			v.GroupAccess = 0
+		}
+		v.Access = max(v.ProjectAccess, v.GroupAccess)
+	} else {
+		level, err := db.ProjectAccessLevel(ctx, s.db.Read, p.ID, p.NamespaceID, a.User.ID, s.Now())
+		if err != nil {
+			return v, err
+		}
+		v.Access = level
+		if p.Namespace.Kind == "user" {
+			v.ProjectAccess = level
+		} else {
+			// Split only when asked in detail; the combined level is what rules use.
+			v.ProjectAccess, v.GroupAccess = level, 0
+		}
+	}
+	if a.User.IsAdmin {
+		v.Access = AdminAccess
+	}
+	return v, nil
+}
+
+// ProjectByRef returns the project named by ref (an id or a full path) if the actor may see
+// it; a project the actor may not see is not found.
+func (s *Service) ProjectByRef(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return ProjectView{}, err
+	}
+	return s.visibleProject(ctx, a, ref)
+}
+
+func (s *Service) findProject(ctx context.Context, q db.Querier, ref string) (Project, error) {
+	if id, ok := parseID(ref); ok {
+		p, err := db.ProjectByID(ctx, q, id)
+		return p, notFoundAs(err, "Project")
+	}
+	i := strings.LastIndexByte(ref, '/')
+	if i <= 0 || i == len(ref)-1 {
+		return Project{}, NotFound("Project")
+	}
+	ns, err := db.NamespaceByPath(ctx, q, ref[:i])
+	if err != nil {
+		return Project{}, notFoundAs(err, "Project")
+	}
+	p, err := db.ProjectByPath(ctx, q, ns.ID, ref[i+1:])
+	return p, notFoundAs(err, "Project")
+}
+
+func (s *Service) visibleProject(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
+	p, err := s.findProject(ctx, s.db.Read, ref)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	v, err := s.projectAccess(ctx, a, p)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	if !canSee(a, p.Visibility, v.Access) {
+		return ProjectView{}, NotFound("Project")
+	}
+	return v, nil
+}
+
+// CreateProject makes a project and its repository, in the actor's namespace or one it may
+// create projects in. When forUser is not zero, an administrator creates it for that user.
+func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, forUser int64) (ProjectView, error) {
+	if err := a.requireUser(NeedProjects); err != nil {
+		return ProjectView{}, err
+	}
+	if (in.Name == nil || strings.TrimSpace(*in.Name) == "") && (in.Path == nil || *in.Path == "") {
+		return ProjectView{}, Missing("name", "path")
+	}
+	owner := a.User
+	if forUser != 0 {
+		if !a.IsAdmin() {
+			return ProjectView{}, Forbiddenf("")
+		}
+		u, err := db.UserByID(ctx, s.db.Read, forUser)
+		if err != nil {
+			return ProjectView{}, notFoundAs(err, "User")
+		}
+		owner = &u
+	}
+	ns, err := s.targetNamespace(ctx, a, owner, in.NamespaceRef)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
+		in.Name = in.Path
+	}
+	if in.Path == nil || *in.Path == "" {
+		slug := Slug(*in.Name)
+		in.Path = &slug
+	}
+	now := s.Now()
+	p := Project{NamespaceID: ns.ID, Namespace: ns, Visibility: Private, DefaultBranch: s.cfg.DefaultBranch,
+		CreatorID: a.UserID(), EmptyRepo: true, Topics: []string{}, MergeMethod: "merge",
+		SquashOption: "default_off", CreatedAt: now, UpdatedAt: now, LastActivityAt: now}
+	if err := applyProjectInput(&p, in); err != nil {
+		return ProjectView{}, err
+	}
+	init := gitstore.InitOptions{DefaultBranch: p.DefaultBranch, Files: in.Files,
+		Author: gitstore.Signature{Name: a.User.Name, Email: a.User.Email, When: now}}
+	if len(init.Files) == 0 && in.InitializeWithReadme {
+		readme := "# " + p.Name + "\n"
+		if p.Description != "" {
+			readme += "\n" + p.Description + "\n"
+		}
+		init.Files = []gitstore.File{{Path: "README.md", Content: []byte(readme)}}
+	}
+	if a.User.ID == 0 {
+		init.Author = gitstore.Signature{Name: owner.Name, Email: owner.Email, When: now}
+	}
+	p.EmptyRepo = len(init.Files) == 0
+	// The row is inserted, then the repository made, then the transaction committed: if the
+	// process dies in between, the repository has no row and Reconcile removes it at start.
+	created := false
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := checkPathFree(ctx, tx, p.FullPath(), 0, 0); err != nil {
+			return err
+		}
+		if _, err := db.ProjectByPath(ctx, tx, ns.ID, p.Path); err == nil {
+			return Taken("name", "path")
+		}
+		id, err := db.InsertProject(ctx, tx, p)
+		if err != nil {
+			return takenAs(err, "name", "path")
+		}
+		p.ID = id
+		if err := s.repos.Create(id, init); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		if created {
+			if derr := s.repos.Delete(p.ID); derr != nil {
+				s.log.Error("remove repository of failed project", "project_id", p.ID, "err", derr)
+			}
+		}
+		return ProjectView{}, err
+	}
+	return s.projectAccess(ctx, a, p)
+}
+
+// targetNamespace resolves where a new project goes and checks the actor may create there.
+func (s *Service) targetNamespace(ctx context.Context, a *Actor, owner *User, ref string) (Namespace, error) {
+	if ref == "" {
+		ns, err := db.NamespaceByID(ctx, s.db.Read, owner.NamespaceID)
+		return ns, notFoundAs(err, "Namespace")
+	}
+	var ns Namespace
+	var err error
+	if id, ok := parseID(ref); ok {
+		ns, err = db.NamespaceByID(ctx, s.db.Read, id)
+	} else {
+		ns, err = db.NamespaceByPath(ctx, s.db.Read, ref)
+	}
+	if err != nil {
+		return Namespace{}, notFoundAs(err, "Namespace")
+	}
+	level, err := s.namespaceAccess(ctx, a, ns)
+	if err != nil {
+		return Namespace{}, err
+	}
+	switch {
+	case level == NoAccess && !canSee(a, ns.Visibility, level):
+		return Namespace{}, NotFound("Namespace")
+	case ns.Kind == "user" && ns.OwnerID != owner.ID && !a.IsAdmin():
+		return Namespace{}, Forbiddenf("")
+	case ns.Kind == "group" && level < Maintainer:
+		return Namespace{}, Forbiddenf("")
+	}
+	return ns, nil
+}
+
+// applyProjectInput validates in and copies it onto p.
+func applyProjectInput(p *Project, in ProjectInput) error {
+	fe := FieldErrors{}
+	if in.Name != nil {
+		p.Name = strings.TrimSpace(*in.Name)
+		if msg := ValidateName(p.Name, false); msg != "" {
+			fe.Add("name", msg)
+		}
+	}
+	if in.Path != nil {
+		p.Path = *in.Path
+		if msg := ValidatePath(p.Path); msg != "" {
+			fe.Add("path", msg)
+		}
+	}
+	if in.Description != nil {
+		p.Description = *in.Description
+		if len(p.Description) > 2000 {
+			fe.Add("description", "is too long (maximum is 2000 characters)")
+		}
+	}
+	if in.Visibility != nil {
+		if !ValidVisibility(*in.Visibility) {
+			fe.Add("visibility", "does not have a valid value")
+		} else {
+			p.Visibility = *in.Visibility
+		}
+	}
+	if p.Namespace.Kind == "group" && visibilityRank(p.Visibility) > visibilityRank(p.Namespace.Visibility) {
+		fe.Add("visibility_level", p.Visibility+" is not allowed in a "+p.Namespace.Visibility+" group.")
+	}
+	if in.DefaultBranch != nil && *in.DefaultBranch != "" {
+		if !ValidBranchName(*in.DefaultBranch) {
+			fe.Add("default_branch", "is invalid")
+		}
+		p.DefaultBranch = *in.DefaultBranch
+	}
+	if in.Topics != nil {
+		p.Topics = []string{}
+		for _, t := range *in.Topics {
+			if t = strings.TrimSpace(t); t != "" && !strings.ContainsAny(t, "\n") {
+				p.Topics = append(p.Topics, t)
+			}
+		}
+	}
+	if in.Archived != nil {
+		p.Archived = *in.Archived
+	}
+	if in.MergeMethod != nil {
+		switch *in.MergeMethod {
+		case "merge", "rebase_merge", "ff":
+			p.MergeMethod = *in.MergeMethod
+		default:
+			fe.Add("merge_method", "does not have a valid value")
+		}
+	}
+	if in.SquashOption != nil {
+		switch *in.SquashOption {
+		case "never", "always", "default_on", "default_off":
+			p.SquashOption = *in.SquashOption
+		default:
+			fe.Add("squash_option", "does not have a valid value")
+		}
+	}
+	return fe.Err()
+}
+
+// ValidBranchName applies git's ref-name rules (git check-ref-format) to a branch name.
+func ValidBranchName(name string) bool {
+	if name == "" || name == "@" || len(name) > 255 || strings.HasPrefix(name, "-") ||
+		strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".") ||
+		strings.Contains(name, "..") || strings.Contains(name, "//") || strings.Contains(name, "@{") ||
+		strings.HasSuffix(name, ".lock") {
+		return false
+	}
+	for _, part := range strings.Split(name, "/") {
+		if strings.HasPrefix(part, ".") || strings.HasSuffix(part, ".lock") {
+			return false
+		}
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c < 0x20 || c == 0x7f || strings.IndexByte(" ~^:?*[\\", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// UpdateProject changes a project; maintainers may, and only owners may change visibility.
+func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in ProjectInput) (ProjectView, error) {
+	if err := a.requireUser(NeedProjects); err != nil {
+		return ProjectView{}, err
+	}
+	v, err := s.visibleProject(ctx, a, ref)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	if v.Access < Maintainer || in.Visibility != nil && *in.Visibility != v.Visibility && v.Access < Owner {
+		return ProjectView{}, Forbiddenf("")
+	}
+	p := v.Project
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		oldPath := p.FullPath()
+		if err := applyProjectInput(&p, in); err != nil {
+			return err
+		}
+		if p.FullPath() != oldPath {
+			if err := checkPathFree(ctx, tx, p.FullPath(), 0, p.ID); err != nil {
+				return err
+			}
+		}
+		p.UpdatedAt = s.Now()
+		return takenAs(db.UpdateProject(ctx, tx, p), "name", "path")
+	})
+	if err != nil {
+		return ProjectView{}, err
+	}
+	v.Project = p
+	return v, nil
+}
+
+// DeleteProject removes a project and its repository; only owners and administrators may.
+// Deleting a project that is already gone succeeds for whoever could have deleted it.
+func (s *Service) DeleteProject(ctx context.Context, a *Actor, ref string) error {
+	if err := a.requireUser(NeedProjects); err != nil {
+		return err
+	}
+	p, err := s.findProject(ctx, s.db.Read, ref)
+	if ErrorCode(err) == ENotFound {
+		return s.deleteGoneProject(ctx, a, ref)
+	}
+	if err != nil {
+		return err
+	}
+	v, err := s.projectAccess(ctx, a, p)
+	if err != nil {
+		return err
+	}
+	if !canSee(a, p.Visibility, v.Access) {
+		return NotFound("Project")
+	}
+	if v.Access < Owner {
+		return Forbiddenf("")
+	}
+	// The row goes first: if the process dies before the repository is removed, the
+	// repository has no row and Reconcile removes it at the next start.
+	if err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		return db.DeleteProject(ctx, tx, p, a.UserID(), s.Now())
+	}); err != nil {
+		return err
+	}
+	s.audit(ctx, a, "project_deleted", "project", p.ID, p.FullPath())
+	if err := s.repos.Delete(p.ID); err != nil {
+		s.log.Error("delete repository", "project_id", p.ID, "err", err)
+	}
+	return nil
+}
+
+// deleteGoneProject answers a DELETE of a project that no longer exists: success for an
+// administrator, whoever deleted it, or an owner of its namespace; not found for anyone else.
+func (s *Service) deleteGoneProject(ctx context.Context, a *Actor, ref string) error {
+	var d db.DeletedProject
+	var err error
+	if id, ok := parseID(ref); ok {
+		d, err = db.DeletedProjectByID(ctx, s.db.Read, id)
+	} else {
+		d, err = db.DeletedProjectByPath(ctx, s.db.Read, ref)
+	}
+	if err != nil {
+		return notFoundAs(err, "Project")
+	}
+	if a.IsAdmin() || d.DeletedBy == a.UserID() {
+		return nil
+	}
+	ns, err := db.NamespaceByID(ctx, s.db.Read, d.NamespaceID)
+	if err != nil {
+		return notFoundAs(err, "Project")
+	}
+	level, err := s.namespaceAccess(ctx, a, ns)
+	if err != nil {
+		return err
+	}
+	if level >= Owner {
+		return nil
+	}
+	return NotFound("Project")
+}
+
+// ProjectListOptions filter the project list.
+type ProjectListOptions struct {
+	Owned          bool
+	Membership     bool
+	MinAccessLevel int
+	Visibility     string
+	Search         string
+	Archived       *bool
+	OrderBy        string
+	Desc           bool
+	// GroupRef lists the projects of one group (with IncludeSubgroups, of its subgroups too).
+	GroupRef         string
+	IncludeSubgroups bool
+	// UserRef lists the projects in one user's personal namespace.
+	UserRef string
+}
+
+// ListProjects lists the projects the actor may see.
+func (s *Service) ListProjects(ctx context.Context, a *Actor, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return nil, 0, err
+	}
+	if o.Visibility != "" && !ValidVisibility(o.Visibility) {
+		return nil, 0, Invalidf("visibility does not have a valid value")
+	}
+	f := db.ProjectFilter{Visibility: o.Visibility, Search: o.Search, Archived: o.Archived, OrderBy: o.OrderBy,
+		Desc: o.Desc, Now: s.Now(), Limit: pg.limit(), Offset: pg.offset()}
+	switch {
+	case !a.SignedIn():
+		if o.Owned || o.Membership {
+			return []ProjectView{}, 0, nil
+		}
+		f.Visibilities = []string{Public}
+	case a.IsAdmin() && !o.Owned && !o.Membership && o.MinAccessLevel == 0:
+	default:
+		f.MemberUserID, f.MinAccessLevel = a.User.ID, o.MinAccessLevel
+		if !o.Owned && !o.Membership && o.MinAccessLevel == 0 {
+			f.Visibilities = []string{Public}
+			if !a.User.External {
+				f.Visibilities = append(f.Visibilities, Internal)
+			}
+		}
+		if o.Owned {
+			f.OwnerUserID = a.User.ID
+		}
+	}
+	if o.GroupRef != "" {
+		g, _, err := s.visibleGroup(ctx, a, o.GroupRef)
+		if err != nil {
+			return nil, 0, err
+		}
+		f.NamespaceIDs = []int64{g.ID}
+		if o.IncludeSubgroups {
+			if f.NamespaceIDs, err = db.NamespaceDescendantIDs(ctx, s.db.Read, g.ID); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	if o.UserRef != "" {
+		u, err := s.UserByRef(ctx, a, o.UserRef)
+		if err != nil {
+			return nil, 0, err
+		}
+		f.NamespaceIDs = []int64{u.NamespaceID}
+	}
+	projects, total, err := db.ListProjects(ctx, s.db.Read, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if a.SignedIn() {
+		if _, err := s.userAccess(ctx, a); err != nil {
+			return nil, 0, err
+		}
+	}
+	views := make([]ProjectView, len(projects))
+	for i, p := range projects {
+		if views[i], err = s.projectAccess(ctx, a, p); err != nil {
+			return nil, 0, err
+		}
+	}
+	return views, total, nil
+}

@@ -1,0 +1,291 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base32"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-forge/cairn/db"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// TokenPrefix starts every personal access token, so that secret scanners can find leaks.
+const TokenPrefix = "cairn_pat_"
+
+// TokenInput describes a token to create.
+type TokenInput struct {
+	Name        string
+	Description string
+	Scopes      []string
+	// ExpiresAt is when the token stops working; nil means the default lifetime.
+	ExpiresAt *time.Time
+	// Permanent asks for no expiry, where the instance allows it.
+	Permanent bool
+}
+
+// adminScopes may only be granted to administrators.
+var adminScopes = []string{ScopeSudo, ScopeAdminMode, ScopeAdmin}
+
+// CreateToken issues a personal access token for user userID and returns it with its secret,
+// which is shown this once. Users create their own; administrators create anyone's.
+func (s *Service) CreateToken(ctx context.Context, a *Actor, userID int64, in TokenInput) (Token, string, error) {
+	if err := a.requireUser(NeedWrite); err != nil {
+		return Token{}, "", err
+	}
+	if !a.IsAdmin() && a.User.ID != userID {
+		return Token{}, "", Forbiddenf("")
+	}
+	u, err := db.UserByID(ctx, s.db.Read, userID)
+	if err != nil {
+		return Token{}, "", notFoundAs(err, "User")
+	}
+	tok, err := s.validateToken(u, in)
+	if err != nil {
+		return Token{}, "", err
+	}
+	secret := TokenPrefix + s.randomSecret(20)
+	tok.Hash = HashToken(secret)
+	if err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		id, err := db.InsertToken(ctx, tx, tok)
+		tok.ID = id
+		return err
+	}); err != nil {
+		return Token{}, "", err
+	}
+	s.audit(ctx, a, "token_created", "token", tok.ID, tok.Name)
+	return tok, secret, nil
+}
+
+// validateToken checks in against the rules for a token of user u.
+func (s *Service) validateToken(u User, in TokenInput) (Token, error) {
+	now := s.Now()
+	if strings.TrimSpace(in.Name) == "" {
+		return Token{}, Missing("name")
+	}
+	if len(in.Scopes) == 0 {
+		return Token{}, Missing("scopes")
+	}
+	fe := FieldErrors{}
+	if len(in.Name) > 255 {
+		fe.Add("name", "is too long (maximum is 255 characters)")
+	}
+	var scopes []string
+	for _, raw := range in.Scopes {
+		sc, ok := ParseScope(raw)
+		switch {
+		case !ok:
+			fe.Add("scopes", "can only contain available scopes")
+		case slices.Contains(adminScopes, sc) && !u.IsAdmin:
+			fe.Add("scopes", sc+" can only be granted to administrators")
+		case !slices.Contains(scopes, sc):
+			scopes = append(scopes, sc)
+		}
+	}
+	var expires *time.Time
+	switch {
+	case in.ExpiresAt != nil:
+		if !in.ExpiresAt.After(now) {
+			fe.Add("expires_at", "must be in the future")
+		}
+		t := in.ExpiresAt.UTC()
+		expires = &t
+	case in.Permanent && !s.cfg.AllowPermanentTokens:
+		fe.Add("expires_at", "is required: this instance does not allow permanent tokens")
+	case !in.Permanent:
+		t := now.Add(s.cfg.TokenLifetime)
+		expires = &t
+	}
+	if err := fe.Err(); err != nil {
+		return Token{}, err
+	}
+	return Token{UserID: u.ID, Name: strings.TrimSpace(in.Name), Description: in.Description,
+		Scopes: scopes, CreatedAt: now, ExpiresAt: expires}, nil
+}
+
+// EnsureToken makes secret a working token of user userID with the given scopes and no
+// expiry, whatever the instance's rules: the operator's --admin-token.
+func (s *Service) EnsureToken(ctx context.Context, userID int64, name, secret string, scopes []string) error {
+	hash := HashToken(secret)
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		tok, err := db.TokenByHash(ctx, tx, hash)
+		if errors.Is(err, db.ErrNotFound) {
+			_, err = db.InsertToken(ctx, tx, Token{UserID: userID, Name: name, Hash: hash, Scopes: scopes, CreatedAt: s.Now()})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		if tok.UserID != userID {
+			return Conflictf("that token secret belongs to another user")
+		}
+		tok.Scopes, tok.ExpiresAt, tok.RevokedAt = scopes, nil, nil
+		return db.UpdateToken(ctx, tx, tok)
+	})
+}
+
+// TokenListOptions filter the token list.
+type TokenListOptions struct {
+	UserID int64
+	State  string
+	Search string
+}
+
+// ListTokens lists tokens: administrators see everyone's, users their own.
+func (s *Service) ListTokens(ctx context.Context, a *Actor, o TokenListOptions, pg Page) ([]Token, int, error) {
+	if err := a.requireUser(NeedRead); err != nil {
+		return nil, 0, err
+	}
+	if !a.IsAdmin() {
+		if o.UserID != 0 && o.UserID != a.User.ID {
+			return nil, 0, Unauthorized("")
+		}
+		o.UserID = a.User.ID
+	}
+	f := db.TokenFilter{UserID: o.UserID, State: o.State, Search: o.Search, Now: s.Now(),
+		Limit: pg.limit(), Offset: pg.offset()}
+	return db.ListTokens(ctx, s.db.Read, f)
+}
+
+// GetToken returns a token to its owner or an administrator; ref is an id or "self".
+func (s *Service) GetToken(ctx context.Context, a *Actor, ref string) (Token, error) {
+	if err := a.requireUser(NeedRead); err != nil {
+		return Token{}, err
+	}
+	return s.ownToken(ctx, a, ref)
+}
+
+// ownToken finds the token named by ref ("self" or an id) among those a may manage.
+func (s *Service) ownToken(ctx context.Context, a *Actor, ref string) (Token, error) {
+	if ref == "self" {
+		if a.Token == nil {
+			return Token{}, NotFound("Personal Access Token")
+		}
+		return *a.Token, nil
+	}
+	id, ok := parseID(ref)
+	if !ok {
+		return Token{}, NotFound("Personal Access Token")
+	}
+	tok, err := db.TokenByID(ctx, s.db.Read, id)
+	if err != nil {
+		return Token{}, notFoundAs(err, "Personal Access Token")
+	}
+	if tok.UserID != a.User.ID && !a.IsAdmin() {
+		return Token{}, NotFound("Personal Access Token")
+	}
+	return tok, nil
+}
+
+// RevokeToken revokes a token; revoking a revoked token succeeds. ref is an id or "self"
+// (any token may revoke itself).
+func (s *Service) RevokeToken(ctx context.Context, a *Actor, ref string) error {
+	need := NeedWrite
+	if ref == "self" {
+		need = NeedRead
+	}
+	if !a.SignedIn() {
+		return Unauthorized("")
+	}
+	if ref != "self" {
+		if err := a.Require(need); err != nil {
+			return err
+		}
+	}
+	tok, err := s.ownToken(ctx, a, ref)
+	if err != nil {
+		return err
+	}
+	if tok.RevokedAt != nil {
+		return nil
+	}
+	now := s.Now()
+	tok.RevokedAt = &now
+	if err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.UpdateToken(ctx, tx, tok) }); err != nil {
+		return err
+	}
+	s.audit(ctx, a, "token_revoked", "token", tok.ID, tok.Name)
+	return nil
+}
+
+// RotateToken revokes a token and issues its successor with the same name and scopes,
+// expiring at expiresAt (nil: the default lifetime). Rotating a token that is already revoked
+// revokes every token rotated from it, since its secret has leaked.
+func (s *Service) RotateToken(ctx context.Context, a *Actor, ref string, expiresAt *time.Time) (Token, string, error) {
+	if err := a.requireUser(NeedWrite); err != nil {
+		return Token{}, "", err
+	}
+	old, err := s.ownToken(ctx, a, ref)
+	if err != nil {
+		return Token{}, "", err
+	}
+	now := s.Now()
+	if old.RevokedAt != nil {
+		if err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.RevokeTokenFamily(ctx, tx, old.ID, now) }); err != nil {
+			return Token{}, "", err
+		}
+		s.audit(ctx, a, "token_family_revoked", "token", old.ID, old.Name)
+		return Token{}, "", Invalidf("Token already revoked")
+	}
+	if old.ExpiresAt != nil && !now.Before(*old.ExpiresAt) {
+		return Token{}, "", Invalidf("Token already expired")
+	}
+	u, err := db.UserByID(ctx, s.db.Read, old.UserID)
+	if err != nil {
+		return Token{}, "", err
+	}
+	tok, err := s.validateToken(u, TokenInput{Name: old.Name, Description: old.Description, Scopes: old.Scopes, ExpiresAt: expiresAt})
+	if err != nil {
+		return Token{}, "", err
+	}
+	secret := TokenPrefix + s.randomSecret(20)
+	tok.Hash, tok.RotatedFrom = HashToken(secret), old.ID
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		old.RevokedAt = &now
+		if err := db.UpdateToken(ctx, tx, old); err != nil {
+			return err
+		}
+		id, err := db.InsertToken(ctx, tx, tok)
+		tok.ID = id
+		return err
+	})
+	if err != nil {
+		return Token{}, "", err
+	}
+	s.audit(ctx, a, "token_rotated", "token", tok.ID, tok.Name)
+	return tok, secret, nil
+}
+
+// TokenActive reports whether a token can still be used.
+func (s *Service) TokenActive(t Token) bool {
+	return t.RevokedAt == nil && (t.ExpiresAt == nil || s.Now().Before(*t.ExpiresAt))
+}
+
+var secretEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// randomSecret returns n random bytes, base32-encoded in lower case.
+func (s *Service) randomSecret(n int) string {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		panic("forge: random source failed: " + err.Error())
+	}
+	return secretEncoding.EncodeToString(b)
+}
+
+func checkPassword(hash, password string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}
+
+// parseID reads a positive decimal id.
+func parseID(s string) (int64, bool) {
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil && id > 0
+}

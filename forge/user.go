@@ -1,0 +1,359 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/cairn-forge/cairn/db"
+)
+
+// UserInput carries the fields of a user to create or change; nil means "not given".
+type UserInput struct {
+	Username       *string
+	Email          *string
+	Name           *string
+	Password       *string
+	Admin          *bool
+	External       *bool
+	CanCreateGroup *bool
+	Bio            *string
+	ProjectsLimit  *int
+	Plan           *string
+	RatePerMinute  *int
+	RateBurst      *int
+}
+
+// Rate-limit plans of the .git dialect; enterprise limits are set per user by an admin.
+const (
+	PlanStarter    = "starter"
+	PlanPro        = "pro"
+	PlanEnterprise = "enterprise"
+)
+
+// Page selects one page of a list: Page counts from 1.
+type Page struct {
+	Page    int
+	PerPage int
+}
+
+func (p Page) limit() int  { return p.PerPage }
+func (p Page) offset() int { return (p.Page - 1) * p.PerPage }
+
+// System is the actor of the command line and of the server's own bootstrap: an
+// administrator who is no user.
+func System() *Actor {
+	return &Actor{User: &User{Username: "system", IsAdmin: true, State: "active"}}
+}
+
+// CreateUser makes a user and their personal namespace. Only administrators may.
+func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (User, error) {
+	if err := a.requireAdmin(NeedWrite); err != nil {
+		return User{}, err
+	}
+	var missing []string
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"email", in.Email}, {"name", in.Name}, {"username", in.Username}} {
+		if f.v == nil || strings.TrimSpace(*f.v) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return User{}, Missing(missing...)
+	}
+	now := s.Now()
+	u := User{State: "active", CanCreateGroup: true, ProjectsLimit: 100000, CreatedAt: now, UpdatedAt: now}
+	password := ""
+	if in.Password == nil || *in.Password == "" {
+		password = s.randomSecret(24)
+		in.Password = &password
+	}
+	if err := s.applyUserInput(&u, in); err != nil {
+		return User{}, err
+	}
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := checkUserUnique(ctx, tx, u); err != nil {
+			return err
+		}
+		id, err := db.InsertUser(ctx, tx, u)
+		if err != nil {
+			return takenAs(err, "username")
+		}
+		u.ID = id
+		if _, err := db.InsertNamespace(ctx, tx, Namespace{Kind: "user", Name: u.Name, Path: u.Username,
+			FullPath: u.Username, FullName: u.Name, OwnerID: id, Visibility: Public, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return takenAs(err, "username")
+		}
+		return nil
+	})
+	if err != nil {
+		return User{}, err
+	}
+	s.audit(ctx, a, "user_created", "user", u.ID, u.Username)
+	return db.UserByID(ctx, s.db.Read, u.ID)
+}
+
+// UpdateUser changes a user. Administrators may change anyone; users may change their own
+// name, email, bio and password.
+func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInput) (User, error) {
+	if err := a.requireUser(NeedWrite); err != nil {
+		return User{}, err
+	}
+	if !a.IsAdmin() {
+		if a.User.ID != id {
+			return User{}, Forbiddenf("")
+		}
+		if in.Admin != nil || in.External != nil || in.CanCreateGroup != nil || in.ProjectsLimit != nil ||
+			in.Plan != nil || in.RatePerMinute != nil || in.RateBurst != nil || in.Username != nil {
+			return User{}, Forbiddenf("")
+		}
+	}
+	var out User
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		u, err := db.UserByID(ctx, tx, id)
+		if err != nil {
+			return notFoundAs(err, "User")
+		}
+		oldUsername, oldName := u.Username, u.Name
+		if err := s.applyUserInput(&u, in); err != nil {
+			return err
+		}
+		if err := checkUserUnique(ctx, tx, u); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.Now()
+		if err := db.UpdateUser(ctx, tx, u); err != nil {
+			return takenAs(err, "username")
+		}
+		if u.Username != oldUsername || u.Name != oldName {
+			ns, err := db.NamespaceByID(ctx, tx, u.NamespaceID)
+			if err != nil {
+				return err
+			}
+			ns.Path, ns.FullPath, ns.Name, ns.FullName, ns.UpdatedAt = u.Username, u.Username, u.Name, u.Name, u.UpdatedAt
+			if err := db.UpdateNamespace(ctx, tx, ns); err != nil {
+				return takenAs(err, "username")
+			}
+		}
+		out = u
+		return nil
+	})
+	return out, err
+}
+
+// applyUserInput validates in and copies it onto u.
+func (s *Service) applyUserInput(u *User, in UserInput) error {
+	fe := FieldErrors{}
+	if in.Username != nil {
+		if msg := ValidateTopLevelPath(*in.Username); msg != "" {
+			fe.Add("username", msg)
+		}
+		u.Username = *in.Username
+	}
+	if in.Email != nil {
+		e := strings.TrimSpace(*in.Email)
+		if at := strings.IndexByte(e, '@'); at < 1 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n") || len(e) > 255 {
+			fe.Add("email", "is invalid")
+		}
+		u.Email = e
+	}
+	if in.Name != nil {
+		n := strings.TrimSpace(*in.Name)
+		if n == "" {
+			fe.Add("name", "can't be blank")
+		} else if len(n) > 255 {
+			fe.Add("name", "is too long (maximum is 255 characters)")
+		}
+		u.Name = n
+	}
+	if in.Bio != nil {
+		if len(*in.Bio) > 255 {
+			fe.Add("bio", "is too long (maximum is 255 characters)")
+		}
+		u.Bio = *in.Bio
+	}
+	if in.Password != nil {
+		if len(*in.Password) < 8 {
+			fe.Add("password", "is too short (minimum is 8 characters)")
+		} else if len(*in.Password) > 128 {
+			fe.Add("password", "is too long (maximum is 128 characters)")
+		}
+	}
+	if in.Plan != nil {
+		switch p := strings.ToLower(*in.Plan); p {
+		case "", PlanStarter, PlanPro, PlanEnterprise:
+			u.Plan = p
+		default:
+			fe.Add("plan", "must be one of starter, pro, enterprise")
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    *int
+		dst  *int
+	}{{"projects_limit", in.ProjectsLimit, &u.ProjectsLimit}, {"rate_limit_per_minute", in.RatePerMinute, &u.RatePerMinute}, {"rate_limit_burst", in.RateBurst, &u.RateBurst}} {
+		if f.v != nil {
+			if *f.v < 0 {
+				fe.Add(f.name, "must be greater than or equal to 0")
+			}
+			*f.dst = *f.v
+		}
+	}
+	if in.Admin != nil {
+		u.IsAdmin = *in.Admin
+	}
+	if in.External != nil {
+		u.External = *in.External
+	}
+	if in.CanCreateGroup != nil {
+		u.CanCreateGroup = *in.CanCreateGroup
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	if in.Password != nil {
+		h, err := s.hashPassword(*in.Password)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = h
+	}
+	return nil
+}
+
+// checkUserUnique refuses a username or email another user or a group already has.
+func checkUserUnique(ctx context.Context, q db.Querier, u User) error {
+	if other, err := db.UserByUsername(ctx, q, u.Username); err == nil && other.ID != u.ID {
+		return Conflictf("Username has already been taken")
+	}
+	if ns, err := db.NamespaceByPath(ctx, q, u.Username); err == nil && ns.OwnerID != u.ID {
+		return Conflictf("Username has already been taken")
+	}
+	if other, err := db.UserByEmail(ctx, q, u.Email); err == nil && other.ID != u.ID {
+		return Conflictf("Email has already been taken")
+	}
+	return nil
+}
+
+// GetUser returns a user to a signed-in caller.
+func (s *Service) GetUser(ctx context.Context, a *Actor, id int64) (User, error) {
+	if !a.SignedIn() {
+		return User{}, Forbiddenf("Not authorized!")
+	}
+	if err := a.Require(NeedReadUser); err != nil {
+		return User{}, err
+	}
+	u, err := db.UserByID(ctx, s.db.Read, id)
+	return u, notFoundAs(err, "User")
+}
+
+// CurrentUser returns the caller.
+func (s *Service) CurrentUser(ctx context.Context, a *Actor) (User, error) {
+	if err := a.requireUser(NeedReadUser); err != nil {
+		return User{}, err
+	}
+	return *a.User, nil
+}
+
+// UserByRef finds a user by id or username, for callers who may read users.
+func (s *Service) UserByRef(ctx context.Context, a *Actor, ref string) (User, error) {
+	if err := a.Require(NeedReadUser); err != nil {
+		return User{}, err
+	}
+	var u User
+	var err error
+	if id, ok := parseID(ref); ok {
+		u, err = db.UserByID(ctx, s.db.Read, id)
+	} else {
+		u, err = db.UserByUsername(ctx, s.db.Read, ref)
+	}
+	return u, notFoundAs(err, "User")
+}
+
+// UserListOptions filter the user list.
+type UserListOptions struct {
+	Username string
+	Search   string
+	Active   bool
+	Blocked  bool
+	Admins   *bool
+	External *bool
+	OrderBy  string
+	Desc     bool
+}
+
+// ListUsers lists users. Anonymous callers may only look a username up.
+func (s *Service) ListUsers(ctx context.Context, a *Actor, o UserListOptions, pg Page) ([]User, int, error) {
+	if !a.SignedIn() && o.Username == "" {
+		return nil, 0, Forbiddenf("Not authorized to access /api/v4/users")
+	}
+	if err := a.Require(NeedReadUser); err != nil {
+		return nil, 0, err
+	}
+	f := db.UserFilter{Username: o.Username, Search: o.Search, OrderBy: o.OrderBy, Desc: o.Desc,
+		Limit: pg.limit(), Offset: pg.offset()}
+	switch {
+	case o.Blocked:
+		f.State = "blocked"
+	case o.Active:
+		f.State = "active"
+	}
+	if a.IsAdmin() {
+		f.Admins, f.External = o.Admins, o.External
+	}
+	return db.ListUsers(ctx, s.db.Read, f)
+}
+
+// SetUserBlocked blocks or unblocks a user; only administrators may, and not themselves.
+// It reports whether the state changed.
+func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocked bool) (bool, error) {
+	if err := a.requireAdmin(NeedWrite); err != nil {
+		return false, err
+	}
+	if a.User.ID == id && blocked {
+		return false, Forbiddenf("The API initiating user cannot be blocked by the API")
+	}
+	changed := false
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		u, err := db.UserByID(ctx, tx, id)
+		if err != nil {
+			return notFoundAs(err, "User")
+		}
+		state := "active"
+		if blocked {
+			state = "blocked"
+		}
+		if u.State == state {
+			return nil
+		}
+		u.State, u.UpdatedAt, changed = state, s.Now(), true
+		return db.UpdateUser(ctx, tx, u)
+	})
+	if err != nil {
+		return false, err
+	}
+	if changed {
+		action := "user_unblocked"
+		if blocked {
+			action = "user_blocked"
+		}
+		s.audit(ctx, a, action, "user", id, "")
+	}
+	return changed, nil
+}
+
+// VerifyPassword checks a username-or-email and password; failures are audited.
+func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string) (User, error) {
+	u, err := db.UserByUsername(ctx, s.db.Read, login)
+	if errors.Is(err, db.ErrNotFound) {
+		u, err = db.UserByEmail(ctx, s.db.Read, login)
+	}
+	if err == nil && u.State == "active" && u.PasswordHash != "" && checkPassword(u.PasswordHash, password) {
+		return u, nil
+	}
+	s.audit(ctx, Anonymous(ip), "sign_in_failed", "user", u.ID, login)
+	return User{}, Unauthorized("")
+}
