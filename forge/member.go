@@ -136,18 +136,10 @@ func (s *Service) GetMember(ctx context.Context, a *Actor, src MemberSource, use
 	return m, nil
 }
 
-// AddMember adds a user to a group or project. Maintainers may add members up to their own
-// level; only owners may add owners.
-func (s *Service) AddMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput) (Member, error) {
-	return s.saveMember(ctx, a, src, in, true)
-}
-
-// UpdateMember changes a member's access level or expiry.
-func (s *Service) UpdateMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput) (Member, error) {
-	return s.saveMember(ctx, a, src, in, false)
-}
-
-func (s *Service) saveMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput, create bool) (Member, error) {
+// AddOrUpdateMember adds a user to a group or project (create) or changes an existing
+// member's access level or expiry. Maintainers may grant levels up to their own; only owners
+// may grant Owner; a group always keeps an owner.
+func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput, create bool) (Member, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Member{}, err
 	}

@@ -164,6 +164,9 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 	if a.User.ID == 0 {
 		init.Author = gitstore.Signature{Name: owner.Name, Email: owner.Email, When: now}
 	}
+	if init.Author.Name == "" || init.Author.Email == "" {
+		init.Author = gitstore.Signature{Name: "cairn", Email: "cairn@localhost", When: now}
+	}
 	p.EmptyRepo = len(init.Files) == 0
 	// The row is inserted, then the repository made, then the transaction committed: if the
 	// process dies in between, the repository has no row and Reconcile removes it at start.

@@ -111,11 +111,18 @@ func (s *Service) validateToken(u User, in TokenInput) (Token, error) {
 // EnsureToken makes secret a working token of user userID with the given scopes and no
 // expiry, whatever the instance's rules: the operator's --admin-token.
 func (s *Service) EnsureToken(ctx context.Context, userID int64, name, secret string, scopes []string) error {
+	return s.EnsureTokenExpiring(ctx, userID, name, secret, scopes, nil)
+}
+
+// EnsureTokenExpiring makes secret a working token of user userID with the given scopes and
+// expiry (nil: none): fixtures and the operator fix token secrets this way.
+func (s *Service) EnsureTokenExpiring(ctx context.Context, userID int64, name, secret string, scopes []string, expires *time.Time) error {
 	hash := HashToken(secret)
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		tok, err := db.TokenByHash(ctx, tx, hash)
 		if errors.Is(err, db.ErrNotFound) {
-			_, err = db.InsertToken(ctx, tx, Token{UserID: userID, Name: name, Hash: hash, Scopes: scopes, CreatedAt: s.Now()})
+			_, err = db.InsertToken(ctx, tx, Token{UserID: userID, Name: name, Hash: hash, Scopes: scopes,
+				CreatedAt: s.Now(), ExpiresAt: expires})
 			return err
 		}
 		if err != nil {
@@ -124,7 +131,7 @@ func (s *Service) EnsureToken(ctx context.Context, userID int64, name, secret st
 		if tok.UserID != userID {
 			return Conflictf("that token secret belongs to another user")
 		}
-		tok.Scopes, tok.ExpiresAt, tok.RevokedAt = scopes, nil, nil
+		tok.Scopes, tok.ExpiresAt, tok.RevokedAt = scopes, expires, nil
 		return db.UpdateToken(ctx, tx, tok)
 	})
 }

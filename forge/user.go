@@ -2,6 +2,7 @@ package forge
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"strings"
@@ -356,4 +357,13 @@ func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string
 	}
 	s.audit(ctx, Anonymous(ip), "sign_in_failed", "user", u.ID, login)
 	return User{}, Unauthorized("")
+}
+
+// RandomPassword returns a new random password for a user who was given none.
+func RandomPassword() string {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		panic("forge: random source failed: " + err.Error())
+	}
+	return secretEncoding.EncodeToString(b)
 }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/server"
+)
+
+const adminUsage = `Usage:
+  cairn admin user create --username U --email E [--name N] [--password P] [--admin]
+  cairn admin token create --username U --name N [--scopes api,...] [--expires-at YYYY-MM-DD]
+
+Admin commands work on the data directory directly; the server need not be running.
+`
+
+func admin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, adminUsage)
+		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+			return nil
+		}
+		return errors.New("admin needs a subject and an action")
+	}
+	switch args[0] + " " + args[1] {
+	case "user create":
+		return adminUserCreate(ctx, args[2:], stdout, stderr)
+	case "token create":
+		return adminTokenCreate(ctx, args[2:], stdout, stderr)
+	}
+	fmt.Fprint(stderr, adminUsage)
+	return fmt.Errorf("unknown admin command %q", args[0]+" "+args[1])
+}
+
+// openForge opens a data directory's forge for an admin command.
+func openForge(ctx context.Context, dir string) (*forge.Service, func(), error) {
+	d, f, err := server.OpenData(ctx, dir, forge.Config{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close(); d.Close() }, nil
+}
+
+func adminUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("admin user create", "cairn admin user create [flags]", stderr)
+	dir := fs.String("data-dir", "./cairn-data", "data directory")
+	username := fs.String("username", "", "username (required)")
+	email := fs.String("email", "", "email address (required)")
+	name := fs.String("name", "", "display name (default: the username)")
+	password := fs.String("password", "", "password (default: generated and printed)")
+	isAdmin := fs.Bool("admin", false, "make the user an administrator")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *username == "" || *email == "" {
+		fs.Usage()
+		return errors.New("--username and --email are required")
+	}
+	if *name == "" {
+		*name = *username
+	}
+	f, done, err := openForge(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	in := forge.UserInput{Username: username, Email: email, Name: name, Admin: isAdmin}
+	generated := ""
+	if *password == "" {
+		generated = forge.RandomPassword()
+		in.Password = &generated
+	} else {
+		in.Password = password
+	}
+	u, err := f.CreateUser(ctx, forge.System(), in)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "created user %s (id %d)\n", u.Username, u.ID)
+	if generated != "" {
+		fmt.Fprintf(stdout, "password: %s\n", generated)
+	}
+	return nil
+}
+
+func adminTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("admin token create", "cairn admin token create [flags]", stderr)
+	dir := fs.String("data-dir", "./cairn-data", "data directory")
+	username := fs.String("username", "", "the token's user (required)")
+	name := fs.String("name", "", "the token's name (required)")
+	scopes := fs.String("scopes", "api", "comma-separated scopes: "+fmt.Sprint(forge.AllScopes))
+	expires := fs.String("expires-at", "", "expiry date YYYY-MM-DD (default: 30 days)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *username == "" || *name == "" {
+		fs.Usage()
+		return errors.New("--username and --name are required")
+	}
+	sc, err := scopeList(*scopes)
+	if err != nil {
+		return err
+	}
+	in := forge.TokenInput{Name: *name, Scopes: sc}
+	if *expires != "" {
+		t, err := time.Parse("2006-01-02", *expires)
+		if err != nil {
+			return fmt.Errorf("--expires-at: %w", err)
+		}
+		in.ExpiresAt = &t
+	}
+	f, done, err := openForge(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	sys := forge.System()
+	u, err := f.UserByRef(ctx, sys, *username)
+	if err != nil {
+		return describe(err)
+	}
+	_, secret, err := f.CreateToken(ctx, sys, u.ID, in)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+// describe turns a forge error into a sentence for the command line.
+func describe(err error) error {
+	fe := forge.ErrorOf(err)
+	if fe.Code == forge.EInternal {
+		return err
+	}
+	if len(fe.Fields) > 0 {
+		return errors.New(fe.FieldSummary())
+	}
+	return errors.New(fe.Message)
+}

@@ -1,0 +1,264 @@
+// Package api holds what every machine-facing dialect shares: request ids, logging, panic
+// recovery, body limits, authentication from every carrier, sudo, rate limits, pagination,
+// conditional GETs and error rendering through the dialect. Sub-packages translate one
+// platform's wire format each.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cairn-forge/cairn/forge"
+)
+
+// Dialect renders errors in one platform's documented shape.
+type Dialect interface {
+	// WriteError writes e as the dialect's error response.
+	WriteError(w http.ResponseWriter, r *http.Request, e *forge.Error)
+}
+
+// Core is the shared machinery every dialect's handler is wrapped in.
+type Core struct {
+	Forge *forge.Service
+	// Limits is nil when rate limiting is off.
+	Limits *Limiter
+	Log    *slog.Logger
+	// BaseURL is the external URL every link in a response starts with, without a trailing '/'.
+	BaseURL string
+	// MaxBody bounds request bodies, in bytes.
+	MaxBody int64
+}
+
+type ctxKey struct{}
+
+// request is what the core learns about a request and hands to handlers.
+type request struct {
+	id      string
+	start   time.Time
+	actor   *forge.Actor
+	dialect Dialect
+	// prefix is the dialect's mount point ("/api/v4"), for links.
+	prefix string
+}
+
+func state(r *http.Request) *request {
+	if st, ok := r.Context().Value(ctxKey{}).(*request); ok {
+		return st
+	}
+	return &request{actor: forge.Anonymous(clientIP(r))}
+}
+
+// Actor is who makes the request; anonymous callers get an actor with no user.
+func Actor(r *http.Request) *forge.Actor { return state(r).actor }
+
+// RequestID is the request's X-Request-Id.
+func RequestID(r *http.Request) string { return state(r).id }
+
+// Prefix is the path the dialect serving r is mounted at.
+func Prefix(r *http.Request) string { return state(r).prefix }
+
+// Error renders err through the request's dialect; internal errors are logged once, here.
+func (c *Core) Error(w http.ResponseWriter, r *http.Request, err error) {
+	fe := forge.ErrorOf(err)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		fe = &forge.Error{Code: forge.ETooLarge, Message: "Request body too large"}
+	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client went away; nobody is left to answer
+	}
+	if fe.Code == forge.EInternal {
+		c.Log.Error("internal error", "request_id", RequestID(r), "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	st := state(r)
+	if st.dialect == nil {
+		http.Error(w, fe.Message, http.StatusInternalServerError)
+		return
+	}
+	st.dialect.WriteError(w, r, fe)
+}
+
+// Options configure how the core wraps one dialect.
+type Options struct {
+	// Prefix is where the dialect is mounted ("/api/v4"); it is stripped before routing.
+	Prefix string
+	// Bucket is the rate-limit family of the dialect's requests.
+	Bucket Bucket
+}
+
+// Wrap returns h wrapped in the core's middleware, answering errors in dialect d. The path
+// h sees is the escaped path with opts.Prefix removed, so that %2F inside a segment survives
+// routing; handlers unescape parameters through Params.
+func (c *Core) Wrap(d Dialect, h http.Handler, opts Options) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &request{id: newRequestID(), start: time.Now(), dialect: d, prefix: opts.Prefix}
+		sw := &statusWriter{ResponseWriter: w, start: st.start}
+		w = sw
+		w.Header().Set("X-Request-Id", st.id)
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
+		st.actor = forge.Anonymous(clientIP(r))
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				c.Log.Error("panic", "request_id", st.id, "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if !sw.wrote {
+					c.Error(w, r, fmt.Errorf("panic: %v", v))
+				}
+			}
+			c.logRequest(r, sw, st)
+		}()
+		if r.Body != nil && c.MaxBody > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, c.MaxBody)
+		}
+		path := r.URL.EscapedPath()
+		r.URL.Path = strings.TrimPrefix(path, opts.Prefix)
+		if r.URL.Path == "" {
+			r.URL.Path = "/"
+		}
+		r.URL.RawPath = ""
+		if err := c.admit(w, r, st, opts.Bucket); err != nil {
+			c.Error(w, r, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// admit authenticates the request, applies sudo and charges the rate limit.
+func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket Bucket) error {
+	ip := clientIP(r)
+	secret, present, err := Credentials(r)
+	if present {
+		if c.Limits != nil && !c.Limits.AuthAttemptAllowed(ip) {
+			return c.Limits.rejectAuth(w, ip)
+		}
+		var actor *forge.Actor
+		if err == nil {
+			actor, err = c.Forge.Authenticate(r.Context(), secret, ip)
+		}
+		if err != nil {
+			if forge.ErrorCode(err) == forge.EUnauthorized && c.Limits != nil {
+				c.Limits.AuthFailed(ip)
+			}
+			return err
+		}
+		st.actor = actor
+	}
+	if c.Limits != nil {
+		if err := c.Limits.Charge(w, st.actor, ip, bucket); err != nil {
+			return err
+		}
+	}
+	if who := sudoParam(r); who != "" {
+		actor, err := c.Forge.Sudo(r.Context(), st.actor, who)
+		if err != nil {
+			return err
+		}
+		st.actor = actor
+	}
+	return nil
+}
+
+func sudoParam(r *http.Request) string {
+	if v := r.Header.Get("Sudo"); v != "" {
+		return v
+	}
+	return r.URL.Query().Get("sudo")
+}
+
+func (c *Core) logRequest(r *http.Request, sw *statusWriter, st *request) {
+	if !c.Log.Enabled(r.Context(), slog.LevelInfo) {
+		return
+	}
+	c.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("request_id", st.id),
+		slog.String("method", r.Method),
+		slog.String("path", st.prefix+r.URL.Path),
+		slog.Int("status", sw.status),
+		slog.Int64("bytes", sw.bytes),
+		slog.Float64("duration_ms", float64(time.Since(st.start).Microseconds())/1000),
+		slog.Int64("user_id", st.actor.UserID()),
+		slog.String("ip", st.actor.IP))
+}
+
+// statusWriter records the status and size of a response and stamps X-Runtime.
+type statusWriter struct {
+	http.ResponseWriter
+	start  time.Time
+	status int
+	bytes  int64
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote, w.status = true, code
+	w.Header().Set("X-Runtime", strconv.FormatFloat(time.Since(w.start).Seconds(), 'f', 6, 64))
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (flush, deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush sends buffered data to the client.
+func (w *statusWriter) Flush() {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// newRequestID returns a random UUID-shaped id.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+// clientIP is the address the request came from. Forwarding headers are not trusted: cairn
+// answers clients directly, and a header anyone can set must not choose their rate limit.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

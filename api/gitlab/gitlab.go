@@ -1,0 +1,222 @@
+// Package gitlab is cairn's GitLab dialect: GitLab's REST API v4 (and the older v3 paths of
+// the GitSwarm document) over the forge, with GitLab's shapes, status codes and messages, so
+// that GitLab's own client libraries work unchanged.
+package gitlab
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
+)
+
+// Handler serves one version of the GitLab API.
+type Handler struct {
+	core    *api.Core
+	forge   *forge.Service
+	version int
+	// cairnVersion is cairn's own version, reported beside GitLab's.
+	cairnVersion string
+}
+
+// Version is the GitLab version cairn reports; clients gate features on its major and minor.
+const Version = "17.11.0"
+
+// New returns the GitLab API of version 3 or 4, mounted at /api/v<version>.
+func New(core *api.Core, version int, cairnVersion string) http.Handler {
+	h := &Handler{core: core, forge: core.Forge, version: version, cairnVersion: cairnVersion}
+	rt := core.NewRouter()
+	h.routes(rt)
+	prefix := "/api/v" + strconv.Itoa(version)
+	return core.Wrap(h, aliases(rt), api.Options{Prefix: prefix, Bucket: api.BucketAPI})
+}
+
+// projectsForUser is GitLab's POST /projects/user/:user_id, which httprouter cannot hold
+// beside /projects/:id; it is served under an internal alias.
+var projectsForUser = regexp.MustCompile(`^/projects/user/([^/]+)/?$`)
+
+func aliases(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if m := projectsForUser.FindStringSubmatch(r.URL.Path); m != nil {
+				r.URL.Path = "/users/" + m[1] + "/projects"
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (h *Handler) routes(rt *api.Router) {
+	rt.Handle("GET", "/version", h.getVersion)
+	rt.Handle("GET", "/metadata", h.getMetadata)
+
+	rt.Handle("GET", "/user", h.getCurrentUser)
+	rt.Handle("POST", "/user/personal_access_tokens", h.createOwnToken)
+	rt.Handle("GET", "/users", h.listUsers)
+	rt.Handle("POST", "/users", h.createUser)
+	rt.Handle("GET", "/users/:id", h.getUser)
+	rt.Handle("PUT", "/users/:id", h.updateUser)
+	rt.Handle("POST", "/users/:id/block", h.blockUser)
+	rt.Handle("POST", "/users/:id/unblock", h.unblockUser)
+	rt.Handle("GET", "/users/:id/projects", h.listUserProjects)
+	rt.Handle("POST", "/users/:id/projects", h.createProjectForUser)
+	rt.Handle("POST", "/users/:id/personal_access_tokens", h.createUserToken)
+
+	rt.Handle("GET", "/personal_access_tokens", h.listTokens)
+	rt.Handle("GET", "/personal_access_tokens/:id", h.getToken)
+	rt.Handle("DELETE", "/personal_access_tokens/:id", h.revokeToken)
+	rt.Handle("POST", "/personal_access_tokens/:id/rotate", h.rotateToken)
+
+	rt.Handle("GET", "/groups", h.listGroups)
+	rt.Handle("POST", "/groups", h.createGroup)
+	rt.Handle("GET", "/groups/:id", h.getGroup)
+	rt.Handle("PUT", "/groups/:id", h.updateGroup)
+	rt.Handle("DELETE", "/groups/:id", h.deleteGroup)
+	rt.Handle("GET", "/groups/:id/subgroups", h.listSubgroups)
+	rt.Handle("GET", "/groups/:id/projects", h.listGroupProjects)
+	h.memberRoutes(rt, "groups", "group")
+
+	rt.Handle("GET", "/namespaces", h.listNamespaces)
+	// The GitSwarm document's pagination example lists namespaces with PUT; it works as shown.
+	rt.Handle("PUT", "/namespaces", h.listNamespaces)
+	rt.Handle("GET", "/namespaces/:id", h.getNamespace)
+	rt.Handle("GET", "/namespaces/:id/exists", h.namespaceExists)
+
+	rt.Handle("GET", "/projects", h.listProjects)
+	rt.Handle("POST", "/projects", h.createProject)
+	rt.Handle("GET", "/projects/:id", h.getProject)
+	rt.Handle("PUT", "/projects/:id", h.updateProject)
+	rt.Handle("DELETE", "/projects/:id", h.deleteProject)
+	h.memberRoutes(rt, "projects", "project")
+}
+
+// WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
+func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Error) {
+	status, body := h.errorBody(w, e)
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte("Retry later\n"))
+		return
+	}
+	buf, _ := json.Marshal(body)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf)
+}
+
+type msg struct {
+	Message any `json:"message"`
+}
+
+type grapeError struct {
+	Error string `json:"error"`
+}
+
+type oauthError struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+	Scope            string `json:"scope,omitempty"`
+}
+
+func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
+	switch e.Code {
+	case forge.ENotFound:
+		switch {
+		case e.Reason == api.ReasonNoRoute:
+			return 404, grapeError{"404 Not Found"}
+		case e.Reason == forge.ReasonSudoUserNotFound:
+			return 404, msg{"404 Not Found: " + e.Message}
+		}
+		return 404, msg{"404 " + e.Message}
+	case forge.EInvalid:
+		switch {
+		case len(e.Fields) > 0:
+			return 400, msg{e.Fields}
+		case e.Reason == forge.ReasonMissingParam:
+			quoted := make([]string, len(e.Params))
+			for i, p := range e.Params {
+				quoted[i] = strconv.Quote(p)
+			}
+			return 400, msg{"400 (Bad request) " + strings.Join(quoted, " or ") + " not given"}
+		case e.Reason == api.ReasonInvalidParam:
+			return 400, grapeError{e.Message}
+		}
+		return 400, msg{"400 Bad request - " + e.Message}
+	case forge.EConflict:
+		if len(e.Fields) > 0 {
+			return 409, msg{e.Fields}
+		}
+		return 409, msg{e.Message}
+	case forge.EUnauthorized:
+		switch e.Reason {
+		case forge.ReasonTokenExpired:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn", error="invalid_token", error_description="Token is expired."`)
+			return 401, oauthError{"invalid_token", "Token is expired. You can either do re-authorization or token refresh.", ""}
+		case forge.ReasonTokenRevoked:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn", error="invalid_token", error_description="Token was revoked."`)
+			return 401, oauthError{"invalid_token", "Token was revoked. You have to re-authorize from the user.", ""}
+		}
+		return 401, msg{"401 Unauthorized"}
+	case forge.EForbidden:
+		switch {
+		case e.Reason == forge.ReasonInsufficientScope:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn", error="insufficient_scope"`)
+			return 403, oauthError{"insufficient_scope", e.Message, e.Scope}
+		case e.Reason == forge.ReasonSudoNotAdmin:
+			return 403, msg{"403 Forbidden: " + e.Message}
+		case e.Message == "":
+			return 403, msg{"403 Forbidden"}
+		}
+		return 403, msg{"403 Forbidden - " + e.Message}
+	case forge.ENotAllowed:
+		if e.Reason == api.ReasonNoRoute {
+			return 405, grapeError{"405 Not Allowed"}
+		}
+		return 405, msg{e.Message}
+	case forge.ERateLimited:
+		return 429, nil
+	case forge.ETooLarge:
+		return 413, msg{"413 Request Entity Too Large"}
+	}
+	return 500, msg{"500 Internal Server Error"}
+}
+
+// page reads the pagination parameters.
+func page(r *http.Request) (forge.Page, error) { return api.ParsePage(r) }
+
+// list writes one page of items with the pagination headers.
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, pg forge.Page, total int, items any) error {
+	h.core.SetPageHeaders(w, r, pg, total)
+	return api.JSON(w, r, http.StatusOK, items)
+}
+
+// sortDesc reads GitLab's sort parameter: desc unless "asc", with def when absent.
+func sortDesc(r *http.Request, def bool) (bool, error) {
+	switch r.URL.Query().Get("sort") {
+	case "":
+		return def, nil
+	case "asc":
+		return false, nil
+	case "desc":
+		return true, nil
+	}
+	return false, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"sort"}, Message: "sort does not have a valid value"}
+}
+
+// queryBool reads a boolean query parameter.
+func queryBool(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	switch strings.ToLower(v) {
+	case "", "false", "0", "f", "no", "n":
+		return false, nil
+	case "true", "1", "t", "yes", "y":
+		return true, nil
+	}
+	return false, api.InvalidParam(name)
+}

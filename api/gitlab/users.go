@@ -1,0 +1,166 @@
+package gitlab
+
+import (
+	"net/http"
+
+	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
+)
+
+func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, _ api.Params) error {
+	if err := api.Actor(r).Require(forge.NeedRead); err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusOK, map[string]any{"version": Version, "revision": "cairn-" + h.cairnVersion})
+}
+
+func (h *Handler) getMetadata(w http.ResponseWriter, r *http.Request, _ api.Params) error {
+	return api.JSON(w, r, http.StatusOK, map[string]any{"version": Version, "revision": "cairn-" + h.cairnVersion,
+		"kas": map[string]any{"enabled": false, "externalUrl": nil, "externalK8sProxyUrl": nil, "version": nil},
+		"enterprise": false})
+}
+
+func (h *Handler) getCurrentUser(w http.ResponseWriter, r *http.Request, _ api.Params) error {
+	a := api.Actor(r)
+	u, err := h.forge.CurrentUser(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusOK, h.user(a, u))
+}
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, _ api.Params) error {
+	pg, err := page(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	o := forge.UserListOptions{Username: q.Get("username"), Search: q.Get("search"), OrderBy: q.Get("order_by")}
+	if o.Active, err = queryBool(r, "active"); err != nil {
+		return err
+	}
+	if o.Blocked, err = queryBool(r, "blocked"); err != nil {
+		return err
+	}
+	if o.Desc, err = sortDesc(r, true); err != nil {
+		return err
+	}
+	a := api.Actor(r)
+	users, total, err := h.forge.ListUsers(r.Context(), a, o, pg)
+	if err != nil {
+		return err
+	}
+	out := make([]User, len(users))
+	for i, u := range users {
+		out[i] = h.user(a, u)
+	}
+	return h.list(w, r, pg, total, out)
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	a := api.Actor(r)
+	id, ok := parseID(p.Get("id"))
+	if !ok {
+		return forge.NotFound("User")
+	}
+	u, err := h.forge.GetUser(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusOK, h.user(a, u))
+}
+
+// userInput reads the user fields GitLab's create and update take.
+func userInput(in *api.Input) (forge.UserInput, error) {
+	u := forge.UserInput{Username: in.StringPtr("username"), Email: in.StringPtr("email"), Name: in.StringPtr("name"),
+		Password: in.StringPtr("password"), Bio: in.StringPtr("bio"), Plan: in.StringPtr("plan")}
+	var err error
+	for _, f := range []struct {
+		key string
+		dst **bool
+	}{{"admin", &u.Admin}, {"external", &u.External}, {"can_create_group", &u.CanCreateGroup}} {
+		if *f.dst, err = in.BoolPtr(f.key); err != nil {
+			return u, err
+		}
+	}
+	for _, f := range []struct {
+		key string
+		dst **int
+	}{{"projects_limit", &u.ProjectsLimit}, {"rate_limit_per_minute", &u.RatePerMinute}, {"rate_limit_burst", &u.RateBurst}} {
+		if *f.dst, err = in.IntPtr(f.key); err != nil {
+			return u, err
+		}
+	}
+	return u, nil
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, _ api.Params) error {
+	in, err := api.ReadInput(r)
+	if err != nil {
+		return err
+	}
+	ui, err := userInput(in)
+	if err != nil {
+		return err
+	}
+	random, _, err := in.Bool("force_random_password")
+	if err != nil {
+		return err
+	}
+	reset, _, err := in.Bool("reset_password")
+	if err != nil {
+		return err
+	}
+	if ui.Password == nil && !random && !reset {
+		return forge.Missing("password")
+	}
+	a := api.Actor(r)
+	u, err := h.forge.CreateUser(r.Context(), a, ui)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusCreated, h.user(a, u))
+}
+
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	id, ok := parseID(p.Get("id"))
+	if !ok {
+		return forge.NotFound("User")
+	}
+	in, err := api.ReadInput(r)
+	if err != nil {
+		return err
+	}
+	ui, err := userInput(in)
+	if err != nil {
+		return err
+	}
+	a := api.Actor(r)
+	u, err := h.forge.UpdateUser(r.Context(), a, id, ui)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusOK, h.user(a, u))
+}
+
+func (h *Handler) blockUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	return h.setBlocked(w, r, p, true)
+}
+
+func (h *Handler) unblockUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	return h.setBlocked(w, r, p, false)
+}
+
+// setBlocked answers 201 with true when the state changed, as GitLab's clients expect, and
+// 201 with false when it already was so.
+func (h *Handler) setBlocked(w http.ResponseWriter, r *http.Request, p api.Params, blocked bool) error {
+	id, ok := parseID(p.Get("id"))
+	if !ok {
+		return forge.NotFound("User")
+	}
+	changed, err := h.forge.SetUserBlocked(r.Context(), api.Actor(r), id, blocked)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusCreated, changed)
+}

@@ -1,0 +1,101 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-forge/cairn/forge"
+)
+
+// Pagination defaults, as GitLab has them.
+const (
+	DefaultPerPage = 20
+	MaxPerPage     = 100
+	// maxPage keeps offsets far from overflow.
+	maxPage = 1 << 24
+)
+
+// ParsePage reads page and per_page: page defaults to 1, per_page to 20 and is capped at 100.
+// Values that are not whole numbers are invalid.
+func ParsePage(r *http.Request) (forge.Page, error) {
+	q := r.URL.Query()
+	pg := forge.Page{Page: 1, PerPage: DefaultPerPage}
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"page", &pg.Page}, {"per_page", &pg.PerPage}} {
+		v := strings.TrimSpace(q.Get(f.name))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return forge.Page{}, InvalidParam(f.name)
+		}
+		if n >= 1 {
+			*f.dst = int(min(n, maxPage))
+		}
+	}
+	pg.PerPage = min(pg.PerPage, MaxPerPage)
+	return pg, nil
+}
+
+// InvalidParam is the error of a parameter whose value cannot be read.
+func InvalidParam(name string) *forge.Error {
+	return &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{name}, Message: name + " is invalid"}
+}
+
+// ReasonInvalidParam marks errors about a parameter's type or format.
+const ReasonInvalidParam = "invalid_param"
+
+// SetPageHeaders writes the pagination headers of one page of total items: Link (first,
+// prev, next, last, absolute, keeping every query parameter but page), X-Total,
+// X-Total-Pages, X-Per-Page, X-Page, X-Next-Page, X-Prev-Page.
+func (c *Core) SetPageHeaders(w http.ResponseWriter, r *http.Request, pg forge.Page, total int) {
+	pages := max(1, (total+pg.PerPage-1)/pg.PerPage)
+	h := w.Header()
+	h.Set("X-Total", strconv.Itoa(total))
+	h.Set("X-Total-Pages", strconv.Itoa(pages))
+	h.Set("X-Per-Page", strconv.Itoa(pg.PerPage))
+	h.Set("X-Page", strconv.Itoa(pg.Page))
+	next, prev := "", ""
+	if pg.Page < pages {
+		next = strconv.Itoa(pg.Page + 1)
+	}
+	if pg.Page > 1 {
+		prev = strconv.Itoa(min(pg.Page-1, pages))
+	}
+	h.Set("X-Next-Page", next)
+	h.Set("X-Prev-Page", prev)
+
+	base := c.requestURL(r)
+	q := r.URL.Query()
+	q.Set("per_page", strconv.Itoa(pg.PerPage))
+	link := func(page int, rel string) string {
+		q.Set("page", strconv.Itoa(page))
+		// Commas are escaped so that clients splitting Link on ',' keep each URL whole.
+		return "<" + base + "?" + strings.ReplaceAll(q.Encode(), ",", "%2C") + `>; rel="` + rel + `"`
+	}
+	var links []string
+	if prev != "" {
+		links = append(links, link(pg.Page-1, "prev"))
+	}
+	if next != "" {
+		links = append(links, link(pg.Page+1, "next"))
+	}
+	links = append(links, link(1, "first"), link(pages, "last"))
+	h.Set("Link", strings.Join(links, ", "))
+}
+
+// requestURL is the absolute URL of the request's path on the external base.
+func (c *Core) requestURL(r *http.Request) string {
+	return c.BaseURL + Prefix(r) + r.URL.Path
+}
+
+// URL joins the external base URL and an escaped path.
+func (c *Core) URL(path string) string { return c.BaseURL + path }
+
+// PathEscape escapes one path segment, '/' included.
+func PathEscape(s string) string { return url.PathEscape(s) }

@@ -1,0 +1,217 @@
+package api
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/cairn-forge/cairn/forge"
+	"golang.org/x/time/rate"
+)
+
+// Policy is one token bucket's shape: Limit requests per Window, at most Burst at once.
+type Policy struct {
+	Limit  int
+	Window time.Duration
+	Burst  int
+}
+
+func (p Policy) rate() rate.Limit { return rate.Limit(float64(p.Limit) / p.Window.Seconds()) }
+
+// Bucket is a family of limits: API calls, git transport, web pages.
+type Bucket int
+
+// The bucket families.
+const (
+	BucketAPI Bucket = iota
+	BucketGit
+	BucketWeb
+)
+
+// Policies are the limits in force.
+type Policies struct {
+	// Authenticated and Anonymous apply to API calls (seeds: 5,000/hour and 60/hour).
+	Authenticated Policy
+	Anonymous     Policy
+	// Plans override Authenticated for users on a plan (seed .git: starter, pro).
+	Plans map[string]Policy
+	// Git and Web are the larger buckets of the git transport and pages, per user or address.
+	Git Policy
+	Web Policy
+	// AuthFailures bounds how many bad credentials one address may present.
+	AuthFailures Policy
+}
+
+// DefaultPolicies are the seeds' figures.
+func DefaultPolicies() Policies {
+	return Policies{
+		Authenticated: Policy{Limit: 5000, Window: time.Hour, Burst: 5000},
+		Anonymous:     Policy{Limit: 60, Window: time.Hour, Burst: 60},
+		Plans: map[string]Policy{
+			forge.PlanStarter: {Limit: 60, Window: time.Minute, Burst: 20},
+			forge.PlanPro:     {Limit: 600, Window: time.Minute, Burst: 100},
+		},
+		Git:          Policy{Limit: 36000, Window: time.Hour, Burst: 600},
+		Web:          Policy{Limit: 36000, Window: time.Hour, Burst: 600},
+		AuthFailures: Policy{Limit: 30, Window: time.Minute, Burst: 30},
+	}
+}
+
+// Limiter keeps one token bucket per key (user or address, per family). Buckets idle long
+// enough to have refilled are dropped, so memory stays bounded by recent clients.
+type Limiter struct {
+	policies  Policies
+	now       func() time.Time
+	mu        sync.Mutex
+	buckets   map[bucketKey]*bucket
+	lastSweep time.Time
+}
+
+type bucketKey struct {
+	family string
+	id     string
+}
+
+type bucket struct {
+	lim    *rate.Limiter
+	policy Policy
+	seen   time.Time
+}
+
+// NewLimiter returns a limiter with policies p; now may be nil for the wall clock.
+func NewLimiter(p Policies, now func() time.Time) *Limiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &Limiter{policies: p, now: now, buckets: map[bucketKey]*bucket{}, lastSweep: now()}
+}
+
+// Len is the number of live buckets.
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}
+
+// get returns the bucket of k, made with p if new or if the policy changed. Callers hold mu.
+func (l *Limiter) get(k bucketKey, p Policy, now time.Time) *bucket {
+	if now.Sub(l.lastSweep) > time.Minute {
+		l.sweep(now)
+	}
+	b := l.buckets[k]
+	if b == nil || b.policy != p {
+		b = &bucket{lim: rate.NewLimiter(p.rate(), p.Burst), policy: p}
+		l.buckets[k] = b
+	}
+	b.seen = now
+	return b
+}
+
+// sweep drops buckets that have refilled completely: they hold nothing a new one would not.
+func (l *Limiter) sweep(now time.Time) {
+	l.lastSweep = now
+	for k, b := range l.buckets {
+		if b.lim.TokensAt(now) >= float64(b.policy.Burst) {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+// policyFor picks the policy of an actor's requests in a family.
+func (l *Limiter) policyFor(a *forge.Actor, family Bucket) (string, Policy) {
+	switch family {
+	case BucketGit:
+		return "git", l.policies.Git
+	case BucketWeb:
+		return "web", l.policies.Web
+	}
+	if !a.SignedIn() {
+		return "api", l.policies.Anonymous
+	}
+	if a.User.Plan == forge.PlanEnterprise && a.User.RatePerMinute > 0 {
+		burst := a.User.RateBurst
+		if burst <= 0 {
+			burst = a.User.RatePerMinute
+		}
+		return "api", Policy{Limit: a.User.RatePerMinute, Window: time.Minute, Burst: burst}
+	}
+	if p, ok := l.policies.Plans[a.User.Plan]; ok {
+		return "api", p
+	}
+	return "api", l.policies.Authenticated
+}
+
+// Charge takes one request from the actor's bucket (the address's, when anonymous), sets the
+// X-RateLimit headers, and returns a rate-limited error when the bucket is empty.
+func (l *Limiter) Charge(w http.ResponseWriter, a *forge.Actor, ip string, family Bucket) error {
+	name, p := l.policyFor(a, family)
+	id := "ip:" + ip
+	if a.SignedIn() {
+		id = "user:" + strconv.FormatInt(a.User.ID, 10)
+	}
+	now := l.now()
+	l.mu.Lock()
+	b := l.get(bucketKey{name, id}, p, now)
+	ok := b.lim.AllowN(now, 1)
+	tokens := b.lim.TokensAt(now)
+	l.mu.Unlock()
+	return l.answer(w, p, tokens, ok, now, "throttle_"+name)
+}
+
+// answer sets the rate-limit headers for a bucket holding tokens, and the 429 when !ok.
+func (l *Limiter) answer(w http.ResponseWriter, p Policy, tokens float64, ok bool, now time.Time, name string) error {
+	remaining := max(0, int(math.Floor(tokens)))
+	perSecond := float64(p.Limit) / p.Window.Seconds()
+	full := now.Add(time.Duration((float64(p.Burst) - tokens) / perSecond * float64(time.Second)))
+	h := w.Header()
+	h.Set("X-RateLimit-Limit", strconv.Itoa(p.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(full.Unix(), 10))
+	if ok {
+		return nil
+	}
+	wait := time.Duration((1 - tokens) / perSecond * float64(time.Second))
+	retry := int64(math.Ceil(wait.Seconds()))
+	retry = max(retry, 1)
+	reset := now.Add(time.Duration(retry) * time.Second)
+	// GitLab's own names go only on a 429: GitLab's Go client reads RateLimit-Limit from any
+	// response as a per-minute budget and throttles itself by it.
+	perMinute := int(math.Round(perSecond * 60))
+	h.Set("Retry-After", strconv.FormatInt(retry, 10))
+	h.Set("RateLimit-Name", name)
+	h.Set("RateLimit-Limit", strconv.Itoa(perMinute))
+	h.Set("RateLimit-Observed", strconv.Itoa(perMinute-remaining))
+	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
+	h.Set("RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	h.Set("RateLimit-ResetTime", reset.UTC().Format(http.TimeFormat))
+	return &forge.Error{Code: forge.ERateLimited, Message: "Retry later", RetryAfter: time.Duration(retry) * time.Second}
+}
+
+// AuthAttemptAllowed reports whether an address may still present credentials.
+func (l *Limiter) AuthAttemptAllowed(ip string) bool {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.get(bucketKey{"auth", ip}, l.policies.AuthFailures, now)
+	return b.lim.TokensAt(now) >= 1
+}
+
+// AuthFailed charges a failed authentication to an address.
+func (l *Limiter) AuthFailed(ip string) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.get(bucketKey{"auth", ip}, l.policies.AuthFailures, now).lim.AllowN(now, 1)
+}
+
+// rejectAuth answers an address that has run out of authentication attempts.
+func (l *Limiter) rejectAuth(w http.ResponseWriter, ip string) error {
+	now := l.now()
+	l.mu.Lock()
+	b := l.get(bucketKey{"auth", ip}, l.policies.AuthFailures, now)
+	tokens := b.lim.TokensAt(now)
+	l.mu.Unlock()
+	return l.answer(w, l.policies.AuthFailures, tokens, false, now, "throttle_authentication_failures")
+}

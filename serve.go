@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/server"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("serve", "cairn serve [flags]", stderr)
+	cfg := server.Config{Version: version, Out: stderr}
+	fs.StringVar(&cfg.Addr, "addr", ":3000", "address to listen on (127.0.0.1:0 picks a free port)")
+	fs.StringVar(&cfg.DataDir, "data-dir", "./cairn-data", "directory holding the database and repositories")
+	fs.BoolVar(&cfg.Ephemeral, "ephemeral", false, "keep data in a new temporary directory, removed at exit")
+	fs.StringVar(&cfg.ReadyFile, "ready-file", "", "once listening, write {\"url\": ...} to this file")
+	fs.StringVar(&cfg.AdminToken, "admin-token", "", "make this a token of root with scopes api, sudo, admin_mode, admin")
+	fs.StringVar(&cfg.Seed, "seed", "", "load users, groups, projects and tokens from this JSON fixture file")
+	fs.StringVar(&cfg.ExternalURL, "external-url", "", "base of every URL in responses (default: the URL listened on)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	fs.BoolVar(&cfg.NoRateLimit, "no-rate-limit", false, "turn every rate limit off")
+	fs.BoolVar(&cfg.Forge.AllowPermanentTokens, "allow-permanent-tokens", false, "allow tokens without an expiry date")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish at stop")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch *logFormat {
+	case "text":
+		cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		cfg.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	default:
+		return fmt.Errorf("--log-format must be text or json, not %q", *logFormat)
+	}
+	if cfg.Ephemeral {
+		cfg.DataDir = ""
+	}
+	cfg.Forge.DefaultBranch = "main"
+	srv, err := server.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	cfg.Logger.Info("cairn listening", "url", srv.URL(), "data_dir", srv.DataDir(), "version", version)
+	return srv.Serve(ctx)
+}
+
+// scopeList reads a comma-separated list of scopes.
+func scopeList(s string) ([]string, error) {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		sc, ok := forge.ParseScope(part)
+		if !ok {
+			return nil, fmt.Errorf("unknown scope %q (known: %s)", part, strings.Join(forge.AllScopes, ", "))
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}

@@ -1,0 +1,227 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/gitstore"
+)
+
+// Seed is a fixture file: users (with tokens whose secrets the file fixes), groups and
+// projects (with members and files). Loading it is idempotent: what exists is left alone.
+type Seed struct {
+	Users    []SeedUser    `json:"users"`
+	Groups   []SeedGroup   `json:"groups"`
+	Projects []SeedProject `json:"projects"`
+}
+
+// SeedUser is a user of a fixture.
+type SeedUser struct {
+	Username string      `json:"username"`
+	Name     string      `json:"name"`
+	Email    string      `json:"email"`
+	Password string      `json:"password"`
+	Admin    bool        `json:"admin"`
+	Plan     string      `json:"plan"`
+	Tokens   []SeedToken `json:"tokens"`
+}
+
+// SeedToken is a token with a known secret.
+type SeedToken struct {
+	Name      string   `json:"name"`
+	Token     string   `json:"token"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt string   `json:"expires_at"`
+}
+
+// SeedMember grants a user access to a group or project.
+type SeedMember struct {
+	Username    string `json:"username"`
+	AccessLevel int    `json:"access_level"`
+}
+
+// SeedGroup is a group; Parent is the full path of its parent group.
+type SeedGroup struct {
+	Path        string       `json:"path"`
+	Name        string       `json:"name"`
+	Parent      string       `json:"parent"`
+	Visibility  string       `json:"visibility"`
+	Description string       `json:"description"`
+	Members     []SeedMember `json:"members"`
+}
+
+// SeedProject is a project; Namespace is a username or a group's full path.
+type SeedProject struct {
+	Namespace     string            `json:"namespace"`
+	Path          string            `json:"path"`
+	Name          string            `json:"name"`
+	Description   string            `json:"description"`
+	Visibility    string            `json:"visibility"`
+	DefaultBranch string            `json:"default_branch"`
+	Readme        bool              `json:"initialize_with_readme"`
+	Files         map[string]string `json:"files"`
+	Members       []SeedMember      `json:"members"`
+}
+
+// LoadSeed reads a fixture file and creates what it describes.
+func LoadSeed(ctx context.Context, f *forge.Service, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var seed Seed
+	if err := dec.Decode(&seed); err != nil {
+		return fmt.Errorf("parse: %w", err)
+	}
+	return ApplySeed(ctx, f, seed)
+}
+
+// ApplySeed creates what seed describes, skipping what already exists.
+func ApplySeed(ctx context.Context, f *forge.Service, seed Seed) error {
+	sys := forge.System()
+	for _, u := range seed.Users {
+		user, err := f.UserByRef(ctx, sys, u.Username)
+		if forge.ErrorCode(err) == forge.ENotFound {
+			in := forge.UserInput{Username: &u.Username, Name: &u.Name, Email: &u.Email, Admin: &u.Admin, Plan: &u.Plan}
+			if u.Name == "" {
+				in.Name = &u.Username
+			}
+			if u.Email == "" {
+				email := u.Username + "@example.com"
+				in.Email = &email
+			}
+			if u.Password != "" {
+				in.Password = &u.Password
+			}
+			user, err = f.CreateUser(ctx, sys, in)
+		}
+		if err != nil {
+			return fmt.Errorf("user %s: %w", u.Username, err)
+		}
+		for _, t := range u.Tokens {
+			if t.Token == "" {
+				return fmt.Errorf("user %s: token %q: the fixture must give its secret", u.Username, t.Name)
+			}
+			var scopes []string
+			for _, s := range t.Scopes {
+				sc, ok := forge.ParseScope(s)
+				if !ok {
+					return fmt.Errorf("user %s: token %q: unknown scope %q", u.Username, t.Name, s)
+				}
+				scopes = append(scopes, sc)
+			}
+			if len(scopes) == 0 {
+				scopes = []string{forge.ScopeAPI}
+			}
+			var exp *time.Time
+			if t.ExpiresAt != "" {
+				e, err := time.Parse("2006-01-02", t.ExpiresAt)
+				if err != nil {
+					return fmt.Errorf("user %s: token %q: expires_at: %w", u.Username, t.Name, err)
+				}
+				exp = &e
+			}
+			if err := f.EnsureTokenExpiring(ctx, user.ID, t.Name, t.Token, scopes, exp); err != nil {
+				return fmt.Errorf("user %s: token %q: %w", u.Username, t.Name, err)
+			}
+		}
+	}
+	for _, g := range seed.Groups {
+		full := g.Path
+		if g.Parent != "" {
+			full = g.Parent + "/" + g.Path
+		}
+		if _, err := f.GroupByRef(ctx, sys, full); forge.ErrorCode(err) == forge.ENotFound {
+			in := forge.GroupInput{Path: &g.Path, Name: &g.Name, Description: &g.Description}
+			if g.Name == "" {
+				in.Name = &g.Path
+			}
+			if g.Visibility != "" {
+				in.Visibility = &g.Visibility
+			}
+			if g.Parent != "" {
+				parent, err := f.GroupByRef(ctx, sys, g.Parent)
+				if err != nil {
+					return fmt.Errorf("group %s: parent: %w", full, err)
+				}
+				in.ParentID = &parent.ID
+			}
+			if _, err := f.CreateGroup(ctx, sys, in); err != nil {
+				return fmt.Errorf("group %s: %w", full, err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("group %s: %w", full, err)
+		}
+		if err := seedMembers(ctx, f, forge.MemberSource{Kind: "group", Ref: full}, g.Members); err != nil {
+			return fmt.Errorf("group %s: %w", full, err)
+		}
+	}
+	for _, p := range seed.Projects {
+		full := p.Namespace + "/" + p.Path
+		if _, err := f.ProjectByRef(ctx, sys, full); forge.ErrorCode(err) == forge.ENotFound {
+			if err := seedProject(ctx, f, p); err != nil {
+				return fmt.Errorf("project %s: %w", full, err)
+			}
+		} else if err != nil {
+			return fmt.Errorf("project %s: %w", full, err)
+		}
+		if err := seedMembers(ctx, f, forge.MemberSource{Kind: "project", Ref: full}, p.Members); err != nil {
+			return fmt.Errorf("project %s: %w", full, err)
+		}
+	}
+	return nil
+}
+
+func seedProject(ctx context.Context, f *forge.Service, p SeedProject) error {
+	sys := forge.System()
+	in := forge.ProjectInput{Path: &p.Path, Name: &p.Name, Description: &p.Description,
+		InitializeWithReadme: p.Readme, NamespaceRef: p.Namespace}
+	if p.Name == "" {
+		in.Name = &p.Path
+	}
+	if p.Visibility != "" {
+		in.Visibility = &p.Visibility
+	}
+	if p.DefaultBranch != "" {
+		in.DefaultBranch = &p.DefaultBranch
+	}
+	paths := make([]string, 0, len(p.Files))
+	for path := range p.Files {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		in.Files = append(in.Files, gitstore.File{Path: path, Content: []byte(p.Files[path])})
+	}
+	var forUser int64
+	if !strings.Contains(p.Namespace, "/") {
+		if u, err := f.UserByRef(ctx, sys, p.Namespace); err == nil {
+			forUser = u.ID
+			in.NamespaceRef = ""
+		}
+	}
+	_, err := f.CreateProject(ctx, sys, in, forUser)
+	return err
+}
+
+func seedMembers(ctx context.Context, f *forge.Service, src forge.MemberSource, members []SeedMember) error {
+	for _, m := range members {
+		_, err := f.AddOrUpdateMember(ctx, forge.System(), src, forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, true)
+		if forge.ErrorCode(err) == forge.EConflict {
+			_, err = f.AddOrUpdateMember(ctx, forge.System(), src, forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, false)
+		}
+		if err != nil {
+			return fmt.Errorf("member %s: %w", m.Username, err)
+		}
+	}
+	return nil
+}

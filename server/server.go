@@ -1,0 +1,320 @@
+// Package server assembles cairn into one http.Handler over a data directory, and runs it:
+// listening, the ready file, graceful shutdown.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/api/gitlab"
+	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/gitstore"
+)
+
+// Config is everything a cairn instance is started with.
+type Config struct {
+	// Addr is the address to listen on; "127.0.0.1:0" picks a free port.
+	Addr string
+	// DataDir holds the database and the repositories.
+	DataDir string
+	// Ephemeral puts the data in a new temporary directory, removed at exit.
+	Ephemeral bool
+	// ReadyFile, once listening, receives {"url": ...} (written atomically).
+	ReadyFile string
+	// AdminToken, when set, is made a token of root with the admin scopes.
+	AdminToken string
+	// Seed names a fixture file of users, groups, projects and tokens to load at start.
+	Seed string
+	// ExternalURL is the base of every URL in responses; by default the URL listened on.
+	ExternalURL string
+	// NoRateLimit turns every rate limit off.
+	NoRateLimit bool
+	// RateLimits replaces the default limits when set.
+	RateLimits *api.Policies
+	// Version is cairn's version, for responses that report it.
+	Version string
+	// Logger receives logs; nil discards them.
+	Logger *slog.Logger
+	// Out receives the one-time message of the first start; nil discards it.
+	Out io.Writer
+	// Forge holds the settings of the domain's rules.
+	Forge forge.Config
+	// ShutdownTimeout bounds how long in-flight requests may take to finish at stop.
+	ShutdownTimeout time.Duration
+	// MaxBody bounds API request bodies, in bytes.
+	MaxBody int64
+}
+
+// Server is a running (or ready to run) cairn instance.
+type Server struct {
+	cfg       Config
+	db        *db.DB
+	forge     *forge.Service
+	listener  net.Listener
+	http      *http.Server
+	url       string
+	dataDir   string
+	log       *slog.Logger
+	bootstrap forge.Bootstrap
+	closed    bool
+}
+
+// Open prepares an instance: the data directory, the database, the repositories made to
+// agree with it, the administrator, the seed, and a listening socket. Serve starts answering.
+func Open(ctx context.Context, cfg Config) (s *Server, err error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = ":3000"
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 64 << 20
+	}
+	s = &Server{cfg: cfg, log: cfg.Logger, dataDir: cfg.DataDir}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if cfg.Ephemeral {
+		if s.dataDir, err = os.MkdirTemp("", "cairn-ephemeral-"); err != nil {
+			return nil, fmt.Errorf("create ephemeral data directory: %w", err)
+		}
+	}
+	if s.dataDir == "" {
+		return nil, errors.New("no data directory: give --data-dir or --ephemeral")
+	}
+	if s.db, s.forge, err = OpenData(ctx, s.dataDir, cfg.Forge, s.log); err != nil {
+		return nil, err
+	}
+	if err := s.forge.Reconcile(ctx); err != nil {
+		return nil, fmt.Errorf("reconcile repositories: %w", err)
+	}
+	if s.bootstrap, err = s.forge.EnsureRoot(ctx, cfg.AdminToken); err != nil {
+		return nil, fmt.Errorf("create administrator: %w", err)
+	}
+	if cfg.Seed != "" {
+		if err := LoadSeed(ctx, s.forge, cfg.Seed); err != nil {
+			return nil, fmt.Errorf("seed %s: %w", cfg.Seed, err)
+		}
+	}
+	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	s.url = listenURL(s.listener.Addr())
+	base := strings.TrimRight(cfg.ExternalURL, "/")
+	if base == "" {
+		base = s.url
+	}
+	s.http = &http.Server{
+		Handler:           s.handler(base),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// OpenData opens the database and repository store of a data directory.
+func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger) (*db.DB, *forge.Service, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, nil, fmt.Errorf("create data directory: %w", err)
+	}
+	d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	repos, err := gitstore.New(filepath.Join(dir, "repositories"))
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, forge.New(d, repos, cfg, forge.Options{Logger: log}), nil
+}
+
+// handler assembles every dialect under its prefix.
+func (s *Server) handler(base string) http.Handler {
+	core := &api.Core{Forge: s.forge, Log: s.log, BaseURL: base, MaxBody: s.cfg.MaxBody}
+	if !s.cfg.NoRateLimit {
+		policies := api.DefaultPolicies()
+		if s.cfg.RateLimits != nil {
+			policies = *s.cfg.RateLimits
+		}
+		core.Limits = api.NewLimiter(policies, nil)
+	}
+	v4 := gitlab.New(core, 4, s.cfg.Version)
+	v3 := gitlab.New(core, 3, s.cfg.Version)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case hasPrefix(p, "/api/v4"):
+			v4.ServeHTTP(w, r)
+		case hasPrefix(p, "/api/v3"):
+			v3.ServeHTTP(w, r)
+		case p == "/-/health" || p == "/-/readiness" || p == "/-/liveness":
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, "OK\n")
+		case p == "/":
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = io.WriteString(w, "cairn "+s.cfg.Version+": the GitLab-compatible API is at "+base+"/api/v4\n")
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
+
+// hasPrefix reports whether path is prefix or below it.
+func hasPrefix(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
+}
+
+func listenURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	host := tcp.IP.String()
+	if tcp.IP.IsUnspecified() {
+		host = "127.0.0.1"
+		if tcp.IP.To4() == nil {
+			host = "[::1]"
+		}
+	} else if tcp.IP.To4() == nil {
+		host = "[" + host + "]"
+	}
+	return fmt.Sprintf("http://%s:%d", host, tcp.Port)
+}
+
+// URL is the address the server listens on.
+func (s *Server) URL() string { return s.url }
+
+// DataDir is where the instance keeps its data.
+func (s *Server) DataDir() string { return s.dataDir }
+
+// Forge is the instance's domain service.
+func (s *Server) Forge() *forge.Service { return s.forge }
+
+// Handler is the instance's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// Bootstrap is what the first start created (password and token to show once).
+func (s *Server) Bootstrap() forge.Bootstrap { return s.bootstrap }
+
+// Serve answers requests until ctx is done, then stops accepting, lets in-flight requests
+// finish (bounded by the shutdown timeout) and closes the data cleanly.
+func (s *Server) Serve(ctx context.Context) error {
+	s.announce()
+	if err := s.writeReadyFile(); err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	select {
+	case err := <-errc:
+		s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := s.http.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("in-flight requests did not finish in time; closing them")
+		err = s.http.Close()
+	}
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// announce prints, once, how to sign in to a new instance.
+func (s *Server) announce() {
+	b := s.bootstrap
+	if !b.Created {
+		return
+	}
+	fmt.Fprintf(s.cfg.Out, "cairn: first start; created the administrator %q.\n", forge.RootUsername)
+	fmt.Fprintf(s.cfg.Out, "  password:    %s\n", b.Password)
+	if b.Token != "" {
+		fmt.Fprintf(s.cfg.Out, "  admin token: %s\n", b.Token)
+	}
+	fmt.Fprintln(s.cfg.Out, "  These are shown only now; keep them somewhere safe.")
+}
+
+// readyInfo is the content of the ready file.
+type readyInfo struct {
+	URL        string `json:"url"`
+	APIURL     string `json:"api_url"`
+	DataDir    string `json:"data_dir"`
+	PID        int    `json:"pid"`
+	AdminToken string `json:"admin_token,omitempty"`
+}
+
+func (s *Server) writeReadyFile() error {
+	if s.cfg.ReadyFile == "" {
+		return nil
+	}
+	token := s.cfg.AdminToken
+	if token == "" {
+		token = s.bootstrap.Token
+	}
+	info := readyInfo{URL: s.url, APIURL: s.url + "/api/v4", DataDir: s.dataDir, PID: os.Getpid(), AdminToken: token}
+	data, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := s.cfg.ReadyFile + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write ready file: %w", err)
+	}
+	if err := os.Rename(tmp, s.cfg.ReadyFile); err != nil {
+		return fmt.Errorf("write ready file: %w", err)
+	}
+	return nil
+}
+
+// Close releases everything: the listener, background work, the database (checkpointed), and
+// an ephemeral data directory. It is safe to call more than once.
+func (s *Server) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	if s.listener != nil {
+		s.listener.Close()
+	}
+	if s.forge != nil {
+		s.forge.Close()
+	}
+	if s.db != nil {
+		if err := s.db.Checkpoint(context.Background()); err != nil {
+			errs = append(errs, err)
+		}
+		errs = append(errs, s.db.Close())
+	}
+	if s.cfg.Ephemeral && s.dataDir != "" {
+		errs = append(errs, os.RemoveAll(s.dataDir))
+	}
+	return errors.Join(errs...)
+}
