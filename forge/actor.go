@@ -2,8 +2,8 @@ package forge
 
 import (
 	"context"
-	"database/sql"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"strconv"
 	"strings"

@@ -16,7 +16,7 @@ func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, _ api.Param
 
 func (h *Handler) getMetadata(w http.ResponseWriter, r *http.Request, _ api.Params) error {
 	return api.JSON(w, r, http.StatusOK, map[string]any{"version": Version, "revision": "cairn-" + h.cairnVersion,
-		"kas": map[string]any{"enabled": false, "externalUrl": nil, "externalK8sProxyUrl": nil, "version": nil},
+		"kas":        map[string]any{"enabled": false, "externalUrl": nil, "externalK8sProxyUrl": nil, "version": nil},
 		"enterprise": false})
 }
 
