@@ -1,0 +1,130 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/cairn-forge/cairn/forge"
+)
+
+func TestCredentialsFromEveryCarrier(t *testing.T) {
+	basic := func(user, pass string) string {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.SetBasicAuth(user, pass)
+		return r.Header.Get("Authorization")
+	}
+	tests := []struct {
+		name    string
+		header  [2]string
+		query   string
+		want    string
+		present bool
+		bad     bool
+	}{
+		{name: "none"},
+		{name: "private token header", header: [2]string{"PRIVATE-TOKEN", "abc"}, want: "abc", present: true},
+		{name: "bearer", header: [2]string{"Authorization", "Bearer abc"}, want: "abc", present: true},
+		{name: "token scheme", header: [2]string{"Authorization", "token abc"}, want: "abc", present: true},
+		{name: "basic with token as password", header: [2]string{"Authorization", basic("oauth2", "abc")}, want: "abc", present: true},
+		{name: "basic with token as user", header: [2]string{"Authorization", basic("abc", "")}, want: "abc", present: true},
+		{name: "private_token query", query: "private_token=abc", want: "abc", present: true},
+		{name: "access_token query", query: "access_token=abc", want: "abc", present: true},
+		{name: "unknown scheme", header: [2]string{"Authorization", "Digest x"}, present: true, bad: true},
+		{name: "basic not base64", header: [2]string{"Authorization", "Basic !!!"}, present: true, bad: true},
+		{name: "basic without colon", header: [2]string{"Authorization", "Basic YWJj"}, present: true, bad: true},
+		{name: "control characters", header: [2]string{"PRIVATE-TOKEN", "a\x01b"}, present: true, bad: true},
+		{name: "empty bearer", header: [2]string{"Authorization", "Bearer "}, present: true, bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/?"+tt.query, nil)
+			if tt.header[0] != "" {
+				r.Header.Set(tt.header[0], tt.header[1])
+			}
+			got, present, err := Credentials(r)
+			if present != tt.present || (err != nil) != tt.bad || got != tt.want {
+				t.Fatalf("Credentials = %q, %v, %v; want %q, %v, bad=%v", got, present, err, tt.want, tt.present, tt.bad)
+			}
+		})
+	}
+}
+
+func FuzzCredentials(f *testing.F) {
+	for _, s := range []string{"Bearer abc", "Basic b2F1dGgyOmFiYw==", "Basic !!", "token x", "", "Bearer", "BASIC Og=="} {
+		f.Add(s, "", "")
+	}
+	f.Add("", "cairn_pat_abc", "private_token=x&access_token=y")
+	f.Fuzz(func(t *testing.T, authorization, privateToken, query string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.URL.RawQuery = query
+		r.Header.Set("Authorization", authorization)
+		r.Header.Set("Private-Token", privateToken)
+		secret, present, err := Credentials(r)
+		if err != nil {
+			if !present || forge.ErrorCode(err) != forge.EUnauthorized {
+				t.Fatalf("malformed credentials must be present and unauthorized: %v, %v", present, err)
+			}
+			return
+		}
+		if present && (secret == "" || len(secret) > maxTokenLength) {
+			t.Fatalf("accepted token %q", secret)
+		}
+		for i := 0; i < len(secret); i++ {
+			if secret[i] < 0x21 || secret[i] > 0x7e {
+				t.Fatalf("accepted token with byte %#x", secret[i])
+			}
+		}
+	})
+}
+
+func FuzzParsePage(f *testing.F) {
+	for _, q := range []string{"", "page=2&per_page=3", "per_page=1000", "page=-1", "page=abc", "page=99999999999999999999", "per_page=0"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.URL.RawQuery = query
+		pg, err := ParsePage(r)
+		if err != nil {
+			if forge.ErrorCode(err) != forge.EInvalid {
+				t.Fatalf("error is not invalid: %v", err)
+			}
+			return
+		}
+		if pg.Page < 1 || pg.Page > maxPage || pg.PerPage < 1 || pg.PerPage > MaxPerPage {
+			t.Fatalf("page out of range: %+v", pg)
+		}
+	})
+}
+
+func FuzzReadInput(f *testing.F) {
+	f.Add("application/json", `{"name":"x","scopes":["api"],"n":1,"b":true,"z":null}`, "name")
+	f.Add("application/x-www-form-urlencoded", "name=x&scopes[]=api&scopes[]=read_api", "scopes")
+	f.Add("", "name=x", "name")
+	f.Add("application/json", `{"a":`, "a")
+	f.Fuzz(func(t *testing.T, ctype, body, key string) {
+		r := httptest.NewRequest("POST", "/?"+url.Values{key: {"q"}}.Encode(), bytes.NewBufferString(body))
+		r.Header.Set("Content-Type", ctype)
+		in, err := ReadInput(r)
+		if err != nil {
+			if forge.ErrorCode(err) != forge.EInvalid {
+				t.Fatalf("error is not invalid: %v", err)
+			}
+			return
+		}
+		in.String(key)
+		in.Strings(key)
+		if _, _, err := in.Bool(key); err != nil && forge.ErrorCode(err) != forge.EInvalid {
+			t.Fatal(err)
+		}
+		if _, _, err := in.Int(key); err != nil && forge.ErrorCode(err) != forge.EInvalid {
+			t.Fatal(err)
+		}
+		if _, err := in.Date(key); err != nil && forge.ErrorCode(err) != forge.EInvalid {
+			t.Fatal(err)
+		}
+	})
+}
