@@ -28,7 +28,7 @@ type testServer struct {
 	mu        sync.Mutex
 	authorize func(context.Context, []PendingUpdate) []RefDecision
 	pushes    []*PushResult
-	requests  []string // method and path of each request, for tests of the exchange
+	requests  []string // method, path and content encoding of each request
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -63,7 +63,7 @@ func (ts *testServer) lastPush() *PushResult {
 
 func (ts *testServer) serve(w http.ResponseWriter, r *http.Request) {
 	ts.mu.Lock()
-	ts.requests = append(ts.requests, r.Method+" "+r.URL.Path)
+	ts.requests = append(ts.requests, strings.TrimSpace(r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Encoding")))
 	authorize := ts.authorize
 	ts.mu.Unlock()
 
@@ -190,7 +190,7 @@ func (g *gitCLI) newWorkTree(n int) string {
 	g.run(dir, "init", "-q")
 	for i := 0; i < n; i++ {
 		g.commit(dir, fmt.Sprintf("commit %d", i), map[string]string{
-			"README":                       fmt.Sprintf("version %d\n", i),
+			"README":                        fmt.Sprintf("version %d\n", i),
 			fmt.Sprintf("dir/f%d.txt", i%7): strings.Repeat(fmt.Sprintf("line %d\n", i), 50+i),
 		})
 	}
@@ -209,4 +209,11 @@ func (ts *testServer) createRepo(id int64) {
 func (g *gitCLI) assertFsck(dir string) {
 	g.t.Helper()
 	g.run(dir, "fsck", "--strict", "--no-dangling")
+}
+
+// requestLog returns the requests served so far.
+func (ts *testServer) requestLog() []string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return append([]string(nil), ts.requests...)
 }

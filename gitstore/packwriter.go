@@ -406,4 +406,3 @@ func (f writerFunc) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
-

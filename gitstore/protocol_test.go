@@ -44,3 +44,113 @@ func TestCloneEmptyRepositoryThenPush(t *testing.T) {
 		})
 	}
 }
+
+// seedRepo creates repository id and pushes main (and anything else in refspecs) from dir.
+func seedRepo(t *testing.T, ts *testServer, g *gitCLI, id int64, dir string, refspecs ...string) {
+	t.Helper()
+	ts.createRepo(id)
+	if len(refspecs) == 0 {
+		refspecs = []string{"main"}
+	}
+	g.run(dir, append([]string{"push", "-q", ts.url(id)}, refspecs...)...)
+}
+
+func TestPushBranchesAndTagsThenClone(t *testing.T) {
+	for i, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			g := newGitCLI(t)
+			id := int64(10 + i)
+			dir := g.newWorkTree(3)
+			g.run(dir, "branch", "feature", "HEAD~1")
+			g.run(dir, "tag", "light", "HEAD~2")
+			g.run(dir, "tag", "-a", "-m", "release", "v1.0", "HEAD")
+			g.run(dir, "tag", "-a", "-m", "nested", "v1.0-signed", "v1.0")
+			seedRepo(t, ts, g, id, dir, "main", "feature", "--tags")
+
+			remote := g.run("", "-c", "protocol.version="+p.version, "ls-remote", ts.url(id))
+			local := g.run(dir, "show-ref", "-d")
+			for _, line := range strings.Split(local, "\n") {
+				if !strings.Contains(remote, line[:40]+"\t"+line[41:]) {
+					t.Errorf("ls-remote lacks %q:\n%s", line, remote)
+				}
+			}
+			if !strings.Contains(remote, "\tHEAD") {
+				t.Errorf("ls-remote lacks HEAD:\n%s", remote)
+			}
+			clone := filepath.Join(t.TempDir(), "c")
+			g.run("", "-c", "protocol.version="+p.version, "clone", "-q", ts.url(id), clone)
+			for _, ref := range []string{"origin/feature", "light", "v1.0", "v1.0-signed", "v1.0^{commit}"} {
+				if a, b := g.run(clone, "rev-parse", ref), g.run(dir, "rev-parse", strings.TrimPrefix(ref, "origin/")); a != b {
+					t.Errorf("%s: clone has %s, pushed %s", ref, a, b)
+				}
+			}
+			g.assertFsck(clone)
+		})
+	}
+}
+
+func TestDeleteBranch(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	g.run(dir, "branch", "topic")
+	g.run(dir, "branch", "nested/topic")
+	seedRepo(t, ts, g, 1, dir, "main", "topic", "nested/topic")
+
+	g.run(dir, "push", "-q", ts.url(1), "--delete", "topic", "nested/topic")
+	remote := g.run("", "ls-remote", ts.url(1))
+	if strings.Contains(remote, "topic") {
+		t.Errorf("deleted branches still listed:\n%s", remote)
+	}
+	// The name is free again, as a branch or as a directory of branches.
+	g.run(dir, "branch", "-D", "nested/topic")
+	g.run(dir, "branch", "nested")
+	g.run(dir, "push", "-q", ts.url(1), "nested", "topic")
+	res := ts.lastPush()
+	if len(res.Applied) != 2 {
+		t.Errorf("recreating branches: %+v", res)
+	}
+}
+
+func TestFetchAfterNewCommits(t *testing.T) {
+	for i, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			ts := newTestServer(t)
+			g := newGitCLI(t)
+			id := int64(20 + i)
+			seed := g.newWorkTree(5)
+			seedRepo(t, ts, g, id, seed)
+
+			mine := filepath.Join(t.TempDir(), "mine")
+			g.run("", "-c", "protocol.version="+p.version, "clone", "-q", ts.url(id), mine)
+			// Many local commits the server lacks make the client negotiate over several
+			// rounds, with gzip-compressed have lists.
+			g.run(mine, "checkout", "-q", "-b", "local")
+			for j := 0; j < 120; j++ {
+				g.run(mine, "commit", "-q", "--allow-empty", "-m", "local "+string(rune('a'+j%26)))
+			}
+			for j := 0; j < 20; j++ {
+				g.commit(seed, "upstream", map[string]string{"up.txt": strings.Repeat("x", j+1)})
+			}
+			g.run(seed, "tag", "-a", "-m", "annotated", "v2", "HEAD~3")
+			g.run(seed, "push", "-q", ts.url(id), "main", "v2")
+
+			g.run(mine, "-c", "protocol.version="+p.version, "fetch", "-q", "origin")
+			if a, b := g.run(mine, "rev-parse", "origin/main"), g.run(seed, "rev-parse", "main"); a != b {
+				t.Errorf("origin/main is %s, server has %s", a, b)
+			}
+			if a, b := g.run(mine, "rev-parse", "v2"), g.run(seed, "rev-parse", "v2"); a != b {
+				t.Errorf("tag v2 is %s, server has %s", a, b)
+			}
+			g.assertFsck(mine)
+			gzipped := false
+			for _, r := range ts.requestLog() {
+				gzipped = gzipped || strings.HasSuffix(r, "git-upload-pack gzip")
+			}
+			if !gzipped {
+				t.Errorf("no gzip-encoded negotiation was exercised: %q", ts.requestLog())
+			}
+		})
+	}
+}

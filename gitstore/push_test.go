@@ -1,0 +1,191 @@
+package gitstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestLargeBinaryRoundTrip(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	ts.createRepo(1)
+	dir := g.newWorkTree(1)
+	blob := make([]byte, 5<<20)
+	if _, err := rand.Read(blob); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "random.bin"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g.run(dir, "add", "random.bin")
+	g.run(dir, "commit", "-q", "-m", "binary")
+	// A small postBuffer makes git send the 4-byte probe, then a chunked body.
+	g.run(dir, "-c", "http.postBuffer=65536", "push", "-q", ts.url(1), "main")
+
+	for _, v := range []string{"0", "2"} {
+		clone := filepath.Join(t.TempDir(), "c"+v)
+		g.run("", "-c", "protocol.version="+v, "clone", "-q", ts.url(1), clone)
+		got, err := os.ReadFile(filepath.Join(clone, "random.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, blob) {
+			t.Fatalf("protocol %s: the 5 MB blob came back different (%d bytes)", v, len(got))
+		}
+		g.assertFsck(clone)
+	}
+}
+
+func TestConcurrentPushesToOneBranch(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	seed := g.newWorkTree(2)
+	seedRepo(t, ts, g, 1, seed)
+
+	const pushers = 4
+	dirs := make([]string, pushers)
+	heads := make([]string, pushers)
+	for i := range dirs {
+		dirs[i] = filepath.Join(t.TempDir(), fmt.Sprint("p", i))
+		g.run("", "clone", "-q", ts.url(1), dirs[i])
+		heads[i] = g.commit(dirs[i], fmt.Sprint("pusher ", i), map[string]string{"who.txt": fmt.Sprint(i)})
+	}
+	errs := make([]error, pushers)
+	outs := make([]string, pushers)
+	var wg sync.WaitGroup
+	for i := range dirs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i], errs[i] = g.try(dirs[i], "push", "origin", "main")
+		}()
+	}
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		if err == nil {
+			if winner >= 0 {
+				t.Fatalf("pushers %d and %d both succeeded", winner, i)
+			}
+			winner = i
+			continue
+		}
+		if !strings.Contains(outs[i], "rejected") {
+			t.Errorf("pusher %d failed without a rejection:\n%s", i, outs[i])
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("no push succeeded:\n%s", strings.Join(outs, "\n"))
+	}
+	remote := g.run("", "ls-remote", ts.url(1), "refs/heads/main")
+	if !strings.HasPrefix(remote, heads[winner]) {
+		t.Errorf("main is %q, the winner pushed %s", remote, heads[winner])
+	}
+	clone := filepath.Join(t.TempDir(), "fresh")
+	g.run("", "clone", "-q", ts.url(1), clone)
+	g.assertFsck(clone)
+}
+
+func TestAtomicPushWithOneRejectedRef(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	g.run(dir, "branch", "protected")
+	seedRepo(t, ts, g, 1, dir, "main", "protected")
+	before := g.run("", "ls-remote", ts.url(1))
+
+	ts.setAuthorize(func(_ context.Context, ups []PendingUpdate) []RefDecision {
+		ds := make([]RefDecision, len(ups))
+		for i, u := range ups {
+			if u.Name == "refs/heads/protected" {
+				ds[i] = RefDecision{Reject: true, Reason: "protected branch", Message: "cairn: protected is protected"}
+			}
+		}
+		return ds
+	})
+	g.commit(dir, "more", map[string]string{"m.txt": "m"})
+	g.run(dir, "branch", "-f", "protected", "main")
+	out, err := g.try(dir, "push", "--atomic", ts.url(1), "main", "protected", "main:refs/heads/new")
+	if err == nil {
+		t.Fatalf("atomic push with a rejected ref succeeded:\n%s", out)
+	}
+	for _, want := range []string{"remote: cairn: protected is protected", "protected branch", "atomic push failure"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("push output lacks %q:\n%s", want, out)
+		}
+	}
+	if after := g.run("", "ls-remote", ts.url(1)); after != before {
+		t.Errorf("refs moved:\nbefore %s\nafter %s", before, after)
+	}
+	// Without --atomic the innocent refs go through.
+	out, err = g.try(dir, "push", ts.url(1), "main", "protected")
+	if err == nil || !strings.Contains(out, "[remote rejected] protected -> protected (protected branch)") {
+		t.Errorf("non-atomic push: %v\n%s", err, out)
+	}
+	if res := ts.lastPush(); len(res.Applied) != 1 || res.Applied[0].Name != "refs/heads/main" {
+		t.Errorf("non-atomic push applied %+v", res.Applied)
+	}
+}
+
+func TestForcePushSeenByAuthorize(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(3)
+	seedRepo(t, ts, g, 1, dir)
+	var got []PendingUpdate
+	ts.setAuthorize(func(_ context.Context, ups []PendingUpdate) []RefDecision {
+		got = append(got, ups...)
+		ds := make([]RefDecision, len(ups))
+		for i, u := range ups {
+			if !u.IsCreate() && !u.IsDelete() && !u.FastForward {
+				ds[i] = RefDecision{Reject: true, Reason: "force-push refused", Message: "cairn: main is protected; force-push refused"}
+			}
+		}
+		return ds
+	})
+	g.commit(dir, "ff", map[string]string{"x": "1"})
+	g.run(dir, "push", "-q", ts.url(1), "main")
+	g.run(dir, "reset", "-q", "--hard", "HEAD~2")
+	out, err := g.try(dir, "push", "--force", ts.url(1), "main")
+	if err == nil || !strings.Contains(out, "remote: cairn: main is protected; force-push refused") ||
+		!strings.Contains(out, "(force-push refused)") {
+		t.Errorf("force push: %v\n%s", err, out)
+	}
+	if len(got) != 2 || !got[0].FastForward || got[1].FastForward {
+		t.Errorf("authorize saw %+v", got)
+	}
+}
+
+func TestThinPackPush(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(1)
+	var big strings.Builder
+	for i := 0; i < 4000; i++ {
+		fmt.Fprintf(&big, "line %d of a file that is big enough to be worth a delta\n", i)
+	}
+	g.commit(dir, "big", map[string]string{"big.txt": big.String()})
+	seedRepo(t, ts, g, 1, dir)
+
+	g.commit(dir, "edit", map[string]string{"big.txt": big.String() + "one more line\n"})
+	g.run(dir, "push", "-q", ts.url(1), "main")
+	res := ts.lastPush()
+	if res.ThinBases == 0 {
+		t.Errorf("the push was not thin: %+v", res)
+	}
+	clone := filepath.Join(t.TempDir(), "c")
+	g.run("", "clone", "-q", ts.url(1), clone)
+	g.assertFsck(clone)
+	if a, b := g.run(clone, "rev-parse", "HEAD:big.txt"), g.run(dir, "rev-parse", "HEAD:big.txt"); a != b {
+		t.Errorf("big.txt is %s after the round trip, pushed %s", a, b)
+	}
+	// The repository itself stays readable by C git.
+	g.run(ts.store.Path(1), "fsck", "--strict", "--no-dangling")
+}
