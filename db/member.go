@@ -33,20 +33,16 @@ func memberTable(kind string) (table, key string) {
 func scanMember(kind string) func(row interface{ Scan(...any) error }) (Member, error) {
 	return func(row interface{ Scan(...any) error }) (Member, error) {
 		var m Member
-		var created, uCreated, uUpdated int64
-		var expires, signIn, activity sql.NullInt64
-		u := &m.User
-		err := row.Scan(&m.SourceID, &m.AccessLevel, &expires, &m.CreatedBy, &created,
-			&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.State, &u.Bio,
-			&u.External, &u.CanCreateGroup, &u.ProjectsLimit, &u.Plan, &u.RatePerMinute, &u.RateBurst,
-			&uCreated, &uUpdated, &signIn, &activity, &u.NamespaceID)
-		if err != nil {
+		var created int64
+		var expires sql.NullInt64
+		var sc userScan
+		dest := append([]any{&m.SourceID, &m.AccessLevel, &expires, &m.CreatedBy, &created}, sc.dest(&m.User)...)
+		if err := row.Scan(dest...); err != nil {
 			return Member{}, wrap(err)
 		}
+		sc.finish(&m.User)
 		m.SourceKind = kind
 		m.ExpiresAt, m.CreatedAt = fromNullMS(expires), fromMS(created)
-		u.CreatedAt, u.UpdatedAt = fromMS(uCreated), fromMS(uUpdated)
-		u.LastSignInAt, u.LastActivityAt = fromNullMS(signIn), fromNullMS(activity)
 		return m, nil
 	}
 }

@@ -29,18 +29,48 @@ const tokenColumns = `t.id, t.user_id, t.name, t.description, t.hash, t.scopes, 
 
 func scanToken(row interface{ Scan(...any) error }) (Token, error) {
 	var t Token
-	var scopes string
-	var created int64
-	var expires, used, revoked sql.NullInt64
-	err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Description, &t.Hash, &scopes, &t.Impersonation,
-		&created, &expires, &used, &revoked, &t.RotatedFrom)
-	if err != nil {
+	var sc tokenScan
+	if err := row.Scan(sc.dest(&t)...); err != nil {
 		return Token{}, wrap(err)
 	}
-	t.Scopes = strings.Fields(scopes)
-	t.CreatedAt = fromMS(created)
-	t.ExpiresAt, t.LastUsedAt, t.RevokedAt = fromNullMS(expires), fromNullMS(used), fromNullMS(revoked)
+	sc.finish(&t)
 	return t, nil
+}
+
+// tokenScan holds the columns of tokenColumns that need converting after a scan.
+type tokenScan struct {
+	scopes                 string
+	created                int64
+	expires, used, revoked sql.NullInt64
+}
+
+func (sc *tokenScan) dest(t *Token) []any {
+	return []any{&t.ID, &t.UserID, &t.Name, &t.Description, &t.Hash, &sc.scopes, &t.Impersonation,
+		&sc.created, &sc.expires, &sc.used, &sc.revoked, &t.RotatedFrom}
+}
+
+func (sc *tokenScan) finish(t *Token) {
+	t.Scopes = strings.Fields(sc.scopes)
+	t.CreatedAt = fromMS(sc.created)
+	t.ExpiresAt, t.LastUsedAt, t.RevokedAt = fromNullMS(sc.expires), fromNullMS(sc.used), fromNullMS(sc.revoked)
+}
+
+// TokenAndUserByHash returns the token whose secret hashes to hash, with its user: the one
+// query of every authenticated request.
+func TokenAndUserByHash(ctx context.Context, q Querier, hash []byte) (Token, User, error) {
+	var t Token
+	var u User
+	var ts tokenScan
+	var us userScan
+	err := q.QueryRowContext(ctx, "SELECT "+tokenColumns+", "+userColumns+
+		" FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN namespaces n ON n.owner_id = u.id WHERE t.hash = ?", hash).
+		Scan(append(ts.dest(&t), us.dest(&u)...)...)
+	if err != nil {
+		return Token{}, User{}, wrap(err)
+	}
+	ts.finish(&t)
+	us.finish(&u)
+	return t, u, nil
 }
 
 // TokenByHash returns the token whose secret hashes to hash.

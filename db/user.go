@@ -39,17 +39,30 @@ const userFrom = ` FROM users u LEFT JOIN namespaces n ON n.owner_id = u.id`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
-	var created, updated int64
-	var signIn, activity sql.NullInt64
-	err := row.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.State,
-		&u.Bio, &u.External, &u.CanCreateGroup, &u.ProjectsLimit, &u.Plan, &u.RatePerMinute,
-		&u.RateBurst, &created, &updated, &signIn, &activity, &u.NamespaceID)
-	if err != nil {
+	var sc userScan
+	if err := row.Scan(sc.dest(&u)...); err != nil {
 		return User{}, wrap(err)
 	}
-	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
-	u.LastSignInAt, u.LastActivityAt = fromNullMS(signIn), fromNullMS(activity)
+	sc.finish(&u)
 	return u, nil
+}
+
+// userScan holds the columns of userColumns that need converting after a scan.
+type userScan struct {
+	created, updated int64
+	signIn, activity sql.NullInt64
+}
+
+// dest lists scan destinations for userColumns, in order, filling u.
+func (sc *userScan) dest(u *User) []any {
+	return []any{&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.State,
+		&u.Bio, &u.External, &u.CanCreateGroup, &u.ProjectsLimit, &u.Plan, &u.RatePerMinute,
+		&u.RateBurst, &sc.created, &sc.updated, &sc.signIn, &sc.activity, &u.NamespaceID}
+}
+
+func (sc *userScan) finish(u *User) {
+	u.CreatedAt, u.UpdatedAt = fromMS(sc.created), fromMS(sc.updated)
+	u.LastSignInAt, u.LastActivityAt = fromNullMS(sc.signIn), fromNullMS(sc.activity)
 }
 
 // UserByID returns the user with id.

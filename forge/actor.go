@@ -184,25 +184,29 @@ const tokenTouchInterval = time.Minute
 // Authenticate returns the actor a token secret stands for. Unknown, expired and revoked
 // tokens and blocked users are unauthorized, each with its reason.
 func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*Actor, error) {
-	tok, err := db.TokenByHash(ctx, s.db.Read, HashToken(secret))
+	tok, u, err := db.TokenAndUserByHash(ctx, s.db.Read, HashToken(secret))
 	if errors.Is(err, db.ErrNotFound) {
+		s.audit(ctx, Anonymous(ip), "token_auth_failed", "", 0, "unknown token")
 		return nil, Unauthorized("")
 	}
 	if err != nil {
 		return nil, err
 	}
 	now := s.Now()
-	if tok.RevokedAt != nil {
-		return nil, Unauthorized(ReasonTokenRevoked)
+	var reason string
+	switch {
+	case tok.RevokedAt != nil:
+		reason = ReasonTokenRevoked
+	case tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt):
+		reason = ReasonTokenExpired
+	case u.State != "active":
+		reason = "user_" + u.State
 	}
-	if tok.ExpiresAt != nil && !now.Before(*tok.ExpiresAt) {
-		return nil, Unauthorized(ReasonTokenExpired)
-	}
-	u, err := db.UserByID(ctx, s.db.Read, tok.UserID)
-	if err != nil {
-		return nil, notFoundAs(err, "User")
-	}
-	if u.State != "active" {
+	if reason != "" {
+		s.audit(ctx, Anonymous(ip), "token_auth_failed", "token", tok.ID, reason)
+		if reason == ReasonTokenRevoked || reason == ReasonTokenExpired {
+			return nil, Unauthorized(reason)
+		}
 		return nil, Unauthorized("")
 	}
 	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= tokenTouchInterval {

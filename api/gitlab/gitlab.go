@@ -53,6 +53,7 @@ func aliases(next http.Handler) http.Handler {
 func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("GET", "/version", h.getVersion)
 	rt.Handle("GET", "/metadata", h.getMetadata)
+	rt.Handle("GET", "/audit_events", h.listAuditEvents)
 
 	rt.Handle("GET", "/user", h.getCurrentUser)
 	rt.Handle("POST", "/user/personal_access_tokens", h.createOwnToken)
