@@ -111,10 +111,12 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, _ api.Param
 	if err != nil {
 		return err
 	}
-	if ui.Password == nil && !random && !reset {
+	a := api.Actor(r)
+	// Only a caller forge would let create users learns what is missing; anyone else gets
+	// forge's 401 or 403, as GitLab checks authorization before parameters.
+	if ui.Password == nil && !random && !reset && a.IsAdmin() && a.Require(forge.NeedWrite) == nil {
 		return forge.Missing("password")
 	}
-	a := api.Actor(r)
 	u, err := h.forge.CreateUser(r.Context(), a, ui)
 	if err != nil {
 		return err
