@@ -183,6 +183,11 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 			return takenAs(err, "name", "path")
 		}
 		p.ID = id
+		rule := defaultProtection
+		rule.ProjectID, rule.Name, rule.CreatedAt = id, p.DefaultBranch, now
+		if _, err := db.SaveProtectedBranch(ctx, tx, rule); err != nil {
+			return err
+		}
 		if err := s.repos.Create(id, init); err != nil {
 			return err
 		}

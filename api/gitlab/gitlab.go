@@ -93,6 +93,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("PUT", "/projects/:id", h.updateProject)
 	rt.Handle("DELETE", "/projects/:id", h.deleteProject)
 	h.memberRoutes(rt, "projects", "project")
+	h.protectedBranchRoutes(rt)
 }
 
 // WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).

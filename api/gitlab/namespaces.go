@@ -3,6 +3,7 @@ package gitlab
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
@@ -62,3 +63,8 @@ func parseID(s string) (int64, bool) {
 }
 
 func formatID(id int64) string { return strconv.FormatInt(id, 10) }
+
+// containsFold reports whether s contains sub, ignoring case.
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
