@@ -258,3 +258,10 @@ func splitList(s string) []string {
 }
 
 func joinList(l []string) string { return strings.Join(l, "\n") }
+
+// RecordProjectActivity marks a project as active at t and, when hasCode, as no longer empty.
+func RecordProjectActivity(ctx context.Context, q Querier, id int64, t time.Time, hasCode bool) error {
+	_, err := q.ExecContext(ctx, `UPDATE projects SET last_activity_at = ?,
+		empty_repo = CASE WHEN ? THEN 0 ELSE empty_repo END WHERE id = ?`, ms(t), boolInt(hasCode), id)
+	return wrap(err)
+}

@@ -54,6 +54,7 @@ type Repos interface {
 	Exists(id int64) bool
 	IDs() ([]int64, error)
 	Sweep() error
+	SetHead(id int64, branch string) error
 }
 
 // Config holds the instance's settings that rules depend on.

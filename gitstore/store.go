@@ -316,3 +316,16 @@ func randomSuffix() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// SetHead points the HEAD of the repository of project id at branch.
+func (s *Store) SetHead(id int64, branch string) error {
+	repo, err := s.Open(id)
+	if err != nil {
+		return err
+	}
+	head := plumbing.NewSymbolicReference(plumbing.HEAD, plumbing.NewBranchReferenceName(branch))
+	if err := repo.Storer.SetReference(head); err != nil {
+		return fmt.Errorf("set HEAD of repository %d: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/gitstore"
+)
+
+// GitProject resolves the project a git client names ("group/sub/project", without ".git")
+// and checks that the actor may fetch from it, or push to it when write is set. Anonymous
+// callers who may not are unauthorized, so that git asks for credentials; signed-in callers
+// who may not see the project get not found; those who see it but may not push, forbidden.
+func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write bool) (ProjectView, error) {
+	path = strings.Trim(path, "/")
+	v, err := s.visibleProject(ctx, a, path)
+	if ErrorCode(err) == ENotFound || err == nil && write && !a.SignedIn() {
+		if !a.SignedIn() {
+			return ProjectView{}, Unauthorized("")
+		}
+		return ProjectView{}, NotFound("Project")
+	}
+	if err != nil {
+		return ProjectView{}, err
+	}
+	if !write {
+		return v, a.Require(NeedReadCode)
+	}
+	if err := a.Require(NeedWriteCode); err != nil {
+		return ProjectView{}, err
+	}
+	switch {
+	case v.Access < Developer:
+		return ProjectView{}, Forbiddenf("You are not allowed to push code to this project.")
+	case v.Archived:
+		return ProjectView{}, Forbiddenf("You are not allowed to push code to an archived project.")
+	}
+	return v, nil
+}
+
+// RecordRefUpdates notes that references of a project moved (a push, or a commit through the
+// API): the project is active and, once it has a branch, no longer empty. The first branch
+// pushed to an empty project whose default branch was not among the pushed ones becomes the
+// default branch, protected as a new project's is.
+func (s *Service) RecordRefUpdates(ctx context.Context, projectID int64, updates []gitstore.RefUpdate) error {
+	var branches []string
+	for _, u := range updates {
+		if b, ok := strings.CutPrefix(u.Name, "refs/heads/"); ok && !u.IsDelete() {
+			branches = append(branches, b)
+		}
+	}
+	now := s.Now()
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		p, err := db.ProjectByID(ctx, tx, projectID)
+		if err != nil {
+			return notFoundAs(err, "Project")
+		}
+		if p.EmptyRepo && len(branches) > 0 && !containsString(branches, p.DefaultBranch) {
+			p.DefaultBranch = branches[0]
+			p.UpdatedAt = now
+			if err := db.UpdateProject(ctx, tx, p); err != nil {
+				return err
+			}
+			rule := defaultProtection
+			rule.ProjectID, rule.Name, rule.CreatedAt = p.ID, p.DefaultBranch, now
+			if _, err := db.ProtectedBranchByName(ctx, tx, p.ID, p.DefaultBranch); err != nil {
+				if _, err := db.SaveProtectedBranch(ctx, tx, rule); err != nil {
+					return err
+				}
+			}
+			if err := s.repos.SetHead(p.ID, p.DefaultBranch); err != nil {
+				return err
+			}
+		}
+		return db.RecordProjectActivity(ctx, tx, projectID, now, len(branches) > 0)
+	})
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
