@@ -149,11 +149,25 @@ func newGitCLI(t testing.TB) *gitCLI {
 
 // try runs git in dir and returns its combined output.
 func (g *gitCLI) try(dir string, args ...string) (string, error) {
+	return g.tryEnv(nil, dir, args...)
+}
+
+func (g *gitCLI) tryEnv(env []string, dir string, args ...string) (string, error) {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	cmd.Env = g.env
+	cmd.Env = append(append([]string(nil), g.env...), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// runEnv is run with extra environment variables.
+func (g *gitCLI) runEnv(env []string, dir string, args ...string) string {
+	g.t.Helper()
+	out, err := g.tryEnv(env, dir, args...)
+	if err != nil {
+		g.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(out)
 }
 
 // run runs git in dir, failing the test if it fails, and returns its trimmed output.

@@ -278,11 +278,15 @@ func (s *uploadSession) serveV0(ctx context.Context, pr *pktReader, w io.Writer)
 		if sh, err = s.planShallow(ctx, a); err != nil {
 			return fail(err)
 		}
-		if err := sh.write(pw); err != nil {
-			return err
-		}
-		if err := pw.flush(); err != nil {
-			return err
+		// The shallow list answers deepen requests only; a shallow client that is not
+		// deepening expects the acknowledgments straight away.
+		if a.deepens() {
+			if err := sh.write(pw); err != nil {
+				return err
+			}
+			if err := pw.flush(); err != nil {
+				return err
+			}
 		}
 	}
 	if a.endedAfterWants && !a.done {
