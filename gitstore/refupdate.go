@@ -55,9 +55,13 @@ func (s *Store) UpdateRefs(id int64, updates []RefUpdate) error {
 		return fmt.Errorf("update refs of repository %d: %w", id, err)
 	}
 	defer unlock()
-	for i, err := range rs.apply(updates, true) {
-		if err != nil {
-			return fmt.Errorf("update %s in repository %d: %w", updates[i].Name, id, err)
+	// Report the update that failed, not the innocent ones that failed with it.
+	errs := rs.apply(updates, true)
+	for _, innocent := range []bool{false, true} {
+		for i, err := range errs {
+			if err != nil && errors.Is(err, errAtomicFailure) == innocent {
+				return fmt.Errorf("update %s in repository %d: %w", updates[i].Name, id, err)
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,107 @@
+package gitstore
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+func TestUpdateRefsCompareAndSwap(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(3)
+	g.run(dir, "branch", "packed", "HEAD~1")
+	seedRepo(t, ts, g, 1, dir, "main", "packed")
+	// packed-refs as C git's pack-refs leaves it; loose refs then shadow it.
+	g.run(ts.store.Path(1), "pack-refs", "--all")
+	h := func(rev string) plumbing.Hash { return plumbing.NewHash(g.run(dir, "rev-parse", rev)) }
+	head, one, two := h("HEAD"), h("HEAD~1"), h("HEAD~2")
+
+	tests := []struct {
+		name    string
+		updates []RefUpdate
+		wantErr error
+		want    map[string]string // ref → rev afterwards ("" = absent)
+	}{
+		{"stale old value", []RefUpdate{{Name: "refs/heads/main", Old: one, New: two}}, ErrStaleRef,
+			map[string]string{"refs/heads/main": "HEAD"}},
+		{"create over an existing ref", []RefUpdate{{Name: "refs/heads/main", New: two}}, errRefExists,
+			map[string]string{"refs/heads/main": "HEAD"}},
+		{"atomic: one stale, none applied", []RefUpdate{
+			{Name: "refs/heads/new", New: two},
+			{Name: "refs/heads/packed", Old: head, New: two}}, ErrStaleRef,
+			map[string]string{"refs/heads/new": "", "refs/heads/packed": "HEAD~1"}},
+		{"update a packed ref", []RefUpdate{{Name: "refs/heads/packed", Old: one, New: two}}, nil,
+			map[string]string{"refs/heads/packed": "HEAD~2"}},
+		{"delete a packed ref", []RefUpdate{{Name: "refs/heads/packed", Old: two}}, nil,
+			map[string]string{"refs/heads/packed": ""}},
+		{"name under an existing ref", []RefUpdate{{Name: "refs/heads/main/sub", New: two}}, errRefConflict,
+			map[string]string{"refs/heads/main/sub": ""}},
+		{"invalid name", []RefUpdate{{Name: "refs/heads/a..b", New: two}}, ErrInvalidRefName, nil},
+		{"create and move", []RefUpdate{{Name: "refs/tags/t", New: one}, {Name: "refs/heads/main", Old: head, New: one}}, nil,
+			map[string]string{"refs/tags/t": "HEAD~1", "refs/heads/main": "HEAD~1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ts.store.UpdateRefs(1, tt.updates)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("UpdateRefs: %v, want %v", err, tt.wantErr)
+			}
+			refs, err := refStore{dir: ts.store.Path(1)}.list()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, rev := range tt.want {
+				got, ok := refs.lookup(name)
+				switch {
+				case rev == "" && ok:
+					t.Errorf("%s still exists", name)
+				case rev != "" && got != h(rev):
+					t.Errorf("%s is %s, want %s", name, got, rev)
+				}
+			}
+		})
+	}
+	// C git agrees with what was written.
+	if out := g.run(ts.store.Path(1), "for-each-ref", "--format=%(refname)"); strings.Contains(out, "packed") {
+		t.Errorf("git still sees the deleted packed ref:\n%s", out)
+	}
+	g.run(ts.store.Path(1), "fsck", "--strict", "--no-dangling")
+}
+
+func TestUpdateRefsConcurrentCAS(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(9)
+	seedRepo(t, ts, g, 1, dir)
+	var revs []plumbing.Hash
+	for i := 8; i >= 0; i-- {
+		revs = append(revs, plumbing.NewHash(g.run(dir, "rev-parse", "HEAD~"+string(rune('0'+i)))))
+	}
+	start := plumbing.NewHash(g.run(dir, "rev-parse", "HEAD"))
+	// Eight writers race to move main from the same old value: exactly one may win.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := ts.store.UpdateRefs(1, []RefUpdate{{Name: "refs/heads/main", Old: start, New: revs[i]}})
+			if err == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			} else if !errors.Is(err, ErrStaleRef) {
+				t.Errorf("writer %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Errorf("%d writers won", wins)
+	}
+}
