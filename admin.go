@@ -39,7 +39,7 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // openForge opens a data directory's forge for an admin command.
 func openForge(ctx context.Context, dir string) (*forge.Service, func(), error) {
-	d, f, err := server.OpenData(ctx, dir, forge.Config{}, slog.New(slog.DiscardHandler))
+	d, _, f, err := server.OpenData(ctx, dir, forge.Config{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -94,6 +94,9 @@ type Options struct {
 	Prefix string
 	// Bucket is the rate-limit family of the dialect's requests.
 	Bucket Bucket
+	// UnlimitedBody lifts the body size limit, for handlers that stream large bodies
+	// (git pushes) and bound them themselves.
+	UnlimitedBody bool
 }
 
 // Wrap returns h wrapped in the core's middleware, answering errors in dialect d. The path
@@ -120,7 +123,7 @@ func (c *Core) Wrap(d Dialect, h http.Handler, opts Options) http.Handler {
 			}
 			c.logRequest(r, sw, st)
 		}()
-		if r.Body != nil && c.MaxBody > 0 {
+		if r.Body != nil && c.MaxBody > 0 && !opts.UnlimitedBody {
 			r.Body = http.MaxBytesReader(w, r.Body, c.MaxBody)
 		}
 		path := r.URL.EscapedPath()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/api/githttp"
 	"github.com/cairn-forge/cairn/api/gitlab"
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/forge"
@@ -61,6 +62,7 @@ type Config struct {
 type Server struct {
 	cfg       Config
 	db        *db.DB
+	repos     *gitstore.Store
 	forge     *forge.Service
 	listener  net.Listener
 	http      *http.Server
@@ -103,7 +105,7 @@ func Open(ctx context.Context, cfg Config) (s *Server, err error) {
 	if s.dataDir == "" {
 		return nil, errors.New("no data directory: give --data-dir or --ephemeral")
 	}
-	if s.db, s.forge, err = OpenData(ctx, s.dataDir, cfg.Forge, s.log); err != nil {
+	if s.db, s.repos, s.forge, err = OpenData(ctx, s.dataDir, cfg.Forge, s.log); err != nil {
 		return nil, err
 	}
 	if err := s.forge.Reconcile(ctx); err != nil {
@@ -135,20 +137,20 @@ func Open(ctx context.Context, cfg Config) (s *Server, err error) {
 }
 
 // OpenData opens the database and repository store of a data directory.
-func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger) (*db.DB, *forge.Service, error) {
+func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger) (*db.DB, *gitstore.Store, *forge.Service, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, nil, fmt.Errorf("create data directory: %w", err)
+		return nil, nil, nil, fmt.Errorf("create data directory: %w", err)
 	}
 	d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	repos, err := gitstore.New(filepath.Join(dir, "repositories"))
 	if err != nil {
 		d.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return d, forge.New(d, repos, cfg, forge.Options{Logger: log}), nil
+	return d, repos, forge.New(d, repos, cfg, forge.Options{Logger: log}), nil
 }
 
 // handler assembles every dialect under its prefix.
@@ -163,6 +165,7 @@ func (s *Server) handler(base string) http.Handler {
 	}
 	v4 := gitlab.New(core, 4, s.cfg.Version)
 	v3 := gitlab.New(core, 3, s.cfg.Version)
+	git := githttp.New(core, s.repos, s.cfg.Version)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		switch {
@@ -170,6 +173,8 @@ func (s *Server) handler(base string) http.Handler {
 			v4.ServeHTTP(w, r)
 		case hasPrefix(p, "/api/v3"):
 			v3.ServeHTTP(w, r)
+		case githttp.IsGitPath(r.URL.EscapedPath()):
+			git.ServeHTTP(w, r)
 		case p == "/-/health" || p == "/-/readiness" || p == "/-/liveness":
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			_, _ = io.WriteString(w, "OK\n")
