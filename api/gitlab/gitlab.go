@@ -146,7 +146,8 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 				quoted[i] = strconv.Quote(p)
 			}
 			return 400, msg{"400 (Bad request) " + strings.Join(quoted, " or ") + " not given"}
-		case e.Reason == api.ReasonInvalidParam:
+		case e.Reason == api.ReasonInvalidParam || len(e.Params) > 0:
+			// A parameter's value was refused (forge names it in Params): Grape's shape.
 			return 400, grapeError{e.Message}
 		}
 		return 400, msg{"400 Bad request - " + e.Message}

@@ -98,6 +98,9 @@ func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, p api.Pa
 func projectListOptions(r *http.Request) (forge.ProjectListOptions, error) {
 	q := r.URL.Query()
 	o := forge.ProjectListOptions{Visibility: q.Get("visibility"), Search: q.Get("search")}
+	if o.Visibility != "" && !forge.ValidVisibility(o.Visibility) {
+		return o, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"visibility"}, Message: "visibility does not have a valid value"}
+	}
 	var err error
 	if o.Owned, err = queryBool(r, "owned"); err != nil {
 		return o, err
