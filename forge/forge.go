@@ -15,6 +15,7 @@ import (
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/gitstore"
+	"github.com/go-git/go-git/v5/plumbing"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -55,6 +56,7 @@ type Repos interface {
 	IDs() ([]int64, error)
 	Sweep() error
 	SetHead(id int64, branch string) error
+	SummarizeUpdate(id int64, old, new plumbing.Hash, limit int) (gitstore.PushSummary, error)
 }
 
 // Config holds the instance's settings that rules depend on.

@@ -155,7 +155,7 @@ func (h *Handler) receivePack(w http.ResponseWriter, r *http.Request, repo strin
 		},
 	})
 	if res != nil && len(res.Applied) > 0 {
-		if rerr := h.forge.RecordRefUpdates(r.Context(), v.ID, res.Applied); rerr != nil {
+		if rerr := h.forge.RecordPush(r.Context(), a, v.ID, res.Applied); rerr != nil {
 			h.core.Log.Error("record push", "request_id", api.RequestID(r), "project_id", v.ID, "err", rerr)
 		}
 	}

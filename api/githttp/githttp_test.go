@@ -142,6 +142,20 @@ func TestPushUpdatesProjectAndHonoursProtection(t *testing.T) {
 	if p.EmptyRepo || p.DefaultBranch != "main" {
 		t.Fatalf("after the first push: %+v", p)
 	}
+	var events []struct {
+		ActionName     string `json:"action_name"`
+		AuthorUsername string `json:"author_username"`
+		PushData       struct {
+			CommitCount int    `json:"commit_count"`
+			Ref         string `json:"ref"`
+			CommitTitle string `json:"commit_title"`
+		} `json:"push_data"`
+	}
+	s.Do(t, "GET", "/api/v4/projects/root%2Fapp/events", s.AdminToken, nil).JSON(t, &events)
+	if len(events) != 1 || events[0].ActionName != "pushed new" || events[0].AuthorUsername != "root" ||
+		events[0].PushData.Ref != "main" || events[0].PushData.CommitCount != 1 || events[0].PushData.CommitTitle != "first" {
+		t.Fatalf("push events: %+v", events)
+	}
 
 	// Branches and tags; deleting a branch.
 	g.must("work", "branch", "topic")

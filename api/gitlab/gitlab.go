@@ -94,6 +94,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("DELETE", "/projects/:id", h.deleteProject)
 	h.memberRoutes(rt, "projects", "project")
 	h.protectedBranchRoutes(rt)
+	rt.Handle("GET", "/projects/:id/events", h.listProjectEvents)
 }
 
 // WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
