@@ -148,6 +148,7 @@ type packFile struct {
 	size int64
 	idx  *packIndex
 	f    *os.File
+	data []byte // the mapped file, when mapping works
 }
 
 func (p *packFile) file() (*os.File, error) {
@@ -157,8 +158,52 @@ func (p *packFile) file() (*os.File, error) {
 			return nil, fmt.Errorf("open pack: %w", err)
 		}
 		p.f = f
+		p.data, _ = mapFile(f, p.size)
 	}
 	return p.f, nil
+}
+
+// readAt reads the pack at off into b, from the mapping when there is one.
+func (p *packFile) readAt(b []byte, off int64) (int, error) {
+	if _, err := p.file(); err != nil {
+		return 0, err
+	}
+	if p.data != nil {
+		if off < 0 || off >= int64(len(p.data)) {
+			return 0, io.EOF
+		}
+		n := copy(b, p.data[off:])
+		if n < len(b) {
+			return n, io.EOF
+		}
+		return n, nil
+	}
+	return p.f.ReadAt(b, off)
+}
+
+// section returns a reader of the pack from off to its end.
+func (p *packFile) section(off int64) (io.Reader, error) {
+	if _, err := p.file(); err != nil {
+		return nil, err
+	}
+	if off < 0 || off > p.size {
+		return nil, fmt.Errorf("%w: offset %d outside the pack", errCorrupt, off)
+	}
+	if p.data != nil {
+		return bytes.NewReader(p.data[off:]), nil
+	}
+	return bufio.NewReaderSize(io.NewSectionReader(p.f, off, p.size-off), 16<<10), nil
+}
+
+func (p *packFile) close() {
+	if p.data != nil {
+		unmapFile(p.data)
+		p.data = nil
+	}
+	if p.f != nil {
+		p.f.Close()
+		p.f = nil
+	}
 }
 
 // entryEnd is where the entry of the given rank ends: at the next entry, or at the trailer.
@@ -270,7 +315,6 @@ type objectDB struct {
 
 	cache deltaCache
 	zr    io.ReadCloser
-	br    *bufio.Reader
 	hdr   [64]byte
 }
 
@@ -349,10 +393,7 @@ func (db *objectDB) addPack(p *packFile) {
 // close releases open pack files.
 func (db *objectDB) close() {
 	for _, p := range db.packs {
-		if p.f != nil {
-			p.f.Close()
-			p.f = nil
-		}
+		p.close()
 	}
 }
 
@@ -404,11 +445,7 @@ func (db *objectDB) read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
 // readHeader returns the header of the entry at off in pack pi.
 func (db *objectDB) readHeader(pi int, off int64) (entryHeader, error) {
 	p := db.packs[pi]
-	f, err := p.file()
-	if err != nil {
-		return entryHeader{}, err
-	}
-	n, err := f.ReadAt(db.hdr[:], off)
+	n, err := p.readAt(db.hdr[:], off)
 	if n == 0 && err != nil {
 		return entryHeader{}, fmt.Errorf("%w: read entry at %d: %v", errCorrupt, off, err)
 	}
@@ -482,12 +519,11 @@ func (db *objectDB) readRef(h plumbing.Hash, pi int, depth int) (plumbing.Object
 
 // inflate decompresses size bytes of zlib data starting at off in pack pi.
 func (db *objectDB) inflate(pi int, off int64, size int64) ([]byte, error) {
-	p := db.packs[pi]
-	f, err := p.file()
+	r, err := db.packs[pi].section(off)
 	if err != nil {
 		return nil, err
 	}
-	return db.inflateFrom(io.NewSectionReader(f, off, p.size-off), size)
+	return db.inflateFrom(r, size)
 }
 
 // maxObjectSize bounds what is inflated into memory at once; larger objects are refused
@@ -498,18 +534,15 @@ func (db *objectDB) inflateFrom(r io.Reader, size int64) ([]byte, error) {
 	if size < 0 || size > maxObjectSize {
 		return nil, fmt.Errorf("%w: object of %d bytes", errCorrupt, size)
 	}
-	if db.br == nil {
-		db.br = bufio.NewReaderSize(r, 32<<10)
-	} else {
-		db.br.Reset(r)
-	}
+	// r is a byte reader (a mapped pack, or a buffered section), so zlib reads from it
+	// directly without another buffer.
 	if db.zr == nil {
-		zr, err := zlib.NewReader(db.br)
+		zr, err := zlib.NewReader(r)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 		}
 		db.zr = zr
-	} else if err := db.zr.(zlib.Resetter).Reset(db.br, nil); err != nil {
+	} else if err := db.zr.(zlib.Resetter).Reset(r, nil); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	out := make([]byte, size)

@@ -145,9 +145,8 @@ type receivedPack struct {
 }
 
 func (rp *receivedPack) cleanup() {
-	if rp.pack != nil && rp.pack.f != nil {
-		rp.pack.f.Close()
-		rp.pack.f = nil
+	if rp.pack != nil {
+		rp.pack.close()
 	}
 	os.RemoveAll(rp.dir)
 }
@@ -511,6 +510,8 @@ func (ix *packIndexer) resolveChildren(off int64, h plumbing.Hash, typ plumbing.
 // self-contained (go-git, like C git, resolves a REF_DELTA only within its pack), then
 // rewrites the object count and the trailing checksum.
 func (ix *packIndexer) completeThin(f *os.File) error {
+	// The reader's mapping covers the old size; it is made again when next needed.
+	ix.rp.pack.close()
 	end := ix.rp.pack.size - 20
 	if err := f.Truncate(end); err != nil {
 		return fmt.Errorf("complete thin pack: %w", err)
@@ -624,10 +625,7 @@ func (rp *receivedPack) publish(objectsDir string) error {
 	if err := os.Rename(rp.idxPath, base+".idx"); err != nil {
 		return fmt.Errorf("publish pack index: %w", err)
 	}
-	if rp.pack.f != nil {
-		rp.pack.f.Close()
-		rp.pack.f = nil
-	}
+	rp.pack.close()
 	if err := os.Rename(rp.packPath, base+".pack"); err != nil {
 		os.Remove(base + ".idx")
 		return fmt.Errorf("publish pack: %w", err)

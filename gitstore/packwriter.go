@@ -180,7 +180,7 @@ func (pw *packWriter) wholePack() (bool, error) {
 		return false, err
 	}
 	var head [12]byte
-	if _, err := f.ReadAt(head[:], 0); err != nil {
+	if _, err := p.readAt(head[:], 0); err != nil {
 		return false, fmt.Errorf("%w: read pack header: %v", errCorrupt, err)
 	}
 	// A pack with duplicate entries has more entries than its index names.
@@ -274,8 +274,8 @@ func (pw *packWriter) emit(i int) error {
 // is not nil. It checks the stored CRC over the original bytes; ok is false, with nothing
 // written, when a small entry fails the check, so the caller can send a fresh copy.
 func (pw *packWriter) copyEntry(e *pwEntry, header []byte, hdrLen int) (ok bool, err error) {
-	f, err := pw.db.packs[e.pack].file()
-	if err != nil {
+	p := pw.db.packs[e.pack]
+	if _, err := p.file(); err != nil {
 		return false, err
 	}
 	n := e.end - e.off
@@ -286,7 +286,9 @@ func (pw *packWriter) copyEntry(e *pwEntry, header []byte, hdrLen int) (ok bool,
 			pw.buf = make([]byte, n)
 		}
 		span := pw.buf[:n]
-		if _, err := f.ReadAt(span, e.off); err != nil {
+		if p.data != nil && e.end <= int64(len(p.data)) {
+			span = p.data[e.off:e.end]
+		} else if _, err := p.f.ReadAt(span, e.off); err != nil {
 			return false, fmt.Errorf("%w: read entry of %s: %v", errCorrupt, e.hash, err)
 		}
 		if crc32.ChecksumIEEE(span) != e.crc {
@@ -303,7 +305,7 @@ func (pw *packWriter) copyEntry(e *pwEntry, header []byte, hdrLen int) (ok bool,
 		}
 	} else {
 		crc := crc32.NewIEEE()
-		r := io.NewSectionReader(f, e.off, n)
+		r := io.NewSectionReader(p.f, e.off, n)
 		first := true
 		for {
 			m, rerr := r.Read(pw.buf[:cap(pw.buf)])
