@@ -154,3 +154,67 @@ func TestFetchAfterNewCommits(t *testing.T) {
 		})
 	}
 }
+
+func TestCloneLooseObjects(t *testing.T) {
+	// Repositories made or changed through go-git hold loose objects, which are compressed
+	// once more into the pack.
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	err := ts.store.Create(1, InitOptions{DefaultBranch: "trunk", Message: "init", Files: []File{
+		{Path: "README.md", Content: []byte("# hello\n")},
+		{Path: "bin/run.sh", Content: []byte("#!/bin/sh\necho hi\n"), Executable: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range protocols {
+		clone := filepath.Join(t.TempDir(), p.name)
+		g.run("", "-c", "protocol.version="+p.version, "clone", "-q", ts.url(1), clone)
+		if got := g.run(clone, "rev-parse", "--abbrev-ref", "HEAD"); got != "trunk" {
+			t.Errorf("%s: clone checked out %q", p.name, got)
+		}
+		if got := g.run(clone, "show", "HEAD:bin/run.sh"); got != "#!/bin/sh\necho hi" {
+			t.Errorf("%s: run.sh is %q", p.name, got)
+		}
+		g.assertFsck(clone)
+	}
+}
+
+func TestWantMustBeReachable(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(3)
+	g.run(dir, "branch", "doomed")
+	g.commit(dir, "only on doomed", nil)
+	doomed := g.run(dir, "rev-parse", "HEAD")
+	g.run(dir, "reset", "-q", "--hard", "HEAD~1")
+	seedRepo(t, ts, g, 1, dir, "main", doomed+":refs/heads/doomed")
+	g.run(dir, "push", "-q", ts.url(1), "--delete", "doomed")
+
+	tests := []struct {
+		name string
+		want string
+		ok   bool
+	}{
+		{"tip", g.run(dir, "rev-parse", "main"), true},
+		{"ancestor of a tip, after the ref moved on", g.run(dir, "rev-parse", "main~2"), true},
+		{"commit of a deleted branch", doomed, false},
+		{"object we do not have", strings.Repeat("ab", 20), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req, out strings.Builder
+			pw := newPktWriter(&req)
+			_ = pw.line("want " + tt.want + " side-band-64k ofs-delta")
+			_ = pw.flush()
+			_ = pw.line("done")
+			err := ts.store.UploadPack(t.Context(), 1, strings.NewReader(req.String()), &out, UploadPackOptions{})
+			if tt.ok && err != nil {
+				t.Fatalf("UploadPack: %v", err)
+			}
+			if !tt.ok && (err == nil || !strings.Contains(out.String(), "ERR upload-pack: not our ref "+tt.want)) {
+				t.Fatalf("want %s: err %v, reply %q", tt.want, err, out.String())
+			}
+		})
+	}
+}

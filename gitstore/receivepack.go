@@ -281,11 +281,12 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 			}
 		}
 	}
-	if err := r.apply(rp, objectsDir, atomic); err != nil {
-		return err
-	}
+	err = r.apply(rp, objectsDir, atomic)
 	halt()
-	return r.report(w, sb)
+	if werr := r.report(w, sb); err == nil {
+		err = werr
+	}
+	return err
 }
 
 func (r *receive) anyFailed() bool {
