@@ -57,6 +57,8 @@ type Repos interface {
 	Sweep() error
 	SetHead(id int64, branch string) error
 	SummarizeUpdate(id int64, old, new plumbing.Hash, limit int) (gitstore.PushSummary, error)
+	OpenRepo(id int64) (*gitstore.Repo, error)
+	UpdateRefs(id int64, updates []gitstore.RefUpdate) error
 }
 
 // Config holds the instance's settings that rules depend on.
