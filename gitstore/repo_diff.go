@@ -1,0 +1,309 @@
+package gitstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/utils/diff"
+	"github.com/sergi/go-diff/diffmatchpatch"
+)
+
+// Limits on what a diff shows in full.
+const (
+	// maxDiffBlob is the size above which a file's change is reported without its text.
+	maxDiffBlob = 1 << 20
+	// maxPatch is the length above which a file's patch is dropped as too large.
+	maxPatch = 200 << 10
+	// binarySniff is how much of a file is looked at for a NUL byte, as git does.
+	binarySniff = 8000
+	// diffContext is the number of unchanged lines around each change.
+	diffContext = 3
+)
+
+// FileDiff is the change of one file between two trees.
+type FileDiff struct {
+	OldPath, NewPath string
+	OldMode, NewMode filemode.FileMode
+	OldHash, NewHash plumbing.Hash
+	NewFile          bool
+	DeletedFile      bool
+	RenamedFile      bool
+	Binary           bool
+	// TooLarge changes are reported without their text.
+	TooLarge bool
+	// Patch holds the hunks, each starting at "@@", without the "diff --git" header.
+	Patch     string
+	Additions int
+	Deletions int
+}
+
+// Header is the part of a unified diff that precedes the hunks ("diff --git", modes, "---", "+++").
+func (d FileDiff) Header() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "diff --git a/%s b/%s\n", d.OldPath, d.NewPath)
+	switch {
+	case d.NewFile:
+		fmt.Fprintf(&b, "new file mode %s\n", ModeString(d.NewMode))
+	case d.DeletedFile:
+		fmt.Fprintf(&b, "deleted file mode %s\n", ModeString(d.OldMode))
+	case d.OldMode != d.NewMode:
+		fmt.Fprintf(&b, "old mode %s\nnew mode %s\n", ModeString(d.OldMode), ModeString(d.NewMode))
+	}
+	if d.RenamedFile {
+		fmt.Fprintf(&b, "rename from %s\nrename to %s\n", d.OldPath, d.NewPath)
+	}
+	if d.Patch == "" || d.Binary {
+		return b.String()
+	}
+	from, to := "a/"+d.OldPath, "b/"+d.NewPath
+	if d.NewFile {
+		from = "/dev/null"
+	}
+	if d.DeletedFile {
+		to = "/dev/null"
+	}
+	fmt.Fprintf(&b, "--- %s\n+++ %s\n", from, to)
+	return b.String()
+}
+
+// Stats are the added and deleted lines of a change.
+type Stats struct {
+	Additions int
+	Deletions int
+}
+
+// Total is additions plus deletions.
+func (s Stats) Total() int { return s.Additions + s.Deletions }
+
+// StatsOf sums the line counts of diffs.
+func StatsOf(diffs []FileDiff) Stats {
+	var s Stats
+	for _, d := range diffs {
+		s.Additions += d.Additions
+		s.Deletions += d.Deletions
+	}
+	return s
+}
+
+// treeOrNil returns the tree of commit h, nil for the zero hash (the empty tree).
+func (r *Repo) treeOrNil(h plumbing.Hash) (*object.Tree, error) {
+	if h.IsZero() {
+		return nil, nil
+	}
+	return r.rootTree(h)
+}
+
+// Diff compares the trees of two commits; a zero from is the empty tree. Renames are
+// detected when a file's content moved unchanged. Files are in path order.
+func (r *Repo) Diff(ctx context.Context, from, to plumbing.Hash) ([]FileDiff, error) {
+	a, err := r.treeOrNil(from)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.treeOrNil(to)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := object.DiffTreeWithOptions(ctx, a, b,
+		&object.DiffTreeOptions{DetectRenames: true, OnlyExactRenames: true})
+	if err != nil {
+		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
+	}
+	out := make([]FileDiff, 0, len(changes))
+	for _, c := range changes {
+		d := FileDiff{OldPath: c.From.Name, NewPath: c.To.Name, OldMode: c.From.TreeEntry.Mode,
+			NewMode: c.To.TreeEntry.Mode, OldHash: c.From.TreeEntry.Hash, NewHash: c.To.TreeEntry.Hash}
+		switch {
+		case c.From.Name == "":
+			d.NewFile, d.OldPath = true, d.NewPath
+		case c.To.Name == "":
+			d.DeletedFile, d.NewPath = true, d.OldPath
+		case c.From.Name != c.To.Name:
+			d.RenamedFile = true
+		}
+		if err := r.fillPatch(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].NewPath < out[j].NewPath })
+	return out, nil
+}
+
+// fillPatch computes the hunks and line counts of one change.
+func (r *Repo) fillPatch(d *FileDiff) error {
+	if d.OldHash == d.NewHash {
+		return nil // a rename or mode change only
+	}
+	if d.OldMode == filemode.Submodule || d.NewMode == filemode.Submodule {
+		var before, after string
+		if !d.OldHash.IsZero() {
+			before = "Subproject commit " + d.OldHash.String() + "\n"
+		}
+		if !d.NewHash.IsZero() {
+			after = "Subproject commit " + d.NewHash.String() + "\n"
+		}
+		d.Patch, d.Additions, d.Deletions = Unified(before, after)
+		return nil
+	}
+	before, oldBig, err := r.diffSide(d.OldHash)
+	if err != nil {
+		return err
+	}
+	after, newBig, err := r.diffSide(d.NewHash)
+	if err != nil {
+		return err
+	}
+	if oldBig || newBig {
+		d.TooLarge = true
+		return nil
+	}
+	if isBinary(before) || isBinary(after) {
+		d.Binary = true
+		d.Patch = "Binary files a/" + d.OldPath + " and b/" + d.NewPath + " differ\n"
+		return nil
+	}
+	d.Patch, d.Additions, d.Deletions = Unified(string(before), string(after))
+	if len(d.Patch) > maxPatch {
+		d.Patch, d.TooLarge = "", true
+	}
+	return nil
+}
+
+// diffSide reads one side of a change; big is set, with no content, above maxDiffBlob.
+func (r *Repo) diffSide(h plumbing.Hash) (content []byte, big bool, err error) {
+	if h.IsZero() {
+		return nil, false, nil
+	}
+	br, err := r.OpenBlob(h)
+	if err != nil {
+		return nil, false, err
+	}
+	size := br.Size
+	br.Close()
+	if size > maxDiffBlob {
+		return nil, true, nil
+	}
+	content, err = r.ReadBlob(h, 0)
+	return content, false, err
+}
+
+// isBinary applies git's test: a NUL byte in the first 8000 bytes.
+func isBinary(b []byte) bool {
+	return bytes.IndexByte(b[:min(len(b), binarySniff)], 0) >= 0
+}
+
+// IsBinary reports whether content looks binary to git.
+func IsBinary(content []byte) bool { return isBinary(content) }
+
+// diffLine is one line of a line diff: ' ' kept, '-' removed, '+' added.
+type diffLine struct {
+	op   byte
+	text string
+}
+
+// splitLines splits s into lines, each keeping its "\n" (the last may have none).
+func splitLines(s string) []string {
+	var out []string
+	for s != "" {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			out = append(out, s)
+			break
+		}
+		out = append(out, s[:i+1])
+		s = s[i+1:]
+	}
+	return out
+}
+
+// Unified returns the hunks of a unified diff from before to after with three lines of context,
+// and the numbers of added and deleted lines.
+func Unified(before, after string) (patch string, additions, deletions int) {
+	if before == after {
+		return "", 0, 0
+	}
+	var lines []diffLine
+	for _, d := range diff.Do(before, after) {
+		op := byte(' ')
+		switch d.Type {
+		case diffmatchpatch.DiffDelete:
+			op = '-'
+		case diffmatchpatch.DiffInsert:
+			op = '+'
+		}
+		for _, l := range splitLines(d.Text) {
+			lines = append(lines, diffLine{op, l})
+			switch op {
+			case '-':
+				deletions++
+			case '+':
+				additions++
+			}
+		}
+	}
+	// oldAt[i] and newAt[i] count the old and new lines before lines[i].
+	oldAt := make([]int, len(lines)+1)
+	newAt := make([]int, len(lines)+1)
+	for i, l := range lines {
+		oldAt[i+1], newAt[i+1] = oldAt[i], newAt[i]
+		if l.op != '+' {
+			oldAt[i+1]++
+		}
+		if l.op != '-' {
+			newAt[i+1]++
+		}
+	}
+	var b strings.Builder
+	n := len(lines)
+	for i := 0; i < n; {
+		for i < n && lines[i].op == ' ' {
+			i++
+		}
+		if i == n {
+			break
+		}
+		start := max(0, i-diffContext)
+		end := i + 1
+		// Extend the hunk over changes whose context would touch or overlap.
+		for j := end; j < n && j-end <= 2*diffContext; j++ {
+			if lines[j].op != ' ' {
+				end = j + 1
+			}
+		}
+		stop := min(n, end+diffContext)
+		b.WriteString(hunkHeader(oldAt[start], oldAt[stop]-oldAt[start], newAt[start], newAt[stop]-newAt[start]))
+		for _, l := range lines[start:stop] {
+			b.WriteByte(l.op)
+			b.WriteString(l.text)
+			if !strings.HasSuffix(l.text, "\n") {
+				b.WriteString("\n\\ No newline at end of file\n")
+			}
+		}
+		i = stop
+	}
+	return b.String(), additions, deletions
+}
+
+// hunkHeader writes "@@ -a,b +c,d @@" as git does: a count of one is left out, and an empty
+// side starts at the line before it.
+func hunkHeader(oldBefore, oldCount, newBefore, newCount int) string {
+	side := func(before, count int) string {
+		start := before + 1
+		if count == 0 {
+			start = before
+		}
+		if count == 1 {
+			return strconv.Itoa(start)
+		}
+		return strconv.Itoa(start) + "," + strconv.Itoa(count)
+	}
+	return "@@ -" + side(oldBefore, oldCount) + " +" + side(newBefore, newCount) + " @@\n"
+}

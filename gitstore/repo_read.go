@@ -1,0 +1,366 @@
+package gitstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+)
+
+// Errors of repository reads; callers tell them apart with errors.Is.
+var (
+	// ErrRefNotFound is returned when a name resolves to no commit.
+	ErrRefNotFound = errors.New("reference not found")
+	// ErrPathNotFound is returned when a path is not in a tree.
+	ErrPathNotFound = errors.New("path not found")
+)
+
+// largeObject is the size above which blobs are streamed from disk instead of being read
+// into memory whole.
+const largeObject = 1 << 20
+
+// Repo is one repository opened to read its references and objects and to write objects.
+// It is not safe for concurrent use: open one per request, and Close it.
+type Repo struct {
+	id    int64
+	store *Store
+	git   *git.Repository
+	refs  refStore
+
+	odb   *objectDB
+	graph *graph
+}
+
+// OpenRepo opens the repository of project id. Objects larger than a megabyte are streamed
+// from their pack or loose file when read through OpenBlob.
+func (s *Store) OpenRepo(id int64) (*Repo, error) {
+	if !s.Exists(id) {
+		return nil, fmt.Errorf("open repository %d: %w", id, ErrNotExist)
+	}
+	dir := s.Path(id)
+	st := filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRU(8<<20),
+		filesystem.Options{LargeObjectThreshold: largeObject})
+	repo, err := git.Open(st, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open repository %d: %w", id, err)
+	}
+	return &Repo{id: id, store: s, git: repo, refs: refStore{dir: dir}}, nil
+}
+
+// Close releases the files the repository holds open.
+func (r *Repo) Close() {
+	if r.odb != nil {
+		r.odb.close()
+	}
+}
+
+// ID is the project id of the repository.
+func (r *Repo) ID() int64 { return r.id }
+
+// commitGraph returns the repository's commit graph, for ancestry questions.
+func (r *Repo) commitGraph() (*graph, error) {
+	if r.graph != nil {
+		return r.graph, nil
+	}
+	db, err := openObjectDB(filepath.Join(r.store.Path(r.id), "objects"))
+	if err != nil {
+		return nil, err
+	}
+	r.odb, r.graph = db, newGraph(db)
+	return r.graph, nil
+}
+
+// Commit is a commit as the API shows it.
+type Commit struct {
+	ID        plumbing.Hash
+	Tree      plumbing.Hash
+	Parents   []plumbing.Hash
+	Author    Signature
+	Committer Signature
+	Message   string
+}
+
+// Title is the first line of the message.
+func (c *Commit) Title() string {
+	line, _, _ := strings.Cut(strings.TrimLeft(c.Message, "\n"), "\n")
+	return strings.TrimRight(line, "\r")
+}
+
+func signatureOf(s object.Signature) Signature {
+	return Signature{Name: s.Name, Email: s.Email, When: s.When}
+}
+
+func commitOf(c *object.Commit) *Commit {
+	parents := c.ParentHashes
+	if parents == nil {
+		parents = []plumbing.Hash{}
+	}
+	return &Commit{ID: c.Hash, Tree: c.TreeHash, Parents: parents, Author: signatureOf(c.Author),
+		Committer: signatureOf(c.Committer), Message: c.Message}
+}
+
+// Commit reads commit h; ErrRefNotFound when there is no such commit.
+func (r *Repo) Commit(h plumbing.Hash) (*Commit, error) {
+	c, err := r.git.CommitObject(h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("commit %s: %w", h, ErrRefNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", h, err)
+	}
+	return commitOf(c), nil
+}
+
+// Ref is a branch or tag: its short name and the object it names.
+type Ref struct {
+	Name   string
+	Target plumbing.Hash
+}
+
+// refsUnder lists the references under prefix ("refs/heads/"), by name.
+func (r *Repo) refsUnder(prefix string) ([]Ref, error) {
+	l, err := r.refs.list()
+	if err != nil {
+		return nil, fmt.Errorf("repository %d: %w", r.id, err)
+	}
+	var out []Ref
+	for _, ref := range l.refs {
+		if name, ok := strings.CutPrefix(ref.name, prefix); ok {
+			out = append(out, Ref{Name: name, Target: ref.hash})
+		}
+	}
+	return out, nil
+}
+
+// Branches lists the branches, by name.
+func (r *Repo) Branches() ([]Ref, error) { return r.refsUnder("refs/heads/") }
+
+// TagRefs lists the tags, by name, with what each reference names (an annotated tag object
+// or a commit).
+func (r *Repo) TagRefs() ([]Ref, error) { return r.refsUnder("refs/tags/") }
+
+// Reference returns the value of a full reference name, and whether it exists.
+func (r *Repo) Reference(name string) (plumbing.Hash, bool, error) {
+	l, err := r.refs.list()
+	if err != nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("repository %d: %w", r.id, err)
+	}
+	h, ok := l.lookup(name)
+	return h, ok, nil
+}
+
+// Head returns the branch HEAD names and the commit it points to (zero when unborn).
+func (r *Repo) Head() (branch string, h plumbing.Hash, err error) {
+	l, err := r.refs.list()
+	if err != nil {
+		return "", plumbing.ZeroHash, fmt.Errorf("repository %d: %w", r.id, err)
+	}
+	return strings.TrimPrefix(l.headTarget, "refs/heads/"), l.head, nil
+}
+
+// Empty reports whether the repository has no branch.
+func (r *Repo) Empty() (bool, error) {
+	b, err := r.Branches()
+	return len(b) == 0, err
+}
+
+// Tag is a tag: a reference to a commit, through an annotated tag object or not.
+type Tag struct {
+	Name string
+	// Target is what the reference names: the tag object of an annotated tag, else the commit.
+	Target plumbing.Hash
+	// Commit is the commit the tag finally names; zero when it names no commit.
+	Commit plumbing.Hash
+	// Annotated tags have a message and a tagger.
+	Annotated bool
+	Message   string
+	Tagger    Signature
+}
+
+// Tag reads tag name; ErrRefNotFound when there is none.
+func (r *Repo) Tag(name string) (*Tag, error) {
+	h, ok, err := r.Reference("refs/tags/" + name)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("tag %s: %w", name, ErrRefNotFound)
+	}
+	return r.TagOf(Ref{Name: name, Target: h})
+}
+
+// TagOf reads the tag a reference names.
+func (r *Repo) TagOf(ref Ref) (*Tag, error) {
+	t := &Tag{Name: ref.Name, Target: ref.Target}
+	h := ref.Target
+	for depth := 0; depth < 16; depth++ {
+		obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
+		if err != nil {
+			return nil, fmt.Errorf("tag %s: %w", ref.Name, err)
+		}
+		switch obj.Type() {
+		case plumbing.CommitObject:
+			t.Commit = h
+			return t, nil
+		case plumbing.TagObject:
+			to, err := object.DecodeTag(r.git.Storer, obj)
+			if err != nil {
+				return nil, fmt.Errorf("tag %s: %w", ref.Name, err)
+			}
+			if depth == 0 {
+				t.Annotated, t.Message, t.Tagger = true, to.Message, signatureOf(to.Tagger)
+			}
+			h = to.Target
+		default:
+			return t, nil
+		}
+	}
+	return t, nil
+}
+
+// Resolve finds the commit a revision names: a full or abbreviated object id, HEAD, a
+// branch, a tag (peeled), a full reference name, or an expression such as "main~2", in the
+// order git rev-parse tries them. ErrRefNotFound when it names no commit.
+func (r *Repo) Resolve(rev string) (plumbing.Hash, error) {
+	rev = strings.TrimSpace(rev)
+	notFound := fmt.Errorf("revision %q: %w", rev, ErrRefNotFound)
+	if rev == "" || strings.HasPrefix(rev, "-") || strings.ContainsAny(rev, " \t\n\x00") {
+		return plumbing.ZeroHash, notFound
+	}
+	if len(rev) == 40 && plumbing.IsHash(rev) {
+		return r.peelToCommit(plumbing.NewHash(rev), notFound)
+	}
+	l, err := r.refs.list()
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("repository %d: %w", r.id, err)
+	}
+	if rev == "HEAD" {
+		if l.head.IsZero() {
+			return plumbing.ZeroHash, notFound
+		}
+		return l.head, nil
+	}
+	for _, name := range []string{rev, "refs/" + rev, "refs/tags/" + rev, "refs/heads/" + rev} {
+		if !strings.HasPrefix(name, "refs/") {
+			continue
+		}
+		if h, ok := l.lookup(name); ok {
+			return r.peelToCommit(h, notFound)
+		}
+	}
+	if strings.Contains(rev, "..") || strings.Contains(rev, "@{") || strings.Contains(rev, ":") {
+		return plumbing.ZeroHash, notFound
+	}
+	h, err := r.git.ResolveRevision(plumbing.Revision(rev))
+	if err != nil || h == nil || h.IsZero() {
+		return plumbing.ZeroHash, notFound
+	}
+	return *h, nil
+}
+
+// peelToCommit follows annotated tags from h to a commit.
+func (r *Repo) peelToCommit(h plumbing.Hash, notFound error) (plumbing.Hash, error) {
+	for depth := 0; depth < 16; depth++ {
+		obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
+		if errors.Is(err, plumbing.ErrObjectNotFound) {
+			return plumbing.ZeroHash, notFound
+		}
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		switch obj.Type() {
+		case plumbing.CommitObject:
+			return h, nil
+		case plumbing.TagObject:
+			to, err := object.DecodeTag(r.git.Storer, obj)
+			if err != nil {
+				return plumbing.ZeroHash, err
+			}
+			h = to.Target
+		default:
+			return plumbing.ZeroHash, notFound
+		}
+	}
+	return plumbing.ZeroHash, notFound
+}
+
+// IsAncestor reports whether commit a is reachable from commit b (a == b counts).
+func (r *Repo) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error) {
+	g, err := r.commitGraph()
+	if err != nil {
+		return false, err
+	}
+	return g.isAncestor(ctx, a, b)
+}
+
+// MergeBase returns a best common ancestor of commits a and b; ok is false when they have none.
+func (r *Repo) MergeBase(a, b plumbing.Hash) (base plumbing.Hash, ok bool, err error) {
+	ca, err := r.git.CommitObject(a)
+	if err != nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("merge base: %w", err)
+	}
+	cb, err := r.git.CommitObject(b)
+	if err != nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("merge base: %w", err)
+	}
+	bases, err := ca.MergeBase(cb)
+	if err != nil {
+		return plumbing.ZeroHash, false, fmt.Errorf("merge base: %w", err)
+	}
+	if len(bases) == 0 {
+		return plumbing.ZeroHash, false, nil
+	}
+	return bases[0].Hash, true, nil
+}
+
+// BlobReader is an open blob: read it, then Close it.
+type BlobReader struct {
+	io.ReadCloser
+	Size int64
+}
+
+// OpenBlob opens blob h for reading. Blobs above a megabyte stored whole (not as a delta)
+// are streamed from disk rather than read into memory.
+func (r *Repo) OpenBlob(h plumbing.Hash) (*BlobReader, error) {
+	obj, err := r.git.Storer.EncodedObject(plumbing.BlobObject, h)
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return nil, fmt.Errorf("blob %s: %w", h, ErrPathNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	rc, err := obj.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	return &BlobReader{ReadCloser: rc, Size: obj.Size()}, nil
+}
+
+// ReadBlob reads blob h whole; blobs larger than limit (when positive) are cut at limit.
+func (r *Repo) ReadBlob(h plumbing.Hash, limit int64) ([]byte, error) {
+	br, err := r.OpenBlob(h)
+	if err != nil {
+		return nil, err
+	}
+	defer br.Close()
+	var rd io.Reader = br
+	n := br.Size
+	if limit > 0 && n > limit {
+		rd, n = io.LimitReader(br, limit), limit
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(rd, buf); err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	return buf, nil
+}
+
