@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"bufio"
 	"bytes"
 	"compress/zlib"
 	"context"
@@ -198,9 +199,14 @@ func (ix *packIndexer) run(r io.Reader, maxSize int64) error {
 	}
 	defer f.Close()
 	sum := sha1.New()
-	st := newPackStream(r, io.MultiWriter(f, sum), maxSize)
+	// Entries are handed on one by one; the buffer turns them into large writes.
+	bw := bufio.NewWriterSize(f, 256<<10)
+	st := newPackStream(r, io.MultiWriter(bw, sum), maxSize)
 	if err := ix.scan(st, sum); err != nil {
 		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write quarantined pack: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("sync quarantined pack: %w", err)

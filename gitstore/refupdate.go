@@ -380,14 +380,16 @@ func (rs refStore) check(u RefUpdate, packed map[string]plumbing.Hash, existing 
 func (rs refStore) write(u RefUpdate, packed map[string]plumbing.Hash) error {
 	path := rs.path(u.Name)
 	if u.IsDelete() {
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("delete %s: %w", u.Name, err)
-		}
+		// packed-refs first, as git does: a reader between the two steps then still sees
+		// the loose value, never an older packed one coming back.
 		if _, ok := packed[u.Name]; ok {
 			if err := rs.rewritePacked(u.Name); err != nil {
 				return err
 			}
 			delete(packed, u.Name)
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("delete %s: %w", u.Name, err)
 		}
 		rs.removeEmptyParents(filepath.Dir(path))
 		return nil
