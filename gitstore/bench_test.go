@@ -17,7 +17,7 @@ import (
 // benchRepo generates a repository with git fast-import: commits touching a few of many
 // files with small edits, now and then a large blob, and some branches and tags. It returns
 // the store holding it as project 1.
-func benchRepo(b *testing.B, commits int, repack bool) *Store {
+func benchRepo(b testing.TB, commits int, repack bool) *Store {
 	b.Helper()
 	g := newGitCLI(b)
 	st, err := New(b.TempDir())

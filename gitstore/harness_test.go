@@ -37,6 +37,12 @@ func newTestServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newTestServerFor(t, st)
+}
+
+// newTestServerFor serves an existing store.
+func newTestServerFor(t *testing.T, st *Store) *testServer {
+	t.Helper()
 	ts := &testServer{t: t, store: st}
 	ts.srv = httptest.NewServer(http.HandlerFunc(ts.serve))
 	t.Cleanup(ts.srv.Close)

@@ -218,3 +218,27 @@ func TestWantMustBeReachable(t *testing.T) {
 		})
 	}
 }
+
+func TestGeneratedHistory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates a 1,000-commit repository")
+	}
+	// fast-import stores each new blob as a delta of the previous version, the opposite of
+	// a repack: clones and fetches must cope with both layouts.
+	ts := newTestServerFor(t, benchRepo(t, 1000, false))
+	g := newGitCLI(t)
+	full := filepath.Join(t.TempDir(), "full")
+	g.run("", "clone", "-q", "--mirror", ts.url(1), full)
+	g.assertFsck(full)
+	if a, b := g.run(full, "for-each-ref"), g.run(ts.store.Path(1), "for-each-ref"); a != b {
+		t.Errorf("mirror refs differ:\n%s\n---\n%s", a, b)
+	}
+	// An old branch first, then the rest: negotiation over a long history.
+	part := filepath.Join(t.TempDir(), "part")
+	g.run("", "-c", "protocol.version=0", "clone", "-q", "--single-branch", "--branch", "branch-150", ts.url(1), part)
+	g.run(part, "-c", "protocol.version=0", "fetch", "-q", "origin", "main:refs/remotes/origin/main")
+	g.assertFsck(part)
+	shallow := filepath.Join(t.TempDir(), "shallow")
+	g.run("", "clone", "-q", "--depth", "1", ts.url(1), shallow)
+	g.assertFsck(shallow)
+}
