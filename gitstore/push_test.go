@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 func TestLargeBinaryRoundTrip(t *testing.T) {
@@ -188,4 +191,81 @@ func TestThinPackPush(t *testing.T) {
 	}
 	// The repository itself stays readable by C git.
 	g.run(ts.store.Path(1), "fsck", "--strict", "--no-dangling")
+}
+
+func TestPushDetails(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(4)
+	seedRepo(t, ts, g, 1, dir)
+
+	t.Run("push options reach the result", func(t *testing.T) {
+		g.commit(dir, "opts", map[string]string{"o.txt": "o"})
+		g.run(dir, "push", "-q", "-o", "ci.skip", "-o", "note=hello world", ts.url(1), "main")
+		if got := ts.lastPush().Options; strings.Join(got, "|") != "ci.skip|note=hello world" {
+			t.Errorf("options %q", got)
+		}
+	})
+	t.Run("forced non-fast-forward push is applied when allowed", func(t *testing.T) {
+		g.run(dir, "reset", "-q", "--hard", "HEAD~2")
+		want := g.commit(dir, "rewritten", map[string]string{"r.txt": "r"})
+		g.run(dir, "push", "-q", "--force", ts.url(1), "main")
+		if got := g.run("", "ls-remote", ts.url(1), "refs/heads/main"); !strings.HasPrefix(got, want) {
+			t.Errorf("main is %q, want %s", got, want)
+		}
+	})
+	t.Run("new branch at an existing commit sends an empty pack", func(t *testing.T) {
+		g.run(dir, "push", "-q", ts.url(1), "HEAD~1:refs/heads/old")
+		if res := ts.lastPush(); len(res.Applied) != 1 || res.Objects != 0 {
+			t.Errorf("result %+v", res)
+		}
+	})
+	t.Run("push from a shallow clone", func(t *testing.T) {
+		shallow := filepath.Join(t.TempDir(), "s")
+		g.run("", "clone", "-q", "--depth", "1", ts.url(1), shallow)
+		head := g.commit(shallow, "from shallow", map[string]string{"s.txt": "s"})
+		g.run(shallow, "push", "-q", "origin", "main")
+		if got := g.run("", "ls-remote", ts.url(1), "refs/heads/main"); !strings.HasPrefix(got, head) {
+			t.Errorf("main is %q, want %s", got, head)
+		}
+	})
+	t.Run("go-git reads what was pushed", func(t *testing.T) {
+		repo, err := ts.store.Open(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, err := repo.Reference("refs/heads/main", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iter, err := repo.Log(&git.LogOptions{From: ref.Hash()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		err = iter.ForEach(func(c *object.Commit) error {
+			n++
+			_, err := c.Files()
+			return err
+		})
+		if err != nil || n < 4 {
+			t.Errorf("go-git walked %d commits: %v", n, err)
+		}
+	})
+	g.run(ts.store.Path(1), "fsck", "--strict", "--no-dangling")
+}
+
+func TestCloneWithHeadOnMissingBranch(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	ts.createRepo(1) // HEAD names main
+	g.run(dir, "push", "-q", ts.url(1), "main:refs/heads/other")
+	for _, p := range protocols {
+		clone := filepath.Join(t.TempDir(), p.name)
+		g.run("", "-c", "protocol.version="+p.version, "clone", "-q", ts.url(1), clone)
+		if got := g.run(clone, "rev-parse", "origin/other"); got != g.run(dir, "rev-parse", "main") {
+			t.Errorf("%s: origin/other is %s", p.name, got)
+		}
+	}
 }
