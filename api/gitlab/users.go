@@ -7,14 +7,27 @@ import (
 	"github.com/cairn-forge/cairn/forge"
 )
 
+// requireReadUser admits what GitLab's /version and /metadata admit: a signed-in caller
+// whose token may at least read users (authenticate! with allow_access_with_scope :read_user).
+func requireReadUser(r *http.Request) error {
+	a := api.Actor(r)
+	if !a.SignedIn() {
+		return forge.Unauthorized("")
+	}
+	return a.Require(forge.NeedReadUser)
+}
+
 func (h *Handler) getVersion(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	if err := api.Actor(r).Require(forge.NeedRead); err != nil {
+	if err := requireReadUser(r); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusOK, map[string]any{"version": Version, "revision": "cairn-" + h.cairnVersion})
 }
 
 func (h *Handler) getMetadata(w http.ResponseWriter, r *http.Request, _ api.Params) error {
+	if err := requireReadUser(r); err != nil {
+		return err
+	}
 	return api.JSON(w, r, http.StatusOK, map[string]any{"version": Version, "revision": "cairn-" + h.cairnVersion,
 		"kas":        map[string]any{"enabled": false, "externalUrl": nil, "externalK8sProxyUrl": nil, "version": nil},
 		"enterprise": false})
