@@ -193,3 +193,26 @@ func TestDeletionStatusPerVersion(t *testing.T) {
 	wantJSON(t, s.Do(t, "DELETE", "/api/v4/projects/"+itoa(a.ID), s.AdminToken, nil), 202, `{"message":"202 Accepted"}`)
 	wantJSON(t, s.Do(t, "DELETE", "/api/v3/projects/"+itoa(b.ID), s.AdminToken, nil), 200, `{"message":"200 OK"}`)
 }
+
+// GitLab's /version and /metadata need a signed-in caller (lib/api/version.rb: authenticate!);
+// clients read the major and minor version from them.
+func TestVersionAndMetadataNeedAuthentication(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	_, alice := s.CreateUser(t, "alice", "read_user")
+	_, cloner := s.CreateUser(t, "cloner", "read_repository")
+	for _, path := range []string{"/api/v4/version", "/api/v4/metadata", "/api/v3/version"} {
+		wantJSON(t, s.Do(t, "GET", path, "", nil), http.StatusUnauthorized, bodyUnauthorized)
+		mustDo(t, s, 200, "GET", path, alice, nil) // GitLab lets read_user tokens read it
+		r := mustDo(t, s, 200, "GET", path, s.AdminToken, nil)
+		v := decode[struct {
+			Version  string `json:"version"`
+			Revision string `json:"revision"`
+		}](t, r)
+		major, minor, ok := strings.Cut(v.Version, ".")
+		if !ok || major == "" || !strings.Contains(minor, ".") || v.Revision == "" {
+			t.Errorf("GET %s: version %q revision %q", path, v.Version, v.Revision)
+		}
+		wantJSON(t, s.Do(t, "GET", path, cloner, nil), 403, bodyInsufficientScope("read_user"))
+	}
+}

@@ -153,6 +153,14 @@ func TestListAndGetTokens(t *testing.T) {
 		t.Errorf("?user_id=alice lists tokens of %v", got)
 	}
 	wantJSON(t, s.Do(t, "GET", "/api/v4/personal_access_tokens?user_id="+itoa(bobID), alice, nil), 401, bodyUnauthorized)
+	if got := owners(mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?state=active", alice, nil)); got[aliceID] != 2 {
+		t.Errorf("?state=active lists tokens of %v", got)
+	}
+	if got := owners(mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?state=inactive", alice, nil)); len(got) != 0 {
+		t.Errorf("?state=inactive lists tokens of %v", got)
+	}
+	wantJSON(t, s.Do(t, "GET", "/api/v4/personal_access_tokens?state=bogus", alice, nil), 400,
+		`{"error":"state does not have a valid value"}`)
 
 	self := decode[tokenJSON](t, mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens/self", alice, nil))
 	if self.UserID != aliceID || self.Name != "test" || !self.Active {
