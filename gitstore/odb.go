@@ -3,6 +3,7 @@ package gitstore
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"container/list"
 	"encoding/binary"
@@ -12,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,8 +40,9 @@ type packIndex struct {
 	off64   []byte // 8 bytes each
 	packSum plumbing.Hash
 
-	// byOffset lists positions in pack order; built on first use.
+	// byOffset lists positions in pack order and ranks is its inverse; built on first use.
 	byOffset []int32
+	ranks    []int32
 }
 
 var idxMagic = []byte{0xff, 't', 'O', 'c'}
@@ -117,18 +120,33 @@ func (x *packIndex) offsetAt(pos int) int64 {
 	return int64(binary.BigEndian.Uint64(x.off64[i:]))
 }
 
-// reverse builds the offset-ordered list of positions (C git's .rev) on first use.
+// reverse builds the offset-ordered list of positions (C git's .rev) and its inverse on
+// first use.
 func (x *packIndex) reverse() []int32 {
 	if x.byOffset == nil {
-		x.byOffset = make([]int32, x.count)
-		for i := range x.byOffset {
-			x.byOffset[i] = int32(i)
+		type posOff struct {
+			off int64
+			pos int32
 		}
-		sort.Slice(x.byOffset, func(a, b int) bool {
-			return x.offsetAt(int(x.byOffset[a])) < x.offsetAt(int(x.byOffset[b]))
-		})
+		order := make([]posOff, x.count)
+		for i := range order {
+			order[i] = posOff{x.offsetAt(i), int32(i)}
+		}
+		slices.SortFunc(order, func(a, b posOff) int { return cmp.Compare(a.off, b.off) })
+		x.byOffset = make([]int32, x.count)
+		x.ranks = make([]int32, x.count)
+		for rank, o := range order {
+			x.byOffset[rank] = o.pos
+			x.ranks[o.pos] = int32(rank)
+		}
 	}
 	return x.byOffset
+}
+
+// rankAt returns the pack-order rank of the entry at position pos.
+func (x *packIndex) rankAt(pos int) int {
+	x.reverse()
+	return int(x.ranks[pos])
 }
 
 // rankOf returns the pack-order rank of the entry starting at off.

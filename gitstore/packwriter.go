@@ -10,7 +10,6 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"sort"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -118,43 +117,50 @@ func writePack(ctx context.Context, db *objectDB, objs []sendObject, clientHas f
 }
 
 // plan locates every object and orders them as they lie on disk, pack by pack, so reads
-// are sequential and OFS_DELTA bases (always earlier in their pack) come before their deltas.
+// are sequential and OFS_DELTA bases (always earlier in their pack) come before their
+// deltas. Ordering is a pass over each used pack's ranks, not a sort.
 func (pw *packWriter) plan(objs []sendObject) error {
+	slots := make([][]int32, len(pw.db.packs)) // per pack: rank → entry index + 1
+	var loose []pwEntry
+	n := 0
 	for _, o := range objs {
 		if _, dup := pw.index[o.hash]; dup {
 			continue
 		}
+		pw.index[o.hash] = 0
 		loc, ok := pw.db.locate(o.hash)
 		if !ok {
 			return fmt.Errorf("%w: %s", errObjectMissing, o.hash)
 		}
 		e := pwEntry{hash: o.hash, pack: loc.pack}
-		if loc.pack != loosePack {
-			p := pw.db.packs[loc.pack]
-			e.off = p.idx.offsetAt(int(loc.pos))
-			e.crc = p.idx.crcAt(int(loc.pos))
-			rank, ok := p.idx.rankOf(e.off)
-			if !ok || e.off < 12 {
-				return fmt.Errorf("%w: bad offset for %s", errCorrupt, o.hash)
-			}
-			e.end = p.entryEnd(rank)
-			if e.end <= e.off {
-				return fmt.Errorf("%w: bad entry span for %s", errCorrupt, o.hash)
-			}
+		if loc.pack == loosePack {
+			loose = append(loose, e)
+			continue
+		}
+		p := pw.db.packs[loc.pack]
+		e.off = p.idx.offsetAt(int(loc.pos))
+		e.crc = p.idx.crcAt(int(loc.pos))
+		rank := p.idx.rankAt(int(loc.pos))
+		e.end = p.entryEnd(rank)
+		if e.off < 12 || e.end <= e.off {
+			return fmt.Errorf("%w: bad entry span for %s", errCorrupt, o.hash)
+		}
+		if slots[loc.pack] == nil {
+			slots[loc.pack] = make([]int32, p.idx.count)
 		}
 		pw.entries = append(pw.entries, e)
-		pw.index[o.hash] = 0
+		slots[loc.pack][rank] = int32(len(pw.entries))
+		n++
 	}
-	sort.Slice(pw.entries, func(i, j int) bool {
-		a, b := pw.entries[i], pw.entries[j]
-		if a.pack != b.pack {
-			if a.pack == loosePack || b.pack == loosePack {
-				return b.pack == loosePack
+	ordered := make([]pwEntry, 0, n+len(loose))
+	for _, s := range slots {
+		for _, i := range s {
+			if i > 0 {
+				ordered = append(ordered, pw.entries[i-1])
 			}
-			return a.pack < b.pack
 		}
-		return a.off < b.off
-	})
+	}
+	pw.entries = append(ordered, loose...)
 	for i, e := range pw.entries {
 		pw.index[e.hash] = int32(i)
 	}
