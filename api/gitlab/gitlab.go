@@ -95,6 +95,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.memberRoutes(rt, "projects", "project")
 	h.protectedBranchRoutes(rt)
 	rt.Handle("GET", "/projects/:id/events", h.listProjectEvents)
+	h.repositoryRoutes(rt)
 }
 
 // WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
