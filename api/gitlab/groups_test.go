@@ -232,7 +232,7 @@ func TestGroupMembers(t *testing.T) {
 	aliceID, alice := s.CreateUser(t, "alice")
 	bobID, bob := s.CreateUser(t, "bob")
 	carolID, carol := s.CreateUser(t, "carol")
-	daveID, _ := s.CreateUser(t, "dave")
+	daveID, dave := s.CreateUser(t, "dave")
 	erinID, _ := s.CreateUser(t, "erin")
 	g := createGroup(t, s, alice, map[string]any{"name": "Team", "path": "team"})
 	members := "/api/v4/groups/" + itoa(g.ID) + "/members"
@@ -268,8 +268,12 @@ func TestGroupMembers(t *testing.T) {
 			`{"message":{"expires_at":["cannot be a date in the past"]}}`},
 		{"the last owner cannot be removed", alice, "DELETE", member(aliceID), nil, 403, bodyLastOwner},
 		{"the last owner cannot be demoted", alice, "PUT", member(aliceID), map[string]any{"access_level": 40}, 403, bodyLastOwner},
-		{"a reporter leaves", carol, "DELETE", member(daveID), nil, 204, ""},
+		{"a reporter may not remove others", dave, "DELETE", member(bobID), nil, 403, bodyForbidden},
+		{"a reporter leaves", dave, "DELETE", member(daveID), nil, 204, ""},
 		{"removing a non-member succeeds", alice, "DELETE", member(daveID), nil, 204, ""},
+		{"a maintainer may not remove an owner", carol, "DELETE", member(aliceID), nil, 403, bodyForbidden},
+		{"a maintainer adds a developer", carol, "POST", members, map[string]any{"user_id": erinID, "access_level": 30}, 201, ""},
+		{"and removes them", carol, "DELETE", member(erinID), nil, 204, ""},
 		{"a second owner", alice, "PUT", member(carolID), map[string]any{"access_level": 50}, 200, ""},
 		{"now the first owner may leave", alice, "DELETE", member(aliceID), nil, 204, ""},
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -331,5 +332,59 @@ func TestProjectPermissions(t *testing.T) {
 	got := decode[projectJSON](t, mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID), alice, nil))
 	if got.Permissions == nil || got.Permissions.ProjectAccess == nil || got.Permissions.ProjectAccess.AccessLevel != 50 {
 		t.Errorf("the owner's permissions: %+v", got.Permissions)
+	}
+}
+
+// Racing requests for one path: exactly one wins, the others conflict, none fails with a 5xx.
+func TestConcurrentCreationsOfOnePath(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	_, alice := s.CreateUser(t, "alice")
+	bobID, _ := s.CreateUser(t, "bob")
+	g := createGroup(t, s, alice, map[string]any{"name": "G", "path": "g"})
+	races := []struct {
+		name string
+		path string
+		body func(i int) map[string]any
+	}{
+		{"projects", "/api/v4/projects", func(int) map[string]any { return map[string]any{"name": "race"} }},
+		{"groups", "/api/v4/groups", func(int) map[string]any { return map[string]any{"name": "Race", "path": "race"} }},
+		{"members", "/api/v4/groups/" + itoa(g.ID) + "/members", func(int) map[string]any {
+			return map[string]any{"user_id": bobID, "access_level": 30}
+		}},
+		{"users", "/api/v4/users", func(i int) map[string]any {
+			return map[string]any{"username": "twin", "name": "Twin", "email": "twin" + itoa(int64(i)) + "@example.com", "password": "twin-password"}
+		}},
+	}
+	for _, rc := range races {
+		t.Run(rc.name, func(t *testing.T) {
+			token := alice
+			if rc.name == "users" {
+				token = s.AdminToken
+			}
+			const n = 8
+			codes := make([]int, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					codes[i] = s.Do(t, "POST", rc.path, token, rc.body(i)).StatusCode
+				}()
+			}
+			wg.Wait()
+			created, conflicts := 0, 0
+			for _, c := range codes {
+				switch c {
+				case http.StatusCreated:
+					created++
+				case http.StatusConflict:
+					conflicts++
+				}
+			}
+			if created != 1 || conflicts != n-1 {
+				t.Errorf("statuses %v, want one 201 and %d 409", codes, n-1)
+			}
+		})
 	}
 }
