@@ -363,4 +363,3 @@ func (r *Repo) ReadBlob(h plumbing.Hash, limit int64) ([]byte, error) {
 	}
 	return buf, nil
 }
-
