@@ -183,6 +183,14 @@ func TestProjectByNestedEncodedPath(t *testing.T) {
 	}
 	// Members of the project under its encoded path.
 	mustDo(t, s, 200, "GET", "/api/v4/projects/team%2Fsub%2Fdeep/members", s.AdminToken, nil)
+	// Private by default: hidden from strangers and anonymous callers under either name.
+	_, stranger := s.CreateUser(t, "stranger")
+	for _, token := range []string{"", stranger} {
+		for _, ref := range []string{"team%2Fsub%2Fdeep", itoa(p.ID)} {
+			wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+ref, token, nil), 404, bodyProjectNotFound)
+			wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+ref+"/members", token, nil), 404, bodyProjectNotFound)
+		}
+	}
 }
 
 func TestUpdateProject(t *testing.T) {

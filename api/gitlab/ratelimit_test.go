@@ -51,7 +51,7 @@ func TestAnonymousRequestsAreLimitedTo60AnHour(t *testing.T) {
 	if got := r.Header.Get("RateLimit-Remaining"); got != "0" {
 		t.Errorf("RateLimit-Remaining %q", got)
 	}
-	for _, h := range []string{"RateLimit-Name", "RateLimit-Limit", "RateLimit-Observed", "RateLimit-Reset", "RateLimit-ResetTime", "X-Request-Id"} {
+	for _, h := range []string{"RateLimit-Name", "RateLimit-Limit", "RateLimit-Observed", "RateLimit-Reset", "RateLimit-ResetTime", "X-Request-Id", "X-Runtime"} {
 		if r.Header.Get(h) == "" {
 			t.Errorf("no %s on the 429", h)
 		}
