@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -241,4 +242,60 @@ func TestGeneratedHistory(t *testing.T) {
 	shallow := filepath.Join(t.TempDir(), "shallow")
 	g.run("", "clone", "-q", "--depth", "1", ts.url(1), shallow)
 	g.assertFsck(shallow)
+}
+
+func TestNegotiationReadyWithNoDone(t *testing.T) {
+	// The exchange C git's upload-pack has with a stateless client that asked for
+	// multi_ack_detailed and no-done: once every want reaches a common commit the server
+	// says ready and sends the pack without waiting for "done".
+	ts := newTestServerFor(t, benchRepo(t, 400, false))
+	refs, err := refStore{dir: ts.store.Path(1)}.list()
+	if err != nil {
+		t.Fatal(err)
+	}
+	main, _ := refs.lookup("refs/heads/main")
+	known, _ := refs.lookup("refs/heads/branch-150")
+	k := known.String()
+	unknown := func(i int) string { return strings.Repeat(fmt.Sprintf("%02x", i), 20) }
+	tests := []struct {
+		name  string
+		haves []string
+		reply string
+	}{
+		{"common only", []string{k},
+			"ACK " + k + " common|ACK " + k + " ready|NAK|ACK " + k},
+		{"unknown after common", []string{k, unknown(1), unknown(2)},
+			"ACK " + k + " common|ACK " + unknown(1) + " ready|ACK " + unknown(2) + " ready|NAK|ACK " + k},
+		{"unknown only", []string{unknown(1), unknown(2)}, "NAK"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req, out strings.Builder
+			pw := newPktWriter(&req)
+			_ = pw.line("want " + main.String() + " multi_ack_detailed no-done side-band-64k ofs-delta thin-pack")
+			_ = pw.flush()
+			for _, h := range tt.haves {
+				_ = pw.line("have " + h)
+			}
+			_ = pw.flush()
+			if err := ts.store.UploadPack(t.Context(), 1, strings.NewReader(req.String()), &out, UploadPackOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			var lines []string
+			pr := newPktReader(strings.NewReader(out.String()))
+			for len(lines) < len(strings.Split(tt.reply, "|")) {
+				kind, p, err := pr.next()
+				if err != nil || kind != pktData {
+					break
+				}
+				lines = append(lines, pktText(p))
+			}
+			if got := strings.Join(lines, "|"); got != tt.reply {
+				t.Errorf("reply %q, want %q", got, tt.reply)
+			}
+			if hasPack := strings.Contains(out.String(), "PACK"); hasPack != strings.Contains(tt.reply, "ready") {
+				t.Errorf("pack sent: %v", hasPack)
+			}
+		})
+	}
 }

@@ -69,6 +69,9 @@ type uploadSession struct {
 	oldestHave int64
 	ready      bool                   // ok_to_give_up already found true
 	reaches    map[plumbing.Hash]bool // commits known to reach a have
+	// haveGen counts changes to theyHave; notReadyAt is the generation at which
+	// ok_to_give_up last answered no, so a run of unknown haves costs one walk, not one each.
+	haveGen, notReadyAt int
 }
 
 func (s *Store) newUploadSession(id int64, opts UploadPackOptions) (*uploadSession, error) {
@@ -85,7 +88,7 @@ func (s *Store) newUploadSession(id int64, opts UploadPackOptions) (*uploadSessi
 	}
 	return &uploadSession{
 		refs: refs, db: db, g: newGraph(db), opts: opts,
-		theyHave: map[plumbing.Hash]bool{}, reaches: map[plumbing.Hash]bool{},
+		theyHave: map[plumbing.Hash]bool{}, reaches: map[plumbing.Hash]bool{}, notReadyAt: -1,
 	}, nil
 }
 
@@ -471,10 +474,12 @@ func (s *uploadSession) gotHave(h plumbing.Hash) (bool, error) {
 		for _, p := range c.parents {
 			s.theyHave[p] = true
 		}
+		s.haveGen++
 	}
 	if !s.theyHave[h] {
 		s.theyHave[h] = true
 		s.haveObjs = append(s.haveObjs, h)
+		s.haveGen++
 	}
 	return true, nil
 }
@@ -488,6 +493,9 @@ func (s *uploadSession) okToGiveUp(ctx context.Context) (bool, error) {
 	if s.ready {
 		return true, nil
 	}
+	if s.notReadyAt == s.haveGen {
+		return false, nil
+	}
 	for _, want := range s.wants {
 		target, typ, _, err := s.db.peel(want)
 		if err != nil {
@@ -497,8 +505,12 @@ func (s *uploadSession) okToGiveUp(ctx context.Context) (bool, error) {
 			continue
 		}
 		ok, err := s.reachesHave(ctx, target)
-		if err != nil || !ok {
+		if err != nil {
 			return false, err
+		}
+		if !ok {
+			s.notReadyAt = s.haveGen
+			return false, nil
 		}
 	}
 	s.ready = true
