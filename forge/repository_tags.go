@@ -102,10 +102,9 @@ func (s *Service) ListTags(ctx context.Context, a *Actor, ref string, o TagListO
 	return tags[lo:min(lo+pg.limit(), total)], total, nil
 }
 
-// CompareVersions orders tag names as versions ("v1.10" after "v1.9"): runs of digits
-// compare as numbers, everything else as text, and a leading "v" is ignored.
+// CompareVersions orders tag names as git's version sort does ("v1.10" after "v1.9"): runs
+// of digits compare as numbers, everything else as text.
 func CompareVersions(a, b string) int {
-	a, b = strings.TrimPrefix(strings.TrimPrefix(a, "v"), "V"), strings.TrimPrefix(strings.TrimPrefix(b, "v"), "V")
 	for a != "" && b != "" {
 		ca, ra := versionChunk(a)
 		cb, rb := versionChunk(b)
