@@ -167,6 +167,9 @@ type packFile struct {
 	idx  *packIndex
 	f    *os.File
 	data []byte // the mapped file, when mapping works
+
+	bm         *packBitmap
+	bitmapRead bool
 }
 
 func (p *packFile) file() (*os.File, error) {

@@ -887,7 +887,7 @@ func (s *uploadSession) collect(ctx context.Context, a *fetchArgs, sh *shallowPl
 			w.push(c, true)
 		}
 	}
-	var treeWants []plumbing.Hash
+	var treeWants, commitWants []plumbing.Hash
 	for _, h := range wants {
 		target, typ, tags, err := s.db.peel(h)
 		if err != nil {
@@ -898,16 +898,31 @@ func (s *uploadSession) collect(ctx context.Context, a *fetchArgs, sh *shallowPl
 		}
 		switch typ {
 		case plumbing.CommitObject:
-			c, err := s.g.commit(target)
-			if err != nil {
-				return nil, err
-			}
-			w.push(c, false)
+			commitWants = append(commitWants, target)
 		case plumbing.TreeObject:
 			treeWants = append(treeWants, target)
 		case plumbing.BlobObject:
 			oc.add(target, plumbing.BlobObject)
 		}
+	}
+	// A clone of a repository with a reachability bitmap (repacked by C git) reads the
+	// answer instead of walking the whole history.
+	if len(haves) == 0 && sh == nil && len(treeWants) == 0 {
+		ok, err := collectByBitmap(ctx, s.db, s.g, commitWants, oc)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			s.includeTags(a, oc)
+			return oc, nil
+		}
+	}
+	for _, h := range commitWants {
+		c, err := s.g.commit(h)
+		if err != nil {
+			return nil, err
+		}
+		w.push(c, false)
 	}
 	list, edges, err := w.run(ctx, 0)
 	if err != nil {
@@ -934,6 +949,13 @@ func (s *uploadSession) collect(ctx context.Context, a *fetchArgs, sh *shallowPl
 			return nil, err
 		}
 	}
+	s.includeTags(a, oc)
+	return oc, nil
+}
+
+// includeTags adds the annotated tags that point at objects being sent, when the client
+// asked for include-tag.
+func (s *uploadSession) includeTags(a *fetchArgs, oc *objectCollector) {
 	if a.includeTag {
 		for _, r := range s.refs.refs {
 			if !strings.HasPrefix(r.name, "refs/tags/") || oc.state[r.hash] != 0 {
@@ -951,7 +973,6 @@ func (s *uploadSession) collect(ctx context.Context, a *fetchArgs, sh *shallowPl
 			}
 		}
 	}
-	return oc, nil
 }
 
 // sendPack counts the objects and streams the pack, multiplexed unless the client asked
