@@ -29,10 +29,15 @@ func (h *Handler) repositoryRoutes(rt *api.Router) {
 	handle("GET", "/projects/:id/languages", h.languages)
 }
 
-// gitHandler renders the errors a repository rule refused as GitLab does for its git
-// services: 400 with the message as it is ({"message":"Branch already exists"}).
+// gitHandler answers anonymous changes with 401 before anything else, and renders the errors
+// a repository rule refused as GitLab does for its git services: 400 with the message as it
+// is ({"message":"Branch already exists"}).
 func (h *Handler) gitHandler(fn api.HandlerFunc) api.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p api.Params) error {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !api.Actor(r).SignedIn() {
+			// GitLab authenticates every change before it validates parameters.
+			return forge.Unauthorized("")
+		}
 		err := fn(w, r, p)
 		if fe, ok := err.(*forge.Error); ok && fe.Code == forge.EInvalid && fe.Reason == forge.ReasonGitRefused {
 			body, _ := json.Marshal(msg{fe.Message})
