@@ -80,7 +80,7 @@ func (r *Repo) WriteArchive(ctx context.Context, w io.Writer, o ArchiveOptions) 
 		}
 		tw := tar.NewWriter(out)
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
-			PAXRecords: map[string]string{"comment": o.Commit.String()}, ModTime: mtime}); err != nil {
+			PAXRecords: map[string]string{"comment": o.Commit.String()}}); err != nil {
 			return err
 		}
 		if prefix != "" {
