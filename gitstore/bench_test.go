@@ -153,7 +153,8 @@ func BenchmarkUploadPackClone(b *testing.B) {
 }
 
 // BenchmarkReceivePackPush measures indexing a full push of the same repository into an
-// empty one: receive, hash, resolve deltas, check connectivity, publish, move the refs.
+// empty one: receive, hash, resolve deltas, check connectivity, publish, move the refs;
+// beside C git's "git receive-pack --stateless-rpc" taking the same request.
 func BenchmarkReceivePackPush(b *testing.B) {
 	src := benchRepo(b, 3000, true)
 	packs, _ := filepath.Glob(filepath.Join(src.Path(1), "objects", "pack", "*.pack"))
@@ -180,19 +181,38 @@ func BenchmarkReceivePackPush(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(pack)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	next := int64(0)
+	fresh := func(b *testing.B) int64 {
 		b.StopTimer()
-		id := int64(i + 1)
-		if err := st.Create(id, InitOptions{}); err != nil {
+		defer b.StartTimer()
+		next++
+		if err := st.Create(next, InitOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		b.StartTimer()
-		res, err := st.ReceivePack(context.Background(), id, bytes.NewReader(req.Bytes()), io.Discard, ReceivePackOptions{})
-		if err != nil || res.UnpackError != "" || len(res.Rejected) > 0 {
-			b.Fatalf("push: %v %+v", err, res)
-		}
+		return next
 	}
+	b.Run("cairn", func(b *testing.B) {
+		b.SetBytes(int64(len(pack)))
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			id := fresh(b)
+			res, err := st.ReceivePack(context.Background(), id, bytes.NewReader(req.Bytes()), io.Discard, ReceivePackOptions{})
+			if err != nil || res.UnpackError != "" || len(res.Rejected) > 0 {
+				b.Fatalf("push: %v %+v", err, res)
+			}
+		}
+	})
+	b.Run("git-receive-pack", func(b *testing.B) {
+		g := newGitCLI(b)
+		b.SetBytes(int64(len(pack)))
+		for i := 0; i < b.N; i++ {
+			id := fresh(b)
+			cmd := exec.Command("git", "receive-pack", "--stateless-rpc", st.Path(id))
+			cmd.Env = g.env
+			cmd.Stdin = bytes.NewReader(req.Bytes())
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("git receive-pack: %v\n%s", err, out)
+			}
+		}
+	})
 }
