@@ -249,6 +249,12 @@ func Unified(before, after string) (patch string, additions, deletions int) {
 			}
 		}
 	}
+	var oldLines []string
+	for _, l := range lines {
+		if l.op != '+' {
+			oldLines = append(oldLines, l.text)
+		}
+	}
 	// oldAt[i] and newAt[i] count the old and new lines before lines[i].
 	oldAt := make([]int, len(lines)+1)
 	newAt := make([]int, len(lines)+1)
@@ -279,7 +285,8 @@ func Unified(before, after string) (patch string, additions, deletions int) {
 			}
 		}
 		stop := min(n, end+diffContext)
-		b.WriteString(hunkHeader(oldAt[start], oldAt[stop]-oldAt[start], newAt[start], newAt[stop]-newAt[start]))
+		b.WriteString(hunkHeader(oldAt[start], oldAt[stop]-oldAt[start], newAt[start], newAt[stop]-newAt[start],
+			funcLine(oldLines, oldAt[start])))
 		for _, l := range lines[start:stop] {
 			b.WriteByte(l.op)
 			b.WriteString(l.text)
@@ -292,9 +299,9 @@ func Unified(before, after string) (patch string, additions, deletions int) {
 	return b.String(), additions, deletions
 }
 
-// hunkHeader writes "@@ -a,b +c,d @@" as git does: a count of one is left out, and an empty
-// side starts at the line before it.
-func hunkHeader(oldBefore, oldCount, newBefore, newCount int) string {
+// hunkHeader writes "@@ -a,b +c,d @@" as git does: a count of one is left out, an empty side
+// starts at the line before it, and the function line, if any, follows.
+func hunkHeader(oldBefore, oldCount, newBefore, newCount int, fn string) string {
 	side := func(before, count int) string {
 		start := before + 1
 		if count == 0 {
@@ -305,5 +312,28 @@ func hunkHeader(oldBefore, oldCount, newBefore, newCount int) string {
 		}
 		return strconv.Itoa(start) + "," + strconv.Itoa(count)
 	}
-	return "@@ -" + side(oldBefore, oldCount) + " +" + side(newBefore, newCount) + " @@\n"
+	h := "@@ -" + side(oldBefore, oldCount) + " +" + side(newBefore, newCount) + " @@"
+	if fn != "" {
+		h += " " + fn
+	}
+	return h + "\n"
+}
+
+// funcLine finds, as git's default funcname rule does, the nearest line before the first
+// `before` old lines that starts with a letter, '_' or '$', cut to 80 bytes and trimmed.
+func funcLine(old []string, before int) string {
+	for i := before - 1; i >= 0; i-- {
+		l := old[i]
+		if l == "" {
+			continue
+		}
+		c := l[0]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '$' {
+			if len(l) > 80 {
+				l = l[:80]
+			}
+			return strings.TrimRight(l, " \t\r\n\v\f")
+		}
+	}
+	return ""
 }

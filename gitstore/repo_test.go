@@ -1,0 +1,226 @@
+package gitstore
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// newRepo makes repository 1 with files committed and opens it.
+func newRepo(t *testing.T, files ...File) (*Store, *Repo) {
+	t.Helper()
+	st, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := InitOptions{DefaultBranch: "main", Files: files, Author: Signature{Name: "A", Email: "a@example.com", When: time.Unix(1700000000, 0)}}
+	if err := st.Create(1, opts); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.OpenRepo(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return st, r
+}
+
+// commitOn builds a commit of actions on branch and moves the branch to it.
+func commitOn(t *testing.T, st *Store, r *Repo, branch string, when int64, actions ...FileAction) plumbing.Hash {
+	t.Helper()
+	head, _, err := r.Reference("refs/heads/" + branch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := Signature{Name: "B", Email: "b@example.com", When: time.Unix(when, 0).UTC()}
+	h, err := r.BuildCommit(CommitSpec{Parent: head, Actions: actions, Author: sig, Committer: sig, Message: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateRefs(1, []RefUpdate{{Name: "refs/heads/" + branch, Old: head, New: h}}); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func put(path, content string) FileAction {
+	return FileAction{Action: ActionUpdate, Path: path, Content: []byte(content), HasContent: true}
+}
+
+func TestUnifiedMatchesGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	long := func(n int, change map[int]string) string {
+		var b strings.Builder
+		for i := 1; i <= n; i++ {
+			if s, ok := change[i]; ok {
+				b.WriteString(s)
+				continue
+			}
+			b.WriteString("line " + string(rune('a'+i%26)) + "\n")
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name, before, after string
+	}{
+		{"one change", "a\nb\nc\n", "a\nB\nc\n"},
+		{"append", "a\n", "a\nb\n"},
+		{"from empty", "", "x\ny\n"},
+		{"to empty", "x\ny\n", ""},
+		{"no newline at end", "a\nb", "a\nc"},
+		{"newline added at end", "a\nb", "a\nb\n"},
+		{"function line", "package p\n\nfunc f() {\n\ta := 1\n\tb := 2\n\tc := 3\n\td := 4\n}\n", "package p\n\nfunc f() {\n\ta := 1\n\tb := 2\n\tc := 3\n\td := 5\n}\n"},
+		{"two hunks", long(30, map[int]string{2: "two\n", 25: "twenty-five\n"}), long(30, nil)},
+		{"hunks merged across six lines", long(20, map[int]string{5: "five\n", 12: "twelve\n"}), long(20, nil)},
+		{"hunks apart across seven lines", long(20, map[int]string{5: "five\n", 13: "thirteen\n"}), long(20, nil)},
+	}
+	dir := t.TempDir()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+			if err := os.WriteFile(a, []byte(tt.before), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(b, []byte(tt.after), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, _ := exec.Command("git", "diff", "--no-index", "--no-color", a, b).Output()
+			want := string(out)
+			if i := strings.Index(want, "@@"); i >= 0 {
+				want = want[i:]
+			}
+			got, adds, dels := Unified(tt.before, tt.after)
+			if got != want {
+				t.Fatalf("hunks\n%s\ngit\n%s", got, want)
+			}
+			var wantAdds, wantDels int
+			for _, l := range strings.Split(want, "\n") {
+				switch {
+				case strings.HasPrefix(l, "+"):
+					wantAdds++
+				case strings.HasPrefix(l, "-"):
+					wantDels++
+				}
+			}
+			if adds != wantAdds || dels != wantDels {
+				t.Fatalf("+%d -%d, git +%d -%d", adds, dels, wantAdds, wantDels)
+			}
+		})
+	}
+}
+
+func TestBuildCommitRefusesBadActions(t *testing.T) {
+	st, r := newRepo(t, File{Path: "a.txt", Content: []byte("a")}, File{Path: "dir/b.txt", Content: []byte("b")})
+	head, _, _ := r.Reference("refs/heads/main")
+	tests := []struct {
+		name   string
+		action FileAction
+		want   error
+	}{
+		{"create existing", FileAction{Action: ActionCreate, Path: "a.txt"}, ErrFileExists},
+		{"create over a directory", FileAction{Action: ActionCreate, Path: "dir"}, ErrDirectoryExists},
+		{"create under a file", FileAction{Action: ActionCreate, Path: "a.txt/c"}, ErrFileExists},
+		{"update missing", put("nope", "x"), ErrFileNotExist},
+		{"update a directory", put("dir", "x"), ErrFileNotExist},
+		{"delete missing", FileAction{Action: ActionDelete, Path: "dir/nope"}, ErrFileNotExist},
+		{"move missing", FileAction{Action: ActionMove, Path: "x", PreviousPath: "nope"}, ErrFileNotExist},
+		{"move onto a file", FileAction{Action: ActionMove, Path: "a.txt", PreviousPath: "dir/b.txt"}, ErrFileExists},
+		{"into .git", FileAction{Action: ActionCreate, Path: ".git/config"}, ErrInvalidPath},
+		{"dot-dot", FileAction{Action: ActionCreate, Path: "x/../y"}, ErrInvalidPath},
+		{"unknown", FileAction{Action: "explode", Path: "a.txt"}, ErrUnknownAction},
+		{"no change", put("a.txt", "a"), ErrNoChanges},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := r.BuildCommit(CommitSpec{Parent: head, Actions: []FileAction{tt.action}, Message: "m"})
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("error %v, want %v", err, tt.want)
+			}
+		})
+	}
+	// Deleting the last file of a directory removes the directory.
+	h := commitOn(t, st, r, "main", 1700000100, FileAction{Action: ActionDelete, Path: "dir/b.txt"})
+	if _, err := r.Stat(h, "dir"); !errors.Is(err, ErrPathNotFound) {
+		t.Fatalf("dir after its last file went: %v", err)
+	}
+}
+
+func TestLogSimplifiesHistoryByPath(t *testing.T) {
+	st, r := newRepo(t, File{Path: "a", Content: []byte("1")})
+	c1 := commitOn(t, st, r, "main", 1700000100, put("a", "2"))
+	commitOn(t, st, r, "main", 1700000200, FileAction{Action: ActionCreate, Path: "b", Content: []byte("x")})
+	c3 := commitOn(t, st, r, "main", 1700000300, FileAction{Action: ActionDelete, Path: "a"})
+	head, _, _ := r.Reference("refs/heads/main")
+	ctx := context.Background()
+
+	titles := func(list []*Commit) []plumbing.Hash {
+		out := make([]plumbing.Hash, len(list))
+		for i, c := range list {
+			out[i] = c.ID
+		}
+		return out
+	}
+	list, err := r.Log(ctx, LogOptions{Include: []plumbing.Hash{head}, Path: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := titles(list); len(got) != 3 || got[0] != c3 || got[1] != c1 {
+		t.Fatalf("history of a: %v", got)
+	}
+	last, err := r.LastCommitFor(ctx, head, "b")
+	if err != nil || last == nil || last.Parents[0] != c1 {
+		t.Fatalf("last commit for b: %v %v", last, err)
+	}
+	list, _ = r.Log(ctx, LogOptions{Include: []plumbing.Hash{head}, Exclude: []plumbing.Hash{c1}})
+	if len(list) != 2 {
+		t.Fatalf("c1..head: %d commits", len(list))
+	}
+	list, _ = r.Log(ctx, LogOptions{Include: []plumbing.Hash{head}, Since: time.Unix(1700000150, 0)})
+	if len(list) != 2 {
+		t.Fatalf("since: %d commits", len(list))
+	}
+	list, _ = r.Log(ctx, LogOptions{Include: []plumbing.Hash{head}, Skip: 1, Limit: 2})
+	if got := titles(list); len(got) != 2 || got[1] != c1 {
+		t.Fatalf("skip 1, limit 2: %v", got)
+	}
+}
+
+func TestResolveRevisions(t *testing.T) {
+	st, r := newRepo(t, File{Path: "a", Content: []byte("1")})
+	first, _, _ := r.Reference("refs/heads/main")
+	second := commitOn(t, st, r, "main", 1700000100, put("a", "2"))
+	tag, err := r.WriteTag("v1", first, Signature{Name: "T", Email: "t@example.com", When: time.Unix(1700000000, 0)}, "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateRefs(1, []RefUpdate{{Name: "refs/tags/v1", New: tag}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]plumbing.Hash{
+		"main": second, "HEAD": second, "refs/heads/main": second, "heads/main": second, second.String(): second,
+		second.String()[:8]: second, "main~1": first, "v1": first, "refs/tags/v1": first, tag.String(): first,
+	}
+	for rev, want := range tests {
+		if got, err := r.Resolve(rev); err != nil || got != want {
+			t.Errorf("Resolve(%q) = %s, %v; want %s", rev, got, err, want)
+		}
+	}
+	for _, rev := range []string{"", "nope", "main..v1", "-x", "0000000000000000000000000000000000000000", "main:a"} {
+		if _, err := r.Resolve(rev); !errors.Is(err, ErrRefNotFound) {
+			t.Errorf("Resolve(%q): %v, want ErrRefNotFound", rev, err)
+		}
+	}
+	got, err := r.Tag("v1")
+	if err != nil || !got.Annotated || got.Message != "one\n" || got.Commit != first || got.Target != tag {
+		t.Fatalf("tag: %+v %v", got, err)
+	}
+}
