@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -368,5 +369,45 @@ func TestGetCommitAndDiff(t *testing.T) {
 	r.JSON(t, &d)
 	if !strings.HasSuffix(gitDiff+"\n", d[0].Diff) {
 		t.Fatalf("git diff:\n%s\napi:\n%s", gitDiff, d[0].Diff)
+	}
+}
+
+func TestConcurrentCommitsLoseNothing(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	const n = 6
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body := map[string]any{"branch": "main", "commit_message": "c" + itoa(int64(i)), "actions": []any{create("f"+itoa(int64(i)), "x")}}
+			r := f.s.Do(t, "POST", f.url("/repository/commits"), f.token, body)
+			codes[i] = r.StatusCode
+			if r.StatusCode != 201 && string(r.Body) != `{"message":"Could not update main. Please refresh and try again."}` {
+				t.Errorf("commit %d: %d %s", i, r.StatusCode, r.Body)
+			}
+		}(i)
+	}
+	wg.Wait()
+	// Every acknowledged commit is on main: a loser is refused, never silently dropped.
+	var tree []struct{ Path string }
+	mustDo(t, f.s, 200, "GET", f.url("/repository/tree"), f.token, nil).JSON(t, &tree)
+	var won int
+	for i, code := range codes {
+		if code != 201 {
+			continue
+		}
+		won++
+		found := false
+		for _, e := range tree {
+			found = found || e.Path == "f"+itoa(int64(i))
+		}
+		if !found {
+			t.Fatalf("commit %d was acknowledged but its file is not on main", i)
+		}
+	}
+	if won == 0 || len(tree) != won+1 {
+		t.Fatalf("%d commits won, tree has %d entries", won, len(tree))
 	}
 }
