@@ -489,3 +489,47 @@ func actionError(err error) error {
 	}
 	return err
 }
+
+// MergeBase returns the best common ancestor of the commits refs name (at least two).
+func (s *Service) MergeBase(ctx context.Context, a *Actor, ref string, refs []string) (*Commit, error) {
+	_, repo, err := s.readRepo(ctx, a, ref)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	if len(refs) < 2 {
+		return nil, gitRefused("Provide at least 2 refs")
+	}
+	var hashes []plumbing.Hash
+	var unknown []string
+	for _, r := range refs {
+		h, err := repo.Resolve(r)
+		if errors.Is(err, gitstore.ErrRefNotFound) {
+			unknown = append(unknown, r)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		hashes = append(hashes, h)
+	}
+	switch len(unknown) {
+	case 0:
+	case 1:
+		return nil, gitRefused("Could not find ref: %s", unknown[0])
+	default:
+		return nil, gitRefused("Could not find refs: %s", strings.Join(unknown, ", "))
+	}
+	base := hashes[0]
+	for _, h := range hashes[1:] {
+		mb, ok, err := repo.MergeBase(base, h)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, NotFound("Merge Base")
+		}
+		base = mb
+	}
+	return repo.Commit(base)
+}

@@ -186,3 +186,38 @@ func (s *Service) DeleteFile(ctx context.Context, a *Actor, ref string, in FileI
 	_, err := s.commit(ctx, a, ref, in.commit(gitstore.ActionDelete), staleInFiles)
 	return err
 }
+
+// Blob is a blob of a repository named by its id, open for reading: read it, then Close it.
+type Blob struct {
+	*gitstore.BlobReader
+	ID   plumbing.Hash
+	repo *gitstore.Repo
+}
+
+// Close releases the blob and its repository.
+func (b *Blob) Close() error {
+	err := b.BlobReader.Close()
+	b.repo.Close()
+	return err
+}
+
+// OpenBlob opens the blob whose full id is sha; anything else is "Blob Not Found".
+func (s *Service) OpenBlob(ctx context.Context, a *Actor, ref, sha string) (*Blob, error) {
+	_, repo, err := s.readRepo(ctx, a, ref)
+	if err != nil {
+		return nil, err
+	}
+	if len(sha) != 40 || !plumbing.IsHash(sha) {
+		repo.Close()
+		return nil, NotFound("Blob")
+	}
+	br, err := repo.OpenBlob(plumbing.NewHash(sha))
+	if err != nil {
+		repo.Close()
+		if errors.Is(err, gitstore.ErrPathNotFound) {
+			return nil, NotFound("Blob")
+		}
+		return nil, err
+	}
+	return &Blob{BlobReader: br, ID: plumbing.NewHash(sha), repo: repo}, nil
+}

@@ -25,6 +25,7 @@ func (h *Handler) repositoryRoutes(rt *api.Router) {
 	h.treeRoutes(handle, repo)
 	h.archiveRoutes(handle, repo)
 	handle("GET", repo+"/compare", h.compare)
+	handle("GET", repo+"/merge_base", h.mergeBase)
 	handle("GET", repo+"/contributors", h.listContributors)
 	handle("GET", "/projects/:id/languages", h.languages)
 }

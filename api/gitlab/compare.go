@@ -58,3 +58,24 @@ func (h *Handler) compare(w http.ResponseWriter, r *http.Request, p api.Params) 
 	}
 	return api.JSON(w, r, http.StatusOK, out)
 }
+
+func (h *Handler) mergeBase(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	q := r.URL.Query()
+	refs := q["refs[]"]
+	if len(refs) == 0 {
+		refs = q["refs"]
+	}
+	if len(refs) == 0 {
+		return missing("refs")
+	}
+	a := api.Actor(r)
+	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))
+	if err != nil {
+		return err
+	}
+	c, err := h.forge.MergeBase(r.Context(), a, p.Get("id"), refs)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusOK, h.commit(v, c))
+}

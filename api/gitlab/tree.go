@@ -1,10 +1,15 @@
 package gitlab
 
 import (
+	"bytes"
+	"encoding/base64"
+	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/gitstore"
 )
 
 // TreeEntry is an entry of GET .../repository/tree.
@@ -18,6 +23,66 @@ type TreeEntry struct {
 
 func (h *Handler) treeRoutes(handle func(string, string, api.HandlerFunc), repo string) {
 	handle("GET", repo+"/tree", h.listTree)
+	handle("GET", repo+"/blobs/:sha", h.getBlob)
+	handle("GET", repo+"/blobs/:sha/raw", h.getRawBlob)
+}
+
+// Blob is GET .../repository/blobs/:sha.
+type Blob struct {
+	Size     int64  `json:"size"`
+	Encoding string `json:"encoding"`
+	Content  string `json:"content"`
+	SHA      string `json:"sha"`
+}
+
+func (h *Handler) getBlob(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	b, err := h.forge.OpenBlob(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"))
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	content, err := io.ReadAll(b)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusOK, Blob{Size: b.Size, Encoding: "base64",
+		Content: base64.StdEncoding.EncodeToString(content), SHA: b.ID.String()})
+}
+
+// getRawBlob streams a blob's bytes; its id is a strong ETag.
+func (h *Handler) getRawBlob(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	b, err := h.forge.OpenBlob(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"))
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	etag := `"` + b.ID.String() + `"`
+	hd := w.Header()
+	hd.Set("ETag", etag)
+	if api.ETagMatches(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	head := make([]byte, 8000)
+	n, err := io.ReadFull(b, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return err
+	}
+	ctype := "text/plain; charset=utf-8"
+	if gitstore.IsBinary(head[:n]) {
+		ctype = "application/octet-stream"
+	}
+	hd.Set("Content-Type", ctype)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Length", strconv.FormatInt(b.Size, 10))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := io.Copy(w, io.MultiReader(bytes.NewReader(head[:n]), b)); err != nil {
+		panic(http.ErrAbortHandler) // the status is sent: cut the response short
+	}
+	return nil
 }
 
 func (h *Handler) listTree(w http.ResponseWriter, r *http.Request, p api.Params) error {

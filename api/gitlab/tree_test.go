@@ -206,3 +206,34 @@ func TestContributorsAndLanguages(t *testing.T) {
 		t.Fatalf("languages: %s", r.Body)
 	}
 }
+
+func TestBlobsAndMergeBase(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	base := f.commit("main", "base", create("a.txt", "hello\n"))
+	mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), f.token, map[string]any{
+		"branch": "side", "start_branch": "main", "commit_message": "side", "actions": []any{create("s.txt", "s")}})
+	f.commit("main", "main", create("m.txt", "m"))
+
+	var tree []struct{ ID, Path string }
+	mustDo(t, f.s, 200, "GET", f.url("/repository/tree"), f.token, nil).JSON(t, &tree)
+	var blobID string
+	for _, e := range tree {
+		if e.Path == "a.txt" {
+			blobID = e.ID
+		}
+	}
+	wantJSON(t, f.do("GET", "/repository/blobs/"+blobID, f.token, nil), 200,
+		`{"size":6,"encoding":"base64","content":"aGVsbG8K","sha":"`+blobID+`"}`)
+	raw := mustDo(t, f.s, 200, "GET", f.url("/repository/blobs/"+blobID+"/raw"), f.token, nil)
+	if string(raw.Body) != "hello\n" || raw.Header.Get("ETag") != `"`+blobID+`"` {
+		t.Fatalf("raw blob: %q %q", raw.Body, raw.Header.Get("ETag"))
+	}
+	wantJSON(t, f.do("GET", "/repository/blobs/"+strings.Repeat("0", 40), f.token, nil), 404, `{"message":"404 Blob Not Found"}`)
+
+	got := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/merge_base?refs[]=main&refs[]=side"), f.token, nil))
+	if got.ID != base.ID {
+		t.Fatalf("merge base %s, want %s", got.ID, base.ID)
+	}
+	wantJSON(t, f.do("GET", "/repository/merge_base?refs[]=main", f.token, nil), 400, `{"message":"Provide at least 2 refs"}`)
+	wantJSON(t, f.do("GET", "/repository/merge_base?refs[]=main&refs[]=x&refs[]=y", f.token, nil), 400, `{"message":"Could not find refs: x, y"}`)
+}
