@@ -323,37 +323,13 @@ func (h *Handler) createCommit(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	var absent []string
-	for _, k := range []string{"branch", "commit_message"} {
-		if v, _ := in.String(k); strings.TrimSpace(v) == "" {
-			absent = append(absent, k)
-		}
-	}
-	if len(actions) == 0 {
-		absent = append(absent, "actions")
-	}
-	if len(absent) > 0 {
-		return missing(absent...)
-	}
-	ci := forge.CommitInput{}
-	ci.Branch, _ = in.String("branch")
-	ci.Message, _ = in.String("commit_message")
-	ci.StartBranch, _ = in.String("start_branch")
-	ci.StartSHA, _ = in.String("start_sha")
-	ci.AuthorName, _ = in.String("author_name")
-	ci.AuthorEmail, _ = in.String("author_email")
-	if ci.Force, _, err = in.Bool("force"); err != nil {
+	ci, err := commitInput(in, actions)
+	if err != nil {
 		return err
 	}
-	if ci.StartBranch != "" && ci.StartSHA != "" {
-		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "start_branch, start_sha are mutually exclusive"}
-	}
-	for i, af := range actions {
-		act, err := commitAction(i, af)
-		if err != nil {
-			return err
-		}
-		ci.Actions = append(ci.Actions, act)
+	stats, statsGiven, err := in.Bool("stats")
+	if err != nil {
+		return err
 	}
 	a := api.Actor(r)
 	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))
@@ -364,16 +340,48 @@ func (h *Handler) createCommit(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	stats := true
-	if s, ok, err := in.Bool("stats"); err != nil {
-		return err
-	} else if ok {
-		stats = s
-	}
-	if !stats {
+	if statsGiven && !stats {
 		cv.Stats = nil
 	}
 	return api.JSON(w, r, http.StatusCreated, h.commitDetail(v, cv))
+}
+
+// commitInput checks the parameters of a commit as Grape does and converts them.
+func commitInput(in *api.Input, actions []actionFields) (forge.CommitInput, error) {
+	var ci forge.CommitInput
+	var absent []string
+	for _, k := range []string{"branch", "commit_message"} {
+		if v, _ := in.String(k); strings.TrimSpace(v) == "" {
+			absent = append(absent, k)
+		}
+	}
+	if len(actions) == 0 {
+		absent = append(absent, "actions")
+	}
+	if len(absent) > 0 {
+		return ci, missing(absent...)
+	}
+	ci.Branch, _ = in.String("branch")
+	ci.Message, _ = in.String("commit_message")
+	ci.StartBranch, _ = in.String("start_branch")
+	ci.StartSHA, _ = in.String("start_sha")
+	ci.AuthorName, _ = in.String("author_name")
+	ci.AuthorEmail, _ = in.String("author_email")
+	var err error
+	if ci.Force, _, err = in.Bool("force"); err != nil {
+		return ci, err
+	}
+	if ci.StartBranch != "" && ci.StartSHA != "" {
+		return ci, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "start_branch, start_sha are mutually exclusive"}
+	}
+	for i, af := range actions {
+		act, err := commitAction(i, af)
+		if err != nil {
+			return ci, err
+		}
+		ci.Actions = append(ci.Actions, act)
+	}
+	return ci, nil
 }
 
 // commitAction checks one action as Grape does and converts it.
