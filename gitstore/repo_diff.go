@@ -167,7 +167,14 @@ func (r *Repo) fillPatch(d *FileDiff) error {
 	}
 	if isBinary(before) || isBinary(after) {
 		d.Binary = true
-		d.Patch = "Binary files a/" + d.OldPath + " and b/" + d.NewPath + " differ\n"
+		from, to := "a/"+d.OldPath, "b/"+d.NewPath
+		if d.NewFile {
+			from = "/dev/null"
+		}
+		if d.DeletedFile {
+			to = "/dev/null"
+		}
+		d.Patch = "Binary files " + from + " and " + to + " differ\n"
 		return nil
 	}
 	d.Patch, d.Additions, d.Deletions = Unified(string(before), string(after))

@@ -224,3 +224,25 @@ func TestResolveRevisions(t *testing.T) {
 		t.Fatalf("tag: %+v %v", got, err)
 	}
 }
+
+func TestDiffMarksBinaryAndTooLargeFiles(t *testing.T) {
+	st, r := newRepo(t, File{Path: "keep", Content: []byte("k")})
+	base, _, _ := r.Reference("refs/heads/main")
+	big := strings.Repeat("0123456789abcdef\n", 70000) // 1.1 MB of text
+	h := commitOn(t, st, r, "main", 1700000100,
+		FileAction{Action: ActionCreate, Path: "big.txt", Content: []byte(big), HasContent: true},
+		FileAction{Action: ActionCreate, Path: "img.png", Content: []byte("\x89PNG\x00\x01"), HasContent: true})
+	diffs, err := r.Diff(context.Background(), base, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) != 2 {
+		t.Fatalf("diffs: %+v", diffs)
+	}
+	if d := diffs[0]; d.NewPath != "big.txt" || !d.TooLarge || d.Patch != "" || !d.NewFile {
+		t.Fatalf("big file: %+v", d)
+	}
+	if d := diffs[1]; !d.Binary || d.Patch != "Binary files /dev/null and b/img.png differ\n" || d.Additions != 0 {
+		t.Fatalf("binary file: %+v", d)
+	}
+}
