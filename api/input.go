@@ -38,10 +38,14 @@ func ReadInput(r *http.Request) (*Input, error) {
 		}
 		in.form = r.MultipartForm.Value
 	case "application/x-www-form-urlencoded":
-		if err := r.ParseForm(); err != nil {
+		// ParseForm reads bodies of POST, PUT and PATCH only; clients send DELETE ones too.
+		data, err := io.ReadAll(r.Body)
+		if err != nil {
 			return nil, bodyError(err)
 		}
-		in.form = r.PostForm
+		if in.form, err = url.ParseQuery(string(data)); err != nil {
+			return nil, &forge.Error{Code: forge.EInvalid, Message: "The request body cannot be read"}
+		}
 	default:
 		data, err := io.ReadAll(r.Body)
 		if err != nil {

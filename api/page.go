@@ -80,7 +80,7 @@ func (c *Core) SetPageHeaders(w http.ResponseWriter, r *http.Request, pg forge.P
 	}
 	var links []string
 	if prev != "" {
-		links = append(links, link(pg.Page-1, "prev"))
+		links = append(links, link(min(pg.Page-1, pages), "prev"))
 	}
 	if next != "" {
 		links = append(links, link(pg.Page+1, "next"))

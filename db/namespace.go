@@ -193,3 +193,33 @@ func scanInt64(row interface{ Scan(...any) error }) (int64, error) {
 	err := row.Scan(&v)
 	return v, wrap(err)
 }
+
+// DeletedNamespace is the tombstone of a deleted group.
+type DeletedNamespace struct {
+	ID        int64
+	FullPath  string
+	ParentID  int64
+	DeletedBy int64
+}
+
+// TombstoneNamespaceTree records the deletion of namespace id and every group below it.
+func TombstoneNamespaceTree(ctx context.Context, tx *sql.Tx, id, by int64, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `WITH RECURSIVE down(id) AS (
+			SELECT ? UNION SELECT c.id FROM namespaces c JOIN down ON c.parent_id = down.id)
+		INSERT OR REPLACE INTO deleted_namespaces (id, full_path, parent_id, deleted_by, deleted_at)
+		SELECT n.id, n.full_path, n.parent_id, ?, ? FROM namespaces n WHERE n.id IN (SELECT id FROM down)`,
+		id, nullID(by), ms(at))
+	if err != nil {
+		return fmt.Errorf("tombstone namespace %d: %w", id, wrap(err))
+	}
+	return nil
+}
+
+// DeletedNamespaceByRef returns the newest tombstone of a group by id or by full path.
+func DeletedNamespaceByRef(ctx context.Context, q Querier, id int64, fullPath string) (DeletedNamespace, error) {
+	var d DeletedNamespace
+	err := q.QueryRowContext(ctx, `SELECT id, full_path, COALESCE(parent_id, 0), COALESCE(deleted_by, 0)
+		FROM deleted_namespaces WHERE id = ? OR full_path = ? ORDER BY deleted_at DESC LIMIT 1`, id, fullPath).
+		Scan(&d.ID, &d.FullPath, &d.ParentID, &d.DeletedBy)
+	return d, wrap(err)
+}

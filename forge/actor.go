@@ -246,6 +246,10 @@ func (s *Service) Sudo(ctx context.Context, a *Actor, who string) (*Actor, error
 	if err != nil {
 		return nil, err
 	}
+	if u.State != "active" {
+		// A blocked user's own token is refused; acting as them would sidestep that.
+		return nil, Forbiddenf("The user %s is %s and cannot be impersonated", u.Username, u.State)
+	}
 	s.audit(ctx, a, "sudo", "user", u.ID, "as "+u.Username)
 	return &Actor{User: &u, Token: a.Token, Sudoer: a.User, IP: a.IP}, nil
 }

@@ -32,6 +32,7 @@ const (
 	ReasonSudoNotAdmin      = "sudo_not_admin"
 	ReasonSudoUserNotFound  = "sudo_user_not_found"
 	ReasonMissingParam      = "missing_param"
+	ReasonMissingOneOf      = "missing_one_of"
 )
 
 // Error is cairn's one error type: a code, a message for people, and details for machines.
@@ -122,10 +123,16 @@ func Invalidf(format string, args ...any) *Error {
 	return &Error{Code: EInvalid, Message: fmt.Sprintf(format, args...)}
 }
 
-// Missing says required parameters were not given.
+// Missing says required parameters were not given: every one of params is required.
 func Missing(params ...string) *Error {
 	return &Error{Code: EInvalid, Reason: ReasonMissingParam, Params: params,
 		Message: strings.Join(params, ", ") + " not given"}
+}
+
+// MissingOneOf says none of params was given where at least one is required.
+func MissingOneOf(params ...string) *Error {
+	return &Error{Code: EInvalid, Reason: ReasonMissingOneOf, Params: params,
+		Message: strings.Join(params, " or ") + " not given"}
 }
 
 // FieldErrors collects validation messages per field; its Err method returns nil when empty.

@@ -269,12 +269,16 @@ func checkChildrenVisibility(ctx context.Context, q db.Querier, g Namespace) err
 }
 
 // DeleteGroup removes a group with its subgroups, projects and their repositories; only
-// owners may. Deleting a group that is already gone succeeds for an administrator.
+// owners may. Deleting a group that is already gone succeeds for whoever could have deleted
+// it: an administrator, the one who did, or an owner of its parent group.
 func (s *Service) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}
 	g, level, err := s.visibleGroup(ctx, a, ref)
+	if ErrorCode(err) == ENotFound {
+		return s.deleteGoneGroup(ctx, a, ref)
+	}
 	if err != nil {
 		return err
 	}
@@ -297,6 +301,9 @@ func (s *Service) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
 				return err
 			}
 		}
+		if err := db.TombstoneNamespaceTree(ctx, tx, g.ID, a.UserID(), now); err != nil {
+			return err
+		}
 		return db.DeleteNamespace(ctx, tx, g.ID)
 	})
 	if err != nil {
@@ -310,6 +317,26 @@ func (s *Service) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
 		}
 	}
 	return nil
+}
+
+// deleteGoneGroup answers a DELETE of a group that no longer exists.
+func (s *Service) deleteGoneGroup(ctx context.Context, a *Actor, ref string) error {
+	id, _ := parseID(ref)
+	d, err := db.DeletedNamespaceByRef(ctx, s.db.Read, id, ref)
+	if err != nil {
+		return notFoundAs(err, "Group")
+	}
+	if a.IsAdmin() || d.DeletedBy == a.UserID() {
+		return nil
+	}
+	if d.ParentID != 0 {
+		if parent, err := db.NamespaceByID(ctx, s.db.Read, d.ParentID); err == nil {
+			if level, err := s.namespaceAccess(ctx, a, parent); err == nil && level >= Owner {
+				return nil
+			}
+		}
+	}
+	return NotFound("Group")
 }
 
 // GroupListOptions filter the group list.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/gitstore"
@@ -121,7 +122,7 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 		return ProjectView{}, err
 	}
 	if (in.Name == nil || strings.TrimSpace(*in.Name) == "") && (in.Path == nil || *in.Path == "") {
-		return ProjectView{}, Missing("name", "path")
+		return ProjectView{}, MissingOneOf("name", "path")
 	}
 	owner := a.User
 	if forUser != 0 {
@@ -188,6 +189,13 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 		if _, err := db.SaveProtectedBranch(ctx, tx, rule); err != nil {
 			return err
 		}
+		// As in GitLab, the owner of a personal namespace is its projects' owner member.
+		if ns.Kind == "user" {
+			if err := db.UpsertMember(ctx, tx, Member{SourceKind: "project", SourceID: id, User: User{ID: ns.OwnerID},
+				AccessLevel: Owner, CreatedBy: a.UserID(), CreatedAt: now}); err != nil {
+				return err
+			}
+		}
 		if err := s.repos.Create(id, init); err != nil {
 			return err
 		}
@@ -253,7 +261,7 @@ func applyProjectInput(p *Project, in ProjectInput) error {
 	}
 	if in.Description != nil {
 		p.Description = *in.Description
-		if len(p.Description) > 2000 {
+		if utf8.RuneCountInString(p.Description) > 2000 {
 			fe.Add("description", "is too long (maximum is 2000 characters)")
 		}
 	}

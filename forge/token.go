@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 	"golang.org/x/crypto/bcrypt"
@@ -72,7 +73,7 @@ func (s *Service) validateToken(u User, in TokenInput) (Token, error) {
 		return Token{}, Missing("scopes")
 	}
 	fe := FieldErrors{}
-	if len(in.Name) > 255 {
+	if utf8.RuneCountInString(in.Name) > 255 {
 		fe.Add("name", "is too long (maximum is 255 characters)")
 	}
 	var scopes []string

@@ -3,6 +3,7 @@ package forge
 import (
 	"context"
 	"crypto/rand"
+	"unicode/utf8"
 	"database/sql"
 	"errors"
 	"strings"
@@ -165,13 +166,13 @@ func (s *Service) applyUserInput(u *User, in UserInput) error {
 		n := strings.TrimSpace(*in.Name)
 		if n == "" {
 			fe.Add("name", "can't be blank")
-		} else if len(n) > 255 {
+		} else if utf8.RuneCountInString(n) > 255 {
 			fe.Add("name", "is too long (maximum is 255 characters)")
 		}
 		u.Name = n
 	}
 	if in.Bio != nil {
-		if len(*in.Bio) > 255 {
+		if utf8.RuneCountInString(*in.Bio) > 255 {
 			fe.Add("bio", "is too long (maximum is 255 characters)")
 		}
 		u.Bio = *in.Bio
@@ -230,7 +231,7 @@ func checkUserUnique(ctx context.Context, q db.Querier, u User) error {
 	if other, err := db.UserByUsername(ctx, q, u.Username); err == nil && other.ID != u.ID {
 		return Conflictf("Username has already been taken")
 	}
-	if ns, err := db.NamespaceByPath(ctx, q, u.Username); err == nil && ns.OwnerID != u.ID {
+	if ns, err := db.NamespaceByPath(ctx, q, u.Username); err == nil && (ns.Kind != "user" || ns.OwnerID != u.ID) {
 		return Conflictf("Username has already been taken")
 	}
 	if other, err := db.UserByEmail(ctx, q, u.Email); err == nil && other.ID != u.ID {

@@ -1,7 +1,6 @@
 package gitlab
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -30,25 +29,15 @@ func (h *Handler) repositoryRoutes(rt *api.Router) {
 	handle("GET", "/projects/:id/languages", h.languages)
 }
 
-// gitHandler answers anonymous changes with 401 before anything else, and renders the errors
-// a repository rule refused as GitLab does for its git services: 400 with the message as it
-// is ({"message":"Branch already exists"}).
+// gitHandler answers anonymous changes with 401 before anything else, as GitLab
+// authenticates every change before it validates parameters.
 func (h *Handler) gitHandler(fn api.HandlerFunc) api.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p api.Params) error {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !api.Actor(r).SignedIn() {
 			// GitLab authenticates every change before it validates parameters.
 			return forge.Unauthorized("")
 		}
-		err := fn(w, r, p)
-		if fe, ok := err.(*forge.Error); ok && fe.Code == forge.EInvalid && fe.Reason == forge.ReasonGitRefused {
-			body, _ := json.Marshal(msg{fe.Message})
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Cache-Control", "no-cache")
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write(body)
-			return nil
-		}
-		return err
+		return fn(w, r, p)
 	}
 }
 

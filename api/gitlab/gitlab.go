@@ -142,12 +142,19 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 		switch {
 		case len(e.Fields) > 0:
 			return 400, msg{e.Fields}
-		case e.Reason == forge.ReasonMissingParam:
+		case e.Reason == forge.ReasonMissingParam || e.Reason == forge.ReasonMissingOneOf:
 			quoted := make([]string, len(e.Params))
 			for i, p := range e.Params {
 				quoted[i] = strconv.Quote(p)
 			}
-			return 400, msg{"400 (Bad request) " + strings.Join(quoted, " or ") + " not given"}
+			sep := ", "
+			if e.Reason == forge.ReasonMissingOneOf {
+				sep = " or "
+			}
+			return 400, msg{"400 (Bad request) " + strings.Join(quoted, sep) + " not given"}
+		case e.Reason == forge.ReasonGitRefused:
+			// GitLab's git services answer with their message as it is.
+			return 400, msg{e.Message}
 		case e.Reason == api.ReasonInvalidParam || len(e.Params) > 0:
 			// A parameter's value was refused (forge names it in Params): Grape's shape.
 			return 400, grapeError{e.Message}
