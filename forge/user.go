@@ -3,10 +3,10 @@ package forge
 import (
 	"context"
 	"crypto/rand"
-	"unicode/utf8"
 	"database/sql"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 )
