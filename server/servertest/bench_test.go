@@ -109,20 +109,21 @@ func newFixture(b *testing.B) *fixture {
 	return f
 }
 
-// get sends one GET with token and drains the response, so the connection is reused.
-func (f *fixture) get(b *testing.B, req *http.Request, want int) {
+// get sends one GET and drains the response, so that the connection is reused.
+func (f *fixture) get(req *http.Request, want int) error {
 	resp, err := f.httpClient.Do(req)
 	if err != nil {
-		b.Fatal(err)
+		return err
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		b.Fatal(err)
+		return err
 	}
 	if resp.StatusCode != want {
-		b.Fatalf("GET %s: %d", req.URL, resp.StatusCode)
+		return fmt.Errorf("GET %s: %d", req.URL, resp.StatusCode)
 	}
+	return nil
 }
 
 func (f *fixture) request(b *testing.B, path, token string) *http.Request {
@@ -145,11 +146,15 @@ func runHTTP(b *testing.B, f *fixture, path string, tokens map[string]string) {
 		}
 		b.Run(who+"/serial", func(b *testing.B) {
 			req := f.request(b, path, token)
-			f.get(b, req, http.StatusOK) // open the connection outside the timing
+			if err := f.get(req, http.StatusOK); err != nil { // opens the connection outside the timing
+				b.Fatal(err)
+			}
 			b.ReportAllocs()
 			cpu := cpuTime()
 			for b.Loop() {
-				f.get(b, req, http.StatusOK)
+				if err := f.get(req, http.StatusOK); err != nil {
+					b.Fatal(err)
+				}
 			}
 			reportCPU(b, cpu)
 		})
@@ -161,7 +166,10 @@ func runHTTP(b *testing.B, f *fixture, path string, tokens map[string]string) {
 			b.RunParallel(func(pb *testing.PB) {
 				req := f.request(b, path, token)
 				for pb.Next() {
-					f.get(b, req, http.StatusOK)
+					if err := f.get(req, http.StatusOK); err != nil {
+						b.Error(err) // Fatal may not be called from RunParallel's goroutines
+						return
+					}
 				}
 			})
 			reportCPU(b, cpu)
