@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -41,12 +43,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.DataDir = ""
 	}
 	cfg.Forge.DefaultBranch = "main"
+	tuneGC()
 	srv, err := server.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	cfg.Logger.Info("cairn listening", "url", srv.URL(), "data_dir", srv.DataDir(), "version", version)
 	return srv.Serve(ctx)
+}
+
+// tuneGC lets the heap grow further between collections than Go's default: a request
+// allocates its JSON and rows and drops them at once, and the live heap is small, so the
+// default collects almost continuously under load. A soft memory limit keeps large
+// transfers in check. GOGC and GOMEMLIMIT, when set, win.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
+	}
 }
 
 // scopeList reads a comma-separated list of scopes.

@@ -39,9 +39,12 @@ type Querier interface {
 
 // DB is the database: one writer connection and a pool of readers.
 type DB struct {
-	// Read runs queries outside any write transaction.
-	Read   *sql.DB
+	// Read runs queries outside any write transaction, on the reader pool.
+	Read   Querier
+	reader *stmtCache
+	// writer is the one connection that writes; single statements on it go through wstmts.
 	writer *sql.DB
+	wstmts *stmtCache
 }
 
 // Open opens (creating if needed) the database file at path and migrates it.
@@ -88,7 +91,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
-	d := &DB{Read: reader, writer: writer}
+	rc := &stmtCache{db: reader}
+	d := &DB{Read: rc, reader: rc, writer: writer, wstmts: &stmtCache{db: writer}}
 	if err := d.migrate(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -98,7 +102,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes every connection.
 func (d *DB) Close() error {
-	return errors.Join(d.Read.Close(), d.writer.Close())
+	// The writer's statements must close before the writer does; wstmts closes both.
+	return errors.Join(d.reader.Close(), d.wstmts.Close())
 }
 
 // Write runs fn in one write transaction, committed if fn returns nil and rolled back otherwise.
@@ -211,4 +216,4 @@ func placeholders(n int) string {
 }
 
 // Writer runs single statements on the writer connection, outside any transaction.
-func (d *DB) Writer() Querier { return d.writer }
+func (d *DB) Writer() Querier { return d.wstmts }

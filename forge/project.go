@@ -55,6 +55,11 @@ func (s *Service) projectAccess(ctx context.Context, a *Actor, p Project) (Proje
 			v.GroupAccess = 0
 		}
 		v.Access = max(v.ProjectAccess, v.GroupAccess)
+	} else if p.Namespace.OwnerID == a.User.ID {
+		// The owner of a personal namespace owns its projects; no query can say more.
+		v.Access, v.ProjectAccess = Owner, Owner
+	} else if a.User.IsAdmin && p.Namespace.Kind == "user" {
+		// An administrator's own level is what rules use; a personal project has no group side.
 	} else {
 		level, err := db.ProjectAccessLevel(ctx, s.db.Read, p.ID, p.NamespaceID, a.User.ID, s.Now())
 		if err != nil {

@@ -10,9 +10,9 @@ import (
 // Time renders as GitLab does: UTC, milliseconds, "Z" (strict RFC 3339 for Go clients).
 type Time time.Time
 
-// MarshalJSON writes the time as a JSON string.
-func (t Time) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + time.Time(t).UTC().Format("2006-01-02T15:04:05.000Z") + `"`), nil
+// MarshalText writes the time (encoding/json quotes it).
+func (t Time) MarshalText() ([]byte, error) {
+	return time.Time(t).UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z"), nil
 }
 
 func timePtr(t *time.Time) *Time {
@@ -26,9 +26,9 @@ func timePtr(t *time.Time) *Time {
 // Date renders a date-only field ("2024-01-31").
 type Date time.Time
 
-// MarshalJSON writes the date as a JSON string.
-func (d Date) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + time.Time(d).UTC().Format("2006-01-02") + `"`), nil
+// MarshalText writes the date (encoding/json quotes it).
+func (d Date) MarshalText() ([]byte, error) {
+	return time.Time(d).UTC().AppendFormat(nil, "2006-01-02"), nil
 }
 
 func datePtr(t *time.Time) *Date {
@@ -216,6 +216,18 @@ type Permissions struct {
 	GroupAccess   *Access `json:"group_access"`
 }
 
+// ProjectLinks are a project's API URLs (a struct, not a map: no key sorting per project).
+type ProjectLinks struct {
+	ClusterAgents string `json:"cluster_agents"`
+	Events        string `json:"events"`
+	Issues        string `json:"issues"`
+	Labels        string `json:"labels"`
+	Members       string `json:"members"`
+	MergeRequests string `json:"merge_requests"`
+	RepoBranches  string `json:"repo_branches"`
+	Self          string `json:"self"`
+}
+
 // Project is a project as /projects returns it.
 type Project struct {
 	ID                                        int64             `json:"id"`
@@ -238,7 +250,7 @@ type Project struct {
 	StarCount                                 int               `json:"star_count"`
 	LastActivityAt                            Time              `json:"last_activity_at"`
 	Namespace                                 ProjectNamespace  `json:"namespace"`
-	Links                                     map[string]string `json:"_links"`
+	Links                                     ProjectLinks      `json:"_links"`
 	EmptyRepo                                 bool              `json:"empty_repo"`
 	Archived                                  bool              `json:"archived"`
 	Visibility                                string            `json:"visibility"`
@@ -291,9 +303,9 @@ func (h *Handler) project(a *forge.Actor, v forge.ProjectView) Project {
 		LastActivityAt: Time(v.LastActivityAt),
 		Namespace: ProjectNamespace{ID: ns.ID, Name: ns.Name, Path: ns.Path, Kind: ns.Kind, FullPath: ns.FullPath,
 			ParentID: idPtr(ns.ParentID), WebURL: h.namespaceWebURL(ns)},
-		Links: map[string]string{"self": apiBase, "issues": apiBase + "/issues", "merge_requests": apiBase + "/merge_requests",
-			"repo_branches": apiBase + "/repository/branches", "labels": apiBase + "/labels", "events": apiBase + "/events",
-			"members": apiBase + "/members", "cluster_agents": apiBase + "/cluster_agents"},
+		Links: ProjectLinks{Self: apiBase, Issues: apiBase + "/issues", MergeRequests: apiBase + "/merge_requests",
+			RepoBranches: apiBase + "/repository/branches", Labels: apiBase + "/labels", Events: apiBase + "/events",
+			Members: apiBase + "/members", ClusterAgents: apiBase + "/cluster_agents"},
 		EmptyRepo: v.EmptyRepo, Archived: v.Archived, Visibility: v.Visibility,
 		IssuesEnabled: true, MergeRequestsEnabled: true, WikiEnabled: false, JobsEnabled: false, SnippetsEnabled: false,
 		IssuesAccessLevel: "enabled", RepositoryAccessLevel: "enabled", MergeRequestsAccessLevel: "enabled",
