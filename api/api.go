@@ -159,6 +159,12 @@ func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket
 			return err
 		}
 		st.actor = actor
+	} else if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
+		actor, err := c.Forge.SessionActor(r.Context(), cookie.Value, r.Header.Get(CSRFHeader), !safeMethod(r.Method), ip)
+		if err != nil {
+			return err
+		}
+		st.actor = actor
 	}
 	if c.Limits != nil {
 		if err := c.Limits.Charge(w, st.actor, ip, bucket); err != nil {
@@ -173,6 +179,32 @@ func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket
 		st.actor = actor
 	}
 	return nil
+}
+
+// Session cookies: the seed's _gitlab_session holds the session's secret; writes made with it
+// must echo the session's CSRF token (also given in CSRFCookie, readable by the page) in the
+// X-CSRF-Token header.
+const (
+	SessionCookie = "_gitlab_session"
+	CSRFCookie    = "_cairn_csrf"
+	CSRFHeader    = "X-Csrf-Token"
+)
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// GuardSignIn runs a password check for an address, refusing it when the address has run
+// out of authentication attempts and charging it when the check fails, as bad tokens are.
+func (c *Core) GuardSignIn(w http.ResponseWriter, ip string, check func() error) error {
+	if c.Limits != nil && !c.Limits.AuthAttemptAllowed(ip) {
+		return c.Limits.rejectAuth(w, ip)
+	}
+	err := check()
+	if forge.ErrorCode(err) == forge.EUnauthorized && c.Limits != nil {
+		c.Limits.AuthFailed(ip)
+	}
+	return err
 }
 
 func sudoParam(r *http.Request) string {

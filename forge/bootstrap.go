@@ -82,8 +82,10 @@ func (s *Service) createRoot(ctx context.Context, withToken bool) (Bootstrap, er
 	// Hashing a password takes tens of milliseconds; it happens after start so that a new
 	// instance is ready at once. Until then root cannot sign in with a password.
 	s.bg.Add(1)
+	s.passwords.Lock()
 	go func() {
 		defer s.bg.Done()
+		defer s.passwords.Unlock()
 		hash, err := s.hashPassword(b.Password)
 		if err == nil {
 			err = db.SetPasswordHash(context.Background(), s.db.Writer(), rootID, hash)

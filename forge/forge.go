@@ -82,6 +82,8 @@ type Service struct {
 	rand  io.Reader
 	log   *slog.Logger
 	bg    sync.WaitGroup
+	// passwords is held while the root password of a first start is being hashed.
+	passwords sync.RWMutex
 }
 
 // Options are the service's collaborators; zero values get sensible defaults.

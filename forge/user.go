@@ -332,6 +332,11 @@ func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocke
 			return nil
 		}
 		u.State, u.UpdatedAt, changed = state, s.Now(), true
+		if blocked {
+			if err := db.DeleteUserSessions(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		return db.UpdateUser(ctx, tx, u)
 	})
 	if err != nil {
@@ -349,6 +354,8 @@ func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocke
 
 // VerifyPassword checks a username-or-email and password; failures are audited.
 func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string) (User, error) {
+	s.passwords.RLock()
+	defer s.passwords.RUnlock()
 	u, err := db.UserByUsername(ctx, s.db.Read, login)
 	if errors.Is(err, db.ErrNotFound) {
 		u, err = db.UserByEmail(ctx, s.db.Read, login)

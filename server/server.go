@@ -22,6 +22,7 @@ import (
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/forge"
 	"github.com/cairn-forge/cairn/gitstore"
+	"github.com/cairn-forge/cairn/web"
 )
 
 // Config is everything a cairn instance is started with.
@@ -166,6 +167,7 @@ func (s *Server) handler(base string) http.Handler {
 	v4 := gitlab.New(core, 4, s.cfg.Version)
 	v3 := gitlab.New(core, 3, s.cfg.Version)
 	git := githttp.New(core, s.repos, s.cfg.Version)
+	pages := web.New(core)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		switch {
@@ -175,6 +177,8 @@ func (s *Server) handler(base string) http.Handler {
 			v3.ServeHTTP(w, r)
 		case githttp.IsGitPath(r.URL.EscapedPath()):
 			git.ServeHTTP(w, r)
+		case web.IsWebPath(p):
+			pages.ServeHTTP(w, r)
 		case p == "/-/health" || p == "/-/readiness" || p == "/-/liveness":
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			_, _ = io.WriteString(w, "OK\n")
