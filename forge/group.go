@@ -57,13 +57,7 @@ func (s *Service) GroupByRef(ctx context.Context, a *Actor, ref string) (Namespa
 
 // visibleGroup finds a group the actor may see and returns the actor's access level to it.
 func (s *Service) visibleGroup(ctx context.Context, a *Actor, ref string) (Namespace, int, error) {
-	var g Namespace
-	var err error
-	if id, ok := parseID(ref); ok {
-		g, err = db.NamespaceByID(ctx, s.db.Read, id)
-	} else {
-		g, err = db.NamespaceByPath(ctx, s.db.Read, ref)
-	}
+	g, err := s.findNamespace(ctx, ref)
 	if errors.Is(err, db.ErrNotFound) || err == nil && g.Kind != "group" {
 		return Namespace{}, 0, NotFound("Group")
 	}

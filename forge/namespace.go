@@ -42,13 +42,7 @@ func (s *Service) NamespaceByRef(ctx context.Context, a *Actor, ref string) (Nam
 	if err := a.requireUser(NeedRead); err != nil {
 		return Namespace{}, err
 	}
-	var ns Namespace
-	var err error
-	if id, ok := parseID(ref); ok {
-		ns, err = db.NamespaceByID(ctx, s.db.Read, id)
-	} else {
-		ns, err = db.NamespaceByPath(ctx, s.db.Read, ref)
-	}
+	ns, err := s.findNamespace(ctx, ref)
 	if err != nil {
 		return Namespace{}, notFoundAs(err, "Namespace")
 	}
@@ -60,6 +54,14 @@ func (s *Service) NamespaceByRef(ctx context.Context, a *Actor, ref string) (Nam
 		return Namespace{}, NotFound("Namespace")
 	}
 	return ns, nil
+}
+
+// findNamespace looks a namespace up by id or by full path, with no permission check.
+func (s *Service) findNamespace(ctx context.Context, ref string) (Namespace, error) {
+	if id, ok := parseID(ref); ok {
+		return db.NamespaceByID(ctx, s.db.Read, id)
+	}
+	return db.NamespaceByPath(ctx, s.db.Read, ref)
 }
 
 // NamespaceExists reports whether path is taken below parentID (0: at the top level), and

@@ -224,13 +224,7 @@ func (s *Service) targetNamespace(ctx context.Context, a *Actor, owner *User, re
 		ns, err := db.NamespaceByID(ctx, s.db.Read, owner.NamespaceID)
 		return ns, notFoundAs(err, "Namespace")
 	}
-	var ns Namespace
-	var err error
-	if id, ok := parseID(ref); ok {
-		ns, err = db.NamespaceByID(ctx, s.db.Read, id)
-	} else {
-		ns, err = db.NamespaceByPath(ctx, s.db.Read, ref)
-	}
+	ns, err := s.findNamespace(ctx, ref)
 	if err != nil {
 		return Namespace{}, notFoundAs(err, "Namespace")
 	}
