@@ -112,18 +112,27 @@ func (h *Handler) advertise(w http.ResponseWriter, r *http.Request, repo string)
 	return h.streamError(r, err)
 }
 
-func (h *Handler) uploadPack(w http.ResponseWriter, r *http.Request, repo string) error {
-	v, err := h.forge.GitProject(r.Context(), api.Actor(r), repo, false)
+// open authorizes a POST to service and readies its body and response headers.
+func (h *Handler) open(w http.ResponseWriter, r *http.Request, repo, service string) (forge.ProjectView, io.ReadCloser, error) {
+	v, err := h.forge.GitProject(r.Context(), api.Actor(r), repo, service == receivePack)
 	if err != nil {
-		return err
+		return v, nil, err
 	}
 	body, err := requestBody(r)
+	if err != nil {
+		return v, nil, err
+	}
+	noCache(w)
+	w.Header().Set("Content-Type", "application/x-"+service+"-result")
+	return v, body, nil
+}
+
+func (h *Handler) uploadPack(w http.ResponseWriter, r *http.Request, repo string) error {
+	v, body, err := h.open(w, r, repo, uploadPack)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
-	noCache(w)
-	w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
 	err = h.store.UploadPack(r.Context(), v.ID, body, flusher(w), gitstore.UploadPackOptions{
 		ProtocolVersion: gitstore.ProtocolVersion(r.Header.Get("Git-Protocol"))})
 	return h.streamError(r, err)
@@ -131,17 +140,11 @@ func (h *Handler) uploadPack(w http.ResponseWriter, r *http.Request, repo string
 
 func (h *Handler) receivePack(w http.ResponseWriter, r *http.Request, repo string) error {
 	a := api.Actor(r)
-	v, err := h.forge.GitProject(r.Context(), a, repo, true)
-	if err != nil {
-		return err
-	}
-	body, err := requestBody(r)
+	v, body, err := h.open(w, r, repo, receivePack)
 	if err != nil {
 		return err
 	}
 	defer body.Close()
-	noCache(w)
-	w.Header().Set("Content-Type", "application/x-git-receive-pack-result")
 	// A body larger than http.postBuffer is announced by a probe holding only a flush
 	// packet, so that authentication happens before the real, unrewindable body is sent.
 	br := bufio.NewReader(body)
