@@ -209,7 +209,7 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*Actor, 
 		}
 		return nil, Unauthorized("")
 	}
-	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= tokenTouchInterval {
+	if (tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= tokenTouchInterval) && s.claimTouch(tok.ID, now) {
 		err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.TouchToken(ctx, tx, tok.ID, now) })
 		if err != nil {
 			return nil, err
@@ -217,6 +217,23 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*Actor, 
 		tok.LastUsedAt = &now
 	}
 	return &Actor{User: &u, Token: &tok, IP: ip}, nil
+}
+
+// claimTouch lets one of the requests that find a token's last-used time stale write it;
+// without it every request in flight at that moment would.
+func (s *Service) claimTouch(tokenID int64, now time.Time) bool {
+	for {
+		prev, loaded := s.touched.LoadOrStore(tokenID, now)
+		if !loaded {
+			return true
+		}
+		if now.Sub(prev.(time.Time)) < tokenTouchInterval {
+			return false
+		}
+		if s.touched.CompareAndSwap(tokenID, prev, now) {
+			return true
+		}
+	}
 }
 
 // Sudo returns an actor acting as the user named by who (an id or a username) on behalf of a.

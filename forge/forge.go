@@ -82,6 +82,8 @@ type Service struct {
 	rand  io.Reader
 	log   *slog.Logger
 	bg    sync.WaitGroup
+	// touched holds, per token id, when a request last claimed writing its last-used time.
+	touched sync.Map
 	// passwords is held while the root password of a first start is being hashed.
 	passwords sync.RWMutex
 }
