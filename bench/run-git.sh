@@ -64,7 +64,7 @@ if [ -n "${REV:-}" ]; then
 	git -C "$repo" archive "$REV" | tar -x -C "$src"
 	built="$(git -C "$repo" rev-parse --short "$REV") (REV=$REV, clean snapshot)"
 else
-	built="working tree at $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- . 2>/dev/null || echo ' + local changes')"
+	built="the working tree at $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- . 2>/dev/null || echo ' + local changes')"
 fi
 log "building cairn from $built"
 (cd "$src" && CGO_ENABLED=0 go build -o "$tmp/cairn" .)
@@ -351,7 +351,7 @@ elapsed=$(($(date +%s) - start_time))
 	echo
 	echo "- Command: \`bench/run-git.sh\` (RUNS=$runs COMMITS=$commits), $(date -u '+%Y-%m-%d %H:%M UTC'), ${elapsed} s in all"
 	echo "- Machine: $machine; $versions"
-	echo "- cairn built from the $built"
+	echo "- cairn built from $built"
 	echo "- A: $commitsA commits, $objsA objects, $filesA files at main, $refsA refs; packed by \`git repack -adf --window=10\` into $(mb "$packA") (bitmap: $bitmapA); cairn stores it as pushed: $(mb "$cairn_packA")"
 	echo "- B: $branchesB branches, $tagsB tags ($atagsB annotated), pack $(mb "$packB")"
 	echo "- Each figure is the median wall time of $runs rounds (no-op fetches, clone B and the upload-pack response alone: $fruns, after a warm-up round); in each round both servers run once, in alternating order, so that load from elsewhere hits both alike; before the measurements the machine was $busy_start% busy with other work (load average $load_start), at the end load average $load_end"
