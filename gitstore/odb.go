@@ -341,7 +341,7 @@ type objectDB struct {
 
 // openObjectDB lists the packs of a repository's objects directory.
 func openObjectDB(objectsDir string) (*objectDB, error) {
-	db := &objectDB{dir: objectsDir, known: map[string]bool{}, cache: newDeltaCache(32 << 20)}
+	db := &objectDB{dir: objectsDir, known: map[string]bool{}, cache: newDeltaCache(walkCacheSize)}
 	if _, err := db.refresh(); err != nil {
 		return nil, err
 	}
@@ -709,6 +709,9 @@ func deltaVarint(b []byte) (uint64, []byte, bool) {
 
 // deltaCache keeps recently resolved objects by (pack, offset), so walking a delta chain
 // for each of many related objects does not inflate the chain's bases again each time.
+// Its budget counts each entry's bookkeeping (list element, entry, map slot) as well as
+// the data: walks cache mostly small trees, where the bookkeeping is a third of the total.
+// The zero value caches nothing.
 type deltaCache struct {
 	max, size int
 	lru       *list.List
@@ -726,6 +729,15 @@ type cacheEntry struct {
 	data []byte
 }
 
+// cacheEntryOverhead approximates the bytes one cached entry costs besides its data: a
+// list.Element (48), a cacheEntry (56) and its map slot (~48 with load factor).
+const cacheEntryOverhead = 152
+
+// walkCacheSize is the delta cache budget of a request's object database while it walks
+// trees. Trees of neighbouring commits share delta bases; what matters is holding the
+// recent chains, not the history.
+const walkCacheSize = 16 << 20
+
 func newDeltaCache(max int) deltaCache {
 	return deltaCache{max: max, lru: list.New(), items: map[cacheKey]*list.Element{}}
 }
@@ -741,7 +753,7 @@ func (c *deltaCache) get(pack int, off int64) (plumbing.ObjectType, []byte, bool
 }
 
 func (c *deltaCache) put(pack int, off int64, typ plumbing.ObjectType, data []byte) {
-	if len(data) > c.max/8 {
+	if c.items == nil || len(data) > c.max/8 {
 		return
 	}
 	k := cacheKey{pack, off}
@@ -749,12 +761,16 @@ func (c *deltaCache) put(pack int, off int64, typ plumbing.ObjectType, data []by
 		return
 	}
 	c.items[k] = c.lru.PushFront(&cacheEntry{key: k, typ: typ, data: data})
-	c.size += len(data)
+	c.size += len(data) + cacheEntryOverhead
 	for c.size > c.max {
 		e := c.lru.Back()
 		ce := e.Value.(*cacheEntry)
 		c.lru.Remove(e)
 		delete(c.items, ce.key)
-		c.size -= len(ce.data)
+		c.size -= len(ce.data) + cacheEntryOverhead
 	}
 }
+
+// drop empties the cache and stops caching: once the objects to send are known, the pack
+// is copied entry by entry and resolved objects are of no more use.
+func (c *deltaCache) drop() { *c = deltaCache{} }

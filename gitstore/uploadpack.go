@@ -993,6 +993,10 @@ func (s *uploadSession) sendPack(ctx context.Context, w io.Writer, a *fetchArgs,
 		sb.Fatal("upload-pack: " + err.Error() + "\n")
 		return err
 	}
+	// The resolved trees of the walk are garbage from here on: let the collector have
+	// them back before the pack streams (writePack copies entries without resolving).
+	s.db.cache.drop()
+	s.g.commits = map[plumbing.Hash]*commitNode{}
 	sb.Progress(fmt.Sprintf("Enumerating objects: %d, done.\n", len(oc.objs)))
 	bufSize := max
 	if bufSize == 0 {
