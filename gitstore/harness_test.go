@@ -46,6 +46,8 @@ func newTestServerFor(t *testing.T, st *Store) *testServer {
 	ts := &testServer{t: t, store: st}
 	ts.srv = httptest.NewServer(http.HandlerFunc(ts.serve))
 	t.Cleanup(ts.srv.Close)
+	// Bitmap writes after pushes must end before the temporary directories go.
+	t.Cleanup(st.WaitBackground)
 	return ts
 }
 

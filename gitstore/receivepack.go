@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -388,6 +389,10 @@ func (r *receive) apply(rp *receivedPack, objectsDir string, atomic bool) error 
 		}
 		errs := rs.apply(updates, atomic)
 		unlock()
+		if rp != nil && rp.count > 0 && slices.ContainsFunc(errs, func(err error) bool { return err == nil }) {
+			// Off the request path: a bitmap spares later clones the history walk.
+			r.store.scheduleBitmap(r.id)
+		}
 		for k, err := range errs {
 			if err == nil {
 				continue

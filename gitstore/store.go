@@ -27,7 +27,8 @@ var ErrNotExist = errors.New("repository does not exist")
 // Store keeps bare repositories under one directory, named by project id (<id>.git), so that
 // renaming or transferring a project moves no files.
 type Store struct {
-	root string
+	root    string
+	bitmaps bitmapJobs // reachability bitmaps written after pushes (bitmap_write.go)
 }
 
 // New returns a store rooted at dir, creating it if needed.
