@@ -185,7 +185,7 @@ func collectByBitmap(ctx context.Context, db *objectDB, g *graph, commits []plum
 	if len(commits) == 0 {
 		return false, nil
 	}
-	for _, p := range db.packs {
+	for pi, p := range db.packs {
 		bm, err := p.bitmap()
 		if err != nil || bm == nil {
 			continue
@@ -245,21 +245,29 @@ func collectByBitmap(ctx context.Context, db *objectDB, g *graph, commits []plum
 			uncovered = append(uncovered, c)
 			pending = append(pending, c.parents...)
 		}
-		order := p.idx.reverse()
+		// Every bit must name an object of a known type; the set then goes to the pack
+		// writer as it is, positions rather than hashes.
+		count := 0
 		for k, w := range union {
-			for w != 0 {
-				bit := k*64 + bits.TrailingZeros64(w)
-				w &= w - 1
-				if bit >= len(order) {
-					return false, fmt.Errorf("%w: bitmap names object %d of %d", errCorrupt, bit, len(order))
+			known := uint64(0)
+			for _, t := range bm.types {
+				if k < len(t) {
+					known |= t[k]
 				}
-				typ := bm.typeAt(bit)
-				if typ == 0 {
-					return false, fmt.Errorf("%w: bitmap object %d has no type", errCorrupt, bit)
+			}
+			if w&^known != 0 {
+				return false, fmt.Errorf("%w: bitmap object %d has no type", errCorrupt, k*64+bits.TrailingZeros64(w&^known))
+			}
+			count += bits.OnesCount64(w)
+		}
+		if len(union)*64 > p.idx.count {
+			for bit := p.idx.count; bit < len(union)*64; bit++ {
+				if union[bit/64]>>(bit%64)&1 != 0 {
+					return false, fmt.Errorf("%w: bitmap names object %d of %d", errCorrupt, bit, p.idx.count)
 				}
-				oc.add(p.idx.hashAt(int(order[bit])), typ)
 			}
 		}
+		oc.fromBitmap = &packSet{pack: pi, bits: union, count: count}
 		for _, c := range uncovered {
 			oc.add(c.hash, plumbing.CommitObject)
 		}

@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -51,6 +52,22 @@ func hashesOf(oc *objectCollector) []string {
 	var out []string
 	for _, o := range oc.objs {
 		out = append(out, o.typ.String()+" "+o.hash.String())
+	}
+	if s := oc.fromBitmap; s != nil {
+		x := oc.db.packs[s.pack].idx
+		order := x.reverse()
+		n := 0
+		for r := 0; r < x.count; r++ {
+			if r>>6 < len(s.bits) && s.bits.has(r) {
+				h := x.hashAt(int(order[r]))
+				typ, _ := oc.db.typeOf(h)
+				out = append(out, typ.String()+" "+h.String())
+				n++
+			}
+		}
+		if n != s.count {
+			out = append(out, fmt.Sprintf("bitmap set counts %d objects, holds %d", s.count, n))
+		}
 	}
 	slices.Sort(out)
 	return out

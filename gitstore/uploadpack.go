@@ -760,6 +760,28 @@ type objectCollector struct {
 	state map[plumbing.Hash]uint8
 	objs  []sendObject
 	trees int // counterpart trees parsed, for tests of the sparse walk
+	// fromBitmap, when a bitmap answered, holds what it named, besides objs (which then
+	// hold only what the bitmaps did not cover): pack positions, never turned into hashes.
+	fromBitmap *packSet
+}
+
+// known reports whether h is being sent or the client has it.
+func (oc *objectCollector) known(h plumbing.Hash) bool {
+	return oc.state[h] != 0 || oc.fromBitmap != nil && oc.fromBitmap.has(oc.db, h)
+}
+
+// sending reports whether h is being sent.
+func (oc *objectCollector) sending(h plumbing.Hash) bool {
+	return oc.state[h] == stSending || oc.fromBitmap != nil && oc.fromBitmap.has(oc.db, h)
+}
+
+// count is the number of objects being sent.
+func (oc *objectCollector) count() int {
+	n := len(oc.objs)
+	if oc.fromBitmap != nil {
+		n += oc.fromBitmap.count
+	}
+	return n
 }
 
 const (
@@ -768,7 +790,7 @@ const (
 )
 
 func (oc *objectCollector) add(h plumbing.Hash, typ plumbing.ObjectType) {
-	if oc.state[h] == 0 {
+	if !oc.known(h) {
 		oc.state[h] = stSending
 		oc.objs = append(oc.objs, sendObject{hash: h, typ: typ})
 	}
@@ -788,7 +810,7 @@ func (oc *objectCollector) clientHas(h plumbing.Hash) bool { return oc.state[h] 
 // delta bases). This is C git's sparse walk in spirit: the work follows the change, not the
 // size of the tree.
 func (oc *objectCollector) walkTree(ctx context.Context, h plumbing.Hash, counterparts []plumbing.Hash) error {
-	if oc.state[h] != 0 {
+	if oc.known(h) {
 		return nil
 	}
 	oc.add(h, plumbing.TreeObject)
@@ -825,7 +847,7 @@ func (oc *objectCollector) walkTree(ctx context.Context, h plumbing.Hash, counte
 		}
 	}
 	return forEachTreeEntry(data, func(e treeEntry) error {
-		if e.isLink || oc.state[e.hash] != 0 {
+		if e.isLink || oc.known(e.hash) {
 			return nil
 		}
 		var mine []treeEntry
@@ -958,14 +980,14 @@ func (s *uploadSession) collect(ctx context.Context, a *fetchArgs, sh *shallowPl
 func (s *uploadSession) includeTags(a *fetchArgs, oc *objectCollector) {
 	if a.includeTag {
 		for _, r := range s.refs.refs {
-			if !strings.HasPrefix(r.name, "refs/tags/") || oc.state[r.hash] != 0 {
+			if !strings.HasPrefix(r.name, "refs/tags/") || oc.known(r.hash) {
 				continue
 			}
 			if typ, err := s.db.typeOf(r.hash); err != nil || typ != plumbing.TagObject {
 				continue
 			}
 			target, _, tags, err := s.db.peel(r.hash)
-			if err != nil || oc.state[target] != stSending {
+			if err != nil || !oc.sending(target) {
 				continue
 			}
 			for _, t := range tags {
@@ -997,13 +1019,13 @@ func (s *uploadSession) sendPack(ctx context.Context, w io.Writer, a *fetchArgs,
 	// them back before the pack streams (writePack copies entries without resolving).
 	s.db.cache.drop()
 	s.g.commits = map[plumbing.Hash]*commitNode{}
-	sb.Progress(fmt.Sprintf("Enumerating objects: %d, done.\n", len(oc.objs)))
+	sb.Progress(fmt.Sprintf("Enumerating objects: %d, done.\n", oc.count()))
 	bufSize := max
 	if bufSize == 0 {
 		bufSize = 64 << 10
 	}
 	bw := bufio.NewWriterSize(sb, bufSize)
-	stats, err := writePack(ctx, s.db, oc.objs, oc.clientHas, bw, packOptions{ofsDelta: a.ofsDelta, thin: a.thinPack})
+	stats, err := writePack(ctx, s.db, oc.objs, oc.fromBitmap, oc.clientHas, bw, packOptions{ofsDelta: a.ofsDelta, thin: a.thinPack})
 	if err == nil {
 		err = bw.Flush()
 	}
