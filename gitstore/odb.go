@@ -736,7 +736,7 @@ const cacheEntryOverhead = 152
 // walkCacheSize is the delta cache budget of a request's object database while it walks
 // trees. Trees of neighbouring commits share delta bases; what matters is holding the
 // recent chains, not the history.
-const walkCacheSize = 16 << 20
+const walkCacheSize = 8 << 20
 
 func newDeltaCache(max int) deltaCache {
 	return deltaCache{max: max, lru: list.New(), items: map[cacheKey]*list.Element{}}
