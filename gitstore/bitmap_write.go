@@ -1,6 +1,7 @@
 package gitstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"encoding/binary"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -23,8 +25,18 @@ import (
 
 // bitmapStride is how many commits (in topological order) at most lie between two
 // commits that get a bitmap of their own besides the ref tips: each bitmap is computed
-// from the nearest ones below it, so the work stays one pass over the history.
+// from the nearest ones below it, so the work stays one pass over the history. Longer
+// histories get a longer stride, so that there are at most maxStrideBitmaps of these.
 const bitmapStride = 128
+
+// maxStrideBitmaps and maxTipBitmaps bound the bitmaps held while writing (each one bit
+// per object of the pack: 11 KB for 90,000 objects) and written. Tips beyond the limit
+// (the ones with the oldest commits) get none; a clone wanting one walks from it down to
+// the nearest commit with a bitmap.
+const (
+	maxStrideBitmaps = 256
+	maxTipBitmaps    = 256
+)
 
 // bitmapCacheSize is the delta cache budget of the background bitmap writer.
 const bitmapCacheSize = 8 << 20
@@ -185,7 +197,7 @@ func (b bitset) or(o bitset) {
 }
 
 // buildBitmap computes the .bitmap file for pack pi of db with a bitmap for each tip and
-// for every bitmapStride-th commit of the history in topological order.
+// for every stride-th commit of the history in topological order (see bitmapStride).
 func buildBitmap(ctx context.Context, db *objectDB, pi int, tips []plumbing.Hash) ([]byte, error) {
 	p := db.packs[pi]
 	x := p.idx
@@ -209,7 +221,6 @@ func buildBitmap(ctx context.Context, db *objectDB, pi int, tips []plumbing.Hash
 		next int
 	}
 	for _, t := range tips {
-		isTip[t] = true
 		if _, ok := index[t]; ok {
 			continue
 		}
@@ -247,10 +258,18 @@ func buildBitmap(ctx context.Context, db *objectDB, pi int, tips []plumbing.Hash
 		}
 	}
 
+	byTime := append([]plumbing.Hash(nil), tips...)
+	slices.SortStableFunc(byTime, func(a, b plumbing.Hash) int {
+		return cmp.Compare(g.commits[b].time, g.commits[a].time)
+	})
+	for _, t := range byTime[:min(len(byTime), maxTipBitmaps)] {
+		isTip[t] = true
+	}
+	stride := max(bitmapStride, (len(order)+maxStrideBitmaps-1)/maxStrideBitmaps)
 	selected := make([]bitset, len(order)) // by topological index; nil when not selected
 	var selOrder []int32
 	for i, c := range order {
-		if isTip[c.hash] || i%bitmapStride == bitmapStride-1 {
+		if isTip[c.hash] || i%stride == stride-1 {
 			selOrder = append(selOrder, int32(i))
 		}
 	}
