@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // protocols are the wire versions every client-facing scenario runs under.
@@ -127,9 +128,16 @@ func TestFetchAfterNewCommits(t *testing.T) {
 			g.run("", "-c", "protocol.version="+p.version, "clone", "-q", ts.url(id), mine)
 			// Many local commits the server lacks make the client negotiate over several
 			// rounds, with gzip-compressed have lists.
+			// They are dated an hour ahead, one second apart: made within the second of the
+			// server's commits, some would tie with origin/main, which the client's
+			// date-ordered have list could then offer in its first batch of 16, and the
+			// server's "ready" would end the negotiation before any gzipped round.
 			g.run(mine, "checkout", "-q", "-b", "local")
+			future := time.Now().Unix() + 3600
 			for j := 0; j < 120; j++ {
-				g.run(mine, "commit", "-q", "--allow-empty", "-m", "local "+string(rune('a'+j%26)))
+				date := fmt.Sprintf("@%d +0000", future+int64(j))
+				g.runEnv([]string{"GIT_AUTHOR_DATE=" + date, "GIT_COMMITTER_DATE=" + date},
+					mine, "commit", "-q", "--allow-empty", "-m", "local "+string(rune('a'+j%26)))
 			}
 			for j := 0; j < 20; j++ {
 				g.commit(seed, "upstream", map[string]string{"up.txt": strings.Repeat("x", j+1)})
