@@ -35,6 +35,7 @@ type mergeStore struct {
 	// unknown holds the placeholder ids a virtual merge base puts where it could not merge
 	// its own inputs: a path whose base is unknown.
 	unknown map[plumbing.Hash]bool
+	zr      io.ReadCloser // reused to read the sizes at the start of deltas
 }
 
 func newMergeStore(r *Repo) (*mergeStore, error) {
@@ -235,13 +236,16 @@ func (s *mergeStore) objectSize(h plumbing.Hash) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	zr, err := zlib.NewReader(sec)
+	if s.zr == nil {
+		s.zr, err = zlib.NewReader(sec)
+	} else {
+		err = s.zr.(zlib.Resetter).Reset(sec, nil)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("%w: delta at %d: %v", errCorrupt, off, err)
 	}
-	defer zr.Close()
 	var head [20]byte
-	n, _ := io.ReadFull(zr, head[:])
+	n, _ := io.ReadFull(s.zr, head[:])
 	_, rest, ok1 := deltaVarint(head[:n])
 	size, _, ok2 := deltaVarint(rest)
 	if !ok1 || !ok2 {
