@@ -96,6 +96,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.protectedBranchRoutes(rt)
 	rt.Handle("GET", "/projects/:id/events", h.listProjectEvents)
 	h.repositoryRoutes(rt)
+	h.issueRoutes(rt)
 }
 
 // WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
