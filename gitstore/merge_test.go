@@ -688,3 +688,42 @@ func gitWithInput(t *testing.T, g *gitCLI, dir, stdin string, args ...string) st
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// TestMergeErrors: what callers (the forge) tell apart.
+func TestMergeErrors(t *testing.T) {
+	g := newGitCLI(t)
+	ctx := context.Background()
+	base := snapshot{"f": "a\nb\nc\n", "d": "d\n"}
+	f := newMergeFixture(t, g, mergeCase{base: base,
+		ours:   with(base, "f", "a\nours\nc\n", "d", ""),
+		theirs: with(base, "f", "a\ntheirs\nc\n", "d", "changed\n")}.build)
+
+	if _, err := f.r.CheckMerge(ctx, f.ours, plumbing.NewHash(strings.Repeat("ab", 20))); !errors.Is(err, ErrRefNotFound) {
+		t.Errorf("unknown commit: %v, want ErrRefNotFound", err)
+	}
+	ok, conflicts, err := f.r.CanMerge(ctx, f.ours, f.theirs)
+	if err != nil || ok || len(conflicts) != 2 {
+		t.Fatalf("CanMerge: %v %v %v", ok, conflicts, err)
+	}
+	_, err = f.r.MergeCommit(ctx, f.ours, f.theirs, testMergeSpec())
+	var mce *MergeConflictError
+	if !errors.As(err, &mce) || !errors.Is(err, ErrMergeConflict) || len(mce.Conflicts) != 2 {
+		t.Fatalf("MergeCommit: %v", err)
+	}
+	if want := `merge has conflicts: modify/delete in "d", content in "f"`; err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
+	}
+	if _, err := f.r.Squash(ctx, f.ours, f.theirs, testMergeSpec()); !errors.Is(err, ErrMergeConflict) {
+		t.Errorf("Squash: %v", err)
+	}
+	if _, err := f.r.ConflictText(conflicts[0], "main", "side"); !errors.Is(err, ErrNotTextConflict) {
+		t.Errorf("ConflictText of modify/delete: %v", err)
+	}
+	text, err := f.r.ConflictText(conflicts[1], "main", "side")
+	if err != nil || string(text) != "a\n<<<<<<< main\nours\n=======\ntheirs\n>>>>>>> side\nc\n" {
+		t.Errorf("ConflictText: %q, %v", text, err)
+	}
+	if _, err := f.r.Squash(ctx, f.ours, f.ours, testMergeSpec()); !errors.Is(err, ErrAlreadyMerged) {
+		t.Errorf("Squash of a merged source: %v", err)
+	}
+}
