@@ -15,7 +15,8 @@ import (
 )
 
 // Seed is a fixture file: users (with tokens whose secrets the file fixes), groups and
-// projects (with members and files). Loading it is idempotent: what exists is left alone.
+// projects (with members, files and issues). Loading it is idempotent: what exists is left
+// alone.
 type Seed struct {
 	Users    []SeedUser    `json:"users"`
 	Groups   []SeedGroup   `json:"groups"`
@@ -68,6 +69,28 @@ type SeedProject struct {
 	Readme        bool              `json:"initialize_with_readme"`
 	Files         map[string]string `json:"files"`
 	Members       []SeedMember      `json:"members"`
+	Issues        []SeedIssue       `json:"issues"`
+}
+
+// SeedIssue is an issue of a project, opened by Author (a username). Labels and assignees
+// take, as in GitLab, only when the author is a reporter or above. An issue whose title the
+// project already has is left alone.
+type SeedIssue struct {
+	Title        string   `json:"title"`
+	Description  string   `json:"description"`
+	Author       string   `json:"author"`
+	Labels       []string `json:"labels"`
+	Assignees    []string `json:"assignees"`
+	Confidential bool     `json:"confidential"`
+	// State is "opened" (default) or "closed".
+	State string     `json:"state"`
+	Notes []SeedNote `json:"notes"`
+}
+
+// SeedNote is a comment on an issue by Author (a username).
+type SeedNote struct {
+	Author string `json:"author"`
+	Body   string `json:"body"`
 }
 
 // LoadSeed reads a fixture file and creates what it describes.
@@ -177,8 +200,81 @@ func ApplySeed(ctx context.Context, f *forge.Service, seed Seed) error {
 		if err := seedMembers(ctx, f, forge.MemberSource{Kind: "project", Ref: full}, p.Members); err != nil {
 			return fmt.Errorf("project %s: %w", full, err)
 		}
+		for _, is := range p.Issues {
+			if err := seedIssue(ctx, f, full, is); err != nil {
+				return fmt.Errorf("project %s: issue %q: %w", full, is.Title, err)
+			}
+		}
 	}
 	return nil
+}
+
+// seedActor is the user named username, acting as themselves.
+func seedActor(ctx context.Context, f *forge.Service, username string) (*forge.Actor, error) {
+	if username == "" {
+		return nil, fmt.Errorf("the fixture must name an author")
+	}
+	u, err := f.UserByRef(ctx, forge.System(), username)
+	if err != nil {
+		return nil, fmt.Errorf("author %s: %w", username, err)
+	}
+	return &forge.Actor{User: &u}, nil
+}
+
+func seedIssue(ctx context.Context, f *forge.Service, project string, is SeedIssue) error {
+	if is.State != "" && is.State != forge.StateOpened && is.State != forge.StateClosed {
+		return fmt.Errorf("state %q: want opened or closed", is.State)
+	}
+	existing, _, err := f.ListProjectIssues(ctx, forge.System(), project, forge.IssueListOptions{Search: is.Title}, forge.Page{Page: 1, PerPage: 100})
+	if err != nil {
+		return err
+	}
+	for _, e := range existing {
+		if e.Title == is.Title {
+			return nil
+		}
+	}
+	author, err := seedActor(ctx, f, is.Author)
+	if err != nil {
+		return err
+	}
+	in := forge.IssueInput{Title: &is.Title, Description: &is.Description, Confidential: &is.Confidential}
+	if is.Labels != nil {
+		in.Labels = &is.Labels
+	}
+	if len(is.Assignees) > 0 {
+		ids := []int64{}
+		for _, name := range is.Assignees {
+			u, err := f.UserByRef(ctx, forge.System(), name)
+			if err != nil {
+				return fmt.Errorf("assignee %s: %w", name, err)
+			}
+			ids = append(ids, u.ID)
+		}
+		in.AssigneeIDs = &ids
+	}
+	created, err := f.CreateIssue(ctx, author, project, in)
+	if err != nil {
+		return err
+	}
+	ref := forge.IssueRef{N: created.IID}
+	for _, n := range is.Notes {
+		a, err := seedActor(ctx, f, n.Author)
+		if err != nil {
+			return err
+		}
+		target, err := f.IssueNoteTarget(ctx, a, project, ref)
+		if err != nil {
+			return err
+		}
+		if _, err := f.CreateNote(ctx, a, target, forge.NoteInput{Body: &n.Body}); err != nil {
+			return fmt.Errorf("note: %w", err)
+		}
+	}
+	if is.State == forge.StateClosed {
+		_, err = f.UpdateIssue(ctx, author, project, ref, forge.IssueInput{StateEvent: "close"})
+	}
+	return err
 }
 
 func seedProject(ctx context.Context, f *forge.Service, p SeedProject) error {

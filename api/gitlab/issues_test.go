@@ -2,16 +2,19 @@ package gitlab_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cairn-forge/cairn/server"
 	"github.com/cairn-forge/cairn/server/servertest"
 )
 
@@ -662,4 +665,48 @@ func TestIssueListTotalsFollowChanges(t *testing.T) {
 		mustDo(t, s, 204, "DELETE", f.publicIs+"/"+itoa(iid), f.alice, nil)
 	}
 	check("after deletions")
+}
+
+// A fixture file may hold issues with labels, assignees, notes and a state; loading it again
+// adds nothing.
+func TestSeedFixtureIssues(t *testing.T) {
+	t.Parallel()
+	seed := `{
+	  "users": [{"username": "alice"}, {"username": "bob"}],
+	  "projects": [{
+	    "namespace": "alice", "path": "tracker", "visibility": "public",
+	    "members": [{"username": "bob", "access_level": 30}],
+	    "issues": [
+	      {"title": "First", "author": "alice", "labels": ["bug", "ui"], "assignees": ["bob"],
+	       "notes": [{"author": "bob", "body": "on it"}]},
+	      {"title": "Second", "author": "bob", "state": "closed", "confidential": true}
+	    ]
+	  }]
+	}`
+	path := t.TempDir() + "/seed.json"
+	if err := os.WriteFile(path, []byte(seed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, servertest.WithSeed(path))
+	check := func() {
+		t.Helper()
+		var list []issueJSON
+		mustDo(t, s, 200, "GET", "/api/v4/projects/alice%2Ftracker/issues?sort=asc", s.AdminToken, nil).JSON(t, &list)
+		if len(list) != 2 {
+			t.Fatalf("issues %+v", list)
+		}
+		first, second := list[0], list[1]
+		if first.Title != "First" || strings.Join(first.Labels, ",") != "bug,ui" || len(first.Assignees) != 1 ||
+			first.Assignees[0].Username != "bob" || first.UserNotesCount != 1 || first.Author.Username != "alice" {
+			t.Errorf("first: %+v", first)
+		}
+		if second.State != "closed" || !second.Confidential || second.Author.Username != "bob" {
+			t.Errorf("second: %+v", second)
+		}
+	}
+	check()
+	if err := server.LoadSeed(context.Background(), s.Forge, path); err != nil {
+		t.Fatal(err)
+	}
+	check()
 }
