@@ -92,6 +92,14 @@ func newTreeMerger(ctx context.Context, s *mergeStore, virtual bool) *treeMerger
 // merge merges trees a and b against base o and returns the merged tree's id (meaningful
 // only when no conflict was recorded).
 func (m *treeMerger) merge(o, a, b plumbing.Hash) (plumbing.Hash, error) {
+	switch {
+	// One side changed nothing (a fast-forward, or a source already merged): no rename
+	// can matter, and the other side's changes need not be listed.
+	case a == b, o == b:
+		return a, nil
+	case o == a:
+		return b, nil
+	}
 	if err := m.planRenames(o, a, b); err != nil {
 		return plumbing.ZeroHash, err
 	}
