@@ -304,22 +304,14 @@ func (r *Repo) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error)
 
 // MergeBase returns a best common ancestor of commits a and b; ok is false when they have none.
 func (r *Repo) MergeBase(a, b plumbing.Hash) (base plumbing.Hash, ok bool, err error) {
-	ca, err := r.git.CommitObject(a)
-	if err != nil {
-		return plumbing.ZeroHash, false, fmt.Errorf("merge base: %w", err)
-	}
-	cb, err := r.git.CommitObject(b)
-	if err != nil {
-		return plumbing.ZeroHash, false, fmt.Errorf("merge base: %w", err)
-	}
-	bases, err := ca.MergeBase(cb)
+	bases, err := r.MergeBases(context.Background(), a, b)
 	if err != nil {
 		return plumbing.ZeroHash, false, fmt.Errorf("merge base: %w", err)
 	}
 	if len(bases) == 0 {
 		return plumbing.ZeroHash, false, nil
 	}
-	return bases[0].Hash, true, nil
+	return bases[0], true, nil
 }
 
 // BlobReader is an open blob: read it, then Close it.

@@ -316,6 +316,9 @@ func (s *Server) Close() error {
 	if s.forge != nil {
 		s.forge.Close()
 	}
+	if s.repos != nil {
+		s.repos.WaitBackground() // bitmaps being written after a push
+	}
 	if s.db != nil {
 		if err := s.db.Checkpoint(context.Background()); err != nil {
 			errs = append(errs, err)
