@@ -1,0 +1,199 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Release is a row of releases with its author (id, username, name and state; the ghost
+// when the author was deleted, ID 0 when there was none).
+type Release struct {
+	ID        int64
+	ProjectID int64
+	// TagName is "" for a release recorded without a tag.
+	TagName     string
+	Name        string
+	Description string
+	// SHA is the release commit, "" for a release recorded by its time alone.
+	SHA        string
+	ReleasedAt time.Time
+	AuthorID   int64
+	Author     User
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ShippedCommit is a commit a deployment or a release shipped, with its times.
+type ShippedCommit struct {
+	SHA         string
+	AuthoredAt  time.Time
+	CommittedAt time.Time
+}
+
+const releaseColumns = `r.id, r.project_id, r.tag_name, r.name, r.description, r.sha, r.released_at,
+	COALESCE(r.author_id, 0), ` + authorColumns + `, r.created_at, r.updated_at`
+
+// releaseFrom joins the author; a release whose author_id is NULL (none, or deleted) shows
+// the ghost, as issues do.
+const releaseFrom = ` FROM releases r LEFT JOIN users au ON au.id = r.author_id`
+
+func scanRelease(row interface{ Scan(...any) error }) (Release, error) {
+	var r Release
+	var released, created, updated int64
+	a := &r.Author
+	err := row.Scan(&r.ID, &r.ProjectID, &r.TagName, &r.Name, &r.Description, &r.SHA, &released,
+		&r.AuthorID, &a.ID, &a.Username, &a.Name, &a.State, &created, &updated)
+	if err != nil {
+		return Release{}, wrap(err)
+	}
+	r.ReleasedAt, r.CreatedAt, r.UpdatedAt = fromMS(released), fromMS(created), fromMS(updated)
+	return r, nil
+}
+
+// ReleaseByID returns the release with id.
+func ReleaseByID(ctx context.Context, q Querier, id int64) (Release, error) {
+	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+" WHERE r.id = ?", id))
+}
+
+// ReleaseByTag returns the release of a project for tag (not "").
+func ReleaseByTag(ctx context.Context, q Querier, projectID int64, tag string) (Release, error) {
+	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+
+		" WHERE r.project_id = ? AND r.tag_name = ? AND r.tag_name <> ''", projectID, tag))
+}
+
+// ReleasesBySHA returns the releases of a project made from commit sha, oldest first.
+func ReleasesBySHA(ctx context.Context, q Querier, projectID int64, sha string) ([]Release, error) {
+	return queryAll(ctx, q, "SELECT "+releaseColumns+releaseFrom+
+		" WHERE r.project_id = ? AND r.sha = ? AND r.sha <> '' ORDER BY r.released_at, r.id",
+		[]any{projectID, sha}, scanRelease)
+}
+
+// PreviousRelease returns the newest release of a project with a commit that was released
+// before at (ties broken by id below beforeID), the one a new release at that time follows.
+func PreviousRelease(ctx context.Context, q Querier, projectID int64, at time.Time, beforeID int64) (Release, error) {
+	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+
+		` WHERE r.project_id = ? AND r.sha <> '' AND (r.released_at < ? OR r.released_at = ? AND r.id < ?)
+		ORDER BY r.released_at DESC, r.id DESC LIMIT 1`, projectID, ms(at), ms(at), beforeID))
+}
+
+// ReleaseFilter selects and orders a project's releases.
+type ReleaseFilter struct {
+	ProjectID int64
+	// OrderBy is released_at (default) or created_at.
+	OrderBy                     string
+	Desc                        bool
+	UpdatedAfter, UpdatedBefore *time.Time
+	Limit, Offset               int
+}
+
+// ListReleases returns one page of a project's releases and how many there are.
+func ListReleases(ctx context.Context, q Querier, f ReleaseFilter) ([]Release, int, error) {
+	where := []string{"r.project_id = ?"}
+	args := []any{f.ProjectID}
+	if f.UpdatedAfter != nil {
+		where, args = append(where, "r.updated_at >= ?"), append(args, ms(*f.UpdatedAfter))
+	}
+	if f.UpdatedBefore != nil {
+		where, args = append(where, "r.updated_at <= ?"), append(args, ms(*f.UpdatedBefore))
+	}
+	cond := " WHERE " + strings.Join(where, " AND ")
+	var total int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM releases r"+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count releases: %w", wrap(err))
+	}
+	col := "r.released_at"
+	if f.OrderBy == "created_at" {
+		col = "r.created_at"
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	list, err := queryAll(ctx, q, "SELECT "+releaseColumns+releaseFrom+cond+orderBy(col, "r.id", f.Desc)+" LIMIT ? OFFSET ?",
+		append(args, limit, f.Offset), scanRelease)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list releases: %w", err)
+	}
+	return list, total, nil
+}
+
+// InsertRelease adds r and returns its id. A second release of the same tag in a project is
+// a constraint violation.
+func InsertRelease(ctx context.Context, q Querier, r Release) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `INSERT INTO releases (project_id, tag_name, name, description, sha,
+		released_at, author_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.ProjectID, r.TagName, r.Name, r.Description, r.SHA, ms(r.ReleasedAt), nullID(r.AuthorID),
+		ms(r.CreatedAt), ms(r.UpdatedAt)).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert release: %w", wrap(err))
+	}
+	return id, nil
+}
+
+// UpdateRelease writes the changeable columns of r: name, description, release time and
+// update time.
+func UpdateRelease(ctx context.Context, q Querier, r Release) error {
+	_, err := q.ExecContext(ctx, `UPDATE releases SET name = ?, description = ?, released_at = ?, updated_at = ?
+		WHERE id = ?`, r.Name, r.Description, ms(r.ReleasedAt), ms(r.UpdatedAt), r.ID)
+	if err != nil {
+		return fmt.Errorf("update release %d: %w", r.ID, wrap(err))
+	}
+	return nil
+}
+
+// DeleteRelease removes release id with the commits it shipped.
+func DeleteRelease(ctx context.Context, q Querier, id int64) error {
+	if _, err := q.ExecContext(ctx, "DELETE FROM releases WHERE id = ?", id); err != nil {
+		return fmt.Errorf("delete release %d: %w", id, wrap(err))
+	}
+	return nil
+}
+
+// insertShipped records commits as shipped by owner id in table (release_commits or
+// deployment_commits, whose owner column is col).
+func insertShipped(ctx context.Context, tx *sql.Tx, table, col string, id int64, commits []ShippedCommit) error {
+	if len(commits) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, "INSERT OR IGNORE INTO "+table+" ("+col+
+		", sha, authored_at, committed_at) VALUES (?, ?, ?, ?)")
+	if err != nil {
+		return fmt.Errorf("record shipped commits: %w", wrap(err))
+	}
+	defer st.Close()
+	for _, c := range commits {
+		if _, err := st.ExecContext(ctx, id, c.SHA, ms(c.AuthoredAt), ms(c.CommittedAt)); err != nil {
+			return fmt.Errorf("record shipped commit %s: %w", c.SHA, wrap(err))
+		}
+	}
+	return nil
+}
+
+// shipped lists the commits owner id shipped, newest first.
+func shipped(ctx context.Context, q Querier, table, col string, id int64) ([]ShippedCommit, error) {
+	return queryAll(ctx, q, "SELECT sha, authored_at, committed_at FROM "+table+" WHERE "+col+
+		" = ? ORDER BY committed_at DESC, sha", []any{id},
+		func(row interface{ Scan(...any) error }) (ShippedCommit, error) {
+			var c ShippedCommit
+			var authored, committed int64
+			if err := row.Scan(&c.SHA, &authored, &committed); err != nil {
+				return c, wrap(err)
+			}
+			c.AuthoredAt, c.CommittedAt = fromMS(authored), fromMS(committed)
+			return c, nil
+		})
+}
+
+// InsertReleaseCommits records the commits release id shipped.
+func InsertReleaseCommits(ctx context.Context, tx *sql.Tx, id int64, commits []ShippedCommit) error {
+	return insertShipped(ctx, tx, "release_commits", "release_id", id, commits)
+}
+
+// ReleaseCommits lists the commits release id shipped, newest first.
+func ReleaseCommits(ctx context.Context, q Querier, id int64) ([]ShippedCommit, error) {
+	return shipped(ctx, q, "release_commits", "release_id", id)
+}
