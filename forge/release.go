@@ -83,7 +83,9 @@ func (s *Service) deliveryProject(ctx context.Context, a *Actor, projectRef stri
 }
 
 // releaseNotFound is GitLab's answer for a tag without a release.
-func releaseNotFound() *Error { return &Error{Code: ENotFound, Resource: "Release", Message: "Not Found"} }
+func releaseNotFound() *Error {
+	return &Error{Code: ENotFound, Resource: "Release", Message: "Not Found"}
+}
 
 // shippedCommits lists what a deployment or release at commit to shipped after one at
 // commit from (zero: nothing before it): the commits reachable from to and not from from,
