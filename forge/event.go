@@ -22,10 +22,15 @@ const (
 const maxCountedCommits = 1000
 
 // RecordPush records that the actor moved references of a project (by git push or through
-// the API): the project's activity (RecordRefUpdates) and one push event per reference.
+// the API): the project's activity (RecordRefUpdates), the tips of the open merge requests
+// of the moved branches, and one push event per reference.
 func (s *Service) RecordPush(ctx context.Context, a *Actor, projectID int64, updates []gitstore.RefUpdate) error {
 	if err := s.RecordRefUpdates(ctx, projectID, updates); err != nil {
 		return err
+	}
+	if err := s.refreshMergeRequests(ctx, a, projectID, updates); err != nil {
+		// The push stands; the merge requests catch up when their branches next move.
+		s.log.Error("refresh merge requests after push", "project_id", projectID, "err", err)
 	}
 	now := s.Now()
 	for _, u := range updates {

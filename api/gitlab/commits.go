@@ -80,6 +80,11 @@ func commitTitle(c *forge.Commit) string {
 }
 
 func (h *Handler) commit(v forge.ProjectView, c *forge.Commit) Commit {
+	return commitAt(h.projectWebURL(v), c)
+}
+
+// commitAt renders a commit of the project whose web URL is projectURL.
+func commitAt(projectURL string, c *forge.Commit) Commit {
 	id := c.ID.String()
 	parents := make([]string, len(c.Parents))
 	for i, p := range c.Parents {
@@ -89,7 +94,7 @@ func (h *Handler) commit(v forge.ProjectView, c *forge.Commit) Commit {
 		Title: commitTitle(c), Message: c.Message, AuthorName: c.Author.Name, AuthorEmail: c.Author.Email,
 		AuthoredDate: CommitTime(c.Author.When), CommitterName: c.Committer.Name, CommitterEmail: c.Committer.Email,
 		CommittedDate: CommitTime(c.Committer.When), Trailers: map[string]string{}, ExtendedTrailers: map[string]any{},
-		WebURL: h.projectWebURL(v) + "/-/commit/" + id}
+		WebURL: projectURL + "/-/commit/" + id}
 }
 
 func commitStats(st *forge.Stats) *CommitStats {

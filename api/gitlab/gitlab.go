@@ -97,6 +97,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("GET", "/projects/:id/events", h.listProjectEvents)
 	h.repositoryRoutes(rt)
 	h.issueRoutes(rt)
+	h.mergeRequestRoutes(rt)
 }
 
 // WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
@@ -153,6 +154,8 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 				sep = " or "
 			}
 			return 400, msg{"400 (Bad request) " + strings.Join(quoted, sep) + " not given"}
+		case e.Reason == forge.ReasonUnprocessable:
+			return 422, msg{[]string{e.Message}}
 		case e.Reason == forge.ReasonGitRefused:
 			// GitLab's git services answer with their message as it is.
 			return 400, msg{e.Message}
@@ -162,6 +165,9 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 		}
 		return 400, msg{"400 Bad request - " + e.Message}
 	case forge.EConflict:
+		if e.Reason == forge.ReasonMergeConflict {
+			return 406, msg{e.Message}
+		}
 		if len(e.Fields) > 0 {
 			return 409, msg{e.Fields}
 		}
@@ -181,6 +187,9 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 		case e.Reason == forge.ReasonInsufficientScope:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn", error="insufficient_scope"`)
 			return 403, oauthError{"insufficient_scope", e.Message, e.Scope}
+		case e.Reason == forge.ReasonCannotMerge:
+			// GitLab answers a merge the caller may not make with 401.
+			return 401, msg{"401 Unauthorized"}
 		case e.Reason == forge.ReasonSudoNotAdmin:
 			return 403, msg{"403 Forbidden: " + e.Message}
 		case e.Message == "":

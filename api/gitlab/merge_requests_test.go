@@ -1,0 +1,443 @@
+package gitlab_test
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// mrJSON is a merge request as a client decodes it; only the fields tests read.
+type mrJSON struct {
+	ID                       int64      `json:"id"`
+	IID                      int64      `json:"iid"`
+	ProjectID                int64      `json:"project_id"`
+	Title                    string     `json:"title"`
+	State                    string     `json:"state"`
+	SourceBranch             string     `json:"source_branch"`
+	TargetBranch             string     `json:"target_branch"`
+	Draft                    bool       `json:"draft"`
+	WorkInProgress           bool       `json:"work_in_progress"`
+	MergeStatus              string     `json:"merge_status"`
+	DetailedMergeStatus      string     `json:"detailed_merge_status"`
+	SHA                      *string    `json:"sha"`
+	MergeCommitSHA           *string    `json:"merge_commit_sha"`
+	SquashCommitSHA          *string    `json:"squash_commit_sha"`
+	HasConflicts             bool       `json:"has_conflicts"`
+	ChangesCount             *string    `json:"changes_count"`
+	Labels                   []string   `json:"labels"`
+	Author                   userJSON   `json:"author"`
+	Assignees                []userJSON `json:"assignees"`
+	Reviewers                []userJSON `json:"reviewers"`
+	MergedBy                 *userJSON  `json:"merged_by"`
+	MergeUser                *userJSON  `json:"merge_user"`
+	MergedAt                 *string    `json:"merged_at"`
+	ClosedBy                 *userJSON  `json:"closed_by"`
+	WebURL                   string     `json:"web_url"`
+	Reference                string     `json:"reference"`
+	ShouldRemoveSourceBranch *bool      `json:"should_remove_source_branch"`
+	DiffRefs                 *struct {
+		BaseSHA  string `json:"base_sha"`
+		HeadSHA  string `json:"head_sha"`
+		StartSHA string `json:"start_sha"`
+	} `json:"diff_refs"`
+	User struct {
+		CanMerge bool `json:"can_merge"`
+	} `json:"user"`
+	Changes []diffJSON `json:"changes"`
+}
+
+func update(path, content string) map[string]any {
+	return map[string]any{"action": "update", "file_path": path, "content": content}
+}
+
+// branch makes a commit of actions on a new branch started from main.
+func (f *repoFixture) branch(name string, actions ...map[string]any) commitJSON {
+	f.t.Helper()
+	body := map[string]any{"branch": name, "start_branch": "main", "commit_message": "work on " + name, "actions": actions}
+	return decode[commitJSON](f.t, mustDo(f.t, f.s, http.StatusCreated, "POST", f.url("/repository/commits"), f.token, body))
+}
+
+// openMR opens a merge request of source into main.
+func (f *repoFixture) openMR(source, title string, extra ...map[string]any) mrJSON {
+	f.t.Helper()
+	body := map[string]any{"source_branch": source, "target_branch": "main", "title": title}
+	for _, e := range extra {
+		for k, v := range e {
+			body[k] = v
+		}
+	}
+	return decode[mrJSON](f.t, mustDo(f.t, f.s, http.StatusCreated, "POST", f.url("/merge_requests"), f.token, body))
+}
+
+func (f *repoFixture) mr(iid int64) mrJSON {
+	f.t.Helper()
+	return decode[mrJSON](f.t, mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/merge_requests/"+itoa(iid)), f.token, nil))
+}
+
+func (f *repoFixture) mainTip() commitJSON {
+	f.t.Helper()
+	return decode[commitJSON](f.t, mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/repository/commits/main"), f.token, nil))
+}
+
+func TestMergeRequestLifecycle(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	head := f.branch("feature", create("feature.txt", "a feature\n"), update("README.md", "# demo\n\nchanged\n"))
+
+	m := f.openMR("feature", "Add a feature", map[string]any{"description": "- [x] done\n- [ ] later", "labels": "review,backend"})
+	if m.IID != 1 || m.State != "opened" || m.SourceBranch != "feature" || m.TargetBranch != "main" {
+		t.Fatalf("created %+v", m)
+	}
+	if m.SHA == nil || *m.SHA != head.ID {
+		t.Fatalf("sha %v, want the source tip %s", m.SHA, head.ID)
+	}
+	if m.Reference != "!1" || !strings.HasSuffix(m.WebURL, "/root/demo/-/merge_requests/1") {
+		t.Errorf("reference %q, web_url %q", m.Reference, m.WebURL)
+	}
+	if strings.Join(m.Labels, ",") != "backend,review" {
+		t.Errorf("labels %v", m.Labels)
+	}
+
+	got := f.mr(1)
+	if got.MergeStatus != "can_be_merged" || got.DetailedMergeStatus != "mergeable" || got.HasConflicts {
+		t.Fatalf("checked status %q/%q conflicts %v", got.MergeStatus, got.DetailedMergeStatus, got.HasConflicts)
+	}
+	if got.ChangesCount == nil || *got.ChangesCount != "2" {
+		t.Errorf("changes_count %v, want 2", got.ChangesCount)
+	}
+	if got.DiffRefs == nil || got.DiffRefs.HeadSHA != head.ID || got.DiffRefs.BaseSHA != head.ParentIDs[0] {
+		t.Errorf("diff_refs %+v, want base %s head %s", got.DiffRefs, head.ParentIDs[0], head.ID)
+	}
+	if !got.User.CanMerge {
+		t.Error("the owner cannot merge")
+	}
+
+	changes := decode[mrJSON](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests/1/changes"), f.token, nil))
+	if len(changes.Changes) != 2 || changes.Changes[0].NewPath != "README.md" || !changes.Changes[1].NewFile ||
+		!strings.Contains(changes.Changes[1].Diff, "+a feature") {
+		t.Fatalf("changes %+v", changes.Changes)
+	}
+	r := mustDo(t, f.s, 200, "GET", f.url("/merge_requests/1/diffs?per_page=1&page=2"), f.token, nil)
+	if r.Header.Get("X-Total") != "2" || r.Header.Get("X-Page") != "2" {
+		t.Errorf("diffs headers X-Total %q X-Page %q", r.Header.Get("X-Total"), r.Header.Get("X-Page"))
+	}
+	if d := decode[[]diffJSON](t, r); len(d) != 1 || d[0].NewPath != "feature.txt" {
+		t.Errorf("second page of diffs %+v", d)
+	}
+	commits := decode[[]commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests/1/commits"), f.token, nil))
+	if len(commits) != 1 || commits[0].ID != head.ID {
+		t.Errorf("commits %+v", commits)
+	}
+
+	// Lists and their filters.
+	for q, want := range map[string]int{"": 1, "?state=opened": 1, "?state=merged": 0, "?source_branch=feature": 1,
+		"?source_branch=other": 0, "?labels=review": 1, "?labels=nope": 0, "?search=feature": 1, "?wip=yes": 0} {
+		r := mustDo(t, f.s, 200, "GET", f.url("/merge_requests"+q), f.token, nil)
+		if n := len(decode[[]mrJSON](t, r)); n != want || r.Header.Get("X-Total") != itoa(int64(want)) {
+			t.Errorf("list%s: %d items, X-Total %q; want %d", q, n, r.Header.Get("X-Total"), want)
+		}
+	}
+	if n := len(decode[[]mrJSON](t, mustDo(t, f.s, 200, "GET", "/api/v4/merge_requests?scope=all", f.token, nil))); n != 1 {
+		t.Errorf("GET /merge_requests?scope=all: %d", n)
+	}
+
+	// Draft by title and by parameter; a draft cannot be merged.
+	d := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"draft": true}))
+	if !d.Draft || !d.WorkInProgress || d.Title != "Draft: Add a feature" {
+		t.Fatalf("draft: %+v", d)
+	}
+	wantJSON(t, f.do("PUT", "/merge_requests/1/merge", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
+	d = decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"title": "Add a feature"}))
+	if d.Draft {
+		t.Fatal("still a draft after the prefix was removed")
+	}
+
+	// Close and reopen, each with a system note.
+	c := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"state_event": "close"}))
+	if c.State != "closed" || c.ClosedBy == nil {
+		t.Fatalf("closed: %+v", c)
+	}
+	wantJSON(t, f.do("PUT", "/merge_requests/1/merge", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
+	mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"state_event": "reopen"})
+
+	// Merge, guarded by the sha the caller reviewed.
+	merged := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token,
+		map[string]any{"sha": head.ID, "should_remove_source_branch": true}))
+	if merged.State != "merged" || merged.MergeCommitSHA == nil || merged.MergedBy == nil || merged.MergeUser == nil ||
+		merged.MergedAt == nil || merged.DetailedMergeStatus != "not_open" {
+		t.Fatalf("merged: %+v", merged)
+	}
+	tip := f.mainTip()
+	if tip.ID != *merged.MergeCommitSHA || len(tip.ParentIDs) != 2 || tip.ParentIDs[1] != head.ID {
+		t.Fatalf("main is %s with parents %v; want the merge commit %s of %s", tip.ID, tip.ParentIDs, *merged.MergeCommitSHA, head.ID)
+	}
+	if !strings.HasPrefix(tip.Message, "Merge branch 'feature' into 'main'\n\nAdd a feature\n\nSee merge request root/demo!1") {
+		t.Errorf("merge message %q", tip.Message)
+	}
+	mustDo(t, f.s, 404, "GET", f.url("/repository/branches/feature"), f.token, nil)
+	wantJSON(t, f.do("PUT", "/merge_requests/1/merge", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
+
+	// A merged merge request keeps its diff and commits, and its notes tell its story.
+	changes = decode[mrJSON](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests/1/changes"), f.token, nil))
+	if len(changes.Changes) != 2 {
+		t.Errorf("changes after merge: %d", len(changes.Changes))
+	}
+	notes := decode[[]noteJSON](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests/1/notes?sort=asc"), f.token, nil))
+	var bodies []string
+	for _, n := range notes {
+		bodies = append(bodies, n.Body)
+		if n.NoteableType != "MergeRequest" || n.NoteableIID != 1 {
+			t.Errorf("note %+v", n)
+		}
+	}
+	want := "marked this merge request as **draft**|marked this merge request as **ready**|closed|reopened|merged"
+	if strings.Join(bodies, "|") != want {
+		t.Errorf("system notes %q, want %q", strings.Join(bodies, "|"), want)
+	}
+	note := decode[noteJSON](t, mustDo(t, f.s, 201, "POST", f.url("/merge_requests/1/notes"), f.token, map[string]any{"body": "LGTM"}))
+	if note.System || note.NoteableType != "MergeRequest" {
+		t.Errorf("note %+v", note)
+	}
+}
+
+func TestMergeRequestErrors(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("feature", create("a.txt", "a\n"))
+	f.openMR("feature", "First")
+	dev := f.member("dev", 30)
+	reporter := f.member("reporter", 20)
+	outsider := f.member("outsider", 0)
+	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"visibility": "private"})
+
+	long := strings.Repeat("x", 256)
+	for _, tt := range []struct {
+		name, method, path, token string
+		body                      any
+		code                      int
+		want                      string
+	}{
+		{"missing parameters", "POST", "/merge_requests", f.token, map[string]any{"title": "x"}, 400,
+			`{"error":"source_branch is missing, target_branch is missing"}`},
+		{"same branches", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "main", "target_branch": "main", "title": "x"},
+			422, `{"message":["You can't use same project/branch for source and target"]}`},
+		{"unknown source", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "nope", "target_branch": "main", "title": "x"},
+			422, `{"message":["Source branch \"nope\" does not exist"]}`},
+		{"unknown target", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "feature", "target_branch": "nope", "title": "x"},
+			422, `{"message":["Target branch \"nope\" does not exist"]}`},
+		{"duplicate", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
+			409, `{"message":"Another open merge request already exists for this source branch: !1"}`},
+		{"huge title", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "feature", "target_branch": "main", "title": long},
+			400, `{"message":{"title":["is too long (maximum is 255 characters)"]}}`},
+		{"blank title", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "feature", "target_branch": "main", "title": " "},
+			400, `{"message":{"title":["can't be blank"]}}`},
+		{"reporter creates", "POST", "/merge_requests", reporter, map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
+			403, `{"message":"403 Forbidden"}`},
+		{"outsider reads", "GET", "/merge_requests/1", outsider, nil, 404, `{"message":"404 Project Not Found"}`},
+		{"outsider lists", "GET", "/merge_requests", outsider, nil, 404, `{"message":"404 Project Not Found"}`},
+		{"anonymous merges", "PUT", "/merge_requests/1/merge", "", nil, 401, `{"message":"401 Unauthorized"}`},
+		{"unknown iid", "GET", "/merge_requests/99", f.token, nil, 404, `{"message":"404 Not found"}`},
+		{"bad iid", "GET", "/merge_requests/x", f.token, nil, 404, `{"message":"404 Not found"}`},
+		{"developer merges into protected main", "PUT", "/merge_requests/1/merge", dev, nil, 401, `{"message":"401 Unauthorized"}`},
+		{"stale sha", "PUT", "/merge_requests/1/merge", f.token, map[string]any{"sha": strings.Repeat("a", 40)}, 409, ""},
+		{"bad state_event", "PUT", "/merge_requests/1", f.token, map[string]any{"state_event": "explode"}, 400, ""},
+		{"no update parameter", "PUT", "/merge_requests/1", f.token, map[string]any{}, 400, ""},
+		{"bad state filter", "GET", "/merge_requests?state=sideways", f.token, nil, 400, ""},
+		{"rebase", "PUT", "/merge_requests/1/rebase", f.token, nil, 405, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.do(tt.method, tt.path, tt.token, tt.body)
+			if tt.want == "" {
+				wantStatus(t, r, tt.code)
+				return
+			}
+			wantJSON(t, r, tt.code, tt.want)
+		})
+	}
+	r := f.do("PUT", "/merge_requests/1/merge", f.token, map[string]any{"sha": strings.Repeat("a", 40)})
+	if !strings.Contains(string(r.Body), "SHA does not match HEAD of source branch: ") {
+		t.Errorf("stale sha body %s", r.Body)
+	}
+	if f.mr(1).State != "opened" {
+		t.Error("a refused merge changed the merge request")
+	}
+}
+
+func TestMergeRequestConflictIs406(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("left", update("README.md", "left\n"))
+	f.commit("main", "main moves", update("README.md", "right\n"))
+	f.openMR("left", "Conflicting")
+	m := f.mr(1)
+	if m.MergeStatus != "cannot_be_merged" || !m.HasConflicts || m.DetailedMergeStatus != "conflict" {
+		t.Fatalf("status %q/%q conflicts %v", m.MergeStatus, m.DetailedMergeStatus, m.HasConflicts)
+	}
+	before := f.mainTip()
+	wantJSON(t, f.do("PUT", "/merge_requests/1/merge", f.token, nil), 406, `{"message":"Branch cannot be merged"}`)
+	if f.mainTip().ID != before.ID {
+		t.Fatal("a conflicting merge moved main")
+	}
+
+	// Resolving the conflict on the source branch makes it mergeable again.
+	f.commit("left", "resolve", update("README.md", "right\n"))
+	if m := f.mr(1); m.MergeStatus != "can_be_merged" || m.HasConflicts {
+		t.Fatalf("after resolution: %q conflicts %v", m.MergeStatus, m.HasConflicts)
+	}
+}
+
+func TestMergeRequestSquashAndFastForward(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("topic", create("one.txt", "1\n"))
+	f.commit("topic", "second", create("two.txt", "2\n"))
+	f.openMR("topic", "Squash me")
+	oldMain := f.mainTip()
+	m := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token,
+		map[string]any{"squash": true, "squash_commit_message": "One and two"}))
+	if m.SquashCommitSHA == nil || m.MergeCommitSHA == nil {
+		t.Fatalf("squash merge: %+v", m)
+	}
+	squash := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+*m.SquashCommitSHA), f.token, nil))
+	if len(squash.ParentIDs) != 1 || squash.ParentIDs[0] != oldMain.ID || squash.Title != "One and two" {
+		t.Fatalf("squash commit %+v", squash)
+	}
+	tip := f.mainTip()
+	if tip.ID != *m.MergeCommitSHA || len(tip.ParentIDs) != 2 || tip.ParentIDs[1] != squash.ID {
+		t.Fatalf("main %s parents %v", tip.ID, tip.ParentIDs)
+	}
+
+	// A fast-forward-only project merges without a merge commit, and refuses what needs one.
+	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"merge_method": "ff"})
+	ff := f.branch("ff", create("ff.txt", "ff\n"))
+	f.openMR("ff", "Fast")
+	f.branch("behind", create("behind.txt", "b\n"))
+	f.openMR("behind", "Behind")
+	m = decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/2/merge"), f.token, nil))
+	if m.MergeCommitSHA != nil || f.mainTip().ID != ff.ID {
+		t.Fatalf("fast-forward: merge_commit_sha %v, main %s, want %s", m.MergeCommitSHA, f.mainTip().ID, ff.ID)
+	}
+	wantJSON(t, f.do("PUT", "/merge_requests/3/merge", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
+}
+
+func TestMergeRequestFollowsPushes(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("feature", create("f.txt", "1\n"))
+	f.openMR("feature", "Moving")
+	if f.mr(1).MergeStatus != "can_be_merged" {
+		t.Fatal("not mergeable at first")
+	}
+	next := f.commit("feature", "more", update("f.txt", "2\n"))
+	list := decode[[]mrJSON](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests"), f.token, nil))
+	if *list[0].SHA != next.ID || list[0].MergeStatus != "unchecked" {
+		t.Fatalf("after a push to the source: sha %s status %q", *list[0].SHA, list[0].MergeStatus)
+	}
+	if m := f.mr(1); m.MergeStatus != "can_be_merged" || *m.ChangesCount != "1" {
+		t.Fatalf("after the check: %q %v", m.MergeStatus, *m.ChangesCount)
+	}
+
+	// Merging the branch outside cairn (a git push of main) marks the merge request merged.
+	dir := t.TempDir()
+	git(t, dir, "clone", "-q", strings.Replace(f.s.URL, "://", "://root:"+f.token+"@", 1)+"/"+f.path+".git", "w")
+	w := filepath.Join(dir, "w")
+	git(t, w, "-c", "user.name=t", "-c", "user.email=t@example.com", "merge", "-q", "--no-ff", "-m", "merge by hand", "origin/feature")
+	git(t, w, "push", "-q", "origin", "main")
+	m := f.mr(1)
+	if m.State != "merged" || m.MergedBy == nil || m.MergedBy.Username != "root" {
+		t.Fatalf("after a manual merge: %+v", m)
+	}
+}
+
+func TestMergeRacingPushesLosesNothing(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("feature", create("feature.txt", "f\n"))
+	f.openMR("feature", "Racing")
+	const pushes = 5
+	var wg sync.WaitGroup
+	var merged *mrJSON
+	var mergeErr string
+	wg.Add(pushes + 1)
+	go func() {
+		defer wg.Done()
+		r := f.s.Do(t, "PUT", f.url("/merge_requests/1/merge"), f.token, nil)
+		if r.StatusCode == 200 {
+			m := decode[mrJSON](t, r)
+			merged = &m
+		} else {
+			mergeErr = fmt.Sprintf("%d %s", r.StatusCode, r.Body)
+		}
+	}()
+	pushed := make([]string, pushes)
+	for i := range pushes {
+		go func() {
+			defer wg.Done()
+			for {
+				r := f.s.Do(t, "POST", f.url("/repository/commits"), f.token, map[string]any{"branch": "main",
+					"commit_message": fmt.Sprintf("push %d", i), "actions": []map[string]any{create(fmt.Sprintf("p%d.txt", i), "p\n")}})
+				if r.StatusCode == 201 {
+					pushed[i] = decode[commitJSON](t, r).ID
+					return
+				}
+				if r.StatusCode != 400 { // "Could not update main. Please refresh and try again."
+					t.Errorf("push %d: %d %s", i, r.StatusCode, r.Body)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if merged == nil {
+		t.Fatalf("merge failed: %s", mergeErr)
+	}
+	tree := decode[[]struct {
+		Path string `json:"path"`
+	}](t, mustDo(t, f.s, 200, "GET", f.url("/repository/tree?per_page=100"), f.token, nil))
+	have := map[string]bool{}
+	for _, e := range tree {
+		have[e.Path] = true
+	}
+	for i := range pushes {
+		if !have[fmt.Sprintf("p%d.txt", i)] {
+			t.Errorf("push %d (%s) was lost", i, pushed[i])
+		}
+	}
+	if !have["feature.txt"] {
+		t.Error("the merge was lost")
+	}
+}
+
+func TestMergeRequestsOnV3UseGlobalIDs(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	// Another project's merge request takes global id 1, so that ids and iids differ.
+	other := createProject(t, f.s, f.token, map[string]any{"name": "other", "initialize_with_readme": true})
+	mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(other.ID)+"/repository/branches", f.token, map[string]any{"branch": "x", "ref": "main"})
+	mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(other.ID)+"/repository/commits", f.token, map[string]any{
+		"branch": "x", "commit_message": "x", "actions": []map[string]any{create("x", "x")}})
+	mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(other.ID)+"/merge_requests", f.token,
+		map[string]any{"source_branch": "x", "target_branch": "main", "title": "other"})
+	f.branch("feature", create("a", "a"))
+	m := f.openMR("feature", "Here")
+	if m.IID != 1 || m.ID != 2 {
+		t.Fatalf("id %d iid %d", m.ID, m.IID)
+	}
+	mustDo(t, f.s, 404, "GET", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/1", f.token, nil)
+	got := decode[mrJSON](t, mustDo(t, f.s, 200, "GET", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/2", f.token, nil))
+	if got.IID != 1 {
+		t.Fatalf("v3 by id: %+v", got)
+	}
+	mustDo(t, f.s, 201, "POST", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/2/notes", f.token, map[string]any{"body": "hi"})
+}
+
+func TestMergeRequestDeleteByOwnerOnly(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("feature", create("a", "a"))
+	f.openMR("feature", "Doomed")
+	dev := f.member("dev", 30)
+	wantStatus(t, f.do("DELETE", "/merge_requests/1", dev, nil), 403)
+	wantStatus(t, f.do("DELETE", "/merge_requests/1", f.token, nil), 204)
+	wantStatus(t, f.do("DELETE", "/merge_requests/1", f.token, nil), 204)
+	wantStatus(t, f.do("GET", "/merge_requests/1", f.token, nil), 404)
+	f.branch("again", create("b", "b"))
+	if m := f.openMR("again", "Next"); m.IID != 2 {
+		t.Errorf("iid after deletion %d, want 2", m.IID)
+	}
+}

@@ -1,0 +1,620 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cairn-forge/cairn/db"
+)
+
+// MergeRequest is a proposal to merge a source branch into a target branch of one project,
+// with its labels, assignees and reviewers.
+type MergeRequest = db.MergeRequest
+
+// Merge request states beyond issues' opened and closed.
+const (
+	StateMerged = "merged"
+	StateLocked = "locked"
+)
+
+// Merge statuses, as GitLab names them.
+const (
+	MergeUnchecked      = "unchecked"
+	MergeCanBeMerged    = "can_be_merged"
+	MergeCannotBeMerged = "cannot_be_merged"
+)
+
+// MergeRequestRef names a merge request: by iid within its project (GitLab v4) or, when
+// ByID, by global id (GitLab v3), which must then belong to the project.
+type MergeRequestRef = IssueRef
+
+// MergeRequestInput carries the fields of a merge request to create or change; nil means
+// "not given".
+type MergeRequestInput struct {
+	Title        *string
+	Description  *string
+	SourceBranch *string
+	TargetBranch *string
+	// Draft adds or removes the title's "Draft:" prefix, which is what makes a draft.
+	Draft *bool
+	// Labels replaces the labels; AddLabels and RemoveLabels change them.
+	Labels       *[]string
+	AddLabels    []string
+	RemoveLabels []string
+	AssigneeIDs  *[]int64
+	ReviewerIDs  *[]int64
+	Squash       *bool
+	// RemoveSourceBranch asks that the source branch be deleted when merged.
+	RemoveSourceBranch *bool
+	// StateEvent is "close" or "reopen" (updates only).
+	StateEvent string
+}
+
+// MergeRequestListOptions filter and order a list of merge requests.
+type MergeRequestListOptions struct {
+	// Scope, across projects: created_by_me (default), assigned_to_me, reviews_for_me or all.
+	Scope string
+	// State is opened, closed, locked, merged or all (default).
+	State          string
+	Labels         []string
+	Search         string
+	AuthorID       int64
+	AuthorUsername string
+	// AssigneeID and ReviewerID take a user id, "None" or "Any".
+	AssigneeID   string
+	ReviewerID   string
+	SourceBranch string
+	TargetBranch string
+	Draft        *bool
+	IIDs         []int64
+
+	CreatedAfter, CreatedBefore, UpdatedAfter, UpdatedBefore *time.Time
+
+	// OrderBy is created_at (default), updated_at, merged_at or title.
+	OrderBy string
+	Desc    bool
+}
+
+// draftPrefix matches the title prefixes that make a merge request a draft, as GitLab
+// recognises them.
+var draftPrefix = regexp.MustCompile(`(?i)^\s*(?:\[draft\]|\(draft\)|draft:|draft\s+-\s+|\[wip\]|wip:)\s*`)
+
+// IsDraftTitle reports whether a title marks its merge request a draft.
+func IsDraftTitle(title string) bool { return draftPrefix.MatchString(title) }
+
+// mergeRequestsVisible reports whether the actor may read the merge requests of a visible
+// project: anyone on public and internal projects, reporters and above on private ones
+// (merge requests show code).
+func mergeRequestsVisible(v ProjectView) bool { return v.Visibility != Private || v.Access >= Reporter }
+
+// canEditMergeRequest reports whether the actor may change a merge request: its author, or
+// developers and above.
+func canEditMergeRequest(a *Actor, v ProjectView, m MergeRequest) bool {
+	return v.Access >= Developer || a.SignedIn() && m.Author.ID == a.User.ID && v.Access >= Guest
+}
+
+// mergeRequestProject resolves a project whose merge requests the actor may read.
+func (s *Service) mergeRequestProject(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return ProjectView{}, err
+	}
+	v, err := s.ProjectByRef(ctx, a, projectRef)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	if !mergeRequestsVisible(v) {
+		return ProjectView{}, NotFound("Project")
+	}
+	return v, nil
+}
+
+// findMergeRequest reads a merge request of project v with its labels and users.
+func (s *Service) findMergeRequest(ctx context.Context, q db.Querier, v ProjectView, ref MergeRequestRef) (MergeRequest, error) {
+	var m MergeRequest
+	var err error
+	if ref.ByID {
+		m, err = db.MergeRequestByID(ctx, q, ref.N)
+		if err == nil && m.ProjectID != v.ID {
+			err = db.ErrNotFound
+		}
+	} else {
+		m, err = db.MergeRequestByIID(ctx, q, v.ID, ref.N)
+	}
+	if err != nil {
+		return MergeRequest{}, notFoundAs(err, "")
+	}
+	list := []MergeRequest{m}
+	if err := db.FillMergeRequests(ctx, q, list); err != nil {
+		return MergeRequest{}, err
+	}
+	return list[0], nil
+}
+
+// visibleMergeRequest resolves a merge request the actor may see, with its project.
+func (s *Service) visibleMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (ProjectView, MergeRequest, error) {
+	v, err := s.mergeRequestProject(ctx, a, projectRef)
+	if err != nil {
+		return ProjectView{}, MergeRequest{}, err
+	}
+	m, err := s.findMergeRequest(ctx, s.db.Read, v, ref)
+	return v, m, err
+}
+
+// GetMergeRequest returns a merge request the actor may see. An open one whose mergeability
+// is not known since its branches last moved is checked first.
+func (s *Service) GetMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (MergeRequest, error) {
+	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
+	if err != nil || m.State != StateOpened || m.MergeStatus != MergeUnchecked {
+		return m, err
+	}
+	if err := s.checkMergeability(ctx, v, &m); err != nil {
+		return MergeRequest{}, err
+	}
+	return m, nil
+}
+
+// MergeRequestNoteTarget resolves a merge request the actor may see, as the target of notes.
+func (s *Service) MergeRequestNoteTarget(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (NoteTarget, error) {
+	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
+	if err != nil {
+		return NoteTarget{}, err
+	}
+	return NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: v}, nil
+}
+
+// applyMergeRequestFields validates the title and description of in onto m, and the draft
+// flag, which follows the title.
+func applyMergeRequestFields(m *MergeRequest, in MergeRequestInput) error {
+	fe := FieldErrors{}
+	if in.Title != nil {
+		m.Title = strings.TrimSpace(*in.Title)
+	}
+	if in.Draft != nil {
+		bare := strings.TrimSpace(draftPrefix.ReplaceAllString(m.Title, ""))
+		if *in.Draft {
+			m.Title = "Draft: " + bare
+		} else if bare != "" {
+			m.Title = bare
+		}
+	}
+	switch {
+	case in.Title != nil && m.Title == "":
+		fe.Add("title", "can't be blank")
+	case utf8.RuneCountInString(m.Title) > maxIssueTitle:
+		fe.Add("title", "is too long (maximum is 255 characters)")
+	}
+	if in.Description != nil {
+		m.Description = *in.Description
+		if utf8.RuneCountInString(m.Description) > maxIssueDescription {
+			fe.Add("description", "is too long (maximum is 1048576 characters)")
+		}
+	}
+	m.Draft = IsDraftTitle(m.Title)
+	if in.Squash != nil {
+		m.Squash = *in.Squash
+	}
+	if in.RemoveSourceBranch != nil {
+		m.RemoveSourceBranch = *in.RemoveSourceBranch
+	}
+	return fe.Err()
+}
+
+// CreateMergeRequest proposes merging a source branch into a target branch of the same
+// project: developers and above may (others would propose from a fork).
+func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef string, in MergeRequestInput) (MergeRequest, error) {
+	if err := a.requireUser(NeedPulls); err != nil {
+		return MergeRequest{}, err
+	}
+	var missing []string
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"source_branch", in.SourceBranch}, {"target_branch", in.TargetBranch}, {"title", in.Title}} {
+		if f.v == nil {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return MergeRequest{}, Missing(missing...)
+	}
+	v, err := s.mergeRequestProject(ctx, a, projectRef)
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	if v.Access < Developer || v.Archived {
+		return MergeRequest{}, Forbiddenf("")
+	}
+	now := s.Now()
+	m := MergeRequest{ProjectID: v.ID, State: StateOpened, SourceBranch: *in.SourceBranch, TargetBranch: *in.TargetBranch,
+		MergeStatus: MergeUnchecked, CreatedAt: now, UpdatedAt: now, ProjectPath: v.FullPath(),
+		Author: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
+		Labels: []string{}, Assignees: []User{}, Reviewers: []User{}}
+	m.Squash = v.SquashOption == "always" || v.SquashOption == "default_on"
+	if err := applyMergeRequestFields(&m, in); err != nil {
+		return MergeRequest{}, err
+	}
+	if err := validateBranchPair(m.SourceBranch, m.TargetBranch); err != nil {
+		return MergeRequest{}, err
+	}
+	if err := s.readBranchTips(v, &m); err != nil {
+		return MergeRequest{}, err
+	}
+	c, err := s.resolveMergeRequestChange(ctx, v, in)
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if iid, err := db.OpenMergeRequestFor(ctx, tx, v.ID, m.SourceBranch, m.TargetBranch); err == nil {
+			return duplicateMergeRequest(iid)
+		}
+		var err error
+		if m.ID, m.IID, err = db.InsertMergeRequest(ctx, tx, m); err != nil {
+			return err
+		}
+		if _, err := s.applyMergeRequestChange(ctx, tx, v, &m, c, now); err != nil {
+			return err
+		}
+		return db.RecordProjectActivity(ctx, tx, v.ID, now, false)
+	})
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	return m, nil
+}
+
+// validateBranchPair refuses a merge request of a branch into itself, or with a blank branch.
+func validateBranchPair(source, target string) error {
+	switch {
+	case strings.TrimSpace(source) == "":
+		return unprocessable("Source branch can't be blank")
+	case strings.TrimSpace(target) == "":
+		return unprocessable("Target branch can't be blank")
+	case source == target:
+		return unprocessable("You can't use same project/branch for source and target")
+	}
+	return nil
+}
+
+// duplicateMergeRequest is the error of a second open merge request for one pair of branches.
+func duplicateMergeRequest(iid int64) error {
+	return Conflictf("Another open merge request already exists for this source branch: !%d", iid)
+}
+
+// ReasonUnprocessable marks requests that are well formed but that the state of things
+// refuses (GitLab answers them with 422).
+const ReasonUnprocessable = "unprocessable"
+
+func unprocessable(format string, args ...any) *Error {
+	e := Invalidf(format, args...)
+	e.Reason = ReasonUnprocessable
+	return e
+}
+
+// mergeRequestChange is the metadata of a create or update, looked up and checked outside
+// the write transaction: labels, assignees and reviewers.
+type mergeRequestChange struct {
+	in                   MergeRequestInput
+	labels, add, remove  []string
+	assignees, reviewers []User
+}
+
+func (s *Service) resolveMergeRequestChange(ctx context.Context, v ProjectView, in MergeRequestInput) (mergeRequestChange, error) {
+	c := mergeRequestChange{in: in}
+	var err error
+	if in.AssigneeIDs != nil {
+		if c.assignees, err = s.assignableUsers(ctx, v, *in.AssigneeIDs); err != nil {
+			return c, err
+		}
+	}
+	if in.ReviewerIDs != nil {
+		if c.reviewers, err = s.assignableUsers(ctx, v, *in.ReviewerIDs); err != nil {
+			return c, err
+		}
+	}
+	if in.Labels != nil {
+		if c.labels, err = normalizeLabelNames(*in.Labels); err != nil {
+			return c, err
+		}
+	}
+	if c.add, err = normalizeLabelNames(in.AddLabels); err != nil {
+		return c, err
+	}
+	c.remove, err = normalizeLabelNames(in.RemoveLabels)
+	return c, err
+}
+
+// applyMergeRequestChange writes the labels and users of c onto m, and returns the system
+// notes the change calls for.
+func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v ProjectView, m *MergeRequest, c mergeRequestChange, now time.Time) ([]string, error) {
+	var notes []string
+	if c.in.Labels != nil || len(c.add) > 0 || len(c.remove) > 0 {
+		next := m.Labels
+		if c.in.Labels != nil {
+			next = c.labels
+		}
+		next = changeSet(next, c.add, c.remove)
+		if added, removed := diffNames(m.Labels, next); len(added)+len(removed) > 0 {
+			var err error
+			if m.Labels, err = s.setTargetLabels(ctx, tx, v.ID, NoteableMergeRequest, m.ID, next, false, now); err != nil {
+				return nil, err
+			}
+			notes = append(notes, labelChangeNote(added, removed))
+		}
+	}
+	for _, r := range []struct {
+		role  string
+		given *[]int64
+		next  []User
+		list  *[]User
+	}{{db.RoleAssignee, c.in.AssigneeIDs, c.assignees, &m.Assignees}, {db.RoleReviewer, c.in.ReviewerIDs, c.reviewers, &m.Reviewers}} {
+		if r.given == nil {
+			continue
+		}
+		note := assigneeChangeNote(*r.list, r.next)
+		if note == "" {
+			continue
+		}
+		if err := db.SetMergeRequestUsers(ctx, tx, m.ID, r.role, userIDs(r.next)); err != nil {
+			return nil, err
+		}
+		*r.list = r.next
+		if r.role == db.RoleReviewer {
+			note = strings.NewReplacer("unassigned", "removed review request for", "assigned to", "requested review from").Replace(note)
+		}
+		notes = append(notes, note)
+	}
+	return notes, nil
+}
+
+// UpdateMergeRequest changes a merge request: its author or developers and above may.
+// Closing, reopening, retargeting and changes of labels and users leave system notes. A
+// merged merge request keeps its branches and state.
+func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, in MergeRequestInput) (MergeRequest, error) {
+	if err := a.requireUser(NeedPulls); err != nil {
+		return MergeRequest{}, err
+	}
+	switch in.StateEvent {
+	case "", "close", "reopen":
+	default:
+		return MergeRequest{}, invalidValue("state_event")
+	}
+	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	if !canEditMergeRequest(a, v, m) {
+		return MergeRequest{}, Forbiddenf("")
+	}
+	c, err := s.resolveMergeRequestChange(ctx, v, in)
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	now := s.Now()
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		// Read again under the write lock, so that concurrent updates apply one after another.
+		before, err := s.findMergeRequest(ctx, tx, v, MergeRequestRef{N: m.ID, ByID: true})
+		if err != nil {
+			return err
+		}
+		m = before
+		notes, err := s.changeMergeRequest(ctx, tx, a, v, &m, in, now)
+		if err != nil {
+			return err
+		}
+		more, err := s.applyMergeRequestChange(ctx, tx, v, &m, c, now)
+		if err != nil {
+			return err
+		}
+		notes = append(notes, more...)
+		if len(notes) == 0 && !mergeRequestFieldsChanged(before, m) {
+			return nil
+		}
+		m.UpdatedAt = now
+		if err := db.UpdateMergeRequest(ctx, tx, m); err != nil {
+			return err
+		}
+		t := NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: v}
+		for _, body := range notes {
+			if err := s.addSystemNote(ctx, tx, a, t, body, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	return m, nil
+}
+
+// changeMergeRequest applies the fields, target branch and state event of in to m inside
+// the write transaction, and returns the system notes they call for.
+func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView, m *MergeRequest, in MergeRequestInput, now time.Time) ([]string, error) {
+	var notes []string
+	wasDraft := m.Draft
+	if err := applyMergeRequestFields(m, in); err != nil {
+		return nil, err
+	}
+	switch {
+	case m.Draft && !wasDraft:
+		notes = append(notes, "marked this merge request as **draft**")
+	case !m.Draft && wasDraft:
+		notes = append(notes, "marked this merge request as **ready**")
+	}
+	settled := m.State == StateMerged || m.State == StateLocked
+	if in.TargetBranch != nil && *in.TargetBranch != m.TargetBranch {
+		if settled {
+			return nil, unprocessable("Target branch of a merged merge request can't be changed")
+		}
+		if err := validateBranchPair(m.SourceBranch, *in.TargetBranch); err != nil {
+			return nil, err
+		}
+		notes = append(notes, "changed target branch from `"+m.TargetBranch+"` to `"+*in.TargetBranch+"`")
+		m.TargetBranch = *in.TargetBranch
+		if err := s.readBranchTips(v, m); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case in.StateEvent == "close" && m.State == StateOpened:
+		m.State, m.ClosedAt = StateClosed, &now
+		m.ClosedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
+		notes = append(notes, "closed")
+	case in.StateEvent == "reopen" && m.State == StateClosed:
+		if err := s.readBranchTips(v, m); err != nil {
+			return nil, err
+		}
+		m.State, m.ClosedAt, m.ClosedBy = StateOpened, nil, nil
+		notes = append(notes, "reopened")
+	}
+	if m.State == StateOpened && (in.TargetBranch != nil || in.StateEvent == "reopen") {
+		if iid, err := db.OpenMergeRequestFor(ctx, tx, v.ID, m.SourceBranch, m.TargetBranch); err == nil && iid != m.IID {
+			return nil, duplicateMergeRequest(iid)
+		}
+	}
+	return notes, nil
+}
+
+// mergeRequestFieldsChanged reports whether the columns UpdateMergeRequest writes from an
+// update's fields differ between a and b.
+func mergeRequestFieldsChanged(a, b MergeRequest) bool {
+	return a.Title != b.Title || a.Description != b.Description || a.State != b.State ||
+		a.TargetBranch != b.TargetBranch || a.Squash != b.Squash || a.RemoveSourceBranch != b.RemoveSourceBranch ||
+		a.HeadSHA != b.HeadSHA || a.TargetSHA != b.TargetSHA
+}
+
+// DeleteMergeRequest removes a merge request with its notes: project owners and
+// administrators may. Deleting one that is gone succeeds for them.
+func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
+	if err := a.requireUser(NeedPulls); err != nil {
+		return err
+	}
+	v, err := s.mergeRequestProject(ctx, a, projectRef)
+	if err != nil {
+		return err
+	}
+	m, err := s.findMergeRequest(ctx, s.db.Read, v, ref)
+	switch {
+	case ErrorCode(err) == ENotFound && v.Access >= Owner:
+		return nil
+	case err != nil:
+		return err
+	case v.Access < Owner:
+		return Forbiddenf("")
+	}
+	return s.db.Write(ctx, func(tx *sql.Tx) error { return db.DeleteMergeRequest(ctx, tx, m) })
+}
+
+// mergeRequestFilter turns list options into a database filter, checking their values.
+func (s *Service) mergeRequestFilter(ctx context.Context, o MergeRequestListOptions, pg Page) (db.MergeRequestFilter, bool, error) {
+	f := db.MergeRequestFilter{Search: o.Search, AuthorID: o.AuthorID, IIDs: o.IIDs, Draft: o.Draft,
+		SourceBranch: o.SourceBranch, TargetBranch: o.TargetBranch,
+		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
+		UpdatedBefore: o.UpdatedBefore, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()}
+	switch o.State {
+	case "", "all":
+	case StateOpened, StateClosed, StateMerged, StateLocked:
+		f.State = o.State
+	default:
+		return f, false, invalidValue("state")
+	}
+	switch o.OrderBy {
+	case "", "created_at", "updated_at", "merged_at", "title":
+		f.OrderBy = o.OrderBy
+	case "label_priority", "milestone_due", "popularity", "priority":
+	default:
+		return f, false, invalidValue("order_by")
+	}
+	switch {
+	case len(o.Labels) == 1 && strings.EqualFold(o.Labels[0], "None"):
+		f.NoLabels = true
+	case len(o.Labels) == 1 && strings.EqualFold(o.Labels[0], "Any"):
+		f.AnyLabel = true
+	default:
+		f.Labels = o.Labels
+	}
+	for _, u := range []struct {
+		param, value string
+		dst          *int64
+	}{{"assignee_id", o.AssigneeID, &f.AssigneeID}, {"reviewer_id", o.ReviewerID, &f.ReviewerID}} {
+		switch {
+		case u.value == "":
+		case strings.EqualFold(u.value, "None") || u.value == "0":
+			*u.dst = db.NoAssignee
+		case strings.EqualFold(u.value, "Any"):
+			*u.dst = db.AnyAssignee
+		default:
+			id, ok := parseID(u.value)
+			if !ok {
+				return f, false, &Error{Code: EInvalid, Params: []string{u.param}, Message: u.param + " is invalid"}
+			}
+			*u.dst = id
+		}
+	}
+	if o.AuthorUsername != "" {
+		u, err := db.UserByUsername(ctx, s.db.Read, o.AuthorUsername)
+		if ErrorCode(notFoundAs(err, "")) == ENotFound {
+			return f, false, nil
+		}
+		if err != nil {
+			return f, false, err
+		}
+		f.AuthorID = u.ID
+	}
+	return f, true, nil
+}
+
+// ListProjectMergeRequests lists the merge requests of a project the actor may see.
+func (s *Service) ListProjectMergeRequests(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
+	f, ok, err := s.mergeRequestFilter(ctx, o, pg)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, err := s.mergeRequestProject(ctx, a, projectRef)
+	if err != nil || !ok {
+		return []MergeRequest{}, 0, err
+	}
+	f.ProjectID = v.ID
+	return db.ListMergeRequests(ctx, s.db.Read, f)
+}
+
+// ListMergeRequests lists merge requests across the projects the actor may see: by default
+// those it created (scope created_by_me), or assigned_to_me, reviews_for_me, or all.
+func (s *Service) ListMergeRequests(ctx context.Context, a *Actor, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return nil, 0, err
+	}
+	f, ok, err := s.mergeRequestFilter(ctx, o, pg)
+	if err != nil || !ok {
+		return []MergeRequest{}, 0, err
+	}
+	scope := strings.ReplaceAll(o.Scope, "-", "_")
+	switch scope {
+	case "", "created_by_me", "assigned_to_me", "reviews_for_me":
+		if !a.SignedIn() {
+			return nil, 0, Unauthorized("")
+		}
+		switch scope {
+		case "assigned_to_me":
+			f.AssigneeID = a.User.ID
+		case "reviews_for_me":
+			f.ReviewerID = a.User.ID
+		default:
+			f.AuthorID = a.User.ID
+		}
+	case "all":
+	default:
+		return nil, 0, invalidValue("scope")
+	}
+	if !a.IsAdmin() {
+		f.Viewer = &db.IssueViewer{UserID: a.UserID(), Visibilities: []string{Public}, Now: s.Now()}
+		if a.SignedIn() && !a.User.External {
+			f.Viewer.Visibilities = append(f.Viewer.Visibilities, Internal)
+		}
+	}
+	return db.ListMergeRequests(ctx, s.db.Read, f)
+}

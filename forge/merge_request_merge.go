@@ -1,0 +1,484 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/gitstore"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// Reasons of merge failures, for dialects that tell them apart (GitLab: 406 and 409).
+const (
+	// ReasonMergeConflict: the branches conflict; nothing was merged.
+	ReasonMergeConflict = "merge_conflict"
+	// ReasonSHAMismatch: the source branch moved past the sha the caller merged.
+	ReasonSHAMismatch = "sha_mismatch"
+	// ReasonCannotMerge: the actor may see the merge request but not merge it.
+	ReasonCannotMerge = "cannot_merge"
+)
+
+// maxMergeAttempts bounds how often a merge is redone when the target branch moves
+// between the merge and the update of the branch.
+const maxMergeAttempts = 3
+
+// MergeOptions are the choices of a merge.
+type MergeOptions struct {
+	// SHA, when given, must be the source branch's tip: the caller merges what it reviewed.
+	SHA string
+	// Squash overrides the merge request's own choice.
+	Squash *bool
+	// MergeCommitMessage and SquashCommitMessage replace the default messages.
+	MergeCommitMessage  string
+	SquashCommitMessage string
+	// RemoveSourceBranch overrides the merge request's own choice.
+	RemoveSourceBranch *bool
+}
+
+// readBranchTips reads the tips of m's source and target branches into m; the merge base
+// and status wait for the check. A missing branch is refused.
+func (s *Service) readBranchTips(v ProjectView, m *MergeRequest) error {
+	repo, err := s.repos.OpenRepo(v.ID)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	head, ok, err := repo.Reference("refs/heads/" + m.SourceBranch)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return unprocessable("Source branch %q does not exist", m.SourceBranch)
+	}
+	target, ok, err := repo.Reference("refs/heads/" + m.TargetBranch)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return unprocessable("Target branch %q does not exist", m.TargetBranch)
+	}
+	if head.String() != m.HeadSHA || target.String() != m.TargetSHA {
+		m.HeadSHA, m.TargetSHA = head.String(), target.String()
+		m.BaseSHA, m.MergeStatus, m.HasConflicts, m.ChangesCount = "", MergeUnchecked, false, nil
+	}
+	return nil
+}
+
+// checkMergeability merges m's branch tips in memory and records whether they merge, their
+// merge base and how many files the merge request changes. The outcome is kept only if
+// neither branch moved meanwhile (a newer check, or the refresh of a push, wins).
+func (s *Service) checkMergeability(ctx context.Context, v ProjectView, m *MergeRequest) error {
+	status, conflicts, base := MergeCannotBeMerged, false, ""
+	var changes *int
+	if m.HeadSHA != "" && m.TargetSHA != "" {
+		repo, err := s.repos.OpenRepo(v.ID)
+		if err != nil {
+			return err
+		}
+		defer repo.Close()
+		head, target := plumbing.NewHash(m.HeadSHA), plumbing.NewHash(m.TargetSHA)
+		res, err := repo.CheckMerge(ctx, target, head)
+		switch {
+		case errors.Is(err, gitstore.ErrUnrelatedHistories):
+		case err != nil:
+			return err
+		default:
+			base = res.Bases[0].String()
+			conflicts = !res.Clean()
+			if res.Clean() {
+				status = MergeCanBeMerged
+			}
+			n, err := repo.ChangedFiles(ctx, res.Bases[0], head)
+			if err != nil {
+				return err
+			}
+			changes = &n
+		}
+	}
+	if _, err := db.SaveMergeCheck(ctx, s.db.Writer(), m.ID, m.HeadSHA, m.TargetSHA, base, status, conflicts, changes); err != nil {
+		return err
+	}
+	m.BaseSHA, m.MergeStatus, m.HasConflicts, m.ChangesCount = base, status, conflicts, changes
+	return nil
+}
+
+// DetailedMergeStatus says, as GitLab's detailed_merge_status does, what stands between an
+// open merge request and its merge.
+func DetailedMergeStatus(m MergeRequest) string {
+	switch {
+	case m.State != StateOpened:
+		return "not_open"
+	case m.Draft:
+		return "draft_status"
+	case m.HeadSHA == "" || m.TargetSHA == "":
+		return "broken_status"
+	case m.MergeStatus == MergeUnchecked:
+		return "unchecked"
+	case m.HasConflicts:
+		return "conflict"
+	case m.MergeStatus == MergeCannotBeMerged:
+		return "broken_status"
+	}
+	return "mergeable"
+}
+
+// refreshMergeRequests brings the open merge requests of the branches a push moved up to
+// date: their tips, and a status to check again. One whose source tip the target now
+// contains was merged by the push (outside cairn), and is marked merged by the pusher.
+func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID int64, updates []gitstore.RefUpdate) error {
+	var branches []string
+	for _, u := range updates {
+		if b, ok := strings.CutPrefix(u.Name, "refs/heads/"); ok {
+			branches = append(branches, b)
+		}
+	}
+	if len(branches) == 0 {
+		return nil
+	}
+	list, err := db.OpenMergeRequestsOfBranches(ctx, s.db.Read, projectID, branches)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	repo, err := s.repos.OpenRepo(projectID)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	now := s.Now()
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		for _, m := range list {
+			// Read again under the write lock: a merge through cairn may have settled it.
+			cur, err := db.MergeRequestByID(ctx, tx, m.ID)
+			if err != nil || cur.State != StateOpened {
+				continue
+			}
+			m = cur
+			head, hok, err := repo.Reference("refs/heads/" + m.SourceBranch)
+			if err != nil {
+				return err
+			}
+			target, tok, err := repo.Reference("refs/heads/" + m.TargetBranch)
+			if err != nil {
+				return err
+			}
+			headSHA, targetSHA := head.String(), target.String()
+			if !hok {
+				headSHA = m.HeadSHA // a deleted source keeps what it proposed
+			}
+			if !tok {
+				targetSHA = ""
+			}
+			if headSHA == m.HeadSHA && targetSHA == m.TargetSHA && (hok || m.MergeStatus == MergeCannotBeMerged) {
+				continue
+			}
+			m.HeadSHA, m.TargetSHA, m.UpdatedAt = headSHA, targetSHA, now
+			m.BaseSHA, m.MergeStatus, m.HasConflicts, m.ChangesCount = "", MergeUnchecked, false, nil
+			if !hok {
+				m.MergeStatus = MergeCannotBeMerged
+			}
+			if tok && m.HeadSHA != "" {
+				in, err := repo.IsAncestor(ctx, plumbing.NewHash(m.HeadSHA), target)
+				if err != nil && !errors.Is(err, gitstore.ErrRefNotFound) {
+					return err
+				}
+				if in {
+					m.State, m.MergedAt, m.MergeStatus = StateMerged, &now, MergeCanBeMerged
+					if a.SignedIn() {
+						m.MergedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
+					}
+				}
+			}
+			if err := db.UpdateMergeRequest(ctx, tx, m); err != nil {
+				return err
+			}
+			if m.State == StateMerged {
+				t := NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: ProjectView{Project: Project{ID: projectID}}}
+				if err := s.addSystemNote(ctx, tx, a, t, "merged manually", now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// MergeMergeRequest merges an open merge request's source branch into its target, as the
+// project's merge method says (a merge commit, or a fast-forward only), squashing first when
+// asked. The target moves by compare-and-swap: a push racing the merge is never lost; the
+// merge is redone on the new target instead. Failures: not open, a draft or a missing
+// source branch (not allowed), conflicts (ReasonMergeConflict), a source that moved past
+// opts.SHA (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
+func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
+	if err := a.requireUser(NeedPulls); err != nil {
+		return MergeRequest{}, err
+	}
+	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	protection, err := s.BranchProtections(ctx, v.ID)
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	if !protection(m.TargetBranch).AllowsMerge(v.Access) || v.Archived {
+		return MergeRequest{}, &Error{Code: EForbidden, Reason: ReasonCannotMerge, Message: "You are not allowed to merge this merge request"}
+	}
+	if m.State != StateOpened || m.Draft {
+		return MergeRequest{}, NotAllowedf("405 Method Not Allowed")
+	}
+	repo, err := s.repos.OpenRepo(v.ID)
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	defer repo.Close()
+	squash := m.Squash
+	if opts.Squash != nil {
+		squash = *opts.Squash
+	}
+	switch v.SquashOption {
+	case "always":
+		squash = true
+	case "never":
+		squash = false
+	}
+	var done mergeOutcome
+	for attempt := 0; ; attempt++ {
+		done, err = s.mergeOnce(ctx, a, v, repo, m, opts, squash)
+		if !errors.Is(err, gitstore.ErrStaleRef) || attempt+1 == maxMergeAttempts {
+			break
+		}
+	}
+	if errors.Is(err, gitstore.ErrStaleRef) {
+		return MergeRequest{}, Conflictf("The target branch kept moving; try again")
+	}
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	now := s.Now()
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		cur, err := s.findMergeRequest(ctx, tx, v, MergeRequestRef{N: m.ID, ByID: true})
+		if err != nil {
+			return err
+		}
+		m = cur
+		m.State, m.MergedAt, m.UpdatedAt = StateMerged, &now, now
+		m.MergedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
+		m.HeadSHA, m.TargetSHA, m.MergeStatus, m.HasConflicts = done.head.String(), done.target.String(), MergeCanBeMerged, false
+		if !done.base.IsZero() {
+			m.BaseSHA = done.base.String()
+		}
+		m.MergeCommitSHA, m.SquashCommitSHA, m.Squash = done.mergeCommit, done.squashCommit, squash
+		if err := db.UpdateMergeRequest(ctx, tx, m); err != nil {
+			return err
+		}
+		t := NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: v}
+		return s.addSystemNote(ctx, tx, a, t, "merged", now)
+	})
+	if err != nil {
+		return MergeRequest{}, err
+	}
+	update := gitstore.RefUpdate{Name: "refs/heads/" + m.TargetBranch, Old: done.target, New: done.newTarget}
+	if err := s.RecordPush(ctx, a, v.ID, []gitstore.RefUpdate{update}); err != nil {
+		return MergeRequest{}, err
+	}
+	remove := m.RemoveSourceBranch
+	if opts.RemoveSourceBranch != nil {
+		remove = *opts.RemoveSourceBranch
+	}
+	if remove {
+		s.removeMergedSource(ctx, a, v, m.SourceBranch, done.head)
+	}
+	return m, nil
+}
+
+// CanMergeInto reports whether the actor may merge an open merge request now: it may merge
+// into the target branch, and nothing in the merge request's state stops it.
+func (s *Service) CanMergeInto(ctx context.Context, a *Actor, m MergeRequest) bool {
+	if !a.SignedIn() || a.Require(NeedPulls) != nil || m.State != StateOpened {
+		return false
+	}
+	v, err := s.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
+	if err != nil || v.Archived {
+		return false
+	}
+	protection, err := s.BranchProtections(ctx, v.ID)
+	return err == nil && protection(m.TargetBranch).AllowsMerge(v.Access)
+}
+
+// mergeOutcome is what one merge attempt did: the tips it merged and the commits it wrote.
+type mergeOutcome struct {
+	head, target, base, newTarget plumbing.Hash
+	mergeCommit, squashCommit     string
+}
+
+// mergeOnce merges the current tips of m's branches and moves the target by
+// compare-and-swap; gitstore.ErrStaleRef means the target moved meanwhile.
+func (s *Service) mergeOnce(ctx context.Context, a *Actor, v ProjectView, repo *gitstore.Repo, m MergeRequest, opts MergeOptions, squash bool) (mergeOutcome, error) {
+	var out mergeOutcome
+	head, ok, err := repo.Reference("refs/heads/" + m.SourceBranch)
+	if err != nil {
+		return out, err
+	}
+	if !ok {
+		return out, NotAllowedf("405 Method Not Allowed")
+	}
+	if opts.SHA != "" && opts.SHA != head.String() {
+		return out, &Error{Code: EConflict, Reason: ReasonSHAMismatch,
+			Message: "SHA does not match HEAD of source branch: " + head.String()}
+	}
+	target, ok, err := repo.Reference("refs/heads/" + m.TargetBranch)
+	if err != nil {
+		return out, err
+	}
+	if !ok {
+		return out, NotAllowedf("405 Method Not Allowed")
+	}
+	out.head, out.target = head, target
+	bases, err := repo.MergeBases(ctx, target, head)
+	if err != nil {
+		return out, err
+	}
+	if len(bases) > 0 {
+		out.base = bases[0]
+	}
+	now := s.Now()
+	sig := s.actorSignature(a, "", "")
+	sig.When = now
+	spec := gitstore.MergeSpec{Author: sig}
+	source := head
+	if squash {
+		spec.Message = opts.SquashCommitMessage
+		if spec.Message == "" {
+			spec.Message = m.Title // GitLab's default squash template
+		}
+		sq, err := repo.Squash(ctx, target, head, spec)
+		if err != nil {
+			return out, mergeError(err)
+		}
+		source, out.squashCommit = sq, sq.String()
+	}
+	ff, err := repo.CanFastForward(ctx, target, source)
+	if err != nil {
+		return out, err
+	}
+	switch {
+	case v.MergeMethod == "ff" || v.MergeMethod == "rebase_merge":
+		if !ff {
+			return out, NotAllowedf("405 Method Not Allowed")
+		}
+		out.newTarget = source
+	default:
+		spec.Message = opts.MergeCommitMessage
+		if spec.Message == "" {
+			spec.Message = fmt.Sprintf("Merge branch '%s' into '%s'\n\n%s\n\nSee merge request %s!%d",
+				m.SourceBranch, m.TargetBranch, m.Title, v.FullPath(), m.IID)
+		}
+		mc, err := repo.MergeCommit(ctx, target, source, spec)
+		if err != nil {
+			return out, mergeError(err)
+		}
+		out.newTarget = mc
+		out.mergeCommit = mc.String()
+	}
+	err = s.repos.UpdateRefs(v.ID, []gitstore.RefUpdate{{Name: "refs/heads/" + m.TargetBranch, Old: target, New: out.newTarget}})
+	return out, err
+}
+
+// mergeError turns the merge engine's refusals into forge errors.
+func mergeError(err error) error {
+	switch {
+	case errors.Is(err, gitstore.ErrMergeConflict):
+		return &Error{Code: EConflict, Reason: ReasonMergeConflict, Message: "Branch cannot be merged", Err: err}
+	case errors.Is(err, gitstore.ErrUnrelatedHistories), errors.Is(err, gitstore.ErrAlreadyMerged):
+		return NotAllowedf("405 Method Not Allowed")
+	}
+	return err
+}
+
+// removeMergedSource deletes a merged source branch if it still points where it was merged
+// and the actor may delete it; a failure leaves the branch, as GitLab does.
+func (s *Service) removeMergedSource(ctx context.Context, a *Actor, v ProjectView, branch string, tip plumbing.Hash) {
+	if branch == v.DefaultBranch || v.Access < Developer {
+		return
+	}
+	protection, err := s.BranchProtections(ctx, v.ID)
+	if err != nil || protection(branch).Protected && v.Access < Maintainer {
+		return
+	}
+	update := []gitstore.RefUpdate{{Name: "refs/heads/" + branch, Old: tip}}
+	if err := s.repos.UpdateRefs(v.ID, update); err != nil {
+		s.log.Info("source branch not removed after merge", "project_id", v.ID, "branch", branch, "err", err)
+		return
+	}
+	if err := s.RecordPush(ctx, a, v.ID, update); err != nil {
+		s.log.Warn("record removal of merged source branch", "project_id", v.ID, "err", err)
+	}
+}
+
+// MergeRequestChanges returns the diff of a merge request: from the merge base of its
+// branches (as last refreshed) to its source tip, with renames.
+func (s *Service) MergeRequestChanges(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (MergeRequest, []FileDiff, error) {
+	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
+	if err != nil {
+		return MergeRequest{}, nil, err
+	}
+	if err := a.Require(NeedReadCode); err != nil {
+		return MergeRequest{}, nil, err
+	}
+	if m.HeadSHA == "" || m.BaseSHA == "" {
+		return m, []FileDiff{}, nil
+	}
+	repo, err := s.repos.OpenRepo(m.ProjectID)
+	if err != nil {
+		return MergeRequest{}, nil, err
+	}
+	defer repo.Close()
+	diffs, err := repo.Diff(ctx, plumbing.NewHash(m.BaseSHA), plumbing.NewHash(m.HeadSHA))
+	if err != nil {
+		return MergeRequest{}, nil, err
+	}
+	return m, diffs, nil
+}
+
+// MergeRequestCommits lists the commits a merge request brings, newest first: those of its
+// source tip that its target (as last refreshed) lacks.
+func (s *Service) MergeRequestCommits(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, pg Page) ([]*Commit, int, error) {
+	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := a.Require(NeedReadCode); err != nil {
+		return nil, 0, err
+	}
+	if m.HeadSHA == "" {
+		return []*Commit{}, 0, nil
+	}
+	repo, err := s.repos.OpenRepo(m.ProjectID)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer repo.Close()
+	opts := gitstore.LogOptions{Include: []plumbing.Hash{plumbing.NewHash(m.HeadSHA)}}
+	switch {
+	case m.BaseSHA != "":
+		opts.Exclude = []plumbing.Hash{plumbing.NewHash(m.BaseSHA)}
+	case m.TargetSHA != "":
+		opts.Exclude = []plumbing.Hash{plumbing.NewHash(m.TargetSHA)}
+	}
+	all, err := repo.Log(ctx, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	total := len(all)
+	from := min(pg.offset(), total)
+	to := total
+	if l := pg.limit(); l > 0 {
+		to = min(from+l, total)
+	}
+	return all[from:to], total, nil
+}
