@@ -19,6 +19,7 @@ import (
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/api/githttp"
 	"github.com/cairn-forge/cairn/api/gitlab"
+	"github.com/cairn-forge/cairn/api/opencodehub"
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/forge"
 	"github.com/cairn-forge/cairn/gitstore"
@@ -166,6 +167,7 @@ func (s *Server) handler(base string) http.Handler {
 	}
 	v4 := gitlab.New(core, 4, s.cfg.Version)
 	v3 := gitlab.New(core, 3, s.cfg.Version)
+	openCodeHub := opencodehub.New(core)
 	git := githttp.New(core, s.repos, s.cfg.Version)
 	pages := web.New(core)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -175,6 +177,9 @@ func (s *Server) handler(base string) http.Handler {
 			v4.ServeHTTP(w, r)
 		case hasPrefix(p, "/api/v3"):
 			v3.ServeHTTP(w, r)
+		case hasPrefix(p, "/api"):
+			// After every /api/vN dialect: OpenCodeHub takes the rest of /api.
+			openCodeHub.ServeHTTP(w, r)
 		case githttp.IsGitPath(r.URL.EscapedPath()):
 			git.ServeHTTP(w, r)
 		case web.IsWebPath(p):

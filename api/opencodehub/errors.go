@@ -1,0 +1,324 @@
+package opencodehub
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
+)
+
+// The error codes of the seed, plus METHOD_NOT_ALLOWED for a method a path does not take.
+const (
+	codeValidation       = "VALIDATION_ERROR"
+	codeNotFound         = "NOT_FOUND"
+	codeUnauthorized     = "UNAUTHORIZED"
+	codeForbidden        = "FORBIDDEN"
+	codeConflict         = "CONFLICT"
+	codeRateLimited      = "RATE_LIMITED"
+	codeInternal         = "INTERNAL_ERROR"
+	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+)
+
+// errorBody is the seed's error response.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+	Meta  errorMeta   `json:"meta"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Details is always an object, so that clients may read details.field without a guard.
+	Details details `json:"details"`
+}
+
+type details struct {
+	Field      string `json:"field,omitempty"`
+	Constraint string `json:"constraint,omitempty"`
+}
+
+type errorMeta struct {
+	Timestamp Time   `json:"timestamp"`
+	RequestID string `json:"request_id"`
+}
+
+// WriteError renders e in the seed's error shape, with the request id in meta.
+func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Error) {
+	status, body := describe(r, e)
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, e.RetryAfter.Seconds()))))
+	}
+	if status == http.StatusUnauthorized {
+		challenge := `Bearer realm="cairn"`
+		if body.Details.Constraint != "required" {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	out, _ := marshal(errorBody{Error: body, Meta: errorMeta{Timestamp: Time(h.forge.Now()), RequestID: api.RequestID(r)}})
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("Content-Length", strconv.Itoa(len(out)))
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+}
+
+// describe maps a forge error to this dialect's status, code, message and details.
+func describe(r *http.Request, e *forge.Error) (int, errorDetail) {
+	res := resourceOf(r)
+	switch e.Code {
+	case forge.EInvalid:
+		status := http.StatusUnprocessableEntity
+		if e.Reason == api.ReasonInvalidParam || e.Reason == reasonMalformed {
+			status = http.StatusBadRequest
+		}
+		d := validationDetails(res, e)
+		return status, errorDetail{codeValidation, validationMessage(res, e, d), d}
+	case forge.ENotFound:
+		if e.Reason == api.ReasonNoRoute {
+			return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: "Not found"}
+		}
+		return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: resourceName(e.Resource) + " not found"}
+	case forge.EUnauthorized:
+		return http.StatusUnauthorized, unauthorized(r, e)
+	case forge.EForbidden:
+		if e.Reason == forge.ReasonInsufficientScope {
+			scope := res.scope
+			return http.StatusForbidden, errorDetail{codeForbidden,
+				"This request needs a token with the " + strconv.Quote(scope) + " scope",
+				details{Field: "scope", Constraint: "insufficient_scope"}}
+		}
+		msg := res.words(e.Message)
+		if msg == "" {
+			msg = "You are not allowed to do this"
+		}
+		return http.StatusForbidden, errorDetail{Code: codeForbidden, Message: msg}
+	case forge.EConflict:
+		d := validationDetails(res, e)
+		return http.StatusConflict, errorDetail{codeConflict, validationMessage(res, e, d), d}
+	case forge.ENotAllowed:
+		if e.Reason == api.ReasonNoRoute {
+			return http.StatusMethodNotAllowed, errorDetail{Code: codeMethodNotAllowed, Message: "Method not allowed"}
+		}
+		// A refusal because of the resource's state: the request conflicts with it.
+		d := validationDetails(res, e)
+		return http.StatusConflict, errorDetail{codeConflict, validationMessage(res, e, d), d}
+	case forge.ERateLimited:
+		return http.StatusTooManyRequests, errorDetail{Code: codeRateLimited, Message: "Rate limit exceeded; retry later"}
+	case forge.ETooLarge:
+		return http.StatusRequestEntityTooLarge, errorDetail{codeValidation, "Request body too large",
+			details{Constraint: "too_large"}}
+	}
+	return http.StatusInternalServerError, errorDetail{Code: codeInternal, Message: "Internal server error"}
+}
+
+// resource is what a request is about, for the words of its errors.
+type resource struct {
+	noun string
+	// fields renames forge's parameter names to this dialect's.
+	fields map[string]string
+	// scope is the token scope the resource's operations need.
+	scope string
+	// order ranks parameters, so that the most telling of several missing ones is reported.
+	order []string
+}
+
+var (
+	// A repository's path is made from its name here, so a problem of the path is one of the name.
+	repoResource = resource{noun: "Repository", scope: forge.ScopeRepo,
+		fields: map[string]string{"visibility_level": "visibility", "namespace_id": "owner", "namespace": "owner", "path": "name"}}
+	pullResource = resource{noun: "Pull request", scope: forge.ScopePR,
+		fields: map[string]string{"source_branch": "head", "target_branch": "base", "description": "body",
+			"merge_commit_message": "commit_message", "squash_commit_message": "commit_message"},
+		order: []string{"title", "source_branch", "target_branch"}}
+)
+
+// resourceOf tells repository requests from pull request ones by their path.
+func resourceOf(r *http.Request) resource {
+	for _, seg := range strings.Split(r.URL.Path, "/") {
+		if seg == "pulls" {
+			return pullResource
+		}
+	}
+	return repoResource
+}
+
+// words puts a forge message in this dialect's words: forge speaks GitLab's, where pull
+// requests are merge requests.
+func (res resource) words(msg string) string {
+	if res.noun != pullResource.noun {
+		return msg
+	}
+	return strings.NewReplacer("merge request", "pull request", "Merge request", "Pull request").Replace(msg)
+}
+
+// first is the parameter of params that comes first in the resource's order.
+func (res resource) first(params []string) string {
+	for _, p := range res.order {
+		for _, q := range params {
+			if p == q {
+				return p
+			}
+		}
+	}
+	return params[0]
+}
+
+func (res resource) field(name string) string {
+	if f, ok := res.fields[name]; ok {
+		return f
+	}
+	return name
+}
+
+// resourceName is a forge resource as this dialect names it.
+func resourceName(r string) string {
+	switch strings.ToLower(r) {
+	case "":
+		return "Resource"
+	case "project":
+		return "Repository"
+	case "namespace":
+		return "Owner"
+	case "merge request", "mergerequest", "merge_request":
+		return "Pull request"
+	}
+	return r
+}
+
+// validationDetails finds the field at fault and the constraint it broke: the first missing
+// or refused parameter, else the first field (in name order) with a message.
+func validationDetails(res resource, e *forge.Error) details {
+	switch {
+	case e.Reason == forge.ReasonMissingParam || e.Reason == forge.ReasonMissingOneOf:
+		if len(e.Params) > 0 {
+			return details{Field: res.field(res.first(e.Params)), Constraint: "required"}
+		}
+	case len(e.Fields) > 0:
+		key := firstKey(e.Fields)
+		msg := ""
+		if len(e.Fields[key]) > 0 {
+			msg = e.Fields[key][0]
+		}
+		d := details{Field: res.field(key), Constraint: constraintOf(msg)}
+		if d.Field != key && d.Constraint == "required" {
+			// A blank path made from a given name: the name has nothing a path can keep.
+			d.Constraint = "invalid"
+		}
+		return d
+	case e.Reason == forge.ReasonSHAMismatch:
+		return details{Field: "sha", Constraint: "stale"}
+	case e.Reason == forge.ReasonMergeConflict:
+		return details{Field: "head", Constraint: "merge_conflict"}
+	case e.Reason == reasonMalformed:
+		return details{Field: "body", Constraint: "malformed"}
+	case len(e.Params) > 0:
+		c := e.Reason
+		if c == "" || c == api.ReasonInvalidParam || c == forge.ReasonUnprocessable {
+			c = "invalid"
+		}
+		return details{Field: res.field(e.Params[0]), Constraint: c}
+	}
+	if res.noun == pullResource.noun {
+		if d, ok := branchDetails(e.Message); ok {
+			return d
+		}
+	}
+	return details{Constraint: e.Reason}
+}
+
+// branchDetails recognises forge's refusals of a pull request's branches, which name no
+// parameter, by their message.
+func branchDetails(msg string) (details, bool) {
+	var d details
+	switch {
+	case strings.HasPrefix(msg, "Source branch"):
+		d.Field = "head"
+	case strings.HasPrefix(msg, "Target branch"):
+		d.Field = "base"
+	case strings.Contains(msg, "same project/branch"):
+		return details{Field: "base", Constraint: "same_as_head"}, true
+	default:
+		return d, false
+	}
+	switch {
+	case strings.Contains(msg, "does not exist"):
+		d.Constraint = "not_found"
+	case strings.Contains(msg, "can't be blank"):
+		d.Constraint = "required"
+	default:
+		d.Constraint = "invalid"
+	}
+	return d, true
+}
+
+func firstKey(fields map[string][]string) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys[0]
+}
+
+// constraintOf names the rule a forge field message describes.
+func constraintOf(msg string) string {
+	switch {
+	case msg == "can't be blank":
+		return "required"
+	case strings.HasPrefix(msg, "is too long"):
+		return "too_long"
+	case strings.HasPrefix(msg, "is too short"):
+		return "too_short"
+	case msg == "has already been taken":
+		return "taken"
+	}
+	return "invalid"
+}
+
+// validationMessage is the sentence of a field error ("Repository name is required"), or
+// forge's own message when it names no field.
+func validationMessage(res resource, e *forge.Error, d details) string {
+	switch {
+	case len(e.Fields) > 0:
+		msg := "is invalid"
+		if list := e.Fields[firstKey(e.Fields)]; len(list) > 0 {
+			msg = list[0]
+		}
+		switch {
+		case msg == "can't be blank" && d.Constraint == "invalid":
+			msg = "must contain a letter or digit"
+		case msg == "can't be blank":
+			msg = "is required"
+		}
+		return res.noun + " " + d.Field + " " + msg
+	case d.Constraint == "required" && d.Field != "" && (e.Reason == forge.ReasonMissingParam || e.Reason == forge.ReasonMissingOneOf):
+		return res.noun + " " + d.Field + " is required"
+	case e.Message != "":
+		return res.words(e.Message)
+	case d.Field != "":
+		return res.noun + " " + d.Field + " is invalid"
+	}
+	return "The request is invalid"
+}
+
+// unauthorized tells a missing token from a bad one.
+func unauthorized(r *http.Request, e *forge.Error) errorDetail {
+	d := errorDetail{Code: codeUnauthorized, Details: details{Field: "token"}}
+	_, present, _ := api.Credentials(r)
+	switch {
+	case e.Reason == forge.ReasonTokenExpired:
+		d.Message, d.Details.Constraint = "The token has expired", "expired"
+	case e.Reason == forge.ReasonTokenRevoked:
+		d.Message, d.Details.Constraint = "The token has been revoked", "revoked"
+	case present:
+		d.Message, d.Details.Constraint = "The token is invalid", "invalid"
+	default:
+		d.Message, d.Details.Constraint = "Authentication required", "required"
+	}
+	return d
+}
