@@ -1,0 +1,465 @@
+package forge
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/gitstore"
+)
+
+// Critical defects, as GitClear records them: a defect is found at a user, a group or a
+// project, and fixes are released for it in projects; it is resolved at its latest fix.
+type (
+	Defect    = db.Defect
+	DefectFix = db.DefectFix
+)
+
+// Limits of defect fields, in characters.
+const (
+	maxDefectKey         = 255
+	maxDefectDescription = 1 << 20
+	maxResourcePath      = 1024
+)
+
+// DefectInput is one "create or update" of a defect; nil and false mean "not given".
+type DefectInput struct {
+	// Key is the caller's name for the defect ("JIRA-123"), unique within the top-level
+	// namespace (GitClear's entity) of ResourcePath.
+	Key string
+	// ResourcePath is where the defect is recorded: a namespace ("entity", "entity/org") or a
+	// project ("entity/org/repo").
+	ResourcePath string
+	Description  *string
+	Severity     *int64
+	// DetectedAt, or now when DetectedNow; one of them is needed to create the defect.
+	DetectedAt  *time.Time
+	DetectedNow bool
+	// A fix is recorded when any of the three is given, and only on a project path. Its time is
+	// FixReleasedAt, else now when FixReleasedNow, else the author time of FixSHA's commit.
+	FixReleasedAt  *time.Time
+	FixReleasedNow bool
+	FixSHA         string
+}
+
+// fixGiven reports whether in records a fix.
+func (in DefectInput) fixGiven() bool {
+	return in.FixReleasedAt != nil || in.FixReleasedNow || in.FixSHA != ""
+}
+
+// DefectRecord is a defect as RecordDefect leaves it: with where it is recorded, its fixes,
+// and the fix the call named, if any.
+type DefectRecord struct {
+	Defect
+	// OwnerPath is the full path of the namespace or project the defect belongs to.
+	OwnerPath string
+	Fixes     []DefectFix
+	// Fix is the fix the call recorded or found again; nil when it named none.
+	Fix *DefectFix
+}
+
+// PathTarget is what a resource path names: a project, or a namespace (a user's or a group).
+type PathTarget struct {
+	// Project is set when the path names a project; Namespace is then the project's.
+	Project   *ProjectView
+	Namespace Namespace
+	// Access is the actor's access level to the target.
+	Access int
+}
+
+// IsProject reports whether the target is a project.
+func (t PathTarget) IsProject() bool { return t.Project != nil }
+
+// FullPath is the target's full path.
+func (t PathTarget) FullPath() string {
+	if t.Project != nil {
+		return t.Project.FullPath()
+	}
+	return t.Namespace.FullPath
+}
+
+// kind names the target for messages.
+func (t PathTarget) kind() string {
+	switch {
+	case t.Project != nil:
+		return "project"
+	case t.Namespace.Kind == "user":
+		return "user namespace"
+	}
+	return "group"
+}
+
+// ResolvePath finds what a resource path names, as GitClear's resource_path ("entity",
+// "entity/org", "entity/org/repo") reaches cairn: a project path first, then a namespace path
+// (a user's or a group, nested). Surrounding slashes are ignored. What the actor may not see
+// is not found.
+func (s *Service) ResolvePath(ctx context.Context, a *Actor, path string) (PathTarget, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return PathTarget{}, err
+	}
+	path = strings.Trim(strings.TrimSpace(path), "/")
+	if path == "" {
+		return PathTarget{}, Missing("resource_path")
+	}
+	if len(path) > maxResourcePath || strings.Contains(path, "//") {
+		return PathTarget{}, NotFound("Resource")
+	}
+	if strings.Contains(path, "/") {
+		p, err := s.findProject(ctx, s.db.Read, path)
+		if err == nil {
+			v, err := s.projectAccess(ctx, a, p)
+			if err != nil {
+				return PathTarget{}, err
+			}
+			if !canSee(a, p.Visibility, v.Access) {
+				return PathTarget{}, NotFound("Resource")
+			}
+			return PathTarget{Project: &v, Namespace: p.Namespace, Access: v.Access}, nil
+		}
+		if ErrorCode(err) != ENotFound {
+			return PathTarget{}, err
+		}
+	}
+	ns, err := db.NamespaceByPath(ctx, s.db.Read, path)
+	if err != nil {
+		return PathTarget{}, notFoundAs(err, "Resource")
+	}
+	level, err := s.namespaceAccess(ctx, a, ns)
+	if err != nil {
+		return PathTarget{}, err
+	}
+	// Users are seen by everyone signed in; groups by their visibility.
+	if ns.Kind == "group" && !canSee(a, ns.Visibility, level) || ns.Kind == "user" && !a.SignedIn() {
+		return PathTarget{}, NotFound("Resource")
+	}
+	return PathTarget{Namespace: ns, Access: level}, nil
+}
+
+// validDefectKey checks a caller's defect key.
+func validDefectKey(key string) error {
+	switch {
+	case key == "":
+		return Missing("defect_key")
+	case utf8.RuneCountInString(key) > maxDefectKey:
+		return &Error{Code: EInvalid, Params: []string{"defect_key"}, Message: "defect_key is too long (maximum is 255 characters)"}
+	case !utf8.ValidString(key) || strings.IndexFunc(key, unicode.IsControl) >= 0:
+		return &Error{Code: EInvalid, Params: []string{"defect_key"}, Message: "defect_key must be printable text"}
+	}
+	return nil
+}
+
+// RecordDefect creates or updates the defect of in.Key under the top-level namespace of
+// in.ResourcePath, and records the fix in names. Recording needs Developer access to the
+// project or group of the path, or being the user of a user namespace (or an administrator).
+// A defect is created only with a detection time; given again, its key updates the fields
+// given and adds the fix, never a second defect. A fix is recorded only on a project path, with
+// a sha that must be a commit of that project's repository; a fix given again (same project
+// and sha, or same time without a sha) is not recorded twice. created reports whether the
+// defect is new. Everything is written in one transaction.
+func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (rec DefectRecord, created bool, err error) {
+	if err := a.requireUser(NeedWrite); err != nil {
+		return DefectRecord{}, false, err
+	}
+	in.Key = strings.TrimSpace(in.Key)
+	if err := validDefectKey(in.Key); err != nil {
+		return DefectRecord{}, false, err
+	}
+	if in.Description != nil && utf8.RuneCountInString(*in.Description) > maxDefectDescription {
+		return DefectRecord{}, false, &Error{Code: EInvalid, Params: []string{"description"},
+			Message: "description is too long (maximum is 1048576 characters)"}
+	}
+	target, err := s.ResolvePath(ctx, a, in.ResourcePath)
+	if err != nil {
+		return DefectRecord{}, false, err
+	}
+	if err := canRecordAt(a, target); err != nil {
+		return DefectRecord{}, false, err
+	}
+	if in.fixGiven() && !target.IsProject() {
+		return DefectRecord{}, false, &Error{Code: EInvalid, Params: []string{"resource_path"},
+			Message: fmt.Sprintf("a fix can only be recorded on a repository path (entity/org/repo); %q is a %s, not a repository",
+				target.FullPath(), target.kind())}
+	}
+	now := s.Now()
+	var fix *DefectFix
+	if in.fixGiven() {
+		f, err := s.defectFix(ctx, target, in, now)
+		if err != nil {
+			return DefectRecord{}, false, err
+		}
+		f.AuthorID, f.CreatedAt = a.User.ID, now
+		fix = &f
+	}
+	rootID, err := s.rootNamespaceID(ctx, target.Namespace)
+	if err != nil {
+		return DefectRecord{}, false, err
+	}
+	detected := in.DetectedAt
+	if detected == nil && in.DetectedNow {
+		detected = &now
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		d, err := db.DefectByKey(ctx, tx, rootID, in.Key)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			if detected == nil {
+				return &Error{Code: EInvalid, Reason: ReasonMissingOneOf, Params: []string{"detected_at", "detected_now"},
+					Message: fmt.Sprintf("detected_at or detected_now is required to create defect %q", in.Key)}
+			}
+			d = Defect{RootNamespaceID: rootID, Key: in.Key, AuthorID: a.User.ID, CreatedAt: now}
+			if target.IsProject() {
+				d.ProjectID = target.Project.ID
+			} else {
+				d.NamespaceID = target.Namespace.ID
+			}
+			applyDefectInput(&d, in, detected, now)
+			if d.ID, err = db.InsertDefect(ctx, tx, d); err != nil {
+				return takenAs(err, "defect_key")
+			}
+			created = true
+		case err != nil:
+			return err
+		default:
+			if applyDefectInput(&d, in, detected, now) {
+				if err := db.UpdateDefect(ctx, tx, d); err != nil {
+					return err
+				}
+			}
+		}
+		if fix != nil {
+			fix.DefectID = d.ID
+			if err := saveDefectFix(ctx, tx, fix, in.FixReleasedAt != nil || in.FixReleasedNow); err != nil {
+				return err
+			}
+		}
+		if rec.Defect, err = db.DefectByID(ctx, tx, d.ID); err != nil {
+			return err
+		}
+		rec.Fixes, err = db.DefectFixes(ctx, tx, d.ID)
+		return err
+	})
+	if err != nil {
+		return DefectRecord{}, false, err
+	}
+	rec.Fix = fix
+	rec.OwnerPath, err = s.defectOwnerPath(ctx, rec.Defect, target)
+	return rec, created, err
+}
+
+// canRecordAt checks that the actor may record defects at target: Developer on a project or
+// a group, the user of a user namespace, or an administrator.
+func canRecordAt(a *Actor, t PathTarget) error {
+	switch {
+	case a.IsAdmin():
+		return nil
+	case t.IsProject() || t.Namespace.Kind == "group":
+		if t.Access >= Developer {
+			return nil
+		}
+		return Forbiddenf("recording critical defects at %s needs Developer access", t.FullPath())
+	case t.Namespace.OwnerID == a.User.ID:
+		return nil
+	}
+	return Forbiddenf("only %s may record critical defects at their user namespace", t.Namespace.FullPath)
+}
+
+// applyDefectInput sets the fields in gives on d; it reports whether anything changed.
+func applyDefectInput(d *Defect, in DefectInput, detected *time.Time, now time.Time) bool {
+	changed := false
+	if in.Description != nil && *in.Description != d.Description {
+		d.Description, changed = *in.Description, true
+	}
+	if in.Severity != nil && (d.Severity == nil || *d.Severity != *in.Severity) {
+		sev := *in.Severity
+		d.Severity, changed = &sev, true
+	}
+	if detected != nil && !detected.UTC().Truncate(time.Millisecond).Equal(d.DetectedAt) {
+		d.DetectedAt, changed = detected.UTC().Truncate(time.Millisecond), true
+	}
+	if changed || d.ID == 0 {
+		d.UpdatedAt = now
+	}
+	return changed
+}
+
+// defectFix works out the fix in names at project target: its commit, checked against the
+// repository, and its time.
+func (s *Service) defectFix(ctx context.Context, target PathTarget, in DefectInput, now time.Time) (DefectFix, error) {
+	f := DefectFix{ProjectID: target.Project.ID}
+	var authored time.Time
+	if in.FixSHA != "" {
+		sha, when, err := s.commitOf(ctx, target.Project, in.FixSHA, "fix_released_sha")
+		if err != nil {
+			return DefectFix{}, err
+		}
+		f.SHA, authored = sha, when
+	}
+	switch {
+	case in.FixReleasedAt != nil:
+		f.ReleasedAt = *in.FixReleasedAt
+	case in.FixReleasedNow:
+		f.ReleasedAt = now
+	default:
+		f.ReleasedAt = authored
+	}
+	f.ReleasedAt = f.ReleasedAt.UTC().Truncate(time.Millisecond)
+	return f, nil
+}
+
+// commitOf checks that sha (full or abbreviated, at least 7 hex digits) names a commit of
+// project v's repository and returns its full id and author time. param names the request
+// parameter for the error of an unknown or malformed sha.
+func (s *Service) commitOf(ctx context.Context, v *ProjectView, sha, param string) (string, time.Time, error) {
+	sha = strings.ToLower(strings.TrimSpace(sha))
+	if len(sha) < 7 || len(sha) > 40 || strings.Trim(sha, "0123456789abcdef") != "" {
+		return "", time.Time{}, &Error{Code: EInvalid, Params: []string{param},
+			Message: fmt.Sprintf("%s %q is not a commit sha (7 to 40 hexadecimal digits)", param, sha)}
+	}
+	unknown := &Error{Code: EInvalid, Params: []string{param},
+		Message: fmt.Sprintf("%s %s is not a commit of %s", param, sha, v.FullPath())}
+	if err := ctx.Err(); err != nil {
+		return "", time.Time{}, err
+	}
+	repo, err := s.repos.OpenRepo(v.ID)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	defer repo.Close()
+	// Resolve peels nothing for a full id that is not a commit; an abbreviation must name the
+	// commit itself, not a branch or a tag that happens to be called so.
+	h, err := repo.Resolve(sha)
+	if errors.Is(err, gitstore.ErrRefNotFound) || err == nil && !strings.HasPrefix(h.String(), sha) {
+		return "", time.Time{}, unknown
+	}
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	c, err := repo.Commit(h)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return c.ID.String(), c.Author.When, nil
+}
+
+// saveDefectFix records f unless it is already recorded; a fix found again by its sha takes
+// the new time when the caller gave one explicitly.
+func saveDefectFix(ctx context.Context, tx *sql.Tx, f *DefectFix, explicitTime bool) error {
+	old, err := db.FindDefectFix(ctx, tx, *f)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		f.ID, err = db.InsertDefectFix(ctx, tx, *f)
+		return err
+	case err != nil:
+		return err
+	}
+	if explicitTime && !old.ReleasedAt.Equal(f.ReleasedAt) {
+		if err := db.SetDefectFixTime(ctx, tx, old.ID, f.ReleasedAt); err != nil {
+			return err
+		}
+		old.ReleasedAt = f.ReleasedAt
+	}
+	*f = old
+	return nil
+}
+
+// rootNamespaceID is the id of the top-level namespace above ns (ns itself at the top).
+func (s *Service) rootNamespaceID(ctx context.Context, ns Namespace) (int64, error) {
+	if ns.ParentID == 0 {
+		return ns.ID, nil
+	}
+	up, err := db.NamespaceAncestors(ctx, s.db.Read, ns.ID)
+	if err != nil {
+		return 0, err
+	}
+	if len(up) == 0 {
+		return ns.ID, nil
+	}
+	return up[0].ID, nil
+}
+
+// defectOwnerPath is the full path of the namespace or project d belongs to; t is the target
+// of the call, which is usually the owner.
+func (s *Service) defectOwnerPath(ctx context.Context, d Defect, t PathTarget) (string, error) {
+	switch {
+	case t.IsProject() && d.ProjectID == t.Project.ID, !t.IsProject() && d.NamespaceID == t.Namespace.ID:
+		return t.FullPath(), nil
+	case d.ProjectID != 0:
+		p, err := db.ProjectByID(ctx, s.db.Read, d.ProjectID)
+		return p.FullPath(), err
+	}
+	ns, err := db.NamespaceByID(ctx, s.db.Read, d.NamespaceID)
+	return ns.FullPath, err
+}
+
+// ProjectDefects returns the critical defects that count for a project, detected in
+// [from, to) (a zero to: no end), in detection order: those recorded at the project and those
+// recorded at its namespace or any namespace above it. The actor must see the project, and be
+// a reporter of a private one.
+func (s *Service) ProjectDefects(ctx context.Context, a *Actor, projectRef string, from, to time.Time) ([]Defect, error) {
+	v, err := s.ProjectByRef(ctx, a, projectRef)
+	if err != nil {
+		return nil, err
+	}
+	if v.Visibility == Private && v.Access < Reporter {
+		return nil, NotFound("Project")
+	}
+	return s.projectDefects(ctx, v.Project, from, to)
+}
+
+// projectDefects is ProjectDefects for a project already resolved, for DORA's figures.
+func (s *Service) projectDefects(ctx context.Context, p Project, from, to time.Time) ([]Defect, error) {
+	up, err := db.NamespaceAncestors(ctx, s.db.Read, p.NamespaceID)
+	if err != nil {
+		return nil, err
+	}
+	owners := db.DefectOwners{ProjectIDs: []int64{p.ID}, NamespaceIDs: []int64{p.NamespaceID}}
+	for _, ns := range up {
+		owners.NamespaceIDs = append(owners.NamespaceIDs, ns.ID)
+	}
+	return db.DefectsDetected(ctx, s.db.Read, owners, from, to)
+}
+
+// GroupDefects returns the critical defects that count for a group's projects, detected in
+// [from, to), in detection order: those recorded at the group, its subgroups and their
+// projects, and at the groups above it. The actor must see the group and be at least a
+// reporter of it, since the figures span projects it may not see one by one.
+func (s *Service) GroupDefects(ctx context.Context, a *Actor, groupRef string, from, to time.Time) ([]Defect, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return nil, err
+	}
+	g, level, err := s.visibleGroup(ctx, a, groupRef)
+	if err != nil {
+		return nil, err
+	}
+	if level < Reporter {
+		return nil, Forbiddenf("")
+	}
+	return s.groupDefects(ctx, g, from, to)
+}
+
+// groupDefects is GroupDefects for a group already resolved, for DORA's figures.
+func (s *Service) groupDefects(ctx context.Context, g Namespace, from, to time.Time) ([]Defect, error) {
+	down, err := db.NamespaceDescendantIDs(ctx, s.db.Read, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	projects, err := db.ProjectIDsInNamespaceTree(ctx, s.db.Read, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	up, err := db.NamespaceAncestors(ctx, s.db.Read, g.ID)
+	if err != nil {
+		return nil, err
+	}
+	owners := db.DefectOwners{NamespaceIDs: down, ProjectIDs: projects}
+	for _, ns := range up {
+		owners.NamespaceIDs = append(owners.NamespaceIDs, ns.ID)
+	}
+	return db.DefectsDetected(ctx, s.db.Read, owners, from, to)
+}
