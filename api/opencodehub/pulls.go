@@ -209,33 +209,44 @@ func (h *Handler) mergePull(w http.ResponseWriter, r *http.Request, t target) er
 	if err != nil {
 		return err
 	}
-	var opts forge.MergeOptions
-	method, err := stringParam(in, "merge_method")
+	opts, err := mergeOptions(in)
 	if err != nil {
 		return err
 	}
-	if method != nil {
+	m, err := h.forge.MergeMergeRequest(r.Context(), api.Actor(r), t.repo, t.pull.forge(), opts)
+	if forge.ErrorCode(err) == forge.ENotAllowed {
+		return h.whyNotMergeable(r, t, err)
+	}
+	if err != nil {
+		return err
+	}
+	return h.write(w, r, http.StatusOK, h.pull(m), meta{})
+}
+
+// mergeOptions reads the parameters of a merge.
+func mergeOptions(in *api.Input) (forge.MergeOptions, error) {
+	var opts forge.MergeOptions
+	var text [4]*string
+	for i, key := range []string{"merge_method", "sha", "commit_title", "commit_message"} {
+		var err error
+		if text[i], err = stringParam(in, key); err != nil {
+			return opts, err
+		}
+	}
+	if method := text[0]; method != nil {
 		switch *method {
-		case "merge":
-			opts.Squash = new(bool)
-		case "squash":
-			squash := true
+		case "merge", "squash":
+			squash := *method == "squash"
 			opts.Squash = &squash
 		default:
-			return &forge.Error{Code: forge.EInvalid, Params: []string{"merge_method"},
+			return opts, &forge.Error{Code: forge.EInvalid, Params: []string{"merge_method"},
 				Message: "merge_method must be merge or squash"}
 		}
 	}
-	var text [3]*string
-	for i, key := range []string{"sha", "commit_title", "commit_message"} {
-		if text[i], err = stringParam(in, key); err != nil {
-			return err
-		}
+	if text[1] != nil {
+		opts.SHA = strings.TrimSpace(*text[1])
 	}
-	if text[0] != nil {
-		opts.SHA = strings.TrimSpace(*text[0])
-	}
-	if msg := commitMessage(text[1], text[2]); msg != "" {
+	if msg := commitMessage(text[2], text[3]); msg != "" {
 		// The message is of the commit that carries the changes: the squashed one when
 		// squashing, else the merge commit.
 		if opts.Squash != nil && *opts.Squash {
@@ -244,15 +255,7 @@ func (h *Handler) mergePull(w http.ResponseWriter, r *http.Request, t target) er
 			opts.MergeCommitMessage = msg
 		}
 	}
-	a := api.Actor(r)
-	m, err := h.forge.MergeMergeRequest(r.Context(), a, t.repo, t.pull.forge(), opts)
-	if forge.ErrorCode(err) == forge.ENotAllowed {
-		return h.whyNotMergeable(r, t, err)
-	}
-	if err != nil {
-		return err
-	}
-	return h.write(w, r, http.StatusOK, h.pull(m), meta{})
+	return opts, nil
 }
 
 // commitMessage joins a title and a message as a commit message.

@@ -230,6 +230,17 @@ func TestMergePullErrors(t *testing.T) {
 		t.Errorf("a refused merge moved main from %s to %s", before, after)
 	}
 
+	// A draft is not merged until it is marked ready.
+	draft := ok[pullJSON](t, call(t, f.s, "POST", "/api/repos/owner/repo/pulls", f.token,
+		`{"title": "Later", "head": "left", "base": "feature-branch", "draft": true}`), 201).Data
+	if !draft.Draft || draft.Mergeable == nil || *draft.Mergeable || draft.MergeableState != "draft_status" {
+		t.Errorf("draft %+v", draft)
+	}
+	e = fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/"+itoa(draft.Number)+"/merge", f.token, ""), 409, "CONFLICT", "state", "not_mergeable")
+	if !strings.Contains(e.Error.Message, "draft") {
+		t.Errorf("message %q", e.Error.Message)
+	}
+
 	// A closed pull request is not merged.
 	gitlabCall(t, f.s, 200, "PUT", "/projects/owner%2Frepo/merge_requests/1", f.token, map[string]any{"state_event": "close"})
 	e = fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, ""), 409, "CONFLICT", "state", "not_mergeable")

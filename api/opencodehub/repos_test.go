@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cairn-forge/cairn/server"
 	"github.com/cairn-forge/cairn/server/servertest"
 )
 
@@ -275,4 +276,13 @@ func TestUnknownRoutes(t *testing.T) {
 			t.Errorf("%s %s: Allow %q, want it to hold %q", tt.method, tt.path, r.Header.Get("Allow"), tt.allow)
 		}
 	}
+}
+
+// A body over the instance's limit is refused before it is read to the end.
+func TestBodyTooLarge(t *testing.T) {
+	t.Parallel()
+	s := servertest.New(t, servertest.WithConfig(func(c *server.Config) { c.MaxBody = 1 << 10 }))
+	_, token := s.CreateUser(t, "alice")
+	r := call(t, s, "POST", "/api/repos", token, `{"name": "x", "description": "`+strings.Repeat("d", 4<<10)+`"}`)
+	fails(t, r, http.StatusRequestEntityTooLarge, "VALIDATION_ERROR", "", "too_large")
 }
