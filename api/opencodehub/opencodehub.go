@@ -121,7 +121,8 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, data
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusOK && isGet(r) {
-		etag := api.ETag(append(raw, strconv.Itoa(m.Page)+"/"+strconv.Itoa(m.PerPage)+"/"+strconv.Itoa(m.TotalPages)...))
+		// The full slice expression makes append copy: raw is still to be sent.
+		etag := api.ETag(append(raw[:len(raw):len(raw)], strconv.Itoa(m.Page)+"/"+strconv.Itoa(m.PerPage)+"/"+strconv.Itoa(m.TotalPages)...))
 		hd.Set("ETag", etag)
 		if api.ETagMatches(r.Header.Get("If-None-Match"), etag) {
 			w.WriteHeader(http.StatusNotModified)
