@@ -441,3 +441,41 @@ func TestMergeRequestDeleteByOwnerOnly(t *testing.T) {
 		t.Errorf("iid after deletion %d, want 2", m.IID)
 	}
 }
+
+func TestConcurrentMergesOfOneMergeRequestMergeOnce(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("feature", create("feature.txt", "f\n"))
+	f.openMR("feature", "Twice")
+	before := f.mainTip()
+	const n = 4
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = f.s.Do(t, "PUT", f.url("/merge_requests/1/merge"), f.token, nil).StatusCode
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, c := range codes {
+		switch c {
+		case 200:
+			ok++
+		case 405:
+		default:
+			t.Errorf("a concurrent merge answered %d", c)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d merges succeeded (%v), want exactly 1", ok, codes)
+	}
+	tip := f.mainTip()
+	if len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before.ID {
+		t.Fatalf("main %s has parents %v; want one merge commit on %s", tip.ID, tip.ParentIDs, before.ID)
+	}
+	if m := f.mr(1); m.State != "merged" || m.MergeCommitSHA == nil || *m.MergeCommitSHA != tip.ID {
+		t.Fatalf("merge request %+v, main %s", m, tip.ID)
+	}
+}
