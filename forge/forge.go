@@ -71,6 +71,16 @@ type Config struct {
 	AllowPermanentTokens bool
 	// PasswordCost is the bcrypt cost of password hashes.
 	PasswordCost int
+	// DeployCommands maps environment names to the shell command (sh -c) the server runs
+	// to deploy to them; deployments to other environments are moved through the API.
+	DeployCommands map[string]string
+	// DeployTimeout bounds one run of a deploy command (default 10 minutes).
+	DeployTimeout time.Duration
+	// DeployWorkers is how many deploy commands run at once (default 2).
+	DeployWorkers int
+	// DeployDir is where deploy commands get their temporary checkouts (default: the
+	// system's temporary directory).
+	DeployDir string
 }
 
 // Service is the forge: every operation of cairn's domain.
@@ -86,6 +96,8 @@ type Service struct {
 	touched sync.Map
 	// passwords is held while the root password of a first start is being hashed.
 	passwords sync.RWMutex
+	// delivery holds the deploy runner and the locks of deployments' environments.
+	delivery *deliveryState
 }
 
 // Options are the service's collaborators; zero values get sensible defaults.
@@ -115,7 +127,14 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger}
+	if cfg.DeployTimeout <= 0 {
+		cfg.DeployTimeout = 10 * time.Minute
+	}
+	if cfg.DeployWorkers <= 0 {
+		cfg.DeployWorkers = 2
+	}
+	return &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger,
+		delivery: newDeliveryState(cfg.DeployWorkers)}
 }
 
 // Config returns the service's settings.
@@ -124,8 +143,12 @@ func (s *Service) Config() Config { return s.cfg }
 // Now is the service's clock, in UTC.
 func (s *Service) Now() time.Time { return s.now().UTC() }
 
-// Close waits for background work (password hashing at first start) to finish.
-func (s *Service) Close() { s.bg.Wait() }
+// Close waits for background work (password hashing at first start) to finish, and stops
+// the deploy commands still running (their deployments fail).
+func (s *Service) Close() {
+	s.delivery.close()
+	s.bg.Wait()
+}
 
 // Reconcile makes the database and the repositories agree after a crash: a repository without
 // its project is removed, a project without a repository gets an empty one, and scratch
@@ -166,7 +189,7 @@ func (s *Service) Reconcile(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return s.recoverDeployments(ctx)
 }
 
 // notFoundAs turns db.ErrNotFound into a forge not-found error for resource.

@@ -1,0 +1,366 @@
+package forge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cairn-forge/cairn/db"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// The deploy runner: an administrator configures, on the server, a shell command per
+// environment name (Config.DeployCommands). A deployment to such an environment is queued;
+// a worker of a bounded pool claims it (once: the claim is one UPDATE under the single
+// writer), writes the deployment's commit to a temporary directory, runs the command there
+// with a time limit, stores its output as the deployment's log, and moves the deployment to
+// success or failed.
+
+const (
+	// maxDeployLog bounds a deployment's stored log; output past it is dropped.
+	maxDeployLog = 1 << 20
+	// deployLogFlush is how often a running command's output reaches the database.
+	deployLogFlush = 250 * time.Millisecond
+	// deployWaitDelay bounds the wait for a command's output after its process ended (a
+	// child it left may hold the pipe open).
+	deployWaitDelay = 5 * time.Second
+	// deployFinishTimeout bounds the final writes of a run, which happen even at shutdown.
+	deployFinishTimeout = 10 * time.Second
+)
+
+// errDeployCanceled is the cause of a run stopped because its deployment was canceled.
+var errDeployCanceled = errors.New("deployment canceled")
+
+// deliveryState is the runner's state on the service: the worker pool, started on first
+// need, the commands running, and the locks of environments.
+type deliveryState struct {
+	envLocks keyedMutex
+	workers  int
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	ctx     context.Context
+	stop    context.CancelFunc
+	wakeCh  chan struct{}
+	running map[int64]context.CancelCauseFunc
+}
+
+func newDeliveryState(workers int) *deliveryState {
+	ctx, stop := context.WithCancel(context.Background())
+	return &deliveryState{workers: workers, ctx: ctx, stop: stop, wakeCh: make(chan struct{}, workers),
+		running: map[int64]context.CancelCauseFunc{}}
+}
+
+// wake starts the workers if they are not running, and has one look at the queue.
+func (ds *deliveryState) wake(s *Service) {
+	ds.mu.Lock()
+	if ds.closed {
+		ds.mu.Unlock()
+		return
+	}
+	if !ds.started {
+		ds.started = true
+		for range ds.workers {
+			s.bg.Add(1)
+			go s.deployWorker(ds.ctx)
+		}
+	}
+	ds.mu.Unlock()
+	select {
+	case ds.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+// cancel stops the command of deployment id, if it is running.
+func (ds *deliveryState) cancel(id int64) {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	if stop := ds.running[id]; stop != nil {
+		stop(errDeployCanceled)
+	}
+}
+
+// track records the command of deployment id as running until the returned func is called.
+func (ds *deliveryState) track(id int64, stop context.CancelCauseFunc) (untrack func()) {
+	ds.mu.Lock()
+	ds.running[id] = stop
+	ds.mu.Unlock()
+	return func() {
+		ds.mu.Lock()
+		delete(ds.running, id)
+		ds.mu.Unlock()
+	}
+}
+
+// close stops the workers: running commands are killed and their deployments fail.
+func (ds *deliveryState) close() {
+	ds.mu.Lock()
+	ds.closed = true
+	ds.mu.Unlock()
+	ds.stop()
+}
+
+// deployWorker claims queued deployments and runs them until the service closes.
+func (s *Service) deployWorker(ctx context.Context) {
+	defer s.bg.Done()
+	for {
+		id, ok, err := db.ClaimDeployment(ctx, s.db.Writer(), s.Now())
+		switch {
+		case ok:
+			s.runDeployment(ctx, id)
+			continue
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			s.log.Error("claim a queued deployment", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.delivery.wakeCh:
+		}
+	}
+}
+
+// deployLog collects a command's output up to a limit, for the flusher to store.
+type deployLog struct {
+	mu        sync.Mutex
+	pending   []byte
+	size      int
+	truncated bool
+}
+
+// Write keeps what fits under maxDeployLog and drops the rest; it never fails, so that a
+// chatty command is not stopped by a full log.
+func (l *deployLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	room := maxDeployLog - l.size
+	keep := p
+	if len(keep) > room {
+		keep, l.truncated = keep[:max(room, 0)], true
+	}
+	l.pending = append(l.pending, keep...)
+	l.size += len(keep)
+	return len(p), nil
+}
+
+// note adds one of cairn's own lines, which the limit does not cut.
+func (l *deployLog) note(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) > 0 && l.pending[len(l.pending)-1] != '\n' || len(l.pending) == 0 && l.size > 0 {
+		l.pending = append(l.pending, '\n')
+	}
+	l.pending = append(l.pending, "[cairn] "+fmt.Sprintf(format, args...)+"\n"...)
+}
+
+// take returns what was written since the last take.
+func (l *deployLog) take() (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := string(l.pending)
+	l.pending = l.pending[:0]
+	return out, l.truncated
+}
+
+// flush stores what the log collected since the last flush.
+func (s *Service) flushDeployLog(ctx context.Context, id int64, l *deployLog) {
+	text, truncated := l.take()
+	if text == "" && !truncated {
+		return
+	}
+	if err := db.AppendDeploymentLog(ctx, s.db.Writer(), id, text, truncated); err != nil {
+		// The deployment may have gone with its environment; the run goes on regardless.
+		s.log.Warn("store deploy log", "deployment_id", id, "err", err)
+	}
+}
+
+// runDeployment runs the command of a claimed (running) deployment and moves it to its
+// final status.
+func (s *Service) runDeployment(ctx context.Context, id int64) {
+	final, cancel := context.WithTimeout(context.WithoutCancel(ctx), deployFinishTimeout)
+	defer cancel()
+	d, err := db.DeploymentByID(final, s.db.Read, id)
+	if err != nil {
+		s.log.Error("read a claimed deployment", "deployment_id", id, "err", err)
+		return
+	}
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	defer s.delivery.track(id, stop)()
+
+	log := &deployLog{}
+	flushed := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		tick := time.NewTicker(deployLogFlush)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				s.flushDeployLog(final, id, log)
+			}
+		}
+	}()
+	status := s.execDeploy(runCtx, d, log)
+	close(done)
+	<-flushed
+	s.flushDeployLog(final, id, log)
+	if _, err := s.moveDeployment(final, d, status); err != nil && ErrorCode(err) != EInvalid && ErrorCode(err) != ENotFound {
+		s.log.Error("finish a deployment", "deployment_id", id, "err", err)
+	}
+}
+
+// execDeploy checks out the deployment's commit, runs the environment's command in it, and
+// returns the status the deployment ends in.
+func (s *Service) execDeploy(ctx context.Context, d Deployment, log *deployLog) string {
+	command, ok := s.cfg.DeployCommands[d.Environment.Name]
+	if !ok {
+		log.note("no deploy command is configured for environment %s any more", d.Environment.Name)
+		return DeploymentFailed
+	}
+	log.note("deploying %s (%s) to %s", d.SHA, d.Ref, d.Environment.Name)
+	dir, err := os.MkdirTemp(s.cfg.DeployDir, "cairn-deploy-")
+	if err != nil {
+		log.note("cannot make a directory for the checkout: %v", err)
+		s.log.Error("deploy checkout directory", "deployment_id", d.ID, "err", err)
+		return DeploymentFailed
+	}
+	defer os.RemoveAll(dir)
+	repo, err := s.repos.OpenRepo(d.ProjectID)
+	if err == nil {
+		err = repo.Checkout(ctx, plumbing.NewHash(d.SHA), dir)
+		repo.Close()
+	}
+	if err != nil {
+		log.note("cannot check out %s: %v", d.SHA, err)
+		return s.stoppedStatus(ctx, DeploymentFailed, log)
+	}
+
+	tctx, cancel := context.WithTimeout(ctx, s.cfg.DeployTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(tctx, "sh", "-c", command)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, deployEnv(d), log, log
+	setProcessGroup(cmd)
+	cmd.Cancel = func() error { return killProcessGroup(cmd) }
+	cmd.WaitDelay = deployWaitDelay
+	err = cmd.Run()
+	if cmd.Process != nil {
+		// What the command left running goes with it.
+		_ = killProcessGroup(cmd)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return s.stoppedStatus(ctx, DeploymentFailed, log)
+	case tctx.Err() != nil:
+		log.note("the deploy command ran out of time (%s); its processes were killed", s.cfg.DeployTimeout)
+		return DeploymentFailed
+	case err == nil || errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success():
+		log.note("the deploy command succeeded")
+		return DeploymentSuccess
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		log.note("the deploy command failed: %s", exit.ProcessState)
+	} else {
+		log.note("the deploy command could not run: %v", err)
+	}
+	return DeploymentFailed
+}
+
+// stoppedStatus is the status of a run that ctx stopped (canceled through the API, or the
+// server stopping), or otherwise def.
+func (s *Service) stoppedStatus(ctx context.Context, def string, log *deployLog) string {
+	switch {
+	case errors.Is(context.Cause(ctx), errDeployCanceled):
+		log.note("the deployment was canceled; its processes were killed")
+		return DeploymentCanceled
+	case ctx.Err() != nil:
+		log.note("cairn stopped while the deploy command ran; its processes were killed")
+		return DeploymentFailed
+	}
+	return def
+}
+
+// unsafeVariables are environment variables a deployment may not set: they change how the
+// shell or the dynamic loader run the administrator's command.
+var unsafeVariables = map[string]bool{"PATH": true, "IFS": true, "ENV": true, "BASH_ENV": true,
+	"SHELLOPTS": true, "BASHOPTS": true, "PS4": true, "CDPATH": true}
+
+// unsafeVariable reports whether a deployment may not set variable name.
+func unsafeVariable(name string) bool {
+	up := strings.ToUpper(name)
+	return unsafeVariables[up] || strings.HasPrefix(up, "LD_") || strings.HasPrefix(up, "DYLD_")
+}
+
+// deployEnv is the environment of a deploy command: the server's own, without cairn's
+// settings (CAIRN_*: the admin token may be among them), then what describes the deployment,
+// then its variables.
+func deployEnv(d Deployment) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CAIRN_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "CAIRN_DEPLOY_REF="+d.Ref, "CAIRN_DEPLOY_SHA="+d.SHA,
+		"CAIRN_DEPLOY_ENVIRONMENT="+d.Environment.Name, "CAIRN_DEPLOYMENT_ID="+strconv.FormatInt(d.ID, 10),
+		"CAIRN_DEPLOY_TAG="+strconv.FormatBool(d.Tag))
+	names := make([]string, 0, len(d.Variables))
+	for k := range d.Variables {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		env = append(env, k+"="+d.Variables[k])
+	}
+	return env
+}
+
+// recoverDeployments runs at start: deployments whose command was running when the server
+// stopped fail (their processes are gone), and queued ones are picked up.
+func (s *Service) recoverDeployments(ctx context.Context) error {
+	running, err := db.RunnerDeployments(ctx, s.db.Read, DeploymentRunning)
+	if err != nil {
+		return fmt.Errorf("deployments left running: %w", err)
+	}
+	for _, id := range running {
+		d, err := db.DeploymentByID(ctx, s.db.Read, id)
+		if err != nil {
+			return fmt.Errorf("deployment %d: %w", id, err)
+		}
+		log := &deployLog{}
+		log.note("cairn stopped while the deploy command ran")
+		s.flushDeployLog(ctx, id, log)
+		if _, err := s.moveDeployment(ctx, d, DeploymentFailed); err != nil && ErrorCode(err) != EInvalid {
+			return fmt.Errorf("fail deployment %d: %w", id, err)
+		}
+	}
+	queued, err := db.RunnerDeployments(ctx, s.db.Read, DeploymentQueued)
+	if err != nil {
+		return fmt.Errorf("queued deployments: %w", err)
+	}
+	if len(queued) > 0 {
+		s.delivery.wake(s)
+	}
+	return nil
+}
