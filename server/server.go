@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/api/dotgit"
 	"github.com/cairn-forge/cairn/api/githttp"
 	"github.com/cairn-forge/cairn/api/gitlab"
 	"github.com/cairn-forge/cairn/api/opencodehub"
@@ -169,6 +170,7 @@ func (s *Server) handler(base string) http.Handler {
 	v3 := gitlab.New(core, 3, s.cfg.Version)
 	openCodeHub := opencodehub.New(core)
 	git := githttp.New(core, s.repos, s.cfg.Version)
+	dotgitAPI := dotgit.New(core)
 	pages := web.New(core)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -177,6 +179,8 @@ func (s *Server) handler(base string) http.Handler {
 			v4.ServeHTTP(w, r)
 		case hasPrefix(p, "/api/v3"):
 			v3.ServeHTTP(w, r)
+		case hasPrefix(p, "/v1"):
+			dotgitAPI.ServeHTTP(w, r)
 		case hasPrefix(p, "/api"):
 			// After every /api/vN dialect: OpenCodeHub takes the rest of /api.
 			openCodeHub.ServeHTTP(w, r)
