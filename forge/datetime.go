@@ -83,6 +83,10 @@ const (
 //   - all digits: 9 or 10 digits are Unix seconds, 13 digits Unix milliseconds (JavaScript's
 //     Date.now()), 8 digits an ISO basic date; other lengths are refused.
 //
+// An ISO 8601 time followed by a bare offset ("2022-02-01T14:40:15 05:30") is read as the
+// positive offset it was before a form decoder turned its '+' into a space, as it does to
+// bodies that curl -d sends unencoded.
+//
 // Without a zone the time is UTC. A zone is an offset ("+05:30", "-0800", "+05", "UTC-8") or an
 // abbreviation of a fixed table (zoneOffsets); unknown and ambiguous abbreviations are refused,
 // never guessed. The result is in the zone given (a fixed zone named by its abbreviation), so
@@ -175,11 +179,19 @@ func dateTokens(s string) (toks []string, comment bool, err error) {
 	if depth != 0 {
 		return nil, false, errors.New("it has an unmatched '('")
 	}
-	for _, f := range strings.Fields(b.String()) {
-		f = strings.ToLower(f)
+	fields := strings.Fields(b.String())
+	for i := 0; i < len(fields); i++ {
+		f := strings.ToLower(fields[i])
 		switch {
 		case len(f) > 11 && isNumericDate(f[:10]) && f[10] == 't':
-			toks = append(toks, f[:10], f[11:])
+			clock := f[11:]
+			// A form-encoded body sent raw (curl -d) turns the '+' of "14:40:15+05:30" into a
+			// space; an ISO 8601 time without a zone followed by a bare offset had it.
+			if i+1 < len(fields) && !strings.ContainsAny(clock, "z+-") && isBareOffset(fields[i+1]) {
+				clock += "+" + fields[i+1]
+				i++
+			}
+			toks = append(toks, f[:10], clock)
 		case strings.Contains(f, "-") && hasLetter(f) && !strings.Contains(f, ":") && f[0] != '+' && f[0] != '-' &&
 			!strings.HasPrefix(f, "utc") && !strings.HasPrefix(f, "gmt"):
 			// "02-Jan-2006"
@@ -584,6 +596,11 @@ func isNumericDate(tok string) bool {
 	short := func(p string) bool { return len(p) == 1 || len(p) == 2 }
 	return len(parts[0]) == 4 && short(parts[1]) && short(parts[2]) ||
 		short(parts[0]) && short(parts[1]) && len(parts[2]) == 4
+}
+
+// isBareOffset reports whether s is an offset without its sign: "05:30" or "0530".
+func isBareOffset(s string) bool {
+	return len(s) == 5 && s[2] == ':' && allDigits(s[:2]) && allDigits(s[3:]) || len(s) == 4 && allDigits(s)
 }
 
 func daysIn(m time.Month, year int) int {

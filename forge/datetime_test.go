@@ -32,6 +32,9 @@ func TestParseDateTimeReadsEveryDocumentedForm(t *testing.T) {
 		{"2022-02-01T14:40:15+05", "2022-02-01T14:40:15+05:00", ""},
 		{"2022-02-01T14:40:15-00:00", "2022-02-01T14:40:15Z", "UTC"},
 		{"2022-02-01 14:40:15 +0530", "2022-02-01T14:40:15+05:30", ""},
+		// The '+' of an offset that curl -d sent unencoded, decoded as a space.
+		{"2022-02-01T14:40:15 05:30", "2022-02-01T14:40:15+05:30", ""},
+		{"2022-02-01T14:40:15.5 0530", "2022-02-01T14:40:15.5+05:30", ""},
 		{"2022/02/01 14:40", "2022-02-01T14:40:00Z", "UTC"},
 		{"2022.2.1", "2022-02-01T00:00:00Z", "UTC"},
 		// RFC 2822 / 1123 and Go's own layouts.
@@ -102,6 +105,7 @@ func TestParseDateTimeRefusesWhatItCannotReadUnambiguously(t *testing.T) {
 		{"Jan 1, 2021 pm", "follows no time"},
 		{"Jan Feb 1, 2021", "two months"},
 		{"Jan 1, 2021 5:40pm 6:40pm", "two times"},
+		{"2022-02-01T14:40:15Z 05:30", "two times"},
 		{"Jan 1, 2021 5:40pm PST EST", "two time zones"},
 		{"2022-02-01T14:40:15+15:00", "out of range"},
 		{"2022-02-01T14:40:15+05:60", "out of range"},
