@@ -98,6 +98,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.repositoryRoutes(rt)
 	h.issueRoutes(rt)
 	h.mergeRequestRoutes(rt)
+	h.deliveryRoutes(rt)
 }
 
 // WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
