@@ -107,8 +107,11 @@ func (s *Service) ResolvePath(ctx context.Context, a *Actor, path string) (PathT
 	if path == "" {
 		return PathTarget{}, Missing("resource_path")
 	}
-	if len(path) > maxResourcePath || strings.Contains(path, "//") {
-		return PathTarget{}, NotFound("Resource")
+	if len(path) > maxResourcePath {
+		return PathTarget{}, &Error{Code: ENotFound, Resource: "Resource", Message: "the resource path is too long to name anything"}
+	}
+	if strings.Contains(path, "//") {
+		return PathTarget{}, pathNotFound(path)
 	}
 	if strings.Contains(path, "/") {
 		p, err := s.findProject(ctx, s.db.Read, path)
@@ -118,7 +121,7 @@ func (s *Service) ResolvePath(ctx context.Context, a *Actor, path string) (PathT
 				return PathTarget{}, err
 			}
 			if !canSee(a, p.Visibility, v.Access) {
-				return PathTarget{}, NotFound("Resource")
+				return PathTarget{}, pathNotFound(path)
 			}
 			return PathTarget{Project: &v, Namespace: p.Namespace, Access: v.Access}, nil
 		}
@@ -128,7 +131,10 @@ func (s *Service) ResolvePath(ctx context.Context, a *Actor, path string) (PathT
 	}
 	ns, err := db.NamespaceByPath(ctx, s.db.Read, path)
 	if err != nil {
-		return PathTarget{}, notFoundAs(err, "Resource")
+		if errors.Is(err, db.ErrNotFound) {
+			return PathTarget{}, pathNotFound(path)
+		}
+		return PathTarget{}, err
 	}
 	level, err := s.namespaceAccess(ctx, a, ns)
 	if err != nil {
@@ -136,9 +142,15 @@ func (s *Service) ResolvePath(ctx context.Context, a *Actor, path string) (PathT
 	}
 	// Users are seen by everyone signed in; groups by their visibility.
 	if ns.Kind == "group" && !canSee(a, ns.Visibility, level) || ns.Kind == "user" && !a.SignedIn() {
-		return PathTarget{}, NotFound("Resource")
+		return PathTarget{}, pathNotFound(path)
 	}
 	return PathTarget{Namespace: ns, Access: level}, nil
+}
+
+// pathNotFound is the error of a resource path that names nothing the actor may see.
+func pathNotFound(path string) *Error {
+	return &Error{Code: ENotFound, Resource: "Resource",
+		Message: fmt.Sprintf("resource path %q names no namespace or repository you can see", path)}
 }
 
 // validDefectKey checks a caller's defect key.

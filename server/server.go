@@ -18,6 +18,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/api/dotgit"
+	"github.com/cairn-forge/cairn/api/gitclear"
 	"github.com/cairn-forge/cairn/api/githttp"
 	"github.com/cairn-forge/cairn/api/gitlab"
 	"github.com/cairn-forge/cairn/api/opencodehub"
@@ -169,12 +170,16 @@ func (s *Server) handler(base string) http.Handler {
 	v4 := gitlab.New(core, 4, s.cfg.Version)
 	v3 := gitlab.New(core, 3, s.cfg.Version)
 	openCodeHub := opencodehub.New(core)
+	gitClear := gitclear.New(core)
 	git := githttp.New(core, s.repos, s.cfg.Version)
 	dotgitAPI := dotgit.New(core)
 	pages := web.New(core)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		switch {
+		case hasPrefix(p, "/api/v1"):
+			// GitClear, before the other /api dialects: OpenCodeHub takes the rest of /api.
+			gitClear.ServeHTTP(w, r)
 		case hasPrefix(p, "/api/v4"):
 			v4.ServeHTTP(w, r)
 		case hasPrefix(p, "/api/v3"):
