@@ -2,6 +2,8 @@ package forge_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +20,7 @@ import (
 // project "acme/vault", and users: dev (developer of acme), rep (reporter of acme/web/shop)
 // and outsider (no membership).
 type defectEnv struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	forge    *forge.Service
 	db       *db.DB
@@ -33,7 +35,7 @@ type defectEnv struct {
 
 var defectNow = time.Date(2024, 6, 3, 12, 0, 0, 0, time.UTC)
 
-func newDefectEnv(t *testing.T) *defectEnv {
+func newDefectEnv(t testing.TB) *defectEnv {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -367,5 +369,46 @@ func TestDeletingAFixProjectMovesTheResolution(t *testing.T) {
 	list, err := e.forge.GroupDefects(e.ctx, e.root, "acme", time.Time{}, time.Time{})
 	if err != nil || len(list) != 1 || list[0].ResolvedAt == nil || !list[0].ResolvedAt.Equal(*at("2024-01-02")) {
 		t.Fatalf("defects %+v, err %v; want resolved at the remaining fix", list, err)
+	}
+}
+
+// BenchmarkProjectDefects lists a year of a project's defects out of 10,000 (half recorded at
+// the project, half at its group, every other one fixed), as DORA's time to restore reads
+// them.
+func BenchmarkProjectDefects(b *testing.B) {
+	e := newDefectEnv(b)
+	start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := e.db.Write(e.ctx, func(tx *sql.Tx) error {
+		for i := range 10000 {
+			d := db.Defect{RootNamespaceID: e.shop.Namespace.ParentID, Key: fmt.Sprintf("D-%d", i),
+				DetectedAt: start.Add(time.Duration(i) * 105 * time.Minute), CreatedAt: start, UpdatedAt: start}
+			if i%2 == 0 {
+				d.ProjectID = e.shop.ID
+			} else {
+				d.NamespaceID = e.shop.NamespaceID
+			}
+			id, err := db.InsertDefect(e.ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			if i%4 < 2 {
+				f := db.DefectFix{DefectID: id, ProjectID: e.shop.ID, ReleasedAt: d.DetectedAt.Add(time.Hour), CreatedAt: start}
+				if _, err := db.InsertDefectFix(e.ctx, tx, f); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	from, to := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	b.ResetTimer()
+	for b.Loop() {
+		list, err := e.forge.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), from, to)
+		if err != nil || len(list) < 4000 {
+			b.Fatalf("%d defects, err %v", len(list), err)
+		}
 	}
 }
