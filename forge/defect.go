@@ -39,6 +39,7 @@ type DefectInput struct {
 	Description  *string
 	Severity     *int64
 	// DetectedAt, or now when DetectedNow; one of them is needed to create the defect.
+	// DetectedNow does not move the detection of an existing defect.
 	DetectedAt  *time.Time
 	DetectedNow bool
 	// A fix is recorded when any of the three is given, and only on a project path. Its time is
@@ -169,8 +170,9 @@ func validDefectKey(key string) error {
 // RecordDefect creates or updates the defect of in.Key under the top-level namespace of
 // in.ResourcePath, and records the fix in names. Recording needs Developer access to the
 // project or group of the path, or being the user of a user namespace (or an administrator).
-// A defect is created only with a detection time; given again, its key updates the fields
-// given and adds the fix, never a second defect. A fix is recorded only on a project path, with
+// A defect is created only with a detection time (DetectedAt, or DetectedNow); given again,
+// its key updates the fields given (DetectedAt, not DetectedNow, moves the detection) and adds
+// the fix, never a second defect. A fix is recorded only on a project path, with
 // a sha that must be a commit of that project's repository; a fix given again (same project
 // and sha, or same time without a sha) is not recorded twice. created reports whether the
 // defect is new. Everything is written in one transaction.
@@ -238,7 +240,9 @@ func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (r
 		case err != nil:
 			return err
 		default:
-			if applyDefectInput(&d, in, detected, now) {
+			// detected_now marks a new defect only: a monitor that sends it with every call
+			// must not move the detection of one it already reported.
+			if applyDefectInput(&d, in, in.DetectedAt, now) {
 				if err := db.UpdateDefect(ctx, tx, d); err != nil {
 					return err
 				}

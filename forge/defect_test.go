@@ -155,12 +155,17 @@ func TestRecordDefectCreatesUpdatesAndFixesByKey(t *testing.T) {
 		t.Fatalf("detected at %v, want %v in UTC", rec.DetectedAt, want)
 	}
 
-	rec, created, err = e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: "acme/", Severity: ptr[int64](1)})
+	rec, created, err = e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: "acme/", Severity: ptr[int64](1),
+		DetectedNow: true})
 	if err != nil || created {
 		t.Fatalf("update: created=%v err=%v", created, err)
 	}
-	if *rec.Severity != 1 || rec.Description != "Site outage for 15 minutes" {
-		t.Fatalf("updated %+v; want severity 1 and the description kept", rec)
+	if *rec.Severity != 1 || rec.Description != "Site outage for 15 minutes" || !rec.DetectedAt.Equal(time.Date(2021, 1, 2, 1, 40, 0, 0, time.UTC)) {
+		t.Fatalf("updated %+v; want severity 1, the description and the detection (detected_now is for new defects) kept", rec)
+	}
+	rec, _, err = e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: "acme", DetectedAt: at("2021-01-02T01:30:00Z")})
+	if err != nil || !rec.DetectedAt.Equal(time.Date(2021, 1, 2, 1, 30, 0, 0, time.UTC)) {
+		t.Fatalf("detected_at given again: %+v, %v; want it moved", rec, err)
 	}
 
 	first := at("Jan 2, 2021 8:35am EST")
