@@ -35,6 +35,7 @@ func TestParseDateTimeReadsEveryDocumentedForm(t *testing.T) {
 		// The '+' of an offset that curl -d sent unencoded, decoded as a space.
 		{"2022-02-01T14:40:15 05:30", "2022-02-01T14:40:15+05:30", ""},
 		{"2022-02-01T14:40:15.5 0530", "2022-02-01T14:40:15.5+05:30", ""},
+		{"2022-02-01 14:40:15 05:30", "2022-02-01T14:40:15+05:30", ""},
 		{"2022/02/01 14:40", "2022-02-01T14:40:00Z", "UTC"},
 		{"2022.2.1", "2022-02-01T00:00:00Z", "UTC"},
 		// RFC 2822 / 1123 and Go's own layouts.
@@ -179,4 +180,22 @@ func FuzzParseDateTime(f *testing.F) {
 			t.Fatalf("ParseDateTime(%q) = %s; written as %q it reads back as %s", s, iso, written, back)
 		}
 	})
+}
+
+// Every zone the error message offers is one the parser reads.
+func TestEveryListedZoneIsRead(t *testing.T) {
+	_, list, ok := strings.Cut(forge.DateTimeFormats, "or one of ")
+	list, _, ok2 := strings.Cut(list, ";")
+	if !ok || !ok2 {
+		t.Fatalf("DateTimeFormats lists no zones: %s", forge.DateTimeFormats)
+	}
+	zones := strings.Split(list, ", ")
+	if len(zones) < 30 {
+		t.Fatalf("only %d zones listed: %v", len(zones), zones)
+	}
+	for _, z := range zones {
+		if _, err := forge.ParseDateTime("2021-01-01 12:00 " + z); err != nil {
+			t.Errorf("listed zone %s: %v", z, err)
+		}
+	}
 }
