@@ -121,8 +121,13 @@ func ListDeployments(ctx context.Context, q Querier, f DeploymentFilter) ([]Depl
 	case "iid", "created_at", "updated_at", "ref":
 		col = "d." + f.OrderBy
 	}
+	final := f.Status == "success" || f.Status == "failed" || f.Status == "canceled"
+	if f.OrderBy == "finished_at" && final {
+		// Finished deployments all have the time: the order is an index's.
+		col = "d.finished_at"
+	}
 	order := orderBy(col, "d.id", f.Desc)
-	if f.OrderBy == "finished_at" {
+	if f.OrderBy == "finished_at" && !final {
 		// Unfinished deployments come last either way.
 		dir := " ASC"
 		if f.Desc {
@@ -201,9 +206,17 @@ func RunnerDeployments(ctx context.Context, q Querier, status string) ([]int64, 
 		[]any{status}, scanInt64)
 }
 
-// InsertDeploymentCommits records the commits deployment id shipped.
-func InsertDeploymentCommits(ctx context.Context, tx *sql.Tx, id int64, commits []ShippedCommit) error {
-	return insertShipped(ctx, tx, "deployment_commits", "deployment_id", id, commits)
+// InsertDeploymentCommits records the commits deployment d shipped; d has finished.
+func InsertDeploymentCommits(ctx context.Context, tx *sql.Tx, d Deployment, commits []ShippedCommit) error {
+	if len(commits) > 0 && d.FinishedAt == nil {
+		return fmt.Errorf("record commits of deployment %d: it has not finished", d.ID)
+	}
+	var finished int64
+	if d.FinishedAt != nil {
+		finished = ms(*d.FinishedAt)
+	}
+	return insertShipped(ctx, tx, "deployment_commits", "deployment_id", d.ID, commits,
+		"project_id", d.ProjectID, "environment_id", d.EnvironmentID, "finished_at", finished)
 }
 
 // DeploymentCommits lists the commits deployment id shipped, newest first.

@@ -154,19 +154,28 @@ func DeleteRelease(ctx context.Context, q Querier, id int64) error {
 }
 
 // insertShipped records commits as shipped by owner id in table (release_commits or
-// deployment_commits, whose owner column is col).
-func insertShipped(ctx context.Context, tx *sql.Tx, table, col string, id int64, commits []ShippedCommit) error {
+// deployment_commits, whose owner column is col); extra names more columns, with their
+// values, that every row carries.
+func insertShipped(ctx context.Context, tx *sql.Tx, table, col string, id int64, commits []ShippedCommit, extra ...any) error {
 	if len(commits) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, "INSERT OR IGNORE INTO "+table+" ("+col+
-		", sha, authored_at, committed_at) VALUES (?, ?, ?, ?)")
+	cols, marks := col+", sha, authored_at, committed_at", "?, ?, ?, ?"
+	for i := 0; i+1 < len(extra); i += 2 {
+		cols, marks = cols+", "+extra[i].(string), marks+", ?"
+	}
+	st, err := tx.PrepareContext(ctx, "INSERT OR IGNORE INTO "+table+" ("+cols+") VALUES ("+marks+")")
 	if err != nil {
 		return fmt.Errorf("record shipped commits: %w", wrap(err))
 	}
 	defer st.Close()
+	args := make([]any, 4, 4+len(extra)/2)
+	for i := 1; i < len(extra); i += 2 {
+		args = append(args, extra[i])
+	}
 	for _, c := range commits {
-		if _, err := st.ExecContext(ctx, id, c.SHA, ms(c.AuthoredAt), ms(c.CommittedAt)); err != nil {
+		args[0], args[1], args[2], args[3] = id, c.SHA, ms(c.AuthoredAt), ms(c.CommittedAt)
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("record shipped commit %s: %w", c.SHA, wrap(err))
 		}
 	}

@@ -330,7 +330,7 @@ func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef str
 		if d.ID, d.IID, err = db.InsertDeployment(ctx, tx, d); err != nil {
 			return err
 		}
-		return db.InsertDeploymentCommits(ctx, tx, d.ID, shipped)
+		return db.InsertDeploymentCommits(ctx, tx, d, shipped)
 	})
 	if err != nil {
 		return Deployment{}, err
@@ -480,7 +480,7 @@ func (s *Service) moveDeployment(ctx context.Context, d Deployment, status strin
 		if _, err := db.MoveDeployment(ctx, tx, d, cur.Status); err != nil {
 			return err
 		}
-		return db.InsertDeploymentCommits(ctx, tx, d.ID, shipped)
+		return db.InsertDeploymentCommits(ctx, tx, d, shipped)
 	})
 	if err != nil {
 		return Deployment{}, err

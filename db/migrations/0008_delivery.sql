@@ -58,14 +58,22 @@ CREATE INDEX deployments_runner_pending ON deployments (status, id)
 
 -- The commits a successful deployment shipped: reachable from its sha and not from the sha
 -- of the environment's previous successful deployment (bounded; see forge). Lead time for
--- changes is the deployment's finished_at minus a commit's time.
+-- changes is the deployment's finished_at minus a commit's time. A row is written once the
+-- deployment succeeded, so it carries the deployment's project, environment and finish time:
+-- a project's lead times over a period are one range of deployment_commits_lead_time, which
+-- holds every column the scan reads.
 CREATE TABLE deployment_commits (
-  deployment_id INTEGER NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
-  sha           TEXT NOT NULL,
-  authored_at   INTEGER NOT NULL,
-  committed_at  INTEGER NOT NULL,
+  deployment_id  INTEGER NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+  sha            TEXT NOT NULL,
+  authored_at    INTEGER NOT NULL,
+  committed_at   INTEGER NOT NULL,
+  project_id     INTEGER NOT NULL,
+  environment_id INTEGER NOT NULL,
+  finished_at    INTEGER NOT NULL,
   PRIMARY KEY (deployment_id, sha)
 ) WITHOUT ROWID;
+CREATE INDEX deployment_commits_lead_time
+  ON deployment_commits (project_id, finished_at, environment_id, committed_at, authored_at);
 
 -- The output of the deploy command, bounded in size (forge stops appending at its limit).
 CREATE TABLE deployment_logs (
