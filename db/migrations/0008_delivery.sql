@@ -52,9 +52,8 @@ CREATE INDEX deployments_project_updated ON deployments (project_id, updated_at)
 -- deployment of an environment, which bounds what a new one shipped.
 CREATE INDEX deployments_project_finished ON deployments (project_id, status, finished_at);
 CREATE INDEX deployments_environment_finished ON deployments (environment_id, status, finished_at);
--- The deploy runner's work: the few deployments it has queued or is running.
-CREATE INDEX deployments_runner_pending ON deployments (status, id)
-  WHERE runner = 1 AND status IN ('queued', 'running');
+-- The deploy runner's work: the deployments it runs, by status (its queue is 'queued').
+CREATE INDEX deployments_runner ON deployments (status, id) WHERE runner = 1;
 
 -- The commits a successful deployment shipped: reachable from its sha and not from the sha
 -- of the environment's previous successful deployment (bounded; see forge). Lead time for
