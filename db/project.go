@@ -27,6 +27,9 @@ type Project struct {
 	UpdatedAt      time.Time
 	LastActivityAt time.Time
 	Namespace      Namespace
+	// OpenIssues and OpenConfidentialIssues count the project's open issues (issue_counts).
+	OpenIssues             int
+	OpenConfidentialIssues int
 }
 
 // FullPath is "namespace/path".
@@ -37,7 +40,9 @@ func (p Project) FullName() string { return p.Namespace.FullName + " / " + p.Nam
 
 const projectColumns = `p.id, p.namespace_id, p.name, p.path, p.description, p.visibility, p.default_branch,
 	COALESCE(p.creator_id, 0), p.archived, p.empty_repo, p.topics, p.merge_method, p.squash_option,
-	p.created_at, p.updated_at, p.last_activity_at, ` + namespaceColumns
+	p.created_at, p.updated_at, p.last_activity_at,
+	(SELECT COALESCE(SUM(ic.n), 0) FROM issue_counts ic WHERE ic.project_id = p.id AND ic.state = 'opened' AND ic.confidential = 0),
+	(SELECT COALESCE(SUM(ic.n), 0) FROM issue_counts ic WHERE ic.project_id = p.id AND ic.state = 'opened' AND ic.confidential = 1), ` + namespaceColumns
 
 const projectFrom = ` FROM projects p JOIN namespaces n ON n.id = p.namespace_id`
 
@@ -48,7 +53,7 @@ func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 	ns := &p.Namespace
 	err := row.Scan(&p.ID, &p.NamespaceID, &p.Name, &p.Path, &p.Description, &p.Visibility,
 		&p.DefaultBranch, &p.CreatorID, &p.Archived, &p.EmptyRepo, &topics, &p.MergeMethod,
-		&p.SquashOption, &created, &updated, &activity,
+		&p.SquashOption, &created, &updated, &activity, &p.OpenIssues, &p.OpenConfidentialIssues,
 		&ns.ID, &ns.Kind, &ns.Name, &ns.Path, &ns.FullPath, &ns.FullName, &ns.ParentID, &ns.OwnerID,
 		&ns.Visibility, &ns.Description, &nsCreated, &nsUpdated)
 	if err != nil {

@@ -312,7 +312,10 @@ func (h *Handler) project(a *forge.Actor, v forge.ProjectView) Project {
 		ForkingAccessLevel: "enabled", WikiAccessLevel: "disabled", BuildsAccessLevel: "disabled",
 		SnippetsAccessLevel: "disabled", PagesAccessLevel: "disabled", CreatorID: v.CreatorID, ImportStatus: "none",
 		PublicJobs: true, SharedWithGroups: []any{}, RequestAccessEnabled: true, MergeMethod: v.MergeMethod,
-		SquashOption: v.SquashOption, AutocloseReferencedIssues: true}
+		SquashOption: v.SquashOption, AutocloseReferencedIssues: true, OpenIssuesCount: v.OpenIssues}
+	if v.Access >= forge.Reporter {
+		p.OpenIssuesCount += v.OpenConfidentialIssues // as GitLab, confidential ones count for those who see them
+	}
 	if !v.EmptyRepo {
 		readme := webURL + "/-/blob/" + v.DefaultBranch + "/README.md"
 		p.ReadmeURL = &readme

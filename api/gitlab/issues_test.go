@@ -644,6 +644,19 @@ func TestIssueListTotalsFollowChanges(t *testing.T) {
 					t.Errorf("%s: %s, state %q: X-Total %s, but the list holds %s", step, reader.name, state, got, want)
 				}
 			}
+			// As GitLab counts them: confidential issues only for reporters and above, even
+			// where others see some (their own) in the list.
+			query := "?per_page=100&state=opened&confidential=false"
+			if reader.token == f.alice {
+				query = "?per_page=100&state=opened"
+			}
+			open := len(iids(t, mustDo(t, s, 200, "GET", f.publicIs+query, reader.token, nil)))
+			p := decode[struct {
+				OpenIssuesCount int `json:"open_issues_count"`
+			}](t, mustDo(t, s, 200, "GET", f.publicAPI, reader.token, nil))
+			if p.OpenIssuesCount != open {
+				t.Errorf("%s: %s sees open_issues_count %d, and %d open issues", step, reader.name, p.OpenIssuesCount, open)
+			}
 		}
 	}
 	check("created")
