@@ -24,8 +24,8 @@ const (
 )
 
 // maxMergeAttempts bounds how often a merge is redone when the target branch moves
-// between the merge and the update of the branch.
-const maxMergeAttempts = 3
+// between the merge and the update of the branch (each attempt merges the new tip).
+const maxMergeAttempts = 10
 
 // MergeOptions are the choices of a merge.
 type MergeOptions struct {
