@@ -51,6 +51,8 @@ type bitmapJobs struct {
 	wg      sync.WaitGroup
 	// done, when set (tests), is called after each job with its outcome.
 	done func(id int64, wrote int, err error)
+	// repack says when a job also repacks (repack.go); zero fields take the defaults.
+	repack repackPolicy
 }
 
 // scheduleBitmap queues a bitmap write for the repository of project id.
@@ -73,7 +75,10 @@ func (s *Store) scheduleBitmap(id int64) {
 		j.running <- struct{}{}
 		defer func() { <-j.running }()
 		for {
-			n, err := writeBitmaps(context.Background(), s.Path(id))
+			j.mu.Lock()
+			pol := j.repack
+			j.mu.Unlock()
+			n, err := s.settle(context.Background(), id, pol)
 			j.mu.Lock()
 			done := j.done
 			if !j.again[id] {
@@ -93,8 +98,8 @@ func (s *Store) scheduleBitmap(id int64) {
 	}()
 }
 
-// WaitBackground waits until the background work queued so far (bitmap writes after
-// pushes) has finished.
+// WaitBackground waits until the background work queued so far (bitmap writes and
+// repacks after pushes) has finished.
 func (s *Store) WaitBackground() { s.bitmaps.wg.Wait() }
 
 // writeBitmaps writes a .bitmap beside each pack of the repository at dir that has none

@@ -352,29 +352,41 @@ func openObjectDB(objectsDir string) (*objectDB, error) {
 // whether there were any.
 func (db *objectDB) refresh() (bool, error) {
 	dir := filepath.Join(db.dir, "pack")
-	entries, err := os.ReadDir(dir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return false, fmt.Errorf("list packs: %w", err)
-	}
 	var added []*packFile
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasPrefix(name, "pack-") || !strings.HasSuffix(name, ".pack") {
-			continue
+	// A pack listed but gone by the time it is opened was superseded by a repack, which
+	// publishes its pack before removing the old ones: list again to find that pack.
+	for attempt := 0; attempt < 3; attempt++ {
+		entries, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return false, fmt.Errorf("list packs: %w", err)
 		}
-		path := filepath.Join(dir, name)
-		if db.known[path] {
-			continue
+		vanished := false
+		for _, e := range entries {
+			name := e.Name()
+			if !strings.HasPrefix(name, "pack-") || !strings.HasSuffix(name, ".pack") {
+				continue
+			}
+			path := filepath.Join(dir, name)
+			if db.known[path] {
+				continue
+			}
+			p, err := loadPack(path)
+			if errors.Is(err, fs.ErrNotExist) {
+				vanished = true // idx not there yet, or the pack went away
+				continue
+			}
+			if err != nil {
+				for _, p := range added {
+					p.close()
+				}
+				return false, err
+			}
+			db.known[path] = true
+			added = append(added, p)
 		}
-		p, err := loadPack(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue // idx not there yet, or the pack went away
+		if !vanished {
+			break
 		}
-		if err != nil {
-			return false, err
-		}
-		db.known[path] = true
-		added = append(added, p)
 	}
 	// Largest first: a repository's bulk sits in one big pack, and objects are taken from
 	// the first pack that has them, so clones copy long runs from that one. Packs found later
@@ -389,20 +401,31 @@ func (db *objectDB) refresh() (bool, error) {
 	return len(added) > 0, nil
 }
 
+// loadPack opens a pack and reads its index. The pack file is opened at once, not on first
+// read: a repack may remove it meanwhile, and an open file stays readable after that.
 func loadPack(path string) (*packFile, error) {
-	fi, err := os.Stat(path)
+	f, err := os.Open(path)
 	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	b, err := os.ReadFile(strings.TrimSuffix(path, ".pack") + ".idx")
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	idx, err := parseIndex(b)
 	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
-	return &packFile{path: path, size: fi.Size(), idx: idx}, nil
+	p := &packFile{path: path, size: fi.Size(), idx: idx, f: f}
+	p.data, _ = mapFile(f, p.size)
+	return p, nil
 }
 
 // addPack makes a pack that is not (yet) in the objects directory readable, for checking a
@@ -440,6 +463,19 @@ func (db *objectDB) locate(h plumbing.Hash) (objLoc, bool) {
 	return objLoc{}, false
 }
 
+// locateFresh is locate for an object known to exist (named by a ref or by an object
+// already read): when it is not found, a repack may have moved it from a loose file into a
+// pack this db has not listed yet, so the packs are listed again.
+func (db *objectDB) locateFresh(h plumbing.Hash) (objLoc, bool) {
+	if loc, ok := db.locate(h); ok {
+		return loc, true
+	}
+	if added, err := db.refresh(); err != nil || !added {
+		return objLoc{}, false
+	}
+	return db.locate(h)
+}
+
 func (db *objectDB) has(h plumbing.Hash) bool {
 	_, ok := db.locate(h)
 	return ok
@@ -452,7 +488,7 @@ func (db *objectDB) loosePath(h plumbing.Hash) string {
 
 // read returns an object's type and content, resolving deltas.
 func (db *objectDB) read(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
-	loc, ok := db.locate(h)
+	loc, ok := db.locateFresh(h)
 	if !ok {
 		return 0, nil, fmt.Errorf("%w: %s", errObjectMissing, h)
 	}
@@ -605,6 +641,19 @@ func (l *looseReader) Close() error {
 func (db *objectDB) openLoose(h plumbing.Hash) (plumbing.ObjectType, int64, io.ReadCloser, error) {
 	f, err := os.Open(db.loosePath(h))
 	if errors.Is(err, fs.ErrNotExist) {
+		// Located as loose, then gone: a repack moved it into a pack published before
+		// the loose file was removed.
+		if _, err := db.refresh(); err == nil {
+			for pi, p := range db.packs {
+				if pos, ok := p.idx.find(h); ok {
+					typ, data, err := db.readPacked(pi, p.idx.offsetAt(pos), 0)
+					if err != nil {
+						return 0, 0, nil, err
+					}
+					return typ, int64(len(data)), io.NopCloser(bytes.NewReader(data)), nil
+				}
+			}
+		}
 		return 0, 0, nil, fmt.Errorf("%w: %s", errObjectMissing, h)
 	}
 	if err != nil {

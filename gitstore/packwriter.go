@@ -196,8 +196,11 @@ func (pw *packWriter) plan(objs []sendObject, set *packSet) error {
 			}
 		}
 		if !ok {
-			if loc, ok = pw.db.locate(o.hash); !ok {
+			if loc, ok = pw.db.locateFresh(o.hash); !ok {
 				return fmt.Errorf("%w: %s", errObjectMissing, o.hash)
+			}
+			for len(pw.slots) < len(pw.db.packs) { // packs listed again by locateFresh
+				pw.slots = append(pw.slots, nil)
 			}
 		}
 		if loc.pack == loosePack {

@@ -213,7 +213,7 @@ func forEachTreeEntry(data []byte, fn func(e treeEntry) error) error {
 
 // typeOf returns an object's type, following delta chains through their headers only.
 func (db *objectDB) typeOf(h plumbing.Hash) (plumbing.ObjectType, error) {
-	loc, ok := db.locate(h)
+	loc, ok := db.locateFresh(h)
 	if !ok {
 		return 0, fmt.Errorf("%w: %s", errObjectMissing, h)
 	}
