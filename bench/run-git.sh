@@ -14,7 +14,9 @@
 #   clone B (many refs), a no-op fetch of B
 #   the server alone: the upload-pack response to a clone's request of A, read by curl
 #   clone A and the response alone again from a second copy of A in cairn, repacked in place by
-#   C git with a bitmap (cairn reads C git's bitmaps but writes none for what is pushed to it)
+#   C git with a bitmap (cairn reads C git's bitmaps; for what is pushed to it, it writes its own
+#   in the background, repacking first when no one pack holds the history, so its copy of A is
+#   also served from a bitmap, one cairn wrote)
 #   server peak RSS during one clone of A   target < 2x the pack size
 #     cairn: VmHWM of the cairn process, freshly restarted, after the clone;
 #     http-backend: the largest peak RSS among the git processes serving the clone's requests
@@ -187,8 +189,8 @@ done
 idA=$(curl -sf -H "PRIVATE-TOKEN: $token" "$cairn/api/v4/projects/root%2Fa" | first_id)
 cairn_packA=$(cat "$tmp"/cairn-data/repositories/"$idA".git/objects/pack/*.pack 2>/dev/null | wc -c)
 # A second copy of A in cairn, repacked on the server by C git with a reachability bitmap, as an
-# imported or admin-repacked repository would be: cairn reads C git's bitmaps, but writes none
-# for what it receives.
+# imported or admin-repacked repository would be: cairn reads C git's bitmaps (for what it
+# receives it writes its own after the push).
 idA2=$(create_project a-bitmap)
 git -C "$root/A.git" push -q "$cairn_git/root/a-bitmap.git" "${refspecs[@]}"
 git -C "$tmp/cairn-data/repositories/$idA2.git" repack -adb -q
@@ -373,7 +375,7 @@ elapsed=$(($(date +%s) - start_time))
 	echo
 	echo "Rows \"with a bitmap\": cairn serving a second copy of A that C git repacked in place on the server"
 	echo "(\`git repack -adb\`), as an imported or admin-repacked repository would be; cairn reads C git's"
-	echo "bitmaps but writes none itself, so a repository pushed to it is served without one."
+	echo "bitmaps, and writes its own for what is pushed to it once the push has settled."
 	echo
 	echo "| server peak RSS during a clone of A / pack size ($(mb "$packA")) | | | target | met |"
 	echo "| --- | --- | --- | --- | --- |"
