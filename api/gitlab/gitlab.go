@@ -99,6 +99,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.issueRoutes(rt)
 	h.mergeRequestRoutes(rt)
 	h.deliveryRoutes(rt)
+	h.doraRoutes(rt)
 }
 
 // WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
