@@ -240,6 +240,11 @@ func repack(ctx context.Context, db *objectDB, dir, tmpRoot string, refs *refLis
 		return st, fmt.Errorf("repack: the pack holds %d objects (%d bases added), %d were written", rp.count, rp.thinBases, ps.objects)
 	}
 	newIdx := rp.pack.idx
+	// publish makes the pack directory when it is missing: never for a repository deleted
+	// while this job ran.
+	if _, err := os.Stat(filepath.Join(objectsDir, "pack")); err != nil {
+		return st, fmt.Errorf("repack: %w", err)
+	}
 	if err := rp.publish(objectsDir); err != nil {
 		return st, fmt.Errorf("repack: %w", err)
 	}
