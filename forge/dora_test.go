@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -496,4 +497,50 @@ func TestDORAAccess(t *testing.T) {
 	if fe := forge.ErrorOf(err); fe.Message != "You do not have permission to access dora metrics." {
 		t.Errorf("guest: %v", err)
 	}
+}
+
+// Any query gets figures or a refusal that names a parameter, never a panic: figures cover
+// each interval of the range once, in order, with values a figure can take.
+func FuzzDORAQuery(f *testing.F) {
+	f.Add("deployment_frequency", "daily", "production", int64(1740787200), int64(1746014400), 0)
+	f.Add("lead_time_for_changes", "monthly", "production,staging", int64(1735689600), int64(1767139200), 0)
+	f.Add("change_failure_rate", "all", "", int64(1740787200), int64(1740787200), 180)
+	f.Add("time_to_restore_service", "weekly", "prod", int64(-62135596800), int64(253402300799), 366)
+	e := newDORAEnv(f)
+	e.history()
+	f.Fuzz(func(t *testing.T, metric, interval, tiers string, start, end int64, maxDays int) {
+		q := forge.DORAQuery{Metric: metric, Interval: interval, Start: time.Unix(start, 0), End: time.Unix(end, 0),
+			MaxDays: max(-1, min(maxDays, 4000))}
+		if tiers != "" {
+			q.EnvironmentTiers = strings.Split(tiers, ",")
+		}
+		for _, group := range []bool{false, true} {
+			var got []forge.DORAValue
+			var err error
+			if group {
+				got, err = e.forge.GroupDORA(e.ctx, e.root, "acme", q)
+			} else {
+				got, err = e.forge.ProjectDORA(e.ctx, e.root, "acme/web/shop", q)
+			}
+			if err != nil {
+				if fe := forge.ErrorOf(err); fe.Code != forge.EInvalid || fe.Reason != forge.ReasonInvalidDORAQuery || len(fe.Params) != 1 {
+					t.Fatalf("%+v: %v", q, err)
+				}
+				continue
+			}
+			from := time.Date(q.Start.Year(), q.Start.Month(), q.Start.Day(), 0, 0, 0, 0, time.UTC)
+			to := time.Date(q.End.Year(), q.End.Month(), q.End.Day(), 0, 0, 0, 0, time.UTC)
+			days := int(to.Sub(from).Hours()/24) + 1
+			want := map[string]int{"": days, forge.DORADaily: days, forge.DORAAll: 1,
+				forge.DORAMonthly: (to.Year()-from.Year())*12 + int(to.Month()) - int(from.Month()) + 1}[interval]
+			if len(got) != want {
+				t.Fatalf("%+v: %d figures, want %d", q, len(got), want)
+			}
+			for i, v := range got {
+				if i > 0 && !v.Date.After(got[i-1].Date) || v.Value != nil && (*v.Value < 0 || metric == forge.DORAChangeFailureRate && *v.Value > 1) {
+					t.Fatalf("%+v: figure %d is %v %v", q, i, v.Date, show(v.Value))
+				}
+			}
+		}
+	})
 }

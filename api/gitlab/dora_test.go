@@ -321,3 +321,49 @@ func TestDORAMetricsRefusals(t *testing.T) {
 		}
 	}
 }
+
+// Any query string gets figures or a GitLab 400, never a 5xx: the dates, metric, interval and
+// tiers come from clients.
+func FuzzDORAMetricsQuery(f *testing.F) {
+	f.Add("metric=deployment_frequency&start_date=2024-03-01&end_date=2024-04-30")
+	f.Add("metric=lead_time_for_changes&interval=monthly&start_date=March+1%2C+2024&end_date=1714521600")
+	f.Add("metric=change_failure_rate&interval=all&environment_tiers[]=production&environment_tiers[]=staging")
+	f.Add("metric=time_to_restore_service&start_date=20-12-1990&end_date=2024-02-30")
+	f.Add("start_date=%00&end_date=9999-12-31&interval=%FF")
+	s := servertest.New(f, servertest.WithoutRateLimit())
+	if r := s.Do(f, "POST", "/api/v4/groups", s.AdminToken, map[string]any{"name": "team", "path": "team"}); r.StatusCode != http.StatusCreated {
+		f.Fatalf("create group: %d %s", r.StatusCode, r.Body)
+	}
+	if r := s.Do(f, "POST", "/api/v4/projects", s.AdminToken, map[string]any{"name": "site", "namespace_id": "team",
+		"initialize_with_readme": true}); r.StatusCode != http.StatusCreated {
+		f.Fatalf("create project: %d %s", r.StatusCode, r.Body)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		for _, path := range []string{"/api/v4/projects/team%2Fsite/dora/metrics", "/api/v4/groups/team/dora/metrics"} {
+			req, err := http.NewRequest("GET", s.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.URL.RawQuery = query
+			req.Header.Set("PRIVATE-TOKEN", s.AdminToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body any
+			err = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			switch {
+			case err != nil:
+				t.Fatalf("%s?%s: %d, body is not JSON: %v", path, query, resp.StatusCode, err)
+			case resp.StatusCode == http.StatusOK:
+				if _, ok := body.([]any); !ok {
+					t.Fatalf("%s?%s: 200 with %v", path, query, body)
+				}
+			case resp.StatusCode == http.StatusBadRequest:
+			default:
+				t.Fatalf("%s?%s: %d %v", path, query, resp.StatusCode, body)
+			}
+		}
+	})
+}
