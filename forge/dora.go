@@ -426,13 +426,17 @@ func (s *Service) deploymentFrequency(ctx context.Context, src doraSources, q do
 // durations collects durations in milliseconds per interval, for medians.
 type durations [][]int64
 
-// add records end minus start in the interval of end; a negative duration (clocks that
-// disagree) counts as zero.
-func (d durations) add(b *doraBuckets, end, start time.Time) {
-	e := end.UnixMilli()
-	if i := b.of(e); i >= 0 {
-		d[i] = append(d[i], max(0, e-start.UnixMilli()))
+// add records end minus start (Unix milliseconds) in the interval of end; a negative
+// duration (clocks that disagree) counts as zero.
+func (d durations) add(b *doraBuckets, end, start int64) {
+	if i := b.of(end); i >= 0 {
+		d[i] = append(d[i], max(0, end-start))
 	}
+}
+
+// adder is add for b as a callback.
+func (d durations) adder(b *doraBuckets) func(end, start int64) {
+	return func(end, start int64) { d.add(b, end, start) }
 }
 
 // median is the median of interval i in seconds (the mean of the middle two of an even
@@ -454,17 +458,12 @@ func (s *Service) leadTimeForChanges(ctx context.Context, src doraSources, q dor
 	b := &q.buckets
 	d := make(durations, len(b.dates))
 	if len(src.envIDs) > 0 {
-		err := db.DeploymentLeadTimes(ctx, s.db.Read, src.deployers, q.from, q.to, func(env int64, shipped, committed time.Time) {
-			if _, ok := src.envProject[env]; ok {
-				d.add(b, shipped, committed)
-			}
-		})
-		if err != nil {
+		if err := db.DeploymentLeadTimes(ctx, s.db.Read, src.deployers, src.envIDs, q.from, q.to, d.adder(b)); err != nil {
 			return nil, err
 		}
 	}
 	if len(src.releasers) > 0 {
-		add := func(shipped, committed time.Time) { d.add(b, shipped, committed) }
+		add := func(shipped, committed time.Time) { d.add(b, shipped.UnixMilli(), committed.UnixMilli()) }
 		if err := db.ReleaseLeadTimes(ctx, s.db.Read, src.releasers, q.from, q.to, add); err != nil {
 			return nil, err
 		}
@@ -476,7 +475,7 @@ func (s *Service) timeToRestoreService(ctx context.Context, sc doraScope, q dora
 	b := &q.buckets
 	d := make(durations, len(b.dates))
 	err := db.ResolvedDefects(ctx, s.db.Read, sc.owners, q.from, q.to, func(detected, resolved time.Time) {
-		d.add(b, resolved, detected)
+		d.add(b, resolved.UnixMilli(), detected.UnixMilli())
 	})
 	if err != nil {
 		return nil, err

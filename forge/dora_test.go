@@ -126,8 +126,14 @@ func (e *doraEnv) commit(project forge.ProjectView, at string) {
 // deploy deploys main of shop to env, finishing in status at time at.
 func (e *doraEnv) deploy(env, status, at string) {
 	e.t.Helper()
+	e.deployProject(e.shop, env, status, at)
+}
+
+// deployProject deploys main of project to env, finishing in status at time at.
+func (e *doraEnv) deployProject(project forge.ProjectView, env, status, at string) {
+	e.t.Helper()
 	e.now = doraDay(e.t, at)
-	if _, err := e.forge.CreateDeployment(e.ctx, e.root, e.shop.FullPath(), forge.DeploymentInput{Environment: env, Ref: "main",
+	if _, err := e.forge.CreateDeployment(e.ctx, e.root, project.FullPath(), forge.DeploymentInput{Environment: env, Ref: "main",
 		Status: &status}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -387,6 +393,59 @@ func TestDORAEnvironmentTiers(t *testing.T) {
 		got, err := e.forge.ProjectDORA(e.ctx, e.root, c.ref, q)
 		if err != nil || len(got) != 1 || got[0].Value == nil || *got[0].Value != c.want {
 			t.Errorf("%s %v: %v, %v; want %v", c.ref, c.tiers, got, err, c.want)
+		}
+	}
+}
+
+// The lead time counts what each deployment of the tiers shipped: the staging deployment of
+// shop shipped its whole history. With staging, shop's lead times are 2, 4, 6 and 24 h
+// (production) and 30, 44, 46 h and 11 days 6 h (staging: C3, C2, C1, the README): median
+// (24 h + 30 h) / 2 = 27 h.
+func TestDORALeadTimeAcrossTiers(t *testing.T) {
+	e := newDORAEnv(t)
+	e.history()
+	got, err := e.forge.ProjectDORA(e.ctx, e.root, "acme/web/shop", forge.DORAQuery{Metric: forge.DORALeadTimeForChanges,
+		Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"), End: doraDay(t, "04-30 00:00"),
+		EnvironmentTiers: []string{"production", "staging"}})
+	if err != nil || len(got) != 1 || got[0].Value == nil || *got[0].Value != 27*hour {
+		t.Fatalf("%v, %v; want 27 h", got, err)
+	}
+}
+
+// A project deploying to many environments (more than a query lists one by one): each of
+// nine, first deployed 1 to 9 hours after the README, ships it. The eight production ones
+// give a median of 4.5 h; with the ninth (staging), 5 h.
+func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
+	e := newDORAEnv(t)
+	e.now = doraDay(t, "03-01 00:00")
+	fleet, err := e.forge.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("fleet"), NamespaceRef: "acme",
+		InitializeWithReadme: true}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 9; i++ {
+		env, tier := fmt.Sprintf("region-%d", i), "production"
+		if i == 9 {
+			tier = "staging"
+		}
+		if _, err := e.forge.CreateEnvironment(e.ctx, e.root, fleet.FullPath(), forge.EnvironmentInput{Name: &env,
+			Tier: &tier}); err != nil {
+			t.Fatal(err)
+		}
+		e.deployProject(fleet, env, "success", fmt.Sprintf("03-01 %02d:00", i))
+	}
+	for _, c := range []struct {
+		tiers []string
+		want  float64
+	}{{nil, 4.5 * hour}, {[]string{"staging", "production"}, 5 * hour}} {
+		q := forge.DORAQuery{Metric: forge.DORALeadTimeForChanges, Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"),
+			End: doraDay(t, "03-01 00:00"), EnvironmentTiers: c.tiers}
+		got, err := e.forge.ProjectDORA(e.ctx, e.root, fleet.FullPath(), q)
+		if err != nil || got[0].Value == nil || *got[0].Value != c.want {
+			t.Fatalf("tiers %v: %v, %v; want %v", c.tiers, got, err, c.want)
+		}
+		if got, err = e.forge.GroupDORA(e.ctx, e.root, "acme", q); err != nil || got[0].Value == nil || *got[0].Value != c.want {
+			t.Fatalf("acme, tiers %v: %v, %v; want %v", c.tiers, got, err, c.want)
 		}
 	}
 }
