@@ -12,8 +12,7 @@ import (
 // The reads behind DORA's four figures. Each is one range scan of an index that holds every
 // column it reads, and hands its rows to a callback as they come, so that a year of a busy
 // project's history is one pass with nothing kept per row but what the figure needs. Lists of
-// ids bind as one JSON parameter (json_each), so each statement's text, and plan, stays the
-// same whatever the number of projects.
+// ids bind as one JSON parameter (json_each), whatever their length.
 
 // noEnd stands for "no end" in time ranges: later than any time stored.
 const noEnd = int64(1<<63 - 1)

@@ -43,10 +43,9 @@ import (
 // count for a project are those recorded at it and at its namespace or any namespace above; for
 // a group, those recorded at the group, its subgroups and their projects, and the groups above
 // it, each charged (for the change failure rate) to the projects below where it was recorded.
-// Monthly and all medians are the medians of every value in the interval (GitLab takes the
-// median of daily medians, which it documents as approximate). A value is null where there is
-// nothing to measure: no deployments for the change failure rate, no commits or defects for
-// the medians. Times are UTC; dates are UTC days.
+// Monthly and all medians are of every value in the interval (GitLab takes the median of daily
+// medians, which it documents as approximate). A value is null where there is nothing to
+// measure: no deployments for the change failure rate, no commits or defects for the medians.
 
 // The DORA figures' names, as GitLab's API spells them.
 const (
@@ -544,6 +543,9 @@ func (s *Service) changeFailureRate(ctx context.Context, sc doraScope, src doraS
 					j++
 				}
 				k := b.of(t)
+				if k < 0 {
+					continue
+				}
 				total[k]++
 				if j < len(found) && (!bounded || found[j] <= until) {
 					failed[k]++
