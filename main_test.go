@@ -561,6 +561,7 @@ func TestVersionAndHelp(t *testing.T) {
 		{[]string{"frobnicate"}, 1, []string{`unknown command "frobnicate"`}},
 		{[]string{"serve", "--no-such-flag"}, 1, []string{"no-such-flag"}},
 		{[]string{"serve", "--log-format", "xml", "--ephemeral"}, 1, []string{"--log-format"}},
+		{[]string{"serve", "--deploy-command", "staging=./deploy.sh", "--ephemeral"}, 1, []string{"names no projects", "GROUP/*:staging"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

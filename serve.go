@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -29,9 +28,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.NoRateLimit, "no-rate-limit", false, "turn every rate limit off")
 	fs.BoolVar(&cfg.Forge.AllowPermanentTokens, "allow-permanent-tokens", false, "allow tokens without an expiry date")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish at stop")
-	cfg.Forge.DeployCommands = map[string]string{}
-	fs.Var(deployCommands(cfg.Forge.DeployCommands), "deploy-command",
-		"NAME=COMMAND: deploy to environment NAME by running COMMAND (sh -c) in a checkout; repeatable (CAIRN_DEPLOY_COMMAND: one per line)")
+	fs.Var((*deployCommands)(&cfg.Forge.DeployCommands), "deploy-command",
+		"SCOPE:ENV=COMMAND: deploy the projects of SCOPE (a project's path, GROUP/* or *) to environment ENV\n"+
+			"by running COMMAND (sh -c) in a checkout, as the server's user; repeatable (CAIRN_DEPLOY_COMMAND: one per line)")
 	fs.DurationVar(&cfg.Forge.DeployTimeout, "deploy-timeout", 10*time.Minute, "time limit of one run of a deploy command")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -86,30 +85,31 @@ func scopeList(s string) ([]string, error) {
 	return out, nil
 }
 
-// deployCommands is the repeatable --deploy-command NAME=COMMAND flag. One value may hold
-// several, one per line, so that CAIRN_DEPLOY_COMMAND can set more than one.
-type deployCommands map[string]string
+// deployCommands is the repeatable --deploy-command SCOPE:ENV=COMMAND flag. One value may
+// hold several, one per line, so that CAIRN_DEPLOY_COMMAND can set more than one.
+type deployCommands []forge.DeployCommand
 
-func (d deployCommands) String() string {
-	names := make([]string, 0, len(d))
-	for n := range d {
-		names = append(names, n)
+func (d *deployCommands) String() string {
+	if d == nil {
+		return ""
 	}
-	sort.Strings(names)
+	names := make([]string, 0, len(*d))
+	for _, c := range *d {
+		names = append(names, c.String())
+	}
 	return strings.Join(names, ",")
 }
 
-func (d deployCommands) Set(v string) error {
+func (d *deployCommands) Set(v string) error {
 	for _, line := range strings.Split(v, "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		name, command, ok := strings.Cut(line, "=")
-		name, command = strings.TrimSpace(name), strings.TrimSpace(command)
-		if !ok || name == "" || command == "" {
-			return fmt.Errorf("want NAME=COMMAND, not %q", line)
+		c, err := forge.ParseDeployCommand(line)
+		if err != nil {
+			return err
 		}
-		d[name] = command
+		*d = append(*d, c)
 	}
 	return nil
 }

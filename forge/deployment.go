@@ -46,7 +46,8 @@ type DeploymentInput struct {
 	Tag *bool
 	// Status defaults to created, or queued where the server runs a deploy command.
 	Status *string
-	// Variables are handed to the deploy command as environment variables.
+	// Variables are handed to the deploy command as environment variables, each NAME as
+	// CAIRN_VAR_NAME.
 	Variables map[string]string
 }
 
@@ -70,8 +71,9 @@ const (
 // variableName is what a variable's name may be: a POSIX shell name.
 var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 
-// checkVariables refuses variables that are no environment variables, or that would
-// override what cairn sets for the deploy command.
+// checkVariables refuses variables that cannot be environment variables. They reach the
+// deploy command under cairn's prefix (see deployEnv), so no name can change how the
+// command, its shell or the tools it starts behave.
 func checkVariables(vars map[string]string) error {
 	if len(vars) > maxDeploymentVariables {
 		return &Error{Code: EInvalid, Params: []string{"variables"}, Message: "variables has more than 100 entries"}
@@ -81,12 +83,6 @@ func checkVariables(vars map[string]string) error {
 		case !variableName.MatchString(k):
 			return &Error{Code: EInvalid, Params: []string{"variables"},
 				Message: fmt.Sprintf("variables: %q is not a valid variable name", k)}
-		case strings.HasPrefix(strings.ToUpper(k), "CAIRN_"):
-			return &Error{Code: EInvalid, Params: []string{"variables"},
-				Message: fmt.Sprintf("variables: %q is reserved (names starting with CAIRN_ are cairn's)", k)}
-		case unsafeVariable(k):
-			return &Error{Code: EInvalid, Params: []string{"variables"},
-				Message: fmt.Sprintf("variables: %q may not be set (it changes how the deploy command runs)", k)}
 		case len(v) > maxVariableValue || strings.IndexByte(v, 0) >= 0:
 			return &Error{Code: EInvalid, Params: []string{"variables"},
 				Message: fmt.Sprintf("variables: the value of %q is too long or holds a NUL byte", k)}
@@ -213,15 +209,19 @@ func (k *keyedMutex) lock(key int64) (unlock func()) {
 // deploymentShipped lists what a successful deployment d of its environment shipped since
 // the environment's previous successful one.
 func (s *Service) deploymentShipped(ctx context.Context, q db.Querier, d Deployment) ([]ShippedCommit, error) {
+	prev, err := db.LastSuccessfulDeployment(ctx, q, d.EnvironmentID, d.ID)
+	return s.shippedSince(ctx, d, prev, err)
+}
+
+// shippedSince lists the commits of deployment d that deployment prev had not shipped; err
+// is what reading prev answered, where db.ErrNotFound means d is the first.
+func (s *Service) shippedSince(ctx context.Context, d, prev Deployment, err error) ([]ShippedCommit, error) {
 	var from plumbing.Hash
-	if d.EnvironmentID != 0 {
-		prev, err := db.LastSuccessfulDeployment(ctx, q, d.EnvironmentID, d.ID)
-		switch {
-		case err == nil:
-			from = plumbing.NewHash(prev.SHA)
-		case !errors.Is(err, db.ErrNotFound):
-			return nil, err
-		}
+	switch {
+	case err == nil:
+		from = plumbing.NewHash(prev.SHA)
+	case !errors.Is(err, db.ErrNotFound):
+		return nil, err
 	}
 	repo, err := s.repos.OpenRepo(d.ProjectID)
 	if err != nil {
@@ -249,7 +249,7 @@ func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef str
 	if err := checkVariables(in.Variables); err != nil {
 		return Deployment{}, err
 	}
-	_, runner := s.cfg.DeployCommands[envName]
+	_, runner := s.deployCommand(v.FullPath(), envName)
 	status := DeploymentCreated
 	if runner {
 		status = DeploymentQueued
@@ -268,21 +268,16 @@ func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef str
 		// Where the command runs it, the deployment waits in the queue until a worker
 		// starts it, whatever of created, queued or running the client said.
 	}
-	env, err := db.EnvironmentByName(ctx, s.db.Read, v.ID, envName)
-	newEnv := errors.Is(err, db.ErrNotFound)
-	if newEnv {
-		if env, err = s.newEnvironment(v, envName, EnvironmentInput{}); err != nil {
-			return Deployment{}, err
-		}
-	} else if err != nil {
-		return Deployment{}, err
-	}
 	repo, err := s.repos.OpenRepo(v.ID)
 	if err != nil {
 		return Deployment{}, err
 	}
 	h, tag, err := resolveDeployment(repo, in)
 	repo.Close()
+	if err != nil {
+		return Deployment{}, err
+	}
+	env, err := s.deploymentEnvironment(ctx, v, envName)
 	if err != nil {
 		return Deployment{}, err
 	}
@@ -304,29 +299,18 @@ func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef str
 		}
 	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		if newEnv {
-			// Another request may have made it meanwhile; under the write lock, look again.
-			e, err := db.EnvironmentByName(ctx, tx, v.ID, envName)
-			switch {
-			case err == nil:
-				d.Environment = e
-			case errors.Is(err, db.ErrNotFound):
-				if err := insertEnvironment(ctx, tx, &d.Environment); err != nil {
-					return err
-				}
-			default:
-				return err
-			}
-			d.EnvironmentID = d.Environment.ID
+		e, err := db.EnvironmentByID(ctx, tx, env.ID)
+		if err != nil {
+			// Deleted since it was read: the deployment goes with it.
+			return notFoundAs(err, "Environment")
 		}
-		if d.Environment.State == EnvironmentStopped {
+		if d.Environment = e; e.State == EnvironmentStopped {
 			// A deployment makes its environment available again, as in GitLab.
 			d.Environment.State, d.Environment.UpdatedAt = EnvironmentAvailable, now
 			if err := db.UpdateEnvironment(ctx, tx, d.Environment); err != nil {
 				return err
 			}
 		}
-		var err error
 		if d.ID, d.IID, err = db.InsertDeployment(ctx, tx, d); err != nil {
 			return err
 		}
@@ -339,6 +323,32 @@ func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef str
 		s.delivery.wake(s)
 	}
 	return d, nil
+}
+
+// deploymentEnvironment returns project v's environment of name, created when it has none,
+// so that a deployment to a new environment knows its id (what serialises the successful
+// deployments of one environment) before it is written.
+func (s *Service) deploymentEnvironment(ctx context.Context, v ProjectView, name string) (Environment, error) {
+	env, err := db.EnvironmentByName(ctx, s.db.Read, v.ID, name)
+	if !errors.Is(err, db.ErrNotFound) {
+		return env, err
+	}
+	if env, err = s.newEnvironment(v, name, EnvironmentInput{}); err != nil {
+		return Environment{}, err
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		// Another request may have made it meanwhile; under the write lock, look again.
+		e, err := db.EnvironmentByName(ctx, tx, v.ID, name)
+		switch {
+		case err == nil:
+			env = e
+			return nil
+		case errors.Is(err, db.ErrNotFound):
+			return insertEnvironment(ctx, tx, &env)
+		}
+		return err
+	})
+	return env, err
 }
 
 // visibleDeployment reads deployment id of project v; another project's is not found.

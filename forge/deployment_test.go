@@ -2,6 +2,7 @@ package forge_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,8 +100,8 @@ func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 		{"bad environment name", forge.DeploymentInput{Environment: "/etc", Ref: "main"}, ""},
 		{"unknown status", forge.DeploymentInput{Environment: "staging", Ref: "main", Status: status("done")}, "status does not have a valid value"},
 		{"bad variable name", forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"1X": "y"}}, ""},
-		{"reserved variable", forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"CAIRN_DEPLOY_SHA": "y"}}, ""},
-		{"loader variable", forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"LD_PRELOAD": "./x.so"}}, ""},
+		{"variable name with a dash", forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"A-B": "y"}}, ""},
+		{"variable value with a NUL", forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"A": "x\x00y"}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -351,5 +352,45 @@ func TestDeploymentMakesStoppedEnvironmentAvailable(t *testing.T) {
 	}
 	if e, err = h.forge.GetEnvironment(ctx, h.root, p, e.ID); err != nil || e.State != "available" {
 		t.Errorf("environment after a deployment: %+v, %v", e, err)
+	}
+}
+
+// Successful deployments racing to create their environment ship each commit once: the
+// first ships the history, the others nothing more.
+func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) {
+	h := newDelivery(t, forge.Config{})
+	ctx := context.Background()
+	p := h.proj.FullPath()
+	const n = 8
+	ids := make(chan int64, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := h.forge.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "review/x", Ref: "main", Status: status("success")})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids <- d.ID
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	total := 0
+	for id := range ids {
+		list, err := h.forge.DeploymentShippedCommits(ctx, h.root, p, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(list)
+	}
+	if total != 1 {
+		t.Errorf("%d deployments shipped %d commits in all, want the one commit once", n, total)
+	}
+	envs, _, err := h.forge.ListEnvironments(ctx, h.root, p, forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	if err != nil || len(envs) != 1 {
+		t.Errorf("environments %+v, %v; want one", envs, err)
 	}
 }

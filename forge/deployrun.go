@@ -17,7 +17,7 @@ import (
 )
 
 // The deploy runner: an administrator configures, on the server, a shell command per
-// environment name (Config.DeployCommands). A deployment to such an environment is queued;
+// environment name and scope of projects (Config.DeployCommands). A deployment to such an environment is queued;
 // a worker of a bounded pool claims it (once: the claim is one UPDATE under the single
 // writer), writes the deployment's commit to a temporary directory, runs the command there
 // with a time limit, stores its output as the deployment's log, and moves the deployment to
@@ -196,14 +196,19 @@ func (s *Service) flushDeployLog(ctx context.Context, id int64, l *deployLog) {
 func (s *Service) runDeployment(ctx context.Context, id int64) {
 	final, cancel := context.WithTimeout(context.WithoutCancel(ctx), deployFinishTimeout)
 	defer cancel()
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	defer s.delivery.track(id, stop)()
+	// Read after tracking: a cancel written before this read is seen here, and one written
+	// after it finds the run tracked and stops it.
 	d, err := db.DeploymentByID(final, s.db.Read, id)
 	if err != nil {
 		s.log.Error("read a claimed deployment", "deployment_id", id, "err", err)
 		return
 	}
-	runCtx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	defer s.delivery.track(id, stop)()
+	if d.Status != DeploymentRunning {
+		return
+	}
 
 	log := &deployLog{}
 	flushed := make(chan struct{})
@@ -233,19 +238,30 @@ func (s *Service) runDeployment(ctx context.Context, id int64) {
 // execDeploy checks out the deployment's commit, runs the environment's command in it, and
 // returns the status the deployment ends in.
 func (s *Service) execDeploy(ctx context.Context, d Deployment, log *deployLog) string {
-	command, ok := s.cfg.DeployCommands[d.Environment.Name]
+	project, err := db.ProjectByID(ctx, s.db.Read, d.ProjectID)
+	if err != nil {
+		log.note("cannot read the deployment's project: %v", err)
+		return s.stoppedStatus(ctx, DeploymentFailed, log)
+	}
+	// The command is looked up again: the project may have moved since it was queued, or
+	// the server restarted with other commands.
+	command, ok := s.deployCommand(project.FullPath(), d.Environment.Name)
 	if !ok {
-		log.note("no deploy command is configured for environment %s any more", d.Environment.Name)
+		log.note("no deploy command is configured for %s:%s any more", project.FullPath(), d.Environment.Name)
 		return DeploymentFailed
 	}
-	log.note("deploying %s (%s) to %s", d.SHA, d.Ref, d.Environment.Name)
+	log.note("deploying %s (%s) of %s to %s with the command of %s", d.SHA, d.Ref, project.FullPath(), d.Environment.Name, command)
 	dir, err := os.MkdirTemp(s.cfg.DeployDir, "cairn-deploy-")
 	if err != nil {
 		log.note("cannot make a directory for the checkout: %v", err)
 		s.log.Error("deploy checkout directory", "deployment_id", d.ID, "err", err)
 		return DeploymentFailed
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			s.log.Warn("remove a deploy checkout", "deployment_id", d.ID, "dir", dir, "err", err)
+		}
+	}()
 	repo, err := s.repos.OpenRepo(d.ProjectID)
 	if err == nil {
 		err = repo.Checkout(ctx, plumbing.NewHash(d.SHA), dir)
@@ -258,8 +274,8 @@ func (s *Service) execDeploy(ctx context.Context, d Deployment, log *deployLog) 
 
 	tctx, cancel := context.WithTimeout(ctx, s.cfg.DeployTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(tctx, "sh", "-c", command)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, deployEnv(d), log, log
+	cmd := exec.CommandContext(tctx, "sh", "-c", command.Command)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, deployEnv(d, project), log, log
 	setProcessGroup(cmd)
 	cmd.Cancel = func() error { return killProcessGroup(cmd) }
 	cmd.WaitDelay = deployWaitDelay
@@ -301,21 +317,11 @@ func (s *Service) stoppedStatus(ctx context.Context, def string, log *deployLog)
 	return def
 }
 
-// unsafeVariables are environment variables a deployment may not set: they change how the
-// shell or the dynamic loader run the administrator's command.
-var unsafeVariables = map[string]bool{"PATH": true, "IFS": true, "ENV": true, "BASH_ENV": true,
-	"SHELLOPTS": true, "BASHOPTS": true, "PS4": true, "CDPATH": true}
-
-// unsafeVariable reports whether a deployment may not set variable name.
-func unsafeVariable(name string) bool {
-	up := strings.ToUpper(name)
-	return unsafeVariables[up] || strings.HasPrefix(up, "LD_") || strings.HasPrefix(up, "DYLD_")
-}
-
 // deployEnv is the environment of a deploy command: the server's own, without cairn's
 // settings (CAIRN_*: the admin token may be among them), then what describes the deployment,
-// then its variables.
-func deployEnv(d Deployment) []string {
+// then its variables, each under the prefix CAIRN_VAR_ so that a deployer can set no
+// variable the command or its tools read (PATH, LD_PRELOAD, GIT_CONFIG_*, NODE_OPTIONS...).
+func deployEnv(d Deployment, project Project) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "CAIRN_") {
@@ -324,14 +330,15 @@ func deployEnv(d Deployment) []string {
 	}
 	env = append(env, "CAIRN_DEPLOY_REF="+d.Ref, "CAIRN_DEPLOY_SHA="+d.SHA,
 		"CAIRN_DEPLOY_ENVIRONMENT="+d.Environment.Name, "CAIRN_DEPLOYMENT_ID="+strconv.FormatInt(d.ID, 10),
-		"CAIRN_DEPLOY_TAG="+strconv.FormatBool(d.Tag))
+		"CAIRN_DEPLOY_TAG="+strconv.FormatBool(d.Tag), "CAIRN_PROJECT_ID="+strconv.FormatInt(project.ID, 10),
+		"CAIRN_PROJECT_PATH="+project.FullPath())
 	names := make([]string, 0, len(d.Variables))
 	for k := range d.Variables {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	for _, k := range names {
-		env = append(env, k+"="+d.Variables[k])
+		env = append(env, "CAIRN_VAR_"+k+"="+d.Variables[k])
 	}
 	return env
 }

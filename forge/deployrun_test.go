@@ -107,9 +107,12 @@ func waitGone(t *testing.T, pidFile string) {
 // and moves it to success; many deployments created at once each run exactly once.
 func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 	runs := filepath.Join(t.TempDir(), "runs")
-	h := newDelivery(t, forge.Config{DeployWorkers: 3, DeployCommands: map[string]string{
-		"staging": `test -f README.md && echo "$CAIRN_DEPLOYMENT_ID $CAIRN_DEPLOY_SHA $CAIRN_DEPLOY_REF $CAIRN_DEPLOY_ENVIRONMENT $REGION" >> ` + runs + ` && echo "deployed to $REGION"`,
-	}})
+	h := newDelivery(t, forge.Config{DeployWorkers: 3, DeployCommands: []forge.DeployCommand{{
+		Scope: "root/app", Environment: "staging",
+		Command: `test -f README.md && test "$CAIRN_PROJECT_PATH" = root/app && test -n "$CAIRN_PROJECT_ID" && ` +
+			`echo "$CAIRN_DEPLOYMENT_ID $CAIRN_DEPLOY_SHA $CAIRN_DEPLOY_REF $CAIRN_DEPLOY_ENVIRONMENT $CAIRN_VAR_REGION" >> ` + runs +
+			` && echo "deployed to $CAIRN_VAR_REGION with PATH $CAIRN_VAR_PATH"`,
+	}}})
 	ctx := context.Background()
 	const n = 8
 	ids := make([]int64, n)
@@ -120,7 +123,7 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main",
-				Status: status("running"), Variables: map[string]string{"REGION": "eu-" + strconv.Itoa(i)}})
+				Status: status("running"), Variables: map[string]string{"REGION": "eu-" + strconv.Itoa(i), "PATH": "/nowhere"}})
 			if err != nil {
 				errs <- err
 				return
@@ -142,7 +145,7 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 		if d.Status != forge.DeploymentSuccess || d.StartedAt == nil || d.FinishedAt == nil || d.QueuedAt == nil {
 			t.Errorf("deployment %d: %+v\nlog:\n%s", id, d, deployLog(t, h, id))
 		}
-		if log := deployLog(t, h, id); !strings.Contains(log, fmt.Sprintf("deployed to eu-%d\n", i)) ||
+		if log := deployLog(t, h, id); !strings.Contains(log, fmt.Sprintf("deployed to eu-%d with PATH /nowhere\n", i)) ||
 			!strings.Contains(log, "[cairn] the deploy command succeeded") {
 			t.Errorf("log of deployment %d:\n%s", id, log)
 		}
@@ -177,6 +180,15 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
 		t.Errorf("production deployment: %+v, %v", d, err)
 	}
+	// Nor have other projects: the command is bound to root/app's staging.
+	other, err := h.forge.CreateProject(ctx, h.root, forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = h.forge.CreateDeployment(ctx, h.root, other.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
+		t.Errorf("another project's staging deployment: %+v, %v", d, err)
+	}
 }
 
 // A command that fails fails its deployment; one that hangs is killed at the time limit,
@@ -184,10 +196,10 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 func TestDeployCommandFailuresAndTimeouts(t *testing.T) {
 	tmp := t.TempDir()
 	hangPID := filepath.Join(tmp, "hang.pid")
-	h := newDelivery(t, forge.Config{DeployTimeout: 500 * time.Millisecond, DeployCommands: map[string]string{
-		"broken": "echo oops; exit 1",
-		"hang":   "sleep 600 & echo $! > " + hangPID + "; wait",
-		"chatty": "yes | head -c 3000000; echo; echo done",
+	h := newDelivery(t, forge.Config{DeployTimeout: 500 * time.Millisecond, DeployCommands: []forge.DeployCommand{
+		{Scope: "*", Environment: "broken", Command: "echo oops; exit 1"},
+		{Scope: "*", Environment: "hang", Command: "sleep 600 & echo $! > " + hangPID + "; wait"},
+		{Scope: "root/*", Environment: "chatty", Command: "yes | head -c 3000000; echo; echo done"},
 	}})
 	ctx := context.Background()
 	create := func(env string) forge.Deployment {
@@ -235,9 +247,9 @@ func TestDeployCommandFailuresAndTimeouts(t *testing.T) {
 func TestDeployCommandCancelAndShutdown(t *testing.T) {
 	tmp := t.TempDir()
 	pidFile := func(env string) string { return filepath.Join(tmp, env+".pid") }
-	h := newDelivery(t, forge.Config{DeployCommands: map[string]string{
-		"slow":  "sleep 600 & echo $! > " + pidFile("slow") + "; wait",
-		"slow2": "sleep 600 & echo $! > " + pidFile("slow2") + "; wait",
+	h := newDelivery(t, forge.Config{DeployCommands: []forge.DeployCommand{
+		{Scope: "root/app", Environment: "slow", Command: "sleep 600 & echo $! > " + pidFile("slow") + "; wait"},
+		{Scope: "root/app", Environment: "slow2", Command: "sleep 600 & echo $! > " + pidFile("slow2") + "; wait"},
 	}})
 	ctx := context.Background()
 	d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "slow", Ref: "main"})

@@ -71,9 +71,9 @@ type Config struct {
 	AllowPermanentTokens bool
 	// PasswordCost is the bcrypt cost of password hashes.
 	PasswordCost int
-	// DeployCommands maps environment names to the shell command (sh -c) the server runs
-	// to deploy to them; deployments to other environments are moved through the API.
-	DeployCommands map[string]string
+	// DeployCommands are the shell commands (sh -c) the server runs to deploy projects to
+	// environments; deployments no command covers are moved through the API.
+	DeployCommands []DeployCommand
 	// DeployTimeout bounds one run of a deploy command (default 10 minutes).
 	DeployTimeout time.Duration
 	// DeployWorkers is how many deploy commands run at once (default 2).

@@ -243,7 +243,7 @@ func TestDeployCommandMovesAQueuedDeployment(t *testing.T) {
 		t.Skip("no sh")
 	}
 	f := newFixture(t, servertest.WithConfig(func(c *server.Config) {
-		c.Forge.DeployCommands = map[string]string{"staging": `test -n "$CAIRN_DEPLOY_SHA" && test "$MODE" = fast`}
+		c.Forge.DeployCommands = []forge.DeployCommand{{Scope: "*", Environment: "staging", Command: `test -n "$CAIRN_DEPLOY_SHA" && test "$CAIRN_VAR_MODE" = fast`}}
 	}))
 	d := decode[deploymentJSON](t, call(t, f.s, "POST", "/v1/repositories/"+f.frontendID+"/deployments", f.alice,
 		map[string]any{"ref": "main", "environment": "staging", "variables": map[string]string{"MODE": "fast"}}), 201)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cairn-forge/cairn/forge"
 	"github.com/cairn-forge/cairn/server"
 	"github.com/cairn-forge/cairn/server/servertest"
 )
@@ -229,7 +230,7 @@ func TestEnvironmentsAPIRefusals(t *testing.T) {
 func TestDeployCommandThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	f := newDeliveryFixture(t, servertest.WithConfig(func(c *server.Config) {
-		c.Forge.DeployCommands = map[string]string{"staging": `echo "hello from $CAIRN_DEPLOY_ENVIRONMENT at $CAIRN_DEPLOY_SHA"; ls`}
+		c.Forge.DeployCommands = []forge.DeployCommand{{Scope: "*", Environment: "staging", Command: `echo "hello from $CAIRN_DEPLOY_ENVIRONMENT at $CAIRN_DEPLOY_SHA"; ls`}}
 	}))
 	s := f.s
 	d := decode[deploymentJSON](t, mustDo(t, s, http.StatusCreated, "POST", f.privAPI+"/deployments", f.dev,
