@@ -245,3 +245,47 @@ func DeploymentLog(ctx context.Context, q Querier, id int64) (text string, trunc
 	}
 	return text, truncated, wrap(err)
 }
+
+// SuccessfulDeploymentAfter returns the successful deployment of d's environment that
+// finished next after d, the one whose shipped commits start where d's end.
+func SuccessfulDeploymentAfter(ctx context.Context, q Querier, d Deployment) (Deployment, error) {
+	if d.FinishedAt == nil {
+		return Deployment{}, ErrNotFound
+	}
+	at := ms(*d.FinishedAt)
+	return scanDeployment(q.QueryRowContext(ctx, "SELECT "+deploymentColumns+deploymentFrom+
+		` WHERE d.environment_id = ? AND d.status = 'success' AND (d.finished_at > ? OR d.finished_at = ? AND d.id > ?)
+		ORDER BY d.finished_at, d.id LIMIT 1`, d.EnvironmentID, at, at, d.ID))
+}
+
+// DeleteDeployment removes deployment id with its shipped commits and log.
+func DeleteDeployment(ctx context.Context, q Querier, id int64) error {
+	res, err := q.ExecContext(ctx, "DELETE FROM deployments WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("delete deployment %d: %w", id, wrap(err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// ReplaceDeploymentCommits makes commits what deployment d shipped.
+func ReplaceDeploymentCommits(ctx context.Context, tx *sql.Tx, d Deployment, commits []ShippedCommit) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM deployment_commits WHERE deployment_id = ?", d.ID); err != nil {
+		return fmt.Errorf("clear commits of deployment %d: %w", d.ID, wrap(err))
+	}
+	return InsertDeploymentCommits(ctx, tx, d, commits)
+}
+
+// SuccessfulDeploymentBefore returns the successful deployment of d's environment, other
+// than exceptID, that finished last before d.
+func SuccessfulDeploymentBefore(ctx context.Context, q Querier, d Deployment, exceptID int64) (Deployment, error) {
+	if d.FinishedAt == nil {
+		return Deployment{}, ErrNotFound
+	}
+	at := ms(*d.FinishedAt)
+	return scanDeployment(q.QueryRowContext(ctx, "SELECT "+deploymentColumns+deploymentFrom+
+		` WHERE d.environment_id = ? AND d.status = 'success' AND d.id <> ? AND (d.finished_at < ? OR d.finished_at = ? AND d.id < ?)
+		ORDER BY d.finished_at DESC, d.id DESC LIMIT 1`, d.EnvironmentID, exceptID, at, at, d.ID))
+}

@@ -532,3 +532,53 @@ func (s *Service) GetDeploymentLog(ctx context.Context, a *Actor, projectRef str
 	text, truncated, err := db.DeploymentLog(ctx, s.db.Read, id)
 	return DeploymentLog{Text: text, Truncated: truncated}, err
 }
+
+// DeleteDeployment removes a deployment; maintainers may. As in GitLab, a running
+// deployment and the one an environment is at (its latest success) stay. The successful
+// deployment after a removed one takes over the commits it shipped, so that lead times
+// count each commit once.
+func (s *Service) DeleteDeployment(ctx context.Context, a *Actor, projectRef string, id int64) error {
+	v, err := s.deliveryProject(ctx, a, projectRef, Maintainer)
+	if err != nil {
+		return err
+	}
+	d, err := visibleDeployment(ctx, s.db.Read, v, id)
+	if err != nil {
+		return err
+	}
+	unlock := s.delivery.envLocks.lock(d.EnvironmentID)
+	defer unlock()
+	// Under the environment's lock no success is recorded meanwhile, so what is read here
+	// holds when the write happens.
+	if d, err = visibleDeployment(ctx, s.db.Read, v, id); err != nil {
+		return err
+	}
+	if d.Status == DeploymentRunning {
+		return &Error{Code: EInvalid, Reason: ReasonStateRefused, Message: "Cannot destroy running deployment"}
+	}
+	var next Deployment
+	var shipped []ShippedCommit
+	if d.Status == DeploymentSuccess {
+		next, err = db.SuccessfulDeploymentAfter(ctx, s.db.Read, d)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			return &Error{Code: EInvalid, Reason: ReasonStateRefused, Message: "Deployment currently deployed to environment"}
+		case err != nil:
+			return err
+		}
+		// What next shipped, counted from the success before d.
+		prev, err := db.SuccessfulDeploymentBefore(ctx, s.db.Read, next, d.ID)
+		if shipped, err = s.shippedSince(ctx, next, prev, err); err != nil {
+			return err
+		}
+	}
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := db.DeleteDeployment(ctx, tx, d.ID); err != nil {
+			return notFoundAs(err, "")
+		}
+		if next.ID == 0 {
+			return nil
+		}
+		return db.ReplaceDeploymentCommits(ctx, tx, next, shipped)
+	})
+}

@@ -394,3 +394,47 @@ func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) 
 		t.Errorf("environments %+v, %v; want one", envs, err)
 	}
 }
+
+// Deleting a successful deployment hands what it shipped to the next success of its
+// environment, so that each commit stays shipped once.
+func TestDeleteDeploymentHandsItsCommitsOn(t *testing.T) {
+	h := newDelivery(t, forge.Config{})
+	ctx := context.Background()
+	p := h.proj.FullPath()
+	deploy := func() forge.Deployment {
+		t.Helper()
+		d, err := h.forge.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "production", Ref: "main", Status: status("success")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	shipped := func(d forge.Deployment) []string {
+		t.Helper()
+		list, err := h.forge.DeploymentShippedCommits(ctx, h.root, p, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return shas(list)
+	}
+	first := h.head()
+	d1 := deploy()
+	a := h.commit("a")
+	d2 := deploy()
+	b := h.commit("b")
+	d3 := deploy()
+	if err := h.forge.DeleteDeployment(ctx, h.root, p, d2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := shipped(d3), []string{b, a}; !equalStrings(got, want) {
+		t.Errorf("after deleting the middle deployment the last shipped %v, want %v", got, want)
+	}
+	if err := h.forge.DeleteDeployment(ctx, h.root, p, d1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := shipped(d3), []string{b, a, first}; !equalStrings(got, want) {
+		t.Errorf("after deleting the first deployment the last shipped %v, want %v", got, want)
+	}
+	err := h.forge.DeleteDeployment(ctx, h.root, p, d3.ID)
+	wantCode(t, err, forge.EInvalid)
+}

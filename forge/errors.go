@@ -33,6 +33,9 @@ const (
 	ReasonSudoUserNotFound  = "sudo_user_not_found"
 	ReasonMissingParam      = "missing_param"
 	ReasonMissingOneOf      = "missing_one_of"
+	// ReasonStateRefused marks an operation the present state of its subject refuses ("Cannot
+	// destroy running deployment"); GitLab shows the message as it is.
+	ReasonStateRefused = "state_refused"
 )
 
 // Error is cairn's one error type: a code, a message for people, and details for machines.

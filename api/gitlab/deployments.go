@@ -14,6 +14,7 @@ func (h *Handler) deploymentRoutes(rt *api.Router) {
 	rt.Handle("POST", deps, signedIn(h.createDeployment))
 	rt.Handle("GET", deps+"/:deployment_id", signedIn(h.getDeployment))
 	rt.Handle("PUT", deps+"/:deployment_id", signedIn(h.updateDeployment))
+	rt.Handle("DELETE", deps+"/:deployment_id", signedIn(h.deleteDeployment))
 	rt.Handle("GET", deps+"/:deployment_id/log", signedIn(h.deploymentLog))
 }
 
@@ -130,6 +131,17 @@ func (h *Handler) updateDeployment(w http.ResponseWriter, r *http.Request, p api
 		return err
 	}
 	return api.JSON(w, r, http.StatusOK, h.deployment(d))
+}
+
+func (h *Handler) deleteDeployment(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	id, err := deploymentID(p)
+	if err != nil {
+		return err
+	}
+	if err := h.forge.DeleteDeployment(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
+		return err
+	}
+	return api.NoContent(w)
 }
 
 // deploymentLog answers the output of the server's deploy command, as plain text; a

@@ -248,3 +248,44 @@ func TestDeploymentsAPIRefusals(t *testing.T) {
 		t.Errorf("reporter reads: %+v", got)
 	}
 }
+
+// Maintainers delete deployments, except a running one and the one an environment is at,
+// with GitLab's 400 messages.
+func TestDeleteDeploymentAPI(t *testing.T) {
+	t.Parallel()
+	f := newDeliveryFixture(t)
+	s := f.s
+	create := func(st string) string {
+		d := decode[deploymentJSON](t, mustDo(t, s, http.StatusCreated, "POST", f.privAPI+"/deployments", f.dev,
+			map[string]any{"environment": "production", "ref": "main", "status": st}))
+		return f.privAPI + "/deployments/" + itoa(d.ID)
+	}
+	first, running, last := create("success"), create("running"), create("success")
+	failed := create("failed")
+	tests := []struct {
+		name   string
+		path   string
+		token  string
+		status int
+		want   string
+	}{
+		{"a developer", first, f.dev, 403, bodyForbidden},
+		{"an outsider", first, f.bob, 404, `{"message":"404 Project Not Found"}`},
+		{"a running deployment", running, f.maint, 400, `{"message":"Cannot destroy running deployment"}`},
+		{"the environment's latest success", last, f.maint, 400, `{"message":"Deployment currently deployed to environment"}`},
+		{"an unknown deployment", f.privAPI + "/deployments/99999", f.maint, 404, `{"message":"404 Not found"}`},
+		{"an earlier success", first, f.maint, 204, ""},
+		{"a failed one", failed, f.maint, 204, ""},
+		{"one deleted already", first, f.maint, 404, `{"message":"404 Not found"}`},
+	}
+	for _, tt := range tests {
+		r := s.Do(t, "DELETE", tt.path, tt.token, nil)
+		if tt.want == "" {
+			wantStatus(t, r, tt.status)
+			continue
+		}
+		wantJSON(t, r, tt.status, tt.want)
+	}
+	mustDo(t, s, 200, "GET", last, f.rep, nil)
+	mustDo(t, s, 200, "GET", running, f.rep, nil)
+}

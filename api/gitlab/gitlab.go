@@ -158,8 +158,8 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 			return 400, msg{"400 (Bad request) " + strings.Join(quoted, sep) + " not given"}
 		case e.Reason == forge.ReasonUnprocessable:
 			return 422, msg{[]string{e.Message}}
-		case e.Reason == forge.ReasonGitRefused:
-			// GitLab's git services answer with their message as it is.
+		case e.Reason == forge.ReasonGitRefused || e.Reason == forge.ReasonStateRefused:
+			// GitLab's services answer with their message as it is.
 			return 400, msg{e.Message}
 		case e.Reason == api.ReasonInvalidParam || len(e.Params) > 0:
 			// A parameter's value was refused (forge names it in Params): Grape's shape.
