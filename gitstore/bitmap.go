@@ -167,16 +167,6 @@ func (bm *packBitmap) decode(i, depth int) ([]uint64, error) {
 	return set, nil
 }
 
-// typeAt returns the type of the object at pack-order position bit.
-func (bm *packBitmap) typeAt(bit int) plumbing.ObjectType {
-	for i, typ := range []plumbing.ObjectType{plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject} {
-		if w := bit / 64; w < len(bm.types[i]) && bm.types[i][w]>>(bit%64)&1 != 0 {
-			return typ
-		}
-	}
-	return 0
-}
-
 // collectByBitmap fills oc with everything reachable from commits using a pack's bitmap
 // index, as C git does: commits with a bitmap contribute it whole, the others are walked
 // until they reach objects a bitmap already covers. ok is false, with oc untouched, when no
