@@ -33,9 +33,9 @@ type repackPolicy struct {
 	outsideShare int
 	maxPacks     int
 	// grace is how long the superseded files stay after the new pack is published, so
-	// that requests which listed the packs just before (go-git's readers do not look
-	// again) finish first. cairn's own readers keep their packs open and list again when
-	// a loose object has gone.
+	// that reads under way finish first (a large blob go-git streams from an old pack).
+	// cairn's own readers keep their packs open and list again when a loose object has
+	// gone; go-git's list again when a read fails after the packs changed (relist.go).
 	grace time.Duration
 	// hook, when set (tests), is called at the stages "listed" (files and refs read, no
 	// object yet) and "published" (new pack and bitmap in place, nothing removed yet).

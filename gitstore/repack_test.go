@@ -3,6 +3,7 @@ package gitstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -368,5 +369,45 @@ func TestNeedsRepack(t *testing.T) {
 		if got := needsRepack(db, c.wants, c.loose, pol); got != c.want {
 			t.Errorf("%s: needsRepack = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// TestGoGitReadersOutliveRepack: a repository opened before a repack, whose go-git storage
+// listed the packs the repack then removed, goes on reading every object.
+func TestGoGitReadersOutliveRepack(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := readmeRepo(t, ts, g, 1, 12)
+	g.run(dir, "push", "-q", ts.url(1), "refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*")
+	ts.store.WaitBackground()
+	r, err := ts.store.OpenRepo(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, head, err := r.Head()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first read lists the packs.
+	if _, err := r.Commit(head); err != nil {
+		t.Fatal(err)
+	}
+	repo := ts.store.Path(1)
+	all := strings.Fields(g.run(repo, "rev-list", "--objects", "--all", "--no-object-names"))
+	if _, ok, err := maybeRepack(context.Background(), repo, filepath.Join(ts.store.Root(), ".tmp"), repackEager.withDefaults()); err != nil || !ok {
+		t.Fatalf("repack: %v, %v", ok, err)
+	}
+	for _, h := range all {
+		if _, err := r.git.Storer.EncodedObject(plumbing.AnyObject, plumbing.NewHash(h)); err != nil {
+			t.Errorf("reading %s after the repack: %v", h, err)
+		}
+	}
+	if _, err := r.Tree(head, "src", true); err != nil {
+		t.Errorf("tree after the repack: %v", err)
+	}
+	// A missing object is still missing.
+	if _, err := r.git.Storer.EncodedObject(plumbing.AnyObject, plumbing.NewHash(strings.Repeat("ab", 20))); !errors.Is(err, plumbing.ErrObjectNotFound) {
+		t.Errorf("a missing object: %v", err)
 	}
 }

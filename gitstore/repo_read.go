@@ -8,12 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // Errors of repository reads; callers tell them apart with errors.Is.
@@ -47,9 +44,7 @@ func (s *Store) OpenRepo(id int64) (*Repo, error) {
 		return nil, fmt.Errorf("open repository %d: %w", id, ErrNotExist)
 	}
 	dir := s.Path(id)
-	st := filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRU(8<<20),
-		filesystem.Options{LargeObjectThreshold: largeObject})
-	repo, err := git.Open(st, nil)
+	repo, err := git.Open(newRelistingStorage(dir), nil)
 	if err != nil {
 		return nil, fmt.Errorf("open repository %d: %w", id, err)
 	}
