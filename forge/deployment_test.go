@@ -182,22 +182,7 @@ func TestSuccessfulDeploymentsRecordShippedCommits(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	p := h.proj.FullPath()
-	deploy := func(env, ref, st string) forge.Deployment {
-		t.Helper()
-		d, err := h.forge.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: env, Ref: ref, Status: status(st)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	shipped := func(d forge.Deployment) []string {
-		t.Helper()
-		list, err := h.forge.DeploymentShippedCommits(ctx, h.root, p, d.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return shas(list)
-	}
+	deploy, shipped := h.deploy, h.shipped
 	first := h.head()
 	d1 := deploy("production", "main", "success")
 	if got := shipped(d1); !equalStrings(got, []string{first}) {
@@ -401,22 +386,8 @@ func TestDeleteDeploymentHandsItsCommitsOn(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	p := h.proj.FullPath()
-	deploy := func() forge.Deployment {
-		t.Helper()
-		d, err := h.forge.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "production", Ref: "main", Status: status("success")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	shipped := func(d forge.Deployment) []string {
-		t.Helper()
-		list, err := h.forge.DeploymentShippedCommits(ctx, h.root, p, d.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return shas(list)
-	}
+	deploy := func() forge.Deployment { return h.deploy("production", "main", "success") }
+	shipped := h.shipped
 	first := h.head()
 	d1 := deploy()
 	a := h.commit("a")
@@ -437,4 +408,25 @@ func TestDeleteDeploymentHandsItsCommitsOn(t *testing.T) {
 	}
 	err := h.forge.DeleteDeployment(ctx, h.root, p, d3.ID)
 	wantCode(t, err, forge.EInvalid)
+}
+
+// deploy creates a deployment of ref to env with status st.
+func (h *delivery) deploy(env, ref, st string) forge.Deployment {
+	h.t.Helper()
+	d, err := h.forge.CreateDeployment(context.Background(), h.root, h.proj.FullPath(),
+		forge.DeploymentInput{Environment: env, Ref: ref, Status: status(st)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return d
+}
+
+// shipped lists the shas deployment d shipped, newest first.
+func (h *delivery) shipped(d forge.Deployment) []string {
+	h.t.Helper()
+	list, err := h.forge.DeploymentShippedCommits(context.Background(), h.root, h.proj.FullPath(), d.ID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return shas(list)
 }
