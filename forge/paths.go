@@ -92,12 +92,29 @@ func ValidateName(name string, group bool) string {
 
 func isEmoji(r rune) bool { return r >= 0x00A9 && r <= 0x1F9FF && unicode.IsSymbol(r) }
 
-// Slug derives a path from a name: lower case, runs of other characters become '-', no
-// leading or trailing separators. It returns "" when nothing usable is left.
+// latinFolds spells accented Latin letters in ASCII, as GitLab's paths from names do
+// ("Café Über" → "cafe-uber").
+var latinFolds = strings.NewReplacer(
+	"à", "a", "á", "a", "â", "a", "ã", "a", "ä", "a", "å", "a", "ā", "a", "ă", "a", "ą", "a", "æ", "ae",
+	"ç", "c", "ć", "c", "č", "c", "ĉ", "c", "ċ", "c", "ď", "d", "đ", "d", "ð", "d",
+	"è", "e", "é", "e", "ê", "e", "ë", "e", "ē", "e", "ĕ", "e", "ė", "e", "ę", "e", "ě", "e",
+	"ĝ", "g", "ğ", "g", "ġ", "g", "ģ", "g", "ĥ", "h", "ħ", "h",
+	"ì", "i", "í", "i", "î", "i", "ï", "i", "ĩ", "i", "ī", "i", "ĭ", "i", "į", "i", "ı", "i", "i\u0307", "i",
+	"ĵ", "j", "ķ", "k", "ĺ", "l", "ļ", "l", "ľ", "l", "ŀ", "l", "ł", "l",
+	"ñ", "n", "ń", "n", "ņ", "n", "ň", "n", "ò", "o", "ó", "o", "ô", "o", "õ", "o", "ö", "o", "ø", "o",
+	"ō", "o", "ŏ", "o", "ő", "o", "œ", "oe", "ŕ", "r", "ŗ", "r", "ř", "r",
+	"ś", "s", "ŝ", "s", "ş", "s", "š", "s", "ß", "ss", "ţ", "t", "ť", "t", "ŧ", "t", "þ", "th",
+	"ù", "u", "ú", "u", "û", "u", "ü", "u", "ũ", "u", "ū", "u", "ŭ", "u", "ů", "u", "ű", "u", "ų", "u",
+	"ŵ", "w", "ý", "y", "ÿ", "y", "ŷ", "y", "ź", "z", "ż", "z", "ž", "z",
+)
+
+// Slug derives a path from a name: lower case, accented Latin letters without their
+// accents, runs of other characters become '-', no leading or trailing separators. It
+// returns "" when nothing usable is left.
 func Slug(name string) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range strings.ToLower(name) {
+	for _, r := range latinFolds.Replace(strings.ToLower(name)) {
 		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.'
 		if !ok {
 			dash = b.Len() > 0

@@ -74,6 +74,10 @@ func TestSlug(t *testing.T) {
 		"a..b":           "a.b",
 		"site.git":       "site",
 		"Проект":         "",
+		"Café Über":      "cafe-uber",
+		"Łódź Straße":    "lodz-strasse",
+		"ÆØÅ":            "aeoa",
+		"İstanbul":       "istanbul",
 		"x_y.z":          "x_y.z",
 	}
 	for in, want := range tests {
