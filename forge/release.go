@@ -82,6 +82,11 @@ func (s *Service) deliveryProject(ctx context.Context, a *Actor, projectRef stri
 	return v, nil
 }
 
+// ReasonReleaseRefMissing marks the release of a tag that does not exist yet when it names no
+// commit (ref or sha) to create the tag at: well formed, but not something the repository can
+// do (GitLab answers it with 422 and its message as it is).
+const ReasonReleaseRefMissing = "release_ref_missing"
+
 // releaseNotFound is GitLab's answer for a tag without a release.
 func releaseNotFound() *Error {
 	return &Error{Code: ENotFound, Resource: "Release", Message: "Not Found"}
@@ -138,7 +143,8 @@ func resolveReleaseTarget(repo *gitstore.Repo, tag string, in ReleaseInput) (rel
 		case !errors.Is(err, gitstore.ErrRefNotFound):
 			return t, err
 		case rev == "":
-			return t, gitRefused("Ref is not specified")
+			return t, &Error{Code: EInvalid, Reason: ReasonReleaseRefMissing, Params: []string{"ref"},
+				Message: "Ref is not specified"}
 		default:
 			t.createTag = true
 		}

@@ -158,6 +158,9 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 			return 400, msg{"400 (Bad request) " + strings.Join(quoted, sep) + " not given"}
 		case e.Reason == forge.ReasonUnprocessable:
 			return 422, msg{[]string{e.Message}}
+		case e.Reason == forge.ReasonReleaseRefMissing:
+			// Releases::CreateService's answer, rendered as it is.
+			return 422, msg{e.Message}
 		case e.Reason == forge.ReasonGitRefused || e.Reason == forge.ReasonStateRefused:
 			// GitLab's services answer with their message as it is.
 			return 400, msg{e.Message}

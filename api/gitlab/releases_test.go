@@ -151,7 +151,7 @@ func TestReleasesAPIRefusals(t *testing.T) {
 		want         string
 	}{
 		{"no tag name", "POST", pub, f.dev, map[string]any{"ref": "main"}, 400, `{"error":"tag_name is missing"}`},
-		{"new tag without ref", "POST", pub, f.dev, map[string]any{"tag_name": "v2"}, 400, `{"message":"Ref is not specified"}`},
+		{"new tag without ref", "POST", pub, f.dev, map[string]any{"tag_name": "v2"}, 422, `{"message":"Ref is not specified"}`},
 		{"unknown ref", "POST", pub, f.dev, map[string]any{"tag_name": "v2", "ref": "nope"}, 400, `{"message":"Commit nope is not in the repository"}`},
 		{"sha of another repository", "POST", pub, f.dev, map[string]any{"tag_name": "v2", "sha": foreign}, 400,
 			`{"message":"Commit ` + foreign + ` is not in the repository"}`},
