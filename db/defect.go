@@ -11,12 +11,12 @@ import (
 // Defect is a row of critical_defects. Exactly one of NamespaceID and ProjectID is set: the
 // owner it was recorded at. ResolvedAt is the latest fix's time, nil while there is none.
 type Defect struct {
-	ID              int64
-	RootNamespaceID int64
-	NamespaceID     int64
-	ProjectID       int64
-	Key             string
-	Description     string
+	ID          int64
+	NamespaceID int64
+	ProjectID   int64
+	// Key is the caller's name for the defect, unique within its owner.
+	Key         string
+	Description string
 	// Severity is nil when never given.
 	Severity   *int64
 	DetectedAt time.Time
@@ -38,7 +38,7 @@ type DefectFix struct {
 	CreatedAt  time.Time
 }
 
-const defectColumns = `d.id, d.root_namespace_id, COALESCE(d.namespace_id, 0), COALESCE(d.project_id, 0),
+const defectColumns = `d.id, COALESCE(d.namespace_id, 0), COALESCE(d.project_id, 0),
 	d.defect_key, d.description, d.severity, d.detected_at, d.resolved_at, COALESCE(d.author_id, 0),
 	d.created_at, d.updated_at`
 
@@ -46,7 +46,7 @@ func scanDefect(row interface{ Scan(...any) error }) (Defect, error) {
 	var d Defect
 	var severity, resolved sql.NullInt64
 	var detected, created, updated int64
-	err := row.Scan(&d.ID, &d.RootNamespaceID, &d.NamespaceID, &d.ProjectID, &d.Key, &d.Description,
+	err := row.Scan(&d.ID, &d.NamespaceID, &d.ProjectID, &d.Key, &d.Description,
 		&severity, &detected, &resolved, &d.AuthorID, &created, &updated)
 	if err != nil {
 		return Defect{}, wrap(err)
@@ -59,10 +59,15 @@ func scanDefect(row interface{ Scan(...any) error }) (Defect, error) {
 	return d, nil
 }
 
-// DefectByKey returns the defect of key under the top-level namespace rootID.
-func DefectByKey(ctx context.Context, q Querier, rootID int64, key string) (Defect, error) {
+// DefectByKey returns the defect of key recorded at a project (projectID not 0) or at a
+// namespace.
+func DefectByKey(ctx context.Context, q Querier, projectID, namespaceID int64, key string) (Defect, error) {
+	if projectID != 0 {
+		return scanDefect(q.QueryRowContext(ctx, "SELECT "+defectColumns+
+			" FROM critical_defects d WHERE d.project_id = ? AND d.defect_key = ?", projectID, key))
+	}
 	return scanDefect(q.QueryRowContext(ctx, "SELECT "+defectColumns+
-		" FROM critical_defects d WHERE d.root_namespace_id = ? AND d.defect_key = ?", rootID, key))
+		" FROM critical_defects d WHERE d.namespace_id = ? AND d.defect_key = ?", namespaceID, key))
 }
 
 // DefectByID returns the defect with id.
@@ -77,12 +82,12 @@ func nullInt64(p *int64) any {
 	return *p
 }
 
-// InsertDefect adds d and returns its id; a key taken under the same root is ErrConstraint.
+// InsertDefect adds d and returns its id; a key its owner already has is ErrConstraint.
 func InsertDefect(ctx context.Context, tx *sql.Tx, d Defect) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO critical_defects (root_namespace_id, namespace_id, project_id,
+	res, err := tx.ExecContext(ctx, `INSERT INTO critical_defects (namespace_id, project_id,
 		defect_key, description, severity, detected_at, author_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.RootNamespaceID, nullID(d.NamespaceID), nullID(d.ProjectID), d.Key, d.Description, nullInt64(d.Severity),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		nullID(d.NamespaceID), nullID(d.ProjectID), d.Key, d.Description, nullInt64(d.Severity),
 		ms(d.DetectedAt), nullID(d.AuthorID), ms(d.CreatedAt), ms(d.UpdatedAt))
 	if err != nil {
 		return 0, fmt.Errorf("insert defect %q: %w", d.Key, wrap(err))

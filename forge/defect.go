@@ -30,8 +30,8 @@ const (
 
 // DefectInput is one "create or update" of a defect; nil and false mean "not given".
 type DefectInput struct {
-	// Key is the caller's name for the defect ("JIRA-123"), unique within the top-level
-	// namespace (GitClear's entity) of ResourcePath.
+	// Key is the caller's name for the defect ("JIRA-123"), unique within its owner: the
+	// project or namespace it was recorded at.
 	Key string
 	// ResourcePath is where the defect is recorded: a namespace ("entity", "entity/org") or a
 	// project ("entity/org/repo").
@@ -137,15 +137,25 @@ func (s *Service) ResolvePath(ctx context.Context, a *Actor, path string) (PathT
 		}
 		return PathTarget{}, err
 	}
-	level, err := s.namespaceAccess(ctx, a, ns)
+	t, visible, err := s.namespaceTarget(ctx, a, ns)
 	if err != nil {
 		return PathTarget{}, err
 	}
-	// Users are seen by everyone signed in; groups by their visibility.
-	if ns.Kind == "group" && !canSee(a, ns.Visibility, level) || ns.Kind == "user" && !a.SignedIn() {
+	if !visible {
 		return PathTarget{}, pathNotFound(path)
 	}
-	return PathTarget{Namespace: ns, Access: level}, nil
+	return t, nil
+}
+
+// namespaceTarget is namespace ns as a target of the actor, and whether the actor may see it:
+// users are seen by everyone signed in, groups by their visibility.
+func (s *Service) namespaceTarget(ctx context.Context, a *Actor, ns Namespace) (PathTarget, bool, error) {
+	level, err := s.namespaceAccess(ctx, a, ns)
+	if err != nil {
+		return PathTarget{}, false, err
+	}
+	visible := ns.Kind == "group" && canSee(a, ns.Visibility, level) || ns.Kind == "user" && a.SignedIn()
+	return PathTarget{Namespace: ns, Access: level}, visible, nil
 }
 
 // pathNotFound is the error of a resource path that names nothing the actor may see.
@@ -167,15 +177,24 @@ func validDefectKey(key string) error {
 	return nil
 }
 
-// RecordDefect creates or updates the defect of in.Key under the top-level namespace of
-// in.ResourcePath, and records the fix in names. Recording needs Developer access to the
-// project or group of the path, or being the user of a user namespace (or an administrator).
-// A defect is created only with a detection time (DetectedAt, or DetectedNow); given again,
-// its key updates the fields given (DetectedAt, not DetectedNow, moves the detection) and adds
-// the fix, never a second defect. A fix is recorded only on a project path, with
-// a sha that must be a commit of that project's repository; a fix given again (same project
-// and sha, or same time without a sha) is not recorded twice. created reports whether the
-// defect is new. Everything is written in one transaction.
+// RecordDefect creates or updates the defect of in.Key at in.ResourcePath, and records the fix
+// in names. Recording needs Developer access to the project or group of the path, or being
+// the user of a user namespace (or an administrator).
+//
+// The key names the defect of the path's owner, else of the nearest namespace above it that
+// has one: GitClear records a defect at an entity or an organization before it knows which
+// repository is to blame, and its fix at the repository. Namespaces above that the actor may
+// not see are passed over, and siblings and owners below are never looked at, so a call never
+// reaches, nor reveals, a defect of a project the actor does not see. Changing a defect found
+// above the path needs the same access to its owner as recording there; without it the call
+// is forbidden and nothing is written.
+//
+// A defect is created, at the path's owner, only with a detection time (DetectedAt, or
+// DetectedNow); given again, its key updates the fields given (DetectedAt, not DetectedNow,
+// moves the detection) and adds the fix, never a second defect. A fix is recorded only on a
+// project path, with a sha that must be a commit of that project's repository; a fix given
+// again (same project and sha, or same time without a sha) is not recorded twice. created
+// reports whether the defect is new. Everything is written in one transaction.
 func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (rec DefectRecord, created bool, err error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return DefectRecord{}, false, err
@@ -210,7 +229,7 @@ func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (r
 		f.AuthorID, f.CreatedAt = a.User.ID, now
 		fix = &f
 	}
-	rootID, err := s.rootNamespaceID(ctx, target.Namespace)
+	owners, err := s.defectOwners(ctx, a, target)
 	if err != nil {
 		return DefectRecord{}, false, err
 	}
@@ -218,15 +237,17 @@ func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (r
 	if detected == nil && in.DetectedNow {
 		detected = &now
 	}
+	owner := target
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		d, err := db.DefectByKey(ctx, tx, rootID, in.Key)
+		d, at, err := findDefect(ctx, tx, owners, in.Key)
 		switch {
 		case errors.Is(err, db.ErrNotFound):
 			if detected == nil {
 				return &Error{Code: EInvalid, Reason: ReasonMissingOneOf, Params: []string{"detected_at", "detected_now"},
 					Message: fmt.Sprintf("detected_at or detected_now is required to create defect %q", in.Key)}
 			}
-			d = Defect{RootNamespaceID: rootID, Key: in.Key, AuthorID: a.User.ID, CreatedAt: now}
+			owner = target
+			d = Defect{Key: in.Key, AuthorID: a.User.ID, CreatedAt: now}
 			if target.IsProject() {
 				d.ProjectID = target.Project.ID
 			} else {
@@ -240,6 +261,10 @@ func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (r
 		case err != nil:
 			return err
 		default:
+			if err := canChangeDefect(a, at, in.Key); err != nil {
+				return err
+			}
+			owner = at
 			// detected_now marks a new defect only: a monitor that sends it with every call
 			// must not move the detection of one it already reported.
 			if applyDefectInput(&d, in, in.DetectedAt, now) {
@@ -263,9 +288,48 @@ func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (r
 	if err != nil {
 		return DefectRecord{}, false, err
 	}
-	rec.Fix = fix
-	rec.OwnerPath, err = s.defectOwnerPath(ctx, rec.Defect, target)
-	return rec, created, err
+	rec.Fix, rec.OwnerPath = fix, owner.FullPath()
+	return rec, created, nil
+}
+
+// defectOwners lists where a call at target looks a defect key up, nearest first: target
+// itself, then (for a project) its namespace, then each namespace above. Namespaces the actor
+// may not see are left out: their defects do not exist for it.
+func (s *Service) defectOwners(ctx context.Context, a *Actor, target PathTarget) ([]PathTarget, error) {
+	up, err := db.NamespaceAncestors(ctx, s.db.Read, target.Namespace.ID)
+	if err != nil {
+		return nil, err
+	}
+	if target.IsProject() {
+		up = append(up, target.Namespace)
+	}
+	owners := []PathTarget{target}
+	for i := len(up) - 1; i >= 0; i-- {
+		t, visible, err := s.namespaceTarget(ctx, a, up[i])
+		if err != nil {
+			return nil, err
+		}
+		if visible {
+			owners = append(owners, t)
+		}
+	}
+	return owners, nil
+}
+
+// findDefect returns the defect of key at the first of owners that has one, and that owner.
+func findDefect(ctx context.Context, tx *sql.Tx, owners []PathTarget, key string) (Defect, PathTarget, error) {
+	for _, o := range owners {
+		var projectID int64
+		if o.IsProject() {
+			projectID = o.Project.ID
+		}
+		d, err := db.DefectByKey(ctx, tx, projectID, o.Namespace.ID, key)
+		if errors.Is(err, db.ErrNotFound) {
+			continue
+		}
+		return d, o, err
+	}
+	return Defect{}, PathTarget{}, db.ErrNotFound
 }
 
 // canRecordAt checks that the actor may record defects at target: Developer on a project or
@@ -283,6 +347,20 @@ func canRecordAt(a *Actor, t PathTarget) error {
 		return nil
 	}
 	return Forbiddenf("only %s may record critical defects at their user namespace", t.Namespace.FullPath)
+}
+
+// canChangeDefect checks that the actor may change the defect of key recorded at owner, which
+// it can see: as canRecordAt, since a call at a project below owner reaches it too.
+func canChangeDefect(a *Actor, owner PathTarget, key string) error {
+	switch {
+	case canRecordAt(a, owner) == nil:
+		return nil
+	case !owner.IsProject() && owner.Namespace.Kind == "user":
+		return Forbiddenf("critical defect %q is recorded at the user namespace %s; only %s may change it",
+			key, owner.FullPath(), owner.FullPath())
+	}
+	return Forbiddenf("critical defect %q is recorded at the %s %s; changing it needs Developer access there",
+		key, owner.kind(), owner.FullPath())
 }
 
 // applyDefectInput sets the fields in gives on d; it reports whether anything changed.
@@ -382,35 +460,6 @@ func saveDefectFix(ctx context.Context, tx *sql.Tx, f *DefectFix, explicitTime b
 	}
 	*f = old
 	return nil
-}
-
-// rootNamespaceID is the id of the top-level namespace above ns (ns itself at the top).
-func (s *Service) rootNamespaceID(ctx context.Context, ns Namespace) (int64, error) {
-	if ns.ParentID == 0 {
-		return ns.ID, nil
-	}
-	up, err := db.NamespaceAncestors(ctx, s.db.Read, ns.ID)
-	if err != nil {
-		return 0, err
-	}
-	if len(up) == 0 {
-		return ns.ID, nil
-	}
-	return up[0].ID, nil
-}
-
-// defectOwnerPath is the full path of the namespace or project d belongs to; t is the target
-// of the call, which is usually the owner.
-func (s *Service) defectOwnerPath(ctx context.Context, d Defect, t PathTarget) (string, error) {
-	switch {
-	case t.IsProject() && d.ProjectID == t.Project.ID, !t.IsProject() && d.NamespaceID == t.Namespace.ID:
-		return t.FullPath(), nil
-	case d.ProjectID != 0:
-		p, err := db.ProjectByID(ctx, s.db.Read, d.ProjectID)
-		return p.FullPath(), err
-	}
-	ns, err := db.NamespaceByID(ctx, s.db.Read, d.NamespaceID)
-	return ns.FullPath, err
 }
 
 // ProjectDefects returns the critical defects that count for a project, detected in

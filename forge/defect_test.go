@@ -199,15 +199,16 @@ func TestRecordDefectCreatesUpdatesAndFixesByKey(t *testing.T) {
 	}
 }
 
-// A key is unique within a top-level namespace, not across them; a defect recorded at a
-// project belongs to it.
-func TestDefectKeysAreScopedToTheirEntity(t *testing.T) {
+// A key is unique within its owner: the same key names different defects at a project, a
+// group and a user. A call finds the defect of the owner it names, else of the nearest
+// namespace above it, never one below.
+func TestDefectKeysAreScopedToTheirOwner(t *testing.T) {
 	e := newDefectEnv(t)
 	if _, err := e.forge.CreateGroup(e.ctx, e.root, forge.GroupInput{Name: name("other"), Path: name("other")}); err != nil {
 		t.Fatal(err)
 	}
 	in := forge.DefectInput{Key: "OPS-1", DetectedNow: true}
-	for _, path := range []string{e.shop.FullPath(), "other", "root"} {
+	for _, path := range []string{e.shop.FullPath(), "other", "root", "acme"} {
 		in.ResourcePath = path
 		rec, created, err := e.record(e.root, in)
 		if err != nil || !created {
@@ -217,13 +218,103 @@ func TestDefectKeysAreScopedToTheirEntity(t *testing.T) {
 			t.Fatalf("%s: %+v; want owned there, detected now", path, rec)
 		}
 	}
-	// The same key at the entity above the project is the project's defect.
-	rec, created, err := e.record(e.root, forge.DefectInput{Key: "OPS-1", ResourcePath: "acme", Description: ptr("x")})
+	// At the project, the key names the project's own defect, not the group's above it.
+	rec, created, err := e.record(e.root, forge.DefectInput{Key: "OPS-1", ResourcePath: e.shop.FullPath(), Description: ptr("x")})
 	if err != nil || created || rec.OwnerPath != e.shop.FullPath() || rec.ProjectID != e.shop.ID {
-		t.Fatalf("at acme: %+v created=%v err=%v; want the project's defect updated", rec, created, err)
+		t.Fatalf("at the project: %+v created=%v err=%v; want the project's defect updated", rec, created, err)
 	}
-	if d, _ := e.count(); d != 3 {
-		t.Fatalf("%d defects, want 3", d)
+	// At a group, a key only a project below has is unknown: without a detection time it
+	// cannot be created there, and the project's defect is not touched.
+	if _, _, err := e.record(e.root, forge.DefectInput{Key: "SHOP-1", ResourcePath: e.shop.FullPath(), DetectedNow: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.record(e.root, forge.DefectInput{Key: "SHOP-1", ResourcePath: "acme/web", Description: ptr("y")})
+	if fe := forge.ErrorOf(err); fe.Code != forge.EInvalid || !strings.Contains(fe.Message, "detected_at or detected_now") {
+		t.Fatalf("a project's key at the group above: %v; want it unknown there", err)
+	}
+	// A key recorded at a group is found from a project below it, through a subgroup.
+	if _, _, err := e.record(e.root, forge.DefectInput{Key: "ACME-1", ResourcePath: "acme", DetectedNow: true}); err != nil {
+		t.Fatal(err)
+	}
+	rec, created, err = e.record(e.root, forge.DefectInput{Key: "ACME-1", ResourcePath: e.shop.FullPath(), FixReleasedNow: true})
+	if err != nil || created || rec.OwnerPath != "acme" || len(rec.Fixes) != 1 {
+		t.Fatalf("the group's key from the project: %+v created=%v err=%v; want the group's defect fixed", rec, created, err)
+	}
+	if d, _ := e.count(); d != 6 {
+		t.Fatalf("%d defects, want 6", d)
+	}
+}
+
+// A developer of one project reaches no defect of a project or group it may not see: not by
+// its path (not found), not by its key from its own project (the key is unknown there, as
+// any unused key is). A defect of a group it sees but may not write is refused. None is
+// changed.
+func TestDefectsOfOthersStayOutOfReach(t *testing.T) {
+	e := newDefectEnv(t)
+	pub, err := e.forge.CreateGroup(e.ctx, e.root, forge.GroupInput{Name: name("pub"), Path: name("pub"), Visibility: name("public")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := e.forge.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("app"), NamespaceRef: pub.FullPath,
+		Visibility: name("public")}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.user("shopdev", forge.MemberSource{Kind: "project", Ref: e.shop.FullPath()}, forge.Developer, forge.ScopeAPI)
+	if _, err := e.forge.AddOrUpdateMember(e.ctx, e.root, forge.MemberSource{Kind: "project", Ref: app.FullPath()},
+		forge.MemberInput{UserRef: "shopdev", AccessLevel: forge.Developer}, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []struct{ key, path string }{{"VAULT-1", "acme/vault"}, {"ACME-1", "acme"}, {"PUB-1", "pub"}} {
+		if _, _, err := e.record(e.root, forge.DefectInput{Key: d.key, ResourcePath: d.path, DetectedAt: at("2024-01-01"),
+			Description: ptr("theirs")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dev := e.users["shopdev"]
+	fix := func(key, path string) forge.DefectInput {
+		return forge.DefectInput{Key: key, ResourcePath: path, Description: ptr("mine"), FixReleasedNow: true}
+	}
+	tests := []struct {
+		name string
+		in   forge.DefectInput
+		code forge.Code
+		says string
+	}{
+		{"the private sibling's path", fix("VAULT-1", "acme/vault"), forge.ENotFound, `"acme/vault"`},
+		{"the private sibling's key", fix("VAULT-1", e.shop.FullPath()), forge.EInvalid,
+			`detected_at or detected_now is required to create defect "VAULT-1"`},
+		{"an unused key, for comparison", fix("NEVER-1", e.shop.FullPath()), forge.EInvalid,
+			`detected_at or detected_now is required to create defect "NEVER-1"`},
+		{"the key of a private group above", fix("ACME-1", e.shop.FullPath()), forge.EInvalid, "detected_at or detected_now"},
+		{"the key of a public group above", fix("PUB-1", app.FullPath()), forge.EForbidden,
+			`critical defect "PUB-1" is recorded at the group pub; changing it needs Developer access there`},
+	}
+	for _, tt := range tests {
+		_, _, err := e.record(dev, tt.in)
+		if fe := forge.ErrorOf(err); fe.Code != tt.code || !strings.Contains(fe.Message, tt.says) {
+			t.Errorf("%s: %v; want %s saying %q", tt.name, err, tt.code, tt.says)
+		}
+	}
+	if d, f := e.count(); d != 3 || f != 0 {
+		t.Fatalf("%d defects and %d fixes; want the three, unfixed", d, f)
+	}
+	// With a detection time, the key records shopdev's own defect at its project.
+	rec, created, err := e.record(dev, forge.DefectInput{Key: "VAULT-1", ResourcePath: e.shop.FullPath(), DetectedNow: true,
+		Description: ptr("mine")})
+	if err != nil || !created || rec.ProjectID != e.shop.ID {
+		t.Fatalf("own defect: %+v created=%v err=%v", rec, created, err)
+	}
+	for _, ref := range []string{"acme/vault", app.FullPath()} {
+		list, err := e.forge.ProjectDefects(e.ctx, e.root, ref, time.Time{}, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range list {
+			if d.Description != "theirs" || d.ResolvedAt != nil {
+				t.Errorf("%s: defect %s changed: %+v", ref, d.Key, d)
+			}
+		}
 	}
 }
 
@@ -385,7 +476,7 @@ func BenchmarkProjectDefects(b *testing.B) {
 	start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 	err := e.db.Write(e.ctx, func(tx *sql.Tx) error {
 		for i := range 10000 {
-			d := db.Defect{RootNamespaceID: e.shop.Namespace.ParentID, Key: fmt.Sprintf("D-%d", i),
+			d := db.Defect{Key: fmt.Sprintf("D-%d", i),
 				DetectedAt: start.Add(time.Duration(i) * 105 * time.Minute), CreatedAt: start, UpdatedAt: start}
 			if i%2 == 0 {
 				d.ProjectID = e.shop.ID

@@ -41,10 +41,10 @@ func BenchmarkDORAYearDaily(b *testing.B) {
 		}
 		// A defect every 52.56 minutes; even ones at the project, odd ones at its group.
 		if _, err := tx.ExecContext(e.ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
-			INSERT INTO critical_defects (root_namespace_id, namespace_id, project_id, defect_key, detected_at, created_at, updated_at)
-			SELECT ?, CASE WHEN i % 2 = 1 THEN ? END, CASE WHEN i % 2 = 0 THEN ? END, 'D-' || i,
+			INSERT INTO critical_defects (namespace_id, project_id, defect_key, detected_at, created_at, updated_at)
+			SELECT CASE WHEN i % 2 = 1 THEN ? END, CASE WHEN i % 2 = 0 THEN ? END, 'D-' || i,
 				? + i * 3153600, ? + i * 3153600, ? + i * 3153600 FROM n`,
-			defects, e.acmeID, e.shop.NamespaceID, e.shop.ID, t0, t0, t0); err != nil {
+			defects, e.shop.NamespaceID, e.shop.ID, t0, t0, t0); err != nil {
 			return err
 		}
 		// Every other one fixed one to eight hours later (the trigger sets resolved_at).

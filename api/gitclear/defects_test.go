@@ -137,3 +137,48 @@ func TestUnparseableDateListsTheAcceptedFormats(t *testing.T) {
 		}
 	}
 }
+
+// A developer of one repository can neither rewrite nor learn of a defect of a private
+// repository beside it in the same entity: by that repository's path the answer is not found;
+// by the defect's key from its own repository the key is unknown there, answered word for word
+// as a key nobody used, and with a detection time it records a defect of its own. A defect of
+// the entity, which it sees but is no developer of, is refused. The others' defects stay as
+// they were.
+func TestDefectsOfOtherOwnersStayOutOfReach(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, d := range []struct{ key, path string }{{"SEC-1", secretPath}, {"ENT-1", "alloy"}} {
+		expect(t, f.call(t, "POST", "/critical_defects", "admin", form("defect_key="+d.key, "resource_path="+d.path,
+			"detected_at=2024-01-01T00:00:00Z", "description=theirs", "severity=1")), 201, "action_defect_created", "response_success", "")
+	}
+	rewrite := func(key, path string) string {
+		return form("defect_key="+key, "resource_path="+path, "description=rewritten", "severity=9", "fix_released_now=true")
+	}
+	expect(t, f.call(t, "POST", "/critical_defects", "libdev", rewrite("SEC-1", secretPath)),
+		404, "action_none", "response_not_found", secretPath)
+	sec := expect(t, f.call(t, "POST", "/critical_defects", "libdev", rewrite("SEC-1", repoPath)),
+		400, "action_none", "response_invalid_param", `detected_at or detected_now is required to create defect "SEC-1"`)
+	unused := expect(t, f.call(t, "POST", "/critical_defects", "libdev", rewrite("NEVER-1", repoPath)),
+		400, "action_none", "response_invalid_param", "")
+	if strings.ReplaceAll(unused.ResponseDetail, "NEVER-1", "SEC-1") != sec.ResponseDetail {
+		t.Errorf("a sibling's key answers %q, an unused one %q", sec.ResponseDetail, unused.ResponseDetail)
+	}
+	expect(t, f.call(t, "POST", "/critical_defects", "libdev", rewrite("ENT-1", repoPath)),
+		403, "action_none", "response_forbidden", `critical defect "ENT-1" is recorded at the group alloy; changing it needs Developer access there`)
+	expect(t, f.call(t, "POST", "/critical_defects", "libdev", form(rewrite("SEC-1", repoPath), "detected_now=true")),
+		201, "action_defect_created", "response_success", "")
+
+	list := f.defects(t)
+	if len(list) != 3 {
+		t.Fatalf("%d defects, want the two and libdev's own", len(list))
+	}
+	unchanged := 0
+	for _, d := range list {
+		if d.Description == "theirs" && *d.Severity == 1 && d.ResolvedAt == nil {
+			unchanged++
+		}
+	}
+	if unchanged != 2 {
+		t.Errorf("defects %+v; want SEC-1 and ENT-1 as the administrator recorded them", list)
+	}
+}

@@ -21,9 +21,9 @@ type answer struct {
 
 // fixture is an instance holding the seed's example paths: a public group "alloy", its
 // subgroup "alloy/gitclear" with the public repository "alloy/gitclear/libinput" (one commit),
-// and the private repository "alloy/secret". dev is a developer of alloy; rep a reporter of
-// libinput; reader a maintainer of alloy whose token is read_api only; outsider a member of
-// nothing.
+// and the private repository "alloy/secret". dev is a developer of alloy; libdev a developer of
+// libinput only; rep a reporter of libinput; reader a maintainer of alloy whose token is
+// read_api only; outsider a member of nothing.
 type fixture struct {
 	s      *servertest.Server
 	tokens map[string]string
@@ -61,6 +61,7 @@ func newFixture(t *testing.T, opts ...servertest.Option) *fixture {
 		level             int
 	}{
 		{"dev", forge.ScopeAPI, "groups", alloy, forge.Developer},
+		{"libdev", forge.ScopeAPI, "projects", repo, forge.Developer},
 		{"rep", forge.ScopeAPI, "projects", repo, forge.Reporter},
 		{"reader", forge.ScopeReadAPI, "groups", alloy, forge.Maintainer},
 		{"outsider", forge.ScopeAPI, "", nil, 0},
