@@ -71,12 +71,23 @@ func ReleasesBySHA(ctx context.Context, q Querier, projectID int64, sha string) 
 		[]any{projectID, sha}, scanRelease)
 }
 
-// PreviousRelease returns the newest release of a project with a commit that was released
-// before at (ties broken by id below beforeID), the one a new release at that time follows.
-func PreviousRelease(ctx context.Context, q Querier, projectID int64, at time.Time, beforeID int64) (Release, error) {
+// PreviousRelease returns the release of a project with a commit that comes right before
+// the place (at, id) in release order (release time, then id): the one a release placed there
+// follows. Release id itself is passed over, so that a release can be placed anew; a release
+// not recorded yet passes an id above every other.
+func PreviousRelease(ctx context.Context, q Querier, projectID int64, at time.Time, id int64) (Release, error) {
 	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+
 		` WHERE r.project_id = ? AND r.sha <> '' AND (r.released_at < ? OR r.released_at = ? AND r.id < ?)
-		ORDER BY r.released_at DESC, r.id DESC LIMIT 1`, projectID, ms(at), ms(at), beforeID))
+		ORDER BY r.released_at DESC, r.id DESC LIMIT 1`, projectID, ms(at), ms(at), id))
+}
+
+// NextRelease returns the release of a project with a commit that comes right after the place
+// (at, id) in release order, passing over release id itself: the one that follows a release
+// placed there.
+func NextRelease(ctx context.Context, q Querier, projectID int64, at time.Time, id int64) (Release, error) {
+	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+
+		` WHERE r.project_id = ? AND r.sha <> '' AND (r.released_at > ? OR r.released_at = ? AND r.id > ?)
+		ORDER BY r.released_at, r.id LIMIT 1`, projectID, ms(at), ms(at), id))
 }
 
 // ReleaseFilter selects and orders a project's releases.
@@ -197,9 +208,39 @@ func shipped(ctx context.Context, q Querier, table, col string, id int64) ([]Shi
 		})
 }
 
-// InsertReleaseCommits records the commits release id shipped.
-func InsertReleaseCommits(ctx context.Context, tx *sql.Tx, id int64, commits []ShippedCommit) error {
-	return insertShipped(ctx, tx, "release_commits", "release_id", id, commits)
+// SetReleaseCommits makes commits what release r shipped, less those that a release of its
+// project before it (in release order: release time, then id) shipped already, and takes them
+// from every release after it: each commit counts for the first release that shipped it, in
+// whatever order releases are recorded. r's row must hold its release time already.
+func SetReleaseCommits(ctx context.Context, tx *sql.Tx, r Release, commits []ShippedCommit) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM release_commits WHERE release_id = ?", r.ID); err != nil {
+		return fmt.Errorf("clear commits of release %d: %w", r.ID, wrap(err))
+	}
+	if len(commits) == 0 {
+		return nil
+	}
+	at := ms(r.ReleasedAt)
+	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO release_commits (release_id, sha, authored_at, committed_at)
+		SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM release_commits c JOIN releases o ON o.id = c.release_id
+			WHERE c.sha = ? AND o.project_id = ? AND (o.released_at < ? OR o.released_at = ? AND o.id < ?))`)
+	if err != nil {
+		return fmt.Errorf("record commits of release %d: %w", r.ID, wrap(err))
+	}
+	defer st.Close()
+	shas := make([]string, len(commits))
+	for i, c := range commits {
+		shas[i] = c.SHA
+		if _, err := st.ExecContext(ctx, r.ID, c.SHA, ms(c.AuthoredAt), ms(c.CommittedAt), c.SHA, r.ProjectID, at, at, r.ID); err != nil {
+			return fmt.Errorf("record commit %s of release %d: %w", c.SHA, r.ID, wrap(err))
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM release_commits WHERE sha IN (SELECT value FROM json_each(?))
+		AND release_id IN (SELECT id FROM releases WHERE project_id = ? AND (released_at > ? OR released_at = ? AND id > ?))`,
+		jsonStrings(shas), r.ProjectID, at, at, r.ID)
+	if err != nil {
+		return fmt.Errorf("take commits of release %d from later ones: %w", r.ID, wrap(err))
+	}
+	return nil
 }
 
 // ReleaseCommits lists the commits release id shipped, newest first.

@@ -233,16 +233,12 @@ func (s *Service) CreateRelease(ctx context.Context, a *Actor, projectRef string
 	default:
 		return Release{}, MissingOneOf("released_at", "sha")
 	}
-	var shipped []ShippedCommit
+	var walks []shippedWalk
 	if target.commit != nil {
 		r.SHA = target.commit.ID.String()
-		var from plumbing.Hash
-		if prev, err := db.PreviousRelease(ctx, s.db.Read, v.ID, r.ReleasedAt, 1<<62); err == nil {
-			from = plumbing.NewHash(prev.SHA)
-		} else if !errors.Is(err, db.ErrNotFound) {
-			return Release{}, err
-		}
-		if shipped, err = shippedCommits(ctx, repo, target.commit.ID, from); err != nil {
+		placed := r
+		placed.ID = noReleaseID
+		if walks, err = s.walksForPlacing(ctx, repo, placed, nil); err != nil {
 			return Release{}, err
 		}
 	}
@@ -252,17 +248,7 @@ func (s *Service) CreateRelease(ctx context.Context, a *Actor, projectRef string
 			return Release{}, err
 		}
 	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		id, err := db.InsertRelease(ctx, tx, r)
-		if errors.Is(err, db.ErrConstraint) {
-			return Conflictf("Release already exists")
-		}
-		if err != nil {
-			return err
-		}
-		r.ID = id
-		return db.InsertReleaseCommits(ctx, tx, id, shipped)
-	})
+	r, _, err = s.insertRelease(ctx, r, walks, nil)
 	if err != nil {
 		if target.createTag {
 			// The tag was made for this release only: nothing stays half-written.
@@ -273,6 +259,36 @@ func (s *Service) CreateRelease(ctx context.Context, a *Actor, projectRef string
 		return Release{}, err
 	}
 	return r, nil
+}
+
+// insertRelease records the new release r, which ships what walks say, in one transaction.
+// When existing is given, it looks, under the write lock, for a release that r would
+// duplicate: that one is returned instead, with created false.
+func (s *Service) insertRelease(ctx context.Context, r Release, walks []shippedWalk,
+	existing func(q db.Querier) (Release, bool, error)) (rel Release, created bool, err error) {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if existing != nil {
+			old, found, err := existing(tx)
+			if err != nil || found {
+				rel = old
+				return err
+			}
+		}
+		id, err := db.InsertRelease(ctx, tx, r)
+		if errors.Is(err, db.ErrConstraint) {
+			return Conflictf("Release already exists")
+		}
+		if err != nil {
+			return err
+		}
+		rel, created = r, true
+		rel.ID = id
+		return applyShipped(ctx, tx, walks, id)
+	})
+	if err != nil {
+		return Release{}, false, err
+	}
+	return rel, created, nil
 }
 
 // createReleaseTag tags commit h as tag for a new release, annotated when message is given;
@@ -352,26 +368,45 @@ func (s *Service) ReleaseShippedCommits(ctx context.Context, a *Actor, projectRe
 }
 
 // UpdateRelease changes the name, description or release time of a tag's release;
-// developers may.
+// developers may. A release moved in time takes the commits it now ships first, and gives
+// back those a release now before it shipped.
 func (s *Service) UpdateRelease(ctx context.Context, a *Actor, projectRef, tag string, in ReleaseInput) (Release, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Release{}, err
 	}
-	var r Release
+	old, err := s.releaseByTag(ctx, s.db.Read, v, tag)
+	if err != nil {
+		return Release{}, err
+	}
+	r := old
+	if err := applyReleaseFields(&r, in); err != nil {
+		return Release{}, err
+	}
+	if in.ReleasedAt != nil {
+		r.ReleasedAt = in.ReleasedAt.UTC()
+	}
+	var walks []shippedWalk
+	if !r.ReleasedAt.Equal(old.ReleasedAt) {
+		if walks, err = s.releaseWalks(ctx, v, func(repo *gitstore.Repo) ([]shippedWalk, error) {
+			return s.walksForPlacing(ctx, repo, r, &old)
+		}); err != nil {
+			return Release{}, err
+		}
+	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		var err error
-		if r, err = s.releaseByTag(ctx, tx, v, tag); err != nil {
+		cur, err := s.releaseByTag(ctx, tx, v, tag)
+		if err != nil {
 			return err
 		}
-		if err := applyReleaseFields(&r, in); err != nil {
-			return err
-		}
-		if in.ReleasedAt != nil {
-			r.ReleasedAt = in.ReleasedAt.UTC()
+		if cur.ID != old.ID {
+			return Conflictf("Release was replaced while it was being updated")
 		}
 		r.UpdatedAt = s.Now()
-		return db.UpdateRelease(ctx, tx, r)
+		if err := db.UpdateRelease(ctx, tx, r); err != nil {
+			return err
+		}
+		return applyShipped(ctx, tx, walks, 0)
 	})
 	if err != nil {
 		return Release{}, err
@@ -379,25 +414,52 @@ func (s *Service) UpdateRelease(ctx context.Context, a *Actor, projectRef, tag s
 	return r, nil
 }
 
+// releaseWalks opens the repository of project v for walk, which works out what releases
+// ship.
+func (s *Service) releaseWalks(ctx context.Context, v ProjectView, walk func(*gitstore.Repo) ([]shippedWalk, error)) ([]shippedWalk, error) {
+	repo, err := s.repos.OpenRepo(v.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer repo.Close()
+	return walk(repo)
+}
+
 // DeleteRelease removes a tag's release (the tag stays) and returns it; maintainers may.
-// Deleting a release that is gone succeeds for them, with a zero Release.
+// The release after it ships what it shipped. Deleting a release that is gone succeeds for
+// them, with a zero Release.
 func (s *Service) DeleteRelease(ctx context.Context, a *Actor, projectRef, tag string) (Release, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Maintainer)
 	if err != nil {
 		return Release{}, err
 	}
-	var r Release
+	r, err := s.releaseByTag(ctx, s.db.Read, v, tag)
+	if ErrorCode(err) == ENotFound {
+		return Release{}, nil
+	}
+	if err != nil {
+		return Release{}, err
+	}
+	walks, err := s.releaseWalks(ctx, v, func(repo *gitstore.Repo) ([]shippedWalk, error) {
+		return s.walksForRemoving(ctx, repo, r)
+	})
+	if err != nil {
+		return Release{}, err
+	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		var err error
-		r, err = s.releaseByTag(ctx, tx, v, tag)
-		if ErrorCode(err) == ENotFound {
+		cur, err := s.releaseByTag(ctx, tx, v, tag)
+		if ErrorCode(err) == ENotFound || err == nil && cur.ID != r.ID {
+			// Deleted meanwhile: what follows was worked out by that call.
 			r = Release{}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return db.DeleteRelease(ctx, tx, r.ID)
+		if err := db.DeleteRelease(ctx, tx, r.ID); err != nil {
+			return err
+		}
+		return applyShipped(ctx, tx, walks, 0)
 	})
 	return r, err
 }

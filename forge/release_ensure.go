@@ -2,12 +2,9 @@ package forge
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 
 	"github.com/cairn-forge/cairn/db"
-	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // EnsureRelease records a release without a tag unless the project already has it, as
@@ -59,34 +56,16 @@ func (s *Service) EnsureRelease(ctx context.Context, a *Actor, projectRef string
 	if err != nil || found {
 		return existing, false, err
 	}
-	var from plumbing.Hash
-	if prev, err := db.PreviousRelease(ctx, s.db.Read, v.ID, r.ReleasedAt, 1<<62); err == nil {
-		from = plumbing.NewHash(prev.SHA)
-	} else if !errors.Is(err, db.ErrNotFound) {
-		return Release{}, false, err
-	}
-	shipped, err := shippedCommits(ctx, repo, target.commit.ID, from)
+	placed := r
+	placed.ID = noReleaseID
+	walks, err := s.walksForPlacing(ctx, repo, placed, nil)
 	if err != nil {
 		return Release{}, false, err
 	}
-	created := false
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		// Looked up again under the write lock: a call racing this one may have recorded it.
-		old, found, err := s.tagLessRelease(ctx, tx, v.ID, r.SHA, r.Name)
-		if err != nil || found {
-			r = old
-			return err
-		}
-		if r.ID, err = db.InsertRelease(ctx, tx, r); err != nil {
-			return err
-		}
-		created = true
-		return db.InsertReleaseCommits(ctx, tx, r.ID, shipped)
+	// The insert looks again under the write lock: a call racing this one may have recorded it.
+	return s.insertRelease(ctx, r, walks, func(q db.Querier) (Release, bool, error) {
+		return s.tagLessRelease(ctx, q, v.ID, r.SHA, r.Name)
 	})
-	if err != nil {
-		return Release{}, false, err
-	}
-	return r, created, nil
 }
 
 // tagLessRelease finds the release without a tag of a project's commit sha named name.
