@@ -71,6 +71,12 @@ func ReleasesBySHA(ctx context.Context, q Querier, projectID int64, sha string) 
 		[]any{projectID, sha}, scanRelease)
 }
 
+// ReleasesAt returns the releases of a project released at exactly at, oldest first.
+func ReleasesAt(ctx context.Context, q Querier, projectID int64, at time.Time) ([]Release, error) {
+	return queryAll(ctx, q, "SELECT "+releaseColumns+releaseFrom+
+		" WHERE r.project_id = ? AND r.released_at = ? ORDER BY r.id", []any{projectID, ms(at)}, scanRelease)
+}
+
 // PreviousRelease returns the release of a project with a commit that comes right before
 // the place (at, id) in release order (release time, then id): the one a release placed there
 // follows. Release id itself is passed over, so that a release can be placed anew; a release

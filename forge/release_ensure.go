@@ -2,81 +2,119 @@ package forge
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/gitstore"
 )
 
-// EnsureRelease records a release without a tag unless the project already has it, as
-// GitClear's "ensure that a release has been recorded" asks: a release of the same commit with
-// the same name is the same release, and a second call returns it unchanged (created false).
-// The commit is in.SHA, which must be a commit of the project's repository (full or abbreviated
-// to at least 7 digits); the release time is in.ReleasedAt, else the commit's author time.
-// A release named by its time alone (no SHA) has no identity to find it again by: each call
-// records one, as CreateRelease does. The look-up and the insert are one transaction, so two
-// calls racing record one release.
-func (s *Service) EnsureRelease(ctx context.Context, a *Actor, projectRef string, in ReleaseInput) (Release, bool, error) {
-	if in.TagName != nil && strings.TrimSpace(*in.TagName) != "" {
-		return Release{}, false, Invalidf("EnsureRelease records releases without a tag")
+// EnsureReleaseInput is one "ensure that a release has been recorded", as GitClear's
+// POST /releases asks it; nil and false mean "not given".
+type EnsureReleaseInput struct {
+	// ResourcePath names the repository ("entity/org/repo"); namespaces have no releases.
+	ResourcePath string
+	// SHA is the release commit (GitClear's release_sha, or its alias head_long), full or
+	// abbreviated to at least 7 digits; it must be a commit of the repository.
+	SHA  string
+	Name *string
+	// The release time is ReleasedAt, else now when ReleaseNow, else the author time of SHA's
+	// commit; one of the three is needed.
+	ReleasedAt *time.Time
+	ReleaseNow bool
+}
+
+// EnsuredRelease is the release EnsureRelease found or recorded, with its project's path.
+type EnsuredRelease struct {
+	Release
+	ProjectPath string
+}
+
+// EnsureRelease records a release without a tag unless the project has it already, as
+// GitClear's "ensure that a release has been recorded" asks; developers may. A release is
+// found again by what names it: its commit and name when it has a commit (another time given
+// with them does not move it), else its name and release time. A second call returns it
+// unchanged (created false), so that a client may send a release again, as webhooks do,
+// without recording it twice. The look-up and the insert are one transaction, so two calls
+// racing record one release.
+func (s *Service) EnsureRelease(ctx context.Context, a *Actor, in EnsureReleaseInput) (EnsuredRelease, bool, error) {
+	if strings.Trim(strings.TrimSpace(in.ResourcePath), "/") == "" {
+		return EnsuredRelease{}, false, Missing("resource_path")
 	}
-	if in.SHA == nil || strings.TrimSpace(*in.SHA) == "" {
-		r, err := s.CreateRelease(ctx, a, projectRef, in)
-		return r, err == nil, err
+	in.SHA = strings.TrimSpace(in.SHA)
+	if in.ReleasedAt == nil && !in.ReleaseNow && in.SHA == "" {
+		return EnsuredRelease{}, false, &Error{Code: EInvalid, Reason: ReasonMissingOneOf,
+			Params:  []string{"released_at", "release_sha", "head_long", "release_now"},
+			Message: "released_at is required unless release_sha, head_long or release_now is given"}
 	}
-	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
+	target, err := s.ResolvePath(ctx, a, in.ResourcePath)
 	if err != nil {
-		return Release{}, false, err
+		return EnsuredRelease{}, false, err
 	}
-	sha, _, err := s.commitOf(ctx, &v, *in.SHA, "release_sha")
+	if !target.IsProject() {
+		return EnsuredRelease{}, false, &Error{Code: EInvalid, Params: []string{"resource_path"},
+			Message: fmt.Sprintf("a release is recorded on a repository path (entity/org/repo); %q is not a repository", target.FullPath())}
+	}
+	v, err := s.deliveryProject(ctx, a, target.FullPath(), Developer)
 	if err != nil {
-		return Release{}, false, err
+		return EnsuredRelease{}, false, err
 	}
-	in.SHA, in.Ref = &sha, nil
 	now := s.Now()
 	r := Release{ProjectID: v.ID, AuthorID: a.User.ID, CreatedAt: now, UpdatedAt: now,
 		Author: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}}
-	if err := applyReleaseFields(&r, in); err != nil {
-		return Release{}, false, err
+	if err := applyReleaseFields(&r, ReleaseInput{Name: in.Name}); err != nil {
+		return EnsuredRelease{}, false, err
 	}
-	repo, err := s.repos.OpenRepo(v.ID)
+	if in.SHA != "" {
+		if r.SHA, r.ReleasedAt, err = s.commitOf(ctx, &v, in.SHA, "release_sha"); err != nil {
+			return EnsuredRelease{}, false, err
+		}
+	}
+	switch {
+	case in.ReleasedAt != nil:
+		r.ReleasedAt = *in.ReleasedAt
+	case in.ReleaseNow:
+		r.ReleasedAt = now
+	}
+	r.ReleasedAt = r.ReleasedAt.UTC().Truncate(time.Millisecond)
+	existing := func(q db.Querier) (Release, bool, error) { return findTaglessRelease(ctx, q, r) }
+	if old, found, err := existing(s.db.Read); err != nil || found {
+		return EnsuredRelease{Release: old, ProjectPath: v.FullPath()}, false, err
+	}
+	var walks []shippedWalk
+	if r.SHA != "" {
+		placed := r
+		placed.ID = noReleaseID
+		if walks, err = s.releaseWalks(ctx, v, func(repo *gitstore.Repo) ([]shippedWalk, error) {
+			return s.walksForPlacing(ctx, repo, placed, nil)
+		}); err != nil {
+			return EnsuredRelease{}, false, err
+		}
+	}
+	rel, created, err := s.insertRelease(ctx, r, walks, existing)
 	if err != nil {
-		return Release{}, false, err
+		return EnsuredRelease{}, false, err
 	}
-	defer repo.Close()
-	target, err := resolveReleaseTarget(repo, "", in)
-	if err != nil {
-		return Release{}, false, err
-	}
-	r.SHA = target.commit.ID.String()
-	r.ReleasedAt = target.commit.Author.When.UTC()
-	if in.ReleasedAt != nil {
-		r.ReleasedAt = in.ReleasedAt.UTC()
-	}
-	existing, found, err := s.tagLessRelease(ctx, s.db.Read, v.ID, r.SHA, r.Name)
-	if err != nil || found {
-		return existing, false, err
-	}
-	placed := r
-	placed.ID = noReleaseID
-	walks, err := s.walksForPlacing(ctx, repo, placed, nil)
-	if err != nil {
-		return Release{}, false, err
-	}
-	// The insert looks again under the write lock: a call racing this one may have recorded it.
-	return s.insertRelease(ctx, r, walks, func(q db.Querier) (Release, bool, error) {
-		return s.tagLessRelease(ctx, q, v.ID, r.SHA, r.Name)
-	})
+	return EnsuredRelease{Release: rel, ProjectPath: v.FullPath()}, created, nil
 }
 
-// tagLessRelease finds the release without a tag of a project's commit sha named name.
-func (s *Service) tagLessRelease(ctx context.Context, q db.Querier, projectID int64, sha, name string) (Release, bool, error) {
-	list, err := db.ReleasesBySHA(ctx, q, projectID, sha)
+// findTaglessRelease finds the release without a tag that r, not recorded yet, would repeat:
+// of the same commit and name, or, for a release without a commit, of the same name and time.
+func findTaglessRelease(ctx context.Context, q db.Querier, r Release) (Release, bool, error) {
+	var list []Release
+	var err error
+	if r.SHA != "" {
+		list, err = db.ReleasesBySHA(ctx, q, r.ProjectID, r.SHA)
+	} else {
+		list, err = db.ReleasesAt(ctx, q, r.ProjectID, r.ReleasedAt)
+	}
 	if err != nil {
 		return Release{}, false, err
 	}
-	for _, r := range list {
-		if r.TagName == "" && r.Name == name {
-			return r, true, nil
+	for _, old := range list {
+		if old.TagName == "" && old.SHA == r.SHA && old.Name == r.Name {
+			return old, true, nil
 		}
 	}
 	return Release{}, false, nil

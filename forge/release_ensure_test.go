@@ -1,6 +1,7 @@
 package forge_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,8 +14,7 @@ import (
 func TestEnsureReleaseRecordsEachReleaseOnce(t *testing.T) {
 	e := newDefectEnv(t)
 	path := e.shop.FullPath()
-	short := e.shopHead[:8]
-	in := forge.ReleaseInput{Name: ptr("v3.1 beta"), SHA: &short}
+	in := forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.1 beta"), SHA: e.shopHead[:8]}
 	var wg sync.WaitGroup
 	results := make([]bool, 8)
 	ids := make([]int64, 8)
@@ -22,7 +22,7 @@ func TestEnsureReleaseRecordsEachReleaseOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, created, err := e.forge.EnsureRelease(e.ctx, e.users["dev"], path, in)
+			r, created, err := e.forge.EnsureRelease(e.ctx, e.users["dev"], in)
 			if err != nil {
 				t.Error(err)
 				return
@@ -43,12 +43,15 @@ func TestEnsureReleaseRecordsEachReleaseOnce(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d calls created the release, want 1", created)
 	}
-	r, isNew, err := e.forge.EnsureRelease(e.ctx, e.users["dev"], path, forge.ReleaseInput{Name: ptr("v3.1 beta"), SHA: &e.shopHead})
-	if err != nil || isNew || r.ID != ids[0] || r.SHA != e.shopHead || !r.ReleasedAt.Equal(e.shopHeadAt) || r.TagName != "" {
+	r, isNew, err := e.forge.EnsureRelease(e.ctx, e.users["dev"], forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.1 beta"),
+		SHA: e.shopHead})
+	if err != nil || isNew || r.ID != ids[0] || r.SHA != e.shopHead || !r.ReleasedAt.Equal(e.shopHeadAt) || r.TagName != "" ||
+		r.ProjectPath != path {
 		t.Fatalf("full sha: %+v new=%v err=%v; want the same release, at the commit's author time", r, isNew, err)
 	}
 	when := time.Date(2021, 5, 25, 16, 20, 0, 0, time.UTC)
-	r, isNew, err = e.forge.EnsureRelease(e.ctx, e.users["dev"], path, forge.ReleaseInput{Name: ptr("v3.2"), SHA: &e.shopHead, ReleasedAt: &when})
+	r, isNew, err = e.forge.EnsureRelease(e.ctx, e.users["dev"], forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.2"),
+		SHA: e.shopHead, ReleasedAt: &when})
 	if err != nil || !isNew || r.ID == ids[0] || !r.ReleasedAt.Equal(when) {
 		t.Fatalf("another name: %+v new=%v err=%v; want a new release at %v", r, isNew, err, when)
 	}
@@ -58,29 +61,75 @@ func TestEnsureReleaseRecordsEachReleaseOnce(t *testing.T) {
 	}
 }
 
+// A release without a commit is named by its name and time: sent again, it is the same
+// release; another name or time is another one. release_now is a new time at every call.
+func TestEnsureReleaseWithoutACommitIsRecordedOnce(t *testing.T) {
+	e := newDefectEnv(t)
+	path := e.shop.FullPath()
+	est := time.FixedZone("EST", -5*3600)
+	when := time.Date(2021, 1, 2, 8, 35, 0, 0, est)
+	ensure := func(in forge.EnsureReleaseInput, wantNew bool) forge.EnsuredRelease {
+		t.Helper()
+		in.ResourcePath = path
+		r, created, err := e.forge.EnsureRelease(e.ctx, e.users["dev"], in)
+		if err != nil || created != wantNew {
+			t.Fatalf("%+v: created=%v err=%v; want created=%v", in, created, err, wantNew)
+		}
+		return r
+	}
+	first := ensure(forge.EnsureReleaseInput{Name: ptr("hotfix"), ReleasedAt: &when}, true)
+	if first.SHA != "" || !first.ReleasedAt.Equal(when) || first.ReleasedAt.Location() != time.UTC {
+		t.Fatalf("release by time: %+v; want no commit, at %v in UTC", first, when)
+	}
+	utc := when.UTC()
+	if again := ensure(forge.EnsureReleaseInput{Name: ptr("hotfix"), ReleasedAt: &utc}, false); again.ID != first.ID {
+		t.Fatalf("sent again: %+v; want release %d", again, first.ID)
+	}
+	ensure(forge.EnsureReleaseInput{Name: ptr("other"), ReleasedAt: &when}, true)
+	later := when.Add(time.Minute)
+	ensure(forge.EnsureReleaseInput{Name: ptr("hotfix"), ReleasedAt: &later}, true)
+	ensure(forge.EnsureReleaseInput{ReleaseNow: true}, true)
+	e.now = e.now.Add(time.Second)
+	ensure(forge.EnsureReleaseInput{ReleaseNow: true}, true)
+	list, total, err := e.forge.ListReleases(e.ctx, e.root, path, forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	if err != nil || total != 5 {
+		t.Fatalf("%d releases (%v), err %v; want 5", total, list, err)
+	}
+}
+
+// EnsureRelease holds GitClear's rules: a repository path, a time or a commit; what it may
+// not see is not found; writing needs a developer.
 func TestEnsureReleaseRefusals(t *testing.T) {
 	e := newDefectEnv(t)
 	path := e.shop.FullPath()
 	tests := []struct {
 		name  string
 		actor *forge.Actor
-		ref   string
-		sha   string
+		in    forge.EnsureReleaseInput
 		code  forge.Code
+		says  string
 	}{
-		{"sha of no commit", e.root, path, "0123456789abcdef0123456789abcdef01234567", forge.EInvalid},
-		{"not a sha", e.root, path, "main", forge.EInvalid},
-		{"reporter", e.users["rep"], path, e.shopHead, forge.EForbidden},
-		{"private project of others", e.users["outsider"], "acme/vault", e.shopHead, forge.ENotFound},
+		{"sha of no commit", e.root, forge.EnsureReleaseInput{ResourcePath: path, SHA: "0123456789abcdef0123456789abcdef01234567"},
+			forge.EInvalid, "is not a commit of"},
+		{"not a sha", e.root, forge.EnsureReleaseInput{ResourcePath: path, SHA: "main"}, forge.EInvalid, "is not a commit sha"},
+		{"no path", e.root, forge.EnsureReleaseInput{ReleaseNow: true}, forge.EInvalid, "resource_path"},
+		{"no time, no commit", e.root, forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v1")}, forge.EInvalid,
+			"released_at is required unless release_sha, head_long or release_now is given"},
+		{"a group path", e.root, forge.EnsureReleaseInput{ResourcePath: "acme/web", ReleaseNow: true}, forge.EInvalid,
+			`"acme/web" is not a repository`},
+		{"reporter", e.users["rep"], forge.EnsureReleaseInput{ResourcePath: path, SHA: e.shopHead}, forge.EForbidden, ""},
+		{"read-only token", e.users["reader"], forge.EnsureReleaseInput{ResourcePath: path, ReleaseNow: true}, forge.EForbidden, ""},
+		{"private project of others", e.users["outsider"], forge.EnsureReleaseInput{ResourcePath: "acme/vault", SHA: e.shopHead},
+			forge.ENotFound, ""},
 	}
 	for _, tt := range tests {
-		_, _, err := e.forge.EnsureRelease(e.ctx, tt.actor, tt.ref, forge.ReleaseInput{SHA: &tt.sha})
-		if forge.ErrorCode(err) != tt.code {
-			t.Errorf("%s: %v, want %s", tt.name, err, tt.code)
+		_, _, err := e.forge.EnsureRelease(e.ctx, tt.actor, tt.in)
+		if fe := forge.ErrorOf(err); err == nil || fe.Code != tt.code || !strings.Contains(fe.Message, tt.says) {
+			t.Errorf("%s: %v, want %s saying %q", tt.name, err, tt.code, tt.says)
 		}
 	}
-	list, err := e.forge.ReleasesBySHA(e.ctx, e.root, path, e.shopHead)
-	if err != nil || len(list) != 0 {
-		t.Fatalf("releases after refusals: %d, err %v; want none", len(list), err)
+	_, total, err := e.forge.ListReleases(e.ctx, e.root, path, forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	if err != nil || total != 0 {
+		t.Fatalf("releases after refusals: %d, err %v; want none", total, err)
 	}
 }

@@ -86,8 +86,8 @@ func TestBackfilledReleaseTakesItsCommitsFromTheLaterOne(t *testing.T) {
 					}
 					return r.ID
 				}
-				r, _, err := e.forge.EnsureRelease(e.ctx, e.root, e.docs.FullPath(), forge.ReleaseInput{Name: &name, SHA: &sha,
-					ReleasedAt: &when})
+				r, _, err := e.forge.EnsureRelease(e.ctx, e.root, forge.EnsureReleaseInput{ResourcePath: e.docs.FullPath(),
+					Name: &name, SHA: sha, ReleasedAt: &when})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -159,3 +159,14 @@ func (f *fixture) releases(t *testing.T) []forge.Release {
 	}
 	return list
 }
+
+// countReleases returns how many releases libinput has.
+func (f *fixture) countReleases(t *testing.T) int {
+	t.Helper()
+	_, total, err := f.s.Forge.ListReleases(context.Background(), f.admin(t), repoPath, forge.ReleaseListOptions{},
+		forge.Page{Page: 1, PerPage: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return total
+}

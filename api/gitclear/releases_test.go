@@ -41,6 +41,19 @@ func TestReleaseByTime(t *testing.T) {
 	f := newFixture(t)
 	r := f.call(t, "POST", "/releases", "dev", form("resource_path="+repoPath, "released_at=Jan 2, 2021 8:35am EST"))
 	expect(t, r, 201, "action_release_created", "response_success", "Release ensured to exist at Jan 2 at 8:35 am in 'alloy/gitclear/libinput'")
+	// Sent again, in any form of the same time, it is the same release.
+	for _, body := range []any{
+		form("resource_path="+repoPath, "released_at=Jan 2, 2021 8:35am EST"),
+		map[string]any{"resource_path": repoPath, "released_at": "2021-01-02T13:35:00Z", "name": ""},
+	} {
+		expect(t, f.call(t, "POST", "/releases", "dev", body), 200, "action_release_exists", "response_success", "")
+	}
+	if n := f.countReleases(t); n != 1 {
+		t.Fatalf("%d releases after sending one three times, want 1", n)
+	}
+	// Another name at that time is another release.
+	expect(t, f.call(t, "POST", "/releases", "dev", form("resource_path="+repoPath, "released_at=Jan 2, 2021 8:35am EST", "name=v2")),
+		201, "action_release_created", "response_success", "")
 	before := time.Now().UTC().Add(-time.Minute)
 	r = f.call(t, "POST", "/releases", "dev", map[string]any{"resource_path": repoPath, "release_now": true, "name": "hotfix"})
 	a := expect(t, r, 201, "action_release_created", "response_success", "")
@@ -48,6 +61,9 @@ func TestReleaseByTime(t *testing.T) {
 	when, err := time.Parse("Jan 2 at 3:04 pm", shown)
 	if err != nil || when.Month() != before.Month() {
 		t.Errorf("detail %q does not show now (%v)", a.ResponseDetail, err)
+	}
+	if n := f.countReleases(t); n != 3 {
+		t.Fatalf("%d releases, want 3", n)
 	}
 }
 
@@ -87,7 +103,7 @@ func TestReleaseRefusals(t *testing.T) {
 			expect(t, f.call(t, "POST", "/releases", tt.who, tt.body), tt.status, "action_none", tt.response, tt.detail)
 		})
 	}
-	if n := len(f.releases(t)); n != 0 {
+	if n := f.countReleases(t); n != 0 {
 		t.Fatalf("%d releases written by refused requests, want none", n)
 	}
 }
