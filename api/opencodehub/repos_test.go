@@ -85,7 +85,7 @@ func TestCreateRepositoryErrors(t *testing.T) {
 		{"bad visibility", `{"name": "v", "visibility": "secret"}`, 422, "VALIDATION_ERROR", "visibility", "invalid",
 			"Repository visibility does not have a valid value"},
 		{"name taken", `{"name": "taken"}`, 409, "CONFLICT", "name", "taken", "Repository name has already been taken"},
-		{"name that makes no path", `{"name": "ü"}`, 422, "VALIDATION_ERROR", "name", "invalid", "Repository name must contain a letter or digit"},
+		{"name that makes no path", `{"name": "日本"}`, 422, "VALIDATION_ERROR", "name", "invalid", "Repository name must contain a letter or digit"},
 		{"malformed JSON", `{"name": `, 400, "VALIDATION_ERROR", "body", "malformed", "The request body is not valid JSON"},
 		{"unknown owner", `{"name": "o", "owner": "nobody-here"}`, 404, "NOT_FOUND", "", "", "Owner not found"},
 		{"someone else's namespace", `{"name": "o", "owner": "root"}`, 403, "FORBIDDEN", "", "", "You are not allowed to do this"},
