@@ -162,6 +162,8 @@ type IssueViewer struct {
 
 // memberProjects is a subquery of the ids of projects user is a member of at minLevel or more.
 func memberProjects(userID int64, minLevel int, now time.Time) (string, []any) {
+	// Minimal access (5) to a group reaches none of its projects.
+	minLevel = max(minLevel, 10)
 	t := ms(now)
 	return `SELECT project_id FROM project_members
 			WHERE user_id = ? AND access_level >= ? AND (expires_at IS NULL OR expires_at > ?)

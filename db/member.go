@@ -121,7 +121,8 @@ func DeleteMember(ctx context.Context, tx *sql.Tx, kind string, sourceID, userID
 }
 
 // ProjectAccessLevel is the highest access user has to a project: directly, through a group
-// holding it or any ancestor group, or 50 for the owner of its personal namespace. 0 is none.
+// holding it or any ancestor group (Minimal access to a group reaches no project), or 50 for
+// the owner of its personal namespace. 0 is none.
 func ProjectAccessLevel(ctx context.Context, q Querier, projectID, namespaceID, userID int64, now time.Time) (int, error) {
 	var level int
 	err := q.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (
@@ -130,7 +131,8 @@ func ProjectAccessLevel(ctx context.Context, q Querier, projectID, namespaceID, 
 			SELECT access_level AS level FROM project_members
 				WHERE project_id = ? AND user_id = ? AND (expires_at IS NULL OR expires_at > ?)
 			UNION ALL SELECT access_level FROM group_members
-				WHERE user_id = ? AND namespace_id IN (SELECT id FROM up) AND (expires_at IS NULL OR expires_at > ?)
+				WHERE user_id = ? AND namespace_id IN (SELECT id FROM up) AND access_level >= 10
+				AND (expires_at IS NULL OR expires_at > ?)
 			UNION ALL SELECT 50 FROM namespaces WHERE id = ? AND owner_id = ?)`,
 		namespaceID, projectID, userID, ms(now), userID, ms(now), namespaceID, userID).Scan(&level)
 	return level, wrap(err)

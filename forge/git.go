@@ -26,7 +26,13 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 		return ProjectView{}, err
 	}
 	if !write {
-		return v, a.Require(NeedReadCode)
+		if err := a.Require(NeedReadCode); err != nil {
+			return ProjectView{}, err
+		}
+		if mayReadCode(v) != nil {
+			return ProjectView{}, Forbiddenf("You are not allowed to download code from this project.")
+		}
+		return v, nil
 	}
 	if err := a.Require(NeedWriteCode); err != nil {
 		return ProjectView{}, err

@@ -149,6 +149,10 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 	if !ValidAccessLevel(in.AccessLevel) {
 		return Member{}, &Error{Code: EInvalid, Params: []string{"access_level"}, Message: "access_level does not have a valid value"}
 	}
+	if in.AccessLevel == Minimal && src.Kind == "project" {
+		// Minimal access sees a group and nothing in it: a project has no use for it.
+		return Member{}, &Error{Code: EInvalid, Params: []string{"access_level"}, Message: "access_level does not have a valid value"}
+	}
 	id, _, level, err := s.memberSource(ctx, a, src)
 	if err != nil {
 		return Member{}, err

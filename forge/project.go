@@ -49,7 +49,10 @@ func (s *Service) projectAccess(ctx context.Context, a *Actor, p Project) (Proje
 	}
 	if a.access != nil {
 		v.ProjectAccess = a.access.Projects[p.ID]
-		v.GroupAccess = a.access.Namespaces[p.NamespaceID]
+		if v.GroupAccess = a.access.Namespaces[p.NamespaceID]; v.GroupAccess < Guest {
+			// Minimal access to a group sees the group, none of its projects.
+			v.GroupAccess = NoAccess
+		}
 		if p.Namespace.OwnerID == a.User.ID {
 			v.ProjectAccess = max(v.ProjectAccess, Owner)
 			v.GroupAccess = 0
@@ -467,7 +470,8 @@ func (s *Service) ListProjects(ctx context.Context, a *Actor, o ProjectListOptio
 		f.Visibilities = []string{Public}
 	case a.IsAdmin() && !o.Owned && !o.Membership && o.MinAccessLevel == 0:
 	default:
-		f.MemberUserID, f.MinAccessLevel = a.User.ID, o.MinAccessLevel
+		// Membership means Guest or more: Minimal access to a group shows none of its projects.
+		f.MemberUserID, f.MinAccessLevel = a.User.ID, max(o.MinAccessLevel, Guest)
 		if !o.Owned && !o.Membership && o.MinAccessLevel == 0 {
 			f.Visibilities = []string{Public}
 			if !a.User.External {

@@ -43,14 +43,23 @@ func (s *Service) readRepo(ctx context.Context, a *Actor, ref string) (ProjectVi
 	if err != nil {
 		return ProjectView{}, nil, err
 	}
-	if v.Visibility == Private && v.Access < Reporter {
-		return ProjectView{}, nil, Forbiddenf("")
+	if err := mayReadCode(v); err != nil {
+		return ProjectView{}, nil, err
 	}
 	repo, err := s.repos.OpenRepo(v.ID)
 	if err != nil {
 		return ProjectView{}, nil, err
 	}
 	return v, repo, nil
+}
+
+// mayReadCode refuses the code of a private project to those below Reporter (guests see its
+// issues, not its repository), as GitLab does.
+func mayReadCode(v ProjectView) error {
+	if v.Visibility == Private && v.Access < Reporter {
+		return Forbiddenf("")
+	}
+	return nil
 }
 
 // writeRepo is readRepo for changes: a signed-in developer with a token that may push, on a

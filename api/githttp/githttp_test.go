@@ -3,6 +3,7 @@ package githttp_test
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -87,10 +88,29 @@ func TestCloneNeedsAccess(t *testing.T) {
 	_, readToken := s.CreateUser(t, "reader", "read_repository")
 	createProject(t, s, s.AdminToken, map[string]any{"name": "secret", "initialize_with_readme": true})
 	createProject(t, s, s.AdminToken, map[string]any{"name": "open", "visibility": "public", "initialize_with_readme": true})
-	if resp := s.Do(t, "POST", "/api/v4/projects/root%2Fsecret/members", s.AdminToken,
-		map[string]any{"user_id": 2, "access_level": 30}); resp.StatusCode != http.StatusCreated {
-		t.Fatalf("add member: %d %s", resp.StatusCode, resp.Body)
+	guestID, guestToken := s.CreateUser(t, "guest")
+	minimalID, minimalToken := s.CreateUser(t, "minimal")
+	for _, m := range []struct {
+		path  string
+		user  int64
+		level int
+	}{{"projects/root%2Fsecret", 2, 30}, {"projects/root%2Fsecret", guestID, 10}} {
+		if resp := s.Do(t, "POST", "/api/v4/"+m.path+"/members", s.AdminToken,
+			map[string]any{"user_id": m.user, "access_level": m.level}); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("add member: %d %s", resp.StatusCode, resp.Body)
+		}
 	}
+	// Minimal access to a group sees the group, none of its projects.
+	resp := s.Do(t, "POST", "/api/v4/groups", s.AdminToken, map[string]any{"name": "corp", "path": "corp"})
+	var group struct{ ID int64 }
+	if err := json.Unmarshal([]byte(resp.Body), &group); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create group: %d %s", resp.StatusCode, resp.Body)
+	}
+	if resp := s.Do(t, "POST", "/api/v4/groups/corp/members", s.AdminToken,
+		map[string]any{"user_id": minimalID, "access_level": 5}); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add a minimal member: %d %s", resp.StatusCode, resp.Body)
+	}
+	createProject(t, s, s.AdminToken, map[string]any{"name": "deep", "namespace_id": group.ID, "initialize_with_readme": true})
 
 	tests := []struct {
 		name, path, token string
@@ -101,6 +121,8 @@ func TestCloneNeedsAccess(t *testing.T) {
 		{"anonymous is asked for credentials", "root/secret", "", false, "could not read Username"},
 		{"signed-in stranger sees nothing", "root/secret", strangerToken, false, "not found"},
 		{"wrong token is refused", "root/secret", "cairn_pat_wrong", false, "Authentication failed"},
+		{"a guest may not download a private project's code", "root/secret", guestToken, false, "You are not allowed to download code from this project."},
+		{"minimal access to a group reaches none of its projects", "corp/deep", minimalToken, false, "not found"},
 		{"anonymous clones public project", "root/open", "", true, ""},
 		{"read_repository token clones public project", "root/open", readToken, true, ""},
 	}

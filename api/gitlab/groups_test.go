@@ -452,3 +452,27 @@ func TestNamespaces(t *testing.T) {
 	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/fresh/exists", alice, nil), 200, `{"exists":false,"suggests":[]}`)
 	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/sub/exists?parent_id="+itoa(g.ID), alice, nil), 200, `{"exists":true,"suggests":["sub1"]}`)
 }
+
+// Minimal access to a group shows the group and none of its projects; a project has no
+// minimal members.
+func TestMinimalAccessSeesTheGroupNotItsProjects(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	_, alice := s.CreateUser(t, "alice")
+	minID, minimal := s.CreateUser(t, "minimal")
+	g := createGroup(t, s, alice, map[string]any{"name": "Corp", "path": "corp"})
+	mustDo(t, s, 201, "POST", "/api/v4/groups/"+itoa(g.ID)+"/members", alice, map[string]any{"user_id": minID, "access_level": 5})
+	p := decode[projectJSON](t, mustDo(t, s, 201, "POST", "/api/v4/projects", alice,
+		map[string]any{"name": "secret", "namespace_id": g.ID, "initialize_with_readme": true}))
+	mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(g.ID), minimal, nil)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID), minimal, nil), 404, `{"message":"404 Project Not Found"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID)+"/events", minimal, nil), 404, `{"message":"404 Project Not Found"}`)
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects?membership=true", minimal, nil), "path"); len(got) != 0 {
+		t.Errorf("membership lists %v", got)
+	}
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(g.ID)+"/projects", minimal, nil), "path"); len(got) != 0 {
+		t.Errorf("the group's projects list %v", got)
+	}
+	wantJSON(t, s.Do(t, "POST", "/api/v4/projects/"+itoa(p.ID)+"/members", alice, map[string]any{"user_id": minID, "access_level": 5}),
+		400, `{"error":"access_level does not have a valid value"}`)
+}
