@@ -178,6 +178,11 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 		case err != nil && !errors.Is(err, db.ErrNotFound):
 			return err
 		}
+		// As for removal: a maintainer changes only members below their own level, and only
+		// owners change owners.
+		if !create && (existing.AccessLevel > level || existing.AccessLevel == Owner && level < Owner) {
+			return Forbiddenf("")
+		}
 		if !create && existing.AccessLevel == Owner && in.AccessLevel < Owner {
 			if err := s.keepAnOwner(ctx, tx, src.Kind, id); err != nil {
 				return err

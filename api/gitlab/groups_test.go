@@ -272,6 +272,7 @@ func TestGroupMembers(t *testing.T) {
 		{"a reporter leaves", dave, "DELETE", member(daveID), nil, 204, ""},
 		{"removing a non-member succeeds", alice, "DELETE", member(daveID), nil, 204, ""},
 		{"a maintainer may not remove an owner", carol, "DELETE", member(aliceID), nil, 403, bodyForbidden},
+		{"a maintainer may not demote an owner", carol, "PUT", member(aliceID), map[string]any{"access_level": 10}, 403, bodyForbidden},
 		{"a maintainer adds a developer", carol, "POST", members, map[string]any{"user_id": erinID, "access_level": 30}, 201, ""},
 		{"and removes them", carol, "DELETE", member(erinID), nil, 204, ""},
 		{"a second owner", alice, "PUT", member(carolID), map[string]any{"access_level": 50}, 200, ""},
