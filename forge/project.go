@@ -348,6 +348,12 @@ func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in Pr
 		return ProjectView{}, Forbiddenf("")
 	}
 	p := v.Project
+	newHead := in.DefaultBranch != nil && *in.DefaultBranch != "" && *in.DefaultBranch != p.DefaultBranch
+	if newHead && !p.EmptyRepo {
+		if err := s.requireBranch(p.ID, *in.DefaultBranch); err != nil {
+			return ProjectView{}, err
+		}
+	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		oldPath := p.FullPath()
 		if err := applyProjectInput(&p, in); err != nil {
@@ -359,13 +365,39 @@ func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in Pr
 			}
 		}
 		p.UpdatedAt = s.Now()
-		return takenAs(db.UpdateProject(ctx, tx, p), "name", "path")
+		if err := takenAs(db.UpdateProject(ctx, tx, p), "name", "path"); err != nil {
+			return err
+		}
+		if newHead {
+			// Last, so that the row is written only where the repository's HEAD moved too:
+			// clones check out the branch the API calls the default.
+			return s.repos.SetHead(p.ID, p.DefaultBranch)
+		}
+		return nil
 	})
 	if err != nil {
 		return ProjectView{}, err
 	}
 	v.Project = p
 	return v, nil
+}
+
+// requireBranch refuses a default branch the repository of project id lacks, with GitLab's
+// message.
+func (s *Service) requireBranch(id int64, branch string) error {
+	repo, err := s.repos.OpenRepo(id)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	_, ok, err := repo.Reference("refs/heads/" + branch)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return &Error{Code: EInvalid, Reason: ReasonStateRefused, Message: "Could not set the default branch"}
+	}
+	return nil
 }
 
 // DeleteProject removes a project and its repository; only owners and administrators may.

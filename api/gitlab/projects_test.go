@@ -396,3 +396,25 @@ func TestConcurrentCreationsOfOnePath(t *testing.T) {
 		})
 	}
 }
+
+// Changing the default branch moves the repository's HEAD, so that clones check it out; a
+// branch the repository lacks is refused.
+func TestDefaultBranchMovesHEAD(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	_, alice := s.CreateUser(t, "alice")
+	p := createProject(t, s, alice, map[string]any{"name": "site", "initialize_with_readme": true})
+	api := "/api/v4/projects/" + itoa(p.ID)
+	mustDo(t, s, 201, "POST", api+"/repository/branches?branch=other&ref=main", alice, nil)
+	wantJSON(t, s.Do(t, "PUT", api, alice, map[string]any{"default_branch": "missing"}), 400, `{"message":"Could not set the default branch"}`)
+	if got := decode[projectJSON](t, mustDo(t, s, 200, "GET", api, alice, nil)); got.DefaultBranch != "main" {
+		t.Errorf("a refused change left default_branch %q", got.DefaultBranch)
+	}
+	if got := decode[projectJSON](t, mustDo(t, s, 200, "PUT", api, alice, map[string]any{"default_branch": "other"})); got.DefaultBranch != "other" {
+		t.Errorf("default_branch %q after the change", got.DefaultBranch)
+	}
+	refs := mustDo(t, s, 200, "GET", "/alice/site.git/info/refs?service=git-upload-pack", alice, nil)
+	if !strings.Contains(string(refs.Body), "symref=HEAD:refs/heads/other") {
+		t.Errorf("the repository's HEAD did not move:\n%q", refs.Body)
+	}
+}
