@@ -8,7 +8,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // Merges without a git binary. A merge combines the changes of two commits since their
@@ -299,33 +298,9 @@ func (r *Repo) Squash(ctx context.Context, target, source plumbing.Hash, spec Me
 	return r.writeMergeCommit(tree, []plumbing.Hash{target}, spec)
 }
 
-// writeMergeCommit writes a commit of tree with parents; its message ends in a newline, as
-// git commit-tree makes it.
+// writeMergeCommit writes the commit of a merge.
 func (r *Repo) writeMergeCommit(tree plumbing.Hash, parents []plumbing.Hash, spec MergeSpec) (plumbing.Hash, error) {
-	committer := spec.Committer
-	if committer.Name == "" && committer.Email == "" {
-		committer = spec.Author
-	}
-	msg := spec.Message
-	if !strings.HasSuffix(msg, "\n") {
-		msg += "\n"
-	}
-	c := &object.Commit{
-		Author:       object.Signature{Name: spec.Author.Name, Email: spec.Author.Email, When: spec.Author.When},
-		Committer:    object.Signature{Name: committer.Name, Email: committer.Email, When: committer.When},
-		Message:      msg,
-		TreeHash:     tree,
-		ParentHashes: parents,
-	}
-	obj := r.git.Storer.NewEncodedObject()
-	if err := c.Encode(obj); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("encode merge commit: %w", err)
-	}
-	h, err := r.git.Storer.SetEncodedObject(obj)
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("write merge commit: %w", err)
-	}
-	return h, nil
+	return r.writeCommit(tree, parents, spec.Author, spec.Committer, spec.Message)
 }
 
 // ConflictText renders a content or add/add conflict as git leaves it in a conflicted
