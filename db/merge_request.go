@@ -424,6 +424,49 @@ func SaveMergeCheck(ctx context.Context, q Querier, id int64, headSHA, targetSHA
 	return n > 0, wrap(err)
 }
 
+// LockMergeRequest moves merge request id from opened to locked, so that one merge runs on
+// it at a time and nothing closes it meanwhile. It reports false when the merge request was
+// not an open, ready one (another merge holds it, or it was closed, merged or made a draft).
+func LockMergeRequest(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE merge_requests SET state = 'locked'
+		WHERE id = ? AND state = 'opened' AND draft = 0`, id)
+	if err != nil {
+		return false, fmt.Errorf("lock merge request %d: %w", id, wrap(err))
+	}
+	n, err := res.RowsAffected()
+	return n > 0, wrap(err)
+}
+
+// UnlockMergeRequest moves merge request id from locked back to opened, after a merge that
+// did not happen.
+func UnlockMergeRequest(ctx context.Context, q Querier, id int64) error {
+	if _, err := q.ExecContext(ctx, `UPDATE merge_requests SET state = 'opened' WHERE id = ? AND state = 'locked'`, id); err != nil {
+		return fmt.Errorf("unlock merge request %d: %w", id, wrap(err))
+	}
+	return nil
+}
+
+// UnlockAllMergeRequests moves every locked merge request back to opened, with its
+// mergeability to check again, and returns their ids: the locks of merges that a stopped
+// process left.
+func UnlockAllMergeRequests(ctx context.Context, q Querier) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `UPDATE merge_requests SET state = 'opened', merge_status = 'unchecked'
+		WHERE state = 'locked' RETURNING id`)
+	if err != nil {
+		return nil, fmt.Errorf("unlock merge requests: %w", wrap(err))
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, wrap(rows.Err())
+}
+
 // DeleteMergeRequest removes m; its notes, label links and users go with it, and its iid is
 // never handed out again.
 func DeleteMergeRequest(ctx context.Context, tx *sql.Tx, m MergeRequest) error {

@@ -152,7 +152,8 @@ func (s *Service) Close() {
 
 // Reconcile makes the database and the repositories agree after a crash: a repository without
 // its project is removed, a project without a repository gets an empty one, and scratch
-// directories of interrupted operations are cleared. It runs before the server listens.
+// directories of interrupted operations are cleared, and merge requests whose merges were
+// interrupted are opened again. It runs before the server listens.
 func (s *Service) Reconcile(ctx context.Context) error {
 	if err := s.repos.Sweep(); err != nil {
 		return err
@@ -188,6 +189,9 @@ func (s *Service) Reconcile(ctx context.Context) error {
 				return err
 			}
 		}
+	}
+	if err := s.releaseMergeLocks(ctx); err != nil {
+		return err
 	}
 	return s.recoverDeployments(ctx)
 }

@@ -3,6 +3,7 @@ package forge
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -372,7 +373,8 @@ func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v Pro
 
 // UpdateMergeRequest changes a merge request: its author or developers and above may.
 // Closing, reopening, retargeting and changes of labels and users leave system notes. A
-// merged merge request keeps its branches and state.
+// merged merge request keeps its branches and state; one being merged (locked) cannot be
+// closed or retargeted until the merge ends.
 func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, in MergeRequestInput) (MergeRequest, error) {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return MergeRequest{}, err
@@ -445,10 +447,12 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 	case !m.Draft && wasDraft:
 		notes = append(notes, "marked this merge request as **ready**")
 	}
-	settled := m.State == StateMerged || m.State == StateLocked
 	if in.TargetBranch != nil && *in.TargetBranch != m.TargetBranch {
-		if settled {
+		switch m.State {
+		case StateMerged:
 			return nil, unprocessable("Target branch of a merged merge request can't be changed")
+		case StateLocked:
+			return nil, mergeInProgress("retargeted")
 		}
 		if err := validateBranchPair(m.SourceBranch, *in.TargetBranch); err != nil {
 			return nil, err
@@ -460,6 +464,8 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 		}
 	}
 	switch {
+	case in.StateEvent == "close" && m.State == StateLocked:
+		return nil, mergeInProgress("closed")
 	case in.StateEvent == "close" && m.State == StateOpened:
 		m.State, m.ClosedAt = StateClosed, &now
 		m.ClosedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
@@ -479,6 +485,17 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 	return notes, nil
 }
 
+// ReasonMergeInProgress marks changes refused because the merge request is locked while it
+// is being merged.
+const ReasonMergeInProgress = "merge_in_progress"
+
+// mergeInProgress refuses a change that a running merge forbids: a locked merge request is
+// merged or opened again shortly, and cannot be closed, retargeted or deleted meanwhile.
+func mergeInProgress(what string) *Error {
+	return &Error{Code: EConflict, Reason: ReasonMergeInProgress,
+		Message: "The merge request is being merged and can't be " + what + " now"}
+}
+
 // mergeRequestFieldsChanged reports whether the columns UpdateMergeRequest writes from an
 // update's fields differ between a and b.
 func mergeRequestFieldsChanged(a, b MergeRequest) bool {
@@ -488,7 +505,8 @@ func mergeRequestFieldsChanged(a, b MergeRequest) bool {
 }
 
 // DeleteMergeRequest removes a merge request with its notes: project owners and
-// administrators may. Deleting one that is gone succeeds for them.
+// administrators may, except while it is being merged. Deleting one that is gone succeeds
+// for them.
 func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return err
@@ -506,7 +524,19 @@ func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef s
 	case v.Access < Owner:
 		return Forbiddenf("")
 	}
-	return s.db.Write(ctx, func(tx *sql.Tx) error { return db.DeleteMergeRequest(ctx, tx, m) })
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		// Read again under the write lock: a merge may have locked it meanwhile.
+		cur, err := db.MergeRequestByID(ctx, tx, m.ID)
+		switch {
+		case errors.Is(err, db.ErrNotFound):
+			return nil
+		case err != nil:
+			return err
+		case cur.State == StateLocked:
+			return mergeInProgress("deleted")
+		}
+		return db.DeleteMergeRequest(ctx, tx, cur)
+	})
 }
 
 // mergeRequestFilter turns list options into a database filter, checking their values.

@@ -209,10 +209,12 @@ func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID 
 
 // MergeMergeRequest merges an open merge request's source branch into its target, as the
 // project's merge method says (a merge commit, or a fast-forward only), squashing first when
-// asked. The target moves by compare-and-swap: a push racing the merge is never lost; the
-// merge is redone on the new target instead. Failures: not open, a draft or a missing
-// source branch (not allowed), conflicts (ReasonMergeConflict), a source that moved past
-// opts.SHA (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
+// asked. The merge request is locked while the merge runs: a second merge, or a close, is
+// refused until it ends, and a merge that does not happen leaves it open again. The target
+// moves by compare-and-swap: a push racing the merge is never lost; the merge is redone on
+// the new target instead. Failures: not open (or being merged), a draft or a missing source
+// branch (not allowed), conflicts (ReasonMergeConflict), a source that moved past opts.SHA
+// (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
 func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return MergeRequest{}, err
@@ -231,6 +233,17 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 	if m.State != StateOpened || m.Draft {
 		return MergeRequest{}, NotAllowedf("405 Method Not Allowed")
 	}
+	if m, err = s.lockForMerge(ctx, v, m.ID); err != nil {
+		return MergeRequest{}, err
+	}
+	// Whatever stops the merge from here on (an error, a panic, a canceled request) opens
+	// the merge request again; only the write that records the merge releases the lock.
+	merged := false
+	defer func() {
+		if !merged {
+			s.unlockAfterFailedMerge(context.WithoutCancel(ctx), a, v, m)
+		}
+	}()
 	repo, err := s.repos.OpenRepo(v.ID)
 	if err != nil {
 		return MergeRequest{}, err
@@ -259,11 +272,17 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 	if err != nil {
 		return MergeRequest{}, err
 	}
+	// The target has moved: record the merge even if the caller has gone meanwhile.
+	ctx = context.WithoutCancel(ctx)
 	now := s.Now()
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		cur, err := s.findMergeRequest(ctx, tx, v, MergeRequestRef{N: m.ID, ByID: true})
 		if err != nil {
 			return err
+		}
+		if cur.State != StateLocked {
+			// Only this merge releases its lock, so this is a lost lock, not a race.
+			return fmt.Errorf("merge request %d is %s, not locked, after its merge", m.ID, cur.State)
 		}
 		m = cur
 		m.State, m.MergedAt, m.UpdatedAt = StateMerged, &now, now
@@ -282,6 +301,7 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 	if err != nil {
 		return MergeRequest{}, err
 	}
+	merged = true
 	update := gitstore.RefUpdate{Name: "refs/heads/" + m.TargetBranch, Old: done.target, New: done.newTarget}
 	if err := s.RecordPush(ctx, a, v.ID, []gitstore.RefUpdate{update}); err != nil {
 		return MergeRequest{}, err
@@ -294,6 +314,60 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 		s.removeMergedSource(ctx, a, v, m.SourceBranch, done.head)
 	}
 	return m, nil
+}
+
+// lockForMerge moves an open, ready merge request to locked and returns it as it is now;
+// one that another merge holds, or that was closed, merged or made a draft meanwhile, cannot
+// be merged now (GitLab: 405).
+func (s *Service) lockForMerge(ctx context.Context, v ProjectView, id int64) (MergeRequest, error) {
+	var m MergeRequest
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+		ok, err := db.LockMergeRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return NotAllowedf("405 Method Not Allowed")
+		}
+		m, err = s.findMergeRequest(ctx, tx, v, MergeRequestRef{N: id, ByID: true})
+		return err
+	})
+	return m, err
+}
+
+// unlockAfterFailedMerge opens a merge request again after a merge that did not happen, and
+// brings its tips up to date: pushes made while it was locked passed it by.
+func (s *Service) unlockAfterFailedMerge(ctx context.Context, a *Actor, v ProjectView, m MergeRequest) {
+	if err := db.UnlockMergeRequest(ctx, s.db.Writer(), m.ID); err != nil {
+		s.log.Error("unlock merge request after a failed merge", "merge_request_id", m.ID, "err", err)
+		return
+	}
+	branches := []gitstore.RefUpdate{{Name: "refs/heads/" + m.SourceBranch}, {Name: "refs/heads/" + m.TargetBranch}}
+	if err := s.refreshMergeRequests(ctx, a, v.ID, branches); err != nil {
+		s.log.Warn("refresh merge request after a failed merge", "merge_request_id", m.ID, "err", err)
+	}
+}
+
+// releaseMergeLocks opens again the merge requests whose merges a stopped process left
+// locked, with their tips brought up to date (one whose source the target now contains is
+// marked merged). A refresh that fails leaves the tips to catch up at the next push.
+func (s *Service) releaseMergeLocks(ctx context.Context) error {
+	ids, err := db.UnlockAllMergeRequests(ctx, s.db.Writer())
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		s.log.Warn("reopening a merge request left locked by an interrupted merge", "merge_request_id", id)
+		m, err := db.MergeRequestByID(ctx, s.db.Read, id)
+		if err != nil {
+			return fmt.Errorf("merge request %d: %w", id, err)
+		}
+		branches := []gitstore.RefUpdate{{Name: "refs/heads/" + m.SourceBranch}, {Name: "refs/heads/" + m.TargetBranch}}
+		if err := s.refreshMergeRequests(ctx, Anonymous(""), m.ProjectID, branches); err != nil {
+			s.log.Warn("refresh merge request left locked", "merge_request_id", id, "err", err)
+		}
+	}
+	return nil
 }
 
 // CanMergeInto reports whether the actor may merge an open merge request now: it may merge

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/cairn-forge/cairn/server/servertest"
 )
 
 // mrJSON is a merge request as a client decodes it; only the fields tests read.
@@ -442,40 +444,156 @@ func TestMergeRequestDeleteByOwnerOnly(t *testing.T) {
 	}
 }
 
-func TestConcurrentMergesOfOneMergeRequestMergeOnce(t *testing.T) {
-	f := newRepoFixture(t, nil)
-	f.branch("feature", create("feature.txt", "f\n"))
-	f.openMR("feature", "Twice")
-	before := f.mainTip()
-	const n = 4
-	codes := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i] = f.s.Do(t, "PUT", f.url("/merge_requests/1/merge"), f.token, nil).StatusCode
-		}()
+// history lists the ids of the commits reachable from main, newest first.
+func (f *repoFixture) history() []string {
+	f.t.Helper()
+	list := decode[[]commitJSON](f.t, mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/repository/commits?ref_name=main&per_page=100"), f.token, nil))
+	ids := make([]string, len(list))
+	for i, c := range list {
+		ids[i] = c.ID
 	}
-	wg.Wait()
-	ok := 0
-	for _, c := range codes {
-		switch c {
-		case 200:
-			ok++
-		case 405:
-		default:
-			t.Errorf("a concurrent merge answered %d", c)
+	return ids
+}
+
+func containsAll(list, want []string) bool {
+	for _, w := range want {
+		if !contains(list, w) {
+			return false
 		}
 	}
-	if ok != 1 {
-		t.Fatalf("%d merges succeeded (%v), want exactly 1", ok, codes)
+	return true
+}
+
+func TestConcurrentMergesOfOneMergeRequestMergeOnce(t *testing.T) {
+	tests := []struct {
+		name    string
+		project map[string]any // settings of the project
+		merge   map[string]any // parameters of the merge
+		// added is how many commits main gains: the two of the source, and what the merge writes.
+		added int
+		// check looks at main's tip after the merge.
+		check func(t *testing.T, f *repoFixture, m mrJSON, before, head string)
+	}{
+		{"merge commit", nil, nil, 3, func(t *testing.T, f *repoFixture, m mrJSON, before, head string) {
+			tip := f.mainTip()
+			if len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before || tip.ParentIDs[1] != head ||
+				m.MergeCommitSHA == nil || *m.MergeCommitSHA != tip.ID {
+				t.Fatalf("main %s has parents %v, merge_commit_sha %v; want one merge commit of %s on %s", tip.ID, tip.ParentIDs, m.MergeCommitSHA, head, before)
+			}
+		}},
+		{"squash", nil, map[string]any{"squash": true}, 2, func(t *testing.T, f *repoFixture, m mrJSON, before, _ string) {
+			tip := f.mainTip()
+			if m.SquashCommitSHA == nil || len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before || tip.ParentIDs[1] != *m.SquashCommitSHA {
+				t.Fatalf("main %s has parents %v, squash_commit_sha %v; want one merge of one squashed commit on %s", tip.ID, tip.ParentIDs, m.SquashCommitSHA, before)
+			}
+		}},
+		{"fast-forward", map[string]any{"merge_method": "ff"}, nil, 2, func(t *testing.T, f *repoFixture, m mrJSON, _, head string) {
+			if tip := f.mainTip(); tip.ID != head || m.MergeCommitSHA != nil {
+				t.Fatalf("main at %s, merge_commit_sha %v; want main fast-forwarded to %s", tip.ID, m.MergeCommitSHA, head)
+			}
+		}},
+		{"fast-forward with squash", map[string]any{"merge_method": "ff"}, map[string]any{"squash": true}, 1, func(t *testing.T, f *repoFixture, m mrJSON, before, _ string) {
+			tip := f.mainTip()
+			if m.SquashCommitSHA == nil || tip.ID != *m.SquashCommitSHA || len(tip.ParentIDs) != 1 || tip.ParentIDs[0] != before {
+				t.Fatalf("main %s has parents %v, squash_commit_sha %v; want one squashed commit on %s", tip.ID, tip.ParentIDs, m.SquashCommitSHA, before)
+			}
+		}},
 	}
-	tip := f.mainTip()
-	if len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before.ID {
-		t.Fatalf("main %s has parents %v; want one merge commit on %s", tip.ID, tip.ParentIDs, before.ID)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newRepoFixture(t, nil)
+			if tt.project != nil {
+				mustDo(t, f.s, 200, "PUT", f.url(""), f.token, tt.project)
+			}
+			f.branch("feature", create("feature.txt", "f\n"))
+			head := f.commit("feature", "more", create("more.txt", "m\n")).ID
+			f.openMR("feature", "Many times")
+			before := f.history()
+			const n = 8
+			responses := make([]*servertest.Response, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					responses[i] = f.s.Do(t, "PUT", f.url("/merge_requests/1/merge"), f.token, tt.merge)
+				}()
+			}
+			wg.Wait()
+			var merged []mrJSON
+			for _, r := range responses {
+				switch r.StatusCode {
+				case 200:
+					merged = append(merged, decode[mrJSON](t, r))
+				case 405:
+					wantJSON(t, r, 405, `{"message":"405 Method Not Allowed"}`)
+				default:
+					t.Errorf("a concurrent merge answered %d %s", r.StatusCode, r.Body)
+				}
+			}
+			if len(merged) != 1 {
+				t.Fatalf("%d merges succeeded, want exactly 1", len(merged))
+			}
+			after := f.history()
+			if len(after) != len(before)+tt.added || !containsAll(after, before) {
+				t.Fatalf("main went from %v to %v, want %d commits more", before, after, tt.added)
+			}
+			tt.check(t, f, merged[0], before[0], head)
+			if m := f.mr(1); m.State != "merged" {
+				t.Fatalf("merge request %+v", m)
+			}
+		})
 	}
-	if m := f.mr(1); m.State != "merged" || m.MergeCommitSHA == nil || *m.MergeCommitSHA != tip.ID {
-		t.Fatalf("merge request %+v, main %s", m, tip.ID)
+}
+
+// A close racing a merge either closes the merge request before the merge locks it (and the
+// merge is refused) or is refused while the merge runs: a closed merge request is never
+// merged, and a merged one never closed.
+func TestCloseRacingMergeNeverMergesAClosedMergeRequest(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	const rounds = 12
+	for i := range rounds {
+		branch := fmt.Sprintf("topic-%d", i)
+		f.branch(branch, create(branch+".txt", "t\n"))
+		m := f.openMR(branch, "Race "+branch)
+		iid := itoa(m.IID)
+		before := f.mainTip().ID
+		var merge, closing *servertest.Response
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			merge = f.s.Do(t, "PUT", f.url("/merge_requests/"+iid+"/merge"), f.token, nil)
+		}()
+		go func() {
+			defer wg.Done()
+			closing = f.s.Do(t, "PUT", f.url("/merge_requests/"+iid), f.token, map[string]any{"state_event": "close"})
+		}()
+		wg.Wait()
+		got := f.mr(m.IID)
+		moved := f.mainTip().ID != before
+		switch got.State {
+		case "merged":
+			if merge.StatusCode != 200 || !moved || got.ClosedBy != nil {
+				t.Fatalf("round %d: merged, but merge answered %d, main moved %v, closed_by %v", i, merge.StatusCode, moved, got.ClosedBy)
+			}
+			switch closing.StatusCode {
+			case 200: // the close came after the merge: nothing to close
+				if decode[mrJSON](t, closing).State != "merged" {
+					t.Fatalf("round %d: close answered %s", i, closing.Body)
+				}
+			case 409: // the close came while the merge ran
+				wantJSON(t, closing, 409, `{"message":"The merge request is being merged and can't be closed now"}`)
+			default:
+				t.Fatalf("round %d: close answered %d %s", i, closing.StatusCode, closing.Body)
+			}
+		case "closed":
+			if closing.StatusCode != 200 || merge.StatusCode != 405 || moved || got.MergedBy != nil || got.MergeCommitSHA != nil {
+				t.Fatalf("round %d: closed, but close answered %d, merge %d %s, main moved %v", i, closing.StatusCode, merge.StatusCode, merge.Body, moved)
+			}
+		default:
+			t.Fatalf("round %d: state %q after close %d and merge %d", i, got.State, closing.StatusCode, merge.StatusCode)
+		}
 	}
 }

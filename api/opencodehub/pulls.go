@@ -270,7 +270,7 @@ func commitMessage(title, message *string) string {
 }
 
 // whyNotMergeable turns forge's refusal to merge into a conflict that says why: the pull
-// request is merged, closed, a draft, or its branches are gone or unrelated.
+// request is merged, closed, being merged, a draft, or its branches are gone or unrelated.
 func (h *Handler) whyNotMergeable(r *http.Request, t target, cause error) error {
 	e := &forge.Error{Code: forge.EConflict, Reason: reasonNotMergeable, Params: []string{"state"},
 		Message: "Pull request is not mergeable", Err: cause}
@@ -283,6 +283,8 @@ func (h *Handler) whyNotMergeable(r *http.Request, t target, cause error) error 
 		e.Message = "Pull request is already merged"
 	case m.State == forge.StateClosed:
 		e.Message = "Pull request is closed"
+	case m.State == forge.StateLocked:
+		e.Message = "Pull request is being merged"
 	case m.Draft:
 		e.Message = "Pull request is a draft; mark it ready before merging"
 	default:
