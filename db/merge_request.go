@@ -10,7 +10,7 @@ import (
 
 // MergeRequest is a row of merge_requests with what renders it: its author, merger and
 // closer (id, username, name and state; the ghost user when deleted), its project's full
-// path, its labels' names, its assignees and reviewers, and how many notes people wrote on it.
+// path and merge method, its labels' names, its assignees and reviewers, and how many notes people wrote on it.
 type MergeRequest struct {
 	ID                 int64
 	ProjectID          int64
@@ -45,11 +45,13 @@ type MergeRequest struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 
-	ProjectPath    string
-	Labels         []string
-	Assignees      []User
-	Reviewers      []User
-	UserNotesCount int
+	ProjectPath string
+	// ProjectMergeMethod is the project's merge method: merge, rebase_merge or ff.
+	ProjectMergeMethod string
+	Labels             []string
+	Assignees          []User
+	Reviewers          []User
+	UserNotesCount     int
 }
 
 // Roles of users on a merge request.
@@ -65,7 +67,7 @@ const mergeRequestColumns = `m.id, m.project_id, m.iid, m.title, m.description, 
 	mu.id, mu.username, mu.name, mu.state, m.merged_at, cu.id, cu.username, cu.name, cu.state, m.closed_at,
 	m.created_at, m.updated_at,
 	(SELECT COUNT(*) FROM notes nt WHERE nt.noteable_type = 'MergeRequest' AND nt.noteable_id = m.id AND nt.system = 0),
-	n.full_path || '/' || p.path`
+	n.full_path || '/' || p.path, p.merge_method`
 
 const mergeRequestFrom = ` FROM merge_requests m JOIN projects p ON p.id = m.project_id
 	JOIN namespaces n ON n.id = p.namespace_id LEFT JOIN users au ON au.id = m.author_id
@@ -100,7 +102,7 @@ func scanMergeRequest(row interface{ Scan(...any) error }) (MergeRequest, error)
 	dest = append(dest, merger.dest()...)
 	dest = append(dest, &merged)
 	dest = append(dest, closer.dest()...)
-	dest = append(dest, &closed, &created, &updated, &m.UserNotesCount, &m.ProjectPath)
+	dest = append(dest, &closed, &created, &updated, &m.UserNotesCount, &m.ProjectPath, &m.ProjectMergeMethod)
 	if err := row.Scan(dest...); err != nil {
 		return MergeRequest{}, wrap(err)
 	}

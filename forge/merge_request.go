@@ -231,7 +231,7 @@ func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef s
 	}
 	now := s.Now()
 	m := MergeRequest{ProjectID: v.ID, State: StateOpened, SourceBranch: *in.SourceBranch, TargetBranch: *in.TargetBranch,
-		MergeStatus: MergeUnchecked, CreatedAt: now, UpdatedAt: now, ProjectPath: v.FullPath(),
+		MergeStatus: MergeUnchecked, CreatedAt: now, UpdatedAt: now, ProjectPath: v.FullPath(), ProjectMergeMethod: v.MergeMethod,
 		Author: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
 		Labels: []string{}, Assignees: []User{}, Reviewers: []User{}}
 	m.Squash = v.SquashOption == "always" || v.SquashOption == "default_on"

@@ -21,7 +21,16 @@ const (
 	ReasonSHAMismatch = "sha_mismatch"
 	// ReasonCannotMerge: the actor may see the merge request but not merge it.
 	ReasonCannotMerge = "cannot_merge"
+	// ReasonNeedRebase: the project merges by fast-forward only and the source branch is
+	// not a fast-forward of the target; nothing was merged.
+	ReasonNeedRebase = "need_rebase"
 )
+
+// fastForwardOnly reports whether a project's merge method merges only a source branch that
+// is a fast-forward of its target (GitLab's ff, and rebase_merge, its semi-linear history).
+func fastForwardOnly(mergeMethod string) bool {
+	return mergeMethod == "ff" || mergeMethod == "rebase_merge"
+}
 
 // maxMergeAttempts bounds how often a merge is redone when the target branch moves
 // between the merge and the update of the branch (each attempt merges the new tip).
@@ -123,6 +132,9 @@ func DetailedMergeStatus(m MergeRequest) string {
 		return "conflict"
 	case m.MergeStatus == MergeCannotBeMerged:
 		return "broken_status"
+	case fastForwardOnly(m.ProjectMergeMethod) && m.BaseSHA != m.TargetSHA:
+		// The target is an ancestor of the source exactly when it is their merge base.
+		return "need_rebase"
 	}
 	return "mergeable"
 }
@@ -213,7 +225,8 @@ func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID 
 // refused until it ends, and a merge that does not happen leaves it open again. The target
 // moves by compare-and-swap: a push racing the merge is never lost; the merge is redone on
 // the new target instead. Failures: not open (or being merged), a draft or a missing source
-// branch (not allowed), conflicts (ReasonMergeConflict), a source that moved past opts.SHA
+// branch (not allowed), conflicts (ReasonMergeConflict), a source that a fast-forward-only
+// project needs rebased (ReasonNeedRebase), a source that moved past opts.SHA
 // (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
 func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
 	if err := a.requireUser(NeedPulls); err != nil {
@@ -371,9 +384,13 @@ func (s *Service) releaseMergeLocks(ctx context.Context) error {
 }
 
 // CanMergeInto reports whether the actor may merge an open merge request now: it may merge
-// into the target branch, and nothing in the merge request's state stops it.
+// into the target branch, and nothing known of the merge request (its state, draft, branches,
+// conflicts, a source to rebase) stops the merge.
 func (s *Service) CanMergeInto(ctx context.Context, a *Actor, m MergeRequest) bool {
-	if !a.SignedIn() || a.Require(NeedPulls) != nil || m.State != StateOpened {
+	if !a.SignedIn() || a.Require(NeedPulls) != nil {
+		return false
+	}
+	if status := DetailedMergeStatus(m); status != "mergeable" && status != "unchecked" {
 		return false
 	}
 	v, err := s.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
@@ -413,6 +430,17 @@ func (s *Service) mergeOnce(ctx context.Context, a *Actor, v ProjectView, repo *
 		return out, NotAllowedf("405 Method Not Allowed")
 	}
 	out.head, out.target = head, target
+	if fastForwardOnly(v.MergeMethod) {
+		// Checked on the source itself, squashed or not, as DetailedMergeStatus does.
+		ff, err := repo.CanFastForward(ctx, target, head)
+		if err != nil {
+			return out, err
+		}
+		if !ff {
+			return out, &Error{Code: EConflict, Reason: ReasonNeedRebase,
+				Message: "The source branch is not a fast-forward of the target branch; rebase it first"}
+		}
+	}
 	bases, err := repo.MergeBases(ctx, target, head)
 	if err != nil {
 		return out, err
@@ -436,16 +464,9 @@ func (s *Service) mergeOnce(ctx context.Context, a *Actor, v ProjectView, repo *
 		}
 		source, out.squashCommit = sq, sq.String()
 	}
-	ff, err := repo.CanFastForward(ctx, target, source)
-	if err != nil {
-		return out, err
-	}
 	switch {
-	case v.MergeMethod == "ff" || v.MergeMethod == "rebase_merge":
-		if !ff {
-			return out, NotAllowedf("405 Method Not Allowed")
-		}
-		out.newTarget = source
+	case fastForwardOnly(v.MergeMethod):
+		out.newTarget = source // the source, or its squash on the target, is a fast-forward
 	default:
 		spec.Message = opts.MergeCommitMessage
 		if spec.Message == "" {

@@ -170,8 +170,12 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 		}
 		return 400, msg{"400 Bad request - " + e.Message}
 	case forge.EConflict:
-		if e.Reason == forge.ReasonMergeConflict {
+		switch e.Reason {
+		case forge.ReasonMergeConflict:
 			return 406, msg{e.Message}
+		case forge.ReasonNeedRebase:
+			// GitLab refuses a source to rebase as it refuses conflicts.
+			return 406, msg{"Branch cannot be merged"}
 		}
 		if len(e.Fields) > 0 {
 			return 409, msg{e.Fields}

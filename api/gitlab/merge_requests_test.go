@@ -318,7 +318,71 @@ func TestMergeRequestSquashAndFastForward(t *testing.T) {
 	if m.MergeCommitSHA != nil || f.mainTip().ID != ff.ID {
 		t.Fatalf("fast-forward: merge_commit_sha %v, main %s, want %s", m.MergeCommitSHA, f.mainTip().ID, ff.ID)
 	}
-	wantJSON(t, f.do("PUT", "/merge_requests/3/merge", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
+	wantJSON(t, f.do("PUT", "/merge_requests/3/merge", f.token, nil), 406, `{"message":"Branch cannot be merged"}`)
+}
+
+// On a project that merges by fast-forward only, a source branch behind its target needs a
+// rebase: the merge request says so (need_rebase, and the user cannot merge it), and the
+// merge is refused as GitLab refuses it, squashed or not, until the branch is rebased.
+func TestFastForwardProjectNeedsRebasedSource(t *testing.T) {
+	tests := []struct {
+		name        string
+		mergeMethod string
+		squash      bool
+		// status is the detailed_merge_status of the branch behind main; refused, whether
+		// its merge is refused.
+		status  string
+		refused bool
+	}{
+		{"merge commits merge a branch behind", "merge", false, "mergeable", false},
+		{"fast-forward needs a rebase", "ff", false, "need_rebase", true},
+		{"fast-forward needs a rebase before a squash too", "ff", true, "need_rebase", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newRepoFixture(t, nil)
+			mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"merge_method": tt.mergeMethod})
+			f.branch("behind", create("behind.txt", "b\n"))
+			f.commit("main", "main moves on", create("main.txt", "m\n"))
+			f.openMR("behind", "Behind")
+
+			m := f.mr(1)
+			if m.MergeStatus != "can_be_merged" || m.HasConflicts || m.DetailedMergeStatus != tt.status || m.User.CanMerge == tt.refused {
+				t.Fatalf("merge_status %q, has_conflicts %v, detailed_merge_status %q, can_merge %v; want %q and can_merge %v",
+					m.MergeStatus, m.HasConflicts, m.DetailedMergeStatus, m.User.CanMerge, tt.status, !tt.refused)
+			}
+			if list := decode[[]mrJSON](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests"), f.token, nil)); list[0].DetailedMergeStatus != tt.status {
+				t.Errorf("listed with detailed_merge_status %q", list[0].DetailedMergeStatus)
+			}
+			before := f.mainTip().ID
+			r := f.do("PUT", "/merge_requests/1/merge", f.token, map[string]any{"squash": tt.squash})
+			if !tt.refused {
+				wantStatus(t, r, 200)
+				return
+			}
+			wantJSON(t, r, 406, `{"message":"Branch cannot be merged"}`)
+			if tip := f.mainTip().ID; tip != before || f.mr(1).State != "opened" {
+				t.Fatalf("a refused merge moved main from %s to %s or left the merge request %q", before, tip, f.mr(1).State)
+			}
+
+			// Rebased (remade on main), the branch is a fast-forward and merges.
+			head := decode[commitJSON](t, mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), f.token, map[string]any{
+				"branch": "behind", "start_branch": "main", "force": true, "commit_message": "rebased",
+				"actions": []map[string]any{create("behind.txt", "b\n")}}))
+			if m := f.mr(1); m.DetailedMergeStatus != "mergeable" || !m.User.CanMerge {
+				t.Fatalf("rebased: detailed_merge_status %q, can_merge %v", m.DetailedMergeStatus, m.User.CanMerge)
+			}
+			merged := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token, map[string]any{"squash": tt.squash}))
+			tip := f.mainTip()
+			switch {
+			case tt.squash && (merged.SquashCommitSHA == nil || tip.ID != *merged.SquashCommitSHA || tip.ParentIDs[0] != before):
+				t.Fatalf("main %s (parents %v), squash_commit_sha %v; want the squashed commit on %s", tip.ID, tip.ParentIDs, merged.SquashCommitSHA, before)
+			case !tt.squash && tip.ID != head.ID:
+				t.Fatalf("main %s, want fast-forwarded to %s", tip.ID, head.ID)
+			}
+		})
+	}
 }
 
 func TestMergeRequestFollowsPushes(t *testing.T) {

@@ -214,6 +214,8 @@ func validationDetails(res resource, e *forge.Error) details {
 		return details{Field: "sha", Constraint: "stale"}
 	case e.Reason == forge.ReasonMergeConflict:
 		return details{Field: "head", Constraint: "merge_conflict"}
+	case e.Reason == forge.ReasonNeedRebase:
+		return details{Field: "head", Constraint: "need_rebase"}
 	case e.Reason == reasonMalformed:
 		return details{Field: "body", Constraint: "malformed"}
 	case len(e.Params) > 0:

@@ -49,7 +49,8 @@ type Pull struct {
 	// Mergeable is null while it is being worked out, as GitHub has it.
 	Mergeable *bool `json:"mergeable"`
 	// MergeableState says what stands between an open pull request and its merge:
-	// mergeable, unchecked, conflict, draft_status, broken_status or not_open.
+	// mergeable, unchecked, conflict, need_rebase (the repository merges by fast-forward
+	// only), draft_status, broken_status or not_open.
 	MergeableState string  `json:"mergeable_state"`
 	Merged         bool    `json:"merged"`
 	MergedAt       *Time   `json:"merged_at"`

@@ -306,3 +306,24 @@ func tokenFor(t *testing.T, s *servertest.Server, uid int64, scopes ...string) s
 		map[string]any{"name": "t-" + strings.Join(scopes, "-"), "scopes": scopes}).JSON(t, &tok)
 	return tok.Token
 }
+
+// On a repository that merges by fast-forward only, a pull request whose head is behind its
+// base is not mergeable until rebased, and says why.
+func TestPullBehindOnFastForwardRepositoryNeedsRebase(t *testing.T) {
+	t.Parallel()
+	f := newPullFixture(t)
+	gitlabCall(t, f.s, 200, "PUT", "/projects/owner%2Frepo", f.token, map[string]any{"merge_method": "ff"})
+	f.commit(t, "main", "", map[string]string{"main.txt": "moved\n"})
+	f.open(t, "Behind", "feature-branch")
+	p := ok[pullJSON](t, call(t, f.s, "GET", "/api/repos/owner/repo/pulls/1", f.token, ""), 200).Data
+	if p.Mergeable == nil || *p.Mergeable || p.MergeableState != "need_rebase" {
+		t.Fatalf("mergeable %v, mergeable_state %q; want false, need_rebase", p.Mergeable, p.MergeableState)
+	}
+	before := f.tip(t, "main")
+	for _, body := range []string{"", `{"merge_method": "squash"}`} {
+		fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, body), 409, "CONFLICT", "head", "need_rebase")
+	}
+	if after := f.tip(t, "main"); after != before {
+		t.Fatalf("a refused merge moved main from %s to %s", before, after)
+	}
+}
