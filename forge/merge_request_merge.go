@@ -220,11 +220,12 @@ func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID 
 }
 
 // MergeMergeRequest merges an open merge request's source branch into its target, as the
-// project's merge method says (a merge commit, or a fast-forward only), squashing first when
-// asked. The merge request is locked while the merge runs: a second merge, or a close, is
-// refused until it ends, and a merge that does not happen leaves it open again. The target
-// moves by compare-and-swap: a push racing the merge is never lost; the merge is redone on
-// the new target instead. Failures: not open (or being merged), a draft or a missing source
+// project's merge method says (merge: a merge commit; rebase_merge: a merge commit of a
+// source that is a fast-forward; ff: a fast-forward only), squashing first when asked. The
+// merge request is locked while the merge runs: a second merge, or a close, is refused
+// until it ends, and a merge that does not happen leaves it open again. The target moves by
+// compare-and-swap: a push racing the merge is never lost; the merge is redone on the new
+// target instead. Failures: not open (or being merged), a draft or a missing source
 // branch (not allowed), conflicts (ReasonMergeConflict), a source that a fast-forward-only
 // project needs rebased (ReasonNeedRebase), a source that moved past opts.SHA
 // (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
@@ -464,10 +465,11 @@ func (s *Service) mergeOnce(ctx context.Context, a *Actor, v ProjectView, repo *
 		}
 		source, out.squashCommit = sq, sq.String()
 	}
-	switch {
-	case fastForwardOnly(v.MergeMethod):
+	switch v.MergeMethod {
+	case "ff":
 		out.newTarget = source // the source, or its squash on the target, is a fast-forward
 	default:
+		// merge, and rebase_merge: a merge commit even where a fast-forward would do.
 		spec.Message = opts.MergeCommitMessage
 		if spec.Message == "" {
 			spec.Message = fmt.Sprintf("Merge branch '%s' into '%s'\n\n%s\n\nSee merge request %s!%d",

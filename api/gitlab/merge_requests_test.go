@@ -337,6 +337,8 @@ func TestFastForwardProjectNeedsRebasedSource(t *testing.T) {
 		{"merge commits merge a branch behind", "merge", false, "mergeable", false},
 		{"fast-forward needs a rebase", "ff", false, "need_rebase", true},
 		{"fast-forward needs a rebase before a squash too", "ff", true, "need_rebase", true},
+		{"semi-linear history needs a rebase", "rebase_merge", false, "need_rebase", true},
+		{"semi-linear history needs a rebase before a squash too", "rebase_merge", true, "need_rebase", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -366,7 +368,8 @@ func TestFastForwardProjectNeedsRebasedSource(t *testing.T) {
 				t.Fatalf("a refused merge moved main from %s to %s or left the merge request %q", before, tip, f.mr(1).State)
 			}
 
-			// Rebased (remade on main), the branch is a fast-forward and merges.
+			// Rebased (remade on main), the branch is a fast-forward and merges: ff moves main
+			// to it (or to its squash), rebase_merge still writes a merge commit.
 			head := decode[commitJSON](t, mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), f.token, map[string]any{
 				"branch": "behind", "start_branch": "main", "force": true, "commit_message": "rebased",
 				"actions": []map[string]any{create("behind.txt", "b\n")}}))
@@ -375,11 +378,23 @@ func TestFastForwardProjectNeedsRebasedSource(t *testing.T) {
 			}
 			merged := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token, map[string]any{"squash": tt.squash}))
 			tip := f.mainTip()
-			switch {
-			case tt.squash && (merged.SquashCommitSHA == nil || tip.ID != *merged.SquashCommitSHA || tip.ParentIDs[0] != before):
-				t.Fatalf("main %s (parents %v), squash_commit_sha %v; want the squashed commit on %s", tip.ID, tip.ParentIDs, merged.SquashCommitSHA, before)
-			case !tt.squash && tip.ID != head.ID:
-				t.Fatalf("main %s, want fast-forwarded to %s", tip.ID, head.ID)
+			landed := head.ID
+			if tt.squash {
+				if merged.SquashCommitSHA == nil {
+					t.Fatalf("squashed merge without squash_commit_sha: %+v", merged)
+				}
+				landed = *merged.SquashCommitSHA
+			}
+			switch tt.mergeMethod {
+			case "ff":
+				if tip.ID != landed || merged.MergeCommitSHA != nil {
+					t.Fatalf("main %s, merge_commit_sha %v; want main fast-forwarded to %s", tip.ID, merged.MergeCommitSHA, landed)
+				}
+			case "rebase_merge":
+				if len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before || tip.ParentIDs[1] != landed ||
+					merged.MergeCommitSHA == nil || *merged.MergeCommitSHA != tip.ID {
+					t.Fatalf("main %s has parents %v, merge_commit_sha %v; want a merge commit of %s on %s", tip.ID, tip.ParentIDs, merged.MergeCommitSHA, landed, before)
+				}
 			}
 		})
 	}
