@@ -93,8 +93,11 @@ func IsDraftTitle(title string) bool { return draftPrefix.MatchString(title) }
 func mergeRequestsVisible(v ProjectView) bool { return v.Visibility != Private || v.Access >= Reporter }
 
 // canEditMergeRequest reports whether the actor may change a merge request: its author, or
-// developers and above.
+// developers and above, unless the project is archived (read-only).
 func canEditMergeRequest(a *Actor, v ProjectView, m MergeRequest) bool {
+	if v.Archived {
+		return false
+	}
 	return v.Access >= Developer || a.SignedIn() && m.Author.ID == a.User.ID && v.Access >= Guest
 }
 
@@ -371,7 +374,8 @@ func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v Pro
 	return notes, nil
 }
 
-// UpdateMergeRequest changes a merge request: its author or developers and above may.
+// UpdateMergeRequest changes a merge request: its author or developers and above may, unless
+// the project is archived.
 // Closing, reopening, retargeting and changes of labels and users leave system notes. A
 // merged merge request keeps its branches and state; one being merged (locked) cannot be
 // closed or retargeted until the merge ends.
@@ -505,8 +509,8 @@ func mergeRequestFieldsChanged(a, b MergeRequest) bool {
 }
 
 // DeleteMergeRequest removes a merge request with its notes: project owners and
-// administrators may, except while it is being merged. Deleting one that is gone succeeds
-// for them.
+// administrators may, except while it is being merged or when the project is archived.
+// Deleting one that is gone succeeds for them.
 func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return err
@@ -514,6 +518,9 @@ func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef s
 	v, err := s.mergeRequestProject(ctx, a, projectRef)
 	if err != nil {
 		return err
+	}
+	if v.Archived {
+		return Forbiddenf("")
 	}
 	m, err := s.findMergeRequest(ctx, s.db.Read, v, ref)
 	switch {

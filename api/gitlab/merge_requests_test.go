@@ -543,6 +543,41 @@ func containsAll(list, want []string) bool {
 	return true
 }
 
+// An archived project is read-only: its merge requests can be read but not changed,
+// closed, merged or deleted, even by its owner.
+func TestArchivedProjectMergeRequestsAreReadOnly(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("feature", create("a.txt", "a\n"))
+	f.openMR("feature", "Frozen")
+	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"archived": true})
+	for _, tt := range []struct {
+		name, method, path string
+		body               any
+		code               int
+		want               string
+	}{
+		{"retitle", "PUT", "/merge_requests/1", map[string]any{"title": "Thawed"}, 403, `{"message":"403 Forbidden"}`},
+		{"close", "PUT", "/merge_requests/1", map[string]any{"state_event": "close"}, 403, `{"message":"403 Forbidden"}`},
+		{"delete", "DELETE", "/merge_requests/1", nil, 403, `{"message":"403 Forbidden"}`},
+		{"delete one that is gone", "DELETE", "/merge_requests/9", nil, 403, `{"message":"403 Forbidden"}`},
+		{"merge", "PUT", "/merge_requests/1/merge", nil, 401, `{"message":"401 Unauthorized"}`},
+		{"open another", "POST", "/merge_requests", map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
+			403, `{"message":"403 Forbidden"}`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			wantJSON(t, f.do(tt.method, tt.path, f.token, tt.body), tt.code, tt.want)
+		})
+	}
+	if m := f.mr(1); m.Title != "Frozen" || m.State != "opened" {
+		t.Fatalf("after refused changes: title %q, state %q", m.Title, m.State)
+	}
+	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"archived": false})
+	if m := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"title": "Thawed"})); m.Title != "Thawed" {
+		t.Fatalf("after unarchiving: title %q", m.Title)
+	}
+	wantStatus(t, f.do("DELETE", "/merge_requests/1", f.token, nil), 204)
+}
+
 func TestConcurrentMergesOfOneMergeRequestMergeOnce(t *testing.T) {
 	tests := []struct {
 		name    string
