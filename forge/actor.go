@@ -64,19 +64,22 @@ const (
 	NeedProjects              // create, change and delete projects
 	NeedPulls                 // read and write merge requests
 	NeedAgents                // run agents
+	NeedReadPulls             // read merge requests
 	needCount
 )
 
 // neededScope is the scope an insufficient_scope error names for each need.
 var neededScope = [needCount]string{ScopeReadAPI, ScopeAPI, ScopeReadUser, ScopeReadRepository,
-	ScopeWriteRepository, ScopeAPI, ScopeAPI, ScopeTracksWrite}
+	ScopeWriteRepository, ScopeAPI, ScopeAPI, ScopeTracksWrite, ScopeReadAPI}
 
+// scopeGrants lists what a scope allows. Merge requests are read with the API's scopes or
+// pr, not with repo (repositories and git) or tracks_write (agents).
 func scopeGrants(scope string) []Need {
 	switch scope {
 	case ScopeAPI, ScopeAdmin:
-		return []Need{NeedRead, NeedWrite, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedPulls, NeedAgents}
+		return []Need{NeedRead, NeedWrite, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedPulls, NeedAgents, NeedReadPulls}
 	case ScopeReadAPI:
-		return []Need{NeedRead, NeedReadUser, NeedReadCode}
+		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedReadPulls}
 	case ScopeReadUser:
 		return []Need{NeedReadUser}
 	case ScopeReadRepository:
@@ -86,7 +89,7 @@ func scopeGrants(scope string) []Need {
 	case ScopeRepo:
 		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects}
 	case ScopePR:
-		return []Need{NeedRead, NeedReadUser, NeedPulls}
+		return []Need{NeedRead, NeedReadUser, NeedPulls, NeedReadPulls}
 	case ScopeTracksWrite:
 		return []Need{NeedRead, NeedReadUser, NeedAgents}
 	}

@@ -101,9 +101,10 @@ func canEditMergeRequest(a *Actor, v ProjectView, m MergeRequest) bool {
 	return v.Access >= Developer || a.SignedIn() && m.Author.ID == a.User.ID && v.Access >= Guest
 }
 
-// mergeRequestProject resolves a project whose merge requests the actor may read.
+// mergeRequestProject resolves a project whose merge requests the actor may read: its token
+// must have a scope for merge requests.
 func (s *Service) mergeRequestProject(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
-	if err := a.Require(NeedRead); err != nil {
+	if err := a.Require(NeedReadPulls); err != nil {
 		return ProjectView{}, err
 	}
 	v, err := s.ProjectByRef(ctx, a, projectRef)
@@ -622,7 +623,7 @@ func (s *Service) ListProjectMergeRequests(ctx context.Context, a *Actor, projec
 // ListMergeRequests lists merge requests across the projects the actor may see: by default
 // those it created (scope created_by_me), or assigned_to_me, reviews_for_me, or all.
 func (s *Service) ListMergeRequests(ctx context.Context, a *Actor, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
-	if err := a.Require(NeedRead); err != nil {
+	if err := a.Require(NeedReadPulls); err != nil {
 		return nil, 0, err
 	}
 	f, ok, err := s.mergeRequestFilter(ctx, o, pg)

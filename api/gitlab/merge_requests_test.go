@@ -543,6 +543,32 @@ func containsAll(list, want []string) bool {
 	return true
 }
 
+// Merge requests are read with a token for them (api, read_api or OpenCodeHub's pr), in
+// every dialect; a token for repositories (repo) or agents (tracks_write) alone is refused.
+func TestReadingMergeRequestsNeedsAScopeForThem(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	f.branch("feature", create("a.txt", "a\n"))
+	f.openMR("feature", "Scoped")
+	for i, tt := range []struct {
+		scope string
+		code  int
+	}{{"api", 200}, {"read_api", 200}, {"pr", 200}, {"repo", 403}, {"tracks_write", 403}} {
+		t.Run(tt.scope, func(t *testing.T) {
+			uid, token := f.s.CreateUser(t, fmt.Sprintf("reader%d", i), tt.scope)
+			addMember(t, f.s, f.token, "projects", f.id, uid, 30)
+			for _, path := range []string{f.url("/merge_requests"), f.url("/merge_requests/1"), f.url("/merge_requests/1/notes"),
+				"/api/v4/merge_requests?scope=all"} {
+				r := f.s.Do(t, "GET", path, token, nil)
+				if tt.code == 200 {
+					wantStatus(t, r, 200)
+					continue
+				}
+				wantJSON(t, r, 403, bodyInsufficientScope("read_api"))
+			}
+		})
+	}
+}
+
 // An archived project is read-only: its merge requests can be read but not changed,
 // closed, merged or deleted, even by its owner.
 func TestArchivedProjectMergeRequestsAreReadOnly(t *testing.T) {

@@ -114,10 +114,6 @@ func (h *Handler) pull(m forge.MergeRequest) Pull {
 
 func (r pullRef) forge() forge.MergeRequestRef { return forge.MergeRequestRef{N: r.n, ByID: r.byID} }
 
-// requirePulls checks that the caller's token carries a scope for pull requests: in this
-// dialect reading them takes the pr scope too (or api), not only repo.
-func requirePulls(r *http.Request) error { return api.Actor(r).Require(forge.NeedPulls) }
-
 // pullStates maps the list's state filter to forge's; "all" is every state.
 var pullStates = map[string]string{"open": forge.StateOpened, "closed": forge.StateClosed,
 	"merged": forge.StateMerged, "all": ""}
@@ -125,9 +121,6 @@ var pullStates = map[string]string{"open": forge.StateOpened, "closed": forge.St
 // listPulls is GET /repos/:owner/:repo/pulls: state (open by default, closed, merged or
 // all), head and base (branch names), newest first.
 func (h *Handler) listPulls(w http.ResponseWriter, r *http.Request, t target) error {
-	if err := requirePulls(r); err != nil {
-		return err
-	}
 	pg, err := api.ParsePage(r)
 	if err != nil {
 		return err
@@ -190,9 +183,6 @@ func (h *Handler) createPull(w http.ResponseWriter, r *http.Request, t target) e
 
 // getPull is GET /repos/:owner/:repo/pulls/:number.
 func (h *Handler) getPull(w http.ResponseWriter, r *http.Request, t target) error {
-	if err := requirePulls(r); err != nil {
-		return err
-	}
 	m, err := h.forge.GetMergeRequest(r.Context(), api.Actor(r), t.repo, t.pull.forge())
 	if err != nil {
 		return err
