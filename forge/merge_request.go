@@ -275,11 +275,11 @@ func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef s
 func validateBranchPair(source, target string) error {
 	switch {
 	case strings.TrimSpace(source) == "":
-		return unprocessable("Source branch can't be blank")
+		return branchRefused(ReasonBlankBranch, "source_branch", "Source branch can't be blank")
 	case strings.TrimSpace(target) == "":
-		return unprocessable("Target branch can't be blank")
+		return branchRefused(ReasonBlankBranch, "target_branch", "Target branch can't be blank")
 	case source == target:
-		return unprocessable("You can't use same project/branch for source and target")
+		return branchRefused(ReasonSameBranch, "target_branch", "You can't use same project/branch for source and target")
 	}
 	return nil
 }
@@ -293,9 +293,35 @@ func duplicateMergeRequest(iid int64) error {
 // refuses (GitLab answers them with 422).
 const ReasonUnprocessable = "unprocessable"
 
+// Reasons a merge request's branch is refused; Params names its parameter (source_branch or
+// target_branch). Like ReasonUnprocessable, they refuse well-formed requests.
+const (
+	ReasonBlankBranch   = "blank_branch"
+	ReasonMissingBranch = "missing_branch"
+	// ReasonSameBranch: the target branch is the source branch.
+	ReasonSameBranch = "same_branch"
+)
+
+// Unprocessable reports whether e refuses a well-formed request because of the state of
+// things (GitLab answers 422): ReasonUnprocessable, and the refusals of branches.
+func (e *Error) Unprocessable() bool {
+	switch e.Reason {
+	case ReasonUnprocessable, ReasonBlankBranch, ReasonMissingBranch, ReasonSameBranch:
+		return e.Code == EInvalid
+	}
+	return false
+}
+
 func unprocessable(format string, args ...any) *Error {
 	e := Invalidf(format, args...)
 	e.Reason = ReasonUnprocessable
+	return e
+}
+
+// branchRefused is the refusal of the branch that param names, for reason.
+func branchRefused(reason, param, format string, args ...any) *Error {
+	e := Invalidf(format, args...)
+	e.Reason, e.Params = reason, []string{param}
 	return e
 }
 
@@ -455,7 +481,9 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 	if in.TargetBranch != nil && *in.TargetBranch != m.TargetBranch {
 		switch m.State {
 		case StateMerged:
-			return nil, unprocessable("Target branch of a merged merge request can't be changed")
+			e := unprocessable("Target branch of a merged merge request can't be changed")
+			e.Params = []string{"target_branch"}
+			return nil, e
 		case StateLocked:
 			return nil, mergeInProgress("retargeted")
 		}

@@ -62,14 +62,14 @@ func (s *Service) readBranchTips(v ProjectView, m *MergeRequest) error {
 		return err
 	}
 	if !ok {
-		return unprocessable("Source branch %q does not exist", m.SourceBranch)
+		return branchRefused(ReasonMissingBranch, "source_branch", "Source branch %q does not exist", m.SourceBranch)
 	}
 	target, ok, err := repo.Reference("refs/heads/" + m.TargetBranch)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return unprocessable("Target branch %q does not exist", m.TargetBranch)
+		return branchRefused(ReasonMissingBranch, "target_branch", "Target branch %q does not exist", m.TargetBranch)
 	}
 	if head.String() != m.HeadSHA || target.String() != m.TargetSHA {
 		m.HeadSHA, m.TargetSHA = head.String(), target.String()

@@ -156,7 +156,7 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 				sep = " or "
 			}
 			return 400, msg{"400 (Bad request) " + strings.Join(quoted, sep) + " not given"}
-		case e.Reason == forge.ReasonUnprocessable:
+		case e.Unprocessable():
 			return 422, msg{[]string{e.Message}}
 		case e.Reason == forge.ReasonReleaseRefMissing:
 			// Releases::CreateService's answer, rendered as it is.

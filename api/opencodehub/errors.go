@@ -219,43 +219,24 @@ func validationDetails(res resource, e *forge.Error) details {
 	case e.Reason == reasonMalformed:
 		return details{Field: "body", Constraint: "malformed"}
 	case len(e.Params) > 0:
-		c := e.Reason
-		if c == "" || c == api.ReasonInvalidParam || c == forge.ReasonUnprocessable {
-			c = "invalid"
+		c, ok := paramConstraints[e.Reason]
+		if !ok {
+			c = e.Reason
 		}
 		return details{Field: res.field(e.Params[0]), Constraint: c}
-	}
-	if res.noun == pullResource.noun {
-		if d, ok := branchDetails(e.Message); ok {
-			return d
-		}
 	}
 	return details{Constraint: e.Reason}
 }
 
-// branchDetails recognises forge's refusals of a pull request's branches, which name no
-// parameter, by their message.
-func branchDetails(msg string) (details, bool) {
-	var d details
-	switch {
-	case strings.HasPrefix(msg, "Source branch"):
-		d.Field = "head"
-	case strings.HasPrefix(msg, "Target branch"):
-		d.Field = "base"
-	case strings.Contains(msg, "same project/branch"):
-		return details{Field: "base", Constraint: "same_as_head"}, true
-	default:
-		return d, false
-	}
-	switch {
-	case strings.Contains(msg, "does not exist"):
-		d.Constraint = "not_found"
-	case strings.Contains(msg, "can't be blank"):
-		d.Constraint = "required"
-	default:
-		d.Constraint = "invalid"
-	}
-	return d, true
+// paramConstraints names, in this dialect's words, the rule a refused parameter broke, by
+// forge's reason; other reasons are their own names.
+var paramConstraints = map[string]string{
+	"":                        "invalid",
+	api.ReasonInvalidParam:    "invalid",
+	forge.ReasonUnprocessable: "invalid",
+	forge.ReasonBlankBranch:   "required",
+	forge.ReasonMissingBranch: "not_found",
+	forge.ReasonSameBranch:    "same_as_head",
 }
 
 func firstKey(fields map[string][]string) string {
