@@ -26,7 +26,7 @@ type target struct {
 }
 
 // pullRef names a pull request by its number in the repository or, when byID, by its
-// global id.
+// global id. n is 0 for a number that names no pull request (zero, or too large).
 type pullRef struct {
 	n    int64
 	byID bool
@@ -103,12 +103,16 @@ func repoRef(segs []string) (string, bool) {
 }
 
 // parsePullNumber reads a pull request's number (its iid in the repository) or its global id
-// written as "pr-7".
+// written as "pr-7". Any run of digits is a number: one that names no pull request (zero,
+// or too large for an id) is looked up like the others and not found.
 func parsePullNumber(s string) (pullRef, bool) {
-	if strings.HasPrefix(s, pullIDPrefix) {
-		id, ok := parseID(pullIDPrefix, s)
-		return pullRef{n: id, byID: true}, ok
+	digits, byID := strings.CutPrefix(s, pullIDPrefix)
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return pullRef{}, false
 	}
-	n, ok := parseID("", s)
-	return pullRef{n: n}, ok
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n < 0 {
+		n = 0
+	}
+	return pullRef{n: n, byID: byID}, true
 }

@@ -29,9 +29,13 @@ func TestParseRepoPath(t *testing.T) {
 		// The longest action suffix wins; an encoded path reaches a project named pulls.
 		{"a/b/pulls/pulls", true, target{kind: targetPulls, repo: "a/b/pulls"}},
 		{"a%2Fb%2Fpulls", true, target{kind: targetRepo, repo: "a/b/pulls"}},
-		// A number that is not one leaves a path that names no repository of this shape.
+		// A segment that is not a number leaves a path that names no repository of this shape.
 		{"owner/repo/pulls/abc", true, target{kind: targetRepo, repo: "owner/repo/pulls/abc"}},
-		{"owner/repo/pulls/0", true, target{kind: targetRepo, repo: "owner/repo/pulls/0"}},
+		{"owner/repo/pulls/-1", true, target{kind: targetRepo, repo: "owner/repo/pulls/-1"}},
+		// A number that names no pull request (zero, too large) is still a pull request's path.
+		{"owner/repo/pulls/0", true, target{kind: targetPull, repo: "owner/repo", pull: pullRef{}}},
+		{"owner/repo/pulls/99999999999999999999", true, target{kind: targetPull, repo: "owner/repo", pull: pullRef{}}},
+		{"owner/repo/pulls/pr-99999999999999999999/merge", true, target{kind: targetMerge, repo: "owner/repo", pull: pullRef{byID: true}}},
 		{"owner", false, target{}},
 		{"repo-0", false, target{}},
 		{"owner/repo/", false, target{}},

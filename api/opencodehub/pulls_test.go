@@ -327,3 +327,28 @@ func TestPullBehindOnFastForwardRepositoryNeedsRebase(t *testing.T) {
 		t.Fatalf("a refused merge moved main from %s to %s", before, after)
 	}
 }
+
+// A pull request number that names none, however large, is a pull request not found in the
+// repository; the repository itself is not found only when it does not exist.
+func TestUnknownPullNumbers(t *testing.T) {
+	t.Parallel()
+	f := newPullFixture(t)
+	f.open(t, "Feature", "feature-branch")
+	for _, tt := range []struct {
+		method, path, message string
+	}{
+		{"GET", "/api/repos/owner/repo/pulls/2", "Pull request not found"},
+		{"GET", "/api/repos/owner/repo/pulls/0", "Pull request not found"},
+		{"GET", "/api/repos/owner/repo/pulls/99999999999999999999", "Pull request not found"},
+		{"GET", "/api/repos/owner/repo/pulls/pr-99999999999999999999", "Pull request not found"},
+		{"PUT", "/api/repos/owner/repo/pulls/99999999999999999999/merge", "Pull request not found"},
+		{"GET", "/api/repos/owner/nothing/pulls/99999999999999999999", "Repository not found"},
+	} {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			e := fails(t, call(t, f.s, tt.method, tt.path, f.token, ""), 404, "NOT_FOUND", "", "")
+			if e.Error.Message != tt.message {
+				t.Fatalf("message %q, want %q", e.Error.Message, tt.message)
+			}
+		})
+	}
+}
