@@ -108,6 +108,7 @@ type MergeRequestDetail struct {
 	HeadPipeline                any       `json:"head_pipeline"`
 	DiffRefs                    *DiffRefs `json:"diff_refs"`
 	MergeError                  *string   `json:"merge_error"`
+	RebaseInProgress            *bool     `json:"rebase_in_progress,omitempty"`
 	FirstContribution           bool      `json:"first_contribution"`
 	User                        struct {
 		CanMerge bool `json:"can_merge"`
@@ -323,7 +324,12 @@ func (h *Handler) getMergeRequest(w http.ResponseWriter, r *http.Request, p api.
 	if err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusOK, h.mergeRequestDetail(r.Context(), a, m))
+	out := h.mergeRequestDetail(r.Context(), a, m)
+	if r.URL.Query().Get("include_rebase_in_progress") == "true" {
+		// Rebases finish before their request answers: none is ever in progress.
+		out.RebaseInProgress = new(bool)
+	}
+	return api.JSON(w, r, http.StatusOK, out)
 }
 
 func (h *Handler) createMergeRequest(w http.ResponseWriter, r *http.Request, p api.Params) error {
@@ -484,8 +490,16 @@ func (h *Handler) mergeMergeRequest(w http.ResponseWriter, r *http.Request, p ap
 	return api.JSON(w, r, http.StatusOK, h.mergeRequestDetail(r.Context(), a, m))
 }
 
-// rebaseMergeRequest answers the rebase endpoint, which cairn does not offer: merges are
-// made by merge commit or fast-forward.
+// rebaseMergeRequest rebases the source branch on the target branch. GitLab queues the
+// rebase and answers 202; cairn has done it by then, so rebase_in_progress is already false
+// and merge_error says whether it failed.
 func (h *Handler) rebaseMergeRequest(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	return forge.NotAllowedf("Rebase is not supported; merge with a merge commit or squash instead")
+	ref, err := h.mergeRequestRef(p)
+	if err != nil {
+		return err
+	}
+	if _, err := h.forge.RebaseMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusAccepted, map[string]bool{"rebase_in_progress": false})
 }

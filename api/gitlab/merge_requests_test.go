@@ -246,7 +246,7 @@ func TestMergeRequestErrors(t *testing.T) {
 		{"bad state_event", "PUT", "/merge_requests/1", f.token, map[string]any{"state_event": "explode"}, 400, ""},
 		{"no update parameter", "PUT", "/merge_requests/1", f.token, map[string]any{}, 400, ""},
 		{"bad state filter", "GET", "/merge_requests?state=sideways", f.token, nil, 400, ""},
-		{"rebase", "PUT", "/merge_requests/1/rebase", f.token, nil, 405, ""},
+		{"reporter rebases", "PUT", "/merge_requests/1/rebase", reporter, nil, 403, `{"message":"403 Forbidden"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := f.do(tt.method, tt.path, tt.token, tt.body)
@@ -736,4 +736,62 @@ func TestCloseRacingMergeNeverMergesAClosedMergeRequest(t *testing.T) {
 			t.Fatalf("round %d: state %q after close %d and merge %d", i, got.State, closing.StatusCode, merge.StatusCode)
 		}
 	}
+}
+
+// PUT …/rebase replays the source branch on its target, as GitLab's rebase does: on a
+// fast-forward-only project the merge request becomes mergeable; commits that conflict
+// leave the branch as it was and say so in merge_error.
+func TestRebaseMergeRequest(t *testing.T) {
+	t.Parallel()
+	f := newRepoFixture(t, nil)
+	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"merge_method": "ff"})
+	first := f.branch("behind", create("behind.txt", "b\n"))
+	second := f.commit("behind", "second on behind", create("more.txt", "m\n"))
+	main := f.commit("main", "main moves on", create("main.txt", "m\n"))
+	f.openMR("behind", "Behind")
+	if m := f.mr(1); m.DetailedMergeStatus != "need_rebase" {
+		t.Fatalf("before the rebase: %q", m.DetailedMergeStatus)
+	}
+
+	wantJSON(t, f.do("PUT", "/merge_requests/1/rebase", f.token, nil), 202, `{"rebase_in_progress":false}`)
+	got := decode[struct {
+		mrJSON
+		RebaseInProgress *bool   `json:"rebase_in_progress"`
+		MergeError       *string `json:"merge_error"`
+	}](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests/1?include_rebase_in_progress=true"), f.token, nil))
+	if got.RebaseInProgress == nil || *got.RebaseInProgress || got.MergeError != nil || got.DetailedMergeStatus != "mergeable" {
+		t.Fatalf("after the rebase: rebase_in_progress %v, merge_error %v, detailed_merge_status %q",
+			got.RebaseInProgress, got.MergeError, got.DetailedMergeStatus)
+	}
+	tip := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/behind"), f.token, nil))
+	parent := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+tip.ParentIDs[0]), f.token, nil))
+	if tip.Title != second.Title || tip.AuthorEmail != second.AuthorEmail || tip.AuthoredDate != second.AuthoredDate ||
+		parent.Title != first.Title || len(parent.ParentIDs) != 1 || parent.ParentIDs[0] != main.ID || got.SHA == nil || *got.SHA != tip.ID {
+		t.Fatalf("rebased branch: %+v on %+v; merge request sha %v", tip, parent, got.SHA)
+	}
+	// Rebasing again changes nothing.
+	wantJSON(t, f.do("PUT", "/merge_requests/1/rebase", f.token, nil), 202, `{"rebase_in_progress":false}`)
+	if again := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/behind"), f.token, nil)); again.ID != tip.ID {
+		t.Errorf("a second rebase moved the branch to %s", again.ID)
+	}
+	merged := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token, nil))
+	if merged.State != "merged" || f.mainTip().ID != tip.ID {
+		t.Fatalf("merge after the rebase: %q, main at %s", merged.State, f.mainTip().ID)
+	}
+
+	// A conflicting branch stays where it is, and merge_error says why.
+	clash := f.branch("clash", update("README.md", "# demo\n\nfrom clash\n"))
+	f.commit("main", "main edits the README", update("README.md", "# demo\n\nfrom main\n"))
+	f.openMR("clash", "Clash")
+	wantJSON(t, f.do("PUT", "/merge_requests/2/rebase", f.token, nil), 202, `{"rebase_in_progress":false}`)
+	failed := decode[struct {
+		MergeError *string `json:"merge_error"`
+	}](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests/2"), f.token, nil))
+	if failed.MergeError == nil || !strings.HasPrefix(*failed.MergeError, "Rebase failed:") {
+		t.Errorf("merge_error %v", failed.MergeError)
+	}
+	if tip := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/clash"), f.token, nil)); tip.ID != clash.ID {
+		t.Errorf("a failed rebase moved the branch to %s", tip.ID)
+	}
+	wantJSON(t, f.do("PUT", "/merge_requests/1/rebase", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
 }
