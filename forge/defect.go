@@ -282,8 +282,19 @@ func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (r
 		if rec.Defect, err = db.DefectByID(ctx, tx, d.ID); err != nil {
 			return err
 		}
-		rec.Fixes, err = db.DefectFixes(ctx, tx, d.ID)
-		return err
+		if rec.Fixes, err = db.DefectFixes(ctx, tx, d.ID); err != nil {
+			return err
+		}
+		// A service cannot be restored before it failed: the time to restore would be
+		// negative. The write is undone.
+		for _, f := range rec.Fixes {
+			if f.ReleasedAt.Before(rec.Defect.DetectedAt) {
+				return &Error{Code: EInvalid, Params: []string{"fix_released_at"},
+					Message: fmt.Sprintf("a fix of defect %q is released at %s, before its detection at %s",
+						in.Key, f.ReleasedAt.UTC().Format(time.RFC3339), rec.Defect.DetectedAt.UTC().Format(time.RFC3339))}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return DefectRecord{}, false, err

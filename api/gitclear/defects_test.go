@@ -88,6 +88,8 @@ func TestDefectRefusals(t *testing.T) {
 			"response_invalid_param", "fix_released_at: cannot read"},
 		{"unknown fix sha", "dev", form(ok, "resource_path="+repoPath, "fix_released_sha="+strings.Repeat("0", 40)), 400,
 			"response_invalid_param", "is not a commit of alloy/gitclear/libinput"},
+		{"fix before the detection", "dev", form("defect_key=K-1", "resource_path="+repoPath, "detected_at=2021-01-02T00:00:00Z",
+			"fix_released_at=2021-01-01T00:00:00Z"), 400, "response_invalid_param", "before its detection"},
 		{"severity not a number", "dev", form(ok, "resource_path=alloy", "severity=high"), 400, "response_invalid_param",
 			"severity must be a whole number"},
 		{"Boolean not a Boolean", "dev", form("defect_key=K-1", "resource_path=alloy", "detected_now=maybe"), 400,
