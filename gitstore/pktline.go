@@ -50,14 +50,12 @@ func newPktReader(r io.Reader) *pktReader {
 }
 
 // next returns the next packet. The payload is valid until the following call. A clean end of
-// input between packets is io.EOF; an end inside a packet is io.ErrUnexpectedEOF.
+// input between packets is io.EOF; an end inside a packet is io.ErrUnexpectedEOF; other
+// errors of the underlying reader (a request over its size limit) are returned as they are.
 func (p *pktReader) next() (pktKind, []byte, error) {
 	var hdr [4]byte
-	if n, err := io.ReadFull(p.r, hdr[:]); err != nil {
-		if err == io.EOF || (err == io.ErrUnexpectedEOF && n == 0) {
-			return 0, nil, io.EOF
-		}
-		return 0, nil, io.ErrUnexpectedEOF
+	if _, err := io.ReadFull(p.r, hdr[:]); err != nil {
+		return 0, nil, err
 	}
 	n := 0
 	for _, c := range hdr {
@@ -89,7 +87,10 @@ func (p *pktReader) next() (pktKind, []byte, error) {
 	}
 	p.buf = p.buf[:n-4]
 	if _, err := io.ReadFull(p.r, p.buf); err != nil {
-		return 0, nil, io.ErrUnexpectedEOF
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, nil, err
 	}
 	return pktData, p.buf, nil
 }

@@ -28,6 +28,41 @@ type UploadPackOptions struct {
 // errProtocol reports a request that breaks the protocol; its text goes to the client.
 var errProtocol = errors.New("protocol error")
 
+// maxUploadRequest bounds one upload-pack request body, counted after gzip. Negotiation
+// needs far less: a clone of 100,000 refs wants 5 MB, and the client sends haves in batches
+// of at most a few tens of thousands of 50-byte lines. C git's http-backend refuses bodies
+// over 10 MB (GIT_HTTP_MAX_REQUEST_BUFFER); this is a little more generous, and it is what
+// keeps a small gzip bomb of want lines from costing gigabytes.
+const maxUploadRequest = 16 << 20
+
+// errRequestTooLarge reports a request body over maxUploadRequest.
+var errRequestTooLarge = fmt.Errorf("%w: the request is larger than the %d MiB limit", errProtocol, maxUploadRequest>>20)
+
+// limitedRequest reads at most n bytes and fails with errRequestTooLarge after them.
+type limitedRequest struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedRequest) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		// One byte more tells a body of exactly n bytes from a longer one.
+		var one [1]byte
+		if m, err := l.r.Read(one[:]); m > 0 {
+			return 0, errRequestTooLarge
+		} else if err != nil {
+			return 0, err
+		}
+		return 0, nil
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	m, err := l.r.Read(p)
+	l.n -= int64(m)
+	return m, err
+}
+
 // UploadPack answers one stateless upload-pack request (the body of POST git-upload-pack,
 // already un-gzipped) for the repository of project id, writing the response body to w:
 // negotiation lines, then a pack. It returns an error wrapping ErrNotExist, having written
@@ -43,10 +78,11 @@ func (s *Store) UploadPack(ctx context.Context, id int64, req io.Reader, w io.Wr
 		return fmt.Errorf("upload-pack for repository %d: %w", id, err)
 	}
 	defer sess.db.close()
+	pr := newPktReader(&limitedRequest{r: req, n: maxUploadRequest})
 	if opts.ProtocolVersion == 2 {
-		err = sess.serveV2(ctx, newPktReader(req), w)
+		err = sess.serveV2(ctx, pr, w)
 	} else {
-		err = sess.serveV0(ctx, newPktReader(req), w)
+		err = sess.serveV0(ctx, pr, w)
 	}
 	if err != nil {
 		return fmt.Errorf("upload-pack for repository %d: %w", id, err)

@@ -1,0 +1,77 @@
+package gitstore
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// wantFlood is an upload-pack request of n want lines for tip (v0, or a v2 fetch).
+func wantFlood(tip string, n int, v2 bool) []byte {
+	var req bytes.Buffer
+	pw := newPktWriter(&req)
+	if v2 {
+		_ = pw.line("command=fetch")
+		_ = pw.delim()
+	}
+	for i := 0; i < n; i++ {
+		line := "want " + tip
+		if i == 0 && !v2 {
+			line += " side-band-64k ofs-delta"
+		}
+		_ = pw.line(line)
+	}
+	if !v2 {
+		_ = pw.flush()
+	}
+	_ = pw.line("done")
+	_ = pw.flush()
+	return req.Bytes()
+}
+
+// firstPacket returns the text of the first packet of an upload-pack response.
+func firstPacket(t *testing.T, out []byte) string {
+	t.Helper()
+	kind, p, err := newPktReader(bytes.NewReader(out)).next()
+	if err != nil || kind != pktData {
+		t.Fatalf("response starts with %v %q (%v)", kind, out[:min(len(out), 64)], err)
+	}
+	return pktText(p)
+}
+
+func TestUploadPackRefusesOversizedRequest(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	seedRepo(t, ts, g, 1, dir)
+	tip := g.run(dir, "rev-parse", "HEAD")
+	lines := maxUploadRequest/len("0032want "+tip+"\n") + 1000
+	for _, v := range []int{0, 2} {
+		body := wantFlood(tip, lines, v == 2)
+		start := time.Now()
+		var out bytes.Buffer
+		err := ts.store.UploadPack(t.Context(), 1, bytes.NewReader(body), &out, UploadPackOptions{ProtocolVersion: v})
+		if err == nil {
+			t.Errorf("v%d: a %d-byte request was served", v, len(body))
+		}
+		if got, want := firstPacket(t, out.Bytes()), "ERR upload-pack: the request is larger than the 16 MiB limit"; got != want {
+			t.Errorf("v%d: reply %q, want %q", v, got, want)
+		}
+		if bytes.Contains(out.Bytes(), []byte("PACK")) {
+			t.Errorf("v%d: a pack was sent", v)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("v%d: refusing took %v", v, d)
+		}
+	}
+	// Just under the limit is served.
+	body := wantFlood(tip, lines-2000, false)
+	var out bytes.Buffer
+	if err := ts.store.UploadPack(t.Context(), 1, bytes.NewReader(body), &out, UploadPackOptions{}); err != nil {
+		t.Fatalf("a %d-byte request: %v", len(body), err)
+	}
+	if got := firstPacket(t, out.Bytes()); got != "NAK" || !strings.Contains(out.String(), "PACK") {
+		t.Errorf("a request under the limit got %q", got)
+	}
+}
