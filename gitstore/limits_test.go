@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +74,58 @@ func TestUploadPackRefusesOversizedRequest(t *testing.T) {
 	}
 	if got := firstPacket(t, out.Bytes()); got != "NAK" || !strings.Contains(out.String(), "PACK") {
 		t.Errorf("a request under the limit got %q", got)
+	}
+}
+
+func TestRepeatedWantsCountOnce(t *testing.T) {
+	tip := strings.Repeat("ab", 20)
+	for _, v2 := range []bool{false, true} {
+		pr := newPktReader(bytes.NewReader(wantFlood(tip, 1000, v2)))
+		var a *fetchArgs
+		var err error
+		if v2 {
+			var req *v2Request
+			if req, err = readV2Request(pr); err == nil {
+				a, err = parseV2Fetch(req.args)
+			}
+		} else {
+			a, err = parseV0Fetch(pr)
+		}
+		if err != nil {
+			t.Fatalf("v2=%v: %v", v2, err)
+		}
+		if len(a.wants) != 1 || a.wants[0].String() != tip {
+			t.Errorf("v2=%v: 1000 identical want lines became %d wants", v2, len(a.wants))
+		}
+	}
+}
+
+func TestTooManyDistinctWantsAreRefused(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(1)
+	seedRepo(t, ts, g, 1, dir)
+	tests := []struct {
+		wants int
+		reply string
+	}{
+		{maxWants, "ERR upload-pack: not our ref 0000000000000000000000000000000000000000"},
+		{maxWants + 1, fmt.Sprintf("ERR upload-pack: too many wants: %d distinct objects, at most %d", maxWants+1, maxWants)},
+	}
+	for _, tt := range tests {
+		var req bytes.Buffer
+		pw := newPktWriter(&req)
+		for i := 0; i < tt.wants; i++ {
+			_ = pw.line(fmt.Sprintf("want %040x", i))
+		}
+		_ = pw.flush()
+		_ = pw.line("done")
+		var out bytes.Buffer
+		if err := ts.store.UploadPack(t.Context(), 1, &req, &out, UploadPackOptions{}); err == nil {
+			t.Errorf("%d wants: served", tt.wants)
+		}
+		if got := firstPacket(t, out.Bytes()); got != tt.reply {
+			t.Errorf("%d wants: reply %q, want %q", tt.wants, got, tt.reply)
+		}
 	}
 }

@@ -131,6 +131,7 @@ func (s *Store) newUploadSession(id int64, opts UploadPackOptions) (*uploadSessi
 // fetchArgs is a fetch request, from either protocol version.
 type fetchArgs struct {
 	wants, haves, shallows []plumbing.Hash
+	wanted                 map[plumbing.Hash]bool
 	depth                  int
 	deepenSince            int64
 	deepenNot              []string
@@ -145,6 +146,18 @@ type fetchArgs struct {
 	// endedAfterWants: the body stopped right after the want section (a stateless client's
 	// first round of a shallow fetch, which only wants the shallow list back).
 	endedAfterWants bool
+}
+
+// addWant records a want line. Repeats are dropped, as C git's WANTED flag drops them: a
+// client sends one line per ref, and many refs may name one commit.
+func (a *fetchArgs) addWant(h plumbing.Hash) {
+	if a.wanted == nil {
+		a.wanted = map[plumbing.Hash]bool{}
+	}
+	if !a.wanted[h] {
+		a.wanted[h] = true
+		a.wants = append(a.wants, h)
+	}
 }
 
 func (a *fetchArgs) deepens() bool {
@@ -244,7 +257,7 @@ func parseV0Fetch(pr *pktReader) (*fetchArgs, error) {
 			if !ok {
 				return nil, fmt.Errorf("%w: protocol error: expected sha, got '%s'", errProtocol, rest)
 			}
-			a.wants = append(a.wants, h)
+			a.addWant(h)
 			for _, c := range strings.Fields(caps) {
 				a.setCapability(c)
 			}
@@ -423,9 +436,17 @@ func clientMessage(err error) string {
 	return msg
 }
 
+// maxWants is how many distinct objects one request may want, unless the repository has
+// more refs: a client wants at most what was advertised, and repositories with 100,000 refs
+// are rare. Each want costs a lookup and a place in every walk of the request.
+const maxWants = 100_000
+
 // checkWants requires every wanted object to exist and be reachable from a current ref. Refs
 // may have moved since the client's advertisement, so a want need not be a tip any more.
 func (s *uploadSession) checkWants(ctx context.Context, wants []plumbing.Hash) error {
+	if limit := max(maxWants, len(s.refs.refs)+1); len(wants) > limit {
+		return fmt.Errorf("%w: too many wants: %d distinct objects, at most %d", errProtocol, len(wants), limit)
+	}
 	tips := map[plumbing.Hash]bool{}
 	if !s.refs.head.IsZero() {
 		tips[s.refs.head] = true

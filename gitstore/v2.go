@@ -167,7 +167,7 @@ func parseV2Fetch(args []string) (*fetchArgs, error) {
 			if !ok {
 				return nil, fmt.Errorf("%w: protocol error: expected sha, got '%s'", errProtocol, rest)
 			}
-			a.wants = append(a.wants, h)
+			a.addWant(h)
 			continue
 		}
 		if rest, ok := strings.CutPrefix(line, "have "); ok {
