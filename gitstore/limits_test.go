@@ -3,6 +3,7 @@ package gitstore
 import (
 	"bytes"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +128,91 @@ func TestTooManyDistinctWantsAreRefused(t *testing.T) {
 		if got := firstPacket(t, out.Bytes()); got != tt.reply {
 			t.Errorf("%d wants: reply %q, want %q", tt.wants, got, tt.reply)
 		}
+	}
+}
+
+// twoHistories makes repository 1 with n commits on main, each changing one file, and an
+// unrelated branch "old" of n older commits. It returns main's blobs and old's commits.
+func twoHistories(t *testing.T, ts *testServer, g *gitCLI, n int) (blobs, oldCommits []string) {
+	t.Helper()
+	ts.createRepo(1)
+	var stream strings.Builder
+	for _, branch := range []string{"old", "main"} {
+		for c := 1; c <= n; c++ {
+			when := 1500000000 + c*60
+			if branch == "main" {
+				when += 2 * n * 60
+			}
+			fmt.Fprintf(&stream, "commit refs/heads/%s\nauthor A <a@example.com> %d +0000\n"+
+				"committer A <a@example.com> %d +0000\ndata 2\n%d\n", branch, when, when, c%10)
+			data := fmt.Sprintf("%s %d\n", branch, c)
+			fmt.Fprintf(&stream, "M 100644 inline f\ndata %d\n%s\n", len(data), data)
+		}
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir = ts.store.Path(1)
+	cmd.Env = g.env
+	cmd.Stdin = strings.NewReader(stream.String())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("fast-import: %v\n%s", err, out)
+	}
+	blobs = strings.Fields(g.run(ts.store.Path(1), "log", "--format=", "--raw", "--no-abbrev", "main"))
+	for i := 0; i+5 < len(blobs); i += 6 {
+		blobs[i/6] = blobs[i+3]
+	}
+	blobs = blobs[:len(blobs)/6]
+	oldCommits = strings.Fields(g.run(ts.store.Path(1), "rev-list", "old"))
+	return blobs, oldCommits
+}
+
+func TestReadinessChecksAreBounded(t *testing.T) {
+	// Every known have followed by an unknown one used to cost a walk of the history
+	// from the wants: thousands of walks in a request of a megabyte.
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	const n = 2000
+	blobs, oldCommits := twoHistories(t, ts, g, n)
+	if len(blobs) != n || len(oldCommits) != n {
+		t.Fatalf("%d blobs, %d old commits", len(blobs), len(oldCommits))
+	}
+	main := g.run(ts.store.Path(1), "rev-parse", "main")
+	tests := []struct {
+		name      string
+		known     []string
+		maxVisits int
+	}{
+		{"objects other than commits", blobs, n},
+		{"commits of an unrelated history", oldCommits, giveUpBudget},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req bytes.Buffer
+			pw := newPktWriter(&req)
+			_ = pw.line("want " + main + " multi_ack_detailed side-band-64k ofs-delta")
+			_ = pw.flush()
+			for i, h := range tt.known {
+				_ = pw.line("have " + h)
+				_ = pw.line(fmt.Sprintf("have %040x", i+1))
+			}
+			_ = pw.flush()
+			sess, err := ts.store.newUploadSession(1, UploadPackOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.db.close()
+			var out bytes.Buffer
+			if err := sess.serveV0(t.Context(), newPktReader(&req), &out); err != nil {
+				t.Fatal(err)
+			}
+			if sess.giveUpVisits > tt.maxVisits {
+				t.Errorf("%d commits visited to decide readiness, want at most %d", sess.giveUpVisits, tt.maxVisits)
+			}
+			if got := strings.Count(out.String(), " common\n"); got != len(tt.known) {
+				t.Errorf("%d haves acknowledged as common, want %d", got, len(tt.known))
+			}
+			if strings.Contains(out.String(), "ready") {
+				t.Errorf("ready, though nothing the client has is in main's history")
+			}
+		})
 	}
 }

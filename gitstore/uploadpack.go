@@ -105,10 +105,20 @@ type uploadSession struct {
 	oldestHave int64
 	ready      bool                   // ok_to_give_up already found true
 	reaches    map[plumbing.Hash]bool // commits known to reach a have
-	// haveGen counts changes to theyHave; notReadyAt is the generation at which
+	// haveGen counts the have commits; notReadyAt is the generation at which
 	// ok_to_give_up last answered no, so a run of unknown haves costs one walk, not one each.
 	haveGen, notReadyAt int
+	// wantsReady counts the leading wants known to reach a have; giveUpVisits the commits
+	// ok_to_give_up has visited, up to giveUpBudget.
+	wantsReady, giveUpVisits int
 }
+
+// giveUpBudget bounds the commits ok_to_give_up visits in one request. A "ready" only
+// spares the client a round of negotiation, while each known have followed by an unknown
+// one can cost a walk of the history: 9,300 such pairs (a 1 MB request) on a 3,000-commit
+// repository took 6 seconds. Past the budget the answer is "not ready", and the client
+// goes on negotiating or says done.
+const giveUpBudget = 1 << 20
 
 func (s *Store) newUploadSession(id int64, opts UploadPackOptions) (*uploadSession, error) {
 	refs, err := refStore{dir: s.Path(id)}.list()
@@ -531,12 +541,13 @@ func (s *uploadSession) gotHave(h plumbing.Hash) (bool, error) {
 		for _, p := range c.parents {
 			s.theyHave[p] = true
 		}
+		// Only commits can make a want reach a have: other objects leave
+		// ok_to_give_up's answer as it was.
 		s.haveGen++
 	}
 	if !s.theyHave[h] {
 		s.theyHave[h] = true
 		s.haveObjs = append(s.haveObjs, h)
-		s.haveGen++
 	}
 	return true, nil
 }
@@ -550,11 +561,13 @@ func (s *uploadSession) okToGiveUp(ctx context.Context) (bool, error) {
 	if s.ready {
 		return true, nil
 	}
-	if s.notReadyAt == s.haveGen {
+	if s.notReadyAt == s.haveGen || s.giveUpVisits >= giveUpBudget {
 		return false, nil
 	}
-	for _, want := range s.wants {
-		target, typ, _, err := s.db.peel(want)
+	// A want that reaches a have keeps reaching one as haves arrive: each is walked from
+	// until it does, never again after.
+	for ; s.wantsReady < len(s.wants); s.wantsReady++ {
+		target, typ, _, err := s.db.peel(s.wants[s.wantsReady])
 		if err != nil {
 			return false, err
 		}
@@ -584,6 +597,10 @@ func (s *uploadSession) reachesHave(ctx context.Context, start plumbing.Hash) (b
 		if n&1023 == 0 && ctx.Err() != nil {
 			return false, ctx.Err()
 		}
+		if s.giveUpVisits >= giveUpBudget {
+			return false, nil
+		}
+		s.giveUpVisits++
 		h := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if s.theyHave[h] || s.reaches[h] {
