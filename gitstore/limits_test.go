@@ -216,3 +216,58 @@ func TestReadinessChecksAreBounded(t *testing.T) {
 		})
 	}
 }
+
+func TestLsRefsPrefixes(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(1)
+	g.run(dir, "branch", "maint")
+	g.run(dir, "tag", "v1")
+	seedRepo(t, ts, g, 1, dir, "main", "maint", "v1")
+	// Many prefixes that match nothing cost a lookup per beginning of each name, not a
+	// comparison per prefix and name.
+	var many []string
+	for i := 0; i < 200_000; i++ {
+		many = append(many, fmt.Sprintf("refs/heads/x%d", i))
+	}
+	tests := []struct {
+		name     string
+		prefixes []string
+		refs     string
+	}{
+		{"none: everything", nil, "HEAD refs/heads/main refs/heads/maint refs/tags/v1"},
+		{"empty prefix: everything", []string{""}, "HEAD refs/heads/main refs/heads/maint refs/tags/v1"},
+		{"part of a name", []string{"refs/heads/mai"}, "refs/heads/main refs/heads/maint"},
+		{"whole names", []string{"HEAD", "refs/tags/v1"}, "HEAD refs/tags/v1"},
+		{"several", []string{"refs/tags/", "refs/heads/maint"}, "refs/heads/maint refs/tags/v1"},
+		{"many", append(many, "refs/tags/v"), "refs/tags/v1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req bytes.Buffer
+			pw := newPktWriter(&req)
+			_ = pw.line("command=ls-refs")
+			_ = pw.delim()
+			for _, p := range tt.prefixes {
+				_ = pw.line("ref-prefix " + p)
+			}
+			_ = pw.flush()
+			var out bytes.Buffer
+			if err := ts.store.UploadPack(t.Context(), 1, &req, &out, UploadPackOptions{ProtocolVersion: 2}); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			pr := newPktReader(&out)
+			for {
+				kind, p, err := pr.next()
+				if err != nil || kind != pktData {
+					break
+				}
+				names = append(names, strings.Fields(pktText(p))[1])
+			}
+			if got := strings.Join(names, " "); got != tt.refs {
+				t.Errorf("listed %q, want %q", got, tt.refs)
+			}
+		})
+	}
+}
