@@ -25,10 +25,11 @@ type testServer struct {
 	store *Store
 	srv   *httptest.Server
 
-	mu        sync.Mutex
-	authorize func(context.Context, []PendingUpdate) []RefDecision
-	pushes    []*PushResult
-	requests  []string // method, path and content encoding of each request
+	mu          sync.Mutex
+	authorize   func(context.Context, []PendingUpdate) []RefDecision
+	maxPackSize int64
+	pushes      []*PushResult
+	requests    []string // method, path and content encoding of each request
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -60,6 +61,12 @@ func (ts *testServer) setAuthorize(f func(context.Context, []PendingUpdate) []Re
 	ts.authorize = f
 }
 
+func (ts *testServer) setMaxPackSize(n int64) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.maxPackSize = n
+}
+
 func (ts *testServer) lastPush() *PushResult {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
@@ -72,7 +79,7 @@ func (ts *testServer) lastPush() *PushResult {
 func (ts *testServer) serve(w http.ResponseWriter, r *http.Request) {
 	ts.mu.Lock()
 	ts.requests = append(ts.requests, strings.TrimSpace(r.Method+" "+r.URL.Path+" "+r.Header.Get("Content-Encoding")))
-	authorize := ts.authorize
+	authorize, maxPackSize := ts.authorize, ts.maxPackSize
 	ts.mu.Unlock()
 
 	repo, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -108,7 +115,7 @@ func (ts *testServer) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && rest == ServiceReceivePack:
 		w.Header().Set("Content-Type", "application/x-git-receive-pack-result")
 		var res *PushResult
-		res, err = ts.store.ReceivePack(r.Context(), id, body, w, ReceivePackOptions{Authorize: authorize})
+		res, err = ts.store.ReceivePack(r.Context(), id, body, w, ReceivePackOptions{Authorize: authorize, MaxPackSize: maxPackSize})
 		if res != nil && len(res.Applied)+len(res.Rejected) > 0 {
 			ts.mu.Lock()
 			ts.pushes = append(ts.pushes, res)

@@ -64,7 +64,7 @@ func (s *packStream) fill() error {
 	s.base += int64(s.r)
 	s.r, s.w, s.synced = 0, n, 0
 	if s.maxSize > 0 && s.base > s.maxSize {
-		s.srcErr = fmt.Errorf("pack is larger than the %d-byte limit", s.maxSize)
+		s.srcErr = errPackTooLarge
 		return s.srcErr
 	}
 	m, err := s.src.Read(s.buf[s.w:])
@@ -155,6 +155,23 @@ func (rp *receivedPack) cleanup() {
 // errUnpack marks a pack the client sent that cannot be taken: it becomes "unpack <reason>".
 var errUnpack = errors.New("unpack failed")
 
+// errPackTooLarge reports a pack over ReceivePackOptions.MaxPackSize, in C git's words for
+// receive.maxInputSize.
+var errPackTooLarge = errors.New("pack exceeds maximum allowed size")
+
+// byteSize writes n in the largest binary unit that divides it ("2 GiB", "1500 KiB").
+func byteSize(n int64) string {
+	for _, u := range []struct {
+		shift uint
+		name  string
+	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		if n >= 1<<u.shift && n&(1<<u.shift-1) == 0 {
+			return fmt.Sprintf("%d %s", n>>u.shift, u.name)
+		}
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // packIndexer turns a pushed pack into a self-contained pack and idx in quarantine, with
 // memory bounded by the objects in flight, never the pack: entries stream to disk while
 // non-delta objects are hashed, then deltas are resolved base by base from the file.
@@ -203,6 +220,9 @@ func (ix *packIndexer) run(r io.Reader, maxSize int64) error {
 	bw := bufio.NewWriterSize(f, 256<<10)
 	st := newPackStream(r, io.MultiWriter(bw, sum), maxSize)
 	if err := ix.scan(st, sum); err != nil {
+		if errors.Is(st.srcErr, errPackTooLarge) {
+			return fmt.Errorf("%w: %w (%s)", errUnpack, errPackTooLarge, byteSize(maxSize))
+		}
 		return err
 	}
 	if err := bw.Flush(); err != nil {

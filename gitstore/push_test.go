@@ -269,3 +269,47 @@ func TestCloneWithHeadOnMissingBranch(t *testing.T) {
 		}
 	}
 }
+
+func TestPushOverTheSizeLimitIsRefused(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	seedRepo(t, ts, g, 1, dir)
+	ts.setMaxPackSize(1 << 20)
+	ts.store.WaitBackground() // the bitmap of the first push
+	before := repoSnapshot(t, ts.store, 1)
+
+	blob := make([]byte, 1536<<10)
+	if _, err := rand.Read(blob); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "random.bin"), blob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g.run(dir, "add", "random.bin")
+	g.run(dir, "commit", "-q", "-m", "too big")
+	posts := len(ts.requestLog())
+	out, err := g.try(dir, "push", ts.url(1), "main")
+	for _, want := range []string{
+		"remote: cairn: the pushed pack is larger than the 1 MiB this server accepts",
+		"error: remote unpack failed: pack exceeds maximum allowed size (1 MiB)",
+		"[remote rejected] main -> main (unpacker error)",
+	} {
+		if err == nil || !strings.Contains(out, want) {
+			t.Errorf("push said (err %v):\n%s\nwant %q", err, out, want)
+		}
+	}
+	// One probe and one body: the rest of the pack was read, not posted again.
+	if log := ts.requestLog()[posts:]; len(log) != 3 {
+		t.Errorf("requests of the push: %q", log)
+	}
+	if after := repoSnapshot(t, ts.store, 1); after != before {
+		t.Errorf("the repository changed:\n%s\n---\n%s", before, after)
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(ts.store.Root(), ".tmp")); len(tmp) != 0 {
+		t.Errorf("left behind in .tmp: %v", tmp)
+	}
+
+	ts.setMaxPackSize(2 << 20)
+	g.run(dir, "push", "-q", ts.url(1), "main")
+}

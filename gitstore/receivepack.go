@@ -218,6 +218,14 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 			for i := range r.status {
 				r.status[i] = "unpacker error"
 			}
+			if errors.Is(err, errPackTooLarge) {
+				r.messages = append(r.messages, fmt.Sprintf("cairn: the pushed pack is larger than the %s this server accepts",
+					byteSize(opts.MaxPackSize)))
+				// The client is still sending. Over HTTP, a body cut short makes git post
+				// the rest as new requests, which fail one by one; read it, though no
+				// further than the limit again, so it reads the report.
+				_, _ = io.CopyN(io.Discard, pr.r, opts.MaxPackSize)
+			}
 			var sb *sideband
 			if r.rr.caps["side-band-64k"] {
 				sb = newSideband(w, sideband64kData, false)
