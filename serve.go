@@ -32,8 +32,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"SCOPE:ENV=COMMAND: deploy the projects of SCOPE (a project's path, GROUP/* or *) to environment ENV\n"+
 			"by running COMMAND (sh -c) in a checkout, as the server's user; repeatable (CAIRN_DEPLOY_COMMAND: one per line)")
 	fs.DurationVar(&cfg.Forge.DeployTimeout, "deploy-timeout", 10*time.Minute, "time limit of one run of a deploy command")
+	maxPushMiB := fs.Int64("max-push-size", 2048, "largest pack one git push may send, in MiB (0: no limit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	switch {
+	case *maxPushMiB < 0:
+		return fmt.Errorf("--max-push-size must be 0 (no limit) or more, not %d", *maxPushMiB)
+	case *maxPushMiB == 0:
+		cfg.MaxPushSize = -1
+	default:
+		cfg.MaxPushSize = *maxPushMiB << 20
 	}
 	switch *logFormat {
 	case "text":

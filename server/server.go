@@ -60,6 +60,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// MaxBody bounds API request bodies, in bytes.
 	MaxBody int64
+	// MaxPushSize bounds the pack of one git push, in bytes: 2 GiB when zero, no limit
+	// when negative.
+	MaxPushSize int64
 }
 
 // Server is a running (or ready to run) cairn instance.
@@ -94,6 +97,9 @@ func Open(ctx context.Context, cfg Config) (s *Server, err error) {
 	}
 	if cfg.MaxBody == 0 {
 		cfg.MaxBody = 64 << 20
+	}
+	if cfg.MaxPushSize == 0 {
+		cfg.MaxPushSize = 2 << 30
 	}
 	s = &Server{cfg: cfg, log: cfg.Logger, dataDir: cfg.DataDir}
 	defer func() {
@@ -171,7 +177,7 @@ func (s *Server) handler(base string) http.Handler {
 	v3 := gitlab.New(core, 3, s.cfg.Version)
 	openCodeHub := opencodehub.New(core)
 	gitClear := gitclear.New(core)
-	git := githttp.New(core, s.repos, s.cfg.Version)
+	git := githttp.New(core, s.repos, s.cfg.Version, s.cfg.MaxPushSize)
 	dotgitAPI := dotgit.New(core)
 	pages := web.New(core)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

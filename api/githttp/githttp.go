@@ -20,15 +20,19 @@ import (
 
 // Handler serves the git transport.
 type Handler struct {
-	core    *api.Core
-	forge   *forge.Service
-	store   *gitstore.Store
-	version string
+	core        *api.Core
+	forge       *forge.Service
+	store       *gitstore.Store
+	version     string
+	maxPushSize int64
 }
 
-// New returns the git transport handler.
-func New(core *api.Core, store *gitstore.Store, version string) http.Handler {
-	h := &Handler{core: core, forge: core.Forge, store: store, version: version}
+// New returns the git transport handler. A push whose pack is larger than maxPushSize bytes
+// is refused; zero or less means no limit.
+func New(core *api.Core, store *gitstore.Store, version string, maxPushSize int64) http.Handler {
+	h := &Handler{core: core, forge: core.Forge, store: store, version: version, maxPushSize: max(maxPushSize, 0)}
+	// The API's body limit does not apply: gitstore reads at most 16 MiB of a fetch
+	// request, and a push up to maxPushSize.
 	return core.Wrap(h, http.HandlerFunc(h.serve), api.Options{Bucket: api.BucketGit, UnlimitedBody: true})
 }
 
@@ -156,6 +160,7 @@ func (h *Handler) receivePack(w http.ResponseWriter, r *http.Request, repo strin
 		Authorize: func(ctx context.Context, updates []gitstore.PendingUpdate) []gitstore.RefDecision {
 			return h.forge.JudgePush(ctx, a, v, updates)
 		},
+		MaxPackSize: h.maxPushSize,
 	})
 	if res != nil && len(res.Applied) > 0 {
 		if rerr := h.forge.RecordPush(r.Context(), a, v.ID, res.Applied); rerr != nil {

@@ -2,9 +2,11 @@ package githttp_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/cairn-forge/cairn/server"
 	"github.com/cairn-forge/cairn/server/servertest"
 )
 
@@ -322,4 +325,60 @@ func TestDumbProtocolGetsAClearError(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Basic realm="cairn"` {
 		t.Fatalf("anonymous push advertisement: %d %v", resp.StatusCode, resp.Header)
 	}
+}
+
+func TestOversizedFetchRequestGetsAnError(t *testing.T) {
+	t.Parallel()
+	s := servertest.New(t)
+	g := newGit(t)
+	createProject(t, s, s.AdminToken, map[string]any{"name": "pub", "visibility": "public", "initialize_with_readme": true})
+	tip := strings.Fields(g.must("", "ls-remote", remote(s, "root/pub", ""), "HEAD"))[0]
+
+	// 17 MiB of want lines, 50 KB once gzipped, sent anonymously.
+	var body bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&body, gzip.BestCompression)
+	line := fmt.Sprintf("0032want %s\n", tip)
+	for n := 0; n < 17<<20; n += len(line) {
+		io.WriteString(zw, line)
+	}
+	io.WriteString(zw, "00000009done\n")
+	zw.Close()
+	resp := s.Do(t, "POST", "/root/pub.git/git-upload-pack", "", body.Bytes(),
+		"Content-Type", "application/x-git-upload-pack-request", "Content-Encoding", "gzip")
+	want := "ERR upload-pack: the request is larger than the 16 MiB limit\n"
+	if resp.StatusCode != http.StatusOK || string(resp.Body) != fmt.Sprintf("%04x%s", len(want)+4, want) {
+		t.Errorf("%d %q", resp.StatusCode, resp.Body[:min(len(resp.Body), 200)])
+	}
+}
+
+func TestPushOverTheSizeLimitIsRefused(t *testing.T) {
+	t.Parallel()
+	s := servertest.New(t, servertest.WithConfig(func(c *server.Config) { c.MaxPushSize = 1 << 20 }))
+	g := newGit(t)
+	createProject(t, s, s.AdminToken, map[string]any{"name": "app", "initialize_with_readme": true})
+	url := remote(s, "root/app", s.AdminToken)
+	g.must("", "clone", "-q", url, "work")
+	before := g.must("", "ls-remote", url)
+
+	blob := make([]byte, 1536<<10)
+	if _, err := rand.Read(blob); err != nil {
+		t.Fatal(err)
+	}
+	g.write("work/blob.bin", string(blob))
+	g.must("work", "add", ".")
+	g.must("work", "commit", "-qm", "too big")
+	out, err := g.run("work", "push", "origin", "main")
+	if err == nil || !strings.Contains(out, "remote: cairn: the pushed pack is larger than the 1 MiB this server accepts") ||
+		!strings.Contains(out, "remote unpack failed: pack exceeds maximum allowed size (1 MiB)") {
+		t.Fatalf("push over the limit: err=%v\n%s", err, out)
+	}
+	if after := g.must("", "ls-remote", url); after != before {
+		t.Errorf("refs moved:\n%s\n---\n%s", before, after)
+	}
+	// Under the limit, the same kind of push goes through.
+	g.must("work", "reset", "-q", "--hard", "HEAD~1")
+	g.write("work/small.bin", string(blob[:256<<10]))
+	g.must("work", "add", ".")
+	g.must("work", "commit", "-qm", "small enough")
+	g.must("work", "push", "-q", "origin", "main")
 }
