@@ -135,6 +135,12 @@ func TestBuildCommitRefusesBadActions(t *testing.T) {
 		{"move missing", FileAction{Action: ActionMove, Path: "x", PreviousPath: "nope"}, ErrFileNotExist},
 		{"move onto a file", FileAction{Action: ActionMove, Path: "a.txt", PreviousPath: "dir/b.txt"}, ErrFileExists},
 		{"into .git", FileAction{Action: ActionCreate, Path: ".git/config"}, ErrInvalidPath},
+		{"into .GIT", FileAction{Action: ActionCreate, Path: ".GIT/hooks/x"}, ErrInvalidPath},
+		{"into a nested .git", FileAction{Action: ActionCreate, Path: "a/.git/config"}, ErrInvalidPath},
+		{"into .git with a trailing dot", FileAction{Action: ActionCreate, Path: ".git./config"}, ErrInvalidPath},
+		{"into .git with a trailing space", FileAction{Action: ActionCreate, Path: "a/.Git /config"}, ErrInvalidPath},
+		{"into the short name of .git", FileAction{Action: ActionCreate, Path: "GIT~1/config"}, ErrInvalidPath},
+		{"moved into .git", FileAction{Action: ActionMove, Path: ".git/x", PreviousPath: "a.txt"}, ErrInvalidPath},
 		{"dot-dot", FileAction{Action: ActionCreate, Path: "x/../y"}, ErrInvalidPath},
 		{"unknown", FileAction{Action: "explode", Path: "a.txt"}, ErrUnknownAction},
 		{"no change", put("a.txt", "a"), ErrNoChanges},
@@ -147,10 +153,30 @@ func TestBuildCommitRefusesBadActions(t *testing.T) {
 			}
 		})
 	}
+	// Names that merely start like it are fine.
+	commitOn(t, st, r, "main", 1700000050, FileAction{Action: ActionCreate, Path: ".github/.gitignore"},
+		FileAction{Action: ActionCreate, Path: "docs/.git-blame-ignore-revs"})
 	// Deleting the last file of a directory removes the directory.
 	h := commitOn(t, st, r, "main", 1700000100, FileAction{Action: ActionDelete, Path: "dir/b.txt"})
 	if _, err := r.Stat(h, "dir"); !errors.Is(err, ErrPathNotFound) {
 		t.Fatalf("dir after its last file went: %v", err)
+	}
+}
+
+func TestIsDotGit(t *testing.T) {
+	// The names git's fsck reports as hasDotgit (t1450-fsck.sh, t0060-path-utils.sh).
+	for _, name := range []string{".git", ".GIT", ".gIt", ".git.", ".git ", ".git. . .", "git~1", "GIT~1",
+		".git::$INDEX_ALLOCATION", ".git:stream", "a\\.git", "x\\git~1 .", ".\u200cgit", "\ufeff.gi\u200dt",
+		".g\u206ait\u202e", ".git\xff"} {
+		if !isDotGit([]byte(name)) {
+			t.Errorf("%q is not taken for .git", name)
+		}
+	}
+	for _, name := range []string{".gitignore", ".github", ".gitmodules", "git", ".gi", ".git-x", ".git.x", "git~2",
+		"git~10", "a.git", "x.git\\y", ".\u200bgit", ".\xc5\x87it", ""} {
+		if isDotGit([]byte(name)) {
+			t.Errorf("%q is taken for .git", name)
+		}
 	}
 }
 

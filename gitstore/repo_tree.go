@@ -1,11 +1,13 @@
 package gitstore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
@@ -65,6 +67,76 @@ func CleanPath(p string) (string, bool) {
 		}
 	}
 	return p, true
+}
+
+// isDotGit reports whether git's fsck flags a tree entry name as hasDotgit: a name some
+// file system treats as ".git", which git then refuses to check out ("invalid path"), so
+// one such entry breaks every clone. That is ".git" in any case, ignoring the code points
+// HFS+ ignores; and on NTFS also with trailing dots and spaces, the short name "git~1", an
+// alternate data stream (".git:x"), or any of these after a backslash.
+func isDotGit(name []byte) bool {
+	if isHFSDotGit(name) || isNTFSDotGit(name) {
+		return true
+	}
+	for i, c := range name {
+		if c == '\\' && isNTFSDotGit(name[i+1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isHFSDotGit is C git's is_hfs_dotgit: ".git" case-insensitively once the zero-width and
+// direction code points HFS+ drops are left out.
+func isHFSDotGit(name []byte) bool {
+	next := func() rune {
+		for {
+			r, n := utf8.DecodeRune(name)
+			if n == 0 || r == utf8.RuneError && n == 1 {
+				return 0 // the end, or bytes that are not UTF-8 and so not ".git"
+			}
+			name = name[n:]
+			switch {
+			case r >= 0x200c && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x206a && r <= 0x206f, r == 0xfeff:
+				continue
+			}
+			return r
+		}
+	}
+	if next() != '.' {
+		return false
+	}
+	for _, want := range "git" {
+		if r := next(); r != want && r != want-'a'+'A' {
+			return false
+		}
+	}
+	r := next()
+	return r == 0 || r == '/'
+}
+
+// isNTFSDotGit is C git's is_ntfs_dotgit: ".git" or "git~1", case-insensitively, followed
+// only by dots and spaces up to the end, a backslash or a colon.
+func isNTFSDotGit(name []byte) bool {
+	var rest []byte
+	switch {
+	case len(name) >= 4 && name[0] == '.' && bytes.EqualFold(name[1:4], []byte("git")):
+		rest = name[4:]
+	case len(name) >= 5 && bytes.EqualFold(name[:5], []byte("git~1")):
+		rest = name[5:]
+	default:
+		return false
+	}
+	for _, c := range rest {
+		switch c {
+		case '\\', '/', ':':
+			return true
+		case '.', ' ':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // rootTree returns the tree of commit h.

@@ -372,9 +372,10 @@ func (r *Repo) isDir(root *editTree, p string) (bool, error) {
 	return e != nil && e.mode == filemode.Dir, nil
 }
 
+// hasGitSegment reports whether a component of p is one git takes for ".git".
 func hasGitSegment(p string) bool {
 	for _, seg := range strings.Split(p, "/") {
-		if strings.EqualFold(seg, ".git") {
+		if isDotGit([]byte(seg)) {
 			return true
 		}
 	}
