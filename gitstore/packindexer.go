@@ -186,6 +186,16 @@ type packIndexer struct {
 	zr      io.ReadCloser
 	reader  *objectDB       // reads the quarantined pack itself
 	thin    []plumbing.Hash // bases taken from the repository
+	dotGit  *dotGitError    // the first tree with an entry git takes for .git
+}
+
+// dotGitError reports a pushed tree with an entry git takes for ".git" (see isDotGit), in
+// the words of C git's fsck, which receive.fsckObjects runs on pushes. Such a tree would
+// make every clone fail.
+type dotGitError struct{ tree plumbing.Hash }
+
+func (e *dotGitError) Error() string {
+	return fmt.Sprintf("object %s: hasDotgit: contains '.git'", e.tree)
 }
 
 // indexPack reads a pack from r into a new directory under tmpRoot and indexes it. Thin
@@ -239,6 +249,11 @@ func (ix *packIndexer) run(r io.Reader, maxSize int64) error {
 	ix.reader = &objectDB{packs: []*packFile{ix.rp.pack}, cache: newDeltaCache(16 << 20)}
 	if err := ix.resolve(); err != nil {
 		return err
+	}
+	// Checked once every tree is known, so that the whole pack has been read and the
+	// client, done sending, reads the report.
+	if ix.dotGit != nil {
+		return fmt.Errorf("%w: %w", errUnpack, ix.dotGit)
 	}
 	if ix.rp.thinBases > 0 {
 		if err := ix.completeThin(f); err != nil {
@@ -390,7 +405,7 @@ func (ix *packIndexer) inflateEntry(st *packStream, e *idxEntry) error {
 		e.hash = hasher.Sum()
 		e.done = true
 		if content != nil {
-			if err := ix.noteReferences(e.typ, content.Bytes()); err != nil {
+			if err := ix.noteReferences(e.hash, e.typ, content.Bytes()); err != nil {
 				return err
 			}
 		}
@@ -398,9 +413,9 @@ func (ix *packIndexer) inflateEntry(st *packStream, e *idxEntry) error {
 	return nil
 }
 
-// noteReferences records what an object points at. Gitlinks name commits of other
-// repositories and are not followed.
-func (ix *packIndexer) noteReferences(typ plumbing.ObjectType, data []byte) error {
+// noteReferences records what object h points at, and notes a tree with an entry named
+// like .git. Gitlinks name commits of other repositories and are not followed.
+func (ix *packIndexer) noteReferences(h plumbing.Hash, typ plumbing.ObjectType, data []byte) error {
 	ref := ix.rp.referenced
 	switch typ {
 	case plumbing.CommitObject:
@@ -416,6 +431,9 @@ func (ix *packIndexer) noteReferences(typ plumbing.ObjectType, data []byte) erro
 		err := forEachTreeEntry(data, func(e treeEntry) error {
 			if !e.isLink {
 				ref[e.hash] = struct{}{}
+			}
+			if ix.dotGit == nil && isDotGit(e.name) {
+				ix.dotGit = &dotGitError{tree: h}
 			}
 			return nil
 		})
@@ -521,7 +539,7 @@ func (ix *packIndexer) resolveChildren(off int64, h plumbing.Hash, typ plumbing.
 		e.hash = plumbing.ComputeHash(typ, data)
 		e.done = true
 		if typ != plumbing.BlobObject {
-			if err := ix.noteReferences(typ, data); err != nil {
+			if err := ix.noteReferences(e.hash, typ, data); err != nil {
 				return err
 			}
 		}

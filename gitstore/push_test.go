@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -312,4 +314,108 @@ func TestPushOverTheSizeLimitIsRefused(t *testing.T) {
 
 	ts.setMaxPackSize(2 << 20)
 	g.run(dir, "push", "-q", ts.url(1), "main")
+}
+
+// mktree writes a tree of entries ("<mode> <type> <id>\t<name>") with git mktree.
+func mktree(t *testing.T, g *gitCLI, dir string, entries ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", "mktree")
+	cmd.Dir = dir
+	cmd.Env = g.env
+	cmd.Stdin = strings.NewReader(strings.Join(entries, "\n") + "\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("mktree: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestPushOfDotGitPathIsRefused(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	seedRepo(t, ts, g, 1, dir)
+	ts.store.WaitBackground() // the bitmap of the first push
+	before := repoSnapshot(t, ts.store, 1)
+
+	blob := g.run(dir, "rev-parse", "HEAD:README")
+	hooks := mktree(t, g, dir, "100644 blob "+blob+"\tpost-checkout")
+	tests := []struct {
+		name string
+		path string // where the bad tree goes: "" for the root
+		bad  string // its entry
+	}{
+		{".git at the root", "", ".git"},
+		{".GIT", "", ".GIT"},
+		{".git in a directory", "a", ".git"},
+		{".git with a trailing dot", "", ".git."},
+		{"the NTFS short name", "a", "GIT~1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := mktree(t, g, dir, "040000 tree "+hooks+"\t"+tt.bad, "100644 blob "+blob+"\tREADME")
+			root := bad
+			if tt.path != "" {
+				root = mktree(t, g, dir, "040000 tree "+bad+"\t"+tt.path, "100644 blob "+blob+"\tREADME")
+			}
+			commit := g.run(dir, "commit-tree", root, "-p", "HEAD", "-m", "hooks")
+			out, err := g.try(dir, "push", ts.url(1), commit+":refs/heads/main")
+			for _, want := range []string{
+				"remote: error: object " + bad + ": hasDotgit: contains '.git'",
+				"error: remote unpack failed: object " + bad + ": hasDotgit: contains '.git'",
+			} {
+				if err == nil || !strings.Contains(out, want) {
+					t.Errorf("push said (err %v):\n%s\nwant %q", err, out, want)
+				}
+			}
+			if after := repoSnapshot(t, ts.store, 1); after != before {
+				t.Errorf("the repository changed:\n%s\n---\n%s", before, after)
+			}
+		})
+	}
+	// Everyone can still clone.
+	clone := filepath.Join(t.TempDir(), "c")
+	g.run("", "clone", "-q", ts.url(1), clone)
+	g.assertFsck(clone)
+}
+
+func TestDeltifiedDotGitTreeIsRefused(t *testing.T) {
+	// A tree stored as a delta is only seen whole once deltas are resolved.
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(1)
+	seedRepo(t, ts, g, 1, dir)
+	ts.store.WaitBackground()
+	blob := g.run(dir, "rev-parse", "HEAD:README")
+	var entries []string
+	for i := 0; i < 200; i++ {
+		entries = append(entries, fmt.Sprintf("100644 blob %s\tfile%03d.txt", blob, i))
+	}
+	// pack-objects makes the larger of two similar trees the base.
+	good := mktree(t, g, dir, append(entries, "100644 blob "+blob+"\tlonger-name-than-the-other-one.txt")...)
+	bad := mktree(t, g, dir, append(entries, "040000 tree "+good+"\t.Git")...)
+	parent := g.run(dir, "rev-parse", "HEAD")
+	c1 := g.run(dir, "commit-tree", good, "-p", parent, "-m", "good")
+	c2 := g.run(dir, "commit-tree", bad, "-p", c1, "-m", "bad")
+	pack := packObjects(t, g, dir, c2+"\n^"+parent+"\n", "--revs", "--window=10")
+	packFile := filepath.Join(t.TempDir(), "p.pack")
+	if err := os.WriteFile(packFile, pack, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g.run(dir, "index-pack", packFile)
+	verify := g.run(dir, "verify-pack", "-v", packFile)
+	if !regexp.MustCompile(`(?m)^` + bad + ` tree .* 1 ` + good + `$`).MatchString(verify) {
+		t.Fatalf("the tree with .Git is not a delta of the other:\n%s", verify)
+	}
+	var out bytes.Buffer
+	res, err := ts.store.ReceivePack(t.Context(), 1, bytes.NewReader(pushBody(parent, c2, "refs/heads/main", pack)), &out, ReceivePackOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "object " + bad + ": hasDotgit: contains '.git'"; res.UnpackError != want {
+		t.Errorf("unpack error %q, want %q", res.UnpackError, want)
+	}
+	if len(res.Applied) != 0 {
+		t.Errorf("applied %+v", res.Applied)
+	}
 }

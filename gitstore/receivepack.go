@@ -218,6 +218,10 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 			for i := range r.status {
 				r.status[i] = "unpacker error"
 			}
+			var dotGit *dotGitError
+			if errors.As(err, &dotGit) {
+				r.messages = append(r.messages, "error: "+dotGit.Error())
+			}
 			if errors.Is(err, errPackTooLarge) {
 				r.messages = append(r.messages, fmt.Sprintf("cairn: the pushed pack is larger than the %s this server accepts",
 					byteSize(opts.MaxPackSize)))

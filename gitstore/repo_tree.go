@@ -78,17 +78,25 @@ func isDotGit(name []byte) bool {
 	if isHFSDotGit(name) || isNTFSDotGit(name) {
 		return true
 	}
-	for i, c := range name {
-		if c == '\\' && isNTFSDotGit(name[i+1:]) {
+	for rest := name; ; {
+		i := bytes.IndexByte(rest, '\\')
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+1:]
+		if isNTFSDotGit(rest) {
 			return true
 		}
 	}
-	return false
 }
 
 // isHFSDotGit is C git's is_hfs_dotgit: ".git" case-insensitively once the zero-width and
 // direction code points HFS+ drops are left out.
 func isHFSDotGit(name []byte) bool {
+	// Most names fail on the first byte: a dot, or the first of a code point dropped.
+	if len(name) == 0 || name[0] != '.' && name[0] != 0xe2 && name[0] != 0xef {
+		return false
+	}
 	next := func() rune {
 		for {
 			r, n := utf8.DecodeRune(name)
