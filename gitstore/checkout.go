@@ -30,7 +30,7 @@ func (r *Repo) Checkout(ctx context.Context, h plumbing.Hash, dir string) error 
 	}
 	err = r.walkArchive(ctx, ArchiveOptions{Commit: h}, func(e Entry, isDir bool) error {
 		for _, seg := range strings.Split(e.Path, "/") {
-			if seg == "" || seg == "." || seg == ".." || strings.EqualFold(seg, ".git") || strings.ContainsAny(seg, `\`+"\x00") {
+			if seg == "" || seg == "." || seg == ".." || isDotGit([]byte(seg)) || strings.ContainsAny(seg, `\`+"\x00") {
 				return fmt.Errorf("%q: %w", e.Path, ErrUnsafePath)
 			}
 		}
