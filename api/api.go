@@ -143,19 +143,17 @@ func (c *Core) Wrap(d Dialect, h http.Handler, opts Options) http.Handler {
 // admit authenticates the request, applies sudo and charges the rate limit.
 func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket Bucket) error {
 	ip := clientIP(r)
-	secret, present, err := Credentials(r)
+	secret, present, malformed := Credentials(r)
 	if present {
-		if c.Limits != nil && !c.Limits.AuthAttemptAllowed(ip) {
-			return c.Limits.rejectAuth(w, ip)
-		}
 		var actor *forge.Actor
-		if err == nil {
-			actor, err = c.Forge.Authenticate(r.Context(), secret, ip)
-		}
-		if err != nil {
-			if forge.ErrorCode(err) == forge.EUnauthorized && c.Limits != nil {
-				c.Limits.AuthFailed(ip)
+		err := c.guardAuthentication(w, ip, func() (err error) {
+			if malformed != nil {
+				return malformed
 			}
+			actor, err = c.Forge.Authenticate(r.Context(), secret, ip)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		st.actor = actor
@@ -194,16 +192,26 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-// GuardSignIn runs a password check for an address, refusing it when the address has run
-// out of authentication attempts and charging it when the check fails, as bad tokens are.
+// GuardSignIn runs a password check for an address under the same limit as tokens: refused
+// when the address has no authentication attempt left, charged when the check fails.
 func (c *Core) GuardSignIn(w http.ResponseWriter, ip string, check func() error) error {
-	if c.Limits != nil && !c.Limits.AuthAttemptAllowed(ip) {
-		return c.Limits.rejectAuth(w, ip)
+	return c.guardAuthentication(w, ip, check)
+}
+
+// guardAuthentication runs check, a test of credentials, holding one of the address's
+// authentication attempts while it runs; an unauthorized result spends the attempt.
+func (c *Core) guardAuthentication(w http.ResponseWriter, ip string, check func() error) error {
+	if c.Limits == nil {
+		return check()
 	}
-	err := check()
-	if forge.ErrorCode(err) == forge.EUnauthorized && c.Limits != nil {
-		c.Limits.AuthFailed(ip)
+	attempt, err := c.Limits.BeginAuth(w, ip)
+	if err != nil {
+		return err
 	}
+	failed := true // a check that panics counts as failed, and still ends its attempt
+	defer func() { attempt.Done(failed) }()
+	err = check()
+	failed = forge.ErrorCode(err) == forge.EUnauthorized
 	return err
 }
 

@@ -78,6 +78,8 @@ type bucket struct {
 	lim    *rate.Limiter
 	policy Policy
 	seen   time.Time
+	// held counts authentication attempts in progress, each holding a token it may spend.
+	held int
 }
 
 // NewLimiter returns a limiter with policies p; now may be nil for the wall clock.
@@ -109,11 +111,12 @@ func (l *Limiter) get(k bucketKey, p Policy, now time.Time) *bucket {
 	return b
 }
 
-// sweep drops buckets that have refilled completely: they hold nothing a new one would not.
+// sweep drops buckets that have refilled completely and are not held by an attempt in
+// progress: they hold nothing a new one would not.
 func (l *Limiter) sweep(now time.Time) {
 	l.lastSweep = now
 	for k, b := range l.buckets {
-		if b.lim.TokensAt(now) >= float64(b.policy.Burst) {
+		if b.held == 0 && b.lim.TokensAt(now) >= float64(b.policy.Burst) {
 			delete(l.buckets, k)
 		}
 	}
@@ -189,29 +192,42 @@ func (l *Limiter) answer(w http.ResponseWriter, p Policy, tokens float64, ok boo
 	return &forge.Error{Code: forge.ERateLimited, Message: "Retry later", RetryAfter: time.Duration(retry) * time.Second}
 }
 
-// AuthAttemptAllowed reports whether an address may still present credentials.
-func (l *Limiter) AuthAttemptAllowed(ip string) bool {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.get(bucketKey{"auth", ip}, l.policies.AuthFailures, now)
-	return b.lim.TokensAt(now) >= 1
+// AuthAttempt is an authentication in progress at an address. It holds one of the address's
+// attempts from before the credentials are checked until Done, so that parallel attempts
+// cannot all pass a check made before the first of them is counted.
+type AuthAttempt struct {
+	l *Limiter
+	b *bucket
 }
 
-// AuthFailed charges a failed authentication to an address.
-func (l *Limiter) AuthFailed(ip string) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.get(bucketKey{"auth", ip}, l.policies.AuthFailures, now).lim.AllowN(now, 1)
-}
-
-// rejectAuth answers an address that has run out of authentication attempts.
-func (l *Limiter) rejectAuth(w http.ResponseWriter, ip string) error {
+// BeginAuth holds one of ip's authentication attempts, or sets the rate-limit headers on w
+// and returns a rate-limited error when every attempt is spent or held.
+func (l *Limiter) BeginAuth(w http.ResponseWriter, ip string) (*AuthAttempt, error) {
 	now := l.now()
 	l.mu.Lock()
 	b := l.get(bucketKey{"auth", ip}, l.policies.AuthFailures, now)
-	tokens := b.lim.TokensAt(now)
+	available := b.lim.TokensAt(now) - float64(b.held)
+	if available >= 1 {
+		b.held++
+		l.mu.Unlock()
+		return &AuthAttempt{l: l, b: b}, nil
+	}
 	l.mu.Unlock()
-	return l.answer(w, l.policies.AuthFailures, tokens, false, now, "throttle_authentication_failures")
+	return nil, l.answer(w, l.policies.AuthFailures, available, false, now, "throttle_authentication_failures")
+}
+
+// Done ends the attempt. A failed one is spent; a successful one is given back, because
+// every request presenting a token is an attempt: charging successes would cap an address's
+// authenticated traffic (a team behind one NAT, a CI runner) at the failure limit, while the
+// bucket exists to bound guessing, which only failures are.
+func (a *AuthAttempt) Done(failed bool) {
+	now := a.l.now()
+	a.l.mu.Lock()
+	defer a.l.mu.Unlock()
+	a.b.held--
+	if failed {
+		// Unlike AllowN, ReserveN takes the token even if less than one is left: a failure
+		// is always counted.
+		a.b.lim.ReserveN(now, 1)
+	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,15 +103,120 @@ func TestFailedAuthenticationsAreLimitedPerAddress(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	l := NewLimiter(DefaultPolicies(), clock.now)
 	for i := 0; i < 30; i++ {
-		if !l.AuthAttemptAllowed("192.0.2.7") {
-			t.Fatalf("attempt %d refused", i+1)
+		a, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.7")
+		if err != nil {
+			t.Fatalf("attempt %d refused: %v", i+1, err)
 		}
-		l.AuthFailed("192.0.2.7")
+		a.Done(true)
 	}
-	if l.AuthAttemptAllowed("192.0.2.7") {
-		t.Fatal("31st failed attempt within a minute allowed")
+	w := httptest.NewRecorder()
+	if _, err := l.BeginAuth(w, "192.0.2.7"); forge.ErrorCode(err) != forge.ERateLimited {
+		t.Fatalf("31st failed attempt within a minute: %v, want rate limited", err)
 	}
-	if !l.AuthAttemptAllowed("192.0.2.8") {
-		t.Fatal("another address refused")
+	if w.Header().Get("Retry-After") != "2" || w.Header().Get("RateLimit-Name") != "throttle_authentication_failures" {
+		t.Fatalf("refusal headers %v", w.Header())
+	}
+	if _, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.8"); err != nil {
+		t.Fatalf("another address refused: %v", err)
+	}
+}
+
+// An attempt in progress keeps its bucket: evicting it would forget the attempts it holds.
+func TestHeldAuthBucketsAreNotEvicted(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	l := NewLimiter(DefaultPolicies(), clock.now)
+	var held []*AuthAttempt
+	for i := 0; i < 30; i++ {
+		a, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.7")
+		if err != nil {
+			t.Fatalf("attempt %d refused: %v", i+1, err)
+		}
+		held = append(held, a)
+	}
+	clock.t = clock.t.Add(2 * time.Minute)
+	_ = l.Charge(httptest.NewRecorder(), forge.Anonymous("203.0.113.1"), "203.0.113.1", BucketAPI)
+	if _, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.7"); forge.ErrorCode(err) != forge.ERateLimited {
+		t.Fatalf("attempt beyond the 30 held: %v, want rate limited", err)
+	}
+	for _, a := range held {
+		a.Done(false)
+	}
+	if _, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.7"); err != nil {
+		t.Fatalf("attempt after the held ones succeeded: %v", err)
+	}
+}
+
+// Parallel sign-ins must not all pass the check before the first failure is charged: every
+// check in flight holds one of the address's attempts, so at most the limit reach the
+// password comparison and the rest are refused at once.
+func TestParallelFailedSignInsStopAtTheLimit(t *testing.T) {
+	const n = 100
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	c := &Core{Limits: NewLimiter(DefaultPolicies(), clock.now)}
+	arrived := make(chan struct{}, n) // one per caller: in the check, or refused
+	release := make(chan struct{})
+	codes := make(chan forge.Code, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checked := false
+			err := c.GuardSignIn(httptest.NewRecorder(), "192.0.2.7", func() error {
+				checked = true
+				arrived <- struct{}{}
+				<-release
+				return forge.Unauthorized("")
+			})
+			if !checked {
+				arrived <- struct{}{}
+			}
+			codes <- forge.ErrorCode(err)
+		}()
+	}
+	for i := 0; i < n; i++ {
+		<-arrived
+	}
+	close(release)
+	wg.Wait()
+	close(codes)
+	count := map[forge.Code]int{}
+	for code := range codes {
+		count[code]++
+	}
+	if count[forge.EUnauthorized] != 30 || count[forge.ERateLimited] != n-30 {
+		t.Fatalf("%d parallel failed sign-ins: %d unauthorized, %d rate limited; want 30 and %d",
+			n, count[forge.EUnauthorized], count[forge.ERateLimited], n-30)
+	}
+	// One refilled attempt admits one sign-in, not another burst.
+	clock.t = clock.t.Add(2 * time.Second)
+	fail := func() error { return forge.Unauthorized("") }
+	if err := c.GuardSignIn(httptest.NewRecorder(), "192.0.2.7", fail); forge.ErrorCode(err) != forge.EUnauthorized {
+		t.Fatalf("after an attempt refilled: %v, want unauthorized", err)
+	}
+	w := httptest.NewRecorder()
+	if err := c.GuardSignIn(w, "192.0.2.7", fail); forge.ErrorCode(err) != forge.ERateLimited {
+		t.Fatalf("second attempt on one refilled: %v, want rate limited", err)
+	}
+	if w.Header().Get("Retry-After") != "2" {
+		t.Fatalf("Retry-After %q, want 2", w.Header().Get("Retry-After"))
+	}
+}
+
+// Successful checks give their attempt back: an address full of people signing in, or a
+// client making many requests with a good token, is not slowed by its own successes.
+func TestSuccessfulSignInsSpendNoAttempt(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	c := &Core{Limits: NewLimiter(DefaultPolicies(), clock.now)}
+	for i := 0; i < 100; i++ {
+		if err := c.GuardSignIn(httptest.NewRecorder(), "192.0.2.7", func() error { return nil }); err != nil {
+			t.Fatalf("sign-in %d: %v", i+1, err)
+		}
+	}
+	for i := 0; i < 30; i++ {
+		err := c.GuardSignIn(httptest.NewRecorder(), "192.0.2.7", func() error { return forge.Unauthorized("") })
+		if forge.ErrorCode(err) != forge.EUnauthorized {
+			t.Fatalf("failure %d after the successes: %v", i+1, err)
+		}
 	}
 }
