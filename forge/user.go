@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // UserInput carries the fields of a user to create or change; nil means "not given".
@@ -360,12 +362,34 @@ func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string
 	if errors.Is(err, db.ErrNotFound) {
 		u, err = db.UserByEmail(ctx, s.db.Read, login)
 	}
-	if err == nil && u.State == "active" && u.PasswordHash != "" && checkPassword(u.PasswordHash, password) {
+	hash, usable := s.signInHash(u, err == nil)
+	// The comparison runs whether or not the login can sign in: how long a failure takes must
+	// not tell whether an account exists.
+	matched := checkPassword(hash, password)
+	if usable && matched {
 		return u, nil
 	}
 	s.audit(ctx, Anonymous(ip), "sign_in_failed", "user", u.ID, login)
 	return User{}, Unauthorized("")
 }
+
+// signInHash returns the hash a sign-in as u compares its password with, and whether a match
+// signs u in. A login that cannot sign in (no such user, blocked, without a password) gets
+// unusableHash at the cost of the instance's own hashes, so that it costs as much to check.
+func (s *Service) signInHash(u User, found bool) (hash string, usable bool) {
+	if found && u.State == "active" && u.PasswordHash != "" {
+		return u.PasswordHash, true
+	}
+	cost := s.cfg.PasswordCost
+	if cost < bcrypt.MinCost {
+		cost = bcrypt.DefaultCost // as bcrypt.GenerateFromPassword does
+	}
+	return fmt.Sprintf("$2a$%02d$%s", cost, unusableHash), false
+}
+
+// unusableHash is the salt and digest of a bcrypt hash of a random password that was thrown
+// away, for signInHash to put behind a cost.
+const unusableHash = "9xk./kLqEVVC5jvG0GOyYex9tfkc7oRayJJmtRqBAAoStVogVdPu."
 
 // RandomPassword returns a new random password for a user who was given none.
 func RandomPassword() string {
