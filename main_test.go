@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -574,6 +575,45 @@ func TestVersionAndHelp(t *testing.T) {
 				if !strings.Contains(stdout+stderr, w) {
 					t.Errorf("output lacks %q\nstdout: %s\nstderr: %s", w, stdout, stderr)
 				}
+			}
+		})
+	}
+}
+
+// A start that fails says why and exits 1, without a panic, and leaves no ephemeral data
+// directory behind.
+func TestFailedStartPrintsTheErrorAndCleansUp(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Close() })
+	badSeed := filepath.Join(t.TempDir(), "seed.json")
+	seed := `{"users": [{"username": "ann", "name": "Ann", "email": "ann@example.com",
+		"tokens": [{"name": "ci", "token": "cairn_pat_example_ann_0000000000000000", "expires_at": "2020-01-01T00:00:00Z"}]}]}`
+	if err := os.WriteFile(badSeed, []byte(seed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"address in use", []string{"--addr", busy.Addr().String()}, "listen:"},
+		{"seed refused", []string{"--addr", "127.0.0.1:0", "--seed", badSeed}, "expires_at"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tmp := t.TempDir()
+			args := append([]string{"serve", "--ephemeral"}, tt.args...)
+			_, stderr, code := runCairn(t, []string{"TMPDIR=" + tmp}, args...)
+			if code != 1 || !strings.Contains(stderr, "cairn: ") || !strings.Contains(stderr, tt.want) || strings.Contains(stderr, "panic") {
+				t.Errorf("exit code %d, want 1 with an error naming %q; stderr:\n%s", code, tt.want, stderr)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("left behind in the temporary directory: %v", left)
 			}
 		})
 	}

@@ -82,7 +82,8 @@ type Server struct {
 
 // Open prepares an instance: the data directory, the database, the repositories made to
 // agree with it, the administrator, the seed, and a listening socket. Serve starts answering.
-func Open(ctx context.Context, cfg Config) (s *Server, err error) {
+// When it fails, whatever it had prepared is released, an ephemeral data directory removed.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -101,36 +102,43 @@ func Open(ctx context.Context, cfg Config) (s *Server, err error) {
 	if cfg.MaxPushSize == 0 {
 		cfg.MaxPushSize = 2 << 30
 	}
-	s = &Server{cfg: cfg, log: cfg.Logger, dataDir: cfg.DataDir}
-	defer func() {
-		if err != nil {
-			s.Close()
-		}
-	}()
+	s := &Server{cfg: cfg, log: cfg.Logger, dataDir: cfg.DataDir}
+	if err := s.open(ctx); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
+}
+
+// open does Open's work on s; on error, s holds what was prepared, for Close.
+func (s *Server) open(ctx context.Context) error {
+	cfg := s.cfg
 	if cfg.Ephemeral {
-		if s.dataDir, err = os.MkdirTemp("", "cairn-ephemeral-"); err != nil {
-			return nil, fmt.Errorf("create ephemeral data directory: %w", err)
+		dir, err := os.MkdirTemp("", "cairn-ephemeral-")
+		if err != nil {
+			return fmt.Errorf("create ephemeral data directory: %w", err)
 		}
+		s.dataDir = dir
 	}
 	if s.dataDir == "" {
-		return nil, errors.New("no data directory: give --data-dir or --ephemeral")
+		return errors.New("no data directory: give --data-dir or --ephemeral")
 	}
+	var err error
 	if s.db, s.repos, s.forge, err = OpenData(ctx, s.dataDir, cfg.Forge, s.log); err != nil {
-		return nil, err
+		return err
 	}
 	if err := s.forge.Reconcile(ctx); err != nil {
-		return nil, fmt.Errorf("reconcile repositories: %w", err)
+		return fmt.Errorf("reconcile repositories: %w", err)
 	}
 	if s.bootstrap, err = s.forge.EnsureRoot(ctx, cfg.AdminToken); err != nil {
-		return nil, fmt.Errorf("create administrator: %w", err)
+		return fmt.Errorf("create administrator: %w", err)
 	}
 	if cfg.Seed != "" {
 		if err := LoadSeed(ctx, s.forge, cfg.Seed); err != nil {
-			return nil, fmt.Errorf("seed %s: %w", cfg.Seed, err)
+			return fmt.Errorf("seed %s: %w", cfg.Seed, err)
 		}
 	}
 	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("listen: %w", err)
 	}
 	s.url = listenURL(s.listener.Addr())
 	base := strings.TrimRight(cfg.ExternalURL, "/")
@@ -143,7 +151,7 @@ func Open(ctx context.Context, cfg Config) (s *Server, err error) {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	return s, nil
+	return nil
 }
 
 // OpenData opens the database and repository store of a data directory.
@@ -323,9 +331,9 @@ func (s *Server) writeReadyFile() error {
 }
 
 // Close releases everything: the listener, background work, the database (checkpointed), and
-// an ephemeral data directory. It is safe to call more than once.
+// an ephemeral data directory. It is safe to call more than once, and on a nil Server.
 func (s *Server) Close() error {
-	if s.closed {
+	if s == nil || s.closed {
 		return nil
 	}
 	s.closed = true
