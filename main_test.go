@@ -160,6 +160,28 @@ func (s *serveProc) waitReady(t *testing.T, file string) readyInfo {
 	return readyInfo{}
 }
 
+// waitOutput waits until the process's output matches re (what it printed reaches the
+// test through a pipe, after the ready file may have appeared) and returns the match.
+func (s *serveProc) waitOutput(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(s.out.String()); m != nil {
+			return m
+		}
+		select {
+		case <-s.done:
+			// Exited: all it printed has been copied.
+			return re.FindStringSubmatch(s.out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // stop sends SIGTERM and returns the exit code.
 func (s *serveProc) stop(t *testing.T) int {
 	t.Helper()
@@ -260,8 +282,8 @@ func TestFirstStartPrintsCredentialsOnce(t *testing.T) {
 
 	s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready)
 	info := s.waitReady(t, ready)
+	pw, tok := s.waitOutput(t, printedPassword), s.waitOutput(t, printedToken)
 	out := s.out.String()
-	pw, tok := printedPassword.FindStringSubmatch(out), printedToken.FindStringSubmatch(out)
 	if pw == nil || tok == nil {
 		t.Fatalf("the first start printed no password or admin token:\n%s", out)
 	}
@@ -348,7 +370,7 @@ func TestEnvironmentVariablesConfigureServe(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "cairn.db")); err != nil {
 		t.Errorf("no database under CAIRN_DATA_DIR: %v", err)
 	}
-	tok := printedToken.FindStringSubmatch(s.out.String())
+	tok := s.waitOutput(t, printedToken)
 	if tok == nil {
 		t.Fatalf("no admin token printed:\n%s", s.out)
 	}

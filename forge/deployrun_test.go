@@ -81,17 +81,31 @@ func gone(pid int) bool {
 	return strings.HasPrefix(strings.TrimSpace(rest), "Z")
 }
 
-// waitGone fails unless process pid ends within a few seconds.
+// readPID waits for a command to write its pid to pidFile: the shell creates the file
+// before echo fills it.
+func readPID(t *testing.T, pidFile string) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, err := os.ReadFile(pidFile)
+		if err == nil && strings.HasSuffix(string(data), "\n") {
+			pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+			if err != nil {
+				t.Fatalf("pid file %q: %v", data, err)
+			}
+			return pid
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the command wrote no pid: %q, %v", data, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitGone fails unless the process whose pid is in pidFile ends within a few seconds.
 func waitGone(t *testing.T, pidFile string) {
 	t.Helper()
-	data, err := os.ReadFile(pidFile)
-	if err != nil {
-		t.Fatalf("the command wrote no pid: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := readPID(t, pidFile)
 	deadline := time.Now().Add(5 * time.Second)
 	for !gone(pid) {
 		if time.Now().After(deadline) {
@@ -257,12 +271,7 @@ func TestDeployCommandCancelAndShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, h, d.ID, forge.DeploymentRunning)
-	for {
-		if _, err := os.Stat(pidFile("slow")); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	readPID(t, pidFile("slow"))
 	got, err := h.forge.UpdateDeploymentStatus(ctx, h.root, h.proj.FullPath(), d.ID, "canceled")
 	if err != nil || got.Status != forge.DeploymentCanceled {
 		t.Fatalf("cancel: %+v, %v", got, err)
@@ -284,12 +293,7 @@ func TestDeployCommandCancelAndShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, h, d2.ID, forge.DeploymentRunning)
-	for {
-		if _, err := os.Stat(pidFile("slow2")); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	readPID(t, pidFile("slow2"))
 	done := make(chan struct{})
 	go func() { h.forge.Close(); close(done) }()
 	select {
