@@ -4,14 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/forge"
-	"github.com/cairn-forge/cairn/gitstore"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -37,17 +35,9 @@ var defectNow = time.Date(2024, 6, 3, 12, 0, 0, 0, time.UTC)
 
 func newDefectEnv(t testing.TB) *defectEnv {
 	t.Helper()
-	dir := t.TempDir()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	store, err := gitstore.New(filepath.Join(dir, "repositories"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, store, _ := openData(t)
+	var err error
 	e := &defectEnv{t: t, ctx: ctx, db: d, now: defectNow, users: map[string]*forge.Actor{}}
 	e.forge = forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: func() time.Time { return e.now }})
 	t.Cleanup(e.forge.Close)

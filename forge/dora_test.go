@@ -3,7 +3,6 @@ package forge_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/forge"
-	"github.com/cairn-forge/cairn/gitstore"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -44,17 +42,9 @@ func doraDay(t testing.TB, s string) time.Time {
 
 func newDORAEnv(t testing.TB) *doraEnv {
 	t.Helper()
-	dir := t.TempDir()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	store, err := gitstore.New(filepath.Join(dir, "repositories"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, store, _ := openData(t)
+	var err error
 	e := &doraEnv{t: t, ctx: ctx, db: d, now: doraDay(t, "02-20 00:00"), users: map[string]*forge.Actor{}}
 	e.forge = forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: func() time.Time { return e.now }})
 	t.Cleanup(e.forge.Close)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -62,16 +61,8 @@ type mergeFixture struct {
 func newMergeFixture(t *testing.T) *mergeFixture {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	store, err := gitstore.New(filepath.Join(dir, "repositories"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, store, _ := openData(t)
+	var err error
 	f := &mergeFixture{t: t, db: d, repos: &heldRepos{Store: store}, ref: forge.MergeRequestRef{N: 1}}
 	f.forge = forge.New(d, f.repos, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{})
 	t.Cleanup(f.forge.Close)

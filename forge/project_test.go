@@ -58,16 +58,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	dir := t.TempDir()
-	d, err := db.Open(context.Background(), filepath.Join(dir, "cairn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	store, err := gitstore.New(filepath.Join(dir, "repositories"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, store, dir := openData(t)
 	h := &harness{t: t, db: d, repos: &faultyRepos{Store: store}, dir: dir}
 	h.forge = forge.New(d, h.repos, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{})
 	if _, err := h.forge.EnsureRoot(context.Background(), "root-token"); err != nil {

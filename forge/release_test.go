@@ -2,14 +2,12 @@ package forge_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/forge"
-	"github.com/cairn-forge/cairn/gitstore"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -46,16 +44,7 @@ var t0 = time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func newDelivery(t *testing.T, cfg forge.Config) *delivery {
 	t.Helper()
-	dir := t.TempDir()
-	d, err := db.Open(context.Background(), filepath.Join(dir, "cairn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	store, err := gitstore.New(filepath.Join(dir, "repositories"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, store, _ := openData(t)
 	cfg.PasswordCost = bcrypt.MinCost
 	c := &clock{t: t0}
 	f := forge.New(d, store, cfg, forge.Options{Now: c.now})

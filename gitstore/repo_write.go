@@ -93,26 +93,7 @@ func (r *Repo) BuildCommit(spec CommitSpec) (plumbing.Hash, error) {
 	if !spec.AllowEmpty && !spec.Parent.IsZero() && tree == base {
 		return plumbing.ZeroHash, ErrNoChanges
 	}
-	msg := spec.Message
-	if !strings.HasSuffix(msg, "\n") {
-		msg += "\n"
-	}
-	c := &object.Commit{
-		Author:       object.Signature{Name: spec.Author.Name, Email: spec.Author.Email, When: spec.Author.When},
-		Committer:    object.Signature{Name: spec.Committer.Name, Email: spec.Committer.Email, When: spec.Committer.When},
-		Message:      msg,
-		TreeHash:     tree,
-		ParentHashes: parents,
-	}
-	obj := r.git.Storer.NewEncodedObject()
-	if err := c.Encode(obj); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("encode commit: %w", err)
-	}
-	h, err := r.git.Storer.SetEncodedObject(obj)
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("write commit: %w", err)
-	}
-	return h, nil
+	return r.writeCommit(tree, parents, spec.Author, spec.Committer, spec.Message)
 }
 
 // WriteTag writes an annotated tag object naming commit target and returns its id.
