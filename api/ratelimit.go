@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"strconv"
@@ -80,6 +81,9 @@ type bucket struct {
 	seen   time.Time
 	// held counts authentication attempts in progress, each holding a token it may spend.
 	held int
+	// released, when not nil, is closed when an attempt in progress ends, waking those
+	// waiting for one.
+	released chan struct{}
 }
 
 // NewLimiter returns a limiter with policies p; now may be nil for the wall clock.
@@ -200,20 +204,52 @@ type AuthAttempt struct {
 	b *bucket
 }
 
-// BeginAuth holds one of ip's authentication attempts, or sets the rate-limit headers on w
-// and returns a rate-limited error when every attempt is spent or held.
-func (l *Limiter) BeginAuth(w http.ResponseWriter, ip string) (*AuthAttempt, error) {
-	now := l.now()
+// maxAuthWait bounds how long an authentication waits for attempts in progress to end.
+const maxAuthWait = 10 * time.Second
+
+// BeginAuth holds one of ip's authentication attempts. When every attempt left is held by
+// checks in progress it waits for them (most succeed and give theirs back: many clients
+// behind one address are not refused for being many), until ctx ends or for maxAuthWait;
+// when every attempt is spent, or the wait ends first, it sets the rate-limit headers on w
+// and returns a rate-limited error.
+func (l *Limiter) BeginAuth(ctx context.Context, w http.ResponseWriter, ip string) (*AuthAttempt, error) {
+	timer := time.NewTimer(maxAuthWait)
+	defer timer.Stop()
 	l.mu.Lock()
-	b := l.get(bucketKey{"auth", ip}, l.policies.AuthFailures, now)
-	available := b.lim.TokensAt(now) - float64(b.held)
-	if available >= 1 {
-		b.held++
+	for {
+		now := l.now()
+		b := l.get(bucketKey{"auth", ip}, l.policies.AuthFailures, now)
+		available := b.lim.TokensAt(now) - float64(b.held)
+		if available >= 1 {
+			b.held++
+			l.mu.Unlock()
+			return &AuthAttempt{l: l, b: b}, nil
+		}
+		if b.held == 0 {
+			l.mu.Unlock()
+			return nil, l.answer(w, l.policies.AuthFailures, available, false, now, "throttle_authentication_failures")
+		}
+		if b.released == nil {
+			b.released = make(chan struct{})
+		}
+		released := b.released
 		l.mu.Unlock()
-		return &AuthAttempt{l: l, b: b}, nil
+		expired := false
+		select {
+		case <-released:
+		case <-ctx.Done():
+			expired = true
+		case <-timer.C:
+			expired = true
+		}
+		l.mu.Lock()
+		if expired {
+			now := l.now()
+			available := b.lim.TokensAt(now) - float64(b.held)
+			l.mu.Unlock()
+			return nil, l.answer(w, l.policies.AuthFailures, available, false, now, "throttle_authentication_failures")
+		}
 	}
-	l.mu.Unlock()
-	return nil, l.answer(w, l.policies.AuthFailures, available, false, now, "throttle_authentication_failures")
 }
 
 // Done ends the attempt. A failed one is spent; a successful one is given back, because
@@ -225,6 +261,10 @@ func (a *AuthAttempt) Done(failed bool) {
 	a.l.mu.Lock()
 	defer a.l.mu.Unlock()
 	a.b.held--
+	if a.b.released != nil {
+		close(a.b.released)
+		a.b.released = nil
+	}
 	if failed {
 		// Unlike AllowN, ReserveN takes the token even if less than one is left: a failure
 		// is always counted.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http/httptest"
 	"strconv"
 	"sync"
@@ -103,20 +104,20 @@ func TestFailedAuthenticationsAreLimitedPerAddress(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	l := NewLimiter(DefaultPolicies(), clock.now)
 	for i := 0; i < 30; i++ {
-		a, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.7")
+		a, err := l.BeginAuth(context.Background(), httptest.NewRecorder(), "192.0.2.7")
 		if err != nil {
 			t.Fatalf("attempt %d refused: %v", i+1, err)
 		}
 		a.Done(true)
 	}
 	w := httptest.NewRecorder()
-	if _, err := l.BeginAuth(w, "192.0.2.7"); forge.ErrorCode(err) != forge.ERateLimited {
+	if _, err := l.BeginAuth(context.Background(), w, "192.0.2.7"); forge.ErrorCode(err) != forge.ERateLimited {
 		t.Fatalf("31st failed attempt within a minute: %v, want rate limited", err)
 	}
 	if w.Header().Get("Retry-After") != "2" || w.Header().Get("RateLimit-Name") != "throttle_authentication_failures" {
 		t.Fatalf("refusal headers %v", w.Header())
 	}
-	if _, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.8"); err != nil {
+	if _, err := l.BeginAuth(context.Background(), httptest.NewRecorder(), "192.0.2.8"); err != nil {
 		t.Fatalf("another address refused: %v", err)
 	}
 }
@@ -127,7 +128,7 @@ func TestHeldAuthBucketsAreNotEvicted(t *testing.T) {
 	l := NewLimiter(DefaultPolicies(), clock.now)
 	var held []*AuthAttempt
 	for i := 0; i < 30; i++ {
-		a, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.7")
+		a, err := l.BeginAuth(context.Background(), httptest.NewRecorder(), "192.0.2.7")
 		if err != nil {
 			t.Fatalf("attempt %d refused: %v", i+1, err)
 		}
@@ -135,25 +136,28 @@ func TestHeldAuthBucketsAreNotEvicted(t *testing.T) {
 	}
 	clock.t = clock.t.Add(2 * time.Minute)
 	_ = l.Charge(httptest.NewRecorder(), forge.Anonymous("203.0.113.1"), "203.0.113.1", BucketAPI)
-	if _, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.7"); forge.ErrorCode(err) != forge.ERateLimited {
+	// An attempt beyond the 30 held waits for one of them; given up, it is refused.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := l.BeginAuth(ctx, httptest.NewRecorder(), "192.0.2.7"); forge.ErrorCode(err) != forge.ERateLimited {
 		t.Fatalf("attempt beyond the 30 held: %v, want rate limited", err)
 	}
 	for _, a := range held {
 		a.Done(false)
 	}
-	if _, err := l.BeginAuth(httptest.NewRecorder(), "192.0.2.7"); err != nil {
+	if _, err := l.BeginAuth(context.Background(), httptest.NewRecorder(), "192.0.2.7"); err != nil {
 		t.Fatalf("attempt after the held ones succeeded: %v", err)
 	}
 }
 
 // Parallel sign-ins must not all pass the check before the first failure is charged: every
 // check in flight holds one of the address's attempts, so at most the limit reach the
-// password comparison and the rest are refused at once.
+// password comparison; the rest wait for them and, once they have failed, are refused.
 func TestParallelFailedSignInsStopAtTheLimit(t *testing.T) {
 	const n = 100
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	c := &Core{Limits: NewLimiter(DefaultPolicies(), clock.now)}
-	arrived := make(chan struct{}, n) // one per caller: in the check, or refused
+	arrived := make(chan struct{}, n) // one per caller in the check
 	release := make(chan struct{})
 	codes := make(chan forge.Code, n)
 	var wg sync.WaitGroup
@@ -161,21 +165,22 @@ func TestParallelFailedSignInsStopAtTheLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			checked := false
-			err := c.GuardSignIn(httptest.NewRecorder(), "192.0.2.7", func() error {
-				checked = true
+			err := c.GuardSignIn(context.Background(), httptest.NewRecorder(), "192.0.2.7", func() error {
 				arrived <- struct{}{}
 				<-release
 				return forge.Unauthorized("")
 			})
-			if !checked {
-				arrived <- struct{}{}
-			}
 			codes <- forge.ErrorCode(err)
 		}()
 	}
-	for i := 0; i < n; i++ {
+	// The first 30 reach the check; the others wait for them.
+	for i := 0; i < 30; i++ {
 		<-arrived
+	}
+	select {
+	case <-arrived:
+		t.Fatal("a 31st sign-in reached the check while 30 were in it")
+	case <-time.After(50 * time.Millisecond):
 	}
 	close(release)
 	wg.Wait()
@@ -191,11 +196,11 @@ func TestParallelFailedSignInsStopAtTheLimit(t *testing.T) {
 	// One refilled attempt admits one sign-in, not another burst.
 	clock.t = clock.t.Add(2 * time.Second)
 	fail := func() error { return forge.Unauthorized("") }
-	if err := c.GuardSignIn(httptest.NewRecorder(), "192.0.2.7", fail); forge.ErrorCode(err) != forge.EUnauthorized {
+	if err := c.GuardSignIn(context.Background(), httptest.NewRecorder(), "192.0.2.7", fail); forge.ErrorCode(err) != forge.EUnauthorized {
 		t.Fatalf("after an attempt refilled: %v, want unauthorized", err)
 	}
 	w := httptest.NewRecorder()
-	if err := c.GuardSignIn(w, "192.0.2.7", fail); forge.ErrorCode(err) != forge.ERateLimited {
+	if err := c.GuardSignIn(context.Background(), w, "192.0.2.7", fail); forge.ErrorCode(err) != forge.ERateLimited {
 		t.Fatalf("second attempt on one refilled: %v, want rate limited", err)
 	}
 	if w.Header().Get("Retry-After") != "2" {
@@ -209,14 +214,40 @@ func TestSuccessfulSignInsSpendNoAttempt(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	c := &Core{Limits: NewLimiter(DefaultPolicies(), clock.now)}
 	for i := 0; i < 100; i++ {
-		if err := c.GuardSignIn(httptest.NewRecorder(), "192.0.2.7", func() error { return nil }); err != nil {
+		if err := c.GuardSignIn(context.Background(), httptest.NewRecorder(), "192.0.2.7", func() error { return nil }); err != nil {
 			t.Fatalf("sign-in %d: %v", i+1, err)
 		}
 	}
 	for i := 0; i < 30; i++ {
-		err := c.GuardSignIn(httptest.NewRecorder(), "192.0.2.7", func() error { return forge.Unauthorized("") })
+		err := c.GuardSignIn(context.Background(), httptest.NewRecorder(), "192.0.2.7", func() error { return forge.Unauthorized("") })
 		if forge.ErrorCode(err) != forge.EUnauthorized {
 			t.Fatalf("failure %d after the successes: %v", i+1, err)
+		}
+	}
+}
+
+// Many checks in flight from one address that succeed are not refused for being many: past
+// the 30 attempts, a check waits for one in progress to end and give its attempt back.
+func TestManyConcurrentSuccessfulAuthenticationsPass(t *testing.T) {
+	const n = 100
+	c := &Core{Limits: NewLimiter(DefaultPolicies(), nil)}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- c.GuardSignIn(context.Background(), httptest.NewRecorder(), "192.0.2.9", func() error {
+				time.Sleep(20 * time.Millisecond)
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a successful check was refused: %v", err)
 		}
 	}
 }
