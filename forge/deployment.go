@@ -573,6 +573,18 @@ func (s *Service) DeleteDeployment(ctx context.Context, a *Actor, projectRef str
 		}
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		// Under the write lock, where the runner claims queued deployments: one claimed
+		// since it was read is running now, and stays.
+		cur, err := db.DeploymentByID(ctx, tx, d.ID)
+		if err != nil {
+			return notFoundAs(err, "")
+		}
+		switch {
+		case cur.Status == DeploymentRunning:
+			return &Error{Code: EInvalid, Reason: ReasonStateRefused, Message: "Cannot destroy running deployment"}
+		case cur.Status != d.Status:
+			return Conflictf("The deployment moved to %s meanwhile; try again", cur.Status)
+		}
 		if err := db.DeleteDeployment(ctx, tx, d.ID); err != nil {
 			return notFoundAs(err, "")
 		}

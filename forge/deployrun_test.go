@@ -309,3 +309,35 @@ func TestDeployCommandCancelAndShutdown(t *testing.T) {
 		t.Errorf("log:\n%s", log)
 	}
 }
+
+// A deployment deleted while the runner claims it is either gone before the claim (its
+// command never runs) or running, and then not deleted.
+func TestDeletedDeploymentNeverRuns(t *testing.T) {
+	runs := t.TempDir()
+	h := newDelivery(t, forge.Config{DeployWorkers: 4, DeployCommands: []forge.DeployCommand{
+		{Scope: "*", Environment: "staging", Command: `touch ` + runs + `/$CAIRN_DEPLOYMENT_ID; sleep 0.05`},
+	}})
+	ctx := context.Background()
+	var deleted []int64
+	for range 100 {
+		d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch err := h.forge.DeleteDeployment(ctx, h.root, h.proj.FullPath(), d.ID); {
+		case err == nil:
+			deleted = append(deleted, d.ID)
+		case forge.ErrorCode(err) != forge.EInvalid:
+			t.Fatalf("delete: %v", err)
+		}
+	}
+	h.forge.Close() // waits for the commands running
+	for _, id := range deleted {
+		if _, err := os.Stat(filepath.Join(runs, strconv.FormatInt(id, 10))); err == nil {
+			t.Errorf("deployment %d was deleted, and its command ran", id)
+		}
+	}
+	if len(deleted) == 0 {
+		t.Log("every deployment was claimed before its deletion")
+	}
+}
