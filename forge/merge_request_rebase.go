@@ -40,6 +40,21 @@ func (s *Service) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef s
 	if m.State != StateOpened {
 		return MergeRequest{}, NotAllowedf("405 Method Not Allowed")
 	}
+	// The rebase holds the merge request's lock, as a merge does: neither starts while the
+	// other runs, so a merge never records a head the rebase is replacing.
+	if _, err := s.lockForMerge(ctx, v, m.ID); err != nil {
+		return MergeRequest{}, err
+	}
+	locked := true
+	unlock := func() {
+		if locked {
+			locked = false
+			if err := db.UnlockMergeRequest(context.WithoutCancel(ctx), s.db.Writer(), m.ID); err != nil {
+				s.log.Error("unlock merge request after a rebase", "merge_request_id", m.ID, "err", err)
+			}
+		}
+	}
+	defer unlock()
 	repo, err := s.repos.OpenRepo(v.ID)
 	if err != nil {
 		return MergeRequest{}, err
@@ -64,6 +79,7 @@ func (s *Service) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef s
 		if tooLong {
 			msg = "Rebase failed: " + err.Error() + "; rebase locally, then push the branch."
 		}
+		unlock()
 		return s.setMergeError(ctx, v, m, msg)
 	case err != nil:
 		return MergeRequest{}, err
@@ -75,11 +91,13 @@ func (s *Service) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef s
 		} else if err != nil {
 			return MergeRequest{}, err
 		}
+		unlock()
 		// The push brings the merge request's head and mergeability up to date.
 		if err := s.RecordPush(ctx, a, v.ID, []gitstore.RefUpdate{update}); err != nil {
 			return MergeRequest{}, err
 		}
 	}
+	unlock()
 	return s.setMergeError(ctx, v, m, "")
 }
 

@@ -795,3 +795,33 @@ func TestRebaseMergeRequest(t *testing.T) {
 	}
 	wantJSON(t, f.do("PUT", "/merge_requests/1/rebase", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
 }
+
+// A rebase and a merge of one merge request racing each other: one waits for the other or
+// is refused, so a merged merge request's source branch is always in its target.
+func TestRebaseRacingMergeKeepsTheSourceInTheTarget(t *testing.T) {
+	t.Parallel()
+	for round := range 6 {
+		f := newRepoFixture(t, nil)
+		f.branch("topic", create("topic.txt", "t\n"))
+		f.commit("main", "main moves on", create("main.txt", "m\n"))
+		f.openMR("topic", "Topic")
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for i, path := range []string{"/merge_requests/1/rebase", "/merge_requests/1/merge"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = f.do("PUT", path, f.token, nil).StatusCode
+			}()
+		}
+		wg.Wait()
+		m := f.mr(1)
+		if m.State != "merged" {
+			continue
+		}
+		topic := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/topic"), f.token, nil))
+		if !contains(f.history(), topic.ID) {
+			t.Fatalf("round %d: rebase %d, merge %d: the merged merge request's branch (at %s) is not in main", round, codes[0], codes[1], topic.ID)
+		}
+	}
+}
