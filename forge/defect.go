@@ -286,8 +286,16 @@ func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (r
 			return err
 		}
 		// A service cannot be restored before it failed: the time to restore would be
-		// negative. The write is undone.
-		for _, f := range rec.Fixes {
+		// negative. Checked for the fix given and, where a detection time is given, for every fix
+		// (older rows are left as they are); the write is undone.
+		check := rec.Fixes
+		if in.DetectedAt == nil {
+			check = nil
+			if fix != nil {
+				check = []DefectFix{*fix}
+			}
+		}
+		for _, f := range check {
 			if f.ReleasedAt.Before(rec.Defect.DetectedAt) {
 				return &Error{Code: EInvalid, Params: []string{"fix_released_at"},
 					Message: fmt.Sprintf("a fix of defect %q is released at %s, before its detection at %s",
