@@ -31,9 +31,10 @@ func ParseDeployCommand(s string) (DeployCommand, error) {
 		return DeployCommand{}, fmt.Errorf("%q names no projects: write PROJECT:%s, GROUP/*:%s or *:%s "+
 			"(the command runs with the server's privileges for whoever may deploy to it)", s, key, key, key)
 	}
-	c := DeployCommand{Scope: strings.Trim(strings.TrimSpace(key[:i]), "/"), Environment: strings.TrimSpace(key[i+1:]), Command: command}
-	if strings.HasSuffix(strings.TrimSpace(key[:i]), "/*") {
-		c.Scope = strings.TrimSpace(key[:i])
+	scope := strings.TrimSpace(key[:i])
+	c := DeployCommand{Scope: strings.Trim(scope, "/"), Environment: strings.TrimSpace(key[i+1:]), Command: command}
+	if ns, ok := strings.CutSuffix(scope, "/*"); ok {
+		c.Scope = strings.Trim(ns, "/") + "/*"
 	}
 	switch {
 	case c.Environment == "":

@@ -15,6 +15,7 @@ func TestParseDeployCommand(t *testing.T) {
 		{" acme/web/* : production = make deploy ENV=prod ", DeployCommand{"acme/web/*", "production", "make deploy ENV=prod"}, ""},
 		{"*:review/app=echo hi", DeployCommand{"*", "review/app", "echo hi"}, ""},
 		{"/acme/site/:staging=x", DeployCommand{"acme/site", "staging", "x"}, ""},
+		{"/acme/web/*:staging=x", DeployCommand{"acme/web/*", "staging", "x"}, ""},
 		{"staging=./deploy.sh", DeployCommand{}, "names no projects"},
 		{":staging=x", DeployCommand{}, "names no projects"},
 		{"/*:staging=x", DeployCommand{}, "names no projects"},
