@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,13 +80,19 @@ func env(extra ...string) []string {
 // runCairn executes a short cairn command and returns its stdout, stderr and exit code.
 func runCairn(t *testing.T, extraEnv []string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(cairnBin, args...)
+	// A command expected to end that keeps running (a serve that started after all) fails
+	// the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cairnBin, args...)
 	cmd.Env = env(extraEnv...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
+	case ctx.Err() != nil:
+		t.Fatalf("cairn %v still ran after a minute; stderr:\n%s", args, e.String())
 	case errors.As(err, &exit):
 		code = exit.ExitCode()
 	case err != nil:
@@ -613,7 +620,7 @@ func TestFailedStartPrintsTheErrorAndCleansUp(t *testing.T) {
 	t.Cleanup(func() { busy.Close() })
 	badSeed := filepath.Join(t.TempDir(), "seed.json")
 	seed := `{"users": [{"username": "ann", "name": "Ann", "email": "ann@example.com",
-		"tokens": [{"name": "ci", "token": "cairn_pat_example_ann_0000000000000000", "expires_at": "2020-01-01T00:00:00Z"}]}]}`
+		"tokens": [{"name": "ci", "token": "cairn_pat_example_ann_0000000000000000", "expires_at": "someday"}]}]}`
 	if err := os.WriteFile(badSeed, []byte(seed), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -147,7 +147,8 @@ func ApplySeed(ctx context.Context, f *forge.Service, seed Seed) error {
 			}
 			var exp *time.Time
 			if t.ExpiresAt != "" {
-				e, err := time.Parse("2006-01-02", t.ExpiresAt)
+				// A date (2026-12-31) or any time the API accepts (2026-12-31T00:00:00Z).
+				e, err := forge.ParseDateTime(t.ExpiresAt)
 				if err != nil {
 					return fmt.Errorf("user %s: token %q: expires_at: %w", u.Username, t.Name, err)
 				}

@@ -35,3 +35,32 @@ func TestFailedOpenReturnsTheErrorAndRemovesEphemeralData(t *testing.T) {
 		t.Errorf("Close of a nil server: %v", err)
 	}
 }
+
+// A seed's token expires on a date or at any time the API reads; one already past is an
+// expired token, as a fixture for clients that must handle one.
+func TestSeedTokenExpiry(t *testing.T) {
+	dir := t.TempDir()
+	seed := dir + "/seed.json"
+	body := `{"users": [{"username": "ann", "name": "Ann", "email": "ann@example.com", "tokens": [
+		{"name": "dated", "token": "cairn_pat_example_dated_00000000000000", "expires_at": "2999-01-01"},
+		{"name": "timed", "token": "cairn_pat_example_timed_00000000000000", "expires_at": "2999-01-01T12:00:00Z"},
+		{"name": "expired", "token": "cairn_pat_example_expired_000000000000", "expires_at": "2020-01-01T00:00:00Z"}]}]}`
+	if err := os.WriteFile(seed, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.Open(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: dir + "/data", Seed: seed,
+		Forge: forge.Config{PasswordCost: bcrypt.MinCost}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tok := range []string{"cairn_pat_example_dated_00000000000000", "cairn_pat_example_timed_00000000000000"} {
+		if _, err := s.Forge().Authenticate(context.Background(), tok, "127.0.0.1"); err != nil {
+			t.Errorf("%s: %v", tok, err)
+		}
+	}
+	_, err = s.Forge().Authenticate(context.Background(), "cairn_pat_example_expired_000000000000", "127.0.0.1")
+	if e := forge.ErrorOf(err); e == nil || e.Reason != forge.ReasonTokenExpired {
+		t.Errorf("the expired token: %v, want expired", err)
+	}
+}
