@@ -205,3 +205,17 @@ func CountOwners(ctx context.Context, q Querier, namespaceID int64) (int, error)
 	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM group_members WHERE namespace_id = ? AND access_level = 50", namespaceID).Scan(&n)
 	return n, wrap(err)
 }
+
+// SoleOwnedGroups returns the groups user is a direct owner of where no other user is a direct
+// owner, of the group or of any group above it: without user, nobody would own them. Groups
+// come before the groups below them.
+func SoleOwnedGroups(ctx context.Context, q Querier, userID int64) ([]Namespace, error) {
+	return queryAll(ctx, q, `WITH RECURSIVE up(gid, id) AS (
+			SELECT namespace_id, namespace_id FROM group_members WHERE user_id = ? AND access_level = 50
+			UNION SELECT up.gid, n.parent_id FROM namespaces n JOIN up ON n.id = up.id WHERE n.parent_id IS NOT NULL)
+		SELECT `+namespaceColumns+` FROM namespaces n
+		WHERE n.id IN (SELECT namespace_id FROM group_members WHERE user_id = ? AND access_level = 50)
+		AND NOT EXISTS (SELECT 1 FROM up JOIN group_members o ON o.namespace_id = up.id
+			WHERE up.gid = n.id AND o.access_level = 50 AND o.user_id <> ?)
+		ORDER BY n.full_path`, []any{userID, userID, userID}, scanNamespace)
+}

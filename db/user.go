@@ -160,13 +160,81 @@ func UpdateUser(ctx context.Context, tx *sql.Tx, u User) error {
 	return nil
 }
 
-// DeleteUser removes the user with id; its namespace, memberships and tokens go with it.
+// DeleteUser removes the user with id; its namespace (with the projects left in it),
+// memberships, tokens, sessions and assignments go with it, and what still names the user
+// (authors, closers, creators) names nobody.
 func DeleteUser(ctx context.Context, tx *sql.Tx, id int64) error {
 	_, err := tx.ExecContext(ctx, "DELETE FROM users WHERE id = ?", id)
 	if err != nil {
 		return fmt.Errorf("delete user %d: %w", id, wrap(err))
 	}
 	return nil
+}
+
+// authorship lists the columns that credit a user with something done in a project, which a
+// deleted user's contributions keep under another user (ReassignContributions).
+var authorship = []struct{ table, column string }{
+	{"issues", "author_id"}, {"notes", "author_id"}, {"merge_requests", "author_id"},
+	{"merge_requests", "merged_by_id"}, {"events", "author_id"}, {"releases", "author_id"},
+	{"deployments", "user_id"}, {"critical_defects", "author_id"}, {"critical_defect_fixes", "author_id"},
+}
+
+// ReassignContributions credits user to with everything user from authored, merged, pushed,
+// deployed or released.
+func ReassignContributions(ctx context.Context, tx *sql.Tx, from, to int64) error {
+	for _, c := range authorship {
+		q := "UPDATE " + c.table + " SET " + c.column + " = ? WHERE " + c.column + " = ?"
+		if _, err := tx.ExecContext(ctx, q, to, from); err != nil {
+			return fmt.Errorf("reassign %s.%s of user %d: %w", c.table, c.column, from, wrap(err))
+		}
+	}
+	return nil
+}
+
+// DeleteContributions removes the issues, merge requests (with their notes and label links),
+// notes and events user authored. The iids of deleted issues and merge requests are never
+// handed out again, as with DeleteIssue. Releases, deployments and defects stay, as the
+// delivery record DORA reads (GitLab keeps releases too): once the user is deleted, they name
+// nobody.
+func DeleteContributions(ctx context.Context, tx *sql.Tx, user int64) error {
+	for _, t := range []struct{ table, kind string }{{"issues", "issues"}, {"merge_requests", "merge_requests"}} {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO iid_floors (project_id, kind, last_iid)
+			SELECT project_id, ?, MAX(iid) FROM `+t.table+` WHERE author_id = ? GROUP BY project_id
+			ON CONFLICT (project_id, kind) DO UPDATE SET last_iid = MAX(last_iid, excluded.last_iid)`,
+			t.kind, user); err != nil {
+			return fmt.Errorf("raise iid floors of user %d's %s: %w", user, t.table, wrap(err))
+		}
+	}
+	for _, table := range []string{"issues", "merge_requests", "notes", "events"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE author_id = ?", user); err != nil {
+			return fmt.Errorf("delete user %d's %s: %w", user, table, wrap(err))
+		}
+	}
+	return nil
+}
+
+// AuthorHasLockedMergeRequest reports whether a merge request user authored is being merged.
+func AuthorHasLockedMergeRequest(ctx context.Context, q Querier, user int64) (bool, error) {
+	var locked bool
+	err := q.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM merge_requests WHERE author_id = ? AND state = 'locked')",
+		user).Scan(&locked)
+	return locked, wrap(err)
+}
+
+// TombstoneUser records that user id was deleted, by whom and when.
+func TombstoneUser(ctx context.Context, tx *sql.Tx, id, by int64, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO deleted_users (id, deleted_by, deleted_at) VALUES (?, ?, ?)",
+		id, nullID(by), ms(at)); err != nil {
+		return fmt.Errorf("tombstone user %d: %w", id, wrap(err))
+	}
+	return nil
+}
+
+// UserWasDeleted reports whether user id existed and was deleted.
+func UserWasDeleted(ctx context.Context, q Querier, id int64) (bool, error) {
+	var gone bool
+	err := q.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM deleted_users WHERE id = ?)", id).Scan(&gone)
+	return gone, wrap(err)
 }
 
 // listPage runs a count and a paged select sharing args.
