@@ -61,6 +61,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("POST", "/users", h.createUser)
 	rt.Handle("GET", "/users/:id", h.getUser)
 	rt.Handle("PUT", "/users/:id", h.updateUser)
+	rt.Handle("DELETE", "/users/:id", h.deleteUser)
 	rt.Handle("POST", "/users/:id/block", h.blockUser)
 	rt.Handle("POST", "/users/:id/unblock", h.unblockUser)
 	rt.Handle("GET", "/users/:id/projects", h.listUserProjects)

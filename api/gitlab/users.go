@@ -179,3 +179,24 @@ func (h *Handler) setBlocked(w http.ResponseWriter, r *http.Request, p api.Param
 	}
 	return api.JSON(w, r, http.StatusCreated, changed)
 }
+
+// deleteUser answers 204 once the user is gone; hard_delete removes their contributions
+// instead of crediting them to the Ghost User.
+func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	id, ok := parseID(p.Get("id"))
+	if !ok {
+		return forge.NotFound("User")
+	}
+	in, err := api.ReadInput(r)
+	if err != nil {
+		return err
+	}
+	hard, _, err := in.Bool("hard_delete")
+	if err != nil {
+		return err
+	}
+	if err := h.forge.DeleteUser(r.Context(), api.Actor(r), id, hard); err != nil {
+		return err
+	}
+	return api.NoContent(w)
+}
