@@ -330,6 +330,16 @@ func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocke
 		if blocked {
 			state = "blocked"
 		}
+		if !blocked {
+			// The Ghost User only stands in for deleted users; it never signs in.
+			ghost, err := ghostUserID(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if ghost == id {
+				return Forbiddenf("Could not unblock internal user")
+			}
+		}
 		if u.State == state {
 			return nil
 		}

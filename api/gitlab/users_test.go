@@ -374,6 +374,9 @@ func TestDeleteUserCreditsTheGhostUser(t *testing.T) {
 	tok := decode[tokenJSON](t, mustDo(t, s, http.StatusCreated, "POST", "/api/v4/users/"+itoa(ghost.ID)+"/personal_access_tokens",
 		s.AdminToken, map[string]any{"name": "haunt", "scopes": []string{"api"}}))
 	wantJSON(t, s.Do(t, "GET", "/api/v4/user", *tok.Token, nil), 401, bodyUnauthorized)
+	wantJSON(t, s.Do(t, "POST", "/api/v4/users/"+itoa(ghost.ID)+"/unblock", s.AdminToken, nil), 403,
+		`{"message":"403 Forbidden - Could not unblock internal user"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/user", *tok.Token, nil), 401, bodyUnauthorized)
 
 	// Deleting alice again succeeds, as DELETE does; for an administrator only.
 	mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/users/"+itoa(f.aliceID), s.AdminToken, nil)
