@@ -24,6 +24,19 @@ type rebaseCommit struct {
 	files   map[string]string
 }
 
+// emptyRepository makes a store holding one empty repository, of project 1.
+func emptyRepository(t testing.TB) *Store {
+	t.Helper()
+	st, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Create(1, InitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func importHistory(t *testing.T, g *gitCLI, dir string, commits []rebaseCommit) map[int]string {
 	t.Helper()
 	var w bytes.Buffer
@@ -64,13 +77,7 @@ func numbered(n int, edits map[int]string) string {
 // its authors and messages: merges left out, a commit main already has dropped.
 func TestRebaseMatchesGit(t *testing.T) {
 	g := newGitCLI(t)
-	st, err := New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Create(1, InitOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	st := emptyRepository(t)
 	marks := importHistory(t, g, st.Path(1), []rebaseCommit{
 		{1, "refs/heads/main", nil, "base", map[string]string{"a.txt": numbered(10, nil), "b.txt": "b\n"}},
 		{2, "refs/heads/main", []string{":1"}, "main edits line 1", map[string]string{"a.txt": numbered(10, map[int]string{1: "main"})}},
@@ -121,13 +128,7 @@ func TestRebaseMatchesGit(t *testing.T) {
 // the rebase, naming it; a branch already on its target is its own rebase.
 func TestRebaseStopsAtAConflict(t *testing.T) {
 	g := newGitCLI(t)
-	st, err := New(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Create(1, InitOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	st := emptyRepository(t)
 	marks := importHistory(t, g, st.Path(1), []rebaseCommit{
 		{1, "refs/heads/main", nil, "base", map[string]string{"a.txt": numbered(10, nil)}},
 		{2, "refs/heads/main", []string{":1"}, "main edits line 1", map[string]string{"a.txt": numbered(10, map[int]string{1: "main"})}},
