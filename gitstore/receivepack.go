@@ -72,11 +72,36 @@ type receiveRequest struct {
 	bad []string
 }
 
+// Limits on what a push sends before its pack, which is held in memory while the pack is
+// received. git sends one command per reference it updates and the protocol caps neither
+// their number nor the push options, so without them a push of a few megabytes of gzip
+// could claim gigabytes. A command takes 4+83 bytes plus its reference name; a mirror of
+// 100,000 references (as many as upload-pack's maxWants) with names of 100 bytes sends
+// 19 MB, so 32 MiB leaves room for names averaging 250 bytes. Push options (git push -o)
+// are short settings such as ci.skip or merge_request.target=main: a thousand of 4 KiB
+// each is far beyond any real use.
+const (
+	maxPushCommands    = 100_000
+	maxCommandListSize = 32 << 20
+	maxPushOptions     = 1000
+	maxPushOptionSize  = 4 << 10
+)
+
+// requestLimitError reports a command list or push options over the limits. Its text is
+// the reason given in the report's unpack line; hint is shown as a "remote:" line.
+type requestLimitError struct {
+	reason, hint string
+}
+
+func (e *requestLimitError) Error() string { return e.reason }
+
 // parseReceiveRequest reads a push's commands and push options, leaving the pack unread.
 // An empty body, or a lone flush (the 4-byte probe git sends before a large chunked
-// push), yields no commands.
+// push), yields no commands. Past a limit it returns a *requestLimitError with the
+// request read so far.
 func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 	rr := &receiveRequest{caps: map[string]bool{}}
+	size := 0
 	for {
 		kind, p, err := pr.next()
 		if err == io.EOF {
@@ -94,6 +119,13 @@ func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 		if kind != pktData {
 			return nil, fmt.Errorf("%w: unexpected special packet in command list", errProtocol)
 		}
+		if size += 4 + len(p); size > maxCommandListSize {
+			return rr, &requestLimitError{
+				reason: fmt.Sprintf("ref update commands exceed maximum allowed size (%s)", byteSize(maxCommandListSize)),
+				hint: fmt.Sprintf("cairn: the push's list of reference updates is larger than the %s this server accepts; push fewer references at a time",
+					byteSize(maxCommandListSize)),
+			}
+		}
 		line := string(p)
 		if rest, ok := strings.CutPrefix(line, "shallow "); ok {
 			h, ok := parseOID(strings.TrimSuffix(rest, "\n"))
@@ -102,6 +134,12 @@ func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 			}
 			rr.shallows = append(rr.shallows, h)
 			continue
+		}
+		if len(rr.commands) == maxPushCommands {
+			return rr, &requestLimitError{
+				reason: fmt.Sprintf("too many ref updates (more than %d)", maxPushCommands),
+				hint:   fmt.Sprintf("cairn: a push may update at most %d references; push fewer at a time", maxPushCommands),
+			}
 		}
 		if len(rr.commands) == 0 {
 			if cmd, caps, found := strings.Cut(line, "\x00"); found {
@@ -137,7 +175,20 @@ func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 			if kind != pktData {
 				return nil, fmt.Errorf("%w: unexpected special packet in push options", errProtocol)
 			}
-			rr.options = append(rr.options, pktText(p))
+			opt := pktText(p)
+			switch {
+			case len(rr.options) == maxPushOptions:
+				return rr, &requestLimitError{
+					reason: fmt.Sprintf("too many push options (more than %d)", maxPushOptions),
+					hint:   fmt.Sprintf("cairn: a push may carry at most %d push options", maxPushOptions),
+				}
+			case len(opt) > maxPushOptionSize:
+				return rr, &requestLimitError{
+					reason: fmt.Sprintf("push option exceeds maximum allowed size (%s)", byteSize(maxPushOptionSize)),
+					hint:   fmt.Sprintf("cairn: a push option may be at most %s long", byteSize(maxPushOptionSize)),
+				}
+			}
+			rr.options = append(rr.options, opt)
 		}
 	}
 	rr.bad = make([]string, len(rr.commands))
@@ -160,7 +211,8 @@ func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 // project id: it reads the commands and the pack, indexes the pack in quarantine, checks
 // that it is complete, asks opts.Authorize, publishes the pack and moves each reference
 // only if it still has the old value the client sent, then writes the report. A pack that
-// is malformed, truncated or incomplete leaves the repository as it was.
+// is malformed, truncated or incomplete leaves the repository as it was, as does a push
+// past the limits on commands and push options (maxPushCommands and the like).
 //
 // It returns an error wrapping ErrNotExist, having written nothing, when the repository is
 // not there. Other errors were reported to the client in the response where possible.
@@ -171,6 +223,24 @@ func (s *Store) ReceivePack(ctx context.Context, id int64, req io.Reader, w io.W
 	}
 	pr := newPktReader(req)
 	rr, err := parseReceiveRequest(pr)
+	var limit *requestLimitError
+	if errors.As(err, &limit) && len(rr.commands) > 0 {
+		// The client asked for a report and, being git, for side-band-64k, inside which
+		// an ERR packet is "protocol error: bad band": refuse in the report instead.
+		res := &PushResult{}
+		rec := &receive{store: s, id: id, rr: rr, res: res, status: make([]string, len(rr.commands)),
+			messages: []string{limit.hint}}
+		// What an honest client still sends, the rest of its commands and its pack,
+		// fits in the limits and MaxPackSize; no more than that is read.
+		drain := int64(-1)
+		if opts.MaxPackSize > 0 {
+			drain = maxCommandListSize + maxPushOptions*(4+maxPushOptionSize) + opts.MaxPackSize
+		}
+		if err := rec.refuse(w, limit.reason, pr.r, drain); err != nil {
+			return res, fmt.Errorf("receive-pack for repository %d: %w", id, err)
+		}
+		return res, nil
+	}
 	if err != nil {
 		_ = newPktWriter(w).errorLine("receive-pack: " + strings.TrimPrefix(err.Error(), errProtocol.Error()+": "))
 		return nil, fmt.Errorf("receive-pack for repository %d: %w", id, err)
@@ -214,27 +284,17 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 	if needPack {
 		rp, err = indexPack(ctx, pr.r, filepath.Join(r.store.Root(), ".tmp"), db, opts.MaxPackSize)
 		if err != nil {
-			r.res.UnpackError = strings.TrimPrefix(err.Error(), errUnpack.Error()+": ")
-			for i := range r.status {
-				r.status[i] = "unpacker error"
-			}
 			var dotGit *dotGitError
 			if errors.As(err, &dotGit) {
 				r.messages = append(r.messages, "error: "+dotGit.Error())
 			}
+			drain := int64(0)
 			if errors.Is(err, errPackTooLarge) {
 				r.messages = append(r.messages, fmt.Sprintf("cairn: the pushed pack is larger than the %s this server accepts",
 					byteSize(opts.MaxPackSize)))
-				// The client is still sending. Over HTTP, a body cut short makes git post
-				// the rest as new requests, which fail one by one; read it, though no
-				// further than the limit again, so it reads the report.
-				_, _ = io.CopyN(io.Discard, pr.r, opts.MaxPackSize)
+				drain = opts.MaxPackSize
 			}
-			var sb *sideband
-			if r.rr.caps["side-band-64k"] {
-				sb = newSideband(w, sideband64kData, false)
-			}
-			if werr := r.report(w, sb); werr != nil {
+			if werr := r.refuse(w, strings.TrimPrefix(err.Error(), errUnpack.Error()+": "), pr.r, drain); werr != nil {
 				return werr
 			}
 			if errors.Is(err, errUnpack) {
@@ -300,6 +360,28 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 		err = werr
 	}
 	return err
+}
+
+// refuse answers a push none of whose commands can be applied, as C git answers one whose
+// pack it could not index: reason in the unpack line, every command "unpacker error".
+// The client is still sending. Over HTTP, a body cut short makes git post the rest as new
+// requests, which fail one by one; so first the rest of body is read, though no further
+// than drain bytes (to its end when drain is negative), for the client to read the report.
+func (r *receive) refuse(w io.Writer, reason string, body io.Reader, drain int64) error {
+	r.res.UnpackError = reason
+	for i := range r.status {
+		r.status[i] = "unpacker error"
+	}
+	if drain < 0 {
+		_, _ = io.Copy(io.Discard, body)
+	} else if drain > 0 {
+		_, _ = io.CopyN(io.Discard, body, drain)
+	}
+	var sb *sideband
+	if r.rr.caps["side-band-64k"] {
+		sb = newSideband(w, sideband64kData, false)
+	}
+	return r.report(w, sb)
 }
 
 func (r *receive) anyFailed() bool {
