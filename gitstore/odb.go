@@ -696,8 +696,55 @@ func patchDelta(base, delta []byte) ([]byte, error) {
 	if !ok || dstSize > maxObjectSize {
 		return nil, errBadDelta
 	}
+	return applyDelta(base, dstSize, delta, nil)
+}
+
+// maxDeltaInstruction is the longest delta instruction: an insert of 127 bytes.
+const maxDeltaInstruction = 128
+
+// deltaStream feeds the instructions of a delta being inflated to applyDelta a buffer at a
+// time, so that the delta is never held whole.
+type deltaStream struct {
+	r   io.Reader
+	buf []byte
+	end bool
+}
+
+func newDeltaStream(size int) *deltaStream { return &deltaStream{buf: make([]byte, size)} }
+
+func (s *deltaStream) reset(r io.Reader) { s.r, s.end = r, false }
+
+// more returns rest, the unread end of the buffer, followed by as much of the delta as
+// fits.
+func (s *deltaStream) more(rest []byte) ([]byte, error) {
+	n := copy(s.buf, rest)
+	for n < len(s.buf) && !s.end {
+		m, err := s.r.Read(s.buf[n:])
+		n += m
+		if err == io.EOF {
+			s.end = true
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return s.buf[:n], nil
+}
+
+// applyDelta runs the instructions of a delta against base, into a result allocated once at
+// dstSize, which the caller has bounded. The instructions are delta, followed, when stream
+// is not nil, by the rest of the stream.
+func applyDelta(base []byte, dstSize uint64, delta []byte, stream *deltaStream) ([]byte, error) {
 	out := make([]byte, 0, dstSize)
-	for len(delta) > 0 {
+	for {
+		if stream != nil && !stream.end && len(delta) < maxDeltaInstruction {
+			var err error
+			if delta, err = stream.more(delta); err != nil {
+				return nil, err
+			}
+		}
+		if len(delta) == 0 {
+			break
+		}
 		cmd := delta[0]
 		delta = delta[1:]
 		switch {

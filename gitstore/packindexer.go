@@ -159,6 +159,43 @@ var errUnpack = errors.New("unpack failed")
 // receive.maxInputSize.
 var errPackTooLarge = errors.New("pack exceeds maximum allowed size")
 
+// Commits, trees and tags are held whole while the indexer reads what they refer to, and
+// delta bases and results while deltas are applied; zlib turns a megabyte into a gigabyte
+// of zeros, so without a bound a small push could claim any amount of memory. C git's
+// index-pack has none; these are far above real objects. A tree entry takes 28 bytes and
+// its name: 100 MiB holds a million entries with names of 70 bytes. A commit or tag is a
+// few hundred bytes of headers, a signature of a few kilobytes and the message: 10 MiB
+// leaves room for a message of ten million characters, or for 200,000 parents.
+const (
+	maxTreeSize   = 100 << 20
+	maxCommitSize = 10 << 20 // also for tags
+)
+
+// maxInflatedSize is the largest object of type typ a push may hold. Blobs are hashed as
+// they stream unless a delta is built on them or is one; then up to maxObjectSize.
+func maxInflatedSize(typ plumbing.ObjectType) int64 {
+	switch typ {
+	case plumbing.TreeObject:
+		return maxTreeSize
+	case plumbing.CommitObject, plumbing.TagObject:
+		return maxCommitSize
+	}
+	return maxObjectSize
+}
+
+// objectTooLargeError reports an object of a push over maxInflatedSize, found from its
+// entry's header or, for a delta, from the result size the delta declares.
+type objectTooLargeError struct {
+	typ  plumbing.ObjectType
+	size uint64
+	off  int64 // of the entry
+}
+
+func (e *objectTooLargeError) Error() string {
+	return fmt.Sprintf("object too large: %s of %d bytes at offset %d (at most %s)",
+		e.typ, e.size, e.off, byteSize(maxInflatedSize(e.typ)))
+}
+
 // byteSize writes n in the largest binary unit that divides it ("2 GiB", "1500 KiB").
 func byteSize(n int64) string {
 	for _, u := range []struct {
@@ -184,6 +221,7 @@ type packIndexer struct {
 	ofsKids map[int64][]int32
 	refKids map[plumbing.Hash][]int32
 	zr      io.ReadCloser
+	deltas  *deltaStream    // the delta being applied
 	reader  *objectDB       // reads the quarantined pack itself
 	thin    []plumbing.Hash // bases taken from the repository
 	dotGit  *dotGitError    // the first tree with an entry git takes for .git
@@ -325,6 +363,12 @@ func (ix *packIndexer) scan(st *packStream, sum hash.Hash) error {
 			return fmt.Errorf("%w: %v", errUnpack, err)
 		}
 		e.typ, e.size, e.hdrLen, e.baseOff, e.baseRef = h.typ, h.size, h.hdrLen, h.baseOff, h.baseRef
+		switch e.typ {
+		case plumbing.CommitObject, plumbing.TreeObject, plumbing.TagObject:
+			if e.size > maxInflatedSize(e.typ) {
+				return fmt.Errorf("%w: %w", errUnpack, &objectTooLargeError{typ: e.typ, size: uint64(e.size), off: e.off})
+			}
+		}
 		if err := ix.inflateEntry(st, &e); err != nil {
 			return err
 		}
@@ -527,13 +571,9 @@ func (ix *packIndexer) resolveChildren(off int64, h plumbing.Hash, typ plumbing.
 		if e.done {
 			continue
 		}
-		delta, err := ix.reader.inflate(0, e.off+int64(e.hdrLen), e.size)
+		data, err := ix.applyDelta(e, typ, base)
 		if err != nil {
-			return fmt.Errorf("%w: %v", errUnpack, err)
-		}
-		data, err := patchDelta(base, delta)
-		if err != nil {
-			return unpackErr("delta at offset %d: %v", e.off, err)
+			return err
 		}
 		e.typ = typ
 		e.hash = plumbing.ComputeHash(typ, data)
@@ -548,6 +588,45 @@ func (ix *packIndexer) resolveChildren(off int64, h plumbing.Hash, typ plumbing.
 		}
 	}
 	return nil
+}
+
+// applyDelta rebuilds delta entry e on base, of type typ. The delta is applied as it
+// inflates, never held whole, and the result is allocated once its declared size is known
+// to be within the limit for typ.
+func (ix *packIndexer) applyDelta(e *idxEntry, typ plumbing.ObjectType, base []byte) ([]byte, error) {
+	sec, err := ix.rp.pack.section(e.off + int64(e.hdrLen))
+	if err != nil {
+		return nil, err
+	}
+	if ix.zr == nil {
+		ix.zr, err = zlib.NewReader(sec)
+	} else {
+		err = ix.zr.(zlib.Resetter).Reset(sec, nil)
+	}
+	if err != nil {
+		return nil, unpackErr("delta at offset %d: %v", e.off, err)
+	}
+	if ix.deltas == nil {
+		ix.deltas = newDeltaStream(64 << 10)
+	}
+	ix.deltas.reset(ix.zr)
+	delta, err := ix.deltas.more(nil)
+	if err != nil {
+		return nil, unpackErr("delta at offset %d: %v", e.off, err)
+	}
+	srcSize, delta, ok1 := deltaVarint(delta)
+	dstSize, delta, ok2 := deltaVarint(delta)
+	if !ok1 || !ok2 || srcSize != uint64(len(base)) {
+		return nil, unpackErr("delta at offset %d: %v", e.off, errBadDelta)
+	}
+	if dstSize > uint64(maxInflatedSize(typ)) {
+		return nil, fmt.Errorf("%w: %w", errUnpack, &objectTooLargeError{typ: typ, size: dstSize, off: e.off})
+	}
+	data, err := applyDelta(base, dstSize, delta, ix.deltas)
+	if err != nil {
+		return nil, unpackErr("delta at offset %d: %v", e.off, err)
+	}
+	return data, nil
 }
 
 // completeThin appends the thin-pack bases as whole objects, so the stored pack is

@@ -2,10 +2,19 @@ package gitstore
 
 import (
 	"bytes"
+	"compress/zlib"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // commandList is the start of a push body: commands, the first with caps (and
@@ -196,4 +205,190 @@ func TestPushPastTheCommandLimitsIsRefused(t *testing.T) {
 	}
 	// Within the limits, the same push goes through.
 	g.run(dir, "push", "-q", "-o", strings.Repeat("v", maxPushOptionSize), ts.url(1), "main")
+}
+
+// zlibBytes compresses data.
+func zlibBytes(data []byte) []byte {
+	var b bytes.Buffer
+	zw := zlib.NewWriter(&b)
+	_, _ = zw.Write(data)
+	_ = zw.Close()
+	return b.Bytes()
+}
+
+// zlibZeros compresses n zero bytes, a thousandth of that in size.
+func zlibZeros(n int) []byte {
+	var b bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&b, zlib.BestSpeed)
+	zeros := make([]byte, 1<<20)
+	for n > 0 {
+		m := min(n, len(zeros))
+		_, _ = zw.Write(zeros[:m])
+		n -= m
+	}
+	_ = zw.Close()
+	return b.Bytes()
+}
+
+// rawEntry is a pack entry declaring size, with compressed data after its header: an
+// object of type typ, or, with base set (an offset distance or an id), a delta.
+func rawEntry(typ plumbing.ObjectType, size int64, base any, compressed []byte) []byte {
+	b := appendEntryHeader(nil, typ, size)
+	switch base := base.(type) {
+	case int64:
+		b = appendOfsDistance(b, base)
+	case plumbing.Hash:
+		b = append(b, base[:]...)
+	}
+	return append(b, compressed...)
+}
+
+// handPack puts entries together into a version 2 pack.
+func handPack(entries ...[]byte) []byte {
+	b := []byte("PACK\x00\x00\x00\x02")
+	b = binary.BigEndian.AppendUint32(b, uint32(len(entries)))
+	for _, e := range entries {
+		b = append(b, e...)
+	}
+	return append(b, sha1Sum(b)...)
+}
+
+// deltaHeader begins a delta from a base of srcSize bytes to a result of dstSize.
+func deltaHeader(srcSize, dstSize uint64) []byte {
+	var b []byte
+	for _, v := range []uint64{srcSize, dstSize} {
+		for v >= 0x80 {
+			b = append(b, byte(v)|0x80)
+			v >>= 7
+		}
+		b = append(b, byte(v))
+	}
+	return b
+}
+
+// copyAll is a delta instruction copying the first n bytes (at most 16 MiB) of the base.
+func copyAll(n int) []byte {
+	return []byte{0x80 | 0x10 | 0x20 | 0x40, byte(n), byte(n >> 8), byte(n >> 16)}
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestPushOfOversizedObjectsIsRefused(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	seedRepo(t, ts, g, 1, dir)
+	ts.store.WaitBackground() // the bitmap of the first push
+	tip := g.run(dir, "rev-parse", "HEAD")
+	treeID := plumbing.NewHash(g.run(dir, "rev-parse", "HEAD^{tree}"))
+	db, err := openObjectDB(filepath.Join(ts.store.Path(1), "objects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tree, err := db.read(treeID)
+	db.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := repoSnapshot(t, ts.store, 1)
+
+	treeEntry := rawEntry(plumbing.TreeObject, int64(len(tree)), nil, zlibBytes(tree))
+	deltaAt := int64(12 + len(treeEntry))
+	delta := func(typ plumbing.ObjectType, base any, d []byte) []byte {
+		return rawEntry(typ, int64(len(d)), base, zlibBytes(d))
+	}
+	commit := []byte(fmt.Sprintf("tree %s\nparent %s\nauthor A <a@example.com> 1500000000 +0000\n"+
+		"committer A <a@example.com> 1500000000 +0000\n\n", treeID, tip))
+	commit = append(commit, bytes.Repeat([]byte("x"), maxCommitSize+1-len(commit))...)
+	commitID := plumbing.ComputeHash(plumbing.CommitObject, commit)
+	// A delta of zeros declaring a result of its base's size: the first zero is a reserved
+	// instruction.
+	zeroDelta := append(deltaHeader(uint64(len(tree)), uint64(len(tree))), make([]byte, 64<<20)...)
+
+	tests := []struct {
+		name   string
+		new    string // the commit the push asks main to point at
+		pack   []byte
+		unpack string
+	}{
+		{"a tree declaring a terabyte, 64 MiB of zeros inflating", tip,
+			handPack(rawEntry(plumbing.TreeObject, 1<<40, nil, zlibZeros(64<<20))),
+			"object too large: tree of 1099511627776 bytes at offset 12 (at most 100 MiB)"},
+		{"a tag declaring a gigabyte", tip,
+			handPack(rawEntry(plumbing.TagObject, 1<<30, nil, zlibZeros(1<<20))),
+			"object too large: tag of 1073741824 bytes at offset 12 (at most 10 MiB)"},
+		{"a commit one byte over the limit", commitID.String(),
+			handPack(rawEntry(plumbing.CommitObject, int64(len(commit)), nil, zlibBytes(commit))),
+			"object too large: commit of 10485761 bytes at offset 12 (at most 10 MiB)"},
+		{"a delta declaring a tree of 2 GiB", tip,
+			handPack(treeEntry, delta(plumbing.OFSDeltaObject, deltaAt-12, append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
+			fmt.Sprintf("object too large: tree of 2147483648 bytes at offset %d (at most 100 MiB)", deltaAt)},
+		{"a thin delta declaring a tree of 2 GiB", tip,
+			handPack(delta(plumbing.REFDeltaObject, treeID, append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
+			"object too large: tree of 2147483648 bytes at offset 12 (at most 100 MiB)"},
+		{"a delta of 64 MiB of zeros", tip,
+			handPack(treeEntry, rawEntry(plumbing.OFSDeltaObject, int64(len(zeroDelta)), deltaAt-12, zlibBytes(zeroDelta))),
+			fmt.Sprintf("delta at offset %d: invalid delta", deltaAt)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := pushBody(tip, tt.new, "refs/heads/main", tt.pack)
+			var out bytes.Buffer
+			var res *PushResult
+			var err error
+			n := allocated(func() {
+				res, err = ts.store.ReceivePack(t.Context(), 1, bytes.NewReader(body), &out, ReceivePackOptions{})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.UnpackError != tt.unpack {
+				t.Errorf("unpack error %q, want %q", res.UnpackError, tt.unpack)
+			}
+			if len(res.Applied) != 0 {
+				t.Errorf("applied %+v", res.Applied)
+			}
+			if n > 16<<20 {
+				t.Errorf("refusing the push allocated %d MiB", n>>20)
+			}
+			if after := repoSnapshot(t, ts.store, 1); after != before {
+				t.Errorf("the repository changed:\n%s\n---\n%s", before, after)
+			}
+			if left, _ := os.ReadDir(filepath.Join(ts.store.Root(), ".tmp")); len(left) != 0 {
+				t.Errorf("quarantine left behind: %v", left)
+			}
+		})
+	}
+
+	t.Run("what git shows", func(t *testing.T) {
+		msg := make([]byte, maxCommitSize/2+1)
+		if _, err := rand.Read(msg); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "msg")
+		if err := os.WriteFile(file, []byte(hex.EncodeToString(msg)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c := g.run(dir, "commit-tree", "HEAD^{tree}", "-p", "HEAD", "-F", file)
+		out, err := g.try(dir, "push", ts.url(1), c+":refs/heads/main")
+		for _, want := range []string{
+			"remote: cairn: the push holds a commit larger than the 10 MiB this server accepts",
+			"error: remote unpack failed: object too large: commit of ",
+			"! [remote rejected] " + c + " -> main (unpacker error)",
+		} {
+			if err == nil || !strings.Contains(out, want) {
+				t.Errorf("push said (err %v):\n%s\nwant %q", err, out, want)
+			}
+		}
+		if after := repoSnapshot(t, ts.store, 1); after != before {
+			t.Errorf("the repository changed:\n%s\n---\n%s", before, after)
+		}
+	})
 }

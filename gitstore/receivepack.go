@@ -294,6 +294,16 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 					byteSize(opts.MaxPackSize)))
 				drain = opts.MaxPackSize
 			}
+			var tooLarge *objectTooLargeError
+			if errors.As(err, &tooLarge) {
+				r.messages = append(r.messages, fmt.Sprintf("cairn: the push holds a %s larger than the %s this server accepts",
+					tooLarge.typ, byteSize(maxInflatedSize(tooLarge.typ))))
+				// Found at the object's header, maybe early in the pack.
+				drain = opts.MaxPackSize
+				if drain <= 0 {
+					drain = -1
+				}
+			}
 			if werr := r.refuse(w, strings.TrimPrefix(err.Error(), errUnpack.Error()+": "), pr.r, drain); werr != nil {
 				return werr
 			}
