@@ -222,6 +222,8 @@ type packIndexer struct {
 	refKids map[plumbing.Hash][]int32
 	zr      io.ReadCloser
 	deltas  *deltaStream    // the delta being applied
+	path    []*baseFrame    // the objects whose deltas are being resolved, outermost first
+	held    int             // bytes of their data held
 	reader  *objectDB       // reads the quarantined pack itself
 	thin    []plumbing.Hash // bases taken from the repository
 	dotGit  *dotGitError    // the first tree with an entry git takes for .git
@@ -494,8 +496,9 @@ func (ix *packIndexer) noteReferences(h plumbing.Hash, typ plumbing.ObjectType, 
 	return nil
 }
 
-// resolve computes the ids of delta entries, depth first from each base, so every base is
-// inflated once and only one chain of objects is in memory at a time.
+// resolve computes the ids of delta entries, depth first from each base, so that only one
+// chain of objects is in memory at a time, and of that no more than maxHeldBases beside the
+// last two links; every base is inflated once unless the chain outgrows that.
 func (ix *packIndexer) resolve() error {
 	for i := range ix.entries {
 		e := &ix.entries[i]
@@ -506,7 +509,7 @@ func (ix *packIndexer) resolve() error {
 		if err != nil {
 			return fmt.Errorf("%w: %v", errUnpack, err)
 		}
-		if err := ix.resolveChildren(e.off, e.hash, typ, data, 0); err != nil {
+		if err := ix.resolveFrom(&baseFrame{entry: int32(i), hash: e.hash, typ: typ, data: data}); err != nil {
 			return err
 		}
 	}
@@ -524,7 +527,7 @@ func (ix *packIndexer) resolve() error {
 		}
 		ix.rp.thinBases++
 		ix.thin = append(ix.thin, base)
-		if err := ix.resolveChildren(-1, base, typ, data, 0); err != nil {
+		if err := ix.resolveFrom(&baseFrame{entry: -1, hash: base, typ: typ, data: data}); err != nil {
 			return err
 		}
 	}
@@ -554,36 +557,131 @@ func (ix *packIndexer) hasPendingKids(off int64, h plumbing.Hash) bool {
 	return false
 }
 
-func (ix *packIndexer) resolveChildren(off int64, h plumbing.Hash, typ plumbing.ObjectType, base []byte, depth int) error {
+// maxHeldBases bounds the bytes of delta bases held while deltas are resolved, as
+// core.deltaBaseCacheLimit (96 MiB by default, per thread) bounds C git index-pack's base
+// cache. Resolution goes depth first, and every object on the path from a whole object
+// down to the delta being applied is the base of a delta still to come at its level: a
+// chain of small deltas each copying a large base would otherwise hold the base's size
+// times the chain's length, whatever the limit on one object. Past the budget the
+// outermost bases are dropped, to be rebuilt from the pack if they are needed again.
+const maxHeldBases = 96 << 20
+
+// baseFrame is an object on the resolution path.
+type baseFrame struct {
+	entry int32 // its entry, or -1 for a thin-pack base from the repository
+	hash  plumbing.Hash
+	typ   plumbing.ObjectType
+	data  []byte // nil once dropped
+}
+
+// resolveFrom resolves the deltas built on the whole object f, and on those, and so on.
+func (ix *packIndexer) resolveFrom(f *baseFrame) error {
+	ix.push(f)
+	defer ix.pop()
+	return ix.resolveChildren(0)
+}
+
+func (ix *packIndexer) push(f *baseFrame) {
+	ix.path = append(ix.path, f)
+	ix.held += len(f.data)
+	ix.trim()
+}
+
+func (ix *packIndexer) pop() {
+	last := len(ix.path) - 1
+	ix.held -= len(ix.path[last].data)
+	ix.path[last] = nil // the slice's array must not keep the object
+	ix.path = ix.path[:last]
+}
+
+// trim drops the outermost bases while more than maxHeldBases are held, sparing the last
+// two: the base whose deltas are being resolved and the one just made from it.
+func (ix *packIndexer) trim() {
+	for i := 0; ix.held > maxHeldBases && i < len(ix.path)-2; i++ {
+		if f := ix.path[i]; f.data != nil {
+			ix.held -= len(f.data)
+			f.data = nil
+		}
+	}
+}
+
+// baseData returns the object at position i of the path. One that was dropped is made
+// again, as are those before it back to the nearest still held, or to the whole object
+// the path starts at; they are kept while the budget allows, for the next ones.
+func (ix *packIndexer) baseData(i int) ([]byte, error) {
+	f := ix.path[i]
+	if f.data != nil {
+		return f.data, nil
+	}
+	var data []byte
+	var err error
+	switch {
+	case i > 0:
+		var base []byte
+		if base, err = ix.baseData(i - 1); err == nil {
+			data, err = ix.applyDelta(&ix.entries[f.entry], f.typ, base)
+		}
+	case f.entry < 0:
+		if _, data, err = ix.db.read(f.hash); err != nil {
+			err = fmt.Errorf("read thin-pack base %s: %w", f.hash, err)
+		}
+	default:
+		if _, data, err = ix.reader.readPacked(0, ix.entries[f.entry].off, 0); err != nil {
+			err = fmt.Errorf("%w: %v", errUnpack, err)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	f.data = data
+	ix.held += len(data)
+	ix.trim()
+	return data, nil
+}
+
+// resolveChildren resolves the deltas built on the last object of the path, depth first.
+func (ix *packIndexer) resolveChildren(depth int) error {
 	if depth > maxDeltaDepth {
 		return unpackErr("delta chain too deep")
 	}
 	if ix.ctx.Err() != nil {
 		return ix.ctx.Err()
 	}
+	top := len(ix.path) - 1
+	f := ix.path[top]
 	var kids []int32
-	if off >= 0 {
-		kids = append(kids, ix.ofsKids[off]...)
+	if f.entry >= 0 {
+		kids = append(kids, ix.ofsKids[ix.entries[f.entry].off]...)
 	}
-	kids = append(kids, ix.refKids[h]...)
+	kids = append(kids, ix.refKids[f.hash]...)
 	for _, k := range kids {
 		e := &ix.entries[k]
 		if e.done {
 			continue
 		}
-		data, err := ix.applyDelta(e, typ, base)
+		base, err := ix.baseData(top)
 		if err != nil {
 			return err
 		}
-		e.typ = typ
-		e.hash = plumbing.ComputeHash(typ, data)
+		data, err := ix.applyDelta(e, f.typ, base)
+		if err != nil {
+			return err
+		}
+		e.typ = f.typ
+		e.hash = plumbing.ComputeHash(e.typ, data)
 		e.done = true
-		if typ != plumbing.BlobObject {
-			if err := ix.noteReferences(e.hash, typ, data); err != nil {
+		if e.typ != plumbing.BlobObject {
+			if err := ix.noteReferences(e.hash, e.typ, data); err != nil {
 				return err
 			}
 		}
-		if err := ix.resolveChildren(e.off, e.hash, typ, data, depth+1); err != nil {
+		if len(ix.ofsKids[e.off]) == 0 && len(ix.refKids[e.hash]) == 0 {
+			continue
+		}
+		ix.push(&baseFrame{entry: k, hash: e.hash, typ: e.typ, data: data})
+		err = ix.resolveChildren(depth + 1)
+		ix.pop()
+		if err != nil {
 			return err
 		}
 	}

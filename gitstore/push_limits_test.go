@@ -11,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -299,8 +301,8 @@ func TestPushOfOversizedObjectsIsRefused(t *testing.T) {
 	}
 	before := repoSnapshot(t, ts.store, 1)
 
-	treeEntry := rawEntry(plumbing.TreeObject, int64(len(tree)), nil, zlibBytes(tree))
-	deltaAt := int64(12 + len(treeEntry))
+	rootTree := rawEntry(plumbing.TreeObject, int64(len(tree)), nil, zlibBytes(tree))
+	deltaAt := int64(12 + len(rootTree))
 	delta := func(typ plumbing.ObjectType, base any, d []byte) []byte {
 		return rawEntry(typ, int64(len(d)), base, zlibBytes(d))
 	}
@@ -328,13 +330,13 @@ func TestPushOfOversizedObjectsIsRefused(t *testing.T) {
 			handPack(rawEntry(plumbing.CommitObject, int64(len(commit)), nil, zlibBytes(commit))),
 			"object too large: commit of 10485761 bytes at offset 12 (at most 10 MiB)"},
 		{"a delta declaring a tree of 2 GiB", tip,
-			handPack(treeEntry, delta(plumbing.OFSDeltaObject, deltaAt-12, append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
+			handPack(rootTree, delta(plumbing.OFSDeltaObject, deltaAt-12, append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
 			fmt.Sprintf("object too large: tree of 2147483648 bytes at offset %d (at most 100 MiB)", deltaAt)},
 		{"a thin delta declaring a tree of 2 GiB", tip,
 			handPack(delta(plumbing.REFDeltaObject, treeID, append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
 			"object too large: tree of 2147483648 bytes at offset 12 (at most 100 MiB)"},
 		{"a delta of 64 MiB of zeros", tip,
-			handPack(treeEntry, rawEntry(plumbing.OFSDeltaObject, int64(len(zeroDelta)), deltaAt-12, zlibBytes(zeroDelta))),
+			handPack(rootTree, rawEntry(plumbing.OFSDeltaObject, int64(len(zeroDelta)), deltaAt-12, zlibBytes(zeroDelta))),
 			fmt.Sprintf("delta at offset %d: invalid delta", deltaAt)},
 	}
 	for _, tt := range tests {
@@ -391,4 +393,100 @@ func TestPushOfOversizedObjectsIsRefused(t *testing.T) {
 			t.Errorf("the repository changed:\n%s\n---\n%s", before, after)
 		}
 	})
+}
+
+// peakHeap runs f and returns the most heap memory in use seen while it ran, beyond what
+// was in use before.
+func peakHeap(f func()) uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	before := sample[0].Value.Uint64()
+	done, peak := make(chan struct{}), make(chan uint64)
+	go func() {
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var most uint64
+		for {
+			metrics.Read(s)
+			most = max(most, s[0].Value.Uint64())
+			select {
+			case <-done:
+				peak <- most
+				return
+			case <-time.After(100 * time.Microsecond):
+			}
+		}
+	}()
+	f()
+	close(done)
+	most := <-peak
+	if most < before {
+		return 0
+	}
+	return most - before
+}
+
+// blobEntry is a raw tree entry for a blob.
+func blobEntry(name string, blob plumbing.Hash) []byte {
+	return append([]byte("100644 "+name+"\x00"), blob[:]...)
+}
+
+func TestDeltaChainOfLargeTreesIsIndexedInBoundedMemory(t *testing.T) {
+	// A chain of 8 MiB trees, each a delta copying the one before whole and adding an
+	// entry: a few bytes of pack per tree. Each tree but the last also has a second
+	// delta, resolved after the rest of the chain, which needs it again.
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(1)
+	seedRepo(t, ts, g, 1, dir)
+	ts.store.WaitBackground()
+	tip := g.run(dir, "rev-parse", "HEAD")
+	blob := plumbing.NewHash(g.run(dir, "rev-parse", "HEAD:README"))
+	const links = 48
+	var tree []byte
+	for i := 0; len(tree) < 8<<20; i++ {
+		tree = append(tree, blobEntry(fmt.Sprintf("a%07d", i), blob)...)
+	}
+	entries := [][]byte{rawEntry(plumbing.TreeObject, int64(len(tree)), nil, zlibBytes(tree))}
+	offsets := []int64{12}
+	next := offsets[0] + int64(len(entries[0]))
+	base := 0 // the entry holding the current end of the chain
+	for i := 0; i < links; i++ {
+		for _, name := range []string{fmt.Sprintf("c%05d", i), fmt.Sprintf("l%05d", i)} {
+			add := blobEntry(name, blob)
+			d := append(deltaHeader(uint64(len(tree)), uint64(len(tree)+len(add))), copyAll(len(tree))...)
+			d = append(append(d, byte(len(add))), add...)
+			entries = append(entries, rawEntry(plumbing.OFSDeltaObject, int64(len(d)), next-offsets[base], zlibBytes(d)))
+			offsets = append(offsets, next)
+			next += int64(len(entries[len(entries)-1]))
+		}
+		tree = append(tree, blobEntry(fmt.Sprintf("c%05d", i), blob)...)
+		base = len(entries) - 2
+	}
+	commit := []byte(fmt.Sprintf("tree %s\nparent %s\nauthor A <a@example.com> 1500000000 +0000\n"+
+		"committer A <a@example.com> 1500000000 +0000\n\nchain\n", plumbing.ComputeHash(plumbing.TreeObject, tree), tip))
+	entries = append(entries, rawEntry(plumbing.CommitObject, int64(len(commit)), nil, zlibBytes(commit)))
+	pack := handPack(entries...)
+	if len(pack) > 1<<20 {
+		t.Fatalf("the pack is %d bytes", len(pack))
+	}
+	body := pushBody(tip, plumbing.ComputeHash(plumbing.CommitObject, commit).String(), "refs/heads/main", pack)
+
+	var res *PushResult
+	var err error
+	var out bytes.Buffer
+	peak := peakHeap(func() {
+		res, err = ts.store.ReceivePack(t.Context(), 1, bytes.NewReader(body), &out, ReceivePackOptions{})
+	})
+	if err != nil || res.UnpackError != "" || len(res.Applied) != 1 {
+		t.Fatalf("push: %v %+v\n%q", err, res, out.String())
+	}
+	if res.Objects != 2*links+2 {
+		t.Errorf("%d objects indexed", res.Objects)
+	}
+	// The chain is 48 trees of 8 MiB: 384 MiB if every link were held.
+	t.Logf("peak heap %d MiB", peak>>20)
+	if peak > 256<<20 {
+		t.Errorf("indexing held up to %d MiB", peak>>20)
+	}
+	g.run(ts.store.Path(1), "cat-file", "-e", res.Applied[0].New.String()+"^{tree}")
 }
