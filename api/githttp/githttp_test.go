@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -381,4 +382,47 @@ func TestPushOverTheSizeLimitIsRefused(t *testing.T) {
 	g.must("work", "add", ".")
 	g.must("work", "commit", "-qm", "small enough")
 	g.must("work", "push", "-q", "origin", "main")
+}
+
+func TestOversizedPushCommandListIsRefused(t *testing.T) {
+	t.Parallel()
+	s := servertest.New(t)
+	g := newGit(t)
+	devID, devToken := s.CreateUser(t, "dev")
+	createProject(t, s, s.AdminToken, map[string]any{"name": "app", "initialize_with_readme": true})
+	if resp := s.Do(t, "POST", "/api/v4/projects/root%2Fapp/members", s.AdminToken,
+		map[string]any{"user_id": devID, "access_level": 30}); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add member: %d %s", resp.StatusCode, resp.Body)
+	}
+	url := remote(s, "root/app", devToken)
+	before := g.must("", "ls-remote", url)
+	tip := strings.Fields(before)[0]
+
+	// 150,000 branch creations, 16 MB of commands and 400 KB once gzipped, from a developer.
+	var body bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&body, gzip.BestCompression)
+	for i := 0; i < 150_000; i++ {
+		line := fmt.Sprintf("%040d %s refs/heads/b%06d", 0, tip, i)
+		if i == 0 {
+			line += "\x00report-status side-band-64k"
+		}
+		fmt.Fprintf(zw, "%04x%s\n", len(line)+5, line)
+	}
+	io.WriteString(zw, "0000")
+	zw.Close()
+	resp := s.Do(t, "POST", "/root/app.git/git-receive-pack", "", body.Bytes(),
+		"Content-Type", "application/x-git-receive-pack-request", "Content-Encoding", "gzip",
+		"Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("oauth2:"+devToken)))
+	for _, want := range []string{
+		"cairn: a push may update at most 100000 references; push fewer at a time",
+		"unpack too many ref updates (more than 100000)\n",
+		"ng refs/heads/b000000 unpacker error\n",
+	} {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(resp.Body), want) {
+			t.Errorf("%d %q…, want %q", resp.StatusCode, resp.Body[:min(len(resp.Body), 200)], want)
+		}
+	}
+	if after := g.must("", "ls-remote", url); after != before {
+		t.Errorf("refs moved:\n%s\n---\n%s", before, after)
+	}
 }
