@@ -146,7 +146,7 @@ func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket
 	secret, present, malformed := Credentials(r)
 	if present {
 		var actor *forge.Actor
-		err := c.guardAuthentication(r.Context(), w, ip, func() (err error) {
+		err := c.GuardAuthentication(r.Context(), w, ip, func() (err error) {
 			if malformed != nil {
 				return malformed
 			}
@@ -192,15 +192,10 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-// GuardSignIn runs a password check for an address under the same limit as tokens: refused
-// when the address has no authentication attempt left, charged when the check fails.
-func (c *Core) GuardSignIn(ctx context.Context, w http.ResponseWriter, ip string, check func() error) error {
-	return c.guardAuthentication(ctx, w, ip, check)
-}
-
-// guardAuthentication runs check, a test of credentials, holding one of the address's
-// authentication attempts while it runs; an unauthorized result spends the attempt.
-func (c *Core) guardAuthentication(ctx context.Context, w http.ResponseWriter, ip string, check func() error) error {
+// GuardAuthentication runs check, a test of credentials (a token, or a password at sign-in),
+// holding one of the address's authentication attempts while it runs; an unauthorized
+// result spends the attempt.
+func (c *Core) GuardAuthentication(ctx context.Context, w http.ResponseWriter, ip string, check func() error) error {
 	if c.Limits == nil {
 		return check()
 	}

@@ -215,6 +215,7 @@ const maxAuthWait = 10 * time.Second
 func (l *Limiter) BeginAuth(ctx context.Context, w http.ResponseWriter, ip string) (*AuthAttempt, error) {
 	timer := time.NewTimer(maxAuthWait)
 	defer timer.Stop()
+	expired := false
 	l.mu.Lock()
 	for {
 		now := l.now()
@@ -225,7 +226,7 @@ func (l *Limiter) BeginAuth(ctx context.Context, w http.ResponseWriter, ip strin
 			l.mu.Unlock()
 			return &AuthAttempt{l: l, b: b}, nil
 		}
-		if b.held == 0 {
+		if b.held == 0 || expired {
 			l.mu.Unlock()
 			return nil, l.answer(w, l.policies.AuthFailures, available, false, now, "throttle_authentication_failures")
 		}
@@ -234,7 +235,6 @@ func (l *Limiter) BeginAuth(ctx context.Context, w http.ResponseWriter, ip strin
 		}
 		released := b.released
 		l.mu.Unlock()
-		expired := false
 		select {
 		case <-released:
 		case <-ctx.Done():
@@ -243,12 +243,6 @@ func (l *Limiter) BeginAuth(ctx context.Context, w http.ResponseWriter, ip strin
 			expired = true
 		}
 		l.mu.Lock()
-		if expired {
-			now := l.now()
-			available := b.lim.TokensAt(now) - float64(b.held)
-			l.mu.Unlock()
-			return nil, l.answer(w, l.policies.AuthFailures, available, false, now, "throttle_authentication_failures")
-		}
 	}
 }
 

@@ -59,7 +59,7 @@ func (c DeployCommand) specificity(projectPath string) int {
 	case strings.HasSuffix(c.Scope, "/*"):
 		ns := strings.TrimSuffix(c.Scope, "/*")
 		if len(projectPath) > len(ns) && strings.EqualFold(projectPath[:len(ns)], ns) && projectPath[len(ns)] == '/' {
-			return 1 + strings.Count(ns, "/") + 1
+			return 2 + strings.Count(ns, "/")
 		}
 	case strings.EqualFold(c.Scope, projectPath):
 		return 1 << 20

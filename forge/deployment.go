@@ -546,13 +546,10 @@ func (s *Service) DeleteDeployment(ctx context.Context, a *Actor, projectRef str
 	if err != nil {
 		return err
 	}
+	// Under the environment's lock no success is recorded meanwhile, so the successes read
+	// below hold when the write happens; d's own status is checked again in the write.
 	unlock := s.delivery.envLocks.lock(d.EnvironmentID)
 	defer unlock()
-	// Under the environment's lock no success is recorded meanwhile, so what is read here
-	// holds when the write happens.
-	if d, err = visibleDeployment(ctx, s.db.Read, v, id); err != nil {
-		return err
-	}
 	if d.Status == DeploymentRunning {
 		return &Error{Code: EInvalid, Reason: ReasonStateRefused, Message: "Cannot destroy running deployment"}
 	}

@@ -17,11 +17,11 @@ import (
 )
 
 // The deploy runner: an administrator configures, on the server, a shell command per
-// environment name and scope of projects (Config.DeployCommands). A deployment to such an environment is queued;
-// a worker of a bounded pool claims it (once: the claim is one UPDATE under the single
-// writer), writes the deployment's commit to a temporary directory, runs the command there
-// with a time limit, stores its output as the deployment's log, and moves the deployment to
-// success or failed.
+// environment name and scope of projects (Config.DeployCommands). A deployment a command
+// covers is queued; a worker of a bounded pool claims it (once: the claim is one UPDATE
+// under the single writer), writes the deployment's commit to a temporary directory, runs
+// the command there with a time limit, stores its output as the deployment's log, and moves
+// the deployment to success or failed.
 
 const (
 	// maxDeployLog bounds a deployment's stored log; output past it is dropped.

@@ -29,7 +29,7 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 		if err := a.Require(NeedReadCode); err != nil {
 			return ProjectView{}, err
 		}
-		if mayReadCode(v) != nil {
+		if !canReadCode(v) {
 			return ProjectView{}, Forbiddenf("You are not allowed to download code from this project.")
 		}
 		return v, nil

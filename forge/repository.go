@@ -43,8 +43,8 @@ func (s *Service) readRepo(ctx context.Context, a *Actor, ref string) (ProjectVi
 	if err != nil {
 		return ProjectView{}, nil, err
 	}
-	if err := mayReadCode(v); err != nil {
-		return ProjectView{}, nil, err
+	if !canReadCode(v) {
+		return ProjectView{}, nil, Forbiddenf("")
 	}
 	repo, err := s.repos.OpenRepo(v.ID)
 	if err != nil {
@@ -53,13 +53,10 @@ func (s *Service) readRepo(ctx context.Context, a *Actor, ref string) (ProjectVi
 	return v, repo, nil
 }
 
-// mayReadCode refuses the code of a private project to those below Reporter (guests see its
-// issues, not its repository), as GitLab does.
-func mayReadCode(v ProjectView) error {
-	if v.Visibility == Private && v.Access < Reporter {
-		return Forbiddenf("")
-	}
-	return nil
+// canReadCode reports whether the actor of v may read its code: in a private project,
+// reporters and above (guests see its issues, not its repository), as in GitLab.
+func canReadCode(v ProjectView) bool {
+	return v.Visibility != Private || v.Access >= Reporter
 }
 
 // writeRepo is readRepo for changes: a signed-in developer with a token that may push, on a

@@ -815,9 +815,9 @@ func TestRebaseRacingMergeKeepsTheSourceInTheTarget(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		m := f.mr(1)
-		if m.State != "merged" {
-			continue
+		if f.mr(1).State != "merged" {
+			// The merge lost the race for the lock (405); once the rebase is done it merges.
+			mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token, nil)
 		}
 		topic := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/topic"), f.token, nil))
 		if !contains(f.history(), topic.ID) {
