@@ -426,17 +426,26 @@ func SaveMergeCheck(ctx context.Context, q Querier, id int64, headSHA, targetSHA
 	return n > 0, wrap(err)
 }
 
-// LockMergeRequest moves merge request id from opened to locked, so that one merge runs on
-// it at a time and nothing closes it meanwhile. It reports false when the merge request was
-// not an open, ready one (another merge holds it, or it was closed, merged or made a draft).
-func LockMergeRequest(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
+// LockMergeRequest moves merge request id from opened to locked, so that one merge or rebase
+// runs on it at a time and nothing closes it meanwhile. It reports false when the merge
+// request was not an open one (another merge holds it, or it was closed or merged), or was a
+// draft and drafts is false.
+func LockMergeRequest(ctx context.Context, tx *sql.Tx, id int64, drafts bool) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE merge_requests SET state = 'locked'
-		WHERE id = ? AND state = 'opened' AND draft = 0`, id)
+		WHERE id = ? AND state = 'opened' AND (draft = 0 OR ?)`, id, drafts)
 	if err != nil {
 		return false, fmt.Errorf("lock merge request %d: %w", id, wrap(err))
 	}
 	n, err := res.RowsAffected()
 	return n > 0, wrap(err)
+}
+
+// SetMergeError records the error of merge request id's last merge or rebase ("" for none).
+func SetMergeError(ctx context.Context, q Querier, id int64, msg string) error {
+	if _, err := q.ExecContext(ctx, "UPDATE merge_requests SET merge_error = ? WHERE id = ?", mrNullText(msg), id); err != nil {
+		return fmt.Errorf("record the merge error of merge request %d: %w", id, wrap(err))
+	}
+	return nil
 }
 
 // UnlockMergeRequest moves merge request id from locked back to opened, after a merge that

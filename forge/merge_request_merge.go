@@ -230,24 +230,13 @@ func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID 
 // project needs rebased (ReasonNeedRebase), a source that moved past opts.SHA
 // (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
 func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
-	if err := a.requireUser(NeedPulls); err != nil {
-		return MergeRequest{}, err
-	}
-	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
+	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, false, func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
+		if !protection(m.TargetBranch).AllowsMerge(v.Access) || v.Archived {
+			return &Error{Code: EForbidden, Reason: ReasonCannotMerge, Message: "You are not allowed to merge this merge request"}
+		}
+		return nil
+	})
 	if err != nil {
-		return MergeRequest{}, err
-	}
-	protection, err := s.BranchProtections(ctx, v.ID)
-	if err != nil {
-		return MergeRequest{}, err
-	}
-	if !protection(m.TargetBranch).AllowsMerge(v.Access) || v.Archived {
-		return MergeRequest{}, &Error{Code: EForbidden, Reason: ReasonCannotMerge, Message: "You are not allowed to merge this merge request"}
-	}
-	if m.State != StateOpened || m.Draft {
-		return MergeRequest{}, NotAllowedf("405 Method Not Allowed")
-	}
-	if m, err = s.lockForMerge(ctx, v, m.ID); err != nil {
 		return MergeRequest{}, err
 	}
 	// Whatever stops the merge from here on (an error, a panic, a canceled request) opens
@@ -255,7 +244,7 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 	merged := false
 	defer func() {
 		if !merged {
-			s.unlockAfterFailedMerge(context.WithoutCancel(ctx), a, v, m)
+			s.unlockMergeRequest(context.WithoutCancel(ctx), a, v, m)
 		}
 	}()
 	repo, err := s.repos.OpenRepo(v.ID)
@@ -330,35 +319,51 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 	return m, nil
 }
 
-// lockForMerge moves an open, ready merge request to locked and returns it as it is now;
-// one that another merge holds, or that was closed, merged or made a draft meanwhile, cannot
-// be merged now (GitLab: 405).
-func (s *Service) lockForMerge(ctx context.Context, v ProjectView, id int64) (MergeRequest, error) {
-	var m MergeRequest
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		ok, err := db.LockMergeRequest(ctx, tx, id)
+// lockMergeRequest reads merge request ref for a merge or a rebase, checks with allowed
+// what the actor may do there, and moves it from opened to locked, so that one merge or
+// rebase runs on it at a time. One that is not open, is locked already, or (unless drafts)
+// is a draft cannot be merged or rebased now (GitLab: 405). The caller unlocks it with
+// unlockMergeRequest, unless its merge is recorded.
+func (s *Service) lockMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, drafts bool,
+	allowed func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error) (ProjectView, MergeRequest, error) {
+	if err := a.requireUser(NeedPulls); err != nil {
+		return ProjectView{}, MergeRequest{}, err
+	}
+	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
+	if err != nil {
+		return ProjectView{}, MergeRequest{}, err
+	}
+	protection, err := s.BranchProtections(ctx, v.ID)
+	if err != nil {
+		return ProjectView{}, MergeRequest{}, err
+	}
+	if err := allowed(v, m, protection); err != nil {
+		return ProjectView{}, MergeRequest{}, err
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		ok, err := db.LockMergeRequest(ctx, tx, m.ID, drafts)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return NotAllowedf("405 Method Not Allowed")
 		}
-		m, err = s.findMergeRequest(ctx, tx, v, MergeRequestRef{N: id, ByID: true})
+		m, err = s.findMergeRequest(ctx, tx, v, MergeRequestRef{N: m.ID, ByID: true})
 		return err
 	})
-	return m, err
+	return v, m, err
 }
 
-// unlockAfterFailedMerge opens a merge request again after a merge that did not happen, and
-// brings its tips up to date: pushes made while it was locked passed it by.
-func (s *Service) unlockAfterFailedMerge(ctx context.Context, a *Actor, v ProjectView, m MergeRequest) {
+// unlockMergeRequest opens a merge request again after a merge that did not happen, or a
+// rebase, and brings its tips up to date: pushes made while it was locked passed it by.
+func (s *Service) unlockMergeRequest(ctx context.Context, a *Actor, v ProjectView, m MergeRequest) {
 	if err := db.UnlockMergeRequest(ctx, s.db.Writer(), m.ID); err != nil {
-		s.log.Error("unlock merge request after a failed merge", "merge_request_id", m.ID, "err", err)
+		s.log.Error("unlock merge request", "merge_request_id", m.ID, "err", err)
 		return
 	}
 	branches := []gitstore.RefUpdate{{Name: "refs/heads/" + m.SourceBranch}, {Name: "refs/heads/" + m.TargetBranch}}
 	if err := s.refreshMergeRequests(ctx, a, v.ID, branches); err != nil {
-		s.log.Warn("refresh merge request after a failed merge", "merge_request_id", m.ID, "err", err)
+		s.log.Warn("refresh merge request after it was locked", "merge_request_id", m.ID, "err", err)
 	}
 }
 

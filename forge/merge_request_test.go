@@ -209,7 +209,7 @@ func TestReconcileOpensMergeRequestsLeftLocked(t *testing.T) {
 	ctx := context.Background()
 	f := newMergeFixture(t)
 	err := f.db.Write(ctx, func(tx *sql.Tx) error {
-		ok, err := db.LockMergeRequest(ctx, tx, 1)
+		ok, err := db.LockMergeRequest(ctx, tx, 1, false)
 		if err == nil && !ok {
 			err = errors.New("not locked")
 		}

@@ -498,7 +498,7 @@ func (h *Handler) rebaseMergeRequest(w http.ResponseWriter, r *http.Request, p a
 	if err != nil {
 		return err
 	}
-	if _, err := h.forge.RebaseMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
+	if err := h.forge.RebaseMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusAccepted, map[string]bool{"rebase_in_progress": false})
