@@ -284,7 +284,7 @@ func (r *Repo) MergeCommit(ctx context.Context, target, source plumbing.Hash, sp
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return r.writeMergeCommit(tree, []plumbing.Hash{target, source}, spec)
+	return r.writeCommit(tree, []plumbing.Hash{target, source}, spec.Author, spec.Committer, spec.Message)
 }
 
 // Squash merges source into target and writes one commit with target as its only parent
@@ -295,12 +295,7 @@ func (r *Repo) Squash(ctx context.Context, target, source plumbing.Hash, spec Me
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return r.writeMergeCommit(tree, []plumbing.Hash{target}, spec)
-}
-
-// writeMergeCommit writes the commit of a merge.
-func (r *Repo) writeMergeCommit(tree plumbing.Hash, parents []plumbing.Hash, spec MergeSpec) (plumbing.Hash, error) {
-	return r.writeCommit(tree, parents, spec.Author, spec.Committer, spec.Message)
+	return r.writeCommit(tree, []plumbing.Hash{target}, spec.Author, spec.Committer, spec.Message)
 }
 
 // ConflictText renders a content or add/add conflict as git leaves it in a conflicted

@@ -675,7 +675,7 @@ func (ix *packIndexer) resolveChildren(depth int) error {
 				return err
 			}
 		}
-		if len(ix.ofsKids[e.off]) == 0 && len(ix.refKids[e.hash]) == 0 {
+		if !ix.hasPendingKids(e.off, e.hash) {
 			continue
 		}
 		ix.push(&baseFrame{entry: k, hash: e.hash, typ: e.typ, data: data})

@@ -3,10 +3,8 @@ package gitstore
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // maxRebaseCommits bounds how many commits one rebase replays.
@@ -49,32 +47,32 @@ func (r *Repo) Rebase(ctx context.Context, onto, source plumbing.Hash, committer
 		return plumbing.ZeroHash, err
 	}
 	type replayed struct {
-		c    *Commit
+		id   plumbing.Hash
 		tree plumbing.Hash
 	}
 	var out []replayed
 	cur := tip.tree
 	for _, c := range picks {
 		base := emptyTree
-		if len(c.Parents) > 0 {
-			p, err := mergeCommitNode(r.graph, c.Parents[0])
+		if len(c.parents) > 0 {
+			p, err := mergeCommitNode(r.graph, c.parents[0])
 			if err != nil {
 				return plumbing.ZeroHash, err
 			}
 			base = p.tree
 		}
 		tm := newTreeMerger(ctx, s, false)
-		tree, err := tm.merge(base, cur, c.Tree)
+		tree, err := tm.merge(base, cur, c.tree)
 		if err != nil {
-			return plumbing.ZeroHash, fmt.Errorf("rebase %s: %w", c.ID, err)
+			return plumbing.ZeroHash, fmt.Errorf("rebase %s: %w", c.hash, err)
 		}
 		if len(tm.conflicts) > 0 {
-			return plumbing.ZeroHash, &RebaseConflictError{Commit: c.ID, MergeConflictError: &MergeConflictError{Conflicts: tm.conflicts}}
+			return plumbing.ZeroHash, &RebaseConflictError{Commit: c.hash, MergeConflictError: &MergeConflictError{Conflicts: tm.conflicts}}
 		}
 		if tree == cur {
 			continue // its changes are in onto already
 		}
-		out = append(out, replayed{c, tree})
+		out = append(out, replayed{c.hash, tree})
 		cur = tree
 	}
 	// Every commit applied: only now is anything written.
@@ -83,7 +81,11 @@ func (r *Repo) Rebase(ctx context.Context, onto, source plumbing.Hash, committer
 		if err := s.flush(p.tree); err != nil {
 			return plumbing.ZeroHash, fmt.Errorf("write rebased tree: %w", err)
 		}
-		if head, err = r.writeCommit(p.tree, []plumbing.Hash{head}, p.c.Author, committer, p.c.Message); err != nil {
+		c, err := r.Commit(p.id) // its author and message
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if head, err = r.writeCommit(p.tree, []plumbing.Hash{head}, c.Author, committer, c.Message); err != nil {
 			return plumbing.ZeroHash, err
 		}
 	}
@@ -91,23 +93,38 @@ func (r *Repo) Rebase(ctx context.Context, onto, source plumbing.Hash, committer
 }
 
 // rebasePicks lists the commits of onto..source to replay, parents before children, merge
-// commits left out.
-func (r *Repo) rebasePicks(ctx context.Context, onto, source plumbing.Hash) ([]*Commit, error) {
-	commits, err := r.Log(ctx, LogOptions{Include: []plumbing.Hash{source}, Exclude: []plumbing.Hash{onto}, Limit: maxRebaseCommits + 1})
+// commits left out. The walk stops where the histories meet, as git's does, not at the root.
+func (r *Repo) rebasePicks(ctx context.Context, onto, source plumbing.Hash) ([]*commitNode, error) {
+	g, err := r.commitGraph()
+	if err != nil {
+		return nil, err
+	}
+	src, err := mergeCommitNode(g, source)
+	if err != nil {
+		return nil, err
+	}
+	base, err := mergeCommitNode(g, onto)
+	if err != nil {
+		return nil, err
+	}
+	w := g.newWalk(nil)
+	w.push(src, false)
+	w.push(base, true)
+	commits, _, err := w.run(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
 	if len(commits) > maxRebaseCommits {
 		return nil, ErrRebaseTooLong
 	}
-	byID := make(map[plumbing.Hash]*Commit, len(commits))
+	byID := make(map[plumbing.Hash]*commitNode, len(commits))
 	for _, c := range commits {
-		byID[c.ID] = c
+		byID[c.hash] = c
 	}
 	// Depth-first from the tip, parents in order, each commit after its parents: git's
 	// topological order, which keeps a branch's own commits in the order they were made.
 	seen := make(map[plumbing.Hash]bool, len(commits))
-	var order []*Commit
+	var order []*commitNode
 	var visit func(h plumbing.Hash)
 	visit = func(h plumbing.Hash) {
 		c, ok := byID[h]
@@ -115,40 +132,13 @@ func (r *Repo) rebasePicks(ctx context.Context, onto, source plumbing.Hash) ([]*
 			return
 		}
 		seen[h] = true
-		for _, p := range c.Parents {
+		for _, p := range c.parents {
 			visit(p)
 		}
-		if len(c.Parents) <= 1 {
+		if len(c.parents) <= 1 {
 			order = append(order, c)
 		}
 	}
 	visit(source)
 	return order, nil
-}
-
-// writeCommit writes a commit of tree with parents; its message ends in a newline, as git
-// commit-tree makes it. Committer defaults to author when it has neither name nor email.
-func (r *Repo) writeCommit(tree plumbing.Hash, parents []plumbing.Hash, author, committer Signature, message string) (plumbing.Hash, error) {
-	if committer.Name == "" && committer.Email == "" {
-		committer = author
-	}
-	if !strings.HasSuffix(message, "\n") {
-		message += "\n"
-	}
-	c := &object.Commit{
-		Author:       object.Signature{Name: author.Name, Email: author.Email, When: author.When},
-		Committer:    object.Signature{Name: committer.Name, Email: committer.Email, When: committer.When},
-		Message:      message,
-		TreeHash:     tree,
-		ParentHashes: parents,
-	}
-	obj := r.git.Storer.NewEncodedObject()
-	if err := c.Encode(obj); err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("encode commit: %w", err)
-	}
-	h, err := r.git.Storer.SetEncodedObject(obj)
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("write commit: %w", err)
-	}
-	return h, nil
 }

@@ -230,12 +230,8 @@ func (s *Store) ReceivePack(ctx context.Context, id int64, req io.Reader, w io.W
 		res := &PushResult{}
 		rec := &receive{store: s, id: id, rr: rr, res: res, status: make([]string, len(rr.commands)),
 			messages: []string{limit.hint}}
-		// What an honest client still sends, the rest of its commands and its pack,
-		// fits in the limits and MaxPackSize; no more than that is read.
-		drain := int64(-1)
-		if opts.MaxPackSize > 0 {
-			drain = maxCommandListSize + maxPushOptions*(4+maxPushOptionSize) + opts.MaxPackSize
-		}
+		// What an honest client still sends is the rest of its commands and its pack.
+		drain := refusedBodyLimit(opts, maxCommandListSize+maxPushOptions*(4+maxPushOptionSize))
 		if err := rec.refuse(w, limit.reason, pr.r, drain); err != nil {
 			return res, fmt.Errorf("receive-pack for repository %d: %w", id, err)
 		}
@@ -288,23 +284,17 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 			if errors.As(err, &dotGit) {
 				r.messages = append(r.messages, "error: "+dotGit.Error())
 			}
-			drain := int64(0)
 			if errors.Is(err, errPackTooLarge) {
 				r.messages = append(r.messages, fmt.Sprintf("cairn: the pushed pack is larger than the %s this server accepts",
 					byteSize(opts.MaxPackSize)))
-				drain = opts.MaxPackSize
 			}
 			var tooLarge *objectTooLargeError
 			if errors.As(err, &tooLarge) {
 				r.messages = append(r.messages, fmt.Sprintf("cairn: the push holds a %s larger than the %s this server accepts",
 					tooLarge.typ, byteSize(maxInflatedSize(tooLarge.typ))))
-				// Found at the object's header, maybe early in the pack.
-				drain = opts.MaxPackSize
-				if drain <= 0 {
-					drain = -1
-				}
 			}
-			if werr := r.refuse(w, strings.TrimPrefix(err.Error(), errUnpack.Error()+": "), pr.r, drain); werr != nil {
+			// The pack was refused somewhere in it, maybe early: the rest is still coming.
+			if werr := r.refuse(w, strings.TrimPrefix(err.Error(), errUnpack.Error()+": "), pr.r, refusedBodyLimit(opts, 0)); werr != nil {
 				return werr
 			}
 			if errors.Is(err, errUnpack) {
@@ -370,6 +360,17 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 		err = werr
 	}
 	return err
+}
+
+// refusedBodyLimit is how much of a refused push's body is read and dropped, so that git
+// reads the report from this request instead of posting the rest again: what an honest
+// client may still send (extra, then a pack up to MaxPackSize), or all of it where packs
+// have no limit.
+func refusedBodyLimit(opts ReceivePackOptions, extra int64) int64 {
+	if opts.MaxPackSize <= 0 {
+		return -1
+	}
+	return extra + opts.MaxPackSize
 }
 
 // refuse answers a push none of whose commands can be applied, as C git answers one whose

@@ -18,25 +18,19 @@ import (
 // lists a repository's packs once, on its first read, and never again; a repack that
 // replaces those packs and loose objects with one new pack would leave it unable to read
 // objects it was reading a moment before. When a read fails and the pack directory changed
-// since the packs were listed, this storage lists them again and retries, once.
+// since the packs were listed, this storage has go-git list them again (Reindex) and
+// retries, once.
 type relistingStorage struct {
 	*filesystem.Storage
 	dir string
-	// listed is the pack directory's modification time when the storage in use was made.
+	// listed is the pack directory's modification time when the packs were last listed.
 	listed time.Time
-	// fresh, once made, is the storage of the latest listing; reads go there first.
-	fresh *filesystem.Storage
 }
 
 func newRelistingStorage(dir string) *relistingStorage {
-	s := &relistingStorage{dir: dir, listed: packDirTime(dir)}
-	s.Storage = newFilesystemStorage(dir)
-	return s
-}
-
-func newFilesystemStorage(dir string) *filesystem.Storage {
-	return filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRU(8<<20),
+	st := filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRU(8<<20),
 		filesystem.Options{LargeObjectThreshold: largeObject})
+	return &relistingStorage{Storage: st, dir: dir, listed: packDirTime(dir)}
 }
 
 // packDirTime is when the repository's pack directory last changed: a pack was added or
@@ -49,16 +43,8 @@ func packDirTime(dir string) time.Time {
 	return fi.ModTime()
 }
 
-// current is the storage reads go to.
-func (s *relistingStorage) current() *filesystem.Storage {
-	if s.fresh != nil {
-		return s.fresh
-	}
-	return s.Storage
-}
-
-// relist makes a new storage when a read failed with err and the packs changed since the
-// storage in use listed them; ok says there is one to retry with.
+// relist has go-git list the packs again when a read failed with err and the packs changed
+// since they were listed; ok says a retry may find what the read did not.
 func (s *relistingStorage) relist(err error) (ok bool) {
 	if !errors.Is(err, plumbing.ErrObjectNotFound) && !errors.Is(err, dotgit.ErrPackfileNotFound) && !errors.Is(err, fs.ErrNotExist) {
 		return false
@@ -67,33 +53,34 @@ func (s *relistingStorage) relist(err error) (ok bool) {
 	if now.Equal(s.listed) {
 		return false
 	}
-	s.fresh, s.listed = newFilesystemStorage(s.dir), now
+	s.listed = now
+	s.Reindex()
 	return true
 }
 
 // EncodedObject reads an object, listing the packs again where a repack replaced them.
 func (s *relistingStorage) EncodedObject(t plumbing.ObjectType, h plumbing.Hash) (plumbing.EncodedObject, error) {
-	obj, err := s.current().EncodedObject(t, h)
+	obj, err := s.Storage.EncodedObject(t, h)
 	if err != nil && s.relist(err) {
-		return s.fresh.EncodedObject(t, h)
+		return s.Storage.EncodedObject(t, h)
 	}
 	return obj, err
 }
 
 // HasEncodedObject is EncodedObject's existence check, with the same retry.
 func (s *relistingStorage) HasEncodedObject(h plumbing.Hash) error {
-	err := s.current().HasEncodedObject(h)
+	err := s.Storage.HasEncodedObject(h)
 	if err != nil && s.relist(err) {
-		return s.fresh.HasEncodedObject(h)
+		return s.Storage.HasEncodedObject(h)
 	}
 	return err
 }
 
 // EncodedObjectSize is EncodedObject's size lookup, with the same retry.
 func (s *relistingStorage) EncodedObjectSize(h plumbing.Hash) (int64, error) {
-	n, err := s.current().EncodedObjectSize(h)
+	n, err := s.Storage.EncodedObjectSize(h)
 	if err != nil && s.relist(err) {
-		return s.fresh.EncodedObjectSize(h)
+		return s.Storage.EncodedObjectSize(h)
 	}
 	return n, err
 }

@@ -96,6 +96,33 @@ func (r *Repo) BuildCommit(spec CommitSpec) (plumbing.Hash, error) {
 	return r.writeCommit(tree, parents, spec.Author, spec.Committer, spec.Message)
 }
 
+// writeCommit writes a commit of tree with parents; its message ends in a newline, as git
+// commit-tree makes it. Committer defaults to author when it has neither name nor email.
+func (r *Repo) writeCommit(tree plumbing.Hash, parents []plumbing.Hash, author, committer Signature, message string) (plumbing.Hash, error) {
+	if committer.Name == "" && committer.Email == "" {
+		committer = author
+	}
+	if !strings.HasSuffix(message, "\n") {
+		message += "\n"
+	}
+	c := &object.Commit{
+		Author:       object.Signature{Name: author.Name, Email: author.Email, When: author.When},
+		Committer:    object.Signature{Name: committer.Name, Email: committer.Email, When: committer.When},
+		Message:      message,
+		TreeHash:     tree,
+		ParentHashes: parents,
+	}
+	obj := r.git.Storer.NewEncodedObject()
+	if err := c.Encode(obj); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("encode commit: %w", err)
+	}
+	h, err := r.git.Storer.SetEncodedObject(obj)
+	if err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write commit: %w", err)
+	}
+	return h, nil
+}
+
 // WriteTag writes an annotated tag object naming commit target and returns its id.
 func (r *Repo) WriteTag(name string, target plumbing.Hash, tagger Signature, message string) (plumbing.Hash, error) {
 	if !strings.HasSuffix(message, "\n") {

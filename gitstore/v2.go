@@ -88,7 +88,7 @@ func (s *uploadSession) serveV2(ctx context.Context, pr *pktReader, w io.Writer)
 // lsRefs lists references, as filtered by ref-prefix arguments.
 func (s *uploadSession) lsRefs(ctx context.Context, args []string, pw *pktWriter) error {
 	var symrefs, peel, unborn bool
-	prefixes := map[string]bool{}
+	prefixes, longest := map[string]bool{}, 0
 	for _, a := range args {
 		switch {
 		case a == "symrefs":
@@ -98,20 +98,21 @@ func (s *uploadSession) lsRefs(ctx context.Context, args []string, pw *pktWriter
 		case a == "unborn":
 			unborn = true
 		case strings.HasPrefix(a, "ref-prefix "):
-			prefixes[a[len("ref-prefix "):]] = true
+			p := a[len("ref-prefix "):]
+			prefixes[p], longest = true, max(longest, len(p))
 		default:
 			err := fmt.Errorf("%w: unexpected line: '%s'", errProtocol, a)
 			_ = pw.errorLine(clientMessage(err))
 			return err
 		}
 	}
-	// Looking up each beginning of a name costs the same for ten prefixes as for a
-	// million, which a 16 MiB request can hold.
+	// Looking up each beginning of a name, up to the longest prefix, costs the same for ten
+	// prefixes as for a million, which a 16 MiB request can hold.
 	matches := func(name string) bool {
 		if len(prefixes) == 0 {
 			return true
 		}
-		for i := 0; i <= len(name); i++ {
+		for i := 0; i <= min(len(name), longest); i++ {
 			if prefixes[name[:i]] {
 				return true
 			}

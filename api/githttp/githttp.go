@@ -30,7 +30,7 @@ type Handler struct {
 // New returns the git transport handler. A push whose pack is larger than maxPushSize bytes
 // is refused; zero or less means no limit.
 func New(core *api.Core, store *gitstore.Store, version string, maxPushSize int64) http.Handler {
-	h := &Handler{core: core, forge: core.Forge, store: store, version: version, maxPushSize: max(maxPushSize, 0)}
+	h := &Handler{core: core, forge: core.Forge, store: store, version: version, maxPushSize: maxPushSize}
 	// The API's body limit does not apply: gitstore reads at most 16 MiB of a fetch
 	// request, and a push up to maxPushSize.
 	return core.Wrap(h, http.HandlerFunc(h.serve), api.Options{Bucket: api.BucketGit, UnlimitedBody: true})
