@@ -282,23 +282,8 @@ func (s *Service) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
 	var ids []int64
 	now := s.Now()
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		ids, err = db.ProjectIDsInNamespaceTree(ctx, tx, g.ID)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			p, err := db.ProjectByID(ctx, tx, id)
-			if err != nil {
-				return err
-			}
-			if err := db.DeleteProject(ctx, tx, p, a.UserID(), now); err != nil {
-				return err
-			}
-		}
-		if err := db.TombstoneNamespaceTree(ctx, tx, g.ID, a.UserID(), now); err != nil {
-			return err
-		}
-		return db.DeleteNamespace(ctx, tx, g.ID)
+		ids, err = deleteGroupTree(ctx, tx, g.ID, a.UserID(), now)
+		return err
 	})
 	if err != nil {
 		return err
