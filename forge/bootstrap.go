@@ -58,15 +58,11 @@ func (s *Service) createRoot(ctx context.Context, withToken bool) (Bootstrap, er
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u := User{Username: RootUsername, Email: "root@localhost", Name: "Administrator", IsAdmin: true,
 			State: "active", CanCreateGroup: true, ProjectsLimit: 100000, CreatedAt: now, UpdatedAt: now}
-		id, err := db.InsertUser(ctx, tx, u)
+		id, err := insertUser(ctx, tx, u)
 		if err != nil {
 			return err
 		}
 		rootID = id
-		if _, err := db.InsertNamespace(ctx, tx, Namespace{Kind: "user", Name: u.Name, Path: u.Username,
-			FullPath: u.Username, FullName: u.Name, OwnerID: id, Visibility: Public, CreatedAt: now, UpdatedAt: now}); err != nil {
-			return err
-		}
 		if withToken {
 			b.Token = TokenPrefix + s.randomSecret(20)
 			if _, err := db.InsertToken(ctx, tx, Token{UserID: id, Name: "admin-token", Hash: HashToken(b.Token),

@@ -82,16 +82,9 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (User,
 		if err := checkUserUnique(ctx, tx, u); err != nil {
 			return err
 		}
-		id, err := db.InsertUser(ctx, tx, u)
-		if err != nil {
-			return takenAs(err, "username")
-		}
+		id, err := insertUser(ctx, tx, u)
 		u.ID = id
-		if _, err := db.InsertNamespace(ctx, tx, Namespace{Kind: "user", Name: u.Name, Path: u.Username,
-			FullPath: u.Username, FullName: u.Name, OwnerID: id, Visibility: Public, CreatedAt: now, UpdatedAt: now}); err != nil {
-			return takenAs(err, "username")
-		}
-		return nil
+		return takenAs(err, "username")
 	})
 	if err != nil {
 		return User{}, err
@@ -226,6 +219,17 @@ func (s *Service) applyUserInput(u *User, in UserInput) error {
 		u.PasswordHash = h
 	}
 	return nil
+}
+
+// insertUser stores a new user with their personal namespace, and returns the user's id.
+func insertUser(ctx context.Context, tx *sql.Tx, u User) (int64, error) {
+	id, err := db.InsertUser(ctx, tx, u)
+	if err != nil {
+		return 0, err
+	}
+	_, err = db.InsertNamespace(ctx, tx, Namespace{Kind: "user", Name: u.Name, Path: u.Username, FullPath: u.Username,
+		FullName: u.Name, OwnerID: id, Visibility: Public, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt})
+	return id, err
 }
 
 // checkUserUnique refuses a username or email another user or a group already has.

@@ -216,12 +216,8 @@ func (s *Service) ghostUser(ctx context.Context, tx *sql.Tx, now time.Time) (int
 		} else if err != nil {
 			return 0, err
 		}
-		id, err := db.InsertUser(ctx, tx, u)
+		id, err := insertUser(ctx, tx, u)
 		if err != nil {
-			return 0, err
-		}
-		if _, err := db.InsertNamespace(ctx, tx, Namespace{Kind: "user", Name: u.Name, Path: u.Username,
-			FullPath: u.Username, FullName: u.Name, OwnerID: id, Visibility: Public, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return 0, err
 		}
 		return id, db.SetSetting(ctx, tx, settingGhostUser, strconv.FormatInt(id, 10))
