@@ -129,8 +129,12 @@ func (s *Service) findMergeRequest(ctx context.Context, q db.Querier, v ProjectV
 	} else {
 		m, err = db.MergeRequestByIID(ctx, q, v.ID, ref.N)
 	}
+	if errors.Is(err, db.ErrNotFound) {
+		// GitLab's bare "404 Not found", naming the resource for dialects that say it.
+		return MergeRequest{}, &Error{Code: ENotFound, Resource: "Merge Request", Message: "Not found"}
+	}
 	if err != nil {
-		return MergeRequest{}, notFoundAs(err, "")
+		return MergeRequest{}, err
 	}
 	list := []MergeRequest{m}
 	if err := db.FillMergeRequests(ctx, q, list); err != nil {

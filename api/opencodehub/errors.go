@@ -82,12 +82,7 @@ func describe(r *http.Request, e *forge.Error) (int, errorDetail) {
 		if e.Reason == api.ReasonNoRoute {
 			return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: "Not found"}
 		}
-		name := resourceName(e.Resource)
-		if e.Resource == "" && res.noun == pullResource.noun {
-			// Below a repository that exists, what forge finds not is the pull request.
-			name = res.noun
-		}
-		return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: name + " not found"}
+		return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: resourceName(e.Resource) + " not found"}
 	case forge.EUnauthorized:
 		return http.StatusUnauthorized, unauthorized(r, e)
 	case forge.EForbidden:

@@ -74,7 +74,7 @@ func TestDescribeErrors(t *testing.T) {
 		{"not mergeable", pulls, &forge.Error{Code: forge.EConflict, Reason: reasonNotMergeable, Params: []string{"state"}, Message: "Pull request is already merged"},
 			409, codeConflict, "Pull request is already merged", "state", reasonNotMergeable},
 		{"not found", repos + "/o/r", forge.NotFound("Project"), 404, codeNotFound, "Repository not found", "", ""},
-		{"pull not found", pulls + "/7", forge.NotFound(""), 404, codeNotFound, "Pull request not found", "", ""},
+		{"pull not found", pulls + "/7", &forge.Error{Code: forge.ENotFound, Resource: "Merge Request", Message: "Not found"}, 404, codeNotFound, "Pull request not found", "", ""},
 		{"no route", "/nothing", &forge.Error{Code: forge.ENotFound, Reason: api.ReasonNoRoute}, 404, codeNotFound, "Not found", "", ""},
 		{"anonymous", repos, forge.Unauthorized(""), 401, codeUnauthorized, "Authentication required", "token", "required"},
 		{"expired", repos, forge.Unauthorized(forge.ReasonTokenExpired), 401, codeUnauthorized, "The token has expired", "token", "expired"},
