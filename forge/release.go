@@ -236,9 +236,7 @@ func (s *Service) CreateRelease(ctx context.Context, a *Actor, projectRef string
 	var walks []shippedWalk
 	if target.commit != nil {
 		r.SHA = target.commit.ID.String()
-		placed := r
-		placed.ID = noReleaseID
-		if walks, err = s.walksForPlacing(ctx, repo, placed, nil); err != nil {
+		if walks, err = s.walksForNew(ctx, repo, r); err != nil {
 			return Release{}, err
 		}
 	}

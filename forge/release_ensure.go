@@ -84,10 +84,8 @@ func (s *Service) EnsureRelease(ctx context.Context, a *Actor, in EnsureReleaseI
 	}
 	var walks []shippedWalk
 	if r.SHA != "" {
-		placed := r
-		placed.ID = noReleaseID
 		if walks, err = s.releaseWalks(ctx, v, func(repo *gitstore.Repo) ([]shippedWalk, error) {
-			return s.walksForPlacing(ctx, repo, placed, nil)
+			return s.walksForNew(ctx, repo, r)
 		}); err != nil {
 			return EnsuredRelease{}, false, err
 		}

@@ -93,6 +93,12 @@ func (s *Service) walksForPlacing(ctx context.Context, repo *gitstore.Repo, r Re
 	return walks, nil
 }
 
+// walksForNew is walksForPlacing for release r, not recorded yet.
+func (s *Service) walksForNew(ctx context.Context, repo *gitstore.Repo, r Release) ([]shippedWalk, error) {
+	r.ID = noReleaseID
+	return s.walksForPlacing(ctx, repo, r, nil)
+}
+
 // walksForRemoving works out what changes when release r leaves its place: the release after
 // it ships what it shipped, since the one before it.
 func (s *Service) walksForRemoving(ctx context.Context, repo *gitstore.Repo, r Release) ([]shippedWalk, error) {
