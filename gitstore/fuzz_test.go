@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"bytes"
+	"os/exec"
 	"testing"
 )
 
@@ -68,7 +69,7 @@ func FuzzRefUpdateCommands(f *testing.F) {
 			t.Fatalf("%d verdicts for %d commands", len(rr.bad), len(rr.commands))
 		}
 		for i, c := range rr.commands {
-			if rr.bad[i] == "" && (!validRefName(c.Name) || (c.Old.IsZero() && c.New.IsZero())) {
+			if rr.bad[i] == "" && (!CheckRefFormat(c.Name) || (c.Old.IsZero() && c.New.IsZero())) {
 				t.Fatalf("accepted command %+v", c)
 			}
 		}
@@ -79,6 +80,23 @@ func pktBytes(s string) []byte {
 	var b bytes.Buffer
 	_ = newPktWriter(&b).write([]byte(s))
 	return b.Bytes()
+}
+
+// TestCheckRefFormatAgreesWithGit holds CheckRefFormat against git check-ref-format itself.
+func TestCheckRefFormatAgreesWithGit(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	names := []string{"main", "feature/x-1", "v1.0", "-x", "@", "a@b", "a@{1}", "a..b", ".a", "a/.b", "a.", "a/", "a//b",
+		"a.lock", "a.lock/b", "a.locked", "a b", "a\tb", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "a\\b", "a\x7fb",
+		"ünï", "\xffbad", "x/y/z", "HEAD", "refs/heads/x", "{a}", "a}b", "a{b", "#1", "a'b", "a\"b", "a|b", "a=b", "/a", ""}
+	for _, n := range names {
+		name := "refs/heads/" + n
+		err := exec.Command("git", "check-ref-format", name).Run()
+		if got, want := CheckRefFormat(name), err == nil; got != want {
+			t.Errorf("CheckRefFormat(%q) = %v, git check-ref-format says %v", name, got, want)
+		}
+	}
 }
 
 func TestValidRefName(t *testing.T) {
@@ -105,8 +123,8 @@ func TestValidRefName(t *testing.T) {
 		{"refs/heads/\x01", false},
 	}
 	for _, tt := range tests {
-		if got := validRefName(tt.name); got != tt.ok {
-			t.Errorf("validRefName(%q) = %v, want %v", tt.name, got, tt.ok)
+		if got := CheckRefFormat(tt.name); got != tt.ok {
+			t.Errorf("CheckRefFormat(%q) = %v, want %v", tt.name, got, tt.ok)
 		}
 	}
 }

@@ -195,7 +195,7 @@ func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 	seen := map[string]bool{}
 	for i, c := range rr.commands {
 		switch {
-		case !validRefName(c.Name):
+		case !CheckRefFormat(c.Name):
 			rr.bad[i] = "funny refname"
 		case c.Old.IsZero() && c.New.IsZero():
 			rr.bad[i] = "bad command"

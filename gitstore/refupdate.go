@@ -45,7 +45,7 @@ func (s *Store) UpdateRefs(id int64, updates []RefUpdate) error {
 		return fmt.Errorf("update refs of repository %d: %w", id, ErrNotExist)
 	}
 	for _, u := range updates {
-		if !validRefName(u.Name) {
+		if !CheckRefFormat(u.Name) {
 			return fmt.Errorf("update refs of repository %d: %q: %w", id, u.Name, ErrInvalidRefName)
 		}
 	}
@@ -67,8 +67,10 @@ func (s *Store) UpdateRefs(id int64, updates []RefUpdate) error {
 	return nil
 }
 
-// validRefName applies git's check-ref-format rules to a full reference name under refs/.
-func validRefName(name string) bool {
+// CheckRefFormat applies git's check-ref-format rules to a full reference name under refs/:
+// the rules of git itself, which every reference a repository holds must pass. forge adds
+// its own to the names it lets people create.
+func CheckRefFormat(name string) bool {
 	rest, ok := strings.CutPrefix(name, "refs/")
 	if !ok || rest == "" || name == "@" {
 		return false

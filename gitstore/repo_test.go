@@ -163,6 +163,55 @@ func TestBuildCommitRefusesBadActions(t *testing.T) {
 	}
 }
 
+func TestObjectsGitWouldRefuseAreNotWritten(t *testing.T) {
+	st, r := newRepo(t, File{Path: "a.txt", Content: []byte("a")})
+	head, _, _ := r.Reference("refs/heads/main")
+	ok := Signature{Name: "A", Email: "a@example.com", When: time.Unix(1700000000, 0)}
+	forged := ok
+	forged.Email = "m@x.com> 1700000000 +0000\ncommitter Linus Torvalds <torvalds@linux-foundation.org"
+	edit := []FileAction{put("a.txt", "b")}
+	tests := []struct {
+		name  string
+		write func() (plumbing.Hash, error)
+		want  error
+	}{
+		{"an author email forging the committer", func() (plumbing.Hash, error) {
+			return r.BuildCommit(CommitSpec{Parent: head, Actions: edit, Author: forged, Committer: ok, Message: "m"})
+		}, ErrInvalidIdentity},
+		{"a committer name with '<'", func() (plumbing.Hash, error) {
+			bad := ok
+			bad.Name = "Eve <eve"
+			return r.BuildCommit(CommitSpec{Parent: head, Actions: edit, Author: ok, Committer: bad, Message: "m"})
+		}, ErrInvalidIdentity},
+		{"a NUL in a name", func() (plumbing.Hash, error) {
+			bad := ok
+			bad.Name = "a\x00b"
+			return r.BuildCommit(CommitSpec{Parent: head, Actions: edit, Author: bad, Committer: ok, Message: "m"})
+		}, ErrInvalidIdentity},
+		{"a NUL in a commit message", func() (plumbing.Hash, error) {
+			return r.BuildCommit(CommitSpec{Parent: head, Actions: edit, Author: ok, Committer: ok, Message: "a\x00b"})
+		}, ErrInvalidMessage},
+		{"a NUL in a tag message", func() (plumbing.Hash, error) { return r.WriteTag("v1", head, ok, "a\x00b") }, ErrInvalidMessage},
+		{"a tagger with a newline", func() (plumbing.Hash, error) {
+			bad := ok
+			bad.Email = "a\nb"
+			return r.WriteTag("v1", head, bad, "m")
+		}, ErrInvalidIdentity},
+		{"a tag name with a newline", func() (plumbing.Hash, error) { return r.WriteTag("v1\nobject x", head, ok, "m") }, ErrInvalidRefName},
+		{"a first commit by a forged author", func() (plumbing.Hash, error) {
+			return plumbing.ZeroHash, st.Create(2, InitOptions{Files: []File{{Path: "a", Content: []byte("a")}}, Author: forged})
+		}, ErrInvalidIdentity},
+	}
+	for _, tt := range tests {
+		if _, err := tt.write(); !errors.Is(err, tt.want) {
+			t.Errorf("%s: error %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	if st.Exists(2) {
+		t.Errorf("a repository whose first commit was refused exists")
+	}
+}
+
 func TestIsDotGit(t *testing.T) {
 	// The names git's fsck reports as hasDotgit (t1450-fsck.sh, t0060-path-utils.sh).
 	for _, name := range []string{".git", ".GIT", ".gIt", ".git.", ".git ", ".git. . .", "git~1", "GIT~1",

@@ -69,6 +69,13 @@ func CleanPath(p string) (string, bool) {
 	return p, true
 }
 
+// EntryNameAllowed reports whether name may be the name of a tree entry by git's own rules
+// (those of fsck and checkout): not empty, no '/' or NUL, not "." or "..", and nothing git
+// takes for ".git". forge adds its own rules to the paths it lets people write.
+func EntryNameAllowed(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00") && !isDotGit([]byte(name))
+}
+
 // isDotGit reports whether git's fsck flags a tree entry name as hasDotgit: a name some
 // file system treats as ".git", which git then refuses to check out ("invalid path"), so
 // one such entry breaks every clone. That is ".git" in any case, ignoring the code points

@@ -29,6 +29,31 @@ var (
 	ErrNoChanges       = errors.New("the commit would change nothing")
 )
 
+// Why a commit or tag object cannot be written: what git's fsck would refuse in it.
+var (
+	ErrInvalidIdentity = errors.New("a name or email holds '<', '>', a newline or a NUL byte")
+	ErrInvalidMessage  = errors.New("the message holds a NUL byte")
+)
+
+// IdentityWritable reports whether s may be the name or the email of an author, committer
+// or tagger as git writes them ("name <email> time zone"): without '<', '>', a newline or a
+// NUL byte, which would end the field early or forge the fields after it.
+func IdentityWritable(s string) bool { return !strings.ContainsAny(s, "<>\n\x00") }
+
+// checkObjectText refuses the signatures and message of a commit or tag that git would not
+// read back as written.
+func checkObjectText(message string, sigs ...Signature) error {
+	for _, sig := range sigs {
+		if !IdentityWritable(sig.Name) || !IdentityWritable(sig.Email) {
+			return ErrInvalidIdentity
+		}
+	}
+	if strings.IndexByte(message, 0) >= 0 {
+		return ErrInvalidMessage
+	}
+	return nil
+}
+
 // ActionError says which action of a commit failed and why.
 type ActionError struct {
 	Index int
@@ -102,6 +127,9 @@ func (r *Repo) writeCommit(tree plumbing.Hash, parents []plumbing.Hash, author, 
 	if committer.Name == "" && committer.Email == "" {
 		committer = author
 	}
+	if err := checkObjectText(message, author, committer); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write commit: %w", err)
+	}
 	if !strings.HasSuffix(message, "\n") {
 		message += "\n"
 	}
@@ -125,6 +153,12 @@ func (r *Repo) writeCommit(tree plumbing.Hash, parents []plumbing.Hash, author, 
 
 // WriteTag writes an annotated tag object naming commit target and returns its id.
 func (r *Repo) WriteTag(name string, target plumbing.Hash, tagger Signature, message string) (plumbing.Hash, error) {
+	if !CheckRefFormat("refs/tags/" + name) {
+		return plumbing.ZeroHash, fmt.Errorf("write tag %q: %w", name, ErrInvalidRefName)
+	}
+	if err := checkObjectText(message, tagger); err != nil {
+		return plumbing.ZeroHash, fmt.Errorf("write tag: %w", err)
+	}
 	if !strings.HasSuffix(message, "\n") {
 		message += "\n"
 	}

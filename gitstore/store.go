@@ -227,6 +227,9 @@ func initialCommit(repo *git.Repository, branch string, opts InitOptions) (plumb
 	if msg == "" {
 		msg = "Initial commit"
 	}
+	if err := checkObjectText(msg, opts.Author); err != nil {
+		return plumbing.ZeroHash, err
+	}
 	if !strings.HasSuffix(msg, "\n") {
 		msg += "\n"
 	}
@@ -258,7 +261,7 @@ func newTreeNode() *treeNode {
 
 func (n *treeNode) insert(parts []string, h plumbing.Hash, mode filemode.FileMode) error {
 	name := parts[0]
-	if name == "" || name == "." || name == ".." || name == ".git" {
+	if !EntryNameAllowed(name) {
 		return errors.New("invalid path")
 	}
 	if len(parts) == 1 {
