@@ -10,8 +10,10 @@ import (
 type AuditEvent = db.AuditEvent
 
 // audit records a security event. A failure to record is logged, not returned: the action it
-// describes has already happened.
+// describes has already happened. Details may come from a request (the login of a failed
+// sign-in): they are stored as text, cut at limitAuditDetails.
 func (s *Service) audit(ctx context.Context, a *Actor, action, targetType string, targetID int64, details string) {
+	details = truncateTitle(storableText(details), limitAuditDetails)
 	e := AuditEvent{CreatedAt: s.Now(), Action: action, TargetType: targetType, TargetID: targetID, Details: details}
 	if a != nil {
 		e.IP = a.IP

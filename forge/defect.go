@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/gitstore"
@@ -21,12 +20,8 @@ type (
 	DefectFix = db.DefectFix
 )
 
-// Limits of defect fields, in characters.
-const (
-	maxDefectKey         = 255
-	maxDefectDescription = 1 << 20
-	maxResourcePath      = 1024
-)
+// maxResourcePath bounds the resource paths a defect is recorded at, in bytes.
+const maxResourcePath = 1024
 
 // DefectInput is one "create or update" of a defect; nil and false mean "not given".
 type DefectInput struct {
@@ -169,9 +164,9 @@ func validDefectKey(key string) error {
 	switch {
 	case key == "":
 		return Missing("defect_key")
-	case utf8.RuneCountInString(key) > maxDefectKey:
-		return &Error{Code: EInvalid, Params: []string{"defect_key"}, Message: "defect_key is too long (maximum is 255 characters)"}
-	case !utf8.ValidString(key) || strings.IndexFunc(key, unicode.IsControl) >= 0:
+	case textProblem(key, limitName) != "":
+		return invalidField("defect_key", textProblem(key, limitName))
+	case strings.IndexFunc(key, unicode.IsControl) >= 0:
 		return &Error{Code: EInvalid, Params: []string{"defect_key"}, Message: "defect_key must be printable text"}
 	}
 	return nil
@@ -203,9 +198,10 @@ func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (r
 	if err := validDefectKey(in.Key); err != nil {
 		return DefectRecord{}, false, err
 	}
-	if in.Description != nil && utf8.RuneCountInString(*in.Description) > maxDefectDescription {
-		return DefectRecord{}, false, &Error{Code: EInvalid, Params: []string{"description"},
-			Message: "description is too long (maximum is 1048576 characters)"}
+	if in.Description != nil {
+		if problem := textProblem(*in.Description, limitDescription); problem != "" {
+			return DefectRecord{}, false, invalidField("description", problem)
+		}
 	}
 	target, err := s.ResolvePath(ctx, a, in.ResourcePath)
 	if err != nil {

@@ -246,6 +246,11 @@ func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef str
 	if strings.TrimSpace(in.Ref) == "" {
 		return Deployment{}, Missing("ref")
 	}
+	if problem := validateRefText(strings.TrimSpace(in.Ref)); problem != "" {
+		e := invalidField("ref", problem)
+		e.Reason = ReasonInvalidRef
+		return Deployment{}, e
+	}
 	if err := checkVariables(in.Variables); err != nil {
 		return Deployment{}, err
 	}

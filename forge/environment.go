@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 )
@@ -48,9 +47,6 @@ type EnvironmentListOptions struct {
 	State string
 }
 
-// maxEnvironmentName bounds names and URLs, as GitLab does.
-const maxEnvironmentName = 255
-
 // environmentNameChars are the characters GitLab allows in an environment's name.
 var environmentNameChars = regexp.MustCompile(`^[a-zA-Z0-9_/${}. -]+$`)
 
@@ -62,8 +58,8 @@ func checkEnvironmentName(name string, fe FieldErrors) {
 	switch {
 	case name == "":
 		fe.Add("name", "can't be blank")
-	case utf8.RuneCountInString(name) > maxEnvironmentName:
-		fe.Add("name", "is too long (maximum is 255 characters)")
+	case textProblem(name, limitName) != "":
+		fe.Add("name", textProblem(name, limitName))
 	case !environmentNameChars.MatchString(name) || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/"):
 		fe.Add("name", environmentNameRule)
 	}
@@ -136,8 +132,8 @@ func applyEnvironmentFields(e *Environment, in EnvironmentInput, fe FieldErrors)
 		if e.ExternalURL != "" {
 			u, err := url.Parse(e.ExternalURL)
 			switch {
-			case len(e.ExternalURL) > maxEnvironmentName:
-				fe.Add("external_url", "is too long (maximum is 255 characters)")
+			case textProblem(e.ExternalURL, limitURL) != "":
+				fe.Add("external_url", textProblem(e.ExternalURL, limitURL))
 			case err != nil || u.Host == "":
 				fe.Add("external_url", "must be a valid URL")
 			case u.Scheme != "http" && u.Scheme != "https":
@@ -147,9 +143,7 @@ func applyEnvironmentFields(e *Environment, in EnvironmentInput, fe FieldErrors)
 	}
 	if in.Description != nil {
 		e.Description = *in.Description
-		if utf8.RuneCountInString(e.Description) > 10000 {
-			fe.Add("description", "is too long (maximum is 10000 characters)")
-		}
+		checkText(fe, "description", e.Description, limitEnvironmentDescription)
 	}
 	return fe.Err()
 }

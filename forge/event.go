@@ -56,7 +56,7 @@ func (s *Service) RecordPush(ctx context.Context, a *Actor, projectID int64, upd
 			e.CommitTo = u.New.String()
 		}
 		if sum, err := s.repos.SummarizeUpdate(projectID, u.Old, u.New, maxCountedCommits); err == nil {
-			e.CommitCount, e.CommitTitle = sum.Commits, sum.Title
+			e.CommitCount, e.CommitTitle = sum.Commits, pushTitle(sum.Title)
 		} else {
 			s.log.Warn("summarize push", "project_id", projectID, "ref", u.Name, "err", err)
 		}

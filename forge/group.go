@@ -150,6 +150,7 @@ func applyGroupInput(g *Namespace, parent *Namespace, in GroupInput) error {
 	}
 	if in.Description != nil {
 		g.Description = *in.Description
+		checkText(fe, "description", g.Description, limitShortDescription)
 	}
 	if in.Visibility != nil {
 		if !ValidVisibility(*in.Visibility) {

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 )
@@ -31,12 +30,6 @@ const (
 // activityInterval bounds how often opening issues marks a project as active: a busy tracker
 // would otherwise write the project's row with every issue (GitLab waits an hour).
 const activityInterval = time.Minute
-
-// Limits of issue fields, in characters, as GitLab has them.
-const (
-	maxIssueTitle       = 255
-	maxIssueDescription = 1 << 20
-)
 
 // IssueRef names an issue: by its iid within the project (GitLab v4) or, when ByID, by its
 // global id (GitLab v3), which must then belong to the project.
@@ -202,18 +195,15 @@ func applyIssueFields(is *Issue, in IssueInput) error {
 	fe := FieldErrors{}
 	if in.Title != nil {
 		is.Title = strings.TrimSpace(*in.Title)
-		switch {
-		case is.Title == "":
+		if is.Title == "" {
 			fe.Add("title", "can't be blank")
-		case utf8.RuneCountInString(is.Title) > maxIssueTitle:
-			fe.Add("title", "is too long (maximum is 255 characters)")
+		} else {
+			checkText(fe, "title", is.Title, limitTitle)
 		}
 	}
 	if in.Description != nil {
 		is.Description = *in.Description
-		if utf8.RuneCountInString(is.Description) > maxIssueDescription {
-			fe.Add("description", "is too long (maximum is 1048576 characters)")
-		}
+		checkText(fe, "description", is.Description, limitDescription)
 	}
 	if in.Confidential != nil {
 		is.Confidential = *in.Confidential

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 )
@@ -20,9 +19,6 @@ type Label = db.Label
 // DefaultLabelColor is the colour of labels made on the fly, when an issue names a label its
 // project does not have yet (GitLab's default).
 const DefaultLabelColor = "#6699cc"
-
-// maxLabelName bounds label names, in characters.
-const maxLabelName = 255
 
 // LabelInput carries the fields of a label to create or change; nil means "not given".
 type LabelInput struct {
@@ -89,8 +85,8 @@ func validateLabelName(name string) string {
 	switch {
 	case strings.TrimSpace(name) == "":
 		return "can't be blank"
-	case utf8.RuneCountInString(name) > maxLabelName:
-		return "is too long (maximum is 255 characters)"
+	case textProblem(name, limitName) != "":
+		return textProblem(name, limitName)
 	case strings.Contains(name, ","):
 		// Labels are given to issues as comma-separated lists.
 		return "is invalid"
@@ -117,9 +113,7 @@ func applyLabelInput(l *Label, in LabelInput) error {
 	}
 	if in.Description != nil {
 		l.Description = *in.Description
-		if utf8.RuneCountInString(l.Description) > 2000 {
-			fe.Add("description", "is too long (maximum is 2000 characters)")
-		}
+		checkText(fe, "description", l.Description, limitLabelDescription)
 	}
 	if in.SetPriority {
 		l.Priority = in.Priority

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 )
@@ -190,17 +189,14 @@ func applyMergeRequestFields(m *MergeRequest, in MergeRequestInput) error {
 			m.Title = bare
 		}
 	}
-	switch {
-	case in.Title != nil && m.Title == "":
+	if in.Title != nil && m.Title == "" {
 		fe.Add("title", "can't be blank")
-	case utf8.RuneCountInString(m.Title) > maxIssueTitle:
-		fe.Add("title", "is too long (maximum is 255 characters)")
+	} else {
+		checkText(fe, "title", m.Title, limitTitle)
 	}
 	if in.Description != nil {
 		m.Description = *in.Description
-		if utf8.RuneCountInString(m.Description) > maxIssueDescription {
-			fe.Add("description", "is too long (maximum is 1048576 characters)")
-		}
+		checkText(fe, "description", m.Description, limitDescription)
 	}
 	m.Draft = IsDraftTitle(m.Title)
 	if in.Squash != nil {
@@ -275,8 +271,18 @@ func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef s
 	return m, nil
 }
 
-// validateBranchPair refuses a merge request of a branch into itself, or with a blank branch.
+// validateBranchPair refuses a merge request of a branch into itself, with a blank branch,
+// or with a name no branch can have.
 func validateBranchPair(source, target string) error {
+	fe := FieldErrors{}
+	for _, b := range []struct{ field, name string }{{"source_branch", source}, {"target_branch", target}} {
+		if strings.TrimSpace(b.name) != "" && validateRefText(b.name) != "" {
+			fe.Add(b.field, "is invalid")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
 	switch {
 	case strings.TrimSpace(source) == "":
 		return branchRefused(ReasonBlankBranch, "source_branch", "Source branch can't be blank")

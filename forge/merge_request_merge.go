@@ -230,6 +230,12 @@ func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID 
 // project needs rebased (ReasonNeedRebase), a source that moved past opts.SHA
 // (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
 func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
+	if err := checkMessage("merge_commit_message", opts.MergeCommitMessage); err != nil {
+		return MergeRequest{}, err
+	}
+	if err := checkMessage("squash_commit_message", opts.SquashCommitMessage); err != nil {
+		return MergeRequest{}, err
+	}
 	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, false, func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
 		if !protection(m.TargetBranch).AllowsMerge(v.Access) || v.Archived {
 			return &Error{Code: EForbidden, Reason: ReasonCannotMerge, Message: "You are not allowed to merge this merge request"}
@@ -455,7 +461,7 @@ func (s *Service) mergeOnce(ctx context.Context, a *Actor, v ProjectView, repo *
 		out.base = bases[0]
 	}
 	now := s.Now()
-	sig := s.actorSignature(a, "", "")
+	sig := s.actorSignature(a)
 	sig.When = now
 	spec := gitstore.MergeSpec{Author: sig}
 	source := head

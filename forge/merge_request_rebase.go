@@ -44,8 +44,12 @@ func (s *Service) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef s
 	}
 	defer repo.Close()
 	head := plumbing.NewHash(m.HeadSHA)
-	tip, err := repo.Rebase(ctx, plumbing.NewHash(m.TargetSHA), head, s.actorSignature(a, "", ""))
+	tip, err := repo.Rebase(ctx, plumbing.NewHash(m.TargetSHA), head, s.actorSignature(a))
 	switch {
+	case errors.Is(err, gitstore.ErrInvalidIdentity), errors.Is(err, gitstore.ErrInvalidMessage):
+		// A pushed commit holds what git cannot write again (see gitstore.IdentityWritable).
+		return db.SetMergeError(ctx, s.db.Writer(), m.ID,
+			"Rebase failed: a commit of the branch has an author or message git cannot write again; rebase locally, then push the branch.")
 	case errors.Is(err, gitstore.ErrRebaseTooLong):
 		return db.SetMergeError(ctx, s.db.Writer(), m.ID, "Rebase failed: "+err.Error()+"; rebase locally, then push the branch.")
 	case errors.Is(err, gitstore.ErrMergeConflict), errors.Is(err, gitstore.ErrUnrelatedHistories):

@@ -5,16 +5,12 @@ import (
 	"database/sql"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 )
 
 // Note is a comment on an issue or a merge request, or a system note recording a change.
 type Note = db.Note
-
-// maxNoteBody bounds note bodies, in characters, as GitLab does.
-const maxNoteBody = 1_000_000
 
 // NoteTarget is an issue or a merge request that notes hang on, resolved for an actor who may
 // see it. Only forge makes them (IssueNoteTarget; merge requests add theirs), so a dialect
@@ -101,10 +97,8 @@ func validateNoteBody(body string) string {
 	switch {
 	case strings.TrimSpace(body) == "":
 		return "can't be blank"
-	case utf8.RuneCountInString(body) > maxNoteBody:
-		return "is too long (maximum is 1000000 characters)"
 	}
-	return ""
+	return textProblem(body, limitNote)
 }
 
 // CreateNote writes a note on a target; anyone signed in who may see it may.

@@ -3,8 +3,8 @@ package forge
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/gitstore"
@@ -161,8 +161,13 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 	if err := applyProjectInput(&p, in); err != nil {
 		return ProjectView{}, err
 	}
+	for _, f := range in.Files {
+		if _, problem := ValidateFilePath(f.Path); problem != "" {
+			return ProjectView{}, invalidField("files", fmt.Sprintf("%q %s", f.Path, problem))
+		}
+	}
 	init := gitstore.InitOptions{DefaultBranch: p.DefaultBranch, Files: in.Files,
-		Author: gitstore.Signature{Name: a.User.Name, Email: a.User.Email, When: now}}
+		Author: gitstore.Signature{Name: gitIdentity(a.User.Name), Email: gitIdentity(a.User.Email), When: now}}
 	if len(init.Files) == 0 && in.InitializeWithReadme {
 		readme := "# " + p.Name + "\n"
 		if p.Description != "" {
@@ -171,7 +176,7 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 		init.Files = []gitstore.File{{Path: "README.md", Content: []byte(readme)}}
 	}
 	if a.User.ID == 0 {
-		init.Author = gitstore.Signature{Name: owner.Name, Email: owner.Email, When: now}
+		init.Author = gitstore.Signature{Name: gitIdentity(owner.Name), Email: gitIdentity(owner.Email), When: now}
 	}
 	if init.Author.Name == "" || init.Author.Email == "" {
 		init.Author = gitstore.Signature{Name: "cairn", Email: "cairn@localhost", When: now}
@@ -263,9 +268,7 @@ func applyProjectInput(p *Project, in ProjectInput) error {
 	}
 	if in.Description != nil {
 		p.Description = *in.Description
-		if utf8.RuneCountInString(p.Description) > 2000 {
-			fe.Add("description", "is too long (maximum is 2000 characters)")
-		}
+		checkText(fe, "description", p.Description, limitProjectDescription)
 	}
 	if in.Visibility != nil {
 		if !ValidVisibility(*in.Visibility) {
@@ -278,15 +281,15 @@ func applyProjectInput(p *Project, in ProjectInput) error {
 		fe.Add("visibility_level", p.Visibility+" is not allowed in a "+p.Namespace.Visibility+" group.")
 	}
 	if in.DefaultBranch != nil && *in.DefaultBranch != "" {
-		if !ValidBranchName(*in.DefaultBranch) {
-			fe.Add("default_branch", "is invalid")
+		if problem := ValidateBranchName(*in.DefaultBranch); problem != "" {
+			fe.Add("default_branch", problem)
 		}
 		p.DefaultBranch = *in.DefaultBranch
 	}
 	if in.Topics != nil {
 		p.Topics = []string{}
 		for _, t := range *in.Topics {
-			if t = strings.TrimSpace(t); t != "" && !strings.ContainsAny(t, "\n") {
+			if t = strings.TrimSpace(t); t != "" && !strings.ContainsAny(t, "\n") && checkText(fe, "topics", t, limitName) {
 				p.Topics = append(p.Topics, t)
 			}
 		}
@@ -313,28 +316,6 @@ func applyProjectInput(p *Project, in ProjectInput) error {
 	return fe.Err()
 }
 
-// ValidBranchName applies git's ref-name rules (git check-ref-format) to a branch name.
-func ValidBranchName(name string) bool {
-	if name == "" || name == "@" || len(name) > 255 || strings.HasPrefix(name, "-") ||
-		strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".") ||
-		strings.Contains(name, "..") || strings.Contains(name, "//") || strings.Contains(name, "@{") ||
-		strings.HasSuffix(name, ".lock") {
-		return false
-	}
-	for _, part := range strings.Split(name, "/") {
-		if strings.HasPrefix(part, ".") || strings.HasSuffix(part, ".lock") {
-			return false
-		}
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c < 0x20 || c == 0x7f || strings.IndexByte(" ~^:?*[\\", c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // UpdateProject changes a project; maintainers may, and only owners may change visibility.
 func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in ProjectInput) (ProjectView, error) {
 	if err := a.requireUser(NeedProjects); err != nil {
@@ -349,6 +330,11 @@ func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in Pr
 	}
 	p := v.Project
 	newHead := in.DefaultBranch != nil && *in.DefaultBranch != "" && *in.DefaultBranch != p.DefaultBranch
+	if newHead {
+		if problem := ValidateBranchName(*in.DefaultBranch); problem != "" {
+			return ProjectView{}, FieldErrors{"default_branch": {problem}}.Err()
+		}
+	}
 	if newHead && !p.EmptyRepo {
 		if err := s.requireBranch(p.ID, *in.DefaultBranch); err != nil {
 			return ProjectView{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/cairn-forge/cairn/db"
@@ -158,12 +159,27 @@ func judgeUpdate(v ProjectView, protection func(string) BranchProtection, u gits
 	if v.Access < Developer {
 		return reject("permission denied", "You are not allowed to push code to this project.")
 	}
-	if strings.HasPrefix(u.Name, "refs/tags/") {
+	if tag, ok := strings.CutPrefix(u.Name, refTag); ok {
+		if !u.IsCreate() {
+			return gitstore.RefDecision{}
+		}
+		if problem := ValidateTagName(tag); problem != "" {
+			return reject("invalid tag name", fmt.Sprintf("The tag name %q %s.", tag, problem))
+		}
+		if tag == v.DefaultBranch {
+			return reject("invalid tag name", "You cannot use default branch name to create a tag.")
+		}
 		return gitstore.RefDecision{}
 	}
-	branch, ok := strings.CutPrefix(u.Name, "refs/heads/")
+	branch, ok := strings.CutPrefix(u.Name, refBranch)
 	if !ok {
 		return reject("deny updating a hidden ref", "Only branches (refs/heads/) and tags (refs/tags/) can be pushed.")
+	}
+	if u.IsCreate() {
+		// Existing branches may keep names older rules let in; new ones follow today's.
+		if problem := ValidateBranchName(branch); problem != "" {
+			return reject("invalid branch name", fmt.Sprintf("The branch name %q %s.", branch, problem))
+		}
 	}
 	p := protection(branch)
 	switch {
@@ -227,6 +243,13 @@ func (s *Service) SaveProtectedBranch(ctx context.Context, a *Actor, ref string,
 		return ProtectedBranch{}, Missing("name")
 	}
 	fe := FieldErrors{}
+	if create {
+		if problem := ValidateProtectedName(in.Name); problem != "" {
+			fe.Add("name", problem)
+		}
+	} else {
+		checkText(fe, "name", in.Name, limitRef)
+	}
 	for _, f := range []struct {
 		name string
 		v    *int

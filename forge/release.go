@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/gitstore"
@@ -44,12 +43,6 @@ type ReleaseListOptions struct {
 	Desc                        bool
 	UpdatedAfter, UpdatedBefore *time.Time
 }
-
-// Limits of release fields, in characters.
-const (
-	maxReleaseName        = 255
-	maxReleaseDescription = 1 << 20
-)
 
 // maxShippedCommits bounds the history walk that finds what a deployment or release
 // shipped: a first deployment of a long history records its newest commits only.
@@ -174,15 +167,11 @@ func applyReleaseFields(r *Release, in ReleaseInput) error {
 	fe := FieldErrors{}
 	if in.Name != nil {
 		r.Name = strings.TrimSpace(*in.Name)
-		if utf8.RuneCountInString(r.Name) > maxReleaseName {
-			fe.Add("name", "is too long (maximum is 255 characters)")
-		}
+		checkText(fe, "name", r.Name, limitTitle)
 	}
 	if in.Description != nil {
 		r.Description = *in.Description
-		if utf8.RuneCountInString(r.Description) > maxReleaseDescription {
-			fe.Add("description", "is too long (maximum is 1048576 characters)")
-		}
+		checkText(fe, "description", r.Description, limitDescription)
 	}
 	return fe.Err()
 }
@@ -197,10 +186,17 @@ func (s *Service) CreateRelease(ctx context.Context, a *Actor, projectRef string
 		return Release{}, err
 	}
 	tag := ""
-	if in.TagName != nil {
-		tag = strings.TrimSpace(*in.TagName)
-		if tag != "" && (!ValidBranchName(tag) || strings.HasPrefix(tag, "refs/")) {
+	if in.TagName != nil && strings.TrimSpace(*in.TagName) != "" {
+		// The tag may exist already, under a name older rules let in: only a tag to be
+		// created must pass ValidateTagName (below).
+		tag = *in.TagName
+		if textProblem(tag, limitRef) != "" || !gitstore.CheckRefFormat(refTag+tag) {
 			return Release{}, gitRefused("Tag name invalid")
+		}
+	}
+	if in.TagMessage != nil {
+		if err := checkMessage("tag_message", *in.TagMessage); err != nil {
+			return Release{}, err
 		}
 	}
 	now := s.Now()
@@ -224,6 +220,11 @@ func (s *Service) CreateRelease(ctx context.Context, a *Actor, projectRef string
 	target, err := resolveReleaseTarget(repo, tag, in)
 	if err != nil {
 		return Release{}, err
+	}
+	if target.createTag {
+		if err := checkNewTag(v, tag); err != nil {
+			return Release{}, err
+		}
 	}
 	switch {
 	case in.ReleasedAt != nil:
@@ -295,7 +296,7 @@ func (s *Service) createReleaseTag(ctx context.Context, a *Actor, v ProjectView,
 	obj := h
 	if message != nil && strings.TrimSpace(*message) != "" {
 		var err error
-		if obj, err = repo.WriteTag(tag, h, s.actorSignature(a, "", ""), strings.TrimSpace(*message)); err != nil {
+		if obj, err = repo.WriteTag(tag, h, s.actorSignature(a), strings.TrimSpace(*message)); err != nil {
 			return plumbing.ZeroHash, err
 		}
 	}

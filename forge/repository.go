@@ -288,7 +288,7 @@ func (s *Service) CreateBranch(ctx context.Context, a *Actor, ref, name, rev str
 		return Branch{}, err
 	}
 	defer repo.Close()
-	if !ValidBranchName(name) || name == "HEAD" || strings.HasPrefix(name, "refs/") {
+	if ValidateBranchName(name) != "" {
 		return Branch{}, gitRefused("Branch name is invalid")
 	}
 	if _, ok, err := repo.Reference("refs/heads/" + name); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -292,31 +293,56 @@ type CommitInput struct {
 	Force bool
 }
 
-// staleFile is the message of an action whose last_commit_id is not the file's last commit.
-type staleFile func(path string) error
+// commitDoor is what differs between the doors that make commits of file actions: the error
+// of an action on a file changed meanwhile, and how the door names an action's fields.
+type commitDoor struct {
+	stale func(path string) error
+	field func(i int, key string) string
+}
 
-func staleInCommit(path string) error {
-	return gitRefused("The file has changed since you started editing it: %s", path)
+// commitsAPI is the door of CreateCommit: actions[i][key], as GitLab names them.
+var commitsAPI = commitDoor{
+	stale: func(path string) error {
+		return gitRefused("The file has changed since you started editing it: %s", path)
+	},
+	field: func(i int, key string) string { return "actions[" + strconv.Itoa(i) + "][" + key + "]" },
 }
 
 // CreateCommit makes a commit of file actions on a branch, creating the branch from a start
 // point when asked, and moves the branch by compare-and-swap.
 func (s *Service) CreateCommit(ctx context.Context, a *Actor, ref string, in CommitInput) (CommitView, error) {
-	return s.commit(ctx, a, ref, in, staleInCommit)
+	return s.commit(ctx, a, ref, in, commitsAPI)
 }
 
-func (s *Service) commit(ctx context.Context, a *Actor, ref string, in CommitInput, stale staleFile) (CommitView, error) {
+func (s *Service) commit(ctx context.Context, a *Actor, ref string, in CommitInput, door commitDoor) (CommitView, error) {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return CommitView{}, err
 	}
 	defer repo.Close()
-	if !ValidBranchName(in.Branch) || in.Branch == "HEAD" {
+	if textProblem(in.Branch, limitRef) != "" || strings.TrimSpace(in.Branch) == "" {
 		return CommitView{}, gitRefused("Branch name is invalid")
+	}
+	if err := checkMessage("commit_message", in.Message); err != nil {
+		return CommitView{}, err
+	}
+	author, err := s.authorSignature(a, in.AuthorName, in.AuthorEmail)
+	if err != nil {
+		return CommitView{}, err
+	}
+	actions := make([]gitstore.FileAction, len(in.Actions))
+	for i, act := range in.Actions {
+		if actions[i], err = fileAction(act, func(key string) string { return door.field(i, key) }); err != nil {
+			return CommitView{}, err
+		}
 	}
 	head, exists, err := repo.Reference("refs/heads/" + in.Branch)
 	if err != nil {
 		return CommitView{}, err
+	}
+	if !exists && ValidateBranchName(in.Branch) != "" {
+		// A branch that exists may keep a name older rules let in; a new one follows today's.
+		return CommitView{}, gitRefused("Branch name is invalid")
 	}
 	base, err := commitBase(repo, in, head, exists)
 	if err != nil {
@@ -333,13 +359,9 @@ func (s *Service) commit(ctx context.Context, a *Actor, ref string, in CommitInp
 	if err := s.AuthorizeBranchWrite(ctx, a, v, in.Branch, force); err != nil {
 		return CommitView{}, err
 	}
-	spec := gitstore.CommitSpec{Parent: base, Message: in.Message,
-		Author: s.actorSignature(a, in.AuthorName, in.AuthorEmail), Committer: s.actorSignature(a, "", "")}
-	for _, act := range in.Actions {
-		fa, err := fileAction(act)
-		if err != nil {
-			return CommitView{}, err
-		}
+	spec := gitstore.CommitSpec{Parent: base, Message: in.Message, Author: author, Committer: s.actorSignature(a)}
+	for i, act := range in.Actions {
+		fa := actions[i]
 		if act.LastCommitID != "" && !base.IsZero() {
 			p := fa.Path
 			if fa.Action == gitstore.ActionMove && fa.PreviousPath != "" {
@@ -350,7 +372,7 @@ func (s *Service) commit(ctx context.Context, a *Actor, ref string, in CommitInp
 				return CommitView{}, err
 			}
 			if last != nil && !sameCommitID(last.ID, act.LastCommitID) {
-				return CommitView{}, stale(act.FilePath)
+				return CommitView{}, door.stale(act.FilePath)
 			}
 		}
 		spec.Actions = append(spec.Actions, fa)
@@ -420,12 +442,19 @@ func sameCommitID(h plumbing.Hash, given string) bool {
 	return len(given) >= 7 && strings.HasPrefix(h.String(), given)
 }
 
-// fileAction checks one action and decodes its content.
-func fileAction(act CommitAction) (gitstore.FileAction, error) {
+// fileAction checks one action and decodes its content; field names its fields. A path the
+// action creates must pass ValidateFilePath; one it changes or removes exists already, maybe
+// under a name older rules let in, and must only be a path git takes.
+func fileAction(act CommitAction, field func(key string) string) (gitstore.FileAction, error) {
 	fa := gitstore.FileAction{Action: act.Action, PreviousPath: act.PreviousPath, Executable: act.ExecuteFilemode}
-	p, ok := gitstore.CleanPath(act.FilePath)
-	if !ok || p == "" {
-		return fa, gitRefused("Invalid file path: %s", act.FilePath)
+	p, problem := ValidateFilePath(act.FilePath)
+	if act.Action != gitstore.ActionCreate && act.Action != gitstore.ActionMove {
+		if clean, ok := gitstore.CleanPath(act.FilePath); ok && clean != "" {
+			p, problem = clean, ""
+		}
+	}
+	if problem != "" {
+		return fa, invalidField(field("file_path"), problem)
 	}
 	fa.Path = p
 	switch act.Action {

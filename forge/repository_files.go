@@ -159,8 +159,12 @@ type FileInput struct {
 	ExecuteFilemode *bool
 }
 
-func staleInFiles(string) error {
-	return gitRefused("You are attempting to update a file that has changed since you started editing it.")
+// filesAPI is the door of the files API: one action, whose fields are the request's own.
+var filesAPI = commitDoor{
+	stale: func(string) error {
+		return gitRefused("You are attempting to update a file that has changed since you started editing it.")
+	},
+	field: func(_ int, key string) string { return key },
 }
 
 func (in FileInput) commit(action string) CommitInput {
@@ -172,18 +176,18 @@ func (in FileInput) commit(action string) CommitInput {
 
 // CreateFile commits a new file on a branch.
 func (s *Service) CreateFile(ctx context.Context, a *Actor, ref string, in FileInput) (CommitView, error) {
-	return s.commit(ctx, a, ref, in.commit(gitstore.ActionCreate), staleInFiles)
+	return s.commit(ctx, a, ref, in.commit(gitstore.ActionCreate), filesAPI)
 }
 
 // UpdateFile commits new content for a file on a branch; a stale last_commit_id is refused.
 func (s *Service) UpdateFile(ctx context.Context, a *Actor, ref string, in FileInput) (CommitView, error) {
-	return s.commit(ctx, a, ref, in.commit(gitstore.ActionUpdate), staleInFiles)
+	return s.commit(ctx, a, ref, in.commit(gitstore.ActionUpdate), filesAPI)
 }
 
 // DeleteFile commits the removal of a file from a branch.
 func (s *Service) DeleteFile(ctx context.Context, a *Actor, ref string, in FileInput) error {
 	in.Content = nil
-	_, err := s.commit(ctx, a, ref, in.commit(gitstore.ActionDelete), staleInFiles)
+	_, err := s.commit(ctx, a, ref, in.commit(gitstore.ActionDelete), filesAPI)
 	return err
 }
 

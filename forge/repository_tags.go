@@ -172,9 +172,12 @@ func (s *Service) CreateTag(ctx context.Context, a *Actor, ref, name, rev, messa
 		return Tag{}, err
 	}
 	defer repo.Close()
-	name = strings.TrimSpace(name)
-	if !ValidBranchName(name) || strings.HasPrefix(name, "refs/") {
-		return Tag{}, gitRefused("Tag name invalid")
+	message = strings.TrimSpace(message)
+	if err := checkNewTag(v, name); err != nil {
+		return Tag{}, err
+	}
+	if err := checkMessage("message", message); err != nil {
+		return Tag{}, err
 	}
 	if _, ok, err := repo.Reference("refs/tags/" + name); err != nil {
 		return Tag{}, err
@@ -192,9 +195,8 @@ func (s *Service) CreateTag(ctx context.Context, a *Actor, ref, name, rev, messa
 		return Tag{}, err
 	}
 	obj := target
-	if message = strings.TrimSpace(message); message != "" {
-		tagger := s.actorSignature(a, "", "")
-		if obj, err = repo.WriteTag(name, target, tagger, message); err != nil {
+	if message != "" {
+		if obj, err = repo.WriteTag(name, target, s.actorSignature(a), message); err != nil {
 			return Tag{}, err
 		}
 	}
@@ -205,6 +207,18 @@ func (s *Service) CreateTag(ctx context.Context, a *Actor, ref, name, rev, messa
 		return Tag{}, err
 	}
 	return tagNamed(repo, name)
+}
+
+// checkNewTag refuses the name of a tag to create in project v: an invalid name (GitLab's
+// "Tag name invalid"), or the name of the default branch, which the tag would shadow.
+func checkNewTag(v ProjectView, name string) error {
+	if ValidateTagName(name) != "" {
+		return gitRefused("Tag name invalid")
+	}
+	if name == v.DefaultBranch {
+		return gitRefused("You cannot use default branch name to create a tag")
+	}
+	return nil
 }
 
 // DeleteTag removes a tag; developers may.
@@ -224,20 +238,36 @@ func (s *Service) DeleteTag(ctx context.Context, a *Actor, ref, name string) err
 	return s.moveRefs(ctx, a, v, []gitstore.RefUpdate{{Name: "refs/tags/" + name, Old: h}})
 }
 
-// actorSignature is who the actor is in a commit or tag, now; name and email override.
-func (s *Service) actorSignature(a *Actor, name, email string) Signature {
+// actorSignature is who the actor is in a commit or tag, now: their name and email, made fit
+// for git (gitIdentity), their username for a name that has nothing left.
+func (s *Service) actorSignature(a *Actor) Signature {
 	sig := Signature{Name: "cairn", Email: "cairn@localhost", When: s.Now()}
 	if a.SignedIn() {
-		sig.Name, sig.Email = a.User.Name, a.User.Email
+		sig.Name, sig.Email = gitIdentity(a.User.Name), gitIdentity(a.User.Email)
 		if sig.Name == "" {
 			sig.Name = a.User.Username
 		}
 	}
-	if name = strings.TrimSpace(name); name != "" {
-		sig.Name = name
-	}
-	if email = strings.TrimSpace(email); email != "" {
-		sig.Email = email
-	}
 	return sig
+}
+
+// authorSignature is the author of a commit the actor makes: the actor, unless the request
+// names someone else. A name or email git cannot write is refused, naming its field.
+func (s *Service) authorSignature(a *Actor, name, email string) (Signature, error) {
+	sig := s.actorSignature(a)
+	for _, f := range []struct {
+		field string
+		value string
+		dst   *string
+	}{{"author_name", name, &sig.Name}, {"author_email", email, &sig.Email}} {
+		v := strings.TrimSpace(f.value)
+		if v == "" {
+			continue
+		}
+		if problem := validateIdentity(v); problem != "" {
+			return Signature{}, invalidField(f.field, problem)
+		}
+		*f.dst = v
+	}
+	return sig, nil
 }

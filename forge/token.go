@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
 	"golang.org/x/crypto/bcrypt"
@@ -73,9 +72,8 @@ func (s *Service) validateToken(u User, in TokenInput) (Token, error) {
 		return Token{}, Missing("scopes")
 	}
 	fe := FieldErrors{}
-	if utf8.RuneCountInString(in.Name) > 255 {
-		fe.Add("name", "is too long (maximum is 255 characters)")
-	}
+	checkText(fe, "name", in.Name, limitName)
+	checkText(fe, "description", in.Description, limitShortDescription)
 	var scopes []string
 	for _, raw := range in.Scopes {
 		sc, ok := ParseScope(raw)

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/cairn-forge/cairn/db"
 	"golang.org/x/crypto/bcrypt"
@@ -152,8 +152,11 @@ func (s *Service) applyUserInput(u *User, in UserInput) error {
 	}
 	if in.Email != nil {
 		e := strings.TrimSpace(*in.Email)
-		if at := strings.IndexByte(e, '@'); at < 1 || at == len(e)-1 || strings.ContainsAny(e, " \t\r\n") || len(e) > 255 {
+		if at := strings.IndexByte(e, '@'); at < 1 || at == len(e)-1 || strings.IndexFunc(e, unicode.IsSpace) >= 0 ||
+			strings.IndexFunc(e, unicode.IsControl) >= 0 {
 			fe.Add("email", "is invalid")
+		} else {
+			checkText(fe, "email", e, limitName)
 		}
 		u.Email = e
 	}
@@ -161,15 +164,13 @@ func (s *Service) applyUserInput(u *User, in UserInput) error {
 		n := strings.TrimSpace(*in.Name)
 		if n == "" {
 			fe.Add("name", "can't be blank")
-		} else if utf8.RuneCountInString(n) > 255 {
-			fe.Add("name", "is too long (maximum is 255 characters)")
+		} else {
+			checkText(fe, "name", n, limitName)
 		}
 		u.Name = n
 	}
 	if in.Bio != nil {
-		if utf8.RuneCountInString(*in.Bio) > 255 {
-			fe.Add("bio", "is too long (maximum is 255 characters)")
-		}
+		checkText(fe, "bio", *in.Bio, limitShortDescription)
 		u.Bio = *in.Bio
 	}
 	if in.Password != nil {

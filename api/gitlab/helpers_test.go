@@ -121,6 +121,30 @@ func wantJSON(t *testing.T, r *servertest.Response, code int, want string) {
 	}
 }
 
+// refusal is a request the API must refuse with 400 and the body want.
+type refusal struct {
+	name   string
+	method string
+	path   string
+	body   any
+	want   string
+}
+
+// wantRefused sends each request to prefix+path with token, as a subtest, and checks its
+// 400 answer.
+func wantRefused(t *testing.T, s *servertest.Server, token, prefix string, cases []refusal) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := s.Do(t, c.method, prefix+c.path, token, c.body)
+			if len(r.Body) > 1000 {
+				t.Fatalf("%d-byte answer: %.200s", len(r.Body), r.Body)
+			}
+			wantJSON(t, r, http.StatusBadRequest, c.want)
+		})
+	}
+}
+
 func jsonEqual(t *testing.T, a, b []byte) bool {
 	t.Helper()
 	var x, y any
