@@ -2,10 +2,13 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/forge"
 )
@@ -125,6 +128,52 @@ func FuzzReadInput(f *testing.F) {
 		}
 		if _, err := in.Date(key); err != nil && forge.ErrorCode(err) != forge.EInvalid {
 			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzMalformedJSONText holds the scan for text that cannot be stored against what
+// encoding/json decodes: every NUL it decodes, and every invalid byte or lone surrogate it
+// would turn into U+FFFD, is found and named, and nothing else is.
+func FuzzMalformedJSONText(f *testing.F) {
+	for _, s := range []string{`{"title":"ok"}`, `{"a":"\u0000"}`, `{"a":["x",{"b":"\ud800"}]}`, "{\"a\":\"\xff\"}",
+		`{"a":"\ud83d\ude80"}`, `{"a\u0000":1}`, `["\udc00"]`, `{"a":"\\u0000"}`, `{"n":1.5e3,"t":true,"z":null}`, `"x"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			return
+		}
+		field, reason := malformedJSONText(data)
+		nul, replaced := false, false
+		var walk func(any)
+		walk = func(x any) {
+			switch x := x.(type) {
+			case string:
+				nul = nul || strings.IndexByte(x, 0) >= 0
+				replaced = replaced || strings.ContainsRune(x, utf8.RuneError)
+			case []any:
+				for _, e := range x {
+					walk(e)
+				}
+			case map[string]any:
+				for k, e := range x {
+					walk(k)
+					walk(e)
+				}
+			}
+		}
+		walk(v)
+		switch {
+		case reason == "" && (nul || !utf8.Valid(data)):
+			t.Fatalf("%q: nothing found, but it decodes to a NUL (%v) or holds bytes that are not UTF-8", data, nul)
+		case reason == forge.ReasonNullByte && !nul:
+			t.Fatalf("%q: a NUL found in %q, but none decodes", data, field)
+		case reason == forge.ReasonInvalidUTF8 && !replaced:
+			t.Fatalf("%q: bad UTF-8 found in %q, but nothing decodes to U+FFFD", data, field)
+		case reason != "" && field == "":
+			t.Fatalf("%q: %s found in no field", data, reason)
 		}
 	})
 }

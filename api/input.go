@@ -24,51 +24,65 @@ type Input struct {
 	query url.Values
 }
 
-// ReadInput parses the request's parameters once. A malformed body is invalid.
+// ReadInput parses the request's parameters once. A malformed body is invalid, and so is
+// text that cannot be stored as given (bytes that are not UTF-8, NUL bytes), naming its field.
 func ReadInput(r *http.Request) (*Input, error) {
-	in := &Input{query: r.URL.Query()}
+	in, raw, err := readInput(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.checkText(raw); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// readInput parses the request's parameters; raw is the JSON body, when there is one.
+func readInput(r *http.Request) (in *Input, raw []byte, err error) {
+	in = &Input{query: r.URL.Query()}
 	if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return in, nil
+		return in, nil, nil
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(8 << 20); err != nil {
-			return nil, bodyError(err)
+			return nil, nil, bodyError(err)
 		}
 		in.form = r.MultipartForm.Value
 	case "application/x-www-form-urlencoded":
 		// ParseForm reads bodies of POST, PUT and PATCH only; clients send DELETE ones too.
 		data, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, bodyError(err)
+			return nil, nil, bodyError(err)
 		}
 		if in.form, err = url.ParseQuery(string(data)); err != nil {
-			return nil, &forge.Error{Code: forge.EInvalid, Message: "The request body cannot be read"}
+			return nil, nil, &forge.Error{Code: forge.EInvalid, Message: "The request body cannot be read"}
 		}
 	default:
 		data, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, bodyError(err)
+			return nil, nil, bodyError(err)
 		}
 		data = bytes.TrimSpace(data)
 		if len(data) == 0 {
-			return in, nil
+			return in, nil, nil
 		}
 		if ct != "application/json" && !strings.HasSuffix(ct, "+json") && data[0] != '{' {
 			// curl -d without a content type sends a form; accept it as one.
 			if vals, err := url.ParseQuery(string(data)); err == nil {
 				in.form = vals
-				return in, nil
+				return in, nil, nil
 			}
 		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.UseNumber()
 		if err := dec.Decode(&in.body); err != nil || dec.More() {
-			return nil, &forge.Error{Code: forge.EInvalid, Message: "The request body is not valid JSON"}
+			return nil, nil, &forge.Error{Code: forge.EInvalid, Message: "The request body is not valid JSON"}
 		}
+		raw = data
 	}
-	return in, nil
+	return in, raw, nil
 }
 
 func bodyError(err error) error {

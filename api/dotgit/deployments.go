@@ -156,6 +156,9 @@ func readObject(r *http.Request) (map[string]any, error) {
 	if err := dec.Decode(&out); err != nil || dec.More() || out == nil {
 		return nil, invalidParam("body", "The request body is not a valid JSON object")
 	}
+	if err := api.CheckJSONText(data); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -165,6 +168,9 @@ func formObject(data []byte) (map[string]any, error) {
 	vals, err := url.ParseQuery(string(data))
 	if err != nil {
 		return nil, invalidParam("body", "The request body is not a valid form")
+	}
+	if err := api.CheckFormText(vals); err != nil {
+		return nil, err
 	}
 	out := map[string]any{}
 	for k, v := range vals {

@@ -73,7 +73,8 @@ func describe(r *http.Request, e *forge.Error) (int, errorDetail) {
 	switch e.Code {
 	case forge.EInvalid:
 		status := http.StatusUnprocessableEntity
-		if e.Reason == api.ReasonInvalidParam || e.Reason == reasonMalformed {
+		switch e.Reason {
+		case api.ReasonInvalidParam, reasonMalformed, forge.ReasonInvalidUTF8, forge.ReasonNullByte:
 			status = http.StatusBadRequest
 		}
 		d := validationDetails(res, e)
@@ -259,6 +260,10 @@ func constraintOf(msg string) string {
 		return "too_short"
 	case msg == "has already been taken":
 		return "taken"
+	case msg == "must be valid UTF-8":
+		return forge.ReasonInvalidUTF8
+	case msg == "cannot contain null bytes":
+		return forge.ReasonNullByte
 	}
 	return "invalid"
 }

@@ -158,10 +158,11 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// readInput reads the request's parameters; a body that cannot be read is a malformed request.
+// readInput reads the request's parameters; a body that cannot be read is a malformed request
+// (text that cannot be stored keeps the error naming its field).
 func readInput(r *http.Request) (*api.Input, error) {
 	in, err := api.ReadInput(r)
-	if fe, ok := err.(*forge.Error); ok && fe.Code == forge.EInvalid {
+	if fe, ok := err.(*forge.Error); ok && fe.Code == forge.EInvalid && len(fe.Params) == 0 {
 		return nil, &forge.Error{Code: forge.EInvalid, Reason: reasonMalformed, Message: fe.Message}
 	}
 	return in, err
