@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
 	"github.com/cairn-forge/cairn/server"
 )
@@ -32,6 +34,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"SCOPE:ENV=COMMAND: deploy the projects of SCOPE (a project's path, GROUP/* or *) to environment ENV\n"+
 			"by running COMMAND (sh -c) in a checkout, as the server's user; repeatable (CAIRN_DEPLOY_COMMAND: one per line)")
 	fs.DurationVar(&cfg.Forge.DeployTimeout, "deploy-timeout", 10*time.Minute, "time limit of one run of a deploy command")
+	fs.Var((*trustedProxies)(&cfg.TrustedProxies), "trusted-proxy",
+		"CIDR of a reverse proxy whose X-Forwarded-For (or X-Real-IP) names the client; repeatable\n"+
+			"(CAIRN_TRUSTED_PROXY: comma-separated). Without it, every request's address is its peer's")
 	maxPushMiB := fs.Int64("max-push-size", 2048, "largest pack one git push may send, in MiB (0: no limit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -120,5 +125,29 @@ func (d *deployCommands) Set(v string) error {
 		}
 		*d = append(*d, c)
 	}
+	return nil
+}
+
+// trustedProxies is the repeatable --trusted-proxy CIDR flag; one value may hold several,
+// comma-separated, so that CAIRN_TRUSTED_PROXY can set more than one.
+type trustedProxies []netip.Prefix
+
+func (t *trustedProxies) String() string {
+	if t == nil {
+		return ""
+	}
+	names := make([]string, 0, len(*t))
+	for _, p := range *t {
+		names = append(names, p.String())
+	}
+	return strings.Join(names, ",")
+}
+
+func (t *trustedProxies) Set(v string) error {
+	ps, err := api.ParseTrustedProxies(v)
+	if err != nil {
+		return err
+	}
+	*t = append(*t, ps...)
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ type Core struct {
 	BaseURL string
 	// MaxBody bounds request bodies, in bytes.
 	MaxBody int64
+	// TrustedProxies are the address ranges of reverse proxies whose X-Forwarded-For and
+	// X-Real-IP name the client; from anyone else those headers are ignored.
+	TrustedProxies []netip.Prefix
 }
 
 type ctxKey struct{}
@@ -55,7 +59,7 @@ func state(r *http.Request) *request {
 	if st, ok := r.Context().Value(ctxKey{}).(*request); ok {
 		return st
 	}
-	return &request{actor: forge.Anonymous(clientIP(r))}
+	return &request{actor: forge.Anonymous(peerIP(r))}
 }
 
 // Actor is who makes the request; anonymous callers get an actor with no user.
@@ -109,7 +113,7 @@ func (c *Core) Wrap(d Dialect, h http.Handler, opts Options) http.Handler {
 		w = sw
 		w.Header().Set("X-Request-Id", st.id)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
-		st.actor = forge.Anonymous(clientIP(r))
+		st.actor = forge.Anonymous(c.clientIP(r))
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -142,7 +146,7 @@ func (c *Core) Wrap(d Dialect, h http.Handler, opts Options) http.Handler {
 
 // admit authenticates the request, applies sudo and charges the rate limit.
 func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket Bucket) error {
-	ip := clientIP(r)
+	ip := st.actor.IP
 	secret, present, malformed := Credentials(r)
 	if present {
 		var actor *forge.Actor
@@ -291,9 +295,8 @@ func newRequestID() string {
 	return string(out[:])
 }
 
-// clientIP is the address the request came from. Forwarding headers are not trusted: cairn
-// answers clients directly, and a header anyone can set must not choose their rate limit.
-func clientIP(r *http.Request) string {
+// peerIP is the address of the request's peer, for requests the core has not admitted.
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,6 +59,8 @@ type Config struct {
 	Forge forge.Config
 	// ShutdownTimeout bounds how long in-flight requests may take to finish at stop.
 	ShutdownTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 	// MaxBody bounds API request bodies, in bytes.
 	MaxBody int64
 	// MaxPushSize bounds the pack of one git push, in bytes: 2 GiB when zero, no limit
@@ -173,7 +176,13 @@ func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logge
 
 // handler assembles every dialect under its prefix.
 func (s *Server) handler(base string) http.Handler {
-	core := &api.Core{Forge: s.forge, Log: s.log, BaseURL: base, MaxBody: s.cfg.MaxBody}
+	core := &api.Core{
+		Forge:          s.forge,
+		Log:            s.log,
+		BaseURL:        base,
+		MaxBody:        s.cfg.MaxBody,
+		TrustedProxies: s.cfg.TrustedProxies,
+	}
 	if !s.cfg.NoRateLimit {
 		policies := api.DefaultPolicies()
 		if s.cfg.RateLimits != nil {
