@@ -14,7 +14,8 @@ import (
 
 const adminUsage = `Usage:
   cairn admin user create --username U --email E [--name N] [--password P] [--admin]
-  cairn admin token create --username U --name N [--scopes api,...] [--expires-at YYYY-MM-DD]
+  cairn admin user unlock --username U
+  cairn admin token create --username U [--name N] [--scopes api,...] [--expires YYYY-MM-DD|never]
 
 Admin commands work on the data directory directly; the server need not be running.
 `
@@ -30,6 +31,8 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] + " " + args[1] {
 	case "user create":
 		return adminUserCreate(ctx, args[2:], stdout, stderr)
+	case "user unlock":
+		return adminUserUnlock(ctx, args[2:], stdout, stderr)
 	case "token create":
 		return adminTokenCreate(ctx, args[2:], stdout, stderr)
 	}
@@ -84,6 +87,40 @@ func adminUserCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "created user %s (id %d)\n", u.Username, u.ID)
 	if generated != "" {
 		fmt.Fprintf(stdout, "password: %s\n", generated)
+	}
+	return nil
+}
+
+// adminUserUnlock lifts the lock that failed passwords put on an account.
+func adminUserUnlock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("admin user unlock", "cairn admin user unlock [flags]", stderr)
+	dir := fs.String("data-dir", "./cairn-data", "data directory")
+	username := fs.String("username", "", "the user to unlock (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *username == "" {
+		fs.Usage()
+		return errors.New("--username is required")
+	}
+	f, done, err := openForge(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	defer done()
+	sys := forge.System()
+	u, err := f.UserByRef(ctx, sys, *username)
+	if err != nil {
+		return describe(err)
+	}
+	was, err := f.UnlockUser(ctx, sys, u.ID)
+	if err != nil {
+		return describe(err)
+	}
+	if was {
+		fmt.Fprintf(stdout, "unlocked user %s\n", u.Username)
+	} else {
+		fmt.Fprintf(stdout, "user %s was not locked\n", u.Username)
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ const usage = `cairn is a self-hosted git forge in one binary.
 Usage:
   cairn serve [flags]                 run the server
   cairn admin user create [flags]     create a user in a data directory
+  cairn admin user unlock [flags]     lift the lock failed passwords put on an account
   cairn admin token create [flags]    issue a personal access token
   cairn version                       print the version
 

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -572,6 +573,83 @@ func TestAdminCommandsWorkOnADataDirectory(t *testing.T) {
 	}
 }
 
+// signInForm posts the sign-in form of base as a browser that loaded the page does, from the
+// client address xff names (when the server trusts the test's loopback as a proxy), and
+// returns the status.
+func signInForm(t *testing.T, base, login, password, xff string) int {
+	t.Helper()
+	const token = "a-sign-in-form-token-of-thirty-two-or-more"
+	form := url.Values{"user[login]": {login}, "user[password]": {password}, "authenticity_token": {token}}
+	req, err := http.NewRequest("POST", base+"/users/sign_in", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", "_cairn_csrf="+token)
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// An account locked by failed passwords is unlocked from the command line, while the server
+// runs; behind a proxy named in CAIRN_TRUSTED_PROXY the audit log names each client.
+func TestLockedAccountIsUnlockedFromTheCommandLine(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	if _, stderr, code := runCairn(t, nil, "admin", "user", "create", "--data-dir", dir, "--username", "carol",
+		"--email", "carol@example.com", "--password", "carol-password"); code != 0 {
+		t.Fatalf("admin user create: %s", stderr)
+	}
+	const admin = "cairn_pat_operator_chosen_token_0001"
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	s := startServe(t, []string{"CAIRN_TRUSTED_PROXY=10.0.0.0/8,127.0.0.1"},
+		"--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready, "--admin-token", admin)
+	info := s.waitReady(t, ready)
+	for i := 0; i < 10; i++ {
+		if code := signInForm(t, info.URL, "carol", "wrong-password", "198.51.100.7"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d", i+1, code)
+		}
+	}
+	if code := signInForm(t, info.URL, "carol", "carol-password", "198.51.100.7"); code != http.StatusUnauthorized {
+		t.Fatalf("the right password of a locked account: %d", code)
+	}
+	var events []struct {
+		EventName string `json:"event_name"`
+		Details   struct {
+			IPAddress string `json:"ip_address"`
+		} `json:"details"`
+	}
+	call(t, "GET", info.APIURL+"/audit_events", admin, &events)
+	if len(events) == 0 || events[0].EventName != "sign_in_failed" || events[1].EventName != "user_locked" ||
+		events[1].Details.IPAddress != "198.51.100.7" {
+		t.Fatalf("audit log: %+v, want the lock from 198.51.100.7 before the last failure", events)
+	}
+
+	stdout, stderr, code := runCairn(t, nil, "admin", "user", "unlock", "--data-dir", dir, "--username", "carol")
+	if code != 0 || !strings.Contains(stdout, "unlocked user carol") {
+		t.Fatalf("admin user unlock: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if code := signInForm(t, info.URL, "carol", "carol-password", "198.51.100.7"); code != http.StatusOK {
+		t.Fatalf("the right password after the unlock: %d", code)
+	}
+	stdout, _, code = runCairn(t, nil, "admin", "user", "unlock", "--data-dir", dir, "--username", "carol")
+	if code != 0 || !strings.Contains(stdout, "was not locked") {
+		t.Errorf("unlocking again: exit %d, %s", code, stdout)
+	}
+	if _, stderr, code := runCairn(t, nil, "admin", "user", "unlock", "--data-dir", dir, "--username", "nobody"); code == 0 {
+		t.Errorf("unlocking nobody succeeded: %s", stderr)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
+
 func TestVersionAndHelp(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -584,7 +662,9 @@ func TestVersionAndHelp(t *testing.T) {
 		{[]string{"--help"}, 0, []string{"cairn serve", "cairn admin user create", "cairn admin token create", "cairn version"}},
 		{[]string{"serve", "--help"}, 0, []string{"-addr", "-data-dir", "-ephemeral", "-ready-file", "-admin-token", "-seed",
 			"-external-url", "-log-format", "-no-rate-limit", "CAIRN_"}},
-		{[]string{"admin", "--help"}, 0, []string{"cairn admin user create", "cairn admin token create"}},
+		{[]string{"admin", "--help"}, 0, []string{"cairn admin user create", "cairn admin user unlock", "cairn admin token create"}},
+		{[]string{"admin", "user", "unlock", "--help"}, 0, []string{"-username", "-data-dir"}},
+		{[]string{"serve", "--trusted-proxy", "proxy.example.com", "--ephemeral"}, 1, []string{"trusted-proxy", "proxy.example.com"}},
 		{[]string{"admin", "user", "create", "--help"}, 0, []string{"-username", "-email", "-password", "-admin", "-data-dir"}},
 		{[]string{"admin", "token", "create", "--help"}, 0, []string{"-username", "-name", "-scopes", "-expires-at", "-data-dir"}},
 		{[]string{}, 1, []string{"Usage"}},

@@ -150,11 +150,16 @@ func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket
 	secret, present, malformed := Credentials(r)
 	if present {
 		var actor *forge.Actor
-		err := c.GuardAuthentication(r.Context(), w, ip, func() (err error) {
-			if malformed != nil {
+		unguessable := malformed == nil && forge.IssuedToken(secret)
+		err := c.GuardAuthentication(r.Context(), w, ip, unguessable, func(overBudget bool) (err error) {
+			switch {
+			case malformed != nil:
 				return malformed
+			case overBudget:
+				actor, err = c.Forge.AuthenticateUnaudited(r.Context(), secret, ip)
+			default:
+				actor, err = c.Forge.Authenticate(r.Context(), secret, ip)
 			}
-			actor, err = c.Forge.Authenticate(r.Context(), secret, ip)
 			return err
 		})
 		if err != nil {
@@ -198,19 +203,32 @@ func safeMethod(m string) bool {
 
 // GuardAuthentication runs check, a test of credentials (a token, or a password at sign-in),
 // holding one of the address's authentication attempts while it runs; an unauthorized
-// result spends the attempt.
-func (c *Core) GuardAuthentication(ctx context.Context, w http.ResponseWriter, ip string, check func() error) error {
+// result spends the attempt. An address past its budget of failures is refused before its
+// credentials are checked, unless they are unguessable (a token in the shape cairn issues):
+// then check runs, told it is over the budget (it should not audit a failure), and a success
+// passes while a failure is answered as rate limited. A correct token so works from an
+// address whose other clients keep failing, and guessing learns nothing it could use: the
+// budget still refuses every credential that can be guessed, passwords first of all.
+func (c *Core) GuardAuthentication(ctx context.Context, w http.ResponseWriter, ip string, unguessable bool,
+	check func(overBudget bool) error) error {
 	if c.Limits == nil {
-		return check()
+		return check(false)
 	}
-	attempt, err := c.Limits.BeginAuth(ctx, w, ip)
+	begin := c.Limits.BeginAuth
+	if unguessable {
+		begin = c.Limits.BeginUnguessableAuth
+	}
+	attempt, err := begin(ctx, w, ip)
 	if err != nil {
 		return err
 	}
 	failed := true // a check that panics counts as failed, and still ends its attempt
 	defer func() { attempt.Done(failed) }()
-	err = check()
+	err = check(attempt.Over())
 	failed = forge.ErrorCode(err) == forge.EUnauthorized
+	if failed && attempt.Over() {
+		return attempt.Refusal(w)
+	}
 	return err
 }
 

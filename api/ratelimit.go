@@ -202,6 +202,9 @@ func (l *Limiter) answer(w http.ResponseWriter, p Policy, tokens float64, ok boo
 type AuthAttempt struct {
 	l *Limiter
 	b *bucket
+	// over marks an attempt made past the address's budget, holding none: only credentials
+	// that cannot be guessed are checked then (see BeginAuth).
+	over bool
 }
 
 // maxAuthWait bounds how long an authentication waits for attempts in progress to end.
@@ -213,6 +216,19 @@ const maxAuthWait = 10 * time.Second
 // when every attempt is spent, or the wait ends first, it sets the rate-limit headers on w
 // and returns a rate-limited error.
 func (l *Limiter) BeginAuth(ctx context.Context, w http.ResponseWriter, ip string) (*AuthAttempt, error) {
+	return l.beginAuth(ctx, w, ip, false)
+}
+
+// BeginUnguessableAuth is BeginAuth for credentials no rate of guessing can find
+// (forge.IssuedToken), which are never refused unchecked: with no attempt free, it returns an
+// attempt that is Over and holds none, whose success passes and whose failure is refused as
+// rate limited (Refusal). A client presenting a bad token so no longer locks out everyone
+// behind its address.
+func (l *Limiter) BeginUnguessableAuth(ctx context.Context, w http.ResponseWriter, ip string) (*AuthAttempt, error) {
+	return l.beginAuth(ctx, w, ip, true)
+}
+
+func (l *Limiter) beginAuth(ctx context.Context, w http.ResponseWriter, ip string, unguessable bool) (*AuthAttempt, error) {
 	timer := time.NewTimer(maxAuthWait)
 	defer timer.Stop()
 	expired := false
@@ -225,6 +241,10 @@ func (l *Limiter) BeginAuth(ctx context.Context, w http.ResponseWriter, ip strin
 			b.held++
 			l.mu.Unlock()
 			return &AuthAttempt{l: l, b: b}, nil
+		}
+		if unguessable {
+			l.mu.Unlock()
+			return &AuthAttempt{l: l, b: b, over: true}, nil
 		}
 		if b.held == 0 || expired {
 			l.mu.Unlock()
@@ -246,6 +266,9 @@ func (l *Limiter) BeginAuth(ctx context.Context, w http.ResponseWriter, ip strin
 	}
 }
 
+// Over reports whether the attempt was made past the address's budget.
+func (a *AuthAttempt) Over() bool { return a.over }
+
 // Done ends the attempt. A failed one is spent; a successful one is given back, because
 // every request presenting a token is an attempt: charging successes would cap an address's
 // authenticated traffic (a team behind one NAT, a CI runner) at the failure limit, while the
@@ -254,14 +277,26 @@ func (a *AuthAttempt) Done(failed bool) {
 	now := a.l.now()
 	a.l.mu.Lock()
 	defer a.l.mu.Unlock()
-	a.b.held--
-	if a.b.released != nil {
-		close(a.b.released)
-		a.b.released = nil
+	if !a.over {
+		a.b.held--
+		if a.b.released != nil {
+			close(a.b.released)
+			a.b.released = nil
+		}
 	}
 	if failed {
 		// Unlike AllowN, ReserveN takes the token even if less than one is left: a failure
 		// is always counted.
 		a.b.lim.ReserveN(now, 1)
 	}
+}
+
+// Refusal sets the rate-limit headers of the address's failure budget on w and returns the
+// rate-limited error that answers a failed attempt made Over the budget.
+func (a *AuthAttempt) Refusal(w http.ResponseWriter) error {
+	now := a.l.now()
+	a.l.mu.Lock()
+	available := a.b.lim.TokensAt(now) - float64(a.b.held)
+	a.l.mu.Unlock()
+	return a.l.answer(w, a.l.policies.AuthFailures, available, false, now, "throttle_authentication_failures")
 }

@@ -28,12 +28,17 @@ type User struct {
 	UpdatedAt      time.Time
 	LastSignInAt   *time.Time
 	LastActivityAt *time.Time
-	NamespaceID    int64
+	// FailedAttempts counts the failed passwords since the last sign-in or unlock.
+	FailedAttempts int
+	// LockedAt is when the account was locked for failed passwords; nil when it is not.
+	LockedAt    *time.Time
+	NamespaceID int64
 }
 
 const userColumns = `u.id, u.username, u.email, u.name, u.password_hash, u.is_admin, u.state, u.bio,
 	u.external, u.can_create_group, u.projects_limit, u.plan, u.rate_per_minute, u.rate_burst,
-	u.created_at, u.updated_at, u.last_sign_in_at, u.last_activity_at, COALESCE(n.id, 0)`
+	u.created_at, u.updated_at, u.last_sign_in_at, u.last_activity_at, u.failed_attempts, u.locked_at,
+	COALESCE(n.id, 0)`
 
 const userFrom = ` FROM users u LEFT JOIN namespaces n ON n.owner_id = u.id`
 
@@ -51,18 +56,21 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 type userScan struct {
 	created, updated int64
 	signIn, activity sql.NullInt64
+	locked           sql.NullInt64
 }
 
 // dest lists scan destinations for userColumns, in order, filling u.
 func (sc *userScan) dest(u *User) []any {
 	return []any{&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.State,
 		&u.Bio, &u.External, &u.CanCreateGroup, &u.ProjectsLimit, &u.Plan, &u.RatePerMinute,
-		&u.RateBurst, &sc.created, &sc.updated, &sc.signIn, &sc.activity, &u.NamespaceID}
+		&u.RateBurst, &sc.created, &sc.updated, &sc.signIn, &sc.activity, &u.FailedAttempts, &sc.locked,
+		&u.NamespaceID}
 }
 
 func (sc *userScan) finish(u *User) {
 	u.CreatedAt, u.UpdatedAt = fromMS(sc.created), fromMS(sc.updated)
 	u.LastSignInAt, u.LastActivityAt = fromNullMS(sc.signIn), fromNullMS(sc.activity)
+	u.LockedAt = fromNullMS(sc.locked)
 }
 
 // UserByID returns the user with id.
@@ -156,6 +164,17 @@ func UpdateUser(ctx context.Context, tx *sql.Tx, u User) error {
 		u.RateBurst, ms(u.UpdatedAt), u.ID)
 	if err != nil {
 		return fmt.Errorf("update user %d: %w", u.ID, wrap(err))
+	}
+	return nil
+}
+
+// SetSignInLock records a user's count of failed passwords and when their lock began (nil:
+// not locked).
+func SetSignInLock(ctx context.Context, tx *sql.Tx, id int64, failedAttempts int, lockedAt *time.Time) error {
+	_, err := tx.ExecContext(ctx, "UPDATE users SET failed_attempts = ?, locked_at = ? WHERE id = ?",
+		failedAttempts, msPtr(lockedAt), id)
+	if err != nil {
+		return fmt.Errorf("set sign-in lock of user %d: %w", id, wrap(err))
 	}
 	return nil
 }

@@ -185,11 +185,44 @@ func HashToken(secret string) []byte {
 const tokenTouchInterval = time.Minute
 
 // Authenticate returns the actor a token secret stands for. Unknown, expired and revoked
-// tokens and blocked users are unauthorized, each with its reason.
+// tokens and blocked users are unauthorized, each with its reason, and audited.
 func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*Actor, error) {
+	return s.authenticate(ctx, secret, ip, true)
+}
+
+// AuthenticateUnaudited is Authenticate without the audit of failures, for a check made past
+// the client address's budget of failures (an IssuedToken is checked even then): such a
+// failure is refused as rate limited, and recording each would let a flood of them fill the
+// log, which the budget's own failures already tell of.
+func (s *Service) AuthenticateUnaudited(ctx context.Context, secret, ip string) (*Actor, error) {
+	return s.authenticate(ctx, secret, ip, false)
+}
+
+// issuedTokenLength is the length of the tokens CreateToken issues: the prefix and 20 random
+// bytes in base32.
+var issuedTokenLength = len(TokenPrefix) + secretEncoding.EncodedLen(20)
+
+// IssuedToken reports whether secret has the shape of the tokens cairn issues: the prefix
+// and 160 random bits, which no rate of guessing can find. Secrets an operator or a fixture
+// chose (--admin-token, seeds) may be weaker, and are not in that shape.
+func IssuedToken(secret string) bool {
+	if len(secret) != issuedTokenLength || !strings.HasPrefix(secret, TokenPrefix) {
+		return false
+	}
+	for _, c := range secret[len(TokenPrefix):] {
+		if (c < 'a' || c > 'z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Service) authenticate(ctx context.Context, secret, ip string, audit bool) (*Actor, error) {
 	tok, u, err := db.TokenAndUserByHash(ctx, s.db.Read, HashToken(secret))
 	if errors.Is(err, db.ErrNotFound) {
-		s.audit(ctx, Anonymous(ip), "token_auth_failed", "", 0, "unknown token")
+		if audit {
+			s.audit(ctx, Anonymous(ip), "token_auth_failed", "", 0, "unknown token")
+		}
 		return nil, Unauthorized("")
 	}
 	if err != nil {
@@ -206,7 +239,9 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*Actor, 
 		reason = "user_" + u.State
 	}
 	if reason != "" {
-		s.audit(ctx, Anonymous(ip), "token_auth_failed", "token", tok.ID, reason)
+		if audit {
+			s.audit(ctx, Anonymous(ip), "token_auth_failed", "token", tok.ID, reason)
+		}
 		if reason == ReasonTokenRevoked || reason == ReasonTokenExpired {
 			return nil, Unauthorized(reason)
 		}

@@ -369,7 +369,8 @@ func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocke
 	return changed, nil
 }
 
-// VerifyPassword checks a username-or-email and password; failures are audited.
+// VerifyPassword checks a username-or-email and password; failures are audited and counted
+// against the account, which they lock at MaxFailedSignIns (see SignInLocked).
 func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string) (User, error) {
 	s.passwords.RLock()
 	defer s.passwords.RUnlock()
@@ -377,14 +378,25 @@ func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string
 	if errors.Is(err, db.ErrNotFound) {
 		u, err = db.UserByEmail(ctx, s.db.Read, login)
 	}
-	hash, usable := s.signInHash(u, err == nil)
+	found := err == nil
+	// A locked account is compared like one that cannot sign in: the answer, and how long
+	// it takes, are a wrong password's.
+	hash, usable := s.signInHash(u, found && !s.SignInLocked(u))
 	// The comparison runs whether or not the login can sign in: how long a failure takes must
 	// not tell whether an account exists.
 	matched := checkPassword(hash, password)
 	if usable && matched {
+		if err := s.clearFailedSignIns(ctx, u, ip); err != nil {
+			return User{}, err
+		}
 		return u, nil
 	}
 	s.audit(ctx, Anonymous(ip), "sign_in_failed", "user", u.ID, login)
+	if found {
+		if err := s.recordFailedSignIn(ctx, u.ID, ip); err != nil {
+			return User{}, err
+		}
+	}
 	return User{}, Unauthorized("")
 }
 

@@ -68,7 +68,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, _ api.Params) e
 	}
 	var u forge.User
 	var sess forge.Session
-	err := h.core.GuardAuthentication(r.Context(), w, api.Actor(r).IP, func() (err error) {
+	err := h.core.GuardAuthentication(r.Context(), w, api.Actor(r).IP, false, func(bool) (err error) {
 		u, sess, err = h.forge.SignIn(r.Context(), login, password, api.Actor(r).IP)
 		return err
 	})

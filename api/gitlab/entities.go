@@ -92,7 +92,7 @@ type User struct {
 
 func (h *Handler) basicUser(u forge.User) BasicUser {
 	return BasicUser{ID: u.ID, Username: u.Username, Name: u.Name, State: u.State,
-		WebURL: h.core.URL("/" + u.Username)}
+		Locked: h.forge.SignInLocked(u), WebURL: h.core.URL("/" + u.Username)}
 }
 
 // user renders u for actor a: email and admin fields only to the user and administrators.

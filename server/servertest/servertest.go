@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,44 @@ func (s *Server) Do(t testing.TB, method, path, token string, body any, headers 
 		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
 	return &Response{Response: resp, Body: data}
+}
+
+// signInFormToken is the token PostSignIn sends in both the form and its cookie, as a browser
+// that loaded the sign-in page does.
+const signInFormToken = "servertest-sign-in-form-token-0123456789"
+
+// PostSignIn posts the sign-in form with login and password, as a browser that loaded the
+// page does (with the form's token in the hidden field and in the _cairn_csrf cookie), plus
+// any extra headers, and reads the response.
+func (s *Server) PostSignIn(t testing.TB, login, password string, headers ...string) *Response {
+	t.Helper()
+	form := url.Values{"user[login]": {login}, "user[password]": {password}, "authenticity_token": {signInFormToken}}
+	cookie := api.CSRFCookie + "=" + signInFormToken
+	for i := 0; i+1 < len(headers); i += 2 {
+		if strings.EqualFold(headers[i], "Cookie") {
+			cookie += "; " + headers[i+1]
+		}
+	}
+	return s.Do(t, "POST", "/users/sign_in", "", form.Encode(), append(headers, "Cookie", cookie)...)
+}
+
+// SignIn signs login in through the sign-in form and returns the session cookie's secret and
+// the session's CSRF token; the test fails unless the sign-in succeeds.
+func (s *Server) SignIn(t testing.TB, login, password string) (session, csrf string) {
+	t.Helper()
+	r := s.PostSignIn(t, login, password)
+	for _, c := range r.Cookies() {
+		switch c.Name {
+		case api.SessionCookie:
+			session = c.Value
+		case api.CSRFCookie:
+			csrf = c.Value
+		}
+	}
+	if r.StatusCode != http.StatusOK || session == "" || csrf == "" {
+		t.Fatalf("sign in as %s: %d %s", login, r.StatusCode, r.Body)
+	}
+	return session, csrf
 }
 
 // CreateUser makes a user through the API and returns its id and an api-scoped token.
