@@ -14,6 +14,10 @@ import (
 	"github.com/cairn-forge/cairn/server/servertest"
 )
 
+// formToken is the sign-in form's token, in its hidden field and cookie, as a browser that
+// loaded the page sends it.
+const formToken = "a-sign-in-form-token-of-thirty-two-or-more"
+
 // parallelStatuses sends n requests at once, made by req(i), and counts the statuses.
 func parallelStatuses(t *testing.T, n int, req func(i int) *http.Request) map[int]int {
 	t.Helper()
@@ -56,9 +60,11 @@ func TestParallelGuessesStopAtTheLimit(t *testing.T) {
 		req  func(base string, i int) *http.Request
 	}{
 		{"passwords", func(base string, i int) *http.Request {
-			form := url.Values{"user[login]": {"ann"}, "user[password]": {"guess" + strconv.Itoa(i)}}.Encode()
+			form := url.Values{"user[login]": {"ann"}, "user[password]": {"guess" + strconv.Itoa(i)},
+				"authenticity_token": {formToken}}.Encode()
 			r, _ := http.NewRequest("POST", base+"/users/sign_in", strings.NewReader(form))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.Header.Set("Cookie", "_cairn_csrf="+formToken)
 			return r
 		}},
 		{"tokens", func(base string, i int) *http.Request {

@@ -52,9 +52,10 @@ func DeleteSession(ctx context.Context, q Querier, hash []byte) error {
 	return wrap(err)
 }
 
-// DeleteUserSessions ends every session of a user.
-func DeleteUserSessions(ctx context.Context, q Querier, userID int64) error {
-	_, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ?", userID)
+// DeleteUserSessions ends every session of a user but the one whose secret hashes to keep
+// (none when nil).
+func DeleteUserSessions(ctx context.Context, q Querier, userID int64, keep []byte) error {
+	_, err := q.ExecContext(ctx, "DELETE FROM sessions WHERE user_id = ? AND hash IS NOT ?", userID, keep)
 	return wrap(err)
 }
 

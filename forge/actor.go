@@ -108,6 +108,19 @@ type Actor struct {
 	IP string
 
 	access *db.UserAccess
+	// session is the hash of the web session's secret, for a session's actor.
+	session []byte
+	// csrf is the token the session's writes must echo.
+	csrf string
+}
+
+// CSRFToken is the token a web session's forms and writes must echo; "" for token callers
+// and anonymous ones.
+func (a *Actor) CSRFToken() string {
+	if a == nil {
+		return ""
+	}
+	return a.csrf
 }
 
 // Anonymous is the actor of requests without credentials.
@@ -282,6 +295,11 @@ func (s *Service) Sudo(ctx context.Context, a *Actor, who string) (*Actor, error
 	}
 	if !a.User.IsAdmin {
 		return nil, &Error{Code: EForbidden, Reason: ReasonSudoNotAdmin, Message: "Must be admin to use sudo"}
+	}
+	if a.Token == nil {
+		// As GitLab: a session cookie, which a page on another site may ride, never sudoes.
+		return nil, &Error{Code: EForbidden, Reason: ReasonSudoNeedsToken,
+			Message: "Must be authenticated using an OAuth or Personal Access Token to use sudo"}
 	}
 	if !a.HasScope(ScopeSudo) && !a.HasScope(ScopeAdmin) {
 		return nil, InsufficientScope(ScopeSudo)

@@ -30,9 +30,11 @@ const (
 	ReasonTokenRevoked      = "token_revoked"
 	ReasonInsufficientScope = "insufficient_scope"
 	ReasonSudoNotAdmin      = "sudo_not_admin"
-	ReasonSudoUserNotFound  = "sudo_user_not_found"
-	ReasonMissingParam      = "missing_param"
-	ReasonMissingOneOf      = "missing_one_of"
+	// ReasonSudoNeedsToken refuses sudo to a caller signed in with a session cookie.
+	ReasonSudoNeedsToken   = "sudo_needs_token"
+	ReasonSudoUserNotFound = "sudo_user_not_found"
+	ReasonMissingParam     = "missing_param"
+	ReasonMissingOneOf     = "missing_one_of"
 	// ReasonStateRefused marks an operation the present state of its subject refuses ("Cannot
 	// destroy running deployment"); GitLab shows the message as it is.
 	ReasonStateRefused = "state_refused"

@@ -94,7 +94,7 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (User,
 }
 
 // UpdateUser changes a user. Administrators may change anyone; users may change their own
-// name, email, bio and password.
+// name, email, bio and password. A new password ends the user's other sessions.
 func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInput) (User, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return User{}, err
@@ -125,6 +125,17 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 		if err := db.UpdateUser(ctx, tx, u); err != nil {
 			return takenAs(err, "username")
 		}
+		if in.Password != nil {
+			// Whoever held a session on the old password loses it; the browser making the
+			// change keeps its own.
+			var keep []byte
+			if a.User.ID == id && a.Sudoer == nil {
+				keep = a.session
+			}
+			if err := db.DeleteUserSessions(ctx, tx, id, keep); err != nil {
+				return err
+			}
+		}
 		if u.Username != oldUsername || u.Name != oldName {
 			ns, err := db.NamespaceByID(ctx, tx, u.NamespaceID)
 			if err != nil {
@@ -138,6 +149,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 		out = u
 		return nil
 	})
+	if err == nil && in.Password != nil {
+		s.audit(ctx, a, "password_changed", "user", id, "other sessions ended")
+	}
 	return out, err
 }
 
@@ -350,7 +364,7 @@ func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocke
 		}
 		u.State, u.UpdatedAt, changed = state, s.Now(), true
 		if blocked {
-			if err := db.DeleteUserSessions(ctx, tx, id); err != nil {
+			if err := db.DeleteUserSessions(ctx, tx, id, nil); err != nil {
 				return err
 			}
 		}

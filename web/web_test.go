@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -12,7 +11,7 @@ import (
 // signIn posts the sign-in form and returns the response.
 func signIn(t *testing.T, s *servertest.Server, login, password string) *servertest.Response {
 	t.Helper()
-	return s.Do(t, "POST", "/users/sign_in", "", url.Values{"user[login]": {login}, "user[password]": {password}}.Encode())
+	return s.PostSignIn(t, login, password)
 }
 
 func cookie(r *servertest.Response, name string) string {
@@ -54,7 +53,7 @@ func TestSessionCookieAuthenticatesTheAPI(t *testing.T) {
 	}
 
 	// Signing out ends the session.
-	s.Do(t, "POST", "/users/sign_out", "", nil, withSession...)
+	s.Do(t, "POST", "/users/sign_out", "", nil, append(withSession, "X-CSRF-Token", csrf)...)
 	if r = s.Do(t, "GET", "/api/v4/user", "", nil, withSession...); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("GET /user after sign-out: %d %s", r.StatusCode, r.Body)
 	}

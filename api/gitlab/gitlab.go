@@ -57,6 +57,7 @@ func (h *Handler) routes(rt *api.Router) {
 
 	rt.Handle("GET", "/user", h.getCurrentUser)
 	rt.Handle("POST", "/user/personal_access_tokens", h.createOwnToken)
+	rt.Handle("DELETE", "/user/sessions", h.revokeOwnSessions)
 	rt.Handle("GET", "/users", h.listUsers)
 	rt.Handle("POST", "/users", h.createUser)
 	rt.Handle("GET", "/users/:id", h.getUser)
@@ -64,6 +65,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("DELETE", "/users/:id", h.deleteUser)
 	rt.Handle("POST", "/users/:id/block", h.blockUser)
 	rt.Handle("POST", "/users/:id/unblock", h.unblockUser)
+	rt.Handle("DELETE", "/users/:id/sessions", h.revokeSessions)
 	rt.Handle("GET", "/users/:id/projects", h.listUserProjects)
 	rt.Handle("POST", "/users/:id/projects", h.createProjectForUser)
 	rt.Handle("POST", "/users/:id/personal_access_tokens", h.createUserToken)
@@ -200,7 +202,7 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 		case e.Reason == forge.ReasonCannotMerge:
 			// GitLab answers a merge the caller may not make with 401.
 			return 401, msg{"401 Unauthorized"}
-		case e.Reason == forge.ReasonSudoNotAdmin:
+		case e.Reason == forge.ReasonSudoNotAdmin || e.Reason == forge.ReasonSudoNeedsToken:
 			return 403, msg{"403 Forbidden: " + e.Message}
 		case e.Message == "":
 			return 403, msg{"403 Forbidden"}

@@ -200,3 +200,24 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p api.Param
 	}
 	return api.NoContent(w)
 }
+
+// revokeSessions signs a user out of every browser (cairn's own route; GitLab has none):
+// administrators may do it to anyone, users to themselves. Their tokens keep working.
+func (h *Handler) revokeSessions(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	id, ok := parseID(p.Get("id"))
+	if !ok {
+		return forge.NotFound("User")
+	}
+	if err := h.forge.RevokeSessions(r.Context(), api.Actor(r), id); err != nil {
+		return err
+	}
+	return api.NoContent(w)
+}
+
+// revokeOwnSessions signs the caller out of every browser.
+func (h *Handler) revokeOwnSessions(w http.ResponseWriter, r *http.Request, _ api.Params) error {
+	if err := h.forge.RevokeSessions(r.Context(), api.Actor(r), api.Actor(r).UserID()); err != nil {
+		return err
+	}
+	return api.NoContent(w)
+}
