@@ -16,6 +16,7 @@ const adminUsage = `Usage:
   cairn admin user create --username U --email E [--name N] [--password P] [--admin]
   cairn admin user unlock --username U
   cairn admin token create --username U [--name N] [--scopes api,...] [--expires YYYY-MM-DD|never]
+                           [--allow-permanent-tokens]
 
 Admin commands work on the data directory directly; the server need not be running.
 `
@@ -41,8 +42,8 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // openForge opens a data directory's forge for an admin command.
-func openForge(ctx context.Context, dir string) (*forge.Service, func(), error) {
-	d, _, f, err := server.OpenData(ctx, dir, forge.Config{}, slog.New(slog.DiscardHandler))
+func openForge(ctx context.Context, dir string, cfg forge.Config) (*forge.Service, func(), error) {
+	d, _, f, err := server.OpenData(ctx, dir, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -67,7 +68,7 @@ func adminUserCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	if *name == "" {
 		*name = *username
 	}
-	f, done, err := openForge(ctx, *dir)
+	f, done, err := openForge(ctx, *dir, forge.Config{})
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func adminUserUnlock(ctx context.Context, args []string, stdout, stderr io.Write
 		fs.Usage()
 		return errors.New("--username is required")
 	}
-	f, done, err := openForge(ctx, *dir)
+	f, done, err := openForge(ctx, *dir, forge.Config{})
 	if err != nil {
 		return err
 	}
@@ -129,29 +130,40 @@ func adminTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs := newFlagSet("admin token create", "cairn admin token create [flags]", stderr)
 	dir := fs.String("data-dir", "./cairn-data", "data directory")
 	username := fs.String("username", "", "the token's user (required)")
-	name := fs.String("name", "", "the token's name (required)")
+	name := fs.String("name", "", "the token's name (default: token-<today's date>)")
 	scopes := fs.String("scopes", "api", "comma-separated scopes: "+fmt.Sprint(forge.AllScopes))
-	expires := fs.String("expires-at", "", "expiry date YYYY-MM-DD (default: 30 days)")
+	expires := fs.String("expires", "", "expiry date YYYY-MM-DD, or never (default: 30 days)")
+	fs.StringVar(expires, "expires-at", "", "the same as --expires")
+	allowPermanent := fs.Bool("allow-permanent-tokens", false,
+		"the instance allows tokens without an expiry date, as serve's flag of that name says")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *username == "" || *name == "" {
+	if *username == "" {
 		fs.Usage()
-		return errors.New("--username and --name are required")
+		return errors.New("--username is required")
 	}
 	sc, err := scopeList(*scopes)
 	if err != nil {
 		return err
 	}
 	in := forge.TokenInput{Name: *name, Scopes: sc}
-	if *expires != "" {
+	switch *expires {
+	case "":
+	case "never":
+		if !*allowPermanent {
+			return errors.New("--expires never: this instance does not allow permanent tokens " +
+				"(give --allow-permanent-tokens, or CAIRN_ALLOW_PERMANENT_TOKENS=true, here as to cairn serve)")
+		}
+		in.Permanent = true
+	default:
 		t, err := time.Parse("2006-01-02", *expires)
 		if err != nil {
-			return fmt.Errorf("--expires-at: %w", err)
+			return fmt.Errorf("--expires: %q is neither a date YYYY-MM-DD nor never", *expires)
 		}
 		in.ExpiresAt = &t
 	}
-	f, done, err := openForge(ctx, *dir)
+	f, done, err := openForge(ctx, *dir, forge.Config{AllowPermanentTokens: *allowPermanent})
 	if err != nil {
 		return err
 	}

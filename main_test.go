@@ -538,17 +538,34 @@ func TestAdminCommandsWorkOnADataDirectory(t *testing.T) {
 	for _, bad := range [][]string{
 		{"--username", "carol", "--name", "x", "--scopes", "everything"},
 		{"--username", "nobody", "--name", "x"},
-		{"--username", "carol"},
 		{"--username", "carol", "--name", "x", "--scopes", "sudo"},
+		{"--username", "carol", "--expires", "never"}, // the instance does not allow permanent tokens
+		{"--username", "carol", "--expires", "soon"},
 	} {
 		if _, stderr, code := runCairn(t, nil, append([]string{"admin", "token", "create", "--data-dir", dir}, bad...)...); code == 0 {
 			t.Errorf("admin token create %v succeeded; stderr %s", bad, stderr)
 		}
 	}
 
+	// Where permanent tokens are allowed, --expires never makes one; the name is optional.
+	stdout, stderr, code = runCairn(t, []string{"CAIRN_ALLOW_PERMANENT_TOKENS=true"}, "admin", "token", "create",
+		"--data-dir", dir, "--username", "carol", "--expires", "never")
+	permanent := strings.TrimSpace(stdout)
+	if code != 0 || !strings.HasPrefix(permanent, "cairn_pat_") {
+		t.Fatalf("admin token create --expires never: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+
 	ready := filepath.Join(t.TempDir(), "ready.json")
 	s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready)
 	info := s.waitReady(t, ready)
+	var forever struct {
+		Name      string  `json:"name"`
+		ExpiresAt *string `json:"expires_at"`
+	}
+	call(t, "GET", info.APIURL+"/personal_access_tokens/self", permanent, &forever)
+	if forever.ExpiresAt != nil || forever.Name != "token-"+time.Now().UTC().Format("2006-01-02") {
+		t.Errorf("the permanent token: %+v, want no expiry and a dated name", forever)
+	}
 	if got := whoami(t, info.URL, token); got != "carol" {
 		t.Errorf("the command line's token authenticates %s", got)
 	}
@@ -666,7 +683,8 @@ func TestVersionAndHelp(t *testing.T) {
 		{[]string{"admin", "user", "unlock", "--help"}, 0, []string{"-username", "-data-dir"}},
 		{[]string{"serve", "--trusted-proxy", "proxy.example.com", "--ephemeral"}, 1, []string{"trusted-proxy", "proxy.example.com"}},
 		{[]string{"admin", "user", "create", "--help"}, 0, []string{"-username", "-email", "-password", "-admin", "-data-dir"}},
-		{[]string{"admin", "token", "create", "--help"}, 0, []string{"-username", "-name", "-scopes", "-expires-at", "-data-dir"}},
+		{[]string{"admin", "token", "create", "--help"}, 0, []string{"-username", "-name", "-scopes", "-expires", "-expires-at",
+			"-allow-permanent-tokens", "-data-dir"}},
 		{[]string{}, 1, []string{"Usage"}},
 		{[]string{"frobnicate"}, 1, []string{`unknown command "frobnicate"`}},
 		{[]string{"serve", "--no-such-flag"}, 1, []string{"no-such-flag"}},

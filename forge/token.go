@@ -25,8 +25,12 @@ type TokenInput struct {
 	Scopes      []string
 	// ExpiresAt is when the token stops working; nil means the default lifetime.
 	ExpiresAt *time.Time
-	// Permanent asks for no expiry, where the instance allows it.
+	// Permanent asks for no expiry; it is refused where the instance does not allow
+	// permanent tokens.
 	Permanent bool
+	// PermanentIfAllowed asks for no expiry where the instance allows it, and the default
+	// lifetime elsewhere: what a GitLab client means by leaving expires_at out.
+	PermanentIfAllowed bool
 }
 
 // adminScopes may only be granted to administrators.
@@ -66,7 +70,8 @@ func (s *Service) CreateToken(ctx context.Context, a *Actor, userID int64, in To
 func (s *Service) validateToken(u User, in TokenInput) (Token, error) {
 	now := s.Now()
 	if strings.TrimSpace(in.Name) == "" {
-		return Token{}, Missing("name")
+		// The name is optional, as Gitar's alias is; a dated one tells tokens apart.
+		in.Name = "token-" + now.Format("2006-01-02")
 	}
 	if len(in.Scopes) == 0 {
 		return Token{}, Missing("scopes")
@@ -96,7 +101,9 @@ func (s *Service) validateToken(u User, in TokenInput) (Token, error) {
 		expires = &t
 	case in.Permanent && !s.cfg.AllowPermanentTokens:
 		fe.Add("expires_at", "is required: this instance does not allow permanent tokens")
-	case !in.Permanent:
+	case in.Permanent, in.PermanentIfAllowed && s.cfg.AllowPermanentTokens:
+		// no expiry
+	default:
 		t := now.Add(s.cfg.TokenLifetime)
 		expires = &t
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/cairn-forge/cairn/forge"
 )
 
-// tokenInput reads name, description, scopes and expires_at.
+// tokenInput reads name, description, scopes and expires_at; only scopes are required.
 func tokenInput(in *api.Input) (forge.TokenInput, error) {
 	t := forge.TokenInput{}
 	t.Name, _ = in.String("name")
@@ -18,6 +18,10 @@ func tokenInput(in *api.Input) (forge.TokenInput, error) {
 		return t, err
 	}
 	t.ExpiresAt = exp
+	// Without expires_at GitLab applies its default lifetime; cairn makes the token
+	// permanent where the instance allows it (--allow-permanent-tokens), and applies its
+	// own default (30 days) elsewhere.
+	t.PermanentIfAllowed = exp == nil
 	return t, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-forge/cairn/server"
 	"github.com/cairn-forge/cairn/server/servertest"
 )
 
@@ -50,7 +51,7 @@ func TestCreateToken(t *testing.T) {
 			`{"message":{"scopes":["sudo can only be granted to administrators"]}}`, 0, nil},
 		{"an unknown scope", alice, own, map[string]any{"name": "x", "scopes": []string{"everything"}}, 400,
 			`{"message":{"scopes":["can only contain available scopes"]}}`, 0, nil},
-		{"no name", alice, own, map[string]any{"scopes": []string{"api"}}, 400, `{"message":"400 (Bad request) \"name\" not given"}`, 0, nil},
+		{"no name", alice, own, map[string]any{"scopes": []string{"api"}}, 201, "", aliceID, []string{"api"}},
 		{"no scopes", alice, own, map[string]any{"name": "x"}, 400, `{"message":"400 (Bad request) \"scopes\" not given"}`, 0, nil},
 		{"an expiry in the past", alice, own, map[string]any{"name": "x", "scopes": []string{"api"}, "expires_at": "2020-01-01"}, 400,
 			`{"message":{"expires_at":["must be in the future"]}}`, 0, nil},
@@ -102,6 +103,43 @@ func TestTokenExpiresIn30DaysByDefault(t *testing.T) {
 	days := got.Sub(before.Truncate(24*time.Hour)).Hours() / 24
 	if days < 29 || days > 31 {
 		t.Errorf("expires_at %s is %.1f days away, want about 30", *tok.ExpiresAt, days)
+	}
+}
+
+// A token's name is optional, as Gitar's alias is: one is made from the date.
+func TestATokenWithoutANameGetsADatedOne(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	_, alice := s.CreateUser(t, "alice")
+	for _, body := range []any{map[string]any{"scopes": []string{"api"}}, map[string]any{"name": "  ", "scopes": []string{"api"}}, "scopes[]=read_api"} {
+		tok := decode[tokenJSON](t, mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", alice, body))
+		if want := "token-" + time.Now().UTC().Format("2006-01-02"); tok.Name != want {
+			t.Errorf("%v: name %q, want %q", body, tok.Name, want)
+		}
+	}
+}
+
+// Where the instance allows permanent tokens, a token created without expires_at never
+// expires (GitLab would give it its default lifetime; the operator chose otherwise); one with
+// expires_at keeps it.
+func TestATokenWithoutExpiryIsPermanentWhereAllowed(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, servertest.WithConfig(func(c *server.Config) { c.Forge.AllowPermanentTokens = true }))
+	_, alice := s.CreateUser(t, "alice")
+	tok := decode[tokenJSON](t, mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", alice,
+		map[string]any{"name": "forever", "scopes": []string{"api"}}))
+	if tok.ExpiresAt != nil || !tok.Active {
+		t.Fatalf("a token without expires_at: expires_at %v, active %v; want null and active", tok.ExpiresAt, tok.Active)
+	}
+	self := decode[tokenJSON](t, mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens/self", *tok.Token, nil))
+	if self.ExpiresAt != nil {
+		t.Fatalf("the permanent token reads back with expires_at %v", self.ExpiresAt)
+	}
+	until := time.Now().UTC().AddDate(0, 0, 3).Format("2006-01-02")
+	dated := decode[tokenJSON](t, mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", alice,
+		map[string]any{"name": "dated", "scopes": []string{"api"}, "expires_at": until}))
+	if dated.ExpiresAt == nil || *dated.ExpiresAt != until {
+		t.Fatalf("a token with expires_at %s: %v", until, dated.ExpiresAt)
 	}
 }
 
