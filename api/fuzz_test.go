@@ -90,15 +90,23 @@ func FuzzParsePage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, query string) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.URL.RawQuery = query
-		pg, err := ParsePage(r)
-		if err != nil {
-			if forge.ErrorCode(err) != forge.EInvalid {
-				t.Fatalf("error is not invalid: %v", err)
+		for _, parse := range []func(*http.Request) (forge.Page, error){ParsePage, ParsePageStrictly} {
+			pg, err := parse(r)
+			if err != nil {
+				if forge.ErrorCode(err) != forge.EInvalid {
+					t.Fatalf("error is not invalid: %v", err)
+				}
+				continue
 			}
-			return
+			if pg.Page < 1 || pg.Page > maxPage || pg.PerPage < 1 || pg.PerPage > MaxPerPage {
+				t.Fatalf("page out of range: %+v", pg)
+			}
 		}
-		if pg.Page < 1 || pg.Page > maxPage || pg.PerPage < 1 || pg.PerPage > MaxPerPage {
-			t.Fatalf("page out of range: %+v", pg)
+		// The strict form accepts only what the lenient one reads alike.
+		if strict, err := ParsePageStrictly(r); err == nil {
+			if lenient, _ := ParsePage(r); lenient != strict {
+				t.Fatalf("strict %+v, lenient %+v", strict, lenient)
+			}
 		}
 	})
 }
@@ -128,6 +136,17 @@ func FuzzReadInput(f *testing.F) {
 		}
 		if _, err := in.Date(key); err != nil && forge.ErrorCode(err) != forge.EInvalid {
 			t.Fatal(err)
+		}
+		// The strict readers accept a subset of what the lenient ones do, read alike.
+		if v, err := in.StrictString(key); err != nil && forge.ErrorCode(err) != forge.EInvalid {
+			t.Fatal(err)
+		} else if lenient := in.StringPtr(key); v != nil && (lenient == nil || *lenient != *v) {
+			t.Fatalf("StrictString %q, String %v", *v, lenient)
+		}
+		if v, err := in.StrictBool(key); err != nil && forge.ErrorCode(err) != forge.EInvalid {
+			t.Fatal(err)
+		} else if lenient, _ := in.BoolPtr(key); v != nil && (lenient == nil || *lenient != *v) {
+			t.Fatalf("StrictBool %v, Bool %v", *v, lenient)
 		}
 	})
 }

@@ -256,3 +256,34 @@ func (in *Input) Date(key string) (*time.Time, error) {
 	}
 	return nil, InvalidParam(key)
 }
+
+// StrictString reads key as text, nil when not given. Where String takes a JSON number or
+// boolean as its text, a JSON body must give a string here: dialects whose documents type
+// their fields refuse {"name": 42} instead of naming something "42". Form and query values
+// are text already.
+func (in *Input) StrictString(key string) (*string, error) {
+	v, ok := in.raw(key)
+	if !ok {
+		return nil, nil
+	}
+	if s, isText := v.(string); isText {
+		return &s, nil
+	}
+	return nil, InvalidParam(key)
+}
+
+// StrictBool reads key as a boolean, nil when not given: a JSON body must give true or
+// false, a form or query one of the words Bool takes.
+func (in *Input) StrictBool(key string) (*bool, error) {
+	v, ok := in.raw(key)
+	if !ok {
+		return nil, nil
+	}
+	if b, isBool := v.(bool); isBool {
+		return &b, nil
+	}
+	if _, inBody := in.body[key]; inBody {
+		return nil, InvalidParam(key)
+	}
+	return in.BoolPtr(key)
+}

@@ -42,6 +42,31 @@ func ParsePage(r *http.Request) (forge.Page, error) {
 	return pg, nil
 }
 
+// ParsePageStrictly reads page (default 1) and per_page (default 20) as ParsePage does, but
+// refuses, instead of quietly correcting, values outside 1..100 for per_page and below 1 for
+// page: for dialects whose documents state the bounds.
+func ParsePageStrictly(r *http.Request) (forge.Page, error) {
+	q := r.URL.Query()
+	pg := forge.Page{Page: 1, PerPage: DefaultPerPage}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > maxPage {
+			return pg, &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{"page"},
+				Message: "page must be a whole number of at least 1"}
+		}
+		pg.Page = n
+	}
+	if v := q.Get("per_page"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > MaxPerPage {
+			return pg, &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{"per_page"},
+				Message: "per_page must be a whole number from 1 to " + strconv.Itoa(MaxPerPage)}
+		}
+		pg.PerPage = n
+	}
+	return pg, nil
+}
+
 // InvalidParam is the error of a parameter whose value cannot be read.
 func InvalidParam(name string) *forge.Error {
 	return &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{name}, Message: name + " is invalid"}

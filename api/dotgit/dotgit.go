@@ -252,25 +252,7 @@ func writeList[T any](h *Handler, w http.ResponseWriter, r *http.Request, pg for
 // parsePage reads page (default 1) and per_page (default 20, at most 100). Unlike the
 // GitLab dialect, which caps quietly, the .git document states the maximum, so values
 // outside it are refused.
-func parsePage(r *http.Request) (forge.Page, error) {
-	q := r.URL.Query()
-	pg := forge.Page{Page: 1, PerPage: api.DefaultPerPage}
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > 1<<24 {
-			return pg, invalidParam("page", "page must be a whole number of at least 1")
-		}
-		pg.Page = n
-	}
-	if v := q.Get("per_page"); v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > api.MaxPerPage {
-			return pg, invalidParam("per_page", "per_page must be a whole number from 1 to "+strconv.Itoa(api.MaxPerPage))
-		}
-		pg.PerPage = n
-	}
-	return pg, nil
-}
+func parsePage(r *http.Request) (forge.Page, error) { return api.ParsePageStrictly(r) }
 
 // subpath reads the escaped path below a collection: "REF" or "REF/<tail>", where REF may
 // hold slashes, literal or escaped (%2F). It is the second form when the last segment is

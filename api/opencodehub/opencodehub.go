@@ -171,14 +171,13 @@ func readInput(r *http.Request) (*api.Input, error) {
 // reasonMalformed marks requests whose body cannot be read at all.
 const reasonMalformed = "malformed"
 
-// stringParam reads an optional text parameter; a value of another type (an object, a list)
-// is invalid rather than silently absent.
-func stringParam(in *api.Input, key string) (*string, error) {
-	if v := in.StringPtr(key); v != nil || !in.Has(key) {
-		return v, nil
-	}
-	return nil, api.InvalidParam(key)
-}
+// stringParam reads an optional text parameter; a value of another type (a number, a
+// boolean, an object, a list) is invalid rather than silently converted or absent.
+func stringParam(in *api.Input, key string) (*string, error) { return in.StrictString(key) }
+
+// boolParam reads an optional boolean parameter; a JSON value that is not true or false is
+// invalid.
+func boolParam(in *api.Input, key string) (*bool, error) { return in.StrictBool(key) }
 
 // The ids of the seed ("repo-123", "user-456"): a kind prefix and the number. Plain numbers
 // are accepted wherever an id is taken.

@@ -73,6 +73,14 @@ func parseRepoPath(escaped string) (target, bool) {
 			return target{kind: targetPulls, repo: repo}, true
 		}
 	}
+	if n >= 3 && segs[n-2] == "pulls" {
+		// Something that is no number where a pull request's belongs ("pulls/abc") names no
+		// pull request of the repository before it: not found as a pull request, not taken
+		// for a repository's path.
+		if repo, ok := repoRef(segs[:n-2]); ok {
+			return target{kind: targetPull, repo: repo}, true
+		}
+	}
 	if repo, ok := repoRef(segs); ok {
 		return target{kind: targetRepo, repo: repo}, true
 	}

@@ -29,9 +29,9 @@ func TestParseRepoPath(t *testing.T) {
 		// The longest action suffix wins; an encoded path reaches a project named pulls.
 		{"a/b/pulls/pulls", true, target{kind: targetPulls, repo: "a/b/pulls"}},
 		{"a%2Fb%2Fpulls", true, target{kind: targetRepo, repo: "a/b/pulls"}},
-		// A segment that is not a number leaves a path that names no repository of this shape.
-		{"owner/repo/pulls/abc", true, target{kind: targetRepo, repo: "owner/repo/pulls/abc"}},
-		{"owner/repo/pulls/-1", true, target{kind: targetRepo, repo: "owner/repo/pulls/-1"}},
+		// A segment that is not a number names no pull request of the repository.
+		{"owner/repo/pulls/abc", true, target{kind: targetPull, repo: "owner/repo"}},
+		{"owner/repo/pulls/-1", true, target{kind: targetPull, repo: "owner/repo"}},
 		// A number that names no pull request (zero, too large) is still a pull request's path.
 		{"owner/repo/pulls/0", true, target{kind: targetPull, repo: "owner/repo", pull: pullRef{}}},
 		{"owner/repo/pulls/99999999999999999999", true, target{kind: targetPull, repo: "owner/repo", pull: pullRef{}}},
@@ -103,7 +103,8 @@ func FuzzParseRepoPath(f *testing.F) {
 				t.Fatalf("parseRepoPath(%q): %q is neither a path nor an id", path, got.repo)
 			}
 		}
-		if (got.kind == targetPull || got.kind == targetMerge) != (got.pull.n > 0) {
+		// Only pull request paths name one; theirs may name none (zero, "abc"), to be not found.
+		if got.kind != targetPull && got.kind != targetMerge && got.pull != (pullRef{}) {
 			t.Fatalf("parseRepoPath(%q): kind %d with pull %+v", path, got.kind, got.pull)
 		}
 	})

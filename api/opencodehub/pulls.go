@@ -121,7 +121,7 @@ var pullStates = map[string]string{"open": forge.StateOpened, "closed": forge.St
 // listPulls is GET /repos/:owner/:repo/pulls: state (open by default, closed, merged or
 // all), head and base (branch names), newest first.
 func (h *Handler) listPulls(w http.ResponseWriter, r *http.Request, t target) error {
-	pg, err := api.ParsePage(r)
+	pg, err := api.ParsePageStrictly(r)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (h *Handler) createPull(w http.ResponseWriter, r *http.Request, t target) e
 			return err
 		}
 	}
-	if mi.Draft, err = in.BoolPtr("draft"); err != nil {
+	if mi.Draft, err = boolParam(in, "draft"); err != nil {
 		return err
 	}
 	m, err := h.forge.CreateMergeRequest(r.Context(), api.Actor(r), t.repo, mi)

@@ -212,8 +212,9 @@ func TestMergePullErrors(t *testing.T) {
 	}
 	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, `{"merge_method": "rebase"}`),
 		422, "VALIDATION_ERROR", "merge_method", "invalid")
+	// A number is not read as the text "3": the type is wrong, as a malformed request's is.
 	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, `{"merge_method": 3}`),
-		422, "VALIDATION_ERROR", "merge_method", "invalid")
+		400, "VALIDATION_ERROR", "merge_method", "invalid")
 	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/9/merge", f.token, ""), 404, "NOT_FOUND", "", "")
 
 	// Branches that change the same line conflict; nothing is merged.

@@ -65,9 +65,11 @@ func (h *Handler) createRepo(w http.ResponseWriter, r *http.Request, _ api.Param
 			return err
 		}
 	}
-	if pi.InitializeWithReadme, _, err = in.Bool("auto_init"); err != nil {
+	autoInit, err := boolParam(in, "auto_init")
+	if err != nil {
 		return err
 	}
+	pi.InitializeWithReadme = autoInit != nil && *autoInit
 	a := api.Actor(r)
 	owner, err := stringParam(in, "owner")
 	if err != nil {
@@ -108,7 +110,7 @@ func (h *Handler) namespaceRef(r *http.Request, owner string) (string, error) {
 // listRepos is GET /repos: the repositories the caller may see (public ones when anonymous),
 // newest first; visibility filters them, and owned=true keeps the caller's own.
 func (h *Handler) listRepos(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	pg, err := api.ParsePage(r)
+	pg, err := api.ParsePageStrictly(r)
 	if err != nil {
 		return err
 	}
