@@ -548,6 +548,9 @@ func (s *Service) DeleteDeployment(ctx context.Context, a *Actor, projectRef str
 		return err
 	}
 	d, err := visibleDeployment(ctx, s.db.Read, v, id)
+	if ErrorCode(err) == ENotFound {
+		return nothingToDelete("")
+	}
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,9 @@ const (
 	// ReasonStateRefused marks an operation the present state of its subject refuses ("Cannot
 	// destroy running deployment"); GitLab shows the message as it is.
 	ReasonStateRefused = "state_refused"
+	// ReasonNothingToDelete marks the not-found of a deletion whose caller could have deleted
+	// what they named: where DELETE is idempotent (seeds/001, GitLab's v3) it is a success.
+	ReasonNothingToDelete = "nothing_to_delete"
 )
 
 // Error is cairn's one error type: a code, a message for people, and details for machines.
@@ -121,6 +124,14 @@ func NotFound(resource string) *Error {
 		return &Error{Code: ENotFound, Message: "Not found"}
 	}
 	return &Error{Code: ENotFound, Resource: resource, Message: resource + " Not Found"}
+}
+
+// nothingToDelete is the not-found of a deletion by a caller who could have deleted
+// resource (ReasonNothingToDelete).
+func nothingToDelete(resource string) *Error {
+	e := NotFound(resource)
+	e.Reason = ReasonNothingToDelete
+	return e
 }
 
 // Invalidf says the request is invalid.

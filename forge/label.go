@@ -235,7 +235,8 @@ func (s *Service) UpdateLabel(ctx context.Context, a *Actor, projectRef, labelRe
 }
 
 // DeleteLabel removes a project's label (by id or name) from the project and from everything
-// that carries it; reporters and above may. Deleting a label that is gone succeeds for them.
+// that carries it; reporters and above may. A label that is not there is not found, as on
+// GitLab, with ReasonNothingToDelete.
 func (s *Service) DeleteLabel(ctx context.Context, a *Actor, projectRef, labelRef string) error {
 	v, err := s.labelsWritable(ctx, a, projectRef)
 	if err != nil {
@@ -244,7 +245,7 @@ func (s *Service) DeleteLabel(ctx context.Context, a *Actor, projectRef, labelRe
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		l, err := s.findLabel(ctx, tx, v.ID, labelRef)
 		if ErrorCode(err) == ENotFound {
-			return nil
+			return nothingToDelete("Label")
 		}
 		if err != nil {
 			return err

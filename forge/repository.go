@@ -335,7 +335,7 @@ func (s *Service) DeleteBranch(ctx context.Context, a *Actor, ref, name string) 
 		return err
 	}
 	if !ok {
-		return NotFound("Branch")
+		return nothingToDelete("Branch")
 	}
 	if name == v.DefaultBranch {
 		return NotAllowedf("Cannot remove HEAD branch")

@@ -233,7 +233,7 @@ func (s *Service) DeleteTag(ctx context.Context, a *Actor, ref, name string) err
 		return err
 	}
 	if !ok {
-		return NotFound("Tag")
+		return nothingToDelete("Tag")
 	}
 	return s.moveRefs(ctx, a, v, []gitstore.RefUpdate{{Name: "refs/tags/" + name, Old: h}})
 }

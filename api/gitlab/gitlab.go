@@ -30,6 +30,9 @@ const Version = "17.11.0"
 func New(core *api.Core, version int, cairnVersion string) http.Handler {
 	h := &Handler{core: core, forge: core.Forge, version: version, cairnVersion: cairnVersion}
 	rt := core.NewRouter()
+	if version == 3 {
+		rt.Around = h.v3Answers(rt)
+	}
 	h.routes(rt)
 	prefix := "/api/v" + strconv.Itoa(version)
 	return core.Wrap(h, aliases(rt), api.Options{Prefix: prefix, Bucket: api.BucketAPI})

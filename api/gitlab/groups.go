@@ -150,11 +150,9 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, p api.Para
 	return h.accepted(w, r)
 }
 
-// accepted answers a deletion: 202 as GitLab v4 does, 200 on the v3 paths.
+// accepted answers a deletion as GitLab v4 does: 202 (the v3 API answers for itself, see
+// v3_delete.go).
 func (h *Handler) accepted(w http.ResponseWriter, r *http.Request) error {
-	if h.version == 3 {
-		return api.JSON(w, r, http.StatusOK, msg{"200 OK"})
-	}
 	return api.JSON(w, r, http.StatusAccepted, msg{"202 Accepted"})
 }
 

@@ -48,7 +48,9 @@ func TestLabelsCRUD(t *testing.T) {
 
 	mustDo(t, s, 204, "DELETE", labels+"?name=short", f.carol, nil)
 	mustDo(t, s, 204, "DELETE", labels+"/"+itoa(bug.ID), f.carol, nil)
-	mustDo(t, s, 204, "DELETE", labels+"/"+itoa(bug.ID), f.carol, nil)
+	// A label that is gone is not found, as on GitLab (the v3 API answers 200).
+	wantJSON(t, s.Do(t, "DELETE", labels+"/"+itoa(bug.ID), f.carol, nil), 404, `{"message":"404 Label Not Found"}`)
+	wantJSON(t, s.Do(t, "DELETE", labels+"/999999", f.carol, nil), 404, `{"message":"404 Label Not Found"}`)
 	if got := strings.Join(names(t, mustDo(t, s, 200, "GET", labels, f.dave, nil), "name"), ","); got != "scope/needs review" {
 		t.Errorf("after deletes: %s", got)
 	}
