@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
 	"github.com/cairn-forge/cairn/server"
 	"github.com/cairn-forge/cairn/server/servertest"
 )
@@ -70,6 +71,15 @@ func TestParallelGuessesStopAtTheLimit(t *testing.T) {
 		{"tokens", func(base string, i int) *http.Request {
 			r, _ := http.NewRequest("GET", base+"/api/v4/user", nil)
 			r.Header.Set("PRIVATE-TOKEN", "cairn_pat_guess"+strconv.Itoa(i))
+			return r
+		}},
+		// Tokens in the issued shape are checked past the budget, and their failures still
+		// answered 429.
+		{"tokens in the issued shape", func(base string, i int) *http.Request {
+			r, _ := http.NewRequest("GET", base+"/api/v4/user", nil)
+			secret := []byte(strings.Repeat("a", 32))
+			secret[30], secret[31] = byte('a'+i/26%26), byte('a'+i%26)
+			r.Header.Set("PRIVATE-TOKEN", forge.TokenPrefix+string(secret))
 			return r
 		}},
 	}
