@@ -50,6 +50,20 @@ func openForge(ctx context.Context, dir string, cfg forge.Config) (*forge.Servic
 	return f, func() { f.Close(); d.Close() }, nil
 }
 
+// openForUser opens a data directory's forge and finds the user an admin command names.
+func openForUser(ctx context.Context, dir string, cfg forge.Config, username string) (*forge.Service, forge.User, func(), error) {
+	f, done, err := openForge(ctx, dir, cfg)
+	if err != nil {
+		return nil, forge.User{}, nil, err
+	}
+	u, err := f.UserByRef(ctx, forge.System(), username)
+	if err != nil {
+		done()
+		return nil, forge.User{}, nil, describe(err)
+	}
+	return f, u, done, nil
+}
+
 func adminUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("admin user create", "cairn admin user create [flags]", stderr)
 	dir := fs.String("data-dir", "./cairn-data", "data directory")
@@ -104,17 +118,12 @@ func adminUserUnlock(ctx context.Context, args []string, stdout, stderr io.Write
 		fs.Usage()
 		return errors.New("--username is required")
 	}
-	f, done, err := openForge(ctx, *dir, forge.Config{})
+	f, u, done, err := openForUser(ctx, *dir, forge.Config{}, *username)
 	if err != nil {
 		return err
 	}
 	defer done()
-	sys := forge.System()
-	u, err := f.UserByRef(ctx, sys, *username)
-	if err != nil {
-		return describe(err)
-	}
-	was, err := f.UnlockUser(ctx, sys, u.ID)
+	was, err := f.UnlockUser(ctx, forge.System(), u.ID)
 	if err != nil {
 		return describe(err)
 	}
@@ -163,17 +172,12 @@ func adminTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 		in.ExpiresAt = &t
 	}
-	f, done, err := openForge(ctx, *dir, forge.Config{AllowPermanentTokens: *allowPermanent})
+	f, u, done, err := openForUser(ctx, *dir, forge.Config{AllowPermanentTokens: *allowPermanent}, *username)
 	if err != nil {
 		return err
 	}
 	defer done()
-	sys := forge.System()
-	u, err := f.UserByRef(ctx, sys, *username)
-	if err != nil {
-		return describe(err)
-	}
-	_, secret, err := f.CreateToken(ctx, sys, u.ID, in)
+	_, secret, err := f.CreateToken(ctx, forge.System(), u.ID, in)
 	if err != nil {
 		return describe(err)
 	}

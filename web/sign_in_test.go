@@ -67,7 +67,9 @@ func TestSignOutNeedsTheCSRFToken(t *testing.T) {
 	s.CreateUser(t, "ann")
 	session, csrf := s.SignIn(t, "ann", "password-ann")
 	withSession := []string{"Cookie", "_gitlab_session=" + session}
-	alive := func() bool { return s.Do(t, "GET", "/api/v4/user", "", nil, withSession...).StatusCode == http.StatusOK }
+	alive := func() bool {
+		return s.Do(t, "GET", "/api/v4/user", "", nil, withSession...).StatusCode == http.StatusOK
+	}
 
 	for _, bad := range []string{"", "wrong"} {
 		r := s.Do(t, "POST", "/users/sign_out", "", url.Values{"authenticity_token": {bad}}.Encode(), withSession...)
