@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/server/servertest"
 )
 
@@ -61,7 +63,11 @@ func TestSessionCookieAuthenticatesTheAPI(t *testing.T) {
 
 func TestFailedSignInsAreAuditedAndLimited(t *testing.T) {
 	t.Parallel()
-	s := servertest.New(t)
+	// The budget refills over an hour, not a minute, so that a slow machine does not get an
+	// attempt back while the test runs.
+	limits := api.DefaultPolicies()
+	limits.AuthFailures = api.Policy{Limit: 30, Window: time.Hour, Burst: 30}
+	s := servertest.New(t, servertest.WithRateLimits(limits))
 	s.CreateUser(t, "ben")
 	if r := signIn(t, s, "ben", "not-the-password"); r.StatusCode != http.StatusUnauthorized ||
 		!strings.Contains(string(r.Body), "Invalid login or password") {

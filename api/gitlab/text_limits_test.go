@@ -2,7 +2,6 @@ package gitlab_test
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -86,11 +85,7 @@ func TestPushEventTitleIsTheFirstLineCutAt70Characters(t *testing.T) {
 func TestAFailedSignInAuditsAtMost1024CharactersOfItsLogin(t *testing.T) {
 	s := newServer(t, servertest.WithoutRateLimit())
 	login := strings.Repeat("é", 100_000) + "\x00\xff"
-	r, err := http.PostForm(s.URL+"/users/sign_in", url.Values{"login": {login}, "password": {"wrong"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
+	r := s.PostSignIn(t, login, "wrong")
 	if r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("sign-in: %d", r.StatusCode)
 	}
