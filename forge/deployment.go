@@ -325,7 +325,7 @@ func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef str
 		return Deployment{}, err
 	}
 	if runner {
-		s.delivery.wake(s)
+		s.delivery.pool.wake()
 	}
 	return d, nil
 }
@@ -501,7 +501,7 @@ func (s *Service) moveDeployment(ctx context.Context, d Deployment, status strin
 		return Deployment{}, err
 	}
 	if d.Runner && status == DeploymentCanceled {
-		s.delivery.cancel(d.ID)
+		s.delivery.pool.cancel(d.ID, errDeployCanceled)
 	}
 	return d, nil
 }

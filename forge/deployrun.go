@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,9 +25,6 @@ const (
 	maxDeployLog = 1 << 20
 	// deployLogFlush is how often a running command's output reaches the database.
 	deployLogFlush = 250 * time.Millisecond
-	// deployWaitDelay bounds the wait for a command's output after its process ended (a
-	// child it left may hold the pipe open).
-	deployWaitDelay = 5 * time.Second
 	// deployFinishTimeout bounds the final writes of a run, which happen even at shutdown.
 	deployFinishTimeout = 10 * time.Second
 )
@@ -38,103 +32,18 @@ const (
 // errDeployCanceled is the cause of a run stopped because its deployment was canceled.
 var errDeployCanceled = errors.New("deployment canceled")
 
-// deliveryState is the runner's state on the service: the worker pool, started on first
-// need, the commands running, and the locks of environments.
+// deliveryState is the runner's state on the service: the worker pool and the locks of
+// environments.
 type deliveryState struct {
 	envLocks keyedMutex
-	workers  int
-
-	mu      sync.Mutex
-	started bool
-	closed  bool
-	ctx     context.Context
-	stop    context.CancelFunc
-	wakeCh  chan struct{}
-	running map[int64]context.CancelCauseFunc
+	pool     *workPool
 }
 
-func newDeliveryState(workers int) *deliveryState {
-	ctx, stop := context.WithCancel(context.Background())
-	return &deliveryState{workers: workers, ctx: ctx, stop: stop, wakeCh: make(chan struct{}, workers),
-		running: map[int64]context.CancelCauseFunc{}}
-}
-
-// wake starts the workers if they are not running, and has one look at the queue.
-func (ds *deliveryState) wake(s *Service) {
-	ds.mu.Lock()
-	if ds.closed {
-		ds.mu.Unlock()
-		return
+func newDeliveryState(s *Service, workers int) *deliveryState {
+	claim := func(ctx context.Context) (int64, bool, error) {
+		return db.ClaimDeployment(ctx, s.db.Writer(), s.Now())
 	}
-	if !ds.started {
-		ds.started = true
-		for range ds.workers {
-			s.bg.Add(1)
-			go s.deployWorker(ds.ctx)
-		}
-	}
-	ds.mu.Unlock()
-	select {
-	case ds.wakeCh <- struct{}{}:
-	default:
-	}
-}
-
-// cancel stops the command of deployment id, if it is running.
-func (ds *deliveryState) cancel(id int64) {
-	ds.mu.Lock()
-	defer ds.mu.Unlock()
-	if stop := ds.running[id]; stop != nil {
-		stop(errDeployCanceled)
-	}
-}
-
-// track records the command of deployment id as running until the returned func is called.
-func (ds *deliveryState) track(id int64, stop context.CancelCauseFunc) (untrack func()) {
-	ds.mu.Lock()
-	ds.running[id] = stop
-	ds.mu.Unlock()
-	return func() {
-		ds.mu.Lock()
-		delete(ds.running, id)
-		ds.mu.Unlock()
-	}
-}
-
-// close stops the workers: running commands are killed and their deployments fail.
-func (ds *deliveryState) close() {
-	ds.mu.Lock()
-	ds.closed = true
-	ds.mu.Unlock()
-	ds.stop()
-}
-
-// deployWorker claims queued deployments and runs them until the service closes.
-func (s *Service) deployWorker(ctx context.Context) {
-	defer s.bg.Done()
-	for {
-		id, ok, err := db.ClaimDeployment(ctx, s.db.Writer(), s.Now())
-		switch {
-		case ok:
-			s.runDeployment(ctx, id)
-			continue
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			s.log.Error("claim a queued deployment", "err", err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.delivery.wakeCh:
-		}
-	}
+	return &deliveryState{pool: newWorkPool("deployments", workers, &s.bg, s.log, claim, s.runDeployment)}
 }
 
 // deployLog collects a command's output up to a limit, for the flusher to store.
@@ -198,7 +107,7 @@ func (s *Service) runDeployment(ctx context.Context, id int64) {
 	defer cancel()
 	runCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	defer s.delivery.track(id, stop)()
+	defer s.delivery.pool.track(id, stop)()
 	// Read after tracking: a cancel written before this read is seen here, and one written
 	// after it finds the run tracked and stops it.
 	d, err := db.DeploymentByID(final, s.db.Read, id)
@@ -251,55 +160,26 @@ func (s *Service) execDeploy(ctx context.Context, d Deployment, log *deployLog) 
 		return DeploymentFailed
 	}
 	log.note("deploying %s (%s) of %s to %s with the command of %s", d.SHA, d.Ref, project.FullPath(), d.Environment.Name, command)
-	dir, err := os.MkdirTemp(s.cfg.DeployDir, "cairn-deploy-")
-	if err != nil {
-		log.note("cannot make a directory for the checkout: %v", err)
-		s.log.Error("deploy checkout directory", "deployment_id", d.ID, "err", err)
-		return DeploymentFailed
-	}
-	defer func() {
-		if err := os.RemoveAll(dir); err != nil {
-			s.log.Warn("remove a deploy checkout", "deployment_id", d.ID, "dir", dir, "err", err)
-		}
-	}()
-	repo, err := s.repos.OpenRepo(d.ProjectID)
-	if err == nil {
-		err = repo.Checkout(ctx, plumbing.NewHash(d.SHA), dir)
-		repo.Close()
-	}
+	dir, remove, err := s.checkout(ctx, d.ProjectID, plumbing.NewHash(d.SHA), s.cfg.DeployDir, "cairn-deploy-")
 	if err != nil {
 		log.note("cannot check out %s: %v", d.SHA, err)
 		return s.stoppedStatus(ctx, DeploymentFailed, log)
 	}
+	defer remove()
 
-	tctx, cancel := context.WithTimeout(ctx, s.cfg.DeployTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(tctx, "sh", "-c", command.Command)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, deployEnv(d, project), log, log
-	setProcessGroup(cmd)
-	cmd.Cancel = func() error { return killProcessGroup(cmd) }
-	cmd.WaitDelay = deployWaitDelay
-	err = cmd.Run()
-	if cmd.Process != nil {
-		// What the command left running goes with it.
-		_ = killProcessGroup(cmd)
-	}
+	end := runProcess(ctx, process{Args: []string{"sh", "-c", command.Command}, Dir: dir,
+		Env: deployEnv(d, project), Stdout: log, Stderr: log, Timeout: s.cfg.DeployTimeout})
 	switch {
-	case ctx.Err() != nil:
+	case end.Stopped:
 		return s.stoppedStatus(ctx, DeploymentFailed, log)
-	case tctx.Err() != nil:
+	case end.TimedOut:
 		log.note("the deploy command ran out of time (%s); its processes were killed", s.cfg.DeployTimeout)
 		return DeploymentFailed
-	case err == nil || errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success():
+	case end.Err == nil:
 		log.note("the deploy command succeeded")
 		return DeploymentSuccess
 	}
-	var exit *exec.ExitError
-	if errors.As(err, &exit) {
-		log.note("the deploy command failed: %s", exit.ProcessState)
-	} else {
-		log.note("the deploy command could not run: %v", err)
-	}
+	log.note("the deploy command %s", end.describe())
 	return DeploymentFailed
 }
 
@@ -322,13 +202,7 @@ func (s *Service) stoppedStatus(ctx context.Context, def string, log *deployLog)
 // then its variables, each under the prefix CAIRN_VAR_ so that a deployer can set no
 // variable the command or its tools read (PATH, LD_PRELOAD, GIT_CONFIG_*, NODE_OPTIONS...).
 func deployEnv(d Deployment, project Project) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CAIRN_") {
-			env = append(env, kv)
-		}
-	}
-	env = append(env, "CAIRN_DEPLOY_REF="+d.Ref, "CAIRN_DEPLOY_SHA="+d.SHA,
+	env := append(serverEnv(), "CAIRN_DEPLOY_REF="+d.Ref, "CAIRN_DEPLOY_SHA="+d.SHA,
 		"CAIRN_DEPLOY_ENVIRONMENT="+d.Environment.Name, "CAIRN_DEPLOYMENT_ID="+strconv.FormatInt(d.ID, 10),
 		"CAIRN_DEPLOY_TAG="+strconv.FormatBool(d.Tag), "CAIRN_PROJECT_ID="+strconv.FormatInt(project.ID, 10),
 		"CAIRN_PROJECT_PATH="+project.FullPath())
@@ -367,7 +241,7 @@ func (s *Service) recoverDeployments(ctx context.Context) error {
 		return fmt.Errorf("queued deployments: %w", err)
 	}
 	if len(queued) > 0 {
-		s.delivery.wake(s)
+		s.delivery.pool.wake()
 	}
 	return nil
 }

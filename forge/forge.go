@@ -133,8 +133,9 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	if cfg.DeployWorkers <= 0 {
 		cfg.DeployWorkers = 2
 	}
-	return &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger,
-		delivery: newDeliveryState(cfg.DeployWorkers)}
+	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger}
+	s.delivery = newDeliveryState(s, cfg.DeployWorkers)
+	return s
 }
 
 // Config returns the service's settings.
@@ -146,7 +147,7 @@ func (s *Service) Now() time.Time { return s.now().UTC() }
 // Close waits for background work (password hashing at first start) to finish, and stops
 // the deploy commands still running (their deployments fail).
 func (s *Service) Close() {
-	s.delivery.close()
+	s.delivery.pool.close()
 	s.bg.Wait()
 }
 
