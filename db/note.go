@@ -128,3 +128,13 @@ func TouchNoteable(ctx context.Context, tx *sql.Tx, typ string, id int64, at tim
 	}
 	return nil
 }
+
+// NoteBodiesContaining returns the bodies of a target's notes that contain text.
+func NoteBodiesContaining(ctx context.Context, q Querier, typ string, noteableID int64, text string) ([]string, error) {
+	return queryAll(ctx, q, `SELECT body FROM notes WHERE noteable_type = ? AND noteable_id = ? AND instr(body, ?) > 0
+		ORDER BY id`, []any{typ, noteableID, text}, func(row interface{ Scan(...any) error }) (string, error) {
+		var b string
+		err := row.Scan(&b)
+		return b, err
+	})
+}

@@ -103,29 +103,8 @@ type ProjectFilter struct {
 func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]Project, int, error) {
 	var where []string
 	var args []any
-	if f.Visibilities != nil || f.MemberUserID != 0 {
-		var or []string
-		if len(f.Visibilities) > 0 {
-			or = append(or, "p.visibility IN ("+placeholders(len(f.Visibilities))+")")
-			for _, v := range f.Visibilities {
-				args = append(args, v)
-			}
-		}
-		if f.MemberUserID != 0 {
-			now := ms(f.Now)
-			or = append(or, `p.id IN (SELECT project_id FROM project_members
-					WHERE user_id = ? AND access_level >= ? AND (expires_at IS NULL OR expires_at > ?))`,
-				`p.namespace_id IN (WITH RECURSIVE g(id) AS (
-					SELECT namespace_id FROM group_members
-					WHERE user_id = ? AND access_level >= ? AND (expires_at IS NULL OR expires_at > ?)
-					UNION SELECT c.id FROM namespaces c JOIN g ON c.parent_id = g.id) SELECT id FROM g)`,
-				"n.owner_id = ?")
-			args = append(args, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID)
-		}
-		if len(or) == 0 {
-			or = append(or, "0")
-		}
-		where = append(where, "("+strings.Join(or, " OR ")+")")
+	if cond, cargs := projectAccessCond(f); cond != "" {
+		where, args = append(where, cond), cargs
 	}
 	if f.OwnerUserID != 0 {
 		where = append(where, "n.owner_id = ?")
@@ -165,6 +144,37 @@ func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]Project, i
 	}
 	return listPage(ctx, q, "SELECT COUNT(*)"+projectFrom+cond,
 		"SELECT "+projectColumns+projectFrom+cond+orderBy(order, "p.id", f.Desc), args, f.Limit, f.Offset, scanProject)
+}
+
+// projectAccessCond is the condition on p (projects) and n (their namespaces) that keeps
+// what f's Visibilities and MemberUserID allow, with its arguments; "" when they are unset.
+func projectAccessCond(f ProjectFilter) (string, []any) {
+	if f.Visibilities == nil && f.MemberUserID == 0 {
+		return "", nil
+	}
+	var args []any
+	var or []string
+	if len(f.Visibilities) > 0 {
+		or = append(or, "p.visibility IN ("+placeholders(len(f.Visibilities))+")")
+		for _, v := range f.Visibilities {
+			args = append(args, v)
+		}
+	}
+	if f.MemberUserID != 0 {
+		now := ms(f.Now)
+		or = append(or, `p.id IN (SELECT project_id FROM project_members
+			WHERE user_id = ? AND access_level >= ? AND (expires_at IS NULL OR expires_at > ?))`,
+			`p.namespace_id IN (WITH RECURSIVE g(id) AS (
+			SELECT namespace_id FROM group_members
+			WHERE user_id = ? AND access_level >= ? AND (expires_at IS NULL OR expires_at > ?)
+			UNION SELECT c.id FROM namespaces c JOIN g ON c.parent_id = g.id) SELECT id FROM g)`,
+			"n.owner_id = ?")
+		args = append(args, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID)
+	}
+	if len(or) == 0 {
+		or = append(or, "0")
+	}
+	return "(" + strings.Join(or, " OR ") + ")", args
 }
 
 // InsertProject adds p and returns its id.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
@@ -21,10 +20,8 @@ import (
 // the deployment to success or failed.
 
 const (
-	// maxDeployLog bounds a deployment's stored log; output past it is dropped.
-	maxDeployLog = 1 << 20
-	// deployLogFlush is how often a running command's output reaches the database.
-	deployLogFlush = 250 * time.Millisecond
+	// runLogFlush is how often a running command's output reaches the database.
+	runLogFlush = 250 * time.Millisecond
 	// deployFinishTimeout bounds the final writes of a run, which happen even at shutdown.
 	deployFinishTimeout = 10 * time.Second
 )
@@ -46,50 +43,8 @@ func newDeliveryState(s *Service, workers int) *deliveryState {
 	return &deliveryState{pool: newWorkPool("deployments", workers, &s.bg, s.log, claim, s.runDeployment)}
 }
 
-// deployLog collects a command's output up to a limit, for the flusher to store.
-type deployLog struct {
-	mu        sync.Mutex
-	pending   []byte
-	size      int
-	truncated bool
-}
-
-// Write keeps what fits under maxDeployLog and drops the rest; it never fails, so that a
-// chatty command is not stopped by a full log.
-func (l *deployLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	room := maxDeployLog - l.size
-	keep := p
-	if len(keep) > room {
-		keep, l.truncated = keep[:max(room, 0)], true
-	}
-	l.pending = append(l.pending, keep...)
-	l.size += len(keep)
-	return len(p), nil
-}
-
-// note adds one of cairn's own lines, which the limit does not cut.
-func (l *deployLog) note(format string, args ...any) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.pending) > 0 && l.pending[len(l.pending)-1] != '\n' || len(l.pending) == 0 && l.size > 0 {
-		l.pending = append(l.pending, '\n')
-	}
-	l.pending = append(l.pending, "[cairn] "+fmt.Sprintf(format, args...)+"\n"...)
-}
-
-// take returns what was written since the last take.
-func (l *deployLog) take() (string, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := string(l.pending)
-	l.pending = l.pending[:0]
-	return out, l.truncated
-}
-
 // flush stores what the log collected since the last flush.
-func (s *Service) flushDeployLog(ctx context.Context, id int64, l *deployLog) {
+func (s *Service) flushDeployLog(ctx context.Context, id int64, l *runLog) {
 	text, truncated := l.take()
 	if text == "" && !truncated {
 		return
@@ -119,12 +74,12 @@ func (s *Service) runDeployment(ctx context.Context, id int64) {
 		return
 	}
 
-	log := &deployLog{}
+	log := &runLog{}
 	flushed := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(flushed)
-		tick := time.NewTicker(deployLogFlush)
+		tick := time.NewTicker(runLogFlush)
 		defer tick.Stop()
 		for {
 			select {
@@ -146,7 +101,7 @@ func (s *Service) runDeployment(ctx context.Context, id int64) {
 
 // execDeploy checks out the deployment's commit, runs the environment's command in it, and
 // returns the status the deployment ends in.
-func (s *Service) execDeploy(ctx context.Context, d Deployment, log *deployLog) string {
+func (s *Service) execDeploy(ctx context.Context, d Deployment, log *runLog) string {
 	project, err := db.ProjectByID(ctx, s.db.Read, d.ProjectID)
 	if err != nil {
 		log.note("cannot read the deployment's project: %v", err)
@@ -185,7 +140,7 @@ func (s *Service) execDeploy(ctx context.Context, d Deployment, log *deployLog) 
 
 // stoppedStatus is the status of a run that ctx stopped (canceled through the API, or the
 // server stopping), or otherwise def.
-func (s *Service) stoppedStatus(ctx context.Context, def string, log *deployLog) string {
+func (s *Service) stoppedStatus(ctx context.Context, def string, log *runLog) string {
 	switch {
 	case errors.Is(context.Cause(ctx), errDeployCanceled):
 		log.note("the deployment was canceled; its processes were killed")
@@ -229,7 +184,7 @@ func (s *Service) recoverDeployments(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("deployment %d: %w", id, err)
 		}
-		log := &deployLog{}
+		log := &runLog{}
 		log.note("cairn stopped while the deploy command ran")
 		s.flushDeployLog(ctx, id, log)
 		if _, err := s.moveDeployment(ctx, d, DeploymentFailed); err != nil && ErrorCode(err) != EInvalid {

@@ -56,6 +56,8 @@ type Error struct {
 	Fields map[string][]string
 	// Params names the request parameters the error is about (missing ones, for example).
 	Params []string
+	// Candidates lists what an ambiguous reference could mean (ReasonAmbiguous).
+	Candidates []string
 	// Scope is the scope a token lacked (ReasonInsufficientScope).
 	Scope string
 	// RetryAfter is how long to wait before trying again (ERateLimited).

@@ -81,6 +81,16 @@ type Config struct {
 	// DeployDir is where deploy commands get their temporary checkouts (default: the
 	// system's temporary directory).
 	DeployDir string
+	// Agents are the external agents the administrator registered.
+	Agents []ExternalAgent
+	// AgentTimeout bounds one run of an agent (default 10 minutes); an external agent may
+	// have its own.
+	AgentTimeout time.Duration
+	// AgentWorkers is how many agent runs go at once (default 2).
+	AgentWorkers int
+	// AgentDir is where external agents get their temporary checkouts (default: the
+	// system's temporary directory).
+	AgentDir string
 }
 
 // Service is the forge: every operation of cairn's domain.
@@ -98,6 +108,10 @@ type Service struct {
 	passwords sync.RWMutex
 	// delivery holds the deploy runner and the locks of deployments' environments.
 	delivery *deliveryState
+	// agents holds the agent runner.
+	agents *agentState
+	// external is the URL the instance is reached at.
+	external instanceURL
 }
 
 // Options are the service's collaborators; zero values get sensible defaults.
@@ -133,8 +147,15 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	if cfg.DeployWorkers <= 0 {
 		cfg.DeployWorkers = 2
 	}
+	if cfg.AgentTimeout <= 0 {
+		cfg.AgentTimeout = 10 * time.Minute
+	}
+	if cfg.AgentWorkers <= 0 {
+		cfg.AgentWorkers = 2
+	}
 	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger}
 	s.delivery = newDeliveryState(s, cfg.DeployWorkers)
+	s.agents = newAgentState(s, cfg.AgentWorkers)
 	return s
 }
 
@@ -145,9 +166,11 @@ func (s *Service) Config() Config { return s.cfg }
 func (s *Service) Now() time.Time { return s.now().UTC() }
 
 // Close waits for background work (password hashing at first start) to finish, and stops
-// the deploy commands still running (their deployments fail).
+// the deploy commands still running (their deployments fail) and the agents (their runs are
+// queued again or fail, as after a crash).
 func (s *Service) Close() {
 	s.delivery.pool.close()
+	s.agents.pool.close()
 	s.bg.Wait()
 }
 
@@ -194,7 +217,10 @@ func (s *Service) Reconcile(ctx context.Context) error {
 	if err := s.releaseMergeLocks(ctx); err != nil {
 		return err
 	}
-	return s.recoverDeployments(ctx)
+	if err := s.recoverDeployments(ctx); err != nil {
+		return err
+	}
+	return s.recoverAgentRuns(ctx)
 }
 
 // notFoundAs turns db.ErrNotFound into a forge not-found error for resource.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -16,6 +17,9 @@ import (
 // What the deploy runner and the agent runner share: a temporary checkout of a commit, and
 // a command run in it with a time limit, killed with everything it started when it ends,
 // runs out of time or is stopped.
+
+// maxRunLog bounds a stored log (of a deployment or an agent run); output past it is dropped.
+const maxRunLog = 1 << 20
 
 // processWaitDelay bounds the wait for a command's output after its process ended (a child
 // it left may hold the pipe open).
@@ -46,7 +50,7 @@ func (s *Service) checkout(ctx context.Context, projectID int64, h plumbing.Hash
 }
 
 // process is a command to run: argv, in dir, with env (the whole environment), stdin (may
-// be nil) and where its output goes.
+// be nil), where its output goes, and a time limit (none when 0).
 type process struct {
 	Args           []string
 	Dir            string
@@ -70,7 +74,10 @@ type processEnd struct {
 // runProcess runs p in a process group of its own and waits for it. When it ends, runs out
 // of time or ctx ends, the whole group is killed.
 func runProcess(ctx context.Context, p process) processEnd {
-	tctx, cancel := context.WithTimeout(ctx, p.Timeout)
+	tctx, cancel := context.WithCancel(ctx)
+	if p.Timeout > 0 {
+		tctx, cancel = context.WithTimeout(ctx, p.Timeout)
+	}
 	defer cancel()
 	cmd := exec.CommandContext(tctx, p.Args[0], p.Args[1:]...)
 	cmd.Dir, cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Dir, p.Env, p.Stdin, p.Stdout, p.Stderr
@@ -112,4 +119,46 @@ func serverEnv() []string {
 		}
 	}
 	return env
+}
+
+// runLog collects a command's or an agent's output up to a limit, for a flusher to store.
+type runLog struct {
+	mu        sync.Mutex
+	pending   []byte
+	size      int
+	truncated bool
+}
+
+// Write keeps what fits under maxRunLog and drops the rest; it never fails, so that a
+// chatty command is not stopped by a full log.
+func (l *runLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	room := maxRunLog - l.size
+	keep := p
+	if len(keep) > room {
+		keep, l.truncated = keep[:max(room, 0)], true
+	}
+	l.pending = append(l.pending, keep...)
+	l.size += len(keep)
+	return len(p), nil
+}
+
+// note adds one of cairn's own lines, which the limit does not cut.
+func (l *runLog) note(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) > 0 && l.pending[len(l.pending)-1] != '\n' || len(l.pending) == 0 && l.size > 0 {
+		l.pending = append(l.pending, '\n')
+	}
+	l.pending = append(l.pending, "[cairn] "+fmt.Sprintf(format, args...)+"\n"...)
+}
+
+// take returns what was written since the last take.
+func (l *runLog) take() (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := string(l.pending)
+	l.pending = l.pending[:0]
+	return out, l.truncated
 }
