@@ -37,11 +37,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Var((*trustedProxies)(&cfg.TrustedProxies), "trusted-proxy",
 		"CIDR of a reverse proxy whose X-Forwarded-For (or X-Real-IP) names the client; repeatable\n"+
 			"(CAIRN_TRUSTED_PROXY: comma-separated). Without it, every request's address is its peer's")
+	fs.Var((*externalAgents)(&cfg.Forge.Agents), "agent",
+		"NAME=COMMAND: register an external agent that runs COMMAND (sh -c) in a checkout of the run's ref,\n"+
+			"as the server's user; repeatable (CAIRN_AGENT: one per line)")
+	fs.DurationVar(&cfg.Forge.AgentTimeout, "agent-timeout", 10*time.Minute, "time limit of one agent run")
+	fs.IntVar(&cfg.Forge.AgentWorkers, "agent-workers", 2, "how many agent runs go at once")
 	maxPushMiB := fs.Int64("max-push-size", 2048, "largest pack one git push may send, in MiB (0: no limit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
+	case cfg.Forge.AgentTimeout <= 0:
+		return fmt.Errorf("--agent-timeout must be positive, not %s", cfg.Forge.AgentTimeout)
+	case cfg.Forge.AgentWorkers < 1:
+		return fmt.Errorf("--agent-workers must be at least 1, not %d", cfg.Forge.AgentWorkers)
 	case *maxPushMiB < 0:
 		return fmt.Errorf("--max-push-size must be 0 (no limit) or more, not %d", *maxPushMiB)
 	case *maxPushMiB == 0:
@@ -149,5 +158,39 @@ func (t *trustedProxies) Set(v string) error {
 		return err
 	}
 	*t = append(*t, ps...)
+	return nil
+}
+
+// externalAgents is the repeatable --agent NAME=COMMAND flag. One value may hold several,
+// one per line, so that CAIRN_AGENT can set more than one.
+type externalAgents []forge.ExternalAgent
+
+func (e *externalAgents) String() string {
+	if e == nil {
+		return ""
+	}
+	names := make([]string, 0, len(*e))
+	for _, a := range *e {
+		names = append(names, a.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+func (e *externalAgents) Set(v string) error {
+	for _, line := range strings.Split(v, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		a, err := forge.ParseExternalAgent(line)
+		if err != nil {
+			return err
+		}
+		for _, prev := range *e {
+			if prev.Name == a.Name {
+				return fmt.Errorf("agent %q is registered twice", a.Name)
+			}
+		}
+		*e = append(*e, a)
+	}
 	return nil
 }

@@ -132,6 +132,26 @@ func (in *Input) String(key string) (string, bool) {
 	return "", false
 }
 
+// JSON returns key's value as JSON: a JSON body's value as it was, or a form's text, which
+// must itself be JSON. ok is false when key was not given.
+func (in *Input) JSON(key string) (val json.RawMessage, ok bool, err error) {
+	v, ok := in.raw(key)
+	if !ok {
+		return nil, false, nil
+	}
+	if s, isText := v.(string); isText && in.body == nil {
+		if !json.Valid([]byte(s)) {
+			return nil, true, InvalidParam(key)
+		}
+		return json.RawMessage(s), true, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, true, InvalidParam(key)
+	}
+	return b, true, nil
+}
+
 // StringPtr returns key's value, or nil when it was not given.
 func (in *Input) StringPtr(key string) *string {
 	if v, ok := in.String(key); ok {

@@ -124,6 +124,7 @@ type UserRef struct {
 	ID       int64
 	Username string
 	Name     string
+	State    string
 }
 
 // Final reports whether a status is one a run ends in.
@@ -148,8 +149,11 @@ type AgentRunInput struct {
 type AgentRunListOptions struct {
 	// Repository, when set, keeps the runs of one project (any reference form).
 	Repository string
-	Agent      string
-	Status     string
+	// Project, when set, keeps the runs of one project named by id or full path, as
+	// GitLab's paths name them.
+	Project string
+	Agent   string
+	Status  string
 	// Oldest lists in id order; by default the newest come first.
 	Oldest bool
 }
@@ -251,8 +255,9 @@ func (s *Service) CreateAgentRun(ctx context.Context, a *Actor, in AgentRunInput
 	if err != nil {
 		return AgentRun{}, err
 	}
-	s.agents.pool.wake()
+	// Read before waking the workers: the answer is the run as it was queued.
 	stored, err := db.AgentRunByID(ctx, s.db.Read, run.ID)
+	s.agents.pool.wake()
 	if err != nil {
 		return AgentRun{}, err
 	}
@@ -385,7 +390,7 @@ func checkParamValue(p AgentParam, v json.RawMessage) string {
 func (s *Service) agentRunView(a *Actor, v ProjectView, r db.AgentRun) AgentRun {
 	out := AgentRun{ID: r.ID, ProjectID: r.ProjectID, ProjectPath: r.ProjectPath, Agent: r.Agent, Ref: r.Ref,
 		SHA: r.SHA, MergeRequestIID: r.MergeRequestIID, Params: json.RawMessage(r.Params), Status: r.Status,
-		Reason: r.Reason, RequestedBy: UserRef{ID: r.User.ID, Username: r.User.Username, Name: r.User.Name},
+		Reason: r.Reason, RequestedBy: UserRef{ID: r.User.ID, Username: r.User.Username, Name: r.User.Name, State: r.User.State},
 		Attempts: r.Attempts, FindingCount: r.FindingCount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt}
 	if r.Result != "" {
@@ -464,8 +469,17 @@ func (s *Service) ListAgentRuns(ctx context.Context, a *Actor, o AgentRunListOpt
 		return nil, 0, e
 	}
 	views := map[int64]ProjectView{}
-	if o.Repository != "" {
-		v, err := s.agentProject(ctx, a, o.Repository)
+	if o.Repository != "" || o.Project != "" {
+		var v ProjectView
+		var err error
+		if o.Project != "" {
+			v, err = s.visibleProject(ctx, a, o.Project)
+			if err == nil && !canReadCode(v) {
+				err = NotFound("Project")
+			}
+		} else {
+			v, err = s.agentProject(ctx, a, o.Repository)
+		}
 		if err != nil {
 			return nil, 0, err
 		}

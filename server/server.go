@@ -19,6 +19,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/api/dotgit"
+	"github.com/cairn-forge/cairn/api/gitar"
 	"github.com/cairn-forge/cairn/api/gitclear"
 	"github.com/cairn-forge/cairn/api/githttp"
 	"github.com/cairn-forge/cairn/api/gitlab"
@@ -148,6 +149,7 @@ func (s *Server) open(ctx context.Context) error {
 	if base == "" {
 		base = s.url
 	}
+	s.forge.SetExternalURL(base)
 	s.http = &http.Server{
 		Handler:           s.handler(base),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -196,6 +198,7 @@ func (s *Server) handler(base string) http.Handler {
 	gitClear := gitclear.New(core)
 	git := githttp.New(core, s.repos, s.cfg.Version, s.cfg.MaxPushSize)
 	dotgitAPI := dotgit.New(core)
+	gitarAPI := gitar.New(core, s.cfg.Version)
 	pages := web.New(core)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -207,6 +210,9 @@ func (s *Server) handler(base string) http.Handler {
 			v4.ServeHTTP(w, r)
 		case hasPrefix(p, "/api/v3"):
 			v3.ServeHTTP(w, r)
+		case hasPrefix(p, gitar.Prefix):
+			// Gitar, before .git, which takes the rest of /v1.
+			gitarAPI.ServeHTTP(w, r)
 		case hasPrefix(p, "/v1"):
 			dotgitAPI.ServeHTTP(w, r)
 		case hasPrefix(p, "/api"):

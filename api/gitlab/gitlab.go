@@ -106,6 +106,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.mergeRequestRoutes(rt)
 	h.deliveryRoutes(rt)
 	h.doraRoutes(rt)
+	h.agentRunRoutes(rt)
 }
 
 // WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
