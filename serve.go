@@ -30,14 +30,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.NoRateLimit, "no-rate-limit", false, "turn every rate limit off")
 	fs.BoolVar(&cfg.Forge.AllowPermanentTokens, "allow-permanent-tokens", false, "allow tokens without an expiry date")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish at stop")
-	fs.Var((*deployCommands)(&cfg.Forge.DeployCommands), "deploy-command",
+	fs.Var(lineList[forge.DeployCommand]{&cfg.Forge.DeployCommands, forge.ParseDeployCommand}, "deploy-command",
 		"SCOPE:ENV=COMMAND: deploy the projects of SCOPE (a project's path, GROUP/* or *) to environment ENV\n"+
 			"by running COMMAND (sh -c) in a checkout, as the server's user; repeatable (CAIRN_DEPLOY_COMMAND: one per line)")
 	fs.DurationVar(&cfg.Forge.DeployTimeout, "deploy-timeout", 10*time.Minute, "time limit of one run of a deploy command")
 	fs.Var((*trustedProxies)(&cfg.TrustedProxies), "trusted-proxy",
 		"CIDR of a reverse proxy whose X-Forwarded-For (or X-Real-IP) names the client; repeatable\n"+
 			"(CAIRN_TRUSTED_PROXY: comma-separated). Without it, every request's address is its peer's")
-	fs.Var((*externalAgents)(&cfg.Forge.Agents), "agent",
+	fs.Var(lineList[forge.ExternalAgent]{&cfg.Forge.Agents, parseExternalAgent(&cfg.Forge.Agents)}, "agent",
 		"NAME=COMMAND: register an external agent that runs COMMAND (sh -c) in a checkout of the run's ref,\n"+
 			"as the server's user; repeatable (CAIRN_AGENT: one per line)")
 	fs.DurationVar(&cfg.Forge.AgentTimeout, "agent-timeout", 10*time.Minute, "time limit of one agent run")
@@ -108,33 +108,53 @@ func scopeList(s string) ([]string, error) {
 	return out, nil
 }
 
-// deployCommands is the repeatable --deploy-command SCOPE:ENV=COMMAND flag. One value may
-// hold several, one per line, so that CAIRN_DEPLOY_COMMAND can set more than one.
-type deployCommands []forge.DeployCommand
+// lineList is a repeatable flag whose values parse reads. One value may hold several, one
+// per line, so that its CAIRN_ variable can set more than one. Each value must have a name
+// of its own.
+type lineList[T interface{ String() string }] struct {
+	list  *[]T
+	parse func(string) (T, error)
+}
 
-func (d *deployCommands) String() string {
-	if d == nil {
+func (l lineList[T]) String() string {
+	if l.list == nil {
 		return ""
 	}
-	names := make([]string, 0, len(*d))
-	for _, c := range *d {
-		names = append(names, c.String())
+	names := make([]string, 0, len(*l.list))
+	for _, v := range *l.list {
+		names = append(names, v.String())
 	}
 	return strings.Join(names, ",")
 }
 
-func (d *deployCommands) Set(v string) error {
+func (l lineList[T]) Set(v string) error {
 	for _, line := range strings.Split(v, "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		c, err := forge.ParseDeployCommand(line)
+		item, err := l.parse(line)
 		if err != nil {
 			return err
 		}
-		*d = append(*d, c)
+		*l.list = append(*l.list, item)
 	}
 	return nil
+}
+
+// parseExternalAgent reads an --agent value, refusing a name given twice in this run.
+func parseExternalAgent(seen *[]forge.ExternalAgent) func(string) (forge.ExternalAgent, error) {
+	return func(s string) (forge.ExternalAgent, error) {
+		a, err := forge.ParseExternalAgent(s)
+		if err != nil {
+			return a, err
+		}
+		for _, prev := range *seen {
+			if prev.Name == a.Name {
+				return a, fmt.Errorf("agent %q is registered twice", a.Name)
+			}
+		}
+		return a, nil
+	}
 }
 
 // trustedProxies is the repeatable --trusted-proxy CIDR flag; one value may hold several,
@@ -158,39 +178,5 @@ func (t *trustedProxies) Set(v string) error {
 		return err
 	}
 	*t = append(*t, ps...)
-	return nil
-}
-
-// externalAgents is the repeatable --agent NAME=COMMAND flag. One value may hold several,
-// one per line, so that CAIRN_AGENT can set more than one.
-type externalAgents []forge.ExternalAgent
-
-func (e *externalAgents) String() string {
-	if e == nil {
-		return ""
-	}
-	names := make([]string, 0, len(*e))
-	for _, a := range *e {
-		names = append(names, a.Name)
-	}
-	return strings.Join(names, ",")
-}
-
-func (e *externalAgents) Set(v string) error {
-	for _, line := range strings.Split(v, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		a, err := forge.ParseExternalAgent(line)
-		if err != nil {
-			return err
-		}
-		for _, prev := range *e {
-			if prev.Name == a.Name {
-				return fmt.Errorf("agent %q is registered twice", a.Name)
-			}
-		}
-		*e = append(*e, a)
-	}
 	return nil
 }

@@ -186,22 +186,15 @@ func AgentRunStatus(ctx context.Context, q Querier, id int64) (string, error) {
 
 // AppendAgentRunLog adds text to the log of run id.
 func AppendAgentRunLog(ctx context.Context, q Querier, id int64, text string, truncated bool) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO agent_run_logs (run_id, log, truncated) VALUES (?, ?, ?)
-		ON CONFLICT (run_id) DO UPDATE SET log = log || excluded.log, truncated = MAX(truncated, excluded.truncated)`,
-		id, text, boolInt(truncated))
-	if err != nil {
-		return fmt.Errorf("append to the log of agent run %d: %w", id, wrap(err))
+	if err := appendLog(ctx, q, "agent_run_logs", "run_id", id, text, truncated); err != nil {
+		return fmt.Errorf("append to the log of agent run %d: %w", id, err)
 	}
 	return nil
 }
 
 // AgentRunLog returns the log of run id ("" when it has none yet).
 func AgentRunLog(ctx context.Context, q Querier, id int64) (text string, truncated bool, err error) {
-	err = q.QueryRowContext(ctx, `SELECT log, truncated FROM agent_run_logs WHERE run_id = ?`, id).Scan(&text, &truncated)
-	if err == sql.ErrNoRows {
-		return "", false, nil
-	}
-	return text, truncated, wrap(err)
+	return readLog(ctx, q, "agent_run_logs", "run_id", id)
 }
 
 // AddAgentFindings appends findings to run id, numbered after those it has.

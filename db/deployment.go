@@ -227,23 +227,34 @@ func DeploymentCommits(ctx context.Context, q Querier, id int64) ([]ShippedCommi
 // AppendDeploymentLog adds text to the log of deployment id (creating it), and marks it
 // truncated when truncated is set.
 func AppendDeploymentLog(ctx context.Context, q Querier, id int64, text string, truncated bool) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO deployment_logs (deployment_id, log, truncated) VALUES (?, ?, ?)
-		ON CONFLICT (deployment_id) DO UPDATE SET log = log || excluded.log, truncated = MAX(truncated, excluded.truncated)`,
-		id, text, boolInt(truncated))
-	if err != nil {
-		return fmt.Errorf("append to the log of deployment %d: %w", id, wrap(err))
+	if err := appendLog(ctx, q, "deployment_logs", "deployment_id", id, text, truncated); err != nil {
+		return fmt.Errorf("append to the log of deployment %d: %w", id, err)
 	}
 	return nil
+}
+
+// appendLog adds text to the row of a log table (deployment_logs, agent_run_logs) keyed by
+// col = id, creating it, and marks it truncated when truncated is set.
+func appendLog(ctx context.Context, q Querier, table, col string, id int64, text string, truncated bool) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO `+table+` (`+col+`, log, truncated) VALUES (?, ?, ?)
+		ON CONFLICT (`+col+`) DO UPDATE SET log = log || excluded.log, truncated = MAX(truncated, excluded.truncated)`,
+		id, text, boolInt(truncated))
+	return wrap(err)
+}
+
+// readLog returns the row of a log table keyed by col = id ("" when there is none).
+func readLog(ctx context.Context, q Querier, table, col string, id int64) (text string, truncated bool, err error) {
+	err = q.QueryRowContext(ctx, "SELECT log, truncated FROM "+table+" WHERE "+col+" = ?", id).Scan(&text, &truncated)
+	if err == sql.ErrNoRows {
+		return "", false, nil
+	}
+	return text, truncated, wrap(err)
 }
 
 // DeploymentLog returns the log of deployment id ("" when it has none) and whether it was
 // cut at its size limit.
 func DeploymentLog(ctx context.Context, q Querier, id int64) (text string, truncated bool, err error) {
-	err = q.QueryRowContext(ctx, "SELECT log, truncated FROM deployment_logs WHERE deployment_id = ?", id).Scan(&text, &truncated)
-	if err == sql.ErrNoRows {
-		return "", false, nil
-	}
-	return text, truncated, wrap(err)
+	return readLog(ctx, q, "deployment_logs", "deployment_id", id)
 }
 
 // SuccessfulDeploymentAfter returns the successful deployment of d's environment that

@@ -196,6 +196,7 @@ var authorship = []struct{ table, column string }{
 	{"issues", "author_id"}, {"notes", "author_id"}, {"merge_requests", "author_id"},
 	{"merge_requests", "merged_by_id"}, {"events", "author_id"}, {"releases", "author_id"},
 	{"deployments", "user_id"}, {"critical_defects", "author_id"}, {"critical_defect_fixes", "author_id"},
+	{"agent_runs", "user_id"},
 }
 
 // ReassignContributions credits user to with everything user from authored, merged, pushed,

@@ -44,8 +44,8 @@ func ParseExternalAgent(s string) (ExternalAgent, error) {
 	return ExternalAgent{Name: name, Command: command}, nil
 }
 
-// String is the agent's NAME=COMMAND.
-func (e ExternalAgent) String() string { return e.Name + "=" + e.Command }
+// String is the agent's name.
+func (e ExternalAgent) String() string { return e.Name }
 
 func (e ExternalAgent) agent() Agent {
 	d := e.Description

@@ -130,11 +130,8 @@ func (s *Service) flushAgentRun(ctx context.Context, j *agentJob) (string, error
 
 // runAgent runs a claimed run and moves it to its final status.
 func (s *Service) runAgent(ctx context.Context, id int64) {
-	final, cancel := context.WithTimeout(context.WithoutCancel(ctx), agentFinishTimeout)
-	defer cancel()
-	runCtx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	defer s.agents.pool.track(id, stop)()
+	runCtx, final, stop, end := s.agents.pool.begin(ctx, id, agentFinishTimeout)
+	defer end()
 	// Read after tracking: a cancel written before this read is seen here, and one written
 	// after it finds the run tracked and stops it.
 	r, err := db.AgentRunByID(final, s.db.Read, id)
@@ -146,29 +143,16 @@ func (s *Service) runAgent(ctx context.Context, id int64) {
 		return
 	}
 	j := &agentJob{run: r, log: &runLog{}}
-	flushed := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(flushed)
-		tick := time.NewTicker(agentFlush)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				status, err := s.flushAgentRun(final, j)
-				if err != nil {
-					s.log.Warn("store an agent run's progress", "agent_run_id", id, "err", err)
-				} else if status != AgentRunning {
-					stop(errAgentCanceled) // canceled through another process
-				}
-			}
+	stopFlushing := every(agentFlush, func() {
+		status, err := s.flushAgentRun(final, j)
+		if err != nil {
+			s.log.Warn("store an agent run's progress", "agent_run_id", id, "err", err)
+		} else if status != AgentRunning {
+			stop(errAgentCanceled) // canceled through another process
 		}
-	}()
+	})
 	status, reason := s.execAgent(runCtx, j)
-	close(done)
-	<-flushed
+	stopFlushing()
 	if status == "" {
 		// The server is stopping: the run goes back to the queue, or fails, as at a start
 		// after a crash.

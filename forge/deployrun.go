@@ -58,11 +58,8 @@ func (s *Service) flushDeployLog(ctx context.Context, id int64, l *runLog) {
 // runDeployment runs the command of a claimed (running) deployment and moves it to its
 // final status.
 func (s *Service) runDeployment(ctx context.Context, id int64) {
-	final, cancel := context.WithTimeout(context.WithoutCancel(ctx), deployFinishTimeout)
-	defer cancel()
-	runCtx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	defer s.delivery.pool.track(id, stop)()
+	runCtx, final, _, end := s.delivery.pool.begin(ctx, id, deployFinishTimeout)
+	defer end()
 	// Read after tracking: a cancel written before this read is seen here, and one written
 	// after it finds the run tracked and stops it.
 	d, err := db.DeploymentByID(final, s.db.Read, id)
@@ -75,24 +72,9 @@ func (s *Service) runDeployment(ctx context.Context, id int64) {
 	}
 
 	log := &runLog{}
-	flushed := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(flushed)
-		tick := time.NewTicker(runLogFlush)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				s.flushDeployLog(final, id, log)
-			}
-		}
-	}()
+	stopFlushing := every(runLogFlush, func() { s.flushDeployLog(final, id, log) })
 	status := s.execDeploy(runCtx, d, log)
-	close(done)
-	<-flushed
+	stopFlushing()
 	s.flushDeployLog(final, id, log)
 	if _, err := s.moveDeployment(final, d, status); err != nil && ErrorCode(err) != EInvalid && ErrorCode(err) != ENotFound {
 		s.log.Error("finish a deployment", "deployment_id", id, "err", err)

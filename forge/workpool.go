@@ -78,6 +78,44 @@ func (p *workPool) track(id int64, stop context.CancelCauseFunc) (untrack func()
 	}
 }
 
+// begin makes the contexts of claimed job id: run ends when the job is canceled (cancel)
+// or the pool closes, with the cause; final outlives it by finish, for the job's last
+// writes, which happen even at shutdown. end releases them.
+func (p *workPool) begin(ctx context.Context, id int64, finish time.Duration) (run, final context.Context, stop context.CancelCauseFunc, end func()) {
+	final, cancelFinal := context.WithTimeout(context.WithoutCancel(ctx), finish)
+	run, stop = context.WithCancelCause(ctx)
+	untrack := p.track(id, stop)
+	return run, final, stop, func() {
+		untrack()
+		stop(nil)
+		cancelFinal()
+	}
+}
+
+// every calls fn every interval, in a goroutine of its own, until the returned func is
+// called, which returns once fn has run for the last time.
+func every(interval time.Duration, fn func()) (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				fn()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
+}
+
 // close stops the workers; the contexts of running jobs are canceled.
 func (p *workPool) close() {
 	p.mu.Lock()

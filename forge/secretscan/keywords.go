@@ -85,25 +85,44 @@ func (m *keywordMatcher) newState() []int32 {
 
 // each calls fn for each keyword that occurs in text, at least once and perhaps more.
 func (m *keywordMatcher) each(text []byte, fn func(keyword int)) {
+	var seen []bool
+	m.occurrences(text, func(state int32, _ int) bool {
+		if seen == nil {
+			seen = make([]bool, len(m.out))
+		}
+		if seen[state] {
+			return false
+		}
+		seen[state] = true
+		for _, k := range m.out[state] {
+			fn(k)
+		}
+		return false
+	})
+}
+
+// at calls fn for every occurrence of every keyword, with the offset just past it.
+func (m *keywordMatcher) at(text []byte, fn func(keyword, end int)) {
+	m.occurrences(text, func(state int32, end int) bool {
+		for _, k := range m.out[state] {
+			fn(k, end)
+		}
+		return false
+	})
+}
+
+// occurrences runs the automaton over text and calls fn at every position where some
+// keyword ends, with the state there; fn returns true to stop.
+func (m *keywordMatcher) occurrences(text []byte, fn func(state int32, end int) bool) {
 	if len(m.next) == 0 {
 		return
 	}
-	var seen []bool
 	s := int32(0)
 	n := int32(m.classes)
-	for _, b := range text {
+	for i, b := range text {
 		s = m.next[s*n+int32(m.class[b])]
-		if out := m.out[s]; out != nil {
-			if seen == nil {
-				seen = make([]bool, len(m.out))
-			}
-			if seen[s] {
-				continue
-			}
-			seen[s] = true
-			for _, k := range out {
-				fn(k)
-			}
+		if m.out[s] != nil && fn(s, i+1) {
+			return
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -31,7 +32,8 @@ type Finding struct {
 	// Redacted is the start of the secret and its length, never the whole secret.
 	Redacted string
 
-	secret string
+	secret     string
+	start, end int
 }
 
 // Message is the finding as one sentence.
@@ -73,6 +75,10 @@ type ruleSetData struct {
 	Rules      []ruleData      `json:"rules"`
 }
 
+// multilinePattern spots regular expressions that can match newlines further than the
+// line after their keyword: [\s\S], (?s), \n, [\r\n], negated classes.
+var multilinePattern = regexp.MustCompile(`\[\\s\\S|\(\?[a-z]*s|\\n|\\r|\[\^`)
+
 type allowlist struct {
 	and       bool
 	paths     []*regexp.Regexp
@@ -84,10 +90,13 @@ type allowlist struct {
 type rule struct {
 	id, description string
 	regex           *regexp.Regexp
-	secretGroup     int
-	entropy         float64
-	path            *regexp.Regexp
-	allowlists      []allowlist
+	// multiline rules may match across lines far from their keywords; they read the whole
+	// file. Others read the lines of their keywords (and the line after each).
+	multiline   bool
+	secretGroup int
+	entropy     float64
+	path        *regexp.Regexp
+	allowlists  []allowlist
 }
 
 // Scanner holds a compiled rule set; it is safe for concurrent use.
@@ -139,6 +148,7 @@ func compile(data []byte) (*Scanner, error) {
 			if r.regex, err = regexp.Compile(rd.Regex); err != nil {
 				return nil, fmt.Errorf("rule %s: %w", rd.ID, err)
 			}
+			r.multiline = len(rd.Keywords) == 0 || multilinePattern.MatchString(rd.Regex)
 		}
 		if rd.Path != "" {
 			if r.path, err = regexp.Compile(rd.Path); err != nil {
@@ -272,37 +282,122 @@ func (s *Scanner) SkipsPath(path string) bool { return pathAllowed(s.global, pat
 const allowMarker = "gitleaks:allow"
 
 // Scan returns the secrets in content, the file at path, in the order they appear.
+//
+// A rule is tried only where one of its keywords is: on the lines holding one and the line
+// after each (gitleaks' rules put the keyword in the match), or on the whole file for the
+// few rules that match across lines. Go's regular expressions run on short inputs with a
+// backtracker many times faster than their automaton on a whole file, and most lines of a
+// file hold no keyword at all.
 func (s *Scanner) Scan(path string, content []byte) []Finding {
 	if s.SkipsPath(path) {
 		return nil
 	}
-	var triggered []bool
-	mark := func(i int) {
-		if triggered == nil {
-			triggered = make([]bool, len(s.rules))
+	// at[i] lists where rule i's keywords end, nil for rules not triggered.
+	var at [][]int
+	mark := func(i, end int) {
+		if at == nil {
+			at = make([][]int, len(s.rules))
 		}
-		triggered[i] = true
+		at[i] = append(at[i], end)
 	}
 	for _, i := range s.always {
-		mark(i)
+		mark(i, 0)
 	}
-	s.keywords.each(content, func(k int) {
+	s.keywords.at(content, func(k, end int) {
 		for _, i := range s.byKeyword[k] {
-			mark(i)
+			mark(i, end)
 		}
 	})
-	if triggered == nil {
+	if at == nil {
 		return nil
 	}
 	var out []Finding
 	lines := lineIndex{content: content}
-	for i, on := range triggered {
-		if on {
-			out = s.scanRule(&s.rules[i], path, content, &lines, out)
+	for i, ends := range at {
+		if ends == nil {
+			continue
+		}
+		r := &s.rules[i]
+		if pathAllowed(r.allowlists, path) {
+			continue
+		}
+		if r.path != nil && !r.path.MatchString(path) {
+			continue
+		}
+		if r.regex == nil {
+			if r.path != nil {
+				out = append(out, Finding{RuleID: r.id, Description: r.description, Line: 1, Column: 1,
+					Redacted: "the whole file"})
+			}
+			continue
+		}
+		if r.multiline {
+			out = s.scanRegion(r, path, content, 0, len(content), &lines, out)
+			continue
+		}
+		for _, rg := range keywordRegions(content, ends) {
+			out = s.scanRegion(r, path, content, rg[0], rg[1], &lines, out)
 		}
 	}
+	out = dropOverlaps(out)
 	out = dropGeneric(out)
 	sortFindings(out)
+	return out
+}
+
+// maxRegion bounds how far regions of neighbouring keyword lines are merged.
+const maxRegion = 1 << 10
+
+// keywordRegions turns keyword positions (offsets past them) into the spans to scan: the
+// line holding each and the line after it, merged while they overlap and stay short.
+func keywordRegions(content []byte, ends []int) [][2]int {
+	sortInts(ends)
+	var out [][2]int
+	for _, e := range ends {
+		start := bytes.LastIndexByte(content[:max(e-1, 0)], '\n') + 1
+		end := len(content)
+		if i := bytes.IndexByte(content[e:], '\n'); i >= 0 {
+			end = e + i + 1
+			if j := bytes.IndexByte(content[end:], '\n'); j >= 0 {
+				end += j + 1
+			} else {
+				end = len(content)
+			}
+		}
+		if n := len(out); n > 0 && start <= out[n-1][1] && end-out[n-1][0] <= maxRegion {
+			out[n-1][1] = max(out[n-1][1], end)
+			continue
+		}
+		if n := len(out); n > 0 && end <= out[n-1][1] {
+			continue
+		}
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
+
+func sortInts(a []int) {
+	for i := 1; i < len(a); i++ {
+		if a[i] >= a[i-1] {
+			continue
+		}
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// dropOverlaps keeps, of one rule's matches that overlap (found in overlapping regions),
+// the first.
+func dropOverlaps(in []Finding) []Finding {
+	sortFindings(in)
+	out := in[:0]
+	for _, f := range in {
+		if n := len(out); n > 0 && out[n-1].RuleID == f.RuleID && out[n-1].start <= f.start && f.start < out[n-1].end {
+			continue
+		}
+		out = append(out, f)
+	}
 	return out
 }
 
@@ -327,23 +422,15 @@ func dropGeneric(in []Finding) []Finding {
 	return out
 }
 
-func (s *Scanner) scanRule(r *rule, path string, content []byte, lines *lineIndex, out []Finding) []Finding {
-	if pathAllowed(r.allowlists, path) {
-		return out
-	}
-	if r.path != nil {
-		if !r.path.MatchString(path) {
-			return out
+// scanRegion applies rule r to content[from:to].
+func (s *Scanner) scanRegion(r *rule, path string, content []byte, from, to int, lines *lineIndex, out []Finding) []Finding {
+	region := content[from:to]
+	for _, loc := range r.regex.FindAllSubmatchIndex(region, -1) {
+		for k := range loc {
+			if loc[k] >= 0 {
+				loc[k] += from
+			}
 		}
-		if r.regex == nil {
-			return append(out, Finding{RuleID: r.id, Description: r.description, Line: 1, Column: 1,
-				Redacted: "the whole file"})
-		}
-	}
-	if r.regex == nil {
-		return out
-	}
-	for _, loc := range r.regex.FindAllSubmatchIndex(content, -1) {
 		start, end := loc[0], loc[1]
 		// As gitleaks does, a match's trailing newlines are not part of it.
 		for end > start && content[end-1] == '\n' {
@@ -382,7 +469,7 @@ func (s *Scanner) scanRule(r *rule, path string, content []byte, lines *lineInde
 			continue
 		}
 		out = append(out, Finding{RuleID: r.id, Description: r.description, Line: lineNo,
-			Column: start - lineStart + 1, Redacted: Redact(secret), secret: secret})
+			Column: start - lineStart + 1, Redacted: Redact(secret), secret: secret, start: start, end: end})
 	}
 	return out
 }
@@ -439,18 +526,17 @@ func (l *lineIndex) at(off int) (line, lineStart int) {
 }
 
 func sortFindings(f []Finding) {
-	less := func(a, b Finding) bool {
+	sort.SliceStable(f, func(i, j int) bool {
+		a, b := f[i], f[j]
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
 		if a.Column != b.Column {
 			return a.Column < b.Column
 		}
-		return a.RuleID < b.RuleID
-	}
-	for i := 1; i < len(f); i++ {
-		for j := i; j > 0 && less(f[j], f[j-1]); j-- {
-			f[j], f[j-1] = f[j-1], f[j]
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
 		}
-	}
+		return a.end > b.end
+	})
 }
