@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -57,10 +59,10 @@ type agentRun struct {
 func TestAgentRunsSurviveAKilledServer(t *testing.T) {
 	dir := t.TempDir()
 	ready := filepath.Join(dir, "ready.json")
-	marker := filepath.Join(dir, "slow-started")
+	marker := filepath.Join(dir, "slow-pid")
 	args := []string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--ready-file", ready,
 		"--admin-token", "cairn_pat_killtest0000000000000000", "--agent-workers", "1",
-		"--agent", "slow=touch " + marker + " && sleep 60", "--agent", "quick=echo done"}
+		"--agent", "slow=echo $$ > " + marker + " && sleep 60", "--agent", "quick=echo done"}
 	s := startServe(t, nil, args...)
 	info := s.waitReady(t, ready)
 	tok := info.AdminToken
@@ -76,8 +78,10 @@ func TestAgentRunsSurviveAKilledServer(t *testing.T) {
 		}
 		ids = append(ids, r.ID)
 	}
+	var pid int
 	for deadline := time.Now().Add(15 * time.Second); ; {
-		if _, err := os.Stat(marker); err == nil {
+		if data, err := os.ReadFile(marker); err == nil && strings.HasSuffix(string(data), "\n") {
+			pid, _ = strconv.Atoi(strings.TrimSpace(string(data)))
 			break
 		}
 		if time.Now().After(deadline) {
@@ -113,11 +117,33 @@ func TestAgentRunsSurviveAKilledServer(t *testing.T) {
 		if r.Status != want[r.Agent] {
 			t.Errorf("run %d (%s) ended %s (%s), want %s", id, r.Agent, r.Status, r.StatusReason, want[r.Agent])
 		}
-		if r.Agent == "slow" && !strings.Contains(r.StatusReason, "cairn stopped while the external agent ran") {
+		if r.Agent == "slow" && !strings.Contains(r.StatusReason, "cairn stopped while the external agent ran") ||
+			r.Agent == "slow" && !strings.Contains(r.StatusReason, "what was left of its processes was killed") {
 			t.Errorf("the interrupted run's reason: %q", r.StatusReason)
 		}
+	}
+	// What the killed server's agent left running was killed at the start.
+	for deadline := time.Now().Add(5 * time.Second); !processGone(pid); {
+		if time.Now().After(deadline) {
+			t.Errorf("the slow agent's shell (%d) outlived the restart", pid)
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	if code := s.stop(t); code != 0 {
 		t.Errorf("exit code %d", code)
 	}
+}
+
+// processGone reports whether process pid has ended (a zombie waiting for its reaper counts).
+func processGone(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return true
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return strings.HasPrefix(rest, "Z")
 }

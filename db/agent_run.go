@@ -24,8 +24,10 @@ type AgentRun struct {
 	Status string
 	Reason string
 	// Result is the JSON the agent produced, "" when none.
-	Result       string
-	User         User
+	Result string
+	User   User
+	// Process is "PID KEY" while an external agent's command runs.
+	Process      string
 	Attempts     int
 	FindingCount int
 	CreatedAt    time.Time
@@ -45,7 +47,7 @@ type AgentFinding struct {
 
 const agentRunColumns = `r.id, r.project_id, n.full_path || '/' || p.path, r.agent, r.ref, r.sha,
 	r.merge_request_iid, r.params, r.status, r.reason, COALESCE(r.result, ''), ` + authorColumns + `,
-	r.attempts, r.finding_count, r.created_at, r.updated_at, r.started_at, r.finished_at`
+	r.process, r.attempts, r.finding_count, r.created_at, r.updated_at, r.started_at, r.finished_at`
 
 const agentRunFrom = ` FROM agent_runs r JOIN projects p ON p.id = r.project_id
 	JOIN namespaces n ON n.id = p.namespace_id LEFT JOIN users au ON au.id = r.user_id`
@@ -57,7 +59,7 @@ func scanAgentRun(row interface{ Scan(...any) error }) (AgentRun, error) {
 	u := &r.User
 	err := row.Scan(&r.ID, &r.ProjectID, &r.ProjectPath, &r.Agent, &r.Ref, &r.SHA, &r.MergeRequestIID,
 		&r.Params, &r.Status, &r.Reason, &r.Result, &u.ID, &u.Username, &u.Name, &u.State,
-		&r.Attempts, &r.FindingCount, &created, &updated, &started, &finished)
+		&r.Process, &r.Attempts, &r.FindingCount, &created, &updated, &started, &finished)
 	if err != nil {
 		return AgentRun{}, wrap(err)
 	}
@@ -170,6 +172,14 @@ func RequeueAgentRun(ctx context.Context, tx *sql.Tx, id int64, now time.Time) (
 		return false, fmt.Errorf("requeue agent run %d: %w", id, wrap(err))
 	}
 	return true, nil
+}
+
+// SetAgentRunProcess records the process of a run's external agent ("" once it ended).
+func SetAgentRunProcess(ctx context.Context, q Querier, id int64, process string) error {
+	if _, err := q.ExecContext(ctx, `UPDATE agent_runs SET process = ? WHERE id = ?`, process, id); err != nil {
+		return fmt.Errorf("agent run %d: %w", id, wrap(err))
+	}
+	return nil
 }
 
 // AgentRunIDs lists the ids of the runs in status, oldest first.

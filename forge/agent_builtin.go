@@ -105,3 +105,11 @@ func readBlobUpTo(repo *gitstore.Repo, h plumbing.Hash, limit int64) (content []
 	}
 	return content, br.Size, false, nil
 }
+
+// plural writes n things: "1 file", "2 files".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}

@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cairn-forge/cairn/db"
 )
 
 // ExternalAgent is a command the administrator registered as an agent. It runs as the
@@ -74,9 +77,19 @@ func (s *Service) runExternalAgent(ctx context.Context, e ExternalAgent, j *agen
 	}
 	defer remove()
 	out := &agentProtocol{job: j}
-	end := runProcess(ctx, process{Args: []string{"sh", "-c", e.Command}, Dir: dir, Env: agentEnv(j),
-		Stdin: strings.NewReader(j.run.Params + "\n"), Stdout: out, Stderr: j.log})
+	key := s.randomSecret(10)
+	started := func(pid int) {
+		if err := db.SetAgentRunProcess(ctx, s.db.Writer(), j.run.ID, strconv.Itoa(pid)+" "+key); err != nil {
+			s.log.Warn("record an agent's process", "agent_run_id", j.run.ID, "err", err)
+		}
+	}
+	end := runProcess(ctx, process{Args: []string{"sh", "-c", e.Command}, Dir: dir,
+		Env: append(agentEnv(j), "CAIRN_RUN_KEY="+key), Stdin: strings.NewReader(j.run.Params + "\n"),
+		Stdout: out, Stderr: j.log, Started: started})
 	out.Close()
+	if err := db.SetAgentRunProcess(context.WithoutCancel(ctx), s.db.Writer(), j.run.ID, ""); err != nil {
+		s.log.Warn("record an agent's process", "agent_run_id", j.run.ID, "err", err)
+	}
 	switch {
 	case end.Stopped:
 		return ctx.Err()
@@ -220,4 +233,26 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// killLeftover kills what is left of an external agent's process group after the server
+// that ran it died: process is the run's "PID KEY". The group is killed only if its leader
+// still has CAIRN_RUN_KEY=KEY in its environment, so that a process id used again since
+// is left alone; where that cannot be read (no /proc), nothing is killed.
+func killLeftover(process string) bool {
+	pid, key, ok := strings.Cut(process, " ")
+	n, err := strconv.Atoi(pid)
+	if !ok || err != nil || n <= 1 || key == "" {
+		return false
+	}
+	environ, err := os.ReadFile("/proc/" + pid + "/environ")
+	if err != nil {
+		return false
+	}
+	for _, kv := range bytes.Split(environ, []byte{0}) {
+		if string(kv) == "CAIRN_RUN_KEY="+key {
+			return killGroup(n) == nil
+		}
+	}
+	return false
 }

@@ -55,8 +55,8 @@ func (s *Service) runSecretScan(ctx context.Context, j *agentJob) error {
 		j.find(f)
 	}
 	res.Findings = len(found)
-	j.logf("scanned %d files (%d bytes) with %s; %d skipped; %d findings",
-		res.FilesScanned, res.BytesScanned, res.Rules, res.FilesSkipped, res.Findings)
+	j.logf("scanned %s (%d bytes) with %s; %s skipped; %s",
+		plural(res.FilesScanned, "file"), res.BytesScanned, res.Rules, plural(res.FilesSkipped, "file"), plural(res.Findings, "finding"))
 	j.setResult(res)
 	return nil
 }

@@ -58,6 +58,8 @@ type process struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Timeout        time.Duration
+	// Started, when set, is told the process's id (its group's too) once it runs.
+	Started func(pid int)
 }
 
 // processEnd is how a process ended.
@@ -84,7 +86,13 @@ func runProcess(ctx context.Context, p process) processEnd {
 	setProcessGroup(cmd)
 	cmd.Cancel = func() error { return killProcessGroup(cmd) }
 	cmd.WaitDelay = processWaitDelay
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		if p.Started != nil {
+			p.Started(cmd.Process.Pid)
+		}
+		err = cmd.Wait()
+	}
 	if cmd.Process != nil {
 		// What the command left running goes with it.
 		_ = killProcessGroup(cmd)

@@ -17,8 +17,11 @@ func setProcessGroup(cmd *exec.Cmd) {
 
 // killProcessGroup kills the command's process group; a group that is gone already is
 // os.ErrProcessDone.
-func killProcessGroup(cmd *exec.Cmd) error {
-	err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+func killProcessGroup(cmd *exec.Cmd) error { return killGroup(cmd.Process.Pid) }
+
+// killGroup kills process group pgid.
+func killGroup(pgid int) error {
+	err := syscall.Kill(-pgid, syscall.SIGKILL)
 	if errors.Is(err, syscall.ESRCH) {
 		return os.ErrProcessDone
 	}

@@ -83,13 +83,29 @@ type Run struct {
 	CanCancel  bool            `json:"can_cancel"`
 	URL        string          `json:"url"`
 	LogURL     string          `json:"log_url"`
-	CreatedAt  time.Time       `json:"created_at"`
-	StartedAt  *time.Time      `json:"started_at"`
-	FinishedAt *time.Time      `json:"finished_at"`
-	UpdatedAt  time.Time       `json:"updated_at"`
+	CreatedAt  Time            `json:"created_at"`
+	StartedAt  *Time           `json:"started_at"`
+	FinishedAt *Time           `json:"finished_at"`
+	UpdatedAt  Time            `json:"updated_at"`
 }
 
 type runBody = Run
+
+// Time is a time as the API writes it: RFC 3339 in UTC, to the millisecond.
+type Time time.Time
+
+// MarshalText writes the time (encoding/json quotes it).
+func (t Time) MarshalText() ([]byte, error) {
+	return time.Time(t).UTC().AppendFormat(nil, "2006-01-02T15:04:05.000Z07:00"), nil
+}
+
+func timePtr(t *time.Time) *Time {
+	if t == nil {
+		return nil
+	}
+	v := Time(*t)
+	return &v
+}
 
 // Pagination describes one page of a list.
 type Pagination struct {
@@ -139,8 +155,8 @@ func (h *Handler) run(v forge.AgentRun) Run {
 	out := Run{ID: v.ID, Repository: v.ProjectPath, RepositoryURL: h.core.URL("/" + v.ProjectPath), Agent: v.Agent,
 		Ref: v.Ref, SHA: v.SHA, Params: v.Params, Status: v.Status, StatusReason: v.Reason,
 		RequestedBy: User{ID: v.RequestedBy.ID, Username: v.RequestedBy.Username, Name: v.RequestedBy.Name}, Attempts: v.Attempts, FindingsCount: v.FindingCount, Result: v.Result,
-		CanCancel: v.CanCancel, URL: self, LogURL: self + "/log", CreatedAt: v.CreatedAt, StartedAt: v.StartedAt,
-		FinishedAt: v.FinishedAt, UpdatedAt: v.UpdatedAt}
+		CanCancel: v.CanCancel, URL: self, LogURL: self + "/log", CreatedAt: Time(v.CreatedAt),
+		StartedAt: timePtr(v.StartedAt), FinishedAt: timePtr(v.FinishedAt), UpdatedAt: Time(v.UpdatedAt)}
 	if v.MergeRequestIID != 0 {
 		iid := v.MergeRequestIID
 		out.MergeRequest = &iid

@@ -143,12 +143,12 @@ func routeErrors(r route) []int {
 	return out
 }
 
-var timeType = reflect.TypeOf(time.Time{})
+var timeTypes = map[reflect.Type]bool{reflect.TypeOf(time.Time{}): true, reflect.TypeOf(Time{}): true}
 
 // schemaOf returns the JSON Schema of t: named structs go to schemas and are referred to.
 func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	switch {
-	case t == timeType:
+	case timeTypes[t]:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t.Kind() == reflect.Pointer:
 		s := schemaOf(t.Elem(), schemas)

@@ -22,6 +22,10 @@ CREATE TABLE agent_runs (
   -- result is the JSON the agent produced (statistics, release notes), or NULL.
   result            TEXT,
   user_id           INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  -- process is "PID KEY" while an external agent's command runs: its process group, and the
+  -- CAIRN_RUN_KEY in its environment, by which a server started after a crash finds it and
+  -- kills what is left of it.
+  process           TEXT NOT NULL DEFAULT '',
   -- attempts counts the claims: a run re-queued after a restart is claimed again.
   attempts          INTEGER NOT NULL DEFAULT 0,
   finding_count     INTEGER NOT NULL DEFAULT 0,
