@@ -59,7 +59,9 @@ func benchRepository(b *testing.B, n int) ([]gitstore.File, int64) {
 //
 //	go test ./forge -run '^$' -bench SecretScan10k -benchtime 3x
 func BenchmarkSecretScan10kFiles100MB(b *testing.B) {
+	t0 := time.Now()
 	files, total := benchRepository(b, 10000)
+	b.Logf("read %d files, %d bytes in %v", len(files), total, time.Since(t0))
 	ctx := context.Background()
 	d, store, _ := openData(b)
 	svc := forge.New(d, store, forge.Config{PasswordCost: 4}, forge.Options{})
@@ -75,6 +77,7 @@ func BenchmarkSecretScan10kFiles100MB(b *testing.B) {
 	if _, err := svc.CreateProject(ctx, root, forge.ProjectInput{Name: &name, Files: files}, 0); err != nil {
 		b.Fatal(err)
 	}
+	b.Logf("committed them in %v", time.Since(t0))
 	if git, err := exec.LookPath("git"); err == nil {
 		cmd := exec.Command(git, "repack", "-adq")
 		cmd.Dir = store.Path(1)
@@ -82,9 +85,11 @@ func BenchmarkSecretScan10kFiles100MB(b *testing.B) {
 			b.Fatalf("git repack: %v: %s", err, out)
 		}
 	}
+	b.Logf("packed them in %v", time.Since(t0))
 	b.SetBytes(total)
 	b.ResetTimer()
 	for range b.N {
+		t0 = time.Now()
 		r, err := svc.CreateAgentRun(ctx, root, forge.AgentRunInput{Repository: "root/big", Agent: "secret-scan"})
 		if err != nil {
 			b.Fatal(err)
@@ -95,6 +100,7 @@ func BenchmarkSecretScan10kFiles100MB(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		b.Logf("scan: %v, %d findings", time.Since(t0), r.FindingCount)
 		if r.Status != forge.AgentSucceeded {
 			b.Fatalf("run: %s (%s) with %d findings", r.Status, r.Reason, r.FindingCount)
 		}

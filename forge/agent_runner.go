@@ -27,13 +27,15 @@ const (
 	// agentFlush is how often a running agent's log and findings reach the database, and
 	// how often the worker looks for a cancel made elsewhere.
 	agentFlush = 250 * time.Millisecond
-	// agentFinishTimeout bounds the final writes of a run, which happen even at shutdown.
-	agentFinishTimeout = 10 * time.Second
 	// maxAgentFindings bounds the findings stored per run; more are counted in the log.
 	maxAgentFindings = 1000
 	// maxAgentAttempts bounds how often a built-in run interrupted by restarts runs again.
 	maxAgentAttempts = 3
 )
+
+// agentFinishTimeout bounds the last writes of a run, made even at shutdown (a variable for
+// the test that shows a long run still gets them).
+var agentFinishTimeout = 10 * time.Second
 
 // agentState is the runner's state on the service.
 type agentState struct {
@@ -130,11 +132,11 @@ func (s *Service) flushAgentRun(ctx context.Context, j *agentJob) (string, error
 
 // runAgent runs a claimed run and moves it to its final status.
 func (s *Service) runAgent(ctx context.Context, id int64) {
-	runCtx, final, stop, end := s.agents.pool.begin(ctx, id, agentFinishTimeout)
+	runCtx, keep, stop, end := s.agents.pool.begin(ctx, id)
 	defer end()
 	// Read after tracking: a cancel written before this read is seen here, and one written
 	// after it finds the run tracked and stops it.
-	r, err := db.AgentRunByID(final, s.db.Read, id)
+	r, err := db.AgentRunByID(keep, s.db.Read, id)
 	if err != nil {
 		s.log.Error("read a claimed agent run", "agent_run_id", id, "err", err)
 		return
@@ -144,7 +146,7 @@ func (s *Service) runAgent(ctx context.Context, id int64) {
 	}
 	j := &agentJob{run: r, log: &runLog{}}
 	stopFlushing := every(agentFlush, func() {
-		status, err := s.flushAgentRun(final, j)
+		status, err := s.flushAgentRun(keep, j)
 		if err != nil {
 			s.log.Warn("store an agent run's progress", "agent_run_id", id, "err", err)
 		} else if status != AgentRunning {
@@ -153,6 +155,8 @@ func (s *Service) runAgent(ctx context.Context, id int64) {
 	})
 	status, reason := s.execAgent(runCtx, j)
 	stopFlushing()
+	final, cancel := finishing(keep, agentFinishTimeout)
+	defer cancel()
 	if status == "" {
 		// The server is stopping: the run goes back to the queue, or fails, as at a start
 		// after a crash.

@@ -58,11 +58,11 @@ func (s *Service) flushDeployLog(ctx context.Context, id int64, l *runLog) {
 // runDeployment runs the command of a claimed (running) deployment and moves it to its
 // final status.
 func (s *Service) runDeployment(ctx context.Context, id int64) {
-	runCtx, final, _, end := s.delivery.pool.begin(ctx, id, deployFinishTimeout)
+	runCtx, keep, _, end := s.delivery.pool.begin(ctx, id)
 	defer end()
 	// Read after tracking: a cancel written before this read is seen here, and one written
 	// after it finds the run tracked and stops it.
-	d, err := db.DeploymentByID(final, s.db.Read, id)
+	d, err := db.DeploymentByID(keep, s.db.Read, id)
 	if err != nil {
 		s.log.Error("read a claimed deployment", "deployment_id", id, "err", err)
 		return
@@ -72,9 +72,11 @@ func (s *Service) runDeployment(ctx context.Context, id int64) {
 	}
 
 	log := &runLog{}
-	stopFlushing := every(runLogFlush, func() { s.flushDeployLog(final, id, log) })
+	stopFlushing := every(runLogFlush, func() { s.flushDeployLog(keep, id, log) })
 	status := s.execDeploy(runCtx, d, log)
 	stopFlushing()
+	final, cancel := finishing(keep, deployFinishTimeout)
+	defer cancel()
 	s.flushDeployLog(final, id, log)
 	if _, err := s.moveDeployment(final, d, status); err != nil && ErrorCode(err) != EInvalid && ErrorCode(err) != ENotFound {
 		s.log.Error("finish a deployment", "deployment_id", id, "err", err)

@@ -79,17 +79,21 @@ func (p *workPool) track(id int64, stop context.CancelCauseFunc) (untrack func()
 }
 
 // begin makes the contexts of claimed job id: run ends when the job is canceled (cancel)
-// or the pool closes, with the cause; final outlives it by finish, for the job's last
-// writes, which happen even at shutdown. end releases them.
-func (p *workPool) begin(ctx context.Context, id int64, finish time.Duration) (run, final context.Context, stop context.CancelCauseFunc, end func()) {
-	final, cancelFinal := context.WithTimeout(context.WithoutCancel(ctx), finish)
+// or the pool closes, with the cause; keep is not canceled with it, for the job's own
+// writes (its progress, and its end, which is written even at shutdown: finishing bounds
+// those last writes). end releases them.
+func (p *workPool) begin(ctx context.Context, id int64) (run, keep context.Context, stop context.CancelCauseFunc, end func()) {
 	run, stop = context.WithCancelCause(ctx)
 	untrack := p.track(id, stop)
-	return run, final, stop, func() {
+	return run, context.WithoutCancel(ctx), stop, func() {
 		untrack()
 		stop(nil)
-		cancelFinal()
 	}
+}
+
+// finishing bounds the last writes of a job that has ended, made on keep (begin).
+func finishing(keep context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(keep, d)
 }
 
 // every calls fn every interval, in a goroutine of its own, until the returned func is
