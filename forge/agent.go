@@ -255,13 +255,11 @@ func (s *Service) CreateAgentRun(ctx context.Context, a *Actor, in AgentRunInput
 	if err != nil {
 		return AgentRun{}, err
 	}
-	// Read before waking the workers: the answer is the run as it was queued.
-	stored, err := db.AgentRunByID(ctx, s.db.Read, run.ID)
 	s.agents.pool.wake()
-	if err != nil {
-		return AgentRun{}, err
-	}
-	return s.agentRunView(a, v, stored), nil
+	// The answer is the run as it was queued, whatever the workers do with it meanwhile.
+	run.ProjectPath, run.Status, run.UpdatedAt = v.FullPath(), AgentQueued, run.CreatedAt
+	run.User = User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
+	return s.agentRunView(a, v, run), nil
 }
 
 // agentTarget resolves what a run runs on: its ref, commit and merge request.
@@ -396,7 +394,7 @@ func (s *Service) agentRunView(a *Actor, v ProjectView, r db.AgentRun) AgentRun 
 	if r.Result != "" {
 		out.Result = json.RawMessage(r.Result)
 	}
-	out.CanCancel = !finalAgentStatus(r.Status) && a.SignedIn() &&
+	out.CanCancel = !finalAgentStatus(r.Status) && a.SignedIn() && a.Require(NeedAgents) == nil &&
 		(r.User.ID == a.User.ID || v.Access >= Maintainer)
 	return out
 }
