@@ -102,7 +102,7 @@ func (s *Service) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Nam
 		}
 		parent = &p
 		g.ParentID = p.ID
-	} else if !a.IsAdmin() && !a.User.CanCreateGroup {
+	} else if !a.CanCreateGroup() {
 		return Namespace{}, Forbiddenf("")
 	}
 	if err := applyGroupInput(&g, parent, in); err != nil {

@@ -114,6 +114,10 @@ func canSeeIssue(a *Actor, v ProjectView, is Issue) bool {
 	return false
 }
 
+// canSetIssueMetadata reports whether the actor of v may set the labels, assignees and due
+// date of its issues: reporters and above (from others they are ignored, as in GitLab).
+func canSetIssueMetadata(v ProjectView) bool { return v.Access >= Reporter }
+
 // canEditIssue reports whether the actor may change an issue it can see: its author, or
 // reporters and above.
 func canEditIssue(a *Actor, v ProjectView, is Issue) bool {
@@ -270,7 +274,7 @@ func (s *Service) CreateIssue(ctx context.Context, a *Actor, projectRef string, 
 		return Issue{}, err
 	}
 	var labels []string
-	if v.Access >= Reporter {
+	if canSetIssueMetadata(v) {
 		if in.Labels != nil {
 			if labels, err = normalizeLabelNames(*in.Labels); err != nil {
 				return Issue{}, err
@@ -388,7 +392,7 @@ type issueChange struct {
 }
 
 func (s *Service) resolveIssueChange(ctx context.Context, v ProjectView, in IssueInput) (issueChange, error) {
-	c := issueChange{in: in, metadata: v.Access >= Reporter}
+	c := issueChange{in: in, metadata: canSetIssueMetadata(v)}
 	if !c.metadata {
 		return c, nil
 	}

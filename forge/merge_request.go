@@ -230,7 +230,7 @@ func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef s
 	if err != nil {
 		return MergeRequest{}, err
 	}
-	if v.Access < Developer || v.Archived {
+	if !canWriteCode(v) {
 		return MergeRequest{}, Forbiddenf("")
 	}
 	now := s.Now()

@@ -26,7 +26,7 @@ func (s *Service) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef s
 		return err
 	}
 	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, true, func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
-		if v.Access < Developer || v.Archived || !protection(m.SourceBranch).AllowsPush(v.Access) {
+		if !canRebase(v, m, protection) {
 			return Forbiddenf("")
 		}
 		return nil

@@ -59,6 +59,10 @@ func canReadCode(v ProjectView) bool {
 	return v.Visibility != Private || v.Access >= Reporter
 }
 
+// canWriteCode reports whether the actor of v may change its code: developers and above, on a
+// project that is not archived (read-only).
+func canWriteCode(v ProjectView) bool { return v.Access >= Developer && !v.Archived }
+
 // writeRepo is readRepo for changes: a signed-in developer with a token that may push, on a
 // project that is not archived.
 func (s *Service) writeRepo(ctx context.Context, a *Actor, ref string) (ProjectView, *gitstore.Repo, error) {
@@ -69,7 +73,7 @@ func (s *Service) writeRepo(ctx context.Context, a *Actor, ref string) (ProjectV
 	if err != nil {
 		return ProjectView{}, nil, err
 	}
-	if v.Access < Developer || v.Archived {
+	if !canWriteCode(v) {
 		repo.Close()
 		return ProjectView{}, nil, Forbiddenf("")
 	}

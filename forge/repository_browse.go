@@ -272,3 +272,33 @@ func (s *Service) Languages(ctx context.Context, a *Actor, ref string) ([]Langua
 	})
 	return out, nil
 }
+
+// SplitRefPath splits the "ref/path" tail of a page's URL (/-/tree/feature/login/src) into a
+// revision and a path as GitLab does: the longest branch or tag name the tail starts with,
+// else its first segment (a commit id or another revision). A tail that starts with no
+// revision is "Ref Not Found".
+func (s *Service) SplitRefPath(ctx context.Context, a *Actor, ref, tail string) (rev, p string, err error) {
+	_, repo, err := s.readRepo(ctx, a, ref)
+	if err != nil {
+		return "", "", err
+	}
+	defer repo.Close()
+	tail = strings.Trim(tail, "/")
+	for i := len(tail); i > 0; i = strings.LastIndexByte(tail[:i], '/') {
+		name := tail[:i]
+		for _, full := range []string{"refs/heads/" + name, "refs/tags/" + name} {
+			_, ok, err := repo.Reference(full)
+			if err != nil {
+				return "", "", err
+			}
+			if ok {
+				return name, strings.TrimPrefix(tail[i:], "/"), nil
+			}
+		}
+	}
+	first, rest, _ := strings.Cut(tail, "/")
+	if _, err := resolve(repo, first, "Ref"); err != nil {
+		return "", "", err
+	}
+	return first, rest, nil
+}

@@ -274,6 +274,49 @@ func (s *Service) RotateToken(ctx context.Context, a *Actor, ref string, expires
 	return tok, secret, nil
 }
 
+// PrivateTokenName names the token a user's account page shows as their private token.
+const PrivateTokenName = "Private token"
+
+// ResetPrivateToken revokes the actor's private token, if it has one, and issues a new one
+// with the api scope: the "private token" GitSwarm's /profile/account shows and resets
+// (seeds/001). It expires as any new token does, unless the instance allows permanent tokens.
+// Tokens are stored hashed, so the secret is returned this once.
+func (s *Service) ResetPrivateToken(ctx context.Context, a *Actor) (Token, string, error) {
+	if err := a.requireUser(NeedWrite); err != nil {
+		return Token{}, "", err
+	}
+	tok, err := s.validateToken(*a.User, TokenInput{Name: PrivateTokenName, Scopes: []string{ScopeAPI},
+		PermanentIfAllowed: true})
+	if err != nil {
+		return Token{}, "", err
+	}
+	secret := TokenPrefix + s.randomSecret(20)
+	tok.Hash = HashToken(secret)
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		old, _, err := db.ListTokens(ctx, tx, db.TokenFilter{UserID: a.User.ID, State: "active",
+			Search: PrivateTokenName, Now: tok.CreatedAt, Limit: -1})
+		if err != nil {
+			return err
+		}
+		for _, o := range old {
+			if o.Name != PrivateTokenName {
+				continue
+			}
+			o.RevokedAt = &tok.CreatedAt
+			if err := db.UpdateToken(ctx, tx, o); err != nil {
+				return err
+			}
+		}
+		tok.ID, err = db.InsertToken(ctx, tx, tok)
+		return err
+	})
+	if err != nil {
+		return Token{}, "", err
+	}
+	s.audit(ctx, a, "token_created", "token", tok.ID, tok.Name)
+	return tok, secret, nil
+}
+
 // TokenActive reports whether a token can still be used.
 func (s *Service) TokenActive(t Token) bool {
 	return t.RevokedAt == nil && (t.ExpiresAt == nil || s.Now().Before(*t.ExpiresAt))

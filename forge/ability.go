@@ -1,0 +1,89 @@
+package forge
+
+import (
+	"context"
+	"slices"
+	"strconv"
+)
+
+// ProjectAbilities is what an actor may do in a project, so that a page offers only the
+// actions that will work. Each field is the rule the matching operation applies: a page reads
+// these instead of comparing access levels.
+type ProjectAbilities struct {
+	// ReadCode: browse the repository (ListTree, OpenFile, ListCommits, ...).
+	ReadCode bool
+	// ReadIssues: list and read issues.
+	ReadIssues bool
+	// CreateIssue: open issues and comment on them.
+	CreateIssue bool
+	// SetIssueMetadata: set labels, assignees and due dates of issues.
+	SetIssueMetadata bool
+	// ReadMergeRequests: list and read merge requests.
+	ReadMergeRequests bool
+	// CreateMergeRequest: propose merging one branch into another.
+	CreateMergeRequest bool
+	// PushCode: create branches and tags, push, commit.
+	PushCode bool
+}
+
+// Abilities returns what actor a may do in project v (as ProjectByRef returned it for a).
+func (v ProjectView) Abilities(a *Actor) ProjectAbilities {
+	signedIn := a.SignedIn()
+	return ProjectAbilities{
+		ReadCode:           a.Require(NeedReadCode) == nil && canReadCode(v),
+		ReadIssues:         a.Require(NeedRead) == nil && issuesVisible(v),
+		CreateIssue:        signedIn && a.Require(NeedWrite) == nil && issuesVisible(v),
+		SetIssueMetadata:   signedIn && a.Require(NeedWrite) == nil && canSetIssueMetadata(v),
+		ReadMergeRequests:  a.Require(NeedReadPulls) == nil && mergeRequestsVisible(v),
+		CreateMergeRequest: signedIn && a.Require(NeedPulls) == nil && mergeRequestsVisible(v) && canWriteCode(v),
+		PushCode:           signedIn && a.Require(NeedWriteCode) == nil && canReadCode(v) && canWriteCode(v),
+	}
+}
+
+// CanEditIssue reports whether actor a may change issue is of project v: close, reopen,
+// retitle it.
+func (v ProjectView) CanEditIssue(a *Actor, is Issue) bool {
+	return a.SignedIn() && a.Require(NeedWrite) == nil && canEditIssue(a, v, is)
+}
+
+// CanEditMergeRequest reports whether actor a may change merge request m of project v:
+// close, reopen, retitle it.
+func (v ProjectView) CanEditMergeRequest(a *Actor, m MergeRequest) bool {
+	return a.SignedIn() && a.Require(NeedPulls) == nil && canEditMergeRequest(a, v, m)
+}
+
+// canRebase reports whether the actor of v may rebase merge request m: it may push to the
+// source branch of a project that is not archived.
+func canRebase(v ProjectView, m MergeRequest, protection func(string) BranchProtection) bool {
+	return canWriteCode(v) && protection(m.SourceBranch).AllowsPush(v.Access)
+}
+
+// CanRebase reports whether actor a may rebase an open merge request now.
+func (s *Service) CanRebase(ctx context.Context, a *Actor, m MergeRequest) bool {
+	if !a.SignedIn() || a.Require(NeedWriteCode) != nil || m.State != StateOpened {
+		return false
+	}
+	v, err := s.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
+	if err != nil {
+		return false
+	}
+	protection, err := s.BranchProtections(ctx, v.ID)
+	return err == nil && canRebase(v, m, protection)
+}
+
+// CanCreateGroup reports whether actor a may create a top-level group.
+func (a *Actor) CanCreateGroup() bool {
+	return a.SignedIn() && a.Require(NeedWrite) == nil && (a.User.IsAdmin || a.User.CanCreateGroup)
+}
+
+// GrantableScopes lists the scopes actor a may put on its own tokens: every scope for
+// administrators, all but the administrative ones for others.
+func (a *Actor) GrantableScopes() []string {
+	var out []string
+	for _, sc := range AllScopes {
+		if a.IsAdmin() || !slices.Contains(adminScopes, sc) {
+			out = append(out, sc)
+		}
+	}
+	return out
+}
