@@ -167,7 +167,9 @@ func userCondition(role string, id int64) (string, []any) {
 	case id == AnyAssignee:
 		return "EXISTS (" + sub + ")", nil
 	}
-	return "EXISTS (" + sub + " AND x.user_id = ?)", []any{id}
+	// An IN list, not a correlated EXISTS: SQLite's planner fails ("internal query planner
+	// error") on the EXISTS beside the viewer's OR of subqueries and a state.
+	return "m.id IN (SELECT x.merge_request_id FROM merge_request_users x WHERE x.role = '" + role + "' AND x.user_id = ?)", []any{id}
 }
 
 func (f MergeRequestFilter) where() (string, []any) {

@@ -51,6 +51,14 @@ func TestReportedEdgeCases(t *testing.T) {
 		mustDo(t, s, http.StatusForbidden, "GET", "/api/v4/user", admin, nil, "Sudo", "dora")
 	})
 
+	t.Run("a user's assigned merge requests filter by state", func(t *testing.T) {
+		for _, scope := range []string{"assigned_to_me", "reviews_for_me"} {
+			for _, state := range []string{"opened", "merged", "all"} {
+				mustDo(t, s, http.StatusOK, "GET", "/api/v4/merge_requests?scope="+scope+"&state="+state, bobToken, nil)
+			}
+		}
+	})
+
 	t.Run("past the last page, prev points at the last page", func(t *testing.T) {
 		r := mustDo(t, s, http.StatusOK, "GET", "/api/v4/users?per_page=1&page=50", admin, nil)
 		links := splitLink(t, r.Header.Get("Link"))
