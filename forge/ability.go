@@ -52,6 +52,18 @@ func (v ProjectView) CanEditMergeRequest(a *Actor, m MergeRequest) bool {
 	return a.SignedIn() && a.Require(NeedPulls) == nil && canEditMergeRequest(a, v, m)
 }
 
+// SquashChoice says whether whoever merges the project's merge requests chooses to squash
+// their commits (offered), and when not offered, whether they are always squashed (forced).
+func (v ProjectView) SquashChoice() (offered, forced bool) {
+	switch v.SquashOption {
+	case "always":
+		return false, true
+	case "never":
+		return false, false
+	}
+	return true, false
+}
+
 // canRebase reports whether the actor of v may rebase merge request m: it may push to the
 // source branch of a project that is not archived.
 func canRebase(v ProjectView, m MergeRequest, protection func(string) BranchProtection) bool {
@@ -74,6 +86,29 @@ func (s *Service) CanRebase(ctx context.Context, a *Actor, m MergeRequest) bool 
 // CanCreateGroup reports whether actor a may create a top-level group.
 func (a *Actor) CanCreateGroup() bool {
 	return a.SignedIn() && a.Require(NeedWrite) == nil && (a.User.IsAdmin || a.User.CanCreateGroup)
+}
+
+// canCreateIn reports whether actor a, at access level in namespace ns, may create projects
+// there for owner (and, in a group, subgroups): in a personal namespace its owner or an
+// administrator, in a group its maintainers and owners.
+func canCreateIn(a *Actor, ns Namespace, level int, owner *User) bool {
+	if ns.Kind == "user" {
+		return ns.OwnerID == owner.ID || a.IsAdmin()
+	}
+	return level >= Maintainer
+}
+
+// CanCreateIn reports whether actor a may create its projects in namespace ns, and in a
+// group its subgroups.
+func (s *Service) CanCreateIn(ctx context.Context, a *Actor, ns Namespace) (bool, error) {
+	if !a.SignedIn() || a.Require(NeedProjects) != nil {
+		return false, nil
+	}
+	level, err := s.namespaceAccess(ctx, a, ns)
+	if err != nil {
+		return false, err
+	}
+	return canCreateIn(a, ns, level, a.User), nil
 }
 
 // GrantableScopes lists the scopes actor a may put on its own tokens: every scope for

@@ -102,12 +102,27 @@ func TestRebaseAndGroupAbilitiesAgreeWithTheOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, who := range []string{"reporter", "developer", "reader"} {
+	e.user("maintainer", forge.MemberSource{Kind: "group", Ref: "acme"}, forge.Maintainer, forge.ScopeAPI)
+	for _, who := range []string{"reporter", "developer", "reader", "maintainer", "dev"} {
 		a := e.users[who]
 		can := e.forge.CanRebase(ctx, a, m)
 		err := e.forge.RebaseMergeRequest(ctx, a, e.app.FullPath(), forge.MergeRequestRef{N: m.IID})
 		if can != (err == nil) {
 			t.Errorf("%s: CanRebase %v, RebaseMergeRequest error %v", who, can, err)
+		}
+		for _, nsPath := range []string{"acme", who, "root"} {
+			ns, err := e.forge.ResolvePath(ctx, e.root, nsPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			can, err := e.forge.CanCreateIn(ctx, a, ns.Namespace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = e.forge.CreateProject(ctx, a, forge.ProjectInput{Name: name("p-" + who), NamespaceRef: nsPath}, 0)
+			if can != (err == nil) {
+				t.Errorf("%s in %s: CanCreateIn %v, CreateProject error %v", who, nsPath, can, err)
+			}
 		}
 		canGroup := a.CanCreateGroup()
 		_, err = e.forge.CreateGroup(ctx, a, forge.GroupInput{Name: name("g-" + who), Path: name("g-" + who)})
@@ -225,5 +240,26 @@ func TestASessionActorCarriesItsCSRFToken(t *testing.T) {
 	}
 	if a, _ := e.forge.SessionActor(e.ctx, sess.Secret, "", true, "127.0.0.1"); a.SignedIn() || a.CSRFToken() != "" {
 		t.Fatalf("a write without the CSRF token: %+v", a)
+	}
+}
+
+func TestChangingAPasswordNeedsTheCurrentOne(t *testing.T) {
+	t.Parallel()
+	e := newDefectEnv(t)
+	a := e.users["dev"]
+	if err := e.forge.ChangePassword(e.ctx, a, "wrong", "new-password-123", "127.0.0.1"); forge.ErrorCode(err) != forge.EUnauthorized {
+		t.Fatalf("wrong current password: %v, want unauthorized", err)
+	}
+	if err := e.forge.ChangePassword(e.ctx, a, "password-dev", "short", "127.0.0.1"); forge.ErrorCode(err) != forge.EInvalid {
+		t.Fatalf("too short a password: %v, want invalid", err)
+	}
+	if err := e.forge.ChangePassword(e.ctx, a, "password-dev", "new-password-123", "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.forge.SignIn(e.ctx, "dev", "new-password-123", "127.0.0.1"); err != nil {
+		t.Fatalf("sign in with the new password: %v", err)
+	}
+	if _, _, err := e.forge.SignIn(e.ctx, "dev", "password-dev", "127.0.0.1"); forge.ErrorCode(err) != forge.EUnauthorized {
+		t.Fatalf("sign in with the old password: %v", err)
 	}
 }

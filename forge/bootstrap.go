@@ -92,3 +92,16 @@ func (s *Service) createRoot(ctx context.Context, withToken bool) (Bootstrap, er
 	}()
 	return b, nil
 }
+
+// AwaitingFirstSignIn reports whether the administrator root has never signed in with its
+// password, so that the sign-in page may say how a new instance is entered.
+func (s *Service) AwaitingFirstSignIn(ctx context.Context) (bool, error) {
+	root, err := db.UserByUsername(ctx, s.db.Read, RootUsername)
+	if errors.Is(err, db.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return root.LastSignInAt == nil, nil
+}

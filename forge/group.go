@@ -97,7 +97,7 @@ func (s *Service) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Nam
 		if err != nil {
 			return Namespace{}, err
 		}
-		if level < Maintainer {
+		if !canCreateIn(a, p, level, a.User) {
 			return Namespace{}, Forbiddenf("")
 		}
 		parent = &p

@@ -262,11 +262,8 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 	if opts.Squash != nil {
 		squash = *opts.Squash
 	}
-	switch v.SquashOption {
-	case "always":
-		squash = true
-	case "never":
-		squash = false
+	if offered, forced := v.SquashChoice(); !offered {
+		squash = forced
 	}
 	var done mergeOutcome
 	for attempt := 0; ; attempt++ {

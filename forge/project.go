@@ -243,9 +243,7 @@ func (s *Service) targetNamespace(ctx context.Context, a *Actor, owner *User, re
 	switch {
 	case level == NoAccess && !canSee(a, ns.Visibility, level):
 		return Namespace{}, NotFound("Namespace")
-	case ns.Kind == "user" && ns.OwnerID != owner.ID && !a.IsAdmin():
-		return Namespace{}, Forbiddenf("")
-	case ns.Kind == "group" && level < Maintainer:
+	case !canCreateIn(a, ns, level, owner):
 		return Namespace{}, Forbiddenf("")
 	}
 	return ns, nil

@@ -440,3 +440,17 @@ func RandomPassword() string {
 	}
 	return secretEncoding.EncodeToString(b)
 }
+
+// ChangePassword sets the actor's own password to next, given its current one: a session
+// left open must not let someone else lock its owner out. A wrong current password is
+// unauthorized, and audited as a failed sign-in.
+func (s *Service) ChangePassword(ctx context.Context, a *Actor, current, next, ip string) error {
+	if err := a.requireUser(NeedWrite); err != nil {
+		return err
+	}
+	if _, err := s.VerifyPassword(ctx, a.User.Username, current, ip); err != nil {
+		return err
+	}
+	_, err := s.UpdateUser(ctx, a, a.User.ID, UserInput{Password: &next})
+	return err
+}
