@@ -101,6 +101,9 @@ type Options struct {
 	// UnlimitedBody lifts the body size limit, for handlers that stream large bodies
 	// (git pushes) and bound them themselves.
 	UnlimitedBody bool
+	// CSRFField names the form field a session's writes may carry their CSRF token in, when
+	// not in the X-CSRF-Token header: HTML forms cannot set headers.
+	CSRFField string
 }
 
 // Wrap returns h wrapped in the core's middleware, answering errors in dialect d. The path
@@ -136,7 +139,7 @@ func (c *Core) Wrap(d Dialect, h http.Handler, opts Options) http.Handler {
 			r.URL.Path = "/"
 		}
 		r.URL.RawPath = ""
-		if err := c.admit(w, r, st, opts.Bucket); err != nil {
+		if err := c.admit(w, r, st, opts); err != nil {
 			c.Error(w, r, err)
 			return
 		}
@@ -145,7 +148,7 @@ func (c *Core) Wrap(d Dialect, h http.Handler, opts Options) http.Handler {
 }
 
 // admit authenticates the request, applies sudo and charges the rate limit.
-func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket Bucket) error {
+func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, opts Options) error {
 	ip := st.actor.IP
 	secret, present, malformed := Credentials(r)
 	if present {
@@ -167,14 +170,22 @@ func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, bucket
 		}
 		st.actor = actor
 	} else if cookie, err := r.Cookie(SessionCookie); err == nil && cookie.Value != "" {
-		actor, err := c.Forge.SessionActor(r.Context(), cookie.Value, r.Header.Get(CSRFHeader), !safeMethod(r.Method), ip)
+		csrf := r.Header.Get(CSRFHeader)
+		if csrf == "" && opts.CSRFField != "" && !safeMethod(r.Method) {
+			var mbe *http.MaxBytesError
+			if err := r.ParseMultipartForm(maxFormMemory); errors.As(err, &mbe) {
+				return err
+			}
+			csrf = r.PostForm.Get(opts.CSRFField)
+		}
+		actor, err := c.Forge.SessionActor(r.Context(), cookie.Value, csrf, !safeMethod(r.Method), ip)
 		if err != nil {
 			return err
 		}
 		st.actor = actor
 	}
 	if c.Limits != nil {
-		if err := c.Limits.Charge(w, st.actor, ip, bucket); err != nil {
+		if err := c.Limits.Charge(w, st.actor, ip, opts.Bucket); err != nil {
 			return err
 		}
 	}
@@ -196,6 +207,10 @@ const (
 	CSRFCookie    = "_cairn_csrf"
 	CSRFHeader    = "X-Csrf-Token"
 )
+
+// maxFormMemory is how much of a multipart form is held in memory; the rest goes to
+// temporary files (the body limit bounds the whole).
+const maxFormMemory = 8 << 20
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions

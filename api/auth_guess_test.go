@@ -192,7 +192,7 @@ func TestWrongPasswordsFromTenAddressesLockTheAccount(t *testing.T) {
 	if was, err := s.Forge.UnlockUser(t.Context(), forge.System(), id); err != nil || !was {
 		t.Fatalf("unlock: %v, %v", was, err)
 	}
-	if r := s.PostSignIn(t, "ann", "password-ann", "X-Forwarded-For", "198.51.100.99"); r.StatusCode != http.StatusOK {
+	if r := s.PostSignIn(t, "ann", "password-ann", "X-Forwarded-For", "198.51.100.99"); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the right password after an unlock: %d", r.StatusCode)
 	}
 	if unlocks := auditEvents(t, s, "user_unlocked"); len(unlocks) != 1 {

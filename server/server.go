@@ -220,16 +220,12 @@ func (s *Server) handler(base string) http.Handler {
 			openCodeHub.ServeHTTP(w, r)
 		case githttp.IsGitPath(r.URL.EscapedPath()):
 			git.ServeHTTP(w, r)
-		case web.IsWebPath(p):
-			pages.ServeHTTP(w, r)
 		case p == "/-/health" || p == "/-/readiness" || p == "/-/liveness":
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			_, _ = io.WriteString(w, "OK\n")
-		case p == "/":
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			_, _ = io.WriteString(w, "cairn "+s.cfg.Version+": the GitLab-compatible API is at "+base+"/api/v4\n")
 		default:
-			http.NotFound(w, r)
+			// The pages take everything else, their own "not found" included.
+			pages.ServeHTTP(w, r)
 		}
 	})
 }

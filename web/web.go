@@ -1,161 +1,200 @@
-// Package web serves cairn's HTML pages over the forge. For now: signing in and out, which
-// gives browsers (and the API, through the session cookie) a session.
+// Package web serves cairn's HTML pages: server-rendered templates over the same forge calls
+// the API makes, with embedded, content-hashed assets. Every page works without JavaScript;
+// the little script there is adds copy buttons and line-range selection.
 package web
 
 import (
-	"embed"
-	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/web/markup"
 )
-
-//go:embed templates/*.html
-var templates embed.FS
 
 // Handler serves the pages.
 type Handler struct {
 	core   *api.Core
 	forge  *forge.Service
-	pages  *template.Template
 	secure bool
+	// instance is the name shown in the header.
+	instance string
+
+	assets    assetSet
+	templates templateSet
+	markdown  markup.Renderer
+	highlight *markup.Highlighter
+	blobs     *highlightCache
 }
+
+// csrfField is the form field that carries a session's CSRF token, under GitLab's name.
+const csrfField = "authenticity_token"
 
 // New returns the pages' handler; cookies are marked Secure when the external URL is https.
+// Nothing is parsed until the first page is asked for.
 func New(core *api.Core) http.Handler {
-	h := &Handler{core: core, forge: core.Forge, secure: strings.HasPrefix(core.BaseURL, "https://"),
-		pages: template.Must(template.ParseFS(templates, "templates/*.html"))}
-	rt := core.NewRouter()
-	rt.Handle("GET", "/users/sign_in", h.signInPage)
-	rt.Handle("POST", "/users/sign_in", h.signIn)
-	rt.Handle("POST", "/users/sign_out", h.signOut)
-	return core.Wrap(h, rt, api.Options{Bucket: api.BucketWeb})
-}
-
-// IsWebPath reports whether a path is one of the pages.
-func IsWebPath(p string) bool { return strings.HasPrefix(p, "/users/sign_") }
-
-type signInData struct {
-	User  string
-	Error string
-	// CSRF is the token the page's form echoes in authenticity_token.
-	CSRF string
-}
-
-// formTokenField is the hidden field of the token a form echoes, as in GitLab's forms.
-const formTokenField = "authenticity_token"
-
-func (h *Handler) render(w http.ResponseWriter, status int, data signInData) error {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	return h.pages.ExecuteTemplate(w, "sign_in.html", data)
-}
-
-// renderSignIn shows the sign-in form with a token in its hidden field and in the CSRF
-// cookie (a new one unless the browser holds one), which the POST must echo both.
-func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, message string) error {
-	token := ""
-	if c, err := r.Cookie(api.CSRFCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 128 {
-		token = c.Value
-	} else {
-		token = h.forge.NewFormToken()
-		http.SetCookie(w, &http.Cookie{Name: api.CSRFCookie, Value: token, Path: "/",
-			Secure: h.secure, SameSite: http.SameSiteStrictMode})
+	hl := &markup.Highlighter{}
+	h := &Handler{
+		core:      core,
+		forge:     core.Forge,
+		secure:    strings.HasPrefix(core.BaseURL, "https://"),
+		instance:  "cairn",
+		highlight: hl,
+		blobs:     newHighlightCache(32 << 20),
 	}
-	return h.render(w, status, signInData{Error: message, CSRF: token})
-}
-
-func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	a := api.Actor(r)
-	if a.SignedIn() && a.CSRFToken() != "" {
-		return h.render(w, http.StatusOK, signInData{User: a.User.Username, CSRF: a.CSRFToken()})
-	}
-	return h.renderSignIn(w, r, http.StatusOK, "")
-}
-
-func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	if err := r.ParseForm(); err != nil {
-		return h.renderSignIn(w, r, http.StatusBadRequest, "The form could not be read.")
-	}
-	// Login CSRF: the form's token must be the one in the browser's cookie, which another
-	// site can neither read nor set.
-	cookie := ""
-	if c, err := r.Cookie(api.CSRFCookie); err == nil {
-		cookie = c.Value
-	}
-	if !forge.FormTokenMatches(r.PostForm.Get(formTokenField), cookie) {
-		return h.renderSignIn(w, r, http.StatusForbidden,
-			"The sign-in form expired or did not come from this site. Please sign in again.")
-	}
-	login, password := r.PostForm.Get("user[login]"), r.PostForm.Get("user[password]")
-	if login == "" {
-		login, password = r.PostForm.Get("login"), r.PostForm.Get("password")
-	}
-	previous := ""
-	if c, err := r.Cookie(api.SessionCookie); err == nil {
-		previous = c.Value
-	}
-	var u forge.User
-	var sess forge.Session
-	ip := api.Actor(r).IP
-	err := h.core.GuardAuthentication(r.Context(), w, ip, false, func(bool) (err error) {
-		u, sess, err = h.forge.SignIn(r.Context(), login, password, ip, previous)
-		return err
+	h.markdown.Highlighter = hl
+	pages := core.Wrap(h, http.HandlerFunc(h.route), api.Options{Bucket: api.BucketWeb, CSRFField: csrfField})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, assetPrefix) {
+			// Assets need no session, no rate limit and no request id: they are the same for all.
+			h.serveAsset(w, r)
+			return
+		}
+		pages.ServeHTTP(w, r)
 	})
-	if forge.ErrorCode(err) == forge.EUnauthorized {
-		return h.renderSignIn(w, r, http.StatusUnauthorized, "Invalid login or password.")
-	}
-	if err != nil {
-		return err
-	}
-	// A new session, whatever cookie came in (session fixation); its CSRF token replaces the
-	// form's. The page's scripts read it from the cookie and send it back in X-CSRF-Token.
-	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: sess.Secret, Path: "/", Expires: sess.ExpiresAt,
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
-	http.SetCookie(w, &http.Cookie{Name: api.CSRFCookie, Value: sess.CSRF, Path: "/", Expires: sess.ExpiresAt,
-		Secure: h.secure, SameSite: http.SameSiteStrictMode})
-	w.Header().Set(api.CSRFHeader, sess.CSRF)
-	return h.render(w, http.StatusOK, signInData{User: u.Username, CSRF: sess.CSRF})
 }
 
-// signOut ends the browser's session; the form (or X-CSRF-Token) must carry the session's
-// CSRF token, so that another site cannot sign the browser out.
-func (h *Handler) signOut(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	if c, err := r.Cookie(api.SessionCookie); err == nil {
-		if err := r.ParseForm(); err != nil {
-			return forge.Invalidf("The form could not be read.")
-		}
-		token := r.PostForm.Get(formTokenField)
-		if token == "" {
-			token = r.Header.Get(api.CSRFHeader)
-		}
-		if err := h.forge.SignOut(r.Context(), c.Value, token); err != nil {
-			return err
-		}
+// handlerFunc handles one page; a returned error is shown as an error page.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route dispatches a request by its path. Paths follow GitLab's, so that links people paste
+// keep working: "/group/sub/project/-/tree/main/src" names a project, then what of it to show.
+func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
+	setPageHeaders(w)
+	if err := h.checkForm(r); err != nil {
+		h.core.Error(w, r, err)
+		return
 	}
-	for _, name := range []string{api.SessionCookie, api.CSRFCookie} {
-		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1})
+	fn := h.lookup(w, r)
+	if fn == nil {
+		h.core.Error(w, r, notFound())
+		return
 	}
-	http.Redirect(w, r, "/users/sign_in", http.StatusSeeOther)
+	if err := fn(w, r); err != nil {
+		h.core.Error(w, r, err)
+	}
+}
+
+// checkForm refuses a write made with a session cookie but without the session's CSRF
+// token: the core has then left the request anonymous, and a page must not act for nobody
+// on a form that came from elsewhere. Signing in is the exception: it makes a new session.
+func (h *Handler) checkForm(r *http.Request) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.URL.Path == "/users/sign_in" {
+		return nil
+	}
+	if api.Actor(r).SignedIn() {
+		return nil
+	}
+	if c, err := r.Cookie(api.SessionCookie); err == nil && c.Value != "" {
+		return &forge.Error{Code: forge.EForbidden, Reason: reasonCSRF,
+			Message: "The form was not sent from this page, or your session has ended. Reload the page and try again."}
+	}
 	return nil
 }
 
-// WriteError answers errors of the pages as plain text.
-func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Error) {
-	status := map[forge.Code]int{forge.ENotFound: 404, forge.EInvalid: 400, forge.EUnauthorized: 401,
-		forge.EForbidden: 403, forge.ENotAllowed: 405, forge.ERateLimited: 429, forge.ETooLarge: 413}[e.Code]
-	if status == 0 {
-		status = http.StatusInternalServerError
+// reasonCSRF marks the refusal of a form without the session's CSRF token.
+const reasonCSRF = "csrf"
+
+// lookup finds the handler of a request, nil when there is none.
+func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) handlerFunc {
+	p := r.URL.Path // escaped: "%2F" inside a segment stays one segment
+	get, post := r.Method == http.MethodGet || r.Method == http.MethodHead, r.Method == http.MethodPost
+	method := func(g, p handlerFunc) handlerFunc {
+		switch {
+		case get && g != nil:
+			return g
+		case post && p != nil:
+			return p
+		}
+		allow := []string{}
+		if g != nil {
+			allow = append(allow, "GET", "HEAD")
+		}
+		if p != nil {
+			allow = append(allow, "POST")
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return func(http.ResponseWriter, *http.Request) error {
+			return &forge.Error{Code: forge.ENotAllowed, Message: "Method Not Allowed"}
+		}
 	}
-	text := e.Message
-	if status == http.StatusInternalServerError || text == "" {
-		text = http.StatusText(status)
+	if before, after, ok := strings.Cut(p, "/-/"); ok {
+		if before == "" {
+			return h.lookupInstance(method, after)
+		}
+		return h.lookupProject(method, unescape(strings.Trim(before, "/")), after)
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(text + "\n"))
+	switch p {
+	case "/":
+		return method(h.home, nil)
+	case "/users/sign_in":
+		return method(h.signInPage, h.signIn)
+	case "/users/sign_out":
+		return method(nil, h.signOut)
+	case "/dashboard", "/dashboard/projects":
+		return method(h.dashboard, nil)
+	case "/dashboard/groups":
+		return method(h.dashboardGroups, nil)
+	case "/dashboard/issues":
+		return method(h.dashboardIssues, nil)
+	case "/dashboard/merge_requests":
+		return method(h.dashboardMergeRequests, nil)
+	case "/explore", "/explore/projects":
+		return method(h.explore, nil)
+	case "/explore/groups":
+		return method(h.exploreGroups, nil)
+	case "/projects/new":
+		return method(h.newProjectPage, nil)
+	case "/projects":
+		return method(nil, h.createProject)
+	case "/groups/new":
+		return method(h.newGroupPage, nil)
+	case "/groups":
+		return method(nil, h.createGroup)
+	case "/profile/account":
+		return method(h.accountPage, nil)
+	case "/profile/account/reset_private_token":
+		return method(nil, h.resetPrivateToken)
+	case "/profile", "/profile/personal_access_tokens", "/profile/password/edit":
+		return method(h.redirectProfile, nil)
+	}
+	if rest, ok := strings.CutPrefix(p, "/groups/"); ok {
+		return method(h.namespacePage(unescape(strings.Trim(rest, "/"))), nil)
+	}
+	if strings.HasSuffix(p, ".git") {
+		return nil // a repository that githttp did not serve does not exist
+	}
+	return method(h.namespacePage(unescape(strings.Trim(p, "/"))), nil)
 }
+
+// lookupInstance routes the pages under "/-/" that belong to no project.
+func (h *Handler) lookupInstance(method func(g, p handlerFunc) handlerFunc, rest string) handlerFunc {
+	switch strings.TrimSuffix(rest, "/") {
+	case "user_settings/personal_access_tokens":
+		return method(h.tokensPage, h.createToken)
+	case "user_settings/profile":
+		return method(h.profilePage, h.updateProfile)
+	case "user_settings/password/edit":
+		return method(h.passwordPage, nil)
+	case "user_settings/password":
+		return method(h.passwordPage, h.updatePassword)
+	}
+	if id, ok := strings.CutPrefix(rest, "user_settings/personal_access_tokens/"); ok {
+		if id, ok := strings.CutSuffix(id, "/revoke"); ok {
+			return method(nil, h.revokeToken(id))
+		}
+	}
+	return nil
+}
+
+// unescape decodes an escaped path; an undecodable one is kept as it is (and names nothing).
+func unescape(p string) string {
+	if v, err := url.PathUnescape(p); err == nil {
+		return v
+	}
+	return p
+}
+
+// notFound is the error of a page that does not exist.
+func notFound() error { return &forge.Error{Code: forge.ENotFound, Message: "Page Not Found"} }

@@ -106,6 +106,14 @@ func (r *Response) JSON(t testing.TB, v any) {
 // unless it is a string, sent as a form, or nil) to path, and reads the response.
 func (s *Server) Do(t testing.TB, method, path, token string, body any, headers ...string) *Response {
 	t.Helper()
+	return s.do(t, http.DefaultClient, method, path, token, body, headers...)
+}
+
+// noRedirects is a client that answers a redirect instead of following it.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func (s *Server) do(t testing.TB, client *http.Client, method, path, token string, body any, headers ...string) *Response {
+	t.Helper()
 	var rd io.Reader
 	ctype := ""
 	switch b := body.(type) {
@@ -134,7 +142,7 @@ func (s *Server) Do(t testing.TB, method, path, token string, body any, headers 
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -152,7 +160,8 @@ const signInFormToken = "servertest-sign-in-form-token-0123456789"
 
 // PostSignIn posts the sign-in form with login and password, as a browser that loaded the
 // page does (with the form's token in the hidden field and in the _cairn_csrf cookie), plus
-// any extra headers, and reads the response.
+// any extra headers, and reads the response: a sign-in that succeeds answers 303 See Other
+// with the session's cookies, which is not followed.
 func (s *Server) PostSignIn(t testing.TB, login, password string, headers ...string) *Response {
 	t.Helper()
 	form := url.Values{"user[login]": {login}, "user[password]": {password}, "authenticity_token": {signInFormToken}}
@@ -162,7 +171,7 @@ func (s *Server) PostSignIn(t testing.TB, login, password string, headers ...str
 			cookie += "; " + headers[i+1]
 		}
 	}
-	return s.Do(t, "POST", "/users/sign_in", "", form.Encode(), append(headers, "Cookie", cookie)...)
+	return s.do(t, noRedirects, "POST", "/users/sign_in", "", form.Encode(), append(headers, "Cookie", cookie)...)
 }
 
 // SignIn signs login in through the sign-in form and returns the session cookie's secret and
@@ -178,7 +187,7 @@ func (s *Server) SignIn(t testing.TB, login, password string) (session, csrf str
 			csrf = c.Value
 		}
 	}
-	if r.StatusCode != http.StatusOK || session == "" || csrf == "" {
+	if r.StatusCode != http.StatusSeeOther || session == "" || csrf == "" {
 		t.Fatalf("sign in as %s: %d %s", login, r.StatusCode, r.Body)
 	}
 	return session, csrf

@@ -1,0 +1,344 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
+)
+
+type mergeRequestsData struct {
+	Filter        issueFilter
+	MergeRequests []forge.MergeRequest
+	Pager         pager
+	// Merged counts the merged tab (Opened, Closed and All are in Filter).
+	Merged int
+}
+
+func (f issueFilter) mergeRequestOptions(state string) forge.MergeRequestListOptions {
+	o := forge.MergeRequestListOptions{State: state, Search: f.Search, AuthorUsername: f.Author,
+		OrderBy: "created_at", Desc: true}
+	if f.Label != "" {
+		o.Labels = []string{f.Label}
+	}
+	return o
+}
+
+// mergeRequests lists a project's merge requests by state, with label, author and text filters.
+func (h *Handler) mergeRequests(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if !pn.Can.ReadMergeRequests {
+		return notFound()
+	}
+	a := api.Actor(r)
+	ctx := r.Context()
+	ref := strconv.FormatInt(pn.View.ID, 10)
+	f := readIssueFilter(r)
+	switch f.State {
+	case "merged", "closed", "all":
+	default:
+		f.State = "opened"
+	}
+	d := &mergeRequestsData{Filter: f}
+	pg := pageOf(r, 20)
+	list, total, err := h.forge.ListProjectMergeRequests(ctx, a, ref, f.mergeRequestOptions(f.State), pg)
+	if err != nil {
+		return err
+	}
+	d.MergeRequests, d.Pager = list, newPager(r, pg, total)
+	for state, n := range map[string]*int{"opened": &d.Filter.Opened, "merged": &d.Merged, "closed": &d.Filter.Closed, "all": &d.Filter.All} {
+		if state == f.State {
+			*n = total
+			continue
+		}
+		if _, *n, err = h.forge.ListProjectMergeRequests(ctx, a, ref, f.mergeRequestOptions(state), forge.Page{Page: 1, PerPage: 1}); err != nil {
+			return err
+		}
+	}
+	return h.render(w, r, http.StatusOK, "merge_requests", h.projectPage(r, pn, "merge_requests", "Merge requests", d))
+}
+
+type newMergeRequestData struct {
+	Branches     []string
+	Source       string
+	Target       string
+	Title        string
+	Body         editor
+	RemoveSource bool
+	Squash       bool
+	SquashOffer  bool
+	Commits      []*forge.Commit
+	Files        []diffFile
+	Error        string
+}
+
+// newMergeRequest shows the form to propose merging a branch: the branches to choose, and
+// once chosen, the title (from the branch's commits), the commits and the changes.
+func (h *Handler) newMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if !pn.Can.CreateMergeRequest {
+		if !api.Actor(r).SignedIn() {
+			return forge.Unauthorized("")
+		}
+		return notFound()
+	}
+	q := r.URL.Query()
+	d := &newMergeRequestData{Source: q.Get("source_branch"), Target: q.Get("target_branch"), RemoveSource: true}
+	return h.renderNewMergeRequest(w, r, pn, http.StatusOK, d)
+}
+
+func (h *Handler) renderNewMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav, status int, d *newMergeRequestData) error {
+	a := api.Actor(r)
+	ref := strconv.FormatInt(pn.View.ID, 10)
+	if d.Target == "" {
+		d.Target = pn.View.DefaultBranch
+	}
+	offered, forced := pn.View.SquashChoice()
+	d.SquashOffer = offered
+	if !offered {
+		d.Squash = forced
+	}
+	branches, _, err := h.forge.ListBranches(r.Context(), a, ref, forge.BranchListOptions{Sort: "updated_desc"}, forge.Page{Page: 1, PerPage: 100})
+	if err != nil {
+		return err
+	}
+	for _, b := range branches {
+		d.Branches = append(d.Branches, b.Name)
+	}
+	if d.Source != "" && d.Source != d.Target && contains(d.Branches, d.Source) && contains(d.Branches, d.Target) {
+		cmp, err := h.forge.Compare(r.Context(), a, ref, d.Target, d.Source, false)
+		if err != nil {
+			return err
+		}
+		for i := len(cmp.Commits) - 1; i >= 0; i-- {
+			d.Commits = append(d.Commits, cmp.Commits[i])
+		}
+		d.Files = h.newDiffFiles(cmp.Diffs)
+		if d.Title == "" {
+			d.Title = titleFromCommits(d.Source, cmp.Commits)
+		}
+	}
+	return h.render(w, r, status, "merge_request_new", h.projectPage(r, pn, "merge_requests", "New merge request", d))
+}
+
+// titleFromCommits proposes a merge request's title as GitLab does: the title of its only
+// commit, else the branch name made readable.
+func titleFromCommits(branch string, commits []*forge.Commit) string {
+	if len(commits) == 1 {
+		return commits[0].Title()
+	}
+	t := strings.NewReplacer("-", " ", "_", " ").Replace(branch[strings.LastIndexByte(branch, '/')+1:])
+	if t == "" {
+		return branch
+	}
+	return strings.ToUpper(t[:1]) + t[1:]
+}
+
+func (h *Handler) createMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if err := r.ParseForm(); err != nil {
+		return forge.Invalidf("the form could not be read")
+	}
+	f := r.PostForm
+	d := &newMergeRequestData{Source: f.Get("source_branch"), Target: f.Get("target_branch"), Title: f.Get("title"),
+		Body: editor{Text: f.Get("description")}, RemoveSource: f.Get("remove_source_branch") != "", Squash: f.Get("squash") != ""}
+	if previewing(r) {
+		d.Body.Preview = h.markdown.Render(d.Body.Text, h.repoLinks(pn, pn.View.DefaultBranch, ""))
+		return h.renderNewMergeRequest(w, r, pn, http.StatusOK, d)
+	}
+	in := forge.MergeRequestInput{SourceBranch: &d.Source, TargetBranch: &d.Target, Title: &d.Title,
+		Description: &d.Body.Text, RemoveSourceBranch: &d.RemoveSource}
+	if offered, _ := pn.View.SquashChoice(); offered {
+		in.Squash = &d.Squash
+	}
+	m, err := h.forge.CreateMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
+	if msg, status, ok := formError(err); ok {
+		d.Error = msg
+		return h.renderNewMergeRequest(w, r, pn, status, d)
+	}
+	if err != nil {
+		return err
+	}
+	return redirect(w, r, pn.URL+"/-/merge_requests/"+strconv.FormatInt(m.IID, 10))
+}
+
+type mergeRequestData struct {
+	MR      forge.MergeRequest
+	Tab     string
+	Body    template.HTML
+	Notes   []noteView
+	Comment editor
+	Error   string
+	Commits []*forge.Commit
+	Files   []diffFile
+	Stats   forge.Stats
+	// Status is forge's detailed merge status (mergeable, conflict, need_rebase, ...).
+	Status      string
+	CanMerge    bool
+	CanRebase   bool
+	CanEdit     bool
+	CanComment  bool
+	SquashOffer bool
+	Squash      bool
+	// MergeMethod names how the project merges: merge, rebase_merge, ff.
+	MergeMethod string
+}
+
+// mergeRequest shows a merge request: its overview (description, merge widget, notes), its
+// commits or its changes.
+func (h *Handler) mergeRequest(iid int64, tab string) projectHandler {
+	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+		return h.renderMergeRequest(w, r, pn, iid, tab, http.StatusOK, editor{}, "")
+	}
+}
+
+func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav, iid int64, tab string, status int, comment editor, errMsg string) error {
+	a := api.Actor(r)
+	ctx := r.Context()
+	ref := strconv.FormatInt(pn.View.ID, 10)
+	mref := forge.MergeRequestRef{N: iid}
+	m, err := h.forge.GetMergeRequest(ctx, a, ref, mref)
+	if err != nil {
+		return err
+	}
+	d := &mergeRequestData{MR: m, Tab: tab, Comment: comment, Error: errMsg, Status: forge.DetailedMergeStatus(m),
+		CanMerge: h.forge.CanMergeInto(ctx, a, m), CanRebase: h.forge.CanRebase(ctx, a, m),
+		CanEdit: pn.View.CanEditMergeRequest(a, m), CanComment: pn.Can.CreateIssue, MergeMethod: pn.View.MergeMethod}
+	offered, forced := pn.View.SquashChoice()
+	d.SquashOffer, d.Squash = offered, m.Squash
+	if !offered {
+		d.Squash = forced
+	}
+	switch tab {
+	case "commits":
+		if d.Commits, _, err = h.forge.MergeRequestCommits(ctx, a, ref, mref, forge.Page{Page: 1, PerPage: 1000}); err != nil {
+			return err
+		}
+	case "diffs":
+		_, diffs, err := h.forge.MergeRequestChanges(ctx, a, ref, mref)
+		if err != nil {
+			return err
+		}
+		d.Files = h.newDiffFiles(diffs)
+		for _, f := range diffs {
+			d.Stats.Additions += f.Additions
+			d.Stats.Deletions += f.Deletions
+		}
+	default:
+		d.Body = h.markdown.Render(m.Description, h.repoLinks(pn, pn.View.DefaultBranch, ""))
+		t, err := h.forge.MergeRequestNoteTarget(ctx, a, ref, mref)
+		if err != nil {
+			return err
+		}
+		if d.Notes, err = h.notes(r, pn, t); err != nil {
+			return err
+		}
+	}
+	title := m.Title + " (!" + strconv.FormatInt(m.IID, 10) + ")"
+	return h.render(w, r, status, "merge_request", h.projectPage(r, pn, "merge_requests", title, d))
+}
+
+func (h *Handler) mergeRequestURL(pn *projectNav, iid int64) string {
+	return pn.URL + "/-/merge_requests/" + strconv.FormatInt(iid, 10)
+}
+
+func (h *Handler) commentMergeRequest(iid int64) projectHandler {
+	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+		if err := r.ParseForm(); err != nil {
+			return forge.Invalidf("the form could not be read")
+		}
+		body := r.PostForm.Get("note")
+		if previewing(r) {
+			ed := editor{Text: body, Preview: h.markdown.Render(body, h.repoLinks(pn, pn.View.DefaultBranch, ""))}
+			return h.renderMergeRequest(w, r, pn, iid, "", http.StatusOK, ed, "")
+		}
+		a := api.Actor(r)
+		t, err := h.forge.MergeRequestNoteTarget(r.Context(), a, strconv.FormatInt(pn.View.ID, 10), forge.MergeRequestRef{N: iid})
+		if err != nil {
+			return err
+		}
+		n, err := h.forge.CreateNote(r.Context(), a, t, forge.NoteInput{Body: &body})
+		if msg, status, ok := formError(err); ok {
+			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{Text: body}, msg)
+		}
+		if err != nil {
+			return err
+		}
+		return redirect(w, r, h.mergeRequestURL(pn, iid)+"#note_"+strconv.FormatInt(n.ID, 10))
+	}
+}
+
+// merge merges a merge request with the project's method; the form names the source tip
+// the user saw, so that commits pushed meanwhile are not merged unseen.
+func (h *Handler) merge(iid int64) projectHandler {
+	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+		if err := r.ParseForm(); err != nil {
+			return forge.Invalidf("the form could not be read")
+		}
+		remove := r.PostForm.Get("remove_source_branch") != ""
+		opts := forge.MergeOptions{SHA: r.PostForm.Get("sha"), RemoveSourceBranch: &remove}
+		if offered, _ := pn.View.SquashChoice(); offered {
+			squash := r.PostForm.Get("squash") != ""
+			opts.Squash = &squash
+		}
+		_, err := h.forge.MergeMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.MergeRequestRef{N: iid}, opts)
+		if msg, status, ok := mergeError(err); ok {
+			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)
+		}
+		if err != nil {
+			return err
+		}
+		h.setFlash(w, "The merge request was merged.")
+		return redirect(w, r, h.mergeRequestURL(pn, iid))
+	}
+}
+
+// mergeError is formError for merges, whose refusals (conflicts, a source that moved) are
+// conflicts or refusals the page explains.
+func mergeError(err error) (string, int, bool) {
+	if msg, status, ok := formError(err); ok {
+		return msg, status, true
+	}
+	e := forge.ErrorOf(err)
+	if e.Code == forge.ENotAllowed || e.Code == forge.EConflict {
+		return e.Message, statusOf[e.Code], true
+	}
+	return "", 0, false
+}
+
+func (h *Handler) rebase(iid int64) projectHandler {
+	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+		a := api.Actor(r)
+		ref := strconv.FormatInt(pn.View.ID, 10)
+		err := h.forge.RebaseMergeRequest(r.Context(), a, ref, forge.MergeRequestRef{N: iid})
+		if msg, status, ok := mergeError(err); ok {
+			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)
+		}
+		if err != nil {
+			return err
+		}
+		m, err := h.forge.GetMergeRequest(r.Context(), a, ref, forge.MergeRequestRef{N: iid})
+		if err != nil {
+			return err
+		}
+		if m.MergeError != "" {
+			return h.renderMergeRequest(w, r, pn, iid, "", http.StatusConflict, editor{}, m.MergeError)
+		}
+		h.setFlash(w, "The source branch was rebased.")
+		return redirect(w, r, h.mergeRequestURL(pn, iid))
+	}
+}
+
+func (h *Handler) setMergeRequestState(iid int64, event string) projectHandler {
+	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+		_, err := h.forge.UpdateMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+			forge.MergeRequestRef{N: iid}, forge.MergeRequestInput{StateEvent: event})
+		if msg, status, ok := mergeError(err); ok {
+			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)
+		}
+		if err != nil {
+			return err
+		}
+		return redirect(w, r, h.mergeRequestURL(pn, iid))
+	}
+}
