@@ -53,7 +53,7 @@ func TestGitHubFlavoredMarkdown(t *testing.T) {
 	var r Renderer
 	tests := []struct{ name, src, want string }{
 		{"table", "| a | b |\n|---|---|\n| 1 | 2 |\n", "<table>"},
-		{"task list", "- [x] done\n- [ ] todo\n", `<input checked="" disabled="" type="checkbox"`},
+		{"task list", "- [x] done\n- [ ] todo\n", `<input type="checkbox" checked="" disabled="" aria-label="done"> done`},
 		{"autolink", "see https://example.com/x\n", `<a href="https://example.com/x" rel="nofollow">`},
 		{"strikethrough", "~~old~~\n", "<del>old</del>"},
 		{"heading anchor, one level down", "## Getting started\n", `<h3 id="getting-started">`},
