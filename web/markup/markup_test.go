@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/alecthomas/chroma/v2"
 	"golang.org/x/net/html"
 )
 
@@ -27,6 +28,23 @@ var hostile = []string{
 	`<a href="data:text/html,<script>alert(1)</script>">x</a>`,
 	`<object data="x.svg"></object><embed src="x.swf">`,
 	"```html\n<script>alert(1)</script>\n```",
+	`<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>`,
+	`<svg><p><style><img src=x onerror=alert(1)></style></p></svg>`,
+	`<a href="  javascript:alert(1)">x</a>`,
+	`<a href="java&#x09;script:alert(1)">x</a>`,
+	`<a href="jav&#x0A;ascript:alert(1)">x</a>`,
+	`<a href="\\evil.example">x</a>`,
+	`<a href="vbscript:msgbox(1)">x</a>`,
+	`<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">`,
+	`<button formaction="javascript:alert(1)">x</button>`,
+	`<isindex action="javascript:alert(1)" type=image>`,
+	`<base href="javascript:alert(1)//">`,
+	`<meta http-equiv="refresh" content="0;url=javascript:alert(1)">`,
+	`<input type="image" src="x" onerror="alert(1)"><input autofocus onfocus="alert(1)">`,
+	`<table><td><form><input name="a"></form></td></table>`,
+	`<div><style>*{display:none}</style></div><link rel="stylesheet" href="https://evil.example/x.css">`,
+	`<template><img src=x onerror=alert(1)></template>`,
+	`<a href="https://ok.example" target="_blank" ping="https://evil.example" download>x</a>`,
 }
 
 // inert fails the test if an output could run script or load foreign content.
@@ -53,8 +71,8 @@ func TestGitHubFlavoredMarkdown(t *testing.T) {
 	var r Renderer
 	tests := []struct{ name, src, want string }{
 		{"table", "| a | b |\n|---|---|\n| 1 | 2 |\n", "<table>"},
-		{"task list", "- [x] done\n- [ ] todo\n", `<input type="checkbox" checked="" disabled="" aria-label="done"> done`},
-		{"autolink", "see https://example.com/x\n", `<a href="https://example.com/x" rel="nofollow">`},
+		{"task list", "- [x] done\n- [ ] todo\n", `<input type="checkbox" checked="" disabled="" aria-label="done"/> done`},
+		{"autolink", "see https://example.com/x\n", `<a href="https://example.com/x" rel="nofollow noopener noreferrer">`},
 		{"strikethrough", "~~old~~\n", "<del>old</del>"},
 		{"heading anchor, one level down", "## Getting started\n", `<h3 id="getting-started">`},
 		{"no h1: the page has its own", "# Title\n", `<h2 id="title">Title</h2>`},
@@ -195,6 +213,86 @@ func FuzzHighlightKeepsTheText(f *testing.F) {
 		want := strings.TrimSuffix(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
 		if got := stripTags(h.Lines(h.Lexer(name, ""), src)); got != want {
 			t.Fatalf("highlighting %s changed the text:\n%q\nwant\n%q", name, got, want)
+		}
+	})
+}
+
+// TestTheLexerIndexAgreesWithChroma checks that finding a lexer by the index of file names
+// and extensions gives the lexer chroma's own (slow) Match gives.
+func TestTheLexerIndexAgreesWithChroma(t *testing.T) {
+	var h Highlighter
+	reg := h.registry()
+	for _, name := range []string{"main.go", "a.py", "x.pyw", "Makefile", "GNUmakefile", "build.mk", "Dockerfile", "x.dockerfile",
+		"a.c", "a.h", "a.cpp", "a.hpp", "a.cs", "a.java", "a.kt", "a.rs", "a.rb", "Gemfile", "Rakefile", "a.js", "a.mjs",
+		"a.ts", "a.tsx", "a.json", "a.yaml", "a.yml", "a.toml", "a.ini", "a.cfg", "a.sh", "a.bash", ".bashrc", "a.zsh", "a.sql",
+		"a.css", "a.scss", "a.html", "a.htm", "a.xml", "a.svg", "a.php", "a.pl", "a.lua", "a.swift", "a.scala", "a.hs",
+		"a.ex", "a.exs", "a.erl", "a.proto", "a.tf", "a.hcl", "a.nix", "a.zig", "a.dart", "a.ml", "a.r", "a.R", "a.jl",
+		"a.ps1", "a.bat", "CMakeLists.txt", "a.cmake", "a.diff", "a.patch", "a.tex", "a.clj", "a.groovy", "Jenkinsfile",
+		"a.graphql", "a.m", "a.fish", "a.properties", "a.service", "nginx.conf", "a.txt", "README", "a.unknown",
+		"main.go.orig", "config.h.in", "Makefile.in", "x.py~"} {
+		want := reg.Match(name)
+		got := h.Lexer(name, "")
+		if (want == nil) != (got == nil) || want != nil && want.Config().Name != got.Config().Name {
+			t.Errorf("%s: the index gives %v, chroma %v", name, lexerName(got), lexerName(want))
+		}
+	}
+}
+
+func lexerName(l interface{ Config() *chroma.Config }) string {
+	if l == nil {
+		return "none"
+	}
+	return l.Config().Name
+}
+
+// TestSanitizedHTMLIsStable checks that what the sanitiser writes reads back as itself: the
+// browser's parser builds the same tree from it, so nothing mutates into markup on the way.
+func TestSanitizedHTMLIsStable(t *testing.T) {
+	for _, src := range hostile {
+		once := sanitize([]byte(src), nil)
+		if twice := sanitize(once, nil); string(twice) != string(once) {
+			t.Errorf("%s: sanitised %s, then %s", src, once, twice)
+		}
+	}
+}
+
+func TestTheSanitizerKeepsWhatMarkdownNeeds(t *testing.T) {
+	in := `<p align="center"><img src="https://img.example/logo.png" alt="logo" width="80"></p>` +
+		`<h2 id="usage">Usage</h2><table><thead><tr><th align="left">a</th></tr></thead><tbody><tr><td colspan="2">1</td></tr></tbody></table>` +
+		`<details open><summary>More</summary><p>text <kbd>Ctrl</kbd> <sub>2</sub></p></details>` +
+		`<pre class="code"><code class="language-go"><span class="k">func</span></code></pre><a href="mailto:a@b.example">mail</a>`
+	out := string(sanitize([]byte(in), nil))
+	for _, want := range []string{`<p align="center"><img src="https://img.example/logo.png" alt="logo" width="80"/></p>`,
+		`<h2 id="usage">Usage</h2>`, `<th align="left">a</th>`, `<td colspan="2">1</td>`, `<details open=""><summary>More</summary>`,
+		`<kbd>Ctrl</kbd>`, `<pre class="code"><code class="language-go"><span class="k">func</span></code></pre>`,
+		`<a href="mailto:a@b.example" rel="nofollow noopener noreferrer">mail</a>`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lost %s:\n%s", want, out)
+		}
+	}
+	for _, in := range []string{`<span class="flash alert">x</span>`, `<img src="mailto:x@y">`, `<input type="text">`,
+		`<h2 id="a b">x</h2>`, `<td colspan="99999">x</td>`} {
+		out := string(sanitize([]byte(in), nil))
+		for _, bad := range []string{"flash", "mailto", "<input", `id="a b"`, "99999"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s kept %s: %s", in, bad, out)
+			}
+		}
+	}
+}
+
+func FuzzSanitizeIsStableAndInert(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	f.Add(`<p align="center"><img src="a.png"></p><table><tr><td>x</td></tr></table>`)
+	f.Fuzz(func(t *testing.T, src string) {
+		once := sanitize([]byte(src), nil)
+		if bad := activeParts(string(once)); len(bad) > 0 {
+			t.Fatalf("sanitised %q has %v: %s", src, bad, once)
+		}
+		if twice := sanitize(once, nil); string(twice) != string(once) {
+			t.Fatalf("sanitised %q is not stable:\n%s\n%s", src, once, twice)
 		}
 	})
 }
