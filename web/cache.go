@@ -2,62 +2,61 @@ package web
 
 import (
 	"container/list"
-	"html/template"
 	"sync"
 )
 
-// highlightCache keeps the highlighted lines of recently shown files, by blob id and name,
-// up to a total size: a file's content never changes under its id, and highlighting a long
-// file costs far more than showing it.
-type highlightCache struct {
+// lru keeps recently used values up to a total size. The pages cache what never changes
+// under its key and costs far more to compute than to show: a file's highlighted lines (by
+// blob id), a commit's languages (by project and commit id).
+type lru[V any] struct {
 	mu    sync.Mutex
 	limit int
 	size  int
-	order *list.List // of *cached, most recent first
+	sizer func(V) int
+	order *list.List // of *entry[V], most recent first
 	byKey map[string]*list.Element
 }
 
-type cached struct {
+type entry[V any] struct {
 	key   string
-	lines []template.HTML
+	value V
 	size  int
 }
 
-func newHighlightCache(limit int) *highlightCache {
-	return &highlightCache{limit: limit, order: list.New(), byKey: map[string]*list.Element{}}
+// newLRU returns a cache of at most limit in total of sizer's measure.
+func newLRU[V any](limit int, sizer func(V) int) *lru[V] {
+	return &lru[V]{limit: limit, sizer: sizer, order: list.New(), byKey: map[string]*list.Element{}}
 }
 
-func (c *highlightCache) get(key string) ([]template.HTML, bool) {
+func (c *lru[V]) get(key string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.byKey[key]
 	if !ok {
-		return nil, false
+		var zero V
+		return zero, false
 	}
 	c.order.MoveToFront(e)
-	return e.Value.(*cached).lines, true
+	return e.Value.(*entry[V]).value, true
 }
 
-func (c *highlightCache) put(key string, lines []template.HTML) {
-	size := len(key)
-	for _, l := range lines {
-		size += len(l) + 16
-	}
+func (c *lru[V]) put(key string, v V) {
+	size := len(key) + c.sizer(v)
 	if size > c.limit/4 {
-		return // one file must not push out everything else
+		return // one value must not push out everything else
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.byKey[key]; ok {
 		return
 	}
-	c.byKey[key] = c.order.PushFront(&cached{key: key, lines: lines, size: size})
+	c.byKey[key] = c.order.PushFront(&entry[V]{key: key, value: v, size: size})
 	c.size += size
 	for c.size > c.limit {
 		last := c.order.Back()
-		v := last.Value.(*cached)
+		old := last.Value.(*entry[V])
 		c.order.Remove(last)
-		delete(c.byKey, v.key)
-		c.size -= v.size
+		delete(c.byKey, old.key)
+		c.size -= old.size
 	}
 }

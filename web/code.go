@@ -99,7 +99,7 @@ func (h *Handler) projectHome(w http.ResponseWriter, r *http.Request, v forge.Pr
 	}
 	if pn.Can.ReadCode && !d.Empty {
 		ref := strconv.FormatInt(v.ID, 10)
-		langs, err := h.forge.Languages(r.Context(), api.Actor(r), ref)
+		langs, err := h.projectLanguages(r, v, d.Last)
 		if err != nil {
 			return err
 		}
@@ -116,6 +116,23 @@ func (h *Handler) projectHome(w http.ResponseWriter, r *http.Request, v forge.Pr
 	p := h.projectPage(r, pn, "code", "Project", d)
 	p.Title = v.FullName()
 	return h.render(w, r, http.StatusOK, "project", p)
+}
+
+// projectLanguages returns the languages of a project's default branch, whose tip is head,
+// from the cache when that tip was seen before: counting them reads every file.
+func (h *Handler) projectLanguages(r *http.Request, v forge.ProjectView, head *forge.Commit) ([]forge.LanguageShare, error) {
+	key := ""
+	if head != nil {
+		key = strconv.FormatInt(v.ID, 10) + ":" + head.ID.String()
+		if langs, ok := h.languages.get(key); ok {
+			return langs, nil
+		}
+	}
+	langs, err := h.forge.Languages(r.Context(), api.Actor(r), strconv.FormatInt(v.ID, 10))
+	if err == nil && key != "" {
+		h.languages.put(key, langs)
+	}
+	return langs, err
 }
 
 // languageBars lays out the languages bar: the largest seven, and the rest as "Other".

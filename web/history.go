@@ -84,7 +84,8 @@ func (h *Handler) commit(rev string) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
 		a := api.Actor(r)
 		ref := strconv.FormatInt(pn.View.ID, 10)
-		c, err := h.forge.GetCommit(r.Context(), a, ref, rev, true)
+		// The statistics are summed from the diff read below, not read again with the commit.
+		c, err := h.forge.GetCommit(r.Context(), a, ref, rev, false)
 		if err != nil {
 			return err
 		}
@@ -96,8 +97,9 @@ func (h *Handler) commit(rev string) projectHandler {
 		for _, p := range c.Parents {
 			d.Parents = append(d.Parents, p.String())
 		}
-		if c.Stats != nil {
-			d.Stats = *c.Stats
+		for _, f := range diffs {
+			d.Stats.Additions += f.Additions
+			d.Stats.Deletions += f.Deletions
 		}
 		if d.Refs, err = h.forge.CommitRefs(r.Context(), a, ref, c.ID.String(), "all"); err != nil {
 			return err

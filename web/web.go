@@ -4,6 +4,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,7 +26,8 @@ type Handler struct {
 	templates templateSet
 	markdown  markup.Renderer
 	highlight *markup.Highlighter
-	blobs     *highlightCache
+	blobs     *lru[[]template.HTML]
+	languages *lru[[]forge.LanguageShare]
 }
 
 // csrfField is the form field that carries a session's CSRF token, under GitLab's name.
@@ -41,7 +43,14 @@ func New(core *api.Core) http.Handler {
 		secure:    strings.HasPrefix(core.BaseURL, "https://"),
 		instance:  "cairn",
 		highlight: hl,
-		blobs:     newHighlightCache(32 << 20),
+		blobs: newLRU(32<<20, func(lines []template.HTML) int {
+			n := 0
+			for _, l := range lines {
+				n += len(l) + 16
+			}
+			return n
+		}),
+		languages: newLRU(1<<20, func(l []forge.LanguageShare) int { return 64 * (len(l) + 1) }),
 	}
 	h.markdown.Highlighter = hl
 	pages := core.Wrap(h, http.HandlerFunc(h.route), api.Options{Bucket: api.BucketWeb, CSRFField: csrfField})

@@ -29,7 +29,72 @@ const maxHighlightTime = 2 * time.Second
 type Highlighter struct {
 	once sync.Once
 	reg  *chroma.LexerRegistry
+	// primary and alias index the lexers by their file name patterns, as chroma's Match
+	// reads them (a primary pattern first, then an alias; of several lexers, the highest
+	// priority): Match itself tries every pattern of every lexer, a millisecond a file.
+	primary, alias patternIndex
 }
+
+// patternIndex finds the lexers whose file name patterns match a name.
+type patternIndex struct {
+	byName map[string][]chroma.Lexer // patterns without wildcards ("Makefile")
+	byExt  map[string][]chroma.Lexer // "*.ext" patterns, by ".ext"
+	globs  []glob                    // the rest, tried in turn
+}
+
+type glob struct {
+	pattern string
+	lexer   chroma.Lexer
+}
+
+func (ix *patternIndex) add(pattern string, l chroma.Lexer) {
+	if ix.byName == nil {
+		ix.byName, ix.byExt = map[string][]chroma.Lexer{}, map[string][]chroma.Lexer{}
+	}
+	ext, starred := strings.CutPrefix(pattern, "*")
+	switch {
+	case !strings.ContainsAny(pattern, "*?[\\"):
+		ix.byName[pattern] = append(ix.byName[pattern], l)
+	case starred && strings.HasPrefix(ext, ".") && !strings.ContainsAny(ext, "*?[\\") && strings.Count(ext, ".") == 1:
+		ix.byExt[ext] = append(ix.byExt[ext], l)
+	default:
+		ix.globs = append(ix.globs, glob{pattern: pattern, lexer: l})
+	}
+}
+
+// match returns the matching lexer of the highest priority, nil when none matches.
+func (ix *patternIndex) match(name string) chroma.Lexer {
+	var best chroma.Lexer
+	consider := func(l chroma.Lexer) {
+		if best == nil || priority(l) > priority(best) {
+			best = l
+		}
+	}
+	for _, l := range ix.byName[name] {
+		consider(l)
+	}
+	for _, l := range ix.byExt[path.Ext(name)] {
+		consider(l)
+	}
+	for _, g := range ix.globs {
+		if ok, _ := path.Match(g.pattern, name); ok {
+			consider(g.lexer)
+		}
+	}
+	return best
+}
+
+// priority is a lexer's rank among those matching a name, as chroma reads it (0 is 1).
+func priority(l chroma.Lexer) float32 {
+	if p := l.Config().Priority; p != 0 {
+		return p
+	}
+	return 1
+}
+
+// ignoredSuffixes are the backup suffixes chroma looks through ("main.go.orig" is Go).
+var ignoredSuffixes = []string{"~", ".bak", ".old", ".orig", ".dpkg-dist", ".dpkg-old", ".ucf-dist", ".ucf-new", ".ucf-old",
+	".rpmnew", ".rpmorig", ".rpmsave", ".in"}
 
 func (h *Highlighter) registry() *chroma.LexerRegistry {
 	h.once.Do(func() {
@@ -40,8 +105,33 @@ func (h *Highlighter) registry() *chroma.LexerRegistry {
 		}
 		reg.Register(goLexer())
 		h.reg = reg
+		for _, l := range reg.Lexers {
+			for _, p := range l.Config().Filenames {
+				h.primary.add(p, l)
+			}
+			for _, p := range l.Config().AliasFilenames {
+				h.alias.add(p, l)
+			}
+		}
 	})
 	return h.reg
+}
+
+// match finds the lexer of a file name by the lexers' patterns.
+func (h *Highlighter) match(name string) chroma.Lexer {
+	for _, ix := range []*patternIndex{&h.primary, &h.alias} {
+		if l := ix.match(name); l != nil {
+			return l
+		}
+		for _, suf := range ignoredSuffixes {
+			if base, ok := strings.CutSuffix(name, suf); ok && base != "" {
+				if l := ix.match(base); l != nil {
+					return l
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Lexer finds the lexer of a file name or, when lang is given (a fenced code block's info
@@ -57,10 +147,7 @@ func (h *Highlighter) Lexer(filename, lang string) chroma.Lexer {
 	if filename == "" {
 		return nil
 	}
-	if l := reg.Match(path.Base(filename)); l != nil {
-		return l
-	}
-	return nil
+	return h.match(path.Base(filename))
 }
 
 // LexerForContent is Lexer by file name, then by the interpreter a "#!" line names.
