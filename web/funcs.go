@@ -32,6 +32,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"hasScope": func(list []string, s string) bool { return contains(list, s) },
 		"percent":  func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"dict":     dict,
+		"msgBody":  messageBody,
 		"assigned": func(users []forge.User, id int64) bool {
 			for _, u := range users {
 				if u.ID == id {
@@ -150,4 +151,10 @@ func dict(kv ...any) map[string]any {
 		}
 	}
 	return m
+}
+
+// messageBody is a commit message without its title line (and the blank line after it).
+func messageBody(msg string) string {
+	_, body, _ := strings.Cut(strings.TrimLeft(msg, "\n"), "\n")
+	return strings.TrimSpace(body)
 }
