@@ -60,7 +60,20 @@ func (h *Handler) newDiffFiles(diffs []forge.FileDiff) []diffFile {
 		if d.DeletedFile {
 			name = d.OldPath
 		}
-		h.highlightDiff(name, f.Lines)
+		// The change between two blobs is always the same: its highlighted lines are kept.
+		key := "diff:" + d.OldHash.String() + ".." + d.NewHash.String() + "\x00" + name
+		if texts, ok := h.blobs.get(key); ok && len(texts) == len(f.Lines) {
+			for j := range f.Lines {
+				f.Lines[j].Text = texts[j]
+			}
+		} else {
+			h.highlightDiff(name, f.Lines)
+			texts := make([]template.HTML, len(f.Lines))
+			for j, l := range f.Lines {
+				texts[j] = l.Text
+			}
+			h.blobs.put(key, texts)
+		}
 		out[i] = f
 	}
 	return out
