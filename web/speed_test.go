@@ -170,10 +170,21 @@ func BenchmarkPageServerTime(b *testing.B) {
 }
 
 // TestProjectHomeWeighsUnder100KB checks the page weight target: the project home's HTML,
-// stylesheet and script together, uncompressed, under 100 KB.
+// stylesheet and script together, uncompressed, under 100 KB, for a project with 200
+// directories at its top and a README of 20 sections.
 func TestProjectHomeWeighsUnder100KB(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	var readme strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&readme, "## Section %d\n\nSome text with `code` and a [link](docs/%d.md).\n\n```go\nfunc f%d() int { return %d }\n```\n\n", i, i, i, i)
+	}
+	actions := []map[string]any{{"action": "update", "file_path": "README.md", "content": readme.String()}}
+	for i := range 200 {
+		actions = append(actions, map[string]any{"action": "create", "file_path": fmt.Sprintf("pkg%03d/a.go", i), "content": "package a\n"})
+	}
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/commits", f.siteID), map[string]any{"branch": "main",
+		"commit_message": "Grow", "actions": actions}, http.StatusCreated)
 	c := newClient(t, f.s)
 	home := c.get("/acme/site").want(t, http.StatusOK)
 	total := len(home.Body)
