@@ -92,18 +92,13 @@ func (h *Handler) renderNewProject(w http.ResponseWriter, r *http.Request, statu
 	if d.NamespaceID == 0 {
 		d.NamespaceID = api.Actor(r).User.NamespaceID
 	}
-	p := h.newPage(r, "New project", d)
-	p.Nav = "projects"
-	return h.render(w, r, status, "project_new", p)
+	return h.show(w, r, status, "project_new", "projects", "New project", d)
 }
 
 func (h *Handler) createProject(w http.ResponseWriter, r *http.Request) error {
-	a := api.Actor(r)
-	if !a.SignedIn() {
-		return forge.Unauthorized("")
-	}
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	a, err := userForm(r)
+	if err != nil {
+		return err
 	}
 	d := newProjectData{Name: r.PostForm.Get("name"), Path: r.PostForm.Get("path"), Description: r.PostForm.Get("description"),
 		Visibility: r.PostForm.Get("visibility"), Readme: r.PostForm.Get("initialize_with_readme") != ""}
@@ -154,18 +149,13 @@ func (h *Handler) newGroupPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderNewGroup(w http.ResponseWriter, r *http.Request, status int, d newGroupData) error {
-	p := h.newPage(r, "New group", d)
-	p.Nav = "groups"
-	return h.render(w, r, status, "group_new", p)
+	return h.show(w, r, status, "group_new", "groups", "New group", d)
 }
 
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request) error {
-	a := api.Actor(r)
-	if !a.SignedIn() {
-		return forge.Unauthorized("")
-	}
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	a, err := userForm(r)
+	if err != nil {
+		return err
 	}
 	d := newGroupData{Name: r.PostForm.Get("name"), Path: r.PostForm.Get("path"), Description: r.PostForm.Get("description"),
 		Visibility: r.PostForm.Get("visibility")}

@@ -138,8 +138,8 @@ func (h *Handler) renderBranches(w http.ResponseWriter, r *http.Request, pn *pro
 }
 
 func (h *Handler) createBranch(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	if err := readForm(r); err != nil {
+		return err
 	}
 	name, from := strings.TrimSpace(r.PostForm.Get("branch_name")), strings.TrimSpace(r.PostForm.Get("ref"))
 	b, err := h.forge.CreateBranch(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), name, from)
@@ -154,8 +154,8 @@ func (h *Handler) createBranch(w http.ResponseWriter, r *http.Request, pn *proje
 }
 
 func (h *Handler) deleteBranch(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	if err := readForm(r); err != nil {
+		return err
 	}
 	name := r.PostForm.Get("branch")
 	err := h.forge.DeleteBranch(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), name)
@@ -200,8 +200,8 @@ func (h *Handler) renderTags(w http.ResponseWriter, r *http.Request, pn *project
 }
 
 func (h *Handler) createTag(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	if err := readForm(r); err != nil {
+		return err
 	}
 	name, from, msg := strings.TrimSpace(r.PostForm.Get("tag_name")), strings.TrimSpace(r.PostForm.Get("ref")), r.PostForm.Get("message")
 	t, err := h.forge.CreateTag(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), name, from, msg)
@@ -216,8 +216,8 @@ func (h *Handler) createTag(w http.ResponseWriter, r *http.Request, pn *projectN
 }
 
 func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	if err := readForm(r); err != nil {
+		return err
 	}
 	name := r.PostForm.Get("tag")
 	err := h.forge.DeleteTag(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), name)

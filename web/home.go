@@ -105,9 +105,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	p := h.newPage(r, "Projects", d)
-	p.Nav = "projects"
-	return h.render(w, r, http.StatusOK, "projects", p)
+	return h.show(w, r, http.StatusOK, "projects", "projects", "Projects", d)
 }
 
 // recentActivity gathers the latest pushes to the first few of projects.
@@ -141,9 +139,7 @@ func (h *Handler) explore(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := projectListData{Heading: "Explore projects", Tab: "explore", Search: search, Projects: list,
 		Pager: newPager(r, pg, total), Empty: "There are no projects to show."}
-	p := h.newPage(r, "Explore projects", d)
-	p.Nav = "explore"
-	return h.render(w, r, http.StatusOK, "projects", p)
+	return h.show(w, r, http.StatusOK, "projects", "explore", "Explore projects", d)
 }
 
 type groupListData struct {
@@ -300,9 +296,7 @@ func (h *Handler) dashboardIssues(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	d.Issues, d.Pager = list, newPager(r, pg, total)
-	p := h.newPage(r, "Issues", d)
-	p.Nav = "issues"
-	return h.render(w, r, http.StatusOK, "dashboard_issues", p)
+	return h.show(w, r, http.StatusOK, "dashboard_issues", "issues", "Issues", d)
 }
 
 // dashboardMergeRequests lists the open merge requests assigned to the user, or created by them.
@@ -319,9 +313,7 @@ func (h *Handler) dashboardMergeRequests(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	d.MergeRequests, d.Pager = list, newPager(r, pg, total)
-	p := h.newPage(r, "Merge requests", d)
-	p.Nav = "merge_requests"
-	return h.render(w, r, http.StatusOK, "dashboard_merge_requests", p)
+	return h.show(w, r, http.StatusOK, "dashboard_merge_requests", "merge_requests", "Merge requests", d)
 }
 
 func dashboardScope(r *http.Request) string {

@@ -125,8 +125,8 @@ func (h *Handler) newIssue(w http.ResponseWriter, r *http.Request, pn *projectNa
 func previewing(r *http.Request) bool { return r.PostForm.Get("preview") != "" }
 
 func (h *Handler) createIssue(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	if err := readForm(r); err != nil {
+		return err
 	}
 	d := &newIssueData{Title: r.PostForm.Get("title"), Body: editor{Text: r.PostForm.Get("description")},
 		Labels: r.PostForm.Get("labels")}
@@ -244,8 +244,8 @@ func (h *Handler) notes(r *http.Request, pn *projectNav, t forge.NoteTarget) ([]
 
 func (h *Handler) commentIssue(iid int64) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-		if err := r.ParseForm(); err != nil {
-			return forge.Invalidf("the form could not be read")
+		if err := readForm(r); err != nil {
+			return err
 		}
 		body := r.PostForm.Get("note")
 		if previewing(r) {
@@ -292,8 +292,8 @@ func (h *Handler) setIssueState(iid int64, event string) projectHandler {
 // updateIssue sets an issue's labels and assignee.
 func (h *Handler) updateIssue(iid int64) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-		if err := r.ParseForm(); err != nil {
-			return forge.Invalidf("the form could not be read")
+		if err := readForm(r); err != nil {
+			return err
 		}
 		labels := r.PostForm["label"]
 		if extra := splitLabels(r.PostForm.Get("new_labels")); len(extra) > 0 {

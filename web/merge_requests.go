@@ -136,8 +136,8 @@ func titleFromCommits(branch string, commits []*forge.Commit) string {
 }
 
 func (h *Handler) createMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	if err := readForm(r); err != nil {
+		return err
 	}
 	f := r.PostForm
 	d := &newMergeRequestData{Source: f.Get("source_branch"), Target: f.Get("target_branch"), Title: f.Get("title"),
@@ -244,8 +244,8 @@ func (h *Handler) mergeRequestURL(pn *projectNav, iid int64) string {
 
 func (h *Handler) commentMergeRequest(iid int64) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-		if err := r.ParseForm(); err != nil {
-			return forge.Invalidf("the form could not be read")
+		if err := readForm(r); err != nil {
+			return err
 		}
 		body := r.PostForm.Get("note")
 		if previewing(r) {
@@ -272,8 +272,8 @@ func (h *Handler) commentMergeRequest(iid int64) projectHandler {
 // the user saw, so that commits pushed meanwhile are not merged unseen.
 func (h *Handler) merge(iid int64) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-		if err := r.ParseForm(); err != nil {
-			return forge.Invalidf("the form could not be read")
+		if err := readForm(r); err != nil {
+			return err
 		}
 		remove := r.PostForm.Get("remove_source_branch") != ""
 		opts := forge.MergeOptions{SHA: r.PostForm.Get("sha"), RemoveSourceBranch: &remove}

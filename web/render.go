@@ -185,6 +185,31 @@ func clearFlash(w http.ResponseWriter, r *http.Request, p *Page) {
 	}
 }
 
+// show renders page name with the page data of a request: its title, the header's section
+// (nav) and its own data.
+func (h *Handler) show(w http.ResponseWriter, r *http.Request, status int, name, nav, title string, data any) error {
+	p := h.newPage(r, title, data)
+	p.Nav = nav
+	return h.render(w, r, status, name, p)
+}
+
+// readForm parses a form; one that cannot be read is invalid.
+func readForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return forge.Invalidf("the form could not be read")
+	}
+	return nil
+}
+
+// userForm is readForm for the forms of a signed-in user, whom it returns.
+func userForm(r *http.Request) (*forge.Actor, error) {
+	a := api.Actor(r)
+	if !a.SignedIn() {
+		return nil, forge.Unauthorized("")
+	}
+	return a, readForm(r)
+}
+
 // redirect answers a form with a redirect to a page (303: the browser GETs it).
 func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 	http.Redirect(w, r, to, http.StatusSeeOther)

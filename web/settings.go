@@ -94,19 +94,14 @@ func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status in
 	}
 	d.Expiries = []int{7, 30, 90, 365}
 	d.Permanent = h.forge.Config().AllowPermanentTokens
-	p := h.newPage(r, "Personal access tokens", d)
-	p.Nav = "settings"
-	return h.render(w, r, status, "tokens", p)
+	return h.show(w, r, status, "tokens", "settings", "Personal access tokens", d)
 }
 
 // createToken makes a token and shows its secret, this once.
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) error {
-	a := api.Actor(r)
-	if !a.SignedIn() {
-		return forge.Unauthorized("")
-	}
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	a, err := userForm(r)
+	if err != nil {
+		return err
 	}
 	d := &tokensData{Name: r.PostForm.Get("name"), Preset: r.PostForm.Get("preset"), Expiry: r.PostForm.Get("expires_in")}
 	in := forge.TokenInput{Name: strings.TrimSpace(d.Name), Scopes: r.PostForm["scopes"]}
@@ -190,9 +185,7 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 			d.Current = &list[i]
 		}
 	}
-	p := h.newPage(r, "Account", d)
-	p.Nav = "settings"
-	return h.render(w, r, status, "account", p)
+	return h.show(w, r, status, "account", "settings", "Account", d)
 }
 
 func (h *Handler) resetPrivateToken(w http.ResponseWriter, r *http.Request) error {
@@ -237,21 +230,16 @@ func (h *Handler) profilePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderProfile(w http.ResponseWriter, r *http.Request, status int, d *profileData) error {
-	p := h.newPage(r, "Profile", d)
-	p.Nav = "settings"
-	return h.render(w, r, status, "profile", p)
+	return h.show(w, r, status, "profile", "settings", "Profile", d)
 }
 
 func (h *Handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
-	a := api.Actor(r)
-	if !a.SignedIn() {
-		return forge.Unauthorized("")
-	}
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	a, err := userForm(r)
+	if err != nil {
+		return err
 	}
 	d := &profileData{Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Bio: r.PostForm.Get("bio")}
-	_, err := h.forge.UpdateUser(r.Context(), a, a.User.ID, forge.UserInput{Name: formField(r, "name"),
+	_, err = h.forge.UpdateUser(r.Context(), a, a.User.ID, forge.UserInput{Name: formField(r, "name"),
 		Email: formField(r, "email"), Bio: formField(r, "bio")})
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
@@ -274,26 +262,21 @@ func (h *Handler) passwordPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderPassword(w http.ResponseWriter, r *http.Request, status int, d *passwordData) error {
-	p := h.newPage(r, "Password", d)
-	p.Nav = "settings"
-	return h.render(w, r, status, "password", p)
+	return h.show(w, r, status, "password", "settings", "Password", d)
 }
 
 // updatePassword changes the user's password, given the current one; guessing the current
 // one through this form is limited as sign-in attempts are.
 func (h *Handler) updatePassword(w http.ResponseWriter, r *http.Request) error {
-	a := api.Actor(r)
-	if !a.SignedIn() {
-		return forge.Unauthorized("")
-	}
-	if err := r.ParseForm(); err != nil {
-		return forge.Invalidf("the form could not be read")
+	a, err := userForm(r)
+	if err != nil {
+		return err
 	}
 	current, next := r.PostForm.Get("current_password"), r.PostForm.Get("password")
 	if next != r.PostForm.Get("password_confirmation") {
 		return h.renderPassword(w, r, http.StatusBadRequest, &passwordData{Error: "The new password and its confirmation differ."})
 	}
-	err := h.core.GuardAuthentication(r.Context(), w, a.IP, false, func(bool) error {
+	err = h.core.GuardAuthentication(r.Context(), w, a.IP, false, func(bool) error {
 		return h.forge.ChangePassword(r.Context(), a, current, next, a.IP)
 	})
 	if forge.ErrorCode(err) == forge.EUnauthorized {

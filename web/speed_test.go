@@ -96,7 +96,7 @@ func newSpeedFixture(b *testing.B) *speedFixture {
 	}
 	// Root's session, for the pages.
 	do("PUT", "/api/v4/users/1", map[string]any{"password": "root-password-1"}, http.StatusOK)
-	_, sess, err := s.Forge.SignIn(ctx, "root", "root-password-1", "127.0.0.1")
+	_, sess, err := s.Forge.SignIn(ctx, "root", "root-password-1", "127.0.0.1", "")
 	if err != nil {
 		b.Fatal(err)
 	}
