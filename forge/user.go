@@ -108,6 +108,12 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 			return User{}, Forbiddenf("")
 		}
 	}
+	if in.Password != nil {
+		// A new instance hashes root's first password after start: a password set meanwhile
+		// waits for it, so that it is not overwritten by the first one.
+		s.passwords.RLock()
+		defer s.passwords.RUnlock()
+	}
 	var out User
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u, err := db.UserByID(ctx, tx, id)
