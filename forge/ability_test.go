@@ -256,10 +256,10 @@ func TestChangingAPasswordNeedsTheCurrentOne(t *testing.T) {
 	if err := e.forge.ChangePassword(e.ctx, a, "password-dev", "new-password-123", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.forge.SignIn(e.ctx, "dev", "new-password-123", "127.0.0.1"); err != nil {
+	if _, _, err := e.forge.SignIn(e.ctx, "dev", "new-password-123", "127.0.0.1", ""); err != nil {
 		t.Fatalf("sign in with the new password: %v", err)
 	}
-	if _, _, err := e.forge.SignIn(e.ctx, "dev", "password-dev", "127.0.0.1"); forge.ErrorCode(err) != forge.EUnauthorized {
+	if _, _, err := e.forge.SignIn(e.ctx, "dev", "password-dev", "127.0.0.1", ""); forge.ErrorCode(err) != forge.EUnauthorized {
 		t.Fatalf("sign in with the old password: %v", err)
 	}
 }
