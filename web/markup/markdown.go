@@ -1,6 +1,6 @@
 // Package markup renders what users write for the pages: Markdown (GitHub Flavored, by
-// goldmark), sanitised so that no script, handler or foreign style survives, and source code
-// highlighted with CSS classes (by chroma's lexers).
+// goldmark), sanitised by bluemonday so that no script, handler or foreign style survives,
+// and source code highlighted with CSS classes (by chroma's lexers).
 package markup
 
 import (
