@@ -734,7 +734,12 @@ func (s *deltaStream) more(rest []byte) ([]byte, error) {
 // dstSize, which the caller has bounded. The instructions are delta, followed, when stream
 // is not nil, by the rest of the stream.
 func applyDelta(base []byte, dstSize uint64, delta []byte, stream *deltaStream) ([]byte, error) {
-	out := make([]byte, 0, dstSize)
+	return applyDeltaTo(make([]byte, 0, dstSize), base, dstSize, delta, stream)
+}
+
+// applyDeltaTo is applyDelta writing the result into out, whose capacity is at least dstSize.
+func applyDeltaTo(out, base []byte, dstSize uint64, delta []byte, stream *deltaStream) ([]byte, error) {
+	out = out[:0]
 	for {
 		if stream != nil && !stream.end && len(delta) < maxDeltaInstruction {
 			var err error

@@ -3,6 +3,7 @@ package gitstore
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"context"
 	"crypto/sha1"
@@ -14,9 +15,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 )
 
 // packStream reads a pack from the request body one entry at a time, copying every byte it
@@ -116,20 +117,6 @@ func (s *packStream) startEntry() error {
 	return err
 }
 
-// idxEntry is one object of a received pack.
-type idxEntry struct {
-	off     int64
-	hdrLen  int
-	typ     plumbing.ObjectType // stored type; the object's own type once resolved
-	size    int64
-	baseOff int64
-	baseRef plumbing.Hash
-	crc     uint32
-	hash    plumbing.Hash
-	delta   bool // stored as a delta
-	done    bool // hash known
-}
-
 // receivedPack is a pushed pack, indexed in quarantine and ready to be published.
 type receivedPack struct {
 	dir       string // quarantine directory, removed by cleanup
@@ -139,15 +126,20 @@ type receivedPack struct {
 	count     int
 	deltas    int
 	thinBases int
-	// referenced lists objects the pack's commits, trees and tags point at, for the
-	// connectivity check.
-	referenced map[plumbing.Hash]struct{}
-	pack       *packFile
+	// external lists, sorted, the objects the pack's commits, trees and tags point at and
+	// the pack does not hold: the repository must have them (the connectivity check).
+	external []plumbing.Hash
+	pack     *packFile
+	idxMap   []byte // the mapped idx file behind pack.idx, when mapped
 }
 
 func (rp *receivedPack) cleanup() {
 	if rp.pack != nil {
 		rp.pack.close()
+	}
+	if rp.idxMap != nil {
+		unmapFile(rp.idxMap)
+		rp.idxMap = nil
 	}
 	os.RemoveAll(rp.dir)
 }
@@ -210,23 +202,30 @@ func byteSize(n int64) string {
 }
 
 // packIndexer turns a pushed pack into a self-contained pack and idx in quarantine, with
-// memory bounded by the objects in flight, never the pack: entries stream to disk while
-// non-delta objects are hashed, then deltas are resolved base by base from the file.
+// memory bounded by the objects in flight and 60-odd bytes an object, never the pack:
+// entries stream to disk while non-delta objects are hashed (one pass over the body, as it
+// arrives), then deltas are resolved base by base from the file on every core.
 type packIndexer struct {
-	ctx     context.Context
-	db      *objectDB // the repository, for thin-pack bases
-	rp      *receivedPack
-	entries []idxEntry
-	byOff   map[int64]int32
-	ofsKids map[int64][]int32
-	refKids map[plumbing.Hash][]int32
-	zr      io.ReadCloser
-	deltas  *deltaStream    // the delta being applied
-	path    []*baseFrame    // the objects whose deltas are being resolved, outermost first
-	held    int             // bytes of their data held
-	reader  *objectDB       // reads the quarantined pack itself
-	thin    []plumbing.Hash // bases taken from the repository
-	dotGit  *dotGitError    // the first tree with an entry git takes for .git
+	ctx       context.Context
+	db        *objectDB // the repository, for thin-pack bases
+	rp        *receivedPack
+	file      *os.File // the quarantined pack
+	entries   entryList
+	refDeltas []refDelta // sorted by base once the pack is read
+	kidStart  []int32    // OFS_DELTA children of entry i: kids[kidStart[i]:kidStart[i+1]]
+	kids      []int32
+	// refClaimed marks the REF_DELTAs a worker has taken, by position in refDeltas.
+	refClaimed []uint32
+	known      *idTable // entries by id, as ids become known
+	zr         io.ReadCloser
+	hasher     *objectHasher
+	copyBuf    []byte
+	limited    io.LimitedReader
+	content    bytes.Buffer // a commit, tree or tag being read
+	scanRefs   refSet       // references read before resolution
+	workers    []*resolver
+	thin       []plumbing.Hash // bases taken from the repository
+	dotGit     *dotGitError    // a tree with an entry git takes for .git, found while reading
 }
 
 // dotGitError reports a pushed tree with an entry git takes for ".git" (see isDotGit), in
@@ -245,9 +244,8 @@ func indexPack(ctx context.Context, r io.Reader, tmpRoot string, db *objectDB, m
 	if err != nil {
 		return nil, fmt.Errorf("make quarantine: %w", err)
 	}
-	rp := &receivedPack{dir: dir, packPath: filepath.Join(dir, "incoming.pack"), referenced: map[plumbing.Hash]struct{}{}}
-	ix := &packIndexer{ctx: ctx, db: db, rp: rp, byOff: map[int64]int32{},
-		ofsKids: map[int64][]int32{}, refKids: map[plumbing.Hash][]int32{}}
+	rp := &receivedPack{dir: dir, packPath: filepath.Join(dir, "incoming.pack")}
+	ix := &packIndexer{ctx: ctx, db: db, rp: rp, hasher: newObjectHasher(), copyBuf: make([]byte, 32<<10)}
 	if err := ix.run(r, maxSize); err != nil {
 		rp.cleanup()
 		return nil, err
@@ -265,6 +263,7 @@ func (ix *packIndexer) run(r io.Reader, maxSize int64) error {
 		return fmt.Errorf("create quarantined pack: %w", err)
 	}
 	defer f.Close()
+	ix.file = f
 	sum := sha1.New()
 	// Entries are handed on one by one; the buffer turns them into large writes.
 	bw := bufio.NewWriterSize(f, 256<<10)
@@ -286,15 +285,23 @@ func (ix *packIndexer) run(r io.Reader, maxSize int64) error {
 		return fmt.Errorf("stat quarantined pack: %w", err)
 	}
 	ix.rp.pack = &packFile{path: ix.rp.packPath, size: fi.Size(), f: nil}
-	ix.reader = &objectDB{packs: []*packFile{ix.rp.pack}, cache: newDeltaCache(16 << 20)}
+	ix.known = newIDTable(&ix.entries)
+	for i := int32(0); i < int32(ix.entries.len()); i++ {
+		if ix.entries.at(i).done {
+			ix.known.add(i)
+		}
+	}
+	ix.scanRefs.compact(ix.known)
 	if err := ix.resolve(); err != nil {
 		return err
 	}
 	// Checked once every tree is known, so that the whole pack has been read and the
 	// client, done sending, reads the report.
-	if ix.dotGit != nil {
-		return fmt.Errorf("%w: %w", errUnpack, ix.dotGit)
+	if dg := ix.firstDotGit(); dg != nil {
+		return fmt.Errorf("%w: %w", errUnpack, dg)
 	}
+	ix.rp.external = ix.external()
+	ix.known, ix.kids, ix.kidStart, ix.refDeltas, ix.refClaimed, ix.workers = nil, nil, nil, nil, nil, nil
 	if ix.rp.thinBases > 0 {
 		if err := ix.completeThin(f); err != nil {
 			return err
@@ -314,7 +321,6 @@ func (ix *packIndexer) scan(st *packStream, sum hash.Hash) error {
 		return unpackErr("not a version 2 pack")
 	}
 	count := binary.BigEndian.Uint32(head[8:])
-	ix.entries = make([]idxEntry, 0, min(count, 1<<16))
 	var hb [64]byte
 	for i := uint32(0); i < count; i++ {
 		if i&255 == 0 && ix.ctx.Err() != nil {
@@ -323,7 +329,7 @@ func (ix *packIndexer) scan(st *packStream, sum hash.Hash) error {
 		if err := st.startEntry(); err != nil {
 			return err
 		}
-		e := idxEntry{off: st.offset()}
+		off := st.offset()
 		n := 0
 		for {
 			c, err := st.ReadByte()
@@ -360,37 +366,38 @@ func (ix *packIndexer) scan(st *packStream, sum hash.Hash) error {
 			}
 			n += extra
 		}
-		h, err := parseEntryHeader(hb[:n], e.off)
+		h, err := parseEntryHeader(hb[:n], off)
 		if err != nil {
 			return fmt.Errorf("%w: %v", errUnpack, err)
 		}
-		e.typ, e.size, e.hdrLen, e.baseOff, e.baseRef = h.typ, h.size, h.hdrLen, h.baseOff, h.baseRef
+		e := idxEntry{off: off, typ: h.typ, hdrLen: uint8(h.hdrLen), base: -1}
 		switch e.typ {
 		case plumbing.CommitObject, plumbing.TreeObject, plumbing.TagObject:
-			if e.size > maxInflatedSize(e.typ) {
-				return fmt.Errorf("%w: %w", errUnpack, &objectTooLargeError{typ: e.typ, size: uint64(e.size), off: e.off})
+			if h.size > maxInflatedSize(e.typ) {
+				return fmt.Errorf("%w: %w", errUnpack, &objectTooLargeError{typ: e.typ, size: uint64(h.size), off: off})
 			}
+		case plumbing.OFSDeltaObject:
+			b, ok := ix.entries.find(h.baseOff)
+			if !ok {
+				return unpackErr("unresolved delta at offset %d", off)
+			}
+			e.base, e.delta = b, true
+			ix.rp.deltas++
+		case plumbing.REFDeltaObject:
+			e.delta = true
+			ix.rp.deltas++
 		}
-		if err := ix.inflateEntry(st, &e); err != nil {
+		if err := ix.inflateEntry(st, &e, h.size); err != nil {
 			return err
 		}
 		if err := st.sync(); err != nil {
 			return err
 		}
 		e.crc = st.crc
-		idx := int32(len(ix.entries))
-		ix.byOff[e.off] = idx
-		switch e.typ {
-		case plumbing.OFSDeltaObject:
-			ix.ofsKids[e.baseOff] = append(ix.ofsKids[e.baseOff], idx)
-			ix.rp.deltas++
-			e.delta = true
-		case plumbing.REFDeltaObject:
-			ix.refKids[e.baseRef] = append(ix.refKids[e.baseRef], idx)
-			ix.rp.deltas++
-			e.delta = true
+		k := ix.entries.add(e)
+		if e.typ == plumbing.REFDeltaObject {
+			ix.refDeltas = append(ix.refDeltas, refDelta{base: h.baseRef, entry: k})
 		}
-		ix.entries = append(ix.entries, e)
 	}
 	if err := st.sync(); err != nil {
 		return err
@@ -407,13 +414,13 @@ func (ix *packIndexer) scan(st *packStream, sum hash.Hash) error {
 		return unpackErr("pack checksum mismatch")
 	}
 	copy(ix.rp.checksum[:], trailer[:])
-	ix.rp.count = len(ix.entries)
+	ix.rp.count = ix.entries.len()
 	return nil
 }
 
-// inflateEntry consumes one entry's zlib stream. Non-delta objects are hashed on the fly;
-// only commits, trees and tags are held, to read what they reference.
-func (ix *packIndexer) inflateEntry(st *packStream, e *idxEntry) error {
+// inflateEntry consumes one entry's zlib stream of size bytes. Non-delta objects are hashed
+// on the fly; only commits, trees and tags are held, to read what they reference.
+func (ix *packIndexer) inflateEntry(st *packStream, e *idxEntry, size int64) error {
 	if ix.zr == nil {
 		zr, err := zlib.NewReader(st)
 		if err != nil {
@@ -424,315 +431,57 @@ func (ix *packIndexer) inflateEntry(st *packStream, e *idxEntry) error {
 		return unpackErr("entry at %d: %v", e.off, err)
 	}
 	var sink io.Writer = io.Discard
-	var hasher plumbing.Hasher
-	var content *bytes.Buffer
-	isDelta := e.typ == plumbing.OFSDeltaObject || e.typ == plumbing.REFDeltaObject
-	if !isDelta {
-		hasher = plumbing.NewHasher(e.typ, e.size)
-		sink = hasher
+	if !e.delta {
+		ix.hasher.start(e.typ, size)
+		sink = ix.hasher
 		if e.typ != plumbing.BlobObject {
-			content = bytes.NewBuffer(make([]byte, 0, min(e.size, 1<<20)))
-			sink = io.MultiWriter(hasher, content)
+			ix.content.Reset()
+			ix.hasher.tee = &ix.content
 		}
 	}
-	n, err := io.Copy(sink, io.LimitReader(ix.zr, e.size))
+	// Fields of ix, not new values: a push of a million objects makes no garbage here.
+	ix.limited = io.LimitedReader{R: ix.zr, N: size}
+	n, err := io.CopyBuffer(sink, &ix.limited, ix.copyBuf)
+	ix.hasher.tee = nil
 	if err != nil {
 		return unpackErr("inflate entry at %d: %v", e.off, err)
 	}
-	if n != e.size {
-		return unpackErr("entry at %d is %d bytes, header says %d", e.off, n, e.size)
+	if n != size {
+		return unpackErr("entry at %d is %d bytes, header says %d", e.off, n, size)
 	}
 	// Reading to the end checks the zlib trailer and consumes exactly the entry.
 	var one [1]byte
 	if m, err := ix.zr.Read(one[:]); m != 0 || err != io.EOF {
 		return unpackErr("entry at %d is longer than its header says", e.off)
 	}
-	if !isDelta {
-		e.hash = hasher.Sum()
+	if !e.delta {
+		e.hash = ix.hasher.id()
 		e.done = true
-		if content != nil {
-			if err := ix.noteReferences(e.hash, e.typ, content.Bytes()); err != nil {
+		if e.typ != plumbing.BlobObject {
+			if err := noteReferences(e.hash, e.typ, ix.content.Bytes(), &ix.scanRefs, nil, &ix.dotGit); err != nil {
 				return err
 			}
+			if ix.content.Cap() > 1<<20 {
+				ix.content = bytes.Buffer{} // a large tree or commit is not kept for the rest
+			}
 		}
 	}
 	return nil
-}
-
-// noteReferences records what object h points at, and notes a tree with an entry named
-// like .git. Gitlinks name commits of other repositories and are not followed.
-func (ix *packIndexer) noteReferences(h plumbing.Hash, typ plumbing.ObjectType, data []byte) error {
-	ref := ix.rp.referenced
-	switch typ {
-	case plumbing.CommitObject:
-		c, err := parseCommit(plumbing.ZeroHash, data)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUnpack, err)
-		}
-		ref[c.tree] = struct{}{}
-		for _, p := range c.parents {
-			ref[p] = struct{}{}
-		}
-	case plumbing.TreeObject:
-		err := forEachTreeEntry(data, func(e treeEntry) error {
-			if !e.isLink {
-				ref[e.hash] = struct{}{}
-			}
-			if ix.dotGit == nil && isDotGit(e.name) {
-				ix.dotGit = &dotGitError{tree: h}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUnpack, err)
-		}
-	case plumbing.TagObject:
-		target, _, err := parseTag(data)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUnpack, err)
-		}
-		ref[target] = struct{}{}
-	}
-	return nil
-}
-
-// resolve computes the ids of delta entries, depth first from each base, so that only one
-// chain of objects is in memory at a time, and of that no more than maxHeldBases beside the
-// last two links; every base is inflated once unless the chain outgrows that.
-func (ix *packIndexer) resolve() error {
-	for i := range ix.entries {
-		e := &ix.entries[i]
-		if e.delta || !ix.hasPendingKids(e.off, e.hash) {
-			continue
-		}
-		typ, data, err := ix.reader.readPacked(0, e.off, 0)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errUnpack, err)
-		}
-		if err := ix.resolveFrom(&baseFrame{entry: int32(i), hash: e.hash, typ: typ, data: data}); err != nil {
-			return err
-		}
-	}
-	// What is left are deltas against objects the client assumed we have: a thin pack.
-	for base, kids := range ix.refKids {
-		if ix.entries[kids[0]].done {
-			continue
-		}
-		if !ix.db.has(base) {
-			continue
-		}
-		typ, data, err := ix.db.read(base)
-		if err != nil {
-			return fmt.Errorf("read thin-pack base %s: %w", base, err)
-		}
-		ix.rp.thinBases++
-		ix.thin = append(ix.thin, base)
-		if err := ix.resolveFrom(&baseFrame{entry: -1, hash: base, typ: typ, data: data}); err != nil {
-			return err
-		}
-	}
-	for i := range ix.entries {
-		if !ix.entries[i].done {
-			e := ix.entries[i]
-			if e.typ == plumbing.REFDeltaObject {
-				return unpackErr("delta base %s is missing", e.baseRef)
-			}
-			return unpackErr("unresolved delta at offset %d", e.off)
-		}
-	}
-	return nil
-}
-
-func (ix *packIndexer) hasPendingKids(off int64, h plumbing.Hash) bool {
-	for _, k := range ix.ofsKids[off] {
-		if !ix.entries[k].done {
-			return true
-		}
-	}
-	for _, k := range ix.refKids[h] {
-		if !ix.entries[k].done {
-			return true
-		}
-	}
-	return false
 }
 
 // maxHeldBases bounds the bytes of delta bases held while deltas are resolved, as
-// core.deltaBaseCacheLimit (96 MiB by default, per thread) bounds C git index-pack's base
-// cache. Resolution goes depth first, and every object on the path from a whole object
-// down to the delta being applied is the base of a delta still to come at its level: a
-// chain of small deltas each copying a large base would otherwise hold the base's size
-// times the chain's length, whatever the limit on one object. Past the budget the
+// core.deltaBaseCacheLimit (96 MiB by default) bounds C git index-pack's base cache;
+// the workers share it. Resolution goes depth first, and every object on the path from a
+// whole object down to the delta being applied is the base of a delta still to come at its
+// level: a chain of small deltas each copying a large base would otherwise hold the base's
+// size times the chain's length, whatever the limit on one object. Past the budget the
 // outermost bases are dropped, to be rebuilt from the pack if they are needed again.
 const maxHeldBases = 96 << 20
-
-// baseFrame is an object on the resolution path.
-type baseFrame struct {
-	entry int32 // its entry, or -1 for a thin-pack base from the repository
-	hash  plumbing.Hash
-	typ   plumbing.ObjectType
-	data  []byte // nil once dropped
-}
-
-// resolveFrom resolves the deltas built on the whole object f, and on those, and so on.
-func (ix *packIndexer) resolveFrom(f *baseFrame) error {
-	ix.push(f)
-	defer ix.pop()
-	return ix.resolveChildren(0)
-}
-
-func (ix *packIndexer) push(f *baseFrame) {
-	ix.path = append(ix.path, f)
-	ix.held += len(f.data)
-	ix.trim()
-}
-
-func (ix *packIndexer) pop() {
-	last := len(ix.path) - 1
-	ix.held -= len(ix.path[last].data)
-	ix.path[last] = nil // the slice's array must not keep the object
-	ix.path = ix.path[:last]
-}
-
-// trim drops the outermost bases while more than maxHeldBases are held, sparing the last
-// two: the base whose deltas are being resolved and the one just made from it.
-func (ix *packIndexer) trim() {
-	for i := 0; ix.held > maxHeldBases && i < len(ix.path)-2; i++ {
-		if f := ix.path[i]; f.data != nil {
-			ix.held -= len(f.data)
-			f.data = nil
-		}
-	}
-}
-
-// baseData returns the object at position i of the path. One that was dropped is made
-// again, as are those before it back to the nearest still held, or to the whole object
-// the path starts at; they are kept while the budget allows, for the next ones.
-func (ix *packIndexer) baseData(i int) ([]byte, error) {
-	f := ix.path[i]
-	if f.data != nil {
-		return f.data, nil
-	}
-	var data []byte
-	var err error
-	switch {
-	case i > 0:
-		var base []byte
-		if base, err = ix.baseData(i - 1); err == nil {
-			data, err = ix.applyDelta(&ix.entries[f.entry], f.typ, base)
-		}
-	case f.entry < 0:
-		if _, data, err = ix.db.read(f.hash); err != nil {
-			err = fmt.Errorf("read thin-pack base %s: %w", f.hash, err)
-		}
-	default:
-		if _, data, err = ix.reader.readPacked(0, ix.entries[f.entry].off, 0); err != nil {
-			err = fmt.Errorf("%w: %v", errUnpack, err)
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	f.data = data
-	ix.held += len(data)
-	ix.trim()
-	return data, nil
-}
-
-// resolveChildren resolves the deltas built on the last object of the path, depth first.
-func (ix *packIndexer) resolveChildren(depth int) error {
-	if depth > maxDeltaDepth {
-		return unpackErr("delta chain too deep")
-	}
-	if ix.ctx.Err() != nil {
-		return ix.ctx.Err()
-	}
-	top := len(ix.path) - 1
-	f := ix.path[top]
-	var kids []int32
-	if f.entry >= 0 {
-		kids = append(kids, ix.ofsKids[ix.entries[f.entry].off]...)
-	}
-	kids = append(kids, ix.refKids[f.hash]...)
-	for _, k := range kids {
-		e := &ix.entries[k]
-		if e.done {
-			continue
-		}
-		base, err := ix.baseData(top)
-		if err != nil {
-			return err
-		}
-		data, err := ix.applyDelta(e, f.typ, base)
-		if err != nil {
-			return err
-		}
-		e.typ = f.typ
-		e.hash = plumbing.ComputeHash(e.typ, data)
-		e.done = true
-		if e.typ != plumbing.BlobObject {
-			if err := ix.noteReferences(e.hash, e.typ, data); err != nil {
-				return err
-			}
-		}
-		if !ix.hasPendingKids(e.off, e.hash) {
-			continue
-		}
-		ix.push(&baseFrame{entry: k, hash: e.hash, typ: e.typ, data: data})
-		err = ix.resolveChildren(depth + 1)
-		ix.pop()
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// applyDelta rebuilds delta entry e on base, of type typ. The delta is applied as it
-// inflates, never held whole, and the result is allocated once its declared size is known
-// to be within the limit for typ.
-func (ix *packIndexer) applyDelta(e *idxEntry, typ plumbing.ObjectType, base []byte) ([]byte, error) {
-	sec, err := ix.rp.pack.section(e.off + int64(e.hdrLen))
-	if err != nil {
-		return nil, err
-	}
-	if ix.zr == nil {
-		ix.zr, err = zlib.NewReader(sec)
-	} else {
-		err = ix.zr.(zlib.Resetter).Reset(sec, nil)
-	}
-	if err != nil {
-		return nil, unpackErr("delta at offset %d: %v", e.off, err)
-	}
-	if ix.deltas == nil {
-		ix.deltas = newDeltaStream(64 << 10)
-	}
-	ix.deltas.reset(ix.zr)
-	delta, err := ix.deltas.more(nil)
-	if err != nil {
-		return nil, unpackErr("delta at offset %d: %v", e.off, err)
-	}
-	srcSize, delta, ok1 := deltaVarint(delta)
-	dstSize, delta, ok2 := deltaVarint(delta)
-	if !ok1 || !ok2 || srcSize != uint64(len(base)) {
-		return nil, unpackErr("delta at offset %d: %v", e.off, errBadDelta)
-	}
-	if dstSize > uint64(maxInflatedSize(typ)) {
-		return nil, fmt.Errorf("%w: %w", errUnpack, &objectTooLargeError{typ: typ, size: dstSize, off: e.off})
-	}
-	data, err := applyDelta(base, dstSize, delta, ix.deltas)
-	if err != nil {
-		return nil, unpackErr("delta at offset %d: %v", e.off, err)
-	}
-	return data, nil
-}
 
 // completeThin appends the thin-pack bases as whole objects, so the stored pack is
 // self-contained (go-git, like C git, resolves a REF_DELTA only within its pack), then
 // rewrites the object count and the trailing checksum.
 func (ix *packIndexer) completeThin(f *os.File) error {
-	// The reader's mapping covers the old size; it is made again when next needed.
-	ix.rp.pack.close()
 	end := ix.rp.pack.size - 20
 	if err := f.Truncate(end); err != nil {
 		return fmt.Errorf("complete thin pack: %w", err)
@@ -757,17 +506,17 @@ func (ix *packIndexer) completeThin(f *os.File) error {
 		if _, err := f.Write(buf.Bytes()); err != nil {
 			return fmt.Errorf("complete thin pack: %w", err)
 		}
-		ix.entries = append(ix.entries, idxEntry{off: off, typ: typ, hash: base, done: true,
+		ix.entries.add(idxEntry{off: off, typ: typ, hash: base, done: true, base: -1,
 			crc: crc32.ChecksumIEEE(buf.Bytes())})
 		off += int64(buf.Len())
 	}
 	var count [4]byte
-	binary.BigEndian.PutUint32(count[:], uint32(len(ix.entries)))
+	binary.BigEndian.PutUint32(count[:], uint32(ix.entries.len()))
 	if _, err := f.WriteAt(count[:], 8); err != nil {
 		return fmt.Errorf("complete thin pack: %w", err)
 	}
 	sum := sha1.New()
-	if _, err := io.Copy(sum, io.NewSectionReader(f, 0, off)); err != nil {
+	if _, err := io.CopyBuffer(sum, io.NewSectionReader(f, 0, off), ix.copyBuf); err != nil {
 		return fmt.Errorf("complete thin pack: %w", err)
 	}
 	checksum := sum.Sum(nil)
@@ -778,56 +527,104 @@ func (ix *packIndexer) completeThin(f *os.File) error {
 		return fmt.Errorf("complete thin pack: %w", err)
 	}
 	copy(ix.rp.checksum[:], checksum)
-	ix.rp.count = len(ix.entries)
+	ix.rp.count = ix.entries.len()
 	ix.rp.pack.size = off + 20
 	return nil
 }
 
-// writeIndex writes the idx beside the quarantined pack and loads it for lookups.
+// writeIndex writes the idx (version 2) beside the quarantined pack straight from the
+// entries, then maps it for lookups. An object stored twice is indexed twice, as C git's
+// index-pack does: git takes an idx listing fewer objects than its pack for a broken one.
 func (ix *packIndexer) writeIndex() error {
-	w := new(idxfile.Writer)
-	for _, e := range ix.entries {
-		w.Add(e.hash, uint64(e.off), e.crc)
+	n := ix.entries.len()
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
 	}
-	if err := w.OnFooter(ix.rp.checksum); err != nil {
-		return fmt.Errorf("build pack index: %w", err)
-	}
-	idx, err := w.Index()
-	if err != nil {
-		return fmt.Errorf("build pack index: %w", err)
-	}
-	var buf bytes.Buffer
-	if _, err := idxfile.NewEncoder(&buf).Encode(idx); err != nil {
-		return fmt.Errorf("encode pack index: %w", err)
-	}
+	slices.SortFunc(order, func(a, b int32) int {
+		ea, eb := ix.entries.at(a), ix.entries.at(b)
+		if c := bytes.Compare(ea.hash[:], eb.hash[:]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+
 	ix.rp.idxPath = filepath.Join(ix.rp.dir, "incoming.idx")
-	if err := writeSynced(ix.rp.idxPath, buf.Bytes()); err != nil {
-		return err
+	f, err := os.OpenFile(ix.rp.idxPath, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o444)
+	if err != nil {
+		return fmt.Errorf("write pack index: %w", err)
 	}
-	parsed, err := parseIndex(buf.Bytes())
+	defer f.Close()
+	sum := sha1.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(f, sum), 256<<10)
+	var b [8]byte
+	put32 := func(v uint32) {
+		binary.BigEndian.PutUint32(b[:4], v)
+		bw.Write(b[:4])
+	}
+	bw.Write(idxMagic)
+	put32(2)
+	var fanout [256]uint32
+	for _, i := range order {
+		fanout[ix.entries.at(i).hash[0]]++
+	}
+	total := uint32(0)
+	for _, c := range fanout {
+		total += c
+		put32(total)
+	}
+	for _, i := range order {
+		bw.Write(ix.entries.at(i).hash[:])
+	}
+	for _, i := range order {
+		put32(ix.entries.at(i).crc)
+	}
+	var large []int64
+	for _, i := range order {
+		off := ix.entries.at(i).off
+		if off < 1<<31 {
+			put32(uint32(off))
+			continue
+		}
+		put32(1<<31 | uint32(len(large)))
+		large = append(large, off)
+	}
+	for _, off := range large {
+		binary.BigEndian.PutUint64(b[:], uint64(off))
+		bw.Write(b[:])
+	}
+	bw.Write(ix.rp.checksum[:])
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write pack index: %w", err)
+	}
+	if _, err := f.Write(sum.Sum(nil)); err != nil {
+		return fmt.Errorf("write pack index: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync pack index: %w", err)
+	}
+	ix.entries = entryList{}
+	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("read back pack index: %w", err)
 	}
-	ix.rp.pack.idx = parsed
-	return nil
-}
-
-func writeSynced(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o444)
+	data, mapped := mapFile(f, fi.Size())
+	if !mapped {
+		if data, err = os.ReadFile(ix.rp.idxPath); err != nil {
+			return fmt.Errorf("read back pack index: %w", err)
+		}
+	}
+	parsed, err := parseIndex(data)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+		if mapped {
+			unmapFile(data)
+		}
+		return fmt.Errorf("read back pack index: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
+	if mapped {
+		ix.rp.idxMap = data
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", filepath.Base(path), err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
-	}
+	ix.rp.pack.idx = parsed
 	return nil
 }
 

@@ -405,12 +405,15 @@ func (r *receive) anyFailed() bool {
 }
 
 // checkObjects is the connectivity check: everything the new pack references is in it or
-// in the repository (sound because nothing unconnected is ever published), and every new
-// tip exists, branches pointing at commits.
+// in the repository, and every new tip exists, branches pointing at commits. It costs what
+// the new objects cost, never a walk of the history: the indexer has checked the pack
+// against itself, so only what it refers to outside it is looked up. That is sound because
+// nothing unconnected is ever published: every object of the repository has what it refers
+// to.
 func (r *receive) checkObjects(db *objectDB, rp *receivedPack) error {
 	complete := true
 	if rp != nil {
-		for h := range rp.referenced {
+		for _, h := range rp.external {
 			if db.has(h) {
 				continue
 			}
