@@ -2,6 +2,7 @@ package forge
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/cairn-forge/cairn/db"
@@ -23,7 +24,9 @@ const maxCountedCommits = 1000
 
 // RecordPush records that the actor moved references of a project (by git push or through
 // the API): the project's activity (RecordRefUpdates), the tips of the open merge requests
-// of the moved branches, and one push event per reference.
+// of the moved branches, and one push event per reference. The commits of all the updates
+// are counted in one pass over the repository and the events written in one transaction, so
+// a push of hundreds of references is recorded in about the time of one.
 func (s *Service) RecordPush(ctx context.Context, a *Actor, projectID int64, updates []gitstore.RefUpdate) error {
 	if err := s.RecordRefUpdates(ctx, projectID, updates); err != nil {
 		return err
@@ -32,39 +35,44 @@ func (s *Service) RecordPush(ctx context.Context, a *Actor, projectID int64, upd
 		// The push stands; the merge requests catch up when their branches next move.
 		s.log.Error("refresh merge requests after push", "project_id", projectID, "err", err)
 	}
-	now := s.Now()
-	for _, u := range updates {
-		e := Event{ProjectID: projectID, AuthorID: a.UserID(), CreatedAt: now, Action: ActionPushedTo}
-		switch {
-		case strings.HasPrefix(u.Name, "refs/heads/"):
-			e.Ref, e.RefType = strings.TrimPrefix(u.Name, "refs/heads/"), "branch"
-		case strings.HasPrefix(u.Name, "refs/tags/"):
-			e.Ref, e.RefType = strings.TrimPrefix(u.Name, "refs/tags/"), "tag"
-		default:
-			continue
-		}
-		switch {
-		case u.IsCreate():
-			e.Action = ActionPushedNew
-		case u.IsDelete():
-			e.Action = ActionDeleted
-		}
-		if !u.Old.IsZero() {
-			e.CommitFrom = u.Old.String()
-		}
-		if !u.New.IsZero() {
-			e.CommitTo = u.New.String()
-		}
-		if sum, err := s.repos.SummarizeUpdate(projectID, u.Old, u.New, maxCountedCommits); err == nil {
-			e.CommitCount, e.CommitTitle = sum.Commits, pushTitle(sum.Title)
-		} else {
-			s.log.Warn("summarize push", "project_id", projectID, "ref", u.Name, "err", err)
-		}
-		if err := db.InsertEvent(ctx, s.db.Writer(), e); err != nil {
-			return err
-		}
+	sums, err := s.repos.SummarizeUpdates(ctx, projectID, updates, maxCountedCommits)
+	if err != nil {
+		// The events are still recorded, with the counts found before the failure.
+		s.log.Warn("summarize push", "project_id", projectID, "err", err)
 	}
-	return nil
+	now := s.Now()
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		for i, u := range updates {
+			e := Event{ProjectID: projectID, AuthorID: a.UserID(), CreatedAt: now, Action: ActionPushedTo}
+			switch {
+			case strings.HasPrefix(u.Name, "refs/heads/"):
+				e.Ref, e.RefType = strings.TrimPrefix(u.Name, "refs/heads/"), "branch"
+			case strings.HasPrefix(u.Name, "refs/tags/"):
+				e.Ref, e.RefType = strings.TrimPrefix(u.Name, "refs/tags/"), "tag"
+			default:
+				continue
+			}
+			switch {
+			case u.IsCreate():
+				e.Action = ActionPushedNew
+			case u.IsDelete():
+				e.Action = ActionDeleted
+			}
+			if !u.Old.IsZero() {
+				e.CommitFrom = u.Old.String()
+			}
+			if !u.New.IsZero() {
+				e.CommitTo = u.New.String()
+			}
+			if i < len(sums) {
+				e.CommitCount, e.CommitTitle = sums[i].Commits, pushTitle(sums[i].Title)
+			}
+			if err := db.InsertEvent(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // ListProjectEvents lists a project's events, newest first unless asc.

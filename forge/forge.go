@@ -15,7 +15,6 @@ import (
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/gitstore"
-	"github.com/go-git/go-git/v5/plumbing"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -56,7 +55,7 @@ type Repos interface {
 	IDs() ([]int64, error)
 	Sweep() error
 	SetHead(id int64, branch string) error
-	SummarizeUpdate(id int64, old, new plumbing.Hash, limit int) (gitstore.PushSummary, error)
+	SummarizeUpdates(ctx context.Context, id int64, updates []gitstore.RefUpdate, limit int) ([]gitstore.PushSummary, error)
 	OpenRepo(id int64) (*gitstore.Repo, error)
 	UpdateRefs(id int64, updates []gitstore.RefUpdate) error
 }

@@ -1,12 +1,13 @@
 package gitstore
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/plumbing/storer"
 )
 
 // PushSummary describes what a reference update brought: how many commits are reachable from
@@ -16,51 +17,73 @@ type PushSummary struct {
 	Title   string
 }
 
-var errLimit = errors.New("limit reached")
+// SummarizeUpdates summarizes the commits each update brought to the repository of project
+// id, in the order given. For a new reference every commit reachable from its value counts,
+// up to limit; an update to something other than a commit (a tag object, a deletion) brings
+// none. The repository is opened once and each commit read at most once for the whole list,
+// so a push of many references costs about what a push of one does: each count stops at
+// limit, and what the counts share is read once.
+func (s *Store) SummarizeUpdates(ctx context.Context, id int64, updates []RefUpdate, limit int) ([]PushSummary, error) {
+	sums := make([]PushSummary, len(updates))
+	if !s.Exists(id) {
+		return sums, fmt.Errorf("summarize updates of repository %d: %w", id, ErrNotExist)
+	}
+	db, err := openObjectDB(filepath.Join(s.Path(id), "objects"))
+	if err != nil {
+		return sums, fmt.Errorf("summarize updates of repository %d: %w", id, err)
+	}
+	defer db.close()
+	g := newGraph(db)
+	var errs []error
+	for i, u := range updates {
+		if u.New.IsZero() {
+			continue
+		}
+		typ, data, err := db.read(u.New)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("summarize update of %s in repository %d: %w", u.Name, id, err))
+			continue
+		}
+		if typ != plumbing.CommitObject {
+			continue // a tag may point at something other than a commit: nothing to count
+		}
+		sums[i].Title = commitTitle(data)
+		if sums[i].Commits, err = countNew(ctx, g, u.Old, u.New, limit); err != nil {
+			errs = append(errs, fmt.Errorf("count commits of %s in repository %d: %w", u.Name, id, err))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return sums, errors.Join(errs...)
+}
 
-// SummarizeUpdate summarizes the commits an update from old to new brought to the repository
-// of project id. For a new reference every commit reachable from new counts, up to limit.
-func (s *Store) SummarizeUpdate(id int64, old, new plumbing.Hash, limit int) (PushSummary, error) {
-	var sum PushSummary
-	if new.IsZero() {
-		return sum, nil
-	}
-	repo, err := s.Open(id)
+// countNew counts the commits reachable from tip and not from old (when old is a commit of
+// the repository), up to limit, newest first, as git rev-list --count --max-count does.
+func countNew(ctx context.Context, g *graph, old, tip plumbing.Hash, limit int) (int, error) {
+	start, err := g.commit(tip)
 	if err != nil {
-		return sum, err
+		return 0, err
 	}
-	tip, err := object.GetCommit(repo.Storer, new)
-	if err != nil {
-		// A tag may point at something other than a commit; there is nothing to count.
-		return sum, nil
-	}
-	sum.Title = firstLine(tip.Message)
-	seen := map[plumbing.Hash]bool{}
+	w := g.newWalk(nil)
+	w.limit = limit
+	w.push(start, false)
 	if !old.IsZero() {
-		if base, err := object.GetCommit(repo.Storer, old); err == nil {
-			// Commits reachable from old are known already; mark a bounded number of them.
-			iter := object.NewCommitPreorderIter(base, nil, nil)
-			n := 0
-			_ = iter.ForEach(func(c *object.Commit) error {
-				seen[c.Hash] = true
-				if n++; n > 10*limit {
-					return storer.ErrStop
-				}
-				return nil
-			})
+		// An old value that is gone or not a commit excludes nothing.
+		if base, err := g.commit(old); err == nil {
+			w.push(base, true)
 		}
 	}
-	err = object.NewCommitPreorderIter(tip, seen, nil).ForEach(func(c *object.Commit) error {
-		if sum.Commits >= limit {
-			return errLimit
-		}
-		sum.Commits++
-		return nil
-	})
-	if err != nil && !errors.Is(err, errLimit) {
-		return sum, fmt.Errorf("count commits in repository %d: %w", id, err)
+	list, _, err := w.run(ctx, 0)
+	return len(list), err
+}
+
+// commitTitle returns the first line of a commit object's message.
+func commitTitle(data []byte) string {
+	if i := bytes.Index(data, []byte("\n\n")); i >= 0 {
+		return firstLine(string(data[i+2:]))
 	}
-	return sum, nil
+	return ""
 }
 
 func firstLine(s string) string {

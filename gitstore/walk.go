@@ -296,6 +296,7 @@ type walkState struct {
 	queue       commitQueue
 	interesting int // queued commits not (yet) known to be uninteresting
 	parentless  func(plumbing.Hash) bool
+	limit       int // when not zero, run stops once it has found this many commits
 }
 
 func (g *graph) newWalk(parentless func(plumbing.Hash) bool) *walkState {
@@ -415,6 +416,9 @@ func (w *walkState) run(ctx context.Context, since int64) (list, edges []*commit
 		}
 		lastDate = c.time
 		list = append(list, c)
+		if w.limit > 0 && len(list) >= w.limit {
+			break
+		}
 	}
 	kept := list[:0]
 	for _, c := range list {
