@@ -285,7 +285,7 @@ func (ix *packIndexer) run(r io.Reader, maxSize int64) error {
 		return fmt.Errorf("stat quarantined pack: %w", err)
 	}
 	ix.rp.pack = &packFile{path: ix.rp.packPath, size: fi.Size(), f: nil}
-	ix.known = newIDTable(&ix.entries)
+	ix.known = newIDTable(ix.entries.len(), func(i int32) plumbing.Hash { return ix.entries.at(i).hash })
 	for i := int32(0); i < int32(ix.entries.len()); i++ {
 		if ix.entries.at(i).done {
 			ix.known.add(i)
@@ -458,7 +458,7 @@ func (ix *packIndexer) inflateEntry(st *packStream, e *idxEntry, size int64) err
 		e.hash = ix.hasher.id()
 		e.done = true
 		if e.typ != plumbing.BlobObject {
-			if err := noteReferences(e.hash, e.typ, ix.content.Bytes(), &ix.scanRefs, nil, &ix.dotGit); err != nil {
+			if err := noteReferences(e.hash, e.typ, ix.content.Bytes(), nil, &ix.scanRefs, nil, &ix.dotGit); err != nil {
 				return err
 			}
 			if ix.content.Cap() > 1<<20 {

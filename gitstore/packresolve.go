@@ -94,28 +94,29 @@ type refDelta struct {
 	entry int32
 }
 
-// idTable finds entries by object id: open addressing over entry numbers, 8 bytes an
-// object. Workers add entries as they resolve them, with compare-and-swap, and look ids up
-// at the same time. The probe sequence starts from a seeded hash of the id, so ids chosen
-// to collide cannot make lookups slow.
+// idTable finds objects by id among n numbered ones (the entries of a pack being indexed, the
+// positions of an idx): open addressing over their numbers, 4 bytes a slot, two slots an
+// object. Indexing workers add entries as they resolve them, with compare-and-swap, and look
+// ids up at the same time. The probe sequence starts from a seeded hash of the id, so ids
+// chosen to collide cannot make lookups slow.
 type idTable struct {
-	slots   []int32 // entry+1; 0 is empty
-	mask    uint64
-	seed    maphash.Seed
-	entries *entryList
+	slots []int32 // number+1; 0 is empty
+	mask  uint64
+	seed  maphash.Seed
+	id    func(i int32) plumbing.Hash
 }
 
-func newIDTable(entries *entryList) *idTable {
+func newIDTable(n int, id func(i int32) plumbing.Hash) *idTable {
 	size := 1
-	for size < 2*entries.len() {
+	for size < 2*n {
 		size <<= 1
 	}
-	return &idTable{slots: make([]int32, size), mask: uint64(size - 1), seed: maphash.MakeSeed(), entries: entries}
+	return &idTable{slots: make([]int32, size), mask: uint64(size - 1), seed: maphash.MakeSeed(), id: id}
 }
 
-// add records entry i, whose hash must be set. A second entry with the same id is not added.
+// add records object i, whose id must be known. A second object with the same id is not added.
 func (t *idTable) add(i int32) {
-	h := t.entries.at(i).hash
+	h := t.id(i)
 	for s := maphash.Bytes(t.seed, h[:]) & t.mask; ; s = (s + 1) & t.mask {
 		cur := atomic.LoadInt32(&t.slots[s])
 		if cur == 0 {
@@ -124,20 +125,20 @@ func (t *idTable) add(i int32) {
 			}
 			cur = atomic.LoadInt32(&t.slots[s])
 		}
-		if t.entries.at(cur-1).hash == h {
+		if t.id(cur-1) == h {
 			return
 		}
 	}
 }
 
-// lookup returns the entry with id h.
+// lookup returns the object with id h.
 func (t *idTable) lookup(h plumbing.Hash) (int32, bool) {
 	for s := maphash.Bytes(t.seed, h[:]) & t.mask; ; s = (s + 1) & t.mask {
 		cur := atomic.LoadInt32(&t.slots[s])
 		if cur == 0 {
 			return 0, false
 		}
-		if t.entries.at(cur-1).hash == h {
+		if t.id(cur-1) == h {
 			return cur - 1, true
 		}
 	}
@@ -253,7 +254,7 @@ type resolver struct {
 	raw     []byte // compressed bytes of the entry being read
 	rawR    bytes.Reader
 	bufR    *bufio.Reader // for entries too large to read whole
-	path    []*baseFrame  // objects whose deltas are being resolved, outermost first
+	path    []baseFrame   // objects whose deltas are being resolved, outermost first
 	held    int           // bytes of their data held
 	budget  int
 	refs    refSet
@@ -278,8 +279,8 @@ func (ix *packIndexer) newResolver(budget int) *resolver {
 // resolved depth first, so a buffer given back is usually the right size for the next one;
 // without reuse every object resolved would be garbage.
 const (
-	maxFreeBuffers = 16
-	maxFreeBytes   = 2 << 20
+	maxFreeBuffers = 64
+	maxFreeBytes   = 4 << 20
 )
 
 // buffer returns an empty slice with room for n bytes.
@@ -291,7 +292,13 @@ func (w *resolver) buffer(n int) []byte {
 		}
 	}
 	if best < 0 {
-		return make([]byte, 0, n)
+		// In size classes, so that the next object, a version of this one a few bytes
+		// longer, finds this buffer big enough.
+		c := 256
+		for c < n && c < maxFreeBytes/2 {
+			c <<= 1
+		}
+		return make([]byte, 0, max(c, n))
 	}
 	b := w.free[best]
 	w.freeLen -= cap(b)
@@ -426,8 +433,9 @@ func (w *resolver) applyDelta(i int32, typ plumbing.ObjectType, base []byte) ([]
 
 // noteReferences records what object h points at, unless it is known to be in the pack,
 // and notes a tree with an entry named like .git. Gitlinks name commits of other
-// repositories and are not followed.
-func noteReferences(h plumbing.Hash, typ plumbing.ObjectType, data []byte, refs *refSet, known *idTable, dotGit **dotGitError) error {
+// repositories and are not followed. base, when not nil, is the tree h was made from by a
+// delta: its entries have been looked at already, so only those h changes are.
+func noteReferences(h plumbing.Hash, typ plumbing.ObjectType, data, base []byte, refs *refSet, known *idTable, dotGit **dotGitError) error {
 	note := func(r plumbing.Hash) {
 		if known != nil {
 			if _, ok := known.lookup(r); ok {
@@ -442,7 +450,11 @@ func noteReferences(h plumbing.Hash, typ plumbing.ObjectType, data []byte, refs 
 			return fmt.Errorf("%w: %v", errUnpack, err)
 		}
 	case plumbing.TreeObject:
+		old := treeCursor{data: base}
 		err := forEachTreeEntry(data, func(e treeEntry) error {
+			if old.has(e) {
+				return nil
+			}
 			if !e.isLink {
 				note(e.hash)
 			}
@@ -462,6 +474,68 @@ func noteReferences(h plumbing.Hash, typ plumbing.ObjectType, data []byte, refs 
 		note(target)
 	}
 	return nil
+}
+
+// treeCursor walks a tree's entries in step with those of another tree, both in git's
+// order, to tell which entries the other has unchanged. Entries out of order are merely
+// not found.
+type treeCursor struct {
+	data    []byte
+	cur     treeEntry
+	started bool
+	ok      bool // cur is an entry
+}
+
+func (c *treeCursor) next() {
+	c.ok = false
+	sp := bytes.IndexByte(c.data, ' ')
+	if sp <= 0 {
+		return
+	}
+	nul := bytes.IndexByte(c.data[sp:], 0)
+	if nul < 0 || len(c.data) < sp+nul+21 {
+		return
+	}
+	n := sp + nul + 21
+	raw := c.data[:n]
+	c.data = c.data[n:]
+	mode := raw[:sp]
+	c.cur = treeEntry{name: raw[sp+1 : sp+nul], isTree: bytes.Equal(mode, []byte("40000")),
+		isLink: bytes.Equal(mode, []byte("160000"))}
+	copy(c.cur.hash[:], raw[sp+nul+1:])
+	c.ok = true
+}
+
+// has reports whether the tree holds e: the same name and id, a gitlink or not.
+func (c *treeCursor) has(e treeEntry) bool {
+	if !c.started {
+		c.started = true
+		c.next()
+	}
+	for c.ok && compareTreeNames(c.cur, e) < 0 {
+		c.next()
+	}
+	return c.ok && c.cur.hash == e.hash && c.cur.isLink == e.isLink && bytes.Equal(c.cur.name, e.name)
+}
+
+// compareTreeNames orders entries as git sorts a tree: a tree's name as if it ended in "/".
+func compareTreeNames(a, b treeEntry) int {
+	n := min(len(a.name), len(b.name))
+	if c := bytes.Compare(a.name[:n], b.name[:n]); c != 0 {
+		return c
+	}
+	ca, cb := nameEnd(a, n), nameEnd(b, n)
+	return int(ca) - int(cb)
+}
+
+func nameEnd(e treeEntry, n int) byte {
+	if n < len(e.name) {
+		return e.name[n]
+	}
+	if e.isTree {
+		return '/'
+	}
+	return 0
 }
 
 // commitRefs calls fn with the tree and the parents a commit object names. It reads only
@@ -578,10 +652,14 @@ func (ix *packIndexer) resolve() error {
 	for k := range ix.workers {
 		ix.workers[k] = ix.newResolver(maxHeldBases / workers)
 	}
+	// Trees last in the pack are mostly the subdirectories of those before them (git writes
+	// a tree before its subtrees): taken from the end, a tree mostly names known trees.
+	slices.Reverse(roots[plumbing.TreeObject])
 	for _, t := range []plumbing.ObjectType{plumbing.BlobObject, plumbing.TreeObject, plumbing.CommitObject, plumbing.TagObject} {
 		if err := ix.resolveRoots(roots[t]); err != nil {
 			return err
 		}
+		ix.scanRefs.filter(ix.known)
 	}
 
 	// What is left are deltas against objects the client assumed we have: a thin pack.
@@ -602,7 +680,7 @@ func (ix *packIndexer) resolve() error {
 		}
 		ix.rp.thinBases++
 		ix.thin = append(ix.thin, base)
-		if err := w.resolveFrom(&baseFrame{entry: -1, hash: base, typ: typ, data: data}); err != nil {
+		if err := w.resolveFrom(baseFrame{entry: -1, hash: base, typ: typ, data: data}); err != nil {
 			return err
 		}
 	}
@@ -652,16 +730,18 @@ func (w *resolver) resolveRoot(i int32) error {
 		return err
 	}
 	e := w.ix.entries.at(i)
-	return w.resolveFrom(&baseFrame{entry: i, hash: e.hash, typ: e.typ, data: data})
+	return w.resolveFrom(baseFrame{entry: i, hash: e.hash, typ: e.typ, data: data})
 }
 
-func (w *resolver) resolveFrom(f *baseFrame) error {
+func (w *resolver) resolveFrom(f baseFrame) error {
 	w.push(f)
 	defer w.pop()
 	return w.resolveChildren(0)
 }
 
-func (w *resolver) push(f *baseFrame) {
+// push adds f to the path. Frames are values, reached by position: a pointer into the path
+// does not survive a push.
+func (w *resolver) push(f baseFrame) {
 	w.path = append(w.path, f)
 	w.held += len(f.data)
 	w.trim()
@@ -674,7 +754,7 @@ func (w *resolver) pop() {
 	if f.entry >= 0 {
 		w.release(f.data)
 	}
-	w.path[last] = nil // the slice's array must not keep the object
+	w.path[last] = baseFrame{} // the slice's array must not keep the object
 	w.path = w.path[:last]
 }
 
@@ -683,7 +763,7 @@ func (w *resolver) pop() {
 func (w *resolver) trim() {
 	for i := 0; w.held > w.budget && i < len(w.path)-2; i++ {
 		// Not given back for reuse: a caller of baseData may still be reading it.
-		if f := w.path[i]; f.data != nil {
+		if f := &w.path[i]; f.data != nil {
 			w.held -= len(f.data)
 			f.data = nil
 		}
@@ -694,7 +774,7 @@ func (w *resolver) trim() {
 // again, as are those before it back to the nearest still held, or to the whole object
 // the path starts at; they are kept while the budget allows, for the next ones.
 func (w *resolver) baseData(i int) ([]byte, error) {
-	f := w.path[i]
+	f := w.path[i] // a copy: the path may grow below
 	if f.data != nil {
 		return f.data, nil
 	}
@@ -716,7 +796,7 @@ func (w *resolver) baseData(i int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.data = data
+	w.path[i].data = data
 	w.held += len(data)
 	w.trim()
 	return data, nil
@@ -732,20 +812,22 @@ func (w *resolver) resolveChildren(depth int) error {
 		return err
 	}
 	top := len(w.path) - 1
-	f := w.path[top]
-	if f.entry >= 0 {
-		for _, k := range ix.kids[ix.kidStart[f.entry]:ix.kidStart[f.entry+1]] {
-			if err := w.resolveChild(k, top, depth); err != nil {
+	// Not the frame: it may be dropped below, and a copy would keep its data.
+	entry, h := w.path[top].entry, w.path[top].hash
+	lo, hi := ix.refKids(h)
+	if entry >= 0 {
+		kids := ix.kids[ix.kidStart[entry]:ix.kidStart[entry+1]]
+		for j, k := range kids {
+			if err := w.resolveChild(k, top, depth, j == len(kids)-1 && lo == hi); err != nil {
 				return err
 			}
 		}
 	}
-	lo, hi := ix.refKids(f.hash)
 	for k := lo; k < hi; k++ {
 		if !ix.claim(k) {
 			continue
 		}
-		if err := w.resolveChild(ix.refDeltas[k].entry, top, depth); err != nil {
+		if err := w.resolveChild(ix.refDeltas[k].entry, top, depth, false); err != nil {
 			return err
 		}
 	}
@@ -753,33 +835,43 @@ func (w *resolver) resolveChildren(depth int) error {
 }
 
 // resolveChild resolves delta entry k on the object at position top of the path, then
-// what is built on it.
-func (w *resolver) resolveChild(k int32, top, depth int) error {
+// what is built on it. When k is the last delta on that object, the object is let go before
+// descending: a chain of deltas, the usual shape, then holds two objects at a time.
+func (w *resolver) resolveChild(k int32, top, depth int, last bool) error {
 	ix := w.ix
-	f := w.path[top]
+	typ := w.path[top].typ
 	base, err := w.baseData(top)
 	if err != nil {
 		return err
 	}
-	data, err := w.applyDelta(k, f.typ, base)
+	data, err := w.applyDelta(k, typ, base)
 	if err != nil {
 		return err
 	}
 	e := ix.entries.at(k)
-	e.typ = f.typ
+	e.typ = typ
 	e.hash = w.hasher.of(e.typ, data)
 	e.done = true
 	ix.known.add(k)
 	if e.typ != plumbing.BlobObject {
-		if err := noteReferences(e.hash, e.typ, data, &w.refs, ix.known, &w.dotGit); err != nil {
+		var baseTree []byte
+		if typ == plumbing.TreeObject {
+			baseTree = base
+		}
+		if err := noteReferences(e.hash, e.typ, data, baseTree, &w.refs, ix.known, &w.dotGit); err != nil {
 			return err
 		}
+	}
+	if f := &w.path[top]; last && f.entry >= 0 {
+		w.held -= len(f.data)
+		w.release(f.data)
+		f.data = nil
 	}
 	if !ix.hasKids(k, e.hash) {
 		w.release(data)
 		return nil
 	}
-	w.push(&baseFrame{entry: k, hash: e.hash, typ: e.typ, data: data})
+	w.push(baseFrame{entry: k, hash: e.hash, typ: e.typ, data: data})
 	err = w.resolveChildren(depth + 1)
 	w.pop()
 	return err

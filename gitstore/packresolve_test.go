@@ -19,6 +19,17 @@ func appendDelta(base, add []byte) []byte {
 	return append(append(d, byte(len(add))), add...)
 }
 
+// prefixDelta is a delta making target from base, whose first keep bytes it shares.
+func prefixDelta(base, target []byte, keep int) []byte {
+	d := append(deltaHeader(uint64(len(base)), uint64(len(target))), copyAll(keep)...)
+	for rest := target[keep:]; len(rest) > 0; {
+		n := min(len(rest), 127)
+		d = append(append(d, byte(n)), rest[:n]...)
+		rest = rest[n:]
+	}
+	return d
+}
+
 // packBuilder lays out hand-made pack entries, remembering where each starts.
 type packBuilder struct {
 	entries [][]byte
@@ -154,16 +165,27 @@ func TestPushedObjectsMayReferToTheRepositoryButNotToMissingObjects(t *testing.T
 	missing := plumbing.ComputeHash(plumbing.BlobObject, []byte("never pushed\n"))
 	fresh := []byte("a new file\n")
 
+	link := append([]byte("160000 sub\x00"), missing[:]...)
 	tests := []struct {
 		name    string
 		entries [][]byte // of the root tree, sorted
+		base    [][]byte // when set, the root tree is a delta on a tree of these, kept as its first entry
 		want    string   // in the report
 	}{
 		{"a blob and a tree of the repository", [][]byte{
 			blobEntry("README", readme), append([]byte("40000 dir\x00"), subtree[:]...),
-			blobEntry("new.txt", plumbing.ComputeHash(plumbing.BlobObject, fresh))}, "ok refs/heads/main"},
+			blobEntry("new.txt", plumbing.ComputeHash(plumbing.BlobObject, fresh))}, nil, "ok refs/heads/main"},
 		{"a blob nobody has", [][]byte{
-			blobEntry("README", readme), blobEntry("gone.txt", missing)}, "ng refs/heads/main missing necessary objects"},
+			blobEntry("README", readme), blobEntry("gone.txt", missing)}, nil, "ng refs/heads/main missing necessary objects"},
+		{"a blob nobody has, added by a delta", [][]byte{
+			blobEntry("README", readme), blobEntry("gone.txt", missing)},
+			[][]byte{blobEntry("README", readme)}, "ng refs/heads/main missing necessary objects"},
+		{"a gitlink's commit made a blob by a delta", [][]byte{
+			blobEntry("README", readme), blobEntry("sub", missing)},
+			[][]byte{blobEntry("README", readme), link}, "ng refs/heads/main missing necessary objects"},
+		{"a gitlink kept by a delta", [][]byte{
+			blobEntry("README", readme), link, blobEntry("z.txt", plumbing.ComputeHash(plumbing.BlobObject, fresh))},
+			[][]byte{blobEntry("README", readme), link}, "ok refs/heads/main"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,7 +195,13 @@ func TestPushedObjectsMayReferToTheRepositoryButNotToMissingObjects(t *testing.T
 				"committer A <a@example.com> 1500000000 +0000\n\n%s\n", plumbing.ComputeHash(plumbing.TreeObject, tree), cur, tt.name))
 			var pb packBuilder
 			pb.whole(plumbing.CommitObject, commit)
-			pb.whole(plumbing.TreeObject, tree)
+			if tt.base == nil {
+				pb.whole(plumbing.TreeObject, tree)
+			} else {
+				base := bytes.Join(tt.base, nil)
+				bi := pb.whole(plumbing.TreeObject, base)
+				pb.ofs(bi, prefixDelta(base, tree, len(tt.base[0])))
+			}
 			pb.whole(plumbing.BlobObject, fresh)
 			var out bytes.Buffer
 			body := pushBody(cur, plumbing.ComputeHash(plumbing.CommitObject, commit).String(), "refs/heads/main", handPack(pb.entries...))
@@ -186,7 +214,13 @@ func TestPushedObjectsMayReferToTheRepositoryButNotToMissingObjects(t *testing.T
 			g.run(ts.store.Path(1), "fsck", "--strict", "--no-dangling")
 		})
 	}
-	if got := g.run(ts.store.Path(1), "rev-parse", "main~1"); got != tip {
-		t.Errorf("main~1 is %s, want %s", got, tip)
+	accepted := 0
+	for _, tt := range tests {
+		if strings.HasPrefix(tt.want, "ok ") {
+			accepted++
+		}
+	}
+	if got := g.run(ts.store.Path(1), "rev-list", "--count", tip+"..main"); got != fmt.Sprint(accepted) {
+		t.Errorf("main moved by %s commits, want %d", got, accepted)
 	}
 }
