@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -318,12 +320,32 @@ func (rs refStore) apply(updates []RefUpdate, atomic bool) []error {
 		}
 		return errs
 	}
+	// The new values are written and synced all at once, the disk's latency paid once
+	// rather than once a reference, then put in place one by one.
+	staged := rs.stage(updates, errs)
+	if atomic && slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		for i, err := range errs {
+			if err == nil {
+				errs[i] = errAtomicFailure
+			}
+			if staged[i] {
+				os.Remove(rs.path(updates[i].Name) + ".lock")
+			}
+		}
+		return errs
+	}
 	var done []int
 	for i, u := range updates {
 		if errs[i] != nil {
 			continue
 		}
-		if err := rs.write(u, packed); err != nil {
+		var err error
+		if staged[i] {
+			err = commitStaged(rs.path(u.Name))
+		} else {
+			err = rs.write(u, packed)
+		}
+		if err != nil {
 			errs[i] = err
 			if atomic {
 				rs.rollback(updates, done, packed)
@@ -406,6 +428,47 @@ func (rs refStore) write(u RefUpdate, packed map[string]plumbing.Hash) error {
 	return writeFileAtomic(path, []byte(u.New.String()+"\n"))
 }
 
+// maxStaging is how many reference files stage writes and syncs at once.
+const maxStaging = 32
+
+// stage writes and syncs the lock file of each update that sets a value and has no error
+// yet, several at a time, and reports which it staged; a failure goes in errs.
+func (rs refStore) stage(updates []RefUpdate, errs []error) []bool {
+	staged := make([]bool, len(updates))
+	sem := make(chan struct{}, maxStaging)
+	var wg sync.WaitGroup
+	names := make(map[string]int, len(updates))
+	for _, u := range updates {
+		names[u.Name]++
+	}
+	for i, u := range updates {
+		// A name given twice is written in turn, by write.
+		if errs[i] != nil || u.IsDelete() || names[u.Name] > 1 {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			path := rs.path(u.Name)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				errs[i] = fmt.Errorf("write %s: %w", u.Name, err)
+				return
+			}
+			// An empty directory left where the reference goes (a deleted "name/child") is
+			// in the way.
+			if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+				_ = os.Remove(path)
+			}
+			if errs[i] = writeLockFile(path, []byte(u.New.String()+"\n")); errs[i] == nil {
+				staged[i] = true
+			}
+		}()
+	}
+	wg.Wait()
+	return staged
+}
+
 // rollback restores the references an atomic update had already written.
 func (rs refStore) rollback(updates []RefUpdate, done []int, packed map[string]plumbing.Hash) {
 	for _, i := range done {
@@ -457,6 +520,14 @@ func (rs refStore) removeEmptyParents(dir string) {
 // caller holds the repository's reference lock, so a leftover path.lock can only come from a
 // writer that died, and is overwritten.
 func writeFileAtomic(path string, data []byte) error {
+	if err := writeLockFile(path, data); err != nil {
+		return err
+	}
+	return commitStaged(path)
+}
+
+// writeLockFile writes and syncs path.lock, the first half of writeFileAtomic.
+func writeLockFile(path string, data []byte) error {
 	tmp := path + ".lock"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -476,8 +547,13 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	return nil
+}
+
+// commitStaged renames path.lock over path, the second half of writeFileAtomic.
+func commitStaged(path string) error {
+	if err := os.Rename(path+".lock", path); err != nil {
+		os.Remove(path + ".lock")
 		return fmt.Errorf("write %s: %w", filepath.Base(path), err)
 	}
 	return nil

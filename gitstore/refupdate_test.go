@@ -2,6 +2,9 @@ package gitstore
 
 import (
 	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -103,5 +106,57 @@ func TestUpdateRefsConcurrentCAS(t *testing.T) {
 	wg.Wait()
 	if wins != 1 {
 		t.Errorf("%d writers won", wins)
+	}
+}
+
+func TestUpdateRefsOfManyNamesAtOnce(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	g.run(dir, "branch", "packed", "HEAD~1")
+	seedRepo(t, ts, g, 1, dir, "main", "packed")
+	repo := ts.store.Path(1)
+	g.run(repo, "pack-refs", "--all")
+	h := func(rev string) plumbing.Hash { return plumbing.NewHash(g.run(dir, "rev-parse", rev)) }
+	locks := func() []string {
+		var found []string
+		_ = filepath.WalkDir(filepath.Join(repo, "refs"), func(path string, d fs.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(path, ".lock") {
+				found = append(found, path)
+			}
+			return err
+		})
+		return found
+	}
+
+	// An atomic update one of whose files cannot be written changes nothing.
+	tooLong := RefUpdate{Name: "refs/heads/" + strings.Repeat("n", 300), New: h("HEAD")}
+	err := ts.store.UpdateRefs(1, []RefUpdate{{Name: "refs/heads/fine", New: h("HEAD")}, tooLong})
+	if err == nil {
+		t.Fatal("an update of a name too long for the file system succeeded")
+	}
+	if out := g.run(repo, "for-each-ref", "--format=%(refname)"); out != "refs/heads/main\nrefs/heads/packed" {
+		t.Errorf("after the failed update, the refs are:\n%s", out)
+	}
+	if l := locks(); len(l) != 0 {
+		t.Errorf("lock files left behind: %v", l)
+	}
+
+	// Hundreds at once, beside a move and a delete.
+	updates := []RefUpdate{{Name: "refs/heads/main", Old: h("HEAD"), New: h("HEAD~1")}, {Name: "refs/heads/packed", Old: h("HEAD~1")}}
+	want := "refs/heads/main " + h("HEAD~1").String() + "\n"
+	for i := 0; i < 300; i++ {
+		name := fmt.Sprintf("refs/tags/r/%03d", i)
+		updates = append(updates, RefUpdate{Name: name, New: h("HEAD")})
+		want += name + " " + h("HEAD").String() + "\n"
+	}
+	if err := ts.store.UpdateRefs(1, updates); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.run(repo, "for-each-ref", "--format=%(refname) %(objectname)"); got+"\n" != want {
+		t.Errorf("git sees:\n%s\nwant:\n%s", got, want)
+	}
+	if l := locks(); len(l) != 0 {
+		t.Errorf("lock files left behind: %v", l)
 	}
 }
