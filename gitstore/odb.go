@@ -167,6 +167,10 @@ type packFile struct {
 	idx  *packIndex
 	f    *os.File
 	data []byte // the mapped file, when mapping works
+	// idxMap is the mapped idx file behind idx, when mapping works: opening a repository
+	// then reads only the pages of its idx that lookups touch, not the whole file (50 MB
+	// for 1.75 million objects) as a copy. Released by objectDB.close, not by close.
+	idxMap []byte
 
 	bm         *packBitmap
 	bitmapRead bool
@@ -376,9 +380,7 @@ func (db *objectDB) refresh() (bool, error) {
 				continue
 			}
 			if err != nil {
-				for _, p := range added {
-					p.close()
-				}
+				(&objectDB{packs: added}).close()
 				return false, err
 			}
 			db.known[path] = true
@@ -413,7 +415,7 @@ func loadPack(path string) (*packFile, error) {
 		f.Close()
 		return nil, err
 	}
-	b, err := os.ReadFile(strings.TrimSuffix(path, ".pack") + ".idx")
+	b, mapped, err := readMapped(strings.TrimSuffix(path, ".pack") + ".idx")
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -421,11 +423,36 @@ func loadPack(path string) (*packFile, error) {
 	idx, err := parseIndex(b)
 	if err != nil {
 		f.Close()
+		if mapped {
+			unmapFile(b)
+		}
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	p := &packFile{path: path, size: fi.Size(), idx: idx, f: f}
+	if mapped {
+		p.idxMap = b
+	}
 	p.data, _ = mapFile(f, p.size)
 	return p, nil
+}
+
+// readMapped returns the contents of a file, mapped when mapping works (mapped is then true
+// and the caller unmaps it), read otherwise.
+func readMapped(path string) (data []byte, mapped bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, false, err
+	}
+	if data, ok := mapFile(f, fi.Size()); ok {
+		return data, true, nil
+	}
+	data, err = io.ReadAll(f)
+	return data, false, err
 }
 
 // addPack makes a pack that is not (yet) in the objects directory readable, for checking a
@@ -438,6 +465,10 @@ func (db *objectDB) addPack(p *packFile) {
 func (db *objectDB) close() {
 	for _, p := range db.packs {
 		p.close()
+		if p.idxMap != nil {
+			unmapFile(p.idxMap)
+			p.idxMap, p.idx = nil, nil
+		}
 	}
 }
 
