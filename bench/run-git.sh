@@ -26,9 +26,23 @@
 # snapshot of a commit instead of the working tree), MD=FILE (also write the markdown section
 # there), KEEP=1 (keep the temporary directory), WAIT_IDLE=SECONDS (first wait up to that long
 # for the machine to be under 25% busy: it may be shared).
+#
+# bench/run-git.sh scale: pushes along a size axis instead (bench/git-scale.sh: repositories of
+# 5,000, 50,000 and 200,000 commits, a 50,000-file tree, 200 MB of binaries; generated once and
+# kept under BENCH_CACHE). It takes from minutes to an hour: keep it out of CI.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mode=${1:-standard}
+case $mode in
+standard | scale) ;;
+*)
+	echo "usage: bench/run-git.sh [scale]" >&2
+	exit 2
+	;;
+esac
+# Generated repositories of the scale mode outlive the run: they take minutes to make.
+cache=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cairn-bench}
 runs=${RUNS:-5}
 commits=${COMMITS:-10000}
 seed=${SEED:-1}
@@ -92,23 +106,8 @@ gen() { # gen NAME GITGEN-ARGS...
 	git -C "$dir" repack -adf --window=10 -q
 	git -C "$dir" config http.receivepack true
 }
-log "generating A ($commits commits) and B"
-t0=$(date +%s.%N)
-gen A -mode history -commits "$commits"
-gen B -mode refs -branches 150 -tags 150
-gen_secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
-packA=$(stat -c %s "$root"/A.git/objects/pack/*.pack)
-objsA=$(git -C "$root/A.git" count-objects -v | awk '/^in-pack/{print $2}')
-commitsA=$(git -C "$root/A.git" rev-list --all --count)
-refsA=$(git -C "$root/A.git" for-each-ref | wc -l)
-filesA=$(git -C "$root/A.git" ls-tree -r main | wc -l)
-refsB=$(git -C "$root/B.git" for-each-ref | wc -l)
-branchesB=$(git -C "$root/B.git" for-each-ref refs/heads | wc -l)
-tagsB=$(git -C "$root/B.git" for-each-ref refs/tags | wc -l)
-atagsB=$(git -C "$root/B.git" for-each-ref --format='%(objecttype)' refs/tags | grep -c tag || true)
-packB=$(stat -c %s "$root"/B.git/objects/pack/*.pack)
-bitmapA=$(ls "$root"/A.git/objects/pack/*.bitmap >/dev/null 2>&1 && echo yes || echo no)
-log "A: $commitsA commits, $objsA objects, $filesA files at main, $refsA refs, pack $packA bytes, bitmap $bitmapA; B: $branchesB branches, $tagsB tags ($atagsB annotated), pack $packB bytes ($(printf '%.1f' "$gen_secs") s)"
+# An empty repository, to tell when the server is up.
+git init -q --bare "$root/ping.git"
 
 # --- git http-backend behind lighttpd --------------------------------------------------------
 # /git runs git-http-backend directly; /mem runs it under /usr/bin/time, for the memory figure.
@@ -141,7 +140,7 @@ EOF
 		lighttpd -D -f "$tmp/lighttpd.conf" &
 		local pid=$!
 		for _ in $(seq 50); do
-			if curl -sf -o /dev/null "http://127.0.0.1:$port/git/B.git/info/refs?service=git-upload-pack"; then
+			if curl -sf -o /dev/null "http://127.0.0.1:$port/git/ping.git/info/refs?service=git-upload-pack"; then
 				pids+=("$pid")
 				hb=http://127.0.0.1:$port
 				return 0
@@ -180,21 +179,6 @@ create_project() { # create_project NAME: prints the id
 	curl -sf -H "PRIVATE-TOKEN: $token" -d "name=$1" "$cairn/api/v4/projects" | first_id
 }
 start_cairn
-refspecs=('refs/heads/*:refs/heads/*' 'refs/tags/*:refs/tags/*')
-for r in A B; do
-	id=$(create_project "$(echo $r | tr AB ab)")
-	[ -n "$id" ] || { echo "cannot create project $r" >&2; exit 1; }
-	git -C "$root/$r.git" push -q "$cairn_git/root/$(echo $r | tr AB ab).git" "${refspecs[@]}"
-done
-idA=$(curl -sf -H "PRIVATE-TOKEN: $token" "$cairn/api/v4/projects/root%2Fa" | first_id)
-cairn_packA=$(cat "$tmp"/cairn-data/repositories/"$idA".git/objects/pack/*.pack 2>/dev/null | wc -c)
-# A second copy of A in cairn, repacked on the server by C git with a reachability bitmap, as an
-# imported or admin-repacked repository would be: cairn reads C git's bitmaps (for what it
-# receives it writes its own after the push).
-idA2=$(create_project a-bitmap)
-git -C "$root/A.git" push -q "$cairn_git/root/a-bitmap.git" "${refspecs[@]}"
-git -C "$tmp/cairn-data/repositories/$idA2.git" repack -adb -q
-log "lighttpd at $hb, cairn at $cairn; A pushed into cairn (its packs: $cairn_packA bytes)"
 
 # --- measurements --------------------------------------------------------------------------
 # measure NAME RUNS WARMUP [SIDES]: runs each side's command ($hb_cmd, $cairn_cmd, ...; each
@@ -238,6 +222,63 @@ if [ "${WAIT_IDLE:-0}" -gt 0 ]; then
 	deadline=$(($(date +%s) + WAIT_IDLE))
 	while b=$(busy 10) && [ "$b" -ge 25 ] && [ "$(date +%s)" -lt "$deadline" ]; do log "machine $b% busy, waiting"; done
 fi
+mb() { awk -v b="$1" 'BEGIN{printf "%.1f MB", b/1e6}'; }
+row() { # row LABEL NAME TARGET-RATIO [SIDE]: median (min-max) of http-backend and of SIDE (cairn)
+	read -r hm hlo hhi <<<"$(stat_of "$2" hb)"
+	read -r cm clo chi <<<"$(stat_of "$2" "${4:-cairn}")"
+	awk -v l="$1" -v h="$hm" -v hlo="$hlo" -v hhi="$hhi" -v c="$cm" -v clo="$clo" -v chi="$chi" -v t="$3" 'BEGIN{
+		f = (h < 1 && c < 1) ? "%.3f" : "%.2f"
+		r = c / h
+		tt = (t == "") ? "" : sprintf("<= %sx", t)
+		ok = (t == "") ? "" : (r <= t ? "yes" : "**no**")
+		printf "| %s | " f " s (" f "-" f ") | " f " s (" f "-" f ") | %.2fx | %s | %s |\n", l, h, hlo, hhi, c, clo, chi, r, tt, ok }'
+}
+memrow() { # memrow LABEL KiB
+	awk -v l="$1" -v k="$2" -v p="$packA" 'BEGIN{
+		r = k*1024/p; printf "| %s | %.0f MB | %.2fx pack | < 2x pack | %s |\n", l, k*1024/1e6, r, (r < 2 ? "yes" : "**no**") }'
+}
+
+if [ "$mode" = scale ]; then
+	source "$repo/bench/git-scale.sh"
+	scale_run
+	exit 0
+fi
+
+# --- repositories --------------------------------------------------------------------------
+log "generating A ($commits commits) and B"
+t0=$(date +%s.%N)
+gen A -mode history -commits "$commits"
+gen B -mode refs -branches 150 -tags 150
+gen_secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+packA=$(stat -c %s "$root"/A.git/objects/pack/*.pack)
+objsA=$(git -C "$root/A.git" count-objects -v | awk '/^in-pack/{print $2}')
+commitsA=$(git -C "$root/A.git" rev-list --all --count)
+refsA=$(git -C "$root/A.git" for-each-ref | wc -l)
+filesA=$(git -C "$root/A.git" ls-tree -r main | wc -l)
+refsB=$(git -C "$root/B.git" for-each-ref | wc -l)
+branchesB=$(git -C "$root/B.git" for-each-ref refs/heads | wc -l)
+tagsB=$(git -C "$root/B.git" for-each-ref refs/tags | wc -l)
+atagsB=$(git -C "$root/B.git" for-each-ref --format='%(objecttype)' refs/tags | grep -c tag || true)
+packB=$(stat -c %s "$root"/B.git/objects/pack/*.pack)
+bitmapA=$(ls "$root"/A.git/objects/pack/*.bitmap >/dev/null 2>&1 && echo yes || echo no)
+log "A: $commitsA commits, $objsA objects, $filesA files at main, $refsA refs, pack $packA bytes, bitmap $bitmapA; B: $branchesB branches, $tagsB tags ($atagsB annotated), pack $packB bytes ($(printf '%.1f' "$gen_secs") s)"
+
+refspecs=('refs/heads/*:refs/heads/*' 'refs/tags/*:refs/tags/*')
+for r in A B; do
+	id=$(create_project "$(echo $r | tr AB ab)")
+	[ -n "$id" ] || { echo "cannot create project $r" >&2; exit 1; }
+	git -C "$root/$r.git" push -q "$cairn_git/root/$(echo $r | tr AB ab).git" "${refspecs[@]}"
+done
+idA=$(curl -sf -H "PRIVATE-TOKEN: $token" "$cairn/api/v4/projects/root%2Fa" | first_id)
+cairn_packA=$(cat "$tmp"/cairn-data/repositories/"$idA".git/objects/pack/*.pack 2>/dev/null | wc -c)
+# A second copy of A in cairn, repacked on the server by C git with a reachability bitmap, as an
+# imported or admin-repacked repository would be: cairn reads C git's bitmaps (for what it
+# receives it writes its own after the push).
+idA2=$(create_project a-bitmap)
+git -C "$root/A.git" push -q "$cairn_git/root/a-bitmap.git" "${refspecs[@]}"
+git -C "$tmp/cairn-data/repositories/$idA2.git" repack -adb -q
+log "lighttpd at $hb, cairn at $cairn; A pushed into cairn (its packs: $cairn_packA bytes)"
+
 fruns=$((runs > 10 ? runs : 10))
 busy_start=$(busy 2)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -328,21 +369,6 @@ mem_cairnbm=$(awk '/^VmHWM/{print $2}' /proc/"$cairn_pid"/status) # KiB
 rm -rf "$tmp/clone"
 
 # --- report --------------------------------------------------------------------------------
-mb() { awk -v b="$1" 'BEGIN{printf "%.1f MB", b/1e6}'; }
-row() { # row LABEL NAME TARGET-RATIO [SIDE]: median (min-max) of http-backend and of SIDE (cairn)
-	read -r hm hlo hhi <<<"$(stat_of "$2" hb)"
-	read -r cm clo chi <<<"$(stat_of "$2" "${4:-cairn}")"
-	awk -v l="$1" -v h="$hm" -v hlo="$hlo" -v hhi="$hhi" -v c="$cm" -v clo="$clo" -v chi="$chi" -v t="$3" 'BEGIN{
-		f = (h < 1 && c < 1) ? "%.3f" : "%.2f"
-		r = c / h
-		tt = (t == "") ? "" : sprintf("<= %sx", t)
-		ok = (t == "") ? "" : (r <= t ? "yes" : "**no**")
-		printf "| %s | " f " s (" f "-" f ") | " f " s (" f "-" f ") | %.2fx | %s | %s |\n", l, h, hlo, hhi, c, clo, chi, r, tt, ok }'
-}
-memrow() { # memrow LABEL KiB
-	awk -v l="$1" -v k="$2" -v p="$packA" 'BEGIN{
-		r = k*1024/p; printf "| %s | %.0f MB | %.2fx pack | < 2x pack | %s |\n", l, k*1024/1e6, r, (r < 2 ? "yes" : "**no**") }'
-}
 elapsed=$(($(date +%s) - start_time))
 {
 	echo "## Git transport"

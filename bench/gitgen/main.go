@@ -7,8 +7,9 @@
 // history: a long history with realistic churn. A tree of a few thousand text files in nested
 // directories; each commit edits a few lines of 1 to 5 files; now and then a file is added,
 // deleted or renamed; every ~100 commits a short topic branch is merged with a merge commit;
-// a handful of 1-5 MB incompressible blobs (one of them later edited in place); an annotated
-// release tag every 500 commits. -commits counts every commit, merges and topic commits too.
+// a handful of 1-5 MB incompressible blobs (one of them later edited in place; -binaries
+// scales their total, 15 MB by default); an annotated release tag every 500 commits and a
+// release branch every 2,500. -commits counts every commit, merges and topic commits too.
 //
 // refs: a small history with many refs: a main line, -branches branches each one or two
 // commits off some commit of main, and -tags tags on main, alternately lightweight and
@@ -49,6 +50,7 @@ func main() {
 	mode := flag.String("mode", "history", "history or refs")
 	commits := flag.Int("commits", 10000, "history: number of commits, merges included")
 	initial := flag.Int("files", 2000, "history: files in the first commit (more are added later)")
+	binaries := flag.Int("binaries", 15, "history: megabytes of incompressible binary files, in five files")
 	branches := flag.Int("branches", 150, "refs: number of branches besides main")
 	tags := flag.Int("tags", 150, "refs: number of tags (half lightweight, half annotated)")
 	seed := flag.Int64("seed", 1, "random seed")
@@ -69,7 +71,7 @@ func main() {
 	g.makeDirs()
 	switch *mode {
 	case "history":
-		g.history(*commits, *initial)
+		g.history(*commits, *initial, *binaries)
 	case "refs":
 		g.refs(*branches, *tags)
 	default:
@@ -296,7 +298,7 @@ func (g *gen) churn(ref string, parent int, structural bool) (int, []string) {
 	return m, touched
 }
 
-func (g *gen) history(total, initial int) {
+func (g *gen) history(total, initial, binaryMB int) {
 	for i := 0; i < initial; i++ {
 		g.newFile(g.newPath(), 20, 200)
 	}
@@ -305,8 +307,10 @@ func (g *gen) history(total, initial int) {
 		g.writeFile(p)
 	}
 	// A handful of large binary assets: added at these commit numbers, one edited in place later.
-	bigAt := map[int]int{total / 10: 1 << 20, total / 4: 3 << 20, total * 2 / 5: 2 << 20,
-		total * 3 / 5: 5 << 20, total * 4 / 5: 4 << 20}
+	// (15 MB in all by default, scaled to binaryMB; the second is the one edited.)
+	mb := func(n int) int { return n << 20 * binaryMB / 15 }
+	bigAt := map[int]int{total / 10: mb(1), total / 4: mb(3), total * 2 / 5: mb(2),
+		total * 3 / 5: mb(5), total * 4 / 5: mb(4)}
 	editBigAt := total * 9 / 10
 	var editable []byte
 	editablePath := ""
@@ -319,7 +323,7 @@ func (g *gen) history(total, initial int) {
 			p := fmt.Sprintf("assets/media/bundle-%d.bin", c)
 			main = g.header("refs/heads/main", "assets: add "+p, main)
 			g.writeBlob(p, b)
-			if bigAt[c] == 3<<20 {
+			if c == total/4 {
 				editable, editablePath = b, p
 			}
 		case c == editBigAt && editable != nil:
