@@ -10,8 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -43,33 +41,8 @@ const (
 // bitmapCacheSize is the delta cache budget of the background bitmap writer.
 const bitmapCacheSize = 8 << 20
 
-// bitmapGarbage is the least the bitmap writer allocates between the collections it runs.
-const bitmapGarbage = 16 << 20
-
-// garbageWatch collects garbage once a job has allocated, since it last did, more than half
-// the live heap, and at least some minimum: as GOGC=50 would, for this job alone.
-type garbageWatch struct {
-	sample []metrics.Sample
-	last   uint64
-}
-
-func newGarbageWatch() *garbageWatch {
-	w := &garbageWatch{sample: []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/heap/live:bytes"}}}
-	metrics.Read(w.sample)
-	w.last = w.sample[0].Value.Uint64()
-	return w
-}
-
-// collectPast runs a collection when more than max(least, live heap / 2) bytes were
-// allocated since the last.
-func (w *garbageWatch) collectPast(least uint64) {
-	metrics.Read(w.sample)
-	now, live := w.sample[0].Value.Uint64(), w.sample[1].Value.Uint64()
-	if now-w.last > max(least, live/2) {
-		runtime.GC()
-		w.last = now
-	}
-}
+// bitmapGarbage is the least garbage the bitmap writer lets pile up before it collects.
+const bitmapGarbage = 8 << 20
 
 // rankMemo remembers, by the first two bytes of an id, the last id looked up and its rank+1.
 type rankMemo [1 << 16]struct {
@@ -353,7 +326,7 @@ func buildBitmap(ctx context.Context, db *objectDB, pi int, tips []plumbing.Hash
 	// stamp marks commits met in the current region walk.
 	stamp := make([]int32, len(order))
 	treeBuf := 0
-	gc := newGarbageWatch()
+	gc := &gcBudget{least: bitmapGarbage}
 	var walkTree func(h plumbing.Hash, bm bitset) error
 	walkTree = func(h plumbing.Hash, bm bitset) error {
 		r, ok := rankOf(h)
@@ -375,7 +348,7 @@ func buildBitmap(ctx context.Context, db *objectDB, pi int, tips []plumbing.Hash
 		// gigabytes, which the server's lax collector setting (serve.go's tuneGC) would let
 		// pile up to its memory limit before collecting. The job collects its own.
 		if treeBuf&255 == 0 {
-			gc.collectPast(bitmapGarbage)
+			gc.check()
 		}
 		if typ != plumbing.TreeObject {
 			return fmt.Errorf("%w: %s is a %s, not a tree", errCorrupt, h, typ)

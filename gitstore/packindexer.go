@@ -224,6 +224,7 @@ type packIndexer struct {
 	content    bytes.Buffer // a commit, tree or tag being read
 	scanRefs   refSet       // references read before resolution
 	workers    []*resolver
+	gc         gcBudget
 	thin       []plumbing.Hash // bases taken from the repository
 	dotGit     *dotGitError    // a tree with an entry git takes for .git, found while reading
 }
@@ -245,7 +246,8 @@ func indexPack(ctx context.Context, r io.Reader, tmpRoot string, db *objectDB, m
 		return nil, fmt.Errorf("make quarantine: %w", err)
 	}
 	rp := &receivedPack{dir: dir, packPath: filepath.Join(dir, "incoming.pack")}
-	ix := &packIndexer{ctx: ctx, db: db, rp: rp, hasher: newObjectHasher(), copyBuf: make([]byte, 32<<10)}
+	ix := &packIndexer{ctx: ctx, db: db, rp: rp, hasher: newObjectHasher(), copyBuf: make([]byte, 32<<10),
+		gc: gcBudget{least: pushGarbage}}
 	if err := ix.run(r, maxSize); err != nil {
 		rp.cleanup()
 		return nil, err
@@ -323,8 +325,11 @@ func (ix *packIndexer) scan(st *packStream, sum hash.Hash) error {
 	count := binary.BigEndian.Uint32(head[8:])
 	var hb [64]byte
 	for i := uint32(0); i < count; i++ {
-		if i&255 == 0 && ix.ctx.Err() != nil {
-			return ix.ctx.Err()
+		if i&255 == 0 {
+			if ix.ctx.Err() != nil {
+				return ix.ctx.Err()
+			}
+			ix.gc.check()
 		}
 		if err := st.startEntry(); err != nil {
 			return err
@@ -468,6 +473,9 @@ func (ix *packIndexer) inflateEntry(st *packStream, e *idxEntry, size int64) err
 	}
 	return nil
 }
+
+// pushGarbage is the least garbage indexing a push lets pile up before it collects.
+const pushGarbage = 8 << 20
 
 // maxHeldBases bounds the bytes of delta bases held while deltas are resolved, as
 // core.deltaBaseCacheLimit (96 MiB by default) bounds C git index-pack's base cache;

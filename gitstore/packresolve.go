@@ -247,20 +247,21 @@ func resolveWorkers() int { return max(1, runtime.GOMAXPROCS(0)) }
 // resolver is one worker resolving deltas: its own zlib reader, buffers, path of bases
 // and share of the base budget.
 type resolver struct {
-	ix      *packIndexer
-	zr      io.ReadCloser
-	deltas  *deltaStream
-	hasher  *objectHasher
-	raw     []byte // compressed bytes of the entry being read
-	rawR    bytes.Reader
-	bufR    *bufio.Reader // for entries too large to read whole
-	path    []baseFrame   // objects whose deltas are being resolved, outermost first
-	held    int           // bytes of their data held
-	budget  int
-	refs    refSet
-	dotGit  *dotGitError
-	free    [][]byte // buffers of objects done with, for the next ones
-	freeLen int
+	ix       *packIndexer
+	zr       io.ReadCloser
+	deltas   *deltaStream
+	hasher   *objectHasher
+	raw      []byte // compressed bytes of the entry being read
+	rawR     bytes.Reader
+	bufR     *bufio.Reader // for entries too large to read whole
+	path     []baseFrame   // objects whose deltas are being resolved, outermost first
+	held     int           // bytes of their data held
+	budget   int
+	refs     refSet
+	dotGit   *dotGitError
+	free     [][]byte // buffers of objects done with, for the next ones
+	resolved int      // objects whose deltas were looked at
+	freeLen  int
 }
 
 // baseFrame is an object on the resolution path.
@@ -810,6 +811,9 @@ func (w *resolver) resolveChildren(depth int) error {
 	}
 	if err := ix.ctx.Err(); err != nil {
 		return err
+	}
+	if w.resolved++; w.resolved&255 == 0 {
+		ix.gc.check()
 	}
 	top := len(w.path) - 1
 	// Not the frame: it may be dropped below, and a copy would keep its data.
