@@ -13,6 +13,18 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
+// seededStore is a test server whose repository 1 holds the main branch of a work tree of
+// n commits, pushed and settled; it returns them with the work tree and its tip.
+func seededStore(t *testing.T, n int) (*testServer, *gitCLI, string, string) {
+	t.Helper()
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(n)
+	seedRepo(t, ts, g, 1, dir)
+	ts.store.WaitBackground()
+	return ts, g, dir, g.run(dir, "rev-parse", "HEAD")
+}
+
 // appendDelta is a delta turning base into base+add.
 func appendDelta(base, add []byte) []byte {
 	d := append(deltaHeader(uint64(len(base)), uint64(len(base)+len(add))), copyAll(len(base))...)
@@ -65,12 +77,7 @@ func (b *packBuilder) ref(base plumbing.Hash, delta []byte) int {
 }
 
 func TestPackOfDuplicatesAndMixedDeltaChainsIsIndexed(t *testing.T) {
-	ts := newTestServer(t)
-	g := newGitCLI(t)
-	dir := g.newWorkTree(1)
-	seedRepo(t, ts, g, 1, dir)
-	ts.store.WaitBackground()
-	tip := g.run(dir, "rev-parse", "HEAD")
+	ts, g, _, tip := seededStore(t, 1)
 
 	// x is stored whole twice; y is a REF_DELTA on x; z an OFS_DELTA on y; w a REF_DELTA on
 	// z placed before z's base chain is known; v a REF_DELTA on w, stored before w. Many
@@ -154,12 +161,7 @@ func TestPackOfDuplicatesAndMixedDeltaChainsIsIndexed(t *testing.T) {
 }
 
 func TestPushedObjectsMayReferToTheRepositoryButNotToMissingObjects(t *testing.T) {
-	ts := newTestServer(t)
-	g := newGitCLI(t)
-	dir := g.newWorkTree(2)
-	seedRepo(t, ts, g, 1, dir)
-	ts.store.WaitBackground()
-	tip := g.run(dir, "rev-parse", "HEAD")
+	ts, g, dir, tip := seededStore(t, 2)
 	readme := plumbing.NewHash(g.run(dir, "rev-parse", "HEAD:README"))
 	subtree := plumbing.NewHash(g.run(dir, "rev-parse", "HEAD:dir"))
 	missing := plumbing.ComputeHash(plumbing.BlobObject, []byte("never pushed\n"))

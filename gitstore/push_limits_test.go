@@ -395,22 +395,15 @@ func TestPushOfOversizedObjectsIsRefused(t *testing.T) {
 	})
 }
 
-// peakHeap runs f and returns the most heap memory in use seen while it ran, beyond what
-// was in use before.
-func peakHeap(f func()) uint64 {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(sample)
-	before := sample[0].Value.Uint64()
-	done, peak := make(chan struct{}), make(chan uint64)
+// sampleWhile runs f, calling sample every 100µs or so while it runs and once at its end.
+func sampleWhile(f func(), sample func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		var most uint64
+		defer close(finished)
 		for {
-			metrics.Read(s)
-			most = max(most, s[0].Value.Uint64())
+			sample()
 			select {
 			case <-done:
-				peak <- most
 				return
 			case <-time.After(100 * time.Microsecond):
 			}
@@ -418,7 +411,20 @@ func peakHeap(f func()) uint64 {
 	}()
 	f()
 	close(done)
-	most := <-peak
+	<-finished
+}
+
+// peakHeap runs f and returns the most heap memory in use seen while it ran, beyond what
+// was in use before.
+func peakHeap(f func()) uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	before := s[0].Value.Uint64()
+	var most uint64
+	sampleWhile(f, func() {
+		metrics.Read(s)
+		most = max(most, s[0].Value.Uint64())
+	})
 	if most < before {
 		return 0
 	}
@@ -434,12 +440,7 @@ func TestDeltaChainOfLargeTreesIsIndexedInBoundedMemory(t *testing.T) {
 	// A chain of 8 MiB trees, each a delta copying the one before whole and adding an
 	// entry: a few bytes of pack per tree. Each tree but the last also has a second
 	// delta, resolved after the rest of the chain, which needs it again.
-	ts := newTestServer(t)
-	g := newGitCLI(t)
-	dir := g.newWorkTree(1)
-	seedRepo(t, ts, g, 1, dir)
-	ts.store.WaitBackground()
-	tip := g.run(dir, "rev-parse", "HEAD")
+	ts, g, dir, tip := seededStore(t, 1)
 	blob := plumbing.NewHash(g.run(dir, "rev-parse", "HEAD:README"))
 	const links = 48
 	var tree []byte
