@@ -224,3 +224,32 @@ func BenchmarkReceivePackPush(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSummarizeUpdates measures what recording a push reads of the repository: the
+// summaries of one update, and of every ref of a 3,000-commit repository at once (a mirror
+// push into an empty project: each ref counts up to 1,000 commits).
+func BenchmarkSummarizeUpdates(b *testing.B) {
+	st := benchRepo(b, 3000, true)
+	refs, err := refStore{dir: st.Path(1)}.list()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var all []RefUpdate
+	for _, r := range refs.refs {
+		all = append(all, RefUpdate{Name: r.name, New: r.hash})
+	}
+	main, _ := refs.lookup("refs/heads/main")
+	for _, bc := range []struct {
+		name    string
+		updates []RefUpdate
+	}{{"one ref", []RefUpdate{{Name: "refs/heads/main", New: main}}}, {fmt.Sprintf("%d refs", len(all)), all}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := st.SummarizeUpdates(context.Background(), 1, bc.updates, 1000); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
