@@ -72,6 +72,12 @@ func InvalidParam(name string) *forge.Error {
 	return &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{name}, Message: name + " is invalid"}
 }
 
+// InvalidValue is the error of a parameter whose value is none of those it may take.
+func InvalidValue(name string) *forge.Error {
+	return &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{name},
+		Message: name + " does not have a valid value"}
+}
+
 // ReasonInvalidParam marks errors about a parameter's type or format.
 const ReasonInvalidParam = "invalid_param"
 

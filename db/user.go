@@ -197,6 +197,7 @@ var authorship = []struct{ table, column string }{
 	{"merge_requests", "merged_by_id"}, {"events", "author_id"}, {"releases", "author_id"},
 	{"deployments", "user_id"}, {"critical_defects", "author_id"}, {"critical_defect_fixes", "author_id"},
 	{"agent_runs", "user_id"},
+	{"commit_comments", "author_id"}, {"commit_statuses", "author_id"}, {"pipelines", "user_id"},
 }
 
 // ReassignContributions credits user to with everything user from authored, merged, pushed,
@@ -212,8 +213,8 @@ func ReassignContributions(ctx context.Context, tx *sql.Tx, from, to int64) erro
 }
 
 // DeleteContributions removes the issues, merge requests (with their notes and label links),
-// notes and events user authored. The iids of deleted issues and merge requests are never
-// handed out again, as with DeleteIssue. Releases, deployments and defects stay, as the
+// notes, commit comments and events user authored. The iids of deleted issues and merge
+// requests are never handed out again, as with DeleteIssue. Releases, deployments and defects stay, as the
 // delivery record DORA reads (GitLab keeps releases too): once the user is deleted, they name
 // nobody.
 func DeleteContributions(ctx context.Context, tx *sql.Tx, user int64) error {
@@ -225,7 +226,7 @@ func DeleteContributions(ctx context.Context, tx *sql.Tx, user int64) error {
 			return fmt.Errorf("raise iid floors of user %d's %s: %w", user, t.table, wrap(err))
 		}
 	}
-	for _, table := range []string{"issues", "merge_requests", "notes", "events"} {
+	for _, table := range []string{"issues", "merge_requests", "notes", "events", "commit_comments"} {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE author_id = ?", user); err != nil {
 			return fmt.Errorf("delete user %d's %s: %w", user, table, wrap(err))
 		}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"math/big"
-	"net/url"
 	"regexp"
 	"strings"
 
@@ -130,15 +129,7 @@ func applyEnvironmentFields(e *Environment, in EnvironmentInput, fe FieldErrors)
 	if in.ExternalURL != nil {
 		e.ExternalURL = strings.TrimSpace(*in.ExternalURL)
 		if e.ExternalURL != "" {
-			u, err := url.Parse(e.ExternalURL)
-			switch {
-			case textProblem(e.ExternalURL, limitURL) != "":
-				fe.Add("external_url", textProblem(e.ExternalURL, limitURL))
-			case err != nil || u.Host == "":
-				fe.Add("external_url", "must be a valid URL")
-			case u.Scheme != "http" && u.Scheme != "https":
-				fe.Add("external_url", "is blocked: Only allowed schemes are http, https")
-			}
+			checkWebURL(fe, "external_url", e.ExternalURL)
 		}
 	}
 	if in.Description != nil {

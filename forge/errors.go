@@ -41,6 +41,16 @@ const (
 	// ReasonNothingToDelete marks the not-found of a deletion whose caller could have deleted
 	// what they named: where DELETE is idempotent (seeds/001, GitLab's v3) it is a success.
 	ReasonNothingToDelete = "nothing_to_delete"
+	// ReasonStatusTransition marks a report a commit status's state cannot take from where
+	// it is (a pending status reported pending again); Params holds the event and the state.
+	ReasonStatusTransition = "status_transition"
+	// ReasonPickConflict and ReasonPickEmpty refuse a cherry-pick whose change conflicts
+	// with the branch, or is already there; ReasonRevertConflict and ReasonRevertEmpty
+	// refuse a revert likewise.
+	ReasonPickConflict   = "cherry_pick_conflict"
+	ReasonPickEmpty      = "cherry_pick_empty"
+	ReasonRevertConflict = "revert_conflict"
+	ReasonRevertEmpty    = "revert_empty"
 )
 
 // Error is cairn's one error type: a code, a message for people, and details for machines.

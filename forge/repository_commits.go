@@ -16,6 +16,9 @@ import (
 type CommitView struct {
 	*Commit
 	Stats *Stats
+	// LastPipeline is the commit's newest pipeline of reported statuses, when GetCommit
+	// looked for one and there is one.
+	LastPipeline *Pipeline
 }
 
 // CommitListOptions select the commits of a list.
@@ -174,9 +177,9 @@ func commitNamed(repo *gitstore.Repo, rev string) (*Commit, error) {
 }
 
 // GetCommit returns the commit rev names (an id, a branch or a tag), with its statistics
-// when stats is set.
+// when stats is set and its newest pipeline of reported statuses.
 func (s *Service) GetCommit(ctx context.Context, a *Actor, ref, rev string, stats bool) (CommitView, error) {
-	_, repo, err := s.readRepo(ctx, a, ref)
+	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return CommitView{}, err
 	}
@@ -190,6 +193,9 @@ func (s *Service) GetCommit(ctx context.Context, a *Actor, ref, rev string, stat
 		if cv.Stats, err = commitStats(ctx, repo, c); err != nil {
 			return CommitView{}, err
 		}
+	}
+	if cv.LastPipeline, err = s.lastPipeline(ctx, v.ID, c.ID); err != nil {
+		return CommitView{}, err
 	}
 	return cv, nil
 }

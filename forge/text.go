@@ -1,6 +1,7 @@
 package forge
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -150,4 +151,18 @@ func pushTitle(message string) string {
 // be stored: bytes that are not UTF-8 become U+FFFD and NUL bytes are dropped.
 func storableText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// checkWebURL records in fe what is wrong with s as field holding a link people follow: an
+// absolute http or https URL within limitURL, as GitLab's AddressableUrlValidator wants it.
+func checkWebURL(fe FieldErrors, field, s string) {
+	u, err := url.Parse(s)
+	switch {
+	case textProblem(s, limitURL) != "":
+		fe.Add(field, textProblem(s, limitURL))
+	case err != nil || u.Host == "":
+		fe.Add(field, "must be a valid URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		fe.Add(field, "is blocked: Only allowed schemes are http, https")
+	}
 }

@@ -102,6 +102,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.protectedBranchRoutes(rt)
 	rt.Handle("GET", "/projects/:id/events", h.listProjectEvents)
 	h.repositoryRoutes(rt)
+	h.commitStatusRoutes(rt)
 	h.issueRoutes(rt)
 	h.mergeRequestRoutes(rt)
 	h.deliveryRoutes(rt)
@@ -151,6 +152,11 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 		return 404, msg{"404 " + e.Message}
 	case forge.EInvalid:
 		switch {
+		case e.Reason == forge.ReasonStatusTransition && len(e.Params) == 2:
+			// The state machine's own words (StateMachines::InvalidTransition).
+			event, from := e.Params[0], e.Params[1]
+			return 400, msg{"Cannot transition status via :" + event + " from :" + from +
+				` (Reason(s): Status cannot transition via "` + event + `")`}
 		case len(e.Fields) > 0:
 			return 400, msg{e.Fields}
 		case e.Reason == forge.ReasonMissingParam || e.Reason == forge.ReasonMissingOneOf:
