@@ -107,7 +107,11 @@ func commitStats(st *forge.Stats) *CommitStats {
 func (h *Handler) commitDetail(v forge.ProjectView, cv forge.CommitView) CommitDetail {
 	c := h.commit(v, cv.Commit)
 	c.Stats = commitStats(cv.Stats)
-	return CommitDetail{Commit: c, ProjectID: v.ID}
+	d := CommitDetail{Commit: c, ProjectID: v.ID}
+	if pl := h.pipelineBasic(v, cv.LastPipeline); pl != nil {
+		d.Status, d.LastPipeline = &pl.Status, pl
+	}
+	return d
 }
 
 // Diff is a file's change as GitLab renders it.
@@ -145,6 +149,11 @@ func (h *Handler) commitRoutes(handle func(string, string, api.HandlerFunc), rep
 	handle("GET", repo+"/commits/:sha", h.getCommit)
 	handle("GET", repo+"/commits/:sha/diff", h.commitDiff)
 	handle("GET", repo+"/commits/:sha/refs", h.commitRefs)
+	handle("GET", repo+"/commits/:sha/comments", h.listCommitComments)
+	handle("POST", repo+"/commits/:sha/comments", h.createCommitComment)
+	handle("GET", repo+"/commits/:sha/merge_requests", h.listCommitMergeRequests)
+	handle("POST", repo+"/commits/:sha/cherry_pick", h.cherryPickCommit)
+	handle("POST", repo+"/commits/:sha/revert", h.revertCommit)
 }
 
 // queryTime reads a datetime query parameter (ISO 8601).
