@@ -12,15 +12,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dsnet/compress/bzip2"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 )
 
 // Archive formats.
 const (
-	ArchiveTarGz = "tar.gz"
-	ArchiveTar   = "tar"
-	ArchiveZip   = "zip"
+	ArchiveTarGz  = "tar.gz"
+	ArchiveTarBz2 = "tar.bz2"
+	ArchiveTar    = "tar"
+	ArchiveZip    = "zip"
 )
 
 // ErrArchiveFormat is returned for an archive format cairn cannot write.
@@ -32,6 +34,8 @@ func ArchiveFormat(name string) (string, bool) {
 	switch strings.ToLower(strings.TrimPrefix(name, ".")) {
 	case "", "tar.gz", "tgz", "gz":
 		return ArchiveTarGz, true
+	case "tar.bz2", "tbz", "tbz2", "tb2", "bz2":
+		return ArchiveTarBz2, true
 	case "tar":
 		return ArchiveTar, true
 	case "zip":
@@ -43,7 +47,7 @@ func ArchiveFormat(name string) (string, bool) {
 // ArchiveOptions say what to put in an archive.
 type ArchiveOptions struct {
 	Commit plumbing.Hash
-	// Format is ArchiveTarGz, ArchiveTar or ArchiveZip.
+	// Format is ArchiveTarGz, ArchiveTarBz2, ArchiveTar or ArchiveZip.
 	Format string
 	// Prefix is the directory every entry is under ("project-main-<sha>/").
 	Prefix string
@@ -71,12 +75,17 @@ func (r *Repo) WriteArchive(ctx context.Context, w io.Writer, o ArchiveOptions) 
 		return path.Join(prefix, p)
 	}
 	switch o.Format {
-	case ArchiveTar, ArchiveTarGz:
-		out := w
-		var gz *gzip.Writer
-		if o.Format == ArchiveTarGz {
-			gz = gzip.NewWriter(w)
-			out = gz
+	case ArchiveTar, ArchiveTarGz, ArchiveTarBz2:
+		var out io.WriteCloser = nopWriteCloser{w}
+		switch o.Format {
+		case ArchiveTarGz:
+			out = gzip.NewWriter(w)
+		case ArchiveTarBz2:
+			bz, err := bzip2.NewWriter(w, &bzip2.WriterConfig{Level: bzip2.DefaultCompression})
+			if err != nil {
+				return err
+			}
+			out = bz
 		}
 		tw := tar.NewWriter(out)
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header",
@@ -125,10 +134,7 @@ func (r *Repo) WriteArchive(ctx context.Context, w io.Writer, o ArchiveOptions) 
 		if err := tw.Close(); err != nil {
 			return err
 		}
-		if gz != nil {
-			return gz.Close()
-		}
-		return nil
+		return out.Close()
 	case ArchiveZip:
 		zw := zip.NewWriter(w)
 		if err := zw.SetComment(o.Commit.String()); err != nil {
@@ -219,3 +225,8 @@ func (r *Repo) walkArchive(ctx context.Context, o ArchiveOptions, fn func(e Entr
 	}
 	return walk(root.Hash, o.Path)
 }
+
+// nopWriteCloser is a plain tar's stream: nothing to close but the tar itself.
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }

@@ -9,7 +9,8 @@ import (
 )
 
 // archiveTypes are the Content-Types of the archive formats.
-var archiveTypes = map[string]string{"tar.gz": "application/gzip", "tar": "application/x-tar", "zip": "application/zip"}
+var archiveTypes = map[string]string{"tar.gz": "application/gzip", "tar.bz2": "application/x-bzip2",
+	"tar": "application/x-tar", "zip": "application/zip"}
 
 func (h *Handler) archiveRoutes(handle func(string, string, api.HandlerFunc), repo string) {
 	handle("GET", repo+"/archive", h.archive(""))

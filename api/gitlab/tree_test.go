@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"io"
 	"os/exec"
@@ -124,6 +125,11 @@ func archiveNames(t *testing.T, format string, body []byte) map[string]string {
 			t.Fatal(err)
 		}
 		body, _ = io.ReadAll(zr)
+	case "tar.bz2":
+		var err error
+		if body, err = io.ReadAll(bzip2.NewReader(bytes.NewReader(body))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tr := tar.NewReader(bytes.NewReader(body))
 	for {
@@ -149,6 +155,9 @@ func TestArchive(t *testing.T) {
 	for _, tt := range []struct{ path, format string }{
 		{"/repository/archive", "tar.gz"}, {"/repository/archive.tar.gz", "tar.gz"},
 		{"/repository/archive.zip", "zip"}, {"/repository/archive.tar", "tar"}, {"/repository/archive?format=zip", "zip"},
+		{"/repository/archive.tar.bz2", "tar.bz2"}, {"/repository/archive.tbz", "tar.bz2"},
+		{"/repository/archive.tbz2", "tar.bz2"}, {"/repository/archive.tb2", "tar.bz2"},
+		{"/repository/archive.bz2", "tar.bz2"}, {"/repository/archive?format=tbz2", "tar.bz2"},
 	} {
 		t.Run(tt.path, func(t *testing.T) {
 			r := mustDo(t, f.s, 200, "GET", f.url(tt.path), f.token, nil)
@@ -172,7 +181,10 @@ func TestArchive(t *testing.T) {
 		t.Fatalf("archive of src: %v", got)
 	}
 	wantJSON(t, f.do("GET", "/repository/archive?sha=nope", f.token, nil), 404, `{"message":"404 File Not Found"}`)
-	wantJSON(t, f.do("GET", "/repository/archive.tar.bz2", f.token, nil), 400, `{"error":"format does not have a valid value"}`)
+	wantJSON(t, f.do("GET", "/repository/archive?format=rar", f.token, nil), 400, `{"error":"format does not have a valid value"}`)
+	if ct := mustDo(t, f.s, 200, "GET", f.url("/repository/archive.tbz"), f.token, nil).Header.Get("Content-Type"); ct != "application/x-bzip2" {
+		t.Errorf("Content-Type of a bzip2 archive: %q", ct)
+	}
 
 	// git reads the commit id in the tarball as in its own.
 	tarball := mustDo(t, f.s, 200, "GET", f.url("/repository/archive.tar"), f.token, nil).Body
