@@ -45,9 +45,7 @@ func (s *Service) CommitMergeRequests(ctx context.Context, a *Actor, projectRef,
 			held = append(held, m)
 		}
 	}
-	total := len(held)
-	lo := min(pg.offset(), total)
-	return append([]MergeRequest{}, held[lo:min(lo+pg.limit(), total)]...), total, nil
+	return pageOf(held, pg), len(held), nil
 }
 
 // mergeRequestHolds reports whether commit h is one of m's: merged or squashed by it, or in

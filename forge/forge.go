@@ -58,6 +58,7 @@ type Repos interface {
 	SummarizeUpdates(ctx context.Context, id int64, updates []gitstore.RefUpdate, limit int) ([]gitstore.PushSummary, error)
 	OpenRepo(id int64) (*gitstore.Repo, error)
 	UpdateRefs(id int64, updates []gitstore.RefUpdate) error
+	WriteSnapshot(ctx context.Context, id int64, w io.Writer) error
 }
 
 // Config holds the instance's settings that rules depend on.

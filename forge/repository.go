@@ -285,13 +285,14 @@ func (s *Service) branchNamed(ctx context.Context, a *Actor, v ProjectView, repo
 }
 
 // CreateBranch makes branch name point at the commit rev names (a branch, a tag or a commit
-// id); the actor must be allowed to push to it.
+// id); the actor must be allowed to push to it. In an empty repository the default branch is
+// made first, as GitLab makes it.
 func (s *Service) CreateBranch(ctx context.Context, a *Actor, ref, name, rev string) (Branch, error) {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return Branch{}, err
 	}
-	defer repo.Close()
+	defer func() { repo.Close() }()
 	if ValidateBranchName(name) != "" {
 		return Branch{}, gitRefused("Branch name is invalid")
 	}
@@ -299,6 +300,19 @@ func (s *Service) CreateBranch(ctx context.Context, a *Actor, ref, name, rev str
 		return Branch{}, err
 	} else if ok {
 		return Branch{}, gitRefused("Branch already exists")
+	}
+	if empty, err := repo.Empty(); err != nil {
+		return Branch{}, err
+	} else if empty {
+		// As GitLab does, a branch of an empty repository starts from a first commit on the
+		// default branch.
+		if err := s.createDefaultBranch(ctx, a, ref, v); err != nil {
+			return Branch{}, err
+		}
+		repo.Close()
+		if repo, err = s.repos.OpenRepo(v.ID); err != nil {
+			return Branch{}, err
+		}
 	}
 	target, err := repo.Resolve(rev)
 	if errors.Is(err, gitstore.ErrRefNotFound) {
@@ -324,6 +338,15 @@ func (s *Service) CreateBranch(ctx context.Context, a *Actor, ref, name, rev str
 		}
 	}
 	return s.branchNamed(ctx, a, v, repo, name)
+}
+
+// createDefaultBranch makes the default branch of an empty repository with GitLab's first
+// commit: an empty .gitkeep, "Initial commit".
+func (s *Service) createDefaultBranch(ctx context.Context, a *Actor, ref string, v ProjectView) error {
+	empty := ""
+	_, err := s.commit(ctx, a, ref, CommitInput{Branch: v.DefaultBranch, Message: "Initial commit",
+		Actions: []CommitAction{{Action: gitstore.ActionCreate, FilePath: ".gitkeep", Content: &empty}}}, commitsAPI)
+	return err
 }
 
 // DeleteBranch removes a branch. The default branch cannot be removed, and only maintainers

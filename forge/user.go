@@ -45,6 +45,16 @@ type Page struct {
 func (p Page) limit() int  { return p.PerPage }
 func (p Page) offset() int { return (p.Page - 1) * p.PerPage }
 
+// pageOf returns page pg of a list held whole, never nil.
+func pageOf[T any](list []T, pg Page) []T {
+	lo := min(max(pg.offset(), 0), len(list))
+	hi := len(list)
+	if pg.limit() > 0 {
+		hi = min(lo+pg.limit(), len(list))
+	}
+	return append([]T{}, list[lo:hi]...)
+}
+
 // System is the actor of the command line and of the server's own bootstrap: an
 // administrator who is no user.
 func System() *Actor {

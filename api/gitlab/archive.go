@@ -51,3 +51,30 @@ func (h *Handler) archive(ext string) api.HandlerFunc {
 		return nil
 	}
 }
+
+// snapshot is GET /projects/:id/snapshot: the repository's git directory as a tar, for
+// administrators. cairn has no wikis, so there is no wiki repository to give.
+func (h *Handler) snapshot(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	wiki, err := queryBool(r, "wiki")
+	if err != nil {
+		return err
+	}
+	sn, err := h.forge.RepositorySnapshot(r.Context(), api.Actor(r), p.Get("id"))
+	if err != nil {
+		return err
+	}
+	if wiki {
+		return forge.NotFound("Wiki")
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/x-tar")
+	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": sn.FileName}))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if err := sn.WriteTo(r.Context(), w); err != nil {
+		panic(http.ErrAbortHandler) // the status is sent: cut the response short
+	}
+	return nil
+}

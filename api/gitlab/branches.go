@@ -27,6 +27,8 @@ func (h *Handler) repositoryRoutes(rt *api.Router) {
 	handle("GET", repo+"/merge_base", h.mergeBase)
 	handle("GET", repo+"/contributors", h.listContributors)
 	handle("GET", "/projects/:id/languages", h.languages)
+	handle("GET", "/projects/:id/snapshot", h.snapshot)
+	handle("GET", "/projects/:id/groups", h.listProjectGroups)
 }
 
 // gitHandler answers anonymous changes with 401 before anything else, as GitLab
