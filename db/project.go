@@ -30,6 +30,10 @@ type Project struct {
 	// OpenIssues and OpenConfidentialIssues count the project's open issues (issue_counts).
 	OpenIssues             int
 	OpenConfidentialIssues int
+	// ForkedFromID is the project this one is a fork of, 0 for none.
+	ForkedFromID int64
+	ForksCount   int
+	StarCount    int
 }
 
 // FullPath is "namespace/path".
@@ -42,7 +46,9 @@ const projectColumns = `p.id, p.namespace_id, p.name, p.path, p.description, p.v
 	COALESCE(p.creator_id, 0), p.archived, p.empty_repo, p.topics, p.merge_method, p.squash_option,
 	p.created_at, p.updated_at, p.last_activity_at,
 	(SELECT COALESCE(SUM(ic.n), 0) FROM issue_counts ic WHERE ic.project_id = p.id AND ic.state = 'opened' AND ic.confidential = 0),
-	(SELECT COALESCE(SUM(ic.n), 0) FROM issue_counts ic WHERE ic.project_id = p.id AND ic.state = 'opened' AND ic.confidential = 1), ` + namespaceColumns
+	(SELECT COALESCE(SUM(ic.n), 0) FROM issue_counts ic WHERE ic.project_id = p.id AND ic.state = 'opened' AND ic.confidential = 1),
+	COALESCE(p.forked_from_id, 0), (SELECT COUNT(*) FROM projects f WHERE f.forked_from_id = p.id),
+	(SELECT COUNT(*) FROM project_stars st WHERE st.project_id = p.id), ` + namespaceColumns
 
 const projectFrom = ` FROM projects p JOIN namespaces n ON n.id = p.namespace_id`
 
@@ -54,7 +60,7 @@ func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 	err := row.Scan(&p.ID, &p.NamespaceID, &p.Name, &p.Path, &p.Description, &p.Visibility,
 		&p.DefaultBranch, &p.CreatorID, &p.Archived, &p.EmptyRepo, &topics, &p.MergeMethod,
 		&p.SquashOption, &created, &updated, &activity, &p.OpenIssues, &p.OpenConfidentialIssues,
-		&ns.ID, &ns.Kind, &ns.Name, &ns.Path, &ns.FullPath, &ns.FullName, &ns.ParentID, &ns.OwnerID,
+		&p.ForkedFromID, &p.ForksCount, &p.StarCount, &ns.ID, &ns.Kind, &ns.Name, &ns.Path, &ns.FullPath, &ns.FullName, &ns.ParentID, &ns.OwnerID,
 		&ns.Visibility, &ns.Description, &nsCreated, &nsUpdated)
 	if err != nil {
 		return Project{}, wrap(err)
@@ -92,7 +98,13 @@ type ProjectFilter struct {
 	Visibility   string
 	Search       string
 	Archived     *bool
-	// OrderBy is one of id, name, path, created_at, updated_at, last_activity_at.
+	// StarredBy keeps the projects a user starred.
+	StarredBy int64
+	// ForkedFromID keeps the forks of a project.
+	ForkedFromID int64
+	// Topics keeps the projects that have every one of these topics.
+	Topics []string
+	// OrderBy is one of id, name, path, created_at, updated_at, last_activity_at, star_count.
 	OrderBy string
 	Desc    bool
 	Limit   int
@@ -132,13 +144,27 @@ func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]Project, i
 		where = append(where, "p.archived = ?")
 		args = append(args, boolInt(*f.Archived))
 	}
+	if f.StarredBy != 0 {
+		where = append(where, "p.id IN (SELECT project_id FROM project_stars WHERE user_id = ?)")
+		args = append(args, f.StarredBy)
+	}
+	if f.ForkedFromID != 0 {
+		where = append(where, "p.forked_from_id = ?")
+		args = append(args, f.ForkedFromID)
+	}
+	for _, t := range f.Topics {
+		where = append(where, `p.id IN (SELECT pt.project_id FROM project_topics pt JOIN topics t ON t.id = pt.topic_id
+			WHERE t.name = ?)`)
+		args = append(args, t)
+	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	order := map[string]string{"id": "p.id", "name": "p.name", "path": "p.path",
 		"created_at": "p.created_at", "updated_at": "p.updated_at",
-		"last_activity_at": "p.last_activity_at"}[f.OrderBy]
+		"last_activity_at": "p.last_activity_at",
+		"star_count":       "(SELECT COUNT(*) FROM project_stars st WHERE st.project_id = p.id)"}[f.OrderBy]
 	if order == "" {
 		order = "p.created_at"
 	}
@@ -181,11 +207,11 @@ func projectAccessCond(f ProjectFilter) (string, []any) {
 func InsertProject(ctx context.Context, tx *sql.Tx, p Project) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO projects (namespace_id, name, path, description,
 		visibility, default_branch, creator_id, archived, empty_repo, topics, merge_method,
-		squash_option, created_at, updated_at, last_activity_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		squash_option, created_at, updated_at, last_activity_at, forked_from_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.NamespaceID, p.Name, p.Path, p.Description, p.Visibility, p.DefaultBranch, nullID(p.CreatorID),
 		boolInt(p.Archived), boolInt(p.EmptyRepo), joinList(p.Topics), p.MergeMethod, p.SquashOption,
-		ms(p.CreatedAt), ms(p.UpdatedAt), ms(p.LastActivityAt))
+		ms(p.CreatedAt), ms(p.UpdatedAt), ms(p.LastActivityAt), nullID(p.ForkedFromID))
 	if err != nil {
 		return 0, fmt.Errorf("insert project: %w", wrap(err))
 	}

@@ -51,6 +51,8 @@ const (
 	ReasonPickEmpty      = "cherry_pick_empty"
 	ReasonRevertConflict = "revert_conflict"
 	ReasonRevertEmpty    = "revert_empty"
+	// ReasonTransferRefused refuses the transfer of a project or a group; Fields say why.
+	ReasonTransferRefused = "transfer_refused"
 )
 
 // Error is cairn's one error type: a code, a message for people, and details for machines.

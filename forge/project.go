@@ -182,10 +182,21 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 		init.Author = gitstore.Signature{Name: "cairn", Email: "cairn@localhost", When: now}
 	}
 	p.EmptyRepo = len(init.Files) == 0
-	// The row is inserted, then the repository made, then the transaction committed: if the
-	// process dies in between, the repository has no row and Reconcile removes it at start.
+	if p, err = s.insertProject(ctx, a, p, func(id int64) error { return s.repos.Create(id, init) }); err != nil {
+		return ProjectView{}, err
+	}
+	return s.projectAccess(ctx, a, p)
+}
+
+// insertProject adds project p, in the namespace p.Namespace, with its default branch's
+// protection, its owner's membership, its topics and the repository makeRepo makes. The row
+// is inserted, then the repository made, then the transaction committed: if the process dies
+// in between, the repository has no row and Reconcile removes it at start.
+func (s *Service) insertProject(ctx context.Context, a *Actor, p Project, makeRepo func(id int64) error) (Project, error) {
+	now := p.CreatedAt
+	ns := p.Namespace
 	created := false
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		if err := checkPathFree(ctx, tx, p.FullPath(), 0, 0); err != nil {
 			return err
 		}
@@ -209,7 +220,10 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 				return err
 			}
 		}
-		if err := s.repos.Create(id, init); err != nil {
+		if err := db.SetProjectTopics(ctx, tx, id, p.Topics, now); err != nil {
+			return err
+		}
+		if err := makeRepo(id); err != nil {
 			return err
 		}
 		created = true
@@ -221,9 +235,9 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 				s.log.Error("remove repository of failed project", "project_id", p.ID, "err", derr)
 			}
 		}
-		return ProjectView{}, err
+		return Project{}, err
 	}
-	return s.projectAccess(ctx, a, p)
+	return p, nil
 }
 
 // targetNamespace resolves where a new project goes and checks the actor may create there.
@@ -352,6 +366,11 @@ func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in Pr
 		if err := takenAs(db.UpdateProject(ctx, tx, p), "name", "path"); err != nil {
 			return err
 		}
+		if in.Topics != nil {
+			if err := db.SetProjectTopics(ctx, tx, p.ID, p.Topics, p.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		if newHead {
 			// Last, so that the row is written only where the repository's HEAD moved too:
 			// clones check out the branch the API calls the default.
@@ -466,6 +485,13 @@ type ProjectListOptions struct {
 	IncludeSubgroups bool
 	// UserRef lists the projects in one user's personal namespace.
 	UserRef string
+	// Starred keeps the projects the actor starred; StarredBy those a user starred.
+	Starred   bool
+	StarredBy string
+	// ForkedFromID keeps the forks of a project.
+	ForkedFromID int64
+	// Topics keeps the projects with every one of these topics.
+	Topics []string
 }
 
 // ListProjects lists the projects the actor may see.
@@ -477,7 +503,20 @@ func (s *Service) ListProjects(ctx context.Context, a *Actor, o ProjectListOptio
 		return nil, 0, Invalidf("visibility does not have a valid value")
 	}
 	f := db.ProjectFilter{Visibility: o.Visibility, Search: o.Search, Archived: o.Archived, OrderBy: o.OrderBy,
-		Desc: o.Desc, Now: s.Now(), Limit: pg.limit(), Offset: pg.offset()}
+		Desc: o.Desc, Now: s.Now(), Limit: pg.limit(), Offset: pg.offset(), ForkedFromID: o.ForkedFromID,
+		Topics: o.Topics}
+	switch {
+	case o.Starred && !a.SignedIn():
+		return []ProjectView{}, 0, nil
+	case o.Starred:
+		f.StarredBy = a.User.ID
+	case o.StarredBy != "":
+		u, err := s.UserByRef(ctx, a, o.StarredBy)
+		if err != nil {
+			return nil, 0, err
+		}
+		f.StarredBy = u.ID
+	}
 	switch {
 	case !a.SignedIn():
 		if o.Owned || o.Membership {

@@ -91,22 +91,9 @@ func (s *Store) Create(id int64, opts InitOptions) error {
 	}
 	tmp := filepath.Join(s.root, ".tmp", fmt.Sprintf("%d-%s.git", id, randomSuffix()))
 	defer os.RemoveAll(tmp)
-	repo, err := git.PlainInitWithOptions(tmp, &git.PlainInitOptions{
-		Bare:        true,
-		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branch)},
-	})
+	repo, err := initBare(tmp, id, branch)
 	if err != nil {
-		return fmt.Errorf("init repository %d: %w", id, err)
-	}
-	cfg, err := repo.Config()
-	if err != nil {
-		return fmt.Errorf("read config of repository %d: %w", id, err)
-	}
-	// Pushes are accepted by cairn itself; these keep C git tools happy on the same directory.
-	cfg.Raw.Section("http").SetOption("receivepack", "true")
-	cfg.Raw.Section("core").SetOption("logallrefupdates", "false")
-	if err := repo.SetConfig(cfg); err != nil {
-		return fmt.Errorf("write config of repository %d: %w", id, err)
+		return err
 	}
 	if len(opts.Files) > 0 {
 		if _, err := initialCommit(repo, branch, opts); err != nil {
@@ -117,6 +104,28 @@ func (s *Store) Create(id int64, opts InitOptions) error {
 		return fmt.Errorf("move repository %d into place: %w", id, err)
 	}
 	return nil
+}
+
+// initBare makes an empty bare repository for project id at dir, with HEAD on branch.
+func initBare(dir string, id int64, branch string) (*git.Repository, error) {
+	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
+		Bare:        true,
+		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branch)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("init repository %d: %w", id, err)
+	}
+	cfg, err := repo.Config()
+	if err != nil {
+		return nil, fmt.Errorf("read config of repository %d: %w", id, err)
+	}
+	// Pushes are accepted by cairn itself; these keep C git tools happy on the same directory.
+	cfg.Raw.Section("http").SetOption("receivepack", "true")
+	cfg.Raw.Section("core").SetOption("logallrefupdates", "false")
+	if err := repo.SetConfig(cfg); err != nil {
+		return nil, fmt.Errorf("write config of repository %d: %w", id, err)
+	}
+	return repo, nil
 }
 
 // Delete removes the repository of project id. It is first renamed out of the way, so that a

@@ -284,6 +284,7 @@ type Project struct {
 	SquashOption                              string           `json:"squash_option"`
 	AutocloseReferencedIssues                 bool             `json:"autoclose_referenced_issues"`
 	Permissions                               *Permissions     `json:"permissions,omitempty"`
+	ForkedFromProject                         *Project         `json:"forked_from_project,omitempty"`
 }
 
 func (h *Handler) project(a *forge.Actor, v forge.ProjectView) Project {
@@ -312,7 +313,8 @@ func (h *Handler) project(a *forge.Actor, v forge.ProjectView) Project {
 		ForkingAccessLevel: "enabled", WikiAccessLevel: "disabled", BuildsAccessLevel: "disabled",
 		SnippetsAccessLevel: "disabled", PagesAccessLevel: "disabled", CreatorID: v.CreatorID, ImportStatus: "none",
 		PublicJobs: true, SharedWithGroups: []any{}, RequestAccessEnabled: true, MergeMethod: v.MergeMethod,
-		SquashOption: v.SquashOption, AutocloseReferencedIssues: true, OpenIssuesCount: v.OpenIssues}
+		SquashOption: v.SquashOption, AutocloseReferencedIssues: true, OpenIssuesCount: v.OpenIssues,
+		ForksCount: v.ForksCount, StarCount: v.StarCount}
 	if v.Access >= forge.Reporter {
 		p.OpenIssuesCount += v.OpenConfidentialIssues // as GitLab, confidential ones count for those who see them
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -99,6 +100,14 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("PUT", "/projects/:id", h.updateProject)
 	rt.Handle("DELETE", "/projects/:id", h.deleteProject)
 	h.memberRoutes(rt, "projects", "project")
+	rt.Handle("POST", "/projects/:id/fork", h.forkProject)
+	rt.Handle("GET", "/projects/:id/forks", h.listForks)
+	rt.Handle("POST", "/projects/:id/star", h.starProject)
+	rt.Handle("POST", "/projects/:id/unstar", h.unstarProject)
+	rt.Handle("GET", "/projects/:id/starrers", h.listStarrers)
+	rt.Handle("PUT", "/projects/:id/transfer", h.transferProject)
+	rt.Handle("GET", "/users/:id/starred_projects", h.listStarredProjects)
+	h.topicRoutes(rt)
 	h.protectedBranchRoutes(rt)
 	rt.Handle("GET", "/projects/:id/events", h.listProjectEvents)
 	h.repositoryRoutes(rt)
@@ -157,6 +166,8 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 			event, from := e.Params[0], e.Params[1]
 			return 400, msg{"Cannot transition status via :" + event + " from :" + from +
 				` (Reason(s): Status cannot transition via "` + event + `")`}
+		case e.Reason == forge.ReasonTransferRefused:
+			return 400, msg{"Failed to transfer project " + rubyHash(e.Fields)}
 		case len(e.Fields) > 0:
 			return 400, msg{e.Fields}
 		case e.Reason == forge.ReasonMissingParam || e.Reason == forge.ReasonMissingOneOf:
@@ -263,4 +274,23 @@ func queryBool(r *http.Request, name string) (bool, error) {
 		return true, nil
 	}
 	return false, api.InvalidParam(name)
+}
+
+// rubyHash writes field messages as Ruby's Hash#inspect shows them, as GitLab interpolates a
+// model's errors into some messages: {:field=>["message"]}.
+func rubyHash(fields map[string][]string) string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		quoted := make([]string, len(fields[k]))
+		for j, m := range fields[k] {
+			quoted[j] = strconv.Quote(m)
+		}
+		parts[i] = ":" + k + "=>[" + strings.Join(quoted, ", ") + "]"
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }

@@ -1,7 +1,9 @@
 package gitlab
 
 import (
+	"context"
 	"net/http"
+	"strings"
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
@@ -67,7 +69,24 @@ func (h *Handler) getProject(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusOK, h.project(a, v))
+	out, err := h.projectWithSource(r.Context(), a, v)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusOK, out)
+}
+
+// projectWithSource renders a project with the project it was forked from, when the
+// caller may see that one.
+func (h *Handler) projectWithSource(ctx context.Context, a *forge.Actor, v forge.ProjectView) (Project, error) {
+	out := h.project(a, v)
+	src, err := h.forge.ForkedFrom(ctx, a, v)
+	if err != nil || src == nil {
+		return out, err
+	}
+	parent := h.project(a, *src)
+	out.ForkedFromProject = &parent
+	return out, nil
 }
 
 func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request, p api.Params) error {
@@ -108,6 +127,12 @@ func projectListOptions(r *http.Request) (forge.ProjectListOptions, error) {
 	if o.Membership, err = queryBool(r, "membership"); err != nil {
 		return o, err
 	}
+	if o.Starred, err = queryBool(r, "starred"); err != nil {
+		return o, err
+	}
+	if t := q.Get("topic"); t != "" {
+		o.Topics = strings.Split(t, ",")
+	}
 	if v := q.Get("archived"); v != "" {
 		b, err := queryBool(r, "archived")
 		if err != nil {
@@ -123,9 +148,9 @@ func projectListOptions(r *http.Request) (forge.ProjectListOptions, error) {
 		o.MinAccessLevel = int(level)
 	}
 	switch ob := q.Get("order_by"); ob {
-	case "", "id", "name", "path", "created_at", "updated_at", "last_activity_at":
+	case "", "id", "name", "path", "created_at", "updated_at", "last_activity_at", "star_count":
 		o.OrderBy = ob
-	case "star_count", "similarity":
+	case "similarity":
 		o.OrderBy = "id"
 	default:
 		return o, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"order_by"}, Message: "order_by does not have a valid value"}
@@ -163,9 +188,18 @@ func (h *Handler) writeProjects(w http.ResponseWriter, r *http.Request, o forge.
 	if err != nil {
 		return err
 	}
+	return h.writeProjectList(w, r, a, pg, views, total)
+}
+
+// writeProjectList writes one page of projects with the pagination headers.
+func (h *Handler) writeProjectList(w http.ResponseWriter, r *http.Request, a *forge.Actor, pg forge.Page,
+	views []forge.ProjectView, total int) error {
+	var err error
 	out := make([]Project, len(views))
 	for i, v := range views {
-		out[i] = h.project(a, v)
+		if out[i], err = h.projectWithSource(r.Context(), a, v); err != nil {
+			return err
+		}
 	}
 	return h.list(w, r, pg, total, out)
 }
