@@ -87,6 +87,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("GET", "/groups/:id/subgroups", h.listSubgroups)
 	rt.Handle("GET", "/groups/:id/projects", h.listGroupProjects)
 	h.memberRoutes(rt, "groups", "group")
+	h.badgeRoutes(rt, "groups", "group")
 
 	rt.Handle("GET", "/namespaces", h.listNamespaces)
 	// The GitSwarm document's pagination example lists namespaces with PUT; it works as shown.
@@ -100,6 +101,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("PUT", "/projects/:id", h.updateProject)
 	rt.Handle("DELETE", "/projects/:id", h.deleteProject)
 	h.memberRoutes(rt, "projects", "project")
+	h.badgeRoutes(rt, "projects", "project")
 	rt.Handle("POST", "/projects/:id/fork", h.forkProject)
 	rt.Handle("GET", "/projects/:id/forks", h.listForks)
 	rt.Handle("POST", "/projects/:id/star", h.starProject)
