@@ -85,7 +85,7 @@ func ListMembers(ctx context.Context, q Querier, f MemberFilter) ([]Member, int,
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
 	sel := memberSelect(f.Kind)
-	from := sel[strings.Index(sel, " FROM "):]
+	from := sel[strings.LastIndex(sel, " FROM "):] // the columns hold subqueries of their own
 	return listPage(ctx, q, "SELECT COUNT(*)"+from+cond, sel+cond+" ORDER BY u.id, m."+key,
 		args, f.Limit, f.Offset, scanMember(f.Kind))
 }

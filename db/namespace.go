@@ -22,16 +22,20 @@ type Namespace struct {
 	Description string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Avatar is the file name of a group's avatar, "" when it has none.
+	Avatar string
 }
 
 const namespaceColumns = `n.id, n.kind, n.name, n.path, n.full_path, n.full_name, COALESCE(n.parent_id, 0),
-	COALESCE(n.owner_id, 0), n.visibility, n.description, n.created_at, n.updated_at`
+	COALESCE(n.owner_id, 0), n.visibility, n.description, n.created_at, n.updated_at,
+	COALESCE((SELECT up.filename FROM uploads up WHERE up.model_kind = 'group' AND up.model_id = n.id
+		AND up.purpose = 'avatar' ORDER BY up.id DESC LIMIT 1), '')`
 
 func scanNamespace(row interface{ Scan(...any) error }) (Namespace, error) {
 	var n Namespace
 	var created, updated int64
 	err := row.Scan(&n.ID, &n.Kind, &n.Name, &n.Path, &n.FullPath, &n.FullName, &n.ParentID,
-		&n.OwnerID, &n.Visibility, &n.Description, &created, &updated)
+		&n.OwnerID, &n.Visibility, &n.Description, &created, &updated, &n.Avatar)
 	if err != nil {
 		return Namespace{}, wrap(err)
 	}

@@ -34,6 +34,8 @@ type Project struct {
 	ForkedFromID int64
 	ForksCount   int
 	StarCount    int
+	// Avatar is the file name of the project's avatar, "" when it has none.
+	Avatar string
 }
 
 // FullPath is "namespace/path".
@@ -48,7 +50,9 @@ const projectColumns = `p.id, p.namespace_id, p.name, p.path, p.description, p.v
 	(SELECT COALESCE(SUM(ic.n), 0) FROM issue_counts ic WHERE ic.project_id = p.id AND ic.state = 'opened' AND ic.confidential = 0),
 	(SELECT COALESCE(SUM(ic.n), 0) FROM issue_counts ic WHERE ic.project_id = p.id AND ic.state = 'opened' AND ic.confidential = 1),
 	COALESCE(p.forked_from_id, 0), (SELECT COUNT(*) FROM projects f WHERE f.forked_from_id = p.id),
-	(SELECT COUNT(*) FROM project_stars st WHERE st.project_id = p.id), ` + namespaceColumns
+	(SELECT COUNT(*) FROM project_stars st WHERE st.project_id = p.id),
+	COALESCE((SELECT up.filename FROM uploads up WHERE up.model_kind = 'project' AND up.model_id = p.id
+		AND up.purpose = 'avatar' ORDER BY up.id DESC LIMIT 1), ''), ` + namespaceColumns
 
 const projectFrom = ` FROM projects p JOIN namespaces n ON n.id = p.namespace_id`
 
@@ -60,8 +64,9 @@ func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 	err := row.Scan(&p.ID, &p.NamespaceID, &p.Name, &p.Path, &p.Description, &p.Visibility,
 		&p.DefaultBranch, &p.CreatorID, &p.Archived, &p.EmptyRepo, &topics, &p.MergeMethod,
 		&p.SquashOption, &created, &updated, &activity, &p.OpenIssues, &p.OpenConfidentialIssues,
-		&p.ForkedFromID, &p.ForksCount, &p.StarCount, &ns.ID, &ns.Kind, &ns.Name, &ns.Path, &ns.FullPath, &ns.FullName, &ns.ParentID, &ns.OwnerID,
-		&ns.Visibility, &ns.Description, &nsCreated, &nsUpdated)
+		&p.ForkedFromID, &p.ForksCount, &p.StarCount, &p.Avatar, &ns.ID, &ns.Kind, &ns.Name, &ns.Path,
+		&ns.FullPath, &ns.FullName, &ns.ParentID, &ns.OwnerID, &ns.Visibility, &ns.Description,
+		&nsCreated, &nsUpdated, &ns.Avatar)
 	if err != nil {
 		return Project{}, wrap(err)
 	}

@@ -33,12 +33,15 @@ type User struct {
 	// LockedAt is when the account was locked for failed passwords; nil when it is not.
 	LockedAt    *time.Time
 	NamespaceID int64
+	// Avatar is the file name of the user's avatar, "" when they have none.
+	Avatar string
 }
 
 const userColumns = `u.id, u.username, u.email, u.name, u.password_hash, u.is_admin, u.state, u.bio,
 	u.external, u.can_create_group, u.projects_limit, u.plan, u.rate_per_minute, u.rate_burst,
 	u.created_at, u.updated_at, u.last_sign_in_at, u.last_activity_at, u.failed_attempts, u.locked_at,
-	COALESCE(n.id, 0)`
+	COALESCE(n.id, 0), COALESCE((SELECT up.filename FROM uploads up WHERE up.model_kind = 'user'
+		AND up.model_id = u.id AND up.purpose = 'avatar' ORDER BY up.id DESC LIMIT 1), '')`
 
 const userFrom = ` FROM users u LEFT JOIN namespaces n ON n.owner_id = u.id`
 
@@ -64,7 +67,7 @@ func (sc *userScan) dest(u *User) []any {
 	return []any{&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.State,
 		&u.Bio, &u.External, &u.CanCreateGroup, &u.ProjectsLimit, &u.Plan, &u.RatePerMinute,
 		&u.RateBurst, &sc.created, &sc.updated, &sc.signIn, &sc.activity, &u.FailedAttempts, &sc.locked,
-		&u.NamespaceID}
+		&u.NamespaceID, &u.Avatar}
 }
 
 func (sc *userScan) finish(u *User) {

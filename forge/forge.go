@@ -113,6 +113,8 @@ type Service struct {
 	agents *agentState
 	// external is the URL the instance is reached at.
 	external instanceURL
+	// files keeps the bytes of uploads; nil refuses them.
+	files Files
 }
 
 // Options are the service's collaborators; zero values get sensible defaults.
@@ -120,6 +122,8 @@ type Options struct {
 	Now    func() time.Time
 	Rand   io.Reader
 	Logger *slog.Logger
+	// Files keeps uploads (attachments, avatars); without it they are refused.
+	Files Files
 }
 
 // New returns the forge service over a database and a repository store.
@@ -154,7 +158,7 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	if cfg.AgentWorkers <= 0 {
 		cfg.AgentWorkers = 2
 	}
-	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger}
+	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger, files: opts.Files}
 	s.delivery = newDeliveryState(s, cfg.DeployWorkers)
 	s.agents = newAgentState(s, cfg.AgentWorkers)
 	return s

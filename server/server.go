@@ -24,7 +24,9 @@ import (
 	"github.com/cairn-forge/cairn/api/githttp"
 	"github.com/cairn-forge/cairn/api/gitlab"
 	"github.com/cairn-forge/cairn/api/opencodehub"
+	"github.com/cairn-forge/cairn/api/uploads"
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/filestore"
 	"github.com/cairn-forge/cairn/forge"
 	"github.com/cairn-forge/cairn/gitstore"
 	"github.com/cairn-forge/cairn/web"
@@ -173,7 +175,12 @@ func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logge
 		d.Close()
 		return nil, nil, nil, err
 	}
-	return d, repos, forge.New(d, repos, cfg, forge.Options{Logger: log}), nil
+	files, err := filestore.New(filepath.Join(dir, "uploads"))
+	if err != nil {
+		d.Close()
+		return nil, nil, nil, err
+	}
+	return d, repos, forge.New(d, repos, cfg, forge.Options{Logger: log, Files: files}), nil
 }
 
 // handler assembles every dialect under its prefix.
@@ -200,6 +207,7 @@ func (s *Server) handler(base string) http.Handler {
 	dotgitAPI := dotgit.New(core)
 	gitarAPI := gitar.New(core, s.cfg.Version)
 	pages := web.New(core)
+	files := uploads.New(core)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		switch {
@@ -220,6 +228,8 @@ func (s *Server) handler(base string) http.Handler {
 			openCodeHub.ServeHTTP(w, r)
 		case githttp.IsGitPath(r.URL.EscapedPath()):
 			git.ServeHTTP(w, r)
+		case uploads.IsUploadPath(r.URL.EscapedPath()):
+			files.ServeHTTP(w, r)
 		case p == "/-/health" || p == "/-/readiness" || p == "/-/liveness":
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			_, _ = io.WriteString(w, "OK\n")

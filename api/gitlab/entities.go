@@ -92,7 +92,8 @@ type User struct {
 
 func (h *Handler) basicUser(u forge.User) BasicUser {
 	return BasicUser{ID: u.ID, Username: u.Username, Name: u.Name, State: u.State,
-		Locked: h.forge.SignInLocked(u), WebURL: h.core.URL("/" + u.Username)}
+		Locked: h.forge.SignInLocked(u), WebURL: h.core.URL("/" + u.Username),
+		AvatarURL: h.avatarURL(forge.UploadUser, u.ID, u.Avatar)}
 }
 
 // user renders u for actor a: email and admin fields only to the user and administrators.
@@ -144,7 +145,7 @@ func idPtr(id int64) *int64 {
 
 func (h *Handler) namespace(n forge.Namespace) Namespace {
 	return Namespace{ID: n.ID, Name: n.Name, Path: n.Path, Kind: n.Kind, FullPath: n.FullPath,
-		ParentID: idPtr(n.ParentID), WebURL: h.namespaceWebURL(n)}
+		ParentID: idPtr(n.ParentID), WebURL: h.namespaceWebURL(n), AvatarURL: h.avatarURL(forge.UploadGroup, n.ID, n.Avatar)}
 }
 
 // Group is a group as /groups returns it.
@@ -189,7 +190,7 @@ func (h *Handler) group(g forge.Namespace) Group {
 		Visibility: g.Visibility, TwoFactorGracePeriod: 48, ProjectCreationLevel: "maintainer",
 		SubgroupCreationLevel: "maintainer", EmailsEnabled: true, LFSEnabled: true, DefaultBranchProtection: 2,
 		RequestAccessEnabled: true, FullName: g.FullName, FullPath: g.FullPath, CreatedAt: Time(g.CreatedAt),
-		ParentID: idPtr(g.ParentID)}
+		ParentID: idPtr(g.ParentID), AvatarURL: h.avatarURL(forge.UploadGroup, g.ID, g.Avatar)}
 }
 
 // ProjectNamespace is the namespace embedded in a project.
@@ -303,7 +304,8 @@ func (h *Handler) project(a *forge.Actor, v forge.ProjectView) Project {
 		SSHURLToRepo: "git@" + host + ":" + v.FullPath() + ".git", HTTPURLToRepo: webURL + ".git", WebURL: webURL,
 		LastActivityAt: Time(v.LastActivityAt),
 		Namespace: ProjectNamespace{ID: ns.ID, Name: ns.Name, Path: ns.Path, Kind: ns.Kind, FullPath: ns.FullPath,
-			ParentID: idPtr(ns.ParentID), WebURL: h.namespaceWebURL(ns)},
+			ParentID: idPtr(ns.ParentID), WebURL: h.namespaceWebURL(ns), AvatarURL: h.avatarURL(forge.UploadGroup, ns.ID, ns.Avatar)},
+		AvatarURL: h.avatarURL(forge.UploadProject, v.ID, v.Avatar),
 		Links: ProjectLinks{Self: apiBase, Issues: apiBase + "/issues", MergeRequests: apiBase + "/merge_requests",
 			RepoBranches: apiBase + "/repository/branches", Labels: apiBase + "/labels", Events: apiBase + "/events",
 			Members: apiBase + "/members", ClusterAgents: apiBase + "/cluster_agents"},

@@ -120,8 +120,15 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, _ api.Para
 	if err != nil {
 		return err
 	}
+	avatar, err := h.readAvatar(r, in)
+	if err != nil {
+		return err
+	}
 	g, err := h.forge.CreateGroup(r.Context(), api.Actor(r), gi)
 	if err != nil {
+		return err
+	}
+	if g, err = h.groupWithAvatar(r, avatar, g); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusCreated, GroupDetail{Group: h.group(g), Projects: []Project{}, SharedProjects: []Project{}})
@@ -136,11 +143,30 @@ func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
+	avatar, err := h.readAvatar(r, in)
+	if err != nil {
+		return err
+	}
 	g, err := h.forge.UpdateGroup(r.Context(), api.Actor(r), p.Get("id"), gi)
 	if err != nil {
 		return err
 	}
+	if g, err = h.groupWithAvatar(r, avatar, g); err != nil {
+		return err
+	}
 	return api.JSON(w, r, http.StatusOK, h.group(g))
+}
+
+// groupWithAvatar gives g the avatar a request carried, and returns g as it then is.
+func (h *Handler) groupWithAvatar(r *http.Request, avatar *pendingAvatar, g forge.Namespace) (forge.Namespace, error) {
+	if avatar == nil {
+		return g, nil
+	}
+	ref := formatID(g.ID)
+	if err := avatar.apply(r, h, forge.UploadGroup, ref); err != nil {
+		return g, err
+	}
+	return h.forge.GroupByRef(r.Context(), api.Actor(r), ref)
 }
 
 func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, p api.Params) error {

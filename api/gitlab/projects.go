@@ -55,9 +55,16 @@ func (h *Handler) writeCreatedProject(w http.ResponseWriter, r *http.Request, fo
 	if err != nil {
 		return err
 	}
+	avatar, err := h.readAvatar(r, in)
+	if err != nil {
+		return err
+	}
 	a := api.Actor(r)
 	v, err := h.forge.CreateProject(r.Context(), a, pi, forUser)
 	if err != nil {
+		return err
+	}
+	if v, err = h.projectWithAvatar(r, avatar, v); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusCreated, h.project(a, v))
@@ -98,12 +105,31 @@ func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request, p api.Pa
 	if err != nil {
 		return err
 	}
+	avatar, err := h.readAvatar(r, in)
+	if err != nil {
+		return err
+	}
 	a := api.Actor(r)
 	v, err := h.forge.UpdateProject(r.Context(), a, p.Get("id"), pi)
 	if err != nil {
 		return err
 	}
+	if v, err = h.projectWithAvatar(r, avatar, v); err != nil {
+		return err
+	}
 	return api.JSON(w, r, http.StatusOK, h.project(a, v))
+}
+
+// projectWithAvatar gives v the avatar a request carried, and returns v as it then is.
+func (h *Handler) projectWithAvatar(r *http.Request, avatar *pendingAvatar, v forge.ProjectView) (forge.ProjectView, error) {
+	if avatar == nil {
+		return v, nil
+	}
+	ref := formatID(v.ID)
+	if err := avatar.apply(r, h, forge.UploadProject, ref); err != nil {
+		return v, err
+	}
+	return h.forge.ProjectByRef(r.Context(), api.Actor(r), ref)
 }
 
 func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, p api.Params) error {

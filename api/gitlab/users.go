@@ -2,6 +2,7 @@ package gitlab
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
@@ -130,11 +131,30 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, _ api.Param
 	if ui.Password == nil && !random && !reset && a.IsAdmin() && a.Require(forge.NeedWrite) == nil {
 		return forge.Missing("password")
 	}
+	avatar, err := h.readAvatar(r, in)
+	if err != nil {
+		return err
+	}
 	u, err := h.forge.CreateUser(r.Context(), a, ui)
 	if err != nil {
 		return err
 	}
+	if u, err = h.userWithAvatar(r, avatar, u); err != nil {
+		return err
+	}
 	return api.JSON(w, r, http.StatusCreated, h.user(a, u))
+}
+
+// userWithAvatar gives u the avatar a request carried, and returns u as it then is.
+func (h *Handler) userWithAvatar(r *http.Request, avatar *pendingAvatar, u forge.User) (forge.User, error) {
+	if avatar == nil {
+		return u, nil
+	}
+	ref := strconv.FormatInt(u.ID, 10)
+	if err := avatar.apply(r, h, forge.UploadUser, ref); err != nil {
+		return u, err
+	}
+	return h.forge.UserByRef(r.Context(), api.Actor(r), ref)
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
@@ -150,9 +170,16 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
+	avatar, err := h.readAvatar(r, in)
+	if err != nil {
+		return err
+	}
 	a := api.Actor(r)
 	u, err := h.forge.UpdateUser(r.Context(), a, id, ui)
 	if err != nil {
+		return err
+	}
+	if u, err = h.userWithAvatar(r, avatar, u); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusOK, h.user(a, u))
