@@ -25,9 +25,11 @@ func openTest(t *testing.T) *DB {
 func TestReassignContributionsCoversEveryAuthorColumn(t *testing.T) {
 	d := openTest(t)
 	ctx := context.Background()
-	// GitLab leaves these to name nobody: who created a project or a membership, who closed.
+	// GitLab leaves these to name nobody: who created a project or a membership, who closed,
+	// who uploaded a file.
 	nulled := map[string]bool{"projects.creator_id": true, "group_members.created_by": true,
-		"project_members.created_by": true, "issues.closed_by_id": true, "merge_requests.closed_by_id": true}
+		"project_members.created_by": true, "issues.closed_by_id": true, "merge_requests.closed_by_id": true,
+		"uploads.uploaded_by": true}
 	reassigned := map[string]bool{}
 	for _, c := range authorship {
 		reassigned[c.table+"."+c.column] = true
