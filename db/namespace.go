@@ -62,6 +62,8 @@ type NamespaceFilter struct {
 	Search       string
 	Visibility   []string
 	IDs          []int64
+	// Under keeps the groups below a group, at any depth.
+	Under *int64
 	// OrderBy is one of id, name, path.
 	OrderBy string
 	Desc    bool
@@ -83,6 +85,12 @@ func ListNamespaces(ctx context.Context, q Querier, f NamespaceFilter) ([]Namesp
 	}
 	if f.TopLevelOnly {
 		where = append(where, "n.parent_id IS NULL")
+	}
+	if f.Under != nil {
+		where = append(where, `n.id IN (WITH RECURSIVE down(id) AS (
+			SELECT id FROM namespaces WHERE parent_id = ?
+			UNION SELECT c.id FROM namespaces c JOIN down ON c.parent_id = down.id) SELECT id FROM down)`)
+		args = append(args, *f.Under)
 	}
 	if f.Search != "" {
 		where = append(where, "(n.name LIKE ? ESCAPE '\\' OR n.path LIKE ? ESCAPE '\\')")
@@ -226,4 +234,21 @@ func DeletedNamespaceByRef(ctx context.Context, q Querier, id int64, fullPath st
 		FROM deleted_namespaces WHERE id = ? OR full_path = ? ORDER BY deleted_at DESC LIMIT 1`, id, fullPath).
 		Scan(&d.ID, &d.FullPath, &d.ParentID, &d.DeletedBy)
 	return d, wrap(err)
+}
+
+// CapTreeVisibility lowers to visibility (of the given rank: private 0, internal 1, public 2)
+// every group of the tree rooted at namespace id, and every project in it, that shows more.
+func CapTreeVisibility(ctx context.Context, tx *sql.Tx, id int64, visibility string, rank int) error {
+	const tree = `WITH RECURSIVE down(id) AS (
+			SELECT ? UNION SELECT c.id FROM namespaces c JOIN down ON c.parent_id = down.id) SELECT id FROM down`
+	const over = `(CASE visibility WHEN 'public' THEN 2 WHEN 'internal' THEN 1 ELSE 0 END) > ?`
+	if _, err := tx.ExecContext(ctx, "UPDATE namespaces SET visibility = ? WHERE id IN ("+tree+") AND "+over,
+		visibility, id, rank); err != nil {
+		return fmt.Errorf("cap visibility under namespace %d: %w", id, wrap(err))
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE projects SET visibility = ? WHERE namespace_id IN ("+tree+") AND "+over,
+		visibility, id, rank); err != nil {
+		return fmt.Errorf("cap visibility under namespace %d: %w", id, wrap(err))
+	}
+	return nil
 }

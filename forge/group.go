@@ -326,7 +326,9 @@ type GroupListOptions struct {
 	AllAvailable *bool
 	TopLevelOnly bool
 	// ParentID lists the subgroups of one group.
-	ParentID       *int64
+	ParentID *int64
+	// DescendantsOf lists the groups below one group, at any depth.
+	DescendantsOf  *int64
 	MinAccessLevel int
 	OrderBy        string
 	Desc           bool
@@ -339,7 +341,7 @@ func (s *Service) ListGroups(ctx context.Context, a *Actor, o GroupListOptions, 
 		return nil, 0, err
 	}
 	f := db.NamespaceFilter{Kind: "group", Search: o.Search, TopLevelOnly: o.TopLevelOnly, ParentID: o.ParentID,
-		OrderBy: o.OrderBy, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()}
+		Under: o.DescendantsOf, OrderBy: o.OrderBy, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()}
 	if f.OrderBy == "" {
 		f.OrderBy = "name"
 	}
@@ -358,7 +360,7 @@ func (s *Service) ListGroups(ctx context.Context, a *Actor, o GroupListOptions, 
 				f.IDs = append(f.IDs, id)
 			}
 		}
-		all := o.ParentID != nil || o.Search != ""
+		all := o.ParentID != nil || o.DescendantsOf != nil || o.Search != ""
 		if o.AllAvailable != nil {
 			all = *o.AllAvailable
 		}

@@ -85,6 +85,8 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("PUT", "/groups/:id", h.updateGroup)
 	rt.Handle("DELETE", "/groups/:id", h.deleteGroup)
 	rt.Handle("GET", "/groups/:id/subgroups", h.listSubgroups)
+	rt.Handle("GET", "/groups/:id/descendant_groups", h.listDescendantGroups)
+	rt.Handle("POST", "/groups/:id/transfer", h.transferGroup)
 	rt.Handle("GET", "/groups/:id/projects", h.listGroupProjects)
 	h.memberRoutes(rt, "groups", "group")
 	h.badgeRoutes(rt, "groups", "group")
@@ -169,6 +171,8 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 			event, from := e.Params[0], e.Params[1]
 			return 400, msg{"Cannot transition status via :" + event + " from :" + from +
 				` (Reason(s): Status cannot transition via "` + event + `")`}
+		case e.Reason == forge.ReasonTransferRefused && e.Resource == "Group":
+			return 400, msg{e.Message}
 		case e.Reason == forge.ReasonTransferRefused:
 			return 400, msg{"Failed to transfer project " + rubyHash(e.Fields)}
 		case len(e.Fields) > 0:

@@ -69,6 +69,33 @@ func (h *Handler) listSubgroups(w http.ResponseWriter, r *http.Request, p api.Pa
 	return h.writeGroups(w, r, o)
 }
 
+func (h *Handler) listDescendantGroups(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	o, err := h.groupListOptions(r)
+	if err != nil {
+		return err
+	}
+	parent, err := h.forge.GroupByRef(r.Context(), api.Actor(r), p.Get("id"))
+	if err != nil {
+		return err
+	}
+	o.DescendantsOf = &parent.ID
+	return h.writeGroups(w, r, o)
+}
+
+// transferGroup is POST /groups/:id/transfer: under group_id, or to the top level without it.
+func (h *Handler) transferGroup(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	in, err := api.ReadInput(r)
+	if err != nil {
+		return err
+	}
+	parent, _ := in.String("group_id")
+	g, err := h.forge.TransferGroup(r.Context(), api.Actor(r), p.Get("id"), parent)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusCreated, h.group(g))
+}
+
 func (h *Handler) writeGroups(w http.ResponseWriter, r *http.Request, o forge.GroupListOptions) error {
 	pg, err := page(r)
 	if err != nil {
