@@ -12,7 +12,15 @@ func TestDescendantGroups(t *testing.T) {
 	s := servertest.New(t, servertest.WithoutRateLimit())
 	top := createGroup(t, s, s.AdminToken, map[string]any{"name": "Top", "path": "top", "visibility": "public"})
 	a := createGroup(t, s, s.AdminToken, map[string]any{"name": "A", "path": "a", "parent_id": top.ID, "visibility": "public"})
-	createGroup(t, s, s.AdminToken, map[string]any{"name": "A1", "path": "a1", "parent_id": a.ID, "visibility": "public"})
+	a1 := createGroup(t, s, s.AdminToken, map[string]any{"name": "A1", "path": "a1", "parent_id": a.ID, "visibility": "public"})
+	createProject(t, s, s.AdminToken, map[string]any{"name": "p0", "namespace_id": top.ID, "visibility": "public"})
+	createProject(t, s, s.AdminToken, map[string]any{"name": "p1", "namespace_id": a1.ID, "visibility": "public"})
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/groups/top/projects?include_subgroups=true&order_by=name&sort=asc", "", nil), "path_with_namespace"); strings.Join(got, ",") != "top/p0,top/a/a1/p1" {
+		t.Fatalf("projects with subgroups: %v", got)
+	}
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/groups/top/projects", "", nil), "path_with_namespace"); strings.Join(got, ",") != "top/p0" {
+		t.Fatalf("projects of the group alone: %v", got)
+	}
 	createGroup(t, s, s.AdminToken, map[string]any{"name": "Hidden", "path": "hidden", "parent_id": a.ID, "visibility": "private"})
 	createGroup(t, s, s.AdminToken, map[string]any{"name": "Other", "path": "other", "visibility": "public"})
 	r := mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(top.ID)+"/descendant_groups?order_by=path", s.AdminToken, nil)
