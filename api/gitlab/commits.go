@@ -154,6 +154,7 @@ func (h *Handler) commitRoutes(handle func(string, string, api.HandlerFunc), rep
 	handle("GET", repo+"/commits/:sha/merge_requests", h.listCommitMergeRequests)
 	handle("POST", repo+"/commits/:sha/cherry_pick", h.cherryPickCommit)
 	handle("POST", repo+"/commits/:sha/revert", h.revertCommit)
+	handle("GET", repo+"/commits/:sha/signature", h.commitSignature)
 }
 
 // queryTime reads a datetime query parameter (ISO 8601).

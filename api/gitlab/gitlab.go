@@ -74,6 +74,8 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("POST", "/users/:id/projects", h.createProjectForUser)
 	rt.Handle("POST", "/users/:id/personal_access_tokens", h.createUserToken)
 
+	h.keyRoutes(rt)
+
 	rt.Handle("GET", "/personal_access_tokens", h.listTokens)
 	rt.Handle("GET", "/personal_access_tokens/:id", h.getToken)
 	rt.Handle("DELETE", "/personal_access_tokens/:id", h.revokeToken)
