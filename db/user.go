@@ -37,7 +37,8 @@ type User struct {
 	Avatar string
 }
 
-const userColumns = `u.id, u.username, u.email, u.name, u.password_hash, u.is_admin, u.state, u.bio,
+const userColumns = `u.id, u.username, u.email, u.name, u.password_hash, u.is_admin,
+	CASE WHEN u.banned_at IS NOT NULL THEN 'banned' ELSE u.state END, u.bio,
 	u.external, u.can_create_group, u.projects_limit, u.plan, u.rate_per_minute, u.rate_burst,
 	u.created_at, u.updated_at, u.last_sign_in_at, u.last_activity_at, u.failed_attempts, u.locked_at,
 	COALESCE(n.id, 0), COALESCE((SELECT up.filename FROM uploads up WHERE up.model_kind = 'user'
@@ -159,10 +160,16 @@ func InsertUser(ctx context.Context, tx *sql.Tx, u User) (int64, error) {
 
 // UpdateUser writes every column of u but its id and creation time.
 func UpdateUser(ctx context.Context, tx *sql.Tx, u User) error {
+	// A ban is stored as a block with its time (see migration 0021).
+	state, banned := u.State, u.State == "banned"
+	if banned {
+		state = "blocked"
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, name = ?, password_hash = ?,
-		is_admin = ?, state = ?, bio = ?, external = ?, can_create_group = ?, projects_limit = ?,
-		plan = ?, rate_per_minute = ?, rate_burst = ?, updated_at = ? WHERE id = ?`,
-		u.Username, u.Email, u.Name, u.PasswordHash, boolInt(u.IsAdmin), u.State, u.Bio,
+		is_admin = ?, state = ?, banned_at = CASE WHEN ? THEN COALESCE(banned_at, ?) END, bio = ?, external = ?,
+		can_create_group = ?, projects_limit = ?, plan = ?, rate_per_minute = ?, rate_burst = ?, updated_at = ?
+		WHERE id = ?`,
+		u.Username, u.Email, u.Name, u.PasswordHash, boolInt(u.IsAdmin), state, banned, ms(u.UpdatedAt), u.Bio,
 		boolInt(u.External), boolInt(u.CanCreateGroup), u.ProjectsLimit, u.Plan, u.RatePerMinute,
 		u.RateBurst, ms(u.UpdatedAt), u.ID)
 	if err != nil {

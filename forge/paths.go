@@ -10,14 +10,19 @@ import (
 const MaxPathLength = 255
 
 // reservedTopLevel are names a user or top-level group may not take, because cairn's own
-// routes live there.
+// routes live there: GitLab's list (Gitlab::PathRegex's top-level routes) and cairn's own.
+// "user" is not among them, as it is not on GitLab: the routes of the signed-in user are
+// under /-/ and /api.
 var reservedTopLevel = map[string]bool{
 	"-": true, ".well-known": true, "admin": true, "api": true, "assets": true, "dashboard": true,
 	"explore": true, "groups": true, "health": true, "help": true, "login": true, "logout": true,
 	"metrics": true, "new": true, "oauth": true, "profile": true, "projects": true, "public": true,
 	"readyz": true, "search": true, "settings": true, "sign_in": true, "sign_up": true,
-	"static": true, "users": true, "v1": true, "v3": true, "v4": true, "user": true,
-	"uploads": true, "favicon.ico": true, "robots.txt": true,
+	"static": true, "users": true, "v1": true, "v2": true, "v3": true, "v4": true,
+	"uploads": true, "favicon.ico": true, "favicon.png": true, "robots.txt": true, "files": true,
+	"import": true, "jwt": true, "s": true, "snippets": true, "sitemap": true, "sitemap.xml": true,
+	"unsubscribes": true, "health_check": true, "404.html": true, "422.html": true, "500.html": true,
+	"502.html": true, "503.html": true, "deploy.html": true,
 }
 
 // ValidatePath checks a username or a namespace or project path segment: letters, digits,

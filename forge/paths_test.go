@@ -35,9 +35,15 @@ func TestValidatePath(t *testing.T) {
 			t.Errorf("ValidatePath(%q) ok = %v, want %v (%s)", tt.path, got, tt.ok, ValidatePath(tt.path))
 		}
 	}
-	for _, reserved := range []string{"api", "API", "-", "users", "v1"} {
+	for _, reserved := range []string{"api", "API", "-", "users", "v1", "uploads", "snippets"} {
 		if ValidateTopLevelPath(reserved) == "" {
 			t.Errorf("ValidateTopLevelPath(%q) accepted a reserved name", reserved)
+		}
+	}
+	// GitLab lets a user be called "user".
+	for _, free := range []string{"user", "User", "user1"} {
+		if problem := ValidateTopLevelPath(free); problem != "" {
+			t.Errorf("ValidateTopLevelPath(%q): %s", free, problem)
 		}
 	}
 }

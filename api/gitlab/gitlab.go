@@ -69,6 +69,8 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("DELETE", "/users/:id", h.deleteUser)
 	rt.Handle("POST", "/users/:id/block", h.blockUser)
 	rt.Handle("POST", "/users/:id/unblock", h.unblockUser)
+	rt.Handle("POST", "/users/:id/ban", h.banUser)
+	rt.Handle("POST", "/users/:id/unban", h.unbanUser)
 	rt.Handle("DELETE", "/users/:id/sessions", h.revokeSessions)
 	rt.Handle("GET", "/users/:id/projects", h.listUserProjects)
 	rt.Handle("POST", "/users/:id/projects", h.createProjectForUser)

@@ -204,7 +204,32 @@ func (h *Handler) setBlocked(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
+	if blocked && !changed {
+		// GitLab's block stops early for a user already blocked ("break"): null.
+		return api.JSON(w, r, http.StatusCreated, nil)
+	}
 	return api.JSON(w, r, http.StatusCreated, changed)
+}
+
+func (h *Handler) banUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	return h.setBanned(w, r, p, true)
+}
+
+func (h *Handler) unbanUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
+	return h.setBanned(w, r, p, false)
+}
+
+// setBanned is POST /users/:id/ban and /unban: 201 true, or 403 naming the state that
+// refuses it.
+func (h *Handler) setBanned(w http.ResponseWriter, r *http.Request, p api.Params, ban bool) error {
+	id, ok := parseID(p.Get("id"))
+	if !ok {
+		return forge.NotFound("User")
+	}
+	if err := h.forge.SetUserBanned(r.Context(), api.Actor(r), id, ban); err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusCreated, true)
 }
 
 // deleteUser answers 204 once the user is gone; hard_delete removes their contributions
