@@ -77,6 +77,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("POST", "/users/:id/personal_access_tokens", h.createUserToken)
 
 	h.keyRoutes(rt)
+	h.impersonationTokenRoutes(rt)
 
 	rt.Handle("GET", "/personal_access_tokens", h.listTokens)
 	rt.Handle("GET", "/personal_access_tokens/:id", h.getToken)

@@ -61,13 +61,14 @@ var v3Deletes = map[string]v3Delete{
 	"/projects/:id/releases/:tag_name":           {read: "/projects/:id/releases/:tag_name", key: "tag_name", param: "tag_name"},
 	"/projects/:id/environments/:environment_id": {read: "/projects/:id/environments/:environment_id", key: "id", param: "environment_id"},
 	"/projects/:id/deployments/:deployment_id":   {read: "/projects/:id/deployments/:deployment_id", key: "id", param: "deployment_id"},
-	"/topics/:id":                    {read: "/topics/:id", key: "id", param: "id"},
-	"/user/keys/:key_id":             {read: "/user/keys/:key_id", key: "id", param: "key_id"},
-	"/users/:id/keys/:key_id":        {read: "/users/:id/keys/:key_id", key: "id", param: "key_id"},
-	"/user/gpg_keys/:key_id":         {read: "/user/gpg_keys/:key_id", key: "id", param: "key_id"},
-	"/users/:id/gpg_keys/:key_id":    {read: "/users/:id/gpg_keys/:key_id", key: "id", param: "key_id"},
-	"/projects/:id/badges/:badge_id": {read: "/projects/:id/badges/:badge_id", key: "id", param: "badge_id"},
-	"/groups/:id/badges/:badge_id":   {read: "/groups/:id/badges/:badge_id", key: "id", param: "badge_id"},
+	"/topics/:id": {read: "/topics/:id", key: "id", param: "id"},
+	"/users/:id/impersonation_tokens/:token_id": {read: "/users/:id/impersonation_tokens/:token_id", key: "id", param: "token_id"},
+	"/user/keys/:key_id":                        {read: "/user/keys/:key_id", key: "id", param: "key_id"},
+	"/users/:id/keys/:key_id":                   {read: "/users/:id/keys/:key_id", key: "id", param: "key_id"},
+	"/user/gpg_keys/:key_id":                    {read: "/user/gpg_keys/:key_id", key: "id", param: "key_id"},
+	"/users/:id/gpg_keys/:key_id":               {read: "/users/:id/gpg_keys/:key_id", key: "id", param: "key_id"},
+	"/projects/:id/badges/:badge_id":            {read: "/projects/:id/badges/:badge_id", key: "id", param: "badge_id"},
+	"/groups/:id/badges/:badge_id":              {read: "/groups/:id/badges/:badge_id", key: "id", param: "badge_id"},
 }
 
 // v3Answers wraps the DELETE routes of the v3 API as v3Deletes says; rt is the router they
