@@ -81,7 +81,54 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p api.Params) 
 	if err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusOK, h.user(a, u))
+	out, err := h.userDetail(r, u)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusOK, out)
+}
+
+// Identity is a user's account at another provider, as administrators see it.
+type Identity struct {
+	Provider       string `json:"provider"`
+	ExternUID      string `json:"extern_uid"`
+	SAMLProviderID *int64 `json:"saml_provider_id"`
+}
+
+// userDetail renders u with its identities, which only administrators see.
+func (h *Handler) userDetail(r *http.Request, u forge.User) (User, error) {
+	a := api.Actor(r)
+	out := h.user(a, u)
+	ids, err := h.forge.Identities(r.Context(), a, u.ID)
+	if err != nil {
+		return out, err
+	}
+	out.Identities = make([]any, len(ids))
+	for i, id := range ids {
+		out.Identities[i] = Identity{Provider: id.Provider, ExternUID: id.ExternUID}
+	}
+	return out, nil
+}
+
+// setIdentity records the identity a create or update request gives as provider and
+// extern_uid, if any.
+func (h *Handler) setIdentity(r *http.Request, in *api.Input, userID int64) error {
+	provider, hasProvider := in.String("provider")
+	uid, hasUID := in.String("extern_uid")
+	if !hasProvider && !hasUID {
+		return nil
+	}
+	return h.forge.SetIdentity(r.Context(), api.Actor(r), userID, provider, uid)
+}
+
+// finishUser applies the avatar a create or update request carries and renders the user as
+// it then is.
+func (h *Handler) finishUser(r *http.Request, avatar *pendingAvatar, u forge.User) (User, error) {
+	u, err := h.userWithAvatar(r, avatar, u)
+	if err != nil {
+		return User{}, err
+	}
+	return h.userDetail(r, u)
 }
 
 // userInput reads the user fields GitLab's create and update take.
@@ -139,10 +186,14 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, _ api.Param
 	if err != nil {
 		return err
 	}
-	if u, err = h.userWithAvatar(r, avatar, u); err != nil {
+	if err := h.setIdentity(r, in, u.ID); err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusCreated, h.user(a, u))
+	out, err := h.finishUser(r, avatar, u)
+	if err != nil {
+		return err
+	}
+	return api.JSON(w, r, http.StatusCreated, out)
 }
 
 // userWithAvatar gives u the avatar a request carried, and returns u as it then is.
@@ -175,14 +226,18 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p api.Param
 		return err
 	}
 	a := api.Actor(r)
+	if err := h.setIdentity(r, in, id); err != nil {
+		return err
+	}
 	u, err := h.forge.UpdateUser(r.Context(), a, id, ui)
 	if err != nil {
 		return err
 	}
-	if u, err = h.userWithAvatar(r, avatar, u); err != nil {
+	out, err := h.finishUser(r, avatar, u)
+	if err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusOK, h.user(a, u))
+	return api.JSON(w, r, http.StatusOK, out)
 }
 
 func (h *Handler) blockUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
