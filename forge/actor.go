@@ -106,6 +106,9 @@ type Actor struct {
 	Sudoer *User
 	// IP is the client's address, for the audit log.
 	IP string
+	// Deploy is the deploy token of a request that presented one: no user, access to the
+	// repositories the token covers, and nothing else.
+	Deploy *DeployToken
 
 	access *db.UserAccess
 	// session is the hash of the web session's secret, for a session's actor.
@@ -233,6 +236,9 @@ func IssuedToken(secret string) bool {
 func (s *Service) authenticate(ctx context.Context, secret, ip string, audit bool) (*Actor, error) {
 	tok, u, err := db.TokenAndUserByHash(ctx, s.db.Read, HashToken(secret))
 	if errors.Is(err, db.ErrNotFound) {
+		if a, derr := s.authenticateDeployToken(ctx, secret, ip); !errors.Is(derr, db.ErrNotFound) {
+			return a, derr
+		}
 		if audit {
 			s.audit(ctx, Anonymous(ip), "token_auth_failed", "", 0, "unknown token")
 		}

@@ -15,6 +15,9 @@ import (
 // who may not see the project get not found; those who see it but may not push, forbidden.
 func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write bool) (ProjectView, error) {
 	path = strings.Trim(path, "/")
+	if a.Deploy != nil {
+		return s.deployProject(ctx, a, path, write)
+	}
 	v, err := s.visibleProject(ctx, a, path)
 	if ErrorCode(err) == ENotFound || err == nil && write && !a.SignedIn() {
 		if !a.SignedIn() {

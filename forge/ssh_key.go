@@ -185,6 +185,9 @@ func (s *Service) AddSSHKey(ctx context.Context, a *Actor, ref string, in SSHKey
 	row := db.SSHKey{UserID: u.ID, Title: strings.TrimSpace(in.Title), Key: key, FingerprintSHA256: sha,
 		FingerprintMD5: md5, UsageType: in.UsageType, CreatedAt: s.Now(), ExpiresAt: in.ExpiresAt}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
+		if _, err := db.DeployKeyByFingerprint(ctx, tx, sha); err == nil {
+			return db.ErrConstraint // a deploy key's
+		}
 		row.ID, err = db.InsertSSHKey(ctx, tx, row)
 		return err
 	})

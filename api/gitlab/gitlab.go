@@ -79,6 +79,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.keyRoutes(rt)
 	h.impersonationTokenRoutes(rt)
 	h.userExtraRoutes(rt)
+	h.deployRoutes(rt)
 
 	rt.Handle("GET", "/personal_access_tokens", h.listTokens)
 	rt.Handle("GET", "/personal_access_tokens/:id", h.getToken)
