@@ -13,7 +13,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
-	"github.com/cairn-forge/cairn/web/markup"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // maxInline is the largest file a page shows; larger ones are offered raw.

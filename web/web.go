@@ -11,7 +11,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
-	"github.com/cairn-forge/cairn/web/markup"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // Handler serves the pages.

@@ -1,4 +1,5 @@
-// Package markup renders what users write for the pages: Markdown (GitHub Flavored, by
+// Package markup renders what users write, for the pages and for the API's /markdown (one
+// renderer, so that both show the same): Markdown (GitHub Flavored, by
 // goldmark), sanitised by bluemonday so that no script, handler or foreign style survives,
 // and source code highlighted with CSS classes (by chroma's lexers).
 package markup
@@ -27,6 +28,9 @@ const maxMarkdown = 2 << 20
 // on first use, so that a server that shows no page pays nothing for it.
 type Renderer struct {
 	Highlighter *Highlighter
+	// KeepHeadings renders headings at the level written; by default each goes one level down
+	// (# is h2), so that a text sits under its page's own h1.
+	KeepHeadings bool
 
 	once sync.Once
 	md   goldmark.Markdown
@@ -47,10 +51,13 @@ func (r *Renderer) init() {
 		if r.Highlighter == nil {
 			r.Highlighter = &Highlighter{}
 		}
+		parserOptions := []parser.Option{parser.WithAutoHeadingID()}
+		if !r.KeepHeadings {
+			parserOptions = append(parserOptions, parser.WithASTTransformers(util.Prioritized(headingShift{}, 100)))
+		}
 		r.md = goldmark.New(
 			goldmark.WithExtensions(extension.GFM),
-			goldmark.WithParserOptions(parser.WithAutoHeadingID(),
-				parser.WithASTTransformers(util.Prioritized(headingShift{}, 100))),
+			goldmark.WithParserOptions(parserOptions...),
 			// Raw HTML is let through to the sanitiser, which decides what of it stays.
 			goldmark.WithRendererOptions(gmhtml.WithUnsafe(),
 				renderer.WithNodeRenderers(util.Prioritized(&codeRenderer{hl: r.Highlighter}, 100))),
