@@ -135,7 +135,7 @@ func (l *Limiter) policyFor(a *forge.Actor, family Bucket) (string, Policy) {
 		return "web", l.policies.Web
 	}
 	if !a.SignedIn() {
-		return "api", l.policies.Anonymous
+		return "api", l.apiPolicies()[1]
 	}
 	if a.User.Plan == forge.PlanEnterprise && a.User.RatePerMinute > 0 {
 		burst := a.User.RateBurst
@@ -147,7 +147,33 @@ func (l *Limiter) policyFor(a *forge.Actor, family Bucket) (string, Policy) {
 	if p, ok := l.policies.Plans[a.User.Plan]; ok {
 		return "api", p
 	}
-	return "api", l.policies.Authenticated
+	return "api", l.apiPolicies()[0]
+}
+
+// apiPolicies are the API's policies for users and for addresses, which administrators may
+// change while the server runs (SetAPIRates).
+func (l *Limiter) apiPolicies() [2]Policy {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return [2]Policy{l.policies.Authenticated, l.policies.Anonymous}
+}
+
+// SetAPIRates changes the API's limits per user and per address, as administrators set them
+// while the server runs; buckets take a changed policy at their next request. A changed
+// limit lets its whole period's requests come at once; an unchanged one keeps its burst.
+func (l *Limiter) SetAPIRates(authenticated, anonymous forge.RateLimit) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.policies.Authenticated = policyOf(l.policies.Authenticated, authenticated)
+	l.policies.Anonymous = policyOf(l.policies.Anonymous, anonymous)
+}
+
+// policyOf is the policy of rate-limit setting r, which was old.
+func policyOf(old Policy, r forge.RateLimit) Policy {
+	if old.Limit == r.Requests && old.Window == r.Period {
+		return old
+	}
+	return Policy{Limit: r.Requests, Window: r.Period, Burst: r.Requests}
 }
 
 // Charge takes one request from the actor's bucket (the address's, when anonymous), sets the

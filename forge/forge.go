@@ -11,10 +11,12 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/gitstore"
+	"github.com/cairn-forge/cairn/markup"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -70,6 +72,11 @@ type Config struct {
 	TokenLifetime time.Duration
 	// AllowPermanentTokens lets tokens be created without an expiry date.
 	AllowPermanentTokens bool
+	// NoRateLimit says the server runs without rate limits, which settings cannot turn on.
+	NoRateLimit bool
+	// APIRateLimits are the API's limits per user and per address the server started with,
+	// until an administrator changes them (DefaultAPIRateLimits when zero).
+	APIRateLimits [2]RateLimit
 	// PasswordCost is the bcrypt cost of password hashes.
 	PasswordCost int
 	// DeployCommands are the shell commands (sh -c) the server runs to deploy projects to
@@ -115,6 +122,10 @@ type Service struct {
 	external instanceURL
 	// files keeps the bytes of uploads; nil refuses them.
 	files Files
+	// markdown renders texts for the API as the pages do, headings at the level written.
+	markdown markup.Renderer
+	// rateLimitsChanged, when set, applies new API rate limits to the running server.
+	rateLimitsChanged atomic.Pointer[func(authenticated, anonymous RateLimit)]
 }
 
 // Options are the service's collaborators; zero values get sensible defaults.
@@ -136,6 +147,9 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	}
 	if cfg.PasswordCost == 0 {
 		cfg.PasswordCost = bcrypt.DefaultCost
+	}
+	if cfg.APIRateLimits[0].Requests == 0 || cfg.APIRateLimits[1].Requests == 0 {
+		cfg.APIRateLimits = DefaultAPIRateLimits
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -159,6 +173,7 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 		cfg.AgentWorkers = 2
 	}
 	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger, files: opts.Files}
+	s.markdown.KeepHeadings = true
 	s.delivery = newDeliveryState(s, cfg.DeployWorkers)
 	s.agents = newAgentState(s, cfg.AgentWorkers)
 	return s

@@ -105,10 +105,17 @@ func (s *Service) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Nam
 	} else if !a.CanCreateGroup() {
 		return Namespace{}, Forbiddenf("")
 	}
+	st, err := s.currentSettings(ctx)
+	if err != nil {
+		return Namespace{}, err
+	}
+	if g.Visibility = st.DefaultGroupVisibility; parent != nil && visibilityRank(g.Visibility) > visibilityRank(parent.Visibility) {
+		g.Visibility = parent.Visibility // the instance's default never exceeds the parent's
+	}
 	if err := applyGroupInput(&g, parent, in); err != nil {
 		return Namespace{}, err
 	}
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		if err := checkPathFree(ctx, tx, g.FullPath, 0, 0); err != nil {
 			return err
 		}

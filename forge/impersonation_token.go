@@ -18,7 +18,7 @@ func (s *Service) CreateImpersonationToken(ctx context.Context, a *Actor, userID
 	if err != nil {
 		return Token{}, "", notFoundAs(err, "User")
 	}
-	tok, err := s.validateToken(u, in)
+	tok, err := s.validateToken(ctx, u, in)
 	if err != nil {
 		return Token{}, "", err
 	}

@@ -155,9 +155,16 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 		in.Path = &slug
 	}
 	now := s.Now()
-	p := Project{NamespaceID: ns.ID, Namespace: ns, Visibility: Private, DefaultBranch: s.cfg.DefaultBranch,
-		CreatorID: a.UserID(), EmptyRepo: true, Topics: []string{}, MergeMethod: "merge",
-		SquashOption: "default_off", CreatedAt: now, UpdatedAt: now, LastActivityAt: now}
+	st, err := s.currentSettings(ctx)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	p := Project{NamespaceID: ns.ID, Namespace: ns, Visibility: st.DefaultProjectVisibility,
+		DefaultBranch: st.DefaultBranchName, CreatorID: a.UserID(), EmptyRepo: true, Topics: []string{},
+		MergeMethod: "merge", SquashOption: "default_off", CreatedAt: now, UpdatedAt: now, LastActivityAt: now}
+	if ns.Kind == "group" && visibilityRank(p.Visibility) > visibilityRank(ns.Visibility) {
+		p.Visibility = ns.Visibility // the instance's default never exceeds the group's
+	}
 	if err := applyProjectInput(&p, in); err != nil {
 		return ProjectView{}, err
 	}

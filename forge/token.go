@@ -49,7 +49,7 @@ func (s *Service) CreateToken(ctx context.Context, a *Actor, userID int64, in To
 	if err != nil {
 		return Token{}, "", notFoundAs(err, "User")
 	}
-	tok, err := s.validateToken(u, in)
+	tok, err := s.validateToken(ctx, u, in)
 	if err != nil {
 		return Token{}, "", err
 	}
@@ -67,7 +67,7 @@ func (s *Service) CreateToken(ctx context.Context, a *Actor, userID int64, in To
 }
 
 // validateToken checks in against the rules for a token of user u.
-func (s *Service) validateToken(u User, in TokenInput) (Token, error) {
+func (s *Service) validateToken(ctx context.Context, u User, in TokenInput) (Token, error) {
 	now := s.Now()
 	if strings.TrimSpace(in.Name) == "" {
 		// The name is optional, as Gitar's alias is; a dated one tells tokens apart.
@@ -104,7 +104,11 @@ func (s *Service) validateToken(u User, in TokenInput) (Token, error) {
 	case in.Permanent, in.PermanentIfAllowed && s.cfg.AllowPermanentTokens:
 		// no expiry
 	default:
-		t := now.Add(s.cfg.TokenLifetime)
+		lifetime, err := s.settingInt(ctx, settingTokenLifetime, int(s.cfg.TokenLifetime/time.Second))
+		if err != nil {
+			return Token{}, err
+		}
+		t := now.Add(time.Duration(lifetime) * time.Second)
 		expires = &t
 	}
 	if err := fe.Err(); err != nil {
@@ -252,7 +256,7 @@ func (s *Service) RotateToken(ctx context.Context, a *Actor, ref string, expires
 	if err != nil {
 		return Token{}, "", err
 	}
-	tok, err := s.validateToken(u, TokenInput{Name: old.Name, Description: old.Description, Scopes: old.Scopes, ExpiresAt: expiresAt})
+	tok, err := s.validateToken(ctx, u, TokenInput{Name: old.Name, Description: old.Description, Scopes: old.Scopes, ExpiresAt: expiresAt})
 	if err != nil {
 		return Token{}, "", err
 	}
@@ -285,7 +289,7 @@ func (s *Service) ResetPrivateToken(ctx context.Context, a *Actor) (Token, strin
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Token{}, "", err
 	}
-	tok, err := s.validateToken(*a.User, TokenInput{Name: PrivateTokenName, Scopes: []string{ScopeAPI},
+	tok, err := s.validateToken(ctx, *a.User, TokenInput{Name: PrivateTokenName, Scopes: []string{ScopeAPI},
 		PermanentIfAllowed: true})
 	if err != nil {
 		return Token{}, "", err

@@ -129,6 +129,12 @@ func (s *Server) open(ctx context.Context) error {
 		return errors.New("no data directory: give --data-dir or --ephemeral")
 	}
 	var err error
+	cfg.Forge.NoRateLimit = cfg.NoRateLimit
+	if !cfg.NoRateLimit {
+		p := s.policies()
+		cfg.Forge.APIRateLimits = [2]forge.RateLimit{{Requests: p.Authenticated.Limit, Period: p.Authenticated.Window},
+			{Requests: p.Anonymous.Limit, Period: p.Anonymous.Window}}
+	}
 	if s.db, s.repos, s.forge, err = OpenData(ctx, s.dataDir, cfg.Forge, s.log); err != nil {
 		return err
 	}
@@ -183,6 +189,14 @@ func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logge
 	return d, repos, forge.New(d, repos, cfg, forge.Options{Logger: log, Files: files}), nil
 }
 
+// policies are the rate limits the server starts with.
+func (s *Server) policies() api.Policies {
+	if s.cfg.RateLimits != nil {
+		return *s.cfg.RateLimits
+	}
+	return api.DefaultPolicies()
+}
+
 // handler assembles every dialect under its prefix.
 func (s *Server) handler(base string) http.Handler {
 	core := &api.Core{
@@ -193,11 +207,15 @@ func (s *Server) handler(base string) http.Handler {
 		TrustedProxies: s.cfg.TrustedProxies,
 	}
 	if !s.cfg.NoRateLimit {
-		policies := api.DefaultPolicies()
-		if s.cfg.RateLimits != nil {
-			policies = *s.cfg.RateLimits
+		core.Limits = api.NewLimiter(s.policies(), nil)
+		// The limits administrators set through /application/settings outlive restarts and
+		// take effect at once.
+		if auth, anon, set, err := s.forge.APIRateLimits(context.Background()); err != nil {
+			s.log.Error("read rate-limit settings", "err", err)
+		} else if set {
+			core.Limits.SetAPIRates(auth, anon)
 		}
-		core.Limits = api.NewLimiter(policies, nil)
+		s.forge.OnAPIRateLimitsChange(core.Limits.SetAPIRates)
 	}
 	v4 := gitlab.New(core, 4, s.cfg.Version)
 	v3 := gitlab.New(core, 3, s.cfg.Version)

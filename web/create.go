@@ -81,7 +81,8 @@ func (h *Handler) newProjectPage(w http.ResponseWriter, r *http.Request) error {
 		return forge.Unauthorized("")
 	}
 	nsID, _ := strconv.ParseInt(r.URL.Query().Get("namespace_id"), 10, 64)
-	return h.renderNewProject(w, r, http.StatusOK, newProjectData{NamespaceID: nsID, Visibility: forge.Private, Readme: true})
+	return h.renderNewProject(w, r, http.StatusOK, newProjectData{NamespaceID: nsID,
+		Visibility: h.forge.DefaultVisibility(r.Context(), "project"), Readme: true})
 }
 
 func (h *Handler) renderNewProject(w http.ResponseWriter, r *http.Request, status int, d newProjectData) error {
@@ -137,7 +138,7 @@ func (h *Handler) newGroupPage(w http.ResponseWriter, r *http.Request) error {
 	if !a.SignedIn() {
 		return forge.Unauthorized("")
 	}
-	d := newGroupData{Visibility: forge.Private}
+	d := newGroupData{Visibility: h.forge.DefaultVisibility(r.Context(), "group")}
 	if id := r.URL.Query().Get("parent_id"); id != "" {
 		g, err := h.forge.GroupByRef(r.Context(), a, id)
 		if err != nil {

@@ -80,6 +80,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.impersonationTokenRoutes(rt)
 	h.userExtraRoutes(rt)
 	h.deployRoutes(rt)
+	h.instanceRoutes(rt)
 
 	rt.Handle("GET", "/personal_access_tokens", h.listTokens)
 	rt.Handle("GET", "/personal_access_tokens/:id", h.getToken)

@@ -1,0 +1,45 @@
+package forge
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	"github.com/cairn-forge/cairn/markup"
+)
+
+// MarkdownInput is a text to render, and the project whose repository its relative links
+// point into ("" for none).
+type MarkdownInput struct {
+	Text    string
+	Project string
+}
+
+// RenderMarkdown renders a text with the pages' renderer (GitHub Flavored Markdown, sanitised),
+// headings at the level written. Signed-in users may, as on GitLab; with a project, which the
+// actor must see, relative links and images point into its default branch by absolute URLs.
+func (s *Service) RenderMarkdown(ctx context.Context, a *Actor, in MarkdownInput) (string, error) {
+	if err := a.requireUser(NeedRead); err != nil {
+		return "", err
+	}
+	var links *markup.Links
+	if in.Project != "" {
+		v, err := s.visibleProject(ctx, a, in.Project)
+		if err != nil {
+			return "", err
+		}
+		base := strings.TrimRight(s.externalURL(), "/") + "/" + escapeSegments(v.FullPath())
+		ref := escapeSegments(v.DefaultBranch)
+		links = &markup.Links{Blob: base + "/-/blob/" + ref + "/", Raw: base + "/-/raw/" + ref + "/"}
+	}
+	return string(s.markdown.Render(in.Text, links)), nil
+}
+
+// escapeSegments escapes each segment of a slash-separated path for a URL.
+func escapeSegments(p string) string {
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return strings.Join(segs, "/")
+}
