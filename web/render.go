@@ -80,8 +80,35 @@ type Page struct {
 	// Crumbs lead to the page outside projects (groups).
 	Crumbs []crumb
 	Flash  string
+	// Broadcasts are the administrators' messages shown on this page.
+	Broadcasts []broadcast
 	// Data is the page's own content.
 	Data any
+}
+
+// broadcast is a broadcast message as a page shows it: its text rendered, its theme a class.
+type broadcast struct {
+	HTML        template.HTML
+	Type, Theme string
+}
+
+// broadcasts returns the broadcast messages page p at path shows to its viewer: those aimed
+// at a project access level show on that project's pages to members of that level.
+func (h *Handler) broadcasts(r *http.Request, p *Page) []broadcast {
+	access := 0
+	if p.Project != nil {
+		access = p.Project.View.Access
+	}
+	list, err := h.forge.BroadcastsFor(r.Context(), r.URL.Path, access)
+	if err != nil {
+		h.core.Log.Error("read broadcast messages", "err", err, "request_id", p.RequestID)
+		return nil
+	}
+	out := make([]broadcast, len(list))
+	for i, b := range list {
+		out[i] = broadcast{HTML: h.markdown.Render(b.Message, nil), Type: b.BroadcastType, Theme: b.Theme}
+	}
+	return out
 }
 
 type crumb struct{ Name, URL string }
@@ -104,6 +131,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if err != nil {
 		return fmt.Errorf("parse template %s: %w", name, err)
 	}
+	p.Broadcasts = h.broadcasts(r, p)
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer bufPool.Put(buf)

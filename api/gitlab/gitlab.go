@@ -81,6 +81,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.userExtraRoutes(rt)
 	h.deployRoutes(rt)
 	h.instanceRoutes(rt)
+	h.broadcastMessageRoutes(rt)
 
 	rt.Handle("GET", "/personal_access_tokens", h.listTokens)
 	rt.Handle("GET", "/personal_access_tokens/:id", h.getToken)

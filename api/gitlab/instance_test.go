@@ -43,6 +43,7 @@ func TestInstanceEndpointsAreForAdministrators(t *testing.T) {
 		{"GET", "/api/v4/license", nil},
 		{"GET", "/api/v4/licenses", nil},
 		{"GET", "/api/v3/application/settings", nil},
+		{"POST", "/api/v4/broadcast_messages", map[string]any{"message": "hi"}},
 	} {
 		wantJSON(t, s.Do(t, c.method, c.path, "", c.body), http.StatusUnauthorized, bodyUnauthorized)
 		wantJSON(t, s.Do(t, c.method, c.path, user, c.body), http.StatusForbidden, bodyForbidden)

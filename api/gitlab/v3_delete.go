@@ -78,6 +78,7 @@ var v3Deletes = map[string]v3Delete{
 	"/users/:id/gpg_keys/:key_id":               {read: "/users/:id/gpg_keys/:key_id", key: "id", param: "key_id"},
 	"/projects/:id/badges/:badge_id":            {read: "/projects/:id/badges/:badge_id", key: "id", param: "badge_id"},
 	"/groups/:id/badges/:badge_id":              {read: "/groups/:id/badges/:badge_id", key: "id", param: "badge_id"},
+	"/broadcast_messages/:id":                   {read: "/broadcast_messages/:id", key: "id", param: "id"},
 }
 
 // v3Answers wraps the DELETE routes of the v3 API as v3Deletes says; rt is the router they
