@@ -119,7 +119,7 @@ func (h *Handler) routes(rt *api.Router) {
 	rt.Handle("POST", "/projects/:id/unstar", h.unstarProject)
 	rt.Handle("GET", "/projects/:id/starrers", h.listStarrers)
 	rt.Handle("PUT", "/projects/:id/transfer", h.transferProject)
-	rt.Handle("POST", "/projects/:id/uploads", h.uploadFile)
+	rt.Handle("POST", "/projects/:id/uploads", h.gitHandler(h.uploadFile))
 	rt.Handle("GET", "/users/:id/starred_projects", h.listStarredProjects)
 	h.topicRoutes(rt)
 	h.protectedBranchRoutes(rt)

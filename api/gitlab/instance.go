@@ -53,7 +53,7 @@ func (h *Handler) instanceRoutes(rt *api.Router) {
 	rt.Handle("GET", "/licenses", h.listLicenses)
 	if h.version == 4 {
 		rt.Handle("GET", "/application/statistics", h.getApplicationStatistics)
-		rt.Handle("POST", "/markdown", h.renderMarkdown)
+		rt.Handle("POST", "/markdown", h.gitHandler(h.renderMarkdown))
 	}
 }
 

@@ -17,6 +17,10 @@ type listFixture struct {
 	group, sub        groupJSON
 	groupProject      projectJSON
 	personalProjectID int64
+	// repo is alice's project with a commit (tip), three statuses on it, three badges, three
+	// deploy keys and tokens, three forks; each of her projects has its own topic.
+	repo projectJSON
+	tip  string
 }
 
 func newListFixture(t *testing.T) listFixture {
@@ -50,7 +54,37 @@ func newListFixture(t *testing.T) listFixture {
 		mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", f.alice,
 			map[string]any{"name": name, "scopes": []string{"read_api"}})
 	}
+	f.addRepoLists(t)
 	return f
+}
+
+// addRepoLists gives the lists of issue 14's resources three items each.
+func (f *listFixture) addRepoLists(t *testing.T) {
+	t.Helper()
+	s, alice := f.s, f.alice
+	f.repo = createProject(t, s, alice, map[string]any{"name": "repo", "initialize_with_readme": true, "topics": []string{"t0"}})
+	repo := "/api/v4/projects/" + itoa(f.repo.ID)
+	f.tip = decode[commitJSON](t, mustDo(t, s, 200, "GET", repo+"/repository/commits/main", alice, nil)).ID
+	for i, name := range []string{"one", "two", "three"} {
+		n := strconv.Itoa(i + 1)
+		mustDo(t, s, 201, "POST", repo+"/statuses/"+f.tip, alice, map[string]any{"state": "success", "name": "ci/" + name})
+		for _, owner := range []string{repo, "/api/v4/groups/" + itoa(f.group.ID)} {
+			mustDo(t, s, 201, "POST", owner+"/badges", alice, map[string]any{
+				"link_url": "https://ci.example.com/" + n, "image_url": "https://ci.example.com/" + n + ".svg"})
+			mustDo(t, s, 201, "POST", owner+"/deploy_tokens", alice, map[string]any{"name": name, "scopes": []string{"read_repository"}})
+		}
+		_, line := newSSHKey(t, name)
+		mustDo(t, s, 201, "POST", repo+"/deploy_keys", alice, map[string]any{"title": name, "key": line})
+		_, line = newSSHKey(t, name)
+		mustDo(t, s, 201, "POST", "/api/v4/user/keys", alice, map[string]any{"title": name, "key": line})
+		mustDo(t, s, 201, "POST", "/api/v4/user/emails", alice, map[string]any{"email": name + "@alice.example.org"})
+		mustDo(t, s, 201, "POST", "/api/v4/users/"+itoa(f.aliceID)+"/impersonation_tokens", s.AdminToken,
+			map[string]any{"name": name, "scopes": []string{"api"}})
+		mustDo(t, s, 201, "POST", repo+"/fork", alice, map[string]any{"name": "fork-" + name, "path": "fork-" + name})
+		mustDo(t, s, 201, "POST", "/api/v4/broadcast_messages", s.AdminToken, map[string]any{"message": name})
+		mustDo(t, s, 200, "PUT", "/api/v4/projects/"+itoa(f.personalProjectID-int64(i)), alice, map[string]any{"topics": []string{"t" + n}})
+		mustDo(t, s, 201, "POST", "/api/v4/projects/"+itoa(f.personalProjectID-int64(i))+"/star", alice, nil)
+	}
 }
 
 func TestEveryListIsPaginatedWithGitLabHeaders(t *testing.T) {
@@ -75,6 +109,23 @@ func TestEveryListIsPaginatedWithGitLabHeaders(t *testing.T) {
 		{"tokens", "/api/v4/personal_access_tokens", f.alice},
 		{"group projects", "/api/v4/groups/" + itoa(f.group.ID) + "/projects", f.alice},
 		{"user projects", "/api/v4/users/" + itoa(f.aliceID) + "/projects", f.alice},
+		{"descendant groups", "/api/v4/groups/" + itoa(f.group.ID) + "/descendant_groups", f.alice},
+		{"commit statuses", "/api/v4/projects/" + itoa(f.repo.ID) + "/repository/commits/" + f.tip + "/statuses", f.alice},
+		{"project badges", "/api/v4/projects/" + itoa(f.repo.ID) + "/badges", f.alice},
+		{"group badges", "/api/v4/groups/" + itoa(f.group.ID) + "/badges", f.alice},
+		{"project deploy tokens", "/api/v4/projects/" + itoa(f.repo.ID) + "/deploy_tokens", f.alice},
+		{"group deploy tokens", "/api/v4/groups/" + itoa(f.group.ID) + "/deploy_tokens", f.alice},
+		{"all deploy tokens", "/api/v4/deploy_tokens", s.AdminToken},
+		{"project deploy keys", "/api/v4/projects/" + itoa(f.repo.ID) + "/deploy_keys", f.alice},
+		{"all deploy keys", "/api/v4/deploy_keys", s.AdminToken},
+		{"ssh keys", "/api/v4/user/keys", f.alice},
+		{"a user's ssh keys", "/api/v4/users/" + itoa(f.aliceID) + "/keys", ""},
+		{"emails", "/api/v4/user/emails", f.alice},
+		{"impersonation tokens", "/api/v4/users/" + itoa(f.aliceID) + "/impersonation_tokens", s.AdminToken},
+		{"forks", "/api/v4/projects/" + itoa(f.repo.ID) + "/forks", f.alice},
+		{"starred projects", "/api/v4/users/" + itoa(f.aliceID) + "/starred_projects", f.alice},
+		{"topics", "/api/v4/topics", f.alice},
+		{"broadcast messages", "/api/v4/broadcast_messages", f.alice},
 	}
 	for _, l := range lists {
 		t.Run(l.name, func(t *testing.T) {
