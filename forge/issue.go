@@ -97,7 +97,7 @@ func issuesVisible(v ProjectView) bool { return v.Visibility != Private || v.Acc
 // canSeeIssue reports whether the actor may see an issue of project v: confidential issues
 // only to their author, their assignees, and reporters and above.
 func canSeeIssue(a *Actor, v ProjectView, is Issue) bool {
-	if !is.Confidential || v.Access >= Reporter {
+	if !is.Confidential || seesConfidential(v.Access) {
 		return true
 	}
 	if !a.SignedIn() {
@@ -578,7 +578,7 @@ func (s *Service) ListProjectIssues(ctx context.Context, a *Actor, projectRef st
 	}
 	f.ProjectID = v.ID
 	if v.Access < AdminAccess {
-		f.Viewer = &db.IssueViewer{UserID: a.UserID(), ProjectReporter: v.Access >= Reporter}
+		f.Viewer = &db.IssueViewer{UserID: a.UserID(), ProjectReporter: seesConfidential(v.Access)}
 	}
 	if ok, err := s.resolveUserFilters(ctx, o, &f); !ok || err != nil {
 		return []Issue{}, 0, err

@@ -34,6 +34,24 @@ func ValidAccessLevel(level int) bool {
 	return false
 }
 
+// viewMember returns m as actor a may see it: the member as viewUser shows users, and its
+// email to administrators only, as GitLab's member lists show it.
+func viewMember(a *Actor, m Member) Member {
+	m.User = viewUser(a, m.User).User
+	if !a.IsAdmin() {
+		m.User.Email = ""
+	}
+	return m
+}
+
+// viewMembers is viewMember for each of list, in place.
+func viewMembers(a *Actor, list []Member) []Member {
+	for i, m := range list {
+		list[i] = viewMember(a, m)
+	}
+	return list
+}
+
 // memberSource resolves src to its id, the namespace ids whose members it inherits (ancestors,
 // nearest last), and the actor's access level to it.
 func (s *Service) memberSource(ctx context.Context, a *Actor, src MemberSource) (id int64, inherited []int64, level int, err error) {
@@ -82,8 +100,9 @@ func (s *Service) ListMembers(ctx context.Context, a *Actor, src MemberSource, a
 		return nil, 0, err
 	}
 	if !all {
-		return db.ListMembers(ctx, s.db.Read, db.MemberFilter{Kind: src.Kind, SourceIDs: []int64{id}, Query: query,
-			Limit: pg.limit(), Offset: pg.offset()})
+		list, total, err := db.ListMembers(ctx, s.db.Read, db.MemberFilter{Kind: src.Kind, SourceIDs: []int64{id},
+			Query: query, Limit: pg.limit(), Offset: pg.offset()})
+		return viewMembers(a, list), total, err
 	}
 	direct, _, err := db.ListMembers(ctx, s.db.Read, db.MemberFilter{Kind: src.Kind, SourceIDs: []int64{id}, Query: query})
 	if err != nil {
@@ -107,7 +126,7 @@ func (s *Service) ListMembers(ctx context.Context, a *Actor, src MemberSource, a
 	total := len(merged)
 	lo := min(pg.offset(), total)
 	hi := min(lo+pg.limit(), total)
-	return merged[lo:hi], total, nil
+	return viewMembers(a, merged[lo:hi]), total, nil
 }
 
 // GetMember returns one member of a group or project; with all, an inherited one counts.
@@ -120,8 +139,11 @@ func (s *Service) GetMember(ctx context.Context, a *Actor, src MemberSource, use
 		return Member{}, err
 	}
 	m, err := db.GetMember(ctx, s.db.Read, src.Kind, id, userID)
-	if err == nil || !all || !errors.Is(err, db.ErrNotFound) {
-		return m, notFoundAs(err, "")
+	if err == nil {
+		return viewMember(a, m), nil
+	}
+	if !all || !errors.Is(err, db.ErrNotFound) {
+		return Member{}, notFoundAs(err, "")
 	}
 	found := false
 	for _, nsID := range inherited {
@@ -133,7 +155,7 @@ func (s *Service) GetMember(ctx context.Context, a *Actor, src MemberSource, use
 	if !found {
 		return Member{}, NotFound("")
 	}
-	return m, nil
+	return viewMember(a, m), nil
 }
 
 // AddOrUpdateMember adds a user to a group or project (create) or changes an existing
@@ -200,7 +222,10 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 	}
 	s.audit(ctx, a, "member_saved", src.Kind, id, u.Username)
 	m, err := db.GetMember(ctx, s.db.Read, src.Kind, id, u.ID)
-	return m, notFoundAs(err, "")
+	if err != nil {
+		return Member{}, notFoundAs(err, "")
+	}
+	return viewMember(a, m), nil
 }
 
 // keepAnOwner refuses a change that would leave a group without an owner.

@@ -30,7 +30,8 @@ type ProjectInput struct {
 	SquashOption *string
 }
 
-// ProjectView is a project with the actor's access to it.
+// ProjectView is a project with the actor's access to it, as the actor may see it: the
+// count of open confidential issues is 0 unless CanSeeConfidential.
 type ProjectView struct {
 	Project
 	// Access is the actor's access level: AdminAccess for administrators, 0 for none.
@@ -39,10 +40,37 @@ type ProjectView struct {
 	// permissions object does; 0 means none from there.
 	ProjectAccess int
 	GroupAccess   int
+	// CanSeeConfidential: the actor's role sees every confidential issue of the project
+	// (Reporter and above); others see only those they wrote or are assigned.
+	CanSeeConfidential bool
+	// CanEditReleases: the actor's role may create and change the project's releases
+	// (Developer and above). Its token's scopes and an archived project may refuse it all
+	// the same.
+	CanEditReleases bool
 }
 
-// projectAccess works out the actor's access to p.
+// seesConfidential reports whether access level sees every confidential issue of a project.
+func seesConfidential(level int) bool { return level >= Reporter }
+
+// releaseWriter is the access level that creates and changes releases.
+const releaseWriter = Developer
+
+// projectAccess works out the actor's access to p, and what it may see of p.
 func (s *Service) projectAccess(ctx context.Context, a *Actor, p Project) (ProjectView, error) {
+	v, err := s.projectLevels(ctx, a, p)
+	if err != nil {
+		return v, err
+	}
+	v.CanSeeConfidential = seesConfidential(v.Access)
+	v.CanEditReleases = v.Access >= releaseWriter
+	if !v.CanSeeConfidential {
+		v.OpenConfidentialIssues = 0
+	}
+	return v, nil
+}
+
+// projectLevels works out the actor's access levels to p.
+func (s *Service) projectLevels(ctx context.Context, a *Actor, p Project) (ProjectView, error) {
 	v := ProjectView{Project: p}
 	if !a.SignedIn() {
 		return v, nil

@@ -181,7 +181,7 @@ func applyReleaseFields(r *Release, in ReleaseInput) error {
 // a release time, the commit's author time is the release's. A second release of a tag is a
 // conflict.
 func (s *Service) CreateRelease(ctx context.Context, a *Actor, projectRef string, in ReleaseInput) (Release, error) {
-	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
+	v, err := s.deliveryProject(ctx, a, projectRef, releaseWriter)
 	if err != nil {
 		return Release{}, err
 	}
@@ -370,7 +370,7 @@ func (s *Service) ReleaseShippedCommits(ctx context.Context, a *Actor, projectRe
 // developers may. A release moved in time takes the commits it now ships first, and gives
 // back those a release now before it shipped.
 func (s *Service) UpdateRelease(ctx context.Context, a *Actor, projectRef, tag string, in ReleaseInput) (Release, error) {
-	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
+	v, err := s.deliveryProject(ctx, a, projectRef, releaseWriter)
 	if err != nil {
 		return Release{}, err
 	}

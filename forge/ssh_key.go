@@ -132,9 +132,9 @@ func (s *Service) GetSSHKey(ctx context.Context, a *Actor, ref string, id int64)
 
 // FindSSHKey returns any user's key by id or fingerprint (SHA-256 or MD5), with its owner;
 // only administrators may look keys up.
-func (s *Service) FindSSHKey(ctx context.Context, a *Actor, id int64, fingerprint string) (SSHKey, User, error) {
+func (s *Service) FindSSHKey(ctx context.Context, a *Actor, id int64, fingerprint string) (SSHKey, UserView, error) {
 	if err := a.requireAdmin(NeedRead); err != nil {
-		return SSHKey{}, User{}, err
+		return SSHKey{}, UserView{}, err
 	}
 	var k db.SSHKey
 	var err error
@@ -144,13 +144,13 @@ func (s *Service) FindSSHKey(ctx context.Context, a *Actor, id int64, fingerprin
 		k, err = db.SSHKeyByID(ctx, s.db.Read, id)
 	}
 	if err != nil {
-		return SSHKey{}, User{}, notFoundAs(err, "")
+		return SSHKey{}, UserView{}, notFoundAs(err, "")
 	}
 	u, err := db.UserByID(ctx, s.db.Read, k.UserID)
 	if err != nil {
-		return SSHKey{}, User{}, err
+		return SSHKey{}, UserView{}, err
 	}
-	return sshKeyOf(k), u, nil
+	return sshKeyOf(k), viewUser(a, u), nil
 }
 
 // AddSSHKey adds a key to a user (ref "": the actor). A key already known to the instance,

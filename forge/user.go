@@ -27,6 +27,40 @@ type UserInput struct {
 	Plan           *string
 	RatePerMinute  *int
 	RateBurst      *int
+	// PasswordRequired refuses a user without a Password instead of giving them a random
+	// one, as GitLab's API does unless asked for a random password.
+	PasswordRequired bool
+}
+
+// UserView is a user as one actor may see them. What only the user and administrators see
+// (email, administrator flag, plan, rate limits, failed sign-ins) is zero unless
+// SeesPrivate; the password hash never leaves forge.
+type UserView struct {
+	User
+	// SeesPrivate: the actor is the user or an administrator, so the private fields are kept.
+	SeesPrivate bool
+	// CanEdit: the actor may change the user (UpdateUser): it is the user or an
+	// administrator, with a token that may write.
+	CanEdit bool
+}
+
+// viewUser returns u as actor a may see it.
+func viewUser(a *Actor, u User) UserView {
+	self := a.SignedIn() && a.User.ID == u.ID
+	v := UserView{
+		User:        u,
+		SeesPrivate: self || a.IsAdmin(),
+		CanEdit:     (self || a.IsAdmin()) && a.Require(NeedWrite) == nil,
+	}
+	v.PasswordHash = ""
+	if !v.SeesPrivate {
+		v.Email = ""
+		v.IsAdmin = false
+		v.Plan = ""
+		v.RatePerMinute, v.RateBurst = 0, 0
+		v.FailedAttempts = 0
+	}
+	return v
 }
 
 // Rate-limit plans of the .git dialect; enterprise limits are set per user by an admin.
@@ -61,10 +95,14 @@ func System() *Actor {
 	return &Actor{User: &User{Username: "system", IsAdmin: true, State: "active"}}
 }
 
-// CreateUser makes a user and their personal namespace. Only administrators may.
-func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (User, error) {
+// CreateUser makes a user and their personal namespace. Only administrators may, and only
+// they learn what is missing.
+func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (UserView, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
-		return User{}, err
+		return UserView{}, err
+	}
+	if in.PasswordRequired && in.Password == nil {
+		return UserView{}, Missing("password")
 	}
 	var missing []string
 	for _, f := range []struct {
@@ -76,7 +114,7 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (User,
 		}
 	}
 	if len(missing) > 0 {
-		return User{}, Missing(missing...)
+		return UserView{}, Missing(missing...)
 	}
 	now := s.Now()
 	u := User{State: "active", CanCreateGroup: true, ProjectsLimit: 100000, CreatedAt: now, UpdatedAt: now}
@@ -86,7 +124,7 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (User,
 		in.Password = &password
 	}
 	if err := s.applyUserInput(&u, in); err != nil {
-		return User{}, err
+		return UserView{}, err
 	}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		if err := checkUserUnique(ctx, tx, u); err != nil {
@@ -97,25 +135,29 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (User,
 		return takenAs(err, "username")
 	})
 	if err != nil {
-		return User{}, err
+		return UserView{}, err
 	}
 	s.audit(ctx, a, "user_created", "user", u.ID, u.Username)
-	return db.UserByID(ctx, s.db.Read, u.ID)
+	created, err := db.UserByID(ctx, s.db.Read, u.ID)
+	if err != nil {
+		return UserView{}, err
+	}
+	return viewUser(a, created), nil
 }
 
 // UpdateUser changes a user. Administrators may change anyone; users may change their own
 // name, email, bio and password. A new password ends the user's other sessions.
-func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInput) (User, error) {
+func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInput) (UserView, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
-		return User{}, err
+		return UserView{}, err
 	}
 	if !a.IsAdmin() {
 		if a.User.ID != id {
-			return User{}, Forbiddenf("")
+			return UserView{}, Forbiddenf("")
 		}
 		if in.Admin != nil || in.External != nil || in.CanCreateGroup != nil || in.ProjectsLimit != nil ||
 			in.Plan != nil || in.RatePerMinute != nil || in.RateBurst != nil || in.Username != nil {
-			return User{}, Forbiddenf("")
+			return UserView{}, Forbiddenf("")
 		}
 	}
 	if in.Password != nil {
@@ -165,10 +207,13 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 		out = u
 		return nil
 	})
-	if err == nil && in.Password != nil {
+	if err != nil {
+		return UserView{}, err
+	}
+	if in.Password != nil {
 		s.audit(ctx, a, "password_changed", "user", id, "other sessions ended")
 	}
-	return out, err
+	return viewUser(a, out), nil
 }
 
 // applyUserInput validates in and copies it onto u.
@@ -278,23 +323,26 @@ func checkUserUnique(ctx context.Context, q db.Querier, u User) error {
 }
 
 // GetUser returns a user to a signed-in caller.
-func (s *Service) GetUser(ctx context.Context, a *Actor, id int64) (User, error) {
+func (s *Service) GetUser(ctx context.Context, a *Actor, id int64) (UserView, error) {
 	if !a.SignedIn() {
-		return User{}, Forbiddenf("Not authorized!")
+		return UserView{}, Forbiddenf("Not authorized!")
 	}
 	if err := a.Require(NeedReadUser); err != nil {
-		return User{}, err
+		return UserView{}, err
 	}
 	u, err := db.UserByID(ctx, s.db.Read, id)
-	return u, notFoundAs(err, "User")
+	if err != nil {
+		return UserView{}, notFoundAs(err, "User")
+	}
+	return viewUser(a, u), nil
 }
 
 // CurrentUser returns the caller.
-func (s *Service) CurrentUser(ctx context.Context, a *Actor) (User, error) {
+func (s *Service) CurrentUser(ctx context.Context, a *Actor) (UserView, error) {
 	if err := a.requireUser(NeedReadUser); err != nil {
-		return User{}, err
+		return UserView{}, err
 	}
-	return *a.User, nil
+	return viewUser(a, *a.User), nil
 }
 
 // UserByRef finds a user by id or username, for callers who may read users.
@@ -325,7 +373,7 @@ type UserListOptions struct {
 }
 
 // ListUsers lists users. Anonymous callers may only look a username up.
-func (s *Service) ListUsers(ctx context.Context, a *Actor, o UserListOptions, pg Page) ([]User, int, error) {
+func (s *Service) ListUsers(ctx context.Context, a *Actor, o UserListOptions, pg Page) ([]UserView, int, error) {
 	if !a.SignedIn() && o.Username == "" {
 		return nil, 0, Forbiddenf("Not authorized to access /api/v4/users")
 	}
@@ -343,7 +391,15 @@ func (s *Service) ListUsers(ctx context.Context, a *Actor, o UserListOptions, pg
 	if a.IsAdmin() {
 		f.Admins, f.External = o.Admins, o.External
 	}
-	return db.ListUsers(ctx, s.db.Read, f)
+	users, total, err := db.ListUsers(ctx, s.db.Read, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	views := make([]UserView, len(users))
+	for i, u := range users {
+		views[i] = viewUser(a, u)
+	}
+	return views, total, nil
 }
 
 // SetUserBlocked blocks or unblocks a user; only administrators may, and not themselves.

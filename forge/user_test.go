@@ -85,7 +85,7 @@ func TestVerifyPasswordSignsInOnlyActiveUsersWithTheirPassword(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return u
+		return u.User
 	}
 	user("ann")
 	if _, err := s.SetUserBlocked(ctx, System(), user("ben").ID, true); err != nil {

@@ -125,7 +125,9 @@ func ApplySeed(ctx context.Context, f *forge.Service, seed Seed) error {
 			if u.Password != "" {
 				in.Password = &u.Password
 			}
-			user, err = f.CreateUser(ctx, sys, in)
+			var created forge.UserView
+			created, err = f.CreateUser(ctx, sys, in)
+			user = created.User
 		}
 		if err != nil {
 			return fmt.Errorf("user %s: %w", u.Username, err)

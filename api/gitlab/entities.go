@@ -96,18 +96,16 @@ func (h *Handler) basicUser(u forge.User) BasicUser {
 		AvatarURL: h.avatarURL(forge.UploadUser, u.ID, u.Avatar)}
 }
 
-// user renders u for actor a: email and admin fields only to the user and administrators.
-func (h *Handler) user(a *forge.Actor, u forge.User) User {
-	out := User{BasicUser: h.basicUser(u), CreatedAt: Time(u.CreatedAt), Bio: u.Bio,
+// user renders u as forge let the actor see it: email, plan and admin flag only where kept.
+func (h *Handler) user(u forge.UserView) User {
+	out := User{BasicUser: h.basicUser(u.User), CreatedAt: Time(u.CreatedAt), Bio: u.Bio,
 		LastSignInAt: timePtr(u.LastSignInAt), CurrentSignInAt: timePtr(u.LastSignInAt), ConfirmedAt: Time(u.CreatedAt),
 		LastActivityOn: datePtr(u.LastActivityAt), ThemeID: 1, ColorSchemeID: 1, ProjectsLimit: u.ProjectsLimit,
 		Identities: []any{}, CanCreateGroup: u.CanCreateGroup, CanCreateProject: true, External: u.External,
-		NamespaceID: u.NamespaceID}
-	if a.UserID() == u.ID || a.IsAdmin() {
-		out.Email, out.CommitEmail = u.Email, u.Email
+		NamespaceID: u.NamespaceID, Email: u.Email, CommitEmail: u.Email, Plan: u.Plan}
+	if u.SeesPrivate {
 		admin := u.IsAdmin
 		out.IsAdmin = &admin
-		out.Plan = u.Plan
 	}
 	return out
 }
@@ -315,11 +313,10 @@ func (h *Handler) project(a *forge.Actor, v forge.ProjectView) Project {
 		ForkingAccessLevel: "enabled", WikiAccessLevel: "disabled", BuildsAccessLevel: "disabled",
 		SnippetsAccessLevel: "disabled", PagesAccessLevel: "disabled", CreatorID: v.CreatorID, ImportStatus: "none",
 		PublicJobs: true, SharedWithGroups: []any{}, RequestAccessEnabled: true, MergeMethod: v.MergeMethod,
-		SquashOption: v.SquashOption, AutocloseReferencedIssues: true, OpenIssuesCount: v.OpenIssues,
-		ForksCount: v.ForksCount, StarCount: v.StarCount}
-	if v.Access >= forge.Reporter {
-		p.OpenIssuesCount += v.OpenConfidentialIssues // as GitLab, confidential ones count for those who see them
-	}
+		SquashOption: v.SquashOption, AutocloseReferencedIssues: true,
+		// As GitLab, confidential issues count for those who see them (forge counts none for others).
+		OpenIssuesCount: v.OpenIssues + v.OpenConfidentialIssues,
+		ForksCount:      v.ForksCount, StarCount: v.StarCount}
 	if !v.EmptyRepo {
 		readme := webURL + "/-/blob/" + v.DefaultBranch + "/README.md"
 		p.ReadmeURL = &readme
@@ -350,15 +347,13 @@ type Member struct {
 	Email           string     `json:"email,omitempty"`
 }
 
-func (h *Handler) member(a *forge.Actor, m forge.Member, createdBy *forge.User) Member {
+// member renders m as forge let the actor see it: its email only where kept.
+func (h *Handler) member(m forge.Member, createdBy *forge.User) Member {
 	out := Member{BasicUser: h.basicUser(m.User), AccessLevel: m.AccessLevel, CreatedAt: Time(m.CreatedAt),
-		ExpiresAt: datePtr(m.ExpiresAt), MembershipState: "active"}
+		ExpiresAt: datePtr(m.ExpiresAt), MembershipState: "active", Email: m.User.Email}
 	if createdBy != nil {
 		b := h.basicUser(*createdBy)
 		out.CreatedBy = &b
-	}
-	if a.IsAdmin() {
-		out.Email = m.User.Email
 	}
 	return out
 }

@@ -137,12 +137,11 @@ func (h *Handler) findSSHKey(w http.ResponseWriter, r *http.Request, p api.Param
 			return err
 		}
 	}
-	a := api.Actor(r)
-	k, u, err := h.forge.FindSSHKey(r.Context(), a, id, fp)
+	k, u, err := h.forge.FindSSHKey(r.Context(), api.Actor(r), id, fp)
 	if err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusOK, SSHKeyWithUser{SSHKey: sshKey(k), User: h.user(a, u)})
+	return api.JSON(w, r, http.StatusOK, SSHKeyWithUser{SSHKey: sshKey(k), User: h.user(u)})
 }
 
 func (h *Handler) listGPGKeys(w http.ResponseWriter, r *http.Request, p api.Params) error {

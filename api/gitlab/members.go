@@ -57,7 +57,7 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, src forge.
 	}
 	out := make([]Member, len(members))
 	for i, m := range members {
-		out[i] = h.member(a, m, nil)
+		out[i] = h.member(m, nil)
 	}
 	return h.list(w, r, pg, total, out)
 }
@@ -72,7 +72,7 @@ func (h *Handler) getMember(w http.ResponseWriter, r *http.Request, src forge.Me
 	if err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusOK, h.member(a, m, nil))
+	return api.JSON(w, r, http.StatusOK, h.member(m, nil))
 }
 
 func (h *Handler) saveMember(w http.ResponseWriter, r *http.Request, src forge.MemberSource, userRef string, create bool) error {
@@ -109,5 +109,5 @@ func (h *Handler) saveMember(w http.ResponseWriter, r *http.Request, src forge.M
 	if create {
 		status = http.StatusCreated
 	}
-	return api.JSON(w, r, status, h.member(a, m, nil))
+	return api.JSON(w, r, status, h.member(m, nil))
 }

@@ -78,7 +78,7 @@ func (h *Handler) release(v forge.ProjectView, r forge.Release, commits map[stri
 		}
 		out.Assets.Count = len(out.Assets.Sources)
 		out.Links.Self = web + "/-/releases/" + api.PathEscape(r.TagName)
-		if v.Access >= forge.Developer {
+		if v.CanEditReleases {
 			out.Links.EditURL = out.Links.Self + "/edit"
 		}
 	}

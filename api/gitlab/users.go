@@ -40,7 +40,7 @@ func (h *Handler) getCurrentUser(w http.ResponseWriter, r *http.Request, _ api.P
 	if err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusOK, h.user(a, u))
+	return api.JSON(w, r, http.StatusOK, h.user(u))
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, _ api.Params) error {
@@ -66,7 +66,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, _ api.Params
 	}
 	out := make([]User, len(users))
 	for i, u := range users {
-		out[i] = h.user(a, u)
+		out[i] = h.user(u)
 	}
 	return h.list(w, r, pg, total, out)
 }
@@ -96,10 +96,9 @@ type Identity struct {
 }
 
 // userDetail renders u with its identities, which only administrators see.
-func (h *Handler) userDetail(r *http.Request, u forge.User) (User, error) {
-	a := api.Actor(r)
-	out := h.user(a, u)
-	ids, err := h.forge.Identities(r.Context(), a, u.ID)
+func (h *Handler) userDetail(r *http.Request, u forge.UserView) (User, error) {
+	out := h.user(u)
+	ids, err := h.forge.Identities(r.Context(), api.Actor(r), u.ID)
 	if err != nil {
 		return out, err
 	}
@@ -123,7 +122,7 @@ func (h *Handler) setIdentity(r *http.Request, in *api.Input, userID int64) erro
 
 // finishUser applies the avatar a create or update request carries and renders the user as
 // it then is.
-func (h *Handler) finishUser(r *http.Request, avatar *pendingAvatar, u forge.User) (User, error) {
+func (h *Handler) finishUser(r *http.Request, avatar *pendingAvatar, u forge.UserView) (User, error) {
 	u, err := h.userWithAvatar(r, avatar, u)
 	if err != nil {
 		return User{}, err
@@ -172,17 +171,12 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, _ api.Param
 	if err != nil {
 		return err
 	}
-	a := api.Actor(r)
-	// Only a caller forge would let create users learns what is missing; anyone else gets
-	// forge's 401 or 403, as GitLab checks authorization before parameters.
-	if ui.Password == nil && !random && !reset && a.IsAdmin() && a.Require(forge.NeedWrite) == nil {
-		return forge.Missing("password")
-	}
+	ui.PasswordRequired = !random && !reset
 	avatar, err := h.readAvatar(r, in)
 	if err != nil {
 		return err
 	}
-	u, err := h.forge.CreateUser(r.Context(), a, ui)
+	u, err := h.forge.CreateUser(r.Context(), api.Actor(r), ui)
 	if err != nil {
 		return err
 	}
@@ -197,15 +191,14 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, _ api.Param
 }
 
 // userWithAvatar gives u the avatar a request carried, and returns u as it then is.
-func (h *Handler) userWithAvatar(r *http.Request, avatar *pendingAvatar, u forge.User) (forge.User, error) {
+func (h *Handler) userWithAvatar(r *http.Request, avatar *pendingAvatar, u forge.UserView) (forge.UserView, error) {
 	if avatar == nil {
 		return u, nil
 	}
-	ref := strconv.FormatInt(u.ID, 10)
-	if err := avatar.apply(r, h, forge.UploadUser, ref); err != nil {
+	if err := avatar.apply(r, h, forge.UploadUser, strconv.FormatInt(u.ID, 10)); err != nil {
 		return u, err
 	}
-	return h.forge.UserByRef(r.Context(), api.Actor(r), ref)
+	return h.forge.GetUser(r.Context(), api.Actor(r), u.ID)
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
