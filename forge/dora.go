@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/datetime"
 )
 
 // DORA's four key figures of software delivery, per project and per group (a group counts the
@@ -128,7 +129,7 @@ func monthsBefore(d time.Time, n int) time.Time {
 		m, y = m+12, y-1
 	}
 	month := time.Month(m + 1)
-	return time.Date(y, month, min(d.Day(), daysIn(month, y)), 0, 0, 0, 0, time.UTC)
+	return time.Date(y, month, min(d.Day(), datetime.DaysIn(month, y)), 0, 0, 0, 0, time.UTC)
 }
 
 // checkDORAQuery validates q, in GitLab's order and with its messages, and resolves its

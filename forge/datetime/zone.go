@@ -1,4 +1,4 @@
-package forge
+package datetime
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ const zoneAbbreviationList = "UTC, GMT, Z, WET, WEST, BST, CET, CEST, EET, EEST,
 	"EST, EDT, CST, CDT, MST, MDT, PST, PDT, AKST, AKDT, HST, AST, ADT, NST, NDT, " +
 	"JST, KST, HKT, SGT, AWST, ACST, ACDT, AEST, AEDT, NZST, NZDT"
 
-// zoneOffsets is the fixed table of time zone abbreviations ParseDateTime knows, as offsets
+// zoneOffsets is the fixed table of time zone abbreviations Parse knows, as offsets
 // east of UTC in minutes. Abbreviations are ambiguous world-wide; the table takes the reading
 // the seeds use (CST is US Central, as in "February 1, 2022 at 8:42am CST", not China) and
 // leaves out the ones with no majority reading (see ambiguousZones).
