@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/process"
 )
 
 // ExternalAgent is a command the administrator registered as an agent. It runs as the
@@ -83,7 +83,7 @@ func (s *Service) runExternalAgent(ctx context.Context, e ExternalAgent, j *agen
 			s.log.Warn("record an agent's process", "agent_run_id", j.run.ID, "err", err)
 		}
 	}
-	end := runProcess(ctx, process{Args: []string{"sh", "-c", e.Command}, Dir: dir,
+	end := s.runner.Run(ctx, process.Command{Args: []string{"sh", "-c", e.Command}, Dir: dir,
 		Env: append(agentEnv(j), "CAIRN_RUN_KEY="+key), Stdin: strings.NewReader(j.run.Params + "\n"),
 		Stdout: out, Stderr: j.log, Started: started})
 	out.Close()
@@ -94,7 +94,7 @@ func (s *Service) runExternalAgent(ctx context.Context, e ExternalAgent, j *agen
 	case end.Stopped:
 		return ctx.Err()
 	case end.Err != nil:
-		return fmt.Errorf("the agent's command %s", end.describe())
+		return fmt.Errorf("the agent's command %s", end.Describe())
 	}
 	return nil
 }
@@ -236,23 +236,13 @@ func clip(s string, n int) string {
 }
 
 // killLeftover kills what is left of an external agent's process group after the server
-// that ran it died: process is the run's "PID KEY". The group is killed only if its leader
-// still has CAIRN_RUN_KEY=KEY in its environment, so that a process id used again since
-// is left alone; where that cannot be read (no /proc), nothing is killed.
-func killLeftover(process string) bool {
-	pid, key, ok := strings.Cut(process, " ")
+// that ran it died: leftover is the run's "PID KEY", and the group is killed only if its
+// leader still has CAIRN_RUN_KEY=KEY in its environment.
+func (s *Service) killLeftover(leftover string) bool {
+	pid, key, ok := strings.Cut(leftover, " ")
 	n, err := strconv.Atoi(pid)
-	if !ok || err != nil || n <= 1 || key == "" {
+	if !ok || err != nil || key == "" {
 		return false
 	}
-	environ, err := os.ReadFile("/proc/" + pid + "/environ")
-	if err != nil {
-		return false
-	}
-	for _, kv := range bytes.Split(environ, []byte{0}) {
-		if string(kv) == "CAIRN_RUN_KEY="+key {
-			return killGroup(n) == nil
-		}
-	}
-	return false
+	return s.runner.KillLeftover(n, "CAIRN_RUN_KEY="+key)
 }

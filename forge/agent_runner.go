@@ -267,7 +267,7 @@ func (s *Service) interruptedAgentRun(ctx context.Context, r db.AgentRun) error 
 		note = fmt.Sprintf("cairn stopped while the agent ran, %d times; the run is not tried again", r.Attempts)
 	default:
 		note = "cairn stopped while the external agent ran; its command may have done part of its work, so it is not run again"
-		if r.Process != "" && killLeftover(r.Process) {
+		if r.Process != "" && s.killLeftover(r.Process) {
 			note += "; what was left of its processes was killed"
 		}
 	}

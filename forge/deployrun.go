@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/process"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
@@ -106,7 +107,7 @@ func (s *Service) execDeploy(ctx context.Context, d Deployment, log *runLog) str
 	}
 	defer remove()
 
-	end := runProcess(ctx, process{Args: []string{"sh", "-c", command.Command}, Dir: dir,
+	end := s.runner.Run(ctx, process.Command{Args: []string{"sh", "-c", command.Command}, Dir: dir,
 		Env: deployEnv(d, project), Stdout: log, Stderr: log, Timeout: s.cfg.DeployTimeout})
 	switch {
 	case end.Stopped:
@@ -118,7 +119,7 @@ func (s *Service) execDeploy(ctx context.Context, d Deployment, log *runLog) str
 		log.note("the deploy command succeeded")
 		return DeploymentSuccess
 	}
-	log.note("the deploy command %s", end.describe())
+	log.note("the deploy command %s", end.Describe())
 	return DeploymentFailed
 }
 

@@ -19,54 +19,6 @@ import (
 	"github.com/cairn-forge/cairn/forge"
 )
 
-// waitFinal polls a deployment until it reaches a final status.
-func waitFinal(t *testing.T, h *delivery, id int64) forge.Deployment {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		d, err := h.forge.GetDeployment(context.Background(), h.root, h.proj.FullPath(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch d.Status {
-		case forge.DeploymentSuccess, forge.DeploymentFailed, forge.DeploymentCanceled:
-			return d
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("deployment %d is still %s", id, d.Status)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// waitStatus polls a deployment until it has status.
-func waitStatus(t *testing.T, h *delivery, id int64, status string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		d, err := h.forge.GetDeployment(context.Background(), h.root, h.proj.FullPath(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Status == status {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("deployment %d is %s, want %s", id, d.Status, status)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func deployLog(t *testing.T, h *delivery, id int64) string {
-	t.Helper()
-	l, err := h.forge.GetDeploymentLog(context.Background(), h.root, h.proj.FullPath(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l.Text
-}
-
 // gone reports whether process pid has ended (a zombie waiting for its reaper counts).
 func gone(pid int) bool {
 	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/process"
 	"github.com/cairn-forge/cairn/gitstore"
 	"github.com/cairn-forge/cairn/markup"
 	"golang.org/x/crypto/bcrypt"
@@ -109,7 +110,9 @@ type Service struct {
 	now   func() time.Time
 	rand  io.Reader
 	log   *slog.Logger
-	bg    sync.WaitGroup
+	// runner runs deploy commands and external agents.
+	runner process.Runner
+	bg     sync.WaitGroup
 	// touched holds, per token id, when a request last claimed writing its last-used time.
 	touched sync.Map
 	// passwords is held while the root password of a first start is being hashed.
@@ -135,6 +138,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Files keeps uploads (attachments, avatars); without it they are refused.
 	Files Files
+	// Runner runs deploy commands and external agents; process.Exec by default.
+	Runner process.Runner
 }
 
 // New returns the forge service over a database and a repository store.
@@ -160,6 +165,9 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Runner == nil {
+		opts.Runner = process.Exec{}
+	}
 	if cfg.DeployTimeout <= 0 {
 		cfg.DeployTimeout = 10 * time.Minute
 	}
@@ -172,7 +180,8 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	if cfg.AgentWorkers <= 0 {
 		cfg.AgentWorkers = 2
 	}
-	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger, files: opts.Files}
+	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger, files: opts.Files,
+		runner: opts.Runner}
 	s.markdown.KeepHeadings = true
 	s.delivery = newDeliveryState(s, cfg.DeployWorkers)
 	s.agents = newAgentState(s, cfg.AgentWorkers)

@@ -2,28 +2,19 @@ package forge
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// What the deploy runner and the agent runner share: a temporary checkout of a commit, and
-// a command run in it with a time limit, killed with everything it started when it ends,
-// runs out of time or is stopped.
+// What the deploy runner and the agent runner share: a temporary checkout of a commit, the
+// environment of the command run in it (by the service's process.Runner), and its log.
 
 // maxRunLog bounds a stored log (of a deployment or an agent run); output past it is dropped.
 const maxRunLog = 1 << 20
-
-// processWaitDelay bounds the wait for a command's output after its process ended (a child
-// it left may hold the pipe open).
-const processWaitDelay = 5 * time.Second
 
 // checkout writes commit h of project projectID to a new temporary directory under dir
 // (the system's when empty), named after prefix; remove deletes it.
@@ -47,74 +38,6 @@ func (s *Service) checkout(ctx context.Context, projectID int64, h plumbing.Hash
 		return "", nil, fmt.Errorf("check out %s: %w", h, err)
 	}
 	return path, remove, nil
-}
-
-// process is a command to run: argv, in dir, with env (the whole environment), stdin (may
-// be nil), where its output goes, and a time limit (none when 0).
-type process struct {
-	Args           []string
-	Dir            string
-	Env            []string
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-	Timeout        time.Duration
-	// Started, when set, is told the process's id (its group's too) once it runs.
-	Started func(pid int)
-}
-
-// processEnd is how a process ended.
-type processEnd struct {
-	// Stopped: ctx ended first (canceled, or the server stopping); context.Cause(ctx) says why.
-	Stopped bool
-	// TimedOut: the time limit ended it.
-	TimedOut bool
-	// Err is nil when it exited with status 0; an *exec.ExitError for another status; or why
-	// it could not run.
-	Err error
-}
-
-// runProcess runs p in a process group of its own and waits for it. When it ends, runs out
-// of time or ctx ends, the whole group is killed.
-func runProcess(ctx context.Context, p process) processEnd {
-	tctx, cancel := context.WithCancel(ctx)
-	if p.Timeout > 0 {
-		tctx, cancel = context.WithTimeout(ctx, p.Timeout)
-	}
-	defer cancel()
-	cmd := exec.CommandContext(tctx, p.Args[0], p.Args[1:]...)
-	cmd.Dir, cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Dir, p.Env, p.Stdin, p.Stdout, p.Stderr
-	setProcessGroup(cmd)
-	cmd.Cancel = func() error { return killProcessGroup(cmd) }
-	cmd.WaitDelay = processWaitDelay
-	err := cmd.Start()
-	if err == nil {
-		if p.Started != nil {
-			p.Started(cmd.Process.Pid)
-		}
-		err = cmd.Wait()
-	}
-	if cmd.Process != nil {
-		// What the command left running goes with it.
-		_ = killProcessGroup(cmd)
-	}
-	switch {
-	case ctx.Err() != nil:
-		return processEnd{Stopped: true, Err: err}
-	case tctx.Err() != nil:
-		return processEnd{TimedOut: true, Err: err}
-	case errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil && cmd.ProcessState.Success():
-		return processEnd{}
-	}
-	return processEnd{Err: err}
-}
-
-// describe says how a process that did not succeed ended, for a log.
-func (e processEnd) describe() string {
-	var exit *exec.ExitError
-	if errors.As(e.Err, &exit) {
-		return "failed: " + exit.ProcessState.String()
-	}
-	return fmt.Sprintf("could not run: %v", e.Err)
 }
 
 // serverEnv is the server's environment without cairn's own settings (CAIRN_*: the admin

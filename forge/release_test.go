@@ -44,10 +44,17 @@ var t0 = time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func newDelivery(t *testing.T, cfg forge.Config) *delivery {
 	t.Helper()
+	return newDeliveryWith(t, cfg, forge.Options{})
+}
+
+// newDeliveryWith is newDelivery with collaborators of its own (the clock is the delivery's).
+func newDeliveryWith(t *testing.T, cfg forge.Config, opts forge.Options) *delivery {
+	t.Helper()
 	d, store, _ := openData(t)
 	cfg.PasswordCost = bcrypt.MinCost
 	c := &clock{t: t0}
-	f := forge.New(d, store, cfg, forge.Options{Now: c.now})
+	opts.Now = c.now
+	f := forge.New(d, store, cfg, opts)
 	t.Cleanup(f.Close)
 	ctx := context.Background()
 	if _, err := f.EnsureRoot(ctx, "root-token"); err != nil {

@@ -1,0 +1,158 @@
+package forge_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/forge/process"
+)
+
+// fakeRunner runs commands as Go functions, so that the deploy and agent runners are tested
+// without a shell: run is given each command, and says how it ended.
+type fakeRunner struct {
+	run func(ctx context.Context, c process.Command) process.End
+	mu  sync.Mutex
+	ran []process.Command
+}
+
+func (r *fakeRunner) Run(ctx context.Context, c process.Command) process.End {
+	r.mu.Lock()
+	r.ran = append(r.ran, c)
+	r.mu.Unlock()
+	if c.Started != nil {
+		c.Started(4242)
+	}
+	return r.run(ctx, c)
+}
+
+func (r *fakeRunner) KillLeftover(int, string) bool { return false }
+
+// env returns the value of name in a command's environment.
+func env(c process.Command, name string) string {
+	for _, kv := range slices.Backward(c.Env) {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// The deploy runner hands its command to the service's Runner, in a checkout of the
+// deployment's commit, with the deployment in its environment, and moves the deployment as
+// the command ended.
+func TestDeployCommandEndsAsTheRunnerSays(t *testing.T) {
+	t.Setenv("CAIRN_ADMIN_TOKEN", "secret")
+	tests := []struct {
+		name       string
+		end        process.End
+		wantStatus string
+		wantLog    string
+	}{
+		{"succeeded", process.End{}, forge.DeploymentSuccess, "[cairn] the deploy command succeeded"},
+		{"could not run", process.End{Err: errors.New("no such file")}, forge.DeploymentFailed,
+			"[cairn] the deploy command could not run: no such file"},
+		{"timed out", process.End{TimedOut: true}, forge.DeploymentFailed,
+			"[cairn] the deploy command ran out of time (1m0s); its processes were killed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var readme []byte
+			runner := &fakeRunner{}
+			runner.run = func(_ context.Context, c process.Command) process.End {
+				runner.mu.Lock()
+				readme, _ = os.ReadFile(filepath.Join(c.Dir, "README.md"))
+				runner.mu.Unlock()
+				io.WriteString(c.Stdout, "deploying to "+env(c, "CAIRN_VAR_REGION")+"\n")
+				return tt.end
+			}
+			h := newDeliveryWith(t, forge.Config{DeployTimeout: time.Minute, DeployCommands: []forge.DeployCommand{{
+				Scope: "root/app", Environment: "staging", Command: "./deploy.sh"}}}, forge.Options{Runner: runner})
+			d, err := h.forge.CreateDeployment(context.Background(), h.root, h.proj.FullPath(), forge.DeploymentInput{
+				Environment: "staging", Ref: "main", Variables: map[string]string{"REGION": "eu"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d = waitFinal(t, h, d.ID)
+			log := deployLog(t, h, d.ID)
+			if d.Status != tt.wantStatus || !strings.Contains(log, "deploying to eu\n") || !strings.Contains(log, tt.wantLog) {
+				t.Errorf("deployment %s, log:\n%s", d.Status, log)
+			}
+			runner.mu.Lock()
+			defer runner.mu.Unlock()
+			if len(runner.ran) != 1 {
+				t.Fatalf("ran %d commands", len(runner.ran))
+			}
+			c := runner.ran[0]
+			if !slices.Equal(c.Args, []string{"sh", "-c", "./deploy.sh"}) || c.Timeout != time.Minute {
+				t.Errorf("ran %q with time limit %s", c.Args, c.Timeout)
+			}
+			if !strings.HasPrefix(string(readme), "# app") {
+				t.Errorf("the checkout's README: %q", readme)
+			}
+			if env(c, "CAIRN_DEPLOY_SHA") != h.head() || env(c, "CAIRN_PROJECT_PATH") != "root/app" ||
+				env(c, "CAIRN_ADMIN_TOKEN") != "" {
+				t.Errorf("environment %q", c.Env)
+			}
+			if _, err := os.Stat(c.Dir); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the checkout %s is left behind: %v", c.Dir, err)
+			}
+		})
+	}
+}
+
+// waitFinal polls a deployment until it reaches a final status.
+func waitFinal(t *testing.T, h *delivery, id int64) forge.Deployment {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := h.forge.GetDeployment(context.Background(), h.root, h.proj.FullPath(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch d.Status {
+		case forge.DeploymentSuccess, forge.DeploymentFailed, forge.DeploymentCanceled:
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("deployment %d is still %s", id, d.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitStatus polls a deployment until it has status.
+func waitStatus(t *testing.T, h *delivery, id int64, status string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := h.forge.GetDeployment(context.Background(), h.root, h.proj.FullPath(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status == status {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("deployment %d is %s, want %s", id, d.Status, status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func deployLog(t *testing.T, h *delivery, id int64) string {
+	t.Helper()
+	l, err := h.forge.GetDeploymentLog(context.Background(), h.root, h.proj.FullPath(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Text
+}
