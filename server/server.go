@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/api"
-	"github.com/cairn-forge/cairn/api/dotgit"
+	"github.com/cairn-forge/cairn/api/gitdev"
 	"github.com/cairn-forge/cairn/api/gitar"
 	"github.com/cairn-forge/cairn/api/gitclear"
 	"github.com/cairn-forge/cairn/api/githttp"
@@ -222,7 +222,7 @@ func (s *Server) handler(base string) http.Handler {
 	openCodeHub := opencodehub.New(core)
 	gitClear := gitclear.New(core)
 	git := githttp.New(core, s.repos, s.cfg.Version, s.cfg.MaxPushSize)
-	dotgitAPI := dotgit.New(core)
+	gitdevAPI := gitdev.New(core)
 	gitarAPI := gitar.New(core, s.cfg.Version)
 	pages := web.New(core)
 	files := uploads.New(core)
@@ -240,7 +240,7 @@ func (s *Server) handler(base string) http.Handler {
 			// Gitar, before .git, which takes the rest of /v1.
 			gitarAPI.ServeHTTP(w, r)
 		case hasPrefix(p, "/v1"):
-			dotgitAPI.ServeHTTP(w, r)
+			gitdevAPI.ServeHTTP(w, r)
 		case hasPrefix(p, "/api"):
 			// After every /api/vN dialect: OpenCodeHub takes the rest of /api.
 			openCodeHub.ServeHTTP(w, r)

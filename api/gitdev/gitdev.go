@@ -1,14 +1,15 @@
-// Package dotgit is cairn's .git dialect (seeds/002_*), mounted at /v1: repositories,
-// deployments and teams over the forge, in {data, meta} envelopes, with errors shaped
-// {"error":{"code","message","request_id"}} and the plan rate limits of the shared core.
+// Package gitdev is cairn's .git dialect, the API of git.dev, mounted at /v1: repositories,
+// deployments and teams (which are groups) over the forge, in {data, meta} envelopes, with
+// errors shaped {"error":{"code","message","request_id"}} and the plan rate limits of the
+// shared core (starter and pro users get their plan's budget).
 //
-// Every endpoint requires a token: a request without one is 401, as the document says.
+// Every endpoint requires a token: a request without one is 401.
 //
 // Ids are a kind prefix and the forge's numeric id in lowercase base 36, without leading
 // zeros: project 1234567 is "repo_qglj", deployment 42 is "deploy_16", group 7 is "team_7",
 // user 35 is "user_z". Each id has exactly one spelling; anything else (upper case, leading
 // zeros, other characters, overflow, zero) names nothing and is answered 404.
-package dotgit
+package gitdev
 
 import (
 	"encoding/json"

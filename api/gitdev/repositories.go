@@ -1,4 +1,4 @@
-package dotgit
+package gitdev
 
 import (
 	"net/http"

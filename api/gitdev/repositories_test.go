@@ -1,4 +1,4 @@
-package dotgit_test
+package gitdev_test
 
 import (
 	"net/http"
