@@ -450,7 +450,7 @@ func TestSeedFileLoadsAndReloads(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	for start := 1; start <= 2; start++ {
 		ready := filepath.Join(t.TempDir(), "ready.json")
-		s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready, "--seed", "testdata/seed.json")
+		s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready, "--fixture", "testdata/fixture.json")
 		info := s.waitReady(t, ready)
 		api := info.APIURL
 
@@ -677,7 +677,7 @@ func TestVersionAndHelp(t *testing.T) {
 	}{
 		{[]string{"version"}, 0, []string{"cairn " + testVersion + "\n"}},
 		{[]string{"--help"}, 0, []string{"cairn serve", "cairn admin user create", "cairn admin token create", "cairn version"}},
-		{[]string{"serve", "--help"}, 0, []string{"-addr", "-data-dir", "-ephemeral", "-ready-file", "-admin-token", "-seed",
+		{[]string{"serve", "--help"}, 0, []string{"-addr", "-data-dir", "-ephemeral", "-ready-file", "-admin-token", "-fixture", "-seed",
 			"-external-url", "-log-format", "-no-rate-limit", "CAIRN_"}},
 		{[]string{"admin", "--help"}, 0, []string{"cairn admin user create", "cairn admin user unlock", "cairn admin token create"}},
 		{[]string{"admin", "user", "unlock", "--help"}, 0, []string{"-username", "-data-dir"}},

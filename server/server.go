@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/api"
-	"github.com/cairn-forge/cairn/api/gitdev"
 	"github.com/cairn-forge/cairn/api/gitar"
 	"github.com/cairn-forge/cairn/api/gitclear"
+	"github.com/cairn-forge/cairn/api/gitdev"
 	"github.com/cairn-forge/cairn/api/githttp"
 	"github.com/cairn-forge/cairn/api/gitlab"
 	"github.com/cairn-forge/cairn/api/opencodehub"
@@ -44,8 +44,8 @@ type Config struct {
 	ReadyFile string
 	// AdminToken, when set, is made a token of root with the admin scopes.
 	AdminToken string
-	// Seed names a fixture file of users, groups, projects and tokens to load at start.
-	Seed string
+	// Fixture names a fixture file of users, groups, projects and tokens to load at start.
+	Fixture string
 	// ExternalURL is the base of every URL in responses; by default the URL listened on.
 	ExternalURL string
 	// NoRateLimit turns every rate limit off.
@@ -87,7 +87,7 @@ type Server struct {
 }
 
 // Open prepares an instance: the data directory, the database, the repositories made to
-// agree with it, the administrator, the seed, and a listening socket. Serve starts answering.
+// agree with it, the administrator, the fixture, and a listening socket. Serve starts answering.
 // When it fails, whatever it had prepared is released, an ephemeral data directory removed.
 func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
@@ -144,9 +144,9 @@ func (s *Server) open(ctx context.Context) error {
 	if s.bootstrap, err = s.forge.EnsureRoot(ctx, cfg.AdminToken); err != nil {
 		return fmt.Errorf("create administrator: %w", err)
 	}
-	if cfg.Seed != "" {
-		if err := LoadSeed(ctx, s.forge, cfg.Seed); err != nil {
-			return fmt.Errorf("seed %s: %w", cfg.Seed, err)
+	if cfg.Fixture != "" {
+		if err := LoadFixture(ctx, s.forge, cfg.Fixture); err != nil {
+			return fmt.Errorf("fixture %s: %w", cfg.Fixture, err)
 		}
 	}
 	if s.listener, err = net.Listen("tcp", cfg.Addr); err != nil {

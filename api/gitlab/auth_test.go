@@ -83,7 +83,7 @@ func writeSeed(t *testing.T, content string) string {
 func TestExpiredTokenIs401WithInvalidTokenBody(t *testing.T) {
 	t.Parallel()
 	const expired = "cairn_pat_expiredexpiredexpired00"
-	s := newServer(t, servertest.WithSeed(writeSeed(t, `{"users":[{"username":"old","tokens":[
+	s := newServer(t, servertest.WithFixture(writeSeed(t, `{"users":[{"username":"old","tokens":[
 		{"name":"stale","token":"`+expired+`","scopes":["api"],"expires_at":"2020-01-01"}]}]}`)))
 	for _, path := range []string{"/api/v4/user", "/api/v4/projects", "/api/v3/projects"} {
 		r := s.Do(t, "GET", path, expired, nil)

@@ -6,11 +6,11 @@ import (
 	"github.com/cairn-forge/cairn/server/servertest"
 )
 
-// The example fixture of the repository (testdata/seed.json) loads into an in-process
+// The example fixture of the repository (testdata/fixture.json) loads into an in-process
 // instance, and what it describes is there through the API.
 func TestExampleSeedFixture(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, servertest.WithSeed("../../testdata/seed.json"))
+	s := newServer(t, servertest.WithFixture("../../testdata/fixture.json"))
 	const alice, ops = "cairn_pat_example_alice_api_0000000000", "cairn_pat_example_ops_sudo_000000000000"
 
 	u := decode[userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/user", ops, nil))

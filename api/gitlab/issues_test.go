@@ -700,7 +700,7 @@ func TestSeedFixtureIssues(t *testing.T) {
 	if err := os.WriteFile(path, []byte(seed), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := newServer(t, servertest.WithSeed(path))
+	s := newServer(t, servertest.WithFixture(path))
 	check := func() {
 		t.Helper()
 		var list []issueJSON
@@ -718,7 +718,7 @@ func TestSeedFixtureIssues(t *testing.T) {
 		}
 	}
 	check()
-	if err := server.LoadSeed(context.Background(), s.Forge, path); err != nil {
+	if err := server.LoadFixture(context.Background(), s.Forge, path); err != nil {
 		t.Fatal(err)
 	}
 	check()

@@ -39,8 +39,13 @@ type Server struct {
 // Option changes the configuration of the instance to start.
 type Option func(*server.Config)
 
-// WithSeed loads a fixture file at start.
-func WithSeed(path string) Option { return func(c *server.Config) { c.Seed = path } }
+// WithFixture loads a fixture file at start.
+func WithFixture(path string) Option { return func(c *server.Config) { c.Fixture = path } }
+
+// WithSeed is WithFixture by its former name.
+//
+// Deprecated: use WithFixture.
+func WithSeed(path string) Option { return WithFixture(path) }
 
 // WithoutRateLimit turns rate limits off (they are on by default, as in production).
 func WithoutRateLimit() Option { return func(c *server.Config) { c.NoRateLimit = true } }

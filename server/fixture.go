@@ -14,52 +14,52 @@ import (
 	"github.com/cairn-forge/cairn/gitstore"
 )
 
-// Seed is a fixture file: users (with tokens whose secrets the file fixes), groups and
+// Fixture is a fixture file: users (with tokens whose secrets the file fixes), groups and
 // projects (with members, files and issues). Loading it is idempotent: what exists is left
 // alone.
-type Seed struct {
-	Users    []SeedUser    `json:"users"`
-	Groups   []SeedGroup   `json:"groups"`
-	Projects []SeedProject `json:"projects"`
+type Fixture struct {
+	Users    []FixtureUser    `json:"users"`
+	Groups   []FixtureGroup   `json:"groups"`
+	Projects []FixtureProject `json:"projects"`
 }
 
-// SeedUser is a user of a fixture.
-type SeedUser struct {
-	Username string      `json:"username"`
-	Name     string      `json:"name"`
-	Email    string      `json:"email"`
-	Password string      `json:"password"`
-	Admin    bool        `json:"admin"`
-	Plan     string      `json:"plan"`
-	Tokens   []SeedToken `json:"tokens"`
+// FixtureUser is a user of a fixture.
+type FixtureUser struct {
+	Username string         `json:"username"`
+	Name     string         `json:"name"`
+	Email    string         `json:"email"`
+	Password string         `json:"password"`
+	Admin    bool           `json:"admin"`
+	Plan     string         `json:"plan"`
+	Tokens   []FixtureToken `json:"tokens"`
 }
 
-// SeedToken is a token with a known secret.
-type SeedToken struct {
+// FixtureToken is a token with a known secret.
+type FixtureToken struct {
 	Name      string   `json:"name"`
 	Token     string   `json:"token"`
 	Scopes    []string `json:"scopes"`
 	ExpiresAt string   `json:"expires_at"`
 }
 
-// SeedMember grants a user access to a group or project.
-type SeedMember struct {
+// FixtureMember grants a user access to a group or project.
+type FixtureMember struct {
 	Username    string `json:"username"`
 	AccessLevel int    `json:"access_level"`
 }
 
-// SeedGroup is a group; Parent is the full path of its parent group.
-type SeedGroup struct {
-	Path        string       `json:"path"`
-	Name        string       `json:"name"`
-	Parent      string       `json:"parent"`
-	Visibility  string       `json:"visibility"`
-	Description string       `json:"description"`
-	Members     []SeedMember `json:"members"`
+// FixtureGroup is a group; Parent is the full path of its parent group.
+type FixtureGroup struct {
+	Path        string          `json:"path"`
+	Name        string          `json:"name"`
+	Parent      string          `json:"parent"`
+	Visibility  string          `json:"visibility"`
+	Description string          `json:"description"`
+	Members     []FixtureMember `json:"members"`
 }
 
-// SeedProject is a project; Namespace is a username or a group's full path.
-type SeedProject struct {
+// FixtureProject is a project; Namespace is a username or a group's full path.
+type FixtureProject struct {
 	Namespace     string            `json:"namespace"`
 	Path          string            `json:"path"`
 	Name          string            `json:"name"`
@@ -68,14 +68,14 @@ type SeedProject struct {
 	DefaultBranch string            `json:"default_branch"`
 	Readme        bool              `json:"initialize_with_readme"`
 	Files         map[string]string `json:"files"`
-	Members       []SeedMember      `json:"members"`
-	Issues        []SeedIssue       `json:"issues"`
+	Members       []FixtureMember   `json:"members"`
+	Issues        []FixtureIssue    `json:"issues"`
 }
 
-// SeedIssue is an issue of a project, opened by Author (a username). Labels and assignees
+// FixtureIssue is an issue of a project, opened by Author (a username). Labels and assignees
 // take, as in GitLab, only when the author is a reporter or above. An issue whose title the
 // project already has is left alone.
-type SeedIssue struct {
+type FixtureIssue struct {
 	Title        string   `json:"title"`
 	Description  string   `json:"description"`
 	Author       string   `json:"author"`
@@ -83,35 +83,35 @@ type SeedIssue struct {
 	Assignees    []string `json:"assignees"`
 	Confidential bool     `json:"confidential"`
 	// State is "opened" (default) or "closed".
-	State string     `json:"state"`
-	Notes []SeedNote `json:"notes"`
+	State string        `json:"state"`
+	Notes []FixtureNote `json:"notes"`
 }
 
-// SeedNote is a comment on an issue by Author (a username).
-type SeedNote struct {
+// FixtureNote is a comment on an issue by Author (a username).
+type FixtureNote struct {
 	Author string `json:"author"`
 	Body   string `json:"body"`
 }
 
-// LoadSeed reads a fixture file and creates what it describes.
-func LoadSeed(ctx context.Context, f *forge.Service, path string) error {
+// LoadFixture reads a fixture file and creates what it describes.
+func LoadFixture(ctx context.Context, f *forge.Service, path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var seed Seed
-	if err := dec.Decode(&seed); err != nil {
+	var fx Fixture
+	if err := dec.Decode(&fx); err != nil {
 		return fmt.Errorf("parse: %w", err)
 	}
-	return ApplySeed(ctx, f, seed)
+	return ApplyFixture(ctx, f, fx)
 }
 
-// ApplySeed creates what seed describes, skipping what already exists.
-func ApplySeed(ctx context.Context, f *forge.Service, seed Seed) error {
+// ApplyFixture creates what fx describes, skipping what already exists.
+func ApplyFixture(ctx context.Context, f *forge.Service, fx Fixture) error {
 	sys := forge.System()
-	for _, u := range seed.Users {
+	for _, u := range fx.Users {
 		user, err := f.UserByRef(ctx, sys, u.Username)
 		if forge.ErrorCode(err) == forge.ENotFound {
 			in := forge.UserInput{Username: &u.Username, Name: &u.Name, Email: &u.Email, Admin: &u.Admin, Plan: &u.Plan}
@@ -161,7 +161,7 @@ func ApplySeed(ctx context.Context, f *forge.Service, seed Seed) error {
 			}
 		}
 	}
-	for _, g := range seed.Groups {
+	for _, g := range fx.Groups {
 		full := g.Path
 		if g.Parent != "" {
 			full = g.Parent + "/" + g.Path
@@ -187,24 +187,24 @@ func ApplySeed(ctx context.Context, f *forge.Service, seed Seed) error {
 		} else if err != nil {
 			return fmt.Errorf("group %s: %w", full, err)
 		}
-		if err := seedMembers(ctx, f, forge.MemberSource{Kind: "group", Ref: full}, g.Members); err != nil {
+		if err := fixtureMembers(ctx, f, forge.MemberSource{Kind: "group", Ref: full}, g.Members); err != nil {
 			return fmt.Errorf("group %s: %w", full, err)
 		}
 	}
-	for _, p := range seed.Projects {
+	for _, p := range fx.Projects {
 		full := p.Namespace + "/" + p.Path
 		if _, err := f.ProjectByRef(ctx, sys, full); forge.ErrorCode(err) == forge.ENotFound {
-			if err := seedProject(ctx, f, p); err != nil {
+			if err := fixtureProject(ctx, f, p); err != nil {
 				return fmt.Errorf("project %s: %w", full, err)
 			}
 		} else if err != nil {
 			return fmt.Errorf("project %s: %w", full, err)
 		}
-		if err := seedMembers(ctx, f, forge.MemberSource{Kind: "project", Ref: full}, p.Members); err != nil {
+		if err := fixtureMembers(ctx, f, forge.MemberSource{Kind: "project", Ref: full}, p.Members); err != nil {
 			return fmt.Errorf("project %s: %w", full, err)
 		}
 		for _, is := range p.Issues {
-			if err := seedIssue(ctx, f, full, is); err != nil {
+			if err := fixtureIssue(ctx, f, full, is); err != nil {
 				return fmt.Errorf("project %s: issue %q: %w", full, is.Title, err)
 			}
 		}
@@ -212,8 +212,8 @@ func ApplySeed(ctx context.Context, f *forge.Service, seed Seed) error {
 	return nil
 }
 
-// seedActor is the user named username, acting as themselves.
-func seedActor(ctx context.Context, f *forge.Service, username string) (*forge.Actor, error) {
+// fixtureActor is the user named username, acting as themselves.
+func fixtureActor(ctx context.Context, f *forge.Service, username string) (*forge.Actor, error) {
 	if username == "" {
 		return nil, fmt.Errorf("the fixture must name an author")
 	}
@@ -224,7 +224,7 @@ func seedActor(ctx context.Context, f *forge.Service, username string) (*forge.A
 	return &forge.Actor{User: &u}, nil
 }
 
-func seedIssue(ctx context.Context, f *forge.Service, project string, is SeedIssue) error {
+func fixtureIssue(ctx context.Context, f *forge.Service, project string, is FixtureIssue) error {
 	if is.State != "" && is.State != forge.StateOpened && is.State != forge.StateClosed {
 		return fmt.Errorf("state %q: want opened or closed", is.State)
 	}
@@ -237,7 +237,7 @@ func seedIssue(ctx context.Context, f *forge.Service, project string, is SeedIss
 			return nil
 		}
 	}
-	author, err := seedActor(ctx, f, is.Author)
+	author, err := fixtureActor(ctx, f, is.Author)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func seedIssue(ctx context.Context, f *forge.Service, project string, is SeedIss
 	}
 	ref := forge.IssueRef{N: created.IID}
 	for _, n := range is.Notes {
-		a, err := seedActor(ctx, f, n.Author)
+		a, err := fixtureActor(ctx, f, n.Author)
 		if err != nil {
 			return err
 		}
@@ -280,7 +280,7 @@ func seedIssue(ctx context.Context, f *forge.Service, project string, is SeedIss
 	return err
 }
 
-func seedProject(ctx context.Context, f *forge.Service, p SeedProject) error {
+func fixtureProject(ctx context.Context, f *forge.Service, p FixtureProject) error {
 	sys := forge.System()
 	in := forge.ProjectInput{Path: &p.Path, Name: &p.Name, Description: &p.Description,
 		InitializeWithReadme: p.Readme, NamespaceRef: p.Namespace}
@@ -312,7 +312,7 @@ func seedProject(ctx context.Context, f *forge.Service, p SeedProject) error {
 	return err
 }
 
-func seedMembers(ctx context.Context, f *forge.Service, src forge.MemberSource, members []SeedMember) error {
+func fixtureMembers(ctx context.Context, f *forge.Service, src forge.MemberSource, members []FixtureMember) error {
 	for _, m := range members {
 		_, err := f.AddOrUpdateMember(ctx, forge.System(), src, forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, true)
 		if forge.ErrorCode(err) == forge.EConflict {
