@@ -39,7 +39,7 @@ const (
 	// destroy running deployment"); GitLab shows the message as it is.
 	ReasonStateRefused = "state_refused"
 	// ReasonNothingToDelete marks the not-found of a deletion whose caller could have deleted
-	// what they named: where DELETE is idempotent (seeds/001, GitLab's v3) it is a success.
+	// what they named: where DELETE is idempotent (GitSwarm's v3 API) it is a success.
 	ReasonNothingToDelete = "nothing_to_delete"
 	// ReasonStatusTransition marks a report a commit status's state cannot take from where
 	// it is (a pending status reported pending again); Params holds the event and the state.

@@ -1,6 +1,12 @@
 // Package forge is cairn's domain: its types and services. Every rule lives here, once: who
 // may see or change what, token issuance and scopes, path rules, and the lifecycle of projects
 // and their repositories. Dialects and pages translate requests into forge calls.
+//
+// What forge returns is already what the actor may see, with what it may do: ProjectView's
+// Access and Can… flags, UserView's SeesPrivate and CanEdit, members without the emails the
+// actor may not read. A dialect or page compares no access levels. Its sub-packages import
+// nothing of it: datetime reads dates, process runs commands, secretscan finds
+// credentials.
 package forge
 
 import (

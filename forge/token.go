@@ -282,9 +282,9 @@ func (s *Service) RotateToken(ctx context.Context, a *Actor, ref string, expires
 const PrivateTokenName = "Private token"
 
 // ResetPrivateToken revokes the actor's private token, if it has one, and issues a new one
-// with the api scope: the "private token" GitSwarm's /profile/account shows and resets
-// (seeds/001). It expires as any new token does, unless the instance allows permanent tokens.
-// Tokens are stored hashed, so the secret is returned this once.
+// with the api scope: the "private token" GitSwarm's /profile/account shows and resets, as
+// its API document describes. It expires as any new token does, unless the instance allows
+// permanent tokens. Tokens are stored hashed, so the secret is returned this once.
 func (s *Service) ResetPrivateToken(ctx context.Context, a *Actor) (Token, string, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Token{}, "", err

@@ -1,5 +1,8 @@
-// Package gitar is cairn's Gitar dialect (seeds/000_*), mounted at /v1/external: the agents
-// that may be run on repositories, and their runs. Every endpoint takes a Bearer token
+// Package gitar is cairn's Gitar dialect, the external API of Gitar's automated agents,
+// mounted at /v1/external: the agents that may be run on repositories (cairn's built-in ones
+// and the commands an administrator registers), and their runs. A repository is named as
+// its users write it: owner/repo, group/subgroup/project, a URL of this instance, or a bare
+// name when one visible project has it. Every endpoint takes a Bearer token
 // (Authorization: Bearer T) and nothing else; starting or canceling a run needs the
 // tracks_write scope (api and admin include it), reading needs any scope that reads.
 // Answers use the document's status codes only: 200, 201, 400, 401, 403, 404 and 500, and

@@ -1,5 +1,7 @@
-// Package gitclear is cairn's GitClear dialect (seeds/003_*), mounted at /api/v1: the token
-// check, critical defects and releases, with parameters from a form (curl -d) or a JSON body.
+// Package gitclear is cairn's GitClear dialect, the public API GitClear's customers report
+// releases and critical defects through, mounted at /api/v1: the token check, critical
+// defects and releases, with parameters from a form (curl -d) or a JSON body, and dates in
+// any form forge/datetime reads.
 //
 // Every answer, success or error, is {"action_em", "response_em", "response_detail"}:
 //
@@ -21,7 +23,7 @@
 //
 // Times in response_detail are shown on the wall clock of the zone the caller gave them in
 // (UTC when it gave none, or when the time came from "now" or a commit), without the zone's
-// name, as the seed shows them: "Jan 1, 2021 5:40pm". They are stored in UTC.
+// name, as GitClear writes them: "Jan 1, 2021 5:40pm". They are stored in UTC.
 package gitclear
 
 import (

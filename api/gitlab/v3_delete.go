@@ -13,7 +13,7 @@ import (
 	"github.com/cairn-forge/cairn/forge"
 )
 
-// The v3 API's DELETE answers as the GitSwarm document (seeds/001) says: 200 with the
+// The v3 API's DELETE answers as GitSwarm's API document says: 200 with the
 // resource as JSON, and idempotently: deleting what is already gone, for a caller who could
 // have deleted it, is 200 too. The v4 API answers as GitLab does (204, 202, or 404 for what
 // is not there), which GitLab's clients expect.

@@ -1,8 +1,8 @@
-// Package opencodehub is cairn's OpenCodeHub dialect (seeds/004_*): repositories and pull
-// requests under /api, answered in {data, meta} envelopes, with errors that carry a code, the
+// Package opencodehub is cairn's OpenCodeHub dialect, the REST API of a self-hosted
+// OpenCodeHub instance: repositories and pull requests under /api, answered in {data, meta} envelopes, with errors that carry a code, the
 // field at fault and the constraint it broke, and ids written as "repo-123" and "user-456".
 //
-// Status codes follow GitHub's REST conventions where the seed is silent: a request that
+// Status codes follow GitHub's REST conventions where OpenCodeHub's documentation is silent: a request that
 // cannot be read (malformed JSON, a parameter of the wrong type) is 400 VALIDATION_ERROR; a
 // well-formed request whose fields break a rule (a missing name, an unknown branch) is 422
 // VALIDATION_ERROR; a refusal because of a resource's state (a merged pull request, a stale
