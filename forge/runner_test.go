@@ -112,25 +112,19 @@ func TestDeployCommandEndsAsTheRunnerSays(t *testing.T) {
 // waitFinal polls a deployment until it reaches a final status.
 func waitFinal(t *testing.T, h *delivery, id int64) forge.Deployment {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		d, err := h.forge.GetDeployment(context.Background(), h.root, h.proj.FullPath(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch d.Status {
-		case forge.DeploymentSuccess, forge.DeploymentFailed, forge.DeploymentCanceled:
-			return d
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("deployment %d is still %s", id, d.Status)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return waitFor(t, h, id, "final", func(status string) bool {
+		return status == forge.DeploymentSuccess || status == forge.DeploymentFailed || status == forge.DeploymentCanceled
+	})
 }
 
 // waitStatus polls a deployment until it has status.
 func waitStatus(t *testing.T, h *delivery, id int64, status string) {
+	t.Helper()
+	waitFor(t, h, id, status, func(s string) bool { return s == status })
+}
+
+// waitFor polls a deployment until done accepts its status, described as want.
+func waitFor(t *testing.T, h *delivery, id int64, want string, done func(status string) bool) forge.Deployment {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -138,11 +132,11 @@ func waitStatus(t *testing.T, h *delivery, id int64, status string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Status == status {
-			return
+		if done(d.Status) {
+			return d
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("deployment %d is %s, want %s", id, d.Status, status)
+			t.Fatalf("deployment %d is %s, want %s", id, d.Status, want)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
