@@ -34,11 +34,17 @@ type agentFixture struct {
 
 func newAgentFixture(t *testing.T, cfg forge.Config) *agentFixture {
 	t.Helper()
+	return newAgentFixtureWith(t, cfg, forge.Options{})
+}
+
+// newAgentFixtureWith is newAgentFixture with collaborators of its own.
+func newAgentFixtureWith(t *testing.T, cfg forge.Config, opts forge.Options) *agentFixture {
+	t.Helper()
 	ctx := context.Background()
 	d, store, _ := openData(t)
 	cfg.PasswordCost = bcrypt.MinCost
 	f := &agentFixture{t: t, db: d, repos: store, cfg: cfg}
-	f.forge = forge.New(d, store, cfg, forge.Options{})
+	f.forge = forge.New(d, store, cfg, opts)
 	t.Cleanup(func() { f.forge.Close() })
 	if _, err := f.forge.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)

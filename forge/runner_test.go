@@ -109,6 +109,82 @@ func TestDeployCommandEndsAsTheRunnerSays(t *testing.T) {
 	}
 }
 
+// The agent runner hands an external agent's command to the service's Runner, with the
+// parameters on its standard input and in its environment, reads what it writes as the
+// agents' protocol, and ends the run as the command ended.
+func TestExternalAgentEndsAsTheRunnerSays(t *testing.T) {
+	t.Parallel()
+	started := make(chan struct{}, 1)
+	runner := &fakeRunner{}
+	runner.run = func(ctx context.Context, c process.Command) process.End {
+		switch c.Args[2] {
+		case "report":
+			params, _ := io.ReadAll(c.Stdin)
+			readme, _ := os.ReadFile(filepath.Join(c.Dir, "README.md"))
+			io.WriteString(c.Stdout, `{"type": "log", "message": "report on `+env(c, "CAIRN_PROJECT_PATH")+`"}`+"\n")
+			io.WriteString(c.Stdout, "params "+strings.TrimSpace(string(params))+", greeting "+env(c, "CAIRN_PARAM_GREETING")+"\n")
+			io.WriteString(c.Stderr, "readme "+strings.TrimSpace(string(readme))+"\n")
+			io.WriteString(c.Stdout, `{"type": "finding", "path": "README.md", "line": 1, "severity": "info", `+
+				`"rule": "readme", "message": "a README"}`+"\n")
+			io.WriteString(c.Stdout, `{"type": "result", "result": {"checked": true}}`+"\n")
+			return process.End{}
+		case "broken":
+			return process.End{Err: errors.New("no such file")}
+		}
+		started <- struct{}{}
+		<-ctx.Done()
+		return process.End{Stopped: true, Err: context.Cause(ctx)}
+	}
+	f := newAgentFixtureWith(t, forge.Config{Agents: []forge.ExternalAgent{
+		{Name: "report", Command: "report"},
+		{Name: "broken", Command: "broken"},
+		{Name: "slow", Command: "slow", Timeout: 100 * time.Millisecond},
+		{Name: "endless", Command: "endless"},
+	}}, forge.Options{Runner: runner})
+	f.project("p", map[string]string{"README.md": "# p\n"})
+
+	r := f.run(forge.AgentRunInput{Repository: "root/p", Agent: "report", Params: []byte(`{"greeting": "hello"}`)})
+	log := f.log(r.ID)
+	if r.Status != forge.AgentSucceeded || string(r.Result) != `{"checked":true}` ||
+		strings.Join(findingKeys(r.Findings), " ") != "README.md:1:info:readme" {
+		t.Errorf("report: %s (%s), result %s, findings %v", r.Status, r.Reason, r.Result, findingKeys(r.Findings))
+	}
+	for _, want := range []string{"report on root/p\n", `params {"greeting":"hello"}, greeting hello`, "readme # p\n"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+
+	r = f.run(forge.AgentRunInput{Repository: "root/p", Agent: "broken"})
+	if r.Status != forge.AgentFailed || !strings.Contains(r.Reason, "could not run: no such file") {
+		t.Errorf("broken: %s (%s)", r.Status, r.Reason)
+	}
+	r = f.run(forge.AgentRunInput{Repository: "root/p", Agent: "slow"})
+	if r.Status != forge.AgentTimedOut || !strings.Contains(r.Reason, "ran out of time (100ms)") {
+		t.Errorf("slow: %s (%s)", r.Status, r.Reason)
+	}
+	<-started
+
+	r, err := f.forge.CreateAgentRun(context.Background(), f.root, forge.AgentRunInput{Repository: "root/p", Agent: "endless"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	if _, err := f.forge.CancelAgentRun(context.Background(), f.root, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r = f.wait(r.ID); r.Status != forge.AgentCanceled {
+		t.Errorf("endless: %s (%s)", r.Status, r.Reason)
+	}
+	runner.mu.Lock()
+	defer runner.mu.Unlock()
+	for _, c := range runner.ran {
+		if c.Args[0] != "sh" || c.Args[1] != "-c" || env(c, "CAIRN_RUN_KEY") == "" || env(c, "CAIRN_AGENT") != c.Args[2] {
+			t.Errorf("ran %q with environment %q", c.Args, c.Env)
+		}
+	}
+}
+
 // waitFinal polls a deployment until it reaches a final status.
 func waitFinal(t *testing.T, h *delivery, id int64) forge.Deployment {
 	t.Helper()
