@@ -1,16 +1,31 @@
-//go:build unix
-
 package forge
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/process"
 	"github.com/cairn-forge/cairn/gitstore"
 )
+
+// slowRunner is a process.Runner whose commands take a while, then say "done".
+type slowRunner struct{ d time.Duration }
+
+func (r slowRunner) Run(ctx context.Context, c process.Command) process.End {
+	select {
+	case <-time.After(r.d):
+		_, err := io.WriteString(c.Stdout, "done\n")
+		return process.End{Err: err}
+	case <-ctx.Done():
+		return process.End{Stopped: true}
+	}
+}
+
+func (slowRunner) KillLeftover(int, string) bool { return false }
 
 // A run that lasts longer than the time its last writes may take still gets them: that
 // bound starts when the run ends, not when it starts.
@@ -28,7 +43,8 @@ func TestALongRunIsFinished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(d, store, Config{PasswordCost: 4, Agents: []ExternalAgent{{Name: "slow", Command: "sleep 0.6; echo done"}}}, Options{})
+	s := New(d, store, Config{PasswordCost: 4, Agents: []ExternalAgent{{Name: "slow", Command: "sleep 0.6; echo done"}}},
+		Options{Runner: slowRunner{600 * time.Millisecond}})
 	defer s.Close()
 	if _, err := s.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
