@@ -1,5 +1,9 @@
 //go:build unix
 
+// These tests run real commands with sh through process.Exec, end to end: real pipes, exit
+// statuses and time limits, and processes stopped with what they started. The rest of the
+// agent runner is tested through a fake runner, without a shell (runner_test.go).
+
 package forge_test
 
 import (

@@ -1,5 +1,9 @@
 //go:build unix
 
+// These tests run real commands with sh through process.Exec, end to end: real pipes, exit
+// statuses and time limits, and processes stopped with what they started. The rest of the
+// deploy runner is tested through a fake runner, without a shell (runner_test.go).
+
 package forge_test
 
 import (
@@ -8,10 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -65,95 +67,6 @@ func waitGone(t *testing.T, pidFile string) {
 			t.Fatalf("process %d outlived its deployment", pid)
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// A command configured for staging runs once per deployment, in a checkout of the
-// deployment's commit, with the deployment's description and variables in its environment,
-// and moves it to success; many deployments created at once each run exactly once.
-func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
-	runs := filepath.Join(t.TempDir(), "runs")
-	h := newDelivery(t, forge.Config{DeployWorkers: 3, DeployCommands: []forge.DeployCommand{{
-		Scope: "root/app", Environment: "staging",
-		Command: `test -f README.md && test "$CAIRN_PROJECT_PATH" = root/app && test -n "$CAIRN_PROJECT_ID" && ` +
-			`echo "$CAIRN_DEPLOYMENT_ID $CAIRN_DEPLOY_SHA $CAIRN_DEPLOY_REF $CAIRN_DEPLOY_ENVIRONMENT $CAIRN_VAR_REGION" >> ` + runs +
-			` && echo "deployed to $CAIRN_VAR_REGION with PATH $CAIRN_VAR_PATH"`,
-	}}})
-	ctx := context.Background()
-	const n = 8
-	ids := make([]int64, n)
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main",
-				Status: status("running"), Variables: map[string]string{"REGION": "eu-" + strconv.Itoa(i), "PATH": "/nowhere"}})
-			if err != nil {
-				errs <- err
-				return
-			}
-			if d.Status != forge.DeploymentQueued || !d.Runner {
-				errs <- fmt.Errorf("a new runner deployment is %s (runner %v)", d.Status, d.Runner)
-			}
-			ids[i] = d.ID
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	head := h.head()
-	for i, id := range ids {
-		d := waitFinal(t, h, id)
-		if d.Status != forge.DeploymentSuccess || d.StartedAt == nil || d.FinishedAt == nil || d.QueuedAt == nil {
-			t.Errorf("deployment %d: %+v\nlog:\n%s", id, d, deployLog(t, h, id))
-		}
-		if log := deployLog(t, h, id); !strings.Contains(log, fmt.Sprintf("deployed to eu-%d with PATH /nowhere\n", i)) ||
-			!strings.Contains(log, "[cairn] the deploy command succeeded") {
-			t.Errorf("log of deployment %d:\n%s", id, log)
-		}
-	}
-	data, err := os.ReadFile(runs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	var seen []string
-	for _, l := range lines {
-		f := strings.Fields(l)
-		if len(f) != 5 || f[1] != head || f[2] != "main" || f[3] != "staging" || !strings.HasPrefix(f[4], "eu-") {
-			t.Errorf("run line %q", l)
-		}
-		seen = append(seen, f[0])
-	}
-	var want []string
-	for _, id := range ids {
-		want = append(want, strconv.FormatInt(id, 10))
-	}
-	sort.Strings(seen)
-	sort.Strings(want)
-	if !equalStrings(seen, want) {
-		t.Errorf("runs %v, want each of %v once", seen, want)
-	}
-	// The statuses of a command's deployments are its own: only canceling is left to clients.
-	_, err = h.forge.UpdateDeploymentStatus(ctx, h.root, h.proj.FullPath(), ids[0], "failed")
-	wantCode(t, err, forge.EInvalid)
-	// Other environments have no command: their deployments wait for the API.
-	d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: "main"})
-	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
-		t.Errorf("production deployment: %+v, %v", d, err)
-	}
-	// Nor have other projects: the command is bound to root/app's staging.
-	other, err := h.forge.CreateProject(ctx, h.root, forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err = h.forge.CreateDeployment(ctx, h.root, other.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
-	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
-		t.Errorf("another project's staging deployment: %+v, %v", d, err)
 	}
 }
 
@@ -259,37 +172,5 @@ func TestDeployCommandCancelAndShutdown(t *testing.T) {
 	}
 	if log := deployLog(t, h, d2.ID); !strings.Contains(log, "cairn stopped while the deploy command ran") {
 		t.Errorf("log:\n%s", log)
-	}
-}
-
-// A deployment deleted while the runner claims it is either gone before the claim (its
-// command never runs) or running, and then not deleted.
-func TestDeletedDeploymentNeverRuns(t *testing.T) {
-	runs := t.TempDir()
-	h := newDelivery(t, forge.Config{DeployWorkers: 4, DeployCommands: []forge.DeployCommand{
-		{Scope: "*", Environment: "staging", Command: `touch ` + runs + `/$CAIRN_DEPLOYMENT_ID; sleep 0.05`},
-	}})
-	ctx := context.Background()
-	var deleted []int64
-	for range 100 {
-		d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch err := h.forge.DeleteDeployment(ctx, h.root, h.proj.FullPath(), d.ID); {
-		case err == nil:
-			deleted = append(deleted, d.ID)
-		case forge.ErrorCode(err) != forge.EInvalid:
-			t.Fatalf("delete: %v", err)
-		}
-	}
-	h.forge.Close() // waits for the commands running
-	for _, id := range deleted {
-		if _, err := os.Stat(filepath.Join(runs, strconv.FormatInt(id, 10))); err == nil {
-			t.Errorf("deployment %d was deleted, and its command ran", id)
-		}
-	}
-	if len(deleted) == 0 {
-		t.Log("every deployment was claimed before its deletion")
 	}
 }

@@ -3,10 +3,13 @@ package forge_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -182,6 +185,145 @@ func TestExternalAgentEndsAsTheRunnerSays(t *testing.T) {
 		if c.Args[0] != "sh" || c.Args[1] != "-c" || env(c, "CAIRN_RUN_KEY") == "" || env(c, "CAIRN_AGENT") != c.Args[2] {
 			t.Errorf("ran %q with environment %q", c.Args, c.Env)
 		}
+	}
+}
+
+// A command configured for staging runs once per deployment, in a checkout of the
+// deployment's commit, with the deployment's description and variables in its environment,
+// and moves it to success; many deployments created at once each run exactly once.
+func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
+	var runs strings.Builder
+	runner := &fakeRunner{}
+	runner.run = func(_ context.Context, c process.Command) process.End {
+		_, err := os.Stat(filepath.Join(c.Dir, "README.md"))
+		if err != nil || env(c, "CAIRN_PROJECT_PATH") != "root/app" || env(c, "CAIRN_PROJECT_ID") == "" {
+			return process.End{Err: fmt.Errorf("README %v, environment %q", err, c.Env)}
+		}
+		runner.mu.Lock()
+		fmt.Fprintln(&runs, env(c, "CAIRN_DEPLOYMENT_ID"), env(c, "CAIRN_DEPLOY_SHA"), env(c, "CAIRN_DEPLOY_REF"),
+			env(c, "CAIRN_DEPLOY_ENVIRONMENT"), env(c, "CAIRN_VAR_REGION"))
+		runner.mu.Unlock()
+		fmt.Fprintf(c.Stdout, "deployed to %s with PATH %s\n", env(c, "CAIRN_VAR_REGION"), env(c, "CAIRN_VAR_PATH"))
+		return process.End{}
+	}
+	h := newDeliveryWith(t, forge.Config{DeployWorkers: 3, DeployCommands: []forge.DeployCommand{{
+		Scope: "root/app", Environment: "staging", Command: "./deploy.sh",
+	}}}, forge.Options{Runner: runner})
+	ctx := context.Background()
+	const n = 8
+	ids := make([]int64, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main",
+				Status: status("running"), Variables: map[string]string{"REGION": "eu-" + strconv.Itoa(i), "PATH": "/nowhere"}})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if d.Status != forge.DeploymentQueued || !d.Runner {
+				errs <- fmt.Errorf("a new runner deployment is %s (runner %v)", d.Status, d.Runner)
+			}
+			ids[i] = d.ID
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	head := h.head()
+	for i, id := range ids {
+		d := waitFinal(t, h, id)
+		if d.Status != forge.DeploymentSuccess || d.StartedAt == nil || d.FinishedAt == nil || d.QueuedAt == nil {
+			t.Errorf("deployment %d: %+v\nlog:\n%s", id, d, deployLog(t, h, id))
+		}
+		if log := deployLog(t, h, id); !strings.Contains(log, fmt.Sprintf("deployed to eu-%d with PATH /nowhere\n", i)) ||
+			!strings.Contains(log, "[cairn] the deploy command succeeded") {
+			t.Errorf("log of deployment %d:\n%s", id, log)
+		}
+	}
+	runner.mu.Lock()
+	lines := strings.Split(strings.TrimSpace(runs.String()), "\n")
+	runner.mu.Unlock()
+	var seen []string
+	for _, l := range lines {
+		f := strings.Fields(l)
+		if len(f) != 5 || f[1] != head || f[2] != "main" || f[3] != "staging" || !strings.HasPrefix(f[4], "eu-") {
+			t.Errorf("run line %q", l)
+		}
+		seen = append(seen, f[0])
+	}
+	var want []string
+	for _, id := range ids {
+		want = append(want, strconv.FormatInt(id, 10))
+	}
+	sort.Strings(seen)
+	sort.Strings(want)
+	if !equalStrings(seen, want) {
+		t.Errorf("runs %v, want each of %v once", seen, want)
+	}
+	// The statuses of a command's deployments are its own: only canceling is left to clients.
+	_, err := h.forge.UpdateDeploymentStatus(ctx, h.root, h.proj.FullPath(), ids[0], "failed")
+	wantCode(t, err, forge.EInvalid)
+	// Other environments have no command: their deployments wait for the API.
+	d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: "main"})
+	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
+		t.Errorf("production deployment: %+v, %v", d, err)
+	}
+	// Nor have other projects: the command is bound to root/app's staging.
+	other, err := h.forge.CreateProject(ctx, h.root, forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = h.forge.CreateDeployment(ctx, h.root, other.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
+		t.Errorf("another project's staging deployment: %+v, %v", d, err)
+	}
+}
+
+// A deployment deleted while the runner claims it is either gone before the claim (its
+// command never runs) or running, and then not deleted.
+func TestDeletedDeploymentNeverRuns(t *testing.T) {
+	runs := map[string]bool{}
+	runner := &fakeRunner{}
+	runner.run = func(_ context.Context, c process.Command) process.End {
+		runner.mu.Lock()
+		runs[env(c, "CAIRN_DEPLOYMENT_ID")] = true
+		runner.mu.Unlock()
+		time.Sleep(50 * time.Millisecond)
+		return process.End{}
+	}
+	h := newDeliveryWith(t, forge.Config{DeployWorkers: 4, DeployCommands: []forge.DeployCommand{
+		{Scope: "*", Environment: "staging", Command: "./deploy.sh"},
+	}}, forge.Options{Runner: runner})
+	ctx := context.Background()
+	var deleted []int64
+	for range 100 {
+		d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch err := h.forge.DeleteDeployment(ctx, h.root, h.proj.FullPath(), d.ID); {
+		case err == nil:
+			deleted = append(deleted, d.ID)
+		case forge.ErrorCode(err) != forge.EInvalid:
+			t.Fatalf("delete: %v", err)
+		}
+	}
+	h.forge.Close() // waits for the commands running
+	runner.mu.Lock()
+	defer runner.mu.Unlock()
+	for _, id := range deleted {
+		if runs[strconv.FormatInt(id, 10)] {
+			t.Errorf("deployment %d was deleted, and its command ran", id)
+		}
+	}
+	if len(deleted) == 0 {
+		t.Log("every deployment was claimed before its deletion")
 	}
 }
 
