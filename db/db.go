@@ -47,8 +47,15 @@ type DB struct {
 	wstmts *stmtCache
 }
 
-// Open opens (creating if needed) the database file at path and migrates it.
+// Open opens (creating if needed) the database file at path and migrates it. The file and its
+// write-ahead log are readable by their owner only: they hold password and token hashes.
 func Open(ctx context.Context, path string) (*DB, error) {
+	if err := create(ctx, path); err != nil {
+		return nil, err
+	}
+	if err := restrictModes(path); err != nil {
+		return nil, err
+	}
 	// WAL lets readers run beside the one writer; NORMAL sync is safe under WAL (a crash may
 	// lose the last transactions, never corrupt); busy_timeout makes a second process (an admin
 	// command beside a running server) wait instead of failing; foreign keys enforce cascades.
@@ -129,39 +136,45 @@ func (d *DB) Checkpoint(ctx context.Context) error {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
 	return d.Write(ctx, func(tx *sql.Tx) error {
 		var current int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
-		for _, name := range names {
-			base := strings.TrimPrefix(name, "migrations/")
-			v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-			if err != nil {
-				return fmt.Errorf("migration %s: name must start with its number", base)
-			}
-			if v <= current {
-				continue
-			}
-			body, err := migrations.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", base, err)
-			}
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
-				return fmt.Errorf("migration %s: %w", base, err)
-			}
-			current = v
-		}
-		return nil
+		return applyMigrations(ctx, tx, current)
 	})
+}
+
+// applyMigrations runs, in tx, the migrations numbered above version, in order, and sets the
+// schema version to the last one.
+func applyMigrations(ctx context.Context, tx *sql.Tx, version int) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with its number", base)
+		}
+		if v <= version {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v)); err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		version = v
+	}
+	return nil
 }
 
 // wrap turns SQLite constraint violations into ErrConstraint, keeping the message.
