@@ -63,6 +63,7 @@ type Repos interface {
 	Exists(id int64) bool
 	IDs() ([]int64, error)
 	Sweep() error
+	RemoveStaleLocks(before time.Time) ([]string, error)
 	SetHead(id int64, branch string) error
 	SummarizeUpdates(ctx context.Context, id int64, updates []gitstore.RefUpdate, limit int) ([]gitstore.PushSummary, error)
 	OpenRepo(id int64) (*gitstore.Repo, error)
@@ -135,6 +136,9 @@ type Service struct {
 	markdown markup.Renderer
 	// rateLimitsChanged, when set, applies new API rate limits to the running server.
 	rateLimitsChanged atomic.Pointer[func(authenticated, anonymous RateLimit)]
+	// started is when the service was made, on the system's clock (not Now): lock files in
+	// the repositories older than it belong to processes that have died.
+	started time.Time
 }
 
 // Options are the service's collaborators; zero values get sensible defaults.
@@ -187,7 +191,7 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 		cfg.AgentWorkers = 2
 	}
 	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger, files: opts.Files,
-		runner: opts.Runner}
+		runner: opts.Runner, started: time.Now()}
 	s.markdown.KeepHeadings = true
 	s.delivery = newDeliveryState(s, cfg.DeployWorkers)
 	s.agents = newAgentState(s, cfg.AgentWorkers)
@@ -210,11 +214,19 @@ func (s *Service) Close() {
 }
 
 // Reconcile makes the database and the repositories agree after a crash: a repository without
-// its project is removed, a project without a repository gets an empty one, and scratch
-// directories of interrupted operations are cleared, and merge requests whose merges were
-// interrupted are opened again. It runs before the server listens.
+// its project is removed, a project without a repository gets an empty one, scratch
+// directories of interrupted operations are cleared, git's lock files that a dead process left
+// in the repositories are removed, and merge requests whose merges were interrupted are opened
+// again. It runs before the server listens.
 func (s *Service) Reconcile(ctx context.Context) error {
 	if err := s.repos.Sweep(); err != nil {
+		return err
+	}
+	removed, err := s.repos.RemoveStaleLocks(s.started)
+	for _, path := range removed {
+		s.log.Warn("removed a lock file left by a process that stopped", "path", path)
+	}
+	if err != nil {
 		return err
 	}
 	onDisk, err := s.repos.IDs()

@@ -31,10 +31,10 @@ type Store struct {
 	bitmaps bitmapJobs // reachability bitmaps written after pushes (bitmap_write.go)
 }
 
-// New returns a store rooted at dir, creating it if needed.
+// New returns a store rooted at dir, creating it if needed, readable by its owner only.
 func New(dir string) (*Store, error) {
 	for _, d := range []string{dir, filepath.Join(dir, ".tmp"), filepath.Join(dir, ".trash")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("create repository directory: %w", err)
 		}
 	}

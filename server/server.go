@@ -169,7 +169,7 @@ func (s *Server) open(ctx context.Context) error {
 
 // OpenData opens the database and repository store of a data directory.
 func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger) (*db.DB, *gitstore.Store, *forge.Service, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, nil, fmt.Errorf("create data directory: %w", err)
 	}
 	d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
