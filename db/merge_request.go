@@ -415,6 +415,24 @@ func UpdateMergeRequest(ctx context.Context, tx *sql.Tx, m MergeRequest) error {
 	return nil
 }
 
+// RefreshMergeRequest writes what moving its branches did to an open merge request: its tips,
+// merge status and, when the target came to contain its source, its merge by the pusher. It
+// writes only if the merge request is still open with the tips it was read with (head,
+// target), so that a refresh computed outside the write lock never overwrites a newer one or a
+// merge, and reports whether it wrote.
+func RefreshMergeRequest(ctx context.Context, q Querier, m MergeRequest, head, target string) (bool, error) {
+	res, err := q.ExecContext(ctx, `UPDATE merge_requests SET state = ?, head_sha = ?, target_sha = ?, base_sha = ?,
+		merge_status = ?, has_conflicts = ?, changes_count = ?, merged_by_id = ?, merged_at = ?, updated_at = ?
+		WHERE id = ? AND state = 'opened' AND head_sha = ? AND target_sha = ?`,
+		m.State, m.HeadSHA, m.TargetSHA, m.BaseSHA, m.MergeStatus, boolInt(m.HasConflicts), nullInt64Ptr(m.ChangesCount),
+		userID(m.MergedBy), msPtr(m.MergedAt), ms(m.UpdatedAt), m.ID, head, target)
+	if err != nil {
+		return false, fmt.Errorf("refresh merge request %d: %w", m.ID, wrap(err))
+	}
+	n, err := res.RowsAffected()
+	return n > 0, wrap(err)
+}
+
 // SaveMergeCheck writes the outcome of a mergeability check of merge request id, made for
 // the given tips: it is kept only if neither branch moved since (the row still has them).
 func SaveMergeCheck(ctx context.Context, q Querier, id int64, headSHA, targetSHA, baseSHA, status string, conflicts bool, changes *int) (bool, error) {

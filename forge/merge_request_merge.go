@@ -139,9 +139,23 @@ func DetailedMergeStatus(m MergeRequest) string {
 	return "mergeable"
 }
 
+// refreshBatch bounds how many merge requests one write transaction of a refresh updates: a
+// push to a branch with many open merge requests takes the database's write lock in short
+// turns, and other writes go between them.
+const refreshBatch = 32
+
+// maxRefreshRounds bounds how often a refresh takes up again the merge requests that changed
+// while it computed theirs (another refresh or a merge got there first).
+const maxRefreshRounds = 5
+
 // refreshMergeRequests brings the open merge requests of the branches a push moved up to
 // date: their tips, and a status to check again. One whose source tip the target now
 // contains was merged by the push (outside cairn), and is marked merged by the pusher.
+//
+// The repository is read with no transaction open; each merge request is then written only if
+// it is still open with the tips it was read with. Those that changed meanwhile are read and
+// computed again: a refresh may run beside another one or beside a merge, and the last to
+// write has read the newest tips.
 func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID int64, updates []gitstore.RefUpdate) error {
 	var branches []string
 	for _, u := range updates {
@@ -161,62 +175,125 @@ func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID 
 		return err
 	}
 	defer repo.Close()
+	for round := 1; ; round++ {
+		refreshes, err := s.refreshedTips(ctx, a, repo, list)
+		if err != nil {
+			return err
+		}
+		moved, err := s.saveRefreshes(ctx, a, projectID, refreshes)
+		if err != nil || len(moved) == 0 {
+			return err
+		}
+		if round == maxRefreshRounds {
+			return fmt.Errorf("%d merge requests kept changing while they were refreshed", len(moved))
+		}
+		list = list[:0]
+		for _, id := range moved {
+			m, err := db.MergeRequestByID(ctx, s.db.Read, id)
+			if errors.Is(err, db.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if m.State == StateOpened {
+				list = append(list, m)
+			}
+		}
+		if len(list) == 0 {
+			return nil
+		}
+	}
+}
+
+// tipRefresh is a merge request as a refresh read it and as the refresh would leave it.
+type tipRefresh struct {
+	was, next MergeRequest
+}
+
+// refreshedTips computes, from the repository's branches, the merge requests of list that a
+// refresh changes. It reads git only.
+func (s *Service) refreshedTips(ctx context.Context, a *Actor, repo *gitstore.Repo, list []MergeRequest) ([]tipRefresh, error) {
+	branches, err := repo.Branches()
+	if err != nil {
+		return nil, err
+	}
+	tips := make(map[string]plumbing.Hash, len(branches))
+	for _, b := range branches {
+		tips[b.Name] = b.Target
+	}
 	now := s.Now()
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		for _, m := range list {
-			// Read again under the write lock: a merge through cairn may have settled it.
-			cur, err := db.MergeRequestByID(ctx, tx, m.ID)
-			if err != nil || cur.State != StateOpened {
-				continue
+	var out []tipRefresh
+	for _, m := range list {
+		head, hok := tips[m.SourceBranch]
+		target, tok := tips[m.TargetBranch]
+		headSHA, targetSHA := head.String(), target.String()
+		if !hok {
+			headSHA = m.HeadSHA // a deleted source keeps what it proposed
+		}
+		if !tok {
+			targetSHA = ""
+		}
+		if headSHA == m.HeadSHA && targetSHA == m.TargetSHA && (hok || m.MergeStatus == MergeCannotBeMerged) {
+			continue
+		}
+		next := m
+		next.HeadSHA, next.TargetSHA, next.UpdatedAt = headSHA, targetSHA, now
+		next.BaseSHA, next.MergeStatus, next.HasConflicts, next.ChangesCount = "", MergeUnchecked, false, nil
+		if !hok {
+			next.MergeStatus = MergeCannotBeMerged
+		}
+		if tok && next.HeadSHA != "" {
+			in, err := repo.IsAncestor(ctx, plumbing.NewHash(next.HeadSHA), target)
+			if err != nil && !errors.Is(err, gitstore.ErrRefNotFound) {
+				return nil, err
 			}
-			m = cur
-			head, hok, err := repo.Reference("refs/heads/" + m.SourceBranch)
-			if err != nil {
-				return err
-			}
-			target, tok, err := repo.Reference("refs/heads/" + m.TargetBranch)
-			if err != nil {
-				return err
-			}
-			headSHA, targetSHA := head.String(), target.String()
-			if !hok {
-				headSHA = m.HeadSHA // a deleted source keeps what it proposed
-			}
-			if !tok {
-				targetSHA = ""
-			}
-			if headSHA == m.HeadSHA && targetSHA == m.TargetSHA && (hok || m.MergeStatus == MergeCannotBeMerged) {
-				continue
-			}
-			m.HeadSHA, m.TargetSHA, m.UpdatedAt = headSHA, targetSHA, now
-			m.BaseSHA, m.MergeStatus, m.HasConflicts, m.ChangesCount = "", MergeUnchecked, false, nil
-			if !hok {
-				m.MergeStatus = MergeCannotBeMerged
-			}
-			if tok && m.HeadSHA != "" {
-				in, err := repo.IsAncestor(ctx, plumbing.NewHash(m.HeadSHA), target)
-				if err != nil && !errors.Is(err, gitstore.ErrRefNotFound) {
-					return err
-				}
-				if in {
-					m.State, m.MergedAt, m.MergeStatus = StateMerged, &now, MergeCanBeMerged
-					if a.SignedIn() {
-						m.MergedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
-					}
-				}
-			}
-			if err := db.UpdateMergeRequest(ctx, tx, m); err != nil {
-				return err
-			}
-			if m.State == StateMerged {
-				t := NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: ProjectView{Project: Project{ID: projectID}}}
-				if err := s.addSystemNote(ctx, tx, a, t, "merged manually", now); err != nil {
-					return err
+			if in {
+				next.State, next.MergedAt, next.MergeStatus = StateMerged, &now, MergeCanBeMerged
+				if a.SignedIn() {
+					next.MergedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
 				}
 			}
 		}
-		return nil
-	})
+		out = append(out, tipRefresh{was: m, next: next})
+	}
+	return out, nil
+}
+
+// saveRefreshes writes refreshes, refreshBatch to a transaction, each only if its merge
+// request still has the tips it was read with, and returns the ids of those that had not.
+func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64, refreshes []tipRefresh) ([]int64, error) {
+	var moved []int64
+	for len(refreshes) > 0 {
+		batch := refreshes[:min(refreshBatch, len(refreshes))]
+		refreshes = refreshes[len(batch):]
+		var skipped []int64
+		err := s.db.Write(ctx, func(tx *sql.Tx) error {
+			skipped = skipped[:0]
+			for _, r := range batch {
+				ok, err := db.RefreshMergeRequest(ctx, tx, r.next, r.was.HeadSHA, r.was.TargetSHA)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					skipped = append(skipped, r.next.ID)
+					continue
+				}
+				if r.next.State == StateMerged {
+					t := NoteTarget{typ: NoteableMergeRequest, id: r.next.ID, iid: r.next.IID, project: ProjectView{Project: Project{ID: projectID}}}
+					if err := s.addSystemNote(ctx, tx, a, t, "merged manually", r.next.UpdatedAt); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		moved = append(moved, skipped...)
+	}
+	return moved, nil
 }
 
 // MergeMergeRequest merges an open merge request's source branch into its target, as the

@@ -1,0 +1,62 @@
+package forge_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/gitstore"
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// A push to a branch that many open merge requests target refreshes every one of them, in
+// turns of a few per write: each gets the new target tip and a status to check again, and the
+// one whose source the push brought into the target is merged by the pusher, with a note.
+func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
+	ctx := context.Background()
+	f := newMergeFixture(t)
+	const count = 75 // more than two turns
+	for i := 2; i <= count; i++ {
+		branch := fmt.Sprintf("topic-%d", i)
+		f.commit(branch, "main", branch+".txt")
+		if _, err := f.forge.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
+			SourceBranch: name(branch), TargetBranch: name("main"), Title: name("Topic " + branch)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// main moves to topic-40's tip, outside cairn's merge: a fast-forward push.
+	old, merged := plumbing.NewHash(f.tip("main")), plumbing.NewHash(f.tip("topic-40"))
+	update := gitstore.RefUpdate{Name: "refs/heads/main", Old: old, New: merged}
+	if err := f.repos.UpdateRefs(1, []gitstore.RefUpdate{update}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.forge.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update}); err != nil {
+		t.Fatal(err)
+	}
+	for iid := int64(1); iid <= count; iid++ {
+		ref := forge.MergeRequestRef{N: iid}
+		m, err := f.forge.GetMergeRequest(ctx, f.root, "root/demo", ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.TargetSHA != merged.String() {
+			t.Errorf("!%d: target %s, want the pushed %s", iid, m.TargetSHA, merged)
+		}
+		wantMerged := m.SourceBranch == "topic-40"
+		if (m.State == forge.StateMerged) != wantMerged || wantMerged && (m.MergedBy == nil || m.MergedBy.Username != "root") {
+			t.Errorf("!%d (%s): state %q, merged by %+v", iid, m.SourceBranch, m.State, m.MergedBy)
+		}
+		if !wantMerged {
+			continue
+		}
+		target, err := f.forge.MergeRequestNoteTarget(ctx, f.root, "root/demo", ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes, _, err := f.forge.ListNotes(ctx, f.root, target, forge.NoteListOptions{}, forge.Page{Page: 1, PerPage: 20})
+		if err != nil || len(notes) != 1 || notes[0].Body != "merged manually" || !notes[0].System {
+			t.Errorf("!%d notes: %+v, %v; want one system note \"merged manually\"", iid, notes, err)
+		}
+	}
+}
