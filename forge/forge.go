@@ -59,6 +59,9 @@ const (
 // Repos is what forge needs of the repository store; tests substitute failing ones.
 type Repos interface {
 	Create(id int64, opts gitstore.InitOptions) error
+	Stage(opts gitstore.InitOptions) (gitstore.Staged, error)
+	Publish(st gitstore.Staged, id int64) error
+	Discard(st gitstore.Staged) error
 	Delete(id int64) error
 	Exists(id int64) bool
 	IDs() ([]int64, error)

@@ -52,7 +52,9 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 // RecordRefUpdates notes that references of a project moved (a push, or a commit through the
 // API): the project is active and, once it has a branch, no longer empty. The first branch
 // pushed to an empty project whose default branch was not among the pushed ones becomes the
-// default branch, protected as a new project's is.
+// default branch, protected as a new project's is. The repository's HEAD moves to it before
+// the row is written, outside the write: if the row turns out to have changed meanwhile (an
+// update of the project, another first push), HEAD follows the row as written.
 func (s *Service) RecordRefUpdates(ctx context.Context, projectID int64, updates []gitstore.RefUpdate) error {
 	var branches []string
 	for _, u := range updates {
@@ -60,14 +62,27 @@ func (s *Service) RecordRefUpdates(ctx context.Context, projectID int64, updates
 			branches = append(branches, b)
 		}
 	}
+	read, err := db.ProjectByID(ctx, s.db.Read, projectID)
+	if err != nil {
+		return notFoundAs(err, "Project")
+	}
+	newDefault := ""
+	if read.EmptyRepo && len(branches) > 0 && !containsString(branches, read.DefaultBranch) {
+		newDefault = branches[0]
+		if err := s.repos.SetHead(projectID, newDefault); err != nil {
+			return err
+		}
+	}
 	now := s.Now()
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
+	head := read.DefaultBranch
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		p, err := db.ProjectByID(ctx, tx, projectID)
 		if err != nil {
 			return notFoundAs(err, "Project")
 		}
-		if p.EmptyRepo && len(branches) > 0 && !containsString(branches, p.DefaultBranch) {
-			p.DefaultBranch = branches[0]
+		head = p.DefaultBranch
+		if newDefault != "" && p.EmptyRepo && p.DefaultBranch == read.DefaultBranch {
+			p.DefaultBranch = newDefault
 			p.UpdatedAt = now
 			if err := db.UpdateProject(ctx, tx, p); err != nil {
 				return err
@@ -79,12 +94,16 @@ func (s *Service) RecordRefUpdates(ctx context.Context, projectID int64, updates
 					return err
 				}
 			}
-			if err := s.repos.SetHead(p.ID, p.DefaultBranch); err != nil {
-				return err
-			}
+			head = newDefault
 		}
 		return db.RecordProjectActivity(ctx, tx, projectID, now, len(branches) > 0)
 	})
+	if newDefault != "" && head != newDefault {
+		if herr := s.repos.SetHead(projectID, head); herr != nil {
+			s.log.Error("move HEAD back to the default branch", "project_id", projectID, "err", herr)
+		}
+	}
+	return err
 }
 
 func containsString(list []string, s string) bool {

@@ -217,7 +217,16 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 		init.Author = gitstore.Signature{Name: "cairn", Email: "cairn@localhost", When: now}
 	}
 	p.EmptyRepo = len(init.Files) == 0
-	if p, err = s.insertProject(ctx, a, p, func(id int64) error { return s.repos.Create(id, init) }); err != nil {
+	// The repository is built first, outside the write; in the write, the row is inserted and
+	// the repository renamed into place (Publish), then the transaction committed.
+	staged, err := s.repos.Stage(init)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	if p, err = s.insertProject(ctx, a, p, func(id int64) error { return s.repos.Publish(staged, id) }); err != nil {
+		if derr := s.repos.Discard(staged); derr != nil {
+			s.log.Error("remove repository of failed project", "err", derr)
+		}
 		return ProjectView{}, err
 	}
 	return s.projectAccess(ctx, a, p)
@@ -387,11 +396,18 @@ func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in Pr
 			return ProjectView{}, err
 		}
 	}
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		oldPath := p.FullPath()
-		if err := applyProjectInput(&p, in); err != nil {
-			return err
+	oldPath, oldHead := p.FullPath(), p.DefaultBranch
+	if err := applyProjectInput(&p, in); err != nil {
+		return ProjectView{}, err
+	}
+	if newHead {
+		// HEAD moves first, outside the write, so that the row never names a default branch
+		// that clones would not check out; it moves back if the row is not written.
+		if err := s.repos.SetHead(p.ID, p.DefaultBranch); err != nil {
+			return ProjectView{}, err
 		}
+	}
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		if p.FullPath() != oldPath {
 			if err := checkPathFree(ctx, tx, p.FullPath(), 0, p.ID); err != nil {
 				return err
@@ -402,18 +418,16 @@ func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in Pr
 			return err
 		}
 		if in.Topics != nil {
-			if err := db.SetProjectTopics(ctx, tx, p.ID, p.Topics, p.UpdatedAt); err != nil {
-				return err
-			}
-		}
-		if newHead {
-			// Last, so that the row is written only where the repository's HEAD moved too:
-			// clones check out the branch the API calls the default.
-			return s.repos.SetHead(p.ID, p.DefaultBranch)
+			return db.SetProjectTopics(ctx, tx, p.ID, p.Topics, p.UpdatedAt)
 		}
 		return nil
 	})
 	if err != nil {
+		if newHead {
+			if herr := s.repos.SetHead(p.ID, oldHead); herr != nil {
+				s.log.Error("move HEAD back after a failed update", "project_id", p.ID, "err", herr)
+			}
+		}
 		return ProjectView{}, err
 	}
 	v.Project = p

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/forge"
@@ -16,20 +17,43 @@ import (
 // faultyRepos is a repository store that fails, or dies, at a chosen step.
 type faultyRepos struct {
 	*gitstore.Store
-	failCreate  bool // Create returns an error before doing anything
-	dieInCreate bool // Create makes the repository, then the process "dies"
+	failCreate  bool // Stage returns an error before doing anything
+	dieInCreate bool // Publish puts the repository in place, then the process "dies"
 	dieInDelete bool // Delete is reached after the row is gone, then the process "dies"
 	afterCreate func()
+	// meanwhile, when set, runs as a repository is built or its HEAD moved.
+	meanwhile func()
+}
+
+func (f *faultyRepos) Create(id int64, opts gitstore.InitOptions) error {
+	if f.meanwhile != nil {
+		f.meanwhile()
+	}
+	return f.Store.Create(id, opts)
+}
+
+func (f *faultyRepos) SetHead(id int64, branch string) error {
+	if f.meanwhile != nil {
+		f.meanwhile()
+	}
+	return f.Store.SetHead(id, branch)
 }
 
 // crash stands for the process dying: nothing after it runs.
 type crash struct{}
 
-func (f *faultyRepos) Create(id int64, opts gitstore.InitOptions) error {
+func (f *faultyRepos) Stage(opts gitstore.InitOptions) (gitstore.Staged, error) {
 	if f.failCreate {
-		return errors.New("disk full")
+		return gitstore.Staged{}, errors.New("disk full")
 	}
-	if err := f.Store.Create(id, opts); err != nil {
+	if f.meanwhile != nil {
+		f.meanwhile()
+	}
+	return f.Store.Stage(opts)
+}
+
+func (f *faultyRepos) Publish(st gitstore.Staged, id int64) error {
+	if err := f.Store.Publish(st, id); err != nil {
 		return err
 	}
 	if f.afterCreate != nil {
@@ -215,5 +239,84 @@ func TestGroupDeletionRemovesRepositoriesOfSubgroups(t *testing.T) {
 	}
 	if _, err := h.forge.GroupByRef(ctx, root, "acme/web"); forge.ErrorCode(err) != forge.ENotFound {
 		t.Fatalf("subgroup still found: %v", err)
+	}
+}
+
+// Building a new project's repository and moving a repository's HEAD (a new default branch, or
+// the first branch pushed to an empty project) are git work, done outside the database's write
+// transaction: other writes on the instance go ahead meanwhile instead of waiting behind them.
+func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		setup func(h *harness, root *forge.Actor) // before the hook is armed
+		act   func(h *harness, root *forge.Actor) error
+	}{
+		{"a project's repository is built", nil, func(h *harness, root *forge.Actor) error {
+			_, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
+			return err
+		}},
+		{"a new default branch moves HEAD", func(h *harness, root *forge.Actor) {
+			if _, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.forge.CreateBranch(ctx, root, "root/demo", "stable", "main"); err != nil {
+				t.Fatal(err)
+			}
+		}, func(h *harness, root *forge.Actor) error {
+			_, err := h.forge.UpdateProject(ctx, root, "root/demo", forge.ProjectInput{DefaultBranch: name("stable")})
+			return err
+		}},
+		{"the first branch pushed to an empty project moves HEAD", func(h *harness, root *forge.Actor) {
+			if _, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo")}, 0); err != nil {
+				t.Fatal(err)
+			}
+		}, func(h *harness, root *forge.Actor) error {
+			content := "first\n"
+			_, err := h.forge.CreateCommit(ctx, root, "root/demo", forge.CommitInput{Branch: "trunk", Message: "first",
+				Actions: []forge.CommitAction{{Action: "create", FilePath: "a.txt", Content: &content}}})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			root := h.root()
+			if _, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
+				t.Fatal(err)
+			}
+			if tt.setup != nil {
+				tt.setup(h, root)
+			}
+			var waited []string
+			ran := 0
+			h.repos.meanwhile = func() {
+				ran++
+				created := make(chan error, 1)
+				go func() {
+					_, err := h.forge.CreateIssue(ctx, root, "root/tracker", forge.IssueInput{Title: name("unrelated")})
+					created <- err
+				}()
+				select {
+				case err := <-created:
+					if err != nil {
+						t.Errorf("create an issue meanwhile: %v", err)
+					}
+				case <-time.After(20 * time.Second):
+					waited = append(waited, "an issue")
+				}
+			}
+			err := tt.act(h, root)
+			h.repos.meanwhile = nil
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ran == 0 {
+				t.Fatal("the repository was not written")
+			}
+			if len(waited) > 0 {
+				t.Fatalf("%s waited for the repository to be written", waited[0])
+			}
+		})
 	}
 }

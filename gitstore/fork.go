@@ -80,7 +80,7 @@ func (s *Store) forkRefs(src int64, branches []string) ([]Ref, error) {
 func (s *Store) forkOnce(src, dst int64, head string, refs []Ref) error {
 	tmp := filepath.Join(s.root, ".tmp", fmt.Sprintf("%d-%s.git", dst, randomSuffix()))
 	defer os.RemoveAll(tmp)
-	repo, err := initBare(tmp, dst, head)
+	repo, err := initBare(tmp, fmt.Sprintf("repository %d", dst), head)
 	if err != nil {
 		return err
 	}

@@ -85,47 +85,86 @@ func (s *Store) Create(id int64, opts InitOptions) error {
 	if s.Exists(id) {
 		return fmt.Errorf("create repository %d: %w", id, os.ErrExist)
 	}
+	st, err := s.Stage(opts)
+	if err != nil {
+		return fmt.Errorf("create repository %d: %w", id, err)
+	}
+	if err := s.Publish(st, id); err != nil {
+		s.Discard(st)
+		return err
+	}
+	return nil
+}
+
+// Staged is a new repository built in the store's scratch directory, not yet any project's.
+type Staged struct {
+	dir string
+}
+
+// Stage builds a new bare repository, with opts' first commit, in the store's scratch
+// directory, for Publish to give to a project once it has an id: all the work of a creation
+// but a rename. One that is neither published nor discarded is removed by the next Sweep.
+func (s *Store) Stage(opts InitOptions) (Staged, error) {
 	branch := opts.DefaultBranch
 	if branch == "" {
 		branch = "main"
 	}
-	tmp := filepath.Join(s.root, ".tmp", fmt.Sprintf("%d-%s.git", id, randomSuffix()))
-	defer os.RemoveAll(tmp)
-	repo, err := initBare(tmp, id, branch)
+	tmp := filepath.Join(s.root, ".tmp", "new-"+randomSuffix()+".git")
+	st := Staged{dir: tmp}
+	repo, err := initBare(tmp, "new repository", branch)
 	if err != nil {
-		return err
+		s.Discard(st)
+		return Staged{}, err
 	}
 	if len(opts.Files) > 0 {
 		if _, err := initialCommit(repo, branch, opts); err != nil {
-			return fmt.Errorf("initial commit of repository %d: %w", id, err)
+			s.Discard(st)
+			return Staged{}, fmt.Errorf("initial commit of new repository: %w", err)
 		}
 	}
-	if err := os.Rename(tmp, s.Path(id)); err != nil {
+	return st, nil
+}
+
+// Publish moves a staged repository into place as the repository of project id.
+func (s *Store) Publish(st Staged, id int64) error {
+	if s.Exists(id) {
+		return fmt.Errorf("create repository %d: %w", id, os.ErrExist)
+	}
+	if err := os.Rename(st.dir, s.Path(id)); err != nil {
 		return fmt.Errorf("move repository %d into place: %w", id, err)
 	}
 	return nil
 }
 
-// initBare makes an empty bare repository for project id at dir, with HEAD on branch.
-func initBare(dir string, id int64, branch string) (*git.Repository, error) {
+// initBare makes an empty bare repository at dir, with HEAD on branch; what names it in
+// errors ("repository 5", "new repository").
+func initBare(dir, what, branch string) (*git.Repository, error) {
 	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
 		Bare:        true,
 		InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branch)},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("init repository %d: %w", id, err)
+		return nil, fmt.Errorf("init %s: %w", what, err)
 	}
 	cfg, err := repo.Config()
 	if err != nil {
-		return nil, fmt.Errorf("read config of repository %d: %w", id, err)
+		return nil, fmt.Errorf("read config of %s: %w", what, err)
 	}
 	// Pushes are accepted by cairn itself; these keep C git tools happy on the same directory.
 	cfg.Raw.Section("http").SetOption("receivepack", "true")
 	cfg.Raw.Section("core").SetOption("logallrefupdates", "false")
 	if err := repo.SetConfig(cfg); err != nil {
-		return nil, fmt.Errorf("write config of repository %d: %w", id, err)
+		return nil, fmt.Errorf("write config of %s: %w", what, err)
 	}
 	return repo, nil
+}
+
+// Discard removes a staged repository that was not published.
+func (s *Store) Discard(st Staged) error {
+	if st.dir == "" {
+		return nil
+	}
+	return os.RemoveAll(st.dir)
 }
 
 // Delete removes the repository of project id. It is first renamed out of the way, so that a
