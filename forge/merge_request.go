@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/gitstore"
 )
 
 // MergeRequest is a proposal to merge a source branch into a target branch of one project,
@@ -436,6 +437,20 @@ func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef s
 	if err != nil {
 		return MergeRequest{}, err
 	}
+	// A new target or a reopening takes the branches' tips, read now: git is not read inside
+	// the write.
+	var tips *branchTips
+	if in.TargetBranch != nil && *in.TargetBranch != m.TargetBranch || in.StateEvent == "reopen" {
+		target := m.TargetBranch
+		if in.TargetBranch != nil {
+			target = *in.TargetBranch
+		}
+		t, err := s.branchTipsOf(v, m.SourceBranch, target)
+		if err != nil {
+			return MergeRequest{}, err
+		}
+		tips = &t
+	}
 	now := s.Now()
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		// Read again under the write lock, so that concurrent updates apply one after another.
@@ -444,7 +459,7 @@ func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef s
 			return err
 		}
 		m = before
-		notes, err := s.changeMergeRequest(ctx, tx, a, v, &m, in, now)
+		notes, err := s.changeMergeRequest(ctx, tx, a, v, &m, in, tips, now)
 		if err != nil {
 			return err
 		}
@@ -471,12 +486,21 @@ func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef s
 	if err != nil {
 		return MergeRequest{}, err
 	}
+	if tips != nil && m.State == StateOpened {
+		// The tips were read before the write: a push in between, whose refresh passed this
+		// merge request by, is taken up now.
+		branches := []gitstore.RefUpdate{{Name: "refs/heads/" + m.SourceBranch}, {Name: "refs/heads/" + m.TargetBranch}}
+		if err := s.refreshMergeRequests(ctx, a, v.ID, branches); err != nil {
+			s.log.Warn("refresh merge request after its update", "merge_request_id", m.ID, "err", err)
+		}
+	}
 	return m, nil
 }
 
 // changeMergeRequest applies the fields, target branch and state event of in to m inside
-// the write transaction, and returns the system notes they call for.
-func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView, m *MergeRequest, in MergeRequestInput, now time.Time) ([]string, error) {
+// the write transaction, and returns the system notes they call for. tips are the branches'
+// tips read before the transaction, for a new target or a reopening.
+func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView, m *MergeRequest, in MergeRequestInput, tips *branchTips, now time.Time) ([]string, error) {
 	var notes []string
 	wasDraft := m.Draft
 	if err := applyMergeRequestFields(m, in); err != nil {
@@ -502,7 +526,7 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 		}
 		notes = append(notes, "changed target branch from `"+m.TargetBranch+"` to `"+*in.TargetBranch+"`")
 		m.TargetBranch = *in.TargetBranch
-		if err := s.readBranchTips(v, m); err != nil {
+		if err := tips.applyTo(m); err != nil {
 			return nil, err
 		}
 	}
@@ -514,7 +538,7 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 		m.ClosedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
 		notes = append(notes, "closed")
 	case in.StateEvent == "reopen" && m.State == StateClosed:
-		if err := s.readBranchTips(v, m); err != nil {
+		if err := tips.applyTo(m); err != nil {
 			return nil, err
 		}
 		m.State, m.ClosedAt, m.ClosedBy = StateOpened, nil, nil

@@ -52,27 +52,56 @@ type MergeOptions struct {
 // readBranchTips reads the tips of m's source and target branches into m; the merge base
 // and status wait for the check. A missing branch is refused.
 func (s *Service) readBranchTips(v ProjectView, m *MergeRequest) error {
+	tips, err := s.branchTipsOf(v, m.SourceBranch, m.TargetBranch)
+	if err != nil {
+		return err
+	}
+	return tips.applyTo(m)
+}
+
+// branchTips are the tips of a source and a target branch as read from the repository, for
+// a merge request to take up later (inside a write transaction, where git is not read).
+type branchTips struct {
+	source, target         string
+	headSHA, targetSHA     string
+	missingSource, missing bool
+}
+
+// branchTipsOf reads the tips of branches source and target of the project's repository.
+func (s *Service) branchTipsOf(v ProjectView, source, target string) (branchTips, error) {
 	repo, err := s.repos.OpenRepo(v.ID)
 	if err != nil {
-		return err
+		return branchTips{}, err
 	}
 	defer repo.Close()
-	head, ok, err := repo.Reference("refs/heads/" + m.SourceBranch)
+	t := branchTips{source: source, target: target}
+	head, ok, err := repo.Reference("refs/heads/" + source)
 	if err != nil {
-		return err
+		return branchTips{}, err
 	}
-	if !ok {
+	t.headSHA, t.missingSource = head.String(), !ok
+	tip, ok, err := repo.Reference("refs/heads/" + target)
+	if err != nil {
+		return branchTips{}, err
+	}
+	t.targetSHA, t.missing = tip.String(), !ok || t.missingSource
+	return t, nil
+}
+
+// applyTo sets m's tips from t, which must have been read for m's branches (one that changed
+// since is a conflict); the merge base and status wait for the check. A missing branch is
+// refused.
+func (t *branchTips) applyTo(m *MergeRequest) error {
+	switch {
+	case t == nil || t.source != m.SourceBranch || t.target != m.TargetBranch:
+		return Conflictf("The merge request changed meanwhile; try again")
+	case t.missingSource:
 		return branchRefused(ReasonMissingBranch, "source_branch", "Source branch %q does not exist", m.SourceBranch)
-	}
-	target, ok, err := repo.Reference("refs/heads/" + m.TargetBranch)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	case t.missing:
 		return branchRefused(ReasonMissingBranch, "target_branch", "Target branch %q does not exist", m.TargetBranch)
 	}
-	if head.String() != m.HeadSHA || target.String() != m.TargetSHA {
-		m.HeadSHA, m.TargetSHA = head.String(), target.String()
+	if t.headSHA != m.HeadSHA || t.targetSHA != m.TargetSHA {
+		m.HeadSHA, m.TargetSHA = t.headSHA, t.targetSHA
 		m.BaseSHA, m.MergeStatus, m.HasConflicts, m.ChangesCount = "", MergeUnchecked, false, nil
 	}
 	return nil

@@ -167,3 +167,62 @@ func TestRefreshKeepsWhatChangedWhileItRead(t *testing.T) {
 		t.Fatalf("after the refresh: state %q, target %s; want closed at %s", m.State, m.TargetSHA, old)
 	}
 }
+
+// A new target branch and a reopening take the branches' tips from the repository, read
+// before the merge request is written: other writes go ahead while they are read.
+func TestWritesGoAheadWhileAMergeRequestTakesItsBranchTips(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name   string
+		before forge.MergeRequestInput
+		change forge.MergeRequestInput
+		want   func(m forge.MergeRequest) bool
+	}{
+		{"retarget", forge.MergeRequestInput{}, forge.MergeRequestInput{TargetBranch: name("other")},
+			func(m forge.MergeRequest) bool { return m.TargetBranch == "other" && m.State == forge.StateOpened }},
+		{"reopen", forge.MergeRequestInput{StateEvent: "close"}, forge.MergeRequestInput{StateEvent: "reopen"},
+			func(m forge.MergeRequest) bool { return m.State == forge.StateOpened }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newMergeFixture(t)
+			if _, err := f.forge.CreateProject(ctx, f.root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
+				t.Fatal(err)
+			}
+			f.commit("other", "main", "other.txt")
+			if _, err := f.forge.UpdateMergeRequest(ctx, f.root, "root/demo", f.ref, tt.before); err != nil {
+				t.Fatal(err)
+			}
+			paused := pauseRefs(t, f)
+			changed := make(chan error, 1)
+			go func() {
+				_, err := f.forge.UpdateMergeRequest(ctx, f.root, "root/demo", f.ref, tt.change)
+				changed <- err
+			}()
+			w := paused.reader()
+			created := make(chan error, 1)
+			go func() {
+				_, err := f.forge.CreateIssue(ctx, f.root, "root/tracker", forge.IssueInput{Title: name("unrelated")})
+				created <- err
+			}()
+			done := make(chan struct{})
+			defer close(done)
+			select {
+			case err := <-created:
+				if err != nil {
+					t.Fatalf("create an issue: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				paused.resume(w, done)
+				<-created
+				t.Fatal("an issue in another project waited for the merge request's reading of the repository")
+			}
+			paused.resume(w, done)
+			if err := <-changed; err != nil {
+				t.Fatal(err)
+			}
+			if m := f.get(); !tt.want(m) {
+				t.Fatalf("after the change: %+v", m)
+			}
+		})
+	}
+}
