@@ -59,35 +59,43 @@ const (
 	NeedRead      Need = iota // read anything through the API
 	NeedWrite                 // change anything through the API
 	NeedReadUser              // read users
-	NeedReadCode              // fetch repositories, read files
-	NeedWriteCode             // push to repositories
+	NeedReadCode              // read repositories through the API: trees, blobs, commits, archives…
+	NeedWriteCode             // change repositories through the API: commits, files, branches, tags
 	NeedProjects              // create, change and delete projects
 	NeedPulls                 // read and write merge requests
 	NeedAgents                // run agents
 	NeedReadPulls             // read merge requests
+	NeedReadFiles             // read files through the repository files API: a file, its raw bytes, its blame
+	NeedFetch                 // fetch repositories over git
+	NeedPush                  // push to repositories over git
 	needCount
 )
 
 // neededScope is the scope an insufficient_scope error names for each need.
-var neededScope = [needCount]string{ScopeReadAPI, ScopeAPI, ScopeReadUser, ScopeReadRepository,
-	ScopeWriteRepository, ScopeAPI, ScopeAPI, ScopeTracksWrite, ScopeReadAPI}
+var neededScope = [needCount]string{ScopeReadAPI, ScopeAPI, ScopeReadUser, ScopeReadAPI,
+	ScopeAPI, ScopeAPI, ScopeAPI, ScopeTracksWrite, ScopeReadAPI, ScopeReadRepository,
+	ScopeReadRepository, ScopeWriteRepository}
 
-// scopeGrants lists what a scope allows. Merge requests are read with the API's scopes or
-// pr, not with repo (repositories and git) or tracks_write (agents).
+// scopeGrants lists what a scope allows. The reach of the repository scopes is GitLab's:
+// read_repository fetches over git and reads the repository files API (files, raw files,
+// blame) and nothing else of the API; write_repository fetches and pushes over git, nothing of
+// the API. Merge requests are read with the API's scopes or pr, not with repo (repositories
+// and git) or tracks_write (agents).
 func scopeGrants(scope string) []Need {
 	switch scope {
 	case ScopeAPI, ScopeAdmin:
-		return []Need{NeedRead, NeedWrite, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedPulls, NeedAgents, NeedReadPulls}
+		return []Need{NeedRead, NeedWrite, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedPulls, NeedAgents,
+			NeedReadPulls, NeedReadFiles, NeedFetch, NeedPush}
 	case ScopeReadAPI:
-		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedReadPulls}
+		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedReadPulls, NeedReadFiles, NeedFetch}
 	case ScopeReadUser:
 		return []Need{NeedReadUser}
 	case ScopeReadRepository:
-		return []Need{NeedReadCode}
+		return []Need{NeedReadFiles, NeedFetch}
 	case ScopeWriteRepository:
-		return []Need{NeedReadCode, NeedWriteCode}
+		return []Need{NeedFetch, NeedPush}
 	case ScopeRepo:
-		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects}
+		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedReadFiles, NeedFetch, NeedPush}
 	case ScopePR:
 		return []Need{NeedRead, NeedReadUser, NeedPulls, NeedReadPulls}
 	case ScopeTracksWrite:

@@ -29,7 +29,7 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 		return ProjectView{}, err
 	}
 	if !write {
-		if err := a.Require(NeedReadCode); err != nil {
+		if err := a.Require(NeedFetch); err != nil {
 			return ProjectView{}, err
 		}
 		if !canReadCode(v) {
@@ -37,7 +37,7 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 		}
 		return v, nil
 	}
-	if err := a.Require(NeedWriteCode); err != nil {
+	if err := a.Require(NeedPush); err != nil {
 		return ProjectView{}, err
 	}
 	switch {

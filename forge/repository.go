@@ -32,11 +32,21 @@ func gitRefused(format string, args ...any) *Error {
 	return e
 }
 
-// readRepo returns project ref and its repository, opened, if the actor may read its code:
-// the project is visible, the token may read code, and in a private project the actor is at
-// least a reporter. The caller closes the repository.
+// readRepo returns project ref and its repository, opened, if the actor may read its code
+// through the API: the project is visible, the token may read code (NeedReadCode), and in a
+// private project the actor is at least a reporter. The caller closes the repository.
 func (s *Service) readRepo(ctx context.Context, a *Actor, ref string) (ProjectView, *gitstore.Repo, error) {
-	if err := a.Require(NeedReadCode); err != nil {
+	return s.readRepoFor(ctx, a, ref, NeedReadCode)
+}
+
+// readFiles is readRepo for the repository files API, which reaches further: a token that
+// may read files (NeedReadFiles: read_repository) may use it.
+func (s *Service) readFiles(ctx context.Context, a *Actor, ref string) (ProjectView, *gitstore.Repo, error) {
+	return s.readRepoFor(ctx, a, ref, NeedReadFiles)
+}
+
+func (s *Service) readRepoFor(ctx context.Context, a *Actor, ref string, need Need) (ProjectView, *gitstore.Repo, error) {
+	if err := a.Require(need); err != nil {
 		return ProjectView{}, nil, err
 	}
 	v, err := s.visibleProject(ctx, a, ref)

@@ -56,9 +56,10 @@ func (f *File) Sha256() (string, error) {
 func (f *File) Close() { f.repo.Close() }
 
 // OpenFile returns file p of a project at revision rev ("" or "HEAD": the default branch).
-// A missing revision is "Commit Not Found", a missing file "File Not Found".
+// A missing revision is "Commit Not Found", a missing file "File Not Found". It is the
+// repository files API: tokens that may read files may (NeedReadFiles).
 func (s *Service) OpenFile(ctx context.Context, a *Actor, ref, p, rev string) (*File, error) {
-	_, repo, err := s.readRepo(ctx, a, ref)
+	_, repo, err := s.readFiles(ctx, a, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -107,14 +108,23 @@ func openFile(ctx context.Context, repo *gitstore.Repo, p, rev string) (*File, e
 	return f, nil
 }
 
-// Blame attributes the lines of file p at revision rev to the commits that last changed them.
-// When first and last are set (1-based, inclusive), only those lines are returned.
-func (s *Service) Blame(ctx context.Context, a *Actor, ref, p, rev string, first, last int) ([]BlameRange, error) {
-	_, repo, err := s.readRepo(ctx, a, ref)
+// Blame attributes the lines of file p at revision rev to the commits that last changed them,
+// and returns the project they are in. When first and last are set (1-based, inclusive), only
+// those lines are returned. It is part of the repository files API, as OpenFile.
+func (s *Service) Blame(ctx context.Context, a *Actor, ref, p, rev string, first, last int) (ProjectView, []BlameRange, error) {
+	v, repo, err := s.readFiles(ctx, a, ref)
 	if err != nil {
-		return nil, err
+		return ProjectView{}, nil, err
 	}
 	defer repo.Close()
+	ranges, err := blameLines(ctx, repo, p, rev, first, last)
+	if err != nil {
+		return ProjectView{}, nil, err
+	}
+	return v, ranges, nil
+}
+
+func blameLines(ctx context.Context, repo *gitstore.Repo, p, rev string, first, last int) ([]BlameRange, error) {
 	f, err := openFile(ctx, repo, p, rev)
 	if err != nil {
 		return nil, err

@@ -506,7 +506,7 @@ func (h *Handler) blame(tail string) projectHandler {
 			if err != nil {
 				return err
 			}
-			ranges, err := h.forge.Blame(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), d.Path, d.Ref, 0, 0)
+			_, ranges, err := h.forge.Blame(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), d.Path, d.Ref, 0, 0)
 			if err != nil {
 				return err
 			}

@@ -201,12 +201,7 @@ func (h *Handler) blame(w http.ResponseWriter, r *http.Request, p api.Params) er
 	if (first == 0) != (last == 0) {
 		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "range[start], range[end] provide all or none of parameters"}
 	}
-	a := api.Actor(r)
-	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))
-	if err != nil {
-		return err
-	}
-	ranges, err := h.forge.Blame(r.Context(), a, p.Get("id"), fp, ref, first, last)
+	v, ranges, err := h.forge.Blame(r.Context(), api.Actor(r), p.Get("id"), fp, ref, first, last)
 	if err != nil {
 		return err
 	}
