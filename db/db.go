@@ -37,7 +37,8 @@ type Querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// DB is the database: one writer connection and a pool of readers.
+// DB is the database: one writer connection, a pool of readers, and a connection that
+// checkpoints the write-ahead log in the background.
 type DB struct {
 	// Read runs queries outside any write transaction, on the reader pool.
 	Read   Querier
@@ -45,6 +46,7 @@ type DB struct {
 	// writer is the one connection that writes; single statements on it go through wstmts.
 	writer *sql.DB
 	wstmts *stmtCache
+	ckpt   *checkpointer
 }
 
 // Open opens (creating if needed) the database file at path and migrates it. The file and its
@@ -73,6 +75,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		wq[k] = v
 	}
 	wq.Set("_txlock", "immediate")
+	// The checkpointer folds the log into the database, not the writer's commits.
+	wq.Add("_pragma", "wal_autocheckpoint(0)")
 	writer, err := sql.Open("sqlite", base+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -98,8 +102,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 
+	cdb, err := sql.Open("sqlite", base+"?"+q.Encode())
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	rc := &stmtCache{db: reader}
-	d := &DB{Read: rc, reader: rc, writer: writer, wstmts: &stmtCache{db: writer}}
+	d := &DB{Read: rc, reader: rc, writer: writer, wstmts: &stmtCache{db: writer}, ckpt: newCheckpointer(cdb)}
 	if err := d.migrate(ctx); err != nil {
 		d.Close()
 		return nil, err
@@ -110,7 +120,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Close closes every connection.
 func (d *DB) Close() error {
 	// The writer's statements must close before the writer does; wstmts closes both.
-	return errors.Join(d.reader.Close(), d.wstmts.Close())
+	return errors.Join(d.ckpt.close(), d.reader.Close(), d.wstmts.Close())
 }
 
 // Write runs fn in one write transaction, committed if fn returns nil and rolled back otherwise.
@@ -126,6 +136,7 @@ func (d *DB) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", wrap(err))
 	}
+	d.ckpt.written()
 	return nil
 }
 
@@ -229,4 +240,4 @@ func placeholders(n int) string {
 }
 
 // Writer runs single statements on the writer connection, outside any transaction.
-func (d *DB) Writer() Querier { return d.wstmts }
+func (d *DB) Writer() Querier { return writerQuerier{d.wstmts, d.ckpt} }
