@@ -3,7 +3,9 @@ package forge_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/cairn-forge/cairn/forge"
 	"github.com/cairn-forge/cairn/gitstore"
@@ -58,5 +60,73 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 		if err != nil || len(notes) != 1 || notes[0].Body != "merged manually" || !notes[0].System {
 			t.Errorf("!%d notes: %+v, %v; want one system note \"merged manually\"", iid, notes, err)
 		}
+	}
+}
+
+// BenchmarkPushRefreshesOpenMergeRequests times the record of a push to main (its refresh of
+// the open merge requests into main, all of which it moves) with 0, 100 and 1,000 of them,
+// while a client creates issues in another project; it reports the issue creations' p99.
+func BenchmarkPushRefreshesOpenMergeRequests(b *testing.B) {
+	for _, open := range []int{0, 100, 1000} {
+		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
+			ctx := context.Background()
+			f := newMergeFixture(b)
+			if _, err := f.forge.CreateProject(ctx, f.root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
+				b.Fatal(err)
+			}
+			if err := f.forge.DeleteMergeRequest(ctx, f.root, "root/demo", f.ref); err != nil {
+				b.Fatal(err)
+			}
+			for i := range open {
+				branch := fmt.Sprintf("topic-%d", i)
+				f.commit(branch, "main", branch+".txt")
+				if _, err := f.forge.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
+					SourceBranch: name(branch), TargetBranch: name("main"), Title: name(branch)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var lat []time.Duration
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				old := plumbing.NewHash(f.tip("main"))
+				next := plumbing.NewHash(f.commit(fmt.Sprintf("next-%d", i), "main", fmt.Sprintf("next-%d.txt", i)))
+				update := gitstore.RefUpdate{Name: "refs/heads/main", Old: old, New: next}
+				if err := f.repos.UpdateRefs(1, []gitstore.RefUpdate{update}); err != nil {
+					b.Fatal(err)
+				}
+				stop, done = make(chan struct{}), make(chan struct{})
+				go func() {
+					defer close(done)
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						t0 := time.Now()
+						if _, err := f.forge.CreateIssue(ctx, f.root, "root/tracker", forge.IssueInput{Title: name("unrelated")}); err != nil {
+							panic(err)
+						}
+						lat = append(lat, time.Since(t0))
+					}
+				}()
+				b.StartTimer()
+				if err := f.forge.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update}); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				close(stop)
+				<-done
+				b.StartTimer()
+			}
+			b.StopTimer()
+			if len(lat) > 0 {
+				slices.Sort(lat)
+				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "issue-p99-ms")
+			}
+		})
 	}
 }

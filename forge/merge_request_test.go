@@ -50,7 +50,7 @@ func (h *heldRepos) hold() {
 // mergeFixture is a forge with a project root/demo whose branch feature is proposed for
 // merging into main as merge request !1.
 type mergeFixture struct {
-	t     *testing.T
+	t     testing.TB
 	db    *db.DB
 	repos *heldRepos
 	forge *forge.Service
@@ -58,7 +58,7 @@ type mergeFixture struct {
 	ref   forge.MergeRequestRef
 }
 
-func newMergeFixture(t *testing.T) *mergeFixture {
+func newMergeFixture(t testing.TB) *mergeFixture {
 	t.Helper()
 	ctx := context.Background()
 	d, store, _ := openData(t)
