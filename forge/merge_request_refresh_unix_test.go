@@ -84,6 +84,41 @@ func (f *mergeFixture) commitUnrefreshed(file string) (old, pushed plumbing.Hash
 	return old, pushed
 }
 
+// whileReadingRefs runs act, which lists the references of project 1, and once act is blocked
+// reading them runs meanwhile, which must finish while act waits; then act goes on, and its
+// error is returned. what names meanwhile for the failure.
+func whileReadingRefs(t *testing.T, f *mergeFixture, act func() error, what string, meanwhile func() error) error {
+	t.Helper()
+	paused := pauseRefs(t, f)
+	acted := make(chan error, 1)
+	go func() { acted <- act() }()
+	w := paused.reader()
+	done := make(chan struct{})
+	defer close(done)
+	ran := make(chan error, 1)
+	go func() { ran <- meanwhile() }()
+	select {
+	case err := <-ran:
+		paused.resume(w, done)
+		if err != nil {
+			<-acted
+			t.Fatalf("%s: %v", what, err)
+		}
+	case <-time.After(20 * time.Second):
+		paused.resume(w, done)
+		<-ran
+		<-acted
+		t.Fatalf("%s waited for the reading of the repository", what)
+	}
+	return <-acted
+}
+
+// createIssue creates an issue in root/tracker, a project unrelated to root/demo.
+func (f *mergeFixture) createIssue() error {
+	_, err := f.forge.CreateIssue(context.Background(), f.root, "root/tracker", forge.IssueInput{Title: name("unrelated")})
+	return err
+}
+
 // A push reads the repository to refresh the open merge requests of the branches it moved
 // (their tips; whether the push merged them) before it writes anything: while that reading
 // goes on, however long, other writes on the instance go ahead instead of waiting behind it.
@@ -94,34 +129,11 @@ func TestWritesGoAheadWhileAPushRefreshesMergeRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	old, pushed := f.commitUnrefreshed("pushed.txt")
-	paused := pauseRefs(t, f)
-
-	refreshed := make(chan error, 1)
-	go func() {
-		update := gitstore.RefUpdate{Name: "refs/heads/main", Old: old, New: pushed}
-		refreshed <- f.forge.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update})
-	}()
-	w := paused.reader()
-
-	created := make(chan error, 1)
-	go func() {
-		_, err := f.forge.CreateIssue(ctx, f.root, "root/tracker", forge.IssueInput{Title: name("unrelated")})
-		created <- err
-	}()
-	done := make(chan struct{})
-	defer close(done)
-	select {
-	case err := <-created:
-		if err != nil {
-			t.Fatalf("create an issue: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		paused.resume(w, done)
-		<-created
-		t.Fatal("an issue in another project waited for the refresh's reading of the repository")
-	}
-	paused.resume(w, done)
-	if err := <-refreshed; err != nil {
+	update := gitstore.RefUpdate{Name: "refs/heads/main", Old: old, New: pushed}
+	err := whileReadingRefs(t, f, func() error {
+		return f.forge.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update})
+	}, "an issue in another project", f.createIssue)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if m := f.get(); m.TargetSHA != pushed.String() || m.State != forge.StateOpened {
@@ -135,32 +147,14 @@ func TestRefreshKeepsWhatChangedWhileItRead(t *testing.T) {
 	ctx := context.Background()
 	f := newMergeFixture(t)
 	old, pushed := f.commitUnrefreshed("pushed.txt")
-	paused := pauseRefs(t, f)
-	refreshed := make(chan error, 1)
-	go func() {
-		update := gitstore.RefUpdate{Name: "refs/heads/main", Old: old, New: pushed}
-		refreshed <- f.forge.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update})
-	}()
-	w := paused.reader()
-	done := make(chan struct{})
-	defer close(done)
-	closed := make(chan error, 1)
-	go func() {
+	update := gitstore.RefUpdate{Name: "refs/heads/main", Old: old, New: pushed}
+	err := whileReadingRefs(t, f, func() error {
+		return f.forge.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update})
+	}, "the close", func() error {
 		_, err := f.forge.UpdateMergeRequest(ctx, f.root, "root/demo", f.ref, forge.MergeRequestInput{StateEvent: "close"})
-		closed <- err
-	}()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatalf("close: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		paused.resume(w, done)
-		<-closed
-		t.Fatal("the close waited for the refresh's reading of the repository")
-	}
-	paused.resume(w, done)
-	if err := <-refreshed; err != nil {
+		return err
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if m := f.get(); m.State != forge.StateClosed || m.TargetSHA != old.String() {
@@ -192,32 +186,11 @@ func TestWritesGoAheadWhileAMergeRequestTakesItsBranchTips(t *testing.T) {
 			if _, err := f.forge.UpdateMergeRequest(ctx, f.root, "root/demo", f.ref, tt.before); err != nil {
 				t.Fatal(err)
 			}
-			paused := pauseRefs(t, f)
-			changed := make(chan error, 1)
-			go func() {
+			err := whileReadingRefs(t, f, func() error {
 				_, err := f.forge.UpdateMergeRequest(ctx, f.root, "root/demo", f.ref, tt.change)
-				changed <- err
-			}()
-			w := paused.reader()
-			created := make(chan error, 1)
-			go func() {
-				_, err := f.forge.CreateIssue(ctx, f.root, "root/tracker", forge.IssueInput{Title: name("unrelated")})
-				created <- err
-			}()
-			done := make(chan struct{})
-			defer close(done)
-			select {
-			case err := <-created:
-				if err != nil {
-					t.Fatalf("create an issue: %v", err)
-				}
-			case <-time.After(20 * time.Second):
-				paused.resume(w, done)
-				<-created
-				t.Fatal("an issue in another project waited for the merge request's reading of the repository")
-			}
-			paused.resume(w, done)
-			if err := <-changed; err != nil {
+				return err
+			}, "an issue in another project", f.createIssue)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if m := f.get(); !tt.want(m) {
