@@ -75,13 +75,15 @@ func (s *Service) createRoot(ctx context.Context, withToken bool) (Bootstrap, er
 	if err != nil {
 		return Bootstrap{}, err
 	}
-	// Hashing a password takes tens of milliseconds; it happens after start so that a new
-	// instance is ready at once. Until then root cannot sign in with a password.
+	// Hashing a password takes tens of milliseconds of CPU; it waits until the instance is
+	// ready (Ready), so that a new instance is ready at once, or until a password is checked.
+	// Until it is done, password sign-ins wait.
 	s.bg.Add(1)
 	s.passwords.Lock()
 	go func() {
 		defer s.bg.Done()
 		defer s.passwords.Unlock()
+		<-s.readied
 		hash, err := s.hashPassword(b.Password)
 		if err == nil {
 			err = db.SetPasswordHash(context.Background(), s.db.Writer(), rootID, hash)

@@ -127,6 +127,10 @@ type Service struct {
 	touched sync.Map
 	// passwords is held while the root password of a first start is being hashed.
 	passwords sync.RWMutex
+	// readied is closed once the instance is ready (Ready), a password is checked, or the
+	// service closes: work held back so as not to slow a start waits for it.
+	readied   chan struct{}
+	readyOnce sync.Once
 	// delivery holds the deploy runner and the locks of deployments' environments.
 	delivery *deliveryState
 	// agents holds the agent runner.
@@ -194,7 +198,7 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 		cfg.AgentWorkers = 2
 	}
 	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger, files: opts.Files,
-		runner: opts.Runner, started: time.Now()}
+		runner: opts.Runner, started: time.Now(), readied: make(chan struct{})}
 	s.markdown.KeepHeadings = true
 	s.delivery = newDeliveryState(s, cfg.DeployWorkers)
 	s.agents = newAgentState(s, cfg.AgentWorkers)
@@ -211,10 +215,18 @@ func (s *Service) Now() time.Time { return s.now().UTC() }
 // the deploy commands still running (their deployments fail) and the agents (their runs are
 // queued again or fail, as after a crash).
 func (s *Service) Close() {
+	s.ready()
 	s.delivery.pool.close()
 	s.agents.pool.close()
 	s.bg.Wait()
 }
+
+// Ready tells the service that the instance is ready and answering: work held back so that
+// the start is not slowed (hashing a first start's root password, tens of milliseconds of CPU)
+// begins.
+func (s *Service) Ready() { s.ready() }
+
+func (s *Service) ready() { s.readyOnce.Do(func() { close(s.readied) }) }
 
 // Reconcile makes the database and the repositories agree after a crash: a repository without
 // its project is removed, a project without a repository gets an empty one, scratch

@@ -161,8 +161,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 		}
 	}
 	if in.Password != nil {
-		// A new instance hashes root's first password after start: a password set meanwhile
-		// waits for it, so that it is not overwritten by the first one.
+		// A new instance hashes root's first password once it is ready: a password set
+		// before has it hashed now and waits for it, so that it is not overwritten by it.
+		s.ready()
 		s.passwords.RLock()
 		defer s.passwords.RUnlock()
 	}
@@ -458,6 +459,7 @@ func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocke
 // VerifyPassword checks a username-or-email and password; failures are audited and counted
 // against the account, which they lock at MaxFailedSignIns (see SignInLocked).
 func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string) (User, error) {
+	s.ready() // a first start's root password, if still to hash, is hashed now
 	s.passwords.RLock()
 	defer s.passwords.RUnlock()
 	u, err := db.UserByUsername(ctx, s.db.Read, login)

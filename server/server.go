@@ -302,6 +302,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	if err := s.writeReadyFile(); err != nil {
 		return err
 	}
+	s.forge.Ready()
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.listener) }()
 	select {
