@@ -52,3 +52,38 @@ func TestWriteAheadLogIsFoldedInTheBackground(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// A throwaway database (an ephemeral instance's, a test's) syncs nothing to disk: only a crash
+// of the machine could need it, and the data does not outlive the process. What it holds still
+// outlives closing and opening it again; a durable database syncs as WAL needs (NORMAL).
+func TestThrowawayDatabaseSyncsNothing(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		opts Options
+		sync int
+	}{{Options{}, 1}, {Options{Throwaway: true}, 0}} {
+		path := filepath.Join(t.TempDir(), "cairn.db")
+		d, err := OpenWith(ctx, path, tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sync int
+		if err := d.writer.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != tt.sync {
+			t.Errorf("%+v: synchronous %d (%v), want %d", tt.opts, sync, err, tt.sync)
+		}
+		if err := d.Write(ctx, func(tx *sql.Tx) error { return SetSetting(ctx, tx, "k", "v") }); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		d, err = Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := Setting(ctx, d.Read, "k"); err != nil || v != "v" {
+			t.Errorf("%+v: after reopening, k = %q (%v)", tt.opts, v, err)
+		}
+		d.Close()
+	}
+}

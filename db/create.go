@@ -27,10 +27,10 @@ const fileMode fs.FileMode = 0o600
 
 // create makes a new database at path from the schema snapshot, unless a database is there
 // already (an empty file counts as none). It is built under another name with SQLite's
-// syncing off and moved into place once written out: a crash leaves no half-made database
-// under path, and the new file costs two fsyncs instead of the six of SQLite's own switch to
-// WAL and first commit.
-func create(ctx context.Context, path string) error {
+// syncing off and moved into place once written out (synced first when durable): a crash
+// leaves no half-made database under path, and the new file costs two fsyncs instead of the
+// six of SQLite's own switch to WAL and first commit.
+func create(ctx context.Context, path string, durable bool) error {
 	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
 		return nil
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -53,16 +53,20 @@ func create(ctx context.Context, path string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("create database: %w", err)
 	}
-	if err := syncFile(tmp); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("create database: %w", err)
+	if durable {
+		if err := syncFile(tmp); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("create database: %w", err)
+		}
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("create database: %w", err)
 	}
-	// Best effort: some systems cannot sync a directory, and the rename is done.
-	_ = syncFile(filepath.Dir(path))
+	if durable {
+		// Best effort: some systems cannot sync a directory, and the rename is done.
+		_ = syncFile(filepath.Dir(path))
+	}
 	return nil
 }
 

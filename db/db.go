@@ -49,10 +49,21 @@ type DB struct {
 	ckpt   *checkpointer
 }
 
+// Options change how a database is opened.
+type Options struct {
+	// Throwaway is for a database removed when the process exits (an ephemeral instance, a
+	// test's): nothing is synced to disk. Only a crash of the machine could need it, and the
+	// data would not outlive the process anyway.
+	Throwaway bool
+}
+
 // Open opens (creating if needed) the database file at path and migrates it. The file and its
 // write-ahead log are readable by their owner only: they hold password and token hashes.
-func Open(ctx context.Context, path string) (*DB, error) {
-	if err := create(ctx, path); err != nil {
+func Open(ctx context.Context, path string) (*DB, error) { return OpenWith(ctx, path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, o Options) (*DB, error) {
+	if err := create(ctx, path, !o.Throwaway); err != nil {
 		return nil, err
 	}
 	if err := restrictModes(path); err != nil {
@@ -61,7 +72,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// WAL lets readers run beside the one writer; NORMAL sync is safe under WAL (a crash may
 	// lose the last transactions, never corrupt); busy_timeout makes a second process (an admin
 	// command beside a running server) wait instead of failing; foreign keys enforce cascades.
-	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)",
+	sync := "synchronous(NORMAL)"
+	if o.Throwaway {
+		sync = "synchronous(OFF)"
+	}
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", sync,
 		"foreign_keys(1)", "temp_store(MEMORY)", "cache_size(-16000)"}
 	q := url.Values{}
 	for _, p := range pragmas {

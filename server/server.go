@@ -40,6 +40,9 @@ type Config struct {
 	DataDir string
 	// Ephemeral puts the data in a new temporary directory, removed at exit.
 	Ephemeral bool
+	// Throwaway says the data directory is removed when the process exits (a test's): nothing
+	// is synced to disk. Ephemeral implies it.
+	Throwaway bool
 	// ReadyFile, once listening, receives {"url": ...} (written atomically).
 	ReadyFile string
 	// AdminToken, when set, is made a token of root with the admin scopes.
@@ -135,7 +138,7 @@ func (s *Server) open(ctx context.Context) error {
 		cfg.Forge.APIRateLimits = [2]forge.RateLimit{{Requests: p.Authenticated.Limit, Period: p.Authenticated.Window},
 			{Requests: p.Anonymous.Limit, Period: p.Anonymous.Window}}
 	}
-	if s.db, s.repos, s.forge, err = OpenData(ctx, s.dataDir, cfg.Forge, s.log); err != nil {
+	if s.db, s.repos, s.forge, err = openData(ctx, s.dataDir, cfg.Forge, s.log, cfg.Ephemeral || cfg.Throwaway); err != nil {
 		return err
 	}
 	if err := s.forge.Reconcile(ctx); err != nil {
@@ -169,10 +172,14 @@ func (s *Server) open(ctx context.Context) error {
 
 // OpenData opens the database and repository store of a data directory.
 func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger) (*db.DB, *gitstore.Store, *forge.Service, error) {
+	return openData(ctx, dir, cfg, log, false)
+}
+
+func openData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger, throwaway bool) (*db.DB, *gitstore.Store, *forge.Service, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, nil, fmt.Errorf("create data directory: %w", err)
 	}
-	d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
+	d, err := db.OpenWith(ctx, filepath.Join(dir, "cairn.db"), db.Options{Throwaway: throwaway})
 	if err != nil {
 		return nil, nil, nil, err
 	}

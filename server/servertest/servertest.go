@@ -64,6 +64,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	cfg := server.Config{
 		Addr:       "127.0.0.1:0",
 		DataDir:    t.TempDir(),
+		Throwaway:  true,
 		AdminToken: forge.TokenPrefix + "test" + hex.EncodeToString(b[:]),
 		Version:    "test",
 		Forge:      forge.Config{PasswordCost: bcrypt.MinCost},
