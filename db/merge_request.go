@@ -415,22 +415,41 @@ func UpdateMergeRequest(ctx context.Context, tx *sql.Tx, m MergeRequest) error {
 	return nil
 }
 
-// RefreshMergeRequest writes what moving its branches did to an open merge request: its tips,
-// merge status and, when the target came to contain its source, its merge by the pusher. It
-// writes only if the merge request is still open with the tips it was read with (head,
-// target), so that a refresh computed outside the write lock never overwrites a newer one or a
-// merge, and reports whether it wrote.
-func RefreshMergeRequest(ctx context.Context, q Querier, m MergeRequest, head, target string) (bool, error) {
-	res, err := q.ExecContext(ctx, `UPDATE merge_requests SET state = ?, head_sha = ?, target_sha = ?, base_sha = ?,
+// TipsRefresh is what moving its branches did to an open merge request, read with the tips
+// Head and Target: Next holds its new tips, merge status and, when the target came to contain
+// its source, its merge by the pusher.
+type TipsRefresh struct {
+	Next         MergeRequest
+	Head, Target string
+}
+
+// RefreshMergeRequests writes refreshes in tx, each only if its merge request is still open
+// with the tips it was read with, so that a refresh computed outside the write lock never
+// overwrites a newer one or a merge; it reports which it wrote. The statement is prepared
+// once for them all.
+func RefreshMergeRequests(ctx context.Context, tx *sql.Tx, refreshes []TipsRefresh) ([]bool, error) {
+	st, err := tx.PrepareContext(ctx, `UPDATE merge_requests SET state = ?, head_sha = ?, target_sha = ?, base_sha = ?,
 		merge_status = ?, has_conflicts = ?, changes_count = ?, merged_by_id = ?, merged_at = ?, updated_at = ?
-		WHERE id = ? AND state = 'opened' AND head_sha = ? AND target_sha = ?`,
-		m.State, m.HeadSHA, m.TargetSHA, m.BaseSHA, m.MergeStatus, boolInt(m.HasConflicts), nullInt64Ptr(m.ChangesCount),
-		userID(m.MergedBy), msPtr(m.MergedAt), ms(m.UpdatedAt), m.ID, head, target)
+		WHERE id = ? AND state = 'opened' AND head_sha = ? AND target_sha = ?`)
 	if err != nil {
-		return false, fmt.Errorf("refresh merge request %d: %w", m.ID, wrap(err))
+		return nil, fmt.Errorf("refresh merge requests: %w", wrap(err))
 	}
-	n, err := res.RowsAffected()
-	return n > 0, wrap(err)
+	defer st.Close()
+	written := make([]bool, len(refreshes))
+	for i, r := range refreshes {
+		m := r.Next
+		res, err := st.ExecContext(ctx, m.State, m.HeadSHA, m.TargetSHA, m.BaseSHA, m.MergeStatus, boolInt(m.HasConflicts),
+			nullInt64Ptr(m.ChangesCount), userID(m.MergedBy), msPtr(m.MergedAt), ms(m.UpdatedAt), m.ID, r.Head, r.Target)
+		if err != nil {
+			return nil, fmt.Errorf("refresh merge request %d: %w", m.ID, wrap(err))
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return nil, wrap(err)
+		}
+		written[i] = n > 0
+	}
+	return written, nil
 }
 
 // SaveMergeCheck writes the outcome of a mergeability check of merge request id, made for

@@ -170,8 +170,8 @@ func DetailedMergeStatus(m MergeRequest) string {
 
 // refreshBatch bounds how many merge requests one write transaction of a refresh updates: a
 // push to a branch with many open merge requests takes the database's write lock in short
-// turns, and other writes go between them.
-const refreshBatch = 32
+// turns (a millisecond or two), and other writes go between them.
+const refreshBatch = 16
 
 // maxRefreshRounds bounds how often a refresh takes up again the merge requests that changed
 // while it computed theirs (another refresh or a merge got there first).
@@ -296,19 +296,22 @@ func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64, 
 	for len(refreshes) > 0 {
 		batch := refreshes[:min(refreshBatch, len(refreshes))]
 		refreshes = refreshes[len(batch):]
+		rows := make([]db.TipsRefresh, len(batch))
+		for i, r := range batch {
+			rows[i] = db.TipsRefresh{Next: r.next, Head: r.was.HeadSHA, Target: r.was.TargetSHA}
+		}
 		var skipped []int64
 		err := s.db.Write(ctx, func(tx *sql.Tx) error {
 			skipped = skipped[:0]
-			for _, r := range batch {
-				ok, err := db.RefreshMergeRequest(ctx, tx, r.next, r.was.HeadSHA, r.was.TargetSHA)
-				if err != nil {
-					return err
-				}
-				if !ok {
+			written, err := db.RefreshMergeRequests(ctx, tx, rows)
+			if err != nil {
+				return err
+			}
+			for i, r := range batch {
+				switch {
+				case !written[i]:
 					skipped = append(skipped, r.next.ID)
-					continue
-				}
-				if r.next.State == StateMerged {
+				case r.next.State == StateMerged:
 					t := NoteTarget{typ: NoteableMergeRequest, id: r.next.ID, iid: r.next.IID, project: ProjectView{Project: Project{ID: projectID}}}
 					if err := s.addSystemNote(ctx, tx, a, t, "merged manually", r.next.UpdatedAt); err != nil {
 						return err
