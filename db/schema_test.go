@@ -93,29 +93,53 @@ func catalog(t *testing.T, q Querier) []string {
 	return append(out, fmt.Sprintf("user_version %d", version))
 }
 
-// A new database is made from schema.sql rather than by replaying the migrations: the two
-// must make the same database. A migration added without refreshing the snapshot fails here;
-// `go generate ./db` refreshes it.
+// A new database is a copy of schema.db, made from schema.sql, what replaying the migrations
+// makes: the three must make the same database. A migration added without refreshing them
+// fails here; `go generate ./db` refreshes them.
 func TestSchemaSnapshotMatchesMigrations(t *testing.T) {
+	ctx := context.Background()
 	replayed := replayedSchema(t)
 	want := schemaScript(t, replayed)
+	dir := t.TempDir()
+	built := filepath.Join(dir, "built.db")
+	if err := os.WriteFile(built, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if *update {
+		schema = want
+		if err := writeSchema(ctx, built); err != nil {
+			t.Fatal(err)
+		}
+		img, err := os.ReadFile(built)
+		if err != nil {
+			t.Fatal(err)
+		}
+		schemaImage = img
 		if err := os.WriteFile("schema.sql", []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		schema = want
+		if err := os.WriteFile("schema.db", img, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := writeSchema(ctx, built); err != nil {
+		t.Fatal(err)
 	}
 	if schema != want {
 		t.Fatal("db/schema.sql is not what the migrations make: run go generate ./db")
 	}
-
-	d, err := Open(context.Background(), filepath.Join(t.TempDir(), "cairn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	got, wantCatalog := catalog(t, d.Read), catalog(t, replayed)
-	if strings.Join(got, "\n") != strings.Join(wantCatalog, "\n") {
-		t.Errorf("a new database differs from the replayed migrations:\n got: %q\nwant: %q", got, wantCatalog)
+	wantCatalog := catalog(t, replayed)
+	for _, tt := range []struct{ name, path string }{
+		{"a database made from schema.sql", built},
+		{"a new database (a copy of schema.db)", filepath.Join(dir, "cairn.db")},
+	} {
+		d, err := Open(ctx, tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := catalog(t, d.Read)
+		d.Close()
+		if strings.Join(got, "\n") != strings.Join(wantCatalog, "\n") {
+			t.Errorf("%s differs from the replayed migrations (run go generate ./db):\n got: %q\nwant: %q", tt.name, got, wantCatalog)
+		}
 	}
 }
