@@ -97,6 +97,10 @@ func (s *Service) moveRefs(ctx context.Context, a *Actor, v ProjectView, updates
 		if errors.Is(err, gitstore.ErrInvalidRefName) {
 			return gitRefused("Invalid reference name")
 		}
+		var rc *gitstore.RefConflictError
+		if errors.As(err, &rc) {
+			return refConflict(rc)
+		}
 		name := strings.TrimPrefix(strings.TrimPrefix(updates[0].Name, "refs/heads/"), "refs/tags/")
 		if errors.Is(err, gitstore.ErrStaleRef) || !updates[0].Old.IsZero() {
 			return gitRefused("Could not update %s. Please refresh and try again.", name)
@@ -104,6 +108,23 @@ func (s *Service) moveRefs(ctx context.Context, a *Actor, v ProjectView, updates
 		return err
 	}
 	return s.RecordPush(ctx, a, v.ID, updates)
+}
+
+// refConflict refuses a new branch or tag whose name is a folder of an existing one's, or the
+// reverse: "Cannot create branch 'feature/login': branch 'feature' exists".
+func refConflict(rc *gitstore.RefConflictError) *Error {
+	return gitRefused("Cannot create %s: %s exists", refKindName(rc.Name), refKindName(rc.Existing))
+}
+
+// refKindName names a reference as people do: "branch 'main'", "tag 'v1'", or in full.
+func refKindName(ref string) string {
+	if b, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+		return "branch '" + b + "'"
+	}
+	if t, ok := strings.CutPrefix(ref, "refs/tags/"); ok {
+		return "tag '" + t + "'"
+	}
+	return "reference '" + ref + "'"
 }
 
 // resolve finds the commit rev names, or not found as resource.

@@ -115,6 +115,37 @@ func TestDeleteBranch(t *testing.T) {
 	}
 }
 
+// A pushed branch whose name is a folder of an existing branch's, or the reverse, is rejected
+// with git's own words on a remote: line; the others of the push go in.
+func TestPushOfABranchClashingWithAnotherIsRejectedNamingIt(t *testing.T) {
+	ts := newTestServer(t)
+	g := newGitCLI(t)
+	dir := g.newWorkTree(2)
+	g.run(dir, "branch", "topic/a")
+	seedRepo(t, ts, g, 1, dir, "main", "topic/a")
+
+	clone := filepath.Join(t.TempDir(), "c")
+	g.run("", "clone", "-q", ts.url(1), clone)
+	g.run(clone, "branch", "fine")
+	out, err := g.try(clone, "push", ts.url(1), "HEAD:refs/heads/main/sub", "HEAD:refs/heads/topic", "fine")
+	if err == nil {
+		t.Fatalf("the push was accepted:\n%s", out)
+	}
+	for _, want := range []string{
+		"remote: cairn: 'refs/heads/main' exists; cannot create 'refs/heads/main/sub'",
+		"remote: cairn: 'refs/heads/topic/a' exists; cannot create 'refs/heads/topic'",
+		"HEAD -> main/sub (failed to update ref)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the push says\n%s\nwithout %q", out, want)
+		}
+	}
+	remote := g.run("", "ls-remote", ts.url(1))
+	if !strings.Contains(remote, "refs/heads/fine") || strings.Contains(remote, "main/sub") || strings.Contains(remote, "refs/heads/topic\n") {
+		t.Errorf("after the push:\n%s", remote)
+	}
+}
+
 func TestFetchAfterNewCommits(t *testing.T) {
 	for i, p := range protocols {
 		t.Run(p.name, func(t *testing.T) {

@@ -506,15 +506,16 @@ func (r *receive) apply(rp *receivedPack, objectsDir string, atomic bool) error 
 				continue
 			}
 			i := idx[k]
+			var rc *RefConflictError
 			switch {
 			case errors.Is(err, ErrStaleRef):
 				r.status[i] = "incorrect old value provided"
 				r.messages = append(r.messages, fmt.Sprintf("cairn: %s moved while you pushed; fetch and try again", updates[k].Name))
 			case errors.Is(err, errRefExists), errors.Is(err, errAtomicFailure):
 				r.status[i] = err.Error()
-			case errors.Is(err, errRefConflict):
+			case errors.As(err, &rc):
 				r.status[i] = "failed to update ref"
-				r.messages = append(r.messages, fmt.Sprintf("cairn: %s clashes with an existing reference name", updates[k].Name))
+				r.messages = append(r.messages, "cairn: "+rc.Error())
 			default:
 				r.status[i] = "failed to update ref"
 			}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -34,6 +35,23 @@ func (u RefUpdate) IsDelete() bool { return u.New.IsZero() }
 // ErrStaleRef is returned when a reference no longer has the old value an update expects:
 // someone else moved it first.
 var ErrStaleRef = errors.New("reference changed since it was read")
+
+// ErrRefConflict refuses a new reference whose name is a directory of an existing one's
+// ("refs/heads/feature" and "refs/heads/feature/login"): git stores both as paths, so they
+// cannot both be. The error is a *RefConflictError, which names the existing one.
+var ErrRefConflict = errors.New("a reference's name is a directory of another's")
+
+// RefConflictError is the ErrRefConflict of one new reference.
+type RefConflictError struct {
+	// Name is the reference that was to be created, Existing the one in its way.
+	Name, Existing string
+}
+
+func (e *RefConflictError) Error() string {
+	return fmt.Sprintf("'%s' exists; cannot create '%s'", e.Existing, e.Name)
+}
+
+func (e *RefConflictError) Unwrap() error { return ErrRefConflict }
 
 // ErrInvalidRefName is returned for a name git would refuse (check-ref-format rules, under refs/).
 var ErrInvalidRefName = errors.New("invalid reference name")
@@ -216,7 +234,9 @@ func (rs refStore) list() (*refList, error) {
 // being written by a tool that truncates in place, as go-git does).
 func readLooseRef(path string) (h plumbing.Hash, target string, ok bool, err error) {
 	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	// A directory there ("name/child" exists), or a file above ("name/child" asked for when
+	// "name" exists), holds no reference either.
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) {
 		return plumbing.ZeroHash, "", false, nil
 	}
 	if err != nil {
@@ -277,8 +297,7 @@ func (rs refStore) path(name string) string {
 // Reasons a reference update is refused; they are what C git's receive-pack reports, so the
 // client's "[remote rejected]" line reads the same.
 var (
-	errRefExists   = errors.New("reference already exists")
-	errRefConflict = errors.New("failed to update ref: a reference's name is a directory of the other")
+	errRefExists = errors.New("reference already exists")
 	// errAtomicFailure is given to the updates of an atomic push that failed because another
 	// one did.
 	errAtomicFailure = errors.New("atomic push failure")
@@ -387,13 +406,13 @@ func (rs refStore) check(u RefUpdate, packed map[string]plumbing.Hash, existing 
 		}
 		p = p[:i]
 		if _, found := existing.lookup(p); found {
-			return errRefConflict
+			return &RefConflictError{Name: u.Name, Existing: p}
 		}
 	}
 	prefix := u.Name + "/"
 	i := sort.Search(len(existing.refs), func(i int) bool { return existing.refs[i].name >= prefix })
 	if i < len(existing.refs) && strings.HasPrefix(existing.refs[i].name, prefix) {
-		return errRefConflict
+		return &RefConflictError{Name: u.Name, Existing: existing.refs[i].name}
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestUpdateRefsCompareAndSwap(t *testing.T) {
 			map[string]string{"refs/heads/packed": "HEAD~2"}},
 		{"delete a packed ref", []RefUpdate{{Name: "refs/heads/packed", Old: two}}, nil,
 			map[string]string{"refs/heads/packed": ""}},
-		{"name under an existing ref", []RefUpdate{{Name: "refs/heads/main/sub", New: two}}, errRefConflict,
+		{"name under an existing ref", []RefUpdate{{Name: "refs/heads/main/sub", New: two}}, ErrRefConflict,
 			map[string]string{"refs/heads/main/sub": ""}},
 		{"invalid name", []RefUpdate{{Name: "refs/heads/a..b", New: two}}, ErrInvalidRefName, nil},
 		{"create and move", []RefUpdate{{Name: "refs/tags/t", New: one}, {Name: "refs/heads/main", Old: head, New: one}}, nil,
@@ -68,6 +68,19 @@ func TestUpdateRefsCompareAndSwap(t *testing.T) {
 			}
 		})
 	}
+	// A clash names the reference in the way, above the new one's name or below it.
+	g.run(ts.store.Path(1), "update-ref", "refs/heads/topic/a", "HEAD")
+	for _, tt := range []struct{ name, existing string }{
+		{"refs/heads/main/sub/deeper", "refs/heads/main"},
+		{"refs/heads/topic", "refs/heads/topic/a"},
+	} {
+		err := ts.store.UpdateRefs(1, []RefUpdate{{Name: tt.name, New: two}})
+		var rc *RefConflictError
+		if !errors.As(err, &rc) || rc.Name != tt.name || rc.Existing != tt.existing {
+			t.Errorf("%s: %v, want %s in the way", tt.name, err, tt.existing)
+		}
+	}
+	g.run(ts.store.Path(1), "update-ref", "-d", "refs/heads/topic/a")
 	// C git agrees with what was written.
 	if out := g.run(ts.store.Path(1), "for-each-ref", "--format=%(refname)"); strings.Contains(out, "packed") {
 		t.Errorf("git still sees the deleted packed ref:\n%s", out)

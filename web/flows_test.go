@@ -453,3 +453,20 @@ func webURLs(v any, key string) []string {
 	}
 	return out
 }
+
+// A branch whose name would be a folder of an existing branch's (or the reverse) cannot be
+// made in git: the form says so, with the name kept, and makes nothing.
+func TestTheBranchFormRefusesANameThatClashesWithABranch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := newClient(t, f.s)
+	c.signIn("root", rootPassword(t, f.s))
+	for _, tt := range []struct{ name, want string }{
+		{"feature/login/v2", "Cannot create branch &#39;feature/login/v2&#39;: branch &#39;feature/login&#39; exists"},
+		{"feature", "Cannot create branch &#39;feature&#39;: branch &#39;feature/login&#39; exists"},
+	} {
+		c.post("/acme/site/-/branches", url.Values{"branch_name": {tt.name}, "ref": {"main"}}).
+			want(t, http.StatusBadRequest, tt.want, `value="`+tt.name+`"`)
+		c.get("/acme/site/-/tree/"+tt.name).want(t, http.StatusNotFound)
+	}
+}

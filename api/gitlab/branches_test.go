@@ -233,6 +233,48 @@ func TestCreateBranchFromBranchTagOrSha(t *testing.T) {
 	}
 }
 
+// git keeps branches and tags as paths, so "feature" and "feature/login" cannot both be: every
+// door that makes one refuses it with 400 naming the one in its way, on v4 and v3 alike.
+func TestRefNamesThatClashWithAnExistingOneAreRefused(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	for _, b := range []string{"feature", "topic/a"} {
+		mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": b, "ref": "main"})
+	}
+	mustDo(t, f.s, 201, "POST", f.url("/repository/tags"), f.token, map[string]any{"tag_name": "v1", "ref": "main"})
+	v3 := "/api/v3/projects/" + itoa(f.id)
+	commit := func(branch string) map[string]any {
+		return map[string]any{"branch": branch, "start_branch": "main", "commit_message": "m", "actions": []any{create("n.txt", "n")}}
+	}
+	tests := []struct {
+		name, path string
+		body       any
+		want       string
+	}{
+		{"a branch under a branch", f.url("/repository/branches"), map[string]any{"branch": "feature/login", "ref": "main"},
+			`{"message":"Cannot create branch 'feature/login': branch 'feature' exists"}`},
+		{"a branch over branches", f.url("/repository/branches"), map[string]any{"branch": "topic", "ref": "main"},
+			`{"message":"Cannot create branch 'topic': branch 'topic/a' exists"}`},
+		{"on v3", v3 + "/repository/branches", map[string]any{"branch": "feature/login", "ref": "main"},
+			`{"message":"Cannot create branch 'feature/login': branch 'feature' exists"}`},
+		{"a new branch of a commit", f.url("/repository/commits"), commit("feature/login"),
+			`{"message":"Cannot create branch 'feature/login': branch 'feature' exists"}`},
+		{"a new branch of a file", f.url("/repository/files/n.txt"),
+			map[string]any{"branch": "topic", "start_branch": "main", "content": "n", "commit_message": "m"},
+			`{"message":"Cannot create branch 'topic': branch 'topic/a' exists"}`},
+		{"a tag under a tag", f.url("/repository/tags"), map[string]any{"tag_name": "v1/rc", "ref": "main"},
+			`{"message":"Cannot create tag 'v1/rc': tag 'v1' exists"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantJSON(t, f.s.Do(t, "POST", tt.path, f.token, tt.body), 400, tt.want)
+		})
+	}
+	// Nothing was written, and the names are free once what was in the way is gone.
+	wantStatus(t, f.do("GET", "/repository/branches/"+esc("feature/login"), f.token, nil), 404)
+	mustDo(t, f.s, 204, "DELETE", f.url("/repository/branches/feature"), f.token, nil)
+	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": "feature/login", "ref": "main"})
+}
+
 func TestDeleteBranchRules(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	dev := f.member("dev", 30)
