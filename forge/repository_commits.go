@@ -514,7 +514,9 @@ func actionError(err error) error {
 	case errors.Is(err, gitstore.ErrFileExists):
 		return gitRefused("A file with this name already exists")
 	case errors.Is(err, gitstore.ErrFileNotExist):
-		return gitRefused("A file with this name doesn't exist")
+		e := gitRefused("A file with this name doesn't exist")
+		e.Err = err
+		return e
 	case errors.Is(err, gitstore.ErrDirectoryExists):
 		return gitRefused("A directory with this name already exists")
 	case errors.Is(err, gitstore.ErrInvalidPath):

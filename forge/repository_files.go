@@ -194,10 +194,15 @@ func (s *Service) UpdateFile(ctx context.Context, a *Actor, ref string, in FileI
 	return s.commit(ctx, a, ref, in.commit(gitstore.ActionUpdate), filesAPI)
 }
 
-// DeleteFile commits the removal of a file from a branch.
+// DeleteFile commits the removal of a file from a branch. A file the branch does not hold is
+// refused as GitLab refuses it, and marked as nothing to delete (ReasonNothingToDelete): the
+// caller may write to the branch, so could have deleted it.
 func (s *Service) DeleteFile(ctx context.Context, a *Actor, ref string, in FileInput) error {
 	in.Content = nil
 	_, err := s.commit(ctx, a, ref, in.commit(gitstore.ActionDelete), filesAPI)
+	if errors.Is(err, gitstore.ErrFileNotExist) {
+		ErrorOf(err).Reason = ReasonNothingToDelete
+	}
 	return err
 }
 

@@ -201,8 +201,10 @@ func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
 		case e.Reason == forge.ReasonReleaseRefMissing:
 			// Releases::CreateService's answer, rendered as it is.
 			return 422, msg{e.Message}
-		case e.Reason == forge.ReasonGitRefused || e.Reason == forge.ReasonStateRefused:
-			// GitLab's services answer with their message as it is.
+		case e.Reason == forge.ReasonGitRefused || e.Reason == forge.ReasonStateRefused ||
+			e.Reason == forge.ReasonNothingToDelete:
+			// GitLab's services answer with their message as it is (a file's deletion that
+			// found no file among them).
 			return 400, msg{e.Message}
 		case e.Reason == api.ReasonInvalidParam || len(e.Params) > 0:
 			// A parameter's value was refused (forge names it in Params): Grape's shape.

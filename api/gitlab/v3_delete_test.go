@@ -54,12 +54,15 @@ func TestV3DeleteAnswersWithTheResourceAndIsIdempotent(t *testing.T) {
 		map[string]any{"name": "ci", "scopes": []string{"api"}}))
 
 	// A file's deletion is a commit: it answers with the file as it was, and a second one,
-	// with no file to remove, is refused as on v4.
-	r := mustDo(t, s, 200, "DELETE", "/api/v3/projects/"+itoa(p.ID)+"/repository/files/notes.txt?branch=main&commit_message=rm", admin, nil)
+	// with no file left to remove, with the path it names; v4 refuses the repeat as GitLab.
+	r := mustDo(t, s, 200, "DELETE", v3+"/repository/files/notes.txt?branch=main&commit_message=rm", admin, nil)
 	if f := decode[map[string]any](t, r); f["file_path"] != "notes.txt" || f["content"] == nil {
 		t.Errorf("a file's deletion answers %s", r.Body)
 	}
-	wantStatus(t, s.Do(t, "DELETE", "/api/v3/projects/"+itoa(p.ID)+"/repository/files/notes.txt?branch=main&commit_message=rm", admin, nil), 400)
+	wantJSON(t, s.Do(t, "DELETE", v3+"/repository/files/notes.txt?branch=main&commit_message=rm", admin, nil), 200,
+		`{"file_path":"notes.txt"}`)
+	wantJSON(t, s.Do(t, "DELETE", v4+"/repository/files/notes.txt?branch=main&commit_message=rm", admin, nil), 400,
+		`{"message":"A file with this name doesn't exist"}`)
 
 	tests := []struct {
 		name, path string
@@ -119,12 +122,21 @@ func TestV3DeleteRefusesAsV4Does(t *testing.T) {
 	_, owner := s.CreateUser(t, "owner")
 	devID, dev := s.CreateUser(t, "dev")
 	_, stranger := s.CreateUser(t, "stranger")
-	p := createProject(t, s, owner, map[string]any{"name": "secret"})
+	p := createProject(t, s, owner, map[string]any{"name": "secret", "initialize_with_readme": true})
 	addMember(t, s, owner, "projects", p.ID, devID, 30)
+	reporterID, reporter := s.CreateUser(t, "reporter")
+	addMember(t, s, owner, "projects", p.ID, reporterID, 20)
 	v3 := "/api/v3/projects/" + itoa(p.ID)
 	wantJSON(t, s.Do(t, "DELETE", v3, stranger, nil), 404, `{"message":"404 Project Not Found"}`)
 	wantJSON(t, s.Do(t, "DELETE", v3, dev, nil), 403, `{"message":"403 Forbidden"}`)
 	wantJSON(t, s.Do(t, "DELETE", v3+"/labels/12345", stranger, nil), 404, `{"message":"404 Project Not Found"}`)
+	// A reporter may not write to the branch: no file there is theirs to delete, gone or not.
+	missing := "/repository/files/gone.txt?branch=main&commit_message=rm"
+	v4 := s.Do(t, "DELETE", "/api/v4/projects/"+itoa(p.ID)+missing, reporter, nil)
+	wantStatus(t, v4, 403)
+	wantJSON(t, s.Do(t, "DELETE", v3+missing, reporter, nil), 403, string(v4.Body))
+	wantJSON(t, s.Do(t, "DELETE", v3+missing, stranger, nil), 404, `{"message":"404 Project Not Found"}`)
+	wantJSON(t, s.Do(t, "DELETE", v3+missing, dev, nil), 200, `{"file_path":"gone.txt"}`)
 	mustDo(t, s, 200, "DELETE", v3+"/labels/12345", owner, nil)
 	mustDo(t, s, 200, "DELETE", v3, owner, nil)
 	wantJSON(t, s.Do(t, "DELETE", v3, stranger, nil), 404, `{"message":"404 Project Not Found"}`)
