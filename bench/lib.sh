@@ -23,6 +23,18 @@ build_cairn() {
 	(cd "$src" && CGO_ENABLED=0 go build -o "$out/cairn" .)
 }
 
+# build_base DIR: with BASE set (a commit, e.g. BASE=main), build a clean snapshot of it into
+# DIR/cairn-base, to be measured beside the cairn of build_cairn in the same run; without BASE,
+# nothing.
+build_base() {
+	[ -n "${BASE:-}" ] || return 0
+	local src=$1/base-src
+	mkdir -p "$src"
+	git -C "$REPO" archive "$BASE" | tar -x -C "$src"
+	echo "# base built from $(git -C "$REPO" rev-parse --short "$BASE") (BASE=$BASE, a clean snapshot)"
+	(cd "$src" && CGO_ENABLED=0 go build -o "$1/cairn-base" .)
+}
+
 # build_tool NAME DIR: build bench/NAME (always from the working tree) into DIR/NAME.
 build_tool() {
 	(cd "$REPO" && CGO_ENABLED=0 go build -o "$2/$1" "./bench/$1")

@@ -4,6 +4,9 @@
 // back to polling every 100µs where inotify is unavailable.
 //
 //	go run ./bench/startup -bin /tmp/cairn -n 21 -rss-runs 3
+//
+// With -base, a second binary (the same command before a change) starts in turn with it, and
+// the two medians are compared.
 package main
 
 import (
@@ -25,6 +28,7 @@ import (
 
 func main() {
 	bin := flag.String("bin", "", "the cairn binary")
+	base := flag.String("base", "", "another cairn binary, started in turn with -bin (the before of a change)")
 	n := flag.Int("n", 21, "startups to time")
 	rssRuns := flag.Int("rss-runs", 3, "startups after which idle RSS is read")
 	idle := flag.Duration("idle", time.Second, "how long after ready RSS is read")
@@ -39,39 +43,60 @@ func main() {
 	}
 	defer os.RemoveAll(dir)
 
-	var times []time.Duration
+	// With a base, the two binaries start in turn (which goes first alternating), so that both
+	// see the same load.
+	bins := []string{*bin}
+	names := []string{"cairn"}
+	if *base != "" {
+		bins = append(bins, *base)
+		names = append(names, "base")
+	}
+	times := make([][]time.Duration, len(bins))
 	for i := range *n {
-		d, p, err := start(*bin, dir, *poll)
-		if err != nil {
-			fatal(fmt.Errorf("run %d: %w", i+1, err))
+		for k := range bins {
+			b := (i + k) % len(bins)
+			d, p, err := start(bins[b], dir, *poll)
+			if err != nil {
+				fatal(fmt.Errorf("%s run %d: %w", names[b], i+1, err))
+			}
+			p.stop()
+			times[b] = append(times[b], d)
+			fmt.Printf("%-5s run %2d: exec→ready %7.2f ms\n", names[b], i+1, ms(d))
 		}
-		p.stop()
-		times = append(times, d)
-		fmt.Printf("run %2d: exec→ready %7.2f ms\n", i+1, ms(d))
 	}
-	slices.Sort(times)
-	fmt.Printf("exec→ready over %d runs: median %.2f ms, min %.2f ms, max %.2f ms\n",
-		len(times), ms(times[len(times)/2]), ms(times[0]), ms(times[len(times)-1]))
+	medians := make([]time.Duration, len(bins))
+	for b := range bins {
+		t := times[b]
+		slices.Sort(t)
+		medians[b] = t[len(t)/2]
+		fmt.Printf("%-5s exec→ready over %d runs: median %.2f ms, min %.2f ms, max %.2f ms\n",
+			names[b], len(t), ms(t[len(t)/2]), ms(t[0]), ms(t[len(t)-1]))
+	}
+	if len(bins) == 2 {
+		fmt.Printf("cairn/base median: %.2fx\n", float64(medians[0])/float64(medians[1]))
+	}
 
-	var rss []int
-	for i := range *rssRuns {
-		_, p, err := start(*bin, dir, *poll)
-		if err != nil {
-			fatal(fmt.Errorf("rss run %d: %w", i+1, err))
+	for b := range bins {
+		var rss []int
+		for i := range *rssRuns {
+			_, p, err := start(bins[b], dir, *poll)
+			if err != nil {
+				fatal(fmt.Errorf("%s rss run %d: %w", names[b], i+1, err))
+			}
+			time.Sleep(*idle)
+			kb, hwm, err := memory(p.cmd.Process.Pid)
+			p.stop()
+			if err != nil {
+				fatal(err)
+			}
+			rss = append(rss, kb)
+			fmt.Printf("%-5s rss run %d: VmRSS %d kB (%.1f MB), VmHWM %d kB, %s after ready\n", names[b], i+1, kb, float64(kb)/1024, hwm, *idle)
 		}
-		time.Sleep(*idle)
-		kb, hwm, err := memory(p.cmd.Process.Pid)
-		p.stop()
-		if err != nil {
-			fatal(err)
+		if len(rss) > 0 {
+			slices.Sort(rss)
+			fmt.Printf("%-5s idle RSS %s after ready over %d runs: median %.1f MB (%d kB)\n",
+				names[b], *idle, len(rss), float64(rss[len(rss)/2])/1024, rss[len(rss)/2])
 		}
-		rss = append(rss, kb)
-		fmt.Printf("rss run %d: VmRSS %d kB (%.1f MB), VmHWM %d kB, %s after ready\n", i+1, kb, float64(kb)/1024, hwm, *idle)
-	}
-	if len(rss) > 0 {
-		slices.Sort(rss)
-		fmt.Printf("idle RSS %s after ready over %d runs: median %.1f MB (%d kB)\n",
-			*idle, len(rss), float64(rss[len(rss)/2])/1024, rss[len(rss)/2])
 	}
 }
 
