@@ -2,11 +2,9 @@ package forge
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/cairn-forge/cairn/db"
-	"github.com/cairn-forge/cairn/gitstore"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -15,19 +13,6 @@ import (
 // so does closing a service that never got ready.
 func TestFirstStartHashesTheRootPasswordOnceReady(t *testing.T) {
 	ctx := context.Background()
-	open := func(t *testing.T) (*Service, *db.DB) {
-		dir := t.TempDir()
-		d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { d.Close() })
-		store, err := gitstore.New(filepath.Join(dir, "repositories"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return New(d, store, Config{PasswordCost: bcrypt.MinCost}, Options{}), d
-	}
 	rootHash := func(t *testing.T, d *db.DB) string {
 		u, err := db.UserByUsername(ctx, d.Read, RootUsername)
 		if err != nil {
@@ -49,7 +34,7 @@ func TestFirstStartHashesTheRootPasswordOnceReady(t *testing.T) {
 		{"closed", func(t *testing.T, s *Service, _ string) { s.Close() }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s, d := open(t)
+			s, d := newTestService(t, Config{PasswordCost: bcrypt.MinCost})
 			b, err := s.EnsureRoot(ctx, "")
 			if err != nil || !b.Created || b.Password == "" {
 				t.Fatalf("first start: %+v, %v", b, err)

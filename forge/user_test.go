@@ -3,11 +3,9 @@ package forge
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/cairn-forge/cairn/db"
-	"github.com/cairn-forge/cairn/gitstore"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -66,17 +64,7 @@ func TestSignInComparesEveryLoginAtTheInstanceCost(t *testing.T) {
 
 func TestVerifyPasswordSignsInOnlyActiveUsersWithTheirPassword(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	d, err := db.Open(ctx, filepath.Join(dir, "cairn.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	store, err := gitstore.New(filepath.Join(dir, "repositories"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(d, store, Config{PasswordCost: bcrypt.MinCost}, Options{})
+	s, d := newTestService(t, Config{PasswordCost: bcrypt.MinCost})
 	t.Cleanup(s.Close)
 	user := func(username string) User {
 		password := "password-" + username
