@@ -20,7 +20,7 @@ CREATE TABLE users (
   updated_at       INTEGER NOT NULL,
   last_sign_in_at  INTEGER,
   last_activity_at INTEGER
-, failed_attempts INTEGER NOT NULL DEFAULT 0, locked_at INTEGER);
+, failed_attempts INTEGER NOT NULL DEFAULT 0, locked_at INTEGER, banned_at INTEGER);
 
 CREATE TABLE namespaces (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -57,7 +57,7 @@ CREATE TABLE projects (
   created_at       INTEGER NOT NULL,
   updated_at       INTEGER NOT NULL,
   last_activity_at INTEGER NOT NULL
-);
+, forked_from_id INTEGER REFERENCES projects (id) ON DELETE SET NULL);
 
 CREATE UNIQUE INDEX projects_path ON projects (namespace_id, path COLLATE NOCASE);
 
@@ -588,4 +588,266 @@ CREATE TABLE agent_findings (
 
 CREATE INDEX projects_path_alone ON projects (path COLLATE NOCASE);
 
-PRAGMA user_version = 16;
+CREATE TABLE pipelines (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  iid        INTEGER NOT NULL,
+  sha        TEXT NOT NULL,
+  ref        TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  source     TEXT NOT NULL DEFAULT 'external',
+  user_id    INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (project_id, iid)
+);
+
+CREATE INDEX pipelines_sha ON pipelines (project_id, sha, id);
+
+CREATE TABLE commit_statuses (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id  INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  pipeline_id INTEGER NOT NULL REFERENCES pipelines (id) ON DELETE CASCADE,
+  sha         TEXT NOT NULL,
+  ref         TEXT NOT NULL,
+  name        TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('created', 'pending', 'running', 'success', 'failed', 'canceled', 'skipped')),
+  target_url  TEXT,
+  description TEXT,
+  coverage    REAL,
+  author_id   INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  retried     INTEGER NOT NULL DEFAULT 0,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  started_at  INTEGER,
+  finished_at INTEGER
+);
+
+CREATE INDEX commit_statuses_pipeline ON commit_statuses (pipeline_id, name, id);
+
+CREATE INDEX commit_statuses_sha ON commit_statuses (project_id, sha, id);
+
+CREATE TABLE commit_comments (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  sha        TEXT NOT NULL,
+  author_id  INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  note       TEXT NOT NULL,
+  path       TEXT,
+  line       INTEGER,
+  line_type  TEXT CHECK (line_type IN ('new', 'old')),
+  created_at INTEGER NOT NULL
+);
+
+CREATE INDEX commit_comments_sha ON commit_comments (project_id, sha, id);
+
+CREATE INDEX projects_forked_from ON projects (forked_from_id) WHERE forked_from_id IS NOT NULL;
+
+CREATE TABLE project_stars (
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (project_id, user_id)
+) WITHOUT ROWID;
+
+CREATE INDEX project_stars_user ON project_stars (user_id, project_id);
+
+CREATE TABLE topics (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  name        TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  title       TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE project_topics (
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  topic_id   INTEGER NOT NULL REFERENCES topics (id) ON DELETE CASCADE,
+  PRIMARY KEY (project_id, topic_id)
+) WITHOUT ROWID;
+
+CREATE INDEX project_topics_topic ON project_topics (topic_id, project_id);
+
+CREATE TABLE badges (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_kind TEXT NOT NULL CHECK (source_kind IN ('project', 'group')),
+  source_id   INTEGER NOT NULL,
+  name        TEXT NOT NULL DEFAULT '',
+  link_url    TEXT NOT NULL,
+  image_url   TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+
+CREATE INDEX badges_source ON badges (source_kind, source_id, id);
+
+CREATE TRIGGER projects_delete_badges AFTER DELETE ON projects BEGIN
+  DELETE FROM badges WHERE source_kind = 'project' AND source_id = OLD.id;
+END;
+
+CREATE TRIGGER namespaces_delete_badges AFTER DELETE ON namespaces BEGIN
+  DELETE FROM badges WHERE source_kind = 'group' AND source_id = OLD.id;
+END;
+
+CREATE TABLE uploads (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  model_kind   TEXT NOT NULL CHECK (model_kind IN ('project', 'group', 'user')),
+  model_id     INTEGER NOT NULL,
+  purpose      TEXT NOT NULL CHECK (purpose IN ('attachment', 'avatar')),
+  secret       TEXT NOT NULL,
+  filename     TEXT NOT NULL,
+  sha256       TEXT NOT NULL,
+  size         INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  uploaded_by  INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  created_at   INTEGER NOT NULL
+);
+
+CREATE INDEX uploads_model ON uploads (model_kind, model_id, purpose, id);
+
+CREATE UNIQUE INDEX uploads_secret ON uploads (secret);
+
+CREATE TRIGGER projects_delete_uploads AFTER DELETE ON projects BEGIN
+  DELETE FROM uploads WHERE model_kind = 'project' AND model_id = OLD.id;
+END;
+
+CREATE TRIGGER namespaces_delete_uploads AFTER DELETE ON namespaces WHEN OLD.kind = 'group' BEGIN
+  DELETE FROM uploads WHERE model_kind = 'group' AND model_id = OLD.id;
+END;
+
+CREATE TRIGGER users_delete_uploads AFTER DELETE ON users BEGIN
+  DELETE FROM uploads WHERE model_kind = 'user' AND model_id = OLD.id;
+END;
+
+CREATE TABLE ssh_keys (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id            INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  title              TEXT NOT NULL,
+  key                TEXT NOT NULL,
+  fingerprint_sha256 TEXT NOT NULL UNIQUE,
+  fingerprint_md5    TEXT NOT NULL,
+  usage_type         TEXT NOT NULL DEFAULT 'auth_and_signing' CHECK (usage_type IN ('auth', 'signing', 'auth_and_signing')),
+  created_at         INTEGER NOT NULL,
+  expires_at         INTEGER,
+  last_used_at       INTEGER
+);
+
+CREATE INDEX ssh_keys_user ON ssh_keys (user_id, id);
+
+CREATE TABLE gpg_keys (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  key            TEXT NOT NULL,
+  primary_keyid  TEXT NOT NULL,
+  fingerprint    TEXT NOT NULL UNIQUE,
+  subkey_ids     TEXT NOT NULL DEFAULT '',
+  emails         TEXT NOT NULL DEFAULT '',
+  created_at     INTEGER NOT NULL
+);
+
+CREATE INDEX gpg_keys_user ON gpg_keys (user_id, id);
+
+CREATE INDEX gpg_keys_keyid ON gpg_keys (primary_keyid);
+
+CREATE TABLE user_emails (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  email        TEXT NOT NULL COLLATE NOCASE UNIQUE,
+  confirmed_at INTEGER,
+  created_at   INTEGER NOT NULL
+);
+
+CREATE INDEX user_emails_user ON user_emails (user_id, id);
+
+CREATE TABLE user_statuses (
+  user_id         INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  emoji           TEXT NOT NULL DEFAULT '',
+  message         TEXT NOT NULL DEFAULT '',
+  availability    TEXT NOT NULL DEFAULT 'not_set' CHECK (availability IN ('not_set', 'busy')),
+  clear_status_at INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE identities (
+  user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  provider   TEXT NOT NULL,
+  extern_uid TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, provider),
+  UNIQUE (provider, extern_uid)
+) WITHOUT ROWID;
+
+CREATE TABLE custom_attributes (
+  kind      TEXT NOT NULL CHECK (kind IN ('user', 'group', 'project')),
+  target_id INTEGER NOT NULL,
+  key       TEXT NOT NULL,
+  value     TEXT NOT NULL,
+  PRIMARY KEY (kind, target_id, key)
+) WITHOUT ROWID;
+
+CREATE TRIGGER users_delete_custom_attributes AFTER DELETE ON users BEGIN
+  DELETE FROM custom_attributes WHERE kind = 'user' AND target_id = OLD.id;
+END;
+
+CREATE TRIGGER namespaces_delete_custom_attributes AFTER DELETE ON namespaces WHEN OLD.kind = 'group' BEGIN
+  DELETE FROM custom_attributes WHERE kind = 'group' AND target_id = OLD.id;
+END;
+
+CREATE TRIGGER projects_delete_custom_attributes AFTER DELETE ON projects BEGIN
+  DELETE FROM custom_attributes WHERE kind = 'project' AND target_id = OLD.id;
+END;
+
+CREATE TABLE deploy_keys (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  title              TEXT NOT NULL,
+  key                TEXT NOT NULL,
+  fingerprint_sha256 TEXT NOT NULL UNIQUE,
+  fingerprint_md5    TEXT NOT NULL,
+  created_at         INTEGER NOT NULL,
+  expires_at         INTEGER
+);
+
+CREATE TABLE deploy_keys_projects (
+  deploy_key_id INTEGER NOT NULL REFERENCES deploy_keys (id) ON DELETE CASCADE,
+  project_id    INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  can_push      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (deploy_key_id, project_id)
+) WITHOUT ROWID;
+
+CREATE INDEX deploy_keys_projects_project ON deploy_keys_projects (project_id, deploy_key_id);
+
+CREATE TABLE deploy_tokens (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER REFERENCES projects (id) ON DELETE CASCADE,
+  group_id   INTEGER REFERENCES namespaces (id) ON DELETE CASCADE,
+  name       TEXT NOT NULL,
+  username   TEXT NOT NULL,
+  hash       BLOB NOT NULL UNIQUE,
+  scopes     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER,
+  CHECK ((project_id IS NULL) <> (group_id IS NULL))
+);
+
+CREATE INDEX deploy_tokens_project ON deploy_tokens (project_id) WHERE project_id IS NOT NULL;
+
+CREATE INDEX deploy_tokens_group ON deploy_tokens (group_id) WHERE group_id IS NOT NULL;
+
+CREATE TABLE broadcast_messages (
+  id                   INTEGER PRIMARY KEY AUTOINCREMENT,
+  message              TEXT NOT NULL,
+  starts_at            INTEGER NOT NULL,
+  ends_at              INTEGER NOT NULL,
+  color                TEXT NOT NULL DEFAULT '',
+  font                 TEXT NOT NULL DEFAULT '',
+  target_access_levels TEXT NOT NULL DEFAULT '',
+  target_path          TEXT NOT NULL DEFAULT '',
+  broadcast_type       TEXT NOT NULL DEFAULT 'banner' CHECK (broadcast_type IN ('banner', 'notification')),
+  dismissable          INTEGER NOT NULL DEFAULT 0,
+  theme                TEXT NOT NULL DEFAULT 'indigo',
+  created_at           INTEGER NOT NULL,
+  updated_at           INTEGER NOT NULL
+);
+
+PRAGMA user_version = 24;
