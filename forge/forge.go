@@ -72,7 +72,7 @@ type Repos interface {
 	OpenRepo(id int64) (*gitstore.Repo, error)
 	UpdateRefs(id int64, updates []gitstore.RefUpdate) error
 	WriteSnapshot(ctx context.Context, id int64, w io.Writer) error
-	Fork(src, dst int64, head string, branches []string) error
+	StageFork(src int64, head string, branches []string) (gitstore.Staged, error)
 }
 
 // Config holds the instance's settings that rules depend on.

@@ -59,10 +59,16 @@ func (s *Service) ForkProject(ctx context.Context, a *Actor, ref string, in Fork
 	if err := applyProjectInput(&p, fi); err != nil {
 		return ProjectView{}, err
 	}
-	p, err = s.insertProject(ctx, a, p, func(id int64) error {
-		return s.repos.Fork(src.ID, id, p.DefaultBranch, in.Branches)
-	})
+	// The copy is made first, outside the write; in the write it is renamed into place.
+	staged, err := s.repos.StageFork(src.ID, p.DefaultBranch, in.Branches)
 	if err != nil {
+		return ProjectView{}, err
+	}
+	p, err = s.insertProject(ctx, a, p, func(id int64) error { return s.repos.Publish(staged, id) })
+	if err != nil {
+		if derr := s.repos.Discard(staged); derr != nil {
+			s.log.Error("remove repository of failed fork", "err", derr)
+		}
 		return ProjectView{}, err
 	}
 	s.audit(ctx, a, "project_forked", "project", p.ID, src.FullPath()+" to "+p.FullPath())

@@ -32,6 +32,13 @@ func (f *faultyRepos) Create(id int64, opts gitstore.InitOptions) error {
 	return f.Store.Create(id, opts)
 }
 
+func (f *faultyRepos) StageFork(src int64, head string, branches []string) (gitstore.Staged, error) {
+	if f.meanwhile != nil {
+		f.meanwhile()
+	}
+	return f.Store.StageFork(src, head, branches)
+}
+
 func (f *faultyRepos) SetHead(id int64, branch string) error {
 	if f.meanwhile != nil {
 		f.meanwhile()
@@ -254,6 +261,14 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 	}{
 		{"a project's repository is built", nil, func(h *harness, root *forge.Actor) error {
 			_, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
+			return err
+		}},
+		{"a fork's repository is copied", func(h *harness, root *forge.Actor) {
+			if _, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
+				t.Fatal(err)
+			}
+		}, func(h *harness, root *forge.Actor) error {
+			_, err := h.forge.ForkProject(ctx, root, "root/demo", forge.ForkInput{Path: name("copy")})
 			return err
 		}},
 		{"a new default branch moves HEAD", func(h *harness, root *forge.Actor) {

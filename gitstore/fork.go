@@ -30,23 +30,41 @@ var ErrForkIncomplete = errors.New("the source's objects moved while they were c
 // inodes is safe, and either repository can later be repacked or deleted without the other
 // noticing. Sharing through alternates (objects/info/alternates) would save the links but tie
 // the fork's life to its source's, which GitLab needs object pools to manage. Like Create, the
-// copy is built under a temporary name and renamed into place.
+// copy is built under a temporary name (StageFork) and renamed into place (Publish).
 func (s *Store) Fork(src, dst int64, head string, branches []string) error {
 	if s.Exists(dst) {
 		return fmt.Errorf("fork repository %d: %w", dst, os.ErrExist)
 	}
-	refs, err := s.forkRefs(src, branches)
+	st, err := s.StageFork(src, head, branches)
 	if err != nil {
 		return err
 	}
+	if err := s.Publish(st, dst); err != nil {
+		s.Discard(st)
+		return err
+	}
+	return nil
+}
+
+// StageFork builds a fork of src, as Fork describes, in the store's scratch directory, for
+// Publish to give to a project once it has an id: all the work of a fork but a rename.
+func (s *Store) StageFork(src int64, head string, branches []string) (Staged, error) {
+	refs, err := s.forkRefs(src, branches)
+	if err != nil {
+		return Staged{}, err
+	}
 	var last error
 	for range forkAttempts {
-		last = s.forkOnce(src, dst, head, refs)
+		var st Staged
+		st, last = s.forkOnce(src, head, refs)
+		if last == nil {
+			return st, nil
+		}
 		if !errors.Is(last, ErrForkIncomplete) {
-			return last
+			break
 		}
 	}
-	return last
+	return Staged{}, last
 }
 
 // forkRefs lists the branches and tags a fork of src takes.
@@ -77,19 +95,24 @@ func (s *Store) forkRefs(src int64, branches []string) ([]Ref, error) {
 	return out, nil
 }
 
-func (s *Store) forkOnce(src, dst int64, head string, refs []Ref) error {
-	tmp := filepath.Join(s.root, ".tmp", fmt.Sprintf("%d-%s.git", dst, randomSuffix()))
-	defer os.RemoveAll(tmp)
-	repo, err := initBare(tmp, fmt.Sprintf("repository %d", dst), head)
+func (s *Store) forkOnce(src int64, head string, refs []Ref) (st Staged, err error) {
+	tmp := filepath.Join(s.root, ".tmp", fmt.Sprintf("fork-%d-%s.git", src, randomSuffix()))
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	what := fmt.Sprintf("fork of repository %d", src)
+	repo, err := initBare(tmp, what, head)
 	if err != nil {
-		return err
+		return Staged{}, err
 	}
 	if err := linkTree(filepath.Join(s.Path(src), "objects"), filepath.Join(tmp, "objects")); err != nil {
-		return fmt.Errorf("fork repository %d into %d: %w", src, dst, err)
+		return Staged{}, fmt.Errorf("%s: %w", what, err)
 	}
 	for _, r := range refs {
 		if _, err := repo.Storer.EncodedObject(plumbing.AnyObject, r.Target); err != nil {
-			return fmt.Errorf("fork repository %d into %d: %s: %w", src, dst, r.Name, ErrForkIncomplete)
+			return Staged{}, fmt.Errorf("%s: %s: %w", what, r.Name, ErrForkIncomplete)
 		}
 	}
 	var b strings.Builder
@@ -98,12 +121,9 @@ func (s *Store) forkOnce(src, dst int64, head string, refs []Ref) error {
 		b.WriteString(r.Target.String() + " " + r.Name + "\n")
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "packed-refs"), []byte(b.String()), 0o644); err != nil {
-		return fmt.Errorf("write references of repository %d: %w", dst, err)
+		return Staged{}, fmt.Errorf("write references of %s: %w", what, err)
 	}
-	if err := os.Rename(tmp, s.Path(dst)); err != nil {
-		return fmt.Errorf("move repository %d into place: %w", dst, err)
-	}
-	return nil
+	return Staged{dir: tmp}, nil
 }
 
 // linkTree gives dst every regular file under src, hard-linked where possible, copied
