@@ -169,7 +169,8 @@ type packFile struct {
 	data []byte // the mapped file, when mapping works
 	// idxMap is the mapped idx file behind idx, when mapping works: opening a repository
 	// then reads only the pages of its idx that lookups touch, not the whole file (50 MB
-	// for 1.75 million objects) as a copy. Released by objectDB.close, not by close.
+	// for 1.75 million objects) as a copy, and packs shared by requests (readshare.go)
+	// keep their index in the page cache, not on the heap. Released by close.
 	idxMap []byte
 
 	bm         *packBitmap
@@ -224,6 +225,10 @@ func (p *packFile) close() {
 	if p.data != nil {
 		unmapFile(p.data)
 		p.data = nil
+	}
+	if p.idxMap != nil {
+		unmapFile(p.idxMap)
+		p.idxMap = nil
 	}
 	if p.f != nil {
 		p.f.Close()
@@ -341,6 +346,10 @@ type objectDB struct {
 	cache deltaCache
 	zr    io.ReadCloser
 	hdr   [64]byte
+
+	// share, when set, holds the packs (opened once for every request on the repository);
+	// this db only borrows them.
+	share *repoShare
 }
 
 // openObjectDB lists the packs of a repository's objects directory.
@@ -365,28 +374,35 @@ func (db *objectDB) refresh() (bool, error) {
 			return false, fmt.Errorf("list packs: %w", err)
 		}
 		vanished := false
+		seen := map[string]bool{}
 		for _, e := range entries {
 			name := e.Name()
 			if !strings.HasPrefix(name, "pack-") || !strings.HasSuffix(name, ".pack") {
 				continue
 			}
 			path := filepath.Join(dir, name)
+			seen[path] = true
 			if db.known[path] {
 				continue
 			}
-			p, err := loadPack(path)
+			p, err := db.loadPack(path)
 			if errors.Is(err, fs.ErrNotExist) {
 				vanished = true // idx not there yet, or the pack went away
 				continue
 			}
 			if err != nil {
-				(&objectDB{packs: added}).close()
+				for _, p := range added {
+					db.closePack(p)
+				}
 				return false, err
 			}
 			db.known[path] = true
 			added = append(added, p)
 		}
 		if !vanished {
+			if db.share != nil {
+				db.share.listed(seen)
+			}
 			break
 		}
 	}
@@ -464,12 +480,25 @@ func (db *objectDB) addPack(p *packFile) {
 // close releases open pack files.
 func (db *objectDB) close() {
 	for _, p := range db.packs {
-		p.close()
-		if p.idxMap != nil {
-			unmapFile(p.idxMap)
-			p.idxMap, p.idx = nil, nil
-		}
+		db.closePack(p)
 	}
+}
+
+// loadPack opens the pack at path for this db, through the share when there is one.
+func (db *objectDB) loadPack(path string) (*packFile, error) {
+	if db.share != nil {
+		return db.share.openPack(path)
+	}
+	return loadPack(path)
+}
+
+// closePack releases a pack this db opened.
+func (db *objectDB) closePack(p *packFile) {
+	if db.share != nil {
+		db.share.closePack(p)
+		return
+	}
+	p.close()
 }
 
 // objLoc says where an object is stored: pack index and position in its idx, or loose

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,29 +93,53 @@ func StatsOf(diffs []FileDiff) Stats {
 	return s
 }
 
-// treeOrNil returns the tree of commit h, nil for the zero hash (the empty tree).
-func (r *Repo) treeOrNil(h plumbing.Hash) (*object.Tree, error) {
-	if h.IsZero() {
-		return nil, nil
+// treeChanges lists the files that differ between the trees of commits from and to (zero:
+// the empty tree), read from the raw tree objects, with renames of unchanged content paired
+// by go-git's exact rename detection, as the diffs always were.
+func (r *Repo) treeChanges(ctx context.Context, from, to plumbing.Hash) (object.Changes, error) {
+	var a, b plumbing.Hash
+	var err error
+	if !from.IsZero() {
+		if a, err = r.commitTree(from); err != nil {
+			return nil, err
+		}
 	}
-	return r.rootTree(h)
+	if !to.IsZero() {
+		if b, err = r.commitTree(to); err != nil {
+			return nil, err
+		}
+	}
+	var changes object.Changes
+	n := 0
+	err = diffTreesRecursive(r.treeData, a, b, func(p []byte, old, new treeItem) error {
+		if n++; n&255 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c := &object.Change{}
+		name := string(p)
+		if old.mode != 0 {
+			c.From = object.ChangeEntry{Name: name, TreeEntry: object.TreeEntry{Name: path.Base(name),
+				Mode: filemode.FileMode(old.mode), Hash: old.hash}}
+		}
+		if new.mode != 0 {
+			c.To = object.ChangeEntry{Name: name, TreeEntry: object.TreeEntry{Name: path.Base(name),
+				Mode: filemode.FileMode(new.mode), Hash: new.hash}}
+		}
+		changes = append(changes, c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
+	}
+	return object.DetectRenames(changes, &object.DiffTreeOptions{DetectRenames: true, OnlyExactRenames: true})
 }
 
 // Diff compares the trees of two commits; a zero from is the empty tree. Renames are
 // detected when a file's content moved unchanged. Files are in path order.
 func (r *Repo) Diff(ctx context.Context, from, to plumbing.Hash) ([]FileDiff, error) {
-	a, err := r.treeOrNil(from)
+	changes, err := r.treeChanges(ctx, from, to)
 	if err != nil {
 		return nil, err
-	}
-	b, err := r.treeOrNil(to)
-	if err != nil {
-		return nil, err
-	}
-	changes, err := object.DiffTreeWithOptions(ctx, a, b,
-		&object.DiffTreeOptions{DetectRenames: true, OnlyExactRenames: true})
-	if err != nil {
-		return nil, fmt.Errorf("diff %s..%s: %w", from, to, err)
 	}
 	out := make([]FileDiff, 0, len(changes))
 	for _, c := range changes {

@@ -3,11 +3,11 @@ package gitstore
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // LogOptions select the commits of a history walk, as git log's arguments do.
@@ -29,7 +29,7 @@ type LogOptions struct {
 
 // logItem is a commit waiting in the walk's queue.
 type logItem struct {
-	c   *object.Commit
+	c   *commitNode
 	seq int
 }
 
@@ -37,9 +37,8 @@ type logQueue []logItem
 
 func (q logQueue) Len() int { return len(q) }
 func (q logQueue) Less(i, j int) bool {
-	ti, tj := q[i].c.Committer.When, q[j].c.Committer.When
-	if !ti.Equal(tj) {
-		return ti.After(tj)
+	if q[i].c.time != q[j].c.time {
+		return q[i].c.time > q[j].c.time
 	}
 	return q[i].seq < q[j].seq
 }
@@ -53,24 +52,33 @@ func (q *logQueue) Pop() any {
 }
 
 // Log walks history newest first (by committer time, as git log does) and returns the
-// commits opts selects.
+// commits opts selects. Commits come from the commit-graph where it has them, and only the
+// ones returned are read whole. With a path, a commit the graph's Bloom filter clears of
+// touching it is followed to its first parent without reading a tree.
 func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
-	hidden, err := r.ancestors(ctx, opts.Exclude)
+	g, err := r.commitGraph()
 	if err != nil {
 		return nil, err
 	}
+	var inRange map[*commitNode]bool // nil: every commit reachable from Include
+	if len(opts.Exclude) > 0 {
+		if inRange, err = r.rangeCommits(ctx, g, opts.Include, opts.Exclude); err != nil {
+			return nil, err
+		}
+	}
+	pw := r.newPathWalk(opts.Path)
 	var q logQueue
-	seen := map[plumbing.Hash]bool{}
+	seen := map[*commitNode]bool{}
 	seq := 0
 	push := func(h plumbing.Hash) error {
-		if seen[h] || hidden[h] {
-			return nil
-		}
-		seen[h] = true
-		c, err := r.git.CommitObject(h)
+		c, err := g.commit(h)
 		if err != nil {
 			return fmt.Errorf("read commit %s: %w", h, err)
 		}
+		if seen[c] || inRange != nil && !inRange[c] {
+			return nil
+		}
+		seen[c] = true
 		seq++
 		heap.Push(&q, logItem{c, seq})
 		return nil
@@ -80,27 +88,34 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 			return nil, err
 		}
 	}
+	since, until := int64(0), int64(0)
+	if !opts.Since.IsZero() {
+		since = opts.Since.Unix()
+	}
+	if !opts.Until.IsZero() {
+		until = opts.Until.Unix()
+	}
 	var out []*Commit
 	skip := opts.Skip
 	for steps := 0; q.Len() > 0; steps++ {
-		if steps&255 == 0 {
+		if steps&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
 		c := heap.Pop(&q).(logItem).c
-		if !opts.Since.IsZero() && c.Committer.When.Before(opts.Since) {
+		if !opts.Since.IsZero() && c.time < since {
 			// Everything left is older still (clock skew aside): git log stops here too.
 			break
 		}
-		parents := c.ParentHashes
+		parents := c.parents
 		if opts.FirstParent && len(parents) > 1 {
 			parents = parents[:1]
 		}
 		show := true
-		if opts.Path != "" {
+		if pw != nil {
 			var follow []plumbing.Hash
-			show, follow, err = r.touches(c, parents, opts.Path)
+			show, follow, err = pw.touches(g, c, parents)
 			if err != nil {
 				return nil, err
 			}
@@ -111,15 +126,27 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 				return nil, err
 			}
 		}
-		if !show || !opts.Until.IsZero() && c.Committer.When.After(opts.Until) ||
-			opts.Author != "" && !authorMatches(c, opts.Author) {
+		if !show || !opts.Until.IsZero() && c.time > until {
 			continue
+		}
+		if opts.Author != "" {
+			full, err := r.commitObject(c.hash)
+			if err != nil {
+				return nil, err
+			}
+			if !authorMatches(full, opts.Author) {
+				continue
+			}
 		}
 		if skip > 0 {
 			skip--
 			continue
 		}
-		out = append(out, commitOf(c))
+		full, err := r.commitObject(c.hash)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, full)
 		if opts.Limit > 0 && len(out) >= opts.Limit {
 			break
 		}
@@ -127,7 +154,37 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 	return out, nil
 }
 
-func authorMatches(c *object.Commit, s string) bool {
+// rangeCommits returns the commits reachable from include and not from exclude, with the
+// limited walk C git makes for "a..b": it stops soon after only excluded commits are left,
+// instead of listing everything the excluded commits reach.
+func (r *Repo) rangeCommits(ctx context.Context, g *graph, include, exclude []plumbing.Hash) (map[*commitNode]bool, error) {
+	w := g.newWalk(nil)
+	for _, h := range exclude {
+		c, err := g.commit(h)
+		if err != nil {
+			return nil, fmt.Errorf("read commit %s: %w", h, err)
+		}
+		w.push(c, true)
+	}
+	for _, h := range include {
+		c, err := g.commit(h)
+		if err != nil {
+			return nil, fmt.Errorf("read commit %s: %w", h, err)
+		}
+		w.push(c, false)
+	}
+	list, _, err := w.run(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[*commitNode]bool, len(list))
+	for _, c := range list {
+		set[c] = true
+	}
+	return set, nil
+}
+
+func authorMatches(c *Commit, s string) bool {
 	return containsFold(c.Author.Name, s) || containsFold(c.Author.Email, s)
 }
 
@@ -160,23 +217,67 @@ func equalFoldASCII(a, b string) bool {
 	return true
 }
 
+// pathWalk follows one path through history for Log.
+type pathWalk struct {
+	r    *Repo
+	path string
+	keys []bloomKey // nil without a commit-graph with Bloom filters
+	at   map[*commitNode]plumbing.Hash
+}
+
+func (r *Repo) newPathWalk(p string) *pathWalk {
+	if p == "" {
+		return nil
+	}
+	pw := &pathWalk{r: r, path: p, at: map[*commitNode]plumbing.Hash{}}
+	if r.cg != nil && r.cg.hasBloom() {
+		pw.keys = pathBloomKeys(p, r.cg.bloom)
+	}
+	return pw
+}
+
+// objectAt returns the object at the path in commit c, zero when absent.
+func (pw *pathWalk) objectAt(c *commitNode) (plumbing.Hash, error) {
+	if h, ok := pw.at[c]; ok {
+		return h, nil
+	}
+	e, ok, err := pw.r.pathItem(c.tree, pw.path)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	h := plumbing.ZeroHash
+	if ok {
+		h = e.hash
+	}
+	pw.at[c] = h
+	return h, nil
+}
+
 // touches applies git's default history simplification for one path: a commit whose path is
 // the same as in one of its parents (TREESAME) is hidden and only that parent is followed;
-// otherwise it is shown and every parent followed. A root commit is shown when it has the path.
-func (r *Repo) touches(c *object.Commit, parents []plumbing.Hash, p string) (bool, []plumbing.Hash, error) {
-	mine, err := r.pathHash(c, p)
+// otherwise it is shown and every parent followed. A root commit is shown when it has the
+// path. A Bloom filter that clears a commit of the path makes it TREESAME to its first
+// parent without a look at either tree.
+func (pw *pathWalk) touches(g *graph, c *commitNode, parents []plumbing.Hash) (bool, []plumbing.Hash, error) {
+	if len(parents) == 0 {
+		mine, err := pw.objectAt(c)
+		return !mine.IsZero(), nil, err
+	}
+	if pw.keys != nil && c.gen != generationInfinity {
+		if f, ok := pw.r.cg.bloomAt(c.graphPos); ok && len(f) > 0 && !bloomMaybeChanged(f, pw.keys) {
+			return false, parents[:1], nil
+		}
+	}
+	mine, err := pw.objectAt(c)
 	if err != nil {
 		return false, nil, err
 	}
-	if len(parents) == 0 {
-		return !mine.IsZero(), nil, nil
-	}
 	for _, ph := range parents {
-		pc, err := r.git.CommitObject(ph)
+		pc, err := g.commit(ph)
 		if err != nil {
 			return false, nil, fmt.Errorf("read commit %s: %w", ph, err)
 		}
-		theirs, err := r.pathHash(pc, p)
+		theirs, err := pw.objectAt(pc)
 		if err != nil {
 			return false, nil, err
 		}
@@ -187,34 +288,56 @@ func (r *Repo) touches(c *object.Commit, parents []plumbing.Hash, p string) (boo
 	return true, parents, nil
 }
 
-// ancestors returns every commit reachable from starts (themselves included).
-func (r *Repo) ancestors(ctx context.Context, starts []plumbing.Hash) (map[plumbing.Hash]bool, error) {
-	set := map[plumbing.Hash]bool{}
-	if len(starts) == 0 {
-		return set, nil
+// IsAncestor reports whether commit a is reachable from commit b (a == b counts). With a
+// commit-graph the walk from b stops at commits whose generation is below a's: none of
+// their ancestors can be a.
+func (r *Repo) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error) {
+	if a == b {
+		return true, nil
 	}
 	g, err := r.commitGraph()
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	stack := append([]plumbing.Hash(nil), starts...)
+	minGen := uint64(0)
+	if ca, err := g.commit(a); err == nil {
+		minGen = ca.gen
+		if minGen == generationInfinity && r.cg == nil {
+			minGen = 0
+		}
+	} else if errors.Is(err, errObjectMissing) {
+		return false, nil
+	} else {
+		return false, err
+	}
+	start, err := g.commit(b)
+	if err != nil {
+		return false, err
+	}
+	seen := map[*commitNode]bool{start: true}
+	stack := []*commitNode{start}
 	for n := 0; len(stack) > 0; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return false, ctx.Err()
 		}
-		h := stack[len(stack)-1]
+		c := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		if set[h] {
-			continue
+		for _, ph := range c.parents {
+			if ph == a {
+				return true, nil
+			}
+			p, err := g.commit(ph)
+			if err != nil {
+				return false, err
+			}
+			if seen[p] || p.gen < minGen {
+				continue
+			}
+			seen[p] = true
+			stack = append(stack, p)
 		}
-		set[h] = true
-		c, err := g.commit(h)
-		if err != nil {
-			return nil, fmt.Errorf("read commit %s: %w", h, err)
-		}
-		stack = append(stack, c.parents...)
 	}
-	return set, nil
+	return false, nil
 }
 
 // LastCommitFor returns the newest commit reachable from h that changed path p, or nil when

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
@@ -33,8 +32,11 @@ type Repo struct {
 	git   *git.Repository
 	refs  refStore
 
+	// Reads go through these, made on first use (repo_objects.go).
 	odb   *objectDB
+	share *repoShare
 	graph *graph
+	cg    *commitGraph // the commit-graph graph reads from, when there is one
 }
 
 // OpenRepo opens the repository of project id. Objects larger than a megabyte are streamed
@@ -55,24 +57,16 @@ func (s *Store) OpenRepo(id int64) (*Repo, error) {
 func (r *Repo) Close() {
 	if r.odb != nil {
 		r.odb.close()
+		r.odb = nil
+	}
+	if r.share != nil {
+		r.share.done()
+		r.share = nil
 	}
 }
 
 // ID is the project id of the repository.
 func (r *Repo) ID() int64 { return r.id }
-
-// commitGraph returns the repository's commit graph, for ancestry questions.
-func (r *Repo) commitGraph() (*graph, error) {
-	if r.graph != nil {
-		return r.graph, nil
-	}
-	db, err := openObjectDB(filepath.Join(r.store.Path(r.id), "objects"))
-	if err != nil {
-		return nil, err
-	}
-	r.odb, r.graph = db, newGraph(db)
-	return r.graph, nil
-}
 
 // Commit is a commit as the API shows it.
 type Commit struct {
@@ -104,16 +98,7 @@ func commitOf(c *object.Commit) *Commit {
 }
 
 // Commit reads commit h; ErrRefNotFound when there is no such commit.
-func (r *Repo) Commit(h plumbing.Hash) (*Commit, error) {
-	c, err := r.git.CommitObject(h)
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return nil, fmt.Errorf("commit %s: %w", h, ErrRefNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", h, err)
-	}
-	return commitOf(c), nil
-}
+func (r *Repo) Commit(h plumbing.Hash) (*Commit, error) { return r.commitObject(h) }
 
 // Ref is a branch or tag: its short name and the object it names.
 type Ref struct {
@@ -198,16 +183,16 @@ func (r *Repo) TagOf(ref Ref) (*Tag, error) {
 	t := &Tag{Name: ref.Name, Target: ref.Target}
 	h := ref.Target
 	for depth := 0; depth < 16; depth++ {
-		obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
+		typ, data, err := r.readObject(h)
 		if err != nil {
 			return nil, fmt.Errorf("tag %s: %w", ref.Name, err)
 		}
-		switch obj.Type() {
+		switch typ {
 		case plumbing.CommitObject:
 			t.Commit = h
 			return t, nil
 		case plumbing.TagObject:
-			to, err := object.DecodeTag(r.git.Storer, obj)
+			to, err := decodeTag(h, data)
 			if err != nil {
 				return nil, fmt.Errorf("tag %s: %w", ref.Name, err)
 			}
@@ -255,46 +240,55 @@ func (r *Repo) Resolve(rev string) (plumbing.Hash, error) {
 	if strings.Contains(rev, "..") || strings.Contains(rev, "@{") || strings.Contains(rev, ":") {
 		return plumbing.ZeroHash, notFound
 	}
-	h, err := r.git.ResolveRevision(plumbing.Revision(rev))
-	if err != nil || h == nil || h.IsZero() {
+	h, ok, handled, err := r.resolveExpression(rev, l)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if handled {
+		if !ok {
+			return plumbing.ZeroHash, notFound
+		}
+		return h, nil
+	}
+	gh, err := r.git.ResolveRevision(plumbing.Revision(rev))
+	if err != nil || gh == nil || gh.IsZero() {
 		return plumbing.ZeroHash, notFound
 	}
-	return *h, nil
+	return *gh, nil
 }
 
 // peelToCommit follows annotated tags from h to a commit.
 func (r *Repo) peelToCommit(h plumbing.Hash, notFound error) (plumbing.Hash, error) {
+	db, err := r.objects()
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
 	for depth := 0; depth < 16; depth++ {
-		obj, err := r.git.Storer.EncodedObject(plumbing.AnyObject, h)
-		if errors.Is(err, plumbing.ErrObjectNotFound) {
+		typ, err := db.typeOf(h)
+		if errors.Is(err, errObjectMissing) {
 			return plumbing.ZeroHash, notFound
 		}
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
-		switch obj.Type() {
+		switch typ {
 		case plumbing.CommitObject:
 			return h, nil
 		case plumbing.TagObject:
-			to, err := object.DecodeTag(r.git.Storer, obj)
+			_, data, err := db.read(h)
 			if err != nil {
 				return plumbing.ZeroHash, err
 			}
-			h = to.Target
+			target, _, err := parseTag(data)
+			if err != nil {
+				return plumbing.ZeroHash, err
+			}
+			h = target
 		default:
 			return plumbing.ZeroHash, notFound
 		}
 	}
 	return plumbing.ZeroHash, notFound
-}
-
-// IsAncestor reports whether commit a is reachable from commit b (a == b counts).
-func (r *Repo) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error) {
-	g, err := r.commitGraph()
-	if err != nil {
-		return false, err
-	}
-	return g.isAncestor(ctx, a, b)
 }
 
 // MergeBase returns a best common ancestor of commits a and b; ok is false when they have none.
@@ -318,18 +312,18 @@ type BlobReader struct {
 // OpenBlob opens blob h for reading. Blobs above a megabyte stored whole (not as a delta)
 // are streamed from disk rather than read into memory.
 func (r *Repo) OpenBlob(h plumbing.Hash) (*BlobReader, error) {
-	obj, err := r.git.Storer.EncodedObject(plumbing.BlobObject, h)
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
+	db, err := r.objects()
+	if err != nil {
+		return nil, err
+	}
+	size, rc, err := db.openBlob(h)
+	if errors.Is(err, errObjectMissing) {
 		return nil, fmt.Errorf("blob %s: %w", h, ErrPathNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
-	rc, err := obj.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", h, err)
-	}
-	return &BlobReader{ReadCloser: rc, Size: obj.Size()}, nil
+	return &BlobReader{ReadCloser: rc, Size: size}, nil
 }
 
 // ReadBlob reads blob h whole; blobs larger than limit (when positive) are cut at limit.
@@ -349,4 +343,28 @@ func (r *Repo) ReadBlob(h plumbing.Hash, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	return buf, nil
+}
+
+// readObject returns the type and data of object h.
+func (r *Repo) readObject(h plumbing.Hash) (plumbing.ObjectType, []byte, error) {
+	db, err := r.objects()
+	if err != nil {
+		return 0, nil, err
+	}
+	return db.read(h)
+}
+
+// decodeTag parses an annotated tag object with go-git's decoder.
+func decodeTag(h plumbing.Hash, data []byte) (*object.Tag, error) {
+	obj := &plumbing.MemoryObject{}
+	obj.SetType(plumbing.TagObject)
+	if _, err := obj.Write(data); err != nil {
+		return nil, err
+	}
+	var t object.Tag
+	if err := t.Decode(obj); err != nil {
+		return nil, err
+	}
+	t.Hash = h
+	return &t, nil
 }

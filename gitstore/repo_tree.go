@@ -2,7 +2,6 @@ package gitstore
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
 // Kinds of tree entries, as GitLab names them.
@@ -154,79 +152,24 @@ func isNTFSDotGit(name []byte) bool {
 	return true
 }
 
-// rootTree returns the tree of commit h.
-func (r *Repo) rootTree(h plumbing.Hash) (*object.Tree, error) {
-	c, err := r.git.CommitObject(h)
-	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return nil, fmt.Errorf("commit %s: %w", h, ErrRefNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", h, err)
-	}
-	t, err := r.git.TreeObject(c.TreeHash)
-	if err != nil {
-		return nil, fmt.Errorf("read tree of %s: %w", h, err)
-	}
-	return t, nil
-}
-
-// lookup finds the entry at p (cleaned, not empty) under tree t.
-func (r *Repo) lookup(t *object.Tree, p string) (Entry, error) {
-	dir := t
-	segs := strings.Split(p, "/")
-	for i, seg := range segs {
-		var found *object.TreeEntry
-		for j := range dir.Entries {
-			if dir.Entries[j].Name == seg {
-				found = &dir.Entries[j]
-				break
-			}
-		}
-		if found == nil {
-			return Entry{}, fmt.Errorf("%s: %w", p, ErrPathNotFound)
-		}
-		if i == len(segs)-1 {
-			return Entry{Name: seg, Path: p, Mode: found.Mode, Hash: found.Hash}, nil
-		}
-		if found.Mode != filemode.Dir {
-			return Entry{}, fmt.Errorf("%s: %w", p, ErrPathNotFound)
-		}
-		next, err := r.git.TreeObject(found.Hash)
-		if err != nil {
-			return Entry{}, fmt.Errorf("read tree %s: %w", found.Hash, err)
-		}
-		dir = next
-	}
-	return Entry{}, fmt.Errorf("%s: %w", p, ErrPathNotFound)
-}
-
 // Stat returns the entry at path p in commit h: ErrRefNotFound without the commit,
 // ErrPathNotFound without the path. The root itself is a tree entry with an empty path.
 func (r *Repo) Stat(h plumbing.Hash, p string) (Entry, error) {
-	t, err := r.rootTree(h)
+	root, err := r.commitTree(h)
 	if err != nil {
 		return Entry{}, err
 	}
 	if p == "" {
-		return Entry{Mode: filemode.Dir, Hash: t.Hash}, nil
+		return Entry{Mode: filemode.Dir, Hash: root}, nil
 	}
-	return r.lookup(t, p)
-}
-
-// pathHash returns the object at p in commit c, zero when absent (for history walks).
-func (r *Repo) pathHash(c *object.Commit, p string) (plumbing.Hash, error) {
-	t, err := r.git.TreeObject(c.TreeHash)
+	e, ok, err := r.pathItem(root, p)
 	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("read tree of %s: %w", c.Hash, err)
+		return Entry{}, err
 	}
-	if p == "" {
-		return t.Hash, nil
+	if !ok {
+		return Entry{}, fmt.Errorf("%s: %w", p, ErrPathNotFound)
 	}
-	e, err := r.lookup(t, p)
-	if errors.Is(err, ErrPathNotFound) {
-		return plumbing.ZeroHash, nil
-	}
-	return e.Hash, err
+	return Entry{Name: path.Base(p), Path: p, Mode: filemode.FileMode(e.mode), Hash: e.hash}, nil
 }
 
 // Tree lists the tree at path p of commit h: trees first, then files and submodules, each
@@ -241,28 +184,15 @@ func (r *Repo) Tree(h plumbing.Hash, p string, recursive bool) ([]Entry, error) 
 		return nil, fmt.Errorf("%s: %w", p, ErrPathNotFound)
 	}
 	var trees, others []Entry
-	var walk func(hash plumbing.Hash, prefix string) error
-	walk = func(hash plumbing.Hash, prefix string) error {
-		t, err := r.git.TreeObject(hash)
-		if err != nil {
-			return fmt.Errorf("read tree %s: %w", hash, err)
+	err = r.walkTree(e.Hash, p, func(ent Entry) (bool, error) {
+		if ent.Mode == filemode.Dir {
+			trees = append(trees, ent)
+			return recursive, nil
 		}
-		for _, te := range t.Entries {
-			ent := Entry{Name: te.Name, Path: path.Join(prefix, te.Name), Mode: te.Mode, Hash: te.Hash}
-			if te.Mode == filemode.Dir {
-				trees = append(trees, ent)
-				if recursive {
-					if err := walk(te.Hash, ent.Path); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			others = append(others, ent)
-		}
-		return nil
-	}
-	if err := walk(e.Hash, p); err != nil {
+		others = append(others, ent)
+		return false, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	byPath := func(list []Entry) {
@@ -271,6 +201,33 @@ func (r *Repo) Tree(h plumbing.Hash, p string, recursive bool) ([]Entry, error) 
 	byPath(trees)
 	byPath(others)
 	return append(trees, others...), nil
+}
+
+// walkTree calls fn for each entry of tree h (whose path is prefix), in tree order; for a
+// tree entry, fn says whether to descend into it.
+func (r *Repo) walkTree(h plumbing.Hash, prefix string, fn func(Entry) (bool, error)) error {
+	data, err := r.treeData(h)
+	if err != nil {
+		return err
+	}
+	for len(data) > 0 {
+		var ti treeItem
+		if ti, data, err = nextTreeItem(data); err != nil {
+			return fmt.Errorf("read tree %s: %w", h, err)
+		}
+		name := string(ti.name)
+		ent := Entry{Name: name, Path: path.Join(prefix, name), Mode: filemode.FileMode(ti.mode), Hash: ti.hash}
+		descend, err := fn(ent)
+		if err != nil {
+			return err
+		}
+		if descend && ti.isTree() {
+			if err := r.walkTree(ti.hash, ent.Path, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // WalkFiles calls fn for every file (not tree, not submodule) under path p of commit h, in
@@ -286,27 +243,13 @@ func (r *Repo) WalkFiles(h plumbing.Hash, p string, fn func(Entry) error) error 
 		}
 		return fn(e)
 	}
-	var walk func(hash plumbing.Hash, prefix string) error
-	walk = func(hash plumbing.Hash, prefix string) error {
-		t, err := r.git.TreeObject(hash)
-		if err != nil {
-			return fmt.Errorf("read tree %s: %w", hash, err)
+	return r.walkTree(e.Hash, p, func(ent Entry) (bool, error) {
+		switch ent.Mode {
+		case filemode.Dir:
+			return true, nil
+		case filemode.Submodule:
+			return false, nil
 		}
-		for _, te := range t.Entries {
-			ent := Entry{Name: te.Name, Path: path.Join(prefix, te.Name), Mode: te.Mode, Hash: te.Hash}
-			switch te.Mode {
-			case filemode.Dir:
-				if err := walk(te.Hash, ent.Path); err != nil {
-					return err
-				}
-			case filemode.Submodule:
-			default:
-				if err := fn(ent); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	return walk(e.Hash, p)
+		return false, fn(ent)
+	})
 }

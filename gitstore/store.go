@@ -29,6 +29,7 @@ var ErrNotExist = errors.New("repository does not exist")
 type Store struct {
 	root    string
 	bitmaps bitmapJobs // reachability bitmaps written after pushes (bitmap_write.go)
+	reads   *readShare // what reads of the same repository share (readshare.go)
 }
 
 // New returns a store rooted at dir, creating it if needed, readable by its owner only.
@@ -38,7 +39,7 @@ func New(dir string) (*Store, error) {
 			return nil, fmt.Errorf("create repository directory: %w", err)
 		}
 	}
-	return &Store{root: dir}, nil
+	return &Store{root: dir, reads: newReadShare()}, nil
 }
 
 // Root is the directory holding the repositories.
@@ -133,6 +134,7 @@ func (s *Store) Publish(st Staged, id int64) error {
 	if err := os.Rename(st.dir, s.Path(id)); err != nil {
 		return fmt.Errorf("move repository %d into place: %w", id, err)
 	}
+	s.reads.forgetRepo(id)
 	return nil
 }
 
@@ -171,6 +173,7 @@ func (s *Store) Discard(st Staged) error {
 // crash half way leaves nothing under the final name. Deleting a missing repository succeeds.
 func (s *Store) Delete(id int64) error {
 	trash := filepath.Join(s.root, ".trash", fmt.Sprintf("%d-%s.git", id, randomSuffix()))
+	s.reads.forgetRepo(id)
 	if err := os.Rename(s.Path(id), trash); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil

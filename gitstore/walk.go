@@ -16,6 +16,10 @@ type commitNode struct {
 	tree    plumbing.Hash
 	parents []plumbing.Hash
 	time    int64
+	// gen is the commit's generation from the commit-graph, generationInfinity when the
+	// commit is not in it; graphPos its position there.
+	gen      uint64
+	graphPos uint32
 
 	// Flags are valid only while walk equals the graph's current walk, so every walk
 	// starts clean without clearing anything.
@@ -37,6 +41,9 @@ type graph struct {
 	commits map[plumbing.Hash]*commitNode
 	walkID  uint32
 	seq     uint32
+	// load, when set, reads a commit not met yet instead of parsing it from db: from the
+	// repository's commit-graph first (repo_objects.go).
+	load func(h plumbing.Hash) (*commitNode, error)
 }
 
 func newGraph(db *objectDB) *graph {
@@ -46,6 +53,14 @@ func newGraph(db *objectDB) *graph {
 // commit returns the parsed commit h.
 func (g *graph) commit(h plumbing.Hash) (*commitNode, error) {
 	if c, ok := g.commits[h]; ok {
+		return c, nil
+	}
+	if g.load != nil {
+		c, err := g.load(h)
+		if err != nil {
+			return nil, err
+		}
+		g.commits[h] = c
 		return c, nil
 	}
 	typ, data, err := g.db.read(h)
@@ -65,7 +80,7 @@ func (g *graph) commit(h plumbing.Hash) (*commitNode, error) {
 
 // parseCommit reads the header lines of a commit object.
 func parseCommit(h plumbing.Hash, data []byte) (*commitNode, error) {
-	c := &commitNode{hash: h}
+	c := &commitNode{hash: h, gen: generationInfinity}
 	for len(data) > 0 {
 		i := bytes.IndexByte(data, '\n')
 		if i < 0 {

@@ -1,0 +1,197 @@
+package gitstore
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+)
+
+// graphCases runs f on the fixture as it is (no commit-graph), with cairn's commit-graph,
+// and with the graph written before the newest commits (which walks read from the objects).
+func graphCases(t *testing.T, hf *historyFixture, f func(t *testing.T)) {
+	t.Run("without a commit-graph", func(t *testing.T) {
+		os.Remove(commitGraphPath(hf.dir))
+		f(t)
+	})
+	t.Run("with a commit-graph", func(t *testing.T) {
+		if _, err := writeCommitGraph(context.Background(), hf.dir); err != nil {
+			t.Fatal(err)
+		}
+		f(t)
+	})
+	t.Run("with a commit-graph older than the newest commits", func(t *testing.T) {
+		main := hf.g.run(hf.dir, "rev-parse", "main")
+		hf.g.run(hf.dir, "update-ref", "refs/heads/main", "main~15")
+		os.Remove(commitGraphPath(hf.dir))
+		if _, err := writeCommitGraph(context.Background(), hf.dir); err != nil {
+			t.Fatal(err)
+		}
+		hf.g.run(hf.dir, "update-ref", "refs/heads/main", main)
+		f(t)
+	})
+}
+
+func hashes(list []*Commit) string {
+	var b strings.Builder
+	for _, c := range list {
+		b.WriteString(c.ID.String())
+		b.WriteByte('\n')
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func TestLogOfAPathIsGitLogOfThePath(t *testing.T) {
+	hf := newHistoryFixture(t, 400, 11)
+	paths := append([]string{"src", "src/util", "lib/a", "docs", "node", "bulk", "missing", "src/util/deep/x"}, hf.paths...)
+	graphCases(t, hf, func(t *testing.T) {
+		r := hf.open(t)
+		tip, err := r.Resolve("main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			if strings.HasPrefix(p, "bulk/") && p != "bulk/000.txt" {
+				continue
+			}
+			got, err := r.Log(context.Background(), LogOptions{Include: []plumbing.Hash{tip}, Path: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := hf.g.run(hf.dir, "log", "--format=%H", "main", "--", p)
+			if hashes(got) != want {
+				t.Fatalf("log of %q: got %d commits, git %d\ngot:\n%s\ngit:\n%s", p, len(got), len(strings.Fields(want)), hashes(got), want)
+			}
+			last, err := r.LastCommitFor(context.Background(), tip, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wantLast, _, _ := strings.Cut(want, "\n"); last == nil && wantLast != "" || last != nil && last.ID.String() != wantLast {
+				t.Fatalf("last commit of %q: %v, git %s", p, last, wantLast)
+			}
+		}
+	})
+}
+
+func TestLogPagesAndRangesAreGitLogs(t *testing.T) {
+	hf := newHistoryFixture(t, 300, 12)
+	all := strings.Fields(hf.g.run(hf.dir, "rev-list", "--all"))
+	rng := rand.New(rand.NewSource(1))
+	graphCases(t, hf, func(t *testing.T) {
+		r := hf.open(t)
+		tip, _ := r.Resolve("main")
+		for _, tc := range []struct {
+			opts LogOptions
+			args []string
+		}{
+			{LogOptions{Include: []plumbing.Hash{tip}}, []string{"main"}},
+			{LogOptions{Include: []plumbing.Hash{tip}, Skip: 100, Limit: 20}, []string{"--skip=100", "-n", "20", "main"}},
+			{LogOptions{Include: []plumbing.Hash{tip}, Skip: 290, Limit: 20}, []string{"--skip=290", "-n", "20", "main"}},
+			{LogOptions{Include: []plumbing.Hash{tip}, FirstParent: true}, []string{"--first-parent", "main"}},
+			{LogOptions{Include: []plumbing.Hash{tip}, FirstParent: true, Path: "a.txt"}, []string{"--first-parent", "main", "--", "a.txt"}},
+		} {
+			got, err := r.Log(context.Background(), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := hf.g.run(hf.dir, append([]string{"log", "--format=%H"}, tc.args...)...); hashes(got) != want {
+				t.Fatalf("git log %v: got %d commits, want %d", tc.args, len(got), len(strings.Fields(want)))
+			}
+		}
+		for i := 0; i < 25; i++ {
+			a, b := all[rng.Intn(len(all))], all[rng.Intn(len(all))]
+			got, err := r.Log(context.Background(), LogOptions{Include: []plumbing.Hash{plumbing.NewHash(b)}, Exclude: []plumbing.Hash{plumbing.NewHash(a)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := hf.g.run(hf.dir, "log", "--format=%H", a+".."+b); hashes(got) != want {
+				t.Fatalf("git log %s..%s: got %d commits, want %d", a, b, len(got), len(strings.Fields(want)))
+			}
+		}
+	})
+}
+
+func TestAncestryIsGitMergeBaseIsAncestor(t *testing.T) {
+	hf := newHistoryFixture(t, 250, 13)
+	all := strings.Fields(hf.g.run(hf.dir, "rev-list", "--all"))
+	rng := rand.New(rand.NewSource(2))
+	type pair struct{ a, b string }
+	var pairs []pair
+	want := map[pair]bool{}
+	for i := 0; i < 120; i++ {
+		p := pair{all[rng.Intn(len(all))], all[rng.Intn(len(all))]}
+		if i%3 == 0 { // plenty of true answers: b from a's descendants on main
+			p.b = hf.g.run(hf.dir, "rev-parse", "main")
+		}
+		_, err := hf.g.try(hf.dir, "merge-base", "--is-ancestor", p.a, p.b)
+		pairs, want[p] = append(pairs, p), err == nil
+	}
+	graphCases(t, hf, func(t *testing.T) {
+		r := hf.open(t)
+		for _, p := range pairs {
+			got, err := r.IsAncestor(context.Background(), plumbing.NewHash(p.a), plumbing.NewHash(p.b))
+			if err != nil || got != want[p] {
+				t.Fatalf("IsAncestor(%s, %s) = %v, %v; git says %v", p.a, p.b, got, err, want[p])
+			}
+		}
+		for _, p := range pairs[:30] {
+			got, err := r.MergeBases(context.Background(), plumbing.NewHash(p.a), plumbing.NewHash(p.b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _ := hf.g.try(hf.dir, "merge-base", "--all", p.a, p.b)
+			wantBases := strings.Fields(out)
+			if len(got) != len(wantBases) || fmt.Sprint(sortedHashes(got)) != fmt.Sprint(sortedStrings(wantBases)) {
+				t.Fatalf("merge bases of %s %s: %v, git %v", p.a, p.b, got, wantBases)
+			}
+		}
+	})
+}
+
+func sortedHashes(hs []plumbing.Hash) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.String())
+	}
+	return sortedStrings(out)
+}
+
+func sortedStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func TestRevisionExpressionsAreGitRevParse(t *testing.T) {
+	hf := newHistoryFixture(t, 120, 14)
+	all := strings.Fields(hf.g.run(hf.dir, "rev-list", "--all"))
+	revs := []string{"main~1", "main~7", "main^", "main^1", "main^2", "main^0", "main~2^2", "main^{commit}",
+		"main^{}", "v1", "v1~3", "v1^{commit}", "HEAD~4", "main~100000", "main^9", all[10][:7], all[20][:12],
+		all[30] + "~2", strings.ToUpper(all[40][:10]), "heads/main~1"}
+	graphCases(t, hf, func(t *testing.T) {
+		r := hf.open(t)
+		for _, rev := range revs {
+			want, err := hf.g.try(hf.dir, "rev-parse", "--verify", "-q", rev+"^{commit}")
+			got, gerr := r.Resolve(rev)
+			if err != nil {
+				if gerr == nil {
+					t.Errorf("Resolve(%q) = %s, git finds nothing", rev, got)
+				}
+				continue
+			}
+			if gerr != nil || got.String() != strings.TrimSpace(want) {
+				t.Errorf("Resolve(%q) = %s, %v; git %s", rev, got, gerr, want)
+			}
+		}
+	})
+}
