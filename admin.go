@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/cairn-forge/cairn/forge"
@@ -17,6 +18,7 @@ const adminUsage = `Usage:
   cairn admin user unlock --username U
   cairn admin token create --username U [--name N] [--scopes api,...] [--expires YYYY-MM-DD|never]
                            [--allow-permanent-tokens]
+  cairn admin repo gc [PROJECT]   (a path such as group/project, or an id; every repository when none)
 
 Admin commands work on the data directory directly; the server need not be running.
 `
@@ -36,6 +38,8 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return adminUserUnlock(ctx, args[2:], stdout, stderr)
 	case "token create":
 		return adminTokenCreate(ctx, args[2:], stdout, stderr)
+	case "repo gc":
+		return adminRepoGC(ctx, args[2:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, adminUsage)
 	return fmt.Errorf("unknown admin command %q", args[0]+" "+args[1])
@@ -182,6 +186,69 @@ func adminTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 		return describe(err)
 	}
 	fmt.Fprintln(stdout, secret)
+	return nil
+}
+
+// adminRepoGC repacks the repository of one project, or of every project, into one pack
+// with a reachability bitmap and brings its commit-graph up to date: what the server does
+// in the background after pushes, on demand. It is safe while the server runs.
+func adminRepoGC(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("admin repo gc", "cairn admin repo gc [flags] [PROJECT]", stderr)
+	dir := fs.String("data-dir", "./cairn-data", "data directory")
+	rest, err := parseFlagsAndArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 1 {
+		fs.Usage()
+		return fmt.Errorf("unexpected argument %q", rest[1])
+	}
+	d, repos, f, err := server.OpenData(ctx, *dir, forge.Config{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer func() { f.Close(); d.Close() }()
+	type target struct {
+		id   int64
+		name string
+	}
+	var targets []target
+	if len(rest) == 1 {
+		v, err := f.ProjectByRef(ctx, forge.System(), rest[0])
+		if err != nil {
+			return describe(err)
+		}
+		targets = append(targets, target{v.ID, v.FullPath()})
+	} else {
+		ids, err := repos.IDs()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			name := fmt.Sprintf("repository %d", id)
+			if v, err := f.ProjectByRef(ctx, forge.System(), strconv.FormatInt(id, 10)); err == nil {
+				name = v.FullPath()
+			}
+			targets = append(targets, target{id, name})
+		}
+	}
+	failed := 0
+	for _, t := range targets {
+		st, err := repos.GC(ctx, t.id)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", t.name, err)
+			failed++
+			continue
+		}
+		what := "already in one pack with a bitmap"
+		if st.Repacked {
+			what = fmt.Sprintf("%d packs and %d loose objects into one pack of %d objects", st.PacksBefore, st.LooseRemoved, st.Objects)
+		}
+		fmt.Fprintf(stdout, "%s: %s; commit-graph of %d commits\n", t.name, what, st.Commits)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d repositories failed", failed, len(targets))
+	}
 	return nil
 }
 

@@ -24,6 +24,7 @@ Usage:
   cairn admin user create [flags]     create a user in a data directory
   cairn admin user unlock [flags]     lift the lock failed passwords put on an account
   cairn admin token create [flags]    issue a personal access token
+  cairn admin repo gc [PROJECT]       repack repositories and update their commit-graphs
   cairn version                       print the version
 
 Run "cairn <command> --help" for a command's flags. Every flag can also be set
@@ -66,12 +67,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // parseFlags parses args into fs, then fills every flag not given on the command line from
 // its CAIRN_<NAME> environment variable.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
+	rest, err := parseFlagsAndArgs(fs, args)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected argument %q", rest[0])
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	return err
+}
+
+// parseFlagsAndArgs is parseFlags for commands that take arguments besides flags, before
+// or after them; it returns the arguments.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
+	return rest, fillFromEnvironment(fs)
+}
+
+// fillFromEnvironment sets every flag not given on the command line from its
+// CAIRN_<NAME> environment variable.
+func fillFromEnvironment(fs *flag.FlagSet) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var err error

@@ -679,8 +679,10 @@ func TestVersionAndHelp(t *testing.T) {
 		{[]string{"--help"}, 0, []string{"cairn serve", "cairn admin user create", "cairn admin token create", "cairn version"}},
 		{[]string{"serve", "--help"}, 0, []string{"-addr", "-data-dir", "-ephemeral", "-ready-file", "-admin-token", "-fixture", "-seed",
 			"-external-url", "-log-format", "-no-rate-limit", "CAIRN_"}},
-		{[]string{"admin", "--help"}, 0, []string{"cairn admin user create", "cairn admin user unlock", "cairn admin token create"}},
+		{[]string{"admin", "--help"}, 0, []string{"cairn admin user create", "cairn admin user unlock", "cairn admin token create",
+			"cairn admin repo gc"}},
 		{[]string{"admin", "user", "unlock", "--help"}, 0, []string{"-username", "-data-dir"}},
+		{[]string{"admin", "repo", "gc", "--help"}, 0, []string{"PROJECT", "-data-dir"}},
 		{[]string{"serve", "--trusted-proxy", "proxy.example.com", "--ephemeral"}, 1, []string{"trusted-proxy", "proxy.example.com"}},
 		{[]string{"admin", "user", "create", "--help"}, 0, []string{"-username", "-email", "-password", "-admin", "-data-dir"}},
 		{[]string{"admin", "token", "create", "--help"}, 0, []string{"-username", "-name", "-scopes", "-expires", "-expires-at",
@@ -743,5 +745,82 @@ func TestFailedStartPrintsTheErrorAndCleansUp(t *testing.T) {
 				t.Errorf("left behind in the temporary directory: %v", left)
 			}
 		})
+	}
+}
+
+// gitIn runs the git CLI in dir with no user or system configuration.
+func gitIn(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "home")
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = env("HOME="+home, "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0",
+		"GIT_AUTHOR_NAME=A", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_COMMITTER_NAME=C", "GIT_COMMITTER_EMAIL=c@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func TestAdminRepoGCRepacksRepositoriesWhileTheServerRuns(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	ready := filepath.Join(t.TempDir(), "ready.json")
+	token := "cairn_pat_admin_repo_gc_test_000001"
+	s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready, "--admin-token", token, "--no-rate-limit")
+	info := s.waitReady(t, ready)
+	req, _ := http.NewRequest("POST", info.APIURL+"/projects?name=demo", nil)
+	req.Header.Set("PRIVATE-TOKEN", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create project: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	// Two pushes: two packs.
+	wt := t.TempDir()
+	gitIn(t, wt, "init", "-q", "-b", "main")
+	remote := strings.Replace(info.URL, "http://", "http://root:"+token+"@", 1) + "/root/demo.git"
+	for i := 0; i < 2; i++ {
+		for j := 0; j < 5; j++ {
+			if err := os.WriteFile(filepath.Join(wt, fmt.Sprintf("f%d.txt", j)), []byte(fmt.Sprintf("%d %d\n", i, j)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			gitIn(t, wt, "add", "-A")
+			gitIn(t, wt, "commit", "-q", "-m", fmt.Sprintf("c%d%d", i, j))
+		}
+		gitIn(t, wt, "push", "-q", remote, "main")
+	}
+	repos, _ := filepath.Glob(filepath.Join(dir, "repositories", "*.git"))
+	if len(repos) != 1 {
+		t.Fatalf("repositories %v", repos)
+	}
+	stdout, stderr, code := runCairn(t, nil, "admin", "repo", "gc", "--data-dir", dir, "root/demo")
+	if code != 0 || !strings.Contains(stdout, "root/demo: 2 packs and 0 loose objects into one pack of") ||
+		!strings.Contains(stdout, "commit-graph of 10 commits") {
+		t.Fatalf("admin repo gc: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	packs, _ := filepath.Glob(filepath.Join(repos[0], "objects", "pack", "*.pack"))
+	if len(packs) != 1 {
+		t.Fatalf("packs after gc: %v", packs)
+	}
+	gitIn(t, repos[0], "fsck", "--strict")
+	gitIn(t, repos[0], "commit-graph", "verify")
+	// The server reads on, and a clone has everything.
+	clone := t.TempDir()
+	gitIn(t, clone, "clone", "-q", remote, ".")
+	if got := gitIn(t, clone, "rev-list", "--count", "HEAD"); got != "10" {
+		t.Fatalf("clone after gc has %s commits", got)
+	}
+	// Every repository when none is named; an unknown project is an error.
+	stdout, stderr, code = runCairn(t, []string{"CAIRN_DATA_DIR=" + dir}, "admin", "repo", "gc")
+	if code != 0 || !strings.Contains(stdout, "root/demo: already in one pack with a bitmap; commit-graph of 10 commits") {
+		t.Fatalf("admin repo gc of everything: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if _, stderr, code := runCairn(t, nil, "admin", "repo", "gc", "--data-dir", dir, "root/nope"); code == 0 || !strings.Contains(stderr, "Not Found") {
+		t.Fatalf("admin repo gc of a missing project: exit %d, stderr %s", code, stderr)
 	}
 }

@@ -71,6 +71,9 @@ func writeCommitGraph(ctx context.Context, dir string) (commitGraphStats, error)
 		return st, err
 	}
 	st.commits = len(entries)
+	if len(entries) == 0 {
+		return st, nil // no commit yet: nothing for a graph to hold
+	}
 	if old != nil && old.hasBloom() && old.bloom == defaultBloom && int(old.n) == len(entries) && st.reused == len(entries) {
 		st.unchanged = true
 		return st, nil

@@ -326,8 +326,9 @@ func removeSupersededPack(path string, newIdx *packIndex) (bool, error) {
 }
 
 // settle is the background job of one repository after a push: a bitmap for each pack
-// that can have one, then a repack when clones would still walk much of the history. It
-// returns how many bitmaps it wrote.
+// that can have one, then a repack when clones would still walk much of the history, then
+// the commit-graph brought up to date (commitgraph_write.go). It returns how many bitmaps it
+// wrote.
 func (s *Store) settle(ctx context.Context, id int64, pol repackPolicy) (int, error) {
 	n, err := writeBitmaps(ctx, s.Path(id))
 	if err != nil {
@@ -336,6 +337,9 @@ func (s *Store) settle(ctx context.Context, id int64, pol repackPolicy) (int, er
 	st, ok, err := maybeRepack(ctx, s.Path(id), filepath.Join(s.Root(), ".tmp"), pol.withDefaults())
 	if ok {
 		n += st.bitmaps
+	}
+	if _, gerr := writeCommitGraph(ctx, s.Path(id)); gerr != nil {
+		err = errors.Join(err, gerr)
 	}
 	return n, err
 }
