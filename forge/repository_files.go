@@ -129,7 +129,7 @@ func blameLines(ctx context.Context, repo *gitstore.Repo, p, rev string, first, 
 	if err != nil {
 		return nil, err
 	}
-	ranges, err := repo.Blame(f.CommitID, f.Path)
+	ranges, err := repo.Blame(ctx, f.CommitID, f.Path)
 	if errors.Is(err, gitstore.ErrPathNotFound) {
 		return nil, NotFound("File")
 	}

@@ -111,6 +111,18 @@ func (f *fixtureStream) churn(st fixtureState) {
 // newHistoryFixture generates about n commits (seeded) into repository 1 of a new Store.
 func newHistoryFixture(t testing.TB, n int, seed int64) *historyFixture {
 	t.Helper()
+	return generateHistory(t, n, seed, false)
+}
+
+// newRenameFreeFixture is a history whose files are never deleted or renamed (nor become
+// directories): git blame, which follows renames, then blames what cairn's blame does.
+func newRenameFreeFixture(t testing.TB, n int, seed int64) *historyFixture {
+	t.Helper()
+	return generateHistory(t, n, seed, true)
+}
+
+func generateHistory(t testing.TB, n int, seed int64, renameFree bool) *historyFixture {
+	t.Helper()
 	g := newGitCLI(t)
 	st, err := New(t.TempDir())
 	if err != nil {
@@ -160,6 +172,9 @@ func newHistoryFixture(t testing.TB, n int, seed int64) *historyFixture {
 			f.churn(side)
 			ts := f.commit("refs/heads/side", side, tip)
 			tip = f.commit("refs/heads/main", main, tip, ts)
+		case renameFree && (r == 6 || r == 7):
+			f.churn(main)
+			tip = f.commit("refs/heads/main", main, tip)
 		case r == 6: // a rename
 			var names []string
 			for _, p := range sortedKeys(main) {
@@ -181,7 +196,7 @@ func newHistoryFixture(t testing.TB, n int, seed int64) *historyFixture {
 			f.churn(main)
 			tip = f.commit("refs/heads/main", main, tip)
 		}
-		if f.mark == n/3 { // a file becomes a directory; a symlink appears
+		if f.mark == n/3 && !renameFree { // a file becomes a directory; a symlink appears
 			main["node"] = []byte("file\n")
 			tip = f.commit("refs/heads/main", main, tip)
 			delete(main, "node")
@@ -190,7 +205,7 @@ func newHistoryFixture(t testing.TB, n int, seed int64) *historyFixture {
 			f.links["link"] = true
 			tip = f.commit("refs/heads/main", main, tip)
 		}
-		if f.mark == n/2 { // more than 512 paths at once, then gone again
+		if f.mark == n/2 && !renameFree { // more than 512 paths at once, then gone again
 			bulk := main.clone()
 			for i := 0; i < 520; i++ {
 				bulk[fmt.Sprintf("bulk/%03d.txt", i)] = []byte(fmt.Sprintf("%d\n", i))

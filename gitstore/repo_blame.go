@@ -1,13 +1,24 @@
 package gitstore
 
 import (
+	"bytes"
+	"container/heap"
+	"context"
 	"errors"
 	"fmt"
 
-	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 )
+
+// Blame as git blame computes it (blame.c), without its -M/-C copy detection and without
+// following a file through renames. Starting from the file at a commit, every line is a
+// suspect of that commit; commits are visited newest first, and each passes to its parents
+// the lines it did not change: the whole file to the first parent with the same content, or
+// else, parent by parent, the lines a diff (git's own, xdiff.go) finds unchanged. What no
+// parent takes is blamed on the commit. The walk ends as soon as every line is blamed, so it
+// visits the history back to the oldest surviving line and no further; a commit whose
+// commit-graph Bloom filter clears it of the path hands everything to its first parent
+// without a look at any tree.
 
 // BlameRange is a run of consecutive lines of a file last changed by one commit.
 type BlameRange struct {
@@ -15,35 +26,301 @@ type BlameRange struct {
 	Lines  []string
 }
 
+// blameEntry is a run of lines still to be blamed: n lines from line suspect of the
+// suspect's copy of the file, which are lines final on of the blamed file.
+type blameEntry struct {
+	final, suspect, n int
+}
+
+// blameOrigin is a commit holding suspect lines.
+type blameOrigin struct {
+	commit  *commitNode
+	blob    plumbing.Hash
+	mode    uint32
+	pending []blameEntry // by suspect line
+	content []byte       // read once needed
+	queued  bool
+	seq     int
+}
+
+type blameQueue []*blameOrigin
+
+func (q blameQueue) Len() int { return len(q) }
+func (q blameQueue) Less(i, j int) bool {
+	if q[i].commit.time != q[j].commit.time {
+		return q[i].commit.time > q[j].commit.time
+	}
+	return q[i].seq < q[j].seq
+}
+func (q blameQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *blameQueue) Push(x any)   { *q = append(*q, x.(*blameOrigin)) }
+func (q *blameQueue) Pop() any {
+	old := *q
+	o := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return o
+}
+
+// blamer is one blame walk.
+type blamer struct {
+	r       *Repo
+	g       *graph
+	path    string
+	keys    []bloomKey
+	origins map[*commitNode]*blameOrigin
+	queue   blameQueue
+	seq     int
+	blamed  []plumbing.Hash // the commit of each line of the file
+}
+
 // Blame attributes each line of file p at commit h to the commit that last changed it, as
 // runs of consecutive lines. ErrPathNotFound when the commit has no such file.
-func (r *Repo) Blame(h plumbing.Hash, p string) ([]BlameRange, error) {
-	c, err := r.git.CommitObject(h)
+func (r *Repo) Blame(ctx context.Context, h plumbing.Hash, p string) ([]BlameRange, error) {
+	g, err := r.commitGraph()
+	if err != nil {
+		return nil, err
+	}
+	c, err := g.commit(h)
+	if errors.Is(err, errObjectMissing) {
+		return nil, fmt.Errorf("commit %s: %w", h, ErrRefNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", h, err)
 	}
-	res, err := git.Blame(c, p)
-	if errors.Is(err, object.ErrFileNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+	e, ok, err := r.pathItem(c.tree, p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || e.isTree() || e.mode&modeTypeMask == modeGitlink {
 		return nil, fmt.Errorf("%s: %w", p, ErrPathNotFound)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("blame %s: %w", p, err)
+	b := &blamer{r: r, g: g, path: p, origins: map[*commitNode]*blameOrigin{}}
+	if r.cg != nil && r.cg.hasBloom() {
+		b.keys = pathBloomKeys(p, r.cg.bloom)
 	}
-	commits := map[plumbing.Hash]*Commit{}
-	var out []BlameRange
-	for _, l := range res.Lines {
-		if n := len(out); n > 0 && out[n-1].Commit.ID == l.Hash {
-			out[n-1].Lines = append(out[n-1].Lines, l.Text)
+	final := b.origin(c, e)
+	if final.content, err = r.ReadBlob(e.hash, 0); err != nil {
+		return nil, err
+	}
+	lines := blameLines(final.content)
+	b.blamed = make([]plumbing.Hash, len(lines))
+	if len(lines) > 0 {
+		b.queueLines(final, []blameEntry{{final: 0, suspect: 0, n: len(lines)}})
+	}
+	for steps := 0; b.queue.Len() > 0; steps++ {
+		if steps&255 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		o := heap.Pop(&b.queue).(*blameOrigin)
+		o.queued = false
+		if err := b.passBlame(o); err != nil {
+			return nil, err
+		}
+	}
+	return b.ranges(lines)
+}
+
+// blameLines splits a file into the lines blame shows: without their newline, and no empty
+// line after a final newline.
+func blameLines(content []byte) []string {
+	if len(content) == 0 {
+		return nil
+	}
+	parts := bytes.Split(content, []byte("\n"))
+	if len(parts[len(parts)-1]) == 0 {
+		parts = parts[:len(parts)-1]
+	}
+	out := make([]string, len(parts))
+	for i, l := range parts {
+		out[i] = string(l)
+	}
+	return out
+}
+
+// origin returns the origin of commit c, whose copy of the file is entry e.
+func (b *blamer) origin(c *commitNode, e treeItem) *blameOrigin {
+	o := b.origins[c]
+	if o == nil {
+		o = &blameOrigin{commit: c, blob: e.hash, mode: e.mode}
+		b.origins[c] = o
+	}
+	return o
+}
+
+// queueLines hands entries to o, queueing o for a visit.
+func (b *blamer) queueLines(o *blameOrigin, entries []blameEntry) {
+	o.pending = mergeBlameEntries(o.pending, entries)
+	if !o.queued {
+		o.queued = true
+		b.seq++
+		o.seq = b.seq
+		heap.Push(&b.queue, o)
+	}
+}
+
+// passBlame passes o's suspect lines to its parents and blames the rest on o's commit.
+func (b *blamer) passBlame(o *blameOrigin) error {
+	if len(o.pending) == 0 {
+		return nil
+	}
+	parents := make([]*blameOrigin, 0, len(o.commit.parents))
+	for i, ph := range o.commit.parents {
+		pc, err := b.g.commit(ph)
+		if err != nil {
+			return fmt.Errorf("parent of %s: %w", o.commit.hash, err)
+		}
+		var e treeItem
+		var found bool
+		if i == 0 && b.unchangedFromFirstParent(o.commit) {
+			e, found = treeItem{mode: o.mode, hash: o.blob}, true
+		} else {
+			if e, found, err = b.r.pathItem(pc.tree, b.path); err != nil {
+				return err
+			}
+			// Only a file of the same kind carries blame (a symlink does not pass its
+			// lines to a regular file, nor a directory anything).
+			found = found && !e.isTree() && e.mode&modeTypeMask == o.mode&modeTypeMask
+		}
+		if !found {
+			parents = append(parents, nil)
 			continue
 		}
-		bc, ok := commits[l.Hash]
+		po := b.origin(pc, e)
+		if po.blob == o.blob {
+			b.queueLines(po, o.pending)
+			o.pending, o.content = nil, nil
+			return nil
+		}
+		for _, earlier := range parents {
+			if earlier != nil && earlier.blob == po.blob {
+				po = nil // the same content as an earlier parent's: that one takes the lines
+				break
+			}
+		}
+		parents = append(parents, po)
+	}
+	for _, po := range parents {
+		if po == nil {
+			continue
+		}
+		if err := b.passToParent(o, po); err != nil {
+			return err
+		}
+		if len(o.pending) == 0 {
+			break
+		}
+	}
+	for _, e := range o.pending {
+		for i := 0; i < e.n; i++ {
+			b.blamed[e.final+i] = o.commit.hash
+		}
+	}
+	o.pending, o.content = nil, nil
+	return nil
+}
+
+// unchangedFromFirstParent reports whether c's Bloom filter clears it of the path.
+func (b *blamer) unchangedFromFirstParent(c *commitNode) bool {
+	if b.keys == nil || c.gen == generationInfinity {
+		return false
+	}
+	f, ok := b.r.cg.bloomAt(c.graphPos)
+	return ok && len(f) > 0 && !bloomMaybeChanged(f, b.keys)
+}
+
+// passToParent diffs the parent's copy of the file against o's and moves to the parent the
+// suspect lines the diff finds unchanged.
+func (b *blamer) passToParent(o, po *blameOrigin) error {
+	if o.content == nil {
+		c, err := b.r.ReadBlob(o.blob, 0)
+		if err != nil {
+			return err
+		}
+		o.content = c
+	}
+	if po.content == nil {
+		c, err := b.r.ReadBlob(po.blob, 0)
+		if err != nil {
+			return err
+		}
+		po.content = c
+	}
+	changes := gitDiff(po.content, o.content)
+	var passed, kept []blameEntry
+	// Before change ci, o's lines map to the parent's with offset off.
+	ci, off := 0, 0
+	segEnd := func() int {
+		if ci < len(changes) {
+			return changes[ci].i2
+		}
+		return int(^uint(0) >> 1)
+	}
+	for _, e := range o.pending {
+		for e.n > 0 {
+			for ci < len(changes) && e.suspect >= changes[ci].i2+changes[ci].chg2 {
+				off = changes[ci].i1 + changes[ci].chg1 - (changes[ci].i2 + changes[ci].chg2)
+				ci++
+			}
+			var n int
+			if e.suspect < segEnd() {
+				// In a stretch the parent has too.
+				n = min(e.n, segEnd()-e.suspect)
+				passed = append(passed, blameEntry{final: e.final, suspect: e.suspect + off, n: n})
+			} else {
+				// In lines this commit changed.
+				c := changes[ci]
+				n = min(e.n, c.i2+c.chg2-e.suspect)
+				kept = append(kept, blameEntry{final: e.final, suspect: e.suspect, n: n})
+			}
+			e.final += n
+			e.suspect += n
+			e.n -= n
+		}
+	}
+	o.pending = kept
+	if len(passed) > 0 {
+		b.queueLines(po, passed)
+	}
+	return nil
+}
+
+// mergeBlameEntries merges two lists of entries sorted by suspect line.
+func mergeBlameEntries(a, b []blameEntry) []blameEntry {
+	if len(a) == 0 {
+		return b
+	}
+	out := make([]blameEntry, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if j == len(b) || i < len(a) && a[i].suspect <= b[j].suspect {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return out
+}
+
+// ranges groups the blamed lines into runs of one commit each.
+func (b *blamer) ranges(lines []string) ([]BlameRange, error) {
+	commits := map[plumbing.Hash]*Commit{}
+	var out []BlameRange
+	for i, h := range b.blamed {
+		if n := len(out); n > 0 && out[n-1].Commit.ID == h {
+			out[n-1].Lines = append(out[n-1].Lines, lines[i])
+			continue
+		}
+		c, ok := commits[h]
 		if !ok {
-			if bc, err = r.Commit(l.Hash); err != nil {
+			var err error
+			if c, err = b.r.Commit(h); err != nil {
 				return nil, err
 			}
-			commits[l.Hash] = bc
+			commits[h] = c
 		}
-		out = append(out, BlameRange{Commit: bc, Lines: []string{l.Text}})
+		out = append(out, BlameRange{Commit: c, Lines: []string{lines[i]}})
 	}
 	return out, nil
 }
