@@ -66,6 +66,11 @@ func writeCommitGraph(ctx context.Context, dir string) (commitGraphStats, error)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		old = nil // a damaged graph is replaced, not trusted
 	}
+	if old != nil && old.hasBloom() && old.bloom == defaultBloom && graphHoldsTips(db, old, refs) {
+		// A graph holds the ancestors of all it holds: nothing is missing.
+		st.commits, st.reused, st.unchanged = int(old.n), int(old.n), true
+		return st, nil
+	}
 	entries, order, err := collectGraphCommits(ctx, db, old, refs, &st)
 	if err != nil {
 		return st, err
@@ -87,6 +92,24 @@ func writeCommitGraph(ctx context.Context, dir string) (commitGraphStats, error)
 	}
 	st.bytes = len(b)
 	return st, publishCommitGraph(dir, b)
+}
+
+// graphHoldsTips reports whether every commit the refs name is in cg.
+func graphHoldsTips(db *objectDB, cg *commitGraph, refs *refList) bool {
+	tips := refWants(refs)
+	if !refs.head.IsZero() {
+		tips = append(tips, refs.head)
+	}
+	for _, h := range tips {
+		target, typ, _, err := db.peel(h)
+		if err != nil {
+			return false
+		}
+		if _, ok := cg.find(target); typ == plumbing.CommitObject && !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // collectGraphCommits lists the commits reachable from the refs, sorted by name, with
