@@ -1,5 +1,7 @@
 package gitstore
 
+import "bytes"
+
 // The line diff under cairn's three-way merge. git's merge machinery (merge-ort) always
 // diffs with the histogram algorithm, and which lines a diff calls changed decides whether
 // a merge is clean, so this diff follows the same algorithm and the same tie-breaking:
@@ -45,22 +47,15 @@ func (t *lineTable) intern(lines [][]byte) []int32 {
 
 // splitLinesBytes splits b into lines, each keeping its "\n"; the last may have none.
 func splitLinesBytes(b []byte) [][]byte {
-	n := 0
-	for _, c := range b {
-		if c == '\n' {
-			n++
+	out := make([][]byte, 0, bytes.Count(b, []byte{'\n'})+1)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			out = append(out, b[:len(b):len(b)])
+			break
 		}
-	}
-	out := make([][]byte, 0, n+1)
-	start := 0
-	for i, c := range b {
-		if c == '\n' {
-			out = append(out, b[start:i+1:i+1])
-			start = i + 1
-		}
-	}
-	if start < len(b) {
-		out = append(out, b[start:len(b):len(b)])
+		out = append(out, b[:i+1:i+1])
+		b = b[i+1:]
 	}
 	return out
 }

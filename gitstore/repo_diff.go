@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strconv"
@@ -12,8 +13,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
-	"github.com/go-git/go-git/v5/utils/diff"
-	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
 // Limits on what a diff shows in full.
@@ -202,7 +201,10 @@ func (r *Repo) fillPatch(d *FileDiff) error {
 		d.Patch = "Binary files " + from + " and " + to + " differ\n"
 		return nil
 	}
-	d.Patch, d.Additions, d.Deletions = Unified(string(before), string(after))
+	if bytes.Equal(before, after) {
+		return nil
+	}
+	d.Patch, d.Additions, d.Deletions = unified(before, after)
 	if len(d.Patch) > maxPatch {
 		d.Patch, d.TooLarge = "", true
 	}
@@ -218,13 +220,15 @@ func (r *Repo) diffSide(h plumbing.Hash) (content []byte, big bool, err error) {
 	if err != nil {
 		return nil, false, err
 	}
-	size := br.Size
-	br.Close()
-	if size > maxDiffBlob {
+	defer br.Close()
+	if br.Size > maxDiffBlob {
 		return nil, true, nil
 	}
-	content, err = r.ReadBlob(h, 0)
-	return content, false, err
+	content = make([]byte, br.Size)
+	if _, err := io.ReadFull(br, content); err != nil {
+		return nil, false, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	return content, false, nil
 }
 
 // isBinary applies git's test: a NUL byte in the first 8000 bytes.
@@ -235,98 +239,56 @@ func isBinary(b []byte) bool {
 // IsBinary reports whether content looks binary to git.
 func IsBinary(content []byte) bool { return isBinary(content) }
 
-// diffLine is one line of a line diff: ' ' kept, '-' removed, '+' added.
-type diffLine struct {
-	op   byte
-	text string
-}
-
-// splitLines splits s into lines, each keeping its "\n" (the last may have none).
-func splitLines(s string) []string {
-	var out []string
-	for s != "" {
-		i := strings.IndexByte(s, '\n')
-		if i < 0 {
-			out = append(out, s)
-			break
-		}
-		out = append(out, s[:i+1])
-		s = s[i+1:]
-	}
-	return out
-}
-
-// Unified returns the hunks of a unified diff from before to after with three lines of context,
-// and the numbers of added and deleted lines.
+// Unified returns the hunks of a unified diff from before to after with three lines of
+// context, as git diff writes them (its own line diff, xdiff.go; changes less than seven
+// lines apart share a hunk), and the numbers of added and deleted lines.
 func Unified(before, after string) (patch string, additions, deletions int) {
 	if before == after {
 		return "", 0, 0
 	}
-	var lines []diffLine
-	for _, d := range diff.Do(before, after) {
-		op := byte(' ')
-		switch d.Type {
-		case diffmatchpatch.DiffDelete:
-			op = '-'
-		case diffmatchpatch.DiffInsert:
-			op = '+'
-		}
-		for _, l := range splitLines(d.Text) {
-			lines = append(lines, diffLine{op, l})
-			switch op {
-			case '-':
-				deletions++
-			case '+':
-				additions++
-			}
-		}
-	}
-	var oldLines []string
-	for _, l := range lines {
-		if l.op != '+' {
-			oldLines = append(oldLines, l.text)
-		}
-	}
-	// oldAt[i] and newAt[i] count the old and new lines before lines[i].
-	oldAt := make([]int, len(lines)+1)
-	newAt := make([]int, len(lines)+1)
-	for i, l := range lines {
-		oldAt[i+1], newAt[i+1] = oldAt[i], newAt[i]
-		if l.op != '+' {
-			oldAt[i+1]++
-		}
-		if l.op != '-' {
-			newAt[i+1]++
-		}
-	}
+	return unified([]byte(before), []byte(after))
+}
+
+func unified(before, after []byte) (patch string, additions, deletions int) {
+	old, new := splitLinesBytes(before), splitLinesBytes(after)
+	changes := xdiffLines(old, new)
 	var b strings.Builder
-	n := len(lines)
-	for i := 0; i < n; {
-		for i < n && lines[i].op == ' ' {
-			i++
+	line := func(op byte, text []byte) {
+		b.WriteByte(op)
+		b.Write(text)
+		if len(text) == 0 || text[len(text)-1] != '\n' {
+			b.WriteString("\n\\ No newline at end of file\n")
 		}
-		if i == n {
-			break
+	}
+	for i := 0; i < len(changes); {
+		j := i // the last change of this hunk
+		for j+1 < len(changes) && changes[j+1].i1-(changes[j].i1+changes[j].chg1) <= 2*diffContext {
+			j++
 		}
-		start := max(0, i-diffContext)
-		end := i + 1
-		// Extend the hunk over changes whose context would touch or overlap.
-		for j := end; j < n && j-end <= 2*diffContext; j++ {
-			if lines[j].op != ' ' {
-				end = j + 1
+		first, last := changes[i], changes[j]
+		s1, s2 := max(first.i1-diffContext, 0), max(first.i2-diffContext, 0)
+		ctx := min(diffContext, len(old)-(last.i1+last.chg1), len(new)-(last.i2+last.chg2))
+		e1, e2 := last.i1+last.chg1+ctx, last.i2+last.chg2+ctx
+		b.WriteString(hunkHeader(s1, e1-s1, s2, e2-s2, funcLine(old, s1)))
+		at := s1
+		for _, c := range changes[i : j+1] {
+			for ; at < c.i1; at++ {
+				line(' ', old[at])
 			}
-		}
-		stop := min(n, end+diffContext)
-		b.WriteString(hunkHeader(oldAt[start], oldAt[stop]-oldAt[start], newAt[start], newAt[stop]-newAt[start],
-			funcLine(oldLines, oldAt[start])))
-		for _, l := range lines[start:stop] {
-			b.WriteByte(l.op)
-			b.WriteString(l.text)
-			if !strings.HasSuffix(l.text, "\n") {
-				b.WriteString("\n\\ No newline at end of file\n")
+			for k := c.i1; k < c.i1+c.chg1; k++ {
+				line('-', old[k])
 			}
+			for k := c.i2; k < c.i2+c.chg2; k++ {
+				line('+', new[k])
+			}
+			at = c.i1 + c.chg1
+			deletions += c.chg1
+			additions += c.chg2
 		}
-		i = stop
+		for ; at < e1; at++ {
+			line(' ', old[at])
+		}
+		i = j + 1
 	}
 	return b.String(), additions, deletions
 }
@@ -353,10 +315,10 @@ func hunkHeader(oldBefore, oldCount, newBefore, newCount int, fn string) string 
 
 // funcLine finds, as git's default funcname rule does, the nearest line before the first
 // `before` old lines that starts with a letter, '_' or '$', cut to 80 bytes and trimmed.
-func funcLine(old []string, before int) string {
+func funcLine(old [][]byte, before int) string {
 	for i := before - 1; i >= 0; i-- {
 		l := old[i]
-		if l == "" {
+		if len(l) == 0 {
 			continue
 		}
 		c := l[0]
@@ -364,7 +326,7 @@ func funcLine(old []string, before int) string {
 			if len(l) > 80 {
 				l = l[:80]
 			}
-			return strings.TrimRight(l, " \t\r\n\v\f")
+			return string(bytes.TrimRight(l, " \t\r\n\v\f"))
 		}
 	}
 	return ""

@@ -1,5 +1,10 @@
 package gitstore
 
+import (
+	"bytes"
+	"hash/maphash"
+)
+
 // git's own line diff (xdiff: xprepare.c, xdiffi.c, as of git 2.39), ported so that blame
 // pairs lines exactly as `git blame` does: which lines of a parent a commit's lines come from
 // decides whom a line is blamed on, and where a diff has several minimal answers, git's
@@ -48,18 +53,27 @@ func (x *xdfile) changed(i int) bool { return i >= -1 && i <= len(x.lines) && x.
 func (x *xdfile) mark(i int, c byte) { x.rchg[i+1] = c }
 
 // gitDiff diffs old against new as git blame does and returns the changes in order.
-func gitDiff(old, new []byte) []xdiffChange {
-	old, new = trimCommonTail(old, new)
-	a, b := &xdfile{lines: splitLinesBytes(old)}, &xdfile{lines: splitLinesBytes(new)}
-	classes := map[string]int{}
+func gitDiff(old, new []byte) []xdiffChange { return xdiffChanges(old, new, true) }
+
+// xdiffChanges diffs old against new as git does; trimTail drops the common tail first, as
+// git does when no context lines are asked for (blame), and not otherwise (diff -U3).
+func xdiffChanges(old, new []byte, trimTail bool) []xdiffChange {
+	if trimTail {
+		old, new = trimCommonTail(old, new)
+	}
+	return xdiffLines(splitLinesBytes(old), splitLinesBytes(new))
+}
+
+// xdiffLines diffs two texts split into lines, each with its newline.
+func xdiffLines(oldLines, newLines [][]byte) []xdiffChange {
+	a, b := &xdfile{lines: oldLines}, &xdfile{lines: newLines}
+	lc := newLineClasses(len(oldLines) + len(newLines))
 	var len1, len2 []int
-	classify := func(x *xdfile, counts *[]int, other *[]int) {
+	classify := func(x *xdfile, counts, other *[]int) {
 		x.class = make([]int, len(x.lines))
 		for i, l := range x.lines {
-			id, ok := classes[string(l)]
-			if !ok {
-				id = len(classes)
-				classes[string(l)] = id
+			id := lc.id(l)
+			for len(*counts) <= id {
 				*counts = append(*counts, 0)
 				*other = append(*other, 0)
 			}
@@ -88,6 +102,41 @@ func gitDiff(old, new []byte) []xdiffChange {
 	xdlChangeCompact(a, b)
 	xdlChangeCompact(b, a)
 	return xdlBuildScript(a, b)
+}
+
+// lineClasses numbers distinct lines (xdl_classify_record): lines are hashed, and lines
+// whose hashes collide compared whole.
+type lineClasses struct {
+	seed  maphash.Seed
+	first map[uint64]int // the first class of each hash
+	lines [][]byte       // a line of each class
+	next  []int          // the next class of the same hash, -1 for none
+}
+
+func newLineClasses(n int) *lineClasses {
+	return &lineClasses{seed: maphash.MakeSeed(), first: make(map[uint64]int, n)}
+}
+
+func (lc *lineClasses) id(l []byte) int {
+	h := maphash.Bytes(lc.seed, l)
+	first, ok := lc.first[h]
+	if ok {
+		for c := first; c >= 0; c = lc.next[c] {
+			if bytes.Equal(lc.lines[c], l) {
+				return c
+			}
+		}
+	}
+	id := len(lc.lines)
+	lc.lines = append(lc.lines, l)
+	if ok {
+		lc.next = append(lc.next, lc.next[first])
+		lc.next[first] = id
+	} else {
+		lc.next = append(lc.next, -1)
+		lc.first[h] = id
+	}
+	return id
 }
 
 // trimCommonTail drops the blocks of 1 KiB both texts end with, keeping the line the cut

@@ -204,3 +204,33 @@ func FuzzGitDiff(f *testing.F) {
 		}
 	})
 }
+
+// TestUnifiedIsGitDiffOnRandomTexts holds whole patches, hunk headers and function lines
+// included, against git diff on texts where the choice between equal diffs matters.
+func TestUnifiedIsGitDiffOnRandomTexts(t *testing.T) {
+	g := newGitCLI(t)
+	dir := t.TempDir()
+	rng := rand.New(rand.NewSource(9))
+	for i := 0; i < 120; i++ {
+		old := indentedText(rng, 10+rng.Intn(120))
+		if i%3 == 0 {
+			old = randomText(rng, 10+rng.Intn(80))
+		}
+		new := mutateLines(rng, old, indentedText)
+		if err := os.WriteFile(filepath.Join(dir, "a"), old, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "b"), new, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := g.try(dir, "diff", "--no-index", "--no-color", "a", "b")
+		if k := strings.Index(want, "@@"); k >= 0 {
+			want = want[k:]
+		} else {
+			want = ""
+		}
+		if got, _, _ := Unified(string(old), string(new)); got != want {
+			t.Fatalf("patch of\n%q\nto\n%q:\n%s\ngit:\n%s", old, new, got, want)
+		}
+	}
+}
