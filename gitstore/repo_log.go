@@ -1,10 +1,8 @@
 package gitstore
 
 import (
-	"container/heap"
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -27,66 +25,46 @@ type LogOptions struct {
 	Skip, Limit int
 }
 
-// logItem is a commit waiting in the walk's queue.
-type logItem struct {
-	c   *commitNode
-	seq int
-}
-
-type logQueue []logItem
-
-func (q logQueue) Len() int { return len(q) }
-func (q logQueue) Less(i, j int) bool {
-	if q[i].c.time != q[j].c.time {
-		return q[i].c.time > q[j].c.time
-	}
-	return q[i].seq < q[j].seq
-}
-func (q logQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *logQueue) Push(x any)   { *q = append(*q, x.(logItem)) }
-func (q *logQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
-}
-
 // Log walks history newest first (by committer time, as git log does) and returns the
-// commits opts selects. Commits come from the commit-graph where it has them, and only the
-// ones returned are read whole. With a path, a commit the graph's Bloom filter clears of
-// touching it is followed to its first parent without reading a tree.
+// commits opts selects. Commits come from the commit-graph where it has them (logwalk.go),
+// and only the ones returned are read whole. With a path, a commit the graph's Bloom filter
+// clears of touching it is followed to its first parent without reading a tree.
 func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 	g, err := r.commitGraph()
 	if err != nil {
 		return nil, err
 	}
-	var inRange map[*commitNode]bool // nil: every commit reachable from Include
+	w := newLogWalk(g, r.cg)
+	var inRange *rangeWalk // nil: every commit reachable from Include
 	if len(opts.Exclude) > 0 {
-		if inRange, err = r.rangeCommits(ctx, g, opts.Include, opts.Exclude); err != nil {
+		inRange = w.newRangeWalk()
+		for i, hs := range [][]plumbing.Hash{opts.Exclude, opts.Include} {
+			for _, h := range hs {
+				id, err := w.id(h)
+				if err != nil {
+					return nil, err
+				}
+				if err := inRange.push(id, i == 0); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := inRange.run(ctx); err != nil {
 			return nil, err
 		}
 	}
-	pw := r.newPathWalk(opts.Path)
-	var q logQueue
-	seen := map[*commitNode]bool{}
-	seq := 0
-	push := func(h plumbing.Hash) error {
-		c, err := g.commit(h)
-		if err != nil {
-			return fmt.Errorf("read commit %s: %w", h, err)
+	pw := r.newPathWalk(opts.Path, w)
+	push := func(id logID) {
+		if inRange == nil || inRange.contains(id) {
+			w.push(id)
 		}
-		if seen[c] || inRange != nil && !inRange[c] {
-			return nil
-		}
-		seen[c] = true
-		seq++
-		heap.Push(&q, logItem{c, seq})
-		return nil
 	}
 	for _, h := range opts.Include {
-		if err := push(h); err != nil {
+		id, err := w.id(h)
+		if err != nil {
 			return nil, err
 		}
+		push(id)
 	}
 	since, until := int64(0), int64(0)
 	if !opts.Since.IsZero() {
@@ -96,41 +74,41 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 		until = opts.Until.Unix()
 	}
 	var out []*Commit
+	var pbuf []logID
 	skip := opts.Skip
-	for steps := 0; q.Len() > 0; steps++ {
+	for steps := 0; len(w.queue) > 0; steps++ {
 		if steps&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		c := heap.Pop(&q).(logItem).c
-		if !opts.Since.IsZero() && c.time < since {
+		e := w.pop()
+		if !opts.Since.IsZero() && e.time < since {
 			// Everything left is older still (clock skew aside): git log stops here too.
 			break
 		}
-		parents := c.parents
+		parents, err := w.parents(e.id, pbuf[:0])
+		if err != nil {
+			return nil, err
+		}
+		pbuf = parents
 		if opts.FirstParent && len(parents) > 1 {
 			parents = parents[:1]
 		}
 		show := true
 		if pw != nil {
-			var follow []plumbing.Hash
-			show, follow, err = pw.touches(g, c, parents)
-			if err != nil {
+			if show, parents, err = pw.touches(e.id, parents); err != nil {
 				return nil, err
 			}
-			parents = follow
 		}
 		for _, p := range parents {
-			if err := push(p); err != nil {
-				return nil, err
-			}
+			push(p)
 		}
-		if !show || !opts.Until.IsZero() && c.time > until {
+		if !show || !opts.Until.IsZero() && e.time > until {
 			continue
 		}
 		if opts.Author != "" {
-			full, err := r.commitObject(c.hash)
+			full, err := r.commitObject(w.hash(e.id))
 			if err != nil {
 				return nil, err
 			}
@@ -142,7 +120,7 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 			skip--
 			continue
 		}
-		full, err := r.commitObject(c.hash)
+		full, err := r.commitObject(w.hash(e.id))
 		if err != nil {
 			return nil, err
 		}
@@ -152,36 +130,6 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 		}
 	}
 	return out, nil
-}
-
-// rangeCommits returns the commits reachable from include and not from exclude, with the
-// limited walk C git makes for "a..b": it stops soon after only excluded commits are left,
-// instead of listing everything the excluded commits reach.
-func (r *Repo) rangeCommits(ctx context.Context, g *graph, include, exclude []plumbing.Hash) (map[*commitNode]bool, error) {
-	w := g.newWalk(nil)
-	for _, h := range exclude {
-		c, err := g.commit(h)
-		if err != nil {
-			return nil, fmt.Errorf("read commit %s: %w", h, err)
-		}
-		w.push(c, true)
-	}
-	for _, h := range include {
-		c, err := g.commit(h)
-		if err != nil {
-			return nil, fmt.Errorf("read commit %s: %w", h, err)
-		}
-		w.push(c, false)
-	}
-	list, _, err := w.run(ctx, 0)
-	if err != nil {
-		return nil, err
-	}
-	set := make(map[*commitNode]bool, len(list))
-	for _, c := range list {
-		set[c] = true
-	}
-	return set, nil
 }
 
 func authorMatches(c *Commit, s string) bool {
@@ -220,28 +168,29 @@ func equalFoldASCII(a, b string) bool {
 // pathWalk follows one path through history for Log.
 type pathWalk struct {
 	r    *Repo
+	w    *logWalk
 	path string
 	keys []bloomKey // nil without a commit-graph with Bloom filters
-	at   map[*commitNode]plumbing.Hash
+	at   map[logID]plumbing.Hash
 }
 
-func (r *Repo) newPathWalk(p string) *pathWalk {
+func (r *Repo) newPathWalk(p string, w *logWalk) *pathWalk {
 	if p == "" {
 		return nil
 	}
-	pw := &pathWalk{r: r, path: p, at: map[*commitNode]plumbing.Hash{}}
+	pw := &pathWalk{r: r, w: w, path: p, at: map[logID]plumbing.Hash{}}
 	if r.cg != nil && r.cg.hasBloom() {
 		pw.keys = pathBloomKeys(p, r.cg.bloom)
 	}
 	return pw
 }
 
-// objectAt returns the object at the path in commit c, zero when absent.
-func (pw *pathWalk) objectAt(c *commitNode) (plumbing.Hash, error) {
-	if h, ok := pw.at[c]; ok {
+// objectAt returns the object at the path in commit id, zero when absent.
+func (pw *pathWalk) objectAt(id logID) (plumbing.Hash, error) {
+	if h, ok := pw.at[id]; ok {
 		return h, nil
 	}
-	e, ok, err := pw.r.pathItem(c.tree, pw.path)
+	e, ok, err := pw.r.pathItem(pw.w.tree(id), pw.path)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}
@@ -249,7 +198,7 @@ func (pw *pathWalk) objectAt(c *commitNode) (plumbing.Hash, error) {
 	if ok {
 		h = e.hash
 	}
-	pw.at[c] = h
+	pw.at[id] = h
 	return h, nil
 }
 
@@ -258,31 +207,27 @@ func (pw *pathWalk) objectAt(c *commitNode) (plumbing.Hash, error) {
 // otherwise it is shown and every parent followed. A root commit is shown when it has the
 // path. A Bloom filter that clears a commit of the path makes it TREESAME to its first
 // parent without a look at either tree.
-func (pw *pathWalk) touches(g *graph, c *commitNode, parents []plumbing.Hash) (bool, []plumbing.Hash, error) {
+func (pw *pathWalk) touches(id logID, parents []logID) (bool, []logID, error) {
 	if len(parents) == 0 {
-		mine, err := pw.objectAt(c)
+		mine, err := pw.objectAt(id)
 		return !mine.IsZero(), nil, err
 	}
-	if pw.keys != nil && c.gen != generationInfinity {
-		if f, ok := pw.r.cg.bloomAt(c.graphPos); ok && len(f) > 0 && !bloomMaybeChanged(f, pw.keys) {
+	if pw.keys != nil {
+		if f, ok := pw.w.bloom(id); ok && len(f) > 0 && !bloomMaybeChanged(f, pw.keys) {
 			return false, parents[:1], nil
 		}
 	}
-	mine, err := pw.objectAt(c)
+	mine, err := pw.objectAt(id)
 	if err != nil {
 		return false, nil, err
 	}
-	for _, ph := range parents {
-		pc, err := g.commit(ph)
-		if err != nil {
-			return false, nil, fmt.Errorf("read commit %s: %w", ph, err)
-		}
-		theirs, err := pw.objectAt(pc)
+	for i, p := range parents {
+		theirs, err := pw.objectAt(p)
 		if err != nil {
 			return false, nil, err
 		}
 		if theirs == mine {
-			return false, []plumbing.Hash{ph}, nil
+			return false, parents[i : i+1], nil
 		}
 	}
 	return true, parents, nil
