@@ -2,10 +2,8 @@ package forge
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"path"
 
 	"github.com/cairn-forge/cairn/gitstore"
@@ -38,18 +36,13 @@ func (f *File) Open() (*gitstore.BlobReader, error) { return f.repo.OpenBlob(f.B
 // ReadAll returns the whole content.
 func (f *File) ReadAll() ([]byte, error) { return f.repo.ReadBlob(f.BlobID, 0) }
 
-// Sha256 is the hex SHA-256 of the content, computed by streaming it.
+// Sha256 is the hex SHA-256 of the content, computed by streaming it once per blob.
 func (f *File) Sha256() (string, error) {
-	br, err := f.Open()
+	sum, err := f.repo.BlobSHA256(f.BlobID)
 	if err != nil {
 		return "", err
 	}
-	defer br.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, br); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // Close releases the repository the file was read from.
@@ -90,12 +83,10 @@ func openFile(ctx context.Context, repo *gitstore.Repo, p, rev string) (*File, e
 	if err != nil {
 		return nil, err
 	}
-	br, err := repo.OpenBlob(e.Hash)
+	size, err := repo.BlobSize(e.Hash)
 	if err != nil {
 		return nil, err
 	}
-	size := br.Size
-	br.Close()
 	last, err := repo.LastCommitFor(ctx, h, clean)
 	if err != nil {
 		return nil, err

@@ -281,8 +281,9 @@ type objectKey struct {
 
 type cachedObject struct {
 	key    objectKey
-	commit *Commit // a parsed commit, or
-	tree   []byte  // a tree object's data
+	commit *Commit   // a parsed commit, or
+	tree   []byte    // a tree object's data, or
+	sum    *[32]byte // a blob's SHA-256
 	cost   int64
 }
 
@@ -345,6 +346,6 @@ func commitCost(c *Commit) int64 {
 		len(c.Committer.Name)+len(c.Committer.Email)+20*len(c.Parents))
 }
 
-// SetReadCacheSize sets the memory budget of the parsed commits and trees the Store's reads
-// share (64 MiB by default); 0 or less keeps nothing.
+// SetReadCacheSize sets the memory budget of the parsed commits, trees and blob checksums the
+// Store's reads share (64 MiB by default); 0 or less keeps nothing.
 func (s *Store) SetReadCacheSize(bytes int64) { s.reads.cache.setMax(max(bytes, 0)) }

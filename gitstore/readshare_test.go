@@ -3,9 +3,11 @@ package gitstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -232,5 +234,32 @@ func TestConcurrentReadsWhileRepacking(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+func TestBlobSizesAreGitCatFileSizes(t *testing.T) {
+	hf := newHistoryFixture(t, 150, 25)
+	hf.g.run(hf.dir, "repack", "-adfq", "--depth=50", "--window=50") // plenty of deltas
+	r := hf.open(t)
+	deltas := 0
+	out := hf.g.run(hf.dir, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(deltabase)")
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if f[1] != "blob" {
+			continue
+		}
+		size, err := r.BlobSize(plumbing.NewHash(f[0]))
+		if err != nil || fmt.Sprint(size) != f[2] {
+			t.Fatalf("blob %s: size %d, %v; git says %s", f[0], size, err, f[2])
+		}
+		if f[3] != strings.Repeat("0", 40) {
+			deltas++
+		}
+	}
+	if deltas < 3 {
+		t.Fatalf("only %d blobs stored as deltas", deltas)
+	}
+	if _, err := r.BlobSize(plumbing.NewHash(strings.Repeat("12", 20))); !errors.Is(err, ErrPathNotFound) {
+		t.Fatalf("size of a missing blob: %v", err)
 	}
 }

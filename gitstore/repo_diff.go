@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"path"
 	"sort"
 	"strconv"
@@ -216,19 +215,15 @@ func (r *Repo) diffSide(h plumbing.Hash) (content []byte, big bool, err error) {
 	if h.IsZero() {
 		return nil, false, nil
 	}
-	br, err := r.OpenBlob(h)
+	size, err := r.BlobSize(h)
 	if err != nil {
 		return nil, false, err
 	}
-	defer br.Close()
-	if br.Size > maxDiffBlob {
+	if size > maxDiffBlob {
 		return nil, true, nil
 	}
-	content = make([]byte, br.Size)
-	if _, err := io.ReadFull(br, content); err != nil {
-		return nil, false, fmt.Errorf("read blob %s: %w", h, err)
-	}
-	return content, false, nil
+	content, err = r.ReadBlob(h, 0)
+	return content, false, err
 }
 
 // isBinary applies git's test: a NUL byte in the first 8000 bytes.

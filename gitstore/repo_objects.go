@@ -113,9 +113,14 @@ func (r *Repo) commitObject(h plumbing.Hash) (*Commit, error) {
 	return copyCommit(c), nil
 }
 
-// decodeCommit parses a commit object with go-git's decoder, so that signatures, time zones
-// and messages read exactly as they always have.
+// decodeCommit parses a commit object. A commit laid out as git writes it (tree, parents,
+// author, committer, a blank line, the message) is read directly; anything else (signed
+// commits, extra headers, oddities) goes through go-git's decoder. Both read signatures with
+// go-git's, so that names, time zones and messages read exactly as they always have.
 func decodeCommit(h plumbing.Hash, data []byte) (*Commit, error) {
+	if c, ok := decodeCanonicalCommit(h, data); ok {
+		return c, nil
+	}
 	obj := &plumbing.MemoryObject{}
 	obj.SetType(plumbing.CommitObject)
 	if _, err := obj.Write(data); err != nil {
@@ -127,6 +132,53 @@ func decodeCommit(h plumbing.Hash, data []byte) (*Commit, error) {
 	}
 	c.Hash = h
 	return commitOf(&c), nil
+}
+
+// decodeCanonicalCommit reads a commit in git's canonical layout, the one go-git's decoder
+// reads the same way whatever its rules for headers out of place; ok is false for any other.
+func decodeCanonicalCommit(h plumbing.Hash, data []byte) (*Commit, bool) {
+	header := func(key string) ([]byte, bool) {
+		if !bytes.HasPrefix(data, []byte(key)) {
+			return nil, false
+		}
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			return nil, false
+		}
+		v := data[len(key):i]
+		data = data[i+1:]
+		return v, true
+	}
+	c := &Commit{ID: h, Parents: []plumbing.Hash{}}
+	v, ok := header("tree ")
+	if !ok || len(v) != 40 || !parseHex(v, &c.Tree) {
+		return nil, false
+	}
+	for bytes.HasPrefix(data, []byte("parent ")) {
+		var p plumbing.Hash
+		if v, ok = header("parent "); !ok || len(v) != 40 || !parseHex(v, &p) {
+			return nil, false
+		}
+		c.Parents = append(c.Parents, p)
+	}
+	var author, committer object.Signature
+	if v, ok = header("author "); !ok {
+		return nil, false
+	}
+	author.Decode(v)
+	if v, ok = header("committer "); !ok {
+		return nil, false
+	}
+	committer.Decode(v)
+	switch {
+	case len(data) == 0:
+	case data[0] == '\n':
+		c.Message = string(data[1:])
+	default:
+		return nil, false // more headers
+	}
+	c.Author, c.Committer = signatureOf(author), signatureOf(committer)
+	return c, true
 }
 
 func copyCommit(c *Commit) *Commit {
@@ -259,3 +311,55 @@ func (b *blobStream) Read(p []byte) (int, error) {
 }
 
 func (b *blobStream) Close() error { return b.zr.Close() }
+
+// blobSize returns the size of blob h without resolving it: from the pack entry's header,
+// or for a delta from the head of its instructions, which start with the result's size.
+func (db *objectDB) blobSize(h plumbing.Hash) (int64, error) {
+	typ, err := db.typeOf(h)
+	if err != nil {
+		return 0, err
+	}
+	if typ != plumbing.BlobObject {
+		return 0, fmt.Errorf("%w: %s is a %s", errObjectMissing, h, typ)
+	}
+	loc, ok := db.locateFresh(h)
+	if !ok {
+		return 0, fmt.Errorf("%w: %s", errObjectMissing, h)
+	}
+	if loc.pack == loosePack {
+		_, size, rc, err := db.openLoose(h)
+		if err != nil {
+			return 0, err
+		}
+		rc.Close()
+		return size, nil
+	}
+	pi, off := int(loc.pack), db.packs[loc.pack].idx.offsetAt(int(loc.pos))
+	hdr, err := db.readHeader(pi, off)
+	if err != nil {
+		return 0, err
+	}
+	if hdr.typ != plumbing.OFSDeltaObject && hdr.typ != plumbing.REFDeltaObject {
+		return hdr.size, nil
+	}
+	sec, err := db.packs[pi].section(off + int64(hdr.hdrLen))
+	if err != nil {
+		return 0, err
+	}
+	zr, err := zlib.NewReader(sec)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
+	}
+	defer zr.Close()
+	head := make([]byte, 20)
+	n, _ := io.ReadFull(zr, head)
+	_, rest, ok := deltaVarint(head[:n])
+	if !ok {
+		return 0, fmt.Errorf("%w: delta of %s", errCorrupt, h)
+	}
+	size, _, ok := deltaVarint(rest)
+	if !ok || size > maxObjectSize {
+		return 0, fmt.Errorf("%w: delta of %s", errCorrupt, h)
+	}
+	return int64(size), nil
+}

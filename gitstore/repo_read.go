@@ -2,6 +2,7 @@ package gitstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -324,6 +325,47 @@ func (r *Repo) OpenBlob(h plumbing.Hash) (*BlobReader, error) {
 		return nil, fmt.Errorf("read blob %s: %w", h, err)
 	}
 	return &BlobReader{ReadCloser: rc, Size: size}, nil
+}
+
+// BlobSize returns the size of blob h without reading its content; ErrPathNotFound when
+// there is no such blob.
+func (r *Repo) BlobSize(h plumbing.Hash) (int64, error) {
+	db, err := r.objects()
+	if err != nil {
+		return 0, err
+	}
+	size, err := db.blobSize(h)
+	if errors.Is(err, errObjectMissing) {
+		return 0, fmt.Errorf("blob %s: %w", h, ErrPathNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	return size, nil
+}
+
+// BlobSHA256 returns the SHA-256 of blob h's content, which raw downloads send before the
+// content itself; it is remembered, so a large file is read once per download, not twice.
+func (r *Repo) BlobSHA256(h plumbing.Hash) ([32]byte, error) {
+	var sum [32]byte
+	if _, err := r.objects(); err != nil {
+		return sum, err
+	}
+	if o, ok := r.store.reads.cache.get(r.cacheKey(h)); ok && o.sum != nil {
+		return *o.sum, nil
+	}
+	br, err := r.OpenBlob(h)
+	if err != nil {
+		return sum, err
+	}
+	defer br.Close()
+	hash := sha256.New()
+	if _, err := io.Copy(hash, br); err != nil {
+		return sum, fmt.Errorf("read blob %s: %w", h, err)
+	}
+	hash.Sum(sum[:0])
+	r.store.reads.cache.put(&cachedObject{key: r.cacheKey(h), sum: &sum, cost: cachedObjectOverhead + 32})
+	return sum, nil
 }
 
 // ReadBlob reads blob h whole; blobs larger than limit (when positive) are cut at limit.

@@ -23,9 +23,10 @@ import (
 // offset ("2012-09-20T11:50:22.000+03:00").
 type CommitTime time.Time
 
-// MarshalJSON writes the time as a JSON string.
-func (t CommitTime) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + time.Time(t).Format("2006-01-02T15:04:05.000-07:00") + `"`), nil
+// MarshalText writes the time; JSON quotes it (a text marshaler spares encoding/json the
+// validation of what a JSON marshaler returns, which shows on lists of thousands of commits).
+func (t CommitTime) MarshalText() ([]byte, error) {
+	return time.Time(t).AppendFormat(nil, "2006-01-02T15:04:05.000-07:00"), nil
 }
 
 // Commit is a commit as GitLab lists it.
