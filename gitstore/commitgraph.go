@@ -3,7 +3,6 @@ package gitstore
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -48,8 +47,8 @@ const (
 	generationInfinity = ^uint64(0)
 )
 
-// errNotInGraph reports a commit the commit-graph does not have.
-var errNotInGraph = errors.New("commit not in the commit-graph")
+// errGraphParent reports a parent position a commit-graph cannot hold.
+var errGraphParent = fmt.Errorf("%w: commit-graph parent out of range", errCorrupt)
 
 // commitGraph is a commit-graph file held in memory. It is immutable once read and is
 // shared by every request on its repository.
@@ -237,7 +236,7 @@ func (g *commitGraph) generationAt(pos uint32) (uint64, error) {
 func (g *commitGraph) parentsAt(pos uint32, buf []uint32) ([]uint32, error) {
 	d := g.cdat[graphCommitData*pos+20:]
 	p1, p2 := binary.BigEndian.Uint32(d), binary.BigEndian.Uint32(d[4:])
-	bad := fmt.Errorf("%w: commit-graph parent out of range", errCorrupt)
+	bad := errGraphParent
 	if p1 == graphParentNone {
 		return buf, nil
 	}

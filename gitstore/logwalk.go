@@ -94,6 +94,15 @@ func (w *logWalk) time(id logID) int64 {
 	return w.node(id).time
 }
 
+// generation is the commit's generation in the commit-graph: above every ancestor's;
+// generationInfinity for a commit newer than the graph.
+func (w *logWalk) generation(id logID) (uint64, error) {
+	if id < 0 {
+		return generationInfinity, nil
+	}
+	return w.cg.generationAt(uint32(id))
+}
+
 // bloom is the commit's changed-path filter, when the graph has one for it.
 func (w *logWalk) bloom(id logID) ([]byte, bool) {
 	if id < 0 || w.cg == nil {

@@ -1,7 +1,6 @@
 package gitstore
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -25,39 +24,25 @@ const (
 	paintResult                   // a common ancestor found
 )
 
-// paintQueue orders commits newest first, ties in insertion order.
-type paintQueue []*commitNode
-
-func (q paintQueue) Len() int { return len(q) }
-func (q paintQueue) Less(i, j int) bool {
-	if q[i].time != q[j].time {
-		return q[i].time > q[j].time
-	}
-	return q[i].seq < q[j].seq
-}
-func (q paintQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *paintQueue) Push(x any)   { *q = append(*q, x.(*commitNode)) }
-func (q *paintQueue) Pop() any {
-	old := *q
-	c := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return c
-}
-
-// painter is one paint walk; flags live in a map so that the walk leaves the graph's own
-// walk flags alone.
+// painter is one paint walk, on the commit numbering of a logWalk (commit-graph positions
+// for the commits the graph holds), its flags and queue counts in maps, so that the cost
+// follows the commits painted, not the length of the history.
 type painter struct {
-	g        *graph
-	flags    map[*commitNode]uint8
-	queued   map[*commitNode]int // copies of each commit in the queue
-	q        paintQueue
-	nonStale int // queued copies of commits not painted stale
+	w        *logWalk
+	flags    map[logID]uint8
+	queued   map[logID]int // copies of each commit in the queue
+	q        logWalk       // its queue only
+	nonStale int           // queued copies of commits not painted stale
+	pbuf     []logID
 }
 
-func (p *painter) push(c *commitNode) {
-	p.g.seq++
-	c.seq = p.g.seq
-	heap.Push(&p.q, c)
+func newPainter(w *logWalk) *painter {
+	return &painter{w: w, flags: map[logID]uint8{}, queued: map[logID]int{}}
+}
+
+func (p *painter) push(c logID) {
+	p.q.seq++
+	p.q.pushEntry(logEntry{id: c, time: p.w.time(c), seq: p.q.seq})
 	p.queued[c]++
 	if p.flags[c]&paintStale == 0 {
 		p.nonStale++
@@ -65,7 +50,7 @@ func (p *painter) push(c *commitNode) {
 }
 
 // paint adds flags f to c, keeping the count of non-stale queued commits right.
-func (p *painter) paint(c *commitNode, f uint8) {
+func (p *painter) paint(c logID, f uint8) {
 	old := p.flags[c]
 	if old&paintStale == 0 && f&paintStale != 0 {
 		p.nonStale -= p.queued[c]
@@ -75,22 +60,22 @@ func (p *painter) paint(c *commitNode, f uint8) {
 
 // paintDownToCommon paints from ours (paintOurs) and theirs (paintTheirs) and returns the
 // common ancestors found, in the order found; later ones may be redundant.
-func paintDownToCommon(ctx context.Context, g *graph, ours *commitNode, theirs []*commitNode) (*painter, []*commitNode, error) {
-	p := &painter{g: g, flags: map[*commitNode]uint8{}, queued: map[*commitNode]int{}}
+func paintDownToCommon(ctx context.Context, w *logWalk, ours logID, theirs []logID) (*painter, []logID, error) {
+	p := newPainter(w)
 	p.paint(ours, paintOurs)
 	p.push(ours)
 	for _, c := range theirs {
 		p.paint(c, paintTheirs)
 		p.push(c)
 	}
-	var found []*commitNode
+	var found []logID
 	for steps := 0; p.nonStale > 0; steps++ {
 		if steps&1023 == 1023 {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
 			}
 		}
-		c := heap.Pop(&p.q).(*commitNode)
+		c := p.q.pop().id
 		p.queued[c]--
 		if p.flags[c]&paintStale == 0 {
 			p.nonStale--
@@ -103,11 +88,12 @@ func paintDownToCommon(ctx context.Context, g *graph, ours *commitNode, theirs [
 			}
 			f |= paintStale
 		}
-		for _, ph := range c.parents {
-			parent, err := g.commit(ph)
-			if err != nil {
-				return nil, nil, fmt.Errorf("parent of %s: %w", c.hash, err)
-			}
+		parents, err := w.parents(c, p.pbuf[:0])
+		if err != nil {
+			return nil, nil, fmt.Errorf("parents of %s: %w", w.hash(c), err)
+		}
+		p.pbuf = parents
+		for _, parent := range parents {
 			if p.flags[parent]&f == f {
 				continue
 			}
@@ -120,36 +106,43 @@ func paintDownToCommon(ctx context.Context, g *graph, ours *commitNode, theirs [
 
 // mergeBases returns the best common ancestors of commits a and b, newest first.
 func mergeBases(ctx context.Context, g *graph, a, b plumbing.Hash) ([]plumbing.Hash, error) {
-	ca, err := mergeCommitNode(g, a)
-	if err != nil {
+	if _, err := mergeCommitNode(g, a); err != nil {
 		return nil, err
 	}
 	if a == b {
 		return []plumbing.Hash{a}, nil
 	}
-	cb, err := mergeCommitNode(g, b)
+	if _, err := mergeCommitNode(g, b); err != nil {
+		return nil, err
+	}
+	w := newLogWalk(g, g.cg)
+	ia, err := w.id(a)
 	if err != nil {
 		return nil, err
 	}
-	p, found, err := paintDownToCommon(ctx, g, ca, []*commitNode{cb})
+	ib, err := w.id(b)
 	if err != nil {
 		return nil, err
 	}
-	var candidates []*commitNode
+	p, found, err := paintDownToCommon(ctx, w, ia, []logID{ib})
+	if err != nil {
+		return nil, err
+	}
+	var candidates []logID
 	for _, c := range found {
 		if p.flags[c]&paintStale == 0 {
 			candidates = append(candidates, c)
 		}
 	}
 	if len(candidates) > 1 {
-		if candidates, err = removeRedundant(ctx, g, candidates); err != nil {
+		if candidates, err = removeRedundant(ctx, w, candidates); err != nil {
 			return nil, err
 		}
 	}
-	sort.SliceStable(candidates, func(i, j int) bool { return candidates[i].time > candidates[j].time })
+	sort.SliceStable(candidates, func(i, j int) bool { return w.time(candidates[i]) > w.time(candidates[j]) })
 	out := make([]plumbing.Hash, len(candidates))
 	for i, c := range candidates {
-		out[i] = c.hash
+		out[i] = w.hash(c)
 	}
 	return out, nil
 }
@@ -157,13 +150,13 @@ func mergeBases(ctx context.Context, g *graph, a, b plumbing.Hash) ([]plumbing.H
 // removeRedundant drops the candidates that are ancestors of other candidates: painting
 // from one candidate against the others, a candidate reached from both sides is below
 // another one.
-func removeRedundant(ctx context.Context, g *graph, candidates []*commitNode) ([]*commitNode, error) {
+func removeRedundant(ctx context.Context, w *logWalk, candidates []logID) ([]logID, error) {
 	redundant := make([]bool, len(candidates))
 	for i, c := range candidates {
 		if redundant[i] {
 			continue
 		}
-		var others []*commitNode
+		var others []logID
 		var index []int
 		for j, o := range candidates {
 			if j != i && !redundant[j] {
@@ -171,7 +164,7 @@ func removeRedundant(ctx context.Context, g *graph, candidates []*commitNode) ([
 				index = append(index, j)
 			}
 		}
-		p, _, err := paintDownToCommon(ctx, g, c, others)
+		p, _, err := paintDownToCommon(ctx, w, c, others)
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +177,7 @@ func removeRedundant(ctx context.Context, g *graph, candidates []*commitNode) ([
 			}
 		}
 	}
-	var out []*commitNode
+	var out []logID
 	for i, c := range candidates {
 		if !redundant[i] {
 			out = append(out, c)

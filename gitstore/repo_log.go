@@ -244,41 +244,47 @@ func (r *Repo) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	minGen := uint64(0)
-	if ca, err := g.commit(a); err == nil {
-		minGen = ca.gen
-		if minGen == generationInfinity && r.cg == nil {
-			minGen = 0
-		}
-	} else if errors.Is(err, errObjectMissing) {
+	w := newLogWalk(g, r.cg)
+	ia, err := w.id(a)
+	if errors.Is(err, errObjectMissing) {
 		return false, nil
-	} else {
-		return false, err
 	}
-	start, err := g.commit(b)
 	if err != nil {
 		return false, err
 	}
-	seen := map[*commitNode]bool{start: true}
-	stack := []*commitNode{start}
+	minGen, err := w.generation(ia)
+	if err != nil {
+		return false, err
+	}
+	ib, err := w.id(b)
+	if err != nil {
+		return false, err
+	}
+	visited := map[logID]bool{ib: true}
+	stack := []logID{ib}
+	var pbuf []logID
 	for n := 0; len(stack) > 0; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {
 			return false, ctx.Err()
 		}
 		c := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		for _, ph := range c.parents {
-			if ph == a {
+		if pbuf, err = w.parents(c, pbuf[:0]); err != nil {
+			return false, err
+		}
+		for _, p := range pbuf {
+			if p == ia {
 				return true, nil
 			}
-			p, err := g.commit(ph)
-			if err != nil {
-				return false, err
-			}
-			if seen[p] || p.gen < minGen {
+			if visited[p] {
 				continue
 			}
-			seen[p] = true
+			visited[p] = true
+			if gen, err := w.generation(p); err != nil {
+				return false, err
+			} else if gen < minGen {
+				continue
+			}
 			stack = append(stack, p)
 		}
 	}

@@ -47,7 +47,7 @@ func (r *Repo) commitGraph() (*graph, error) {
 	}
 	g := newGraph(db)
 	if cg := r.share.commitGraph(); cg != nil {
-		r.cg = cg
+		r.cg, g.cg = cg, cg
 		g.load = func(h plumbing.Hash) (*commitNode, error) { return loadCommitNode(cg, db, h) }
 	}
 	r.graph = g

@@ -42,8 +42,9 @@ type graph struct {
 	walkID  uint32
 	seq     uint32
 	// load, when set, reads a commit not met yet instead of parsing it from db: from the
-	// repository's commit-graph first (repo_objects.go).
+	// repository's commit-graph cg first (repo_objects.go).
 	load func(h plumbing.Hash) (*commitNode, error)
+	cg   *commitGraph
 }
 
 func newGraph(db *objectDB) *graph {
