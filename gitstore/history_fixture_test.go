@@ -111,20 +111,21 @@ func (f *fixtureStream) churn(st fixtureState) {
 // newHistoryFixture generates about n commits (seeded) into repository 1 of a new Store.
 func newHistoryFixture(t testing.TB, n int, seed int64) *historyFixture {
 	t.Helper()
-	return generateHistory(t, n, seed, false)
+	return generateHistory(t, t.TempDir(), n, seed, false)
 }
 
 // newRenameFreeFixture is a history whose files are never deleted or renamed (nor become
 // directories): git blame, which follows renames, then blames what cairn's blame does.
 func newRenameFreeFixture(t testing.TB, n int, seed int64) *historyFixture {
 	t.Helper()
-	return generateHistory(t, n, seed, true)
+	return generateHistory(t, t.TempDir(), n, seed, true)
 }
 
-func generateHistory(t testing.TB, n int, seed int64, renameFree bool) *historyFixture {
+// generateHistory writes the history into a new Store rooted at root.
+func generateHistory(t testing.TB, root string, n int, seed int64, renameFree bool) *historyFixture {
 	t.Helper()
 	g := newGitCLI(t)
-	st, err := New(t.TempDir())
+	st, err := New(root)
 	if err != nil {
 		t.Fatal(err)
 	}

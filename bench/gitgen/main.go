@@ -14,6 +14,10 @@
 // refs: a small history with many refs: a main line, -branches branches each one or two
 // commits off some commit of main, and -tags tags on main, alternately lightweight and
 // annotated.
+//
+// linear: -commits linear commits over a fixed set of -files files of about 2 KB in a few
+// directories, each commit editing a few lines of -touch of them, so that every file has a
+// long history of its own (30,000 commits over 100 files touching 2 each: ~600 a file).
 package main
 
 import (
@@ -47,10 +51,11 @@ type gen struct {
 }
 
 func main() {
-	mode := flag.String("mode", "history", "history or refs")
+	mode := flag.String("mode", "history", "history, refs or linear")
 	commits := flag.Int("commits", 10000, "history: number of commits, merges included")
-	initial := flag.Int("files", 2000, "history: files in the first commit (more are added later)")
+	initial := flag.Int("files", 2000, "history: files in the first commit (more are added later); linear: files")
 	binaries := flag.Int("binaries", 15, "history: megabytes of incompressible binary files, in five files")
+	touch := flag.Int("touch", 2, "linear: files each commit edits")
 	branches := flag.Int("branches", 150, "refs: number of branches besides main")
 	tags := flag.Int("tags", 150, "refs: number of tags (half lightweight, half annotated)")
 	seed := flag.Int64("seed", 1, "random seed")
@@ -74,6 +79,8 @@ func main() {
 		g.history(*commits, *initial, *binaries)
 	case "refs":
 		g.refs(*branches, *tags)
+	case "linear":
+		g.linear(*commits, *initial, *touch)
 	default:
 		fmt.Fprintln(os.Stderr, "gitgen: unknown -mode", *mode)
 		os.Exit(2)
@@ -393,6 +400,39 @@ func (g *gen) refs(branches, tags int) {
 			fmt.Fprintf(g.w, "reset refs/tags/%s\nfrom :%d\n\n", name, at)
 		} else {
 			g.annotatedTag(name, at)
+		}
+	}
+}
+
+// linear writes total commits on main over files files of ~2 KB (50 lines), each commit
+// editing touch of them, chosen at random.
+func (g *gen) linear(total, files, touch int) {
+	dirs := []string{"src", "src/core", "lib", "docs"}
+	for i := 0; i < files; i++ {
+		p := fmt.Sprintf("%s/%s_%d.go", dirs[i%len(dirs)], words[g.rng.Intn(len(words))], i)
+		g.newFile(p, 50, 50)
+	}
+	main := g.header("refs/heads/main", "initial import")
+	for _, p := range g.paths {
+		g.writeFile(p)
+	}
+	touch = min(max(touch, 1), len(g.paths))
+	for g.commits < total {
+		seen := map[string]bool{}
+		var touched []string
+		for len(touched) < touch {
+			p := g.paths[g.rng.Intn(len(g.paths))]
+			if !seen[p] {
+				seen[p] = true
+				touched = append(touched, p)
+			}
+		}
+		for _, p := range touched {
+			g.edit(p)
+		}
+		main = g.header("refs/heads/main", g.message(touched), main)
+		for _, p := range touched {
+			g.writeFile(p)
 		}
 	}
 }
