@@ -195,3 +195,36 @@ func TestRevisionExpressionsAreGitRevParse(t *testing.T) {
 		}
 	})
 }
+
+func TestPagingThroughAHistoryIsGitLogSkip(t *testing.T) {
+	hf := newHistoryFixture(t, 250, 15)
+	graphCases(t, hf, func(t *testing.T) {
+		want := strings.Fields(hf.g.run(hf.dir, "log", "--format=%H", "main"))
+		var got []string
+		for page := 0; ; page++ {
+			r := hf.open(t) // a request per page
+			tip, _ := r.Resolve("main")
+			list, err := r.Log(context.Background(), LogOptions{Include: []plumbing.Hash{tip}, Skip: page * 20, Limit: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range list {
+				got = append(got, c.ID.String())
+			}
+			if len(list) < 20 {
+				break
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("pages give %d commits, git log %d", len(got), len(want))
+		}
+		// The walk of the pages is kept: it reached the end of the history.
+		r := hf.open(t)
+		tip, _ := r.Resolve("main")
+		key := r.cacheKey(logCacheKey(LogOptions{Include: []plumbing.Hash{tip}}))
+		o, ok := hf.st.reads.cache.get(key)
+		if !ok || o.walk == nil || !o.walk.complete || len(o.walk.hashes) != len(want) {
+			t.Fatalf("kept walk: %v %+v", ok, o)
+		}
+	})
+}

@@ -281,9 +281,10 @@ type objectKey struct {
 
 type cachedObject struct {
 	key    objectKey
-	commit *Commit   // a parsed commit, or
-	tree   []byte    // a tree object's data, or
-	sum    *[32]byte // a blob's SHA-256
+	commit *Commit     // a parsed commit, or
+	tree   []byte      // a tree object's data, or
+	sum    *[32]byte   // a blob's SHA-256, or
+	walk   *cachedWalk // the start of a Log walk (repo_log.go)
 	cost   int64
 }
 
@@ -312,8 +313,13 @@ func (c *objectCache) put(o *cachedObject) {
 	if o.cost > c.max/16 {
 		return
 	}
-	if _, ok := c.items[o.key]; ok {
-		return
+	if e, ok := c.items[o.key]; ok {
+		old := e.Value.(*cachedObject)
+		if o.walk == nil || old.walk != nil && len(old.walk.hashes) >= len(o.walk.hashes) {
+			return // objects never change; a walk is replaced by a longer one
+		}
+		c.lru.Remove(e)
+		c.size -= old.cost
 	}
 	c.items[o.key] = c.lru.PushFront(o)
 	c.size += o.cost

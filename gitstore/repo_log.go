@@ -2,7 +2,9 @@ package gitstore
 
 import (
 	"context"
+	"crypto/sha1"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -29,10 +31,86 @@ type LogOptions struct {
 // commits opts selects. Commits come from the commit-graph where it has them (logwalk.go),
 // and only the ones returned are read whole. With a path, a commit the graph's Bloom filter
 // clears of touching it is followed to its first parent without reading a tree.
+//
+// A page (a limit) is served from the walk a previous page made, when it reached that deep:
+// the walk for a page goes on to twice its depth and is kept in the Store's shared cache, so
+// that paging through a history walks it about once, not once per page.
 func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
+	var hashes []plumbing.Hash
+	if opts.Limit <= 0 {
+		var err error
+		if hashes, _, err = r.walkLog(ctx, opts, opts.Skip, 0); err != nil {
+			return nil, err
+		}
+	} else {
+		if _, err := r.objects(); err != nil {
+			return nil, err
+		}
+		need := opts.Skip + opts.Limit
+		key := r.cacheKey(logCacheKey(opts))
+		cw := (*cachedWalk)(nil)
+		if o, ok := r.store.reads.cache.get(key); ok && o.walk != nil && (len(o.walk.hashes) >= need || o.walk.complete) {
+			cw = o.walk
+		} else {
+			depth := need
+			if opts.Skip > 0 {
+				depth = 2 * need
+			}
+			hs, complete, err := r.walkLog(ctx, opts, 0, depth)
+			if err != nil {
+				return nil, err
+			}
+			cw = &cachedWalk{hashes: hs, complete: complete}
+			r.store.reads.cache.put(&cachedObject{key: key, walk: cw, cost: cachedObjectOverhead + 20*int64(cap(hs))})
+		}
+		from := min(opts.Skip, len(cw.hashes))
+		hashes = cw.hashes[from:min(need, len(cw.hashes))]
+	}
+	out := make([]*Commit, 0, len(hashes))
+	keep := len(hashes) <= maxCachedLogCommits
+	for _, h := range hashes {
+		c, err := r.readCommit(h, keep)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// maxCachedLogCommits is the longest list of commits whose members join the shared cache
+// (pages do; a compare across 10,000 commits or a whole history does not).
+const maxCachedLogCommits = 1000
+
+// cachedWalk is the start of a Log walk: the commits it selected, in order, and whether it
+// ended there.
+type cachedWalk struct {
+	hashes   []plumbing.Hash
+	complete bool
+}
+
+// logCacheKey names a walk by everything that decides what it selects but skip and limit.
+func logCacheKey(opts LogOptions) plumbing.Hash {
+	h := sha1.New()
+	fmt.Fprintf(h, "log\x00%q\x00%v\x00%d\x00%d\x00%q\x00", opts.Path, opts.FirstParent,
+		opts.Since.Unix(), opts.Until.Unix(), opts.Author)
+	for _, list := range [][]plumbing.Hash{opts.Include, opts.Exclude} {
+		for _, c := range list {
+			h.Write(c[:])
+		}
+		h.Write([]byte{0})
+	}
+	var key plumbing.Hash
+	copy(key[:], h.Sum(nil))
+	return key
+}
+
+// walkLog walks as Log describes and returns the commits it selects after the first skip,
+// at most limit of them (0: all); complete reports that the walk ran out.
+func (r *Repo) walkLog(ctx context.Context, opts LogOptions, skip, limit int) (out []plumbing.Hash, complete bool, err error) {
 	g, err := r.commitGraph()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	w := newLogWalk(g, r.cg)
 	var inRange *rangeWalk // nil: every commit reachable from Include
@@ -42,15 +120,15 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 			for _, h := range hs {
 				id, err := w.id(h)
 				if err != nil {
-					return nil, err
+					return nil, false, err
 				}
 				if err := inRange.push(id, i == 0); err != nil {
-					return nil, err
+					return nil, false, err
 				}
 			}
 		}
 		if err := inRange.run(ctx); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	pw := r.newPathWalk(opts.Path, w)
@@ -62,7 +140,7 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 	for _, h := range opts.Include {
 		id, err := w.id(h)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		push(id)
 	}
@@ -73,23 +151,24 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 	if !opts.Until.IsZero() {
 		until = opts.Until.Unix()
 	}
-	var out []*Commit
 	var pbuf []logID
-	skip := opts.Skip
-	for steps := 0; len(w.queue) > 0; steps++ {
+	for steps := 0; ; steps++ {
+		if len(w.queue) == 0 {
+			return out, true, nil
+		}
 		if steps&1023 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		e := w.pop()
 		if !opts.Since.IsZero() && e.time < since {
 			// Everything left is older still (clock skew aside): git log stops here too.
-			break
+			return out, true, nil
 		}
 		parents, err := w.parents(e.id, pbuf[:0])
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		pbuf = parents
 		if opts.FirstParent && len(parents) > 1 {
@@ -98,7 +177,7 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 		show := true
 		if pw != nil {
 			if show, parents, err = pw.touches(e.id, parents); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		for _, p := range parents {
@@ -108,9 +187,9 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 			continue
 		}
 		if opts.Author != "" {
-			full, err := r.commitObject(w.hash(e.id))
+			full, err := r.readCommit(w.hash(e.id), false)
 			if err != nil {
-				return nil, err
+				return nil, false, err
 			}
 			if !authorMatches(full, opts.Author) {
 				continue
@@ -120,16 +199,11 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 			skip--
 			continue
 		}
-		full, err := r.commitObject(w.hash(e.id))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, full)
-		if opts.Limit > 0 && len(out) >= opts.Limit {
-			break
+		out = append(out, w.hash(e.id))
+		if limit > 0 && len(out) >= limit {
+			return out, len(w.queue) == 0, nil
 		}
 	}
-	return out, nil
 }
 
 func authorMatches(c *Commit, s string) bool {

@@ -87,7 +87,11 @@ func (r *Repo) cacheKey(h plumbing.Hash) objectKey { return objectKey{epoch: r.s
 
 // commitObject returns commit h parsed whole; ErrRefNotFound when there is no such commit.
 // The result is the caller's to keep and change.
-func (r *Repo) commitObject(h plumbing.Hash) (*Commit, error) {
+func (r *Repo) commitObject(h plumbing.Hash) (*Commit, error) { return r.readCommit(h, true) }
+
+// readCommit is commitObject; keep says whether a commit read from the objects joins the
+// shared cache (not for lists of thousands, which would push everything else out).
+func (r *Repo) readCommit(h plumbing.Hash, keep bool) (*Commit, error) {
 	db, err := r.objects()
 	if err != nil {
 		return nil, err
@@ -108,6 +112,9 @@ func (r *Repo) commitObject(h plumbing.Hash) (*Commit, error) {
 	c, err := decodeCommit(h, data)
 	if err != nil {
 		return nil, err
+	}
+	if !keep {
+		return c, nil
 	}
 	r.store.reads.cache.put(&cachedObject{key: r.cacheKey(h), commit: c, cost: commitCost(c)})
 	return copyCommit(c), nil
