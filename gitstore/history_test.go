@@ -228,3 +228,35 @@ func TestPagingThroughAHistoryIsGitLogSkip(t *testing.T) {
 		}
 	})
 }
+
+// TestOneReferenceReadsAsTheListHasIt reads every reference alone (loose, packed, symbolic)
+// and finds what the listing of all references has.
+func TestOneReferenceReadsAsTheListHasIt(t *testing.T) {
+	hf := newHistoryFixture(t, 60, 16)
+	hf.g.run(hf.dir, "branch", "loose-one", "main~3")
+	hf.g.run(hf.dir, "pack-refs", "--all")              // everything packed...
+	hf.g.run(hf.dir, "branch", "-f", "topic", "main~1") // ...but this, loose again
+	hf.g.run(hf.dir, "symbolic-ref", "refs/heads/alias", "refs/heads/main")
+	r := hf.open(t)
+	l, err := r.refs.list()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.refs) < 5 {
+		t.Fatalf("only %d refs", len(l.refs))
+	}
+	for _, ref := range l.refs {
+		h, ok, err := r.Reference(ref.name)
+		if err != nil || !ok || h != ref.hash {
+			t.Errorf("%s: %s %v %v; listed %s", ref.name, h, ok, err, ref.hash)
+		}
+	}
+	if branch, h, err := r.Head(); err != nil || branch != "main" || h != l.head {
+		t.Errorf("HEAD: %s %s %v", branch, h, err)
+	}
+	for _, missing := range []string{"refs/heads/nope", "refs/heads", "refs/tags/v9"} {
+		if _, ok, err := r.Reference(missing); ok || err != nil {
+			t.Errorf("%s: found %v, %v", missing, ok, err)
+		}
+	}
+}

@@ -130,26 +130,19 @@ func (r *Repo) Branches() ([]Ref, error) { return r.refsUnder("refs/heads/") }
 func (r *Repo) TagRefs() ([]Ref, error) { return r.refsUnder("refs/tags/") }
 
 // Reference returns the value of a full reference name, and whether it exists.
-func (r *Repo) Reference(name string) (plumbing.Hash, bool, error) {
-	l, err := r.refs.list()
-	if err != nil {
-		return plumbing.ZeroHash, false, fmt.Errorf("repository %d: %w", r.id, err)
-	}
-	h, ok := l.lookup(name)
-	return h, ok, nil
-}
+func (r *Repo) Reference(name string) (plumbing.Hash, bool, error) { return r.ref(name) }
 
 // Head returns the branch HEAD names and the commit it points to (zero when unborn).
 func (r *Repo) Head() (branch string, h plumbing.Hash, err error) {
-	l, err := r.refs.list()
-	if err != nil {
-		return "", plumbing.ZeroHash, fmt.Errorf("repository %d: %w", r.id, err)
-	}
-	return strings.TrimPrefix(l.headTarget, "refs/heads/"), l.head, nil
+	target, h, err := r.head()
+	return strings.TrimPrefix(target, "refs/heads/"), h, err
 }
 
 // Empty reports whether the repository has no branch.
 func (r *Repo) Empty() (bool, error) {
+	if target, h, err := r.head(); err != nil || !h.IsZero() && isBranchName(target) {
+		return false, err // HEAD's branch exists
+	}
 	b, err := r.Branches()
 	return len(b) == 0, err
 }
@@ -220,28 +213,32 @@ func (r *Repo) Resolve(rev string) (plumbing.Hash, error) {
 	if len(rev) == 40 && plumbing.IsHash(rev) {
 		return r.peelToCommit(plumbing.NewHash(rev), notFound)
 	}
-	l, err := r.refs.list()
-	if err != nil {
-		return plumbing.ZeroHash, fmt.Errorf("repository %d: %w", r.id, err)
-	}
 	if rev == "HEAD" {
-		if l.head.IsZero() {
+		_, h, err := r.head()
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if h.IsZero() {
 			return plumbing.ZeroHash, notFound
 		}
-		return l.head, nil
+		return h, nil
 	}
 	for _, name := range []string{rev, "refs/" + rev, "refs/tags/" + rev, "refs/heads/" + rev} {
 		if !strings.HasPrefix(name, "refs/") {
 			continue
 		}
-		if h, ok := l.lookup(name); ok {
+		h, ok, err := r.ref(name)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if ok {
 			return r.peelToCommit(h, notFound)
 		}
 	}
 	if strings.Contains(rev, "..") || strings.Contains(rev, "@{") || strings.Contains(rev, ":") {
 		return plumbing.ZeroHash, notFound
 	}
-	h, ok, handled, err := r.resolveExpression(rev, l)
+	h, ok, handled, err := r.resolveExpression(rev)
 	if err != nil {
 		return plumbing.ZeroHash, err
 	}

@@ -289,7 +289,8 @@ func TestResolveRevisions(t *testing.T) {
 			t.Errorf("Resolve(%q) = %s, %v; want %s", rev, got, err, want)
 		}
 	}
-	for _, rev := range []string{"", "nope", "main..v1", "-x", "0000000000000000000000000000000000000000", "main:a"} {
+	for _, rev := range []string{"", "nope", "main..v1", "-x", "0000000000000000000000000000000000000000", "main:a",
+		"heads", "refs/heads", "tags", "refs", "../HEAD", "heads/../../HEAD"} {
 		if _, err := r.Resolve(rev); !errors.Is(err, ErrRefNotFound) {
 			t.Errorf("Resolve(%q): %v, want ErrRefNotFound", rev, err)
 		}

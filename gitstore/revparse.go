@@ -20,7 +20,7 @@ import (
 
 // resolveExpression resolves rev; handled is false when rev uses syntax this does not
 // read, and ok false when it names no commit.
-func (r *Repo) resolveExpression(rev string, l *refList) (h plumbing.Hash, ok, handled bool, err error) {
+func (r *Repo) resolveExpression(rev string) (h plumbing.Hash, ok, handled bool, err error) {
 	i := strings.IndexAny(rev, "~^")
 	base, ops := rev, ""
 	if i >= 0 {
@@ -29,7 +29,7 @@ func (r *Repo) resolveExpression(rev string, l *refList) (h plumbing.Hash, ok, h
 	if base == "" {
 		return plumbing.ZeroHash, false, true, nil
 	}
-	h, ok, err = r.resolveName(base, l)
+	h, ok, err = r.resolveName(base)
 	if err != nil || !ok {
 		return h, false, true, err
 	}
@@ -92,16 +92,21 @@ func (r *Repo) resolveExpression(rev string, l *refList) (h plumbing.Hash, ok, h
 }
 
 // resolveName resolves a reference name or an abbreviated (or full) object id to a commit.
-func (r *Repo) resolveName(name string, l *refList) (plumbing.Hash, bool, error) {
+func (r *Repo) resolveName(name string) (plumbing.Hash, bool, error) {
 	notFound := errNotCommit
 	if name == "HEAD" {
-		return l.head, !l.head.IsZero(), nil
+		_, h, err := r.head()
+		return h, err == nil && !h.IsZero(), err
 	}
 	for _, full := range []string{name, "refs/" + name, "refs/tags/" + name, "refs/heads/" + name} {
 		if !strings.HasPrefix(full, "refs/") {
 			continue
 		}
-		if h, ok := l.lookup(full); ok {
+		h, ok, err := r.ref(full)
+		if err != nil {
+			return plumbing.ZeroHash, false, err
+		}
+		if ok {
 			c, err := r.peelToCommit(h, notFound)
 			if err == notFound {
 				return plumbing.ZeroHash, false, nil
