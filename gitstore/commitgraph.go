@@ -1,7 +1,6 @@
 package gitstore
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"os"
@@ -176,19 +175,8 @@ func (g *commitGraph) find(h plumbing.Hash) (uint32, bool) {
 	if h[0] > 0 {
 		lo = binary.BigEndian.Uint32(g.fanout[4*(int(h[0])-1):])
 	}
-	hi := binary.BigEndian.Uint32(g.fanout[4*int(h[0]):])
-	for lo < hi {
-		m := lo + (hi-lo)/2
-		switch c := bytes.Compare(g.oids[20*m:20*m+20], h[:]); {
-		case c == 0:
-			return m, true
-		case c < 0:
-			lo = m + 1
-		default:
-			hi = m
-		}
-	}
-	return 0, false
+	pos, ok := searchNames(g.oids, int(lo), int(binary.BigEndian.Uint32(g.fanout[4*int(h[0]):])), h)
+	return uint32(pos), ok
 }
 
 // hashAt is the name of the commit at pos.

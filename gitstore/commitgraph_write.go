@@ -94,18 +94,34 @@ func writeCommitGraph(ctx context.Context, dir string) (commitGraphStats, error)
 	return st, publishCommitGraph(dir, b)
 }
 
-// graphHoldsTips reports whether every commit the refs name is in cg.
-func graphHoldsTips(db *objectDB, cg *commitGraph, refs *refList) bool {
+// refCommits returns the commits the refs and HEAD name, tags peeled; refs to trees and
+// blobs are left out.
+func refCommits(db *objectDB, refs *refList) ([]plumbing.Hash, error) {
 	tips := refWants(refs)
 	if !refs.head.IsZero() {
 		tips = append(tips, refs.head)
 	}
+	var out []plumbing.Hash
 	for _, h := range tips {
 		target, typ, _, err := db.peel(h)
 		if err != nil {
-			return false
+			return nil, fmt.Errorf("commit-graph: ref target %s: %w", h, err)
 		}
-		if _, ok := cg.find(target); typ == plumbing.CommitObject && !ok {
+		if typ == plumbing.CommitObject {
+			out = append(out, target)
+		}
+	}
+	return out, nil
+}
+
+// graphHoldsTips reports whether every commit the refs name is in cg.
+func graphHoldsTips(db *objectDB, cg *commitGraph, refs *refList) bool {
+	tips, err := refCommits(db, refs)
+	if err != nil {
+		return false
+	}
+	for _, h := range tips {
+		if _, ok := cg.find(h); !ok {
 			return false
 		}
 	}
@@ -116,19 +132,9 @@ func graphHoldsTips(db *objectDB, cg *commitGraph, refs *refList) bool {
 // positions, levels and generations filled in.
 // order is the same entries in discovery order, children before parents.
 func collectGraphCommits(ctx context.Context, db *objectDB, old *commitGraph, refs *refList, st *commitGraphStats) (sorted, order []*graphEntry, err error) {
-	var stack []plumbing.Hash
-	tips := refWants(refs)
-	if !refs.head.IsZero() {
-		tips = append(tips, refs.head)
-	}
-	for _, h := range tips {
-		target, typ, _, err := db.peel(h)
-		if err != nil {
-			return nil, nil, fmt.Errorf("commit-graph: ref target %s: %w", h, err)
-		}
-		if typ == plumbing.CommitObject {
-			stack = append(stack, target)
-		}
+	stack, err := refCommits(db, refs)
+	if err != nil {
+		return nil, nil, err
 	}
 	byHash := map[plumbing.Hash]*graphEntry{}
 	var pbuf []uint32

@@ -2,10 +2,8 @@ package gitstore
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +33,6 @@ type mergeStore struct {
 	// unknown holds the placeholder ids a virtual merge base puts where it could not merge
 	// its own inputs: a path whose base is unknown.
 	unknown map[plumbing.Hash]bool
-	zr      io.ReadCloser // reused to read the sizes at the start of deltas
 }
 
 func newMergeStore(r *Repo) (*mergeStore, error) {
@@ -202,57 +199,8 @@ func (s *mergeStore) blob(h plumbing.Hash) (data []byte, tooLarge bool, err erro
 	return data, false, nil
 }
 
-// objectSize returns the size of object h from its loose header, its pack entry header,
-// or, for a delta, the result size at the start of the delta.
-func (s *mergeStore) objectSize(h plumbing.Hash) (int64, error) {
-	db := s.db
-	loc, ok := db.locate(h)
-	if !ok {
-		if added, err := db.refresh(); err != nil || !added {
-			return 0, fmt.Errorf("%w: %s", errObjectMissing, h)
-		}
-		if loc, ok = db.locate(h); !ok {
-			return 0, fmt.Errorf("%w: %s", errObjectMissing, h)
-		}
-	}
-	if loc.pack == loosePack {
-		_, size, rc, err := db.openLoose(h)
-		if err != nil {
-			return 0, err
-		}
-		rc.Close()
-		return size, nil
-	}
-	pi := int(loc.pack)
-	off := db.packs[pi].idx.offsetAt(int(loc.pos))
-	hdr, err := db.readHeader(pi, off)
-	if err != nil {
-		return 0, err
-	}
-	if hdr.typ != plumbing.OFSDeltaObject && hdr.typ != plumbing.REFDeltaObject {
-		return hdr.size, nil
-	}
-	sec, err := db.packs[pi].section(off + int64(hdr.hdrLen))
-	if err != nil {
-		return 0, err
-	}
-	if s.zr == nil {
-		s.zr, err = zlib.NewReader(sec)
-	} else {
-		err = s.zr.(zlib.Resetter).Reset(sec, nil)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("%w: delta at %d: %v", errCorrupt, off, err)
-	}
-	var head [20]byte
-	n, _ := io.ReadFull(s.zr, head[:])
-	_, rest, ok1 := deltaVarint(head[:n])
-	size, _, ok2 := deltaVarint(rest)
-	if !ok1 || !ok2 {
-		return 0, fmt.Errorf("%w: delta at %d has a bad header", errCorrupt, off)
-	}
-	return int64(size), nil
-}
+// objectSize returns the size of object h without inflating it (odb's objectSize).
+func (s *mergeStore) objectSize(h plumbing.Hash) (int64, error) { return s.db.objectSize(h) }
 
 // flush writes the overlay's objects reachable from tree root to the repository, children
 // before parents, skipping those the repository already has.

@@ -86,10 +86,15 @@ func (x *packIndex) find(h plumbing.Hash) (int, bool) {
 	if h[0] > 0 {
 		lo = int(x.fanout[h[0]-1])
 	}
-	hi := int(x.fanout[h[0]])
+	return searchNames(x.names, lo, int(x.fanout[h[0]]), h)
+}
+
+// searchNames finds h among the sorted 20-byte names between positions lo and hi, as the
+// fan-out of an index or a commit-graph narrows them.
+func searchNames(names []byte, lo, hi int, h plumbing.Hash) (int, bool) {
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		switch c := bytes.Compare(x.names[20*m:20*m+20], h[:]); {
+		switch c := bytes.Compare(names[20*m:20*m+20], h[:]); {
 		case c == 0:
 			return m, true
 		case c < 0:
@@ -419,8 +424,10 @@ func (db *objectDB) refresh() (bool, error) {
 	return len(added) > 0, nil
 }
 
-// loadPack opens a pack and reads its index. The pack file is opened at once, not on first
-// read: a repack may remove it meanwhile, and an open file stays readable after that.
+// loadPack opens a pack and maps its index (reads it where mapping does not work): the one
+// way packs are opened, for a request's own view and for the packs requests share. The pack
+// file is opened at once, not on first read: a repack may remove it meanwhile, and an open
+// file stays readable after that.
 func loadPack(path string) (*packFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -438,10 +445,10 @@ func loadPack(path string) (*packFile, error) {
 	}
 	idx, err := parseIndex(b)
 	if err != nil {
-		f.Close()
 		if mapped {
 			unmapFile(b)
 		}
+		f.Close()
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	p := &packFile{path: path, size: fi.Size(), idx: idx, f: f}

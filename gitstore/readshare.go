@@ -332,6 +332,13 @@ func (c *objectCache) put(o *cachedObject) {
 	}
 }
 
+// budget is the cache's memory budget.
+func (c *objectCache) budget() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.max
+}
+
 // setMax changes the budget, evicting what no longer fits.
 func (c *objectCache) setMax(max int64) {
 	c.mu.Lock()

@@ -319,8 +319,7 @@ func (b *blobStream) Read(p []byte) (int, error) {
 
 func (b *blobStream) Close() error { return b.zr.Close() }
 
-// blobSize returns the size of blob h without resolving it: from the pack entry's header,
-// or for a delta from the head of its instructions, which start with the result's size.
+// blobSize returns the size of blob h without resolving it (objectSize).
 func (db *objectDB) blobSize(h plumbing.Hash) (int64, error) {
 	typ, err := db.typeOf(h)
 	if err != nil {
@@ -329,6 +328,12 @@ func (db *objectDB) blobSize(h plumbing.Hash) (int64, error) {
 	if typ != plumbing.BlobObject {
 		return 0, fmt.Errorf("%w: %s is a %s", errObjectMissing, h, typ)
 	}
+	return db.objectSize(h)
+}
+
+// objectSize returns the size of object h from its loose header, its pack entry header,
+// or, for a delta, the result size at the start of the delta's instructions.
+func (db *objectDB) objectSize(h plumbing.Hash) (int64, error) {
 	loc, ok := db.locateFresh(h)
 	if !ok {
 		return 0, fmt.Errorf("%w: %s", errObjectMissing, h)
@@ -353,20 +358,20 @@ func (db *objectDB) blobSize(h plumbing.Hash) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	zr, err := zlib.NewReader(sec)
+	if db.zr == nil {
+		db.zr, err = zlib.NewReader(sec)
+	} else {
+		err = db.zr.(zlib.Resetter).Reset(sec, nil)
+	}
 	if err != nil {
-		return 0, fmt.Errorf("%w: %v", errCorrupt, err)
+		return 0, fmt.Errorf("%w: delta at %d: %v", errCorrupt, off, err)
 	}
-	defer zr.Close()
-	head := make([]byte, 20)
-	n, _ := io.ReadFull(zr, head)
-	_, rest, ok := deltaVarint(head[:n])
-	if !ok {
-		return 0, fmt.Errorf("%w: delta of %s", errCorrupt, h)
-	}
-	size, _, ok := deltaVarint(rest)
-	if !ok || size > maxObjectSize {
-		return 0, fmt.Errorf("%w: delta of %s", errCorrupt, h)
+	var head [20]byte
+	n, _ := io.ReadFull(db.zr, head[:])
+	_, rest, ok1 := deltaVarint(head[:n])
+	size, _, ok2 := deltaVarint(rest)
+	if !ok1 || !ok2 || size > maxObjectSize {
+		return 0, fmt.Errorf("%w: delta at %d has a bad header", errCorrupt, off)
 	}
 	return int64(size), nil
 }
