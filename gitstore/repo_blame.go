@@ -34,7 +34,8 @@ type blameEntry struct {
 
 // blameOrigin is a commit holding suspect lines.
 type blameOrigin struct {
-	commit  *commitNode
+	commit  logID
+	time    int64
 	blob    plumbing.Hash
 	mode    uint32
 	pending []blameEntry // by suspect line
@@ -47,8 +48,8 @@ type blameQueue []*blameOrigin
 
 func (q blameQueue) Len() int { return len(q) }
 func (q blameQueue) Less(i, j int) bool {
-	if q[i].commit.time != q[j].commit.time {
-		return q[i].commit.time > q[j].commit.time
+	if q[i].time != q[j].time {
+		return q[i].time > q[j].time
 	}
 	return q[i].seq < q[j].seq
 }
@@ -61,13 +62,15 @@ func (q *blameQueue) Pop() any {
 	return o
 }
 
-// blamer is one blame walk.
+// blamer is one blame walk, on Log's numbering of commits (commit-graph positions).
 type blamer struct {
 	r       *Repo
-	g       *graph
+	w       *logWalk
 	path    string
 	keys    []bloomKey
-	origins map[*commitNode]*blameOrigin
+	origins []*blameOrigin         // by commit-graph position
+	extras  map[logID]*blameOrigin // commits newer than the graph
+	pbuf    []logID
 	queue   blameQueue
 	seq     int
 	blamed  []plumbing.Hash // the commit of each line of the file
@@ -80,21 +83,25 @@ func (r *Repo) Blame(ctx context.Context, h plumbing.Hash, p string) ([]BlameRan
 	if err != nil {
 		return nil, err
 	}
-	c, err := g.commit(h)
+	w := newLogWalk(g, r.cg)
+	c, err := w.id(h)
 	if errors.Is(err, errObjectMissing) {
 		return nil, fmt.Errorf("commit %s: %w", h, ErrRefNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read commit %s: %w", h, err)
+		return nil, err
 	}
-	e, ok, err := r.pathItem(c.tree, p)
+	e, ok, err := r.pathItem(w.tree(c), p)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || e.isTree() || e.mode&modeTypeMask == modeGitlink {
 		return nil, fmt.Errorf("%s: %w", p, ErrPathNotFound)
 	}
-	b := &blamer{r: r, g: g, path: p, origins: map[*commitNode]*blameOrigin{}}
+	b := &blamer{r: r, w: w, path: p, extras: map[logID]*blameOrigin{}}
+	if r.cg != nil {
+		b.origins = make([]*blameOrigin, r.cg.n)
+	}
 	if r.cg != nil && r.cg.hasBloom() {
 		b.keys = pathBloomKeys(p, r.cg.bloom)
 	}
@@ -138,18 +145,41 @@ func blameLines(content []byte) []string {
 }
 
 // origin returns the origin of commit c, whose copy of the file is entry e.
-func (b *blamer) origin(c *commitNode, e treeItem) *blameOrigin {
-	o := b.origins[c]
+func (b *blamer) origin(c logID, e treeItem) *blameOrigin {
+	o := b.lookup(c)
 	if o == nil {
-		o = &blameOrigin{commit: c, blob: e.hash, mode: e.mode}
-		b.origins[c] = o
+		o = &blameOrigin{commit: c, time: b.w.time(c), blob: e.hash, mode: e.mode}
+		b.setOrigin(c, o)
 	}
 	return o
+}
+
+// lookup returns the origin of commit c, nil when c holds no suspect lines yet.
+func (b *blamer) lookup(c logID) *blameOrigin {
+	if c >= 0 {
+		return b.origins[c]
+	}
+	return b.extras[c]
+}
+
+func (b *blamer) setOrigin(c logID, o *blameOrigin) {
+	if c >= 0 {
+		b.origins[c] = o
+	} else if o == nil {
+		delete(b.extras, c)
+	} else {
+		b.extras[c] = o
+	}
 }
 
 // queueLines hands entries to o, queueing o for a visit.
 func (b *blamer) queueLines(o *blameOrigin, entries []blameEntry) {
 	o.pending = mergeBlameEntries(o.pending, entries)
+	b.queue1(o)
+}
+
+// queue1 queues o for a visit unless it is queued already.
+func (b *blamer) queue1(o *blameOrigin) {
 	if !o.queued {
 		o.queued = true
 		b.seq++
@@ -163,18 +193,19 @@ func (b *blamer) passBlame(o *blameOrigin) error {
 	if len(o.pending) == 0 {
 		return nil
 	}
-	parents := make([]*blameOrigin, 0, len(o.commit.parents))
-	for i, ph := range o.commit.parents {
-		pc, err := b.g.commit(ph)
-		if err != nil {
-			return fmt.Errorf("parent of %s: %w", o.commit.hash, err)
-		}
+	ids, err := b.w.parents(o.commit, b.pbuf[:0])
+	if err != nil {
+		return fmt.Errorf("parents of %s: %w", b.w.hash(o.commit), err)
+	}
+	b.pbuf = ids
+	parents := make([]*blameOrigin, 0, len(ids))
+	for i, pc := range ids {
 		var e treeItem
 		var found bool
 		if i == 0 && b.unchangedFromFirstParent(o.commit) {
 			e, found = treeItem{mode: o.mode, hash: o.blob}, true
 		} else {
-			if e, found, err = b.r.pathItem(pc.tree, b.path); err != nil {
+			if e, found, err = b.r.pathItem(b.w.tree(pc), b.path); err != nil {
 				return err
 			}
 			// Only a file of the same kind carries blame (a symlink does not pass its
@@ -185,12 +216,21 @@ func (b *blamer) passBlame(o *blameOrigin) error {
 			parents = append(parents, nil)
 			continue
 		}
-		po := b.origin(pc, e)
-		if po.blob == o.blob {
-			b.queueLines(po, o.pending)
-			o.pending, o.content = nil, nil
+		if e.hash == o.blob {
+			// The parent has the file as it is: it takes every line. Most often no other
+			// child has reached it yet, and o itself moves on to it, content and all.
+			if po := b.lookup(pc); po != nil {
+				b.queueLines(po, o.pending)
+				o.pending, o.content = nil, nil
+				return nil
+			}
+			b.setOrigin(o.commit, nil)
+			o.commit, o.time, o.mode = pc, b.w.time(pc), e.mode
+			b.setOrigin(pc, o)
+			b.queue1(o)
 			return nil
 		}
+		po := b.origin(pc, e)
 		for _, earlier := range parents {
 			if earlier != nil && earlier.blob == po.blob {
 				po = nil // the same content as an earlier parent's: that one takes the lines
@@ -210,9 +250,10 @@ func (b *blamer) passBlame(o *blameOrigin) error {
 			break
 		}
 	}
+	h := b.w.hash(o.commit)
 	for _, e := range o.pending {
 		for i := 0; i < e.n; i++ {
-			b.blamed[e.final+i] = o.commit.hash
+			b.blamed[e.final+i] = h
 		}
 	}
 	o.pending, o.content = nil, nil
@@ -220,11 +261,11 @@ func (b *blamer) passBlame(o *blameOrigin) error {
 }
 
 // unchangedFromFirstParent reports whether c's Bloom filter clears it of the path.
-func (b *blamer) unchangedFromFirstParent(c *commitNode) bool {
-	if b.keys == nil || c.gen == generationInfinity {
+func (b *blamer) unchangedFromFirstParent(c logID) bool {
+	if b.keys == nil {
 		return false
 	}
-	f, ok := b.r.cg.bloomAt(c.graphPos)
+	f, ok := b.w.bloom(c)
 	return ok && len(f) > 0 && !bloomMaybeChanged(f, b.keys)
 }
 

@@ -67,7 +67,7 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 		hashes = cw.hashes[from:min(need, len(cw.hashes))]
 	}
 	out := make([]*Commit, 0, len(hashes))
-	keep := len(hashes) <= maxCachedLogCommits
+	keep := int64(len(hashes))*commitCostEstimate <= r.store.reads.cache.budget()/4
 	for _, h := range hashes {
 		c, err := r.readCommit(h, keep)
 		if err != nil {
@@ -78,9 +78,11 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 	return out, nil
 }
 
-// maxCachedLogCommits is the longest list of commits whose members join the shared cache
-// (pages do; a compare across 10,000 commits or a whole history does not).
-const maxCachedLogCommits = 1000
+// commitCostEstimate is what a parsed commit costs the shared cache, about. The commits of
+// a list join the cache when the list takes at most a quarter of it (pages do, and a
+// compare across 10,000 commits with the default budget; a whole long history does not,
+// which would push everything else out).
+const commitCostEstimate = 600
 
 // cachedWalk is the start of a Log walk: the commits it selected, in order, and whether it
 // ended there.

@@ -216,7 +216,11 @@ func (r *Repo) walkTree(h plumbing.Hash, prefix string, fn func(Entry) (bool, er
 			return fmt.Errorf("read tree %s: %w", h, err)
 		}
 		name := string(ti.name)
-		ent := Entry{Name: name, Path: path.Join(prefix, name), Mode: filemode.FileMode(ti.mode), Hash: ti.hash}
+		full := name
+		if prefix != "" {
+			full = prefix + "/" + name // both clean already
+		}
+		ent := Entry{Name: name, Path: full, Mode: filemode.FileMode(ti.mode), Hash: ti.hash}
 		descend, err := fn(ent)
 		if err != nil {
 			return err
