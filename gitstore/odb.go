@@ -226,14 +226,21 @@ func (p *packFile) section(off int64) (io.Reader, error) {
 	return bufio.NewReaderSize(io.NewSectionReader(p.f, off, p.size-off), 16<<10), nil
 }
 
+// close releases the pack: its file, its mapping and its index.
 func (p *packFile) close() {
-	if p.data != nil {
-		unmapFile(p.data)
-		p.data = nil
-	}
+	p.closeFile()
 	if p.idxMap != nil {
 		unmapFile(p.idxMap)
 		p.idxMap = nil
+	}
+}
+
+// closeFile releases the pack file and its mapping but keeps the index readable: for a pack
+// about to be renamed into the repository, whose index its writer still consults.
+func (p *packFile) closeFile() {
+	if p.data != nil {
+		unmapFile(p.data)
+		p.data = nil
 	}
 	if p.f != nil {
 		p.f.Close()
@@ -438,25 +445,33 @@ func loadPack(path string) (*packFile, error) {
 		f.Close()
 		return nil, err
 	}
-	b, mapped, err := readMapped(strings.TrimSuffix(path, ".pack") + ".idx")
+	idx, idxMap, err := loadIndex(strings.TrimSuffix(path, ".pack") + ".idx")
 	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	idx, err := parseIndex(b)
-	if err != nil {
-		if mapped {
-			unmapFile(b)
-		}
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
-	p := &packFile{path: path, size: fi.Size(), idx: idx, f: f}
-	if mapped {
-		p.idxMap = b
-	}
+	p := &packFile{path: path, size: fi.Size(), idx: idx, idxMap: idxMap, f: f}
 	p.data, _ = mapFile(f, p.size)
 	return p, nil
+}
+
+// loadIndex reads the idx file at path, mapped when mapping works (mapping is then the
+// mapped file, for the pack that holds idx to release), read otherwise.
+func loadIndex(path string) (idx *packIndex, mapping []byte, err error) {
+	b, mapped, err := readMapped(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if idx, err = parseIndex(b); err != nil {
+		if mapped {
+			unmapFile(b)
+		}
+		return nil, nil, err
+	}
+	if mapped {
+		mapping = b
+	}
+	return idx, mapping, nil
 }
 
 // readMapped returns the contents of a file, mapped when mapping works (mapped is then true

@@ -130,16 +130,11 @@ type receivedPack struct {
 	// the pack does not hold: the repository must have them (the connectivity check).
 	external []plumbing.Hash
 	pack     *packFile
-	idxMap   []byte // the mapped idx file behind pack.idx, when mapped
 }
 
 func (rp *receivedPack) cleanup() {
 	if rp.pack != nil {
 		rp.pack.close()
-	}
-	if rp.idxMap != nil {
-		unmapFile(rp.idxMap)
-		rp.idxMap = nil
 	}
 	os.RemoveAll(rp.dir)
 }
@@ -612,27 +607,11 @@ func (ix *packIndexer) writeIndex() error {
 		return fmt.Errorf("sync pack index: %w", err)
 	}
 	ix.entries = entryList{}
-	fi, err := f.Stat()
+	idx, mapping, err := loadIndex(ix.rp.idxPath)
 	if err != nil {
 		return fmt.Errorf("read back pack index: %w", err)
 	}
-	data, mapped := mapFile(f, fi.Size())
-	if !mapped {
-		if data, err = os.ReadFile(ix.rp.idxPath); err != nil {
-			return fmt.Errorf("read back pack index: %w", err)
-		}
-	}
-	parsed, err := parseIndex(data)
-	if err != nil {
-		if mapped {
-			unmapFile(data)
-		}
-		return fmt.Errorf("read back pack index: %w", err)
-	}
-	if mapped {
-		ix.rp.idxMap = data
-	}
-	ix.rp.pack.idx = parsed
+	ix.rp.pack.idx, ix.rp.pack.idxMap = idx, mapping
 	return nil
 }
 
@@ -651,7 +630,7 @@ func (rp *receivedPack) publish(objectsDir string) error {
 	if err := os.Rename(rp.idxPath, base+".idx"); err != nil {
 		return fmt.Errorf("publish pack index: %w", err)
 	}
-	rp.pack.close()
+	rp.pack.closeFile() // its index stays: a repack consults it after publishing
 	if err := os.Rename(rp.packPath, base+".pack"); err != nil {
 		os.Remove(base + ".idx")
 		return fmt.Errorf("publish pack: %w", err)
