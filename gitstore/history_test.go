@@ -1,10 +1,13 @@
 package gitstore
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 
@@ -257,6 +260,95 @@ func TestOneReferenceReadsAsTheListHasIt(t *testing.T) {
 	for _, missing := range []string{"refs/heads/nope", "refs/heads", "refs/tags/v9"} {
 		if _, ok, err := r.Reference(missing); ok || err != nil {
 			t.Errorf("%s: found %v, %v", missing, ok, err)
+		}
+	}
+}
+
+// TestTreeListingsAreGitLsTree lists every directory of commits along the history, alone and
+// recursively, stats every path that ever held a file, and reads the files, holding each
+// answer against git ls-tree -r -t and git cat-file.
+func TestTreeListingsAreGitLsTree(t *testing.T) {
+	hf := newHistoryFixture(t, 300, 17)
+	r := hf.open(t)
+	commits := strings.Fields(hf.g.run(hf.dir, "rev-list", "main"))
+	var sample []string
+	for i := 0; i < len(commits); i += len(commits) / 9 {
+		sample = append(sample, commits[i])
+	}
+	sample = append(sample, hf.g.run(hf.dir, "rev-parse", "v1^{commit}"))
+	line := func(e Entry) string { return fmt.Sprintf("%s %s %s\t%s", e.ModeString(), e.Kind(), e.Hash, e.Path) }
+	for _, c := range sample {
+		// One listing of everything: trees and blobs, paths unquoted.
+		var all []string
+		byPath := map[string]string{}
+		dirs := []string{""}
+		for _, l := range strings.Split(strings.TrimSuffix(hf.g.run(hf.dir, "ls-tree", "-r", "-t", "-z", c), "\x00"), "\x00") {
+			all = append(all, l)
+			_, p, _ := strings.Cut(l, "\t")
+			byPath[p] = l
+			if strings.Contains(l, " tree ") {
+				dirs = append(dirs, p)
+			}
+		}
+		// cairn lists trees first, then the rest, each by path.
+		want := func(dir string, recursive bool) string {
+			var trees, others []string
+			for _, l := range all {
+				_, p, _ := strings.Cut(l, "\t")
+				parent := ""
+				if i := strings.LastIndexByte(p, '/'); i >= 0 {
+					parent = p[:i]
+				}
+				under := parent == dir || recursive && (dir == "" || strings.HasPrefix(p, dir+"/"))
+				switch {
+				case !under:
+				case strings.Contains(l, " tree "):
+					trees = append(trees, l)
+				default:
+					others = append(others, l)
+				}
+			}
+			key := func(l string) string { _, p, _ := strings.Cut(l, "\t"); return p }
+			sort.SliceStable(trees, func(i, j int) bool { return key(trees[i]) < key(trees[j]) })
+			sort.SliceStable(others, func(i, j int) bool { return key(others[i]) < key(others[j]) })
+			return strings.Join(append(trees, others...), "\n")
+		}
+		h := plumbing.NewHash(c)
+		for _, dir := range dirs {
+			for _, recursive := range []bool{false, true} {
+				list, err := r.Tree(h, dir, recursive)
+				if err != nil {
+					t.Fatalf("%s: tree %q: %v", c, dir, err)
+				}
+				var got []string
+				for _, e := range list {
+					got = append(got, line(e))
+				}
+				if w := want(dir, recursive); strings.Join(got, "\n") != w {
+					t.Fatalf("%s: tree %q (recursive %v):\n%s\ngit ls-tree:\n%s", c, dir, recursive, strings.Join(got, "\n"), w)
+				}
+			}
+		}
+		var files, revs []string
+		for _, p := range append(hf.paths, "missing", "src/missing/deeper") {
+			e, err := r.Stat(h, p)
+			w, ok := byPath[p]
+			switch {
+			case !ok && !errors.Is(err, ErrPathNotFound):
+				t.Fatalf("%s: stat of %q, which git does not list: %v, %v", c, p, e, err)
+			case !ok:
+			case err != nil || line(e) != w:
+				t.Fatalf("%s: stat of %q: %q, %v; git ls-tree: %q", c, p, line(e), err, w)
+			case e.Kind() == KindBlob:
+				files, revs = append(files, p), append(revs, c+":"+p)
+			}
+		}
+		for i, content := range hf.g.catBlobs(hf.dir, revs) {
+			e, _ := r.Stat(h, files[i])
+			got, err := r.ReadBlob(e.Hash, 0)
+			if err != nil || !bytes.Equal(got, content) {
+				t.Fatalf("%s: %q reads %q, %v; git cat-file %q", c, files[i], got, err, content)
+			}
 		}
 	}
 }
