@@ -257,7 +257,9 @@ func TestOneReferenceReadsAsTheListHasIt(t *testing.T) {
 	if branch, h, err := r.Head(); err != nil || branch != "main" || h != l.head {
 		t.Errorf("HEAD: %s %s %v", branch, h, err)
 	}
-	for _, missing := range []string{"refs/heads/nope", "refs/heads", "refs/tags/v9"} {
+	// refs/heads/topic is a loose file: a name below it is no reference either (a path
+	// after a branch, as in ref/path/to/file URLs).
+	for _, missing := range []string{"refs/heads/nope", "refs/heads", "refs/tags/v9", "refs/heads/topic/docs/a.md"} {
 		if _, ok, err := r.Reference(missing); ok || err != nil {
 			t.Errorf("%s: found %v, %v", missing, ok, err)
 		}

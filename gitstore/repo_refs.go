@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -40,11 +41,14 @@ func (r *Repo) ref(name string) (plumbing.Hash, bool, error) {
 }
 
 // looseRef reads the loose file of reference name; a directory of that name (the parent
-// of other references) is no reference.
+// of other references), or a name below a reference's file, is no reference.
 func (r *Repo) looseRef(name string) (plumbing.Hash, string, bool, error) {
 	path := r.refs.path(name)
 	h, target, ok, err := readLooseRef(path)
 	if err != nil {
+		if errors.Is(err, syscall.ENOTDIR) {
+			return plumbing.ZeroHash, "", false, nil
+		}
 		if fi, serr := os.Stat(path); serr == nil && fi.IsDir() {
 			return plumbing.ZeroHash, "", false, nil
 		}
