@@ -71,7 +71,8 @@ func writeCommitGraph(ctx context.Context, dir string) (commitGraphStats, error)
 		st.commits, st.reused, st.unchanged = int(old.n), int(old.n), true
 		return st, nil
 	}
-	entries, order, err := collectGraphCommits(ctx, db, old, refs, &st)
+	gc := &gcBudget{least: commitGraphGarbage}
+	entries, order, err := collectGraphCommits(ctx, db, old, refs, &st, gc)
 	if err != nil {
 		return st, err
 	}
@@ -83,9 +84,10 @@ func writeCommitGraph(ctx context.Context, dir string) (commitGraphStats, error)
 		st.unchanged = true
 		return st, nil
 	}
-	if err := computeBloomFilters(ctx, db, order, &st); err != nil {
+	if err := computeBloomFilters(ctx, db, order, &st, gc); err != nil {
 		return st, err
 	}
+	gc.check()
 	b, err := encodeCommitGraph(entries)
 	if err != nil {
 		return st, err
@@ -131,7 +133,7 @@ func graphHoldsTips(db *objectDB, cg *commitGraph, refs *refList) bool {
 // collectGraphCommits lists the commits reachable from the refs, sorted by name, with
 // positions, levels and generations filled in.
 // order is the same entries in discovery order, children before parents.
-func collectGraphCommits(ctx context.Context, db *objectDB, old *commitGraph, refs *refList, st *commitGraphStats) (sorted, order []*graphEntry, err error) {
+func collectGraphCommits(ctx context.Context, db *objectDB, old *commitGraph, refs *refList, st *commitGraphStats, gc *gcBudget) (sorted, order []*graphEntry, err error) {
 	stack, err := refCommits(db, refs)
 	if err != nil {
 		return nil, nil, err
@@ -141,6 +143,9 @@ func collectGraphCommits(ctx context.Context, db *objectDB, old *commitGraph, re
 	for n := 0; len(stack) > 0; n++ {
 		if n&4095 == 0 && ctx.Err() != nil {
 			return nil, nil, ctx.Err()
+		}
+		if n&255 == 0 {
+			gc.check()
 		}
 		h := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -286,9 +291,13 @@ func commitDate(data []byte) int64 {
 	return t
 }
 
+// commitGraphGarbage is the least garbage the commit-graph writer lets pile up before it
+// collects (gcbudget.go).
+const commitGraphGarbage = 8 << 20
+
 // computeBloomFilters computes the changed-path filter of every entry that has none yet,
 // walking entries children first so that the trees of neighbours stay in the delta cache.
-func computeBloomFilters(ctx context.Context, db *objectDB, order []*graphEntry, st *commitGraphStats) error {
+func computeBloomFilters(ctx context.Context, db *objectDB, order []*graphEntry, st *commitGraphStats, gc *gcBudget) error {
 	read := func(h plumbing.Hash) ([]byte, error) {
 		typ, data, err := db.read(h)
 		if err != nil {
@@ -309,6 +318,11 @@ func computeBloomFilters(ctx context.Context, db *objectDB, order []*graphEntry,
 		}
 		if e.hasBits {
 			continue
+		}
+		// Every tree of the history is read and dropped, like the bitmap writer's: the job
+		// collects its own garbage rather than leave it to the server's lax setting.
+		if i&15 == 15 {
+			gc.check()
 		}
 		var parentTree plumbing.Hash
 		if len(e.parents) > 0 {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -337,6 +338,12 @@ func (s *Store) settle(ctx context.Context, id int64, pol repackPolicy) (int, er
 	st, ok, err := maybeRepack(ctx, s.Path(id), filepath.Join(s.Root(), ".tmp"), pol.withDefaults())
 	if ok {
 		n += st.bitmaps
+	}
+	if n > 0 {
+		// What the bitmap writer held is garbage now, but the collector last saw it live:
+		// left alone it would widen the commit-graph writer's garbage budget (gcbudget.go)
+		// by half its size.
+		runtime.GC()
 	}
 	if _, gerr := writeCommitGraph(ctx, s.Path(id)); gerr != nil {
 		err = errors.Join(err, gerr)
