@@ -227,7 +227,7 @@ elapsed=$(($(date +%s) - start_time))
 	first=$(echo "$sizes" | awk '{print $1}')
 	last=$(echo "$sizes" | awk '{print $NF}')
 	awk -F'\t' -v a="history $first" -v b="history $last" '
-		{ r = $2; sub(/ \(.*\)$/, "", r); if (r ~ /^commits page [0-9]+$/ && r != "commits page 1") r = "commits, deep page" }
+		{ r = $2; sub(/ \([0-9]+-commit file\)$/, "", r); if (r ~ /^commits page [0-9]+$/ && r != "commits page 1") r = "commits, deep page" }
 		$1 == a { g0[r] = $3; c0[r] = $4; gc0[r] = $5; cc0[r] = $6; order[++n] = r }
 		$1 == b { g1[r] = $3; c1[r] = $4; gc1[r] = $5; cc1[r] = $6 }
 		function ratio(x, y) { return y > 0 ? sprintf("%.1fx", x / y) : "-" }
