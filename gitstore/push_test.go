@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	mrand "math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -417,5 +418,43 @@ func TestDeltifiedDotGitTreeIsRefused(t *testing.T) {
 	}
 	if len(res.Applied) != 0 {
 		t.Errorf("applied %+v", res.Applied)
+	}
+}
+
+// TestPushFastForwardIsGitMergeBaseIsAncestor moves main of a repository with a commit-graph
+// back and forth across its history (merges, side branches) and holds what Authorize is told
+// against git merge-base --is-ancestor.
+func TestPushFastForwardIsGitMergeBaseIsAncestor(t *testing.T) {
+	hf := newHistoryFixture(t, 300, 33)
+	ts := newTestServer(t)
+	ts.createRepo(1)
+	hf.g.run(hf.dir, "push", "-q", ts.url(1), "refs/heads/*:refs/heads/*")
+	ts.store.WaitBackground()
+	if _, err := os.Stat(commitGraphPath(ts.store.Path(1))); err != nil {
+		t.Fatal(err)
+	}
+	var got []PendingUpdate
+	ts.setAuthorize(func(_ context.Context, ups []PendingUpdate) []RefDecision {
+		got = append(got, ups...)
+		return make([]RefDecision, len(ups))
+	})
+	commits := strings.Fields(hf.g.run(hf.dir, "rev-list", "--all"))
+	rng := mrand.New(mrand.NewSource(1))
+	cur := hf.g.run(hf.dir, "rev-parse", "main")
+	for i := 0; i < 16; i++ {
+		next := commits[rng.Intn(len(commits))]
+		if i%4 == 0 {
+			next = hf.g.run(hf.dir, "rev-parse", cur+"~1") // backwards by one
+		}
+		if next == cur {
+			continue
+		}
+		got = nil
+		hf.g.run(hf.dir, "push", "-q", "--force", ts.url(1), next+":refs/heads/main")
+		_, err := hf.g.try(hf.dir, "merge-base", "--is-ancestor", cur, next)
+		if len(got) != 1 || got[0].FastForward != (err == nil) {
+			t.Fatalf("main %s -> %s: authorize saw %+v; git merge-base --is-ancestor: %v", cur, next, got, err == nil)
+		}
+		cur = next
 	}
 }

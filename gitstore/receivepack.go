@@ -448,7 +448,11 @@ func (r *receive) checkObjects(db *objectDB, rp *receivedPack) error {
 // pending lists the updates still standing, with their fast-forward status, and their
 // positions among the commands.
 func (r *receive) pending(ctx context.Context, db *objectDB) ([]PendingUpdate, []int) {
-	g := newGraph(db)
+	// The walk from a force-pushed tip stops at commits older (by generation) than the old
+	// tip, rather than going through the whole history to find it absent.
+	rs := r.store.reads.acquire(r.id, r.store.Path(r.id))
+	defer rs.done()
+	g := graphOver(db, rs.commitGraph())
 	var pending []PendingUpdate
 	var idx []int
 	for i, c := range r.rr.commands {
@@ -457,7 +461,7 @@ func (r *receive) pending(ctx context.Context, db *objectDB) ([]PendingUpdate, [
 		}
 		p := PendingUpdate{RefUpdate: c}
 		if !c.Old.IsZero() && !c.New.IsZero() && db.has(c.Old) {
-			p.FastForward, _ = g.isAncestor(ctx, c.Old, c.New)
+			p.FastForward, _ = reachable(ctx, g, c.Old, c.New)
 		}
 		pending = append(pending, p)
 		idx = append(idx, i)

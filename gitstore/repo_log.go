@@ -320,7 +320,15 @@ func (r *Repo) IsAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	w := newLogWalk(g, r.cg)
+	return reachable(ctx, g, a, b)
+}
+
+// reachable is IsAncestor on g; a missing a is reachable from nothing.
+func reachable(ctx context.Context, g *graph, a, b plumbing.Hash) (bool, error) {
+	if a == b {
+		return true, nil
+	}
+	w := newLogWalk(g, g.cg)
 	ia, err := w.id(a)
 	if errors.Is(err, errObjectMissing) {
 		return false, nil

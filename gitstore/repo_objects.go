@@ -45,13 +45,20 @@ func (r *Repo) commitGraph() (*graph, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.cg = r.share.commitGraph()
+	r.graph = graphOver(db, r.cg)
+	return r.graph, nil
+}
+
+// graphOver is the commit graph of db's commits, read from the commit-graph cg for the
+// commits it holds (cg may be nil).
+func graphOver(db *objectDB, cg *commitGraph) *graph {
 	g := newGraph(db)
-	if cg := r.share.commitGraph(); cg != nil {
-		r.cg, g.cg = cg, cg
+	if cg != nil {
+		g.cg = cg
 		g.load = func(h plumbing.Hash) (*commitNode, error) { return loadCommitNode(cg, db, h) }
 	}
-	r.graph = g
-	return g, nil
+	return g
 }
 
 // loadCommitNode reads commit h from the commit-graph, or from the objects when the graph

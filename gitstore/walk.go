@@ -457,39 +457,3 @@ func (w *walkState) run(ctx context.Context, since int64) (list, edges []*commit
 	}
 	return kept, edges, nil
 }
-
-// isAncestor reports whether commit a is reachable from commit b (a == b counts).
-func (g *graph) isAncestor(ctx context.Context, a, b plumbing.Hash) (bool, error) {
-	if a == b {
-		return true, nil
-	}
-	g.walkID++
-	start, err := g.commit(b)
-	if err != nil {
-		return false, err
-	}
-	stack := []*commitNode{start}
-	start.walk, start.flags = g.walkID, fSeen
-	for n := 0; len(stack) > 0; n++ {
-		if n&1023 == 0 && ctx.Err() != nil {
-			return false, ctx.Err()
-		}
-		c := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		for _, ph := range c.parents {
-			if ph == a {
-				return true, nil
-			}
-			p, err := g.commit(ph)
-			if err != nil {
-				return false, err
-			}
-			if p.walk == g.walkID {
-				continue
-			}
-			p.walk, p.flags = g.walkID, fSeen
-			stack = append(stack, p)
-		}
-	}
-	return false, nil
-}
