@@ -13,12 +13,15 @@
 # files of ~2 KB (each file touched ~600 times at 30,000). They are generated once into
 # BENCH_CACHE and reused (the cache key is the generator's source and arguments).
 #
+# After the push and `cairn admin repo gc`, git commit-graph verify and (FSCK=1, the default)
+# git fsck --strict must pass on cairn's copy.
+#
 # Before timing, the answers are compared: blame line by line, one file's history and the
 # deep page commit by commit, tree listings entry by entry, file contents byte for byte,
 # compare's commit count.
 #
 # Usage: bench/run-git-reads.sh   env: SIZES="5000 50000 200000", LINEAR=30000 (0: none),
-# ROUNDS=5, SEED=1, BENCH_CACHE=~/.cache/cairn-bench, MD=FILE (also write the markdown table
+# ROUNDS=5, SEED=1, FSCK=1, BENCH_CACHE=~/.cache/cairn-bench, MD=FILE (also write the markdown table
 # there), REV=HEAD / CAIRN_SRC=DIR (see bench/lib.sh), KEEP=1 (keep the temporary directory).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,6 +30,7 @@ sizes=${SIZES:-"5000 50000 200000"}
 linear=${LINEAR:-30000}
 rounds=${ROUNDS:-5}
 seed=${SEED:-1}
+fsck=${FSCK:-1}
 cache=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cairn-bench}
 start_time=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -127,6 +131,13 @@ bench_repo() {
 	local g="git -C $repo"
 	local commits
 	commits=$($g rev-list --count main)
+	# What the server wrote must be what git reads: its commit-graph, and the repository after
+	# the background job and gc.
+	$g commit-graph verify || fail "$label: git commit-graph verify"
+	if [ "$fsck" = 1 ]; then
+		log "$label: git fsck"
+		$g fsck --strict --no-dangling --no-progress || fail "$label: git fsck"
+	fi
 
 	# The file for blame and history: the most changed file of the first commit that is
 	# still there and was never renamed (git blame follows renames; cairn's does not).
