@@ -68,6 +68,10 @@ func (r *Renderer) init() {
 // Render renders Markdown src as safe HTML; links, when not nil, resolves relative links
 // and images into the repository.
 func (r *Renderer) Render(src string, links *Links) template.HTML {
+	return r.render(src, links, nil)
+}
+
+func (r *Renderer) render(src string, links *Links, resolve Resolver) template.HTML {
 	r.init()
 	if len(src) > maxMarkdown {
 		return template.HTML("<pre>" + template.HTMLEscapeString(src) + "</pre>")
@@ -76,7 +80,15 @@ func (r *Renderer) Render(src string, links *Links) template.HTML {
 	if err := r.md.Convert([]byte(src), &buf); err != nil {
 		return template.HTML("<pre>" + template.HTMLEscapeString(src) + "</pre>")
 	}
-	return template.HTML(sanitize(buf.Bytes(), links))
+	doc := buf.Bytes()
+	if links != nil {
+		doc = pointIntoRepository(doc, links)
+	}
+	if resolve != nil {
+		// After the relative links are pointed into the repository: references link to pages.
+		doc = linkReferences(doc, resolve)
+	}
+	return template.HTML(sanitize(doc, nil))
 }
 
 // headingShift moves every heading one level down (# is h2), so that what users write sits

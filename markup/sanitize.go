@@ -35,6 +35,10 @@ func sanitizer() *bluemonday.Policy {
 		// READMEs centre their logos and titles.
 		p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|center|right)$`)).OnElements("p", "div", "h1", "h2", "h3", "img")
 		p.AllowElements("kbd")
+		// References to issues, merge requests, users and commits, with GitLab's classes.
+		p.AllowAttrs("class").Matching(regexp.MustCompile(`^gfm gfm-(issue|merge_request|project_member|commit)$`)).OnElements("a")
+		// Their titles are what users named things (an issue's "Why does <b> fail?"): any text.
+		p.AllowAttrs("title").OnElements("a")
 		p.RequireNoFollowOnLinks(true)
 		p.RequireNoReferrerOnLinks(true)
 		policy = p

@@ -253,7 +253,7 @@ func (h *Handler) readReadme(r *http.Request, pn *projectNav, ref string, e forg
 		return nil, err
 	}
 	if isMarkdown(e.Name) {
-		rd.HTML = h.markdown.Render(string(body), h.repoLinks(pn, ref, e.Path))
+		rd.HTML = h.markdownIn(r, pn, ref, e.Path, string(body))
 	} else {
 		rd.HTML = template.HTML("<pre>" + template.HTMLEscapeString(string(body)) + "</pre>")
 	}
@@ -334,7 +334,7 @@ func (h *Handler) blob(tail string) projectHandler {
 			if err != nil {
 				return err
 			}
-			d.Rendered = h.markdown.Render(string(body), h.repoLinks(pn, d.Ref, d.Path))
+			d.Rendered = h.markdownIn(r, pn, d.Ref, d.Path, string(body))
 		} else if !d.Image && !d.Binary && !d.TooLarge {
 			if d.Lines, err = h.highlightBlob(d.File); err != nil {
 				return err

@@ -131,7 +131,7 @@ func (h *Handler) createIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	d := &newIssueData{Title: r.PostForm.Get("title"), Body: editor{Text: r.PostForm.Get("description")},
 		Labels: r.PostForm.Get("labels")}
 	if previewing(r) {
-		d.Body.Preview = h.markdown.Render(d.Body.Text, h.repoLinks(pn, pn.View.DefaultBranch, ""))
+		d.Body.Preview = h.markdownIn(r, pn, pn.View.DefaultBranch, "", d.Body.Text)
 		return h.render(w, r, http.StatusOK, "issue_new", h.projectPage(r, pn, "issues", "New issue", d))
 	}
 	in := forge.IssueInput{Title: &d.Title, Description: &d.Body.Text}
@@ -205,8 +205,7 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	if err != nil {
 		return err
 	}
-	links := h.repoLinks(pn, pn.View.DefaultBranch, "")
-	d := &issueData{Issue: is, Body: h.markdown.Render(is.Description, links), Notes: notes, Comment: comment, Error: errMsg,
+	d := &issueData{Issue: is, Body: h.markdownIn(r, pn, pn.View.DefaultBranch, "", is.Description), Notes: notes, Comment: comment, Error: errMsg,
 		CanEdit: pn.View.CanEditIssue(a, is), CanComment: pn.Can.CreateIssue}
 	if d.Labels, _, err = h.forge.ListLabels(ctx, a, ref, forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100}); err != nil {
 		return err
@@ -231,12 +230,11 @@ func (h *Handler) notes(r *http.Request, pn *projectNav, t forge.NoteTarget) ([]
 	if err != nil {
 		return nil, err
 	}
-	links := h.repoLinks(pn, pn.View.DefaultBranch, "")
 	out := make([]noteView, len(list))
 	for i, n := range list {
 		out[i] = noteView{Note: n}
 		if !n.System {
-			out[i].HTML = h.markdown.Render(n.Body, links)
+			out[i].HTML = h.markdownIn(r, pn, pn.View.DefaultBranch, "", n.Body)
 		}
 	}
 	return out, nil
@@ -249,7 +247,7 @@ func (h *Handler) commentIssue(iid int64) projectHandler {
 		}
 		body := r.PostForm.Get("note")
 		if previewing(r) {
-			ed := editor{Text: body, Preview: h.markdown.Render(body, h.repoLinks(pn, pn.View.DefaultBranch, ""))}
+			ed := editor{Text: body, Preview: h.markdownIn(r, pn, pn.View.DefaultBranch, "", body)}
 			return h.renderIssue(w, r, pn, iid, http.StatusOK, ed, "")
 		}
 		a := api.Actor(r)

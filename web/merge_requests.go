@@ -143,7 +143,7 @@ func (h *Handler) createMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	d := &newMergeRequestData{Source: f.Get("source_branch"), Target: f.Get("target_branch"), Title: f.Get("title"),
 		Body: editor{Text: f.Get("description")}, RemoveSource: f.Get("remove_source_branch") != "", Squash: f.Get("squash") != ""}
 	if previewing(r) {
-		d.Body.Preview = h.markdown.Render(d.Body.Text, h.repoLinks(pn, pn.View.DefaultBranch, ""))
+		d.Body.Preview = h.markdownIn(r, pn, pn.View.DefaultBranch, "", d.Body.Text)
 		return h.renderNewMergeRequest(w, r, pn, http.StatusOK, d)
 	}
 	in := forge.MergeRequestInput{SourceBranch: &d.Source, TargetBranch: &d.Target, Title: &d.Title,
@@ -225,7 +225,7 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 			d.Stats.Deletions += f.Deletions
 		}
 	default:
-		d.Body = h.markdown.Render(m.Description, h.repoLinks(pn, pn.View.DefaultBranch, ""))
+		d.Body = h.markdownIn(r, pn, pn.View.DefaultBranch, "", m.Description)
 		t, err := h.forge.MergeRequestNoteTarget(ctx, a, ref, mref)
 		if err != nil {
 			return err
@@ -249,7 +249,7 @@ func (h *Handler) commentMergeRequest(iid int64) projectHandler {
 		}
 		body := r.PostForm.Get("note")
 		if previewing(r) {
-			ed := editor{Text: body, Preview: h.markdown.Render(body, h.repoLinks(pn, pn.View.DefaultBranch, ""))}
+			ed := editor{Text: body, Preview: h.markdownIn(r, pn, pn.View.DefaultBranch, "", body)}
 			return h.renderMergeRequest(w, r, pn, iid, "", http.StatusOK, ed, "")
 		}
 		a := api.Actor(r)

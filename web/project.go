@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // projectNav is what a project's pages share: the project as the actor sees it, what the
@@ -23,6 +24,8 @@ type projectNav struct {
 	Tab string
 	// Ref is the revision the code tabs show.
 	Ref string
+	// refs resolves the references of the page's texts (see references).
+	refs markup.Resolver
 }
 
 // projectHandler handles a page of a project already resolved for the actor.
