@@ -182,6 +182,9 @@ type mergeRequestData struct {
 	Squash      bool
 	// MergeMethod names how the project merges: merge, rebase_merge, ff.
 	MergeMethod string
+	// Conflicts are the paths the branches conflict at (the first 500 of ConflictCount).
+	Conflicts     []forge.MergeConflict
+	ConflictCount int
 }
 
 // mergeRequest shows a merge request: its overview (description, merge widget, notes), its
@@ -232,6 +235,11 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 		}
 		if d.Notes, err = h.notes(r, pn, t); err != nil {
 			return err
+		}
+		if d.Status == "conflict" && pn.Can.ReadCode {
+			if d.Conflicts, d.ConflictCount, err = h.forge.MergeRequestConflicts(ctx, a, ref, mref); err != nil {
+				return err
+			}
 		}
 	}
 	title := m.Title + " (!" + strconv.FormatInt(m.IID, 10) + ")"
