@@ -24,6 +24,8 @@ type ProjectAbilities struct {
 	CreateMergeRequest bool
 	// PushCode: create branches and tags, push, commit.
 	PushCode bool
+	// ReadReleases: list and read releases (and the other delivery records).
+	ReadReleases bool
 }
 
 // Abilities returns what actor a may do in project v (as ProjectByRef returned it for a).
@@ -37,6 +39,7 @@ func (v ProjectView) Abilities(a *Actor) ProjectAbilities {
 		ReadMergeRequests:  a.Require(NeedReadPulls) == nil && mergeRequestsVisible(v),
 		CreateMergeRequest: signedIn && a.Require(NeedPulls) == nil && mergeRequestsVisible(v) && canWriteCode(v),
 		PushCode:           signedIn && a.Require(NeedWriteCode) == nil && canReadCode(v) && canWriteCode(v),
+		ReadReleases:       a.Require(NeedRead) == nil && canReadDeliveries(v),
 	}
 }
 

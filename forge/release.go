@@ -66,13 +66,19 @@ func (s *Service) deliveryProject(ctx context.Context, a *Actor, projectRef stri
 	if err != nil {
 		return ProjectView{}, err
 	}
-	if v.Visibility == Private && v.Access < Reporter {
+	if !canReadDeliveries(v) {
 		return ProjectView{}, Forbiddenf("")
 	}
 	if level > 0 && (v.Access < level || v.Archived) {
 		return ProjectView{}, Forbiddenf("")
 	}
 	return v, nil
+}
+
+// canReadDeliveries reports whether the actor of v may read its delivery records: any who
+// sees a public or internal project, reporters and above of a private one.
+func canReadDeliveries(v ProjectView) bool {
+	return v.Visibility != Private || v.Access >= Reporter
 }
 
 // ReasonReleaseRefMissing marks the release of a tag that does not exist yet when it names no

@@ -236,7 +236,7 @@ type tagData struct {
 	Release *forge.Release
 }
 
-// tag shows one tag and its release, if it has one: "/-/tags/<name>", "/-/releases/<tag>".
+// tag shows one tag and its release, if it has one: "/-/tags/<name>".
 func (h *Handler) tag(name string) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
 		a := api.Actor(r)

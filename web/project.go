@@ -99,9 +99,9 @@ func (h *Handler) lookupProject(method func(g, p handlerFunc) handlerFunc, proje
 		return method(in(h.tag(unescape(tail))), nil)
 	case "releases":
 		if tail == "" {
-			return method(in(h.tags), nil)
+			return method(in(h.releases), nil)
 		}
-		return method(in(h.tag(unescape(tail))), nil)
+		return method(in(h.release(unescape(tail))), nil)
 	case "compare":
 		return method(in(h.compare(unescape(tail))), nil)
 	case "issues":
