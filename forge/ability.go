@@ -26,6 +26,13 @@ type ProjectAbilities struct {
 	PushCode bool
 	// ReadReleases: list and read releases (and the other delivery records).
 	ReadReleases bool
+	// AdminProject: change the project's settings (name, path, description, default
+	// branch, merge method), archive and unarchive it.
+	AdminProject bool
+	// ChangeVisibility: make the project public, internal or private.
+	ChangeVisibility bool
+	// DeleteProject: delete the project and its repository.
+	DeleteProject bool
 }
 
 // Abilities returns what actor a may do in project v (as ProjectByRef returned it for a).
@@ -40,6 +47,9 @@ func (v ProjectView) Abilities(a *Actor) ProjectAbilities {
 		CreateMergeRequest: signedIn && a.Require(NeedPulls) == nil && mergeRequestsVisible(v) && canWriteCode(v),
 		PushCode:           signedIn && a.Require(NeedWriteCode) == nil && canReadCode(v) && canWriteCode(v),
 		ReadReleases:       a.Require(NeedRead) == nil && canReadDeliveries(v),
+		AdminProject:       signedIn && a.Require(NeedProjects) == nil && canAdminProject(v),
+		ChangeVisibility:   signedIn && a.Require(NeedProjects) == nil && canChangeVisibility(v),
+		DeleteProject:      signedIn && a.Require(NeedProjects) == nil && canDeleteProject(v),
 	}
 }
 
@@ -125,3 +135,13 @@ func (a *Actor) GrantableScopes() []string {
 	}
 	return out
 }
+
+// canAdminProject reports whether the actor of v may change its settings: maintainers and
+// above.
+func canAdminProject(v ProjectView) bool { return v.Access >= Maintainer }
+
+// canChangeVisibility reports whether the actor of v may change its visibility: owners.
+func canChangeVisibility(v ProjectView) bool { return v.Access >= Owner }
+
+// canDeleteProject reports whether the actor of v may delete it: owners.
+func canDeleteProject(v ProjectView) bool { return v.Access >= Owner }

@@ -179,7 +179,7 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 	if err != nil {
 		return Member{}, err
 	}
-	if level < Maintainer || in.AccessLevel > level || in.AccessLevel == Owner && level < Owner {
+	if !canGrant(level, in.AccessLevel) {
 		return Member{}, Forbiddenf("")
 	}
 	u, err := s.UserByRef(ctx, a, in.UserRef)
@@ -200,9 +200,7 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 		case err != nil && !errors.Is(err, db.ErrNotFound):
 			return err
 		}
-		// As for removal: a maintainer changes only members below their own level, and only
-		// owners change owners.
-		if !create && (existing.AccessLevel > level || existing.AccessLevel == Owner && level < Owner) {
+		if !create && !canChangeMember(level, existing.AccessLevel) {
 			return Forbiddenf("")
 		}
 		if !create && existing.AccessLevel == Owner && in.AccessLevel < Owner {
@@ -255,7 +253,7 @@ func (s *Service) RemoveMember(ctx context.Context, a *Actor, src MemberSource, 
 		return err
 	}
 	self := userID == a.User.ID
-	if level < Maintainer && !self {
+	if !canRemoveMember(level, 0, self) {
 		return Forbiddenf("")
 	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
@@ -266,10 +264,10 @@ func (s *Service) RemoveMember(ctx context.Context, a *Actor, src MemberSource, 
 		if err != nil {
 			return err
 		}
+		if !canRemoveMember(level, m.AccessLevel, self) {
+			return Forbiddenf("")
+		}
 		if m.AccessLevel == Owner {
-			if level < Owner && !self {
-				return Forbiddenf("")
-			}
 			if err := s.keepAnOwner(ctx, tx, src.Kind, id); err != nil {
 				return err
 			}
@@ -281,4 +279,76 @@ func (s *Service) RemoveMember(ctx context.Context, a *Actor, src MemberSource, 
 		s.audit(ctx, a, "member_removed", src.Kind, id, formatID(userID))
 	}
 	return err
+}
+
+// canGrant reports whether an actor at access level may give a member access level grant:
+// maintainers grant levels up to their own, and only owners grant Owner.
+func canGrant(level, grant int) bool {
+	return level >= Maintainer && grant <= level && (grant < Owner || level >= Owner)
+}
+
+// canChangeMember reports whether an actor at access level may change a member at access
+// level existing: a maintainer changes only members up to their own level, and only owners
+// change owners.
+func canChangeMember(level, existing int) bool {
+	return level >= Maintainer && existing <= level && (existing < Owner || level >= Owner)
+}
+
+// canRemoveMember reports whether an actor at access level may remove a member at access
+// level existing (0 when not yet known): members may leave; maintainers remove others below
+// owner; owners anyone.
+func canRemoveMember(level, existing int, self bool) bool {
+	return self || level >= Maintainer && (existing < Owner || level >= Owner)
+}
+
+// MemberAbilities is what an actor may do with the members of a group or project, so that a
+// page offers only the changes that will work; each method is the rule AddOrUpdateMember and
+// RemoveMember apply.
+type MemberAbilities struct {
+	level    int
+	userID   int64
+	kind     string
+	sourceID int64
+}
+
+// MemberAbilities returns what actor a may do with the members of src.
+func (s *Service) MemberAbilities(ctx context.Context, a *Actor, src MemberSource) (MemberAbilities, error) {
+	id, _, level, err := s.memberSource(ctx, a, src)
+	if err != nil {
+		return MemberAbilities{}, err
+	}
+	if !a.SignedIn() || a.Require(NeedWrite) != nil {
+		return MemberAbilities{kind: src.Kind, sourceID: id}, nil
+	}
+	return MemberAbilities{level: level, userID: a.User.ID, kind: src.Kind, sourceID: id}, nil
+}
+
+// CanAdd reports whether the actor may add members.
+func (m MemberAbilities) CanAdd() bool { return len(m.Levels()) > 0 }
+
+// Levels lists the access levels the actor may grant, lowest first.
+func (m MemberAbilities) Levels() []int {
+	var out []int
+	for _, l := range []int{Minimal, Guest, Reporter, Developer, Maintainer, Owner} {
+		if (l != Minimal || m.kind == "group") && canGrant(m.level, l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Direct reports whether mb is a member of the group or project itself, not inherited.
+func (m MemberAbilities) Direct(mb Member) bool {
+	return mb.SourceKind == m.kind && mb.SourceID == m.sourceID
+}
+
+// CanChange reports whether the actor may change the access level of direct member mb.
+func (m MemberAbilities) CanChange(mb Member) bool {
+	return m.Direct(mb) && canChangeMember(m.level, mb.AccessLevel)
+}
+
+// CanRemove reports whether the actor may remove direct member mb.
+func (m MemberAbilities) CanRemove(mb Member) bool {
+	self := m.userID != 0 && mb.User.ID == m.userID
+	return m.Direct(mb) && canRemoveMember(m.level, mb.AccessLevel, self)
 }

@@ -381,7 +381,7 @@ func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in Pr
 	if err != nil {
 		return ProjectView{}, err
 	}
-	if v.Access < Maintainer || in.Visibility != nil && *in.Visibility != v.Visibility && v.Access < Owner {
+	if !canAdminProject(v) || in.Visibility != nil && *in.Visibility != v.Visibility && !canChangeVisibility(v) {
 		return ProjectView{}, Forbiddenf("")
 	}
 	p := v.Project
@@ -472,7 +472,7 @@ func (s *Service) DeleteProject(ctx context.Context, a *Actor, ref string) error
 	if !canSee(a, p.Visibility, v.Access) {
 		return NotFound("Project")
 	}
-	if v.Access < Owner {
+	if !canDeleteProject(v) {
 		return Forbiddenf("")
 	}
 	// The row goes first: if the process dies before the repository is removed, the

@@ -104,6 +104,14 @@ func (h *Handler) lookupProject(method func(g, p handlerFunc) handlerFunc, proje
 		return method(in(h.release(unescape(tail))), nil)
 	case "compare":
 		return method(in(h.compare(unescape(tail))), nil)
+	case "settings":
+		return h.lookupProjectSettings(method, in, tail)
+	case "project_members":
+		return h.lookupMembers(method, tail, func(fn membersHandler) handlerFunc {
+			return in(func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+				return fn(w, r, h.projectMembersScope(r, pn))
+			})
+		})
 	case "issues":
 		return h.lookupIssues(method, in, tail)
 	case "merge_requests":

@@ -1,0 +1,189 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
+)
+
+// lookupProjectSettings routes "/<project>/-/settings/...": the general settings, and the
+// forms that archive, move or delete the project.
+func (h *Handler) lookupProjectSettings(method func(g, p handlerFunc) handlerFunc, in func(projectHandler) handlerFunc, tail string) handlerFunc {
+	switch tail {
+	case "", "general":
+		return method(in(h.projectSettings), in(h.updateProjectSettings))
+	case "archive":
+		return method(nil, in(h.archiveProject(true)))
+	case "unarchive":
+		return method(nil, in(h.archiveProject(false)))
+	case "path":
+		return method(nil, in(h.moveProject))
+	case "delete":
+		return method(nil, in(h.deleteProject))
+	}
+	return nil
+}
+
+type projectSettingsData struct {
+	Name, Description, Visibility, DefaultBranch, MergeMethod, SquashOption string
+	Branches                                                                []string
+	// Path is the rename form's value; Confirm the deletion form's.
+	Path, Confirm string
+	// Error is the general form's refusal; DangerError that of the forms below it.
+	Error, DangerError string
+}
+
+// settingsOf fills the forms with the project's current settings.
+func settingsOf(v forge.ProjectView) *projectSettingsData {
+	return &projectSettingsData{Name: v.Name, Description: v.Description, Visibility: v.Visibility,
+		DefaultBranch: v.DefaultBranch, MergeMethod: v.MergeMethod, SquashOption: v.SquashOption, Path: v.Path}
+}
+
+// settingsAllowed refuses the settings of a project to those who may not change them: the
+// anonymous are asked to sign in, the others find nothing.
+func settingsAllowed(r *http.Request, pn *projectNav) error {
+	if pn.Can.AdminProject {
+		return nil
+	}
+	if !api.Actor(r).SignedIn() {
+		return forge.Unauthorized("")
+	}
+	return notFound()
+}
+
+// projectSettings shows a project's settings to its maintainers and owners.
+func (h *Handler) projectSettings(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if err := settingsAllowed(r, pn); err != nil {
+		return err
+	}
+	return h.renderProjectSettings(w, r, pn, http.StatusOK, settingsOf(pn.View))
+}
+
+func (h *Handler) renderProjectSettings(w http.ResponseWriter, r *http.Request, pn *projectNav, status int, d *projectSettingsData) error {
+	if pn.Can.ReadCode && !pn.View.EmptyRepo {
+		branches, _, err := h.forge.ListBranches(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+			forge.BranchListOptions{}, forge.Page{Page: 1, PerPage: 100})
+		if err != nil {
+			return err
+		}
+		for _, b := range branches {
+			d.Branches = append(d.Branches, b.Name)
+		}
+		if !contains(d.Branches, d.DefaultBranch) {
+			d.Branches = append(d.Branches, d.DefaultBranch)
+		}
+	}
+	return h.render(w, r, status, "project_settings", h.projectPage(r, pn, "settings", "Settings", d))
+}
+
+// updateProjectSettings saves the general settings form.
+func (h *Handler) updateProjectSettings(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if err := readForm(r); err != nil {
+		return err
+	}
+	if err := settingsAllowed(r, pn); err != nil {
+		return err
+	}
+	// What the form leaves out stays as it is.
+	in := forge.ProjectInput{Name: formField(r, "name"), Description: formField(r, "description"),
+		DefaultBranch: formField(r, "default_branch"), MergeMethod: formField(r, "merge_method"),
+		SquashOption: formField(r, "squash_option")}
+	if v := formField(r, "visibility"); v != nil && *v != pn.View.Visibility {
+		// Only a change is sent, so that maintainers, who may not change it, may save the rest.
+		in.Visibility = v
+	}
+	d := settingsOf(pn.View)
+	for field, value := range map[*string]*string{&d.Name: in.Name, &d.Description: in.Description,
+		&d.DefaultBranch: in.DefaultBranch, &d.MergeMethod: in.MergeMethod, &d.SquashOption: in.SquashOption,
+		&d.Visibility: in.Visibility} {
+		if value != nil {
+			*field = *value
+		}
+	}
+	_, err := h.forge.UpdateProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
+	if msg, status, ok := formError(err); ok {
+		d.Error = msg
+		return h.renderProjectSettings(w, r, pn, status, d)
+	}
+	if err != nil {
+		return err
+	}
+	h.setFlash(w, "The project's settings were saved.")
+	return redirect(w, r, pn.URL+"/-/settings/general")
+}
+
+// archiveProject archives a project (read only: no pushes, issues or merge requests change)
+// or makes it active again.
+func (h *Handler) archiveProject(archived bool) projectHandler {
+	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+		if err := settingsAllowed(r, pn); err != nil {
+			return err
+		}
+		_, err := h.forge.UpdateProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.ProjectInput{Archived: &archived})
+		if msg, status, ok := formError(err); ok {
+			d := settingsOf(pn.View)
+			d.DangerError = msg
+			return h.renderProjectSettings(w, r, pn, status, d)
+		}
+		if err != nil {
+			return err
+		}
+		if archived {
+			h.setFlash(w, "The project was archived.")
+		} else {
+			h.setFlash(w, "The project was unarchived.")
+		}
+		return redirect(w, r, pn.URL+"/-/settings/general")
+	}
+}
+
+// moveProject changes a project's path, and so its address and its clone URL.
+func (h *Handler) moveProject(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if err := readForm(r); err != nil {
+		return err
+	}
+	if err := settingsAllowed(r, pn); err != nil {
+		return err
+	}
+	path := strings.TrimSpace(r.PostForm.Get("path"))
+	v, err := h.forge.UpdateProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.ProjectInput{Path: &path})
+	if msg, status, ok := formError(err); ok {
+		d := settingsOf(pn.View)
+		d.Path, d.DangerError = path, msg
+		return h.renderProjectSettings(w, r, pn, status, d)
+	}
+	if err != nil {
+		return err
+	}
+	h.setFlash(w, "The project is now at "+v.FullPath()+". Update your remotes: git remote set-url origin "+
+		h.core.URL("/"+v.FullPath()+".git"))
+	return redirect(w, r, "/"+escapePath(v.FullPath())+"/-/settings/general")
+}
+
+// deleteProject deletes a project once its full path is typed to confirm.
+func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if err := readForm(r); err != nil {
+		return err
+	}
+	if err := settingsAllowed(r, pn); err != nil {
+		return err
+	}
+	d := settingsOf(pn.View)
+	if d.Confirm = strings.TrimSpace(r.PostForm.Get("confirm")); d.Confirm != pn.View.FullPath() {
+		d.DangerError = "Type " + pn.View.FullPath() + " to confirm the deletion."
+		return h.renderProjectSettings(w, r, pn, http.StatusBadRequest, d)
+	}
+	err := h.forge.DeleteProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10))
+	if msg, status, ok := formError(err); ok {
+		d.DangerError = msg
+		return h.renderProjectSettings(w, r, pn, status, d)
+	}
+	if err != nil {
+		return err
+	}
+	h.setFlash(w, "Project "+pn.View.FullPath()+" was deleted.")
+	return redirect(w, r, "/dashboard/projects")
+}
