@@ -145,3 +145,26 @@ func canChangeVisibility(v ProjectView) bool { return v.Access >= Owner }
 
 // canDeleteProject reports whether the actor of v may delete it: owners.
 func canDeleteProject(v ProjectView) bool { return v.Access >= Owner }
+
+// canAdminGroup reports whether an actor at access level to a group may change its settings
+// and delete it: owners.
+func canAdminGroup(level int) bool { return level >= Owner }
+
+// GroupAbilities is what an actor may do with a group, so that a page offers only what will
+// work.
+type GroupAbilities struct {
+	// Admin: change the group's name, path, description and visibility, and delete it.
+	Admin bool
+}
+
+// GroupAbilities returns what actor a may do with group g (as GroupByRef returned it).
+func (s *Service) GroupAbilities(ctx context.Context, a *Actor, g Namespace) (GroupAbilities, error) {
+	if !a.SignedIn() || a.Require(NeedWrite) != nil {
+		return GroupAbilities{}, nil
+	}
+	level, err := s.namespaceAccess(ctx, a, g)
+	if err != nil {
+		return GroupAbilities{}, err
+	}
+	return GroupAbilities{Admin: canAdminGroup(level)}, nil
+}

@@ -207,7 +207,7 @@ func (s *Service) UpdateGroup(ctx context.Context, a *Actor, ref string, in Grou
 	if err != nil {
 		return Namespace{}, err
 	}
-	if level < Owner {
+	if !canAdminGroup(level) {
 		return Namespace{}, Forbiddenf("")
 	}
 	in.ParentID = nil
@@ -284,7 +284,7 @@ func (s *Service) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
 	if err != nil {
 		return err
 	}
-	if level < Owner {
+	if !canAdminGroup(level) {
 		return Forbiddenf("")
 	}
 	var ids []int64

@@ -191,6 +191,10 @@ type namespaceData struct {
 	Pager     pager
 	// CanCreate: the visitor may make projects and subgroups here (a link to the forms).
 	CanCreate bool
+	// Can is what the visitor may do with a group (its settings).
+	Can forge.GroupAbilities
+	// URL is a group's page.
+	URL string
 }
 
 // namespacePage shows what a path names: a project's home, a group's page or a user's.
@@ -240,6 +244,12 @@ func (h *Handler) namespaceHome(w http.ResponseWriter, r *http.Request, ns forge
 	var err error
 	if d.CanCreate, err = h.forge.CanCreateIn(ctx, a, ns); err != nil {
 		return err
+	}
+	if d.IsGroup {
+		d.URL = "/groups/" + escapePath(ns.FullPath)
+		if d.Can, err = h.forge.GroupAbilities(ctx, a, ns); err != nil {
+			return err
+		}
 	}
 	list, total, err := h.forge.ListProjects(ctx, a, o, pg)
 	if err != nil {

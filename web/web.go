@@ -132,6 +132,9 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) handlerFunc {
 		if before == "" {
 			return h.lookupInstance(method, after)
 		}
+		if group, ok := strings.CutPrefix(before, "/groups/"); ok {
+			return h.lookupGroup(method, unescape(strings.Trim(group, "/")), after)
+		}
 		return h.lookupProject(method, unescape(strings.Trim(before, "/")), after)
 	}
 	switch p {
