@@ -457,9 +457,10 @@ func dateText(t *time.Time) any {
 	return t.UTC().Format(time.DateOnly)
 }
 
-// InsertIssue adds is, allocating its iid, and returns its id and iid. It is one statement,
-// atomic on its own: a caller that writes nothing else may run it on the writer (DB.Writer)
-// rather than in a transaction.
+// InsertIssue adds is, allocating its iid, and returns its id and iid; the issue's "opened"
+// event is written with it (trigger issue_opened_event). It is one statement, atomic on its
+// own: a caller that writes nothing else may run it on the writer (DB.Writer) rather than in
+// a transaction.
 func InsertIssue(ctx context.Context, q Querier, is Issue) (id, iid int64, err error) {
 	err = q.QueryRowContext(ctx, `INSERT INTO issues (project_id, iid, title, description, state,
 		author_id, confidential, due_date, created_at, updated_at) VALUES (?, `+nextIID("issues", "issues")+`,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/cairn-forge/cairn/db"
 	"github.com/cairn-forge/cairn/gitstore"
@@ -17,7 +18,45 @@ const (
 	ActionPushedNew = "pushed new"
 	ActionPushedTo  = "pushed to"
 	ActionDeleted   = "deleted"
+	// ActionOpened, ActionClosed and ActionReopened are those of issues and merge requests;
+	// ActionAccepted is a merge request's merge, ActionCommented a note's.
+	ActionOpened    = "opened"
+	ActionClosed    = "closed"
+	ActionReopened  = "reopened"
+	ActionAccepted  = "accepted"
+	ActionCommented = "commented on"
 )
+
+// eventActions are the actions GitLab's events API filters by (its action parameter), and
+// the recorded actions each stands for.
+var eventActions = map[string][]string{
+	"pushed":    {ActionPushedTo, ActionPushedNew, ActionDeleted},
+	"created":   {ActionOpened},
+	"closed":    {ActionClosed},
+	"reopened":  {ActionReopened},
+	"merged":    {ActionAccepted},
+	"commented": {ActionCommented},
+}
+
+// targetEvent is the event of an actor's action on an issue or merge request.
+func targetEvent(authorID, projectID int64, action, targetType string, id, iid int64, title string, at time.Time) Event {
+	return Event{ProjectID: projectID, AuthorID: authorID, Action: action, CreatedAt: at,
+		TargetType: targetType, TargetID: id, TargetIID: iid, TargetTitle: title}
+}
+
+// stateAction is the event action of an issue's or merge request's change of state, "" for
+// none.
+func stateAction(before, after string) string {
+	switch {
+	case before == after:
+		return ""
+	case after == StateClosed:
+		return ActionClosed
+	case after == StateOpened && before == StateClosed:
+		return ActionReopened
+	}
+	return ""
+}
 
 // maxCountedCommits bounds how many commits a push event counts.
 const maxCountedCommits = 1000
@@ -75,17 +114,27 @@ func (s *Service) RecordPush(ctx context.Context, a *Actor, projectID int64, upd
 	})
 }
 
-// ListProjectEvents lists a project's events, newest first unless asc.
+// ListProjectEvents lists a project's events, newest first unless asc: pushes, and the
+// issues, merge requests and comments the actor may see. Events of confidential issues (and
+// comments on them) are listed to reporters and above only; action filters by GitLab's names
+// (pushed, created, closed, reopened, merged, commented), and one cairn does not record
+// lists nothing.
 func (s *Service) ListProjectEvents(ctx context.Context, a *Actor, ref, action string, asc bool, pg Page) ([]Event, int, error) {
 	v, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
 	}
-	switch action {
-	case "", "pushed":
-	default:
-		// cairn records pushes only for now; other actions have no events yet.
-		return []Event{}, 0, nil
+	f := db.EventFilter{ProjectID: v.ID, Desc: !asc, Limit: pg.limit(), Offset: pg.offset(), HideConfidential: v.Access < Reporter}
+	if action != "" {
+		if f.Actions = eventActions[action]; f.Actions == nil {
+			return []Event{}, 0, nil
+		}
 	}
-	return db.ListEvents(ctx, s.db.Read, db.EventFilter{ProjectID: v.ID, Desc: !asc, Limit: pg.limit(), Offset: pg.offset()})
+	if a.Require(NeedRead) != nil || !issuesVisible(v) {
+		f.HideTypes = append(f.HideTypes, NoteableIssue)
+	}
+	if a.Require(NeedReadPulls) != nil || !mergeRequestsVisible(v) {
+		f.HideTypes = append(f.HideTypes, NoteableMergeRequest)
+	}
+	return db.ListEvents(ctx, s.db.Read, f)
 }

@@ -302,6 +302,7 @@ func (s *Service) CreateIssue(ctx context.Context, a *Actor, projectRef string, 
 // id and iid.
 func (s *Service) insertIssue(ctx context.Context, v ProjectView, is *Issue, labels []string, now time.Time) error {
 	touch := now.Sub(v.LastActivityAt) >= activityInterval
+	// The issue's "opened" event is written by the insert itself (db.InsertIssue).
 	if len(labels) == 0 && len(is.Assignees) == 0 && !touch {
 		// A lone INSERT is atomic, and on the writer it runs as a statement prepared once.
 		var err error
@@ -367,6 +368,11 @@ func (s *Service) UpdateIssue(ctx context.Context, a *Actor, projectRef string, 
 		is.UpdatedAt = now
 		if err := db.UpdateIssue(ctx, tx, is); err != nil {
 			return err
+		}
+		if action := stateAction(before.State, is.State); action != "" {
+			if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, action, NoteableIssue, is.ID, is.IID, is.Title, now)); err != nil {
+				return err
+			}
 		}
 		for _, body := range notes {
 			if err := s.addSystemNote(ctx, tx, a, issueNoteTarget(v, is), body, now); err != nil {
@@ -497,7 +503,12 @@ func (s *Service) DeleteIssue(ctx context.Context, a *Actor, projectRef string, 
 	case v.Access < Owner:
 		return Forbiddenf("")
 	}
-	return s.db.Write(ctx, func(tx *sql.Tx) error { return db.DeleteIssue(ctx, tx, is) })
+	return s.db.Write(ctx, func(tx *sql.Tx) error {
+		if err := db.DeleteTargetEvents(ctx, tx, NoteableIssue, is.ID); err != nil {
+			return err
+		}
+		return db.DeleteIssue(ctx, tx, is)
+	})
 }
 
 // issueFilter turns list options into a database filter, checking their values.

@@ -172,7 +172,7 @@ func (s *Service) MergeRequestNoteTarget(ctx context.Context, a *Actor, projectR
 	if err != nil {
 		return NoteTarget{}, err
 	}
-	return NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: v}, nil
+	return NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, title: m.Title, project: v}, nil
 }
 
 // applyMergeRequestFields validates the title and description of in onto m, and the draft
@@ -259,6 +259,9 @@ func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef s
 		}
 		var err error
 		if m.ID, m.IID, err = db.InsertMergeRequest(ctx, tx, m); err != nil {
+			return err
+		}
+		if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, ActionOpened, NoteableMergeRequest, m.ID, m.IID, m.Title, now)); err != nil {
 			return err
 		}
 		if _, err := s.applyMergeRequestChange(ctx, tx, v, &m, c, now); err != nil {
@@ -475,6 +478,11 @@ func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef s
 		if err := db.UpdateMergeRequest(ctx, tx, m); err != nil {
 			return err
 		}
+		if action := stateAction(before.State, m.State); action != "" {
+			if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, action, NoteableMergeRequest, m.ID, m.IID, m.Title, now)); err != nil {
+				return err
+			}
+		}
 		t := NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: v}
 		for _, body := range notes {
 			if err := s.addSystemNote(ctx, tx, a, t, body, now); err != nil {
@@ -604,6 +612,9 @@ func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef s
 			return err
 		case cur.State == StateLocked:
 			return mergeInProgress("deleted")
+		}
+		if err := db.DeleteTargetEvents(ctx, tx, NoteableMergeRequest, cur.ID); err != nil {
+			return err
 		}
 		return db.DeleteMergeRequest(ctx, tx, cur)
 	})

@@ -410,6 +410,9 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 		if err := db.UpdateMergeRequest(ctx, tx, m); err != nil {
 			return err
 		}
+		if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, ActionAccepted, NoteableMergeRequest, m.ID, m.IID, m.Title, now)); err != nil {
+			return err
+		}
 		t := NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: v}
 		return s.addSystemNote(ctx, tx, a, t, "merged", now)
 	})

@@ -18,6 +18,8 @@ type Note = db.Note
 type NoteTarget struct {
 	typ     string
 	id, iid int64
+	// title is the issue's or merge request's, for the events of notes on it.
+	title   string
 	project ProjectView
 }
 
@@ -34,7 +36,7 @@ func (t NoteTarget) IID() int64 { return t.iid }
 func (t NoteTarget) Project() ProjectView { return t.project }
 
 func issueNoteTarget(v ProjectView, is Issue) NoteTarget {
-	return NoteTarget{typ: NoteableIssue, id: is.ID, iid: is.IID, project: v}
+	return NoteTarget{typ: NoteableIssue, id: is.ID, iid: is.IID, title: is.Title, project: v}
 }
 
 // IssueNoteTarget resolves an issue the actor may see, as the target of notes.
@@ -126,6 +128,15 @@ func (s *Service) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in Not
 		var err error
 		if n.ID, err = db.InsertNote(ctx, tx, n); err != nil {
 			return err
+		}
+		if !n.Internal {
+			// Internal notes are for reporters and above: the activity others read names none.
+			e := Event{ProjectID: t.project.ID, AuthorID: a.User.ID, Action: ActionCommented, CreatedAt: now,
+				TargetType: "Note", TargetID: n.ID, TargetIID: t.iid, TargetTitle: t.title,
+				NoteableType: t.typ, NoteableID: t.id}
+			if err := db.InsertEvent(ctx, tx, e); err != nil {
+				return err
+			}
 		}
 		return db.TouchNoteable(ctx, tx, t.typ, t.id, now)
 	})

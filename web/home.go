@@ -82,6 +82,74 @@ type projectListData struct {
 type activity struct {
 	Project forge.ProjectView
 	Event   forge.Event
+	// Author is who acted; nil when unknown (a deleted user's events).
+	Author *forge.User
+}
+
+// Verb says what the event did, as GitLab's dashboard does: "opened issue", "merged merge
+// request", "commented on issue", "pushed to branch".
+func (ac activity) Verb() string {
+	e := ac.Event
+	kind := map[string]string{forge.NoteableIssue: "issue", forge.NoteableMergeRequest: "merge request"}
+	switch e.TargetType {
+	case "":
+		return e.Action + " " + e.RefType
+	case "Note":
+		return "commented on " + kind[e.NoteableType]
+	}
+	if e.Action == forge.ActionAccepted {
+		return "merged " + kind[e.TargetType]
+	}
+	return e.Action + " " + kind[e.TargetType]
+}
+
+// Link is the page of the event's issue, merge request, note or branch; "" for a deleted ref.
+func (ac activity) Link() string {
+	e := ac.Event
+	base := "/" + escapePath(ac.Project.FullPath())
+	typ, iid := e.TargetType, strconv.FormatInt(e.TargetIID, 10)
+	if typ == "Note" {
+		typ = e.NoteableType
+	}
+	switch {
+	case typ == forge.NoteableIssue:
+		base += "/-/issues/" + iid
+	case typ == forge.NoteableMergeRequest:
+		base += "/-/merge_requests/" + iid
+	case e.Action == forge.ActionDeleted:
+		return ""
+	default:
+		return base + "/-/tree/" + escapePath(e.Ref)
+	}
+	if e.TargetType == "Note" {
+		base += "#note_" + strconv.FormatInt(e.TargetID, 10)
+	}
+	return base
+}
+
+// Label is the link's text: "#12", "!3", or the branch or tag.
+func (ac activity) Label() string {
+	e := ac.Event
+	typ := e.TargetType
+	if typ == "Note" {
+		typ = e.NoteableType
+	}
+	switch typ {
+	case forge.NoteableIssue:
+		return "#" + strconv.FormatInt(e.TargetIID, 10)
+	case forge.NoteableMergeRequest:
+		return "!" + strconv.FormatInt(e.TargetIID, 10)
+	}
+	return e.Ref
+}
+
+// Detail is the line under the event: the issue's or merge request's title, or the pushed
+// commit's.
+func (ac activity) Detail() string {
+	if ac.Event.TargetType != "" {
+		return ac.Event.TargetTitle
+	}
+	return ac.Event.CommitTitle
 }
 
 // dashboard lists the projects the user is a member of, most recently active first, with the
@@ -125,7 +193,20 @@ func (h *Handler) recentActivity(r *http.Request, projects []forge.ProjectView) 
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Event.CreatedAt.After(out[j].Event.CreatedAt) })
-	return out[:min(len(out), 10)], nil
+	out = out[:min(len(out), 10)]
+	authors := map[int64]*forge.User{}
+	for i, ac := range out {
+		id := ac.Event.AuthorID
+		if _, done := authors[id]; !done && id != 0 {
+			if u, err := h.forge.UserByRef(r.Context(), api.Actor(r), strconv.FormatInt(id, 10)); err == nil {
+				authors[id] = &u
+			} else if forge.ErrorCode(err) != forge.ENotFound {
+				return nil, err
+			}
+		}
+		out[i].Author = authors[id]
+	}
+	return out, nil
 }
 
 // explore lists the projects anyone signed in (or anyone, for public ones) may see.

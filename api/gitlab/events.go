@@ -74,9 +74,19 @@ func (h *Handler) listProjectEvents(w http.ResponseWriter, r *http.Request, p ap
 			pushAction = "pushed"
 		}
 		out[i] = Event{ID: e.ID, ProjectID: e.ProjectID, ActionName: e.Action, AuthorID: e.AuthorID,
-			CreatedAt: Time(e.CreatedAt), Author: author, ImportedFrom: "none",
-			PushData: &PushData{CommitCount: e.CommitCount, Action: pushAction, RefType: e.RefType,
-				CommitFrom: nonEmpty(e.CommitFrom), CommitTo: nonEmpty(e.CommitTo), Ref: e.Ref, CommitTitle: nonEmpty(e.CommitTitle)}}
+			CreatedAt: Time(e.CreatedAt), Author: author, ImportedFrom: "none"}
+		if e.TargetType != "" {
+			out[i].TargetType, out[i].TargetTitle = &e.TargetType, &e.TargetTitle
+			id, iid := e.TargetID, e.TargetIID
+			if e.TargetType == "Note" {
+				// A note has no iid of its own: GitLab shows its id.
+				iid = id
+			}
+			out[i].TargetID, out[i].TargetIID = &id, &iid
+		} else {
+			out[i].PushData = &PushData{CommitCount: e.CommitCount, Action: pushAction, RefType: e.RefType,
+				CommitFrom: nonEmpty(e.CommitFrom), CommitTo: nonEmpty(e.CommitTo), Ref: e.Ref, CommitTitle: nonEmpty(e.CommitTitle)}
+		}
 		if author != nil {
 			out[i].AuthorUsername = author.Username
 		}
