@@ -21,6 +21,8 @@ type diffFile struct {
 	Collapsed bool
 	// Truncated: the page shows only the first maxDiffLines lines of the file.
 	Truncated bool
+	// ExpandBelow links to the page showing more lines after the last change.
+	ExpandBelow string
 }
 
 // diffLine is one line of a unified diff: a hunk header, context, an addition or a deletion.
@@ -30,6 +32,9 @@ type diffLine struct {
 	Old, New int // line numbers, 0 where the side has none
 	Text     template.HTML
 	raw      string
+	// Expand, on a hunk header, links to the page showing more of the Hidden lines above it.
+	Expand string
+	Hidden int
 }
 
 // Diff limits: beyond them a file is collapsed, or its lines are cut.

@@ -49,3 +49,33 @@ func FuzzParsePatch(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExpandGaps checks that the hidden lines of any patch, shown from a file of any length,
+// come in order, numbered inside the file, each at most once, without a panic.
+func FuzzExpandGaps(f *testing.F) {
+	f.Add("@@ -8,6 +8,8 @@ x\n a\n b\n c\n+d\n+e\n f\n g\n h\n@@ -47,7 +49,7 @@\n a\n a\n a\n-b\n+c\n a\n a\n a\n", 100, 20)
+	f.Add("@@ -1 +1 @@\n-a\n+b\n", 3, 5)
+	f.Add("@@ -5,3 +0,0 @@\n a\n a\n a\n", 0, 1)
+	f.Fuzz(func(t *testing.T, patch string, fileLen, n int) {
+		if fileLen < 0 || fileLen > 10000 || n <= 0 {
+			return
+		}
+		text := make([]string, fileLen)
+		lines, _ := parsePatch(patch, 1000)
+		gaps := gapsOf(lines)
+		shown := map[int][]diffLine{}
+		total := 0
+		for g, gp := range gaps {
+			shown[g] = gapLines(gp, n, text)
+			total += len(shown[g])
+			for i, l := range shown[g] {
+				if l.New < 1 || l.New > fileLen || i > 0 && l.New != shown[g][i-1].New+1 {
+					t.Fatalf("gap %+v: line %d of a file of %d", gp, l.New, fileLen)
+				}
+			}
+		}
+		if got := len(spliceGaps(lines, gaps, shown)); got != len(lines)+total {
+			t.Fatalf("%d lines after splicing %d into %d", got, total, len(lines))
+		}
+	})
+}

@@ -94,6 +94,9 @@ func (h *Handler) commit(rev string) projectHandler {
 			return err
 		}
 		d := &commitData{Commit: c, Files: h.newDiffFiles(diffs)}
+		if err := h.expandDiffs(r, ref, d.Files); err != nil {
+			return err
+		}
 		for _, p := range c.Parents {
 			d.Parents = append(d.Parents, p.String())
 		}

@@ -223,6 +223,9 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 			return err
 		}
 		d.Files = h.newDiffFiles(diffs)
+		if err := h.expandDiffs(r, ref, d.Files); err != nil {
+			return err
+		}
 		for _, f := range diffs {
 			d.Stats.Additions += f.Additions
 			d.Stats.Deletions += f.Deletions
