@@ -240,13 +240,39 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 			return err
 		}
 		if d.Status == "conflict" && pn.Can.ReadCode {
-			if d.Conflicts, d.ConflictCount, err = h.forge.MergeRequestConflicts(ctx, a, ref, mref); err != nil {
+			c, err := h.mergeConflicts(r, ref, m)
+			if err != nil {
 				return err
 			}
+			d.Conflicts, d.ConflictCount = c.Files, c.Count
 		}
 	}
 	title := m.Title + " (!" + strconv.FormatInt(m.IID, 10) + ")"
 	return h.render(w, r, status, "merge_request", h.projectPage(r, pn, "merge_requests", title, d))
+}
+
+// conflictList is what a merge request's branches conflict at: the files listed, and how
+// many there are in all.
+type conflictList struct {
+	Files []forge.MergeConflict
+	Count int
+}
+
+// mergeConflicts lists the files merge request m (as forge gave it to the reader) conflicts
+// at. What two commits conflict at never changes, so it is kept by their ids: a page shown
+// again does not merge them again.
+func (h *Handler) mergeConflicts(r *http.Request, ref string, m forge.MergeRequest) (conflictList, error) {
+	key := strconv.FormatInt(m.ProjectID, 10) + ":" + m.TargetSHA + ".." + m.HeadSHA
+	if c, ok := h.conflicts.get(key); ok {
+		return c, nil
+	}
+	files, n, err := h.forge.MergeRequestConflicts(r.Context(), api.Actor(r), ref, forge.MergeRequestRef{N: m.IID})
+	if err != nil {
+		return conflictList{}, err
+	}
+	c := conflictList{Files: files, Count: n}
+	h.conflicts.put(key, c)
+	return c, nil
 }
 
 func (h *Handler) mergeRequestURL(pn *projectNav, iid int64) string {

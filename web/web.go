@@ -28,6 +28,8 @@ type Handler struct {
 	highlight *markup.Highlighter
 	blobs     *lru[[]template.HTML]
 	languages *lru[[]forge.LanguageShare]
+	// conflicts are the conflicting files of merge requests, by their target and source tips.
+	conflicts *lru[conflictList]
 }
 
 // csrfField is the form field that carries a session's CSRF token, under GitLab's name.
@@ -51,6 +53,13 @@ func New(core *api.Core) http.Handler {
 			return n
 		}),
 		languages: newLRU(1<<20, func(l []forge.LanguageShare) int { return 64 * (len(l) + 1) }),
+		conflicts: newLRU(4<<20, func(c conflictList) int {
+			n := 64
+			for _, f := range c.Files {
+				n += len(f.Path) + len(f.Kind) + 48
+			}
+			return n
+		}),
 	}
 	h.markdown.Highlighter = hl
 	pages := core.Wrap(h, http.HandlerFunc(h.route), api.Options{Bucket: api.BucketWeb, CSRFField: csrfField})
