@@ -123,6 +123,14 @@ func (c *client) signIn(login, password string) {
 	}
 }
 
+// userClient is a client signed in as a user made by CreateUser (password "password-<name>").
+func userClient(t *testing.T, s *servertest.Server, username string) *client {
+	t.Helper()
+	c := newClient(t, s)
+	c.signIn(username, "password-"+username)
+	return c
+}
+
 // cookie returns the value of a cookie the client holds for the server.
 func (c *client) cookie(name string) string {
 	u, _ := url.Parse(c.s.URL)

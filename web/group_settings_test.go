@@ -12,11 +12,7 @@ import (
 // as them.
 func addGroupMember(t *testing.T, f *fixture, group, username string, level int) *client {
 	t.Helper()
-	id, _ := f.s.CreateUser(t, username)
-	api(t, f.s, "POST", "/api/v4/groups/"+group+"/members", map[string]any{"user_id": id, "access_level": level}, http.StatusCreated)
-	c := newClient(t, f.s)
-	c.signIn(username, "password-"+username)
-	return c
+	return newMember(t, f, "/api/v4/groups/"+group+"/members", username, level)
 }
 
 func TestGroupSettingsAreForOwners(t *testing.T) {
@@ -59,8 +55,7 @@ func TestGroupMembersFollowForgesRules(t *testing.T) {
 	api(t, f.s, "GET", "/api/v4/users?username=gina", nil, http.StatusOK).JSON(t, &users)
 	gina := users[0].ID
 
-	bob := newClient(t, f.s)
-	bob.signIn("bob", "password-bob")
+	bob := userClient(t, f.s, "bob")
 	bob.get("/groups/secret/-/group_members").want(t, http.StatusNotFound)
 	bob.get("/groups/acme/-/group_members").want(t, http.StatusOK, "@gina", "@max")
 

@@ -13,11 +13,16 @@ import (
 // as them.
 func addMember(t *testing.T, f *fixture, project int64, username string, level int) *client {
 	t.Helper()
+	return newMember(t, f, fmt.Sprintf("/api/v4/projects/%d/members", project), username, level)
+}
+
+// newMember makes a new user a member at level through the API's members path, and returns
+// a client signed in as them.
+func newMember(t *testing.T, f *fixture, members, username string, level int) *client {
+	t.Helper()
 	id, _ := f.s.CreateUser(t, username)
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/members", project), map[string]any{"user_id": id, "access_level": level}, http.StatusCreated)
-	c := newClient(t, f.s)
-	c.signIn(username, "password-"+username)
-	return c
+	api(t, f.s, "POST", members, map[string]any{"user_id": id, "access_level": level}, http.StatusCreated)
+	return userClient(t, f.s, username)
 }
 
 func TestProjectSettingsAreForMaintainersAndOwners(t *testing.T) {
@@ -25,10 +30,8 @@ func TestProjectSettingsAreForMaintainersAndOwners(t *testing.T) {
 	f := newFixture(t)
 	guest := addMember(t, f, f.siteID, "gus", 10)
 	owner := addMember(t, f, f.siteID, "olive", 50)
-	ann := newClient(t, f.s)
-	ann.signIn("ann", "password-ann")
-	bob := newClient(t, f.s)
-	bob.signIn("bob", "password-bob")
+	ann := userClient(t, f.s, "ann")
+	bob := userClient(t, f.s, "bob")
 
 	newClient(t, f.s).get("/acme/site/-/settings/general").redirectsTo(t, "/users/sign_in?redirect=%2Facme%2Fsite%2F-%2Fsettings%2Fgeneral")
 	bob.get("/acme/site/-/settings/general").want(t, http.StatusNotFound)
@@ -40,8 +43,8 @@ func TestProjectSettingsAreForMaintainersAndOwners(t *testing.T) {
 	guest.post("/acme/site/-/settings/archive", nil).want(t, http.StatusNotFound)
 
 	// A maintainer changes the settings but not the visibility, and may not delete.
-	p := ann.get("/acme/site").want(t, http.StatusOK, `href="/acme/site/-/settings/general"`)
-	p = ann.get("/acme/site/-/settings/general").want(t, http.StatusOK, "<h1>Settings</h1>", "Only owners change the visibility",
+	ann.get("/acme/site").want(t, http.StatusOK, `href="/acme/site/-/settings/general"`)
+	p := ann.get("/acme/site/-/settings/general").want(t, http.StatusOK, "<h1>Settings</h1>", "Only owners change the visibility",
 		`<option value="feature/login">feature/login</option>`)
 	if strings.Contains(p.Body, "/-/settings/delete") {
 		t.Error("a maintainer is offered the deletion")
@@ -82,8 +85,7 @@ func TestArchivingMovingAndDeletingAProject(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	owner := addMember(t, f, f.siteID, "olive", 50)
-	ann := newClient(t, f.s)
-	ann.signIn("ann", "password-ann")
+	ann := userClient(t, f.s, "ann")
 
 	ann.get("/acme/site/-/settings/general").want(t, http.StatusOK, "Archive project")
 	ann.post("/acme/site/-/settings/archive", nil).redirectsTo(t, "/acme/site/-/settings/general")
@@ -116,16 +118,14 @@ func TestProjectMembersFollowForgesRules(t *testing.T) {
 	f := newFixture(t)
 	addMember(t, f, f.siteID, "olive", 50)
 	f.s.CreateUser(t, "carl")
-	ann := newClient(t, f.s)
-	ann.signIn("ann", "password-ann")
+	ann := userClient(t, f.s, "ann")
 
 	// Anyone who sees the project sees its members, and no form.
 	p := newClient(t, f.s).get("/acme/site/-/project_members").want(t, http.StatusOK, "<h1>Members</h1>", "@ann", "@olive")
 	if strings.Contains(p.Body, "Add a member") || strings.Contains(p.Body, "/delete") {
 		t.Error("an anonymous reader is offered to change members")
 	}
-	bob := newClient(t, f.s)
-	bob.signIn("bob", "password-bob")
+	bob := userClient(t, f.s, "bob")
 	bob.get("/acme/vault/-/project_members").want(t, http.StatusNotFound)
 
 	// A maintainer grants up to Maintainer, and does not touch owners.
