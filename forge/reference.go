@@ -86,9 +86,9 @@ type referenceResolver struct {
 	projects map[string]*ProjectView
 }
 
-// hidden reports whether err says the thing asked for is not there for the actor, which leaves
+// unseen reports whether err says the thing asked for is not there for the actor, which leaves
 // a reference as text; any other error is the page's.
-func hidden(err error) bool {
+func unseen(err error) bool {
 	switch ErrorCode(err) {
 	case ENotFound, EForbidden, EUnauthorized, EInvalid:
 		return true
@@ -111,7 +111,7 @@ func (r *referenceResolver) project(ctx context.Context, path string) (*ProjectV
 		return v, nil
 	}
 	v, err := r.s.ProjectByRef(ctx, r.a, path)
-	if err != nil && !hidden(err) {
+	if err != nil && !unseen(err) {
 		return nil, err
 	}
 	var pv *ProjectView
@@ -128,7 +128,7 @@ func (r *referenceResolver) resolve(ctx context.Context, ref Reference) (*Refere
 	if ref.Kind == RefUser {
 		t, err := r.s.ResolvePath(ctx, r.a, ref.Name)
 		if err != nil || t.IsProject() {
-			if err != nil && !hidden(err) {
+			if err != nil && !unseen(err) {
 				return nil, err
 			}
 			return nil, nil
@@ -166,7 +166,7 @@ func (r *referenceResolver) resolve(ctx context.Context, ref Reference) (*Refere
 
 // keepHidden drops an error that only says the thing is not there for the actor.
 func keepHidden(err error) error {
-	if hidden(err) {
+	if unseen(err) {
 		return nil
 	}
 	return err

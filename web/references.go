@@ -16,6 +16,10 @@ func (h *Handler) markdownIn(r *http.Request, pn *projectNav, ref, file, text st
 	return h.markdown.RenderLinked(text, h.repoLinks(pn, ref, file), h.references(r, pn))
 }
 
+// maxPageReferences bounds the distinct references one page looks up, whatever its notes
+// hold: past it, references stay text.
+const maxPageReferences = 1000
+
 // references returns the resolver of the references the texts of one page make, as forge
 // finds them for the page's reader: "#12", "!3", "@alice", "group/project#12", commit ids.
 // What the reader may not see is not linked. Each reference is looked up once per page, so
@@ -28,7 +32,7 @@ func (h *Handler) references(r *http.Request, pn *projectNav) markup.Resolver {
 	pn.refs = func(refs []markup.Reference) map[markup.Reference]markup.ReferenceLink {
 		var ask []forge.Reference
 		for _, ref := range refs {
-			if _, done := known[ref]; !done {
+			if _, done := known[ref]; !done && len(known)+len(ask) < maxPageReferences {
 				ask = append(ask, forge.Reference(ref))
 			}
 		}
