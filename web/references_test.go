@@ -20,9 +20,10 @@ func TestReferencesLinkOnlyWhatTheReaderMaySee(t *testing.T) {
 	api(t, s, "PUT", fmt.Sprintf("/api/v4/projects/%d/issues/1", f.siteID), map[string]any{"state_event": "close"}, http.StatusOK)
 	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/merge_requests", f.siteID), map[string]any{
 		"title": "Log in", "source_branch": "feature/login", "target_branch": "main"}, http.StatusCreated)
-	body := fmt.Sprintf("Fixes #1 in !1, cc @ann and @acme, see %s; also vault#1, acme/vault#1, #77 and `#1`.", sha.ID[:8])
+	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID), map[string]any{"title": "Leaked key", "confidential": true}, http.StatusCreated)
+	body := fmt.Sprintf("Fixes #1 in !1, cc @ann and @acme, see %s; also vault#1, acme/vault#1, #77 and `#1`; hush #2.", sha.ID[:8])
 	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID), map[string]any{"title": "Follow-up", "description": body}, http.StatusCreated)
-	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues/2/notes", f.siteID), map[string]any{"body": "Same as #1"}, http.StatusCreated)
+	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues/3/notes", f.siteID), map[string]any{"body": "Same as #1"}, http.StatusCreated)
 
 	public := []string{
 		`<a href="/acme/site/-/issues/1" class="gfm gfm-issue" title="Broken &lt;b&gt; tag" rel="nofollow noreferrer">#1 (closed)</a>`,
@@ -45,18 +46,19 @@ func TestReferencesLinkOnlyWhatTheReaderMaySee(t *testing.T) {
 		if reader.login != "" {
 			c.signIn(reader.login, "password-"+reader.login)
 		}
-		p := c.get("/acme/site/-/issues/2").want(t, http.StatusOK, public...)
+		p := c.get("/acme/site/-/issues/3").want(t, http.StatusOK, public...)
 		// Users are seen by those signed in, as forge shows them.
 		if user := strings.Contains(p.Body, `<a href="/ann" class="gfm gfm-project_member"`); user != (reader.login != "") {
 			t.Errorf("%s: @ann linked: %v", reader.name, user)
 		}
 		if reader.seesVault {
 			p.want(t, http.StatusOK, vaultLinks...)
+			p.want(t, http.StatusOK, `hush <a href="/acme/site/-/issues/2" class="gfm gfm-issue" title="Leaked key"`)
 			continue
 		}
-		p.want(t, http.StatusOK, "also vault#1, acme/vault#1, #77")
-		if strings.Contains(p.Body, "/acme/vault") || strings.Contains(p.Body, "Rotate the keys") {
-			t.Errorf("%s: the private project's issue is linked or named:\n%s", reader.name, excerpt(p.Body))
+		p.want(t, http.StatusOK, "also vault#1, acme/vault#1, #77", "hush #2.")
+		if strings.Contains(p.Body, "/acme/vault") || strings.Contains(p.Body, "Rotate the keys") || strings.Contains(p.Body, "Leaked key") {
+			t.Errorf("%s: a private project's or a confidential issue is linked or named:\n%s", reader.name, excerpt(p.Body))
 		}
 	}
 }
