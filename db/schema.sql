@@ -156,7 +156,7 @@ CREATE TABLE events (
   commit_count INTEGER NOT NULL DEFAULT 0,
   commit_title TEXT NOT NULL DEFAULT '',
   created_at   INTEGER NOT NULL
-);
+, target_type TEXT NOT NULL DEFAULT '', target_id INTEGER NOT NULL DEFAULT 0, target_iid INTEGER NOT NULL DEFAULT 0, target_title TEXT NOT NULL DEFAULT '', noteable_type TEXT NOT NULL DEFAULT '', noteable_id INTEGER NOT NULL DEFAULT 0);
 
 CREATE INDEX events_project ON events (project_id, id);
 
@@ -850,4 +850,9 @@ CREATE TABLE broadcast_messages (
   updated_at           INTEGER NOT NULL
 );
 
-PRAGMA user_version = 24;
+CREATE TRIGGER issue_opened_event AFTER INSERT ON issues BEGIN
+  INSERT INTO events (project_id, author_id, action, target_type, target_id, target_iid, target_title, created_at)
+  VALUES (NEW.project_id, NEW.author_id, 'opened', 'Issue', NEW.id, NEW.iid, NEW.title, NEW.created_at);
+END;
+
+PRAGMA user_version = 25;
