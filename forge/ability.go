@@ -41,7 +41,7 @@ func (v ProjectView) Abilities(a *Actor) ProjectAbilities {
 	return ProjectAbilities{
 		ReadCode:           a.Require(NeedReadCode) == nil && canReadCode(v),
 		ReadIssues:         a.Require(NeedRead) == nil && issuesVisible(v),
-		CreateIssue:        signedIn && a.Require(NeedWrite) == nil && issuesVisible(v),
+		CreateIssue:        signedIn && a.Require(NeedWrite) == nil && issuesVisible(v) && !v.Archived,
 		SetIssueMetadata:   signedIn && a.Require(NeedWrite) == nil && canSetIssueMetadata(v),
 		ReadMergeRequests:  a.Require(NeedReadPulls) == nil && mergeRequestsVisible(v),
 		CreateMergeRequest: signedIn && a.Require(NeedPulls) == nil && mergeRequestsVisible(v) && canWriteCode(v),

@@ -119,8 +119,11 @@ func canSeeIssue(a *Actor, v ProjectView, is Issue) bool {
 func canSetIssueMetadata(v ProjectView) bool { return v.Access >= Reporter }
 
 // canEditIssue reports whether the actor may change an issue it can see: its author, or
-// reporters and above.
+// reporters and above, unless the project is archived (read-only).
 func canEditIssue(a *Actor, v ProjectView, is Issue) bool {
+	if v.Archived {
+		return false
+	}
 	return v.Access >= Reporter || a.SignedIn() && is.Author.ID == a.User.ID
 }
 
@@ -262,6 +265,9 @@ func (s *Service) CreateIssue(ctx context.Context, a *Actor, projectRef string, 
 	v, err := s.issueProject(ctx, a, projectRef)
 	if err != nil {
 		return Issue{}, err
+	}
+	if v.Archived {
+		return Issue{}, Forbiddenf("")
 	}
 	if in.Title == nil {
 		return Issue{}, Missing("title")
@@ -491,6 +497,9 @@ func (s *Service) DeleteIssue(ctx context.Context, a *Actor, projectRef string, 
 	v, err := s.issueProject(ctx, a, projectRef)
 	if err != nil {
 		return err
+	}
+	if v.Archived {
+		return Forbiddenf("")
 	}
 	is, err := s.findIssue(ctx, s.db.Read, v, ref)
 	switch {

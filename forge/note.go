@@ -117,6 +117,9 @@ func (s *Service) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in Not
 	if in.Internal && !t.seesInternalNotes() {
 		return Note{}, Forbiddenf("")
 	}
+	if t.project.Archived {
+		return Note{}, Forbiddenf("")
+	}
 	now := s.Now()
 	n := Note{ProjectID: t.project.ID, NoteableType: t.typ, NoteableID: t.id, NoteableIID: t.iid,
 		Author: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
@@ -146,11 +149,14 @@ func (s *Service) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in Not
 	return n, nil
 }
 
-// UpdateNote changes the body of a note; only its author (or an administrator) may, and
-// system notes stay as they are.
+// UpdateNote changes the body of a note; only its author (or an administrator) may, system
+// notes stay as they are, and notes of archived projects too.
 func (s *Service) UpdateNote(ctx context.Context, a *Actor, t NoteTarget, id int64, body *string) (Note, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Note{}, err
+	}
+	if t.project.Archived {
+		return Note{}, Forbiddenf("")
 	}
 	if body == nil {
 		return Note{}, Missing("body")
@@ -181,6 +187,9 @@ func (s *Service) UpdateNote(ctx context.Context, a *Actor, t NoteTarget, id int
 func (s *Service) DeleteNote(ctx context.Context, a *Actor, t NoteTarget, id int64) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
+	}
+	if t.project.Archived {
+		return Forbiddenf("")
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		n, err := s.findNote(ctx, tx, t, id)

@@ -723,3 +723,36 @@ func TestSeedFixtureIssues(t *testing.T) {
 	}
 	check()
 }
+
+func TestArchivedProjectIssuesAreReadOnly(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	mustDo(t, f.s, 201, "POST", f.url("/issues"), f.token, map[string]any{"title": "Frozen"})
+	mustDo(t, f.s, 201, "POST", f.url("/issues/1/notes"), f.token, map[string]any{"body": "before"})
+	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"archived": true})
+	forbidden := `{"message":"403 Forbidden"}`
+	for _, tt := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"open another", "POST", "/issues", map[string]any{"title": "x"}},
+		{"retitle", "PUT", "/issues/1", map[string]any{"title": "Thawed"}},
+		{"close", "PUT", "/issues/1", map[string]any{"state_event": "close"}},
+		{"comment", "POST", "/issues/1/notes", map[string]any{"body": "after"}},
+		{"edit a comment", "PUT", "/issues/1/notes/1", map[string]any{"body": "changed"}},
+		{"delete a comment", "DELETE", "/issues/1/notes/1", nil},
+		{"delete", "DELETE", "/issues/1", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			wantJSON(t, f.do(tt.method, tt.path, f.token, tt.body), 403, forbidden)
+		})
+	}
+	if is := decode[map[string]any](t, mustDo(t, f.s, 200, "GET", f.url("/issues/1"), f.token, nil)); is["title"] != "Frozen" || is["state"] != "opened" {
+		t.Fatalf("after refused changes: %v, %v", is["title"], is["state"])
+	}
+	if notes := decode[[]map[string]any](t, mustDo(t, f.s, 200, "GET", f.url("/issues/1/notes"), f.token, nil)); len(notes) != 1 || notes[0]["body"] != "before" {
+		t.Fatalf("notes after refused changes: %v", notes)
+	}
+	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"archived": false})
+	mustDo(t, f.s, 200, "PUT", f.url("/issues/1"), f.token, map[string]any{"title": "Thawed"})
+	mustDo(t, f.s, 201, "POST", f.url("/issues"), f.token, map[string]any{"title": "Another"})
+}
