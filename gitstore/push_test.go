@@ -145,9 +145,12 @@ func TestForcePushSeenByAuthorize(t *testing.T) {
 	g := newGitCLI(t)
 	dir := g.newWorkTree(3)
 	seedRepo(t, ts, g, 1, dir)
+	var mu sync.Mutex // the server's goroutine appends, the test reads after git exits
 	var got []PendingUpdate
 	ts.setAuthorize(func(_ context.Context, ups []PendingUpdate) []RefDecision {
+		mu.Lock()
 		got = append(got, ups...)
+		mu.Unlock()
 		ds := make([]RefDecision, len(ups))
 		for i, u := range ups {
 			if !u.IsCreate() && !u.IsDelete() && !u.FastForward {
@@ -164,6 +167,8 @@ func TestForcePushSeenByAuthorize(t *testing.T) {
 		!strings.Contains(out, "(force-push refused)") {
 		t.Errorf("force push: %v\n%s", err, out)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(got) != 2 || !got[0].FastForward || got[1].FastForward {
 		t.Errorf("authorize saw %+v", got)
 	}
@@ -433,8 +438,13 @@ func TestPushFastForwardIsGitMergeBaseIsAncestor(t *testing.T) {
 	if _, err := os.Stat(commitGraphPath(ts.store.Path(1))); err != nil {
 		t.Fatal(err)
 	}
+	// The server's goroutine appends and the test reads after git exits: nothing orders the two
+	// for the race detector but the lock.
+	var mu sync.Mutex
 	var got []PendingUpdate
 	ts.setAuthorize(func(_ context.Context, ups []PendingUpdate) []RefDecision {
+		mu.Lock()
+		defer mu.Unlock()
 		got = append(got, ups...)
 		return make([]RefDecision, len(ups))
 	})
@@ -449,11 +459,16 @@ func TestPushFastForwardIsGitMergeBaseIsAncestor(t *testing.T) {
 		if next == cur {
 			continue
 		}
+		mu.Lock()
 		got = nil
+		mu.Unlock()
 		hf.g.run(hf.dir, "push", "-q", "--force", ts.url(1), next+":refs/heads/main")
 		_, err := hf.g.try(hf.dir, "merge-base", "--is-ancestor", cur, next)
-		if len(got) != 1 || got[0].FastForward != (err == nil) {
-			t.Fatalf("main %s -> %s: authorize saw %+v; git merge-base --is-ancestor: %v", cur, next, got, err == nil)
+		mu.Lock()
+		saw := got
+		mu.Unlock()
+		if len(saw) != 1 || saw[0].FastForward != (err == nil) {
+			t.Fatalf("main %s -> %s: authorize saw %+v; git merge-base --is-ancestor: %v", cur, next, saw, err == nil)
 		}
 		cur = next
 	}
