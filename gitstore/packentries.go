@@ -151,7 +151,7 @@ func newObjectHasher() *objectHasher {
 // written to the hasher.
 func (o *objectHasher) start(typ plumbing.ObjectType, size int64) {
 	o.h.Reset()
-	o.hdr = append(o.hdr[:0], typeName(typ)...)
+	o.hdr = append(o.hdr[:0], typ.String()...)
 	o.hdr = append(o.hdr, ' ')
 	o.hdr = strconv.AppendInt(o.hdr, size, 10)
 	o.hdr = append(o.hdr, 0)
@@ -176,18 +176,4 @@ func (o *objectHasher) of(typ plumbing.ObjectType, data []byte) plumbing.Hash {
 	o.start(typ, int64(len(data)))
 	o.h.Write(data)
 	return o.id()
-}
-
-func typeName(t plumbing.ObjectType) string {
-	switch t {
-	case plumbing.CommitObject:
-		return "commit"
-	case plumbing.TreeObject:
-		return "tree"
-	case plumbing.BlobObject:
-		return "blob"
-	case plumbing.TagObject:
-		return "tag"
-	}
-	return t.String()
 }

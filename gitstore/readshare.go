@@ -61,7 +61,6 @@ type repoShare struct {
 	packs     map[string]*sharedPack
 	graph     *commitGraph
 	graphInfo os.FileInfo // of the file graph was read from
-	graphErr  error
 	forgotten bool
 }
 
@@ -234,7 +233,6 @@ func (rs *repoShare) commitGraph() *commitGraph {
 	g, err := readCommitGraph(path)
 	if err != nil {
 		// Missing meanwhile, or damaged: walks do without, as C git does.
-		rs.graphErr = err
 		if errors.Is(err, fs.ErrNotExist) {
 			fi = nil
 		}
