@@ -20,6 +20,8 @@ type ProjectAbilities struct {
 	SetIssueMetadata bool
 	// ReadMergeRequests: list and read merge requests.
 	ReadMergeRequests bool
+	// CommentMergeRequest: write notes on merge requests.
+	CommentMergeRequest bool
 	// CreateMergeRequest: propose merging one branch into another.
 	CreateMergeRequest bool
 	// PushCode: create branches and tags, push, commit.
@@ -39,11 +41,13 @@ type ProjectAbilities struct {
 func (v ProjectView) Abilities(a *Actor) ProjectAbilities {
 	signedIn := a.SignedIn()
 	return ProjectAbilities{
-		ReadCode:           a.Require(NeedReadCode) == nil && canReadCode(v),
-		ReadIssues:         a.Require(NeedRead) == nil && issuesVisible(v),
-		CreateIssue:        signedIn && a.Require(NeedWrite) == nil && issuesVisible(v) && !v.Archived,
-		SetIssueMetadata:   signedIn && a.Require(NeedWrite) == nil && canSetIssueMetadata(v),
-		ReadMergeRequests:  a.Require(NeedReadPulls) == nil && mergeRequestsVisible(v),
+		ReadCode:          a.Require(NeedReadCode) == nil && canReadCode(v),
+		ReadIssues:        a.Require(NeedRead) == nil && issuesVisible(v),
+		CreateIssue:       signedIn && a.Require(NeedWrite) == nil && issuesVisible(v) && !v.Archived,
+		SetIssueMetadata:  signedIn && a.Require(NeedWrite) == nil && canSetIssueMetadata(v),
+		ReadMergeRequests: a.Require(NeedReadPulls) == nil && mergeRequestsVisible(v),
+		CommentMergeRequest: signedIn && a.Require(NeedWrite) == nil && a.Require(NeedReadPulls) == nil &&
+			mergeRequestsVisible(v) && !v.Archived,
 		CreateMergeRequest: signedIn && a.Require(NeedPulls) == nil && mergeRequestsVisible(v) && canWriteCode(v),
 		PushCode:           signedIn && a.Require(NeedWriteCode) == nil && canReadCode(v) && canWriteCode(v),
 		ReadReleases:       a.Require(NeedRead) == nil && canReadDeliveries(v),

@@ -203,7 +203,7 @@ func (p *agentProtocol) line(b []byte) {
 			f.Severity = SeverityWarning
 		}
 		if strings.TrimSpace(f.Message) == "" {
-			p.job.logf("[cairn] a finding without a message was ignored: %s", clip(string(trimmed), 200))
+			p.job.log.note("a finding without a message was ignored: %s", clip(string(trimmed), 200))
 			return
 		}
 		p.job.find(f)

@@ -169,9 +169,9 @@ func (s *Service) runAgent(ctx context.Context, id int64) {
 		return
 	}
 	if j.dropped > 0 {
-		j.logf("[cairn] %d more findings were not stored (a run keeps %d)", j.dropped, maxAgentFindings)
+		j.log.note("%d more findings were not stored (a run keeps %d)", j.dropped, maxAgentFindings)
 	}
-	j.logf("[cairn] %s", reason)
+	j.log.note("%s", reason)
 	if _, err := s.flushAgentRun(final, j); err != nil {
 		s.log.Warn("store an agent run's progress", "agent_run_id", id, "err", err)
 	}
@@ -221,7 +221,7 @@ func (s *Service) execAgent(ctx context.Context, j *agentJob) (status, reason st
 	} else {
 		return AgentFailed, fmt.Sprintf("no agent named %q is configured any more", r.Agent)
 	}
-	j.logf("[cairn] running %s on %s at %s (%s)", r.Agent, p.FullPath(), r.SHA, describeTarget(r))
+	j.log.note("running %s on %s at %s (%s)", r.Agent, p.FullPath(), r.SHA, describeTarget(r))
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err = run(tctx, j)

@@ -25,33 +25,33 @@ type PickInput struct {
 // taken against its first parent. A change that conflicts with the branch, or is there
 // already, is refused (ReasonPickConflict, ReasonPickEmpty and their revert twins) and
 // nothing is written. With DryRun, only the check is made and the zero CommitView returned.
-func (s *Service) PickCommit(ctx context.Context, a *Actor, projectRef, rev string, in PickInput) (CommitView, error) {
+func (s *Service) PickCommit(ctx context.Context, a *Actor, projectRef, rev string, in PickInput) (ProjectView, CommitView, error) {
 	if strings.TrimSpace(in.Branch) == "" {
-		return CommitView{}, Missing("branch")
+		return ProjectView{}, CommitView{}, Missing("branch")
 	}
 	if in.Message != "" {
 		if err := checkMessage("message", in.Message); err != nil {
-			return CommitView{}, err
+			return ProjectView{}, CommitView{}, err
 		}
 	}
 	v, repo, err := s.writeRepo(ctx, a, projectRef)
 	if err != nil {
-		return CommitView{}, err
+		return ProjectView{}, CommitView{}, err
 	}
 	defer repo.Close()
 	if err := s.AuthorizeBranchWrite(ctx, a, v, in.Branch, false); err != nil {
-		return CommitView{}, err
+		return v, CommitView{}, err
 	}
 	c, err := commitNamed(repo, rev)
 	if err != nil {
-		return CommitView{}, err
+		return v, CommitView{}, err
 	}
 	tip, ok, err := repo.Reference("refs/heads/" + in.Branch)
 	if err != nil {
-		return CommitView{}, err
+		return v, CommitView{}, err
 	}
 	if !ok {
-		return CommitView{}, NotFound("Branch")
+		return v, CommitView{}, NotFound("Branch")
 	}
 	spec := gitstore.PickSpec{Onto: tip, Commit: c.ID, Revert: in.Revert, Committer: s.actorSignature(a),
 		DryRun: in.DryRun}
@@ -67,19 +67,19 @@ func (s *Service) PickCommit(ctx context.Context, a *Actor, projectRef, rev stri
 	}
 	h, err := repo.Pick(ctx, spec)
 	if err != nil {
-		return CommitView{}, pickError(err, in.Revert)
+		return v, CommitView{}, pickError(err, in.Revert)
 	}
 	if in.DryRun {
-		return CommitView{}, nil
+		return v, CommitView{}, nil
 	}
 	if err := s.moveRefs(ctx, a, v, []gitstore.RefUpdate{{Name: "refs/heads/" + in.Branch, Old: tip, New: h}}); err != nil {
-		return CommitView{}, err
+		return v, CommitView{}, err
 	}
 	picked, err := repo.Commit(h)
 	if err != nil {
-		return CommitView{}, err
+		return v, CommitView{}, err
 	}
-	return CommitView{Commit: picked}, nil
+	return v, CommitView{Commit: picked}, nil
 }
 
 // cherryPickMessage is the message of a cherry-pick of c: c's, and the commit it came from.

@@ -302,3 +302,7 @@ func (s *Service) SplitRefPath(ctx context.Context, a *Actor, ref, tail string) 
 	}
 	return first, rest, nil
 }
+
+// IsGeneratedPath reports whether a file at path p is generated or a lock file, by its name
+// alone: what diffs collapse and the languages statistics leave out.
+func IsGeneratedPath(p string) bool { return gitstore.IsGenerated(p, nil) }

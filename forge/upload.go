@@ -55,6 +55,8 @@ type Upload struct {
 	Filename    string
 	ContentType string
 	Size        int64
+	// ProjectID is the project of an attachment (0 for an avatar).
+	ProjectID int64
 	// Image says it can be shown inline as a picture.
 	Image     bool
 	CreatedAt time.Time
@@ -67,8 +69,12 @@ type OpenUpload struct {
 }
 
 func uploadOf(r db.Upload) Upload {
-	return Upload{ID: r.ID, Secret: r.Secret, Filename: r.Filename, ContentType: r.ContentType, Size: r.Size,
+	u := Upload{ID: r.ID, Secret: r.Secret, Filename: r.Filename, ContentType: r.ContentType, Size: r.Size,
 		Image: strings.HasPrefix(r.ContentType, "image/") && r.ContentType != "image/svg+xml", CreatedAt: r.CreatedAt}
+	if r.ModelKind == UploadProject {
+		u.ProjectID = r.ModelID
+	}
+	return u
 }
 
 // uploadName makes a file name safe to store and to serve in a URL, as GitLab's uploader

@@ -60,7 +60,7 @@ func (h *Handler) newDiffFiles(diffs []forge.FileDiff) []diffFile {
 			f.Status += " (submodule)"
 		}
 		f.Lines, f.Truncated = parsePatch(d.Patch, maxDiffLines)
-		f.Collapsed = d.Additions+d.Deletions > collapseDiffLines || isGenerated(d.NewPath)
+		f.Collapsed = d.Additions+d.Deletions > collapseDiffLines || forge.IsGeneratedPath(d.NewPath)
 		name := d.NewPath
 		if d.DeletedFile {
 			name = d.OldPath
@@ -82,16 +82,6 @@ func (h *Handler) newDiffFiles(diffs []forge.FileDiff) []diffFile {
 		out[i] = f
 	}
 	return out
-}
-
-// isGenerated reports whether a path is a file people rarely read in a diff.
-func isGenerated(p string) bool {
-	for _, s := range []string{"go.sum", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "Cargo.lock", ".min.js", ".min.css"} {
-		if strings.HasSuffix(p, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // parsePatch reads the hunks of a unified diff (each starting at "@@") into lines with their

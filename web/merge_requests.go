@@ -206,7 +206,7 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	}
 	d := &mergeRequestData{MR: m, Tab: tab, Comment: comment, Error: errMsg, Status: forge.DetailedMergeStatus(m),
 		CanMerge: h.forge.CanMergeInto(ctx, a, m), CanRebase: h.forge.CanRebase(ctx, a, m),
-		CanEdit: pn.View.CanEditMergeRequest(a, m), CanComment: pn.Can.CreateIssue, MergeMethod: pn.View.MergeMethod}
+		CanEdit: pn.View.CanEditMergeRequest(a, m), CanComment: pn.Can.CommentMergeRequest, MergeMethod: pn.View.MergeMethod}
 	offered, forced := pn.View.SquashChoice()
 	d.SquashOffer, d.Squash = offered, m.Squash
 	if !offered {

@@ -58,7 +58,7 @@ func (h *Handler) pickCommit(w http.ResponseWriter, r *http.Request, p api.Param
 		return err
 	}
 	a := api.Actor(r)
-	cv, err := h.forge.PickCommit(r.Context(), a, p.Get("id"), p.Get("sha"), pi)
+	v, cv, err := h.forge.PickCommit(r.Context(), a, p.Get("id"), p.Get("sha"), pi)
 	if fe := forge.ErrorOf(err); err != nil {
 		refusal, ok := pickRefusals[fe.Reason]
 		if !ok {
@@ -71,10 +71,6 @@ func (h *Handler) pickCommit(w http.ResponseWriter, r *http.Request, p api.Param
 	}
 	if pi.DryRun {
 		return api.JSON(w, r, http.StatusOK, map[string]string{"dry_run": "success"})
-	}
-	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))
-	if err != nil {
-		return err
 	}
 	return api.JSON(w, r, http.StatusCreated, h.commit(v, cv.Commit))
 }

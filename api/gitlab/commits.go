@@ -139,7 +139,7 @@ func diffs(list []forge.FileDiff, unidiff bool) []Diff {
 		}
 		out[i] = Diff{OldPath: d.OldPath, NewPath: d.NewPath, AMode: gitstore.ModeString(d.OldMode),
 			BMode: gitstore.ModeString(d.NewMode), Diff: text, NewFile: d.NewFile, RenamedFile: d.RenamedFile,
-			DeletedFile: d.DeletedFile, GeneratedFile: gitstore.IsGenerated(d.NewPath, nil), TooLarge: d.TooLarge}
+			DeletedFile: d.DeletedFile, GeneratedFile: forge.IsGeneratedPath(d.NewPath), TooLarge: d.TooLarge}
 	}
 	return out
 }

@@ -231,7 +231,7 @@ func (h *Handler) commitSignature(w http.ResponseWriter, r *http.Request, p api.
 		}
 		if sig.Owner != nil {
 			name, email := sig.Owner.Name, sig.Owner.Email
-			if len(sig.GPGKey.Emails) > 0 {
+			if sig.GPGKey != nil && len(sig.GPGKey.Emails) > 0 {
 				email = sig.GPGKey.Emails[0]
 			}
 			out.GPGKeyUserName, out.GPGKeyUserEmail = &name, &email

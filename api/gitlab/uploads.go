@@ -56,10 +56,6 @@ func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))
-	if err != nil {
-		return err
-	}
 	rel := "/uploads/" + up.Secret + "/" + api.PathEscape(up.Filename)
 	alt := strings.TrimSuffix(up.Filename, path.Ext(up.Filename))
 	md := "[" + up.Filename + "](" + rel + ")"
@@ -67,7 +63,7 @@ func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, p api.Param
 		md = "!" + "[" + alt + "](" + rel + ")"
 	}
 	return api.JSON(w, r, http.StatusCreated, UploadedFile{ID: up.ID, Alt: alt, URL: rel,
-		FullPath: "/-/project/" + strconv.FormatInt(v.ID, 10) + rel, Markdown: md})
+		FullPath: "/-/project/" + strconv.FormatInt(up.ProjectID, 10) + rel, Markdown: md})
 }
 
 // avatarURL is where the avatar named file of a project, group or user (kind) is served;
