@@ -10,15 +10,16 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// Blame as git blame computes it (blame.c), without its -M/-C copy detection and without
-// following a file through renames. Starting from the file at a commit, every line is a
-// suspect of that commit; commits are visited newest first, and each passes to its parents
-// the lines it did not change: the whole file to the first parent with the same content, or
-// else, parent by parent, the lines a diff (git's own, xdiff.go) finds unchanged. What no
-// parent takes is blamed on the commit. The walk ends as soon as every line is blamed, so it
-// visits the history back to the oldest surviving line and no further; a commit whose
-// commit-graph Bloom filter clears it of the path hands everything to its first parent
-// without a look at any tree.
+// Blame as git blame computes it (blame.c), without its -M/-C copy detection. Starting from
+// the file at a commit, every line is a suspect of that commit; commits are visited newest
+// first, and each passes to its parents the lines it did not change: the whole file to the
+// first parent with the same content, or else, parent by parent, the lines a diff (git's own,
+// xdiff.go) finds unchanged. A parent without the file passes them on under the name the file
+// had there, when the commit renamed it (git's rename detection: the same content, or else
+// the most similar deleted file, half alike at least). What no parent takes is blamed on the
+// commit. The walk ends as soon as every line is blamed, so it visits the history back to the
+// oldest surviving line and no further; a commit whose commit-graph Bloom filter clears it of
+// the path hands everything to its first parent without a look at any tree.
 
 // BlameRange is a run of consecutive lines of a file last changed by one commit.
 type BlameRange struct {
@@ -32,9 +33,10 @@ type blameEntry struct {
 	final, suspect, n int
 }
 
-// blameOrigin is a commit holding suspect lines.
+// blameOrigin is a commit holding suspect lines, of the file at path there.
 type blameOrigin struct {
 	commit  logID
+	path    string
 	time    int64
 	blob    plumbing.Hash
 	mode    uint32
@@ -64,12 +66,14 @@ func (q *blameQueue) Pop() any {
 
 // blamer is one blame walk, on Log's numbering of commits (commit-graph positions).
 type blamer struct {
-	r       *Repo
-	w       *logWalk
-	path    string
-	keys    []bloomKey
-	origins []*blameOrigin         // by commit-graph position
-	extras  map[logID]*blameOrigin // commits newer than the graph
+	r    *Repo
+	w    *logWalk
+	path string // the blamed file's path
+	// keys are the Bloom filter keys of each path the file had.
+	keys    map[string][]bloomKey
+	origins []*blameOrigin         // by commit-graph position, of the blamed path
+	extras  map[logID]*blameOrigin // commits newer than the graph, of the blamed path
+	renamed map[originKey]*blameOrigin
 	pbuf    []logID
 	queue   blameQueue
 	seq     int
@@ -103,9 +107,9 @@ func (r *Repo) Blame(ctx context.Context, h plumbing.Hash, p string) ([]BlameRan
 		b.origins = make([]*blameOrigin, r.cg.n)
 	}
 	if r.cg != nil && r.cg.hasBloom() {
-		b.keys = pathBloomKeys(p, r.cg.bloom)
+		b.keys = map[string][]bloomKey{}
 	}
-	final := b.origin(c, e)
+	final := b.origin(c, p, e)
 	if final.content, err = r.ReadBlob(e.hash, 0); err != nil {
 		return nil, err
 	}
@@ -144,30 +148,49 @@ func blameLines(content []byte) []string {
 	return out
 }
 
-// origin returns the origin of commit c, whose copy of the file is entry e.
-func (b *blamer) origin(c logID, e treeItem) *blameOrigin {
-	o := b.lookup(c)
+// originKey names the file at path in a commit, for the paths a file had before a rename.
+type originKey struct {
+	commit logID
+	path   string
+}
+
+// origin returns the origin of the file at path p in commit c, whose entry is e.
+func (b *blamer) origin(c logID, p string, e treeItem) *blameOrigin {
+	o := b.lookup(c, p)
 	if o == nil {
-		o = &blameOrigin{commit: c, time: b.w.time(c), blob: e.hash, mode: e.mode}
-		b.setOrigin(c, o)
+		o = &blameOrigin{commit: c, path: p, time: b.w.time(c), blob: e.hash, mode: e.mode}
+		b.setOrigin(c, p, o)
 	}
 	return o
 }
 
-// lookup returns the origin of commit c, nil when c holds no suspect lines yet.
-func (b *blamer) lookup(c logID) *blameOrigin {
-	if c >= 0 {
+// lookup returns the origin of path p in commit c, nil when it holds no suspect lines yet.
+func (b *blamer) lookup(c logID, p string) *blameOrigin {
+	switch {
+	case p != b.path:
+		return b.renamed[originKey{c, p}]
+	case c >= 0:
 		return b.origins[c]
 	}
 	return b.extras[c]
 }
 
-func (b *blamer) setOrigin(c logID, o *blameOrigin) {
-	if c >= 0 {
+func (b *blamer) setOrigin(c logID, p string, o *blameOrigin) {
+	switch {
+	case p != b.path:
+		if b.renamed == nil {
+			b.renamed = map[originKey]*blameOrigin{}
+		}
+		if o == nil {
+			delete(b.renamed, originKey{c, p})
+		} else {
+			b.renamed[originKey{c, p}] = o
+		}
+	case c >= 0:
 		b.origins[c] = o
-	} else if o == nil {
+	case o == nil:
 		delete(b.extras, c)
-	} else {
+	default:
 		b.extras[c] = o
 	}
 }
@@ -202,11 +225,18 @@ func (b *blamer) passBlame(o *blameOrigin) error {
 	for i, pc := range ids {
 		var e treeItem
 		var found bool
-		if i == 0 && b.unchangedFromFirstParent(o.commit) {
+		p := o.path
+		if i == 0 && b.unchangedFromFirstParent(o) {
 			e, found = treeItem{mode: o.mode, hash: o.blob}, true
 		} else {
-			if e, found, err = b.r.pathItem(b.w.tree(pc), b.path); err != nil {
+			if e, found, err = b.r.pathItem(b.w.tree(pc), p); err != nil {
 				return err
+			}
+			if !found {
+				// A parent without the file: the commit may have renamed it.
+				if p, e, found, err = b.r.renamedFrom(b.w.tree(pc), b.w.tree(o.commit), o); err != nil {
+					return err
+				}
 			}
 			// Only a file of the same kind carries blame (a symlink does not pass its
 			// lines to a regular file, nor a directory anything).
@@ -219,18 +249,18 @@ func (b *blamer) passBlame(o *blameOrigin) error {
 		if e.hash == o.blob {
 			// The parent has the file as it is: it takes every line. Most often no other
 			// child has reached it yet, and o itself moves on to it, content and all.
-			if po := b.lookup(pc); po != nil {
+			if po := b.lookup(pc, p); po != nil {
 				b.queueLines(po, o.pending)
 				o.pending, o.content = nil, nil
 				return nil
 			}
-			b.setOrigin(o.commit, nil)
-			o.commit, o.time, o.mode = pc, b.w.time(pc), e.mode
-			b.setOrigin(pc, o)
+			b.setOrigin(o.commit, o.path, nil)
+			o.commit, o.path, o.time, o.mode = pc, p, b.w.time(pc), e.mode
+			b.setOrigin(pc, p, o)
 			b.queue1(o)
 			return nil
 		}
-		po := b.origin(pc, e)
+		po := b.origin(pc, p, e)
 		for _, earlier := range parents {
 			if earlier != nil && earlier.blob == po.blob {
 				po = nil // the same content as an earlier parent's: that one takes the lines
@@ -260,13 +290,22 @@ func (b *blamer) passBlame(o *blameOrigin) error {
 	return nil
 }
 
-// unchangedFromFirstParent reports whether c's Bloom filter clears it of the path.
-func (b *blamer) unchangedFromFirstParent(c logID) bool {
+// unchangedFromFirstParent reports whether the Bloom filter of o's commit clears it of o's
+// path.
+func (b *blamer) unchangedFromFirstParent(o *blameOrigin) bool {
 	if b.keys == nil {
 		return false
 	}
-	f, ok := b.w.bloom(c)
-	return ok && len(f) > 0 && !bloomMaybeChanged(f, b.keys)
+	f, ok := b.w.bloom(o.commit)
+	if !ok || len(f) == 0 {
+		return false
+	}
+	keys, ok := b.keys[o.path]
+	if !ok {
+		keys = pathBloomKeys(o.path, b.r.cg.bloom)
+		b.keys[o.path] = keys
+	}
+	return !bloomMaybeChanged(f, keys)
 }
 
 // passToParent diffs the parent's copy of the file against o's and moves to the parent the
