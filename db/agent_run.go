@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // AgentRun is a row of agent_runs with the user who asked for it (the ghost when the user
@@ -25,7 +27,7 @@ type AgentRun struct {
 	Reason string
 	// Result is the JSON the agent produced, "" when none.
 	Result string
-	User   User
+	User   model.User
 	// Process is "PID KEY" while an external agent's command runs.
 	Process      string
 	Attempts     int
@@ -238,7 +240,7 @@ func AgentFindings(ctx context.Context, q Querier, id int64) ([]AgentFinding, er
 
 // ProjectsByPathName lists the projects whose own path (not their namespace's) is name,
 // compared without case, in id order.
-func ProjectsByPathName(ctx context.Context, q Querier, name string, limit int) ([]Project, error) {
+func ProjectsByPathName(ctx context.Context, q Querier, name string, limit int) ([]model.Project, error) {
 	return queryAll(ctx, q, "SELECT "+projectColumns+projectFrom+
 		" WHERE p.path = ? COLLATE NOCASE ORDER BY p.id LIMIT ?", []any{name, limit}, scanProject)
 }

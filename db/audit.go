@@ -4,24 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
-// AuditEvent is one security-relevant event: a token created or revoked, sudo used, an admin
-// action, a failed sign-in.
-type AuditEvent struct {
-	ID         int64
-	CreatedAt  time.Time
-	ActorID    int64
-	Action     string
-	TargetType string
-	TargetID   int64
-	IP         string
-	Details    string
-}
-
 // InsertAuditEvent records e.
-func InsertAuditEvent(ctx context.Context, q Querier, e AuditEvent) error {
+func InsertAuditEvent(ctx context.Context, q Querier, e model.AuditEvent) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO audit_events (created_at, actor_id, action, target_type,
 		target_id, ip, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		ms(e.CreatedAt), nullID(e.ActorID), e.Action, e.TargetType, nullID(e.TargetID), e.IP, e.Details)
@@ -32,12 +20,12 @@ func InsertAuditEvent(ctx context.Context, q Querier, e AuditEvent) error {
 }
 
 // ListAuditEvents returns one page of events, newest first, and the total.
-func ListAuditEvents(ctx context.Context, q Querier, limit, offset int) ([]AuditEvent, int, error) {
+func ListAuditEvents(ctx context.Context, q Querier, limit, offset int) ([]model.AuditEvent, int, error) {
 	return listPage(ctx, q, "SELECT COUNT(*) FROM audit_events",
 		`SELECT id, created_at, COALESCE(actor_id, 0), action, target_type, COALESCE(target_id, 0), ip, details
 		FROM audit_events ORDER BY id DESC`, nil, limit, offset,
-		func(row interface{ Scan(...any) error }) (AuditEvent, error) {
-			var e AuditEvent
+		func(row interface{ Scan(...any) error }) (model.AuditEvent, error) {
+			var e model.AuditEvent
 			var created int64
 			err := row.Scan(&e.ID, &created, &e.ActorID, &e.Action, &e.TargetType, &e.TargetID, &e.IP, &e.Details)
 			e.CreatedAt = fromMS(created)

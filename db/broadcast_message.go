@@ -7,33 +7,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// BroadcastMessage is a row of broadcast_messages.
-type BroadcastMessage struct {
-	ID                 int64
-	Message            string
-	StartsAt, EndsAt   time.Time
-	Color, Font        string
-	TargetAccessLevels []int
-	TargetPath         string
-	BroadcastType      string
-	Dismissable        bool
-	Theme              string
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-}
+	"github.com/cairn-forge/cairn/forge/model"
+)
 
 const broadcastColumns = `id, message, starts_at, ends_at, color, font, target_access_levels, target_path,
 	broadcast_type, dismissable, theme, created_at, updated_at`
 
-func scanBroadcast(row interface{ Scan(...any) error }) (BroadcastMessage, error) {
-	var b BroadcastMessage
+func scanBroadcast(row interface{ Scan(...any) error }) (model.BroadcastMessage, error) {
+	var b model.BroadcastMessage
 	var starts, ends, created, updated int64
 	var levels string
 	if err := row.Scan(&b.ID, &b.Message, &starts, &ends, &b.Color, &b.Font, &levels, &b.TargetPath, &b.BroadcastType,
 		&b.Dismissable, &b.Theme, &created, &updated); err != nil {
-		return BroadcastMessage{}, wrap(err)
+		return model.BroadcastMessage{}, wrap(err)
 	}
 	b.StartsAt, b.EndsAt, b.CreatedAt, b.UpdatedAt = fromMS(starts), fromMS(ends), fromMS(created), fromMS(updated)
 	b.TargetAccessLevels = []int{}
@@ -47,7 +34,7 @@ func scanBroadcast(row interface{ Scan(...any) error }) (BroadcastMessage, error
 
 // ListBroadcastMessages returns one page of the broadcast messages, newest first, and the
 // total; activeAt, when not zero, keeps those shown at that time.
-func ListBroadcastMessages(ctx context.Context, q Querier, activeAt time.Time, limit, offset int) ([]BroadcastMessage, int, error) {
+func ListBroadcastMessages(ctx context.Context, q Querier, activeAt time.Time, limit, offset int) ([]model.BroadcastMessage, int, error) {
 	cond := ""
 	var args []any
 	if !activeAt.IsZero() {
@@ -58,12 +45,12 @@ func ListBroadcastMessages(ctx context.Context, q Querier, activeAt time.Time, l
 }
 
 // BroadcastMessageByID returns broadcast message id.
-func BroadcastMessageByID(ctx context.Context, q Querier, id int64) (BroadcastMessage, error) {
+func BroadcastMessageByID(ctx context.Context, q Querier, id int64) (model.BroadcastMessage, error) {
 	return scanBroadcast(q.QueryRowContext(ctx, "SELECT "+broadcastColumns+" FROM broadcast_messages WHERE id = ?", id))
 }
 
 // SaveBroadcastMessage inserts b (id 0) or updates it, and returns its id.
-func SaveBroadcastMessage(ctx context.Context, tx *sql.Tx, b BroadcastMessage) (int64, error) {
+func SaveBroadcastMessage(ctx context.Context, tx *sql.Tx, b model.BroadcastMessage) (int64, error) {
 	levels := make([]string, len(b.TargetAccessLevels))
 	for i, l := range b.TargetAccessLevels {
 		levels[i] = strconv.Itoa(l)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Pipeline is a row of pipelines with the user who started it.
@@ -17,7 +19,7 @@ type Pipeline struct {
 	Ref       string
 	Status    string
 	Source    string
-	User      User
+	User      model.User
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -90,7 +92,7 @@ type CommitStatus struct {
 	TargetURL   *string
 	Description *string
 	Coverage    *float64
-	Author      User
+	Author      model.User
 	Retried     bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -223,7 +225,7 @@ type CommitComment struct {
 	ID        int64
 	ProjectID int64
 	SHA       string
-	Author    User
+	Author    model.User
 	Note      string
 	Path      *string
 	Line      *int

@@ -1,6 +1,8 @@
 // Package db stores cairn's data in SQLite: it opens and tunes the database, applies the
-// embedded migrations, and runs queries that return plain structs. It knows SQL and nothing of
-// HTTP or permissions.
+// embedded migrations, and runs queries that fill forge's model types (and, for what is db's
+// alone, plain structs of its own). It knows SQL and nothing of HTTP or permissions. The
+// secrets it stores (password hashes, token digests) are read and written by functions of
+// their own that only forge calls; no model type carries them.
 package db
 
 import (

@@ -6,50 +6,22 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
-
-// Defect is a row of critical_defects. Exactly one of NamespaceID and ProjectID is set: the
-// owner it was recorded at. ResolvedAt is the latest fix's time, nil while there is none.
-type Defect struct {
-	ID          int64
-	NamespaceID int64
-	ProjectID   int64
-	// Key is the caller's name for the defect, unique within its owner.
-	Key         string
-	Description string
-	// Severity is nil when never given.
-	Severity   *int64
-	DetectedAt time.Time
-	ResolvedAt *time.Time
-	AuthorID   int64
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-}
-
-// DefectFix is a row of critical_defect_fixes: a fix of a defect released in a project. SHA
-// is "" when the fix named only a time.
-type DefectFix struct {
-	ID         int64
-	DefectID   int64
-	ProjectID  int64
-	SHA        string
-	ReleasedAt time.Time
-	AuthorID   int64
-	CreatedAt  time.Time
-}
 
 const defectColumns = `d.id, COALESCE(d.namespace_id, 0), COALESCE(d.project_id, 0),
 	d.defect_key, d.description, d.severity, d.detected_at, d.resolved_at, COALESCE(d.author_id, 0),
 	d.created_at, d.updated_at`
 
-func scanDefect(row interface{ Scan(...any) error }) (Defect, error) {
-	var d Defect
+func scanDefect(row interface{ Scan(...any) error }) (model.Defect, error) {
+	var d model.Defect
 	var severity, resolved sql.NullInt64
 	var detected, created, updated int64
 	err := row.Scan(&d.ID, &d.NamespaceID, &d.ProjectID, &d.Key, &d.Description,
 		&severity, &detected, &resolved, &d.AuthorID, &created, &updated)
 	if err != nil {
-		return Defect{}, wrap(err)
+		return model.Defect{}, wrap(err)
 	}
 	if severity.Valid {
 		d.Severity = &severity.Int64
@@ -61,7 +33,7 @@ func scanDefect(row interface{ Scan(...any) error }) (Defect, error) {
 
 // DefectByKey returns the defect of key recorded at a project (projectID not 0) or at a
 // namespace.
-func DefectByKey(ctx context.Context, q Querier, projectID, namespaceID int64, key string) (Defect, error) {
+func DefectByKey(ctx context.Context, q Querier, projectID, namespaceID int64, key string) (model.Defect, error) {
 	if projectID != 0 {
 		return scanDefect(q.QueryRowContext(ctx, "SELECT "+defectColumns+
 			" FROM critical_defects d WHERE d.project_id = ? AND d.defect_key = ?", projectID, key))
@@ -71,7 +43,7 @@ func DefectByKey(ctx context.Context, q Querier, projectID, namespaceID int64, k
 }
 
 // DefectByID returns the defect with id.
-func DefectByID(ctx context.Context, q Querier, id int64) (Defect, error) {
+func DefectByID(ctx context.Context, q Querier, id int64) (model.Defect, error) {
 	return scanDefect(q.QueryRowContext(ctx, "SELECT "+defectColumns+" FROM critical_defects d WHERE d.id = ?", id))
 }
 
@@ -83,7 +55,7 @@ func nullInt64(p *int64) any {
 }
 
 // InsertDefect adds d and returns its id; a key its owner already has is ErrConstraint.
-func InsertDefect(ctx context.Context, tx *sql.Tx, d Defect) (int64, error) {
+func InsertDefect(ctx context.Context, tx *sql.Tx, d model.Defect) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO critical_defects (namespace_id, project_id,
 		defect_key, description, severity, detected_at, author_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -96,7 +68,7 @@ func InsertDefect(ctx context.Context, tx *sql.Tx, d Defect) (int64, error) {
 }
 
 // UpdateDefect writes the description, severity, detection time and update time of d.
-func UpdateDefect(ctx context.Context, tx *sql.Tx, d Defect) error {
+func UpdateDefect(ctx context.Context, tx *sql.Tx, d model.Defect) error {
 	_, err := tx.ExecContext(ctx, `UPDATE critical_defects SET description = ?, severity = ?, detected_at = ?,
 		updated_at = ? WHERE id = ?`, d.Description, nullInt64(d.Severity), ms(d.DetectedAt), ms(d.UpdatedAt), d.ID)
 	if err != nil {
@@ -107,12 +79,12 @@ func UpdateDefect(ctx context.Context, tx *sql.Tx, d Defect) error {
 
 const defectFixColumns = `f.id, f.defect_id, f.project_id, f.sha, f.released_at, COALESCE(f.author_id, 0), f.created_at`
 
-func scanDefectFix(row interface{ Scan(...any) error }) (DefectFix, error) {
-	var f DefectFix
+func scanDefectFix(row interface{ Scan(...any) error }) (model.DefectFix, error) {
+	var f model.DefectFix
 	var released, created int64
 	err := row.Scan(&f.ID, &f.DefectID, &f.ProjectID, &f.SHA, &released, &f.AuthorID, &created)
 	if err != nil {
-		return DefectFix{}, wrap(err)
+		return model.DefectFix{}, wrap(err)
 	}
 	f.ReleasedAt, f.CreatedAt = fromMS(released), fromMS(created)
 	return f, nil
@@ -120,7 +92,7 @@ func scanDefectFix(row interface{ Scan(...any) error }) (DefectFix, error) {
 
 // FindDefectFix returns the fix of a defect in a project that f stands for: the one with its
 // sha when it has one, else the one without a sha released at its time.
-func FindDefectFix(ctx context.Context, q Querier, f DefectFix) (DefectFix, error) {
+func FindDefectFix(ctx context.Context, q Querier, f model.DefectFix) (model.DefectFix, error) {
 	if f.SHA != "" {
 		return scanDefectFix(q.QueryRowContext(ctx, "SELECT "+defectFixColumns+
 			" FROM critical_defect_fixes f WHERE f.defect_id = ? AND f.project_id = ? AND f.sha = ?",
@@ -132,7 +104,7 @@ func FindDefectFix(ctx context.Context, q Querier, f DefectFix) (DefectFix, erro
 }
 
 // InsertDefectFix adds f and returns its id; the defect's resolution time follows (trigger).
-func InsertDefectFix(ctx context.Context, tx *sql.Tx, f DefectFix) (int64, error) {
+func InsertDefectFix(ctx context.Context, tx *sql.Tx, f model.DefectFix) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO critical_defect_fixes (defect_id, project_id, sha, released_at,
 		author_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		f.DefectID, f.ProjectID, f.SHA, ms(f.ReleasedAt), nullID(f.AuthorID), ms(f.CreatedAt))
@@ -151,7 +123,7 @@ func SetDefectFixTime(ctx context.Context, tx *sql.Tx, id int64, released time.T
 }
 
 // DefectFixes returns the fixes of defect id, oldest release first.
-func DefectFixes(ctx context.Context, q Querier, defectID int64) ([]DefectFix, error) {
+func DefectFixes(ctx context.Context, q Querier, defectID int64) ([]model.DefectFix, error) {
 	return queryAll(ctx, q, "SELECT "+defectFixColumns+
 		" FROM critical_defect_fixes f WHERE f.defect_id = ? ORDER BY f.released_at, f.id", []any{defectID}, scanDefectFix)
 }
@@ -164,7 +136,7 @@ type DefectOwners struct {
 
 // DefectsDetected returns the defects of the owners detected in [from, to) (to zero: no end),
 // in detection order. Each owner kind is one range scan of its (owner, detected_at) index.
-func DefectsDetected(ctx context.Context, q Querier, owners DefectOwners, from, to time.Time) ([]Defect, error) {
+func DefectsDetected(ctx context.Context, q Querier, owners DefectOwners, from, to time.Time) ([]model.Defect, error) {
 	end := int64(1<<63 - 1)
 	if !to.IsZero() {
 		end = ms(to)
@@ -186,7 +158,7 @@ func DefectsDetected(ctx context.Context, q Querier, owners DefectOwners, from, 
 		args = append(args, ms(from), end)
 	}
 	if len(parts) == 0 {
-		return []Defect{}, nil
+		return []model.Defect{}, nil
 	}
 	// Column 8 is detected_at and 1 the id: a compound select orders by result columns.
 	return queryAll(ctx, q, strings.Join(parts, " UNION ALL ")+" ORDER BY 8, 1", args, scanDefect)

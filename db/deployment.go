@@ -7,34 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Deployment is a row of deployments with its environment and its deployer (id, username,
-// name and state; the ghost when the user was deleted).
-type Deployment struct {
-	ID        int64
-	IID       int64
-	ProjectID int64
-	// EnvironmentID and Environment are where it deploys to.
-	EnvironmentID int64
-	Environment   Environment
-	Ref           string
-	SHA           string
-	Tag           bool
-	// Status is created, queued, running, success, failed or canceled.
-	Status string
-	UserID int64
-	User   User
-	// Variables are handed to the deploy command as environment variables.
-	Variables map[string]string
-	// Runner says the server's deploy command runs the deployment and moves its status.
-	Runner    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	// QueuedAt, StartedAt and FinishedAt are when it entered queued, running and a final
-	// state; nil until it did.
-	QueuedAt, StartedAt, FinishedAt *time.Time
-}
+	"github.com/cairn-forge/cairn/forge/model"
+)
 
 const deploymentColumns = `d.id, d.iid, d.project_id, d.environment_id, d.ref, d.sha, d.tag, d.status,
 	COALESCE(d.user_id, 0), ` + authorColumns + `, d.variables, d.runner, d.created_at, d.updated_at,
@@ -43,8 +18,8 @@ const deploymentColumns = `d.id, d.iid, d.project_id, d.environment_id, d.ref, d
 const deploymentFrom = ` FROM deployments d JOIN environments e ON e.id = d.environment_id
 	LEFT JOIN users au ON au.id = d.user_id`
 
-func scanDeployment(row interface{ Scan(...any) error }) (Deployment, error) {
-	var d Deployment
+func scanDeployment(row interface{ Scan(...any) error }) (model.Deployment, error) {
+	var d model.Deployment
 	var vars string
 	var created, updated, envCreated, envUpdated int64
 	var queued, started, finished sql.NullInt64
@@ -54,26 +29,26 @@ func scanDeployment(row interface{ Scan(...any) error }) (Deployment, error) {
 		&queued, &started, &finished,
 		&e.ID, &e.ProjectID, &e.Name, &e.Slug, &e.Tier, &e.ExternalURL, &e.Description, &e.State, &envCreated, &envUpdated)
 	if err != nil {
-		return Deployment{}, wrap(err)
+		return model.Deployment{}, wrap(err)
 	}
 	d.CreatedAt, d.UpdatedAt = fromMS(created), fromMS(updated)
 	d.QueuedAt, d.StartedAt, d.FinishedAt = fromNullMS(queued), fromNullMS(started), fromNullMS(finished)
 	e.CreatedAt, e.UpdatedAt = fromMS(envCreated), fromMS(envUpdated)
 	d.Variables = map[string]string{}
 	if err := json.Unmarshal([]byte(vars), &d.Variables); err != nil {
-		return Deployment{}, fmt.Errorf("variables of deployment %d: %w", d.ID, err)
+		return model.Deployment{}, fmt.Errorf("variables of deployment %d: %w", d.ID, err)
 	}
 	return d, nil
 }
 
 // DeploymentByID returns the deployment with id.
-func DeploymentByID(ctx context.Context, q Querier, id int64) (Deployment, error) {
+func DeploymentByID(ctx context.Context, q Querier, id int64) (model.Deployment, error) {
 	return scanDeployment(q.QueryRowContext(ctx, "SELECT "+deploymentColumns+deploymentFrom+" WHERE d.id = ?", id))
 }
 
 // LastSuccessfulDeployment returns the newest successful deployment (by finish time) of
 // environment envID other than exceptID.
-func LastSuccessfulDeployment(ctx context.Context, q Querier, envID, exceptID int64) (Deployment, error) {
+func LastSuccessfulDeployment(ctx context.Context, q Querier, envID, exceptID int64) (model.Deployment, error) {
 	return scanDeployment(q.QueryRowContext(ctx, "SELECT "+deploymentColumns+deploymentFrom+
 		` WHERE d.environment_id = ? AND d.status = 'success' AND d.id <> ?
 		ORDER BY d.finished_at DESC, d.id DESC LIMIT 1`, envID, exceptID))
@@ -93,7 +68,7 @@ type DeploymentFilter struct {
 }
 
 // ListDeployments returns one page of a project's deployments and how many match.
-func ListDeployments(ctx context.Context, q Querier, f DeploymentFilter) ([]Deployment, int, error) {
+func ListDeployments(ctx context.Context, q Querier, f DeploymentFilter) ([]model.Deployment, int, error) {
 	where := []string{"d.project_id = ?"}
 	args := []any{f.ProjectID}
 	if f.EnvironmentID != 0 {
@@ -157,7 +132,7 @@ func variablesJSON(v map[string]string) string {
 }
 
 // InsertDeployment adds d, allocating its iid, and returns its id and iid.
-func InsertDeployment(ctx context.Context, q Querier, d Deployment) (id, iid int64, err error) {
+func InsertDeployment(ctx context.Context, q Querier, d model.Deployment) (id, iid int64, err error) {
 	err = q.QueryRowContext(ctx, `INSERT INTO deployments (project_id, iid, environment_id, ref, sha, tag, status,
 		user_id, variables, runner, created_at, updated_at, queued_at, started_at, finished_at)
 		VALUES (?, `+nextIID("deployments", "deployments")+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, iid`,
@@ -172,7 +147,7 @@ func InsertDeployment(ctx context.Context, q Querier, d Deployment) (id, iid int
 
 // MoveDeployment writes the status, update time and status times of d, if its status in
 // the database is still from; ok is false when it was not (someone moved it first).
-func MoveDeployment(ctx context.Context, q Querier, d Deployment, from string) (ok bool, err error) {
+func MoveDeployment(ctx context.Context, q Querier, d model.Deployment, from string) (ok bool, err error) {
 	res, err := q.ExecContext(ctx, `UPDATE deployments SET status = ?, updated_at = ?, queued_at = ?, started_at = ?,
 		finished_at = ? WHERE id = ? AND status = ?`, d.Status, ms(d.UpdatedAt), msPtr(d.QueuedAt),
 		msPtr(d.StartedAt), msPtr(d.FinishedAt), d.ID, from)
@@ -207,7 +182,7 @@ func RunnerDeployments(ctx context.Context, q Querier, status string) ([]int64, 
 }
 
 // InsertDeploymentCommits records the commits deployment d shipped; d has finished.
-func InsertDeploymentCommits(ctx context.Context, tx *sql.Tx, d Deployment, commits []ShippedCommit) error {
+func InsertDeploymentCommits(ctx context.Context, tx *sql.Tx, d model.Deployment, commits []model.ShippedCommit) error {
 	if len(commits) > 0 && d.FinishedAt == nil {
 		return fmt.Errorf("record commits of deployment %d: it has not finished", d.ID)
 	}
@@ -220,7 +195,7 @@ func InsertDeploymentCommits(ctx context.Context, tx *sql.Tx, d Deployment, comm
 }
 
 // DeploymentCommits lists the commits deployment id shipped, newest first.
-func DeploymentCommits(ctx context.Context, q Querier, id int64) ([]ShippedCommit, error) {
+func DeploymentCommits(ctx context.Context, q Querier, id int64) ([]model.ShippedCommit, error) {
 	return shipped(ctx, q, "deployment_commits", "deployment_id", id)
 }
 
@@ -259,9 +234,9 @@ func DeploymentLog(ctx context.Context, q Querier, id int64) (text string, trunc
 
 // SuccessfulDeploymentAfter returns the successful deployment of d's environment that
 // finished next after d, the one whose shipped commits start where d's end.
-func SuccessfulDeploymentAfter(ctx context.Context, q Querier, d Deployment) (Deployment, error) {
+func SuccessfulDeploymentAfter(ctx context.Context, q Querier, d model.Deployment) (model.Deployment, error) {
 	if d.FinishedAt == nil {
-		return Deployment{}, ErrNotFound
+		return model.Deployment{}, ErrNotFound
 	}
 	at := ms(*d.FinishedAt)
 	return scanDeployment(q.QueryRowContext(ctx, "SELECT "+deploymentColumns+deploymentFrom+
@@ -282,7 +257,7 @@ func DeleteDeployment(ctx context.Context, q Querier, id int64) error {
 }
 
 // ReplaceDeploymentCommits makes commits what deployment d shipped.
-func ReplaceDeploymentCommits(ctx context.Context, tx *sql.Tx, d Deployment, commits []ShippedCommit) error {
+func ReplaceDeploymentCommits(ctx context.Context, tx *sql.Tx, d model.Deployment, commits []model.ShippedCommit) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM deployment_commits WHERE deployment_id = ?", d.ID); err != nil {
 		return fmt.Errorf("clear commits of deployment %d: %w", d.ID, wrap(err))
 	}
@@ -291,9 +266,9 @@ func ReplaceDeploymentCommits(ctx context.Context, tx *sql.Tx, d Deployment, com
 
 // SuccessfulDeploymentBefore returns the successful deployment of d's environment, other
 // than exceptID, that finished last before d.
-func SuccessfulDeploymentBefore(ctx context.Context, q Querier, d Deployment, exceptID int64) (Deployment, error) {
+func SuccessfulDeploymentBefore(ctx context.Context, q Querier, d model.Deployment, exceptID int64) (model.Deployment, error) {
 	if d.FinishedAt == nil {
-		return Deployment{}, ErrNotFound
+		return model.Deployment{}, ErrNotFound
 	}
 	at := ms(*d.FinishedAt)
 	return scanDeployment(q.QueryRowContext(ctx, "SELECT "+deploymentColumns+deploymentFrom+

@@ -5,48 +5,32 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
-)
 
-// Environment is a row of environments: where a project's deployments go.
-type Environment struct {
-	ID        int64
-	ProjectID int64
-	Name      string
-	Slug      string
-	// Tier is production, staging, testing, development or other.
-	Tier string
-	// ExternalURL is "" when unset.
-	ExternalURL string
-	Description string
-	// State is available or stopped.
-	State     string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
+	"github.com/cairn-forge/cairn/forge/model"
+)
 
 const environmentColumns = `e.id, e.project_id, e.name, e.slug, e.tier, COALESCE(e.external_url, ''),
 	e.description, e.state, e.created_at, e.updated_at`
 
-func scanEnvironment(row interface{ Scan(...any) error }) (Environment, error) {
-	var e Environment
+func scanEnvironment(row interface{ Scan(...any) error }) (model.Environment, error) {
+	var e model.Environment
 	var created, updated int64
 	err := row.Scan(&e.ID, &e.ProjectID, &e.Name, &e.Slug, &e.Tier, &e.ExternalURL, &e.Description,
 		&e.State, &created, &updated)
 	if err != nil {
-		return Environment{}, wrap(err)
+		return model.Environment{}, wrap(err)
 	}
 	e.CreatedAt, e.UpdatedAt = fromMS(created), fromMS(updated)
 	return e, nil
 }
 
 // EnvironmentByID returns the environment with id.
-func EnvironmentByID(ctx context.Context, q Querier, id int64) (Environment, error) {
+func EnvironmentByID(ctx context.Context, q Querier, id int64) (model.Environment, error) {
 	return scanEnvironment(q.QueryRowContext(ctx, "SELECT "+environmentColumns+" FROM environments e WHERE e.id = ?", id))
 }
 
 // EnvironmentByName returns the environment of a project named name.
-func EnvironmentByName(ctx context.Context, q Querier, projectID int64, name string) (Environment, error) {
+func EnvironmentByName(ctx context.Context, q Querier, projectID int64, name string) (model.Environment, error) {
 	return scanEnvironment(q.QueryRowContext(ctx, "SELECT "+environmentColumns+
 		" FROM environments e WHERE e.project_id = ? AND e.name = ?", projectID, name))
 }
@@ -62,7 +46,7 @@ type EnvironmentFilter struct {
 }
 
 // ListEnvironments returns one page of a project's environments, by id, and how many match.
-func ListEnvironments(ctx context.Context, q Querier, f EnvironmentFilter) ([]Environment, int, error) {
+func ListEnvironments(ctx context.Context, q Querier, f EnvironmentFilter) ([]model.Environment, int, error) {
 	where := []string{"e.project_id = ?"}
 	args := []any{f.ProjectID}
 	if f.Name != "" {
@@ -100,7 +84,7 @@ func nullText(s string) any {
 
 // InsertEnvironment adds e and returns its id; a name or slug the project has is a
 // constraint violation.
-func InsertEnvironment(ctx context.Context, q Querier, e Environment) (int64, error) {
+func InsertEnvironment(ctx context.Context, q Querier, e model.Environment) (int64, error) {
 	var id int64
 	err := q.QueryRowContext(ctx, `INSERT INTO environments (project_id, name, slug, tier, external_url,
 		description, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -114,7 +98,7 @@ func InsertEnvironment(ctx context.Context, q Querier, e Environment) (int64, er
 
 // UpdateEnvironment writes the changeable columns of e: tier, external URL, description,
 // state and update time.
-func UpdateEnvironment(ctx context.Context, q Querier, e Environment) error {
+func UpdateEnvironment(ctx context.Context, q Querier, e model.Environment) error {
 	_, err := q.ExecContext(ctx, `UPDATE environments SET tier = ?, external_url = ?, description = ?, state = ?,
 		updated_at = ? WHERE id = ?`, e.Tier, nullText(e.ExternalURL), e.Description, e.State, ms(e.UpdatedAt), e.ID)
 	if err != nil {

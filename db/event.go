@@ -3,34 +3,12 @@ package db
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
-// Event is one entry of a project's activity: for now, pushes.
-type Event struct {
-	ID          int64
-	ProjectID   int64
-	AuthorID    int64
-	Action      string
-	Ref         string
-	RefType     string
-	CommitFrom  string
-	CommitTo    string
-	CommitCount int
-	CommitTitle string
-	// TargetType is Issue, MergeRequest or Note for their events, "" for pushes.
-	TargetType  string
-	TargetID    int64
-	TargetIID   int64
-	TargetTitle string
-	// NoteableType and NoteableID name what a note's event is on (Issue or MergeRequest).
-	NoteableType string
-	NoteableID   int64
-	CreatedAt    time.Time
-}
-
 // InsertEvent records e.
-func InsertEvent(ctx context.Context, q Querier, e Event) error {
+func InsertEvent(ctx context.Context, q Querier, e model.Event) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO events (project_id, author_id, action, ref, ref_type,
 		commit_from, commit_to, commit_count, commit_title, target_type, target_id, target_iid, target_title,
 		noteable_type, noteable_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -59,7 +37,7 @@ type EventFilter struct {
 }
 
 // ListEvents returns one page of a project's events and the total.
-func ListEvents(ctx context.Context, q Querier, f EventFilter) ([]Event, int, error) {
+func ListEvents(ctx context.Context, q Querier, f EventFilter) ([]model.Event, int, error) {
 	cond := " WHERE project_id = ?"
 	args := []any{f.ProjectID}
 	if len(f.Actions) > 0 {
@@ -80,8 +58,8 @@ func ListEvents(ctx context.Context, q Querier, f EventFilter) ([]Event, int, er
 		`SELECT id, project_id, COALESCE(author_id, 0), action, ref, ref_type, commit_from, commit_to,
 		commit_count, commit_title, target_type, target_id, target_iid, target_title, noteable_type, noteable_id,
 		created_at FROM events`+cond+orderBy("id", "id", f.Desc), args, f.Limit, f.Offset,
-		func(row interface{ Scan(...any) error }) (Event, error) {
-			var e Event
+		func(row interface{ Scan(...any) error }) (model.Event, error) {
+			var e model.Event
 			var created int64
 			err := row.Scan(&e.ID, &e.ProjectID, &e.AuthorID, &e.Action, &e.Ref, &e.RefType, &e.CommitFrom,
 				&e.CommitTo, &e.CommitCount, &e.CommitTitle, &e.TargetType, &e.TargetID, &e.TargetIID, &e.TargetTitle,

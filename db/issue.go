@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Issue is a row of issues with what renders it: its author and closer (id, username, name
@@ -19,18 +21,18 @@ type Issue struct {
 	Title        string
 	Description  string
 	State        string
-	Author       User
+	Author       model.User
 	Confidential bool
 	// DueDate is a date (midnight UTC), nil when unset.
 	DueDate   *time.Time
-	ClosedBy  *User
+	ClosedBy  *model.User
 	ClosedAt  *time.Time
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
 	ProjectPath    string
 	Labels         []string
-	Assignees      []User
+	Assignees      []model.User
 	UserNotesCount int
 }
 
@@ -90,10 +92,10 @@ func scanIssue(row interface{ Scan(...any) error }) (Issue, error) {
 		}
 	}
 	if closerID.Valid {
-		is.ClosedBy = &User{ID: closerID.Int64, Username: closerUsername.String, Name: closerName.String, State: closerState.String}
+		is.ClosedBy = &model.User{ID: closerID.Int64, Username: closerUsername.String, Name: closerName.String, State: closerState.String}
 	}
 	is.ClosedAt, is.CreatedAt, is.UpdatedAt = fromNullMS(closed), fromMS(created), fromMS(updated)
-	is.Labels, is.Assignees = []string{}, []User{}
+	is.Labels, is.Assignees = []string{}, []model.User{}
 	return is, nil
 }
 
@@ -441,7 +443,7 @@ func FillIssues(ctx context.Context, q Querier, issues []Issue) error {
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var u User
+		var u model.User
 		if err := rows.Scan(&id, &u.ID, &u.Username, &u.Name, &u.State); err != nil {
 			return wrap(err)
 		}

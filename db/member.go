@@ -6,18 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Member is a user's membership of a group (SourceKind "group") or a project ("project").
-type Member struct {
-	SourceKind  string
-	SourceID    int64
-	User        User
-	AccessLevel int
-	ExpiresAt   *time.Time
-	CreatedBy   int64
-	CreatedAt   time.Time
-}
+	"github.com/cairn-forge/cairn/forge/model"
+)
 
 // memberTable names the table of a source kind; anything else is a programming error.
 func memberTable(kind string) (table, key string) {
@@ -30,15 +21,15 @@ func memberTable(kind string) (table, key string) {
 	panic("db: unknown member source " + kind)
 }
 
-func scanMember(kind string) func(row interface{ Scan(...any) error }) (Member, error) {
-	return func(row interface{ Scan(...any) error }) (Member, error) {
-		var m Member
+func scanMember(kind string) func(row interface{ Scan(...any) error }) (model.Member, error) {
+	return func(row interface{ Scan(...any) error }) (model.Member, error) {
+		var m model.Member
 		var created int64
 		var expires sql.NullInt64
 		var sc userScan
 		dest := append([]any{&m.SourceID, &m.AccessLevel, &expires, &m.CreatedBy, &created}, sc.dest(&m.User)...)
 		if err := row.Scan(dest...); err != nil {
-			return Member{}, wrap(err)
+			return model.Member{}, wrap(err)
 		}
 		sc.finish(&m.User)
 		m.SourceKind = kind
@@ -64,7 +55,7 @@ type MemberFilter struct {
 }
 
 // ListMembers returns one page of the members matching f, ordered by user id, and the total.
-func ListMembers(ctx context.Context, q Querier, f MemberFilter) ([]Member, int, error) {
+func ListMembers(ctx context.Context, q Querier, f MemberFilter) ([]model.Member, int, error) {
 	_, key := memberTable(f.Kind)
 	where := []string{"m." + key + " IN (" + placeholders(len(f.SourceIDs)) + ")"}
 	if len(f.SourceIDs) == 0 {
@@ -91,13 +82,13 @@ func ListMembers(ctx context.Context, q Querier, f MemberFilter) ([]Member, int,
 }
 
 // GetMember returns the direct membership of user in a source.
-func GetMember(ctx context.Context, q Querier, kind string, sourceID, userID int64) (Member, error) {
+func GetMember(ctx context.Context, q Querier, kind string, sourceID, userID int64) (model.Member, error) {
 	_, key := memberTable(kind)
 	return scanMember(kind)(q.QueryRowContext(ctx, memberSelect(kind)+" WHERE m."+key+" = ? AND m.user_id = ?", sourceID, userID))
 }
 
 // UpsertMember adds or changes a membership.
-func UpsertMember(ctx context.Context, tx *sql.Tx, m Member) error {
+func UpsertMember(ctx context.Context, tx *sql.Tx, m model.Member) error {
 	table, key := memberTable(m.SourceKind)
 	_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+key+`, user_id, access_level, expires_at, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET access_level = excluded.access_level,
@@ -209,7 +200,7 @@ func CountOwners(ctx context.Context, q Querier, namespaceID int64) (int, error)
 // SoleOwnedGroups returns the groups user is a direct owner of where no other user is a direct
 // owner, of the group or of any group above it: without user, nobody would own them. Groups
 // come before the groups below them.
-func SoleOwnedGroups(ctx context.Context, q Querier, userID int64) ([]Namespace, error) {
+func SoleOwnedGroups(ctx context.Context, q Querier, userID int64) ([]model.Namespace, error) {
 	return queryAll(ctx, q, `WITH RECURSIVE up(gid, id) AS (
 			SELECT namespace_id, namespace_id FROM group_members WHERE user_id = ? AND access_level = 50
 			UNION SELECT up.gid, n.parent_id FROM namespaces n JOIN up ON n.id = up.id WHERE n.parent_id IS NOT NULL)

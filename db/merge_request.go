@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // MergeRequest is a row of merge_requests with what renders it: its author, merger and
@@ -18,7 +20,7 @@ type MergeRequest struct {
 	Title              string
 	Description        string
 	State              string
-	Author             User
+	Author             model.User
 	SourceBranch       string
 	TargetBranch       string
 	Draft              bool
@@ -38,9 +40,9 @@ type MergeRequest struct {
 	MergeCommitSHA  string
 	SquashCommitSHA string
 	MergeError      string
-	MergedBy        *User
+	MergedBy        *model.User
 	MergedAt        *time.Time
-	ClosedBy        *User
+	ClosedBy        *model.User
 	ClosedAt        *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
@@ -49,8 +51,8 @@ type MergeRequest struct {
 	// ProjectMergeMethod is the project's merge method: merge, rebase_merge or ff.
 	ProjectMergeMethod string
 	Labels             []string
-	Assignees          []User
-	Reviewers          []User
+	Assignees          []model.User
+	Reviewers          []model.User
 	UserNotesCount     int
 }
 
@@ -81,11 +83,11 @@ type nullUser struct {
 
 func (n *nullUser) dest() []any { return []any{&n.id, &n.username, &n.name, &n.status} }
 
-func (n *nullUser) user() *User {
+func (n *nullUser) user() *model.User {
 	if !n.id.Valid {
 		return nil
 	}
-	return &User{ID: n.id.Int64, Username: n.username.String, Name: n.name.String, State: n.status.String}
+	return &model.User{ID: n.id.Int64, Username: n.username.String, Name: n.name.String, State: n.status.String}
 }
 
 func scanMergeRequest(row interface{ Scan(...any) error }) (MergeRequest, error) {
@@ -113,7 +115,7 @@ func scanMergeRequest(row interface{ Scan(...any) error }) (MergeRequest, error)
 	m.MergedBy, m.ClosedBy = merger.user(), closer.user()
 	m.MergedAt, m.ClosedAt = fromNullMS(merged), fromNullMS(closed)
 	m.CreatedAt, m.UpdatedAt = fromMS(created), fromMS(updated)
-	m.Labels, m.Assignees, m.Reviewers = []string{}, []User{}, []User{}
+	m.Labels, m.Assignees, m.Reviewers = []string{}, []model.User{}, []model.User{}
 	return m, nil
 }
 
@@ -348,7 +350,7 @@ func FillMergeRequests(ctx context.Context, q Querier, list []MergeRequest) erro
 	for rows.Next() {
 		var id int64
 		var role string
-		var u User
+		var u model.User
 		if err := rows.Scan(&id, &role, &u.ID, &u.Username, &u.Name, &u.State); err != nil {
 			return wrap(err)
 		}
@@ -375,7 +377,7 @@ func nullInt64Ptr(p *int) any {
 	return *p
 }
 
-func userID(u *User) any {
+func userID(u *model.User) any {
 	if u == nil {
 		return nil
 	}

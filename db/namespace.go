@@ -6,50 +6,34 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// Namespace is a user's personal namespace or a group.
-type Namespace struct {
-	ID          int64
-	Kind        string
-	Name        string
-	Path        string
-	FullPath    string
-	FullName    string
-	ParentID    int64
-	OwnerID     int64
-	Visibility  string
-	Description string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	// Avatar is the file name of a group's avatar, "" when it has none.
-	Avatar string
-}
+	"github.com/cairn-forge/cairn/forge/model"
+)
 
 const namespaceColumns = `n.id, n.kind, n.name, n.path, n.full_path, n.full_name, COALESCE(n.parent_id, 0),
 	COALESCE(n.owner_id, 0), n.visibility, n.description, n.created_at, n.updated_at,
 	COALESCE((SELECT up.filename FROM uploads up WHERE up.model_kind = 'group' AND up.model_id = n.id
 		AND up.purpose = 'avatar' ORDER BY up.id DESC LIMIT 1), '')`
 
-func scanNamespace(row interface{ Scan(...any) error }) (Namespace, error) {
-	var n Namespace
+func scanNamespace(row interface{ Scan(...any) error }) (model.Namespace, error) {
+	var n model.Namespace
 	var created, updated int64
 	err := row.Scan(&n.ID, &n.Kind, &n.Name, &n.Path, &n.FullPath, &n.FullName, &n.ParentID,
 		&n.OwnerID, &n.Visibility, &n.Description, &created, &updated, &n.Avatar)
 	if err != nil {
-		return Namespace{}, wrap(err)
+		return model.Namespace{}, wrap(err)
 	}
 	n.CreatedAt, n.UpdatedAt = fromMS(created), fromMS(updated)
 	return n, nil
 }
 
 // NamespaceByID returns the namespace with id.
-func NamespaceByID(ctx context.Context, q Querier, id int64) (Namespace, error) {
+func NamespaceByID(ctx context.Context, q Querier, id int64) (model.Namespace, error) {
 	return scanNamespace(q.QueryRowContext(ctx, "SELECT "+namespaceColumns+" FROM namespaces n WHERE n.id = ?", id))
 }
 
 // NamespaceByPath returns the namespace whose full path is path, compared without case.
-func NamespaceByPath(ctx context.Context, q Querier, path string) (Namespace, error) {
+func NamespaceByPath(ctx context.Context, q Querier, path string) (model.Namespace, error) {
 	return scanNamespace(q.QueryRowContext(ctx, "SELECT "+namespaceColumns+" FROM namespaces n WHERE n.full_path = ?", path))
 }
 
@@ -72,7 +56,7 @@ type NamespaceFilter struct {
 }
 
 // ListNamespaces returns one page of the namespaces matching f and how many match in all.
-func ListNamespaces(ctx context.Context, q Querier, f NamespaceFilter) ([]Namespace, int, error) {
+func ListNamespaces(ctx context.Context, q Querier, f NamespaceFilter) ([]model.Namespace, int, error) {
 	var where []string
 	var args []any
 	if f.Kind != "" {
@@ -130,7 +114,7 @@ func ListNamespaces(ctx context.Context, q Querier, f NamespaceFilter) ([]Namesp
 }
 
 // NamespaceAncestors returns the ancestors of namespace id, the root first, without id itself.
-func NamespaceAncestors(ctx context.Context, q Querier, id int64) ([]Namespace, error) {
+func NamespaceAncestors(ctx context.Context, q Querier, id int64) ([]model.Namespace, error) {
 	return queryAll(ctx, q, `WITH RECURSIVE up(id, depth) AS (
 			SELECT parent_id, 1 FROM namespaces WHERE id = ? AND parent_id IS NOT NULL
 			UNION ALL SELECT n.parent_id, up.depth + 1 FROM namespaces n JOIN up ON n.id = up.id
@@ -147,7 +131,7 @@ func NamespaceDescendantIDs(ctx context.Context, q Querier, id int64) ([]int64, 
 }
 
 // InsertNamespace adds n and returns its id.
-func InsertNamespace(ctx context.Context, tx *sql.Tx, n Namespace) (int64, error) {
+func InsertNamespace(ctx context.Context, tx *sql.Tx, n model.Namespace) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO namespaces (kind, name, path, full_path, full_name,
 		parent_id, owner_id, visibility, description, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -161,7 +145,7 @@ func InsertNamespace(ctx context.Context, tx *sql.Tx, n Namespace) (int64, error
 
 // UpdateNamespace writes n. When its path or name changed, the caller must also call
 // RenameNamespaceTree so that descendants follow.
-func UpdateNamespace(ctx context.Context, tx *sql.Tx, n Namespace) error {
+func UpdateNamespace(ctx context.Context, tx *sql.Tx, n model.Namespace) error {
 	_, err := tx.ExecContext(ctx, `UPDATE namespaces SET name = ?, path = ?, full_path = ?, full_name = ?,
 		parent_id = ?, visibility = ?, description = ?, updated_at = ? WHERE id = ?`,
 		n.Name, n.Path, n.FullPath, n.FullName, nullID(n.ParentID), n.Visibility, n.Description,

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Note is a comment, or a system note, on an issue or a merge request. Author holds the
@@ -15,7 +17,7 @@ type Note struct {
 	NoteableType string
 	NoteableID   int64
 	NoteableIID  int64
-	Author       User
+	Author       model.User
 	Body         string
 	System       bool
 	Internal     bool

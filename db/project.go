@@ -6,43 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
-
-// Project is a row of projects joined with its namespace.
-type Project struct {
-	ID             int64
-	NamespaceID    int64
-	Name           string
-	Path           string
-	Description    string
-	Visibility     string
-	DefaultBranch  string
-	CreatorID      int64
-	Archived       bool
-	EmptyRepo      bool
-	Topics         []string
-	MergeMethod    string
-	SquashOption   string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	LastActivityAt time.Time
-	Namespace      Namespace
-	// OpenIssues and OpenConfidentialIssues count the project's open issues (issue_counts).
-	OpenIssues             int
-	OpenConfidentialIssues int
-	// ForkedFromID is the project this one is a fork of, 0 for none.
-	ForkedFromID int64
-	ForksCount   int
-	StarCount    int
-	// Avatar is the file name of the project's avatar, "" when it has none.
-	Avatar string
-}
-
-// FullPath is "namespace/path".
-func (p Project) FullPath() string { return p.Namespace.FullPath + "/" + p.Path }
-
-// FullName is "Namespace / Name".
-func (p Project) FullName() string { return p.Namespace.FullName + " / " + p.Name }
 
 const projectColumns = `p.id, p.namespace_id, p.name, p.path, p.description, p.visibility, p.default_branch,
 	COALESCE(p.creator_id, 0), p.archived, p.empty_repo, p.topics, p.merge_method, p.squash_option,
@@ -56,8 +22,8 @@ const projectColumns = `p.id, p.namespace_id, p.name, p.path, p.description, p.v
 
 const projectFrom = ` FROM projects p JOIN namespaces n ON n.id = p.namespace_id`
 
-func scanProject(row interface{ Scan(...any) error }) (Project, error) {
-	var p Project
+func scanProject(row interface{ Scan(...any) error }) (model.Project, error) {
+	var p model.Project
 	var topics string
 	var created, updated, activity, nsCreated, nsUpdated int64
 	ns := &p.Namespace
@@ -68,7 +34,7 @@ func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 		&ns.FullPath, &ns.FullName, &ns.ParentID, &ns.OwnerID, &ns.Visibility, &ns.Description,
 		&nsCreated, &nsUpdated, &ns.Avatar)
 	if err != nil {
-		return Project{}, wrap(err)
+		return model.Project{}, wrap(err)
 	}
 	p.CreatedAt, p.UpdatedAt, p.LastActivityAt = fromMS(created), fromMS(updated), fromMS(activity)
 	ns.CreatedAt, ns.UpdatedAt = fromMS(nsCreated), fromMS(nsUpdated)
@@ -77,12 +43,12 @@ func scanProject(row interface{ Scan(...any) error }) (Project, error) {
 }
 
 // ProjectByID returns the project with id.
-func ProjectByID(ctx context.Context, q Querier, id int64) (Project, error) {
+func ProjectByID(ctx context.Context, q Querier, id int64) (model.Project, error) {
 	return scanProject(q.QueryRowContext(ctx, "SELECT "+projectColumns+projectFrom+" WHERE p.id = ?", id))
 }
 
 // ProjectByPath returns the project in namespace namespaceID with path, compared without case.
-func ProjectByPath(ctx context.Context, q Querier, namespaceID int64, path string) (Project, error) {
+func ProjectByPath(ctx context.Context, q Querier, namespaceID int64, path string) (model.Project, error) {
 	return scanProject(q.QueryRowContext(ctx, "SELECT "+projectColumns+projectFrom+
 		" WHERE p.namespace_id = ? AND p.path = ? COLLATE NOCASE", namespaceID, path))
 }
@@ -117,7 +83,7 @@ type ProjectFilter struct {
 }
 
 // ListProjects returns one page of the projects matching f and how many match in all.
-func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]Project, int, error) {
+func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]model.Project, int, error) {
 	var where []string
 	var args []any
 	if cond, cargs := projectAccessCond(f); cond != "" {
@@ -209,7 +175,7 @@ func projectAccessCond(f ProjectFilter) (string, []any) {
 }
 
 // InsertProject adds p and returns its id.
-func InsertProject(ctx context.Context, tx *sql.Tx, p Project) (int64, error) {
+func InsertProject(ctx context.Context, tx *sql.Tx, p model.Project) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO projects (namespace_id, name, path, description,
 		visibility, default_branch, creator_id, archived, empty_repo, topics, merge_method,
 		squash_option, created_at, updated_at, last_activity_at, forked_from_id)
@@ -224,7 +190,7 @@ func InsertProject(ctx context.Context, tx *sql.Tx, p Project) (int64, error) {
 }
 
 // UpdateProject writes every column of p but its id, creator and creation time.
-func UpdateProject(ctx context.Context, tx *sql.Tx, p Project) error {
+func UpdateProject(ctx context.Context, tx *sql.Tx, p model.Project) error {
 	_, err := tx.ExecContext(ctx, `UPDATE projects SET namespace_id = ?, name = ?, path = ?,
 		description = ?, visibility = ?, default_branch = ?, archived = ?, empty_repo = ?, topics = ?,
 		merge_method = ?, squash_option = ?, updated_at = ?, last_activity_at = ? WHERE id = ?`,
@@ -238,7 +204,7 @@ func UpdateProject(ctx context.Context, tx *sql.Tx, p Project) error {
 }
 
 // DeleteProject removes project p and leaves a tombstone naming who deleted it.
-func DeleteProject(ctx context.Context, tx *sql.Tx, p Project, by int64, at time.Time) error {
+func DeleteProject(ctx context.Context, tx *sql.Tx, p model.Project, by int64, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO deleted_projects
 		(id, namespace_id, full_path, deleted_by, deleted_at) VALUES (?, ?, ?, ?, ?)`,
 		p.ID, p.NamespaceID, p.FullPath(), nullID(by), ms(at)); err != nil {

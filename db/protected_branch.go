@@ -4,26 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
-)
 
-// ProtectedBranch is a protection rule on the branches of a project matching Name.
-type ProtectedBranch struct {
-	ID                   int64
-	ProjectID            int64
-	Name                 string
-	PushAccessLevel      int
-	MergeAccessLevel     int
-	UnprotectAccessLevel int
-	AllowForcePush       bool
-	CreatedAt            time.Time
-}
+	"github.com/cairn-forge/cairn/forge/model"
+)
 
 const protectedBranchColumns = `id, project_id, name, push_access_level, merge_access_level,
 	unprotect_access_level, allow_force_push, created_at`
 
-func scanProtectedBranch(row interface{ Scan(...any) error }) (ProtectedBranch, error) {
-	var b ProtectedBranch
+func scanProtectedBranch(row interface{ Scan(...any) error }) (model.ProtectedBranch, error) {
+	var b model.ProtectedBranch
 	var created int64
 	err := row.Scan(&b.ID, &b.ProjectID, &b.Name, &b.PushAccessLevel, &b.MergeAccessLevel,
 		&b.UnprotectAccessLevel, &b.AllowForcePush, &created)
@@ -32,19 +21,19 @@ func scanProtectedBranch(row interface{ Scan(...any) error }) (ProtectedBranch, 
 }
 
 // ProtectedBranches lists a project's protection rules by name.
-func ProtectedBranches(ctx context.Context, q Querier, projectID int64) ([]ProtectedBranch, error) {
+func ProtectedBranches(ctx context.Context, q Querier, projectID int64) ([]model.ProtectedBranch, error) {
 	return queryAll(ctx, q, "SELECT "+protectedBranchColumns+" FROM protected_branches WHERE project_id = ? ORDER BY name, id",
 		[]any{projectID}, scanProtectedBranch)
 }
 
 // ProtectedBranchByName returns the rule of a project named exactly name.
-func ProtectedBranchByName(ctx context.Context, q Querier, projectID int64, name string) (ProtectedBranch, error) {
+func ProtectedBranchByName(ctx context.Context, q Querier, projectID int64, name string) (model.ProtectedBranch, error) {
 	return scanProtectedBranch(q.QueryRowContext(ctx, "SELECT "+protectedBranchColumns+
 		" FROM protected_branches WHERE project_id = ? AND name = ?", projectID, name))
 }
 
 // SaveProtectedBranch inserts b, or updates the rule with b's id when it has one.
-func SaveProtectedBranch(ctx context.Context, tx *sql.Tx, b ProtectedBranch) (int64, error) {
+func SaveProtectedBranch(ctx context.Context, tx *sql.Tx, b model.ProtectedBranch) (int64, error) {
 	if b.ID != 0 {
 		_, err := tx.ExecContext(ctx, `UPDATE protected_branches SET push_access_level = ?, merge_access_level = ?,
 			unprotect_access_level = ?, allow_force_push = ? WHERE id = ?`,

@@ -6,32 +6,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
-
-// Release is a row of releases with its author (id, username, name and state; the ghost
-// when the author was deleted, ID 0 when there was none).
-type Release struct {
-	ID        int64
-	ProjectID int64
-	// TagName is "" for a release recorded without a tag.
-	TagName     string
-	Name        string
-	Description string
-	// SHA is the release commit, "" for a release recorded by its time alone.
-	SHA        string
-	ReleasedAt time.Time
-	AuthorID   int64
-	Author     User
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-}
-
-// ShippedCommit is a commit a deployment or a release shipped, with its times.
-type ShippedCommit struct {
-	SHA         string
-	AuthoredAt  time.Time
-	CommittedAt time.Time
-}
 
 const releaseColumns = `r.id, r.project_id, r.tag_name, r.name, r.description, r.sha, r.released_at,
 	COALESCE(r.author_id, 0), ` + authorColumns + `, r.created_at, r.updated_at`
@@ -40,39 +17,39 @@ const releaseColumns = `r.id, r.project_id, r.tag_name, r.name, r.description, r
 // the ghost, as issues do.
 const releaseFrom = ` FROM releases r LEFT JOIN users au ON au.id = r.author_id`
 
-func scanRelease(row interface{ Scan(...any) error }) (Release, error) {
-	var r Release
+func scanRelease(row interface{ Scan(...any) error }) (model.Release, error) {
+	var r model.Release
 	var released, created, updated int64
 	a := &r.Author
 	err := row.Scan(&r.ID, &r.ProjectID, &r.TagName, &r.Name, &r.Description, &r.SHA, &released,
 		&r.AuthorID, &a.ID, &a.Username, &a.Name, &a.State, &created, &updated)
 	if err != nil {
-		return Release{}, wrap(err)
+		return model.Release{}, wrap(err)
 	}
 	r.ReleasedAt, r.CreatedAt, r.UpdatedAt = fromMS(released), fromMS(created), fromMS(updated)
 	return r, nil
 }
 
 // ReleaseByID returns the release with id.
-func ReleaseByID(ctx context.Context, q Querier, id int64) (Release, error) {
+func ReleaseByID(ctx context.Context, q Querier, id int64) (model.Release, error) {
 	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+" WHERE r.id = ?", id))
 }
 
 // ReleaseByTag returns the release of a project for tag (not "").
-func ReleaseByTag(ctx context.Context, q Querier, projectID int64, tag string) (Release, error) {
+func ReleaseByTag(ctx context.Context, q Querier, projectID int64, tag string) (model.Release, error) {
 	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+
 		" WHERE r.project_id = ? AND r.tag_name = ? AND r.tag_name <> ''", projectID, tag))
 }
 
 // ReleasesBySHA returns the releases of a project made from commit sha, oldest first.
-func ReleasesBySHA(ctx context.Context, q Querier, projectID int64, sha string) ([]Release, error) {
+func ReleasesBySHA(ctx context.Context, q Querier, projectID int64, sha string) ([]model.Release, error) {
 	return queryAll(ctx, q, "SELECT "+releaseColumns+releaseFrom+
 		" WHERE r.project_id = ? AND r.sha = ? AND r.sha <> '' ORDER BY r.released_at, r.id",
 		[]any{projectID, sha}, scanRelease)
 }
 
 // ReleasesAt returns the releases of a project released at exactly at, oldest first.
-func ReleasesAt(ctx context.Context, q Querier, projectID int64, at time.Time) ([]Release, error) {
+func ReleasesAt(ctx context.Context, q Querier, projectID int64, at time.Time) ([]model.Release, error) {
 	return queryAll(ctx, q, "SELECT "+releaseColumns+releaseFrom+
 		" WHERE r.project_id = ? AND r.released_at = ? ORDER BY r.id", []any{projectID, ms(at)}, scanRelease)
 }
@@ -81,7 +58,7 @@ func ReleasesAt(ctx context.Context, q Querier, projectID int64, at time.Time) (
 // the place (at, id) in release order (release time, then id): the one a release placed there
 // follows. Release id itself is passed over, so that a release can be placed anew; a release
 // not recorded yet passes an id above every other.
-func PreviousRelease(ctx context.Context, q Querier, projectID int64, at time.Time, id int64) (Release, error) {
+func PreviousRelease(ctx context.Context, q Querier, projectID int64, at time.Time, id int64) (model.Release, error) {
 	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+
 		` WHERE r.project_id = ? AND r.sha <> '' AND (r.released_at < ? OR r.released_at = ? AND r.id < ?)
 		ORDER BY r.released_at DESC, r.id DESC LIMIT 1`, projectID, ms(at), ms(at), id))
@@ -90,7 +67,7 @@ func PreviousRelease(ctx context.Context, q Querier, projectID int64, at time.Ti
 // NextRelease returns the release of a project with a commit that comes right after the place
 // (at, id) in release order, passing over release id itself: the one that follows a release
 // placed there.
-func NextRelease(ctx context.Context, q Querier, projectID int64, at time.Time, id int64) (Release, error) {
+func NextRelease(ctx context.Context, q Querier, projectID int64, at time.Time, id int64) (model.Release, error) {
 	return scanRelease(q.QueryRowContext(ctx, "SELECT "+releaseColumns+releaseFrom+
 		` WHERE r.project_id = ? AND r.sha <> '' AND (r.released_at > ? OR r.released_at = ? AND r.id > ?)
 		ORDER BY r.released_at, r.id LIMIT 1`, projectID, ms(at), ms(at), id))
@@ -107,7 +84,7 @@ type ReleaseFilter struct {
 }
 
 // ListReleases returns one page of a project's releases and how many there are.
-func ListReleases(ctx context.Context, q Querier, f ReleaseFilter) ([]Release, int, error) {
+func ListReleases(ctx context.Context, q Querier, f ReleaseFilter) ([]model.Release, int, error) {
 	where := []string{"r.project_id = ?"}
 	args := []any{f.ProjectID}
 	if f.UpdatedAfter != nil {
@@ -139,7 +116,7 @@ func ListReleases(ctx context.Context, q Querier, f ReleaseFilter) ([]Release, i
 
 // InsertRelease adds r and returns its id. A second release of the same tag in a project is
 // a constraint violation.
-func InsertRelease(ctx context.Context, q Querier, r Release) (int64, error) {
+func InsertRelease(ctx context.Context, q Querier, r model.Release) (int64, error) {
 	var id int64
 	err := q.QueryRowContext(ctx, `INSERT INTO releases (project_id, tag_name, name, description, sha,
 		released_at, author_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -153,7 +130,7 @@ func InsertRelease(ctx context.Context, q Querier, r Release) (int64, error) {
 
 // UpdateRelease writes the changeable columns of r: name, description, release time and
 // update time.
-func UpdateRelease(ctx context.Context, q Querier, r Release) error {
+func UpdateRelease(ctx context.Context, q Querier, r model.Release) error {
 	_, err := q.ExecContext(ctx, `UPDATE releases SET name = ?, description = ?, released_at = ?, updated_at = ?
 		WHERE id = ?`, r.Name, r.Description, ms(r.ReleasedAt), ms(r.UpdatedAt), r.ID)
 	if err != nil {
@@ -173,7 +150,7 @@ func DeleteRelease(ctx context.Context, q Querier, id int64) error {
 // insertShipped records commits as shipped by owner id in table (release_commits or
 // deployment_commits, whose owner column is col); extra names more columns, with their
 // values, that every row carries.
-func insertShipped(ctx context.Context, tx *sql.Tx, table, col string, id int64, commits []ShippedCommit, extra ...any) error {
+func insertShipped(ctx context.Context, tx *sql.Tx, table, col string, id int64, commits []model.ShippedCommit, extra ...any) error {
 	if len(commits) == 0 {
 		return nil
 	}
@@ -200,11 +177,11 @@ func insertShipped(ctx context.Context, tx *sql.Tx, table, col string, id int64,
 }
 
 // shipped lists the commits owner id shipped, newest first.
-func shipped(ctx context.Context, q Querier, table, col string, id int64) ([]ShippedCommit, error) {
+func shipped(ctx context.Context, q Querier, table, col string, id int64) ([]model.ShippedCommit, error) {
 	return queryAll(ctx, q, "SELECT sha, authored_at, committed_at FROM "+table+" WHERE "+col+
 		" = ? ORDER BY committed_at DESC, sha", []any{id},
-		func(row interface{ Scan(...any) error }) (ShippedCommit, error) {
-			var c ShippedCommit
+		func(row interface{ Scan(...any) error }) (model.ShippedCommit, error) {
+			var c model.ShippedCommit
 			var authored, committed int64
 			if err := row.Scan(&c.SHA, &authored, &committed); err != nil {
 				return c, wrap(err)
@@ -218,7 +195,7 @@ func shipped(ctx context.Context, q Querier, table, col string, id int64) ([]Shi
 // project before it (in release order: release time, then id) shipped already, and takes them
 // from every release after it: each commit counts for the first release that shipped it, in
 // whatever order releases are recorded. r's row must hold its release time already.
-func SetReleaseCommits(ctx context.Context, tx *sql.Tx, r Release, commits []ShippedCommit) error {
+func SetReleaseCommits(ctx context.Context, tx *sql.Tx, r model.Release, commits []model.ShippedCommit) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM release_commits WHERE release_id = ?", r.ID); err != nil {
 		return fmt.Errorf("clear commits of release %d: %w", r.ID, wrap(err))
 	}
@@ -250,6 +227,6 @@ func SetReleaseCommits(ctx context.Context, tx *sql.Tx, r Release, commits []Shi
 }
 
 // ReleaseCommits lists the commits release id shipped, newest first.
-func ReleaseCommits(ctx context.Context, q Querier, id int64) ([]ShippedCommit, error) {
+func ReleaseCommits(ctx context.Context, q Querier, id int64) ([]model.ShippedCommit, error) {
 	return shipped(ctx, q, "release_commits", "release_id", id)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Session is a signed-in browser.
@@ -30,16 +32,16 @@ func InsertSession(ctx context.Context, q Querier, s Session) error {
 }
 
 // SessionAndUserByHash returns the session whose secret hashes to hash, with its user.
-func SessionAndUserByHash(ctx context.Context, q Querier, hash []byte) (Session, User, error) {
+func SessionAndUserByHash(ctx context.Context, q Querier, hash []byte) (Session, model.User, error) {
 	var s Session
-	var u User
+	var u model.User
 	var us userScan
 	var created, expires int64
 	err := q.QueryRowContext(ctx, "SELECT s.hash, s.user_id, s.csrf, s.ip, s.created_at, s.expires_at, "+userColumns+
 		" FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN namespaces n ON n.owner_id = u.id WHERE s.hash = ?", hash).
 		Scan(append([]any{&s.Hash, &s.UserID, &s.CSRF, &s.IP, &created, &expires}, us.dest(&u)...)...)
 	if err != nil {
-		return Session{}, User{}, wrap(err)
+		return Session{}, model.User{}, wrap(err)
 	}
 	us.finish(&u)
 	s.CreatedAt, s.ExpiresAt = fromMS(created), fromMS(expires)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // StarProject records that user starred project; starred is false when they already had.
@@ -30,7 +32,7 @@ func UnstarProject(ctx context.Context, tx *sql.Tx, project, user int64) (unstar
 
 // Starrer is a user who starred a project, and when.
 type Starrer struct {
-	User      User
+	User      model.User
 	StarredAt time.Time
 }
 

@@ -1,15 +1,14 @@
 package db
 
-import "context"
+import (
+	"context"
 
-// Statistics are the instance's counts of what it holds.
-type Statistics struct {
-	Forks, Issues, MergeRequests, Notes, SSHKeys, Users, Groups, Projects, ActiveUsers int
-}
+	"github.com/cairn-forge/cairn/forge/model"
+)
 
 // CountStatistics counts what the instance holds.
-func CountStatistics(ctx context.Context, q Querier) (Statistics, error) {
-	var st Statistics
+func CountStatistics(ctx context.Context, q Querier) (model.Statistics, error) {
+	var st model.Statistics
 	err := q.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM projects WHERE forked_from_id IS NOT NULL),
 		(SELECT COUNT(*) FROM issues), (SELECT COUNT(*) FROM merge_requests),

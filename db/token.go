@@ -6,32 +6,18 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
-// Token is a personal access token; only the SHA-256 of its secret is stored.
-type Token struct {
-	ID            int64
-	UserID        int64
-	Name          string
-	Description   string
-	Hash          []byte
-	Scopes        []string
-	Impersonation bool
-	CreatedAt     time.Time
-	ExpiresAt     *time.Time
-	LastUsedAt    *time.Time
-	RevokedAt     *time.Time
-	RotatedFrom   int64
-}
-
-const tokenColumns = `t.id, t.user_id, t.name, t.description, t.hash, t.scopes, t.impersonation,
+const tokenColumns = `t.id, t.user_id, t.name, t.description, t.scopes, t.impersonation,
 	t.created_at, t.expires_at, t.last_used_at, t.revoked_at, COALESCE(t.rotated_from, 0)`
 
-func scanToken(row interface{ Scan(...any) error }) (Token, error) {
-	var t Token
+func scanToken(row interface{ Scan(...any) error }) (model.Token, error) {
+	var t model.Token
 	var sc tokenScan
 	if err := row.Scan(sc.dest(&t)...); err != nil {
-		return Token{}, wrap(err)
+		return model.Token{}, wrap(err)
 	}
 	sc.finish(&t)
 	return t, nil
@@ -44,12 +30,12 @@ type tokenScan struct {
 	expires, used, revoked sql.NullInt64
 }
 
-func (sc *tokenScan) dest(t *Token) []any {
-	return []any{&t.ID, &t.UserID, &t.Name, &t.Description, &t.Hash, &sc.scopes, &t.Impersonation,
+func (sc *tokenScan) dest(t *model.Token) []any {
+	return []any{&t.ID, &t.UserID, &t.Name, &t.Description, &sc.scopes, &t.Impersonation,
 		&sc.created, &sc.expires, &sc.used, &sc.revoked, &t.RotatedFrom}
 }
 
-func (sc *tokenScan) finish(t *Token) {
+func (sc *tokenScan) finish(t *model.Token) {
 	t.Scopes = strings.Fields(sc.scopes)
 	t.CreatedAt = fromMS(sc.created)
 	t.ExpiresAt, t.LastUsedAt, t.RevokedAt = fromNullMS(sc.expires), fromNullMS(sc.used), fromNullMS(sc.revoked)
@@ -57,16 +43,16 @@ func (sc *tokenScan) finish(t *Token) {
 
 // TokenAndUserByHash returns the token whose secret hashes to hash, with its user: the one
 // query of every authenticated request.
-func TokenAndUserByHash(ctx context.Context, q Querier, hash []byte) (Token, User, error) {
-	var t Token
-	var u User
+func TokenAndUserByHash(ctx context.Context, q Querier, hash []byte) (model.Token, model.User, error) {
+	var t model.Token
+	var u model.User
 	var ts tokenScan
 	var us userScan
 	err := q.QueryRowContext(ctx, "SELECT "+tokenColumns+", "+userColumns+
 		" FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN namespaces n ON n.owner_id = u.id WHERE t.hash = ?", hash).
 		Scan(append(ts.dest(&t), us.dest(&u)...)...)
 	if err != nil {
-		return Token{}, User{}, wrap(err)
+		return model.Token{}, model.User{}, wrap(err)
 	}
 	ts.finish(&t)
 	us.finish(&u)
@@ -74,12 +60,12 @@ func TokenAndUserByHash(ctx context.Context, q Querier, hash []byte) (Token, Use
 }
 
 // TokenByHash returns the token whose secret hashes to hash.
-func TokenByHash(ctx context.Context, q Querier, hash []byte) (Token, error) {
+func TokenByHash(ctx context.Context, q Querier, hash []byte) (model.Token, error) {
 	return scanToken(q.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM tokens t WHERE t.hash = ?", hash))
 }
 
 // TokenByID returns the token with id.
-func TokenByID(ctx context.Context, q Querier, id int64) (Token, error) {
+func TokenByID(ctx context.Context, q Querier, id int64) (model.Token, error) {
 	return scanToken(q.QueryRowContext(ctx, "SELECT "+tokenColumns+" FROM tokens t WHERE t.id = ?", id))
 }
 
@@ -96,7 +82,7 @@ type TokenFilter struct {
 }
 
 // ListTokens returns one page of the tokens matching f, oldest first, and the total.
-func ListTokens(ctx context.Context, q Querier, f TokenFilter) ([]Token, int, error) {
+func ListTokens(ctx context.Context, q Querier, f TokenFilter) ([]model.Token, int, error) {
 	var where []string
 	var args []any
 	if f.UserID != 0 {
@@ -127,11 +113,11 @@ func ListTokens(ctx context.Context, q Querier, f TokenFilter) ([]Token, int, er
 		"SELECT "+tokenColumns+" FROM tokens t"+cond+" ORDER BY t.id", args, f.Limit, f.Offset, scanToken)
 }
 
-// InsertToken adds t and returns its id.
-func InsertToken(ctx context.Context, tx *sql.Tx, t Token) (int64, error) {
+// InsertToken adds t, whose secret hashes to hash, and returns its id.
+func InsertToken(ctx context.Context, tx *sql.Tx, t model.Token, hash []byte) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO tokens (user_id, name, description, hash, scopes,
 		impersonation, created_at, expires_at, rotated_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.UserID, t.Name, t.Description, t.Hash, strings.Join(t.Scopes, " "), boolInt(t.Impersonation),
+		t.UserID, t.Name, t.Description, hash, strings.Join(t.Scopes, " "), boolInt(t.Impersonation),
 		ms(t.CreatedAt), msPtr(t.ExpiresAt), nullID(t.RotatedFrom))
 	if err != nil {
 		return 0, fmt.Errorf("insert token: %w", wrap(err))
@@ -140,7 +126,7 @@ func InsertToken(ctx context.Context, tx *sql.Tx, t Token) (int64, error) {
 }
 
 // UpdateToken writes the mutable columns of t: name, scopes, expiry, revocation.
-func UpdateToken(ctx context.Context, tx *sql.Tx, t Token) error {
+func UpdateToken(ctx context.Context, tx *sql.Tx, t model.Token) error {
 	_, err := tx.ExecContext(ctx, `UPDATE tokens SET name = ?, description = ?, scopes = ?, expires_at = ?,
 		revoked_at = ? WHERE id = ?`, t.Name, t.Description, strings.Join(t.Scopes, " "),
 		msPtr(t.ExpiresAt), msPtr(t.RevokedAt), t.ID)

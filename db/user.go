@@ -6,38 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
-// User is a row of users, with the id of the user's personal namespace.
-type User struct {
-	ID             int64
-	Username       string
-	Email          string
-	Name           string
-	PasswordHash   string
-	IsAdmin        bool
-	State          string
-	Bio            string
-	External       bool
-	CanCreateGroup bool
-	ProjectsLimit  int
-	Plan           string
-	RatePerMinute  int
-	RateBurst      int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	LastSignInAt   *time.Time
-	LastActivityAt *time.Time
-	// FailedAttempts counts the failed passwords since the last sign-in or unlock.
-	FailedAttempts int
-	// LockedAt is when the account was locked for failed passwords; nil when it is not.
-	LockedAt    *time.Time
-	NamespaceID int64
-	// Avatar is the file name of the user's avatar, "" when they have none.
-	Avatar string
-}
-
-const userColumns = `u.id, u.username, u.email, u.name, u.password_hash, u.is_admin,
+const userColumns = `u.id, u.username, u.email, u.name, u.is_admin,
 	CASE WHEN u.banned_at IS NOT NULL THEN 'banned' ELSE u.state END, u.bio,
 	u.external, u.can_create_group, u.projects_limit, u.plan, u.rate_per_minute, u.rate_burst,
 	u.created_at, u.updated_at, u.last_sign_in_at, u.last_activity_at, u.failed_attempts, u.locked_at,
@@ -46,11 +19,11 @@ const userColumns = `u.id, u.username, u.email, u.name, u.password_hash, u.is_ad
 
 const userFrom = ` FROM users u LEFT JOIN namespaces n ON n.owner_id = u.id`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
-	var u User
+func scanUser(row interface{ Scan(...any) error }) (model.User, error) {
+	var u model.User
 	var sc userScan
 	if err := row.Scan(sc.dest(&u)...); err != nil {
-		return User{}, wrap(err)
+		return model.User{}, wrap(err)
 	}
 	sc.finish(&u)
 	return u, nil
@@ -64,31 +37,31 @@ type userScan struct {
 }
 
 // dest lists scan destinations for userColumns, in order, filling u.
-func (sc *userScan) dest(u *User) []any {
-	return []any{&u.ID, &u.Username, &u.Email, &u.Name, &u.PasswordHash, &u.IsAdmin, &u.State,
+func (sc *userScan) dest(u *model.User) []any {
+	return []any{&u.ID, &u.Username, &u.Email, &u.Name, &u.IsAdmin, &u.State,
 		&u.Bio, &u.External, &u.CanCreateGroup, &u.ProjectsLimit, &u.Plan, &u.RatePerMinute,
 		&u.RateBurst, &sc.created, &sc.updated, &sc.signIn, &sc.activity, &u.FailedAttempts, &sc.locked,
 		&u.NamespaceID, &u.Avatar}
 }
 
-func (sc *userScan) finish(u *User) {
+func (sc *userScan) finish(u *model.User) {
 	u.CreatedAt, u.UpdatedAt = fromMS(sc.created), fromMS(sc.updated)
 	u.LastSignInAt, u.LastActivityAt = fromNullMS(sc.signIn), fromNullMS(sc.activity)
 	u.LockedAt = fromNullMS(sc.locked)
 }
 
 // UserByID returns the user with id.
-func UserByID(ctx context.Context, q Querier, id int64) (User, error) {
+func UserByID(ctx context.Context, q Querier, id int64) (model.User, error) {
 	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.id = ?", id))
 }
 
 // UserByUsername returns the user with username, compared without case.
-func UserByUsername(ctx context.Context, q Querier, username string) (User, error) {
+func UserByUsername(ctx context.Context, q Querier, username string) (model.User, error) {
 	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.username = ?", username))
 }
 
 // UserByEmail returns the user with email, compared without case.
-func UserByEmail(ctx context.Context, q Querier, email string) (User, error) {
+func UserByEmail(ctx context.Context, q Querier, email string) (model.User, error) {
 	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.email = ?", email))
 }
 
@@ -107,7 +80,7 @@ type UserFilter struct {
 }
 
 // ListUsers returns one page of the users matching f, and how many match in all.
-func ListUsers(ctx context.Context, q Querier, f UserFilter) ([]User, int, error) {
+func ListUsers(ctx context.Context, q Querier, f UserFilter) ([]model.User, int, error) {
 	var where []string
 	var args []any
 	if f.Username != "" {
@@ -144,12 +117,12 @@ func ListUsers(ctx context.Context, q Querier, f UserFilter) ([]User, int, error
 		"SELECT "+userColumns+userFrom+cond+orderBy(order, "u.id", f.Desc), args, f.Limit, f.Offset, scanUser)
 }
 
-// InsertUser adds u and returns its id.
-func InsertUser(ctx context.Context, tx *sql.Tx, u User) (int64, error) {
+// InsertUser adds u, whose password hashes to passwordHash ("" for none), and returns its id.
+func InsertUser(ctx context.Context, tx *sql.Tx, u model.User, passwordHash string) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO users (username, email, name, password_hash, is_admin,
 		state, bio, external, can_create_group, projects_limit, plan, rate_per_minute, rate_burst,
 		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.Username, u.Email, u.Name, u.PasswordHash, boolInt(u.IsAdmin), u.State, u.Bio,
+		u.Username, u.Email, u.Name, passwordHash, boolInt(u.IsAdmin), u.State, u.Bio,
 		boolInt(u.External), boolInt(u.CanCreateGroup), u.ProjectsLimit, u.Plan, u.RatePerMinute,
 		u.RateBurst, ms(u.CreatedAt), ms(u.UpdatedAt))
 	if err != nil {
@@ -158,18 +131,18 @@ func InsertUser(ctx context.Context, tx *sql.Tx, u User) (int64, error) {
 	return res.LastInsertId()
 }
 
-// UpdateUser writes every column of u but its id and creation time.
-func UpdateUser(ctx context.Context, tx *sql.Tx, u User) error {
+// UpdateUser writes every column of u but its id and creation time (and its password hash,
+// which SetPasswordHash writes).
+func UpdateUser(ctx context.Context, tx *sql.Tx, u model.User) error {
 	// A ban is stored as a block with its time (see migration 0021).
 	state, banned := u.State, u.State == "banned"
 	if banned {
 		state = "blocked"
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, name = ?, password_hash = ?,
-		is_admin = ?, state = ?, banned_at = CASE WHEN ? THEN COALESCE(banned_at, ?) END, bio = ?, external = ?,
+	_, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, name = ?, is_admin = ?, state = ?, banned_at = CASE WHEN ? THEN COALESCE(banned_at, ?) END, bio = ?, external = ?,
 		can_create_group = ?, projects_limit = ?, plan = ?, rate_per_minute = ?, rate_burst = ?, updated_at = ?
 		WHERE id = ?`,
-		u.Username, u.Email, u.Name, u.PasswordHash, boolInt(u.IsAdmin), state, banned, ms(u.UpdatedAt), u.Bio,
+		u.Username, u.Email, u.Name, boolInt(u.IsAdmin), state, banned, ms(u.UpdatedAt), u.Bio,
 		boolInt(u.External), boolInt(u.CanCreateGroup), u.ProjectsLimit, u.Plan, u.RatePerMinute,
 		u.RateBurst, ms(u.UpdatedAt), u.ID)
 	if err != nil {
@@ -314,6 +287,14 @@ func orderBy(col, tiebreak string, desc bool) string {
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// PasswordHash returns the password hash of user id, "" when they have none. Only forge's
+// sign-in reads it: no model type carries it.
+func PasswordHash(ctx context.Context, q Querier, id int64) (string, error) {
+	var hash string
+	err := q.QueryRowContext(ctx, "SELECT password_hash FROM users WHERE id = ?", id).Scan(&hash)
+	return hash, wrap(err)
 }
 
 // SetPasswordHash replaces the password hash of user id.

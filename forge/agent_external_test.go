@@ -133,7 +133,7 @@ func TestAgentRunsLeftByACrashAreRecoveredAtStart(t *testing.T) {
 	now := time.Now()
 	for _, agent := range []string{"stats", "sleepy", "secret-scan"} {
 		if _, err := db.InsertAgentRun(ctx, d.Writer(), db.AgentRun{ProjectID: 1, Agent: agent, Ref: "main",
-			SHA: head.String(), Params: "{}", User: db.User{ID: 1}, CreatedAt: now}); err != nil {
+			SHA: head.String(), Params: "{}", User: forge.User{ID: 1}, CreatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
 	}

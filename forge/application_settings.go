@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // ApplicationSettings are the instance's settings administrators change at run time. They
@@ -276,7 +277,7 @@ func (in ApplicationSettingsInput) changesRateLimits() bool {
 }
 
 // Statistics are the instance's counts of what it holds.
-type Statistics = db.Statistics
+type Statistics = model.Statistics
 
 // ApplicationStatistics counts what the instance holds; only administrators may.
 func (s *Service) ApplicationStatistics(ctx context.Context, a *Actor) (Statistics, error) {

@@ -4,10 +4,11 @@ import (
 	"context"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // AuditEvent is one entry of the security audit log.
-type AuditEvent = db.AuditEvent
+type AuditEvent = model.AuditEvent
 
 // audit records a security event. A failure to record is logged, not returned: the action it
 // describes has already happened. Details may come from a request (the login of a failed

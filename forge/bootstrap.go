@@ -58,15 +58,15 @@ func (s *Service) createRoot(ctx context.Context, withToken bool) (Bootstrap, er
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u := User{Username: RootUsername, Email: "root@localhost", Name: "Administrator", IsAdmin: true,
 			State: "active", CanCreateGroup: true, ProjectsLimit: 100000, CreatedAt: now, UpdatedAt: now}
-		id, err := insertUser(ctx, tx, u)
+		id, err := insertUser(ctx, tx, u, "")
 		if err != nil {
 			return err
 		}
 		rootID = id
 		if withToken {
 			b.Token = TokenPrefix + s.randomSecret(20)
-			if _, err := db.InsertToken(ctx, tx, Token{UserID: id, Name: "admin-token", Hash: HashToken(b.Token),
-				Scopes: AdminScopes, CreatedAt: now}); err != nil {
+			if _, err := db.InsertToken(ctx, tx, Token{UserID: id, Name: "admin-token", Scopes: AdminScopes,
+				CreatedAt: now}, HashToken(b.Token)); err != nil {
 				return err
 			}
 		}

@@ -18,7 +18,11 @@ func TestFirstStartHashesTheRootPasswordOnceReady(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return u.PasswordHash
+		hash, err := db.PasswordHash(ctx, d.Read, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hash
 	}
 	for _, tt := range []struct {
 		name string

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // BroadcastMessage is a message administrators show every user, as a banner on the pages (or
 // a notification) between StartsAt and EndsAt.
-type BroadcastMessage = db.BroadcastMessage
+type BroadcastMessage = model.BroadcastMessage
 
 // BroadcastMessageInput is a broadcast message to create, or the changes to one; nil means
 // "not given".

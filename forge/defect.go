@@ -10,14 +10,15 @@ import (
 	"unicode"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 	"github.com/cairn-forge/cairn/gitstore"
 )
 
 // Critical defects, as GitClear records them: a defect is found at a user, a group or a
 // project, and fixes are released for it in projects; it is resolved at its latest fix.
 type (
-	Defect    = db.Defect
-	DefectFix = db.DefectFix
+	Defect    = model.Defect
+	DefectFix = model.DefectFix
 )
 
 // maxResourcePath bounds the resource paths a defect is recorded at, in bytes.

@@ -466,7 +466,7 @@ func BenchmarkProjectDefects(b *testing.B) {
 	start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
 	err := e.db.Write(e.ctx, func(tx *sql.Tx) error {
 		for i := range 10000 {
-			d := db.Defect{Key: fmt.Sprintf("D-%d", i),
+			d := forge.Defect{Key: fmt.Sprintf("D-%d", i),
 				DetectedAt: start.Add(time.Duration(i) * 105 * time.Minute), CreatedAt: start, UpdatedAt: start}
 			if i%2 == 0 {
 				d.ProjectID = e.shop.ID
@@ -478,7 +478,7 @@ func BenchmarkProjectDefects(b *testing.B) {
 				return err
 			}
 			if i%4 < 2 {
-				f := db.DefectFix{DefectID: id, ProjectID: e.shop.ID, ReleasedAt: d.DetectedAt.Add(time.Hour), CreatedAt: start}
+				f := forge.DefectFix{DefectID: id, ProjectID: e.shop.ID, ReleasedAt: d.DetectedAt.Add(time.Hour), CreatedAt: start}
 				if _, err := db.InsertDefectFix(e.ctx, tx, f); err != nil {
 					return err
 				}

@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 	"github.com/cairn-forge/cairn/gitstore"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // Deployment is a deployment of a project's commit to one of its environments.
-type Deployment = db.Deployment
+type Deployment = model.Deployment
 
 // Deployment statuses. A deployment moves forward only: created → queued → running → one
 // of the final three.

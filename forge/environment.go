@@ -10,11 +10,12 @@ import (
 	"strings"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Environment is where a project's deployments go: a name, a tier, an external URL and a
 // state.
-type Environment = db.Environment
+type Environment = model.Environment
 
 // Environment states and tiers, as GitLab has them.
 const (

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 	"github.com/cairn-forge/cairn/gitstore"
 )
 
 // Event is one entry of a project's activity.
-type Event = db.Event
+type Event = model.Event
 
 // Event actions, as GitLab names them.
 const (

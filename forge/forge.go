@@ -5,8 +5,8 @@
 // What forge returns is already what the actor may see, with what it may do: ProjectView's
 // Access and Can… flags, UserView's SeesPrivate and CanEdit, members without the emails the
 // actor may not read. A dialect or page compares no access levels. Its sub-packages import
-// nothing of it: datetime reads dates, process runs commands, secretscan finds
-// credentials.
+// nothing of it: model holds its types (what a user, a project, a release is), datetime reads
+// dates, process runs commands, secretscan finds credentials.
 package forge
 
 import (
@@ -21,19 +21,20 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 	"github.com/cairn-forge/cairn/forge/process"
 	"github.com/cairn-forge/cairn/gitstore"
 	"github.com/cairn-forge/cairn/markup"
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Domain types are the database's plain structs; forge gives them their rules.
+// Domain types are the model's: db fills them, forge gives them their rules.
 type (
-	User      = db.User
-	Namespace = db.Namespace
-	Project   = db.Project
-	Member    = db.Member
-	Token     = db.Token
+	User      = model.User
+	Namespace = model.Namespace
+	Project   = model.Project
+	Member    = model.Member
+	Token     = model.Token
 )
 
 // Access levels, as GitLab numbers them.

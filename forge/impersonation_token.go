@@ -24,9 +24,8 @@ func (s *Service) CreateImpersonationToken(ctx context.Context, a *Actor, userID
 	}
 	tok.Impersonation = true
 	secret := TokenPrefix + s.randomSecret(20)
-	tok.Hash = HashToken(secret)
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		tok.ID, err = db.InsertToken(ctx, tx, tok)
+		tok.ID, err = db.InsertToken(ctx, tx, tok, HashToken(secret))
 		return err
 	})
 	if err != nil {

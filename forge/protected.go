@@ -8,12 +8,13 @@ import (
 	"strings"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 	"github.com/cairn-forge/cairn/gitstore"
 )
 
 // ProtectedBranch is a protection rule on the branches of a project matching its name,
 // which may hold '*' wildcards ("release-*").
-type ProtectedBranch = db.ProtectedBranch
+type ProtectedBranch = model.ProtectedBranch
 
 // NoOne is the access level of a protection that nobody passes.
 const NoOne = 0

@@ -9,16 +9,17 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 	"github.com/cairn-forge/cairn/gitstore"
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
 // Release is a release of a project: a tag (or none, as GitClear records them), a name, a
 // description, the release commit and when it was released.
-type Release = db.Release
+type Release = model.Release
 
 // ShippedCommit is a commit a deployment or a release shipped, with its times.
-type ShippedCommit = db.ShippedCommit
+type ShippedCommit = model.ShippedCommit
 
 // ReleaseInput carries the fields of a release to create or change; nil means "not given".
 type ReleaseInput struct {

@@ -54,9 +54,8 @@ func (s *Service) CreateToken(ctx context.Context, a *Actor, userID int64, in To
 		return Token{}, "", err
 	}
 	secret := TokenPrefix + s.randomSecret(20)
-	tok.Hash = HashToken(secret)
 	if err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		id, err := db.InsertToken(ctx, tx, tok)
+		id, err := db.InsertToken(ctx, tx, tok, HashToken(secret))
 		tok.ID = id
 		return err
 	}); err != nil {
@@ -131,8 +130,8 @@ func (s *Service) EnsureTokenExpiring(ctx context.Context, userID int64, name, s
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		tok, err := db.TokenByHash(ctx, tx, hash)
 		if errors.Is(err, db.ErrNotFound) {
-			_, err = db.InsertToken(ctx, tx, Token{UserID: userID, Name: name, Hash: hash, Scopes: scopes,
-				CreatedAt: s.Now(), ExpiresAt: expires})
+			_, err = db.InsertToken(ctx, tx, Token{UserID: userID, Name: name, Scopes: scopes,
+				CreatedAt: s.Now(), ExpiresAt: expires}, hash)
 			return err
 		}
 		if err != nil {
@@ -261,13 +260,13 @@ func (s *Service) RotateToken(ctx context.Context, a *Actor, ref string, expires
 		return Token{}, "", err
 	}
 	secret := TokenPrefix + s.randomSecret(20)
-	tok.Hash, tok.RotatedFrom = HashToken(secret), old.ID
+	tok.RotatedFrom = old.ID
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		old.RevokedAt = &now
 		if err := db.UpdateToken(ctx, tx, old); err != nil {
 			return err
 		}
-		id, err := db.InsertToken(ctx, tx, tok)
+		id, err := db.InsertToken(ctx, tx, tok, HashToken(secret))
 		tok.ID = id
 		return err
 	})
@@ -295,7 +294,6 @@ func (s *Service) ResetPrivateToken(ctx context.Context, a *Actor) (Token, strin
 		return Token{}, "", err
 	}
 	secret := TokenPrefix + s.randomSecret(20)
-	tok.Hash = HashToken(secret)
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		old, _, err := db.ListTokens(ctx, tx, db.TokenFilter{UserID: a.User.ID, State: "active",
 			Search: PrivateTokenName, Now: tok.CreatedAt, Limit: -1})
@@ -311,7 +309,7 @@ func (s *Service) ResetPrivateToken(ctx context.Context, a *Actor) (Token, strin
 				return err
 			}
 		}
-		tok.ID, err = db.InsertToken(ctx, tx, tok)
+		tok.ID, err = db.InsertToken(ctx, tx, tok, HashToken(secret))
 		return err
 	})
 	if err != nil {

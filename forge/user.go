@@ -34,7 +34,7 @@ type UserInput struct {
 
 // UserView is a user as one actor may see them. What only the user and administrators see
 // (email, administrator flag, plan, rate limits, failed sign-ins) is zero unless
-// SeesPrivate; the password hash never leaves forge.
+// SeesPrivate. No User carries the password hash: it never leaves forge.
 type UserView struct {
 	User
 	// SeesPrivate: the actor is the user or an administrator, so the private fields are kept.
@@ -52,7 +52,6 @@ func viewUser(a *Actor, u User) UserView {
 		SeesPrivate: self || a.IsAdmin(),
 		CanEdit:     (self || a.IsAdmin()) && a.Require(NeedWrite) == nil,
 	}
-	v.PasswordHash = ""
 	if !v.SeesPrivate {
 		v.Email = ""
 		v.IsAdmin = false
@@ -123,14 +122,15 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (UserV
 		password = s.randomSecret(24)
 		in.Password = &password
 	}
-	if err := s.applyUserInput(&u, in); err != nil {
+	passwordHash, err := s.applyUserInput(&u, in)
+	if err != nil {
 		return UserView{}, err
 	}
-	err := s.db.Write(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		if err := checkUserUnique(ctx, tx, u); err != nil {
 			return err
 		}
-		id, err := insertUser(ctx, tx, u)
+		id, err := insertUser(ctx, tx, u, passwordHash)
 		u.ID = id
 		return takenAs(err, "username")
 	})
@@ -174,7 +174,8 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 			return notFoundAs(err, "User")
 		}
 		oldUsername, oldName := u.Username, u.Name
-		if err := s.applyUserInput(&u, in); err != nil {
+		passwordHash, err := s.applyUserInput(&u, in)
+		if err != nil {
 			return err
 		}
 		if err := checkUserUnique(ctx, tx, u); err != nil {
@@ -185,6 +186,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 			return takenAs(err, "username")
 		}
 		if in.Password != nil {
+			if err := db.SetPasswordHash(ctx, tx, id, passwordHash); err != nil {
+				return err
+			}
 			// Whoever held a session on the old password loses it; the browser making the
 			// change keeps its own.
 			var keep []byte
@@ -217,8 +221,9 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 	return viewUser(a, out), nil
 }
 
-// applyUserInput validates in and copies it onto u.
-func (s *Service) applyUserInput(u *User, in UserInput) error {
+// applyUserInput validates in and copies it onto u. It returns the hash of in.Password, ""
+// when in has none.
+func (s *Service) applyUserInput(u *User, in UserInput) (passwordHash string, err error) {
 	fe := FieldErrors{}
 	if in.Username != nil {
 		if msg := ValidateTopLevelPath(*in.Username); msg != "" {
@@ -286,21 +291,18 @@ func (s *Service) applyUserInput(u *User, in UserInput) error {
 		u.CanCreateGroup = *in.CanCreateGroup
 	}
 	if err := fe.Err(); err != nil {
-		return err
+		return "", err
 	}
-	if in.Password != nil {
-		h, err := s.hashPassword(*in.Password)
-		if err != nil {
-			return err
-		}
-		u.PasswordHash = h
+	if in.Password == nil {
+		return "", nil
 	}
-	return nil
+	return s.hashPassword(*in.Password)
 }
 
 // insertUser stores a new user with their personal namespace, and returns the user's id.
-func insertUser(ctx context.Context, tx *sql.Tx, u User) (int64, error) {
-	id, err := db.InsertUser(ctx, tx, u)
+// passwordHash is "" for a user who cannot sign in with a password.
+func insertUser(ctx context.Context, tx *sql.Tx, u User, passwordHash string) (int64, error) {
+	id, err := db.InsertUser(ctx, tx, u, passwordHash)
 	if err != nil {
 		return 0, err
 	}
@@ -467,9 +469,15 @@ func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string
 		u, err = db.UserByEmail(ctx, s.db.Read, login)
 	}
 	found := err == nil
+	var own string
+	if found {
+		if own, err = db.PasswordHash(ctx, s.db.Read, u.ID); err != nil {
+			return User{}, err
+		}
+	}
 	// A locked account is compared like one that cannot sign in: the answer, and how long
 	// it takes, are a wrong password's.
-	hash, usable := s.signInHash(u, found && !s.SignInLocked(u))
+	hash, usable := s.signInHash(u, own, found && !s.SignInLocked(u))
 	// The comparison runs whether or not the login can sign in: how long a failure takes must
 	// not tell whether an account exists.
 	matched := checkPassword(hash, password)
@@ -488,12 +496,13 @@ func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string
 	return User{}, Unauthorized("")
 }
 
-// signInHash returns the hash a sign-in as u compares its password with, and whether a match
-// signs u in. A login that cannot sign in (no such user, blocked, without a password) gets
-// unusableHash at the cost of the instance's own hashes, so that it costs as much to check.
-func (s *Service) signInHash(u User, found bool) (hash string, usable bool) {
-	if found && u.State == "active" && u.PasswordHash != "" {
-		return u.PasswordHash, true
+// signInHash returns the hash a sign-in as u, whose password hashes to own, compares its
+// password with, and whether a match signs u in. A login that cannot sign in (no such user,
+// blocked, without a password) gets unusableHash at the cost of the instance's own hashes, so
+// that it costs as much to check.
+func (s *Service) signInHash(u User, own string, found bool) (hash string, usable bool) {
+	if found && u.State == "active" && own != "" {
+		return own, true
 	}
 	cost := s.cfg.PasswordCost
 	if cost < bcrypt.MinCost {

@@ -216,7 +216,7 @@ func (s *Service) ghostUser(ctx context.Context, tx *sql.Tx, now time.Time) (int
 		} else if err != nil {
 			return 0, err
 		}
-		id, err := insertUser(ctx, tx, u)
+		id, err := insertUser(ctx, tx, u, "")
 		if err != nil {
 			return 0, err
 		}
