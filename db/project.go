@@ -139,8 +139,12 @@ func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]model.Proj
 	if order == "" {
 		order = "p.created_at"
 	}
+	// The page's ids are chosen first, and the columns (counts among them) read for those
+	// alone: sorting whole rows would count every matching project's issues, forks and stars.
+	sorted := orderBy(order, "p.id", f.Desc)
 	return listPage(ctx, q, "SELECT COUNT(*)"+projectFrom+cond,
-		"SELECT "+projectColumns+projectFrom+cond+orderBy(order, "p.id", f.Desc), args, f.Limit, f.Offset, scanProject)
+		"SELECT "+projectColumns+projectFrom+" WHERE p.id IN (SELECT p.id"+projectFrom+cond+sorted+
+			" LIMIT ? OFFSET ?)"+sorted, args, f.Limit, f.Offset, scanProject, pageInside)
 }
 
 // projectAccessCond is the condition on p (projects) and n (their namespaces) that keeps
