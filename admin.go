@@ -261,5 +261,5 @@ func describe(err error) error {
 	if len(fe.Fields) > 0 {
 		return errors.New(fe.FieldSummary())
 	}
-	return errors.New(fe.Message)
+	return errors.New(fe.Detail())
 }

@@ -51,7 +51,7 @@ func ParsePageStrictly(r *http.Request) (forge.Page, error) {
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 || n > maxPage {
-			return pg, &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{"page"},
+			return pg, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"page"},
 				Message: "page must be a whole number of at least 1"}
 		}
 		pg.Page = n
@@ -59,7 +59,7 @@ func ParsePageStrictly(r *http.Request) (forge.Page, error) {
 	if v := q.Get("per_page"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 || n > MaxPerPage {
-			return pg, &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{"per_page"},
+			return pg, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"per_page"},
 				Message: "per_page must be a whole number from 1 to " + strconv.Itoa(MaxPerPage)}
 		}
 		pg.PerPage = n
@@ -69,17 +69,14 @@ func ParsePageStrictly(r *http.Request) (forge.Page, error) {
 
 // InvalidParam is the error of a parameter whose value cannot be read.
 func InvalidParam(name string) *forge.Error {
-	return &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{name}, Message: name + " is invalid"}
+	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{name}, Message: name + " is invalid"}
 }
 
 // InvalidValue is the error of a parameter whose value is none of those it may take.
 func InvalidValue(name string) *forge.Error {
-	return &forge.Error{Code: forge.EInvalid, Reason: ReasonInvalidParam, Params: []string{name},
+	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{name},
 		Message: name + " does not have a valid value"}
 }
-
-// ReasonInvalidParam marks errors about a parameter's type or format.
-const ReasonInvalidParam = "invalid_param"
 
 // SetPageHeaders writes the pagination headers of one page of total items: Link (first,
 // prev, next, last, absolute, keeping every query parameter but page), X-Total,

@@ -42,16 +42,13 @@ func (c *Core) NewRouter() *Router {
 	hr.HandleMethodNotAllowed = true
 	hr.HandleOPTIONS = true
 	hr.NotFound = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.Error(w, r, &forge.Error{Code: forge.ENotFound, Reason: ReasonNoRoute, Message: "Not Found"})
+		c.Error(w, r, &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Message: "Not Found"})
 	})
 	hr.MethodNotAllowed = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.Error(w, r, &forge.Error{Code: forge.ENotAllowed, Reason: ReasonNoRoute, Message: "Method Not Allowed"})
+		c.Error(w, r, &forge.Error{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Message: "Method Not Allowed"})
 	})
 	return &Router{hr: hr, core: c}
 }
-
-// ReasonNoRoute marks the errors of requests that match no route.
-const ReasonNoRoute = "no_route"
 
 // Handle registers h for method and path.
 func (rt *Router) Handle(method, path string, h HandlerFunc) {

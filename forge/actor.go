@@ -328,7 +328,7 @@ func (s *Service) Sudo(ctx context.Context, a *Actor, who string) (*Actor, error
 	}
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, &Error{Code: ENotFound, Reason: ReasonSudoUserNotFound, Params: []string{who},
-			Resource: "User", Message: "No user id or username for: " + who}
+			Resource: ResourceUser, Message: "No user id or username for: " + who}
 	}
 	if err != nil {
 		return nil, err

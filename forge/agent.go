@@ -207,7 +207,7 @@ func (s *Service) agentProject(ctx context.Context, a *Actor, ref string) (Proje
 		return ProjectView{}, err
 	}
 	if !canReadCode(v) {
-		return ProjectView{}, NotFound("Project")
+		return ProjectView{}, NotFound(ResourceProject)
 	}
 	return v, nil
 }
@@ -228,7 +228,7 @@ func (s *Service) CreateAgentRun(ctx context.Context, a *Actor, in AgentRunInput
 	}
 	ag, ok := s.agentNamed(in.Agent)
 	if !ok {
-		e := NotFound("Agent")
+		e := NotFound(ResourceAgent)
 		e.Message = fmt.Sprintf("No agent named %q; GET /agents lists them", in.Agent)
 		return AgentRun{}, e
 	}
@@ -280,7 +280,7 @@ func (s *Service) agentTarget(ctx context.Context, a *Actor, v ProjectView, ag A
 		// The run needs no scope for merge requests (tracks_write has none): it reads the
 		// merge request's code, which the actor may read.
 		if !mergeRequestsVisible(v) {
-			return "", "", 0, NotFound("Project")
+			return "", "", 0, NotFound(ResourceProject)
 		}
 		m, err := s.findMergeRequest(ctx, s.db.Read, v, MergeRequestRef{N: in.MergeRequestIID})
 		if err != nil {
@@ -406,11 +406,11 @@ func (s *Service) visibleAgentRun(ctx context.Context, a *Actor, id int64) (Proj
 	}
 	r, err := db.AgentRunByID(ctx, s.db.Read, id)
 	if err != nil {
-		return ProjectView{}, db.AgentRun{}, notFoundAs(err, "Agent run")
+		return ProjectView{}, db.AgentRun{}, notFoundAs(err, ResourceAgentRun)
 	}
 	v, err := s.visibleProject(ctx, a, formatID(r.ProjectID))
 	if err != nil || !canReadCode(v) {
-		return ProjectView{}, db.AgentRun{}, NotFound("Agent run")
+		return ProjectView{}, db.AgentRun{}, NotFound(ResourceAgentRun)
 	}
 	return v, r, nil
 }
@@ -473,7 +473,7 @@ func (s *Service) ListAgentRuns(ctx context.Context, a *Actor, o AgentRunListOpt
 		if o.Project != "" {
 			v, err = s.visibleProject(ctx, a, o.Project)
 			if err == nil && !canReadCode(v) {
-				err = NotFound("Project")
+				err = NotFound(ResourceProject)
 			}
 		} else {
 			v, err = s.agentProject(ctx, a, o.Repository)
@@ -548,13 +548,13 @@ func (s *Service) CancelAgentRun(ctx context.Context, a *Actor, id int64) (Agent
 	if ok {
 		s.agents.pool.cancel(id, errAgentCanceled)
 	} else if r, err = db.AgentRunByID(ctx, s.db.Read, id); err != nil {
-		return AgentRun{}, notFoundAs(err, "Agent run")
+		return AgentRun{}, notFoundAs(err, ResourceAgentRun)
 	} else if r.Status != AgentCanceled {
 		return AgentRun{}, NotAllowedf("The run has already ended (%s); only queued and running runs can be canceled", r.Status)
 	}
 	r, err = db.AgentRunByID(ctx, s.db.Read, id)
 	if err != nil {
-		return AgentRun{}, notFoundAs(err, "Agent run")
+		return AgentRun{}, notFoundAs(err, ResourceAgentRun)
 	}
 	return s.agentRunView(a, v, r), nil
 }

@@ -166,7 +166,7 @@ func byteSize(n int64) string {
 func (s *Service) runReview(ctx context.Context, j *agentJob) error {
 	m, err := db.MergeRequestByIID(ctx, s.db.Read, j.project.ID, j.run.MergeRequestIID)
 	if err != nil {
-		return notFoundAs(err, "Merge request")
+		return notFoundAs(err, ResourceMergeRequest)
 	}
 	repo, err := s.openJobRepo(j)
 	if err != nil {

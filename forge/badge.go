@@ -180,7 +180,7 @@ func (s *Service) GetBadge(ctx context.Context, a *Actor, src BadgeSource, id in
 	}
 	r, err := db.BadgeByID(ctx, s.db.Read, bc.source, id)
 	if err != nil {
-		return Badge{}, notFoundAs(err, "Badge")
+		return Badge{}, notFoundAs(err, ResourceBadge)
 	}
 	b := []Badge{badgeOf(r)}
 	s.renderBadges(ctx, bc, b)
@@ -214,7 +214,7 @@ func (s *Service) SaveBadge(ctx context.Context, a *Actor, src BadgeSource, id i
 	b := db.Badge{SourceKind: bc.source.Kind, SourceID: bc.source.ID, CreatedAt: s.Now()}
 	if id != 0 {
 		if b, err = db.BadgeByID(ctx, s.db.Read, bc.source, id); err != nil {
-			return Badge{}, notFoundAs(err, "Badge")
+			return Badge{}, notFoundAs(err, ResourceBadge)
 		}
 	}
 	fe := FieldErrors{}
@@ -266,7 +266,7 @@ func (s *Service) DeleteBadge(ctx context.Context, a *Actor, src BadgeSource, id
 		return Forbiddenf("")
 	}
 	if _, err := db.BadgeByID(ctx, s.db.Read, bc.source, id); err != nil {
-		return notFoundAs(err, "Badge")
+		return notFoundAs(err, ResourceBadge)
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error { return db.DeleteBadge(ctx, tx, id) })
 }

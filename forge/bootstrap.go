@@ -42,7 +42,7 @@ func (s *Service) EnsureRoot(ctx context.Context, adminToken string) (Bootstrap,
 	if adminToken != "" {
 		root, err := db.UserByUsername(ctx, s.db.Read, RootUsername)
 		if err != nil {
-			return Bootstrap{}, notFoundAs(err, "User")
+			return Bootstrap{}, notFoundAs(err, ResourceUser)
 		}
 		if err := s.EnsureToken(ctx, root.ID, "admin-token", adminToken, AdminScopes); err != nil {
 			return Bootstrap{}, err

@@ -51,7 +51,7 @@ func (s *Service) ListBroadcastMessages(ctx context.Context, pg Page) ([]Broadca
 // GetBroadcastMessage returns broadcast message id: anyone may read it.
 func (s *Service) GetBroadcastMessage(ctx context.Context, id int64) (BroadcastMessage, error) {
 	b, err := db.BroadcastMessageByID(ctx, s.db.Read, id)
-	return b, notFoundAs(err, "Broadcast Message")
+	return b, notFoundAs(err, ResourceBroadcastMessage)
 }
 
 // CreateBroadcastMessage creates a broadcast message; only administrators may. It starts now
@@ -180,7 +180,7 @@ func (s *Service) DeleteBroadcastMessage(ctx context.Context, a *Actor, id int64
 	}
 	if _, err := s.GetBroadcastMessage(ctx, id); err != nil {
 		if ErrorCode(err) == ENotFound {
-			return nothingToDelete("Broadcast Message")
+			return nothingToDelete(ResourceBroadcastMessage)
 		}
 		return err
 	}

@@ -51,7 +51,7 @@ func (s *Service) PickCommit(ctx context.Context, a *Actor, projectRef, rev stri
 		return v, CommitView{}, err
 	}
 	if !ok {
-		return v, CommitView{}, NotFound("Branch")
+		return v, CommitView{}, NotFound(ResourceBranch)
 	}
 	spec := gitstore.PickSpec{Onto: tip, Commit: c.ID, Revert: in.Revert, Committer: s.actorSignature(a),
 		DryRun: in.DryRun}

@@ -60,7 +60,7 @@ func (s *Service) CommitSignatureOf(ctx context.Context, a *Actor, projectRef, r
 	email := strings.ToLower(c.Committer.Email)
 	switch {
 	case sig == "":
-		return CommitSignature{}, NotFound("Signature")
+		return CommitSignature{}, NotFound(ResourceSignature)
 	case strings.HasPrefix(sig, "-----BEGIN PGP SIGNATURE-----"):
 		return s.pgpSignature(ctx, sig, payload, email)
 	case strings.HasPrefix(sig, "-----BEGIN SSH SIGNATURE-----"):

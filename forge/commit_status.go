@@ -330,7 +330,7 @@ func (s *Service) statusTarget(ctx context.Context, v ProjectView, in CommitStat
 		return "", "", err
 	}
 	if len(branches) == 0 {
-		return "", "", NotFound("References for commit")
+		return "", "", NotFound(ResourceCommitRefs)
 	}
 	return sha, branches[0], nil
 }
@@ -379,7 +379,7 @@ func (s *Service) statusPipeline(ctx context.Context, tx *sql.Tx, a *Actor, v Pr
 	case !errors.Is(err, db.ErrNotFound):
 		return db.Pipeline{}, err
 	case id != 0:
-		return db.Pipeline{}, NotFound("Pipeline for pipeline_id, sha and ref")
+		return db.Pipeline{}, NotFound(ResourcePipeline)
 	}
 	pl = db.Pipeline{ProjectID: v.ID, SHA: sha, Ref: ref, Status: StatusCreated, Source: "external",
 		User: *a.User, CreatedAt: now, UpdatedAt: now}

@@ -60,7 +60,7 @@ func (s *Service) CustomAttribute(ctx context.Context, a *Actor, kind, ref, key 
 			return c, nil
 		}
 	}
-	return CustomAttribute{}, NotFound("Custom Attribute")
+	return CustomAttribute{}, NotFound(ResourceCustomAttribute)
 }
 
 // SetCustomAttribute writes one custom attribute.
@@ -91,7 +91,7 @@ func (s *Service) DeleteCustomAttribute(ctx context.Context, a *Actor, kind, ref
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		deleted, err := db.DeleteCustomAttribute(ctx, tx, kind, id, key)
 		if err == nil && !deleted {
-			err = NotFound("Custom Attribute")
+			err = NotFound(ResourceCustomAttribute)
 		}
 		return err
 	})

@@ -6,9 +6,6 @@ import (
 	"github.com/cairn-forge/cairn/forge/datetime"
 )
 
-// ReasonInvalidDateTime marks errors about a date and time that could not be read.
-const ReasonInvalidDateTime = "invalid_datetime"
-
 // DateTimeFormats says, in error messages, which dates and times ParseDateTime reads.
 const DateTimeFormats = datetime.Formats
 

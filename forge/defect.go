@@ -105,7 +105,7 @@ func (s *Service) ResolvePath(ctx context.Context, a *Actor, path string) (PathT
 		return PathTarget{}, Missing("resource_path")
 	}
 	if len(path) > maxResourcePath {
-		return PathTarget{}, &Error{Code: ENotFound, Resource: "Resource", Message: "the resource path is too long to name anything"}
+		return PathTarget{}, &Error{Code: ENotFound, Resource: ResourceResourcePath, Message: "the resource path is too long to name anything"}
 	}
 	if strings.Contains(path, "//") {
 		return PathTarget{}, pathNotFound(path)
@@ -156,7 +156,7 @@ func (s *Service) namespaceTarget(ctx context.Context, a *Actor, ns Namespace) (
 
 // pathNotFound is the error of a resource path that names nothing the actor may see.
 func pathNotFound(path string) *Error {
-	return &Error{Code: ENotFound, Resource: "Resource",
+	return &Error{Code: ENotFound, Resource: ResourceResourcePath,
 		Message: fmt.Sprintf("resource path %q names no namespace or repository you can see", path)}
 }
 
@@ -488,7 +488,7 @@ func (s *Service) ProjectDefects(ctx context.Context, a *Actor, projectRef strin
 		return nil, err
 	}
 	if v.Visibility == Private && v.Access < Reporter {
-		return nil, NotFound("Project")
+		return nil, NotFound(ResourceProject)
 	}
 	return s.projectDefects(ctx, v.Project, from, to)
 }

@@ -94,7 +94,7 @@ func (s *Service) GetDeployKey(ctx context.Context, a *Actor, ref string, id int
 		return DeployKey{}, err
 	}
 	k, err := db.ProjectDeployKey(ctx, s.db.Read, v.ID, id)
-	return deployKeyOf(k), notFoundAs(err, "Deploy Key")
+	return deployKeyOf(k), notFoundAs(err, ResourceDeployKey)
 }
 
 // AddDeployKey adds a deploy key to a project. A key another project already uses as a
@@ -158,7 +158,7 @@ func (s *Service) UpdateDeployKey(ctx context.Context, a *Actor, ref string, id 
 	}
 	k, err := db.ProjectDeployKey(ctx, s.db.Read, v.ID, id)
 	if err != nil {
-		return DeployKey{}, notFoundAs(err, "Deploy Key")
+		return DeployKey{}, notFoundAs(err, ResourceDeployKey)
 	}
 	if in.Title != nil {
 		fe := FieldErrors{}
@@ -195,7 +195,7 @@ func (s *Service) EnableDeployKey(ctx context.Context, a *Actor, ref string, id 
 		return DeployKey{}, err
 	}
 	if _, err := db.DeployKeyByID(ctx, s.db.Read, id); err != nil {
-		return DeployKey{}, notFoundAs(err, "Deploy Key")
+		return DeployKey{}, notFoundAs(err, ResourceDeployKey)
 	}
 	if _, err := db.ProjectDeployKey(ctx, s.db.Read, v.ID, id); err != nil {
 		if err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.EnableDeployKey(ctx, tx, id, v.ID, false, s.Now()) }); err != nil {
@@ -212,7 +212,7 @@ func (s *Service) DeleteDeployKey(ctx context.Context, a *Actor, ref string, id 
 		return err
 	}
 	if _, err := db.ProjectDeployKey(ctx, s.db.Read, v.ID, id); err != nil {
-		return notFoundAs(err, "Deploy Key")
+		return notFoundAs(err, ResourceDeployKey)
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error { return db.DisableDeployKey(ctx, tx, id, v.ID) })
 }

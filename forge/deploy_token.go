@@ -120,7 +120,7 @@ func (s *Service) deployTokenOfSource(ctx context.Context, a *Actor, src DeployT
 	}
 	t, err := db.DeployTokenByID(ctx, s.db.Read, id)
 	if err != nil || t.ProjectID != project || t.GroupID != group {
-		return db.DeployToken{}, notFoundAs(orNotFound(err), "Deploy Token")
+		return db.DeployToken{}, notFoundAs(orNotFound(err), ResourceDeployToken)
 	}
 	return t, nil
 }
@@ -216,7 +216,7 @@ func (s *Service) authenticateDeployToken(ctx context.Context, secret, ip string
 func (s *Service) deployProject(ctx context.Context, a *Actor, path string, write bool) (ProjectView, error) {
 	p, err := s.findProject(ctx, s.db.Read, path)
 	if errors.Is(err, db.ErrNotFound) || ErrorCode(err) == ENotFound {
-		return ProjectView{}, NotFound("Project")
+		return ProjectView{}, NotFound(ResourceProject)
 	}
 	if err != nil {
 		return ProjectView{}, err
@@ -231,7 +231,7 @@ func (s *Service) deployProject(ctx context.Context, a *Actor, path string, writ
 		covered = containsID(ids, p.NamespaceID)
 	}
 	if !covered {
-		return ProjectView{}, NotFound("Project")
+		return ProjectView{}, NotFound(ResourceProject)
 	}
 	need := "read_repository"
 	if write {

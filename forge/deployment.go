@@ -31,9 +31,6 @@ const (
 	DeploymentCanceled = "canceled"
 )
 
-// ReasonInvalidRef marks the error of a deployment whose ref names nothing in the repository.
-const ReasonInvalidRef = "invalid_ref"
-
 // DeploymentInput carries a deployment to create.
 type DeploymentInput struct {
 	// Environment names the environment; one that does not exist is created.
@@ -308,7 +305,7 @@ func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef str
 		e, err := db.EnvironmentByID(ctx, tx, env.ID)
 		if err != nil {
 			// Deleted since it was read: the deployment goes with it.
-			return notFoundAs(err, "Environment")
+			return notFoundAs(err, ResourceEnvironment)
 		}
 		if d.Environment = e; e.State == EnvironmentStopped {
 			// A deployment makes its environment available again, as in GitLab.

@@ -67,10 +67,6 @@ const (
 // unless it sets its own bound: a year of daily figures, leap years included.
 const DORAMaxDays = 366
 
-// ReasonInvalidDORAQuery marks the errors of a DORA query's values (metric, interval, tiers,
-// dates); their messages are GitLab's.
-const ReasonInvalidDORAQuery = "invalid_dora_query"
-
 // DORAQuery asks for one DORA figure over a range of days.
 type DORAQuery struct {
 	// Metric is one of the DORA figures' names.

@@ -8,60 +8,16 @@ import (
 	"time"
 )
 
-// Code classifies an error; each dialect maps codes to its own statuses and bodies.
-type Code string
-
-// The error codes. Anything that is not a *Error is internal.
-const (
-	ENotFound     Code = "not_found"
-	EInvalid      Code = "invalid"
-	EConflict     Code = "conflict"
-	EUnauthorized Code = "unauthorized"
-	EForbidden    Code = "forbidden"
-	ENotAllowed   Code = "not_allowed"
-	ERateLimited  Code = "rate_limited"
-	ETooLarge     Code = "too_large"
-	EInternal     Code = "internal"
-)
-
-// Reasons refine a code where clients tell cases apart.
-const (
-	ReasonTokenExpired      = "token_expired"
-	ReasonTokenRevoked      = "token_revoked"
-	ReasonInsufficientScope = "insufficient_scope"
-	ReasonSudoNotAdmin      = "sudo_not_admin"
-	// ReasonSudoNeedsToken refuses sudo to a caller signed in with a session cookie.
-	ReasonSudoNeedsToken   = "sudo_needs_token"
-	ReasonSudoUserNotFound = "sudo_user_not_found"
-	ReasonMissingParam     = "missing_param"
-	ReasonMissingOneOf     = "missing_one_of"
-	// ReasonStateRefused marks an operation the present state of its subject refuses ("Cannot
-	// destroy running deployment"); GitLab shows the message as it is.
-	ReasonStateRefused = "state_refused"
-	// ReasonNothingToDelete marks the not-found of a deletion whose caller could have deleted
-	// what they named: where DELETE is idempotent (GitSwarm's v3 API) it is a success.
-	ReasonNothingToDelete = "nothing_to_delete"
-	// ReasonStatusTransition marks a report a commit status's state cannot take from where
-	// it is (a pending status reported pending again); Params holds the event and the state.
-	ReasonStatusTransition = "status_transition"
-	// ReasonPickConflict and ReasonPickEmpty refuse a cherry-pick whose change conflicts
-	// with the branch, or is already there; ReasonRevertConflict and ReasonRevertEmpty
-	// refuse a revert likewise.
-	ReasonPickConflict   = "cherry_pick_conflict"
-	ReasonPickEmpty      = "cherry_pick_empty"
-	ReasonRevertConflict = "revert_conflict"
-	ReasonRevertEmpty    = "revert_empty"
-	// ReasonTransferRefused refuses the transfer of a project or a group; Fields say why.
-	ReasonTransferRefused = "transfer_refused"
-)
-
-// Error is cairn's one error type: a code, a message for people, and details for machines.
+// Error is cairn's one error type: what happened, as data (a code, a reason, the resource and
+// the parameters it is about), for each dialect to put in its own words. Message is a detail
+// in plain words where the data alone cannot say it (which ref a deployment could not find);
+// a dialect's table decides whether to show it.
 type Error struct {
 	Code Code
-	// Message is the human-readable text, without any status prefix.
+	// Message is the detail for people, without any status prefix; often empty.
 	Message string
-	// Resource names the kind of thing not found ("Project"), for dialects that say it.
-	Resource string
+	// Resource is the kind of thing the error is about (what was not found, for one).
+	Resource Resource
 	// Reason refines the code (ReasonTokenExpired, ...).
 	Reason string
 	// Fields holds validation messages per parameter.
@@ -81,9 +37,9 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(string(e.Code))
-	if e.Message != "" {
+	if d := e.Detail(); d != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(d)
 	}
 	if len(e.Fields) > 0 {
 		b.WriteString(": ")
@@ -97,6 +53,20 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Detail is the error in plain words, for logs and the command line: Message, or for a
+// resource not found, its name ("Project Not Found").
+func (e *Error) Detail() string {
+	switch {
+	case e.Message != "":
+		return e.Message
+	case e.Code == ENotFound && e.Resource != "":
+		return title(e.Resource.String()) + " Not Found"
+	case e.Code == ENotFound:
+		return "Not found"
+	}
+	return ""
+}
 
 // FieldSummary renders the field messages as one sentence ("name has already been taken, ...").
 func (e *Error) FieldSummary() string {
@@ -131,18 +101,24 @@ func ErrorCode(err error) Code {
 	return ErrorOf(err).Code
 }
 
-// NotFound says a resource does not exist or may not be seen.
-// With no resource named, the message is GitLab's "Not found" for rows looked up by id.
-func NotFound(resource string) *Error {
-	if resource == "" {
-		return &Error{Code: ENotFound, Message: "Not found"}
+// NotFound says a resource does not exist or may not be seen; resource is empty for a row
+// looked up by id whose kind the dialect knows from its route.
+func NotFound(resource Resource) *Error {
+	return &Error{Code: ENotFound, Resource: resource}
+}
+
+// title capitalizes each word of s.
+func title(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
 	}
-	return &Error{Code: ENotFound, Resource: resource, Message: resource + " Not Found"}
+	return strings.Join(words, " ")
 }
 
 // nothingToDelete is the not-found of a deletion by a caller who could have deleted
 // resource (ReasonNothingToDelete).
-func nothingToDelete(resource string) *Error {
+func nothingToDelete(resource Resource) *Error {
 	e := NotFound(resource)
 	e.Reason = ReasonNothingToDelete
 	return e
@@ -193,7 +169,10 @@ func Taken(fields ...string) *Error {
 	return &Error{Code: EConflict, Fields: f}
 }
 
-// Forbiddenf says the caller is known but may not do this.
+// Forbidden says the caller is known but may not do this.
+func Forbidden() *Error { return &Error{Code: EForbidden} }
+
+// Forbiddenf says the caller is known but may not do this, and why in words.
 func Forbiddenf(format string, args ...any) *Error {
 	return &Error{Code: EForbidden, Message: fmt.Sprintf(format, args...)}
 }

@@ -287,7 +287,7 @@ func (s *Service) Reconcile(ctx context.Context) error {
 }
 
 // notFoundAs turns db.ErrNotFound into a forge not-found error for resource.
-func notFoundAs(err error, resource string) error {
+func notFoundAs(err error, resource Resource) error {
 	if errors.Is(err, db.ErrNotFound) {
 		return NotFound(resource)
 	}

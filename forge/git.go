@@ -23,7 +23,7 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 		if !a.SignedIn() {
 			return ProjectView{}, Unauthorized("")
 		}
-		return ProjectView{}, NotFound("Project")
+		return ProjectView{}, NotFound(ResourceProject)
 	}
 	if err != nil {
 		return ProjectView{}, err
@@ -64,7 +64,7 @@ func (s *Service) RecordRefUpdates(ctx context.Context, projectID int64, updates
 	}
 	read, err := db.ProjectByID(ctx, s.db.Read, projectID)
 	if err != nil {
-		return notFoundAs(err, "Project")
+		return notFoundAs(err, ResourceProject)
 	}
 	newDefault := ""
 	if read.EmptyRepo && len(branches) > 0 && !containsString(branches, read.DefaultBranch) {
@@ -78,7 +78,7 @@ func (s *Service) RecordRefUpdates(ctx context.Context, projectID int64, updates
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		p, err := db.ProjectByID(ctx, tx, projectID)
 		if err != nil {
-			return notFoundAs(err, "Project")
+			return notFoundAs(err, ResourceProject)
 		}
 		head = p.DefaultBranch
 		if newDefault != "" && p.EmptyRepo && p.DefaultBranch == read.DefaultBranch {

@@ -93,7 +93,7 @@ func (s *Service) GetGPGKey(ctx context.Context, a *Actor, ref string, id int64)
 	}
 	k, err := db.GPGKeyByID(ctx, s.db.Read, id)
 	if err != nil || k.UserID != u.ID {
-		return GPGKey{}, notFoundAs(orNotFound(err), "GPG Key")
+		return GPGKey{}, notFoundAs(orNotFound(err), ResourceGPGKey)
 	}
 	return gpgKeyOf(k), nil
 }
@@ -132,7 +132,7 @@ func (s *Service) DeleteGPGKey(ctx context.Context, a *Actor, ref string, id int
 	}
 	k, err := db.GPGKeyByID(ctx, s.db.Read, id)
 	if err != nil || k.UserID != u.ID {
-		return notFoundAs(orNotFound(err), "GPG Key")
+		return notFoundAs(orNotFound(err), ResourceGPGKey)
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error { return db.DeleteGPGKey(ctx, tx, id) })
 }

@@ -59,7 +59,7 @@ func (s *Service) GroupByRef(ctx context.Context, a *Actor, ref string) (Namespa
 func (s *Service) visibleGroup(ctx context.Context, a *Actor, ref string) (Namespace, int, error) {
 	g, err := s.findNamespace(ctx, ref)
 	if errors.Is(err, db.ErrNotFound) || err == nil && g.Kind != "group" {
-		return Namespace{}, 0, NotFound("Group")
+		return Namespace{}, 0, NotFound(ResourceGroup)
 	}
 	if err != nil {
 		return Namespace{}, 0, err
@@ -69,7 +69,7 @@ func (s *Service) visibleGroup(ctx context.Context, a *Actor, ref string) (Names
 		return Namespace{}, 0, err
 	}
 	if !canSee(a, g.Visibility, level) {
-		return Namespace{}, 0, NotFound("Group")
+		return Namespace{}, 0, NotFound(ResourceGroup)
 	}
 	return g, level, nil
 }
@@ -311,7 +311,7 @@ func (s *Service) deleteGoneGroup(ctx context.Context, a *Actor, ref string) err
 	id, _ := parseID(ref)
 	d, err := db.DeletedNamespaceByRef(ctx, s.db.Read, id, ref)
 	if err != nil {
-		return notFoundAs(err, "Group")
+		return notFoundAs(err, ResourceGroup)
 	}
 	if a.IsAdmin() || d.DeletedBy == a.UserID() {
 		return nil
@@ -323,7 +323,7 @@ func (s *Service) deleteGoneGroup(ctx context.Context, a *Actor, ref string) err
 			}
 		}
 	}
-	return NotFound("Group")
+	return NotFound(ResourceGroup)
 }
 
 // GroupListOptions filter the group list.

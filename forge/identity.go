@@ -38,7 +38,7 @@ func (s *Service) SetIdentity(ctx context.Context, a *Actor, userID int64, provi
 		return err
 	}
 	if _, err := db.UserByID(ctx, s.db.Read, userID); err != nil {
-		return notFoundAs(err, "User")
+		return notFoundAs(err, ResourceUser)
 	}
 	provider, uid = strings.TrimSpace(provider), strings.TrimSpace(uid)
 	fe := FieldErrors{}
@@ -66,12 +66,12 @@ func (s *Service) DeleteIdentity(ctx context.Context, a *Actor, userID int64, pr
 		return err
 	}
 	if _, err := db.UserByID(ctx, s.db.Read, userID); err != nil {
-		return notFoundAs(err, "User")
+		return notFoundAs(err, ResourceUser)
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		deleted, err := db.DeleteIdentity(ctx, tx, userID, provider)
 		if err == nil && !deleted {
-			err = NotFound("Identity")
+			err = NotFound(ResourceIdentity)
 		}
 		return err
 	})

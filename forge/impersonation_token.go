@@ -16,7 +16,7 @@ func (s *Service) CreateImpersonationToken(ctx context.Context, a *Actor, userID
 	}
 	u, err := db.UserByID(ctx, s.db.Read, userID)
 	if err != nil {
-		return Token{}, "", notFoundAs(err, "User")
+		return Token{}, "", notFoundAs(err, ResourceUser)
 	}
 	tok, err := s.validateToken(ctx, u, in)
 	if err != nil {
@@ -42,7 +42,7 @@ func (s *Service) ListImpersonationTokens(ctx context.Context, a *Actor, userID 
 		return nil, 0, err
 	}
 	if _, err := db.UserByID(ctx, s.db.Read, userID); err != nil {
-		return nil, 0, notFoundAs(err, "User")
+		return nil, 0, notFoundAs(err, ResourceUser)
 	}
 	yes := true
 	return db.ListTokens(ctx, s.db.Read, db.TokenFilter{UserID: userID, Impersonation: &yes, State: state,
@@ -55,11 +55,11 @@ func (s *Service) impersonationToken(ctx context.Context, a *Actor, userID, id i
 		return Token{}, err
 	}
 	if _, err := db.UserByID(ctx, s.db.Read, userID); err != nil {
-		return Token{}, notFoundAs(err, "User")
+		return Token{}, notFoundAs(err, ResourceUser)
 	}
 	tok, err := db.TokenByID(ctx, s.db.Read, id)
 	if err != nil || tok.UserID != userID || !tok.Impersonation {
-		return Token{}, notFoundAs(orNotFound(err), "Impersonation Token")
+		return Token{}, notFoundAs(orNotFound(err), ResourceImpersonationToken)
 	}
 	return tok, nil
 }

@@ -44,14 +44,14 @@ func (s *Service) NamespaceByRef(ctx context.Context, a *Actor, ref string) (Nam
 	}
 	ns, err := s.findNamespace(ctx, ref)
 	if err != nil {
-		return Namespace{}, notFoundAs(err, "Namespace")
+		return Namespace{}, notFoundAs(err, ResourceNamespace)
 	}
 	level, err := s.namespaceAccess(ctx, a, ns)
 	if err != nil {
 		return Namespace{}, err
 	}
 	if level == NoAccess {
-		return Namespace{}, NotFound("Namespace")
+		return Namespace{}, NotFound(ResourceNamespace)
 	}
 	return ns, nil
 }

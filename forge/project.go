@@ -122,18 +122,18 @@ func (s *Service) ProjectByRef(ctx context.Context, a *Actor, ref string) (Proje
 func (s *Service) findProject(ctx context.Context, q db.Querier, ref string) (Project, error) {
 	if id, ok := parseID(ref); ok {
 		p, err := db.ProjectByID(ctx, q, id)
-		return p, notFoundAs(err, "Project")
+		return p, notFoundAs(err, ResourceProject)
 	}
 	i := strings.LastIndexByte(ref, '/')
 	if i <= 0 || i == len(ref)-1 {
-		return Project{}, NotFound("Project")
+		return Project{}, NotFound(ResourceProject)
 	}
 	ns, err := db.NamespaceByPath(ctx, q, ref[:i])
 	if err != nil {
-		return Project{}, notFoundAs(err, "Project")
+		return Project{}, notFoundAs(err, ResourceProject)
 	}
 	p, err := db.ProjectByPath(ctx, q, ns.ID, ref[i+1:])
-	return p, notFoundAs(err, "Project")
+	return p, notFoundAs(err, ResourceProject)
 }
 
 func (s *Service) visibleProject(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
@@ -146,7 +146,7 @@ func (s *Service) visibleProject(ctx context.Context, a *Actor, ref string) (Pro
 		return ProjectView{}, err
 	}
 	if !canSee(a, p.Visibility, v.Access) {
-		return ProjectView{}, NotFound("Project")
+		return ProjectView{}, NotFound(ResourceProject)
 	}
 	return v, nil
 }
@@ -167,7 +167,7 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 		}
 		u, err := db.UserByID(ctx, s.db.Read, forUser)
 		if err != nil {
-			return ProjectView{}, notFoundAs(err, "User")
+			return ProjectView{}, notFoundAs(err, ResourceUser)
 		}
 		owner = &u
 	}
@@ -288,11 +288,11 @@ func (s *Service) insertProject(ctx context.Context, a *Actor, p Project, makeRe
 func (s *Service) targetNamespace(ctx context.Context, a *Actor, owner *User, ref string) (Namespace, error) {
 	if ref == "" {
 		ns, err := db.NamespaceByID(ctx, s.db.Read, owner.NamespaceID)
-		return ns, notFoundAs(err, "Namespace")
+		return ns, notFoundAs(err, ResourceNamespace)
 	}
 	ns, err := s.findNamespace(ctx, ref)
 	if err != nil {
-		return Namespace{}, notFoundAs(err, "Namespace")
+		return Namespace{}, notFoundAs(err, ResourceNamespace)
 	}
 	level, err := s.namespaceAccess(ctx, a, ns)
 	if err != nil {
@@ -300,7 +300,7 @@ func (s *Service) targetNamespace(ctx context.Context, a *Actor, owner *User, re
 	}
 	switch {
 	case level == NoAccess && !canSee(a, ns.Visibility, level):
-		return Namespace{}, NotFound("Namespace")
+		return Namespace{}, NotFound(ResourceNamespace)
 	case !canCreateIn(a, ns, level, owner):
 		return Namespace{}, Forbiddenf("")
 	}
@@ -470,7 +470,7 @@ func (s *Service) DeleteProject(ctx context.Context, a *Actor, ref string) error
 		return err
 	}
 	if !canSee(a, p.Visibility, v.Access) {
-		return NotFound("Project")
+		return NotFound(ResourceProject)
 	}
 	if !canDeleteProject(v) {
 		return Forbiddenf("")
@@ -500,14 +500,14 @@ func (s *Service) deleteGoneProject(ctx context.Context, a *Actor, ref string) e
 		d, err = db.DeletedProjectByPath(ctx, s.db.Read, ref)
 	}
 	if err != nil {
-		return notFoundAs(err, "Project")
+		return notFoundAs(err, ResourceProject)
 	}
 	if a.IsAdmin() || d.DeletedBy == a.UserID() {
 		return nil
 	}
 	ns, err := db.NamespaceByID(ctx, s.db.Read, d.NamespaceID)
 	if err != nil {
-		return notFoundAs(err, "Project")
+		return notFoundAs(err, ResourceProject)
 	}
 	level, err := s.namespaceAccess(ctx, a, ns)
 	if err != nil {
@@ -516,7 +516,7 @@ func (s *Service) deleteGoneProject(ctx context.Context, a *Actor, ref string) e
 	if level >= Owner {
 		return nil
 	}
-	return NotFound("Project")
+	return NotFound(ResourceProject)
 }
 
 // ProjectListOptions filter the project list.

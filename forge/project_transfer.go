@@ -29,7 +29,7 @@ func (s *Service) TransferProject(ctx context.Context, a *Actor, ref, namespaceR
 	}
 	ns, err := s.findNamespace(ctx, namespaceRef)
 	if err != nil {
-		return ProjectView{}, notFoundAs(err, "Namespace")
+		return ProjectView{}, notFoundAs(err, ResourceNamespace)
 	}
 	level, err := s.namespaceAccess(ctx, a, ns)
 	if err != nil {
@@ -37,7 +37,7 @@ func (s *Service) TransferProject(ctx context.Context, a *Actor, ref, namespaceR
 	}
 	switch {
 	case !canSee(a, ns.Visibility, level) && !(ns.Kind == "user" && ns.OwnerID == a.User.ID):
-		return ProjectView{}, NotFound("Namespace")
+		return ProjectView{}, NotFound(ResourceNamespace)
 	case ns.ID == v.NamespaceID:
 		return ProjectView{}, transferRefused("Please select a new namespace for your project.")
 	case ns.Kind == "user" && ns.OwnerID != a.User.ID && !a.IsAdmin(), ns.Kind == "group" && level < Maintainer:

@@ -82,14 +82,9 @@ func canReadDeliveries(v ProjectView) bool {
 	return v.Visibility != Private || v.Access >= Reporter
 }
 
-// ReasonReleaseRefMissing marks the release of a tag that does not exist yet when it names no
-// commit (ref or sha) to create the tag at: well formed, but not something the repository can
-// do (GitLab answers it with 422 and its message as it is).
-const ReasonReleaseRefMissing = "release_ref_missing"
-
 // releaseNotFound is GitLab's answer for a tag without a release.
 func releaseNotFound() *Error {
-	return &Error{Code: ENotFound, Resource: "Release", Message: "Not Found"}
+	return &Error{Code: ENotFound, Resource: ResourceRelease, Message: "Not Found"}
 }
 
 // shippedCommits lists what a deployment or release at commit to shipped after one at

@@ -21,10 +21,6 @@ type (
 	BlameRange = gitstore.BlameRange
 )
 
-// ReasonGitRefused marks invalid requests a repository rule refused ("Branch already
-// exists"); GitLab shows their message as it is, without a status prefix.
-const ReasonGitRefused = "git_refused"
-
 // gitRefused is the error of a repository operation refused for a reason told to the caller.
 func gitRefused(format string, args ...any) *Error {
 	e := Invalidf(format, args...)
@@ -128,7 +124,7 @@ func refKindName(ref string) string {
 }
 
 // resolve finds the commit rev names, or not found as resource.
-func resolve(repo *gitstore.Repo, rev, resource string) (plumbing.Hash, error) {
+func resolve(repo *gitstore.Repo, rev string, resource Resource) (plumbing.Hash, error) {
 	h, err := repo.Resolve(rev)
 	if errors.Is(err, gitstore.ErrRefNotFound) {
 		return plumbing.ZeroHash, NotFound(resource)
@@ -306,7 +302,7 @@ func (s *Service) branchNamed(ctx context.Context, a *Actor, v ProjectView, repo
 		return Branch{}, err
 	}
 	if !ok {
-		return Branch{}, NotFound("Branch")
+		return Branch{}, NotFound(ResourceBranch)
 	}
 	bv, err := s.newBranchView(ctx, v, repo)
 	if err != nil {
@@ -393,7 +389,7 @@ func (s *Service) DeleteBranch(ctx context.Context, a *Actor, ref, name string) 
 		return err
 	}
 	if !ok {
-		return nothingToDelete("Branch")
+		return nothingToDelete(ResourceBranch)
 	}
 	if name == v.DefaultBranch {
 		return NotAllowedf("Cannot remove HEAD branch")

@@ -27,7 +27,7 @@ func (s *Service) ListTree(ctx context.Context, a *Actor, ref, p, rev string, re
 	if rev == "" {
 		rev = v.DefaultBranch
 	}
-	h, err := resolve(repo, rev, "Tree")
+	h, err := resolve(repo, rev, ResourceTree)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -66,11 +66,11 @@ func (s *Service) Compare(ctx context.Context, a *Actor, ref, from, to string, s
 		return Comparison{}, err
 	}
 	defer repo.Close()
-	fh, err := resolve(repo, from, "Ref")
+	fh, err := resolve(repo, from, ResourceRef)
 	if err != nil {
 		return Comparison{}, err
 	}
-	th, err := resolve(repo, to, "Ref")
+	th, err := resolve(repo, to, ResourceRef)
 	if err != nil {
 		return Comparison{}, err
 	}
@@ -145,16 +145,16 @@ func openArchive(repo *gitstore.Repo, v ProjectView, sha, format, p string) (*Ar
 	if sha == "" {
 		sha = v.DefaultBranch
 	}
-	h, err := resolve(repo, sha, "File")
+	h, err := resolve(repo, sha, ResourceFile)
 	if err != nil {
 		return nil, err
 	}
 	clean, ok := gitstore.CleanPath(p)
 	if !ok {
-		return nil, NotFound("File")
+		return nil, NotFound(ResourceFile)
 	}
 	if _, err := repo.Stat(h, clean); errors.Is(err, gitstore.ErrPathNotFound) {
-		return nil, NotFound("File")
+		return nil, NotFound(ResourceFile)
 	} else if err != nil {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (s *Service) SplitRefPath(ctx context.Context, a *Actor, ref, tail string) 
 		}
 	}
 	first, rest, _ := strings.Cut(tail, "/")
-	if _, err := resolve(repo, first, "Ref"); err != nil {
+	if _, err := resolve(repo, first, ResourceRef); err != nil {
 		return "", "", err
 	}
 	return first, rest, nil

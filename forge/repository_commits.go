@@ -169,7 +169,7 @@ func firstParent(c *Commit) plumbing.Hash {
 
 // commitNamed resolves rev to a commit, or "Commit Not Found".
 func commitNamed(repo *gitstore.Repo, rev string) (*Commit, error) {
-	h, err := resolve(repo, rev, "Commit")
+	h, err := resolve(repo, rev, ResourceCommit)
 	if err != nil {
 		return nil, err
 	}
@@ -564,7 +564,7 @@ func (s *Service) MergeBase(ctx context.Context, a *Actor, ref string, refs []st
 			return nil, err
 		}
 		if !ok {
-			return nil, NotFound("Merge Base")
+			return nil, NotFound(ResourceMergeBase)
 		}
 		base = mb
 	}

@@ -70,15 +70,15 @@ func openFile(ctx context.Context, repo *gitstore.Repo, p, rev string) (*File, e
 	}
 	clean, ok := gitstore.CleanPath(p)
 	if !ok || clean == "" {
-		return nil, NotFound("File")
+		return nil, NotFound(ResourceFile)
 	}
-	h, err := resolve(repo, rev, "Commit")
+	h, err := resolve(repo, rev, ResourceCommit)
 	if err != nil {
 		return nil, err
 	}
 	e, err := repo.Stat(h, clean)
 	if errors.Is(err, gitstore.ErrPathNotFound) || err == nil && (e.Mode == filemode.Dir || e.Mode == filemode.Submodule) {
-		return nil, NotFound("File")
+		return nil, NotFound(ResourceFile)
 	}
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func blameLines(ctx context.Context, repo *gitstore.Repo, p, rev string, first, 
 	}
 	ranges, err := repo.Blame(ctx, f.CommitID, f.Path)
 	if errors.Is(err, gitstore.ErrPathNotFound) {
-		return nil, NotFound("File")
+		return nil, NotFound(ResourceFile)
 	}
 	if err != nil || first <= 0 && last <= 0 {
 		return ranges, err
@@ -219,13 +219,13 @@ func (s *Service) OpenBlob(ctx context.Context, a *Actor, ref, sha string) (*Blo
 	}
 	if len(sha) != 40 || !plumbing.IsHash(sha) {
 		repo.Close()
-		return nil, NotFound("Blob")
+		return nil, NotFound(ResourceBlob)
 	}
 	br, err := repo.OpenBlob(plumbing.NewHash(sha))
 	if err != nil {
 		repo.Close()
 		if errors.Is(err, gitstore.ErrPathNotFound) {
-			return nil, NotFound("Blob")
+			return nil, NotFound(ResourceBlob)
 		}
 		return nil, err
 	}

@@ -21,10 +21,6 @@ type RepositoryRef struct {
 // maxRepositoryRef bounds a repository reference, in bytes.
 const maxRepositoryRef = 2048
 
-// ReasonAmbiguous marks a reference that names more than one thing; Error.Candidates lists
-// them.
-const ReasonAmbiguous = "ambiguous"
-
 func badRepositoryRef(format string, args ...any) *Error {
 	e := Invalidf(format, args...)
 	e.Params = []string{"repository"}
@@ -135,7 +131,7 @@ func (s *Service) RepositoryByRef(ctx context.Context, a *Actor, ref string) (Pr
 	}
 	switch len(seen) {
 	case 0:
-		return ProjectView{}, NotFound("Project")
+		return ProjectView{}, NotFound(ResourceProject)
 	case 1:
 		return seen[0], nil
 	}

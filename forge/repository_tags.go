@@ -159,7 +159,7 @@ func tagNamed(repo *gitstore.Repo, name string) (Tag, error) {
 		return Tag{}, err
 	}
 	if !ok {
-		return Tag{}, NotFound("Tag")
+		return Tag{}, NotFound(ResourceTag)
 	}
 	return loadTag(repo, gitstore.Ref{Name: name, Target: h})
 }
@@ -233,7 +233,7 @@ func (s *Service) DeleteTag(ctx context.Context, a *Actor, ref, name string) err
 		return err
 	}
 	if !ok {
-		return nothingToDelete("Tag")
+		return nothingToDelete(ResourceTag)
 	}
 	return s.moveRefs(ctx, a, v, []gitstore.RefUpdate{{Name: "refs/tags/" + name, Old: h}})
 }

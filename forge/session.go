@@ -117,7 +117,7 @@ func (s *Service) RevokeSessions(ctx context.Context, a *Actor, userID int64) er
 	}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := db.UserByID(ctx, tx, userID); err != nil {
-			return notFoundAs(err, "User")
+			return notFoundAs(err, ResourceUser)
 		}
 		return db.DeleteUserSessions(ctx, tx, userID, nil)
 	})

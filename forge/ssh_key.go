@@ -97,7 +97,7 @@ func (s *Service) keyOwner(ctx context.Context, a *Actor, ref string, write bool
 	} else {
 		u, err = db.UserByUsername(ctx, s.db.Read, ref)
 	}
-	return u, notFoundAs(err, "User")
+	return u, notFoundAs(err, ResourceUser)
 }
 
 // ListSSHKeys lists a user's SSH keys (ref "": the actor's).
@@ -125,7 +125,7 @@ func (s *Service) GetSSHKey(ctx context.Context, a *Actor, ref string, id int64)
 	}
 	k, err := db.SSHKeyByID(ctx, s.db.Read, id)
 	if err != nil || k.UserID != u.ID {
-		return SSHKey{}, notFoundAs(orNotFound(err), "Key")
+		return SSHKey{}, notFoundAs(orNotFound(err), ResourceSSHKey)
 	}
 	return sshKeyOf(k), nil
 }
@@ -209,7 +209,7 @@ func (s *Service) DeleteSSHKey(ctx context.Context, a *Actor, ref string, id int
 	}
 	k, err := db.SSHKeyByID(ctx, s.db.Read, id)
 	if err != nil || k.UserID != u.ID {
-		return notFoundAs(orNotFound(err), "Key")
+		return notFoundAs(orNotFound(err), ResourceSSHKey)
 	}
 	if err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.DeleteSSHKey(ctx, tx, id) }); err != nil {
 		return err

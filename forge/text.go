@@ -72,14 +72,6 @@ func (l textLimit) tooLong() string {
 	return "is too long (maximum is " + strconv.Itoa(l.max) + " " + unit + ")"
 }
 
-// Reasons text is refused before anything looks at its meaning.
-const (
-	// ReasonInvalidUTF8 marks a value that is not valid UTF-8.
-	ReasonInvalidUTF8 = "invalid_utf8"
-	// ReasonNullByte marks a value holding a NUL byte.
-	ReasonNullByte = "null_byte"
-)
-
 // Malformed returns why s cannot be stored as text (ReasonInvalidUTF8 or ReasonNullByte) and
 // how a field holding it is described ("must be valid UTF-8"), or "" when it can.
 func Malformed(s string) (reason, problem string) {

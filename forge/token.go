@@ -47,7 +47,7 @@ func (s *Service) CreateToken(ctx context.Context, a *Actor, userID int64, in To
 	}
 	u, err := db.UserByID(ctx, s.db.Read, userID)
 	if err != nil {
-		return Token{}, "", notFoundAs(err, "User")
+		return Token{}, "", notFoundAs(err, ResourceUser)
 	}
 	tok, err := s.validateToken(ctx, u, in)
 	if err != nil {
@@ -180,20 +180,20 @@ func (s *Service) GetToken(ctx context.Context, a *Actor, ref string) (Token, er
 func (s *Service) ownToken(ctx context.Context, a *Actor, ref string) (Token, error) {
 	if ref == "self" {
 		if a.Token == nil {
-			return Token{}, NotFound("Personal Access Token")
+			return Token{}, NotFound(ResourcePersonalAccessToken)
 		}
 		return *a.Token, nil
 	}
 	id, ok := parseID(ref)
 	if !ok {
-		return Token{}, NotFound("Personal Access Token")
+		return Token{}, NotFound(ResourcePersonalAccessToken)
 	}
 	tok, err := db.TokenByID(ctx, s.db.Read, id)
 	if err != nil {
-		return Token{}, notFoundAs(err, "Personal Access Token")
+		return Token{}, notFoundAs(err, ResourcePersonalAccessToken)
 	}
 	if tok.UserID != a.User.ID && !a.IsAdmin() {
-		return Token{}, NotFound("Personal Access Token")
+		return Token{}, NotFound(ResourcePersonalAccessToken)
 	}
 	return tok, nil
 }

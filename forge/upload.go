@@ -202,7 +202,7 @@ func (s *Service) OpenAttachment(ctx context.Context, a *Actor, projectRef, secr
 	}
 	row, err := db.AttachmentBySecret(ctx, s.db.Read, v.ID, secret)
 	if err != nil || row.Filename != name {
-		return nil, notFoundAs(orNotFound(err), "File")
+		return nil, notFoundAs(orNotFound(err), ResourceFile)
 	}
 	return s.openUpload(row)
 }
@@ -220,7 +220,7 @@ func (s *Service) openUpload(row db.Upload) (*OpenUpload, error) {
 	}
 	f, err := s.files.Open(row.SHA256)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, NotFound("File")
+		return nil, NotFound(ResourceFile)
 	}
 	if err != nil {
 		return nil, err
@@ -322,19 +322,19 @@ func (s *Service) OpenAvatar(ctx context.Context, a *Actor, kind string, id int6
 	switch kind {
 	case UploadProject:
 		if _, err := s.visibleProject(ctx, a, formatID(id)); err != nil {
-			return nil, NotFound("File")
+			return nil, NotFound(ResourceFile)
 		}
 	case UploadGroup:
 		if _, _, err := s.visibleGroup(ctx, a, formatID(id)); err != nil {
-			return nil, NotFound("File")
+			return nil, NotFound(ResourceFile)
 		}
 	case UploadUser:
 	default:
-		return nil, NotFound("File")
+		return nil, NotFound(ResourceFile)
 	}
 	row, err := db.Avatar(ctx, s.db.Read, kind, id)
 	if err != nil || row.Filename != name {
-		return nil, notFoundAs(orNotFound(err), "File")
+		return nil, notFoundAs(orNotFound(err), ResourceFile)
 	}
 	return s.openUpload(row)
 }

@@ -171,7 +171,7 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u, err := db.UserByID(ctx, tx, id)
 		if err != nil {
-			return notFoundAs(err, "User")
+			return notFoundAs(err, ResourceUser)
 		}
 		oldUsername, oldName := u.Username, u.Name
 		passwordHash, err := s.applyUserInput(&u, in)
@@ -335,7 +335,7 @@ func (s *Service) GetUser(ctx context.Context, a *Actor, id int64) (UserView, er
 	}
 	u, err := db.UserByID(ctx, s.db.Read, id)
 	if err != nil {
-		return UserView{}, notFoundAs(err, "User")
+		return UserView{}, notFoundAs(err, ResourceUser)
 	}
 	return viewUser(a, u), nil
 }
@@ -360,7 +360,7 @@ func (s *Service) UserByRef(ctx context.Context, a *Actor, ref string) (User, er
 	} else {
 		u, err = db.UserByUsername(ctx, s.db.Read, ref)
 	}
-	return u, notFoundAs(err, "User")
+	return u, notFoundAs(err, ResourceUser)
 }
 
 // UserListOptions filter the user list.
@@ -418,7 +418,7 @@ func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocke
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u, err := db.UserByID(ctx, tx, id)
 		if err != nil {
-			return notFoundAs(err, "User")
+			return notFoundAs(err, ResourceUser)
 		}
 		state := "active"
 		if blocked {

@@ -21,7 +21,7 @@ func (s *Service) SetUserBanned(ctx context.Context, a *Actor, id int64, ban boo
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u, err := db.UserByID(ctx, tx, id)
 		if err != nil {
-			return notFoundAs(err, "User")
+			return notFoundAs(err, ResourceUser)
 		}
 		if u.State != from || ban && u.ID == a.User.ID {
 			return Forbiddenf("You cannot %s %s users.", action, u.State)

@@ -35,7 +35,7 @@ func (s *Service) DeleteUser(ctx context.Context, a *Actor, id int64, hard bool)
 		u, err := db.UserByID(ctx, tx, id)
 		if errors.Is(err, db.ErrNotFound) {
 			if gone, err = db.UserWasDeleted(ctx, tx, id); err == nil && !gone {
-				err = NotFound("User")
+				err = NotFound(ResourceUser)
 			}
 			return err
 		}

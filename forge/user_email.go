@@ -63,7 +63,7 @@ func (s *Service) GetEmail(ctx context.Context, a *Actor, ref string, id int64) 
 	}
 	e, err := db.EmailByID(ctx, s.db.Read, id)
 	if err != nil || e.UserID != u.ID {
-		return Email{}, notFoundAs(orNotFound(err), "Email")
+		return Email{}, notFoundAs(orNotFound(err), ResourceEmail)
 	}
 	return Email{ID: e.ID, Email: e.Email, ConfirmedAt: e.ConfirmedAt}, nil
 }
@@ -105,7 +105,7 @@ func (s *Service) DeleteEmail(ctx context.Context, a *Actor, ref string, id int6
 	}
 	e, err := db.EmailByID(ctx, s.db.Read, id)
 	if err != nil || e.UserID != u.ID {
-		return notFoundAs(orNotFound(err), "Email")
+		return notFoundAs(orNotFound(err), ResourceEmail)
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error { return db.DeleteEmail(ctx, tx, id) })
 }

@@ -85,7 +85,7 @@ func (s *Service) UnlockUser(ctx context.Context, a *Actor, id int64) (bool, err
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		u, err := db.UserByID(ctx, tx, id)
 		if err != nil {
-			return notFoundAs(err, "User")
+			return notFoundAs(err, ResourceUser)
 		}
 		was = s.SignInLocked(u)
 		if u.FailedAttempts == 0 && u.LockedAt == nil {

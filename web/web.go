@@ -105,14 +105,11 @@ func (h *Handler) checkForm(r *http.Request) error {
 		return nil
 	}
 	if c, err := r.Cookie(api.SessionCookie); err == nil && c.Value != "" {
-		return &forge.Error{Code: forge.EForbidden, Reason: reasonCSRF,
+		return &forge.Error{Code: forge.EForbidden, Reason: forge.ReasonCSRF,
 			Message: "The form was not sent from this page, or your session has ended. Reload the page and try again."}
 	}
 	return nil
 }
-
-// reasonCSRF marks the refusal of a form without the session's CSRF token.
-const reasonCSRF = "csrf"
 
 // lookup finds the handler of a request, nil when there is none.
 func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) handlerFunc {

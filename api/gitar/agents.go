@@ -206,7 +206,7 @@ func (h *Handler) createRun(w http.ResponseWriter, r *http.Request, _ api.Params
 func runID(p api.Params) (int64, error) {
 	id, err := strconv.ParseInt(p.Get("id"), 10, 64)
 	if err != nil || id <= 0 {
-		e := forge.NotFound("Agent run")
+		e := forge.NotFound(forge.ResourceAgentRun)
 		e.Message = "Run not found"
 		return 0, e
 	}

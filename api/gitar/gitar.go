@@ -148,7 +148,7 @@ func errorFor(e *forge.Error) errorDetail {
 	case forge.EConflict:
 		d.Status, d.Code = http.StatusBadRequest, codeConflict
 	case forge.ENotAllowed:
-		if e.Reason == api.ReasonNoRoute {
+		if e.Reason == forge.ReasonNoRoute {
 			d.Status, d.Code, d.Message = http.StatusNotFound, codeNoSuchEndpoint, "No such endpoint (see /v1/external/openapi.json)"
 		} else {
 			d.Status, d.Code = http.StatusBadRequest, codeRunNotCancelable
@@ -172,7 +172,7 @@ func errorFor(e *forge.Error) errorDetail {
 		d.Message = orDefault(d.Message, "You don't have permission to access this resource")
 	case forge.ENotFound:
 		d.Status, d.Code = http.StatusNotFound, codeNotFound
-		if e.Reason == api.ReasonNoRoute {
+		if e.Reason == forge.ReasonNoRoute {
 			d.Code, d.Message = codeNoSuchEndpoint, "No such endpoint (see /v1/external/openapi.json)"
 		} else {
 			d.Message = notFoundMessage(e)
@@ -188,16 +188,22 @@ func errorFor(e *forge.Error) errorDetail {
 }
 
 func notFoundMessage(e *forge.Error) string {
-	switch e.Resource {
-	case "Project":
-		return "Repository not found"
-	case "":
+	switch {
+	case e.Resource == "":
 		return orDefault(e.Message, "Not found")
-	}
-	if e.Message != "" && !strings.HasSuffix(e.Message, " Not Found") && e.Message != "Not found" {
+	case e.Message != "" && e.Message != "Not found":
 		return e.Message
 	}
-	return e.Resource + " not found"
+	if n, ok := nouns[e.Resource]; ok {
+		return n + " not found"
+	}
+	return api.Noun(e.Resource) + " not found"
+}
+
+// nouns names the resources of this dialect that it calls otherwise than forge does.
+var nouns = map[forge.Resource]string{
+	forge.ResourceProject:             "Repository",
+	forge.ResourcePersonalAccessToken: "Personal Access Token",
 }
 
 func orDefault(s, def string) string {

@@ -149,12 +149,19 @@ func describe(e *forge.Error) (int, string, string) {
 		}
 		return http.StatusForbidden, responseForbidden, detail
 	case forge.ENotFound:
-		if e.Reason == api.ReasonNoRoute {
+		switch {
+		case e.Reason == forge.ReasonNoRoute:
 			detail = "No such endpoint"
+		case detail == "" && e.Resource == forge.ResourceProject:
+			detail = "Repository not found"
+		case detail == "" && e.Resource != "":
+			detail = api.Noun(e.Resource) + " not found"
+		case detail == "":
+			detail = "Not found"
 		}
 		return http.StatusNotFound, responseNotFound, detail
 	case forge.ENotAllowed:
-		if e.Reason == api.ReasonNoRoute {
+		if e.Reason == forge.ReasonNoRoute {
 			detail = "This endpoint does not take that method"
 		}
 		return http.StatusMethodNotAllowed, responseMethodNotAllowed, detail
@@ -186,7 +193,7 @@ func (p *params) flag(key string) bool {
 	}
 	v, _, err := p.in.Bool(key)
 	if err != nil {
-		p.fail(&forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{key},
+		p.fail(&forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{key},
 			Message: key + " must be a Boolean: true or false"})
 	}
 	return v
@@ -196,7 +203,7 @@ func (p *params) flag(key string) bool {
 func (p *params) integer(key string) *int64 {
 	v, ok, err := p.in.Int(key)
 	if err != nil {
-		p.fail(&forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{key},
+		p.fail(&forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{key},
 			Message: key + " must be a whole number"})
 	}
 	if !ok || err != nil {

@@ -224,11 +224,11 @@ func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request, ref st
 func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	n, ok := DecodeID(prefixDeploy, p.Get("id"))
 	if !ok {
-		return forge.NotFound("Deployment")
+		return forge.NotFound(forge.ResourceDeployment)
 	}
 	d, err := h.forge.DeploymentByID(r.Context(), api.Actor(r), n)
 	if forge.ErrorCode(err) == forge.ENotFound {
-		return forge.NotFound("Deployment")
+		return forge.NotFound(forge.ResourceDeployment)
 	}
 	if err != nil {
 		return err

@@ -115,7 +115,7 @@ func errorStatus(e *forge.Error) (int, string, string) {
 	}
 	switch e.Code {
 	case forge.ENotFound:
-		if e.Reason == api.ReasonNoRoute {
+		if e.Reason == forge.ReasonNoRoute {
 			return 404, codeNotFound, "No such endpoint"
 		}
 		return 404, codeNotFound, notFoundMessage(e)
@@ -137,7 +137,7 @@ func errorStatus(e *forge.Error) (int, string, string) {
 	case forge.EForbidden:
 		return 403, codeForbidden, orDefault(msg, "Insufficient permissions")
 	case forge.ENotAllowed:
-		if e.Reason == api.ReasonNoRoute {
+		if e.Reason == forge.ReasonNoRoute {
 			return 405, codeMethodNotAllowed, "Method not allowed"
 		}
 		// A state the resource cannot leave this way: a conflict with what exists.
@@ -152,15 +152,19 @@ func errorStatus(e *forge.Error) (int, string, string) {
 
 // notFoundMessage names the missing resource in this dialect's words.
 func notFoundMessage(e *forge.Error) string {
-	switch e.Resource {
-	case "":
+	if e.Resource == "" {
 		return orDefault(e.Message, "Not found")
-	case "Project":
-		return "Repository not found"
-	case "Group":
-		return "Team not found"
 	}
-	return e.Resource + " not found"
+	if n, ok := nouns[e.Resource]; ok {
+		return n + " not found"
+	}
+	return api.Noun(e.Resource) + " not found"
+}
+
+// nouns names the resources of this dialect that it calls otherwise than forge does.
+var nouns = map[forge.Resource]string{
+	forge.ResourceProject: "Repository",
+	forge.ResourceGroup:   "Team",
 }
 
 func orDefault(s, def string) string {
@@ -172,7 +176,7 @@ func orDefault(s, def string) string {
 
 // invalidParam is the 400 of a query or body parameter whose value is refused.
 func invalidParam(name, message string) *forge.Error {
-	return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{name}, Message: message}
+	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{name}, Message: message}
 }
 
 // Id prefixes of each kind of resource.

@@ -132,7 +132,7 @@ func projectRef(ref string) (string, error) {
 		return forgeRef(n), nil
 	}
 	if !strings.Contains(ref, "/") || strings.HasPrefix(ref, "/") || strings.HasSuffix(ref, "/") {
-		return "", forge.NotFound("Project")
+		return "", forge.NotFound(forge.ResourceProject)
 	}
 	return ref, nil
 }
@@ -143,7 +143,7 @@ func projectRef(ref string) (string, error) {
 func (h *Handler) repositorySubtree(w http.ResponseWriter, r *http.Request, _ api.Params) error {
 	ref, deployments, ok := subpath(strings.TrimPrefix(r.URL.Path, "/repositories/"), "deployments", isRepoRef)
 	if !ok {
-		return &forge.Error{Code: forge.ENotFound, Reason: api.ReasonNoRoute, Message: "Not Found"}
+		return &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Message: "Not Found"}
 	}
 	pref, err := projectRef(ref)
 	if err != nil {
@@ -158,7 +158,7 @@ func (h *Handler) repositorySubtree(w http.ResponseWriter, r *http.Request, _ ap
 		return h.getRepository(w, r, pref)
 	}
 	w.Header().Set("Allow", "GET, HEAD")
-	return &forge.Error{Code: forge.ENotAllowed, Reason: api.ReasonNoRoute, Message: "Method Not Allowed"}
+	return &forge.Error{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Message: "Method Not Allowed"}
 }
 
 // getRepository is GET /v1/repositories/{repo_id}.

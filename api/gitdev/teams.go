@@ -99,7 +99,7 @@ func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, _ api.Params
 func (h *Handler) teamSubtree(w http.ResponseWriter, r *http.Request, _ api.Params) error {
 	ref, members, ok := subpath(strings.TrimPrefix(r.URL.Path, "/teams/"), "members", func(string) bool { return true })
 	if !ok {
-		return &forge.Error{Code: forge.ENotFound, Reason: api.ReasonNoRoute, Message: "Not Found"}
+		return &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Message: "Not Found"}
 	}
 	g, err := h.findTeam(r, ref)
 	if err != nil {
@@ -122,7 +122,7 @@ func (h *Handler) findTeam(r *http.Request, ref string) (forge.Namespace, error)
 		}
 	}
 	if strings.HasPrefix(ref, "/") || strings.HasSuffix(ref, "/") {
-		return forge.Namespace{}, forge.NotFound("Group")
+		return forge.Namespace{}, forge.NotFound(forge.ResourceGroup)
 	}
 	return h.forge.GroupByRef(r.Context(), a, ref)
 }

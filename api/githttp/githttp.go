@@ -74,7 +74,7 @@ func route(escaped string) (repo, endpoint string, ok bool) {
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	repo, endpoint, ok := route(r.URL.Path)
 	if !ok {
-		h.core.Error(w, r, forge.NotFound("Project"))
+		h.core.Error(w, r, forge.NotFound(forge.ResourceProject))
 		return
 	}
 	var err error
@@ -86,7 +86,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	case endpoint == receivePack && r.Method == http.MethodPost:
 		err = h.receivePack(w, r, repo)
 	case endpoint == "dumb" || endpoint == "info/refs":
-		err = &forge.Error{Code: forge.ENotFound, Reason: reasonDumb,
+		err = &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonDumbProtocol,
 			Message: "cairn speaks git's smart HTTP protocol only; use git 1.6.6 or newer"}
 	default:
 		w.Header().Set("Allow", map[string]string{"info/refs": "GET, HEAD"}[endpoint]+"POST")
@@ -97,12 +97,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-const reasonDumb = "dumb_protocol"
-
 func (h *Handler) advertise(w http.ResponseWriter, r *http.Request, repo string) error {
 	service := r.URL.Query().Get("service")
 	if service != uploadPack && service != receivePack {
-		return &forge.Error{Code: forge.ENotFound, Reason: reasonDumb,
+		return &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonDumbProtocol,
 			Message: "cairn speaks git's smart HTTP protocol only; use git 1.6.6 or newer"}
 	}
 	v, err := h.forge.GitProject(r.Context(), api.Actor(r), repo, service == receivePack)
@@ -178,7 +176,7 @@ func (h *Handler) streamError(r *http.Request, err error) error {
 		return nil
 	}
 	if errors.Is(err, gitstore.ErrNotExist) {
-		return forge.NotFound("Project")
+		return forge.NotFound(forge.ResourceProject)
 	}
 	h.core.Log.Warn("git protocol", "request_id", api.RequestID(r), "path", r.URL.Path, "err", err)
 	return nil
@@ -245,7 +243,7 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Er
 		}
 	case forge.ENotFound:
 		status, text = http.StatusNotFound, "The project you were looking for could not be found or you don't have permission to view it."
-		if e.Reason == reasonDumb {
+		if e.Reason == forge.ReasonDumbProtocol {
 			text = e.Message
 		}
 	case forge.ENotAllowed:

@@ -31,7 +31,7 @@ func (h *Handler) archive(ext string) api.HandlerFunc {
 		ar, err := h.forge.OpenArchive(r.Context(), api.Actor(r), p.Get("id"), q.Get("sha"), format, q.Get("path"))
 		if err != nil {
 			if fe := forge.ErrorOf(err); fe.Code == forge.EInvalid && fe.Reason == "" {
-				return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: fe.Message}
+				return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: fe.Message}
 			}
 			return err
 		}
@@ -64,7 +64,7 @@ func (h *Handler) snapshot(w http.ResponseWriter, r *http.Request, p api.Params)
 		return err
 	}
 	if wiki {
-		return forge.NotFound("Wiki")
+		return forge.NotFound(forge.ResourceWiki)
 	}
 	hd := w.Header()
 	hd.Set("Content-Type", "application/x-tar")

@@ -58,7 +58,7 @@ func (h *Handler) badgeRoutes(rt *api.Router, plural, kind string) {
 		}
 		id, ok := parseID(p.Get("badge_id"))
 		if !ok {
-			return forge.NotFound("Badge")
+			return forge.NotFound(forge.ResourceBadge)
 		}
 		b, err := h.forge.GetBadge(r.Context(), api.Actor(r), src(p), id)
 		if err != nil {
@@ -75,7 +75,7 @@ func (h *Handler) badgeRoutes(rt *api.Router, plural, kind string) {
 	rt.Handle("DELETE", base+"/:badge_id", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
 		id, ok := parseID(p.Get("badge_id"))
 		if !ok {
-			return forge.NotFound("Badge")
+			return forge.NotFound(forge.ResourceBadge)
 		}
 		if err := h.forge.DeleteBadge(r.Context(), api.Actor(r), src(p), id); err != nil {
 			return err
@@ -108,7 +108,7 @@ func (h *Handler) saveBadge(w http.ResponseWriter, r *http.Request, src forge.Ba
 	if rawID != "" {
 		var ok bool
 		if id, ok = parseID(rawID); !ok {
-			return forge.NotFound("Badge")
+			return forge.NotFound(forge.ResourceBadge)
 		}
 	}
 	in, err := api.ReadInput(r)

@@ -49,7 +49,7 @@ func missing(names ...string) error {
 	for i, n := range names {
 		msgs[i] = n + " is missing"
 	}
-	return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: names, Message: strings.Join(msgs, ", ")}
+	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: names, Message: strings.Join(msgs, ", ")}
 }
 
 // require returns Grape's error for the parameters of names that in lacks or has empty.

@@ -58,7 +58,7 @@ func (h *Handler) listBroadcastMessages(w http.ResponseWriter, r *http.Request, 
 func broadcastMessageID(p api.Params) (int64, error) {
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return 0, forge.NotFound("Broadcast Message")
+		return 0, forge.NotFound(forge.ResourceBroadcastMessage)
 	}
 	return id, nil
 }

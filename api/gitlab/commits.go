@@ -295,7 +295,7 @@ func (h *Handler) commitRefs(w http.ResponseWriter, r *http.Request, p api.Param
 	switch kind {
 	case "", "all", "branch", "tag":
 	default:
-		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "type does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "type does not have a valid value"}
 	}
 	refs, err := h.forge.CommitRefs(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"), kind)
 	if err != nil {
@@ -388,7 +388,7 @@ func commitInput(in *api.Input, actions []actionFields) (forge.CommitInput, erro
 		return ci, err
 	}
 	if ci.StartBranch != "" && ci.StartSHA != "" {
-		return ci, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "start_branch, start_sha are mutually exclusive"}
+		return ci, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "start_branch, start_sha are mutually exclusive"}
 	}
 	for i, af := range actions {
 		act, err := commitAction(i, af)
@@ -419,15 +419,15 @@ func commitAction(i int, af actionFields) (forge.CommitAction, error) {
 	switch act.Action {
 	case gitstore.ActionCreate, gitstore.ActionUpdate, gitstore.ActionDelete, gitstore.ActionMove, gitstore.ActionChmod:
 	default:
-		return act, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: field("action") + " does not have a valid value"}
+		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: field("action") + " does not have a valid value"}
 	}
 	if p, ok := gitstore.CleanPath(act.FilePath); !ok || p == "" {
-		return act, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: field("file_path") + " should be a valid file path"}
+		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: field("file_path") + " should be a valid file path"}
 	}
 	act.PreviousPath, _ = af.str("previous_path")
 	act.Encoding, _ = af.str("encoding")
 	if act.Encoding != "" && act.Encoding != "text" && act.Encoding != "base64" {
-		return act, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: field("encoding") + " does not have a valid value"}
+		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: field("encoding") + " does not have a valid value"}
 	}
 	act.LastCommitID, _ = af.str("last_commit_id")
 	if c, ok := af.str("content"); ok {
@@ -436,7 +436,7 @@ func commitAction(i int, af actionFields) (forge.CommitAction, error) {
 	if s, ok := af.str("execute_filemode"); ok {
 		b, err := parseBool(s)
 		if err != nil {
-			return act, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: field("execute_filemode") + " is invalid"}
+			return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: field("execute_filemode") + " is invalid"}
 		}
 		act.ExecuteFilemode = &b
 	}

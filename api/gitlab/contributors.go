@@ -32,7 +32,7 @@ func (h *Handler) listContributors(w http.ResponseWriter, r *http.Request, p api
 	switch orderBy {
 	case "", "commits", "name", "email":
 	default:
-		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "order_by does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "order_by does not have a valid value"}
 	}
 	list, err := h.forge.Contributors(r.Context(), api.Actor(r), p.Get("id"), orderBy, desc)
 	if err != nil {

@@ -74,7 +74,7 @@ func (h *Handler) deployRoutes(rt *api.Router) {
 		rt.Handle("GET", base+"/:token_id", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
 			id, ok := parseID(p.Get("token_id"))
 			if !ok {
-				return forge.NotFound("Deploy Token")
+				return forge.NotFound(forge.ResourceDeployToken)
 			}
 			t, err := h.forge.GetDeployToken(r.Context(), api.Actor(r), src(p), id)
 			if err != nil {
@@ -85,7 +85,7 @@ func (h *Handler) deployRoutes(rt *api.Router) {
 		rt.Handle("DELETE", base+"/:token_id", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
 			id, ok := parseID(p.Get("token_id"))
 			if !ok {
-				return forge.NotFound("Deploy Token")
+				return forge.NotFound(forge.ResourceDeployToken)
 			}
 			if err := h.forge.RevokeDeployToken(r.Context(), api.Actor(r), src(p), id); err != nil {
 				return err
@@ -130,7 +130,7 @@ func (h *Handler) listDeployKeys(w http.ResponseWriter, r *http.Request, p api.P
 func deployKeyID(p api.Params) (int64, error) {
 	id, ok := parseID(p.Get("key_id"))
 	if !ok {
-		return 0, forge.NotFound("Deploy Key")
+		return 0, forge.NotFound(forge.ResourceDeployKey)
 	}
 	return id, nil
 }

@@ -46,9 +46,6 @@ func (h *Handler) dora(w http.ResponseWriter, r *http.Request, figures func(forg
 		return err
 	}
 	vals, err := figures(q)
-	if fe := forge.ErrorOf(err); err != nil && fe.Reason == forge.ReasonInvalidDORAQuery {
-		return api.JSON(w, r, http.StatusBadRequest, msg{fe.Message})
-	}
 	if err != nil {
 		return err
 	}
@@ -86,7 +83,7 @@ func doraQuery(r *http.Request) (forge.DORAQuery, error) {
 		}
 	}
 	if len(refused) > 0 {
-		return forge.DORAQuery{}, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: params,
+		return forge.DORAQuery{}, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: params,
 			Message: strings.Join(refused, ", ")}
 	}
 	q.Interval, _ = in.String("interval")

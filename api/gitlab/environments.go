@@ -134,7 +134,7 @@ func (h *Handler) createEnvironment(w http.ResponseWriter, r *http.Request, p ap
 		return err
 	}
 	if in.Has("slug") {
-		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"slug"},
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"slug"},
 			Message: "slug is automatically generated and cannot be changed"}
 	}
 	e, err := h.forge.CreateEnvironment(r.Context(), api.Actor(r), p.Get("id"), environmentInput(in))
@@ -154,7 +154,7 @@ func (h *Handler) updateEnvironment(w http.ResponseWriter, r *http.Request, p ap
 		return err
 	}
 	if in.Has("slug") {
-		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"slug"},
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"slug"},
 			Message: "slug is automatically generated and cannot be changed"}
 	}
 	e, err := h.forge.UpdateEnvironment(r.Context(), api.Actor(r), p.Get("id"), id, environmentInput(in))

@@ -67,7 +67,7 @@ func filePath(p api.Params) (string, error) {
 	if clean, ok := gitstore.CleanPath(fp); ok && clean != "" {
 		return clean, nil
 	}
-	return "", &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"file_path"},
+	return "", &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"file_path"},
 		Message: "file_path should be a valid file path"}
 }
 
@@ -199,7 +199,7 @@ func (h *Handler) blame(w http.ResponseWriter, r *http.Request, p api.Params) er
 		}
 	}
 	if (first == 0) != (last == 0) {
-		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "range[start], range[end] provide all or none of parameters"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "range[start], range[end] provide all or none of parameters"}
 	}
 	v, ranges, err := h.forge.Blame(r.Context(), api.Actor(r), p.Get("id"), fp, ref, first, last)
 	if err != nil {
@@ -247,7 +247,7 @@ func (h *Handler) writeFile(w http.ResponseWriter, r *http.Request, p api.Params
 	fi.AuthorEmail, _ = in.String("author_email")
 	fi.LastCommitID, _ = in.String("last_commit_id")
 	if fi.Encoding != "" && fi.Encoding != "text" && fi.Encoding != "base64" {
-		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "encoding does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "encoding does not have a valid value"}
 	}
 	if fi.ExecuteFilemode, err = in.BoolPtr("execute_filemode"); err != nil {
 		return err

@@ -4,10 +4,8 @@
 package gitlab
 
 import (
-	"encoding/json"
 	"net/http"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -133,133 +131,6 @@ func (h *Handler) routes(rt *api.Router) {
 	h.agentRunRoutes(rt)
 }
 
-// WriteError renders e as GitLab does (lib/api/helpers.rb, api_guard.rb, Grape validation).
-func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Error) {
-	status, body := h.errorBody(w, e)
-	if status == http.StatusTooManyRequests {
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte("Retry later\n"))
-		return
-	}
-	buf, _ := json.Marshal(body)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf)
-}
-
-type msg struct {
-	Message any `json:"message"`
-}
-
-type grapeError struct {
-	Error string `json:"error"`
-}
-
-type oauthError struct {
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
-	Scope            string `json:"scope,omitempty"`
-}
-
-func (h *Handler) errorBody(w http.ResponseWriter, e *forge.Error) (int, any) {
-	switch e.Code {
-	case forge.ENotFound:
-		switch {
-		case e.Reason == api.ReasonNoRoute:
-			return 404, grapeError{"404 Not Found"}
-		case e.Reason == forge.ReasonSudoUserNotFound:
-			return 404, msg{"404 Not Found: " + e.Message}
-		}
-		return 404, msg{"404 " + e.Message}
-	case forge.EInvalid:
-		switch {
-		case e.Reason == forge.ReasonStatusTransition && len(e.Params) == 2:
-			// The state machine's own words (StateMachines::InvalidTransition).
-			event, from := e.Params[0], e.Params[1]
-			return 400, msg{"Cannot transition status via :" + event + " from :" + from +
-				` (Reason(s): Status cannot transition via "` + event + `")`}
-		case e.Reason == forge.ReasonTransferRefused && e.Resource == "Group":
-			return 400, msg{e.Message}
-		case e.Reason == forge.ReasonTransferRefused:
-			return 400, msg{"Failed to transfer project " + rubyHash(e.Fields)}
-		case len(e.Fields) > 0:
-			return 400, msg{e.Fields}
-		case e.Reason == forge.ReasonMissingParam || e.Reason == forge.ReasonMissingOneOf:
-			quoted := make([]string, len(e.Params))
-			for i, p := range e.Params {
-				quoted[i] = strconv.Quote(p)
-			}
-			sep := ", "
-			if e.Reason == forge.ReasonMissingOneOf {
-				sep = " or "
-			}
-			return 400, msg{"400 (Bad request) " + strings.Join(quoted, sep) + " not given"}
-		case e.Unprocessable():
-			return 422, msg{[]string{e.Message}}
-		case e.Reason == forge.ReasonReleaseRefMissing:
-			// Releases::CreateService's answer, rendered as it is.
-			return 422, msg{e.Message}
-		case e.Reason == forge.ReasonGitRefused || e.Reason == forge.ReasonStateRefused ||
-			e.Reason == forge.ReasonNothingToDelete:
-			// GitLab's services answer with their message as it is (a file's deletion that
-			// found no file among them).
-			return 400, msg{e.Message}
-		case e.Reason == api.ReasonInvalidParam || len(e.Params) > 0:
-			// A parameter's value was refused (forge names it in Params): Grape's shape.
-			return 400, grapeError{e.Message}
-		}
-		return 400, msg{"400 Bad request - " + e.Message}
-	case forge.EConflict:
-		switch e.Reason {
-		case forge.ReasonMergeConflict:
-			return 406, msg{e.Message}
-		case forge.ReasonNeedRebase:
-			// GitLab refuses a source to rebase as it refuses conflicts.
-			return 406, msg{"Branch cannot be merged"}
-		}
-		if len(e.Fields) > 0 {
-			return 409, msg{e.Fields}
-		}
-		return 409, msg{e.Message}
-	case forge.EUnauthorized:
-		switch e.Reason {
-		case forge.ReasonTokenExpired:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn", error="invalid_token", error_description="Token is expired."`)
-			return 401, oauthError{"invalid_token", "Token is expired. You can either do re-authorization or token refresh.", ""}
-		case forge.ReasonTokenRevoked:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn", error="invalid_token", error_description="Token was revoked."`)
-			return 401, oauthError{"invalid_token", "Token was revoked. You have to re-authorize from the user.", ""}
-		}
-		return 401, msg{"401 Unauthorized"}
-	case forge.EForbidden:
-		switch {
-		case e.Reason == forge.ReasonInsufficientScope:
-			w.Header().Set("WWW-Authenticate", `Bearer realm="cairn", error="insufficient_scope"`)
-			return 403, oauthError{"insufficient_scope", e.Message, e.Scope}
-		case e.Reason == forge.ReasonCannotMerge:
-			// GitLab answers a merge the caller may not make with 401.
-			return 401, msg{"401 Unauthorized"}
-		case e.Reason == forge.ReasonSudoNotAdmin || e.Reason == forge.ReasonSudoNeedsToken:
-			return 403, msg{"403 Forbidden: " + e.Message}
-		case e.Message == "":
-			return 403, msg{"403 Forbidden"}
-		}
-		return 403, msg{"403 Forbidden - " + e.Message}
-	case forge.ENotAllowed:
-		if e.Reason == api.ReasonNoRoute {
-			return 405, grapeError{"405 Not Allowed"}
-		}
-		return 405, msg{e.Message}
-	case forge.ERateLimited:
-		return 429, nil
-	case forge.ETooLarge:
-		return 413, msg{"413 Request Entity Too Large"}
-	}
-	return 500, msg{"500 Internal Server Error"}
-}
-
 // page reads the pagination parameters.
 func page(r *http.Request) (forge.Page, error) { return api.ParsePage(r) }
 
@@ -279,7 +150,7 @@ func sortDesc(r *http.Request, def bool) (bool, error) {
 	case "desc":
 		return true, nil
 	}
-	return false, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"sort"}, Message: "sort does not have a valid value"}
+	return false, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"sort"}, Message: "sort does not have a valid value"}
 }
 
 // queryBool reads a boolean query parameter.
@@ -292,23 +163,4 @@ func queryBool(r *http.Request, name string) (bool, error) {
 		return true, nil
 	}
 	return false, api.InvalidParam(name)
-}
-
-// rubyHash writes field messages as Ruby's Hash#inspect shows them, as GitLab interpolates a
-// model's errors into some messages: {:field=>["message"]}.
-func rubyHash(fields map[string][]string) string {
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		quoted := make([]string, len(fields[k]))
-		for j, m := range fields[k] {
-			quoted[j] = strconv.Quote(m)
-		}
-		parts[i] = ":" + k + "=>[" + strings.Join(quoted, ", ") + "]"
-	}
-	return "{" + strings.Join(parts, ", ") + "}"
 }

@@ -19,11 +19,11 @@ func (h *Handler) impersonationTokenRoutes(rt *api.Router) {
 func impersonationIDs(p api.Params, withToken bool) (user, token int64, err error) {
 	user, ok := parseID(p.Get("id"))
 	if !ok {
-		return 0, 0, forge.NotFound("User")
+		return 0, 0, forge.NotFound(forge.ResourceUser)
 	}
 	if withToken {
 		if token, ok = parseID(p.Get("token_id")); !ok {
-			return 0, 0, forge.NotFound("Impersonation Token")
+			return 0, 0, forge.NotFound(forge.ResourceImpersonationToken)
 		}
 	}
 	return user, token, nil

@@ -189,7 +189,7 @@ func (h *Handler) missingParams(names ...string) error {
 
 // atLeastOne is Grape's error when none of an update's optional parameters is given.
 func atLeastOne(names ...string) error {
-	return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: names,
+	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: names,
 		Message: strings.Join(names, ", ") + " are missing, at least one parameter must be provided"}
 }
 

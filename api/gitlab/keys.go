@@ -57,7 +57,7 @@ func (h *Handler) keyRoutes(rt *api.Router) {
 }
 
 // keyID reads the :key_id of a route.
-func keyID(p api.Params, resource string) (int64, error) {
+func keyID(p api.Params, resource forge.Resource) (int64, error) {
 	id, ok := parseID(p.Get("key_id"))
 	if !ok {
 		return 0, forge.NotFound(resource)
@@ -82,7 +82,7 @@ func (h *Handler) listSSHKeys(w http.ResponseWriter, r *http.Request, p api.Para
 }
 
 func (h *Handler) getSSHKey(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	id, err := keyID(p, "Key")
+	id, err := keyID(p, forge.ResourceSSHKey)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (h *Handler) addSSHKey(w http.ResponseWriter, r *http.Request, p api.Params
 }
 
 func (h *Handler) deleteSSHKey(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	id, err := keyID(p, "Key")
+	id, err := keyID(p, forge.ResourceSSHKey)
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (h *Handler) listGPGKeys(w http.ResponseWriter, r *http.Request, p api.Para
 }
 
 func (h *Handler) getGPGKey(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	id, err := keyID(p, "GPG Key")
+	id, err := keyID(p, forge.ResourceGPGKey)
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (h *Handler) addGPGKey(w http.ResponseWriter, r *http.Request, p api.Params
 }
 
 func (h *Handler) deleteGPGKey(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	id, err := keyID(p, "GPG Key")
+	id, err := keyID(p, forge.ResourceGPGKey)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func (h *Handler) createProject(w http.ResponseWriter, r *http.Request, _ api.Pa
 func (h *Handler) createProjectForUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return forge.NotFound("User")
+		return forge.NotFound(forge.ResourceUser)
 	}
 	return h.writeCreatedProject(w, r, id)
 }
@@ -144,7 +144,7 @@ func projectListOptions(r *http.Request) (forge.ProjectListOptions, error) {
 	q := r.URL.Query()
 	o := forge.ProjectListOptions{Visibility: q.Get("visibility"), Search: q.Get("search")}
 	if o.Visibility != "" && !forge.ValidVisibility(o.Visibility) {
-		return o, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"visibility"}, Message: "visibility does not have a valid value"}
+		return o, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"visibility"}, Message: "visibility does not have a valid value"}
 	}
 	var err error
 	if o.Owned, err = queryBool(r, "owned"); err != nil {
@@ -179,7 +179,7 @@ func projectListOptions(r *http.Request) (forge.ProjectListOptions, error) {
 	case "similarity":
 		o.OrderBy = "id"
 	default:
-		return o, &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Params: []string{"order_by"}, Message: "order_by does not have a valid value"}
+		return o, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"order_by"}, Message: "order_by does not have a valid value"}
 	}
 	if o.Desc, err = sortDesc(r, true); err != nil {
 		return o, err

@@ -55,7 +55,7 @@ func (h *Handler) listTags(w http.ResponseWriter, r *http.Request, p api.Params)
 	switch o.OrderBy {
 	case "", "updated", "name", "version":
 	default:
-		return &forge.Error{Code: forge.EInvalid, Reason: api.ReasonInvalidParam, Message: "order_by does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "order_by does not have a valid value"}
 	}
 	a := api.Actor(r)
 	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))

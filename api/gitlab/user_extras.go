@@ -69,7 +69,7 @@ func (h *Handler) listEmails(w http.ResponseWriter, r *http.Request, p api.Param
 func emailID(p api.Params) (int64, error) {
 	id, ok := parseID(p.Get("email_id"))
 	if !ok {
-		return 0, forge.NotFound("Email")
+		return 0, forge.NotFound(forge.ResourceEmail)
 	}
 	return id, nil
 }
@@ -150,7 +150,7 @@ func (h *Handler) setStatus(w http.ResponseWriter, r *http.Request, _ api.Params
 func (h *Handler) deleteIdentity(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return forge.NotFound("User")
+		return forge.NotFound(forge.ResourceUser)
 	}
 	if err := h.forge.DeleteIdentity(r.Context(), api.Actor(r), id, p.Get("provider")); err != nil {
 		return err

@@ -75,7 +75,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p api.Params) 
 	a := api.Actor(r)
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return forge.NotFound("User")
+		return forge.NotFound(forge.ResourceUser)
 	}
 	u, err := h.forge.GetUser(r.Context(), a, id)
 	if err != nil {
@@ -204,7 +204,7 @@ func (h *Handler) userWithAvatar(r *http.Request, avatar *pendingAvatar, u forge
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return forge.NotFound("User")
+		return forge.NotFound(forge.ResourceUser)
 	}
 	in, err := api.ReadInput(r)
 	if err != nil {
@@ -246,7 +246,7 @@ func (h *Handler) unblockUser(w http.ResponseWriter, r *http.Request, p api.Para
 func (h *Handler) setBlocked(w http.ResponseWriter, r *http.Request, p api.Params, blocked bool) error {
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return forge.NotFound("User")
+		return forge.NotFound(forge.ResourceUser)
 	}
 	changed, err := h.forge.SetUserBlocked(r.Context(), api.Actor(r), id, blocked)
 	if err != nil {
@@ -272,7 +272,7 @@ func (h *Handler) unbanUser(w http.ResponseWriter, r *http.Request, p api.Params
 func (h *Handler) setBanned(w http.ResponseWriter, r *http.Request, p api.Params, ban bool) error {
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return forge.NotFound("User")
+		return forge.NotFound(forge.ResourceUser)
 	}
 	if err := h.forge.SetUserBanned(r.Context(), api.Actor(r), id, ban); err != nil {
 		return err
@@ -285,7 +285,7 @@ func (h *Handler) setBanned(w http.ResponseWriter, r *http.Request, p api.Params
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return forge.NotFound("User")
+		return forge.NotFound(forge.ResourceUser)
 	}
 	in, err := api.ReadInput(r)
 	if err != nil {
@@ -306,7 +306,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p api.Param
 func (h *Handler) revokeSessions(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	id, ok := parseID(p.Get("id"))
 	if !ok {
-		return forge.NotFound("User")
+		return forge.NotFound(forge.ResourceUser)
 	}
 	if err := h.forge.RevokeSessions(r.Context(), api.Actor(r), id); err != nil {
 		return err

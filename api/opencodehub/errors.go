@@ -74,13 +74,13 @@ func describe(r *http.Request, e *forge.Error) (int, errorDetail) {
 	case forge.EInvalid:
 		status := http.StatusUnprocessableEntity
 		switch e.Reason {
-		case api.ReasonInvalidParam, reasonMalformed, forge.ReasonInvalidUTF8, forge.ReasonNullByte:
+		case forge.ReasonInvalidParam, forge.ReasonMalformedBody, forge.ReasonInvalidUTF8, forge.ReasonNullByte:
 			status = http.StatusBadRequest
 		}
 		d := validationDetails(res, e)
 		return status, errorDetail{codeValidation, validationMessage(res, e, d), d}
 	case forge.ENotFound:
-		if e.Reason == api.ReasonNoRoute {
+		if e.Reason == forge.ReasonNoRoute {
 			return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: "Not found"}
 		}
 		return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: resourceName(e.Resource) + " not found"}
@@ -102,7 +102,7 @@ func describe(r *http.Request, e *forge.Error) (int, errorDetail) {
 		d := validationDetails(res, e)
 		return http.StatusConflict, errorDetail{codeConflict, validationMessage(res, e, d), d}
 	case forge.ENotAllowed:
-		if e.Reason == api.ReasonNoRoute {
+		if e.Reason == forge.ReasonNoRoute {
 			return http.StatusMethodNotAllowed, errorDetail{Code: codeMethodNotAllowed, Message: "Method not allowed"}
 		}
 		// A refusal because of the resource's state: the request conflicts with it.
@@ -177,18 +177,21 @@ func (res resource) field(name string) string {
 }
 
 // resourceName is a forge resource as this dialect names it.
-func resourceName(r string) string {
-	switch strings.ToLower(r) {
-	case "":
-		return "Resource"
-	case "project":
-		return "Repository"
-	case "namespace":
-		return "Owner"
-	case "merge request", "mergerequest", "merge_request":
-		return "Pull request"
+func resourceName(r forge.Resource) string {
+	if n, ok := nouns[r]; ok {
+		return n
 	}
-	return r
+	return api.Noun(r)
+}
+
+// nouns names the resources of this dialect that it calls otherwise than forge does.
+var nouns = map[forge.Resource]string{
+	"":                         "Resource",
+	forge.ResourceProject:      "Repository",
+	forge.ResourceNamespace:    "Owner",
+	forge.ResourceMergeRequest: "Pull request",
+	// The name forge/merge_request.go gives its not-found until it names the kind.
+	"Merge Request": "Pull request",
 }
 
 // validationDetails finds the field at fault and the constraint it broke: the first missing
@@ -217,7 +220,7 @@ func validationDetails(res resource, e *forge.Error) details {
 		return details{Field: "head", Constraint: "merge_conflict"}
 	case e.Reason == forge.ReasonNeedRebase:
 		return details{Field: "head", Constraint: "need_rebase"}
-	case e.Reason == reasonMalformed:
+	case e.Reason == forge.ReasonMalformedBody:
 		return details{Field: "body", Constraint: "malformed"}
 	case len(e.Params) > 0:
 		c, ok := paramConstraints[e.Reason]
@@ -233,7 +236,7 @@ func validationDetails(res resource, e *forge.Error) details {
 // forge's reason; other reasons are their own names.
 var paramConstraints = map[string]string{
 	"":                        "invalid",
-	api.ReasonInvalidParam:    "invalid",
+	forge.ReasonInvalidParam:  "invalid",
 	forge.ReasonUnprocessable: "invalid",
 	forge.ReasonBlankBranch:   "required",
 	forge.ReasonMissingBranch: "not_found",

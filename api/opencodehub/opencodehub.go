@@ -68,13 +68,13 @@ func (h *Handler) underRepo(w http.ResponseWriter, r *http.Request, _ api.Params
 		allow = strings.Replace(allow, "GET", "GET, HEAD", 1)
 	}
 	w.Header().Set("Allow", allow+", OPTIONS")
-	return &forge.Error{Code: forge.ENotAllowed, Reason: api.ReasonNoRoute, Message: "Method Not Allowed"}
+	return &forge.Error{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Message: "Method Not Allowed"}
 }
 
 func isGet(r *http.Request) bool { return r.Method == http.MethodGet || r.Method == http.MethodHead }
 
 func notRoute() error {
-	return &forge.Error{Code: forge.ENotFound, Reason: api.ReasonNoRoute, Message: "Not Found"}
+	return &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Message: "Not Found"}
 }
 
 // Time renders as the seed shows it: RFC 3339, UTC, whole seconds.
@@ -163,13 +163,10 @@ func marshal(v any) ([]byte, error) {
 func readInput(r *http.Request) (*api.Input, error) {
 	in, err := api.ReadInput(r)
 	if fe, ok := err.(*forge.Error); ok && fe.Code == forge.EInvalid && len(fe.Params) == 0 {
-		return nil, &forge.Error{Code: forge.EInvalid, Reason: reasonMalformed, Message: fe.Message}
+		return nil, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonMalformedBody, Message: fe.Message}
 	}
 	return in, err
 }
-
-// reasonMalformed marks requests whose body cannot be read at all.
-const reasonMalformed = "malformed"
 
 // stringParam reads an optional text parameter; a value of another type (a number, a
 // boolean, an object, a list) is invalid rather than silently converted or absent.

@@ -263,7 +263,7 @@ func commitMessage(title, message *string) string {
 // whyNotMergeable turns forge's refusal to merge into a conflict that says why: the pull
 // request is merged, closed, being merged, a draft, or its branches are gone or unrelated.
 func (h *Handler) whyNotMergeable(r *http.Request, t target, cause error) error {
-	e := &forge.Error{Code: forge.EConflict, Reason: reasonNotMergeable, Params: []string{"state"},
+	e := &forge.Error{Code: forge.EConflict, Reason: forge.ReasonNotMergeable, Params: []string{"state"},
 		Message: "Pull request is not mergeable", Err: cause}
 	m, err := h.forge.GetMergeRequest(r.Context(), api.Actor(r), t.repo, t.pull.forge())
 	if err != nil {
@@ -284,6 +284,3 @@ func (h *Handler) whyNotMergeable(r *http.Request, t target, cause error) error 
 	}
 	return e
 }
-
-// reasonNotMergeable marks merges refused because of the pull request's state.
-const reasonNotMergeable = "not_mergeable"

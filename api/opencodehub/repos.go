@@ -97,7 +97,7 @@ func (h *Handler) namespaceRef(r *http.Request, owner string) (string, error) {
 	if id, ok := parseID(userIDPrefix, owner); ok && owner != strconv.FormatInt(id, 10) {
 		u, err := h.forge.UserByRef(r.Context(), api.Actor(r), strconv.FormatInt(id, 10))
 		if forge.ErrorCode(err) == forge.ENotFound {
-			return "", forge.NotFound("Namespace")
+			return "", forge.NotFound(forge.ResourceNamespace)
 		}
 		if err != nil {
 			return "", err

@@ -97,5 +97,5 @@ func (h *Handler) open(r *http.Request) (*forge.OpenUpload, error) {
 	if m := projectRefPath.FindStringSubmatch(p); m != nil && !strings.HasPrefix(m[1], "-/") {
 		return h.core.Forge.OpenAttachment(r.Context(), a, unescape(m[1]), m[2], unescape(m[3]))
 	}
-	return nil, forge.NotFound("File")
+	return nil, forge.NotFound(forge.ResourceFile)
 }
