@@ -194,7 +194,7 @@ func (a *Actor) requireAdmin(need Need) error {
 		return err
 	}
 	if !a.User.IsAdmin {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	return nil
 }

@@ -209,7 +209,7 @@ func (s *Service) SaveBadge(ctx context.Context, a *Actor, src BadgeSource, id i
 		return Badge{}, err
 	}
 	if !bc.canManage {
-		return Badge{}, Forbiddenf("")
+		return Badge{}, Forbidden()
 	}
 	b := db.Badge{SourceKind: bc.source.Kind, SourceID: bc.source.ID, CreatedAt: s.Now()}
 	if id != 0 {
@@ -263,7 +263,7 @@ func (s *Service) DeleteBadge(ctx context.Context, a *Actor, src BadgeSource, id
 		return err
 	}
 	if !bc.canManage {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	if _, err := db.BadgeByID(ctx, s.db.Read, bc.source, id); err != nil {
 		return notFoundAs(err, ResourceBadge)

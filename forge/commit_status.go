@@ -226,7 +226,7 @@ func (s *Service) SetCommitStatus(ctx context.Context, a *Actor, projectRef stri
 		return CommitStatus{}, err
 	}
 	if v.Access < Developer || v.Archived {
-		return CommitStatus{}, Forbiddenf("")
+		return CommitStatus{}, Forbidden()
 	}
 	if !ValidStatusState(in.State) {
 		return CommitStatus{}, invalidValue("state")
@@ -364,7 +364,7 @@ func (s *Service) authorizeRefUpdate(ctx context.Context, v ProjectView, ref str
 	}
 	name := strings.TrimPrefix(ref, "refs/heads/")
 	if p := protection(name); p.Protected && !p.AllowsPush(v.Access) && !p.AllowsMerge(v.Access) {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	return nil
 }

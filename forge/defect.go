@@ -519,7 +519,7 @@ func (s *Service) GroupDefects(ctx context.Context, a *Actor, groupRef string, f
 		return nil, err
 	}
 	if level < Reporter {
-		return nil, Forbiddenf("")
+		return nil, Forbidden()
 	}
 	return s.groupDefects(ctx, g, from, to)
 }

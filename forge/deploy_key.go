@@ -55,7 +55,7 @@ func (s *Service) deployKeyProject(ctx context.Context, a *Actor, ref string, ne
 		return ProjectView{}, err
 	}
 	if v.Access < Maintainer {
-		return ProjectView{}, Forbiddenf("")
+		return ProjectView{}, Forbidden()
 	}
 	return v, nil
 }

@@ -78,7 +78,7 @@ func (s *Service) deployTokenSource(ctx context.Context, a *Actor, src DeployTok
 			return 0, 0, err
 		}
 		if level < Owner {
-			return 0, 0, Forbiddenf("")
+			return 0, 0, Forbidden()
 		}
 		return 0, g.ID, nil
 	}
@@ -87,7 +87,7 @@ func (s *Service) deployTokenSource(ctx context.Context, a *Actor, src DeployTok
 		return 0, 0, err
 	}
 	if v.Access < Maintainer {
-		return 0, 0, Forbiddenf("")
+		return 0, 0, Forbidden()
 	}
 	return v.ID, 0, nil
 }

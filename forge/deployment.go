@@ -527,7 +527,7 @@ func (s *Service) GetDeploymentLog(ctx context.Context, a *Actor, projectRef str
 		return DeploymentLog{}, err
 	}
 	if v.Access < Reporter {
-		return DeploymentLog{}, Forbiddenf("")
+		return DeploymentLog{}, Forbidden()
 	}
 	if _, err := visibleDeployment(ctx, s.db.Read, v, id); err != nil {
 		return DeploymentLog{}, err

@@ -31,7 +31,7 @@ func (s *Service) ForkProject(ctx context.Context, a *Actor, ref string, in Fork
 		return ProjectView{}, err
 	}
 	if !canReadCode(src) {
-		return ProjectView{}, Forbiddenf("")
+		return ProjectView{}, Forbidden()
 	}
 	ns, err := s.targetNamespace(ctx, a, a.User, in.NamespaceRef)
 	if err != nil {

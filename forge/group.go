@@ -98,12 +98,12 @@ func (s *Service) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Nam
 			return Namespace{}, err
 		}
 		if !canCreateIn(a, p, level, a.User) {
-			return Namespace{}, Forbiddenf("")
+			return Namespace{}, Forbidden()
 		}
 		parent = &p
 		g.ParentID = p.ID
 	} else if !a.CanCreateGroup() {
-		return Namespace{}, Forbiddenf("")
+		return Namespace{}, Forbidden()
 	}
 	st, err := s.currentSettings(ctx)
 	if err != nil {
@@ -208,7 +208,7 @@ func (s *Service) UpdateGroup(ctx context.Context, a *Actor, ref string, in Grou
 		return Namespace{}, err
 	}
 	if !canAdminGroup(level) {
-		return Namespace{}, Forbiddenf("")
+		return Namespace{}, Forbidden()
 	}
 	in.ParentID = nil
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
@@ -285,7 +285,7 @@ func (s *Service) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
 		return err
 	}
 	if !canAdminGroup(level) {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	var ids []int64
 	now := s.Now()

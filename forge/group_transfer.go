@@ -26,7 +26,7 @@ func (s *Service) TransferGroup(ctx context.Context, a *Actor, ref, parentRef st
 		return Namespace{}, err
 	}
 	if level < Owner {
-		return Namespace{}, Forbiddenf("")
+		return Namespace{}, Forbidden()
 	}
 	var parent *Namespace
 	if parentRef != "" {

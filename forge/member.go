@@ -180,7 +180,7 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 		return Member{}, err
 	}
 	if !canGrant(level, in.AccessLevel) {
-		return Member{}, Forbiddenf("")
+		return Member{}, Forbidden()
 	}
 	u, err := s.UserByRef(ctx, a, in.UserRef)
 	if err != nil {
@@ -201,7 +201,7 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 			return err
 		}
 		if !create && !canChangeMember(level, existing.AccessLevel) {
-			return Forbiddenf("")
+			return Forbidden()
 		}
 		if !create && existing.AccessLevel == Owner && in.AccessLevel < Owner {
 			if err := s.keepAnOwner(ctx, tx, src.Kind, id); err != nil {
@@ -254,7 +254,7 @@ func (s *Service) RemoveMember(ctx context.Context, a *Actor, src MemberSource, 
 	}
 	self := userID == a.User.ID
 	if !canRemoveMember(level, 0, self) {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		m, err := db.GetMember(ctx, tx, src.Kind, id, userID)
@@ -265,7 +265,7 @@ func (s *Service) RemoveMember(ctx context.Context, a *Actor, src MemberSource, 
 			return err
 		}
 		if !canRemoveMember(level, m.AccessLevel, self) {
-			return Forbiddenf("")
+			return Forbidden()
 		}
 		if m.AccessLevel == Owner {
 			if err := s.keepAnOwner(ctx, tx, src.Kind, id); err != nil {

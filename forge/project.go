@@ -163,7 +163,7 @@ func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, 
 	owner := a.User
 	if forUser != 0 {
 		if !a.IsAdmin() {
-			return ProjectView{}, Forbiddenf("")
+			return ProjectView{}, Forbidden()
 		}
 		u, err := db.UserByID(ctx, s.db.Read, forUser)
 		if err != nil {
@@ -302,7 +302,7 @@ func (s *Service) targetNamespace(ctx context.Context, a *Actor, owner *User, re
 	case level == NoAccess && !canSee(a, ns.Visibility, level):
 		return Namespace{}, NotFound(ResourceNamespace)
 	case !canCreateIn(a, ns, level, owner):
-		return Namespace{}, Forbiddenf("")
+		return Namespace{}, Forbidden()
 	}
 	return ns, nil
 }
@@ -382,7 +382,7 @@ func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in Pr
 		return ProjectView{}, err
 	}
 	if !canAdminProject(v) || in.Visibility != nil && *in.Visibility != v.Visibility && !canChangeVisibility(v) {
-		return ProjectView{}, Forbiddenf("")
+		return ProjectView{}, Forbidden()
 	}
 	p := v.Project
 	newHead := in.DefaultBranch != nil && *in.DefaultBranch != "" && *in.DefaultBranch != p.DefaultBranch
@@ -473,7 +473,7 @@ func (s *Service) DeleteProject(ctx context.Context, a *Actor, ref string) error
 		return NotFound(ResourceProject)
 	}
 	if !canDeleteProject(v) {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	// The row goes first: if the process dies before the repository is removed, the
 	// repository has no row and Reconcile removes it at the next start.

@@ -25,7 +25,7 @@ func (s *Service) TransferProject(ctx context.Context, a *Actor, ref, namespaceR
 		return ProjectView{}, err
 	}
 	if v.Access < Owner {
-		return ProjectView{}, Forbiddenf("")
+		return ProjectView{}, Forbidden()
 	}
 	ns, err := s.findNamespace(ctx, namespaceRef)
 	if err != nil {

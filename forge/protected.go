@@ -238,7 +238,7 @@ func (s *Service) SaveProtectedBranch(ctx context.Context, a *Actor, ref string,
 		return ProtectedBranch{}, err
 	}
 	if v.Access < Maintainer {
-		return ProtectedBranch{}, Forbiddenf("")
+		return ProtectedBranch{}, Forbidden()
 	}
 	if strings.TrimSpace(in.Name) == "" {
 		return ProtectedBranch{}, Missing("name")
@@ -310,7 +310,7 @@ func (s *Service) UnprotectBranch(ctx context.Context, a *Actor, ref, name strin
 		return err
 	}
 	if v.Access < Maintainer {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		b, err := db.ProtectedBranchByName(ctx, tx, v.ID, name)
@@ -321,7 +321,7 @@ func (s *Service) UnprotectBranch(ctx context.Context, a *Actor, ref, name strin
 			return err
 		}
 		if b.UnprotectAccessLevel == NoOne || v.Access < b.UnprotectAccessLevel {
-			return Forbiddenf("")
+			return Forbidden()
 		}
 		_, err = db.DeleteProtectedBranch(ctx, tx, v.ID, name)
 		return err

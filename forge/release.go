@@ -68,10 +68,10 @@ func (s *Service) deliveryProject(ctx context.Context, a *Actor, projectRef stri
 		return ProjectView{}, err
 	}
 	if !canReadDeliveries(v) {
-		return ProjectView{}, Forbiddenf("")
+		return ProjectView{}, Forbidden()
 	}
 	if level > 0 && (v.Access < level || v.Archived) {
-		return ProjectView{}, Forbiddenf("")
+		return ProjectView{}, Forbidden()
 	}
 	return v, nil
 }

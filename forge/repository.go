@@ -50,7 +50,7 @@ func (s *Service) readRepoFor(ctx context.Context, a *Actor, ref string, need Ne
 		return ProjectView{}, nil, err
 	}
 	if !canReadCode(v) {
-		return ProjectView{}, nil, Forbiddenf("")
+		return ProjectView{}, nil, Forbidden()
 	}
 	repo, err := s.repos.OpenRepo(v.ID)
 	if err != nil {
@@ -81,7 +81,7 @@ func (s *Service) writeRepo(ctx context.Context, a *Actor, ref string) (ProjectV
 	}
 	if !canWriteCode(v) {
 		repo.Close()
-		return ProjectView{}, nil, Forbiddenf("")
+		return ProjectView{}, nil, Forbidden()
 	}
 	return v, repo, nil
 }
@@ -413,7 +413,7 @@ func (s *Service) DeleteMergedBranches(ctx context.Context, a *Actor, ref string
 	}
 	defer repo.Close()
 	if v.Access < Maintainer {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	bv, err := s.newBranchView(ctx, v, repo)
 	if err != nil {

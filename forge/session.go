@@ -113,7 +113,7 @@ func (s *Service) RevokeSessions(ctx context.Context, a *Actor, userID int64) er
 		return err
 	}
 	if !a.IsAdmin() && a.User.ID != userID {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := db.UserByID(ctx, tx, userID); err != nil {

@@ -43,7 +43,7 @@ func (s *Service) CreateToken(ctx context.Context, a *Actor, userID int64, in To
 		return Token{}, "", err
 	}
 	if !a.IsAdmin() && a.User.ID != userID {
-		return Token{}, "", Forbiddenf("")
+		return Token{}, "", Forbidden()
 	}
 	u, err := db.UserByID(ctx, s.db.Read, userID)
 	if err != nil {

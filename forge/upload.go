@@ -160,7 +160,7 @@ func (s *Service) UploadAttachment(ctx context.Context, a *Actor, projectRef, na
 		return Upload{}, err
 	}
 	if v.Archived {
-		return Upload{}, Forbiddenf("")
+		return Upload{}, Forbidden()
 	}
 	row, err := s.storeUpload(a, UploadProject, v.ID, "attachment", name, r, attachmentMaxSize, nil)
 	if err != nil {
@@ -271,7 +271,7 @@ func (s *Service) avatarModel(ctx context.Context, a *Actor, kind, ref string) (
 			return 0, err
 		}
 		if v.Access < Maintainer {
-			return 0, Forbiddenf("")
+			return 0, Forbidden()
 		}
 		return v.ID, nil
 	case UploadGroup:
@@ -280,7 +280,7 @@ func (s *Service) avatarModel(ctx context.Context, a *Actor, kind, ref string) (
 			return 0, err
 		}
 		if level < Owner {
-			return 0, Forbiddenf("")
+			return 0, Forbidden()
 		}
 		return g.ID, nil
 	}
@@ -289,7 +289,7 @@ func (s *Service) avatarModel(ctx context.Context, a *Actor, kind, ref string) (
 		return 0, err
 	}
 	if u.ID != a.User.ID && !a.IsAdmin() {
-		return 0, Forbiddenf("")
+		return 0, Forbidden()
 	}
 	return u.ID, nil
 }

@@ -153,11 +153,11 @@ func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInp
 	}
 	if !a.IsAdmin() {
 		if a.User.ID != id {
-			return UserView{}, Forbiddenf("")
+			return UserView{}, Forbidden()
 		}
 		if in.Admin != nil || in.External != nil || in.CanCreateGroup != nil || in.ProjectsLimit != nil ||
 			in.Plan != nil || in.RatePerMinute != nil || in.RateBurst != nil || in.Username != nil {
-			return UserView{}, Forbiddenf("")
+			return UserView{}, Forbidden()
 		}
 	}
 	if in.Password != nil {
