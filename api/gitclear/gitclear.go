@@ -27,9 +27,7 @@
 package gitclear
 
 import (
-	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/cairn-forge/cairn/api"
@@ -49,21 +47,6 @@ const (
 	actionNone           = "action_none"
 )
 
-// The response_em values.
-const (
-	responseSuccess          = "response_success"
-	responseInvalidParam     = "response_invalid_param"
-	responseUnauthorized     = "response_unauthorized"
-	responseForbidden        = "response_forbidden"
-	responseNotFound         = "response_not_found"
-	responseMethodNotAllowed = "response_method_not_allowed"
-	responseConflict         = "response_conflict"
-	responseTooLarge         = "response_too_large"
-	responseRateLimited      = "response_rate_limited"
-	responseError            = "response_error"
-)
-
-// Handler serves the GitClear API.
 type Handler struct {
 	core  *api.Core
 	forge *forge.Service
@@ -100,79 +83,6 @@ type answer struct {
 // success writes a successful answer.
 func success(w http.ResponseWriter, r *http.Request, status int, action, detail string) error {
 	return api.JSON(w, r, status, answer{ActionEm: action, ResponseEm: responseSuccess, ResponseDetail: detail})
-}
-
-// WriteError renders e as an answer with action_none and the response_em of its code.
-func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Error) {
-	status, em, detail := describe(e)
-	hd := w.Header()
-	switch status {
-	case http.StatusUnauthorized:
-		hd.Set("WWW-Authenticate", `Bearer realm="cairn"`)
-	case http.StatusTooManyRequests:
-		if hd.Get("Retry-After") == "" {
-			hd.Set("Retry-After", strconv.Itoa(int(max(1, e.RetryAfter.Seconds()))))
-		}
-	}
-	body, _ := json.Marshal(answer{ActionEm: actionNone, ResponseEm: em, ResponseDetail: detail})
-	hd.Set("Content-Type", "application/json")
-	hd.Set("Cache-Control", "no-cache")
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-// describe maps a forge error to its status, response_em and response_detail.
-func describe(e *forge.Error) (int, string, string) {
-	detail := e.Message
-	if len(e.Fields) > 0 {
-		detail = e.FieldSummary()
-	}
-	switch e.Code {
-	case forge.EInvalid:
-		return http.StatusBadRequest, responseInvalidParam, detail
-	case forge.EUnauthorized:
-		switch e.Reason {
-		case forge.ReasonTokenExpired:
-			return http.StatusUnauthorized, responseUnauthorized, "Your API token has expired"
-		case forge.ReasonTokenRevoked:
-			return http.StatusUnauthorized, responseUnauthorized, "Your API token has been revoked"
-		}
-		return http.StatusUnauthorized, responseUnauthorized,
-			"A valid API token is required: send it as the header Authorization: Bearer {your_token}"
-	case forge.EForbidden:
-		switch {
-		case e.Reason == forge.ReasonInsufficientScope:
-			detail = "Your API token may not make this request: it needs the " + e.Scope + " scope"
-		case detail == "":
-			detail = "You may not make this request"
-		}
-		return http.StatusForbidden, responseForbidden, detail
-	case forge.ENotFound:
-		switch {
-		case e.Reason == forge.ReasonNoRoute:
-			detail = "No such endpoint"
-		case detail == "" && e.Resource == forge.ResourceProject:
-			detail = "Repository not found"
-		case detail == "" && e.Resource != "":
-			detail = api.Noun(e.Resource) + " not found"
-		case detail == "":
-			detail = "Not found"
-		}
-		return http.StatusNotFound, responseNotFound, detail
-	case forge.ENotAllowed:
-		if e.Reason == forge.ReasonNoRoute {
-			detail = "This endpoint does not take that method"
-		}
-		return http.StatusMethodNotAllowed, responseMethodNotAllowed, detail
-	case forge.EConflict:
-		return http.StatusConflict, responseConflict, detail
-	case forge.ETooLarge:
-		return http.StatusRequestEntityTooLarge, responseTooLarge, "The request body is too large"
-	case forge.ERateLimited:
-		return http.StatusTooManyRequests, responseRateLimited, "Too many requests: retry after the time in Retry-After"
-	}
-	return http.StatusInternalServerError, responseError, "Internal server error"
 }
 
 // params reads the request's parameters in the dialect's types, keeping the first error.

@@ -12,7 +12,6 @@
 package gitdev
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -61,110 +60,6 @@ func (h *Handler) requireToken(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// errorBody is the document's error envelope.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id"`
-}
-
-// The dialect's error codes.
-const (
-	codeInvalidParameter = "invalid_parameter"
-	codeInvalidRef       = "invalid_ref"
-	codeUnauthorized     = "unauthorized"
-	codeForbidden        = "forbidden"
-	codeNotFound         = "not_found"
-	codeMethodNotAllowed = "method_not_allowed"
-	codeConflict         = "conflict"
-	codeTooLarge         = "payload_too_large"
-	codeRateLimited      = "rate_limited"
-	codeInternal         = "internal_error"
-)
-
-// WriteError renders e as {"error":{"code","message","request_id"}}.
-func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Error) {
-	status, code, message := errorStatus(e)
-	switch status {
-	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="cairn"`)
-	case http.StatusTooManyRequests:
-		if w.Header().Get("Retry-After") == "" {
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter.Round(time.Second)/time.Second))))
-		}
-	}
-	buf, _ := json.Marshal(errorBody{errorDetail{Code: code, Message: message, RequestID: api.RequestID(r)}})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("Content-Length", strconv.Itoa(len(buf)))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf)
-}
-
-// errorStatus maps a forge error to this dialect's status, code and message.
-func errorStatus(e *forge.Error) (int, string, string) {
-	msg := e.Message
-	if len(e.Fields) > 0 {
-		msg = e.FieldSummary()
-	}
-	switch e.Code {
-	case forge.ENotFound:
-		if e.Reason == forge.ReasonNoRoute {
-			return 404, codeNotFound, "No such endpoint"
-		}
-		return 404, codeNotFound, notFoundMessage(e)
-	case forge.EInvalid:
-		if e.Reason == forge.ReasonInvalidRef {
-			return 400, codeInvalidRef, msg
-		}
-		return 400, codeInvalidParameter, orDefault(msg, "Invalid parameters")
-	case forge.EConflict:
-		return 409, codeConflict, orDefault(msg, "The request conflicts with the current state")
-	case forge.EUnauthorized:
-		switch e.Reason {
-		case forge.ReasonTokenExpired:
-			return 401, codeUnauthorized, "Token has expired"
-		case forge.ReasonTokenRevoked:
-			return 401, codeUnauthorized, "Token has been revoked"
-		}
-		return 401, codeUnauthorized, "Missing or invalid token"
-	case forge.EForbidden:
-		return 403, codeForbidden, orDefault(msg, "Insufficient permissions")
-	case forge.ENotAllowed:
-		if e.Reason == forge.ReasonNoRoute {
-			return 405, codeMethodNotAllowed, "Method not allowed"
-		}
-		// A state the resource cannot leave this way: a conflict with what exists.
-		return 409, codeConflict, orDefault(msg, "The resource does not allow this")
-	case forge.ERateLimited:
-		return 429, codeRateLimited, "Rate limit exceeded; retry after the number of seconds in Retry-After"
-	case forge.ETooLarge:
-		return 413, codeTooLarge, "Request body too large"
-	}
-	return 500, codeInternal, "Internal server error; try again later"
-}
-
-// notFoundMessage names the missing resource in this dialect's words.
-func notFoundMessage(e *forge.Error) string {
-	if e.Resource == "" {
-		return orDefault(e.Message, "Not found")
-	}
-	if n, ok := nouns[e.Resource]; ok {
-		return n + " not found"
-	}
-	return api.Noun(e.Resource) + " not found"
-}
-
-// nouns names the resources of this dialect that it calls otherwise than forge does.
-var nouns = map[forge.Resource]string{
-	forge.ResourceProject: "Repository",
-	forge.ResourceGroup:   "Team",
 }
 
 func orDefault(s, def string) string {

@@ -69,52 +69,76 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Er
 
 // describe maps a forge error to this dialect's status, code, message and details.
 func describe(r *http.Request, e *forge.Error) (int, errorDetail) {
-	res := resourceOf(r)
-	switch e.Code {
-	case forge.EInvalid:
-		status := http.StatusUnprocessableEntity
-		switch e.Reason {
-		case forge.ReasonInvalidParam, forge.ReasonMalformedBody, forge.ReasonInvalidUTF8, forge.ReasonNullByte:
-			status = http.StatusBadRequest
+	status, words := errorTable.Answer(e)
+	return status, words(r)
+}
+
+// words puts an error in this dialect's words for the request it answers, whose path tells
+// what it is about.
+type words func(r *http.Request) errorDetail
+
+type rule = api.ErrorRule[words]
+
+// errorTable is how this dialect answers each kind of error: by code, then by reason.
+var errorTable = api.NewErrorTable(rule{Status: 500, Body: fixed(codeInternal, "Internal server error")},
+	rule{Code: forge.EInvalid, Status: 422, Body: validation(codeValidation)},
+	// A body or a value that cannot be read at all, rather than a refused one.
+	rule{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Status: 400, Body: validation(codeValidation)},
+	rule{Code: forge.EInvalid, Reason: forge.ReasonMalformedBody, Status: 400, Body: validation(codeValidation)},
+	rule{Code: forge.EInvalid, Reason: forge.ReasonInvalidUTF8, Status: 400, Body: validation(codeValidation)},
+	rule{Code: forge.EInvalid, Reason: forge.ReasonNullByte, Status: 400, Body: validation(codeValidation)},
+	rule{Code: forge.ENotFound, Status: 404, Body: func(e *forge.Error) words {
+		return func(*http.Request) errorDetail {
+			return errorDetail{Code: codeNotFound, Message: resourceName(e.Resource) + " not found"}
 		}
-		d := validationDetails(res, e)
-		return status, errorDetail{codeValidation, validationMessage(res, e, d), d}
-	case forge.ENotFound:
-		if e.Reason == forge.ReasonNoRoute {
-			return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: "Not found"}
+	}},
+	rule{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Status: 404, Body: fixed(codeNotFound, "Not found")},
+	rule{Code: forge.EUnauthorized, Status: 401, Body: func(e *forge.Error) words {
+		return func(r *http.Request) errorDetail { return unauthorized(r, e) }
+	}},
+	rule{Code: forge.EForbidden, Status: 403, Body: func(e *forge.Error) words {
+		return func(r *http.Request) errorDetail {
+			msg := resourceOf(r).words(e.Message)
+			if msg == "" {
+				msg = "You are not allowed to do this"
+			}
+			return errorDetail{Code: codeForbidden, Message: msg}
 		}
-		return http.StatusNotFound, errorDetail{Code: codeNotFound, Message: resourceName(e.Resource) + " not found"}
-	case forge.EUnauthorized:
-		return http.StatusUnauthorized, unauthorized(r, e)
-	case forge.EForbidden:
-		if e.Reason == forge.ReasonInsufficientScope {
-			scope := res.scope
-			return http.StatusForbidden, errorDetail{codeForbidden,
-				"This request needs a token with the " + strconv.Quote(scope) + " scope",
+	}},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403, Body: func(e *forge.Error) words {
+		return func(r *http.Request) errorDetail {
+			return errorDetail{codeForbidden, "This request needs a token with the " + strconv.Quote(resourceOf(r).scope) + " scope",
 				details{Field: "scope", Constraint: "insufficient_scope"}}
 		}
-		msg := res.words(e.Message)
-		if msg == "" {
-			msg = "You are not allowed to do this"
+	}},
+	rule{Code: forge.EConflict, Status: 409, Body: validation(codeConflict)},
+	// A refusal because of the resource's state: the request conflicts with it.
+	rule{Code: forge.ENotAllowed, Status: 409, Body: validation(codeConflict)},
+	rule{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Status: 405, Body: fixed(codeMethodNotAllowed, "Method not allowed")},
+	rule{Code: forge.ERateLimited, Status: 429, Body: fixed(codeRateLimited, "Rate limit exceeded; retry later")},
+	rule{Code: forge.ETooLarge, Status: 413, Body: func(*forge.Error) words {
+		return func(*http.Request) errorDetail {
+			return errorDetail{codeValidation, "Request body too large", details{Constraint: "too_large"}}
 		}
-		return http.StatusForbidden, errorDetail{Code: codeForbidden, Message: msg}
-	case forge.EConflict:
-		d := validationDetails(res, e)
-		return http.StatusConflict, errorDetail{codeConflict, validationMessage(res, e, d), d}
-	case forge.ENotAllowed:
-		if e.Reason == forge.ReasonNoRoute {
-			return http.StatusMethodNotAllowed, errorDetail{Code: codeMethodNotAllowed, Message: "Method not allowed"}
-		}
-		// A refusal because of the resource's state: the request conflicts with it.
-		d := validationDetails(res, e)
-		return http.StatusConflict, errorDetail{codeConflict, validationMessage(res, e, d), d}
-	case forge.ERateLimited:
-		return http.StatusTooManyRequests, errorDetail{Code: codeRateLimited, Message: "Rate limit exceeded; retry later"}
-	case forge.ETooLarge:
-		return http.StatusRequestEntityTooLarge, errorDetail{codeValidation, "Request body too large",
-			details{Constraint: "too_large"}}
+	}},
+)
+
+// fixed answers with code and message whatever the error and the request.
+func fixed(code, message string) func(*forge.Error) words {
+	return func(*forge.Error) words {
+		return func(*http.Request) errorDetail { return errorDetail{Code: code, Message: message} }
 	}
-	return http.StatusInternalServerError, errorDetail{Code: codeInternal, Message: "Internal server error"}
+}
+
+// validation answers with code, the field at fault and the rule it broke.
+func validation(code string) func(*forge.Error) words {
+	return func(e *forge.Error) words {
+		return func(r *http.Request) errorDetail {
+			res := resourceOf(r)
+			d := validationDetails(res, e)
+			return errorDetail{code, validationMessage(res, e, d), d}
+		}
+	}
 }
 
 // resource is what a request is about, for the words of its errors.
