@@ -79,3 +79,14 @@ func Noun(r forge.Resource) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// Statuses maps each code the table has a rule for (without a reason) to its status.
+func (t *ErrorTable[B]) Statuses() map[forge.Code]int {
+	out := map[forge.Code]int{}
+	for k, r := range t.rules {
+		if k.reason == "" {
+			out[k.code] = r.Status
+		}
+	}
+	return out
+}

@@ -105,8 +105,7 @@ func (h *Handler) checkForm(r *http.Request) error {
 		return nil
 	}
 	if c, err := r.Cookie(api.SessionCookie); err == nil && c.Value != "" {
-		return &forge.Error{Code: forge.EForbidden, Reason: forge.ReasonCSRF,
-			Message: "The form was not sent from this page, or your session has ended. Reload the page and try again."}
+		return &forge.Error{Code: forge.EForbidden, Reason: forge.ReasonCSRF}
 	}
 	return nil
 }
