@@ -238,11 +238,14 @@ func (s *Service) deployProject(ctx context.Context, a *Actor, path string, writ
 		need = "write_repository"
 	}
 	if !containsString(dt.Scopes, need) {
-		return ProjectView{}, Forbiddenf("You are not allowed to %s code %s this project.",
-			map[bool]string{true: "push", false: "download"}[write], map[bool]string{true: "to", false: "from"}[write])
+		e := &Error{Code: EForbidden, Reason: ReasonDownloadDenied}
+		if write {
+			e = &Error{Code: EForbidden, Reason: ReasonPushDenied, Resource: ResourceProject}
+		}
+		return ProjectView{}, e
 	}
 	if write && p.Archived {
-		return ProjectView{}, Forbiddenf("You are not allowed to push code to an archived project.")
+		return ProjectView{}, &Error{Code: EForbidden, Reason: ReasonArchived}
 	}
 	// A token that may write pushes as a developer would, within the branch protections.
 	v := ProjectView{Project: p, Access: Reporter}

@@ -33,7 +33,7 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 			return ProjectView{}, err
 		}
 		if !canReadCode(v) {
-			return ProjectView{}, Forbiddenf("You are not allowed to download code from this project.")
+			return ProjectView{}, &Error{Code: EForbidden, Reason: ReasonDownloadDenied}
 		}
 		return v, nil
 	}
@@ -42,9 +42,9 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 	}
 	switch {
 	case v.Access < Developer:
-		return ProjectView{}, Forbiddenf("You are not allowed to push code to this project.")
+		return ProjectView{}, &Error{Code: EForbidden, Reason: ReasonPushDenied, Resource: ResourceProject}
 	case v.Archived:
-		return ProjectView{}, Forbiddenf("You are not allowed to push code to an archived project.")
+		return ProjectView{}, &Error{Code: EForbidden, Reason: ReasonArchived}
 	}
 	return v, nil
 }

@@ -118,7 +118,7 @@ func (s *Service) AuthorizeBranchWrite(ctx context.Context, a *Actor, v ProjectV
 		return err
 	}
 	if v.Access < Developer {
-		return Forbiddenf("You are not allowed to push into this branch")
+		return &Error{Code: EForbidden, Reason: ReasonPushDenied, Resource: ResourceBranch}
 	}
 	protection, err := s.BranchProtections(ctx, v.ID)
 	if err != nil {
@@ -126,10 +126,10 @@ func (s *Service) AuthorizeBranchWrite(ctx context.Context, a *Actor, v ProjectV
 	}
 	p := protection(branch)
 	if !p.AllowsPush(v.Access) {
-		return Forbiddenf("You are not allowed to push into this branch")
+		return &Error{Code: EForbidden, Reason: ReasonPushDenied, Resource: ResourceBranch}
 	}
 	if force && p.Protected && !p.AllowForcePush {
-		return Forbiddenf("You are not allowed to force push code to a protected branch")
+		return &Error{Code: EForbidden, Reason: ReasonForcePushDenied, Resource: ResourceBranch}
 	}
 	return nil
 }

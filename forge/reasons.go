@@ -61,6 +61,15 @@ const (
 	// ReasonCSRF refuses a form sent without the session's CSRF token.
 	ReasonCSRF = "csrf"
 
+	// Code: ReasonDownloadDenied refuses reading a project's code to one who may see the
+	// project; ReasonPushDenied refuses writing to the Resource (a project, a branch);
+	// ReasonForcePushDenied refuses rewriting a protected branch; ReasonArchived refuses
+	// writing to an archived project.
+	ReasonDownloadDenied  = "download_denied"
+	ReasonPushDenied      = "push_denied"
+	ReasonForcePushDenied = "force_push_denied"
+	ReasonArchived        = "archived"
+
 	// ReasonStateRefused marks an operation the present state of its subject refuses ("Cannot
 	// destroy running deployment"); GitLab shows the message as it is.
 	ReasonStateRefused = "state_refused"

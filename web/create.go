@@ -19,6 +19,10 @@ func formError(err error) (msg string, status int, ok bool) {
 		return "", 0, false
 	}
 	msg = e.Message
+	if msg == "" && e.Reason != "" {
+		_, d := errorTable.Answer(e)
+		msg = d.Message
+	}
 	if len(e.Fields) > 0 {
 		msg = strings.TrimSpace(strings.TrimSuffix(msg, ".") + " " + e.FieldSummary())
 	}

@@ -36,6 +36,16 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: says("Internal server
 	rule{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403, Body: func(e *forge.Error) string {
 		return "The token lacks the " + e.Scope + " scope needed for this."
 	}},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonDownloadDenied, Status: 403,
+		Body: says("You are not allowed to download code from this project.")},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonPushDenied, Status: 403, Body: func(e *forge.Error) string {
+		if e.Resource == forge.ResourceBranch {
+			return "You are not allowed to push into this branch"
+		}
+		return "You are not allowed to push code to this project."
+	}},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonArchived, Status: 403,
+		Body: says("You are not allowed to push code to an archived project.")},
 	rule{Code: forge.ENotFound, Status: 404,
 		Body: says("The project you were looking for could not be found or you don't have permission to view it.")},
 	rule{Code: forge.ENotFound, Reason: forge.ReasonDumbProtocol, Status: 404, Body: asIs},

@@ -138,6 +138,18 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: says(msg{"500 Interna
 		return answer{body: oauthError{"insufficient_scope", e.Message, e.Scope},
 			challenge: `Bearer realm="cairn", error="insufficient_scope"`}
 	}},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonDownloadDenied, Status: 403,
+		Body: forbidden("You are not allowed to download code from this project.")},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonPushDenied, Status: 403, Body: func(e *forge.Error) answer {
+		if e.Resource == forge.ResourceBranch {
+			return answer{body: msg{"403 Forbidden - You are not allowed to push into this branch"}}
+		}
+		return answer{body: msg{"403 Forbidden - You are not allowed to push code to this project."}}
+	}},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonForcePushDenied, Status: 403,
+		Body: forbidden("You are not allowed to force push code to a protected branch")},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonArchived, Status: 403,
+		Body: forbidden("You are not allowed to push code to an archived project.")},
 	// GitLab answers a merge the caller may not make with 401.
 	rule{Code: forge.EForbidden, Reason: forge.ReasonCannotMerge, Status: 401, Body: says(msg{"401 Unauthorized"})},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonSudoNotAdmin, Status: 403, Body: sudoRefused},
@@ -179,6 +191,11 @@ func notGiven(sep string) func(*forge.Error) answer {
 // listed answers with forge's detail as the one message of a list, as GitLab renders a
 // model's errors.
 func listed(e *forge.Error) answer { return answer{body: msg{[]string{e.Message}}} }
+
+// forbidden is GitLab's 403 with words after its prefix.
+func forbidden(words string) func(*forge.Error) answer {
+	return says(msg{"403 Forbidden - " + words})
+}
 
 func sudoRefused(e *forge.Error) answer { return answer{body: msg{"403 Forbidden: " + e.Message}} }
 
