@@ -22,6 +22,8 @@ type Error struct {
 	Reason string
 	// Fields holds validation messages per parameter.
 	Fields map[string][]string
+	// Value is the value at fault: the name that exists already (ReasonExists).
+	Value string
 	// Params names the request parameters the error is about (missing ones, for example).
 	Params []string
 	// Candidates lists what an ambiguous reference could mean (ReasonAmbiguous).
@@ -158,6 +160,11 @@ func (f FieldErrors) Err() error {
 // Conflictf says the request conflicts with what exists.
 func Conflictf(format string, args ...any) *Error {
 	return &Error{Code: EConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+// exists says that resource named name exists already (ReasonExists).
+func exists(resource Resource, name string) *Error {
+	return &Error{Code: EConflict, Reason: ReasonExists, Resource: resource, Value: name}
 }
 
 // Taken says the fields name something that already exists.

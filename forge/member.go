@@ -194,7 +194,7 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 		existing, err := db.GetMember(ctx, tx, src.Kind, id, u.ID)
 		switch {
 		case err == nil && create:
-			return Conflictf("Member already exists")
+			return exists(ResourceMember, u.Username)
 		case errors.Is(err, db.ErrNotFound) && !create:
 			return NotFound("")
 		case err != nil && !errors.Is(err, db.ErrNotFound):

@@ -267,7 +267,7 @@ func (s *Service) SaveProtectedBranch(ctx context.Context, a *Actor, ref string,
 		b, err := db.ProtectedBranchByName(ctx, tx, v.ID, in.Name)
 		switch {
 		case err == nil && create:
-			return Conflictf("Protected branch '%s' already exists", in.Name)
+			return exists(ResourceProtectedBranch, in.Name)
 		case errors.Is(err, db.ErrNotFound) && !create:
 			return NotFound("")
 		case errors.Is(err, db.ErrNotFound):

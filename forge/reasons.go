@@ -70,6 +70,9 @@ const (
 	ReasonForcePushDenied = "force_push_denied"
 	ReasonArchived        = "archived"
 
+	// ReasonExists refuses to create the Resource named Value: one exists by that name.
+	ReasonExists = "exists"
+
 	// ReasonStateRefused marks an operation the present state of its subject refuses ("Cannot
 	// destroy running deployment"); GitLab shows the message as it is.
 	ReasonStateRefused = "state_refused"
@@ -135,11 +138,13 @@ const (
 	ResourceIssue               = Resource("issue")
 	ResourceLabel               = Resource("label")
 	ResourceMergeBase           = Resource("merge_base")
+	ResourceMember              = Resource("member")
 	ResourceMergeRequest        = Resource("merge_request")
 	ResourceNamespace           = Resource("namespace")
 	ResourcePersonalAccessToken = Resource("personal_access_token")
 	ResourcePipeline            = Resource("pipeline")
 	ResourceProject             = Resource("project")
+	ResourceProtectedBranch     = Resource("protected_branch")
 	ResourceRef                 = Resource("ref")
 	ResourceRelease             = Resource("release")
 	ResourceResourcePath        = Resource("resource_path")
@@ -158,8 +163,8 @@ var Resources = []Resource{
 	ResourceDeployKey, ResourceDeployToken, ResourceDeployment, ResourceEmail,
 	ResourceEnvironment, ResourceFile, ResourceGPGKey, ResourceGroup, ResourceIdentity,
 	ResourceImpersonationToken, ResourceIssue, ResourceLabel, ResourceMergeBase,
-	ResourceMergeRequest, ResourceNamespace, ResourcePersonalAccessToken, ResourcePipeline,
-	ResourceProject, ResourceRef, ResourceRelease, ResourceResourcePath, ResourceSSHKey,
+	ResourceMember, ResourceMergeRequest, ResourceNamespace, ResourcePersonalAccessToken, ResourcePipeline,
+	ResourceProject, ResourceProtectedBranch, ResourceRef, ResourceRelease, ResourceResourcePath, ResourceSSHKey,
 	ResourceSignature, ResourceTag, ResourceTree, ResourceUser, ResourceWiki,
 }
 

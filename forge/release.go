@@ -209,7 +209,7 @@ func (s *Service) CreateRelease(ctx context.Context, a *Actor, projectRef string
 	}
 	if tag != "" {
 		if _, err := db.ReleaseByTag(ctx, s.db.Read, v.ID, tag); err == nil {
-			return Release{}, Conflictf("Release already exists")
+			return Release{}, exists(ResourceRelease, tag)
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return Release{}, err
 		}
@@ -277,7 +277,7 @@ func (s *Service) insertRelease(ctx context.Context, r Release, walks []shippedW
 		}
 		id, err := db.InsertRelease(ctx, tx, r)
 		if errors.Is(err, db.ErrConstraint) {
-			return Conflictf("Release already exists")
+			return exists(ResourceRelease, r.TagName)
 		}
 		if err != nil {
 			return err
@@ -304,7 +304,7 @@ func (s *Service) createReleaseTag(ctx context.Context, a *Actor, v ProjectView,
 	}
 	if err := s.moveRefs(ctx, a, v, []gitstore.RefUpdate{{Name: "refs/tags/" + tag, New: obj}}); err != nil {
 		if _, ok, _ := repo.Reference("refs/tags/" + tag); ok {
-			return plumbing.ZeroHash, Conflictf("Tag %s already exists", tag)
+			return plumbing.ZeroHash, exists(ResourceTag, tag)
 		}
 		return plumbing.ZeroHash, err
 	}

@@ -182,7 +182,7 @@ func (s *Service) CreateTag(ctx context.Context, a *Actor, ref, name, rev, messa
 	if _, ok, err := repo.Reference("refs/tags/" + name); err != nil {
 		return Tag{}, err
 	} else if ok {
-		return Tag{}, Conflictf("Tag %s already exists", name)
+		return Tag{}, exists(ResourceTag, name)
 	}
 	if strings.TrimSpace(rev) == "" {
 		return Tag{}, gitRefused("Target is empty")
@@ -202,7 +202,7 @@ func (s *Service) CreateTag(ctx context.Context, a *Actor, ref, name, rev, messa
 	}
 	if err := s.moveRefs(ctx, a, v, []gitstore.RefUpdate{{Name: "refs/tags/" + name, New: obj}}); err != nil {
 		if _, ok, _ := repo.Reference("refs/tags/" + name); ok {
-			return Tag{}, Conflictf("Tag %s already exists", name)
+			return Tag{}, exists(ResourceTag, name)
 		}
 		return Tag{}, err
 	}

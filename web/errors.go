@@ -24,6 +24,12 @@ var errorTable = api.NewErrorTable(rule{Status: http.StatusInternalServerError, 
 		Body: says("Page not found", "The page you were looking for does not exist, or you may not see it.")},
 	rule{Code: forge.EInvalid, Status: http.StatusBadRequest, Body: asIs},
 	rule{Code: forge.EConflict, Status: http.StatusConflict, Body: asIs},
+	rule{Code: forge.EConflict, Reason: forge.ReasonExists, Status: http.StatusConflict, Body: func(e *forge.Error) errorData {
+		if e.Resource == forge.ResourceMember {
+			return errorData{Message: "Member already exists"}
+		}
+		return errorData{Message: api.Noun(e.Resource) + " " + e.Value + " already exists"}
+	}},
 	rule{Code: forge.EUnauthorized, Status: http.StatusUnauthorized, Body: asIs},
 	rule{Code: forge.EForbidden, Status: http.StatusForbidden, Body: func(e *forge.Error) errorData {
 		if e.Message == "" {

@@ -68,6 +68,9 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: fixed(responseError, 
 	rule{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Status: 405,
 		Body: fixed(responseMethodNotAllowed, "This endpoint does not take that method")},
 	rule{Code: forge.EConflict, Status: 409, Body: detailed(responseConflict, "")},
+	rule{Code: forge.EConflict, Reason: forge.ReasonExists, Status: 409, Body: func(e *forge.Error) refusal {
+		return refusal{responseConflict, api.Noun(e.Resource) + " already exists"}
+	}},
 	rule{Code: forge.ETooLarge, Status: 413, Body: fixed(responseTooLarge, "The request body is too large")},
 	rule{Code: forge.ERateLimited, Status: 429, Body: fixed(responseRateLimited, "Too many requests: retry after the time in Retry-After")},
 )

@@ -359,3 +359,9 @@ func TestEmptyRepositoryListsNothing(t *testing.T) {
 		t.Fatalf("after the first commit: empty_repo %v, default_branch %q", p.EmptyRepo, p.DefaultBranch)
 	}
 }
+
+func TestProtectingABranchTwiceIsAConflictNamingIt(t *testing.T) {
+	f := newRepoFixture(t, nil)
+	mustDo(t, f.s, 201, "POST", f.url("/protected_branches"), f.token, map[string]any{"name": "release", "push_access_level": 30})
+	wantJSON(t, f.do("POST", "/protected_branches", f.token, map[string]any{"name": "release"}), 409, `{"message":"Protected branch 'release' already exists"}`)
+}

@@ -116,6 +116,9 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: says(msg{"500 Interna
 		}
 		return asIs(e)
 	}},
+	rule{Code: forge.EConflict, Reason: forge.ReasonExists, Status: 409, Body: func(e *forge.Error) answer {
+		return answer{body: msg{existsWords(e)}}
+	}},
 	rule{Code: forge.EConflict, Reason: forge.ReasonMergeConflict, Status: 406, Body: asIs},
 	// GitLab refuses a source to rebase as it refuses conflicts.
 	rule{Code: forge.EConflict, Reason: forge.ReasonNeedRebase, Status: 406, Body: says(msg{"Branch cannot be merged"})},
@@ -211,6 +214,17 @@ func notFoundWords(e *forge.Error) string {
 	return string(e.Resource) + " Not Found"
 }
 
+// existsWords is GitLab's sentence for a name that is taken.
+func existsWords(e *forge.Error) string {
+	switch e.Resource {
+	case forge.ResourceTag:
+		return "Tag " + e.Value + " already exists"
+	case forge.ResourceProtectedBranch:
+		return "Protected branch '" + e.Value + "' already exists"
+	}
+	return api.Noun(e.Resource) + " already exists"
+}
+
 // notFound is GitLab's sentence for each kind of resource not found.
 var notFound = map[forge.Resource]string{
 	"":                                "Not found",
@@ -235,12 +249,14 @@ var notFound = map[forge.Resource]string{
 	forge.ResourceImpersonationToken:  "Impersonation Token Not Found",
 	forge.ResourceIssue:               "Not found",
 	forge.ResourceLabel:               "Label Not Found",
+	forge.ResourceMember:              "Not found",
 	forge.ResourceMergeBase:           "Merge Base Not Found",
 	forge.ResourceMergeRequest:        "Merge request Not Found",
 	forge.ResourceNamespace:           "Namespace Not Found",
 	forge.ResourcePersonalAccessToken: "Personal Access Token Not Found",
 	forge.ResourcePipeline:            "Pipeline for pipeline_id, sha and ref Not Found",
 	forge.ResourceProject:             "Project Not Found",
+	forge.ResourceProtectedBranch:     "Not found",
 	forge.ResourceRef:                 "Ref Not Found",
 	forge.ResourceRelease:             "Not Found",
 	forge.ResourceResourcePath:        "Resource Not Found",
