@@ -8,7 +8,6 @@ package gitlab_test
 
 import (
 	"database/sql"
-	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -68,7 +67,7 @@ func BenchmarkListProjects(b *testing.B) {
 				}
 				resp.Body.Close()
 				if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Total") == "" && c.token != "" {
-					b.Fatal(fmt.Sprintf("%d, X-Total %q", resp.StatusCode, resp.Header.Get("X-Total")))
+					b.Fatalf("%d, X-Total %q", resp.StatusCode, resp.Header.Get("X-Total"))
 				}
 			}
 		})
