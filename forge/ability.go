@@ -35,6 +35,8 @@ type ProjectAbilities struct {
 	ChangeVisibility bool
 	// DeleteProject: delete the project and its repository.
 	DeleteProject bool
+	// TransferProject: move the project into another namespace.
+	TransferProject bool
 }
 
 // Abilities returns what actor a may do in project v (as ProjectByRef returned it for a).
@@ -54,7 +56,36 @@ func (v ProjectView) Abilities(a *Actor) ProjectAbilities {
 		AdminProject:       signedIn && a.Require(NeedProjects) == nil && canAdminProject(v),
 		ChangeVisibility:   signedIn && a.Require(NeedProjects) == nil && canChangeVisibility(v),
 		DeleteProject:      signedIn && a.Require(NeedProjects) == nil && canDeleteProject(v),
+		TransferProject:    signedIn && a.Require(NeedProjects) == nil && canTransferProject(v),
 	}
+}
+
+// RequireSettings refuses project v's settings to actor a unless a may change them: the
+// anonymous are asked to sign in, the others find nothing there.
+func (v ProjectView) RequireSettings(a *Actor) error {
+	return hiddenUnless(a, v.Abilities(a).AdminProject)
+}
+
+// RequireGroupSettings refuses group g's settings to actor a unless a may change them, as
+// RequireSettings does a project's.
+func (s *Service) RequireGroupSettings(ctx context.Context, a *Actor, g Namespace) error {
+	can, err := s.GroupAbilities(ctx, a, g)
+	if err != nil {
+		return err
+	}
+	return hiddenUnless(a, can.Admin)
+}
+
+// hiddenUnless is the refusal of a page that actor a may not use: nil when allowed, a request
+// to sign in for the anonymous, and for the others a page that is not there.
+func hiddenUnless(a *Actor, allowed bool) error {
+	switch {
+	case allowed:
+		return nil
+	case !a.SignedIn():
+		return Unauthorized("")
+	}
+	return NotFound("Page")
 }
 
 // CanEditIssue reports whether actor a may change issue is of project v: close, reopen,
@@ -149,6 +180,9 @@ func canChangeVisibility(v ProjectView) bool { return v.Access >= Owner }
 
 // canDeleteProject reports whether the actor of v may delete it: owners.
 func canDeleteProject(v ProjectView) bool { return v.Access >= Owner }
+
+// canTransferProject reports whether the actor of v may move it to another namespace: owners.
+func canTransferProject(v ProjectView) bool { return v.Access >= Owner }
 
 // canAdminGroup reports whether an actor at access level to a group may change its settings
 // and delete it: owners.

@@ -24,7 +24,7 @@ func (s *Service) TransferProject(ctx context.Context, a *Actor, ref, namespaceR
 	if err != nil {
 		return ProjectView{}, err
 	}
-	if v.Access < Owner {
+	if !canTransferProject(v) {
 		return ProjectView{}, Forbidden()
 	}
 	ns, err := s.findNamespace(ctx, namespaceRef)

@@ -79,16 +79,7 @@ func groupSettingsOf(g forge.Namespace) *groupSettingsData {
 
 // groupSettingsAllowed refuses a group's settings to those who may not change them.
 func (h *Handler) groupSettingsAllowed(r *http.Request, g forge.Namespace) error {
-	can, err := h.forge.GroupAbilities(r.Context(), api.Actor(r), g)
-	switch {
-	case err != nil:
-		return err
-	case can.Admin:
-		return nil
-	case !api.Actor(r).SignedIn():
-		return forge.Unauthorized("")
-	}
-	return notFound()
+	return h.forge.RequireGroupSettings(r.Context(), api.Actor(r), g)
 }
 
 // groupSettings shows a group's settings to its owners.

@@ -21,6 +21,8 @@ func (h *Handler) lookupProjectSettings(method func(g, p handlerFunc) handlerFun
 		return method(nil, in(h.archiveProject(false)))
 	case "path":
 		return method(nil, in(h.moveProject))
+	case "transfer":
+		return method(nil, in(h.transferProject))
 	case "delete":
 		return method(nil, in(h.deleteProject))
 	}
@@ -32,6 +34,9 @@ type projectSettingsData struct {
 	Branches                                                                []string
 	// Path is the rename form's value; Confirm the deletion form's.
 	Path, Confirm string
+	// Namespaces are where the project may be transferred; NamespaceID the one chosen.
+	Namespaces  []forge.Namespace
+	NamespaceID int64
 	// Error is the general form's refusal; DangerError that of the forms below it.
 	Error, DangerError string
 }
@@ -42,16 +47,35 @@ func settingsOf(v forge.ProjectView) *projectSettingsData {
 		DefaultBranch: v.DefaultBranch, MergeMethod: v.MergeMethod, SquashOption: v.SquashOption, Path: v.Path}
 }
 
-// settingsAllowed refuses the settings of a project to those who may not change them: the
-// anonymous are asked to sign in, the others find nothing.
+// settingsAllowed refuses the settings of a project to those who may not change them.
 func settingsAllowed(r *http.Request, pn *projectNav) error {
-	if pn.Can.AdminProject {
-		return nil
+	return pn.View.RequireSettings(api.Actor(r))
+}
+
+// editOrNamespace serves "/<path>/edit": the settings of the project at path, or else
+// whatever the whole path names (a project or group may be called "edit").
+func (h *Handler) editOrNamespace(project, whole string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if strings.Contains(project, "/") {
+			v, err := h.forge.ProjectByRef(r.Context(), api.Actor(r), project)
+			if err == nil {
+				return h.editProject(w, r, h.projectNav(r, v))
+			}
+			if forge.ErrorCode(err) != forge.ENotFound {
+				return err
+			}
+		}
+		return h.namespacePage(whole)(w, r)
 	}
-	if !api.Actor(r).SignedIn() {
-		return forge.Unauthorized("")
+}
+
+// editProject answers GitLab's address of a project's settings, "/<project>/edit", with the
+// settings page's.
+func (h *Handler) editProject(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if err := settingsAllowed(r, pn); err != nil {
+		return err
 	}
-	return notFound()
+	return redirect(w, r, pn.URL+"/-/settings/general")
 }
 
 // projectSettings shows a project's settings to its maintainers and owners.
@@ -74,6 +98,17 @@ func (h *Handler) renderProjectSettings(w http.ResponseWriter, r *http.Request, 
 		}
 		if !contains(d.Branches, d.DefaultBranch) {
 			d.Branches = append(d.Branches, d.DefaultBranch)
+		}
+	}
+	if pn.Can.TransferProject {
+		all, err := h.creatableNamespaces(r)
+		if err != nil {
+			return err
+		}
+		for _, ns := range all {
+			if ns.ID != pn.View.NamespaceID {
+				d.Namespaces = append(d.Namespaces, ns)
+			}
 		}
 	}
 	return h.render(w, r, status, "project_settings", h.projectPage(r, pn, "settings", "Settings", d))
@@ -186,4 +221,35 @@ func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, pn *proj
 	}
 	h.setFlash(w, "Project "+pn.View.FullPath()+" was deleted.")
 	return redirect(w, r, "/dashboard/projects")
+}
+
+// transferProject moves a project into another namespace, and so changes its address.
+func (h *Handler) transferProject(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
+	if err := readForm(r); err != nil {
+		return err
+	}
+	if err := settingsAllowed(r, pn); err != nil {
+		return err
+	}
+	d := settingsOf(pn.View)
+	d.NamespaceID, _ = strconv.ParseInt(r.PostForm.Get("namespace_id"), 10, 64)
+	if d.NamespaceID <= 0 {
+		d.DangerError = "Choose the namespace to transfer the project to."
+		return h.renderProjectSettings(w, r, pn, http.StatusBadRequest, d)
+	}
+	v, err := h.forge.TransferProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+		strconv.FormatInt(d.NamespaceID, 10))
+	if forge.ErrorCode(err) == forge.ENotFound {
+		err = forge.Invalidf("that namespace does not exist or you may not see it")
+	}
+	if msg, status, ok := formError(err); ok {
+		d.DangerError = msg
+		return h.renderProjectSettings(w, r, pn, status, d)
+	}
+	if err != nil {
+		return err
+	}
+	h.setFlash(w, "The project was transferred to "+v.FullPath()+". Update your remotes: git remote set-url origin "+
+		h.core.URL("/"+v.FullPath()+".git"))
+	return redirect(w, r, "/"+escapePath(v.FullPath())+"/-/settings/general")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -161,4 +162,52 @@ func TestProjectMembersFollowForgesRules(t *testing.T) {
 	bob.post(fmt.Sprintf("/acme/site/-/project_members/%d/delete", bobID), nil).redirectsTo(t, "/dashboard/projects")
 	ann.get("/acme/site/-/project_members")
 	ann.post(fmt.Sprintf("/acme/site/-/project_members/%d", bobID), url.Values{"access_level": {"20"}}).want(t, http.StatusNotFound)
+}
+
+func TestProjectEditAddressIsTheSettingsAndOwnersTransferThere(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	owner := addMember(t, f, f.siteID, "olive", 50)
+	ann := userClient(t, f.s, "ann")
+	bob := userClient(t, f.s, "bob")
+
+	// GitLab's address of the settings answers as they do.
+	newClient(t, f.s).get("/acme/site/edit").redirectsTo(t, "/users/sign_in?redirect=%2Facme%2Fsite%2Fedit")
+	bob.get("/acme/site/edit").want(t, http.StatusNotFound)
+	bob.get("/acme/vault/edit").want(t, http.StatusNotFound)
+	ann.get("/acme/site/edit").redirectsTo(t, "/acme/site/-/settings/general")
+	ann.get("/acme/vault/edit/").redirectsTo(t, "/acme/vault/-/settings/general")
+	// A project called "edit" keeps its own page.
+	api(t, f.s, "POST", "/api/v4/projects", map[string]any{"name": "edit", "namespace_id": "acme", "visibility": "public"}, http.StatusCreated)
+	ann.get("/acme/edit").want(t, http.StatusOK, "<h1>edit</h1>")
+
+	// Only owners are offered the transfer, to the namespaces where they may create projects.
+	if p := ann.get("/acme/site/-/settings/general").want(t, http.StatusOK); strings.Contains(p.Body, "Transfer project") {
+		t.Error("a maintainer is offered the transfer")
+	}
+	var namespaces []struct {
+		ID       int64
+		FullPath string `json:"full_path"`
+	}
+	api(t, f.s, "GET", "/api/v4/namespaces?search=olive", nil, http.StatusOK).JSON(t, &namespaces)
+	if len(namespaces) != 1 {
+		t.Fatalf("olive's namespace: %+v", namespaces)
+	}
+	olive := strconv.FormatInt(namespaces[0].ID, 10)
+	ann.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {olive}}).want(t, http.StatusForbidden)
+	owner.get("/acme/site/-/settings/general").want(t, http.StatusOK, "Transfer project", `<option value="`+olive+`">olive</option>`)
+	owner.postRaw("/acme/site/-/settings/transfer", url.Values{"namespace_id": {olive}}).want(t, http.StatusForbidden)
+	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {""}}).want(t, http.StatusBadRequest, "Choose the namespace")
+	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {"999999"}}).want(t, http.StatusBadRequest, "does not exist")
+	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {olive}}).redirectsTo(t, "/olive/site/-/settings/general")
+	owner.get("/olive/site/-/settings/general").want(t, http.StatusOK, "transferred to olive/site", "git remote set-url origin")
+	owner.get("/acme/site").want(t, http.StatusNotFound)
+	owner.get("/olive/site/-/blob/main/README.md").want(t, http.StatusOK, "Acme site")
+	var v struct {
+		PathWithNamespace string `json:"path_with_namespace"`
+	}
+	api(t, f.s, "GET", fmt.Sprintf("/api/v4/projects/%d", f.siteID), nil, http.StatusOK).JSON(t, &v)
+	if v.PathWithNamespace != "olive/site" {
+		t.Errorf("after the transfer the API says %q", v.PathWithNamespace)
+	}
 }

@@ -182,6 +182,9 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) handlerFunc {
 	if strings.HasSuffix(p, ".git") {
 		return nil // a repository that githttp did not serve does not exist
 	}
+	if project, ok := strings.CutSuffix(strings.TrimSuffix(p, "/"), "/edit"); ok {
+		return method(h.editOrNamespace(unescape(strings.Trim(project, "/")), unescape(strings.Trim(p, "/"))), nil)
+	}
 	return method(h.namespacePage(unescape(strings.Trim(p, "/"))), nil)
 }
 
