@@ -6,6 +6,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
@@ -89,6 +90,7 @@ func (s *Service) saveBroadcastMessage(ctx context.Context, a *Actor, b Broadcas
 		b.ID = id
 		return err
 	})
+	s.broadcasts.changed()
 	if err != nil {
 		return BroadcastMessage{}, err
 	}
@@ -185,6 +187,7 @@ func (s *Service) DeleteBroadcastMessage(ctx context.Context, a *Actor, id int64
 		return err
 	}
 	err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.DeleteBroadcastMessage(ctx, tx, id) })
+	s.broadcasts.changed()
 	if err != nil {
 		return err
 	}
@@ -203,13 +206,20 @@ const (
 // any, with * for any text) matches the page's path, and whose target access levels (if any)
 // include the caller's access to the page's project (access is 0 outside projects and for
 // non-members, to whom such messages are not shown).
+// The messages come from a cache that a change to them clears, so pages do not read them.
 func (s *Service) BroadcastsFor(ctx context.Context, pagePath string, access int) ([]BroadcastMessage, error) {
-	list, _, err := db.ListBroadcastMessages(ctx, s.db.Read, s.Now(), maxActiveBroadcasts, 0)
+	now := s.Now()
+	list, err := s.broadcasts.unended(now, func() ([]BroadcastMessage, error) {
+		return db.UnendedBroadcastMessages(ctx, s.db.Read, now, maxActiveBroadcasts)
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := list[:0]
+	var out []BroadcastMessage
 	for _, b := range list {
+		if !BroadcastActive(b, now) {
+			continue
+		}
 		if len(b.TargetAccessLevels) > 0 && !slices.Contains(b.TargetAccessLevels, access) {
 			continue
 		}
@@ -221,6 +231,51 @@ func (s *Service) BroadcastsFor(ctx context.Context, pagePath string, access int
 		}
 	}
 	return out, nil
+}
+
+// broadcastCache holds the broadcast messages that had not ended when it was filled: shown
+// now, or to be shown later. A change to any message clears it; so does the passing of
+// broadcastCacheLife, for messages changed by another process on the same database.
+type broadcastCache struct {
+	mu   sync.Mutex
+	list []BroadcastMessage
+	// filled is when list was read; zero when it is to be read again.
+	filled time.Time
+	// generation counts the changes, so that a read begun before one is not kept.
+	generation uint64
+}
+
+const broadcastCacheLife = time.Minute
+
+// unended returns the messages not ended at now, read with load when the cache is empty or
+// old. The slice is shared: callers do not change it.
+func (c *broadcastCache) unended(now time.Time, load func() ([]BroadcastMessage, error)) ([]BroadcastMessage, error) {
+	c.mu.Lock()
+	if !c.filled.IsZero() && !now.Before(c.filled) && now.Sub(c.filled) < broadcastCacheLife {
+		list := c.list
+		c.mu.Unlock()
+		return list, nil
+	}
+	gen := c.generation
+	c.mu.Unlock()
+	list, err := load()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.generation == gen {
+		c.list, c.filled = list, now
+	}
+	c.mu.Unlock()
+	return list, nil
+}
+
+// changed empties the cache after a message was created, changed or deleted.
+func (c *broadcastCache) changed() {
+	c.mu.Lock()
+	c.generation++
+	c.list, c.filled = nil, time.Time{}
+	c.mu.Unlock()
 }
 
 // matchTargetPath matches a page path against a broadcast's target path, where * stands for

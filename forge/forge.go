@@ -147,6 +147,8 @@ type Service struct {
 	// started is when the service was made, on the system's clock (not Now): lock files in
 	// the repositories older than it belong to processes that have died.
 	started time.Time
+	// broadcasts caches the broadcast messages every page shows.
+	broadcasts broadcastCache
 }
 
 // Options are the service's collaborators; zero values get sensible defaults.

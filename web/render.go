@@ -82,18 +82,24 @@ type Page struct {
 	Flash  string
 	// Broadcasts are the administrators' messages shown on this page.
 	Broadcasts []broadcast
+	// Here is the page's own address, where dismissing a message returns to.
+	Here string
 	// Data is the page's own content.
 	Data any
 }
 
-// broadcast is a broadcast message as a page shows it: its text rendered, its theme a class.
+// broadcast is a broadcast message as a page shows it: its text rendered, its theme a class,
+// and whether it has a button that hides it.
 type broadcast struct {
+	ID          int64
 	HTML        template.HTML
 	Type, Theme string
+	Dismissable bool
 }
 
 // broadcasts returns the broadcast messages page p at path shows to its viewer: those aimed
-// at a project access level show on that project's pages to members of that level.
+// at a project access level show on that project's pages to members of that level, and
+// those the viewer dismissed are left out.
 func (h *Handler) broadcasts(r *http.Request, p *Page) []broadcast {
 	access := 0
 	if p.Project != nil {
@@ -104,11 +110,54 @@ func (h *Handler) broadcasts(r *http.Request, p *Page) []broadcast {
 		h.core.Log.Error("read broadcast messages", "err", err, "request_id", p.RequestID)
 		return nil
 	}
-	out := make([]broadcast, len(list))
-	for i, b := range list {
-		out[i] = broadcast{HTML: h.markdown.Render(b.Message, nil), Type: b.BroadcastType, Theme: b.Theme}
+	var out []broadcast
+	for _, b := range list {
+		if b.Dismissable {
+			if _, err := r.Cookie(dismissedCookie(b.ID)); err == nil {
+				continue
+			}
+		}
+		out = append(out, broadcast{ID: b.ID, HTML: h.markdown.Render(b.Message, nil), Type: b.BroadcastType,
+			Theme: b.Theme, Dismissable: b.Dismissable})
 	}
 	return out
+}
+
+// dismissedCookie names the cookie that hides broadcast message id, GitLab's name.
+func dismissedCookie(id int64) string { return "hide_broadcast_message_" + strconv.FormatInt(id, 10) }
+
+// dismissBroadcast hides a dismissable broadcast message from this browser until it ends,
+// and returns to the page it was dismissed on.
+func (h *Handler) dismissBroadcast(w http.ResponseWriter, r *http.Request) error {
+	if err := readForm(r); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PostForm.Get("broadcast_message_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return forge.Invalidf("broadcast_message_id is invalid")
+	}
+	b, err := h.forge.GetBroadcastMessage(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !b.Dismissable {
+		return forge.Invalidf("this broadcast message cannot be dismissed")
+	}
+	http.SetCookie(w, &http.Cookie{Name: dismissedCookie(b.ID), Value: "true", Path: "/", Expires: b.EndsAt,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	return redirect(w, r, localRedirect(r.PostForm.Get("redirect")))
+}
+
+// hereOf is the address a page's forms return to: the page itself, or for the answer to a
+// form, the page the form was on.
+func hereOf(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	if u, err := url.Parse(r.Referer()); err == nil && u.Host == r.Host {
+		return localRedirect(u.RequestURI())
+	}
+	return "/"
 }
 
 type crumb struct{ Name, URL string }
@@ -117,7 +166,7 @@ type crumb struct{ Name, URL string }
 func (h *Handler) newPage(r *http.Request, title string, data any) *Page {
 	a := api.Actor(r)
 	return &Page{Title: title, Instance: h.instance, User: a.User, CSRF: a.CSRFToken(), RequestID: api.RequestID(r),
-		Flash: flashOf(r), Data: data}
+		Flash: flashOf(r), Here: hereOf(r), Data: data}
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -199,6 +199,8 @@ func (h *Handler) lookupInstance(method func(g, p handlerFunc) handlerFunc, rest
 		return method(h.passwordPage, nil)
 	case "user_settings/password":
 		return method(h.passwordPage, h.updatePassword)
+	case "users/broadcast_message_dismissals":
+		return method(nil, h.dismissBroadcast)
 	}
 	if id, ok := strings.CutPrefix(rest, "user_settings/personal_access_tokens/"); ok {
 		if id, ok := strings.CutSuffix(id, "/revoke"); ok {
