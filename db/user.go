@@ -55,6 +55,23 @@ func UserByID(ctx context.Context, q Querier, id int64) (model.User, error) {
 	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.id = ?", id))
 }
 
+// UsersByID returns the users of ids that exist, by id.
+func UsersByID(ctx context.Context, q Querier, ids []int64) (map[int64]model.User, error) {
+	out := map[int64]model.User{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	list, err := queryAll(ctx, q, "SELECT "+userColumns+userFrom+" WHERE u.id IN ("+placeholders(len(ids))+")", args, scanUser)
+	for _, u := range list {
+		out[u.ID] = u
+	}
+	return out, err
+}
+
 // UserByUsername returns the user with username, compared without case.
 func UserByUsername(ctx context.Context, q Querier, username string) (model.User, error) {
 	return scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+userFrom+" WHERE u.username = ?", username))

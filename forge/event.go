@@ -3,6 +3,7 @@ package forge
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,17 +126,71 @@ func (s *Service) ListProjectEvents(ctx context.Context, a *Actor, ref, action s
 	if err != nil {
 		return nil, 0, err
 	}
-	f := db.EventFilter{ProjectID: v.ID, Desc: !asc, Limit: pg.limit(), Offset: pg.offset(), HideConfidential: v.Access < Reporter}
+	f := db.EventFilter{EventScope: eventScope(a, v), Desc: !asc, Limit: pg.limit(), Offset: pg.offset()}
 	if action != "" {
 		if f.Actions = eventActions[action]; f.Actions == nil {
 			return []Event{}, 0, nil
 		}
 	}
+	return db.ListEvents(ctx, s.db.Read, f)
+}
+
+// eventScope is what of project v's events actor a may see, as GitLab's events are visible:
+// pushes name commits, so only those who may read the code see them (not the guests of a
+// private project); the events of issues and merge requests (and comments on them) go to
+// those who may read those, and those of confidential issues to reporters and above.
+func eventScope(a *Actor, v ProjectView) db.EventScope {
+	sc := db.EventScope{ProjectID: v.ID, HideConfidential: v.Access < Reporter,
+		HidePushes: a.Require(NeedReadCode) != nil || !canReadCode(v)}
 	if a.Require(NeedRead) != nil || !issuesVisible(v) {
-		f.HideTypes = append(f.HideTypes, NoteableIssue)
+		sc.HideTypes = append(sc.HideTypes, NoteableIssue)
 	}
 	if a.Require(NeedReadPulls) != nil || !mergeRequestsVisible(v) {
-		f.HideTypes = append(f.HideTypes, NoteableMergeRequest)
+		sc.HideTypes = append(sc.HideTypes, NoteableMergeRequest)
 	}
-	return db.ListEvents(ctx, s.db.Read, f)
+	return sc
+}
+
+// Activity is an event as a dashboard shows it: with its project, its author (nil for a
+// deleted user) and, for a comment, the note's text.
+type Activity struct {
+	Event
+	Project ProjectView
+	Author  *User
+}
+
+// RecentActivity returns the latest limit events of projects (as ListProjects or
+// ProjectByRef returned them to a) that a may see, newest first, with their authors and
+// notes: two queries, however many the projects.
+func (s *Service) RecentActivity(ctx context.Context, a *Actor, projects []ProjectView, limit int) ([]Activity, error) {
+	if err := a.Require(NeedRead); err != nil {
+		return nil, err
+	}
+	scopes := make([]db.EventScope, len(projects))
+	byID := make(map[int64]ProjectView, len(projects))
+	for i, v := range projects {
+		scopes[i], byID[v.ID] = eventScope(a, v), v
+	}
+	events, err := db.RecentEvents(ctx, s.db.Read, scopes, limit)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, e := range events {
+		if e.AuthorID != 0 && !slices.Contains(ids, e.AuthorID) {
+			ids = append(ids, e.AuthorID)
+		}
+	}
+	users, err := db.UsersByID(ctx, s.db.Read, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Activity, len(events))
+	for i, e := range events {
+		out[i] = Activity{Event: e, Project: byID[e.ProjectID]}
+		if u, ok := users[e.AuthorID]; ok {
+			out[i].Author = &u
+		}
+	}
+	return out, nil
 }

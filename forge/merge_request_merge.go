@@ -316,6 +316,11 @@ func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64, 
 					if err := s.addSystemNote(ctx, tx, a, t, "merged manually", r.next.UpdatedAt); err != nil {
 						return err
 					}
+					// A merge by a push is in the activity as one through the API is.
+					if err := db.InsertEvent(ctx, tx, targetEvent(a.UserID(), projectID, ActionAccepted, NoteableMergeRequest,
+						r.next.ID, r.next.IID, r.next.Title, r.next.UpdatedAt)); err != nil {
+						return err
+					}
 				}
 			}
 			return nil

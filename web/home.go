@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -79,12 +78,8 @@ type projectListData struct {
 	Empty    string
 }
 
-type activity struct {
-	Project forge.ProjectView
-	Event   forge.Event
-	// Author is who acted; nil when unknown (a deleted user's events).
-	Author *forge.User
-}
+// activity is an event of the dashboard, with what its line says.
+type activity struct{ forge.Activity }
 
 // Verb says what the event did, as GitLab's dashboard does: "opened issue", "merged merge
 // request", "commented on issue", "pushed to branch".
@@ -143,13 +138,34 @@ func (ac activity) Label() string {
 	return e.Ref
 }
 
-// Detail is the line under the event: the issue's or merge request's title, or the pushed
-// commit's.
+// Detail is the line under the event: a comment's first line, the issue's or merge
+// request's title, or the pushed commit's.
 func (ac activity) Detail() string {
-	if ac.Event.TargetType != "" {
+	switch {
+	case ac.Event.TargetType == "Note" && ac.Event.NoteBody != "":
+		return excerpt(ac.Event.NoteBody, 120)
+	case ac.Event.TargetType != "":
 		return ac.Event.TargetTitle
 	}
 	return ac.Event.CommitTitle
+}
+
+// excerpt is the first line of text that has any, cut to about n characters at a word.
+func excerpt(text string, n int) string {
+	line := ""
+	for l := range strings.Lines(text) {
+		if line = strings.TrimSpace(l); line != "" {
+			break
+		}
+	}
+	if r := []rune(line); len(r) > n {
+		cut := string(r[:n])
+		if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+			cut = cut[:i]
+		}
+		line = strings.TrimRight(cut, " .,;:") + "…"
+	}
+	return line
 }
 
 // dashboard lists the projects the user is a member of, most recently active first, with the
@@ -176,35 +192,15 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	return h.show(w, r, http.StatusOK, "projects", "projects", "Projects", d)
 }
 
-// recentActivity gathers the latest pushes to the first few of projects.
+// recentActivity gathers the latest events of projects.
 func (h *Handler) recentActivity(r *http.Request, projects []forge.ProjectView) ([]activity, error) {
-	var out []activity
-	for i, v := range projects {
-		if i == 5 {
-			break
-		}
-		events, _, err := h.forge.ListProjectEvents(r.Context(), api.Actor(r), strconv.FormatInt(v.ID, 10), "", false,
-			forge.Page{Page: 1, PerPage: 5})
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range events {
-			out = append(out, activity{Project: v, Event: e})
-		}
+	list, err := h.forge.RecentActivity(r.Context(), api.Actor(r), projects, 10)
+	if err != nil {
+		return nil, err
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Event.CreatedAt.After(out[j].Event.CreatedAt) })
-	out = out[:min(len(out), 10)]
-	authors := map[int64]*forge.User{}
-	for i, ac := range out {
-		id := ac.Event.AuthorID
-		if _, done := authors[id]; !done && id != 0 {
-			if u, err := h.forge.UserByRef(r.Context(), api.Actor(r), strconv.FormatInt(id, 10)); err == nil {
-				authors[id] = &u
-			} else if forge.ErrorCode(err) != forge.ENotFound {
-				return nil, err
-			}
-		}
-		out[i].Author = authors[id]
+	out := make([]activity, len(list))
+	for i, ac := range list {
+		out[i] = activity{ac}
 	}
 	return out, nil
 }

@@ -24,6 +24,8 @@ type Event struct {
 	NoteableType string
 	NoteableID   int64
 	CreatedAt    time.Time
+	// NoteBody is a comment's text, where the events were read with it (db.RecentEvents).
+	NoteBody string
 }
 
 // AuditEvent is one entry of the security audit log: a token created or revoked, sudo used,
