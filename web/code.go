@@ -28,6 +28,39 @@ type refPicker struct {
 	URL, Suffix string
 }
 
+// maxPickedRefs bounds the branches (and tags) a page offers to choose from.
+const maxPickedRefs = 100
+
+// branchNames returns the names of the first maxPickedRefs branches of project ref, ordered
+// as sort says (forge.BranchListOptions; "" for by name), for a page's pickers.
+func (h *Handler) branchNames(r *http.Request, ref, sort string) ([]string, error) {
+	branches, _, err := h.forge.ListBranches(r.Context(), api.Actor(r), ref, forge.BranchListOptions{Sort: sort},
+		forge.Page{Page: 1, PerPage: maxPickedRefs})
+	names := make([]string, len(branches))
+	for i, b := range branches {
+		names[i] = b.Name
+	}
+	return names, err
+}
+
+// isBranch reports whether name is a branch of project ref, whether or not a picker lists it.
+func (h *Handler) isBranch(r *http.Request, ref, name string) (bool, error) {
+	_, err := h.forge.GetBranch(r.Context(), api.Actor(r), ref, name)
+	if forge.ErrorCode(err) == forge.ENotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// bothBranches reports whether a and b are both branches of project ref.
+func (h *Handler) bothBranches(r *http.Request, ref, a, b string) (bool, error) {
+	ok, err := h.isBranch(r, ref, a)
+	if ok && err == nil {
+		ok, err = h.isBranch(r, ref, b)
+	}
+	return ok, err
+}
+
 // refs lists the revisions a page may switch to (the first hundred of each kind).
 func (h *Handler) refs(r *http.Request, pn *projectNav, kind, current, p string) (refPicker, error) {
 	a := api.Actor(r)
@@ -36,14 +69,11 @@ func (h *Handler) refs(r *http.Request, pn *projectNav, kind, current, p string)
 	if p != "" {
 		rp.Suffix = "/" + escapePath(p)
 	}
-	branches, _, err := h.forge.ListBranches(r.Context(), a, ref, forge.BranchListOptions{}, forge.Page{Page: 1, PerPage: 100})
-	if err != nil {
+	var err error
+	if rp.Branches, err = h.branchNames(r, ref, ""); err != nil {
 		return rp, err
 	}
-	for _, b := range branches {
-		rp.Branches = append(rp.Branches, b.Name)
-	}
-	tags, _, err := h.forge.ListTags(r.Context(), a, ref, forge.TagListOptions{}, forge.Page{Page: 1, PerPage: 100})
+	tags, _, err := h.forge.ListTags(r.Context(), a, ref, forge.TagListOptions{}, forge.Page{Page: 1, PerPage: maxPickedRefs})
 	if err != nil {
 		return rp, err
 	}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"html/template"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,13 +24,12 @@ func (h *Handler) funcs() template.FuncMap {
 		"short":    shortSHA,
 		"purl":     escapePath,
 		"seg":      url.PathEscape,
-		"query":    url.QueryEscape,
 		"bytes":    humanBytes,
 		"plural":   plural,
 		"add":      func(a, b int) int { return a + b },
 		"initial":  initial,
 		"avatar":   avatarClass,
-		"hasScope": func(list []string, s string) bool { return contains(list, s) },
+		"hasScope": slices.Contains[[]string],
 		"percent":  func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"dict":     dict,
 		"msgBody":  messageBody,
@@ -131,15 +131,6 @@ func avatarClass(name string) string {
 	f := fnv.New32a()
 	_, _ = f.Write([]byte(name))
 	return "av" + strconv.Itoa(int(f.Sum32()%8))
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // dict builds a map from key and value pairs, to hand several values to a template.

@@ -287,12 +287,9 @@ func (h *Handler) compare(spec string) projectHandler {
 		a := api.Actor(r)
 		ref := strconv.FormatInt(pn.View.ID, 10)
 		d := &compareData{From: pn.View.DefaultBranch}
-		branches, _, err := h.forge.ListBranches(r.Context(), a, ref, forge.BranchListOptions{}, forge.Page{Page: 1, PerPage: 100})
-		if err != nil {
+		var err error
+		if d.Branches, err = h.branchNames(r, ref, ""); err != nil {
 			return err
-		}
-		for _, b := range branches {
-			d.Branches = append(d.Branches, b.Name)
 		}
 		status := http.StatusOK
 		if spec != "" {
@@ -319,7 +316,11 @@ func (h *Handler) compare(spec string) projectHandler {
 					d.Stats.Additions += f.Additions
 					d.Stats.Deletions += f.Deletions
 				}
-				d.CanOpenMergeRequest = pn.Can.CreateMergeRequest && contains(d.Branches, to) && contains(d.Branches, from) && len(cmp.Commits) > 0
+				if pn.Can.CreateMergeRequest && len(cmp.Commits) > 0 {
+					if d.CanOpenMergeRequest, err = h.bothBranches(r, ref, from, to); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		return h.render(w, r, status, "compare", h.projectPage(r, pn, "commits", "Compare", d))

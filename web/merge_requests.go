@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -99,14 +100,23 @@ func (h *Handler) renderNewMergeRequest(w http.ResponseWriter, r *http.Request, 
 	if !offered {
 		d.Squash = forced
 	}
-	branches, _, err := h.forge.ListBranches(r.Context(), a, ref, forge.BranchListOptions{Sort: "updated_desc"}, forge.Page{Page: 1, PerPage: 100})
-	if err != nil {
+	var err error
+	if d.Branches, err = h.branchNames(r, ref, "updated_desc"); err != nil {
 		return err
 	}
-	for _, b := range branches {
-		d.Branches = append(d.Branches, b.Name)
+	both := false
+	if d.Source != "" && d.Source != d.Target {
+		if both, err = h.bothBranches(r, ref, d.Source, d.Target); err != nil {
+			return err
+		}
 	}
-	if d.Source != "" && d.Source != d.Target && contains(d.Branches, d.Source) && contains(d.Branches, d.Target) {
+	if both {
+		// Branches beyond the pickers' first ones are offered when named.
+		for _, b := range []string{d.Source, d.Target} {
+			if !slices.Contains(d.Branches, b) {
+				d.Branches = append(d.Branches, b)
+			}
+		}
 		cmp, err := h.forge.Compare(r.Context(), a, ref, d.Target, d.Source, false)
 		if err != nil {
 			return err

@@ -46,3 +46,26 @@ func TestAConflictingMergeRequestListsItsConflicts(t *testing.T) {
 	c.signIn("bob", "password-bob")
 	c.get("/acme/vault/-/merge_requests/1").want(t, http.StatusNotFound)
 }
+
+// The branch pickers list the first hundred branches, but a merge request may be opened from
+// and to any: compare offers it, and the form takes the branches it is given.
+func TestMergeRequestsFromBranchesBeyondThePickers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for i := range 100 {
+		api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/branches", f.siteID),
+			map[string]any{"branch": fmt.Sprintf("b%03d", i), "ref": "main"}, http.StatusCreated)
+	}
+	ann := userClient(t, f.s, "ann")
+	// By name, "feature/login" and "main" come after b000…b099.
+	p := ann.get("/acme/site/-/compare/main...feature/login").want(t, http.StatusOK, "Log in with a form",
+		`href="/acme/site/-/merge_requests/new?source_branch=feature%2flogin&amp;target_branch=main"`)
+	if strings.Contains(p.Body, `<option value="main">`) {
+		t.Error("the picker lists more than a hundred branches")
+	}
+	ann.get("/acme/site/-/merge_requests/new?source_branch=feature%2Flogin&target_branch=main").want(t, http.StatusOK,
+		"<option selected>feature/login</option>", "<option selected>main</option>", "Log in with a form", "login.go")
+	newClient(t, f.s).get("/acme/site/-/compare/main...feature/login").want(t, http.StatusOK, "Log in with a form")
+	ann.get("/acme/site/-/branches?search=feature").want(t, http.StatusOK,
+		`href="/acme/site/-/merge_requests/new?source_branch=feature%2flogin"`)
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -88,15 +89,11 @@ func (h *Handler) projectSettings(w http.ResponseWriter, r *http.Request, pn *pr
 
 func (h *Handler) renderProjectSettings(w http.ResponseWriter, r *http.Request, pn *projectNav, status int, d *projectSettingsData) error {
 	if pn.Can.ReadCode && !pn.View.EmptyRepo {
-		branches, _, err := h.forge.ListBranches(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
-			forge.BranchListOptions{}, forge.Page{Page: 1, PerPage: 100})
-		if err != nil {
+		var err error
+		if d.Branches, err = h.branchNames(r, strconv.FormatInt(pn.View.ID, 10), ""); err != nil {
 			return err
 		}
-		for _, b := range branches {
-			d.Branches = append(d.Branches, b.Name)
-		}
-		if !contains(d.Branches, d.DefaultBranch) {
+		if !slices.Contains(d.Branches, d.DefaultBranch) {
 			d.Branches = append(d.Branches, d.DefaultBranch)
 		}
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,13 +85,13 @@ func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status in
 	}
 	grantable := a.GrantableScopes()
 	for _, p := range tokenPresets {
-		if sc, _ := forge.ParseScope(p.Value); contains(grantable, sc) {
+		if sc, _ := forge.ParseScope(p.Value); slices.Contains(grantable, sc) {
 			d.Presets = append(d.Presets, p)
 		}
 	}
 	checked := r.PostForm["scopes"]
 	for _, sc := range grantable {
-		d.Scopes = append(d.Scopes, scopeChoice{Name: sc, Description: scopeDescriptions[sc], Checked: contains(checked, sc)})
+		d.Scopes = append(d.Scopes, scopeChoice{Name: sc, Description: scopeDescriptions[sc], Checked: slices.Contains(checked, sc)})
 	}
 	d.Expiries = []int{7, 30, 90, 365}
 	d.Permanent = h.forge.Config().AllowPermanentTokens
@@ -118,7 +119,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) error {
 	}
 	tok, secret, err := h.forge.CreateToken(r.Context(), a, a.User.ID, in)
 	if msg, status, ok := formError(err); ok {
-		if e := forge.ErrorOf(err); e.Reason == forge.ReasonMissingParam && contains(e.Params, "scopes") {
+		if e := forge.ErrorOf(err); e.Reason == forge.ReasonMissingParam && slices.Contains(e.Params, "scopes") {
 			msg = "Choose a preset or at least one scope."
 		}
 		d.Error = msg
