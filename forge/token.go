@@ -280,6 +280,33 @@ func (s *Service) RotateToken(ctx context.Context, a *Actor, ref string, expires
 // PrivateTokenName names the token a user's account page shows as their private token.
 const PrivateTokenName = "Private token"
 
+// privateTokens returns the active private tokens of user id at now (one, unless several
+// resets raced).
+func privateTokens(ctx context.Context, q db.Querier, userID int64, now time.Time) ([]Token, error) {
+	list, _, err := db.ListTokens(ctx, q, db.TokenFilter{UserID: userID, State: "active", Search: PrivateTokenName,
+		Now: now, Limit: -1})
+	out := list[:0]
+	for _, t := range list {
+		if t.Name == PrivateTokenName {
+			out = append(out, t)
+		}
+	}
+	return out, err
+}
+
+// PrivateToken returns the actor's active private token (without its secret), nil when it
+// has none.
+func (s *Service) PrivateToken(ctx context.Context, a *Actor) (*Token, error) {
+	if err := a.requireUser(NeedRead); err != nil {
+		return nil, err
+	}
+	list, err := privateTokens(ctx, s.db.Read, a.User.ID, s.Now())
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return &list[len(list)-1], nil
+}
+
 // ResetPrivateToken revokes the actor's private token, if it has one, and issues a new one
 // with the api scope: the "private token" GitSwarm's /profile/account shows and resets, as
 // its API document describes. It expires as any new token does, unless the instance allows
@@ -295,15 +322,11 @@ func (s *Service) ResetPrivateToken(ctx context.Context, a *Actor) (Token, strin
 	}
 	secret := TokenPrefix + s.randomSecret(20)
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		old, _, err := db.ListTokens(ctx, tx, db.TokenFilter{UserID: a.User.ID, State: "active",
-			Search: PrivateTokenName, Now: tok.CreatedAt, Limit: -1})
+		old, err := privateTokens(ctx, tx, a.User.ID, tok.CreatedAt)
 		if err != nil {
 			return err
 		}
 		for _, o := range old {
-			if o.Name != PrivateTokenName {
-				continue
-			}
 			o.RevokedAt = &tok.CreatedAt
 			if err := db.UpdateToken(ctx, tx, o); err != nil {
 				return err

@@ -175,16 +175,9 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, d *accountData) error {
-	a := api.Actor(r)
-	list, _, err := h.forge.ListTokens(r.Context(), a, forge.TokenListOptions{UserID: a.User.ID, State: "active",
-		Search: forge.PrivateTokenName}, forge.Page{Page: 1, PerPage: 100})
-	if err != nil {
+	var err error
+	if d.Current, err = h.forge.PrivateToken(r.Context(), api.Actor(r)); err != nil {
 		return err
-	}
-	for i := range list {
-		if list[i].Name == forge.PrivateTokenName {
-			d.Current = &list[i]
-		}
 	}
 	return h.show(w, r, status, "account", "settings", "Account", d)
 }
