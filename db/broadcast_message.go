@@ -47,21 +47,8 @@ func ListBroadcastMessages(ctx context.Context, q Querier, activeAt time.Time, l
 // UnendedBroadcastMessages returns the newest limit broadcast messages that have not ended at
 // at: those shown then and those still to start.
 func UnendedBroadcastMessages(ctx context.Context, q Querier, at time.Time, limit int) ([]model.BroadcastMessage, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+broadcastColumns+" FROM broadcast_messages WHERE ends_at > ? ORDER BY id DESC LIMIT ?",
-		ms(at), limit)
-	if err != nil {
-		return nil, fmt.Errorf("list broadcast messages: %w", wrap(err))
-	}
-	defer rows.Close()
-	var out []model.BroadcastMessage
-	for rows.Next() {
-		b, err := scanBroadcast(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, wrap(rows.Err())
+	return queryAll(ctx, q, "SELECT "+broadcastColumns+" FROM broadcast_messages WHERE ends_at > ? ORDER BY id DESC LIMIT ?",
+		[]any{ms(at), limit}, scanBroadcast)
 }
 
 // BroadcastMessageByID returns broadcast message id.

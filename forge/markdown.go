@@ -2,7 +2,6 @@ package forge
 
 import (
 	"context"
-	"net/url"
 	"strings"
 
 	"github.com/cairn-forge/cairn/markup"
@@ -32,19 +31,10 @@ func (s *Service) RenderMarkdown(ctx context.Context, a *Actor, in MarkdownInput
 		if err != nil {
 			return "", err
 		}
-		base := site + "/" + escapeSegments(v.FullPath())
-		ref := escapeSegments(v.DefaultBranch)
+		base := site + "/" + markup.EscapePath(v.FullPath())
+		ref := markup.EscapePath(v.DefaultBranch)
 		links = &markup.Links{Blob: base + "/-/blob/" + ref + "/", Raw: base + "/-/raw/" + ref + "/"}
 		from = &v
 	}
 	return string(s.markdown.RenderLinked(in.Text, links, s.ReferenceLinks(ctx, a, from, site))), nil
-}
-
-// escapeSegments escapes each segment of a slash-separated path for a URL.
-func escapeSegments(p string) string {
-	segs := strings.Split(p, "/")
-	for i, seg := range segs {
-		segs[i] = url.PathEscape(seg)
-	}
-	return strings.Join(segs, "/")
 }

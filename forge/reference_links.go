@@ -55,7 +55,7 @@ func (s *Service) ReferenceLinks(ctx context.Context, a *Actor, from *ProjectVie
 func (t ReferenceTarget) link(base string) *markup.ReferenceLink {
 	project := base
 	if t.Project != nil {
-		project += "/" + escapeSegments(t.Project.FullPath())
+		project += "/" + markup.EscapePath(t.Project.FullPath())
 	}
 	switch {
 	case t.Issue != nil:
@@ -74,7 +74,7 @@ func (t ReferenceTarget) link(base string) *markup.ReferenceLink {
 	case t.Commit != nil:
 		return &markup.ReferenceLink{URL: project + "/-/commit/" + t.Commit.ID.String(), Title: t.Commit.Title()}
 	case t.Namespace != nil:
-		return &markup.ReferenceLink{URL: base + "/" + escapeSegments(t.Namespace.FullPath), Title: t.Namespace.Name}
+		return &markup.ReferenceLink{URL: base + "/" + markup.EscapePath(t.Namespace.FullPath), Title: t.Namespace.Name}
 	}
 	return nil
 }

@@ -111,11 +111,7 @@ func resolveRelative(ref, base, dir string) (string, bool) {
 	if clean == "" || clean == "." {
 		return "", false
 	}
-	segs := strings.Split(clean, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	out := base + strings.Join(segs, "/")
+	out := base + EscapePath(clean)
 	if u.RawQuery != "" {
 		out += "?" + u.RawQuery
 	}
@@ -123,4 +119,14 @@ func resolveRelative(ref, base, dir string) (string, bool) {
 		out += "#" + u.EscapedFragment()
 	}
 	return out, true
+}
+
+// EscapePath escapes each segment of a slash-separated path (a project's full path, a
+// branch, a file's path) for a URL, keeping the slashes between them.
+func EscapePath(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }

@@ -67,7 +67,7 @@ func (h *Handler) refs(r *http.Request, pn *projectNav, kind, current, p string)
 	ref := strconv.FormatInt(pn.View.ID, 10)
 	rp := refPicker{Current: current, URL: pn.URL + "/-/" + kind + "/"}
 	if p != "" {
-		rp.Suffix = "/" + escapePath(p)
+		rp.Suffix = "/" + markup.EscapePath(p)
 	}
 	var err error
 	if rp.Branches, err = h.branchNames(r, ref, ""); err != nil {
@@ -274,7 +274,7 @@ func (h *Handler) readReadme(r *http.Request, pn *projectNav, ref string, e forg
 		return nil, err
 	}
 	defer f.Close()
-	rd := &readme{Name: e.Name, URL: pn.URL + "/-/blob/" + escapePath(ref) + "/" + escapePath(e.Path)}
+	rd := &readme{Name: e.Name, URL: pn.URL + "/-/blob/" + markup.EscapePath(ref) + "/" + markup.EscapePath(e.Path)}
 	if f.Size > maxInline {
 		return rd, nil
 	}
@@ -298,18 +298,18 @@ func (h *Handler) repoLinks(pn *projectNav, ref, p string) *markup.Links {
 	} else {
 		dir += "/"
 	}
-	return &markup.Links{Blob: pn.URL + "/-/blob/" + escapePath(ref) + "/", Raw: pn.URL + "/-/raw/" + escapePath(ref) + "/", Dir: dir}
+	return &markup.Links{Blob: pn.URL + "/-/blob/" + markup.EscapePath(ref) + "/", Raw: pn.URL + "/-/raw/" + markup.EscapePath(ref) + "/", Dir: dir}
 }
 
 // pathCrumbs are the links to the directories above path p (the project's top first).
 func pathCrumbs(pn *projectNav, kind, ref, p string) []crumb {
-	out := []crumb{{Name: pn.View.Path, URL: pn.URL + "/-/tree/" + escapePath(ref)}}
+	out := []crumb{{Name: pn.View.Path, URL: pn.URL + "/-/tree/" + markup.EscapePath(ref)}}
 	if p == "" {
 		return out
 	}
 	parts := strings.Split(p, "/")
 	for i := range parts {
-		out = append(out, crumb{Name: parts[i], URL: pn.URL + "/-/tree/" + escapePath(ref) + "/" + escapePath(strings.Join(parts[:i+1], "/"))})
+		out = append(out, crumb{Name: parts[i], URL: pn.URL + "/-/tree/" + markup.EscapePath(ref) + "/" + markup.EscapePath(strings.Join(parts[:i+1], "/"))})
 	}
 	return out
 }
@@ -388,7 +388,7 @@ func (h *Handler) openBlob(r *http.Request, pn *projectNav, tail, kind string) (
 		return nil, err
 	}
 	d := &blobData{Ref: ref, Path: f.Path, File: f, Plain: r.URL.Query().Get("plain") == "1",
-		RawURL: pn.URL + "/-/raw/" + escapePath(ref) + "/" + escapePath(f.Path)}
+		RawURL: pn.URL + "/-/raw/" + markup.EscapePath(ref) + "/" + markup.EscapePath(f.Path)}
 	d.Parents = pathCrumbs(pn, "tree", ref, path.Dir(f.Path))
 	if path.Dir(f.Path) == "." {
 		d.Parents = d.Parents[:1]

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // formError is the message a form shows for err, when err is the user's to fix (invalid
@@ -125,7 +126,7 @@ func (h *Handler) createProject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.setFlash(w, "Project "+v.Name+" was created.")
-	return redirect(w, r, "/"+escapePath(v.FullPath()))
+	return redirect(w, r, "/"+markup.EscapePath(v.FullPath()))
 }
 
 type newGroupData struct {
@@ -189,5 +190,5 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.setFlash(w, "Group "+g.Name+" was created.")
-	return redirect(w, r, "/groups/"+escapePath(g.FullPath))
+	return redirect(w, r, "/groups/"+markup.EscapePath(g.FullPath))
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // funcs are the helpers the templates call.
@@ -22,7 +23,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"ago":      ago,
 		"date":     func(t time.Time) string { return t.UTC().Format("Jan 2, 2006") },
 		"short":    shortSHA,
-		"purl":     escapePath,
+		"purl":     markup.EscapePath,
 		"seg":      url.PathEscape,
 		"bytes":    humanBytes,
 		"plural":   plural,
@@ -94,15 +95,6 @@ func shortSHA(s any) string {
 		return v[:8]
 	}
 	return v
-}
-
-// escapePath escapes each segment of a slash-separated path for a URL, keeping the slashes.
-func escapePath(p string) string {
-	segs := strings.Split(p, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return strings.Join(segs, "/")
 }
 
 func humanBytes(n int64) string {

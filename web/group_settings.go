@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // groupHandler handles a page of a group already resolved for the actor.
@@ -60,7 +61,7 @@ func (h *Handler) groupPage(r *http.Request, g forge.Namespace, title string, da
 // groupMembersScope is the members page of group g.
 func (h *Handler) groupMembersScope(r *http.Request, g forge.Namespace) *membersScope {
 	return &membersScope{Src: forge.MemberSource{Kind: "group", Ref: strconv.FormatInt(g.ID, 10)},
-		URL: "/groups/" + escapePath(g.FullPath) + "/-/group_members", Name: g.FullName,
+		URL: "/groups/" + markup.EscapePath(g.FullPath) + "/-/group_members", Name: g.FullName,
 		page: func(title string, data any) *Page { return h.groupPage(r, g, title, data) }}
 }
 
@@ -73,7 +74,7 @@ type groupSettingsData struct {
 }
 
 func groupSettingsOf(g forge.Namespace) *groupSettingsData {
-	return &groupSettingsData{Group: g, URL: "/groups/" + escapePath(g.FullPath), Name: g.Name, Path: g.Path,
+	return &groupSettingsData{Group: g, URL: "/groups/" + markup.EscapePath(g.FullPath), Name: g.Name, Path: g.Path,
 		Description: g.Description, Visibility: g.Visibility}
 }
 
@@ -118,7 +119,7 @@ func (h *Handler) updateGroupSettings(w http.ResponseWriter, r *http.Request, g 
 		return err
 	}
 	h.setFlash(w, "The group's settings were saved.")
-	return redirect(w, r, "/groups/"+escapePath(updated.FullPath)+"/-/edit")
+	return redirect(w, r, "/groups/"+markup.EscapePath(updated.FullPath)+"/-/edit")
 }
 
 // deleteGroup deletes a group, its subgroups and projects once its full path is typed.

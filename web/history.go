@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // commitDay is the commits of one day in a history.
@@ -153,7 +154,7 @@ func (h *Handler) createBranch(w http.ResponseWriter, r *http.Request, pn *proje
 		return err
 	}
 	h.setFlash(w, "Branch "+b.Name+" was created.")
-	return redirect(w, r, pn.URL+"/-/tree/"+escapePath(b.Name))
+	return redirect(w, r, pn.URL+"/-/tree/"+markup.EscapePath(b.Name))
 }
 
 func (h *Handler) deleteBranch(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
@@ -215,7 +216,7 @@ func (h *Handler) createTag(w http.ResponseWriter, r *http.Request, pn *projectN
 		return err
 	}
 	h.setFlash(w, "Tag "+t.Name+" was created.")
-	return redirect(w, r, pn.URL+"/-/tags/"+escapePath(t.Name))
+	return redirect(w, r, pn.URL+"/-/tags/"+markup.EscapePath(t.Name))
 }
 
 func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
@@ -282,7 +283,7 @@ func (h *Handler) compare(spec string) projectHandler {
 		}
 		q := r.URL.Query()
 		if spec == "" && q.Get("from") != "" && q.Get("to") != "" {
-			return redirect(w, r, pn.URL+"/-/compare/"+escapePath(q.Get("from"))+"..."+escapePath(q.Get("to")))
+			return redirect(w, r, pn.URL+"/-/compare/"+markup.EscapePath(q.Get("from"))+"..."+markup.EscapePath(q.Get("to")))
 		}
 		a := api.Actor(r)
 		ref := strconv.FormatInt(pn.View.ID, 10)

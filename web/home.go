@@ -7,6 +7,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // pageOf reads the page number of a list ("page", default 1) with n items per page.
@@ -101,7 +102,7 @@ func (ac activity) Verb() string {
 // Link is the page of the event's issue, merge request, note or branch; "" for a deleted ref.
 func (ac activity) Link() string {
 	e := ac.Event
-	base := "/" + escapePath(ac.Project.FullPath())
+	base := "/" + markup.EscapePath(ac.Project.FullPath())
 	typ, iid := e.TargetType, strconv.FormatInt(e.TargetIID, 10)
 	if typ == "Note" {
 		typ = e.NoteableType
@@ -114,7 +115,7 @@ func (ac activity) Link() string {
 	case e.Action == forge.ActionDeleted:
 		return ""
 	default:
-		return base + "/-/tree/" + escapePath(e.Ref)
+		return base + "/-/tree/" + markup.EscapePath(e.Ref)
 	}
 	if e.TargetType == "Note" {
 		base += "#note_" + strconv.FormatInt(e.TargetID, 10)
@@ -323,7 +324,7 @@ func (h *Handler) namespaceHome(w http.ResponseWriter, r *http.Request, ns forge
 		return err
 	}
 	if d.IsGroup {
-		d.URL = "/groups/" + escapePath(ns.FullPath)
+		d.URL = "/groups/" + markup.EscapePath(ns.FullPath)
 		if d.Can, err = h.forge.GroupAbilities(ctx, a, ns); err != nil {
 			return err
 		}
@@ -356,7 +357,7 @@ func namespaceCrumbs(ns forge.Namespace) []crumb {
 		if ns.Kind == "user" {
 			prefix = "/"
 		}
-		out = append(out, crumb{Name: name, URL: prefix + escapePath(strings.Join(parts[:i+1], "/"))})
+		out = append(out, crumb{Name: name, URL: prefix + markup.EscapePath(strings.Join(parts[:i+1], "/"))})
 	}
 	return out
 }

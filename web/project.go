@@ -46,7 +46,7 @@ func (h *Handler) inProject(path string, fn projectHandler) handlerFunc {
 }
 
 func (h *Handler) projectNav(r *http.Request, v forge.ProjectView) *projectNav {
-	url := "/" + escapePath(v.FullPath())
+	url := "/" + markup.EscapePath(v.FullPath())
 	crumbs := namespaceCrumbs(v.Namespace)
 	crumbs = append(crumbs, crumb{Name: v.Name, URL: url})
 	return &projectNav{View: v, Can: v.Abilities(api.Actor(r)), URL: url, CloneURL: h.core.URL(url + ".git"),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
+	"github.com/cairn-forge/cairn/markup"
 )
 
 // lookupProjectSettings routes "/<project>/-/settings/...": the general settings, and the
@@ -51,6 +52,22 @@ func settingsOf(v forge.ProjectView) *projectSettingsData {
 // settingsAllowed refuses the settings of a project to those who may not change them.
 func settingsAllowed(r *http.Request, pn *projectNav) error {
 	return pn.View.RequireSettings(api.Actor(r))
+}
+
+// settingsForm reads a settings form of a project, which only those who may change the
+// settings may send.
+func settingsForm(r *http.Request, pn *projectNav) error {
+	if err := readForm(r); err != nil {
+		return err
+	}
+	return settingsAllowed(r, pn)
+}
+
+// moved shows a moved or transferred project's settings at its new address, with notice and
+// how to follow it with git.
+func (h *Handler) moved(w http.ResponseWriter, r *http.Request, v forge.ProjectView, notice string) error {
+	h.setFlash(w, notice+" Update your remotes: git remote set-url origin "+h.core.URL("/"+v.FullPath()+".git"))
+	return redirect(w, r, "/"+markup.EscapePath(v.FullPath())+"/-/settings/general")
 }
 
 // editOrNamespace serves "/<path>/edit": the settings of the project at path, or else
@@ -113,10 +130,7 @@ func (h *Handler) renderProjectSettings(w http.ResponseWriter, r *http.Request, 
 
 // updateProjectSettings saves the general settings form.
 func (h *Handler) updateProjectSettings(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := readForm(r); err != nil {
-		return err
-	}
-	if err := settingsAllowed(r, pn); err != nil {
+	if err := settingsForm(r, pn); err != nil {
 		return err
 	}
 	// What the form leaves out stays as it is.
@@ -174,10 +188,7 @@ func (h *Handler) archiveProject(archived bool) projectHandler {
 
 // moveProject changes a project's path, and so its address and its clone URL.
 func (h *Handler) moveProject(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := readForm(r); err != nil {
-		return err
-	}
-	if err := settingsAllowed(r, pn); err != nil {
+	if err := settingsForm(r, pn); err != nil {
 		return err
 	}
 	path := strings.TrimSpace(r.PostForm.Get("path"))
@@ -190,17 +201,12 @@ func (h *Handler) moveProject(w http.ResponseWriter, r *http.Request, pn *projec
 	if err != nil {
 		return err
 	}
-	h.setFlash(w, "The project is now at "+v.FullPath()+". Update your remotes: git remote set-url origin "+
-		h.core.URL("/"+v.FullPath()+".git"))
-	return redirect(w, r, "/"+escapePath(v.FullPath())+"/-/settings/general")
+	return h.moved(w, r, v, "The project is now at "+v.FullPath()+".")
 }
 
 // deleteProject deletes a project once its full path is typed to confirm.
 func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := readForm(r); err != nil {
-		return err
-	}
-	if err := settingsAllowed(r, pn); err != nil {
+	if err := settingsForm(r, pn); err != nil {
 		return err
 	}
 	d := settingsOf(pn.View)
@@ -222,10 +228,7 @@ func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, pn *proj
 
 // transferProject moves a project into another namespace, and so changes its address.
 func (h *Handler) transferProject(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-	if err := readForm(r); err != nil {
-		return err
-	}
-	if err := settingsAllowed(r, pn); err != nil {
+	if err := settingsForm(r, pn); err != nil {
 		return err
 	}
 	d := settingsOf(pn.View)
@@ -246,7 +249,5 @@ func (h *Handler) transferProject(w http.ResponseWriter, r *http.Request, pn *pr
 	if err != nil {
 		return err
 	}
-	h.setFlash(w, "The project was transferred to "+v.FullPath()+". Update your remotes: git remote set-url origin "+
-		h.core.URL("/"+v.FullPath()+".git"))
-	return redirect(w, r, "/"+escapePath(v.FullPath())+"/-/settings/general")
+	return h.moved(w, r, v, "The project was transferred to "+v.FullPath()+".")
 }
