@@ -108,6 +108,16 @@ func screenshotFixture(t *testing.T, s *servertest.Server) []shotPage {
 	api(t, s, "POST", "/api/v4/users/1/personal_access_tokens", map[string]any{"name": "ci", "scopes": []string{"api"}}, http.StatusCreated)
 	api(t, s, "POST", "/api/v4/users/1/personal_access_tokens", map[string]any{"name": "laptop", "scopes": []string{"read_api", "read_repository"}}, http.StatusCreated)
 
+	api(t, s, "POST", "/api/v4/projects/"+id+"/releases", map[string]any{"tag_name": "v0.1.0", "ref": "main", "name": "rocket 0.1.0",
+		"description": "The first release.\n\n- tasks run in dependency order\n- `rocket graph` prints the task graph"}, http.StatusCreated)
+	for _, m := range []struct {
+		name  string
+		level int
+	}{{"maya", 40}, {"dev", 30}} {
+		uid, _ := s.CreateUser(t, m.name)
+		api(t, s, "POST", "/api/v4/projects/"+id+"/members", map[string]any{"user_id": uid, "access_level": m.level}, http.StatusCreated)
+	}
+
 	commits := s.Do(t, "GET", "/api/v4/projects/"+id+"/repository/commits?ref_name=parallel-tasks&per_page=1", s.AdminToken, nil)
 	sha := regexp.MustCompile(`"id":"([0-9a-f]{40})"`).FindStringSubmatch(string(commits.Body))
 	if sha == nil {
@@ -121,6 +131,9 @@ func screenshotFixture(t *testing.T, s *servertest.Server) []shotPage {
 		{"merge-request", "/acme/rocket/-/merge_requests/" + strconv.FormatInt(mr.IID, 10)},
 		{"issue", "/acme/rocket/-/issues/" + strconv.FormatInt(is.IID, 10)},
 		{"tokens", "/-/user_settings/personal_access_tokens"},
+		{"releases", "/acme/rocket/-/releases"},
+		{"members", "/acme/rocket/-/project_members"},
+		{"settings", "/acme/rocket/-/settings/general"},
 	}
 }
 
