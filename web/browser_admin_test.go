@@ -39,6 +39,19 @@ func TestBrowserSettingsMembersReleasesAndDiffs(t *testing.T) {
 	b.fill("#password", "password-ann")
 	b.submit("sign in as ann", "button[type=submit]")
 
+	// A dismissable broadcast message goes away with its button, and stays away.
+	api(t, f.s, "POST", "/api/v4/broadcast_messages", map[string]any{"message": "Maintenance tonight", "dismissable": true}, http.StatusCreated)
+	b.open(base + "/")
+	b.see("the broadcast message", "Maintenance tonight")
+	b.audit("broadcast message")
+	b.submit("dismiss the message", `form.broadcast-dismiss button`)
+	b.see("back on the page", "Your projects")
+	b.open(base + "/acme/site")
+	if strings.Contains(b.text("body"), "Maintenance tonight") {
+		t.Fatal("the dismissed message is shown again")
+	}
+	b.clean("broadcast")
+
 	// References lead to what they name.
 	b.open(base + "/acme/site/-/issues/2")
 	b.submit("follow #1", `.markdown a.gfm-issue`)
@@ -101,6 +114,16 @@ func TestBrowserSettingsMembersReleasesAndDiffs(t *testing.T) {
 	b.fill("#login", "root")
 	b.fill("#password", rootPassword(t, f.s))
 	b.submit("sign in as root", "button[type=submit]")
+	// GitLab's settings address, and a transfer to root's own namespace.
+	var root []struct{ ID int64 }
+	api(t, f.s, "GET", "/api/v4/namespaces?search=root", nil, http.StatusOK).JSON(t, &root)
+	b.open(base + "/acme/vault/edit")
+	b.see("the settings by GitLab's address", "Transfer the project")
+	b.do("choose root's namespace", chromedp.SetValue(chromedp.CSS("#namespace_id"), fmt.Sprint(root[0].ID)))
+	b.submit("transfer", `form[action="/acme/vault/-/settings/transfer"] button[type=submit]`)
+	b.see("transferred", "The project was transferred to root/vault")
+	b.clean("transfer")
+
 	b.open(base + "/acme/site/-/settings/general")
 	b.fill("#confirm", "acme/nope")
 	b.submit("delete, mistyped", `form[action="/acme/site/-/settings/delete"] button[type=submit]`)
