@@ -376,15 +376,20 @@ func (f *IssueFilter) resolveLabels(ctx context.Context, q Querier) (ok bool, er
 	return true, nil
 }
 
+// projectAndStateOnly reports whether f selects a project's issues by state alone, which
+// issue_counts counts.
+func (f IssueFilter) projectAndStateOnly() bool {
+	return f.ProjectID != 0 && f.labelIDs == nil && f.Confidential == nil && f.AuthorID == 0 && f.AssigneeID == 0 &&
+		f.IIDs == nil && f.Search == "" && f.CreatedAfter == nil && f.CreatedBefore == nil &&
+		f.UpdatedAfter == nil && f.UpdatedBefore == nil && !f.NoLabels && !f.AnyLabel
+}
+
 // countIssues counts the issues matching f. A project's
 // list filtered by state alone is counted from issue_counts, which triggers keep, so that its
 // cost does not grow with the project; anything else counts rows.
 func countIssues(ctx context.Context, q Querier, f IssueFilter) (int, error) {
-	simple := f.ProjectID != 0 && f.labelIDs == nil && f.Confidential == nil && f.AuthorID == 0 && f.AssigneeID == 0 &&
-		f.IIDs == nil && f.Search == "" && f.CreatedAfter == nil && f.CreatedBefore == nil &&
-		f.UpdatedAfter == nil && f.UpdatedBefore == nil && !f.NoLabels && !f.AnyLabel
 	var total int
-	if !simple {
+	if !f.projectAndStateOnly() {
 		cond, args := f.where(true)
 		err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM issues i"+cond, args...).Scan(&total)
 		return total, wrap(err)

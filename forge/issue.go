@@ -588,22 +588,30 @@ func (s *Service) resolveUserFilters(ctx context.Context, o IssueListOptions, f 
 
 // ListProjectIssues lists the issues of a project the actor may see.
 func (s *Service) ListProjectIssues(ctx context.Context, a *Actor, projectRef string, o IssueListOptions, pg Page) ([]Issue, int, error) {
+	f, ok, err := s.projectIssueFilter(ctx, a, projectRef, o, pg)
+	if !ok || err != nil {
+		return []Issue{}, 0, err
+	}
+	return db.ListIssues(ctx, s.db.Read, f)
+}
+
+// projectIssueFilter selects the issues of a project that o names and the actor may see; ok
+// is false when none can match.
+func (s *Service) projectIssueFilter(ctx context.Context, a *Actor, projectRef string, o IssueListOptions, pg Page) (db.IssueFilter, bool, error) {
 	f, err := issueFilter(o, pg)
 	if err != nil {
-		return nil, 0, err
+		return f, false, err
 	}
 	v, err := s.issueProject(ctx, a, projectRef)
 	if err != nil {
-		return nil, 0, err
+		return f, false, err
 	}
 	f.ProjectID = v.ID
 	if v.Access < AdminAccess {
 		f.Viewer = &db.IssueViewer{UserID: a.UserID(), ProjectReporter: seesConfidential(v.Access)}
 	}
-	if ok, err := s.resolveUserFilters(ctx, o, &f); !ok || err != nil {
-		return []Issue{}, 0, err
-	}
-	return db.ListIssues(ctx, s.db.Read, f)
+	ok, err := s.resolveUserFilters(ctx, o, &f)
+	return f, ok, err
 }
 
 // ListIssues lists issues across the projects the actor may see: by default those it

@@ -79,16 +79,11 @@ func (h *Handler) issues(w http.ResponseWriter, r *http.Request, pn *projectNav)
 	if err != nil {
 		return err
 	}
-	counts := map[string]*int{"opened": &f.Opened, "closed": &f.Closed, "all": &f.All}
-	*counts[f.State] = total
-	for state, n := range counts {
-		if state == f.State {
-			continue
-		}
-		if _, *n, err = h.forge.ListProjectIssues(ctx, a, ref, f.issueOptions(state), forge.Page{Page: 1, PerPage: 1}); err != nil {
-			return err
-		}
+	counts, err := h.forge.ProjectIssueCounts(ctx, a, ref, f.issueOptions(""))
+	if err != nil {
+		return err
 	}
+	f.Opened, f.Closed, f.All = counts[forge.StateOpened], counts[forge.StateClosed], counts["all"]
 	labels, _, err := h.forge.ListLabels(ctx, a, ref, forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100})
 	if err != nil {
 		return err

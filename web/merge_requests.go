@@ -49,15 +49,12 @@ func (h *Handler) mergeRequests(w http.ResponseWriter, r *http.Request, pn *proj
 		return err
 	}
 	d.MergeRequests, d.Pager = list, newPager(r, pg, total)
-	for state, n := range map[string]*int{"opened": &d.Filter.Opened, "merged": &d.Merged, "closed": &d.Filter.Closed, "all": &d.Filter.All} {
-		if state == f.State {
-			*n = total
-			continue
-		}
-		if _, *n, err = h.forge.ListProjectMergeRequests(ctx, a, ref, f.mergeRequestOptions(state), forge.Page{Page: 1, PerPage: 1}); err != nil {
-			return err
-		}
+	counts, err := h.forge.ProjectMergeRequestCounts(ctx, a, ref, f.mergeRequestOptions(""))
+	if err != nil {
+		return err
 	}
+	d.Filter.Opened, d.Merged, d.Filter.Closed, d.Filter.All = counts[forge.StateOpened], counts[forge.StateMerged],
+		counts[forge.StateClosed], counts["all"]
 	return h.render(w, r, http.StatusOK, "merge_requests", h.projectPage(r, pn, "merge_requests", "Merge requests", d))
 }
 

@@ -1,0 +1,47 @@
+package forge
+
+import (
+	"context"
+
+	"github.com/cairn-forge/cairn/db"
+)
+
+// StateCounts are the counts of a list's state tabs: by state, and under "all" their sum.
+type StateCounts map[string]int
+
+// withAll adds the "all" count to counts by state.
+func withAll(byState map[string]int) StateCounts {
+	out := StateCounts{"all": 0}
+	for state, n := range byState {
+		out[state] = n
+		out["all"] += n
+	}
+	return out
+}
+
+// ProjectIssueCounts counts the issues of a project that the actor may see and that o
+// matches, by state whatever o.State, in one query.
+func (s *Service) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef string, o IssueListOptions) (StateCounts, error) {
+	f, ok, err := s.projectIssueFilter(ctx, a, projectRef, o, Page{})
+	if !ok || err != nil {
+		return withAll(nil), err
+	}
+	counts, err := db.IssueCountsByState(ctx, s.db.Read, f)
+	return withAll(counts), err
+}
+
+// ProjectMergeRequestCounts counts the merge requests of a project that o matches, by state
+// whatever o.State, in one query.
+func (s *Service) ProjectMergeRequestCounts(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions) (StateCounts, error) {
+	f, ok, err := s.mergeRequestFilter(ctx, o, Page{})
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.mergeRequestProject(ctx, a, projectRef)
+	if err != nil || !ok {
+		return withAll(nil), err
+	}
+	f.ProjectID = v.ID
+	counts, err := db.MergeRequestCountsByState(ctx, s.db.Read, f)
+	return withAll(counts), err
+}
