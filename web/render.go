@@ -99,7 +99,8 @@ type broadcast struct {
 
 // broadcasts returns the broadcast messages page p at path shows to its viewer: those aimed
 // at a project access level show on that project's pages to members of that level, and
-// those the viewer dismissed are left out.
+// those the viewer dismissed are left out. Forge keeps the messages and the pages their
+// rendered text, so that a page neither queries nor renders them.
 func (h *Handler) broadcasts(r *http.Request, p *Page) []broadcast {
 	access := 0
 	if p.Project != nil {
@@ -117,8 +118,12 @@ func (h *Handler) broadcasts(r *http.Request, p *Page) []broadcast {
 				continue
 			}
 		}
-		out = append(out, broadcast{ID: b.ID, HTML: h.markdown.Render(b.Message, nil), Type: b.BroadcastType,
-			Theme: b.Theme, Dismissable: b.Dismissable})
+		html, ok := h.broadcastHTML.get(b.Message)
+		if !ok {
+			html = h.markdown.Render(b.Message, nil)
+			h.broadcastHTML.put(b.Message, html)
+		}
+		out = append(out, broadcast{ID: b.ID, HTML: html, Type: b.BroadcastType, Theme: b.Theme, Dismissable: b.Dismissable})
 	}
 	return out
 }

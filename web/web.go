@@ -30,6 +30,8 @@ type Handler struct {
 	languages *lru[[]forge.LanguageShare]
 	// conflicts are the conflicting files of merge requests, by their target and source tips.
 	conflicts *lru[conflictList]
+	// broadcastHTML are broadcast messages rendered, by their text.
+	broadcastHTML *lru[template.HTML]
 }
 
 // csrfField is the form field that carries a session's CSRF token, under GitLab's name.
@@ -52,7 +54,8 @@ func New(core *api.Core) http.Handler {
 			}
 			return n
 		}),
-		languages: newLRU(1<<20, func(l []forge.LanguageShare) int { return 64 * (len(l) + 1) }),
+		languages:     newLRU(1<<20, func(l []forge.LanguageShare) int { return 64 * (len(l) + 1) }),
+		broadcastHTML: newLRU(256<<10, func(s template.HTML) int { return len(s) + 16 }),
 		conflicts: newLRU(4<<20, func(c conflictList) int {
 			n := 64
 			for _, f := range c.Files {
