@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,11 @@ func TestDashboardActivityShowsIssuesMergeRequestsAndComments(t *testing.T) {
 		t.Error("the issue's title is not shown")
 	}
 	// A comment shows its first line, cut, and links to the note.
+	link := regexp.MustCompile(`href="/acme/site/-/issues/1#(note_\d+)"`).FindStringSubmatch(p.Body)
+	if link == nil {
+		t.Fatal("no link to the comment")
+	}
+	ann.get("/acme/site/-/issues/1").want(t, http.StatusOK, `id="`+link[1]+`"`)
 	if !strings.Contains(p.Body, "Found it: the guide&#39;s link lacks the **docs/** prefix, which every page that links the guide copies, so all of them…") ||
 		strings.Contains(p.Body, "Second paragraph") {
 		t.Errorf("the comment's excerpt is wrong:\n%s", excerpt(p.Body))
