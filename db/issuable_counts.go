@@ -36,8 +36,9 @@ func IssueCountsByState(ctx context.Context, q Querier, f IssueFilter) (map[stri
 		}
 	}
 	if !f.projectAndStateOnly() {
-		cond, args := f.where(true)
-		return counts, countByState(ctx, q, counts, "SELECT i.state, COUNT(*) FROM issues i"+cond+" GROUP BY i.state", args...)
+		conds, args := f.where(true)
+		return counts, countByState(ctx, q, counts,
+			"SELECT i.state, COUNT(*) FROM issues i"+whereClause(conds)+" GROUP BY i.state", args...)
 	}
 	all := f.Viewer == nil || f.Viewer.ProjectReporter
 	err := countByState(ctx, q, counts, `SELECT state, SUM(n) FROM issue_counts WHERE project_id = ?
@@ -56,6 +57,13 @@ func IssueCountsByState(ctx context.Context, q Querier, f IssueFilter) (map[stri
 func MergeRequestCountsByState(ctx context.Context, q Querier, f MergeRequestFilter) (map[string]int, error) {
 	f.State = ""
 	counts := map[string]int{}
-	cond, args := f.where()
-	return counts, countByState(ctx, q, counts, "SELECT m.state, COUNT(*) FROM merge_requests m"+cond+" GROUP BY m.state", args...)
+	if len(f.Labels) > 0 {
+		ok, err := f.resolveLabels(ctx, q)
+		if !ok || err != nil {
+			return counts, err
+		}
+	}
+	conds, args := f.where(true)
+	return counts, countByState(ctx, q, counts,
+		"SELECT m.state, COUNT(*) FROM merge_requests m"+whereClause(conds)+" GROUP BY m.state", args...)
 }

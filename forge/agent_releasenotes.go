@@ -231,7 +231,7 @@ func (s *Service) releaseNotesStart(ctx context.Context, repo *gitstore.Repo, j 
 // mergeRequestsOfCommits maps commits to the merged merge requests they came with: a merge
 // request's merge, squash and source tip commits, and the commits a merge commit brought in.
 func (s *Service) mergeRequestsOfCommits(ctx context.Context, repo *gitstore.Repo, projectID int64, commits []*gitstore.Commit) (map[plumbing.Hash]int64, error) {
-	mrs, _, err := db.ListMergeRequests(ctx, s.db.Read, db.MergeRequestFilter{ProjectID: projectID, State: StateMerged, Limit: 10000})
+	mrs, _, err := db.ListMergeRequests(ctx, s.db.Read, db.MergeRequestFilter{IssuableFilter: db.IssuableFilter{ProjectID: projectID, State: StateMerged, Limit: 10000}})
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func (s *Service) CommitMergeRequests(ctx context.Context, a *Actor, projectRef,
 	if err != nil {
 		return nil, 0, err
 	}
-	f, _, err := s.mergeRequestFilter(ctx, MergeRequestListOptions{State: state, Desc: true}, Page{Page: 1})
+	f, err := mergeRequestFilter(MergeRequestListOptions{State: state, Desc: true}, Page{Page: 1})
 	if err != nil {
 		return nil, 0, err
 	}

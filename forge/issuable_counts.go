@@ -22,7 +22,7 @@ func withAll(byState map[string]int) StateCounts {
 // ProjectIssueCounts counts the issues of a project that the actor may see and that o
 // matches, by state whatever o.State, in one query.
 func (s *Service) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef string, o IssueListOptions) (StateCounts, error) {
-	f, ok, err := s.projectIssueFilter(ctx, a, projectRef, o, Page{})
+	f, ok, err := issueList.filterFor(ctx, s, a, &projectRef, o, Page{})
 	if !ok || err != nil {
 		return withAll(nil), err
 	}
@@ -33,15 +33,10 @@ func (s *Service) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef s
 // ProjectMergeRequestCounts counts the merge requests of a project that o matches, by state
 // whatever o.State, in one query.
 func (s *Service) ProjectMergeRequestCounts(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions) (StateCounts, error) {
-	f, ok, err := s.mergeRequestFilter(ctx, o, Page{})
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.mergeRequestProject(ctx, a, projectRef)
-	if err != nil || !ok {
+	f, ok, err := mergeRequestList.filterFor(ctx, s, a, &projectRef, o, Page{})
+	if !ok || err != nil {
 		return withAll(nil), err
 	}
-	f.ProjectID = v.ID
 	counts, err := db.MergeRequestCountsByState(ctx, s.db.Read, f)
 	return withAll(counts), err
 }

@@ -92,7 +92,7 @@ func invalidValue(param string) *Error {
 
 // issuesVisible reports whether the actor may read a visible project's issues: anyone on
 // public and internal projects, guests and above on private ones.
-func issuesVisible(v ProjectView) bool { return v.Visibility != Private || v.Access >= Guest }
+func issuesVisible(v ProjectView) bool { return issueKind.visible(v) }
 
 // canSeeIssue reports whether the actor may see an issue of project v: confidential issues
 // only to their author, their assignees, and reporters and above.
@@ -121,44 +121,20 @@ func canSetIssueMetadata(v ProjectView) bool { return v.Access >= Reporter }
 // canEditIssue reports whether the actor may change an issue it can see: its author, or
 // reporters and above, unless the project is archived (read-only).
 func canEditIssue(a *Actor, v ProjectView, is Issue) bool {
-	if v.Archived {
-		return false
-	}
-	return v.Access >= Reporter || a.SignedIn() && is.Author.ID == a.User.ID
+	return issueKind.canEdit(a, v, is.Issuable)
 }
 
 // issueProject resolves a project whose issues the actor may read.
 func (s *Service) issueProject(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
-	v, err := s.ProjectByRef(ctx, a, projectRef)
-	if err != nil {
-		return ProjectView{}, err
-	}
-	if !issuesVisible(v) {
-		return ProjectView{}, NotFound("Project")
-	}
-	return v, nil
+	return s.issuableProject(ctx, a, projectRef, issueKind)
 }
+
+var issueRows = issuableRows[Issue]{byID: db.IssueByID, byIID: db.IssueByIID, fill: db.FillIssues,
+	core: func(is *Issue) *Issuable { return &is.Issuable }}
 
 // findIssue reads an issue of project v with its labels and assignees.
 func (s *Service) findIssue(ctx context.Context, q db.Querier, v ProjectView, ref IssueRef) (Issue, error) {
-	var is Issue
-	var err error
-	if ref.ByID {
-		is, err = db.IssueByID(ctx, q, ref.N)
-		if err == nil && is.ProjectID != v.ID {
-			err = db.ErrNotFound
-		}
-	} else {
-		is, err = db.IssueByIID(ctx, q, v.ID, ref.N)
-	}
-	if err != nil {
-		return Issue{}, notFoundAs(err, "")
-	}
-	list := []Issue{is}
-	if err := db.FillIssues(ctx, q, list); err != nil {
-		return Issue{}, err
-	}
-	return list[0], nil
+	return issueRows.find(ctx, q, v, ref, func() error { return NotFound("") })
 }
 
 // visibleIssue resolves an issue the actor may see, with its project.
@@ -208,10 +184,7 @@ func applyIssueFields(is *Issue, in IssueInput) error {
 			checkText(fe, "title", is.Title, limitTitle)
 		}
 	}
-	if in.Description != nil {
-		is.Description = *in.Description
-		checkText(fe, "description", is.Description, limitDescription)
-	}
+	setDescription(fe, &is.Issuable, in.Description)
 	if in.Confidential != nil {
 		is.Confidential = *in.Confidential
 	}
@@ -273,9 +246,8 @@ func (s *Service) CreateIssue(ctx context.Context, a *Actor, projectRef string, 
 		return Issue{}, Missing("title")
 	}
 	now := s.Now()
-	is := Issue{ProjectID: v.ID, State: StateOpened, CreatedAt: now, UpdatedAt: now, ProjectPath: v.FullPath(),
-		Author: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
-		Labels: []string{}, Assignees: []User{}}
+	is := Issue{Issuable: Issuable{ProjectID: v.ID, State: StateOpened, CreatedAt: now, UpdatedAt: now,
+		ProjectPath: v.FullPath(), Author: authorOf(a), Labels: []string{}, Assignees: []User{}}}
 	if err := applyIssueFields(&is, in); err != nil {
 		return Issue{}, err
 	}
@@ -340,143 +312,43 @@ func (s *Service) insertIssue(ctx context.Context, v ProjectView, is *Issue, lab
 // UpdateIssue changes an issue: its author or reporters and above may. Closing and reopening,
 // and changes of labels, assignees and confidentiality, leave system notes.
 func (s *Service) UpdateIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef, in IssueInput) (Issue, error) {
-	if err := a.requireUser(NeedWrite); err != nil {
-		return Issue{}, err
+	var metadata bool
+	var c issuableChange
+	prepare := func(v ProjectView, _ Issue) (err error) {
+		// Metadata (labels, assignees, due date) is applied only for reporters and above.
+		if metadata = canSetIssueMetadata(v); metadata {
+			c, err = s.resolveIssuableChange(ctx, v, in.Labels, in.AddLabels, in.RemoveLabels, in.AssigneeIDs)
+		}
+		return err
 	}
-	switch in.StateEvent {
-	case "", "close", "reopen":
-	default:
-		return Issue{}, invalidValue("state_event")
-	}
-	v, is, err := s.visibleIssue(ctx, a, projectRef, ref)
-	if err != nil {
-		return Issue{}, err
-	}
-	if !canEditIssue(a, v, is) {
-		return Issue{}, Forbiddenf("")
-	}
-	c, err := s.resolveIssueChange(ctx, v, in)
-	if err != nil {
-		return Issue{}, err
-	}
-	now := s.Now()
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		// Read again under the write lock, so that concurrent updates apply one after another.
-		before, err := s.findIssue(ctx, tx, v, IssueRef{N: is.ID, ByID: true})
+	change := func(tx *sql.Tx, v ProjectView, is *Issue, now time.Time) ([]string, error) {
+		notes, err := s.changeIssue(a, is, in, metadata, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		is = before
-		notes, err := s.applyIssueChange(ctx, tx, a, v, &is, c, now)
-		if err != nil || len(notes) == 0 && !issueFieldsChanged(before, is) {
-			return err
-		}
-		is.UpdatedAt = now
-		if err := db.UpdateIssue(ctx, tx, is); err != nil {
-			return err
-		}
-		if action := stateAction(before.State, is.State); action != "" {
-			if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, action, NoteableIssue, is.ID, is.IID, is.Title, now)); err != nil {
-				return err
-			}
-		}
-		for _, body := range notes {
-			if err := s.addSystemNote(ctx, tx, a, issueNoteTarget(v, is), body, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return Issue{}, err
+		setAssignees := func(ids []int64) error { return db.SetIssueAssignees(ctx, tx, is.ID, ids) }
+		more, err := s.applyIssuableChange(ctx, tx, v, issueKind, &is.Issuable, c, setAssignees, now)
+		return append(notes, more...), err
 	}
-	return is, nil
+	is, _, err := updateIssuable(ctx, s, a, issueUpdate, projectRef, ref, in.StateEvent, prepare, change)
+	return is, err
 }
 
-// issueChange is an update with its labels checked and its assignees looked up, ready to
-// apply inside the write transaction. Metadata (labels, assignees, due date) is applied only
-// for reporters and above.
-type issueChange struct {
-	in                  IssueInput
-	metadata            bool
-	labels, add, remove []string
-	assignees           []User
-}
+var issueUpdate = issuableUpdate[Issue]{kind: issueKind, core: issueRows.core, visible: (*Service).visibleIssue,
+	find: (*Service).findIssue, changed: issueFieldsChanged, save: db.UpdateIssue}
 
-func (s *Service) resolveIssueChange(ctx context.Context, v ProjectView, in IssueInput) (issueChange, error) {
-	c := issueChange{in: in, metadata: canSetIssueMetadata(v)}
-	if !c.metadata {
-		return c, nil
-	}
-	var err error
-	if in.AssigneeIDs != nil {
-		if c.assignees, err = s.assignableUsers(ctx, v, *in.AssigneeIDs); err != nil {
-			return c, err
-		}
-	}
-	if in.Labels != nil {
-		if c.labels, err = normalizeLabelNames(*in.Labels); err != nil {
-			return c, err
-		}
-	}
-	if c.add, err = normalizeLabelNames(in.AddLabels); err != nil {
-		return c, err
-	}
-	c.remove, err = normalizeLabelNames(in.RemoveLabels)
-	return c, err
-}
-
-// applyIssueChange applies c to is, writing its labels and assignees, and returns the system
-// notes the change calls for.
-func (s *Service) applyIssueChange(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView, is *Issue, c issueChange, now time.Time) ([]string, error) {
-	var notes []string
+// changeIssue applies the fields and state event of in to is, and its due date when metadata,
+// and returns the system notes they call for.
+func (s *Service) changeIssue(a *Actor, is *Issue, in IssueInput, metadata bool, now time.Time) ([]string, error) {
 	wasConfidential := is.Confidential
-	if err := applyIssueFields(is, c.in); err != nil {
+	if err := applyIssueFields(is, in); err != nil {
 		return nil, err
 	}
-	switch {
-	case is.Confidential && !wasConfidential:
-		notes = append(notes, "made the issue confidential")
-	case !is.Confidential && wasConfidential:
-		notes = append(notes, "made the issue visible to everyone")
-	}
-	switch {
-	case c.in.StateEvent == "close" && is.State == StateOpened:
-		is.State, is.ClosedAt = StateClosed, &now
-		is.ClosedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
-		notes = append(notes, "closed")
-	case c.in.StateEvent == "reopen" && is.State == StateClosed:
-		is.State, is.ClosedAt, is.ClosedBy = StateOpened, nil, nil
-		notes = append(notes, "reopened")
-	}
-	if !c.metadata {
-		return notes, nil
-	}
-	if c.in.SetDueDate {
-		is.DueDate = c.in.DueDate
-	}
-	if c.in.Labels != nil || len(c.add) > 0 || len(c.remove) > 0 {
-		next := is.Labels
-		if c.in.Labels != nil {
-			next = c.labels
-		}
-		next = changeSet(next, c.add, c.remove)
-		if added, removed := diffNames(is.Labels, next); len(added)+len(removed) > 0 {
-			var err error
-			if is.Labels, err = s.setTargetLabels(ctx, tx, v.ID, NoteableIssue, is.ID, next, false, now); err != nil {
-				return nil, err
-			}
-			notes = append(notes, labelChangeNote(added, removed))
-		}
-	}
-	if c.in.AssigneeIDs != nil {
-		if note := assigneeChangeNote(is.Assignees, c.assignees); note != "" {
-			if err := db.SetIssueAssignees(ctx, tx, is.ID, userIDs(c.assignees)); err != nil {
-				return nil, err
-			}
-			is.Assignees = c.assignees
-			notes = append(notes, note)
-		}
+	notes := appendNote(nil, flagNote(wasConfidential, is.Confidential,
+		"made the issue confidential", "made the issue visible to everyone"))
+	notes = appendNote(notes, closeOrReopen(a, &is.Issuable, in.StateEvent, now))
+	if metadata && in.SetDueDate {
+		is.DueDate = in.DueDate
 	}
 	return notes, nil
 }
@@ -491,165 +363,47 @@ func issueFieldsChanged(a, b Issue) bool {
 // DeleteIssue removes an issue with its notes: project owners and administrators may.
 // Deleting an issue that is gone succeeds for them.
 func (s *Service) DeleteIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef) error {
-	if err := a.requireUser(NeedWrite); err != nil {
-		return err
+	find := func(v ProjectView) (Issuable, error) {
+		is, err := s.findIssue(ctx, s.db.Read, v, ref)
+		if err == nil && !canSeeIssue(a, v, is) {
+			err = NotFound("")
+		}
+		return is.Issuable, err
 	}
-	v, err := s.issueProject(ctx, a, projectRef)
-	if err != nil {
-		return err
-	}
-	if v.Archived {
-		return Forbiddenf("")
-	}
-	is, err := s.findIssue(ctx, s.db.Read, v, ref)
-	switch {
-	case ErrorCode(err) == ENotFound && v.Access >= Owner:
-		return nil
-	case err != nil:
-		return err
-	case !canSeeIssue(a, v, is):
-		return NotFound("")
-	case v.Access < Owner:
-		return Forbiddenf("")
-	}
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
-		if err := db.DeleteTargetEvents(ctx, tx, NoteableIssue, is.ID); err != nil {
+	return s.deleteIssuable(ctx, a, projectRef, issueKind, find, func(tx *sql.Tx, c Issuable) error {
+		if err := db.DeleteTargetEvents(ctx, tx, NoteableIssue, c.ID); err != nil {
 			return err
 		}
-		return db.DeleteIssue(ctx, tx, is)
+		return db.DeleteIssue(ctx, tx, Issue{Issuable: c})
 	})
 }
 
 // issueFilter turns list options into a database filter, checking their values.
 func issueFilter(o IssueListOptions, pg Page) (db.IssueFilter, error) {
-	f := db.IssueFilter{Search: o.Search, AuthorID: o.AuthorID, IIDs: o.IIDs, Confidential: o.Confidential,
-		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
-		UpdatedBefore: o.UpdatedBefore, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()}
-	switch o.State {
-	case "", "all":
-	case StateOpened, StateClosed:
-		f.State = o.State
-	default:
-		return f, invalidValue("state")
-	}
-	switch o.OrderBy {
-	case "", "created_at", "updated_at", "title", "due_date":
-		f.OrderBy = o.OrderBy
-	case "priority", "label_priority", "milestone_due", "popularity", "relative_position", "weight",
-		"closed_at", "severity", "escalation_status":
-	default:
-		return f, invalidValue("order_by")
-	}
-	switch {
-	case len(o.Labels) == 1 && strings.EqualFold(o.Labels[0], "None"):
-		f.NoLabels = true
-	case len(o.Labels) == 1 && strings.EqualFold(o.Labels[0], "Any"):
-		f.AnyLabel = true
-	default:
-		f.Labels = o.Labels
-	}
-	switch a := o.AssigneeID; {
-	case a == "":
-	case strings.EqualFold(a, "None") || a == "0":
-		f.AssigneeID = db.NoAssignee
-	case strings.EqualFold(a, "Any"):
-		f.AssigneeID = db.AnyAssignee
-	default:
-		id, ok := parseID(a)
-		if !ok {
-			return f, &Error{Code: EInvalid, Params: []string{"assignee_id"}, Message: "assignee_id is invalid"}
-		}
-		f.AssigneeID = id
-	}
-	return f, nil
-}
-
-// resolveUserFilters turns the author and assignee usernames of o into ids; ok is false
-// when a named user does not exist (nothing can match).
-func (s *Service) resolveUserFilters(ctx context.Context, o IssueListOptions, f *db.IssueFilter) (bool, error) {
-	for _, c := range []struct {
-		name string
-		dst  *int64
-	}{{o.AuthorUsername, &f.AuthorID}, {o.AssigneeName, &f.AssigneeID}} {
-		if c.name == "" {
-			continue
-		}
-		u, err := db.UserByUsername(ctx, s.db.Read, c.name)
-		if errors.Is(err, db.ErrNotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, err
-		}
-		*c.dst = u.ID
-	}
-	return true, nil
+	f, err := issueKind.filter(o.issuable(), pg)
+	return db.IssueFilter{IssuableFilter: f, Confidential: o.Confidential}, err
 }
 
 // ListProjectIssues lists the issues of a project the actor may see.
 func (s *Service) ListProjectIssues(ctx context.Context, a *Actor, projectRef string, o IssueListOptions, pg Page) ([]Issue, int, error) {
-	f, ok, err := s.projectIssueFilter(ctx, a, projectRef, o, pg)
-	if !ok || err != nil {
-		return []Issue{}, 0, err
-	}
-	return db.ListIssues(ctx, s.db.Read, f)
+	return issueList.run(ctx, s, a, &projectRef, o, pg)
 }
 
-// projectIssueFilter selects the issues of a project that o names and the actor may see; ok
-// is false when none can match.
-func (s *Service) projectIssueFilter(ctx context.Context, a *Actor, projectRef string, o IssueListOptions, pg Page) (db.IssueFilter, bool, error) {
-	f, err := issueFilter(o, pg)
-	if err != nil {
-		return f, false, err
-	}
-	v, err := s.issueProject(ctx, a, projectRef)
-	if err != nil {
-		return f, false, err
-	}
-	f.ProjectID = v.ID
-	if v.Access < AdminAccess {
-		f.Viewer = &db.IssueViewer{UserID: a.UserID(), ProjectReporter: seesConfidential(v.Access)}
-	}
-	ok, err := s.resolveUserFilters(ctx, o, &f)
-	return f, ok, err
-}
+var issueList = issuableList[Issue, db.IssueFilter, IssueListOptions]{kind: issueKind,
+	options: IssueListOptions.issuable, filter: issueFilter,
+	core: func(f *db.IssueFilter) *db.IssuableFilter { return &f.IssuableFilter },
+	inProject: func(f *db.IssueFilter, a *Actor, v ProjectView) {
+		if v.Access < AdminAccess {
+			f.Viewer = &db.IssueViewer{UserID: a.UserID(), ProjectReporter: seesConfidential(v.Access)}
+		}
+	},
+	list: db.ListIssues}
 
 // ListIssues lists issues across the projects the actor may see: by default those it
 // created (scope created_by_me), or assigned_to_me, or all. Anonymous callers may list all
 // only.
 func (s *Service) ListIssues(ctx context.Context, a *Actor, o IssueListOptions, pg Page) ([]Issue, int, error) {
-	if err := a.Require(NeedRead); err != nil {
-		return nil, 0, err
-	}
-	f, err := issueFilter(o, pg)
-	if err != nil {
-		return nil, 0, err
-	}
-	scope := strings.ReplaceAll(o.Scope, "-", "_")
-	switch scope {
-	case "", "created_by_me", "assigned_to_me":
-		if !a.SignedIn() {
-			return nil, 0, Unauthorized("")
-		}
-		if scope == "assigned_to_me" {
-			f.AssigneeID = a.User.ID
-		} else {
-			f.AuthorID = a.User.ID
-		}
-	case "all":
-	default:
-		return nil, 0, invalidValue("scope")
-	}
-	if !a.IsAdmin() {
-		f.Viewer = &db.IssueViewer{UserID: a.UserID(), Visibilities: []string{Public}, Now: s.Now()}
-		if a.SignedIn() && !a.User.External {
-			f.Viewer.Visibilities = append(f.Viewer.Visibilities, Internal)
-		}
-	}
-	if ok, err := s.resolveUserFilters(ctx, o, &f); !ok || err != nil {
-		return []Issue{}, 0, err
-	}
-	return db.ListIssues(ctx, s.db.Read, f)
+	return issueList.run(ctx, s, a, nil, o, pg)
 }
 
 // taskItem matches a Markdown task list item; group 1 is the box's content.

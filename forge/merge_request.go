@@ -90,57 +90,29 @@ func IsDraftTitle(title string) bool { return draftPrefix.MatchString(title) }
 // mergeRequestsVisible reports whether the actor may read the merge requests of a visible
 // project: anyone on public and internal projects, reporters and above on private ones
 // (merge requests show code).
-func mergeRequestsVisible(v ProjectView) bool { return v.Visibility != Private || v.Access >= Reporter }
+func mergeRequestsVisible(v ProjectView) bool { return mergeRequestKind.visible(v) }
 
 // canEditMergeRequest reports whether the actor may change a merge request: its author, or
 // developers and above, unless the project is archived (read-only).
 func canEditMergeRequest(a *Actor, v ProjectView, m MergeRequest) bool {
-	if v.Archived {
-		return false
-	}
-	return v.Access >= Developer || a.SignedIn() && m.Author.ID == a.User.ID && v.Access >= Guest
+	return mergeRequestKind.canEdit(a, v, m.Issuable)
 }
 
 // mergeRequestProject resolves a project whose merge requests the actor may read: its token
 // must have a scope for merge requests.
 func (s *Service) mergeRequestProject(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
-	if err := a.Require(NeedReadPulls); err != nil {
-		return ProjectView{}, err
-	}
-	v, err := s.ProjectByRef(ctx, a, projectRef)
-	if err != nil {
-		return ProjectView{}, err
-	}
-	if !mergeRequestsVisible(v) {
-		return ProjectView{}, NotFound("Project")
-	}
-	return v, nil
+	return s.issuableProject(ctx, a, projectRef, mergeRequestKind)
 }
+
+var mergeRequestRows = issuableRows[MergeRequest]{byID: db.MergeRequestByID, byIID: db.MergeRequestByIID,
+	fill: db.FillMergeRequests, core: func(m *MergeRequest) *Issuable { return &m.Issuable }}
 
 // findMergeRequest reads a merge request of project v with its labels and users.
 func (s *Service) findMergeRequest(ctx context.Context, q db.Querier, v ProjectView, ref MergeRequestRef) (MergeRequest, error) {
-	var m MergeRequest
-	var err error
-	if ref.ByID {
-		m, err = db.MergeRequestByID(ctx, q, ref.N)
-		if err == nil && m.ProjectID != v.ID {
-			err = db.ErrNotFound
-		}
-	} else {
-		m, err = db.MergeRequestByIID(ctx, q, v.ID, ref.N)
-	}
-	if errors.Is(err, db.ErrNotFound) {
+	return mergeRequestRows.find(ctx, q, v, ref, func() error {
 		// GitLab's bare "404 Not found", naming the resource for dialects that say it.
-		return MergeRequest{}, &Error{Code: ENotFound, Resource: "Merge Request", Message: "Not found"}
-	}
-	if err != nil {
-		return MergeRequest{}, err
-	}
-	list := []MergeRequest{m}
-	if err := db.FillMergeRequests(ctx, q, list); err != nil {
-		return MergeRequest{}, err
-	}
-	return list[0], nil
+		return &Error{Code: ENotFound, Resource: "Merge Request", Message: "Not found"}
+	})
 }
 
 // visibleMergeRequest resolves a merge request the actor may see, with its project.
@@ -195,10 +167,7 @@ func applyMergeRequestFields(m *MergeRequest, in MergeRequestInput) error {
 	} else {
 		checkText(fe, "title", m.Title, limitTitle)
 	}
-	if in.Description != nil {
-		m.Description = *in.Description
-		checkText(fe, "description", m.Description, limitDescription)
-	}
+	setDescription(fe, &m.Issuable, in.Description)
 	m.Draft = IsDraftTitle(m.Title)
 	if in.Squash != nil {
 		m.Squash = *in.Squash
@@ -235,10 +204,10 @@ func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef s
 		return MergeRequest{}, Forbiddenf("")
 	}
 	now := s.Now()
-	m := MergeRequest{ProjectID: v.ID, State: StateOpened, SourceBranch: *in.SourceBranch, TargetBranch: *in.TargetBranch,
-		MergeStatus: MergeUnchecked, CreatedAt: now, UpdatedAt: now, ProjectPath: v.FullPath(), ProjectMergeMethod: v.MergeMethod,
-		Author: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
-		Labels: []string{}, Assignees: []User{}, Reviewers: []User{}}
+	m := MergeRequest{Issuable: Issuable{ProjectID: v.ID, State: StateOpened, CreatedAt: now, UpdatedAt: now,
+		ProjectPath: v.FullPath(), Author: authorOf(a), Labels: []string{}, Assignees: []User{}},
+		SourceBranch: *in.SourceBranch, TargetBranch: *in.TargetBranch, MergeStatus: MergeUnchecked,
+		ProjectMergeMethod: v.MergeMethod, Reviewers: []User{}}
 	m.Squash = v.SquashOption == "always" || v.SquashOption == "default_on"
 	if err := applyMergeRequestFields(&m, in); err != nil {
 		return MergeRequest{}, err
@@ -342,77 +311,39 @@ func branchRefused(reason, param, format string, args ...any) *Error {
 // mergeRequestChange is the metadata of a create or update, looked up and checked outside
 // the write transaction: labels, assignees and reviewers.
 type mergeRequestChange struct {
-	in                   MergeRequestInput
-	labels, add, remove  []string
-	assignees, reviewers []User
+	issuableChange
+	reviewers *[]User
 }
 
 func (s *Service) resolveMergeRequestChange(ctx context.Context, v ProjectView, in MergeRequestInput) (mergeRequestChange, error) {
-	c := mergeRequestChange{in: in}
-	var err error
-	if in.AssigneeIDs != nil {
-		if c.assignees, err = s.assignableUsers(ctx, v, *in.AssigneeIDs); err != nil {
-			return c, err
-		}
-	}
-	if in.ReviewerIDs != nil {
-		if c.reviewers, err = s.assignableUsers(ctx, v, *in.ReviewerIDs); err != nil {
-			return c, err
-		}
-	}
-	if in.Labels != nil {
-		if c.labels, err = normalizeLabelNames(*in.Labels); err != nil {
-			return c, err
-		}
-	}
-	if c.add, err = normalizeLabelNames(in.AddLabels); err != nil {
+	ic, err := s.resolveIssuableChange(ctx, v, in.Labels, in.AddLabels, in.RemoveLabels, in.AssigneeIDs)
+	c := mergeRequestChange{issuableChange: ic}
+	if err != nil || in.ReviewerIDs == nil {
 		return c, err
 	}
-	c.remove, err = normalizeLabelNames(in.RemoveLabels)
+	reviewers, err := s.assignableUsers(ctx, v, *in.ReviewerIDs)
+	c.reviewers = &reviewers
 	return c, err
 }
 
 // applyMergeRequestChange writes the labels and users of c onto m, and returns the system
 // notes the change calls for.
 func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v ProjectView, m *MergeRequest, c mergeRequestChange, now time.Time) ([]string, error) {
-	var notes []string
-	if c.in.Labels != nil || len(c.add) > 0 || len(c.remove) > 0 {
-		next := m.Labels
-		if c.in.Labels != nil {
-			next = c.labels
-		}
-		next = changeSet(next, c.add, c.remove)
-		if added, removed := diffNames(m.Labels, next); len(added)+len(removed) > 0 {
-			var err error
-			if m.Labels, err = s.setTargetLabels(ctx, tx, v.ID, NoteableMergeRequest, m.ID, next, false, now); err != nil {
-				return nil, err
-			}
-			notes = append(notes, labelChangeNote(added, removed))
-		}
+	notes, err := s.applyIssuableChange(ctx, tx, v, mergeRequestKind, &m.Issuable, c.issuableChange,
+		func(ids []int64) error { return db.SetMergeRequestUsers(ctx, tx, m.ID, db.RoleAssignee, ids) }, now)
+	if err != nil || c.reviewers == nil {
+		return notes, err
 	}
-	for _, r := range []struct {
-		role  string
-		given *[]int64
-		next  []User
-		list  *[]User
-	}{{db.RoleAssignee, c.in.AssigneeIDs, c.assignees, &m.Assignees}, {db.RoleReviewer, c.in.ReviewerIDs, c.reviewers, &m.Reviewers}} {
-		if r.given == nil {
-			continue
-		}
-		note := assigneeChangeNote(*r.list, r.next)
-		if note == "" {
-			continue
-		}
-		if err := db.SetMergeRequestUsers(ctx, tx, m.ID, r.role, userIDs(r.next)); err != nil {
-			return nil, err
-		}
-		*r.list = r.next
-		if r.role == db.RoleReviewer {
-			note = strings.NewReplacer("unassigned", "removed review request for", "assigned to", "requested review from").Replace(note)
-		}
-		notes = append(notes, note)
+	note := assigneeChangeNote(m.Reviewers, *c.reviewers)
+	if note == "" {
+		return notes, nil
 	}
-	return notes, nil
+	if err := db.SetMergeRequestUsers(ctx, tx, m.ID, db.RoleReviewer, userIDs(*c.reviewers)); err != nil {
+		return nil, err
+	}
+	m.Reviewers = *c.reviewers
+	note = strings.NewReplacer("unassigned", "removed review request for", "assigned to", "requested review from").Replace(note)
+	return append(notes, note), nil
 }
 
 // UpdateMergeRequest changes a merge request: its author or developers and above may, unless
@@ -421,76 +352,36 @@ func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v Pro
 // merged merge request keeps its branches and state; one being merged (locked) cannot be
 // closed or retargeted until the merge ends.
 func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, in MergeRequestInput) (MergeRequest, error) {
-	if err := a.requireUser(NeedPulls); err != nil {
-		return MergeRequest{}, err
-	}
-	switch in.StateEvent {
-	case "", "close", "reopen":
-	default:
-		return MergeRequest{}, invalidValue("state_event")
-	}
-	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
-	if err != nil {
-		return MergeRequest{}, err
-	}
-	if !canEditMergeRequest(a, v, m) {
-		return MergeRequest{}, Forbiddenf("")
-	}
-	c, err := s.resolveMergeRequestChange(ctx, v, in)
-	if err != nil {
-		return MergeRequest{}, err
-	}
-	// A new target or a reopening takes the branches' tips, read now: git is not read inside
-	// the write.
+	var c mergeRequestChange
 	var tips *branchTips
-	if in.TargetBranch != nil && *in.TargetBranch != m.TargetBranch || in.StateEvent == "reopen" {
-		target := m.TargetBranch
-		if in.TargetBranch != nil {
-			target = *in.TargetBranch
-		}
-		t, err := s.branchTipsOf(v, m.SourceBranch, target)
-		if err != nil {
-			return MergeRequest{}, err
-		}
-		tips = &t
-	}
-	now := s.Now()
-	err = s.db.Write(ctx, func(tx *sql.Tx) error {
-		// Read again under the write lock, so that concurrent updates apply one after another.
-		before, err := s.findMergeRequest(ctx, tx, v, MergeRequestRef{N: m.ID, ByID: true})
-		if err != nil {
+	prepare := func(v ProjectView, m MergeRequest) (err error) {
+		if c, err = s.resolveMergeRequestChange(ctx, v, in); err != nil {
 			return err
 		}
-		m = before
-		notes, err := s.changeMergeRequest(ctx, tx, a, v, &m, in, tips, now)
-		if err != nil {
-			return err
-		}
-		more, err := s.applyMergeRequestChange(ctx, tx, v, &m, c, now)
-		if err != nil {
-			return err
-		}
-		notes = append(notes, more...)
-		if len(notes) == 0 && !mergeRequestFieldsChanged(before, m) {
-			return nil
-		}
-		m.UpdatedAt = now
-		if err := db.UpdateMergeRequest(ctx, tx, m); err != nil {
-			return err
-		}
-		if action := stateAction(before.State, m.State); action != "" {
-			if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, action, NoteableMergeRequest, m.ID, m.IID, m.Title, now)); err != nil {
+		// A new target or a reopening takes the branches' tips, read now: git is not read
+		// inside the write.
+		if in.TargetBranch != nil && *in.TargetBranch != m.TargetBranch || in.StateEvent == "reopen" {
+			target := m.TargetBranch
+			if in.TargetBranch != nil {
+				target = *in.TargetBranch
+			}
+			t, err := s.branchTipsOf(v, m.SourceBranch, target)
+			if err != nil {
 				return err
 			}
-		}
-		t := NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: v}
-		for _, body := range notes {
-			if err := s.addSystemNote(ctx, tx, a, t, body, now); err != nil {
-				return err
-			}
+			tips = &t
 		}
 		return nil
-	})
+	}
+	change := func(tx *sql.Tx, v ProjectView, m *MergeRequest, now time.Time) ([]string, error) {
+		notes, err := s.changeMergeRequest(ctx, tx, a, v, m, in, tips, now)
+		if err != nil {
+			return nil, err
+		}
+		more, err := s.applyMergeRequestChange(ctx, tx, v, m, c, now)
+		return append(notes, more...), err
+	}
+	m, v, err := updateIssuable(ctx, s, a, mergeRequestUpdate, projectRef, ref, in.StateEvent, prepare, change)
 	if err != nil {
 		return MergeRequest{}, err
 	}
@@ -505,21 +396,20 @@ func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef s
 	return m, nil
 }
 
+var mergeRequestUpdate = issuableUpdate[MergeRequest]{kind: mergeRequestKind, core: mergeRequestRows.core,
+	visible: (*Service).visibleMergeRequest, find: (*Service).findMergeRequest, changed: mergeRequestFieldsChanged,
+	save: db.UpdateMergeRequest}
+
 // changeMergeRequest applies the fields, target branch and state event of in to m inside
 // the write transaction, and returns the system notes they call for. tips are the branches'
 // tips read before the transaction, for a new target or a reopening.
 func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView, m *MergeRequest, in MergeRequestInput, tips *branchTips, now time.Time) ([]string, error) {
-	var notes []string
 	wasDraft := m.Draft
 	if err := applyMergeRequestFields(m, in); err != nil {
 		return nil, err
 	}
-	switch {
-	case m.Draft && !wasDraft:
-		notes = append(notes, "marked this merge request as **draft**")
-	case !m.Draft && wasDraft:
-		notes = append(notes, "marked this merge request as **ready**")
-	}
+	notes := appendNote(nil, flagNote(wasDraft, m.Draft,
+		"marked this merge request as **draft**", "marked this merge request as **ready**"))
 	if in.TargetBranch != nil && *in.TargetBranch != m.TargetBranch {
 		switch m.State {
 		case StateMerged:
@@ -541,17 +431,12 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 	switch {
 	case in.StateEvent == "close" && m.State == StateLocked:
 		return nil, mergeInProgress("closed")
-	case in.StateEvent == "close" && m.State == StateOpened:
-		m.State, m.ClosedAt = StateClosed, &now
-		m.ClosedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
-		notes = append(notes, "closed")
 	case in.StateEvent == "reopen" && m.State == StateClosed:
 		if err := tips.applyTo(m); err != nil {
 			return nil, err
 		}
-		m.State, m.ClosedAt, m.ClosedBy = StateOpened, nil, nil
-		notes = append(notes, "reopened")
 	}
+	notes = appendNote(notes, closeOrReopen(a, &m.Issuable, in.StateEvent, now))
 	if m.State == StateOpened && (in.TargetBranch != nil || in.StateEvent == "reopen") {
 		if iid, err := db.OpenMergeRequestFor(ctx, tx, v.ID, m.SourceBranch, m.TargetBranch); err == nil && iid != m.IID {
 			return nil, duplicateMergeRequest(iid)
@@ -583,26 +468,11 @@ func mergeRequestFieldsChanged(a, b MergeRequest) bool {
 // administrators may, except while it is being merged or when the project is archived.
 // Deleting one that is gone succeeds for them.
 func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
-	if err := a.requireUser(NeedPulls); err != nil {
-		return err
+	find := func(v ProjectView) (Issuable, error) {
+		m, err := s.findMergeRequest(ctx, s.db.Read, v, ref)
+		return m.Issuable, err
 	}
-	v, err := s.mergeRequestProject(ctx, a, projectRef)
-	if err != nil {
-		return err
-	}
-	if v.Archived {
-		return Forbiddenf("")
-	}
-	m, err := s.findMergeRequest(ctx, s.db.Read, v, ref)
-	switch {
-	case ErrorCode(err) == ENotFound && v.Access >= Owner:
-		return nil
-	case err != nil:
-		return err
-	case v.Access < Owner:
-		return Forbiddenf("")
-	}
-	return s.db.Write(ctx, func(tx *sql.Tx) error {
+	return s.deleteIssuable(ctx, a, projectRef, mergeRequestKind, find, func(tx *sql.Tx, m Issuable) error {
 		// Read again under the write lock: a merge may have locked it meanwhile.
 		cur, err := db.MergeRequestByID(ctx, tx, m.ID)
 		switch {
@@ -621,111 +491,30 @@ func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef s
 }
 
 // mergeRequestFilter turns list options into a database filter, checking their values.
-func (s *Service) mergeRequestFilter(ctx context.Context, o MergeRequestListOptions, pg Page) (db.MergeRequestFilter, bool, error) {
-	f := db.MergeRequestFilter{Search: o.Search, AuthorID: o.AuthorID, IIDs: o.IIDs, Draft: o.Draft,
-		SourceBranch: o.SourceBranch, TargetBranch: o.TargetBranch,
-		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
-		UpdatedBefore: o.UpdatedBefore, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()}
-	switch o.State {
-	case "", "all":
-	case StateOpened, StateClosed, StateMerged, StateLocked:
-		f.State = o.State
-	default:
-		return f, false, invalidValue("state")
+func mergeRequestFilter(o MergeRequestListOptions, pg Page) (db.MergeRequestFilter, error) {
+	base, err := mergeRequestKind.filter(o.issuable(), pg)
+	if err != nil {
+		return db.MergeRequestFilter{}, err
 	}
-	switch o.OrderBy {
-	case "", "created_at", "updated_at", "merged_at", "title":
-		f.OrderBy = o.OrderBy
-	case "label_priority", "milestone_due", "popularity", "priority":
-	default:
-		return f, false, invalidValue("order_by")
-	}
-	switch {
-	case len(o.Labels) == 1 && strings.EqualFold(o.Labels[0], "None"):
-		f.NoLabels = true
-	case len(o.Labels) == 1 && strings.EqualFold(o.Labels[0], "Any"):
-		f.AnyLabel = true
-	default:
-		f.Labels = o.Labels
-	}
-	for _, u := range []struct {
-		param, value string
-		dst          *int64
-	}{{"assignee_id", o.AssigneeID, &f.AssigneeID}, {"reviewer_id", o.ReviewerID, &f.ReviewerID}} {
-		switch {
-		case u.value == "":
-		case strings.EqualFold(u.value, "None") || u.value == "0":
-			*u.dst = db.NoAssignee
-		case strings.EqualFold(u.value, "Any"):
-			*u.dst = db.AnyAssignee
-		default:
-			id, ok := parseID(u.value)
-			if !ok {
-				return f, false, &Error{Code: EInvalid, Params: []string{u.param}, Message: u.param + " is invalid"}
-			}
-			*u.dst = id
-		}
-	}
-	if o.AuthorUsername != "" {
-		u, err := db.UserByUsername(ctx, s.db.Read, o.AuthorUsername)
-		if ErrorCode(notFoundAs(err, "")) == ENotFound {
-			return f, false, nil
-		}
-		if err != nil {
-			return f, false, err
-		}
-		f.AuthorID = u.ID
-	}
-	return f, true, nil
+	f := db.MergeRequestFilter{IssuableFilter: base, SourceBranch: o.SourceBranch, TargetBranch: o.TargetBranch,
+		Draft: o.Draft}
+	f.ReviewerID, err = userFilter("reviewer_id", o.ReviewerID)
+	return f, err
 }
+
+var mergeRequestList = issuableList[MergeRequest, db.MergeRequestFilter, MergeRequestListOptions]{
+	kind: mergeRequestKind, options: MergeRequestListOptions.issuable, filter: mergeRequestFilter,
+	core:     func(f *db.MergeRequestFilter) *db.IssuableFilter { return &f.IssuableFilter },
+	reviewer: func(f *db.MergeRequestFilter) *int64 { return &f.ReviewerID },
+	list:     db.ListMergeRequests}
 
 // ListProjectMergeRequests lists the merge requests of a project the actor may see.
 func (s *Service) ListProjectMergeRequests(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
-	f, ok, err := s.mergeRequestFilter(ctx, o, pg)
-	if err != nil {
-		return nil, 0, err
-	}
-	v, err := s.mergeRequestProject(ctx, a, projectRef)
-	if err != nil || !ok {
-		return []MergeRequest{}, 0, err
-	}
-	f.ProjectID = v.ID
-	return db.ListMergeRequests(ctx, s.db.Read, f)
+	return mergeRequestList.run(ctx, s, a, &projectRef, o, pg)
 }
 
 // ListMergeRequests lists merge requests across the projects the actor may see: by default
 // those it created (scope created_by_me), or assigned_to_me, reviews_for_me, or all.
 func (s *Service) ListMergeRequests(ctx context.Context, a *Actor, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
-	if err := a.Require(NeedReadPulls); err != nil {
-		return nil, 0, err
-	}
-	f, ok, err := s.mergeRequestFilter(ctx, o, pg)
-	if err != nil || !ok {
-		return []MergeRequest{}, 0, err
-	}
-	scope := strings.ReplaceAll(o.Scope, "-", "_")
-	switch scope {
-	case "", "created_by_me", "assigned_to_me", "reviews_for_me":
-		if !a.SignedIn() {
-			return nil, 0, Unauthorized("")
-		}
-		switch scope {
-		case "assigned_to_me":
-			f.AssigneeID = a.User.ID
-		case "reviews_for_me":
-			f.ReviewerID = a.User.ID
-		default:
-			f.AuthorID = a.User.ID
-		}
-	case "all":
-	default:
-		return nil, 0, invalidValue("scope")
-	}
-	if !a.IsAdmin() {
-		f.Viewer = &db.IssueViewer{UserID: a.UserID(), Visibilities: []string{Public}, Now: s.Now()}
-		if a.SignedIn() && !a.User.External {
-			f.Viewer.Visibilities = append(f.Viewer.Visibilities, Internal)
-		}
-	}
-	return db.ListMergeRequests(ctx, s.db.Read, f)
+	return mergeRequestList.run(ctx, s, a, nil, o, pg)
 }
