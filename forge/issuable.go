@@ -263,66 +263,35 @@ func (s *Service) deleteIssuable(ctx context.Context, a *Actor, projectRef strin
 	return s.db.Write(ctx, func(tx *sql.Tx) error { return remove(tx, c) })
 }
 
-// issuableListOptions are the list options issues and merge requests share.
-type issuableListOptions struct {
-	scope, state   string
-	labels         []string
-	search         string
-	authorID       int64
-	authorUsername string
-	assigneeID     string
-	assigneeName   string
-	iids           []int64
-
-	createdAfter, createdBefore, updatedAfter, updatedBefore *time.Time
-
-	orderBy string
-	desc    bool
-}
-
-func (o IssueListOptions) issuable() issuableListOptions {
-	return issuableListOptions{scope: o.Scope, state: o.State, labels: o.Labels, search: o.Search,
-		authorID: o.AuthorID, authorUsername: o.AuthorUsername, assigneeID: o.AssigneeID, assigneeName: o.AssigneeName,
-		iids: o.IIDs, createdAfter: o.CreatedAfter, createdBefore: o.CreatedBefore, updatedAfter: o.UpdatedAfter,
-		updatedBefore: o.UpdatedBefore, orderBy: o.OrderBy, desc: o.Desc}
-}
-
-func (o MergeRequestListOptions) issuable() issuableListOptions {
-	return issuableListOptions{scope: o.Scope, state: o.State, labels: o.Labels, search: o.Search,
-		authorID: o.AuthorID, authorUsername: o.AuthorUsername, assigneeID: o.AssigneeID,
-		iids: o.IIDs, createdAfter: o.CreatedAfter, createdBefore: o.CreatedBefore, updatedAfter: o.UpdatedAfter,
-		updatedBefore: o.UpdatedBefore, orderBy: o.OrderBy, desc: o.Desc}
-}
-
 // filter turns list options into a database filter for kind k, checking their values.
-func (k issuableKind) filter(o issuableListOptions, pg Page) (db.IssuableFilter, error) {
-	f := db.IssuableFilter{Search: o.search, AuthorID: o.authorID, IIDs: o.iids,
-		CreatedAfter: o.createdAfter, CreatedBefore: o.createdBefore, UpdatedAfter: o.updatedAfter,
-		UpdatedBefore: o.updatedBefore, Desc: o.desc, Limit: pg.limit(), Offset: pg.offset()}
+func (k issuableKind) filter(o IssuableListOptions, pg Page) (db.IssuableFilter, error) {
+	f := db.IssuableFilter{Search: o.Search, AuthorID: o.AuthorID, IIDs: o.IIDs,
+		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
+		UpdatedBefore: o.UpdatedBefore, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()}
 	switch {
-	case o.state == "" || o.state == "all":
-	case slices.Contains(k.states, o.state):
-		f.State = o.state
+	case o.State == "" || o.State == "all":
+	case slices.Contains(k.states, o.State):
+		f.State = o.State
 	default:
 		return f, invalidValue("state")
 	}
 	switch {
-	case slices.Contains(k.orders, o.orderBy):
-		f.OrderBy = o.orderBy
-	case slices.Contains(k.ignored, o.orderBy):
+	case slices.Contains(k.orders, o.OrderBy):
+		f.OrderBy = o.OrderBy
+	case slices.Contains(k.ignored, o.OrderBy):
 	default:
 		return f, invalidValue("order_by")
 	}
 	switch {
-	case len(o.labels) == 1 && strings.EqualFold(o.labels[0], "None"):
+	case len(o.Labels) == 1 && strings.EqualFold(o.Labels[0], "None"):
 		f.NoLabels = true
-	case len(o.labels) == 1 && strings.EqualFold(o.labels[0], "Any"):
+	case len(o.Labels) == 1 && strings.EqualFold(o.Labels[0], "Any"):
 		f.AnyLabel = true
 	default:
-		f.Labels = o.labels
+		f.Labels = o.Labels
 	}
 	var err error
-	f.AssigneeID, err = userFilter("assignee_id", o.assigneeID)
+	f.AssigneeID, err = userFilter("assignee_id", o.AssigneeID)
 	return f, err
 }
 
@@ -346,11 +315,11 @@ func userFilter(param, value string) (int64, error) {
 
 // resolveUserFilters turns the author and assignee usernames of o into ids; ok is false
 // when a named user does not exist (nothing can match).
-func (s *Service) resolveUserFilters(ctx context.Context, o issuableListOptions, f *db.IssuableFilter) (bool, error) {
+func (s *Service) resolveUserFilters(ctx context.Context, o IssuableListOptions, f *db.IssuableFilter) (bool, error) {
 	for _, c := range []struct {
 		name string
 		dst  *int64
-	}{{o.authorUsername, &f.AuthorID}, {o.assigneeName, &f.AssigneeID}} {
+	}{{o.AuthorUsername, &f.AuthorID}, {o.AssigneeName, &f.AssigneeID}} {
 		if c.name == "" {
 			continue
 		}
@@ -407,7 +376,7 @@ type issuableList[T, F, O any] struct {
 	// options are the shared options of O; filter reads O into a database filter, checking
 	// its values; core is the filter's shared part and reviewer, for a kind with reviewers,
 	// its reviewer filter.
-	options  func(O) issuableListOptions
+	options  func(O) IssuableListOptions
 	filter   func(O, Page) (F, error)
 	core     func(*F) *db.IssuableFilter
 	reviewer func(*F) *int64
@@ -450,7 +419,7 @@ func (l issuableList[T, F, O]) filterFor(ctx context.Context, s *Service, a *Act
 		if l.reviewer != nil {
 			reviewer = l.reviewer(&f)
 		}
-		err = s.scopeIssuables(a, l.kind, o.scope, l.core(&f), reviewer)
+		err = s.scopeIssuables(a, l.kind, o.Scope, l.core(&f), reviewer)
 	} else {
 		var v ProjectView
 		v, err = s.issuableProject(ctx, a, *projectRef, l.kind)

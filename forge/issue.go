@@ -38,53 +38,6 @@ type IssueRef struct {
 	ByID bool
 }
 
-// IssueInput carries the fields of an issue to create or change; nil means "not given".
-type IssueInput struct {
-	Title       *string
-	Description *string
-	// Labels replaces the issue's labels; AddLabels and RemoveLabels change them. Labels the
-	// project lacks are created.
-	Labels       *[]string
-	AddLabels    []string
-	RemoveLabels []string
-	// AssigneeIDs replaces the assignees; users who are not members are left out.
-	AssigneeIDs  *[]int64
-	Confidential *bool
-	// DueDate is set when SetDueDate; nil then clears it.
-	SetDueDate bool
-	DueDate    *time.Time
-	// StateEvent is "close" or "reopen" (updates only).
-	StateEvent string
-	// CreatedAt backdates a new issue; only administrators and project owners may.
-	CreatedAt *time.Time
-}
-
-// IssueListOptions filter and order a list of issues.
-type IssueListOptions struct {
-	// Scope, for the list across projects: created_by_me (default), assigned_to_me or all.
-	Scope string
-	// State is opened, closed or all (default).
-	State string
-	// Labels keeps issues carrying every one; the single names None and Any select issues
-	// with no label and with some.
-	Labels []string
-	Search string
-	// AuthorID and AssigneeID keep one user's issues; AssigneeID also takes "None" and "Any".
-	AuthorID       int64
-	AuthorUsername string
-	AssigneeID     string
-	AssigneeName   string
-	IIDs           []int64
-	Confidential   *bool
-
-	CreatedAfter, CreatedBefore, UpdatedAfter, UpdatedBefore *time.Time
-
-	// OrderBy is created_at (default), updated_at, title or due_date; GitLab's other orders
-	// (priority, label_priority, popularity, ...) fall back to created_at.
-	OrderBy string
-	Desc    bool
-}
-
 // invalidValue is the error of a parameter whose value is not one of those allowed.
 func invalidValue(param string) *Error {
 	return &Error{Code: EInvalid, Params: []string{param}, Message: param + " does not have a valid value"}

@@ -33,53 +33,6 @@ const (
 // ByID, by global id (GitLab v3), which must then belong to the project.
 type MergeRequestRef = IssueRef
 
-// MergeRequestInput carries the fields of a merge request to create or change; nil means
-// "not given".
-type MergeRequestInput struct {
-	Title        *string
-	Description  *string
-	SourceBranch *string
-	TargetBranch *string
-	// Draft adds or removes the title's "Draft:" prefix, which is what makes a draft.
-	Draft *bool
-	// Labels replaces the labels; AddLabels and RemoveLabels change them.
-	Labels       *[]string
-	AddLabels    []string
-	RemoveLabels []string
-	AssigneeIDs  *[]int64
-	ReviewerIDs  *[]int64
-	Squash       *bool
-	// RemoveSourceBranch asks that the source branch be deleted when merged.
-	RemoveSourceBranch *bool
-	// StateEvent is "close" or "reopen" (updates only).
-	StateEvent string
-}
-
-// MergeRequestListOptions filter and order a list of merge requests.
-type MergeRequestListOptions struct {
-	// Scope, across projects: created_by_me (default), assigned_to_me, reviews_for_me or all.
-	Scope string
-	// State is opened, closed, locked, merged or all (default).
-	State          string
-	Labels         []string
-	Search         string
-	AuthorID       int64
-	AuthorUsername string
-	// AssigneeID and ReviewerID take a user id, "None" or "Any".
-	AssigneeID   string
-	ReviewerID   string
-	SourceBranch string
-	TargetBranch string
-	Draft        *bool
-	IIDs         []int64
-
-	CreatedAfter, CreatedBefore, UpdatedAfter, UpdatedBefore *time.Time
-
-	// OrderBy is created_at (default), updated_at, merged_at or title.
-	OrderBy string
-	Desc    bool
-}
-
 // draftPrefix matches the title prefixes that make a merge request a draft, as GitLab
 // recognises them.
 var draftPrefix = regexp.MustCompile(`(?i)^\s*(?:\[draft\]|\(draft\)|draft:|draft\s+-\s+|\[wip\]|wip:)\s*`)

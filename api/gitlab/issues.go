@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
@@ -17,22 +16,15 @@ import (
 // issueRoutes serves GitLab's issues API with the notes of issues and the labels of projects.
 // On /api/v3 the :issue_iid segment holds the issue's global id, as the GitSwarm document has it.
 func (h *Handler) issueRoutes(rt *api.Router) {
-	// Changes answer anonymous callers with 401 before their parameters are checked.
-	write := h.gitHandler
-	rt.Handle("GET", "/issues", h.listIssues)
+	render := func(_ *http.Request, a *forge.Actor, is forge.Issue) any { return h.issue(a, is) }
+	issueAPI := issuableAPI[forge.Issue, forge.IssueInput, forge.IssueListOptions]{
+		plural: "issues", param: "issue_iid", required: []string{"title"}, updateParams: issueUpdateParams,
+		input: issueInput, options: issueListOptions,
+		list: h.forge.ListIssues, listProject: h.forge.ListProjectIssues, create: h.forge.CreateIssue,
+		get: h.forge.GetIssue, update: h.forge.UpdateIssue, delete: h.forge.DeleteIssue,
+		noteTarget: h.forge.IssueNoteTarget, render: render, detail: render}
+	issueAPI.routes(h, rt)
 	rt.Handle("GET", "/issues/:issue_id", h.getIssueByID)
-	rt.Handle("GET", "/projects/:id/issues", h.listProjectIssues)
-	rt.Handle("POST", "/projects/:id/issues", write(h.createIssue))
-	rt.Handle("GET", "/projects/:id/issues/:issue_iid", h.getIssue)
-	rt.Handle("PUT", "/projects/:id/issues/:issue_iid", write(h.updateIssue))
-	rt.Handle("DELETE", "/projects/:id/issues/:issue_iid", write(h.deleteIssue))
-	h.noteRoutes(rt, "/projects/:id/issues/:issue_iid", func(r *http.Request, p api.Params) (forge.NoteTarget, error) {
-		ref, err := h.issueRef(p)
-		if err != nil {
-			return forge.NoteTarget{}, err
-		}
-		return h.forge.IssueNoteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
-	})
 	h.labelRoutes(rt)
 }
 
@@ -68,14 +60,7 @@ type IssueLinks struct {
 
 // Issue is an issue as GitLab renders it.
 type Issue struct {
-	ID                   int64                `json:"id"`
-	IID                  int64                `json:"iid"`
-	ProjectID            int64                `json:"project_id"`
-	Title                string               `json:"title"`
-	Description          *string              `json:"description"`
-	State                string               `json:"state"`
-	CreatedAt            Time                 `json:"created_at"`
-	UpdatedAt            Time                 `json:"updated_at"`
+	IssuableHead
 	ClosedAt             *Time                `json:"closed_at"`
 	ClosedBy             *BasicUser           `json:"closed_by"`
 	Labels               []string             `json:"labels"`
@@ -125,57 +110,26 @@ func (h *Handler) issuePath(is forge.Issue) string {
 
 func (h *Handler) issue(a *forge.Actor, is forge.Issue) Issue {
 	self := h.core.URL(h.issuePath(is))
-	ref := "#" + strconv.FormatInt(is.IID, 10)
-	tasks, done := forge.TaskCompletion(is.Description)
+	c := h.issuableParts(is.Issuable, "#", "issues")
 	noun := "checklist items"
-	if tasks == 1 {
+	if c.tasks.Count == 1 {
 		noun = "checklist item"
 	}
-	out := Issue{ID: is.ID, IID: is.IID, ProjectID: is.ProjectID, Title: is.Title, Description: optional(is.Description),
-		State: is.State, CreatedAt: Time(is.CreatedAt), UpdatedAt: Time(is.UpdatedAt), ClosedAt: timePtr(is.ClosedAt),
-		Labels: is.Labels, Assignees: make([]BasicUser, len(is.Assignees)), Author: h.basicUser(is.Author),
-		Type: "ISSUE", UserNotesCount: is.UserNotesCount, DueDate: datePtr(is.DueDate), Confidential: is.Confidential,
-		IssueType: "issue", WebURL: h.core.URL("/" + is.ProjectPath + "/-/issues/" + strconv.FormatInt(is.IID, 10)),
-		TaskCompletionStatus: TaskCompletionStatus{Count: tasks, CompletedCount: done}, HasTasks: tasks > 0,
-		TaskStatus: strconv.Itoa(done) + " of " + strconv.Itoa(tasks) + " " + noun + " completed",
+	out := Issue{IssuableHead: c.head, ClosedAt: timePtr(is.ClosedAt), ClosedBy: c.closedBy, Labels: c.labels,
+		Assignees: c.assignees, Assignee: c.assignee, Author: h.basicUser(is.Author), Type: "ISSUE",
+		UserNotesCount: is.UserNotesCount, DueDate: datePtr(is.DueDate), Confidential: is.Confidential,
+		IssueType: "issue", WebURL: c.webURL, TaskCompletionStatus: c.tasks, HasTasks: c.tasks.Count > 0,
+		TaskStatus: strconv.Itoa(c.tasks.CompletedCount) + " of " + strconv.Itoa(c.tasks.Count) + " " + noun + " completed",
 		Links: IssueLinks{Self: self, Notes: self + "/notes", AwardEmoji: self + "/award_emoji",
 			Project: h.core.URL(h.prefix() + "/projects/" + strconv.FormatInt(is.ProjectID, 10))},
-		References: IssueReferences{Short: ref, Relative: ref, Full: is.ProjectPath + ref},
-		Severity:   "UNKNOWN", Subscribed: a.SignedIn() && is.Author.ID == a.User.ID, ImportedFrom: "none"}
-	if out.Labels == nil {
-		out.Labels = []string{}
-	}
-	if is.ClosedBy != nil {
-		u := h.basicUser(*is.ClosedBy)
-		out.ClosedBy = &u
-	}
-	for i, u := range is.Assignees {
-		out.Assignees[i] = h.basicUser(u)
+		References: c.references, Severity: "UNKNOWN", Subscribed: a.SignedIn() && is.Author.ID == a.User.ID,
+		ImportedFrom: "none"}
+	for _, u := range is.Assignees {
 		if a.SignedIn() && u.ID == a.User.ID {
 			out.Subscribed = true
 		}
 	}
-	if len(out.Assignees) > 0 {
-		out.Assignee = &out.Assignees[0]
-	}
 	return out
-}
-
-func (h *Handler) issues(a *forge.Actor, list []forge.Issue) []Issue {
-	out := make([]Issue, len(list))
-	for i, is := range list {
-		out[i] = h.issue(a, is)
-	}
-	return out
-}
-
-// issueRef reads the :issue_iid segment: an iid, or on v3 a global id.
-func (h *Handler) issueRef(p api.Params) (forge.IssueRef, error) {
-	n, ok := parseID(p.Get("issue_iid"))
-	if !ok {
-		return forge.IssueRef{}, forge.NotFound("")
-	}
-	return forge.IssueRef{N: n, ByID: h.version == 3}, nil
 }
 
 // missingParams is the error of required parameters not given: Grape's on v4, the GitSwarm
@@ -248,25 +202,10 @@ var issueUpdateParams = []string{"assignee_id", "assignee_ids", "confidential", 
 
 // issueInput reads the issue fields GitLab's create and update take.
 func issueInput(in *api.Input, nulls map[string]bool) (forge.IssueInput, error) {
-	ii := forge.IssueInput{Title: in.StringPtr("title"), Description: in.StringPtr("description")}
-	ii.StateEvent, _ = in.String("state_event")
-	if labels, ok := in.Strings("labels"); ok || nulls["labels"] {
-		ii.Labels = &labels
-	}
-	ii.AddLabels, _ = in.Strings("add_labels")
-	ii.RemoveLabels, _ = in.Strings("remove_labels")
-	ids, ok, err := idList(in, "assignee_ids")
+	c, err := issuableInput(in, nulls)
+	ii := c.IssueInput()
 	if err != nil {
 		return ii, err
-	}
-	if !ok {
-		ids, ok, err = idList(in, "assignee_id")
-		if err != nil {
-			return ii, err
-		}
-	}
-	if ok || nulls["assignee_ids"] || nulls["assignee_id"] {
-		ii.AssigneeIDs = &ids
 	}
 	if ii.Confidential, err = in.BoolPtr("confidential"); err != nil {
 		return ii, err
@@ -287,69 +226,13 @@ func issueListOptions(r *http.Request) (forge.IssueListOptions, error) {
 	if err != nil {
 		return forge.IssueListOptions{}, err
 	}
-	q := r.URL.Query()
-	o := forge.IssueListOptions{Scope: q.Get("scope"), State: q.Get("state"), Search: q.Get("search"),
-		OrderBy: q.Get("order_by"), AuthorUsername: q.Get("author_username"), AssigneeID: q.Get("assignee_id")}
-	o.Labels, _ = in.Strings("labels")
-	if names, ok := in.Strings("assignee_username"); ok && len(names) > 0 {
-		o.AssigneeName = names[0]
-	}
-	if id, ok, err := in.Int("author_id"); err != nil {
-		return o, err
-	} else if ok {
-		o.AuthorID = id
-	}
-	if o.IIDs, _, err = idList(in, "iids"); err != nil {
+	c, err := issuableListOptions(r, in)
+	o := c.IssueListOptions()
+	if err != nil {
 		return o, err
 	}
-	if o.Confidential, err = in.BoolPtr("confidential"); err != nil {
-		return o, err
-	}
-	for _, d := range []struct {
-		key string
-		dst **time.Time
-	}{{"created_after", &o.CreatedAfter}, {"created_before", &o.CreatedBefore},
-		{"updated_after", &o.UpdatedAfter}, {"updated_before", &o.UpdatedBefore}} {
-		if *d.dst, err = in.Date(d.key); err != nil {
-			return o, err
-		}
-	}
-	o.Desc, err = sortDesc(r, true)
+	o.Confidential, err = in.BoolPtr("confidential")
 	return o, err
-}
-
-func (h *Handler) listIssues(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	pg, err := page(r)
-	if err != nil {
-		return err
-	}
-	o, err := issueListOptions(r)
-	if err != nil {
-		return err
-	}
-	a := api.Actor(r)
-	list, total, err := h.forge.ListIssues(r.Context(), a, o, pg)
-	if err != nil {
-		return err
-	}
-	return h.list(w, r, pg, total, h.issues(a, list))
-}
-
-func (h *Handler) listProjectIssues(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	pg, err := page(r)
-	if err != nil {
-		return err
-	}
-	o, err := issueListOptions(r)
-	if err != nil {
-		return err
-	}
-	a := api.Actor(r)
-	list, total, err := h.forge.ListProjectIssues(r.Context(), a, p.Get("id"), o, pg)
-	if err != nil {
-		return err
-	}
-	return h.list(w, r, pg, total, h.issues(a, list))
 }
 
 func (h *Handler) getIssueByID(w http.ResponseWriter, r *http.Request, p api.Params) error {
@@ -363,76 +246,4 @@ func (h *Handler) getIssueByID(w http.ResponseWriter, r *http.Request, p api.Par
 		return err
 	}
 	return api.JSON(w, r, http.StatusOK, h.issue(a, is))
-}
-
-func (h *Handler) getIssue(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	ref, err := h.issueRef(p)
-	if err != nil {
-		return err
-	}
-	a := api.Actor(r)
-	is, err := h.forge.GetIssue(r.Context(), a, p.Get("id"), ref)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, r, http.StatusOK, h.issue(a, is))
-}
-
-func (h *Handler) createIssue(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	in, nulls, err := readInput(r)
-	if err != nil {
-		return err
-	}
-	if !in.Has("title") {
-		return h.missingParams("title")
-	}
-	ii, err := issueInput(in, nulls)
-	if err != nil {
-		return err
-	}
-	a := api.Actor(r)
-	is, err := h.forge.CreateIssue(r.Context(), a, p.Get("id"), ii)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, r, http.StatusCreated, h.issue(a, is))
-}
-
-func (h *Handler) updateIssue(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	ref, err := h.issueRef(p)
-	if err != nil {
-		return err
-	}
-	in, nulls, err := readInput(r)
-	if err != nil {
-		return err
-	}
-	given := false
-	for _, k := range issueUpdateParams {
-		given = given || in.Has(k) || nulls[k]
-	}
-	if !given {
-		return atLeastOne(issueUpdateParams...)
-	}
-	ii, err := issueInput(in, nulls)
-	if err != nil {
-		return err
-	}
-	a := api.Actor(r)
-	is, err := h.forge.UpdateIssue(r.Context(), a, p.Get("id"), ref, ii)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, r, http.StatusOK, h.issue(a, is))
-}
-
-func (h *Handler) deleteIssue(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	ref, err := h.issueRef(p)
-	if err != nil {
-		return err
-	}
-	if err := h.forge.DeleteIssue(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
-		return err
-	}
-	return api.NoContent(w)
 }

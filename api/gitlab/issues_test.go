@@ -20,23 +20,27 @@ import (
 
 // The issue, note and label entities as a client decodes them; only the fields tests read.
 type (
+	// issuableJSON is what issues and merge requests share.
+	issuableJSON struct {
+		ID        int64      `json:"id"`
+		IID       int64      `json:"iid"`
+		ProjectID int64      `json:"project_id"`
+		Title     string     `json:"title"`
+		State     string     `json:"state"`
+		Labels    []string   `json:"labels"`
+		Author    userJSON   `json:"author"`
+		Assignees []userJSON `json:"assignees"`
+		ClosedBy  *userJSON  `json:"closed_by"`
+		WebURL    string     `json:"web_url"`
+	}
 	issueJSON struct {
-		ID             int64      `json:"id"`
-		IID            int64      `json:"iid"`
-		ProjectID      int64      `json:"project_id"`
-		Title          string     `json:"title"`
-		Description    *string    `json:"description"`
-		State          string     `json:"state"`
-		Labels         []string   `json:"labels"`
-		Author         userJSON   `json:"author"`
-		Assignees      []userJSON `json:"assignees"`
-		Assignee       *userJSON  `json:"assignee"`
-		ClosedBy       *userJSON  `json:"closed_by"`
-		ClosedAt       *string    `json:"closed_at"`
-		DueDate        *string    `json:"due_date"`
-		Confidential   bool       `json:"confidential"`
-		UserNotesCount int        `json:"user_notes_count"`
-		WebURL         string     `json:"web_url"`
+		issuableJSON
+		Description    *string   `json:"description"`
+		Assignee       *userJSON `json:"assignee"`
+		ClosedAt       *string   `json:"closed_at"`
+		DueDate        *string   `json:"due_date"`
+		Confidential   bool      `json:"confidential"`
+		UserNotesCount int       `json:"user_notes_count"`
 		References     struct {
 			Short, Relative, Full string
 		} `json:"references"`
@@ -59,16 +63,6 @@ type (
 		NoteableIID  int64    `json:"noteable_iid"`
 		NoteableType string   `json:"noteable_type"`
 		ProjectID    int64    `json:"project_id"`
-	}
-	labelJSON struct {
-		ID                int64   `json:"id"`
-		Name              string  `json:"name"`
-		Color             string  `json:"color"`
-		TextColor         string  `json:"text_color"`
-		Description       *string `json:"description"`
-		Priority          *int    `json:"priority"`
-		OpenIssuesCount   *int    `json:"open_issues_count"`
-		ClosedIssuesCount *int    `json:"closed_issues_count"`
 	}
 )
 

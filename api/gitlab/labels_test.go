@@ -6,6 +6,18 @@ import (
 	"testing"
 )
 
+// labelJSON is a label as a client decodes it; only the fields tests read.
+type labelJSON struct {
+	ID                int64   `json:"id"`
+	Name              string  `json:"name"`
+	Color             string  `json:"color"`
+	TextColor         string  `json:"text_color"`
+	Description       *string `json:"description"`
+	Priority          *int    `json:"priority"`
+	OpenIssuesCount   *int    `json:"open_issues_count"`
+	ClosedIssuesCount *int    `json:"closed_issues_count"`
+}
+
 // Labels: create, read by id or name, change (also by the older name form), delete.
 func TestLabelsCRUD(t *testing.T) {
 	t.Parallel()

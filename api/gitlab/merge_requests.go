@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
@@ -14,25 +13,26 @@ import (
 // :merge_request_iid segment holds the global id, as the GitSwarm document has it.
 func (h *Handler) mergeRequestRoutes(rt *api.Router) {
 	write := h.gitHandler
-	base := "/projects/:id/merge_requests/:merge_request_iid"
-	rt.Handle("GET", "/merge_requests", h.listMergeRequests)
-	rt.Handle("GET", "/projects/:id/merge_requests", h.listProjectMergeRequests)
-	rt.Handle("POST", "/projects/:id/merge_requests", write(h.createMergeRequest))
-	rt.Handle("GET", base, h.getMergeRequest)
-	rt.Handle("PUT", base, write(h.updateMergeRequest))
-	rt.Handle("DELETE", base, write(h.deleteMergeRequest))
+	update := func(ctx context.Context, a *forge.Actor, project string, ref forge.MergeRequestRef,
+		in forge.MergeRequestInput) (forge.MergeRequest, error) {
+		in.SourceBranch = nil
+		return h.forge.UpdateMergeRequest(ctx, a, project, ref, in)
+	}
+	mergeRequestAPI := issuableAPI[forge.MergeRequest, forge.MergeRequestInput, forge.MergeRequestListOptions]{
+		plural: "merge_requests", param: "merge_request_iid",
+		required:     []string{"source_branch", "target_branch", "title"},
+		updateParams: mergeRequestUpdateParams, input: mergeRequestInput, options: mergeRequestListOptions,
+		list: h.forge.ListMergeRequests, listProject: h.forge.ListProjectMergeRequests,
+		create: h.forge.CreateMergeRequest, get: h.forge.GetMergeRequest, update: update,
+		delete: h.forge.DeleteMergeRequest, noteTarget: h.forge.MergeRequestNoteTarget,
+		render: func(_ *http.Request, _ *forge.Actor, m forge.MergeRequest) any { return h.mergeRequest(m) },
+		detail: h.renderMergeRequestDetail}
+	base := mergeRequestAPI.routes(h, rt)
 	rt.Handle("GET", base+"/changes", h.mergeRequestChanges)
 	rt.Handle("GET", base+"/diffs", h.mergeRequestDiffs)
 	rt.Handle("GET", base+"/commits", h.mergeRequestCommits)
 	rt.Handle("PUT", base+"/merge", write(h.mergeMergeRequest))
 	rt.Handle("PUT", base+"/rebase", write(h.rebaseMergeRequest))
-	h.noteRoutes(rt, base, func(r *http.Request, p api.Params) (forge.NoteTarget, error) {
-		ref, err := h.mergeRequestRef(p)
-		if err != nil {
-			return forge.NoteTarget{}, err
-		}
-		return h.forge.MergeRequestNoteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
-	})
 }
 
 // DiffRefs are the commits a merge request's diff is taken between.
@@ -44,14 +44,7 @@ type DiffRefs struct {
 
 // MergeRequest is a merge request as GitLab renders it in lists.
 type MergeRequest struct {
-	ID                        int64                `json:"id"`
-	IID                       int64                `json:"iid"`
-	ProjectID                 int64                `json:"project_id"`
-	Title                     string               `json:"title"`
-	Description               *string              `json:"description"`
-	State                     string               `json:"state"`
-	CreatedAt                 Time                 `json:"created_at"`
-	UpdatedAt                 Time                 `json:"updated_at"`
+	IssuableHead
 	MergedBy                  *BasicUser           `json:"merged_by"`
 	MergeUser                 *BasicUser           `json:"merge_user"`
 	MergedAt                  *Time                `json:"merged_at"`
@@ -123,45 +116,34 @@ type MergeRequestChanges struct {
 }
 
 func (h *Handler) mergeRequest(m forge.MergeRequest) MergeRequest {
-	ref := "!" + strconv.FormatInt(m.IID, 10)
-	tasks, done := forge.TaskCompletion(m.Description)
-	out := MergeRequest{ID: m.ID, IID: m.IID, ProjectID: m.ProjectID, Title: m.Title,
-		Description: optional(m.Description), State: m.State, CreatedAt: Time(m.CreatedAt), UpdatedAt: Time(m.UpdatedAt),
-		MergedAt: timePtr(m.MergedAt), ClosedAt: timePtr(m.ClosedAt), TargetBranch: m.TargetBranch,
-		SourceBranch: m.SourceBranch, UserNotesCount: m.UserNotesCount, Author: h.basicUser(m.Author),
-		Assignees: h.basicUsers(m.Assignees), Reviewers: h.basicUsers(m.Reviewers), SourceProjectID: m.ProjectID,
-		TargetProjectID: m.ProjectID, Labels: m.Labels, Draft: m.Draft, WorkInProgress: m.Draft,
-		MergeStatus: m.MergeStatus, DetailedMergeStatus: forge.DetailedMergeStatus(m), SHA: optional(m.HeadSHA),
+	c := h.issuableParts(m.Issuable, "!", "merge_requests")
+	out := MergeRequest{IssuableHead: c.head, MergedAt: timePtr(m.MergedAt), ClosedAt: timePtr(m.ClosedAt),
+		ClosedBy: c.closedBy, TargetBranch: m.TargetBranch, SourceBranch: m.SourceBranch,
+		UserNotesCount: m.UserNotesCount, Author: h.basicUser(m.Author), Assignees: c.assignees, Assignee: c.assignee,
+		Reviewers: h.basicUsers(m.Reviewers), SourceProjectID: m.ProjectID, TargetProjectID: m.ProjectID,
+		Labels: c.labels, Draft: m.Draft, WorkInProgress: m.Draft, MergeStatus: m.MergeStatus,
+		DetailedMergeStatus: forge.DetailedMergeStatus(m), SHA: optional(m.HeadSHA),
 		MergeCommitSHA: optional(m.MergeCommitSHA), SquashCommitSHA: optional(m.SquashCommitSHA),
-		ForceRemoveSourceBranch: m.RemoveSourceBranch, PreparedAt: Time(m.CreatedAt), Reference: ref,
-		References: IssueReferences{Short: ref, Relative: ref, Full: m.ProjectPath + ref},
-		WebURL:     h.core.URL("/" + m.ProjectPath + "/-/merge_requests/" + strconv.FormatInt(m.IID, 10)),
-		Squash:     m.Squash, SquashOnMerge: m.Squash, HasConflicts: m.HasConflicts, BlockingDiscussions: true,
-		TaskCompletionStatus: TaskCompletionStatus{Count: tasks, CompletedCount: done}, ImportedFrom: "none"}
+		ForceRemoveSourceBranch: m.RemoveSourceBranch, PreparedAt: Time(m.CreatedAt), Reference: c.ref,
+		References: c.references, WebURL: c.webURL, Squash: m.Squash, SquashOnMerge: m.Squash,
+		HasConflicts: m.HasConflicts, BlockingDiscussions: true, TaskCompletionStatus: c.tasks, ImportedFrom: "none"}
 	if m.RemoveSourceBranch {
 		out.ShouldRemoveSourceBranch = &m.RemoveSourceBranch
-	}
-	if out.Labels == nil {
-		out.Labels = []string{}
 	}
 	if m.MergedBy != nil {
 		u := h.basicUser(*m.MergedBy)
 		out.MergedBy, out.MergeUser = &u, &u
 	}
-	if m.ClosedBy != nil {
-		u := h.basicUser(*m.ClosedBy)
-		out.ClosedBy = &u
-	}
-	if len(out.Assignees) > 0 {
-		out.Assignee = &out.Assignees[0]
-	}
 	return out
 }
 
-func (h *Handler) basicUsers(list []forge.User) []BasicUser {
-	out := make([]BasicUser, len(list))
-	for i, u := range list {
-		out[i] = h.basicUser(u)
+// renderMergeRequestDetail renders a merge request on its own: on a read that asks for it,
+// with whether a rebase is in progress (rebases finish before their request answers: none
+// ever is).
+func (h *Handler) renderMergeRequestDetail(r *http.Request, a *forge.Actor, m forge.MergeRequest) any {
+	out := h.mergeRequestDetail(r.Context(), a, m)
+	if r.Method == http.MethodGet && r.URL.Query().Get("include_rebase_in_progress") == "true" {
+		out.RebaseInProgress = new(bool)
 	}
 	return out
 }
@@ -182,11 +164,7 @@ func (h *Handler) mergeRequestDetail(ctx context.Context, a *forge.Actor, m forg
 
 // mergeRequestRef reads the :merge_request_iid segment: an iid, or on v3 a global id.
 func (h *Handler) mergeRequestRef(p api.Params) (forge.MergeRequestRef, error) {
-	n, ok := parseID(p.Get("merge_request_iid"))
-	if !ok {
-		return forge.MergeRequestRef{}, forge.NotFound("")
-	}
-	return forge.MergeRequestRef{N: n, ByID: h.version == 3}, nil
+	return h.issuableRef(p, "merge_request_iid")
 }
 
 // mergeRequestUpdateParams are the parameters of which an update needs one.
@@ -196,30 +174,15 @@ var mergeRequestUpdateParams = []string{"target_branch", "title", "assignee_id",
 
 // mergeRequestInput reads the merge request fields GitLab's create and update take.
 func mergeRequestInput(in *api.Input, nulls map[string]bool) (forge.MergeRequestInput, error) {
-	mi := forge.MergeRequestInput{Title: in.StringPtr("title"), Description: in.StringPtr("description"),
-		SourceBranch: in.StringPtr("source_branch"), TargetBranch: in.StringPtr("target_branch")}
-	mi.StateEvent, _ = in.String("state_event")
-	if labels, ok := in.Strings("labels"); ok || nulls["labels"] {
-		mi.Labels = &labels
+	c, err := issuableInput(in, nulls)
+	mi := c.MergeRequestInput()
+	if err != nil {
+		return mi, err
 	}
-	mi.AddLabels, _ = in.Strings("add_labels")
-	mi.RemoveLabels, _ = in.Strings("remove_labels")
-	for _, u := range []struct {
-		keys []string
-		dst  **[]int64
-	}{{[]string{"assignee_ids", "assignee_id"}, &mi.AssigneeIDs}, {[]string{"reviewer_ids"}, &mi.ReviewerIDs}} {
-		for _, k := range u.keys {
-			ids, ok, err := idList(in, k)
-			if err != nil {
-				return mi, err
-			}
-			if ok || nulls[k] {
-				*u.dst = &ids
-				break
-			}
-		}
+	mi.SourceBranch, mi.TargetBranch = in.StringPtr("source_branch"), in.StringPtr("target_branch")
+	if mi.ReviewerIDs, err = givenIDs(in, nulls, "reviewer_ids"); err != nil {
+		return mi, err
 	}
-	var err error
 	if mi.Squash, err = in.BoolPtr("squash"); err != nil {
 		return mi, err
 	}
@@ -236,19 +199,13 @@ func mergeRequestListOptions(r *http.Request) (forge.MergeRequestListOptions, er
 	if err != nil {
 		return forge.MergeRequestListOptions{}, err
 	}
+	c, err := issuableListOptions(r, in)
+	o := c.MergeRequestListOptions()
+	if err != nil {
+		return o, err
+	}
 	q := r.URL.Query()
-	o := forge.MergeRequestListOptions{Scope: q.Get("scope"), State: q.Get("state"), Search: q.Get("search"),
-		OrderBy: q.Get("order_by"), AuthorUsername: q.Get("author_username"), AssigneeID: q.Get("assignee_id"),
-		ReviewerID: q.Get("reviewer_id"), SourceBranch: q.Get("source_branch"), TargetBranch: q.Get("target_branch")}
-	o.Labels, _ = in.Strings("labels")
-	if id, ok, err := in.Int("author_id"); err != nil {
-		return o, err
-	} else if ok {
-		o.AuthorID = id
-	}
-	if o.IIDs, _, err = idList(in, "iids"); err != nil {
-		return o, err
-	}
+	o.ReviewerID, o.SourceBranch, o.TargetBranch = q.Get("reviewer_id"), q.Get("source_branch"), q.Get("target_branch")
 	if o.Draft, err = in.BoolPtr("draft"); err != nil {
 		return o, err
 	}
@@ -261,17 +218,7 @@ func mergeRequestListOptions(r *http.Request) (forge.MergeRequestListOptions, er
 			o.Draft = new(bool)
 		}
 	}
-	for _, d := range []struct {
-		key string
-		dst **time.Time
-	}{{"created_after", &o.CreatedAfter}, {"created_before", &o.CreatedBefore},
-		{"updated_after", &o.UpdatedAfter}, {"updated_before", &o.UpdatedBefore}} {
-		if *d.dst, err = in.Date(d.key); err != nil {
-			return o, err
-		}
-	}
-	o.Desc, err = sortDesc(r, true)
-	return o, err
+	return o, nil
 }
 
 func (h *Handler) mergeRequests(list []forge.MergeRequest) []MergeRequest {
@@ -280,122 +227,6 @@ func (h *Handler) mergeRequests(list []forge.MergeRequest) []MergeRequest {
 		out[i] = h.mergeRequest(m)
 	}
 	return out
-}
-
-func (h *Handler) listMergeRequests(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	pg, err := page(r)
-	if err != nil {
-		return err
-	}
-	o, err := mergeRequestListOptions(r)
-	if err != nil {
-		return err
-	}
-	list, total, err := h.forge.ListMergeRequests(r.Context(), api.Actor(r), o, pg)
-	if err != nil {
-		return err
-	}
-	return h.list(w, r, pg, total, h.mergeRequests(list))
-}
-
-func (h *Handler) listProjectMergeRequests(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	pg, err := page(r)
-	if err != nil {
-		return err
-	}
-	o, err := mergeRequestListOptions(r)
-	if err != nil {
-		return err
-	}
-	list, total, err := h.forge.ListProjectMergeRequests(r.Context(), api.Actor(r), p.Get("id"), o, pg)
-	if err != nil {
-		return err
-	}
-	return h.list(w, r, pg, total, h.mergeRequests(list))
-}
-
-func (h *Handler) getMergeRequest(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	ref, err := h.mergeRequestRef(p)
-	if err != nil {
-		return err
-	}
-	a := api.Actor(r)
-	m, err := h.forge.GetMergeRequest(r.Context(), a, p.Get("id"), ref)
-	if err != nil {
-		return err
-	}
-	out := h.mergeRequestDetail(r.Context(), a, m)
-	if r.URL.Query().Get("include_rebase_in_progress") == "true" {
-		// Rebases finish before their request answers: none is ever in progress.
-		out.RebaseInProgress = new(bool)
-	}
-	return api.JSON(w, r, http.StatusOK, out)
-}
-
-func (h *Handler) createMergeRequest(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	in, nulls, err := readInput(r)
-	if err != nil {
-		return err
-	}
-	var absent []string
-	for _, k := range []string{"source_branch", "target_branch", "title"} {
-		if !in.Has(k) {
-			absent = append(absent, k)
-		}
-	}
-	if len(absent) > 0 {
-		return h.missingParams(absent...)
-	}
-	mi, err := mergeRequestInput(in, nulls)
-	if err != nil {
-		return err
-	}
-	a := api.Actor(r)
-	m, err := h.forge.CreateMergeRequest(r.Context(), a, p.Get("id"), mi)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, r, http.StatusCreated, h.mergeRequestDetail(r.Context(), a, m))
-}
-
-func (h *Handler) updateMergeRequest(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	ref, err := h.mergeRequestRef(p)
-	if err != nil {
-		return err
-	}
-	in, nulls, err := readInput(r)
-	if err != nil {
-		return err
-	}
-	given := false
-	for _, k := range mergeRequestUpdateParams {
-		given = given || in.Has(k) || nulls[k]
-	}
-	if !given {
-		return atLeastOne(mergeRequestUpdateParams...)
-	}
-	mi, err := mergeRequestInput(in, nulls)
-	if err != nil {
-		return err
-	}
-	mi.SourceBranch = nil
-	a := api.Actor(r)
-	m, err := h.forge.UpdateMergeRequest(r.Context(), a, p.Get("id"), ref, mi)
-	if err != nil {
-		return err
-	}
-	return api.JSON(w, r, http.StatusOK, h.mergeRequestDetail(r.Context(), a, m))
-}
-
-func (h *Handler) deleteMergeRequest(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	ref, err := h.mergeRequestRef(p)
-	if err != nil {
-		return err
-	}
-	if err := h.forge.DeleteMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
-		return err
-	}
-	return api.NoContent(w)
 }
 
 func (h *Handler) mergeRequestChanges(w http.ResponseWriter, r *http.Request, p api.Params) error {

@@ -13,11 +13,7 @@ import (
 
 // mrJSON is a merge request as a client decodes it; only the fields tests read.
 type mrJSON struct {
-	ID                       int64      `json:"id"`
-	IID                      int64      `json:"iid"`
-	ProjectID                int64      `json:"project_id"`
-	Title                    string     `json:"title"`
-	State                    string     `json:"state"`
+	issuableJSON
 	SourceBranch             string     `json:"source_branch"`
 	TargetBranch             string     `json:"target_branch"`
 	Draft                    bool       `json:"draft"`
@@ -29,15 +25,10 @@ type mrJSON struct {
 	SquashCommitSHA          *string    `json:"squash_commit_sha"`
 	HasConflicts             bool       `json:"has_conflicts"`
 	ChangesCount             *string    `json:"changes_count"`
-	Labels                   []string   `json:"labels"`
-	Author                   userJSON   `json:"author"`
-	Assignees                []userJSON `json:"assignees"`
 	Reviewers                []userJSON `json:"reviewers"`
 	MergedBy                 *userJSON  `json:"merged_by"`
 	MergeUser                *userJSON  `json:"merge_user"`
 	MergedAt                 *string    `json:"merged_at"`
-	ClosedBy                 *userJSON  `json:"closed_by"`
-	WebURL                   string     `json:"web_url"`
 	Reference                string     `json:"reference"`
 	ShouldRemoveSourceBranch *bool      `json:"should_remove_source_branch"`
 	DiffRefs                 *struct {
