@@ -229,7 +229,8 @@ func (f IssuableFilter) conditions(k issuableKind, count bool) ([]string, []any)
 				GROUP BY ll.target_id HAVING COUNT(*) = ?)`, jsonInts(f.labelIDs), f.labelCount)
 		}
 	}
-	links := "(SELECT 1 FROM label_links ll WHERE ll.target_type = '" + k.noteable + "' AND ll.target_id = " + col("id") + ")"
+	links := "(SELECT 1 FROM label_links ll WHERE ll.target_type = '" + k.noteable +
+		"' AND ll.target_id = " + col("id") + ")"
 	if f.NoLabels {
 		add("NOT EXISTS " + links)
 	}
@@ -270,7 +271,8 @@ func (f *IssuableFilter) resolveLabels(ctx context.Context, q Querier) (ok bool,
 	if f.ProjectID != 0 {
 		cond, args = " AND project_id = ?", append(args, f.ProjectID)
 	}
-	rows, err := q.QueryContext(ctx, "SELECT id, name FROM labels WHERE name IN (SELECT value FROM json_each(?))"+cond, args...)
+	rows, err := q.QueryContext(ctx,
+		"SELECT id, name FROM labels WHERE name IN (SELECT value FROM json_each(?))"+cond, args...)
 	if err != nil {
 		return false, fmt.Errorf("labels: %w", wrap(err))
 	}

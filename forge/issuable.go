@@ -64,7 +64,8 @@ func (k issuableKind) canEdit(a *Actor, v ProjectView, c Issuable) bool {
 }
 
 // issuableProject resolves a project whose issuables of kind k the actor may read.
-func (s *Service) issuableProject(ctx context.Context, a *Actor, projectRef string, k issuableKind) (ProjectView, error) {
+func (s *Service) issuableProject(ctx context.Context, a *Actor, projectRef string,
+	k issuableKind) (ProjectView, error) {
 	if err := a.Require(k.read); err != nil {
 		return ProjectView{}, err
 	}
@@ -88,7 +89,8 @@ type issuableRows[T any] struct {
 
 // find reads the row of project v that ref names, with its labels and users; a row of
 // another project is not found, which notFound says.
-func (r issuableRows[T]) find(ctx context.Context, q db.Querier, v ProjectView, ref IssueRef, notFound func() error) (T, error) {
+func (r issuableRows[T]) find(ctx context.Context, q db.Querier, v ProjectView, ref IssueRef,
+	notFound func() error) (T, error) {
 	var zero, c T
 	var err error
 	if ref.ByID {
@@ -127,7 +129,8 @@ func closeOrReopen(a *Actor, c *Issuable, event string, now time.Time) string {
 	switch {
 	case event == "close" && c.State == StateOpened:
 		c.State, c.ClosedAt = StateClosed, &now
-		c.ClosedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
+		closer := actorUser(a)
+		c.ClosedBy = &closer
 		return "closed"
 	case event == "reopen" && c.State == StateClosed:
 		c.State, c.ClosedAt, c.ClosedBy = StateOpened, nil, nil
@@ -144,8 +147,8 @@ func setDescription(fe FieldErrors, c *Issuable, description *string) {
 	}
 }
 
-// authorOf is the author a new issuable records of the actor.
-func authorOf(a *Actor) User {
+// actorUser is the actor as an issuable records it (author, closer): id, username, name, state.
+func actorUser(a *Actor) User {
 	return User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
 }
 
@@ -223,7 +226,8 @@ func (s *Service) recordIssuableUpdate(ctx context.Context, tx *sql.Tx, a *Actor
 		return err
 	}
 	if action := stateAction(before, c.State); action != "" {
-		if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, action, k.noteable, c.ID, c.IID, c.Title, now)); err != nil {
+		e := targetEvent(a.User.ID, v.ID, action, k.noteable, c.ID, c.IID, c.Title, now)
+		if err := db.InsertEvent(ctx, tx, e); err != nil {
 			return err
 		}
 	}

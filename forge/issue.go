@@ -200,7 +200,7 @@ func (s *Service) CreateIssue(ctx context.Context, a *Actor, projectRef string, 
 	}
 	now := s.Now()
 	is := Issue{Issuable: Issuable{ProjectID: v.ID, State: StateOpened, CreatedAt: now, UpdatedAt: now,
-		ProjectPath: v.FullPath(), Author: authorOf(a), Labels: []string{}, Assignees: []User{}}}
+		ProjectPath: v.FullPath(), Author: actorUser(a), Labels: []string{}, Assignees: []User{}}}
 	if err := applyIssueFields(&is, in); err != nil {
 		return Issue{}, err
 	}

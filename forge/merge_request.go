@@ -158,7 +158,7 @@ func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef s
 	}
 	now := s.Now()
 	m := MergeRequest{Issuable: Issuable{ProjectID: v.ID, State: StateOpened, CreatedAt: now, UpdatedAt: now,
-		ProjectPath: v.FullPath(), Author: authorOf(a), Labels: []string{}, Assignees: []User{}},
+		ProjectPath: v.FullPath(), Author: actorUser(a), Labels: []string{}, Assignees: []User{}},
 		SourceBranch: *in.SourceBranch, TargetBranch: *in.TargetBranch, MergeStatus: MergeUnchecked,
 		ProjectMergeMethod: v.MergeMethod, Reviewers: []User{}}
 	m.Squash = v.SquashOption == "always" || v.SquashOption == "default_on"
