@@ -10,29 +10,6 @@ import (
 	"github.com/cairn-forge/cairn/forge/model"
 )
 
-// Issuable is what issues and merge requests share: a row's identity, text and state, its
-// author and closer (id, username, name and state only; a deleted user is the ghost), its
-// project's full path, its labels' names, its assignees and how many notes people (not the
-// system) wrote on it.
-type Issuable struct {
-	ID          int64
-	ProjectID   int64
-	IID         int64
-	Title       string
-	Description string
-	State       string
-	Author      model.User
-	ClosedBy    *model.User
-	ClosedAt    *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-
-	ProjectPath    string
-	Labels         []string
-	Assignees      []model.User
-	UserNotesCount int
-}
-
 // issuableKind is what tells issues and merge requests apart in SQL: their table and its
 // alias, their type as the target of notes and label links, and the table of their users.
 type issuableKind struct {
@@ -95,14 +72,14 @@ type issuableScan struct {
 	created, updated int64
 }
 
-func (sc *issuableScan) dest(c *Issuable) []any {
+func (sc *issuableScan) dest(c *model.Issuable) []any {
 	a := &c.Author
 	dest := []any{&c.ID, &c.ProjectID, &c.IID, &c.Title, &c.Description, &c.State, &a.ID, &a.Username, &a.Name, &a.State}
 	dest = append(dest, sc.closer.dest()...)
 	return append(dest, &sc.closed, &sc.created, &sc.updated, &c.UserNotesCount, &c.ProjectPath)
 }
 
-func (sc *issuableScan) finish(c *Issuable) {
+func (sc *issuableScan) finish(c *model.Issuable) {
 	c.ClosedBy = sc.closer.user()
 	c.ClosedAt, c.CreatedAt, c.UpdatedAt = fromNullMS(sc.closed), fromMS(sc.created), fromMS(sc.updated)
 	c.Labels, c.Assignees = []string{}, []model.User{}
@@ -363,7 +340,7 @@ func countRows(ctx context.Context, q Querier, k issuableKind, where func(count 
 
 // fillIssuables reads the labels and users of n rows of kind k, in two queries: at returns
 // the i-th row's shared part, and other takes a user whose role is not assignee.
-func fillIssuables(ctx context.Context, q Querier, k issuableKind, n int, at func(i int) *Issuable,
+func fillIssuables(ctx context.Context, q Querier, k issuableKind, n int, at func(i int) *model.Issuable,
 	other func(i int, role string, u model.User)) error {
 	if n == 0 {
 		return nil
@@ -423,7 +400,7 @@ func fillIssuables(ctx context.Context, q Querier, k issuableKind, n int, at fun
 
 // deleteIssuable removes the row c of kind k; its notes, label links and users go with it,
 // and its iid is never handed out again.
-func deleteIssuable(ctx context.Context, tx *sql.Tx, k issuableKind, c Issuable) error {
+func deleteIssuable(ctx context.Context, tx *sql.Tx, k issuableKind, c model.Issuable) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM "+k.table+" WHERE id = ?", c.ID); err != nil {
 		return fmt.Errorf("delete %s %d: %w", k.table, c.ID, wrap(err))
 	}

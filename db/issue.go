@@ -6,15 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-)
 
-// Issue is a row of issues with what renders it (Issuable), its confidentiality and due date.
-type Issue struct {
-	Issuable
-	Confidential bool
-	// DueDate is a date (midnight UTC), nil when unset.
-	DueDate *time.Time
-}
+	"github.com/cairn-forge/cairn/forge/model"
+)
 
 // NoteableIssue is the type issues have as the target of notes and label links.
 const NoteableIssue = "Issue"
@@ -48,12 +42,12 @@ var (
 	issueFrom    = issuableFrom("issues", "i")
 )
 
-func scanIssue(row interface{ Scan(...any) error }) (Issue, error) {
-	var is Issue
+func scanIssue(row interface{ Scan(...any) error }) (model.Issue, error) {
+	var is model.Issue
 	var sc issuableScan
 	var due sql.NullString
 	if err := row.Scan(append(sc.dest(&is.Issuable), &is.Confidential, &due)...); err != nil {
-		return Issue{}, wrap(err)
+		return model.Issue{}, wrap(err)
 	}
 	sc.finish(&is.Issuable)
 	if due.Valid {
@@ -65,12 +59,12 @@ func scanIssue(row interface{ Scan(...any) error }) (Issue, error) {
 }
 
 // IssueByIID returns the issue of a project with iid, without its labels and assignees.
-func IssueByIID(ctx context.Context, q Querier, projectID, iid int64) (Issue, error) {
+func IssueByIID(ctx context.Context, q Querier, projectID, iid int64) (model.Issue, error) {
 	return scanIssue(q.QueryRowContext(ctx, "SELECT "+issueColumns+issueFrom+" WHERE i.project_id = ? AND i.iid = ?", projectID, iid))
 }
 
 // IssueByID returns the issue with global id, without its labels and assignees.
-func IssueByID(ctx context.Context, q Querier, id int64) (Issue, error) {
+func IssueByID(ctx context.Context, q Querier, id int64) (model.Issue, error) {
 	return scanIssue(q.QueryRowContext(ctx, "SELECT "+issueColumns+issueFrom+" WHERE i.id = ?", id))
 }
 
@@ -138,11 +132,11 @@ func (f IssueFilter) where(count bool) ([]string, []any) {
 
 // ListIssues returns one page of the issues matching f, with labels and assignees, and how
 // many match in all.
-func ListIssues(ctx context.Context, q Querier, f IssueFilter) ([]Issue, int, error) {
+func ListIssues(ctx context.Context, q Querier, f IssueFilter) ([]model.Issue, int, error) {
 	where := func(count bool) ([]string, []any) { return f.where(count) }
 	return listIssuables(ctx, q, issueKind, &f.IssuableFilter, where,
 		func() (int, error) { return countIssues(ctx, q, f) }, scanIssue,
-		func(list []Issue) error { return FillIssues(ctx, q, list) })
+		func(list []model.Issue) error { return FillIssues(ctx, q, list) })
 }
 
 // projectAndStateOnly reports whether f selects a project's issues by state alone, which
@@ -178,8 +172,8 @@ func countIssues(ctx context.Context, q Querier, f IssueFilter) (int, error) {
 }
 
 // FillIssues reads the labels and assignees of issues, in two queries.
-func FillIssues(ctx context.Context, q Querier, issues []Issue) error {
-	return fillIssuables(ctx, q, issueKind, len(issues), func(i int) *Issuable { return &issues[i].Issuable }, nil)
+func FillIssues(ctx context.Context, q Querier, issues []model.Issue) error {
+	return fillIssuables(ctx, q, issueKind, len(issues), func(i int) *model.Issuable { return &issues[i].Issuable }, nil)
 }
 
 func dateText(t *time.Time) any {
@@ -193,7 +187,7 @@ func dateText(t *time.Time) any {
 // event is written with it (trigger issue_opened_event). It is one statement, atomic on its
 // own: a caller that writes nothing else may run it on the writer (DB.Writer) rather than in
 // a transaction.
-func InsertIssue(ctx context.Context, q Querier, is Issue) (id, iid int64, err error) {
+func InsertIssue(ctx context.Context, q Querier, is model.Issue) (id, iid int64, err error) {
 	err = q.QueryRowContext(ctx, `INSERT INTO issues (project_id, iid, title, description, state,
 		author_id, confidential, due_date, created_at, updated_at) VALUES (?, `+nextIID("issues", "issues")+`,
 		?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, iid`,
@@ -207,7 +201,7 @@ func InsertIssue(ctx context.Context, q Querier, is Issue) (id, iid int64, err e
 
 // UpdateIssue writes the changeable columns of is: title, description, state, confidential,
 // due date, closer and closing time, update time.
-func UpdateIssue(ctx context.Context, tx *sql.Tx, is Issue) error {
+func UpdateIssue(ctx context.Context, tx *sql.Tx, is model.Issue) error {
 	var closer int64
 	if is.ClosedBy != nil {
 		closer = is.ClosedBy.ID
@@ -224,7 +218,7 @@ func UpdateIssue(ctx context.Context, tx *sql.Tx, is Issue) error {
 
 // DeleteIssue removes is; its notes, label links and assignees go with it, and its iid is
 // never handed out again.
-func DeleteIssue(ctx context.Context, tx *sql.Tx, is Issue) error {
+func DeleteIssue(ctx context.Context, tx *sql.Tx, is model.Issue) error {
 	return deleteIssuable(ctx, tx, issueKind, is.Issuable)
 }
 

@@ -5,23 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/cairn-forge/cairn/forge/model"
 )
-
-// Label is a project's label. The issue counts are filled only by lists that ask for them.
-type Label struct {
-	ID          int64
-	ProjectID   int64
-	Name        string
-	Color       string
-	Description string
-	// Priority is nil when the label has none.
-	Priority  *int
-	CreatedAt time.Time
-	UpdatedAt time.Time
-
-	OpenIssues   int
-	ClosedIssues int
-}
 
 const labelColumns = `l.id, l.project_id, l.name, l.color, l.description, l.priority, l.created_at, l.updated_at`
 
@@ -32,9 +18,9 @@ const labelCountColumns = `,
 	(SELECT COUNT(*) FROM label_links ll JOIN issues i ON i.id = ll.target_id
 		WHERE ll.label_id = l.id AND ll.target_type = 'Issue' AND i.state = 'closed')`
 
-func scanLabel(withCounts bool) func(row interface{ Scan(...any) error }) (Label, error) {
-	return func(row interface{ Scan(...any) error }) (Label, error) {
-		var l Label
+func scanLabel(withCounts bool) func(row interface{ Scan(...any) error }) (model.Label, error) {
+	return func(row interface{ Scan(...any) error }) (model.Label, error) {
+		var l model.Label
 		var prio sql.NullInt64
 		var created, updated int64
 		dest := []any{&l.ID, &l.ProjectID, &l.Name, &l.Color, &l.Description, &prio, &created, &updated}
@@ -42,7 +28,7 @@ func scanLabel(withCounts bool) func(row interface{ Scan(...any) error }) (Label
 			dest = append(dest, &l.OpenIssues, &l.ClosedIssues)
 		}
 		if err := row.Scan(dest...); err != nil {
-			return Label{}, wrap(err)
+			return model.Label{}, wrap(err)
 		}
 		if prio.Valid {
 			p := int(prio.Int64)
@@ -54,13 +40,13 @@ func scanLabel(withCounts bool) func(row interface{ Scan(...any) error }) (Label
 }
 
 // LabelByID returns label id of a project, with its issue counts.
-func LabelByID(ctx context.Context, q Querier, projectID, id int64) (Label, error) {
+func LabelByID(ctx context.Context, q Querier, projectID, id int64) (model.Label, error) {
 	return scanLabel(true)(q.QueryRowContext(ctx, "SELECT "+labelColumns+labelCountColumns+
 		" FROM labels l WHERE l.project_id = ? AND l.id = ?", projectID, id))
 }
 
 // LabelByName returns the label of a project named name (exactly), with its issue counts.
-func LabelByName(ctx context.Context, q Querier, projectID int64, name string) (Label, error) {
+func LabelByName(ctx context.Context, q Querier, projectID int64, name string) (model.Label, error) {
 	return scanLabel(true)(q.QueryRowContext(ctx, "SELECT "+labelColumns+labelCountColumns+
 		" FROM labels l WHERE l.project_id = ? AND l.name = ?", projectID, name))
 }
@@ -75,7 +61,7 @@ type LabelFilter struct {
 }
 
 // ListLabels returns one page of a project's labels and how many match in all.
-func ListLabels(ctx context.Context, q Querier, f LabelFilter) ([]Label, int, error) {
+func ListLabels(ctx context.Context, q Querier, f LabelFilter) ([]model.Label, int, error) {
 	cond := " WHERE l.project_id = ?"
 	args := []any{f.ProjectID}
 	if f.Search != "" {
@@ -99,7 +85,7 @@ func nullInt(p *int) any {
 }
 
 // InsertLabel adds l and returns its id; a name the project already has is ErrConstraint.
-func InsertLabel(ctx context.Context, tx *sql.Tx, l Label) (int64, error) {
+func InsertLabel(ctx context.Context, tx *sql.Tx, l model.Label) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO labels (project_id, name, color, description, priority,
 		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		l.ProjectID, l.Name, l.Color, l.Description, nullInt(l.Priority), ms(l.CreatedAt), ms(l.UpdatedAt))
@@ -110,7 +96,7 @@ func InsertLabel(ctx context.Context, tx *sql.Tx, l Label) (int64, error) {
 }
 
 // UpdateLabel writes the name, colour, description, priority and update time of l.
-func UpdateLabel(ctx context.Context, tx *sql.Tx, l Label) error {
+func UpdateLabel(ctx context.Context, tx *sql.Tx, l model.Label) error {
 	_, err := tx.ExecContext(ctx, `UPDATE labels SET name = ?, color = ?, description = ?, priority = ?,
 		updated_at = ? WHERE id = ?`, l.Name, l.Color, l.Description, nullInt(l.Priority), ms(l.UpdatedAt), l.ID)
 	if err != nil {

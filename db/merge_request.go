@@ -4,42 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/cairn-forge/cairn/forge/model"
 )
-
-// MergeRequest is a row of merge_requests with what renders it (Issuable): its branches and
-// their tips, its mergeability and merge, its merger (id, username, name and state; the ghost
-// user when deleted), its project's merge method and its reviewers.
-type MergeRequest struct {
-	Issuable
-	SourceBranch       string
-	TargetBranch       string
-	Draft              bool
-	Squash             bool
-	RemoveSourceBranch bool
-	// HeadSHA, TargetSHA and BaseSHA are the source tip, the target tip and their merge base
-	// when last refreshed ("" when unknown, as for a branch that does not exist).
-	HeadSHA   string
-	TargetSHA string
-	BaseSHA   string
-	// MergeStatus is unchecked, checking, can_be_merged, cannot_be_merged or
-	// cannot_be_merged_recheck, as GitLab names them.
-	MergeStatus  string
-	HasConflicts bool
-	// ChangesCount is the number of files changed, nil until checked.
-	ChangesCount    *int
-	MergeCommitSHA  string
-	SquashCommitSHA string
-	MergeError      string
-	MergedBy        *model.User
-	MergedAt        *time.Time
-
-	// ProjectMergeMethod is the project's merge method: merge, rebase_merge or ff.
-	ProjectMergeMethod string
-	Reviewers          []model.User
-}
 
 // Roles of users on a merge request.
 const (
@@ -55,8 +22,8 @@ var (
 	mergeRequestFrom = issuableFrom("merge_requests", "m") + ` LEFT JOIN users mu ON mu.id = m.merged_by_id`
 )
 
-func scanMergeRequest(row interface{ Scan(...any) error }) (MergeRequest, error) {
-	var m MergeRequest
+func scanMergeRequest(row interface{ Scan(...any) error }) (model.MergeRequest, error) {
+	var m model.MergeRequest
 	var sc issuableScan
 	var changes sql.NullInt64
 	var merger nullUser
@@ -66,7 +33,7 @@ func scanMergeRequest(row interface{ Scan(...any) error }) (MergeRequest, error)
 		&m.MergeCommitSHA, &m.SquashCommitSHA, &m.MergeError)
 	dest = append(dest, merger.dest()...)
 	if err := row.Scan(append(dest, &merged, &m.ProjectMergeMethod)...); err != nil {
-		return MergeRequest{}, wrap(err)
+		return model.MergeRequest{}, wrap(err)
 	}
 	sc.finish(&m.Issuable)
 	if changes.Valid {
@@ -79,13 +46,13 @@ func scanMergeRequest(row interface{ Scan(...any) error }) (MergeRequest, error)
 }
 
 // MergeRequestByIID returns the merge request of a project with iid, without labels and users.
-func MergeRequestByIID(ctx context.Context, q Querier, projectID, iid int64) (MergeRequest, error) {
+func MergeRequestByIID(ctx context.Context, q Querier, projectID, iid int64) (model.MergeRequest, error) {
 	return scanMergeRequest(q.QueryRowContext(ctx, "SELECT "+mergeRequestColumns+mergeRequestFrom+
 		" WHERE m.project_id = ? AND m.iid = ?", projectID, iid))
 }
 
 // MergeRequestByID returns the merge request with global id, without labels and users.
-func MergeRequestByID(ctx context.Context, q Querier, id int64) (MergeRequest, error) {
+func MergeRequestByID(ctx context.Context, q Querier, id int64) (model.MergeRequest, error) {
 	return scanMergeRequest(q.QueryRowContext(ctx, "SELECT "+mergeRequestColumns+mergeRequestFrom+" WHERE m.id = ?", id))
 }
 
@@ -124,16 +91,16 @@ func (f MergeRequestFilter) where(count bool) ([]string, []any) {
 
 // ListMergeRequests returns one page of the merge requests matching f, with labels and
 // users, and how many match in all.
-func ListMergeRequests(ctx context.Context, q Querier, f MergeRequestFilter) ([]MergeRequest, int, error) {
+func ListMergeRequests(ctx context.Context, q Querier, f MergeRequestFilter) ([]model.MergeRequest, int, error) {
 	where := func(count bool) ([]string, []any) { return f.where(count) }
 	return listIssuables(ctx, q, mergeRequestKind, &f.IssuableFilter, where,
 		func() (int, error) { return countRows(ctx, q, mergeRequestKind, where) }, scanMergeRequest,
-		func(list []MergeRequest) error { return FillMergeRequests(ctx, q, list) })
+		func(list []model.MergeRequest) error { return FillMergeRequests(ctx, q, list) })
 }
 
 // OpenMergeRequestsOfBranches returns the open merge requests of a project whose source or
 // target is one of branches, without labels and users.
-func OpenMergeRequestsOfBranches(ctx context.Context, q Querier, projectID int64, branches []string) ([]MergeRequest, error) {
+func OpenMergeRequestsOfBranches(ctx context.Context, q Querier, projectID int64, branches []string) ([]model.MergeRequest, error) {
 	list := jsonStrings(branches)
 	return queryAll(ctx, q, "SELECT "+mergeRequestColumns+mergeRequestFrom+` WHERE m.id IN (
 		SELECT id FROM merge_requests WHERE project_id = ? AND state = 'opened' AND source_branch IN (SELECT value FROM json_each(?))
@@ -151,8 +118,8 @@ func OpenMergeRequestFor(ctx context.Context, q Querier, projectID int64, source
 }
 
 // FillMergeRequests reads the labels, assignees and reviewers of merge requests.
-func FillMergeRequests(ctx context.Context, q Querier, list []MergeRequest) error {
-	return fillIssuables(ctx, q, mergeRequestKind, len(list), func(i int) *Issuable { return &list[i].Issuable },
+func FillMergeRequests(ctx context.Context, q Querier, list []model.MergeRequest) error {
+	return fillIssuables(ctx, q, mergeRequestKind, len(list), func(i int) *model.Issuable { return &list[i].Issuable },
 		func(i int, _ string, u model.User) { list[i].Reviewers = append(list[i].Reviewers, u) })
 }
 
@@ -178,7 +145,7 @@ func userID(u *model.User) any {
 }
 
 // InsertMergeRequest adds m, allocating its iid, and returns its id and iid.
-func InsertMergeRequest(ctx context.Context, tx *sql.Tx, m MergeRequest) (id, iid int64, err error) {
+func InsertMergeRequest(ctx context.Context, tx *sql.Tx, m model.MergeRequest) (id, iid int64, err error) {
 	err = tx.QueryRowContext(ctx, `INSERT INTO merge_requests (project_id, iid, title, description, state,
 		author_id, source_branch, target_branch, draft, squash, remove_source_branch, head_sha, target_sha, base_sha,
 		merge_status, has_conflicts, changes_count, created_at, updated_at)
@@ -195,7 +162,7 @@ func InsertMergeRequest(ctx context.Context, tx *sql.Tx, m MergeRequest) (id, ii
 }
 
 // UpdateMergeRequest writes every changeable column of m.
-func UpdateMergeRequest(ctx context.Context, tx *sql.Tx, m MergeRequest) error {
+func UpdateMergeRequest(ctx context.Context, tx *sql.Tx, m model.MergeRequest) error {
 	_, err := tx.ExecContext(ctx, `UPDATE merge_requests SET title = ?, description = ?, state = ?,
 		target_branch = ?, draft = ?, squash = ?, remove_source_branch = ?, head_sha = ?, target_sha = ?, base_sha = ?,
 		merge_status = ?, has_conflicts = ?, changes_count = ?, merge_commit_sha = ?, squash_commit_sha = ?,
@@ -214,7 +181,7 @@ func UpdateMergeRequest(ctx context.Context, tx *sql.Tx, m MergeRequest) error {
 // Head and Target: Next holds its new tips, merge status and, when the target came to contain
 // its source, its merge by the pusher.
 type TipsRefresh struct {
-	Next         MergeRequest
+	Next         model.MergeRequest
 	Head, Target string
 }
 
@@ -314,7 +281,7 @@ func UnlockAllMergeRequests(ctx context.Context, q Querier) ([]int64, error) {
 
 // DeleteMergeRequest removes m; its notes, label links and users go with it, and its iid is
 // never handed out again.
-func DeleteMergeRequest(ctx context.Context, tx *sql.Tx, m MergeRequest) error {
+func DeleteMergeRequest(ctx context.Context, tx *sql.Tx, m model.MergeRequest) error {
 	return deleteIssuable(ctx, tx, mergeRequestKind, m.Issuable)
 }
 

@@ -9,22 +9,6 @@ import (
 	"github.com/cairn-forge/cairn/forge/model"
 )
 
-// Note is a comment, or a system note, on an issue or a merge request. Author holds the
-// author's id, username, name and state only (the ghost user when deleted).
-type Note struct {
-	ID           int64
-	ProjectID    int64
-	NoteableType string
-	NoteableID   int64
-	NoteableIID  int64
-	Author       model.User
-	Body         string
-	System       bool
-	Internal     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-}
-
 // noteableTable maps a noteable type to the table of its targets, whose updated_at a new
 // note touches.
 func noteableTable(typ string) (string, error) {
@@ -45,21 +29,21 @@ const noteColumns = `nt.id, nt.project_id, nt.noteable_type, nt.noteable_id, nt.
 
 const noteFrom = ` FROM notes nt LEFT JOIN users au ON au.id = nt.author_id`
 
-func scanNote(row interface{ Scan(...any) error }) (Note, error) {
-	var n Note
+func scanNote(row interface{ Scan(...any) error }) (model.Note, error) {
+	var n model.Note
 	var created, updated int64
 	a := &n.Author
 	err := row.Scan(&n.ID, &n.ProjectID, &n.NoteableType, &n.NoteableID, &n.NoteableIID,
 		&a.ID, &a.Username, &a.Name, &a.State, &n.Body, &n.System, &n.Internal, &created, &updated)
 	if err != nil {
-		return Note{}, wrap(err)
+		return model.Note{}, wrap(err)
 	}
 	n.CreatedAt, n.UpdatedAt = fromMS(created), fromMS(updated)
 	return n, nil
 }
 
 // NoteByID returns note id if it hangs on the given target.
-func NoteByID(ctx context.Context, q Querier, typ string, noteableID, id int64) (Note, error) {
+func NoteByID(ctx context.Context, q Querier, typ string, noteableID, id int64) (model.Note, error) {
 	return scanNote(q.QueryRowContext(ctx, "SELECT "+noteColumns+noteFrom+
 		" WHERE nt.id = ? AND nt.noteable_type = ? AND nt.noteable_id = ?", id, typ, noteableID))
 }
@@ -78,7 +62,7 @@ type NoteFilter struct {
 }
 
 // ListNotes returns one page of a target's notes and how many there are.
-func ListNotes(ctx context.Context, q Querier, f NoteFilter) ([]Note, int, error) {
+func ListNotes(ctx context.Context, q Querier, f NoteFilter) ([]model.Note, int, error) {
 	cond := " WHERE nt.noteable_type = ? AND nt.noteable_id = ?"
 	if !f.WithInternal {
 		cond += " AND nt.internal = 0"
@@ -92,7 +76,7 @@ func ListNotes(ctx context.Context, q Querier, f NoteFilter) ([]Note, int, error
 }
 
 // InsertNote adds n and returns its id.
-func InsertNote(ctx context.Context, tx *sql.Tx, n Note) (int64, error) {
+func InsertNote(ctx context.Context, tx *sql.Tx, n model.Note) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO notes (project_id, noteable_type, noteable_id, noteable_iid,
 		author_id, body, system, internal, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ProjectID, n.NoteableType, n.NoteableID, n.NoteableIID, nullID(n.Author.ID), n.Body,

@@ -221,7 +221,7 @@ func (s *Service) runReview(ctx context.Context, j *agentJob) error {
 
 // reviewBase is where a merge request's changes start: the merge base of its target branch
 // and head, or the merge request's recorded base when the target branch is gone.
-func reviewBase(repo *gitstore.Repo, m db.MergeRequest, head plumbing.Hash) (plumbing.Hash, error) {
+func reviewBase(repo *gitstore.Repo, m MergeRequest, head plumbing.Hash) (plumbing.Hash, error) {
 	target, ok, err := repo.Reference("refs/heads/" + m.TargetBranch)
 	if err != nil {
 		return plumbing.ZeroHash, err
@@ -247,7 +247,7 @@ func (f AgentFinding) fingerprint() string {
 
 // postReviewNotes posts the findings not posted before as notes on the merge request, as
 // who asked for the run; it returns how many it posted.
-func (s *Service) postReviewNotes(ctx context.Context, j *agentJob, m db.MergeRequest, found []AgentFinding) (int, error) {
+func (s *Service) postReviewNotes(ctx context.Context, j *agentJob, m MergeRequest, found []AgentFinding) (int, error) {
 	a := j.requester
 	v, err := s.projectAccess(ctx, a, j.project)
 	if err != nil {
@@ -307,7 +307,7 @@ func reviewNoteBody(f AgentFinding, fp string) string {
 	return fmt.Sprintf("**cairn review** · %s · %s\n\n%s\n\n%s%s -->", f.Severity, where, f.Message, reviewMarker, fp)
 }
 
-func (s *Service) insertReviewNote(ctx context.Context, tx *sql.Tx, a *Actor, m db.MergeRequest, body string, at time.Time) error {
+func (s *Service) insertReviewNote(ctx context.Context, tx *sql.Tx, a *Actor, m MergeRequest, body string, at time.Time) error {
 	_, err := db.InsertNote(ctx, tx, Note{ProjectID: m.ProjectID, NoteableType: NoteableMergeRequest, NoteableID: m.ID,
 		NoteableIID: m.IID, Author: User{ID: a.User.ID}, Body: body, CreatedAt: at, UpdatedAt: at})
 	return err

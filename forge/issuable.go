@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Issuable is what issues and merge requests share: identity, text, state, author and closer,
 // labels, assignees.
-type Issuable = db.Issuable
+type Issuable = model.Issuable
 
 // issuableKind holds the rules in which issues and merge requests differ.
 type issuableKind struct {

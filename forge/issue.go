@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Issue is an issue of a project, with its labels and assignees.
-type Issue = db.Issue
+type Issue = model.Issue
 
 // Issue states.
 const (

@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Label is a project's label, which issues and merge requests carry by name.
-type Label = db.Label
+type Label = model.Label
 
 // DefaultLabelColor is the colour of labels made on the fly, when an issue names a label its
 // project does not have yet (GitLab's default).

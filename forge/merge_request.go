@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 	"github.com/cairn-forge/cairn/gitstore"
 )
 
 // MergeRequest is a proposal to merge a source branch into a target branch of one project,
 // with its labels, assignees and reviewers.
-type MergeRequest = db.MergeRequest
+type MergeRequest = model.MergeRequest
 
 // Merge request states beyond issues' opened and closed.
 const (

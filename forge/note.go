@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/cairn-forge/cairn/db"
+	"github.com/cairn-forge/cairn/forge/model"
 )
 
 // Note is a comment on an issue or a merge request, or a system note recording a change.
-type Note = db.Note
+type Note = model.Note
 
 // NoteTarget is an issue or a merge request that notes hang on, resolved for an actor who may
 // see it. Only forge makes them (IssueNoteTarget; merge requests add theirs), so a dialect
