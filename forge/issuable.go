@@ -254,7 +254,7 @@ func (s *Service) deleteIssuable(ctx context.Context, a *Actor, projectRef strin
 		return err
 	}
 	if v.Archived {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	c, err := find(v)
 	switch {
@@ -263,7 +263,7 @@ func (s *Service) deleteIssuable(ctx context.Context, a *Actor, projectRef strin
 	case err != nil:
 		return err
 	case v.Access < Owner:
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error { return remove(tx, c) })
 }
@@ -492,7 +492,7 @@ func updateIssuable[T any](ctx context.Context, s *Service, a *Actor, u issuable
 		return zero, ProjectView{}, err
 	}
 	if !u.kind.canEdit(a, v, *u.core(&c)) {
-		return zero, ProjectView{}, Forbiddenf("")
+		return zero, ProjectView{}, Forbidden()
 	}
 	if err := prepare(v, c); err != nil {
 		return zero, ProjectView{}, err

@@ -194,7 +194,7 @@ func (s *Service) CreateIssue(ctx context.Context, a *Actor, projectRef string, 
 		return Issue{}, err
 	}
 	if v.Archived {
-		return Issue{}, Forbiddenf("")
+		return Issue{}, Forbidden()
 	}
 	if in.Title == nil {
 		return Issue{}, Missing("title")

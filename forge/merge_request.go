@@ -155,7 +155,7 @@ func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef s
 		return MergeRequest{}, err
 	}
 	if !canWriteCode(v) {
-		return MergeRequest{}, Forbiddenf("")
+		return MergeRequest{}, Forbidden()
 	}
 	now := s.Now()
 	m := MergeRequest{Issuable: Issuable{ProjectID: v.ID, State: StateOpened, CreatedAt: now, UpdatedAt: now,
