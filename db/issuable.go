@@ -241,9 +241,12 @@ func whereClause(where []string) string {
 	return " WHERE " + strings.Join(where, " AND ")
 }
 
-// resolveLabels finds the ids of the labels f names; ok is false when no row can carry
-// them all (a name no project, or not the project, has).
+// resolveLabels finds the ids of the labels f names, if any; ok is false when no row can
+// carry them all (a name no project, or not the project, has).
 func (f *IssuableFilter) resolveLabels(ctx context.Context, q Querier) (ok bool, err error) {
+	if len(f.Labels) == 0 {
+		return true, nil
+	}
 	cond, args := "", []any{jsonStrings(f.Labels)}
 	if f.ProjectID != 0 {
 		cond, args = " AND project_id = ?", append(args, f.ProjectID)
@@ -297,11 +300,8 @@ func (f IssuableFilter) order(a string) string {
 func listIssuables[T any](ctx context.Context, q Querier, k issuableKind, f *IssuableFilter,
 	where func(count bool) ([]string, []any), count func() (int, error),
 	scan func(interface{ Scan(...any) error }) (T, error), fill func([]T) error) ([]T, int, error) {
-	if len(f.Labels) > 0 {
-		ok, err := f.resolveLabels(ctx, q)
-		if !ok || err != nil {
-			return []T{}, 0, err
-		}
+	if ok, err := f.resolveLabels(ctx, q); !ok || err != nil {
+		return []T{}, 0, err
 	}
 	total, err := count()
 	if err != nil {

@@ -29,11 +29,8 @@ func countByState(ctx context.Context, q Querier, counts map[string]int, query s
 func IssueCountsByState(ctx context.Context, q Querier, f IssueFilter) (map[string]int, error) {
 	f.State = ""
 	counts := map[string]int{}
-	if len(f.Labels) > 0 {
-		ok, err := f.resolveLabels(ctx, q)
-		if !ok || err != nil {
-			return counts, err
-		}
+	if ok, err := f.resolveLabels(ctx, q); !ok || err != nil {
+		return counts, err
 	}
 	if !f.projectAndStateOnly() {
 		conds, args := f.where(true)
@@ -57,11 +54,8 @@ func IssueCountsByState(ctx context.Context, q Querier, f IssueFilter) (map[stri
 func MergeRequestCountsByState(ctx context.Context, q Querier, f MergeRequestFilter) (map[string]int, error) {
 	f.State = ""
 	counts := map[string]int{}
-	if len(f.Labels) > 0 {
-		ok, err := f.resolveLabels(ctx, q)
-		if !ok || err != nil {
-			return counts, err
-		}
+	if ok, err := f.resolveLabels(ctx, q); !ok || err != nil {
+		return counts, err
 	}
 	conds, args := f.where(true)
 	return counts, countByState(ctx, q, counts,
