@@ -19,9 +19,10 @@ const ghostBio = "Stands in for users who have since been deleted, as the author
 // DeleteUser removes a user, as GitLab's DELETE /users/:id does; only administrators may, and
 // they may remove themselves. The user's personal projects go with their repositories, and
 // their tokens, sessions and memberships go. What they wrote or did in other projects (issues,
-// merge requests, notes, events, releases, deployments, defects) stays, credited to the Ghost
-// User, unless hard is set: then their issues, merge requests, notes and events go too, and so
-// do the groups nobody else owns (with their projects), which otherwise refuse the deletion.
+// merge requests, notes, award emoji, events, releases, deployments, defects) stays, credited
+// to the Ghost User, unless hard is set: then their issues, merge requests, notes, award emoji
+// and events go too, and so do the groups nobody else owns (with their projects), which
+// otherwise refuse the deletion.
 // Deleting a user who was already deleted succeeds.
 func (s *Service) DeleteUser(ctx context.Context, a *Actor, id int64, hard bool) error {
 	if err := a.requireAdmin(NeedWrite); err != nil {
@@ -114,6 +115,9 @@ func (s *Service) deleteUser(ctx context.Context, tx *sql.Tx, a *Actor, u User, 
 		err = deleteContributions(ctx, tx, u.ID)
 	} else if ghost, err = s.ghostUser(ctx, tx, now); err == nil {
 		err = db.ReassignContributions(ctx, tx, u.ID, ghost)
+		if err == nil {
+			err = db.ReassignAwardEmoji(ctx, tx, u.ID, ghost)
+		}
 	}
 	if err != nil {
 		return d, err

@@ -126,6 +126,7 @@ func (h *Handler) routes(rt *api.Router) {
 	h.commitStatusRoutes(rt)
 	h.issueRoutes(rt)
 	h.mergeRequestRoutes(rt)
+	h.awardEmojiRoutes(rt)
 	h.deliveryRoutes(rt)
 	h.doraRoutes(rt)
 	h.agentRunRoutes(rt)

@@ -56,6 +56,14 @@ var v3Deletes = map[string]v3Delete{
 	"/projects/:id/merge_requests/:merge_request_iid": {read: "/projects/:id/merge_requests/:merge_request_iid", key: "id", param: "merge_request_iid"},
 	"/projects/:id/merge_requests/:merge_request_iid/notes/:note_id": {
 		read: "/projects/:id/merge_requests/:merge_request_iid/notes/:note_id", key: "id", param: "note_id"},
+	"/projects/:id/issues/:issue_iid/award_emoji/:award_id": {
+		read: "/projects/:id/issues/:issue_iid/award_emoji/:award_id", key: "id", param: "award_id"},
+	"/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji/:award_id": {
+		read: "/projects/:id/issues/:issue_iid/notes/:note_id/award_emoji/:award_id", key: "id", param: "award_id"},
+	"/projects/:id/merge_requests/:merge_request_iid/award_emoji/:award_id": {
+		read: "/projects/:id/merge_requests/:merge_request_iid/award_emoji/:award_id", key: "id", param: "award_id"},
+	"/projects/:id/merge_requests/:merge_request_iid/notes/:note_id/award_emoji/:award_id": {
+		read: "/projects/:id/merge_requests/:merge_request_iid/notes/:note_id/award_emoji/:award_id", key: "id", param: "award_id"},
 	"/projects/:id/labels/:label_id":             {read: "/projects/:id/labels/:label_id", key: "id", param: "label_id"},
 	"/projects/:id/labels":                       {read: "/projects/:id/labels/:name", key: "name", param: "name"},
 	"/projects/:id/releases/:tag_name":           {read: "/projects/:id/releases/:tag_name", key: "tag_name", param: "tag_name"},
