@@ -127,6 +127,9 @@ func (h *Handler) routes(rt *api.Router) {
 	h.issueRoutes(rt)
 	h.mergeRequestRoutes(rt)
 	h.awardEmojiRoutes(rt)
+	if h.version == 4 {
+		h.participantRoutes(rt)
+	}
 	h.deliveryRoutes(rt)
 	h.doraRoutes(rt)
 	h.agentRunRoutes(rt)
