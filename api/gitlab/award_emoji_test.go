@@ -151,6 +151,12 @@ func TestAwardEmojiRules(t *testing.T) {
 	// Once taken back, it may be awarded again.
 	f.award(f.issue, dev, "thumbsup")
 
+	// A read-only token lists awards and awards none.
+	readerID, reader := f.s.CreateUser(t, "reader", "read_api")
+	addMember(t, f.s, f.token, "projects", f.id, readerID, 30)
+	mustDo(t, f.s, 200, "GET", f.url(f.issue+"/award_emoji"), reader, nil)
+	wantJSON(t, f.do("POST", f.issue+"/award_emoji", reader, map[string]any{"name": "heart"}), 403, bodyInsufficientScope("api"))
+
 	// An administrator takes back anyone's.
 	other := f.award(f.mr, rep, "rocket")
 	wantStatus(t, f.do("DELETE", f.mr+"/award_emoji/"+itoa(other.ID), f.token, nil), 204)
