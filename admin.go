@@ -60,7 +60,7 @@ func openForUser(ctx context.Context, dir string, cfg forge.Config, username str
 	if err != nil {
 		return nil, forge.User{}, nil, err
 	}
-	u, err := f.UserByRef(ctx, forge.System(), username)
+	u, err := f.Accounts.UserByRef(ctx, forge.System(), username)
 	if err != nil {
 		done()
 		return nil, forge.User{}, nil, describe(err)
@@ -99,7 +99,7 @@ func adminUserCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	} else {
 		in.Password = password
 	}
-	u, err := f.CreateUser(ctx, forge.System(), in)
+	u, err := f.Accounts.CreateUser(ctx, forge.System(), in)
 	if err != nil {
 		return describe(err)
 	}
@@ -127,7 +127,7 @@ func adminUserUnlock(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	defer done()
-	was, err := f.UnlockUser(ctx, forge.System(), u.ID)
+	was, err := f.Accounts.UnlockUser(ctx, forge.System(), u.ID)
 	if err != nil {
 		return describe(err)
 	}
@@ -181,7 +181,7 @@ func adminTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer done()
-	_, secret, err := f.CreateToken(ctx, forge.System(), u.ID, in)
+	_, secret, err := f.Access.CreateToken(ctx, forge.System(), u.ID, in)
 	if err != nil {
 		return describe(err)
 	}
@@ -214,7 +214,7 @@ func adminRepoGC(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	var targets []target
 	if len(rest) == 1 {
-		v, err := f.ProjectByRef(ctx, forge.System(), rest[0])
+		v, err := f.Projects.ProjectByRef(ctx, forge.System(), rest[0])
 		if err != nil {
 			return describe(err)
 		}
@@ -226,7 +226,7 @@ func adminRepoGC(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		for _, id := range ids {
 			name := fmt.Sprintf("repository %d", id)
-			if v, err := f.ProjectByRef(ctx, forge.System(), strconv.FormatInt(id, 10)); err == nil {
+			if v, err := f.Projects.ProjectByRef(ctx, forge.System(), strconv.FormatInt(id, 10)); err == nil {
 				name = v.FullPath()
 			}
 			targets = append(targets, target{id, name})

@@ -159,9 +159,9 @@ func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, opts O
 			case malformed != nil:
 				return malformed
 			case overBudget:
-				actor, err = c.Forge.AuthenticateUnaudited(r.Context(), secret, ip)
+				actor, err = c.Forge.Access.AuthenticateUnaudited(r.Context(), secret, ip)
 			default:
-				actor, err = c.Forge.Authenticate(r.Context(), secret, ip)
+				actor, err = c.Forge.Access.Authenticate(r.Context(), secret, ip)
 			}
 			return err
 		})
@@ -178,7 +178,7 @@ func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, opts O
 			}
 			csrf = r.PostForm.Get(opts.CSRFField)
 		}
-		actor, err := c.Forge.SessionActor(r.Context(), cookie.Value, csrf, !safeMethod(r.Method), ip)
+		actor, err := c.Forge.Access.SessionActor(r.Context(), cookie.Value, csrf, !safeMethod(r.Method), ip)
 		if err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (c *Core) admit(w http.ResponseWriter, r *http.Request, st *request, opts O
 		}
 	}
 	if who := sudoParam(r); who != "" {
-		actor, err := c.Forge.Sudo(r.Context(), st.actor, who)
+		actor, err := c.Forge.Access.Sudo(r.Context(), st.actor, who)
 		if err != nil {
 			return err
 		}

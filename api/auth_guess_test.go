@@ -35,7 +35,7 @@ func behindProxy(t *testing.T) *servertest.Server {
 // auditEvents returns the audit events named name, newest first.
 func auditEvents(t *testing.T, s *servertest.Server, name string) []forge.AuditEvent {
 	t.Helper()
-	all, _, err := s.Forge.ListAuditEvents(t.Context(), forge.System(), forge.Page{Page: 1, PerPage: 10000})
+	all, _, err := s.Forge.Instance.ListAuditEvents(t.Context(), forge.System(), forge.Page{Page: 1, PerPage: 10000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestWrongPasswordsFromTenAddressesLockTheAccount(t *testing.T) {
 	}
 
 	// An administrator lifts the lock.
-	if was, err := s.Forge.UnlockUser(t.Context(), forge.System(), id); err != nil || !was {
+	if was, err := s.Forge.Accounts.UnlockUser(t.Context(), forge.System(), id); err != nil || !was {
 		t.Fatalf("unlock: %v, %v", was, err)
 	}
 	if r := s.PostSignIn(t, "ann", "password-ann", "X-Forwarded-For", "198.51.100.99"); r.StatusCode != http.StatusSeeOther {

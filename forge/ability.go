@@ -68,7 +68,7 @@ func (v ProjectView) RequireSettings(a *Actor) error {
 
 // RequireGroupSettings refuses group g's settings to actor a unless a may change them, as
 // RequireSettings does a project's.
-func (s *Service) RequireGroupSettings(ctx context.Context, a *Actor, g Namespace) error {
+func (s *Access) RequireGroupSettings(ctx context.Context, a *Actor, g Namespace) error {
 	can, err := s.GroupAbilities(ctx, a, g)
 	if err != nil {
 		return err
@@ -119,15 +119,15 @@ func canRebase(v ProjectView, m MergeRequest, protection func(string) BranchProt
 }
 
 // CanRebase reports whether actor a may rebase an open merge request now.
-func (s *Service) CanRebase(ctx context.Context, a *Actor, m MergeRequest) bool {
+func (s *Access) CanRebase(ctx context.Context, a *Actor, m MergeRequest) bool {
 	if !a.SignedIn() || a.Require(NeedWriteCode) != nil || m.State != StateOpened {
 		return false
 	}
-	v, err := s.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
+	v, err := s.Projects.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
 	if err != nil {
 		return false
 	}
-	protection, err := s.BranchProtections(ctx, v.ID)
+	protection, err := s.Repositories.BranchProtections(ctx, v.ID)
 	return err == nil && canRebase(v, m, protection)
 }
 
@@ -148,7 +148,7 @@ func canCreateIn(a *Actor, ns Namespace, level int, owner *User) bool {
 
 // CanCreateIn reports whether actor a may create its projects in namespace ns, and in a
 // group its subgroups.
-func (s *Service) CanCreateIn(ctx context.Context, a *Actor, ns Namespace) (bool, error) {
+func (s *Access) CanCreateIn(ctx context.Context, a *Actor, ns Namespace) (bool, error) {
 	if !a.SignedIn() || a.Require(NeedProjects) != nil {
 		return false, nil
 	}
@@ -196,7 +196,7 @@ type GroupAbilities struct {
 }
 
 // GroupAbilities returns what actor a may do with group g (as GroupByRef returned it).
-func (s *Service) GroupAbilities(ctx context.Context, a *Actor, g Namespace) (GroupAbilities, error) {
+func (s *Access) GroupAbilities(ctx context.Context, a *Actor, g Namespace) (GroupAbilities, error) {
 	if !a.SignedIn() || a.Require(NeedWrite) != nil {
 		return GroupAbilities{}, nil
 	}

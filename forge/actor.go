@@ -210,7 +210,7 @@ const tokenTouchInterval = time.Minute
 
 // Authenticate returns the actor a token secret stands for. Unknown, expired and revoked
 // tokens and blocked users are unauthorized, each with its reason, and audited.
-func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*Actor, error) {
+func (s *Access) Authenticate(ctx context.Context, secret, ip string) (*Actor, error) {
 	return s.authenticate(ctx, secret, ip, true)
 }
 
@@ -218,7 +218,7 @@ func (s *Service) Authenticate(ctx context.Context, secret, ip string) (*Actor, 
 // the client address's budget of failures (an IssuedToken is checked even then): such a
 // failure is refused as rate limited, and recording each would let a flood of them fill the
 // log, which the budget's own failures already tell of.
-func (s *Service) AuthenticateUnaudited(ctx context.Context, secret, ip string) (*Actor, error) {
+func (s *Access) AuthenticateUnaudited(ctx context.Context, secret, ip string) (*Actor, error) {
 	return s.authenticate(ctx, secret, ip, false)
 }
 
@@ -303,7 +303,7 @@ func (s *Service) claimTouch(tokenID int64, now time.Time) bool {
 
 // Sudo returns an actor acting as the user named by who (an id or a username) on behalf of a.
 // Only administrators whose token has the sudo (or admin) scope may do it.
-func (s *Service) Sudo(ctx context.Context, a *Actor, who string) (*Actor, error) {
+func (s *Access) Sudo(ctx context.Context, a *Actor, who string) (*Actor, error) {
 	if !a.SignedIn() {
 		return nil, Unauthorized("")
 	}

@@ -166,7 +166,7 @@ const (
 
 // Agents lists the agents that may be run: the built-in ones, then the server's external
 // ones, by name.
-func (s *Service) Agents(ctx context.Context, a *Actor) ([]Agent, error) {
+func (s *Agents) Agents(ctx context.Context, a *Actor) ([]Agent, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Service) agentNamed(name string) (Agent, bool) {
 // agentProject resolves the project of a run and the actor's access to it: one whose code
 // the actor may read.
 func (s *Service) agentProject(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
-	v, err := s.RepositoryByRef(ctx, a, ref)
+	v, err := s.Repositories.RepositoryByRef(ctx, a, ref)
 	if err != nil {
 		return ProjectView{}, err
 	}
@@ -219,7 +219,7 @@ func canRunAgents(v ProjectView) bool { return v.Access >= Developer }
 // CreateAgentRun queues a run. The token needs tracks_write (or api, or admin); the actor
 // must be a developer of the project. The ref or merge request is resolved to a commit now,
 // so that the run sees the repository as it was when it was asked for.
-func (s *Service) CreateAgentRun(ctx context.Context, a *Actor, in AgentRunInput) (AgentRun, error) {
+func (s *Agents) CreateAgentRun(ctx context.Context, a *Actor, in AgentRunInput) (AgentRun, error) {
 	if err := a.requireUser(NeedAgents); err != nil {
 		return AgentRun{}, err
 	}
@@ -416,7 +416,7 @@ func (s *Service) visibleAgentRun(ctx context.Context, a *Actor, id int64) (Proj
 }
 
 // GetAgentRun returns a run with its findings.
-func (s *Service) GetAgentRun(ctx context.Context, a *Actor, id int64) (AgentRun, error) {
+func (s *Agents) GetAgentRun(ctx context.Context, a *Actor, id int64) (AgentRun, error) {
 	v, r, err := s.visibleAgentRun(ctx, a, id)
 	if err != nil {
 		return AgentRun{}, err
@@ -442,7 +442,7 @@ type AgentRunLog struct {
 }
 
 // GetAgentRunLog returns a run's log.
-func (s *Service) GetAgentRunLog(ctx context.Context, a *Actor, id int64) (AgentRunLog, error) {
+func (s *Agents) GetAgentRunLog(ctx context.Context, a *Actor, id int64) (AgentRunLog, error) {
 	_, r, err := s.visibleAgentRun(ctx, a, id)
 	if err != nil {
 		return AgentRunLog{}, err
@@ -456,7 +456,7 @@ func (s *Service) GetAgentRunLog(ctx context.Context, a *Actor, id int64) (Agent
 
 // ListAgentRuns lists the runs on projects whose code the actor may read, newest first
 // unless o.Oldest.
-func (s *Service) ListAgentRuns(ctx context.Context, a *Actor, o AgentRunListOptions, pg Page) ([]AgentRun, int, error) {
+func (s *Agents) ListAgentRuns(ctx context.Context, a *Actor, o AgentRunListOptions, pg Page) ([]AgentRun, int, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -528,7 +528,7 @@ var errAgentCanceled = errors.New("agent run canceled")
 // CancelAgentRun cancels a queued or running run: who asked for it, maintainers of its
 // project and administrators may. A running agent is stopped at once (its processes
 // killed). Canceling a canceled run changes nothing; a run that ended otherwise cannot be.
-func (s *Service) CancelAgentRun(ctx context.Context, a *Actor, id int64) (AgentRun, error) {
+func (s *Agents) CancelAgentRun(ctx context.Context, a *Actor, id int64) (AgentRun, error) {
 	if err := a.requireUser(NeedAgents); err != nil {
 		return AgentRun{}, err
 	}

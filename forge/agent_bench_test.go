@@ -69,15 +69,15 @@ func BenchmarkSecretScan10kFiles100MB(b *testing.B) {
 	d, store, _ := openData(b)
 	svc := forge.New(d, store, forge.Config{PasswordCost: 4}, forge.Options{})
 	b.Cleanup(svc.Close)
-	if _, err := svc.EnsureRoot(ctx, "root-token"); err != nil {
+	if _, err := svc.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		b.Fatal(err)
 	}
-	root, err := svc.Authenticate(ctx, "root-token", "127.0.0.1")
+	root, err := svc.Access.Authenticate(ctx, "root-token", "127.0.0.1")
 	if err != nil {
 		b.Fatal(err)
 	}
 	name := "big"
-	if _, err := svc.CreateProject(ctx, root, forge.ProjectInput{Name: &name, Files: files}, 0); err != nil {
+	if _, err := svc.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: &name, Files: files}, 0); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("committed them in %v", time.Since(t0))
@@ -94,13 +94,13 @@ func BenchmarkSecretScan10kFiles100MB(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		t0 = time.Now()
-		r, err := svc.CreateAgentRun(ctx, root, forge.AgentRunInput{Repository: "root/big", Agent: "secret-scan"})
+		r, err := svc.Agents.CreateAgentRun(ctx, root, forge.AgentRunInput{Repository: "root/big", Agent: "secret-scan"})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for r.Status == forge.AgentQueued || r.Status == forge.AgentRunning {
 			time.Sleep(5 * time.Millisecond)
-			if r, err = svc.GetAgentRun(ctx, root, r.ID); err != nil {
+			if r, err = svc.Agents.GetAgentRun(ctx, root, r.ID); err != nil {
 				b.Fatal(err)
 			}
 		}

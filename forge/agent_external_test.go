@@ -64,7 +64,7 @@ func TestExternalAgentFailsTimesOutAndCancels(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	r, err := f.forge.CreateAgentRun(ctx, f.root, forge.AgentRunInput{Repository: "root/p", Agent: "sleepy"})
+	r, err := f.forge.Agents.CreateAgentRun(ctx, f.root, forge.AgentRunInput{Repository: "root/p", Agent: "sleepy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestExternalAgentFailsTimesOutAndCancels(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	start := time.Now()
-	c, err := f.forge.CancelAgentRun(ctx, f.root, r.ID)
+	c, err := f.forge.Agents.CancelAgentRun(ctx, f.root, r.ID)
 	if err != nil || c.Status != forge.AgentCanceled || c.FinishedAt == nil {
 		t.Fatalf("cancel: %+v, %v", c, err)
 	}
@@ -96,10 +96,10 @@ func TestExternalAgentFailsTimesOutAndCancels(t *testing.T) {
 	if final.Status != forge.AgentCanceled || !strings.Contains(final.Reason, "canceled by root") {
 		t.Errorf("after cancel: %s (%s)", final.Status, final.Reason)
 	}
-	if _, err := f.forge.CancelAgentRun(ctx, f.root, r.ID); err != nil {
+	if _, err := f.forge.Agents.CancelAgentRun(ctx, f.root, r.ID); err != nil {
 		t.Errorf("canceling again: %v", err)
 	}
-	if _, err := f.forge.CancelAgentRun(ctx, f.root, failed.ID); forge.ErrorCode(err) != forge.ENotAllowed {
+	if _, err := f.forge.Agents.CancelAgentRun(ctx, f.root, failed.ID); forge.ErrorCode(err) != forge.ENotAllowed {
 		t.Errorf("canceling a failed run: %v", err)
 	}
 }
@@ -114,15 +114,15 @@ func TestAgentRunsLeftByACrashAreRecoveredAtStart(t *testing.T) {
 	d, store, _ := openData(t)
 	cfg.PasswordCost = bcrypt.MinCost
 	setup := forge.New(d, store, cfg, forge.Options{})
-	if _, err := setup.EnsureRoot(ctx, "root-token"); err != nil {
+	if _, err := setup.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
 	}
-	root, err := setup.Authenticate(ctx, "root-token", "127.0.0.1")
+	root, err := setup.Access.Authenticate(ctx, "root-token", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := "p"
-	if _, err := setup.CreateProject(ctx, root, forge.ProjectInput{Name: &name, InitializeWithReadme: true}, 0); err != nil {
+	if _, err := setup.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: &name, InitializeWithReadme: true}, 0); err != nil {
 		t.Fatal(err)
 	}
 	setup.Close()
@@ -148,7 +148,7 @@ func TestAgentRunsLeftByACrashAreRecoveredAtStart(t *testing.T) {
 	if err := f.forge.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.root, _ = f.forge.Authenticate(ctx, "root-token", "127.0.0.1")
+	f.root, _ = f.forge.Access.Authenticate(ctx, "root-token", "127.0.0.1")
 	stats, ext, scan := f.wait(1), f.wait(2), f.wait(3)
 	if stats.Status != forge.AgentSucceeded || stats.Attempts != 2 || !strings.Contains(f.log(1), "cairn stopped while the agent ran; the run is queued again") {
 		t.Errorf("stats: %s after %d attempts\n%s", stats.Status, stats.Attempts, f.log(1))

@@ -46,18 +46,18 @@ func TestALongRunIsFinished(t *testing.T) {
 	s := New(d, store, Config{PasswordCost: 4, Agents: []ExternalAgent{{Name: "slow", Command: "sleep 0.6; echo done"}}},
 		Options{Runner: slowRunner{600 * time.Millisecond}})
 	defer s.Close()
-	if _, err := s.EnsureRoot(ctx, "root-token"); err != nil {
+	if _, err := s.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
 	}
-	root, err := s.Authenticate(ctx, "root-token", "127.0.0.1")
+	root, err := s.Access.Authenticate(ctx, "root-token", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := "p"
-	if _, err := s.CreateProject(ctx, root, ProjectInput{Name: &name, InitializeWithReadme: true}, 0); err != nil {
+	if _, err := s.Projects.CreateProject(ctx, root, ProjectInput{Name: &name, InitializeWithReadme: true}, 0); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.CreateAgentRun(ctx, root, AgentRunInput{Repository: "root/p", Agent: "slow"})
+	r, err := s.Agents.CreateAgentRun(ctx, root, AgentRunInput{Repository: "root/p", Agent: "slow"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +66,11 @@ func TestALongRunIsFinished(t *testing.T) {
 			t.Fatalf("the run is still %s", r.Status)
 		}
 		time.Sleep(20 * time.Millisecond)
-		if r, err = s.GetAgentRun(ctx, root, r.ID); err != nil {
+		if r, err = s.Agents.GetAgentRun(ctx, root, r.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	l, _ := s.GetAgentRunLog(ctx, root, r.ID)
+	l, _ := s.Agents.GetAgentRunLog(ctx, root, r.ID)
 	if r.Status != AgentSucceeded || l.Log == "" {
 		t.Errorf("run: %s (%s), log %q", r.Status, r.Reason, l.Log)
 	}

@@ -46,11 +46,11 @@ func newAgentFixtureWith(t *testing.T, cfg forge.Config, opts forge.Options) *ag
 	f := &agentFixture{t: t, db: d, repos: store, cfg: cfg}
 	f.forge = forge.New(d, store, cfg, opts)
 	t.Cleanup(func() { f.forge.Close() })
-	if _, err := f.forge.EnsureRoot(ctx, "root-token"); err != nil {
+	if _, err := f.forge.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
 	}
 	var err error
-	if f.root, err = f.forge.Authenticate(ctx, "root-token", "127.0.0.1"); err != nil {
+	if f.root, err = f.forge.Access.Authenticate(ctx, "root-token", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -63,7 +63,7 @@ func (f *agentFixture) project(name string, files map[string]string) {
 	for p, c := range files {
 		fs = append(fs, gitstore.File{Path: p, Content: []byte(c)})
 	}
-	if _, err := f.forge.CreateProject(context.Background(), f.root, forge.ProjectInput{Name: &name, Files: fs}, 0); err != nil {
+	if _, err := f.forge.Projects.CreateProject(context.Background(), f.root, forge.ProjectInput{Name: &name, Files: fs}, 0); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -76,7 +76,7 @@ func (f *agentFixture) commit(project, branch, start, author, message string, fi
 		c := c
 		acts = append(acts, forge.CommitAction{Action: "create", FilePath: p, Content: &c})
 	}
-	c, err := f.forge.CreateCommit(context.Background(), f.root, "root/"+project, forge.CommitInput{Branch: branch,
+	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, "root/"+project, forge.CommitInput{Branch: branch,
 		StartBranch: start, Message: message, Actions: acts, AuthorName: author, AuthorEmail: strings.ToLower(author) + "@example.com"})
 	if err != nil {
 		f.t.Fatal(err)
@@ -87,7 +87,7 @@ func (f *agentFixture) commit(project, branch, start, author, message string, fi
 // run asks for a run and waits until it is final.
 func (f *agentFixture) run(in forge.AgentRunInput) forge.AgentRun {
 	f.t.Helper()
-	r, err := f.forge.CreateAgentRun(context.Background(), f.root, in)
+	r, err := f.forge.Agents.CreateAgentRun(context.Background(), f.root, in)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func (f *agentFixture) wait(id int64) forge.AgentRun {
 	f.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		r, err := f.forge.GetAgentRun(context.Background(), f.root, id)
+		r, err := f.forge.Agents.GetAgentRun(context.Background(), f.root, id)
 		if err != nil {
 			f.t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func (f *agentFixture) waitStatus(id int64, status string) {
 	f.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		r, err := f.forge.GetAgentRun(context.Background(), f.root, id)
+		r, err := f.forge.Agents.GetAgentRun(context.Background(), f.root, id)
 		if err != nil {
 			f.t.Fatal(err)
 		}
@@ -134,7 +134,7 @@ func (f *agentFixture) waitStatus(id int64, status string) {
 
 func (f *agentFixture) log(id int64) string {
 	f.t.Helper()
-	l, err := f.forge.GetAgentRunLog(context.Background(), f.root, id)
+	l, err := f.forge.Agents.GetAgentRunLog(context.Background(), f.root, id)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestStatsEqualHandCounts(t *testing.T) {
 		t.Errorf("activity = %+v", res.Activity)
 	}
 	// The languages agree with the languages API.
-	shares, err := f.forge.Languages(context.Background(), f.root, "root/counted")
+	shares, err := f.forge.Repositories.Languages(context.Background(), f.root, "root/counted")
 	if err != nil || len(shares) != 3 || shares[0].Name != "Go" {
 		t.Errorf("languages API = %+v, %v", shares, err)
 	}
@@ -281,7 +281,7 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 	f := newAgentFixture(t, forge.Config{})
 	ctx := context.Background()
 	f.project("app", map[string]string{"README.md": "# app\n"})
-	if _, err := f.forge.CreateTag(ctx, f.root, "root/app", "v1.0.0", "main", ""); err != nil {
+	if _, err := f.forge.Repositories.CreateTag(ctx, f.root, "root/app", "v1.0.0", "main", ""); err != nil {
 		t.Fatal(err)
 	}
 	f.commit("app", "main", "", "Alice", "feat(api): add agent runs", map[string]string{"a": "a\n"})
@@ -290,11 +290,11 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 	f.commit("app", "main", "", "Bob", "feat!: drop the v3 API\n\nClients move to v4.", map[string]string{"d": "d\n"})
 	f.commit("app", "main", "", "Bob", "tidy up", map[string]string{"e": "e\n"})
 	f.commit("app", "topic", "main", "Carol", "fix(ui): align the button", map[string]string{"f": "f\n"})
-	if _, err := f.forge.CreateMergeRequest(ctx, f.root, "root/app", forge.MergeRequestInput{
+	if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/app", forge.MergeRequestInput{
 		SourceBranch: ptr("topic"), TargetBranch: ptr("main"), Title: ptr("Align the button")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.forge.MergeMergeRequest(ctx, f.root, "root/app", forge.MergeRequestRef{N: 1}, forge.MergeOptions{}); err != nil {
+	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, "root/app", forge.MergeRequestRef{N: 1}, forge.MergeOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	r := f.run(forge.AgentRunInput{Repository: "root/app", Agent: "release-notes",
@@ -349,7 +349,7 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 		!strings.Contains(res.Notes, "- **ui:** align the button (!1)") {
 		t.Errorf("from %q, %d commits, notes:\n%s", res.From, res.Commits, res.Notes)
 	}
-	rel, err := f.forge.GetRelease(ctx, f.root, "root/app", "v1.1.0")
+	rel, err := f.forge.Delivery.GetRelease(ctx, f.root, "root/app", "v1.1.0")
 	if err != nil || res.Release == nil || rel.Description != res.Notes {
 		t.Errorf("release: %+v, %v", rel, err)
 	}
@@ -371,7 +371,7 @@ func TestReviewPostsEachFindingOnceAsAMergeRequestNote(t *testing.T) {
 		"debug.js":   "function f() {\n  console.log('here');\n  return 1; \n}",
 		"big.dat":    strings.Repeat("x", 300) + "\n",
 	})
-	if _, err := f.forge.CreateMergeRequest(ctx, f.root, "root/web", forge.MergeRequestInput{
+	if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/web", forge.MergeRequestInput{
 		SourceBranch: ptr("change"), TargetBranch: ptr("main"), Title: ptr("A change")}); err != nil {
 		t.Fatal(err)
 	}
@@ -396,11 +396,11 @@ func TestReviewPostsEachFindingOnceAsAMergeRequestNote(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	notes := func() []forge.Note {
-		target, err := f.forge.MergeRequestNoteTarget(ctx, f.root, "root/web", forge.MergeRequestRef{N: 1})
+		target, err := f.forge.Issuables.MergeRequestNoteTarget(ctx, f.root, "root/web", forge.MergeRequestRef{N: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ns, _, err := f.forge.ListNotes(ctx, f.root, target, forge.NoteListOptions{}, forge.Page{Page: 1, PerPage: 100})
+		ns, _, err := f.forge.Issuables.ListNotes(ctx, f.root, target, forge.NoteListOptions{}, forge.Page{Page: 1, PerPage: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -460,7 +460,7 @@ func TestAgentRunRequestsAreChecked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := f.forge.CreateAgentRun(ctx, f.root, tt.in)
+			_, err := f.forge.Agents.CreateAgentRun(ctx, f.root, tt.in)
 			e := forge.ErrorOf(err)
 			if err == nil || e.Code != tt.code || !strings.Contains(e.Error(), tt.msg) {
 				t.Errorf("err = %v, want %s containing %q", err, tt.code, tt.msg)
@@ -471,7 +471,7 @@ func TestAgentRunRequestsAreChecked(t *testing.T) {
 
 func TestAgentsListsBuiltinAndExternalAgents(t *testing.T) {
 	f := newAgentFixture(t, forge.Config{Agents: []forge.ExternalAgent{{Name: "lint", Command: "true"}}})
-	agents, err := f.forge.Agents(context.Background(), f.root)
+	agents, err := f.forge.Agents.Agents(context.Background(), f.root)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func (s *Service) currentSettings(ctx context.Context) (ApplicationSettings, err
 
 // APIRateLimits returns the API's limits as administrators set them, for the server to
 // apply at start; set is false while none was set (the server's own policies stand).
-func (s *Service) APIRateLimits(ctx context.Context) (authenticated, anonymous RateLimit, set bool, err error) {
+func (s *Instance) APIRateLimits(ctx context.Context) (authenticated, anonymous RateLimit, set bool, err error) {
 	for _, k := range []string{settingAuthRequests, settingAuthPeriod, settingAnonRequests, settingAnonPeriod} {
 		_, ok, err := s.setting(ctx, k)
 		if err != nil {
@@ -157,13 +157,13 @@ func (s *Service) APIRateLimits(ctx context.Context) (authenticated, anonymous R
 
 // OnAPIRateLimitsChange makes f apply the API's limits whenever an administrator changes
 // them, so that they take effect on the running server.
-func (s *Service) OnAPIRateLimitsChange(f func(authenticated, anonymous RateLimit)) {
+func (s *Instance) OnAPIRateLimitsChange(f func(authenticated, anonymous RateLimit)) {
 	s.rateLimitsChanged.Store(&f)
 }
 
 // DefaultVisibility is the visibility a new project (kind "project") or group gets when its
 // creator names none, for forms to offer first.
-func (s *Service) DefaultVisibility(ctx context.Context, kind string) string {
+func (s *Instance) DefaultVisibility(ctx context.Context, kind string) string {
 	key := settingProjectVisibility
 	if kind == "group" {
 		key = settingGroupVisibility
@@ -176,7 +176,7 @@ func (s *Service) DefaultVisibility(ctx context.Context, kind string) string {
 }
 
 // GetApplicationSettings returns the instance's settings; only administrators may read them.
-func (s *Service) GetApplicationSettings(ctx context.Context, a *Actor) (ApplicationSettings, error) {
+func (s *Instance) GetApplicationSettings(ctx context.Context, a *Actor) (ApplicationSettings, error) {
 	if err := a.requireAdmin(NeedRead); err != nil {
 		return ApplicationSettings{}, err
 	}
@@ -185,7 +185,7 @@ func (s *Service) GetApplicationSettings(ctx context.Context, a *Actor) (Applica
 
 // UpdateApplicationSettings changes the instance's settings; only administrators may.
 // Rate limits cannot change on an instance started without them, nor sign-up be turned on.
-func (s *Service) UpdateApplicationSettings(ctx context.Context, a *Actor, in ApplicationSettingsInput) (ApplicationSettings, error) {
+func (s *Instance) UpdateApplicationSettings(ctx context.Context, a *Actor, in ApplicationSettingsInput) (ApplicationSettings, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return ApplicationSettings{}, err
 	}
@@ -280,7 +280,7 @@ func (in ApplicationSettingsInput) changesRateLimits() bool {
 type Statistics = model.Statistics
 
 // ApplicationStatistics counts what the instance holds; only administrators may.
-func (s *Service) ApplicationStatistics(ctx context.Context, a *Actor) (Statistics, error) {
+func (s *Instance) ApplicationStatistics(ctx context.Context, a *Actor) (Statistics, error) {
 	if err := a.requireAdmin(NeedRead); err != nil {
 		return Statistics{}, err
 	}
@@ -289,6 +289,6 @@ func (s *Service) ApplicationStatistics(ctx context.Context, a *Actor) (Statisti
 
 // ReadLicense checks that the actor may read the instance's license, as administrators may.
 // cairn holds none, as a GitLab instance on the Free tier.
-func (s *Service) ReadLicense(a *Actor) error {
+func (s *Instance) ReadLicense(a *Actor) error {
 	return a.requireAdmin(NeedRead)
 }

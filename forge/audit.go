@@ -30,7 +30,7 @@ func (s *Service) audit(ctx context.Context, a *Actor, action, targetType string
 }
 
 // ListAuditEvents returns the audit log, newest first, to administrators.
-func (s *Service) ListAuditEvents(ctx context.Context, a *Actor, pg Page) ([]AuditEvent, int, error) {
+func (s *Instance) ListAuditEvents(ctx context.Context, a *Actor, pg Page) ([]AuditEvent, int, error) {
 	if err := a.requireAdmin(NeedRead); err != nil {
 		return nil, 0, err
 	}

@@ -44,7 +44,7 @@ func (t NoteTarget) Awardable() Awardable {
 
 // NoteAwardable resolves a note of the target that the actor may see, as what emoji are
 // awarded to.
-func (s *Service) NoteAwardable(ctx context.Context, a *Actor, t NoteTarget, noteID int64) (Awardable, error) {
+func (s *Issuables) NoteAwardable(ctx context.Context, a *Actor, t NoteTarget, noteID int64) (Awardable, error) {
 	n, err := s.findNote(ctx, s.db.Read, t, noteID)
 	if err != nil {
 		return Awardable{}, err
@@ -81,7 +81,7 @@ func EmojiName(name string) (string, bool) {
 }
 
 // ListAwardEmoji lists the emoji awarded to an awardable, oldest first.
-func (s *Service) ListAwardEmoji(ctx context.Context, a *Actor, aw Awardable, pg Page) ([]AwardEmoji, int, error) {
+func (s *Issuables) ListAwardEmoji(ctx context.Context, a *Actor, aw Awardable, pg Page) ([]AwardEmoji, int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -90,7 +90,7 @@ func (s *Service) ListAwardEmoji(ctx context.Context, a *Actor, aw Awardable, pg
 
 // GetAwardEmoji returns one emoji awarded to an awardable. As GitLab, reading one award
 // needs a signed-in user, where the list does not.
-func (s *Service) GetAwardEmoji(ctx context.Context, a *Actor, aw Awardable, id int64) (AwardEmoji, error) {
+func (s *Issuables) GetAwardEmoji(ctx context.Context, a *Actor, aw Awardable, id int64) (AwardEmoji, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return AwardEmoji{}, err
 	}
@@ -114,7 +114,7 @@ func awardRefused(reason string) *Error {
 // AwardEmoji awards emoji name (or an alias of it) to an awardable as the actor. Anyone signed
 // in who may see the awardable may, unless its project is archived; a user awards each emoji
 // once to each awardable; system notes take none.
-func (s *Service) AwardEmoji(ctx context.Context, a *Actor, aw Awardable, name string) (AwardEmoji, error) {
+func (s *Issuables) AwardEmoji(ctx context.Context, a *Actor, aw Awardable, name string) (AwardEmoji, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return AwardEmoji{}, err
 	}
@@ -158,7 +158,7 @@ func (s *Service) AwardEmoji(ctx context.Context, a *Actor, aw Awardable, name s
 // DeleteAwardEmoji takes back an award: only its user or an administrator may, and not on an
 // archived project, which is read-only. Deleting an award that is gone succeeds for
 // administrators, who could have deleted any.
-func (s *Service) DeleteAwardEmoji(ctx context.Context, a *Actor, aw Awardable, id int64) error {
+func (s *Issuables) DeleteAwardEmoji(ctx context.Context, a *Actor, aw Awardable, id int64) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func TestAwardEmojiGoWithTheirAwardable(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	root := h.root()
-	p, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("p")}, 0)
+	p, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("p")}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,27 +51,27 @@ func TestAwardEmojiGoWithTheirAwardable(t *testing.T) {
 		return n
 	}
 	award := func(aw forge.Awardable) {
-		if _, err := h.forge.AwardEmoji(ctx, root, aw, "thumbsup"); err != nil {
+		if _, err := h.forge.Issuables.AwardEmoji(ctx, root, aw, "thumbsup"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var notes []int64
 	for range 2 {
-		is, err := h.forge.CreateIssue(ctx, root, p.FullPath(), forge.IssueInput{Title: name("t")})
+		is, err := h.forge.Issuables.CreateIssue(ctx, root, p.FullPath(), forge.IssueInput{Title: name("t")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		target, err := h.forge.IssueNoteTarget(ctx, root, p.FullPath(), forge.IssueRef{N: is.IID})
+		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, p.FullPath(), forge.IssueRef{N: is.IID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		award(target.Awardable())
 		for range 2 {
-			n, err := h.forge.CreateNote(ctx, root, target, forge.NoteInput{Body: name("hello")})
+			n, err := h.forge.Issuables.CreateNote(ctx, root, target, forge.NoteInput{Body: name("hello")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			aw, err := h.forge.NoteAwardable(ctx, root, target, n.ID)
+			aw, err := h.forge.Issuables.NoteAwardable(ctx, root, target, n.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,23 +82,23 @@ func TestAwardEmojiGoWithTheirAwardable(t *testing.T) {
 	if got := count(); got != 6 {
 		t.Fatalf("%d awards, want 6", got)
 	}
-	target, err := h.forge.IssueNoteTarget(ctx, root, p.FullPath(), forge.IssueRef{N: 1})
+	target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, p.FullPath(), forge.IssueRef{N: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.forge.DeleteNote(ctx, root, target, notes[0]); err != nil {
+	if err := h.forge.Issuables.DeleteNote(ctx, root, target, notes[0]); err != nil {
 		t.Fatal(err)
 	}
 	if got := count(); got != 5 {
 		t.Errorf("after deleting a comment, %d awards, want 5", got)
 	}
-	if err := h.forge.DeleteIssue(ctx, root, p.FullPath(), forge.IssueRef{N: 1}); err != nil {
+	if err := h.forge.Issuables.DeleteIssue(ctx, root, p.FullPath(), forge.IssueRef{N: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if got := count(); got != 3 {
 		t.Errorf("after deleting an issue, %d awards, want 3", got)
 	}
-	if err := h.forge.DeleteProject(ctx, root, p.FullPath()); err != nil {
+	if err := h.forge.Projects.DeleteProject(ctx, root, p.FullPath()); err != nil {
 		t.Fatal(err)
 	}
 	if got := count(); got != 0 {

@@ -147,7 +147,7 @@ func badgeOf(r db.Badge) Badge {
 
 // ListBadges lists a source's badges; a project's include those of its groups. Whoever sees
 // the source sees its badges.
-func (s *Service) ListBadges(ctx context.Context, a *Actor, src BadgeSource, name string, pg Page) ([]Badge, int, error) {
+func (s *Projects) ListBadges(ctx context.Context, a *Actor, src BadgeSource, name string, pg Page) ([]Badge, int, error) {
 	bc, err := s.badgeContext(ctx, a, src)
 	if err != nil {
 		return nil, 0, err
@@ -173,7 +173,7 @@ func (s *Service) ListBadges(ctx context.Context, a *Actor, src BadgeSource, nam
 }
 
 // GetBadge returns one of a source's own badges.
-func (s *Service) GetBadge(ctx context.Context, a *Actor, src BadgeSource, id int64) (Badge, error) {
+func (s *Projects) GetBadge(ctx context.Context, a *Actor, src BadgeSource, id int64) (Badge, error) {
 	bc, err := s.badgeContext(ctx, a, src)
 	if err != nil {
 		return Badge{}, err
@@ -188,7 +188,7 @@ func (s *Service) GetBadge(ctx context.Context, a *Actor, src BadgeSource, id in
 }
 
 // RenderBadge shows how a badge of these URLs renders for the source, without saving it.
-func (s *Service) RenderBadge(ctx context.Context, a *Actor, src BadgeSource, linkURL, imageURL string) (Badge, error) {
+func (s *Projects) RenderBadge(ctx context.Context, a *Actor, src BadgeSource, linkURL, imageURL string) (Badge, error) {
 	bc, err := s.badgeContext(ctx, a, src)
 	if err != nil {
 		return Badge{}, err
@@ -200,7 +200,7 @@ func (s *Service) RenderBadge(ctx context.Context, a *Actor, src BadgeSource, li
 
 // SaveBadge adds a badge to a source (id 0) or changes one of its own; a project's
 // maintainers and a group's owners may.
-func (s *Service) SaveBadge(ctx context.Context, a *Actor, src BadgeSource, id int64, in BadgeInput) (Badge, error) {
+func (s *Projects) SaveBadge(ctx context.Context, a *Actor, src BadgeSource, id int64, in BadgeInput) (Badge, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Badge{}, err
 	}
@@ -254,7 +254,7 @@ var placeholderSamples = map[string]string{"project_path": "group/project", "pro
 
 // DeleteBadge removes one of a source's own badges; a project's maintainers and a group's
 // owners may.
-func (s *Service) DeleteBadge(ctx context.Context, a *Actor, src BadgeSource, id int64) error {
+func (s *Projects) DeleteBadge(ctx context.Context, a *Actor, src BadgeSource, id int64) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}

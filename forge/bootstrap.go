@@ -28,7 +28,7 @@ var AdminScopes = []string{ScopeAPI, ScopeSudo, ScopeAdminMode, ScopeAdmin}
 // EnsureRoot creates the administrator root on first start, with a generated password and,
 // unless adminToken is given, a generated admin token. A given adminToken is made a working
 // token of root with AdminScopes at every start.
-func (s *Service) EnsureRoot(ctx context.Context, adminToken string) (Bootstrap, error) {
+func (s *Accounts) EnsureRoot(ctx context.Context, adminToken string) (Bootstrap, error) {
 	var b Bootstrap
 	_, err := db.Setting(ctx, s.db.Read, settingBootstrapped)
 	switch {
@@ -44,7 +44,7 @@ func (s *Service) EnsureRoot(ctx context.Context, adminToken string) (Bootstrap,
 		if err != nil {
 			return Bootstrap{}, notFoundAs(err, ResourceUser)
 		}
-		if err := s.EnsureToken(ctx, root.ID, "admin-token", adminToken, AdminScopes); err != nil {
+		if err := s.Access.EnsureToken(ctx, root.ID, "admin-token", adminToken, AdminScopes); err != nil {
 			return Bootstrap{}, err
 		}
 	}
@@ -97,7 +97,7 @@ func (s *Service) createRoot(ctx context.Context, withToken bool) (Bootstrap, er
 
 // AwaitingFirstSignIn reports whether the administrator root has never signed in with its
 // password, so that the sign-in page may say how a new instance is entered.
-func (s *Service) AwaitingFirstSignIn(ctx context.Context) (bool, error) {
+func (s *Accounts) AwaitingFirstSignIn(ctx context.Context) (bool, error) {
 	root, err := db.UserByUsername(ctx, s.db.Read, RootUsername)
 	if errors.Is(err, db.ErrNotFound) {
 		return false, nil

@@ -31,7 +31,7 @@ func TestFirstStartHashesTheRootPasswordOnceReady(t *testing.T) {
 		{"ready", func(t *testing.T, s *Service, _ string) { s.Ready(); s.Close() }},
 		{"a sign-in", func(t *testing.T, s *Service, password string) {
 			defer s.Close()
-			if _, err := s.VerifyPassword(ctx, RootUsername, password, "127.0.0.1"); err != nil {
+			if _, err := s.Accounts.VerifyPassword(ctx, RootUsername, password, "127.0.0.1"); err != nil {
 				t.Fatalf("root signs in before the instance is ready: %v", err)
 			}
 		}},
@@ -39,7 +39,7 @@ func TestFirstStartHashesTheRootPasswordOnceReady(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, d := newTestService(t, Config{PasswordCost: bcrypt.MinCost})
-			b, err := s.EnsureRoot(ctx, "")
+			b, err := s.Accounts.EnsureRoot(ctx, "")
 			if err != nil || !b.Created || b.Password == "" {
 				t.Fatalf("first start: %+v, %v", b, err)
 			}

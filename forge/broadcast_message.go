@@ -45,19 +45,19 @@ func BroadcastActive(b BroadcastMessage, now time.Time) bool {
 }
 
 // ListBroadcastMessages lists every broadcast message, newest first: anyone may, as on GitLab.
-func (s *Service) ListBroadcastMessages(ctx context.Context, pg Page) ([]BroadcastMessage, int, error) {
+func (s *Instance) ListBroadcastMessages(ctx context.Context, pg Page) ([]BroadcastMessage, int, error) {
 	return db.ListBroadcastMessages(ctx, s.db.Read, time.Time{}, pg.limit(), pg.offset())
 }
 
 // GetBroadcastMessage returns broadcast message id: anyone may read it.
-func (s *Service) GetBroadcastMessage(ctx context.Context, id int64) (BroadcastMessage, error) {
+func (s *Instance) GetBroadcastMessage(ctx context.Context, id int64) (BroadcastMessage, error) {
 	b, err := db.BroadcastMessageByID(ctx, s.db.Read, id)
 	return b, notFoundAs(err, ResourceBroadcastMessage)
 }
 
 // CreateBroadcastMessage creates a broadcast message; only administrators may. It starts now
 // and ends an hour later unless told otherwise.
-func (s *Service) CreateBroadcastMessage(ctx context.Context, a *Actor, in BroadcastMessageInput) (BroadcastMessage, error) {
+func (s *Instance) CreateBroadcastMessage(ctx context.Context, a *Actor, in BroadcastMessageInput) (BroadcastMessage, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return BroadcastMessage{}, err
 	}
@@ -68,7 +68,7 @@ func (s *Service) CreateBroadcastMessage(ctx context.Context, a *Actor, in Broad
 }
 
 // UpdateBroadcastMessage changes broadcast message id; only administrators may.
-func (s *Service) UpdateBroadcastMessage(ctx context.Context, a *Actor, id int64, in BroadcastMessageInput) (BroadcastMessage, error) {
+func (s *Instance) UpdateBroadcastMessage(ctx context.Context, a *Actor, id int64, in BroadcastMessageInput) (BroadcastMessage, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return BroadcastMessage{}, err
 	}
@@ -176,7 +176,7 @@ func isHexColor(s string) bool {
 }
 
 // DeleteBroadcastMessage removes broadcast message id; only administrators may.
-func (s *Service) DeleteBroadcastMessage(ctx context.Context, a *Actor, id int64) error {
+func (s *Instance) DeleteBroadcastMessage(ctx context.Context, a *Actor, id int64) error {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ const (
 // include the caller's access to the page's project (access is 0 outside projects and for
 // non-members, to whom such messages are not shown).
 // The messages come from a cache that a change to them clears, so pages do not read them.
-func (s *Service) BroadcastsFor(ctx context.Context, pagePath string, access int) ([]BroadcastMessage, error) {
+func (s *Instance) BroadcastsFor(ctx context.Context, pagePath string, access int) ([]BroadcastMessage, error) {
 	now := s.Now()
 	list, err := s.broadcasts.unended(now, func() ([]BroadcastMessage, error) {
 		return db.UnendedBroadcastMessages(ctx, s.db.Read, now, maxActiveBroadcasts)

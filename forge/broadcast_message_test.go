@@ -21,16 +21,16 @@ func TestBroadcastsAreCachedUntilAMessageChanges(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	s := forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: func() time.Time { return now }})
 	t.Cleanup(s.Close)
-	if _, err := s.EnsureRoot(ctx, "root-token"); err != nil {
+	if _, err := s.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
 	}
-	root, err := s.Authenticate(ctx, "root-token", "127.0.0.1")
+	root, err := s.Access.Authenticate(ctx, "root-token", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	shown := func() []string {
 		t.Helper()
-		list, err := s.BroadcastsFor(ctx, "/explore", 0)
+		list, err := s.Instance.BroadcastsFor(ctx, "/explore", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,11 +55,11 @@ func TestBroadcastsAreCachedUntilAMessageChanges(t *testing.T) {
 	str := func(s string) *string { return &s }
 	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
 
-	upgrade, err := s.CreateBroadcastMessage(ctx, root, forge.BroadcastMessageInput{Message: str("Upgrade at noon")})
+	upgrade, err := s.Instance.CreateBroadcastMessage(ctx, root, forge.BroadcastMessageInput{Message: str("Upgrade at noon")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateBroadcastMessage(ctx, root, forge.BroadcastMessageInput{Message: str("Freeze tonight"),
+	if _, err := s.Instance.CreateBroadcastMessage(ctx, root, forge.BroadcastMessageInput{Message: str("Freeze tonight"),
 		StartsAt: at(30 * time.Second), EndsAt: at(2 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,11 +77,11 @@ func TestBroadcastsAreCachedUntilAMessageChanges(t *testing.T) {
 	want("the second started", "Freeze tonight", "Upgrade at noon")
 
 	// A change through the service is shown at once; so is a deletion.
-	if _, err := s.UpdateBroadcastMessage(ctx, root, upgrade.ID, forge.BroadcastMessageInput{Message: str("Upgrade at one")}); err != nil {
+	if _, err := s.Instance.UpdateBroadcastMessage(ctx, root, upgrade.ID, forge.BroadcastMessageInput{Message: str("Upgrade at one")}); err != nil {
 		t.Fatal(err)
 	}
 	want("updated", "Freeze tonight", "Upgrade at one")
-	if err := s.DeleteBroadcastMessage(ctx, root, upgrade.ID); err != nil {
+	if err := s.Instance.DeleteBroadcastMessage(ctx, root, upgrade.ID); err != nil {
 		t.Fatal(err)
 	}
 	want("deleted", "Freeze tonight")

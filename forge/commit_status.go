@@ -220,7 +220,7 @@ func (s *Service) statusProject(ctx context.Context, a *Actor, ref string, need 
 // SetCommitStatus records a report of a commit's status. Developers may report, on refs
 // they may push or merge to; a report moves the pending or running status the same user
 // reported under the same name and ref, or starts a new one that replaces the older.
-func (s *Service) SetCommitStatus(ctx context.Context, a *Actor, projectRef string, in CommitStatusInput) (CommitStatus, error) {
+func (s *Repositories) SetCommitStatus(ctx context.Context, a *Actor, projectRef string, in CommitStatusInput) (CommitStatus, error) {
 	v, err := s.statusProject(ctx, a, projectRef, NeedWrite)
 	if err != nil {
 		return CommitStatus{}, err
@@ -358,7 +358,7 @@ func branchesHolding(ctx context.Context, repo *gitstore.Repo, h plumbing.Hash) 
 // authorizeRefUpdate refuses reports on a protected branch to whoever may neither push nor
 // merge to it, as GitLab refuses them the pipeline of that ref.
 func (s *Service) authorizeRefUpdate(ctx context.Context, v ProjectView, ref string) error {
-	protection, err := s.BranchProtections(ctx, v.ID)
+	protection, err := s.Repositories.BranchProtections(ctx, v.ID)
 	if err != nil {
 		return err
 	}
@@ -397,7 +397,7 @@ type CommitStatusListOptions struct {
 
 // ListCommitStatuses lists the statuses reported for the commit rev names, oldest first:
 // the latest of each name unless o.All. Those who may read the code may read them.
-func (s *Service) ListCommitStatuses(ctx context.Context, a *Actor, projectRef, rev string, o CommitStatusListOptions, pg Page) ([]CommitStatus, int, error) {
+func (s *Repositories) ListCommitStatuses(ctx context.Context, a *Actor, projectRef, rev string, o CommitStatusListOptions, pg Page) ([]CommitStatus, int, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, 0, err
 	}

@@ -22,7 +22,7 @@ func (s *Service) customAttributeTarget(ctx context.Context, a *Actor, kind, ref
 	}
 	switch kind {
 	case "user":
-		u, err := s.UserByRef(ctx, a, ref)
+		u, err := s.Accounts.UserByRef(ctx, a, ref)
 		return u.ID, err
 	case "group":
 		g, _, err := s.visibleGroup(ctx, a, ref)
@@ -33,7 +33,7 @@ func (s *Service) customAttributeTarget(ctx context.Context, a *Actor, kind, ref
 }
 
 // CustomAttributes lists the custom attributes of a user, group or project (kind).
-func (s *Service) CustomAttributes(ctx context.Context, a *Actor, kind, ref string) ([]CustomAttribute, error) {
+func (s *Accounts) CustomAttributes(ctx context.Context, a *Actor, kind, ref string) ([]CustomAttribute, error) {
 	id, err := s.customAttributeTarget(ctx, a, kind, ref, NeedRead)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func (s *Service) CustomAttributes(ctx context.Context, a *Actor, kind, ref stri
 }
 
 // CustomAttribute returns one custom attribute.
-func (s *Service) CustomAttribute(ctx context.Context, a *Actor, kind, ref, key string) (CustomAttribute, error) {
+func (s *Accounts) CustomAttribute(ctx context.Context, a *Actor, kind, ref, key string) (CustomAttribute, error) {
 	list, err := s.CustomAttributes(ctx, a, kind, ref)
 	if err != nil {
 		return CustomAttribute{}, err
@@ -64,7 +64,7 @@ func (s *Service) CustomAttribute(ctx context.Context, a *Actor, kind, ref, key 
 }
 
 // SetCustomAttribute writes one custom attribute.
-func (s *Service) SetCustomAttribute(ctx context.Context, a *Actor, kind, ref, key, value string) (CustomAttribute, error) {
+func (s *Accounts) SetCustomAttribute(ctx context.Context, a *Actor, kind, ref, key, value string) (CustomAttribute, error) {
 	id, err := s.customAttributeTarget(ctx, a, kind, ref, NeedWrite)
 	if err != nil {
 		return CustomAttribute{}, err
@@ -83,7 +83,7 @@ func (s *Service) SetCustomAttribute(ctx context.Context, a *Actor, kind, ref, k
 }
 
 // DeleteCustomAttribute removes one custom attribute.
-func (s *Service) DeleteCustomAttribute(ctx context.Context, a *Actor, kind, ref, key string) error {
+func (s *Accounts) DeleteCustomAttribute(ctx context.Context, a *Actor, kind, ref, key string) error {
 	id, err := s.customAttributeTarget(ctx, a, kind, ref, NeedWrite)
 	if err != nil {
 		return err

@@ -96,7 +96,7 @@ func (t PathTarget) kind() string {
 // "entity/org", "entity/org/repo") reaches cairn: a project path first, then a namespace path
 // (a user's or a group, nested). Surrounding slashes are ignored. What the actor may not see
 // is not found.
-func (s *Service) ResolvePath(ctx context.Context, a *Actor, path string) (PathTarget, error) {
+func (s *Delivery) ResolvePath(ctx context.Context, a *Actor, path string) (PathTarget, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return PathTarget{}, err
 	}
@@ -191,7 +191,7 @@ func validDefectKey(key string) error {
 // project path, with a sha that must be a commit of that project's repository; a fix given
 // again (same project and sha, or same time without a sha) is not recorded twice. created
 // reports whether the defect is new. Everything is written in one transaction.
-func (s *Service) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (rec DefectRecord, created bool, err error) {
+func (s *Delivery) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (rec DefectRecord, created bool, err error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return DefectRecord{}, false, err
 	}
@@ -482,8 +482,8 @@ func saveDefectFix(ctx context.Context, tx *sql.Tx, f *DefectFix, explicitTime b
 // [from, to) (a zero to: no end), in detection order: those recorded at the project and those
 // recorded at its namespace or any namespace above it. The actor must see the project, and be
 // a reporter of a private one.
-func (s *Service) ProjectDefects(ctx context.Context, a *Actor, projectRef string, from, to time.Time) ([]Defect, error) {
-	v, err := s.ProjectByRef(ctx, a, projectRef)
+func (s *Delivery) ProjectDefects(ctx context.Context, a *Actor, projectRef string, from, to time.Time) ([]Defect, error) {
+	v, err := s.Projects.ProjectByRef(ctx, a, projectRef)
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +510,7 @@ func (s *Service) projectDefects(ctx context.Context, p Project, from, to time.T
 // [from, to), in detection order: those recorded at the group, its subgroups and their
 // projects, and at the groups above it. The actor must see the group and be at least a
 // reporter of it, since the figures span projects it may not see one by one.
-func (s *Service) GroupDefects(ctx context.Context, a *Actor, groupRef string, from, to time.Time) ([]Defect, error) {
+func (s *Delivery) GroupDefects(ctx context.Context, a *Actor, groupRef string, from, to time.Time) ([]Defect, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, err
 	}

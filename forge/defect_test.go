@@ -41,32 +41,32 @@ func newDefectEnv(t testing.TB) *defectEnv {
 	e := &defectEnv{t: t, ctx: ctx, db: d, now: defectNow, users: map[string]*forge.Actor{}}
 	e.forge = forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: func() time.Time { return e.now }})
 	t.Cleanup(e.forge.Close)
-	if _, err := e.forge.EnsureRoot(ctx, "root-token"); err != nil {
+	if _, err := e.forge.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
 	}
-	if e.root, err = e.forge.Authenticate(ctx, "root-token", "127.0.0.1"); err != nil {
+	if e.root, err = e.forge.Access.Authenticate(ctx, "root-token", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	acme, err := e.forge.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("acme"), Path: name("acme")})
+	acme, err := e.forge.Projects.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("acme"), Path: name("acme")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	web, err := e.forge.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("web"), Path: name("web"), ParentID: &acme.ID})
+	web, err := e.forge.Projects.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("web"), Path: name("web"), ParentID: &acme.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The first commit is authored a day before "now".
 	e.now = defectNow.Add(-24 * time.Hour)
-	e.shop, err = e.forge.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("shop"), NamespaceRef: web.FullPath,
+	e.shop, err = e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("shop"), NamespaceRef: web.FullPath,
 		InitializeWithReadme: true}, 0)
 	e.now = defectNow
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.forge.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("vault"), NamespaceRef: "acme"}, 0); err != nil {
+	if _, err := e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("vault"), NamespaceRef: "acme"}, 0); err != nil {
 		t.Fatal(err)
 	}
-	b, err := e.forge.GetBranch(ctx, e.root, e.shop.FullPath(), "main")
+	b, err := e.forge.Repositories.GetBranch(ctx, e.root, e.shop.FullPath(), "main")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,21 +81,21 @@ func newDefectEnv(t testing.TB) *defectEnv {
 // user creates a user with a membership (none when src.Kind is empty) and a token of scope.
 func (e *defectEnv) user(username string, src forge.MemberSource, level int, scope string) {
 	e.t.Helper()
-	u, err := e.forge.CreateUser(e.ctx, e.root, forge.UserInput{Username: name(username), Name: name(username),
+	u, err := e.forge.Accounts.CreateUser(e.ctx, e.root, forge.UserInput{Username: name(username), Name: name(username),
 		Email: name(username + "@example.com"), Password: name("password-" + username)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	if src.Kind != "" {
-		if _, err := e.forge.AddOrUpdateMember(e.ctx, e.root, src, forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
+		if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, src, forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
 			e.t.Fatal(err)
 		}
 	}
-	_, secret, err := e.forge.CreateToken(e.ctx, e.root, u.ID, forge.TokenInput{Name: "t", Scopes: []string{scope}})
+	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, u.ID, forge.TokenInput{Name: "t", Scopes: []string{scope}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	a, err := e.forge.Authenticate(e.ctx, secret, "127.0.0.1")
+	a, err := e.forge.Access.Authenticate(e.ctx, secret, "127.0.0.1")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func (e *defectEnv) user(username string, src forge.MemberSource, level int, sco
 }
 
 func (e *defectEnv) record(a *forge.Actor, in forge.DefectInput) (forge.DefectRecord, bool, error) {
-	return e.forge.RecordDefect(e.ctx, a, in)
+	return e.forge.Delivery.RecordDefect(e.ctx, a, in)
 }
 
 // count returns how many defects and fixes the database holds.
@@ -194,7 +194,7 @@ func TestRecordDefectCreatesUpdatesAndFixesByKey(t *testing.T) {
 // namespace above it, never one below.
 func TestDefectKeysAreScopedToTheirOwner(t *testing.T) {
 	e := newDefectEnv(t)
-	if _, err := e.forge.CreateGroup(e.ctx, e.root, forge.GroupInput{Name: name("other"), Path: name("other")}); err != nil {
+	if _, err := e.forge.Projects.CreateGroup(e.ctx, e.root, forge.GroupInput{Name: name("other"), Path: name("other")}); err != nil {
 		t.Fatal(err)
 	}
 	in := forge.DefectInput{Key: "OPS-1", DetectedNow: true}
@@ -241,17 +241,17 @@ func TestDefectKeysAreScopedToTheirOwner(t *testing.T) {
 // changed.
 func TestDefectsOfOthersStayOutOfReach(t *testing.T) {
 	e := newDefectEnv(t)
-	pub, err := e.forge.CreateGroup(e.ctx, e.root, forge.GroupInput{Name: name("pub"), Path: name("pub"), Visibility: name("public")})
+	pub, err := e.forge.Projects.CreateGroup(e.ctx, e.root, forge.GroupInput{Name: name("pub"), Path: name("pub"), Visibility: name("public")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := e.forge.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("app"), NamespaceRef: pub.FullPath,
+	app, err := e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("app"), NamespaceRef: pub.FullPath,
 		Visibility: name("public")}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.user("shopdev", forge.MemberSource{Kind: "project", Ref: e.shop.FullPath()}, forge.Developer, forge.ScopeAPI)
-	if _, err := e.forge.AddOrUpdateMember(e.ctx, e.root, forge.MemberSource{Kind: "project", Ref: app.FullPath()},
+	if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, forge.MemberSource{Kind: "project", Ref: app.FullPath()},
 		forge.MemberInput{UserRef: "shopdev", AccessLevel: forge.Developer}, true); err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestDefectsOfOthersStayOutOfReach(t *testing.T) {
 		t.Fatalf("own defect: %+v created=%v err=%v", rec, created, err)
 	}
 	for _, ref := range []string{"acme/vault", app.FullPath()} {
-		list, err := e.forge.ProjectDefects(e.ctx, e.root, ref, time.Time{}, time.Time{})
+		list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, ref, time.Time{}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -377,7 +377,7 @@ func TestRefusedFixLeavesTheDefectAsItWas(t *testing.T) {
 	if forge.ErrorCode(err) != forge.EInvalid {
 		t.Fatalf("error %v, want invalid", err)
 	}
-	list, err := e.forge.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), time.Time{}, time.Time{})
+	list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), time.Time{}, time.Time{})
 	if err != nil || len(list) != 1 || list[0].Description != "before" {
 		t.Fatalf("defects %+v, err %v; want the one defect unchanged", list, err)
 	}
@@ -413,13 +413,15 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 		want string
 	}{
 		{"shop", func() ([]forge.Defect, error) {
-			return e.forge.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), from, to)
+			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), from, to)
 		}, "ACME,WEB,SHOP"},
-		{"vault", func() ([]forge.Defect, error) { return e.forge.ProjectDefects(e.ctx, e.root, vault, from, to) }, "ACME,VAULT"},
-		{"acme", func() ([]forge.Defect, error) { return e.forge.GroupDefects(e.ctx, e.root, "acme", from, to) }, "ACME,WEB,SHOP,VAULT"},
-		{"acme/web", func() ([]forge.Defect, error) { return e.forge.GroupDefects(e.ctx, e.root, "acme/web", from, to) }, "ACME,WEB,SHOP"},
+		{"vault", func() ([]forge.Defect, error) { return e.forge.Delivery.ProjectDefects(e.ctx, e.root, vault, from, to) }, "ACME,VAULT"},
+		{"acme", func() ([]forge.Defect, error) { return e.forge.Delivery.GroupDefects(e.ctx, e.root, "acme", from, to) }, "ACME,WEB,SHOP,VAULT"},
+		{"acme/web", func() ([]forge.Defect, error) {
+			return e.forge.Delivery.GroupDefects(e.ctx, e.root, "acme/web", from, to)
+		}, "ACME,WEB,SHOP"},
 		{"shop, open end", func() ([]forge.Defect, error) {
-			return e.forge.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), *at("2024-03-01"), time.Time{})
+			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), *at("2024-03-01"), time.Time{})
 		}, "SHOP,LATE"},
 	}
 	for _, tt := range tests {
@@ -428,7 +430,7 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 			t.Errorf("%s: %s, err %v; want %s", tt.name, keys(list), err, tt.want)
 		}
 	}
-	if _, err := e.forge.ProjectDefects(e.ctx, e.users["outsider"], vault, from, to); forge.ErrorCode(err) != forge.ENotFound {
+	if _, err := e.forge.Delivery.ProjectDefects(e.ctx, e.users["outsider"], vault, from, to); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("outsider listing a private project: %v, want not found", err)
 	}
 }
@@ -436,7 +438,7 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 // Deleting the project of a defect's latest fix resolves it at the fixes that remain.
 func TestDeletingAFixProjectMovesTheResolution(t *testing.T) {
 	e := newDefectEnv(t)
-	other, err := e.forge.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("other"), NamespaceRef: "acme"}, 0)
+	other, err := e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("other"), NamespaceRef: "acme"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,10 +451,10 @@ func TestDeletingAFixProjectMovesTheResolution(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.forge.DeleteProject(e.ctx, e.root, other.FullPath()); err != nil {
+	if err := e.forge.Projects.DeleteProject(e.ctx, e.root, other.FullPath()); err != nil {
 		t.Fatal(err)
 	}
-	list, err := e.forge.GroupDefects(e.ctx, e.root, "acme", time.Time{}, time.Time{})
+	list, err := e.forge.Delivery.GroupDefects(e.ctx, e.root, "acme", time.Time{}, time.Time{})
 	if err != nil || len(list) != 1 || list[0].ResolvedAt == nil || !list[0].ResolvedAt.Equal(*at("2024-01-02")) {
 		t.Fatalf("defects %+v, err %v; want resolved at the remaining fix", list, err)
 	}
@@ -492,7 +494,7 @@ func BenchmarkProjectDefects(b *testing.B) {
 	from, to := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	b.ResetTimer()
 	for b.Loop() {
-		list, err := e.forge.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), from, to)
+		list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), from, to)
 		if err != nil || len(list) < 4000 {
 			b.Fatalf("%d defects, err %v", len(list), err)
 		}

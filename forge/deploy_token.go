@@ -93,7 +93,7 @@ func (s *Service) deployTokenSource(ctx context.Context, a *Actor, src DeployTok
 }
 
 // ListDeployTokens lists the deploy tokens of a project or group (active: only usable ones).
-func (s *Service) ListDeployTokens(ctx context.Context, a *Actor, src DeployTokenSource, active bool, pg Page) ([]DeployToken, int, error) {
+func (s *Access) ListDeployTokens(ctx context.Context, a *Actor, src DeployTokenSource, active bool, pg Page) ([]DeployToken, int, error) {
 	var project, group int64
 	var err error
 	if src.Kind == "" {
@@ -126,14 +126,14 @@ func (s *Service) deployTokenOfSource(ctx context.Context, a *Actor, src DeployT
 }
 
 // GetDeployToken returns one deploy token of a project or group.
-func (s *Service) GetDeployToken(ctx context.Context, a *Actor, src DeployTokenSource, id int64) (DeployToken, error) {
+func (s *Access) GetDeployToken(ctx context.Context, a *Actor, src DeployTokenSource, id int64) (DeployToken, error) {
 	t, err := s.deployTokenOfSource(ctx, a, src, id, NeedRead)
 	return deployTokenOf(t), err
 }
 
 // CreateDeployToken issues a deploy token for a project or group and returns it with its
 // secret, shown this once. Its user name defaults to GitLab's gitlab+deploy-token-<id>.
-func (s *Service) CreateDeployToken(ctx context.Context, a *Actor, src DeployTokenSource, in DeployTokenInput) (DeployToken, string, error) {
+func (s *Access) CreateDeployToken(ctx context.Context, a *Actor, src DeployTokenSource, in DeployTokenInput) (DeployToken, string, error) {
 	project, group, err := s.deployTokenSource(ctx, a, src, NeedWrite)
 	if err != nil {
 		return DeployToken{}, "", err
@@ -182,7 +182,7 @@ func (s *Service) CreateDeployToken(ctx context.Context, a *Actor, src DeployTok
 }
 
 // RevokeDeployToken revokes a deploy token of a project or group.
-func (s *Service) RevokeDeployToken(ctx context.Context, a *Actor, src DeployTokenSource, id int64) error {
+func (s *Access) RevokeDeployToken(ctx context.Context, a *Actor, src DeployTokenSource, id int64) error {
 	t, err := s.deployTokenOfSource(ctx, a, src, id, NeedWrite)
 	if err != nil {
 		return err

@@ -232,7 +232,7 @@ func (s *Service) shippedSince(ctx context.Context, d, prev Deployment, err erro
 // CreateDeployment records a deployment of a project's commit to an environment, created
 // with it when the project has none of that name; developers may. Where the server has a
 // deploy command for the environment, the deployment is queued and the command moves it.
-func (s *Service) CreateDeployment(ctx context.Context, a *Actor, projectRef string, in DeploymentInput) (Deployment, error) {
+func (s *Delivery) CreateDeployment(ctx context.Context, a *Actor, projectRef string, in DeploymentInput) (Deployment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Deployment{}, err
@@ -364,7 +364,7 @@ func visibleDeployment(ctx context.Context, q db.Querier, v ProjectView, id int6
 }
 
 // GetDeployment returns a deployment of a project by its (global) id.
-func (s *Service) GetDeployment(ctx context.Context, a *Actor, projectRef string, id int64) (Deployment, error) {
+func (s *Delivery) GetDeployment(ctx context.Context, a *Actor, projectRef string, id int64) (Deployment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return Deployment{}, err
@@ -374,7 +374,7 @@ func (s *Service) GetDeployment(ctx context.Context, a *Actor, projectRef string
 
 // DeploymentByID returns any deployment by its id, if the actor may read its project's
 // deployments; otherwise it is not found.
-func (s *Service) DeploymentByID(ctx context.Context, a *Actor, id int64) (Deployment, error) {
+func (s *Delivery) DeploymentByID(ctx context.Context, a *Actor, id int64) (Deployment, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return Deployment{}, err
 	}
@@ -395,7 +395,7 @@ func (s *Service) DeploymentByID(ctx context.Context, a *Actor, id int64) (Deplo
 }
 
 // ListDeployments lists one page of a project's deployments, oldest first by default.
-func (s *Service) ListDeployments(ctx context.Context, a *Actor, projectRef string, o DeploymentListOptions, pg Page) ([]Deployment, int, error) {
+func (s *Delivery) ListDeployments(ctx context.Context, a *Actor, projectRef string, o DeploymentListOptions, pg Page) ([]Deployment, int, error) {
 	switch o.OrderBy {
 	case "", "id", "iid", "created_at", "updated_at", "finished_at", "ref":
 	default:
@@ -430,7 +430,7 @@ func (s *Service) ListDeployments(ctx context.Context, a *Actor, projectRef stri
 
 // DeploymentShippedCommits lists the commits a deployment shipped, newest first: recorded
 // when it succeeded.
-func (s *Service) DeploymentShippedCommits(ctx context.Context, a *Actor, projectRef string, id int64) ([]ShippedCommit, error) {
+func (s *Delivery) DeploymentShippedCommits(ctx context.Context, a *Actor, projectRef string, id int64) ([]ShippedCommit, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return nil, err
@@ -444,7 +444,7 @@ func (s *Service) DeploymentShippedCommits(ctx context.Context, a *Actor, projec
 // UpdateDeploymentStatus moves a deployment to status; developers may. Moves go forward
 // only and final statuses are final. A deployment the server's deploy command runs may only
 // be canceled (which stops its command).
-func (s *Service) UpdateDeploymentStatus(ctx context.Context, a *Actor, projectRef string, id int64, status string) (Deployment, error) {
+func (s *Delivery) UpdateDeploymentStatus(ctx context.Context, a *Actor, projectRef string, id int64, status string) (Deployment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Deployment{}, err
@@ -521,7 +521,7 @@ type DeploymentLog struct {
 
 // GetDeploymentLog returns the log of a deployment's deploy command; reporters and above
 // may read it (it may show its variables).
-func (s *Service) GetDeploymentLog(ctx context.Context, a *Actor, projectRef string, id int64) (DeploymentLog, error) {
+func (s *Delivery) GetDeploymentLog(ctx context.Context, a *Actor, projectRef string, id int64) (DeploymentLog, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return DeploymentLog{}, err
@@ -540,7 +540,7 @@ func (s *Service) GetDeploymentLog(ctx context.Context, a *Actor, projectRef str
 // deployment and the one an environment is at (its latest success) stay. The successful
 // deployment after a removed one takes over the commits it shipped, so that lead times
 // count each commit once.
-func (s *Service) DeleteDeployment(ctx context.Context, a *Actor, projectRef string, id int64) error {
+func (s *Delivery) DeleteDeployment(ctx context.Context, a *Actor, projectRef string, id int64) error {
 	v, err := s.deliveryProject(ctx, a, projectRef, Maintainer)
 	if err != nil {
 		return err

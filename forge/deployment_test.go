@@ -17,7 +17,7 @@ func TestCreateDeploymentCreatesItsEnvironment(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	head := h.head()
-	d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: "main"})
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestCreateDeploymentCreatesItsEnvironment(t *testing.T) {
 	if d.QueuedAt != nil || d.StartedAt != nil || d.FinishedAt != nil {
 		t.Errorf("a created deployment has status times: %+v", d)
 	}
-	d2, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: head[:10],
+	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: head[:10],
 		Status: status("running"), Variables: map[string]string{"REGION": "eu"}})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestCreateDeploymentCreatesItsEnvironment(t *testing.T) {
 	if d2.IID != 2 || d2.EnvironmentID != d.EnvironmentID || d2.StartedAt == nil || d2.Variables["REGION"] != "eu" {
 		t.Errorf("second deployment: %+v", d2)
 	}
-	got, err := h.forge.GetDeployment(ctx, h.root, h.proj.FullPath(), d2.ID)
+	got, err := h.forge.Delivery.GetDeployment(ctx, h.root, h.proj.FullPath(), d2.ID)
 	if err != nil || got.Variables["REGION"] != "eu" || got.Status != "running" || got.User.Username != "root" {
 		t.Errorf("read back: %+v, %v", got, err)
 	}
@@ -76,11 +76,11 @@ func TestEnvironmentSlugsFollowGitLab(t *testing.T) {
 func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	other, err := h.forge.CreateProject(ctx, h.root, forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
+	other, err := h.forge.Projects.CreateProject(ctx, h.root, forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := h.forge.GetBranch(ctx, h.root, other.FullPath(), "main")
+	b, err := h.forge.Repositories.GetBranch(ctx, h.root, other.FullPath(), "main")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), tt.in)
+			_, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), tt.in)
 			wantCode(t, err, forge.EInvalid)
 			if tt.msg != "" && forge.ErrorOf(err).Message != tt.msg {
 				t.Errorf("message %q, want %q", forge.ErrorOf(err).Message, tt.msg)
@@ -113,16 +113,16 @@ func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 		})
 	}
 	if e := forge.ErrorOf(func() error {
-		_, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "feature-x"})
+		_, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "feature-x"})
 		return err
 	}()); e.Reason != forge.ReasonInvalidRef {
 		t.Errorf("an unknown ref's reason is %q, want %q", e.Reason, forge.ReasonInvalidRef)
 	}
-	envs, total, err := h.forge.ListEnvironments(ctx, h.root, h.proj.FullPath(), forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	envs, total, err := h.forge.Delivery.ListEnvironments(ctx, h.root, h.proj.FullPath(), forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 || len(envs) != 0 {
 		t.Errorf("environments after refused deployments: %+v, %v", envs, err)
 	}
-	_, total, err = h.forge.ListDeployments(ctx, h.root, h.proj.FullPath(), forge.DeploymentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	_, total, err = h.forge.Delivery.ListDeployments(ctx, h.root, h.proj.FullPath(), forge.DeploymentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 {
 		t.Errorf("deployments after refusals: %d, %v", total, err)
 	}
@@ -146,13 +146,13 @@ func TestDeploymentStatusMachine(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	for _, tt := range tests {
-		d, err := h.forge.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, st := range tt.path {
 			h.clock.advance(time.Minute)
-			got, err := h.forge.UpdateDeploymentStatus(ctx, h.root, h.proj.FullPath(), d.ID, st)
+			got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, h.proj.FullPath(), d.ID, st)
 			if tt.ok[i] != (err == nil) {
 				t.Fatalf("%v: move %d to %s: err %v, want ok %v", tt.path, i, st, err, tt.ok[i])
 			}
@@ -196,13 +196,13 @@ func TestSuccessfulDeploymentsRecordShippedCommits(t *testing.T) {
 	if got := shipped(d4); len(got) != 0 {
 		t.Errorf("a running deployment shipped %v", got)
 	}
-	if _, err := h.forge.UpdateDeploymentStatus(ctx, h.root, p, d4.ID, "success"); err != nil {
+	if _, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, p, d4.ID, "success"); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := shipped(d4), []string{b, a}; !equalStrings(got, want) {
 		t.Errorf("production shipped %v, want %v", got, want)
 	}
-	list, err := h.forge.DeploymentShippedCommits(ctx, h.root, p, d4.ID)
+	list, err := h.forge.Delivery.DeploymentShippedCommits(ctx, h.root, p, d4.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestListDeploymentsFiltersAndOrders(t *testing.T) {
 		if i == 2 {
 			st = "failed"
 		}
-		d, err := h.forge.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: env, Ref: "main", Status: &st})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: env, Ref: "main", Status: &st})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +248,7 @@ func TestListDeploymentsFiltersAndOrders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			list, total, err := h.forge.ListDeployments(ctx, h.root, p, tt.o, forge.Page{Page: 1, PerPage: 20})
+			list, total, err := h.forge.Delivery.ListDeployments(ctx, h.root, p, tt.o, forge.Page{Page: 1, PerPage: 20})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -266,7 +266,7 @@ func TestListDeploymentsFiltersAndOrders(t *testing.T) {
 			}
 		})
 	}
-	_, _, err := h.forge.ListDeployments(ctx, h.root, p, forge.DeploymentListOptions{OrderBy: "name"}, forge.Page{Page: 1, PerPage: 20})
+	_, _, err := h.forge.Delivery.ListDeployments(ctx, h.root, p, forge.DeploymentListOptions{OrderBy: "name"}, forge.Page{Page: 1, PerPage: 20})
 	wantCode(t, err, forge.EInvalid)
 }
 
@@ -275,48 +275,48 @@ func TestEnvironmentLifecycle(t *testing.T) {
 	ctx := context.Background()
 	p := h.proj.FullPath()
 	url := "https://staging.example.com"
-	e, err := h.forge.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("staging"), ExternalURL: &url})
+	e, err := h.forge.Delivery.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("staging"), ExternalURL: &url})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Tier != "staging" || e.State != "available" || e.ExternalURL != url || e.Slug != "staging" {
 		t.Errorf("environment: %+v", e)
 	}
-	_, err = h.forge.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("staging")})
+	_, err = h.forge.Delivery.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("staging")})
 	wantCode(t, err, forge.EConflict)
 	for _, in := range []forge.EnvironmentInput{
 		{Name: name("")}, {Name: name("a\\b")}, {Name: name("x"), Tier: name("prod")},
 		{Name: name("x"), ExternalURL: name("ftp://x.example.com")}, {Name: name("x"), ExternalURL: name("not a url")},
 	} {
-		_, err := h.forge.CreateEnvironment(ctx, h.root, p, in)
+		_, err := h.forge.Delivery.CreateEnvironment(ctx, h.root, p, in)
 		wantCode(t, err, forge.EInvalid)
 	}
 	tier := "production"
-	if e, err = h.forge.UpdateEnvironment(ctx, h.root, p, e.ID, forge.EnvironmentInput{Tier: &tier}); err != nil || e.Tier != tier {
+	if e, err = h.forge.Delivery.UpdateEnvironment(ctx, h.root, p, e.ID, forge.EnvironmentInput{Tier: &tier}); err != nil || e.Tier != tier {
 		t.Fatalf("update: %+v, %v", e, err)
 	}
-	_, err = h.forge.UpdateEnvironment(ctx, h.root, p, e.ID, forge.EnvironmentInput{Name: name("renamed")})
+	_, err = h.forge.Delivery.UpdateEnvironment(ctx, h.root, p, e.ID, forge.EnvironmentInput{Name: name("renamed")})
 	wantCode(t, err, forge.EInvalid)
 	// An available environment is not deleted; a stopped one is, with its deployments.
-	wantCode(t, h.forge.DeleteEnvironment(ctx, h.root, p, e.ID), forge.EForbidden)
-	d, err := h.forge.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "staging", Ref: "main", Status: status("success")})
+	wantCode(t, h.forge.Delivery.DeleteEnvironment(ctx, h.root, p, e.ID), forge.EForbidden)
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "staging", Ref: "main", Status: status("success")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, err = h.forge.StopEnvironment(ctx, h.root, p, e.ID); err != nil || e.State != "stopped" {
+	if e, err = h.forge.Delivery.StopEnvironment(ctx, h.root, p, e.ID); err != nil || e.State != "stopped" {
 		t.Fatalf("stop: %+v, %v", e, err)
 	}
-	last, ok, err := h.forge.LastDeployment(ctx, h.root, p, e.ID)
+	last, ok, err := h.forge.Delivery.LastDeployment(ctx, h.root, p, e.ID)
 	if err != nil || !ok || last.ID != d.ID {
 		t.Errorf("last deployment: %+v, %v, %v", last, ok, err)
 	}
-	if err := h.forge.DeleteEnvironment(ctx, h.root, p, e.ID); err != nil {
+	if err := h.forge.Delivery.DeleteEnvironment(ctx, h.root, p, e.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.forge.DeleteEnvironment(ctx, h.root, p, e.ID); err != nil {
+	if err := h.forge.Delivery.DeleteEnvironment(ctx, h.root, p, e.ID); err != nil {
 		t.Errorf("deleting a deleted environment: %v", err)
 	}
-	_, err = h.forge.GetDeployment(ctx, h.root, p, d.ID)
+	_, err = h.forge.Delivery.GetDeployment(ctx, h.root, p, d.ID)
 	wantCode(t, err, forge.ENotFound)
 }
 
@@ -325,17 +325,17 @@ func TestDeploymentMakesStoppedEnvironmentAvailable(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	p := h.proj.FullPath()
-	e, err := h.forge.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("review/x")})
+	e, err := h.forge.Delivery.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("review/x")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.forge.StopEnvironment(ctx, h.root, p, e.ID); err != nil {
+	if _, err := h.forge.Delivery.StopEnvironment(ctx, h.root, p, e.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.forge.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "review/x", Ref: "main"}); err != nil {
+	if _, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "review/x", Ref: "main"}); err != nil {
 		t.Fatal(err)
 	}
-	if e, err = h.forge.GetEnvironment(ctx, h.root, p, e.ID); err != nil || e.State != "available" {
+	if e, err = h.forge.Delivery.GetEnvironment(ctx, h.root, p, e.ID); err != nil || e.State != "available" {
 		t.Errorf("environment after a deployment: %+v, %v", e, err)
 	}
 }
@@ -353,7 +353,7 @@ func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := h.forge.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "review/x", Ref: "main", Status: status("success")})
+			d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "review/x", Ref: "main", Status: status("success")})
 			if err != nil {
 				t.Error(err)
 				return
@@ -365,7 +365,7 @@ func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) 
 	close(ids)
 	total := 0
 	for id := range ids {
-		list, err := h.forge.DeploymentShippedCommits(ctx, h.root, p, id)
+		list, err := h.forge.Delivery.DeploymentShippedCommits(ctx, h.root, p, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +374,7 @@ func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) 
 	if total != 1 {
 		t.Errorf("%d deployments shipped %d commits in all, want the one commit once", n, total)
 	}
-	envs, _, err := h.forge.ListEnvironments(ctx, h.root, p, forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	envs, _, err := h.forge.Delivery.ListEnvironments(ctx, h.root, p, forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || len(envs) != 1 {
 		t.Errorf("environments %+v, %v; want one", envs, err)
 	}
@@ -394,26 +394,26 @@ func TestDeleteDeploymentHandsItsCommitsOn(t *testing.T) {
 	d2 := deploy()
 	b := h.commit("b")
 	d3 := deploy()
-	if err := h.forge.DeleteDeployment(ctx, h.root, p, d2.ID); err != nil {
+	if err := h.forge.Delivery.DeleteDeployment(ctx, h.root, p, d2.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := shipped(d3), []string{b, a}; !equalStrings(got, want) {
 		t.Errorf("after deleting the middle deployment the last shipped %v, want %v", got, want)
 	}
-	if err := h.forge.DeleteDeployment(ctx, h.root, p, d1.ID); err != nil {
+	if err := h.forge.Delivery.DeleteDeployment(ctx, h.root, p, d1.ID); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := shipped(d3), []string{b, a, first}; !equalStrings(got, want) {
 		t.Errorf("after deleting the first deployment the last shipped %v, want %v", got, want)
 	}
-	err := h.forge.DeleteDeployment(ctx, h.root, p, d3.ID)
+	err := h.forge.Delivery.DeleteDeployment(ctx, h.root, p, d3.ID)
 	wantCode(t, err, forge.EInvalid)
 }
 
 // deploy creates a deployment of ref to env with status st.
 func (h *delivery) deploy(env, ref, st string) forge.Deployment {
 	h.t.Helper()
-	d, err := h.forge.CreateDeployment(context.Background(), h.root, h.proj.FullPath(),
+	d, err := h.forge.Delivery.CreateDeployment(context.Background(), h.root, h.proj.FullPath(),
 		forge.DeploymentInput{Environment: env, Ref: ref, Status: status(st)})
 	if err != nil {
 		h.t.Fatal(err)
@@ -424,7 +424,7 @@ func (h *delivery) deploy(env, ref, st string) forge.Deployment {
 // shipped lists the shas deployment d shipped, newest first.
 func (h *delivery) shipped(d forge.Deployment) []string {
 	h.t.Helper()
-	list, err := h.forge.DeploymentShippedCommits(context.Background(), h.root, h.proj.FullPath(), d.ID)
+	list, err := h.forge.Delivery.DeploymentShippedCommits(context.Background(), h.root, h.proj.FullPath(), d.ID)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -48,27 +48,27 @@ func newDORAEnv(t testing.TB) *doraEnv {
 	e := &doraEnv{t: t, ctx: ctx, db: d, now: doraDay(t, "02-20 00:00"), users: map[string]*forge.Actor{}}
 	e.forge = forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: func() time.Time { return e.now }})
 	t.Cleanup(e.forge.Close)
-	if _, err := e.forge.EnsureRoot(ctx, "root-token"); err != nil {
+	if _, err := e.forge.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
 	}
-	if e.root, err = e.forge.Authenticate(ctx, "root-token", "127.0.0.1"); err != nil {
+	if e.root, err = e.forge.Access.Authenticate(ctx, "root-token", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	acme, err := e.forge.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("acme"), Path: name("acme"), Visibility: name("public")})
+	acme, err := e.forge.Projects.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("acme"), Path: name("acme"), Visibility: name("public")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.acmeID = acme.ID
-	web, err := e.forge.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("web"), Path: name("web"), ParentID: &acme.ID,
+	web, err := e.forge.Projects.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("web"), Path: name("web"), ParentID: &acme.ID,
 		Visibility: name("private")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.shop, err = e.forge.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("shop"), NamespaceRef: web.FullPath,
+	if e.shop, err = e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("shop"), NamespaceRef: web.FullPath,
 		Visibility: name("private"), InitializeWithReadme: true}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if e.docs, err = e.forge.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("docs"), NamespaceRef: "acme",
+	if e.docs, err = e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("docs"), NamespaceRef: "acme",
 		Visibility: name("public"), InitializeWithReadme: true}, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -82,21 +82,21 @@ func newDORAEnv(t testing.TB) *doraEnv {
 // user creates a user with a membership (none when src.Kind is empty) and an api token.
 func (e *doraEnv) user(username string, src forge.MemberSource, level int) {
 	e.t.Helper()
-	u, err := e.forge.CreateUser(e.ctx, e.root, forge.UserInput{Username: name(username), Name: name(username),
+	u, err := e.forge.Accounts.CreateUser(e.ctx, e.root, forge.UserInput{Username: name(username), Name: name(username),
 		Email: name(username + "@example.com"), Password: name("password-" + username)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	if src.Kind != "" {
-		if _, err := e.forge.AddOrUpdateMember(e.ctx, e.root, src, forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
+		if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, src, forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
 			e.t.Fatal(err)
 		}
 	}
-	_, secret, err := e.forge.CreateToken(e.ctx, e.root, u.ID, forge.TokenInput{Name: "t", Scopes: []string{forge.ScopeAPI}})
+	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, u.ID, forge.TokenInput{Name: "t", Scopes: []string{forge.ScopeAPI}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if e.users[username], err = e.forge.Authenticate(e.ctx, secret, "127.0.0.1"); err != nil {
+	if e.users[username], err = e.forge.Access.Authenticate(e.ctx, secret, "127.0.0.1"); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -106,7 +106,7 @@ func (e *doraEnv) commit(project forge.ProjectView, at string) {
 	e.t.Helper()
 	e.now = doraDay(e.t, at)
 	content := "at " + at
-	_, err := e.forge.CreateCommit(e.ctx, e.root, project.FullPath(), forge.CommitInput{Branch: "main", Message: "change at " + at,
+	_, err := e.forge.Repositories.CreateCommit(e.ctx, e.root, project.FullPath(), forge.CommitInput{Branch: "main", Message: "change at " + at,
 		Actions: []forge.CommitAction{{Action: "create", FilePath: "changes/" + strconv.FormatInt(e.now.Unix(), 10), Content: &content}}})
 	if err != nil {
 		e.t.Fatal(err)
@@ -123,7 +123,7 @@ func (e *doraEnv) deploy(env, status, at string) {
 func (e *doraEnv) deployProject(project forge.ProjectView, env, status, at string) {
 	e.t.Helper()
 	e.now = doraDay(e.t, at)
-	if _, err := e.forge.CreateDeployment(e.ctx, e.root, project.FullPath(), forge.DeploymentInput{Environment: env, Ref: "main",
+	if _, err := e.forge.Delivery.CreateDeployment(e.ctx, e.root, project.FullPath(), forge.DeploymentInput{Environment: env, Ref: "main",
 		Status: &status}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func (e *doraEnv) deployProject(project forge.ProjectView, env, status, at strin
 func (e *doraEnv) release(project forge.ProjectView, tag, at string) {
 	e.t.Helper()
 	when := doraDay(e.t, at)
-	if _, err := e.forge.CreateRelease(e.ctx, e.root, project.FullPath(), forge.ReleaseInput{TagName: &tag, Ref: name("main"),
+	if _, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, project.FullPath(), forge.ReleaseInput{TagName: &tag, Ref: name("main"),
 		ReleasedAt: &when}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -144,14 +144,14 @@ func (e *doraEnv) release(project forge.ProjectView, tag, at string) {
 func (e *doraEnv) defect(key, path, detected string, fixedIn forge.ProjectView, fixedAt string) {
 	e.t.Helper()
 	at := doraDay(e.t, detected)
-	if _, _, err := e.forge.RecordDefect(e.ctx, e.root, forge.DefectInput{Key: key, ResourcePath: path, DetectedAt: &at}); err != nil {
+	if _, _, err := e.forge.Delivery.RecordDefect(e.ctx, e.root, forge.DefectInput{Key: key, ResourcePath: path, DetectedAt: &at}); err != nil {
 		e.t.Fatal(err)
 	}
 	if fixedAt == "" {
 		return
 	}
 	fix := doraDay(e.t, fixedAt)
-	if _, _, err := e.forge.RecordDefect(e.ctx, e.root, forge.DefectInput{Key: key, ResourcePath: fixedIn.FullPath(),
+	if _, _, err := e.forge.Delivery.RecordDefect(e.ctx, e.root, forge.DefectInput{Key: key, ResourcePath: fixedIn.FullPath(),
 		FixReleasedAt: &fix}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -347,9 +347,9 @@ func TestDORAFiguresOfTheHistory(t *testing.T) {
 		var got []forge.DORAValue
 		var err error
 		if c.scope == "project" {
-			got, err = e.forge.ProjectDORA(e.ctx, e.users["lead"], c.ref, q)
+			got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.users["lead"], c.ref, q)
 		} else {
-			got, err = e.forge.GroupDORA(e.ctx, e.users["lead"], c.ref, q)
+			got, err = e.forge.Delivery.GroupDORA(e.ctx, e.users["lead"], c.ref, q)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", label, err)
@@ -380,7 +380,7 @@ func TestDORAEnvironmentTiers(t *testing.T) {
 		{"acme/docs", []string{"staging", "production"}, 2.0 / 61},
 	} {
 		q.EnvironmentTiers = c.tiers
-		got, err := e.forge.ProjectDORA(e.ctx, e.root, c.ref, q)
+		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, c.ref, q)
 		if err != nil || len(got) != 1 || got[0].Value == nil || *got[0].Value != c.want {
 			t.Errorf("%s %v: %v, %v; want %v", c.ref, c.tiers, got, err, c.want)
 		}
@@ -394,7 +394,7 @@ func TestDORAEnvironmentTiers(t *testing.T) {
 func TestDORALeadTimeAcrossTiers(t *testing.T) {
 	e := newDORAEnv(t)
 	e.history()
-	got, err := e.forge.ProjectDORA(e.ctx, e.root, "acme/web/shop", forge.DORAQuery{Metric: forge.DORALeadTimeForChanges,
+	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, "acme/web/shop", forge.DORAQuery{Metric: forge.DORALeadTimeForChanges,
 		Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"), End: doraDay(t, "04-30 00:00"),
 		EnvironmentTiers: []string{"production", "staging"}})
 	if err != nil || len(got) != 1 || got[0].Value == nil || *got[0].Value != 27*hour {
@@ -408,7 +408,7 @@ func TestDORALeadTimeAcrossTiers(t *testing.T) {
 func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 	e := newDORAEnv(t)
 	e.now = doraDay(t, "03-01 00:00")
-	fleet, err := e.forge.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("fleet"), NamespaceRef: "acme",
+	fleet, err := e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("fleet"), NamespaceRef: "acme",
 		InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -418,7 +418,7 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 		if i == 9 {
 			tier = "staging"
 		}
-		if _, err := e.forge.CreateEnvironment(e.ctx, e.root, fleet.FullPath(), forge.EnvironmentInput{Name: &env,
+		if _, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, fleet.FullPath(), forge.EnvironmentInput{Name: &env,
 			Tier: &tier}); err != nil {
 			t.Fatal(err)
 		}
@@ -430,11 +430,11 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 	}{{nil, 4.5 * hour}, {[]string{"staging", "production"}, 5 * hour}} {
 		q := forge.DORAQuery{Metric: forge.DORALeadTimeForChanges, Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"),
 			End: doraDay(t, "03-01 00:00"), EnvironmentTiers: c.tiers}
-		got, err := e.forge.ProjectDORA(e.ctx, e.root, fleet.FullPath(), q)
+		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, fleet.FullPath(), q)
 		if err != nil || got[0].Value == nil || *got[0].Value != c.want {
 			t.Fatalf("tiers %v: %v, %v; want %v", c.tiers, got, err, c.want)
 		}
-		if got, err = e.forge.GroupDORA(e.ctx, e.root, "acme", q); err != nil || got[0].Value == nil || *got[0].Value != c.want {
+		if got, err = e.forge.Delivery.GroupDORA(e.ctx, e.root, "acme", q); err != nil || got[0].Value == nil || *got[0].Value != c.want {
 			t.Fatalf("acme, tiers %v: %v, %v; want %v", c.tiers, got, err, c.want)
 		}
 	}
@@ -445,7 +445,7 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 func TestDORADefaultRange(t *testing.T) {
 	e := newDORAEnv(t)
 	e.now = doraDay(t, "05-31 15:00")
-	got, err := e.forge.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), forge.DORAQuery{Metric: forge.DORADeploymentFrequency})
+	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), forge.DORAQuery{Metric: forge.DORADeploymentFrequency})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +454,7 @@ func TestDORADefaultRange(t *testing.T) {
 		t.Fatalf("%d values from %v to %v", len(got), got[0].Date, got[len(got)-1].Date)
 	}
 	e.now = time.Date(2024, 5, 31, 23, 59, 0, 0, time.FixedZone("X", -5*3600)) // 2024-06-01 in UTC
-	got, err = e.forge.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), forge.DORAQuery{Metric: forge.DORADeploymentFrequency,
+	got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), forge.DORAQuery{Metric: forge.DORADeploymentFrequency,
 		Interval: forge.DORAMonthly})
 	if err != nil || len(got) != 4 || got[0].Date.Format("2006-01-02") != "2024-03-01" || *got[0].Value != 0 {
 		t.Fatalf("monthly from 2024-03-01: %v, %v", got, err)
@@ -486,7 +486,7 @@ func TestDORAQueryValidation(t *testing.T) {
 		{forge.DORAQuery{Metric: "change_failure_rate", Start: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
 			End: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}, "start_date", "Date range must be shorter than 366 days."},
 	} {
-		_, err := e.forge.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), c.q)
+		_, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), c.q)
 		fe := forge.ErrorOf(err)
 		if err == nil || fe.Code != forge.EInvalid || fe.Reason != forge.ReasonInvalidDORAQuery || fe.Message != c.msg ||
 			len(fe.Params) != 1 || fe.Params[0] != c.param {
@@ -497,7 +497,7 @@ func TestDORAQueryValidation(t *testing.T) {
 	for _, q := range []forge.DORAQuery{{Start: jan(1), End: jan(1).AddDate(0, 0, 180), MaxDays: 180},
 		{Start: jan(1), End: jan(1).AddDate(0, 0, 366)}, {Start: jan(5), End: jan(5)}} {
 		q.Metric = forge.DORAChangeFailureRate
-		got, err := e.forge.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), q)
+		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), q)
 		if days := int(q.End.Sub(q.Start).Hours()/24) + 1; err != nil || len(got) != days {
 			t.Errorf("%v..%v: %d values, %v; want %d", q.Start, q.End, len(got), err, days)
 		}
@@ -533,16 +533,16 @@ func TestDORAAccess(t *testing.T) {
 	} {
 		var err error
 		if c.group {
-			_, err = e.forge.GroupDORA(e.ctx, c.who, c.ref, q)
+			_, err = e.forge.Delivery.GroupDORA(e.ctx, c.who, c.ref, q)
 		} else {
-			_, err = e.forge.ProjectDORA(e.ctx, c.who, c.ref, q)
+			_, err = e.forge.Delivery.ProjectDORA(e.ctx, c.who, c.ref, q)
 		}
 		if forge.ErrorCode(err) != c.want {
 			t.Errorf("%v on %s (group %v): %v, want %q", c.who.User, c.ref, c.group, err, c.want)
 		}
 	}
 	// A forbidden guest hears GitLab's words.
-	_, err := e.forge.ProjectDORA(e.ctx, e.users["guest"], "acme/web/shop", q)
+	_, err := e.forge.Delivery.ProjectDORA(e.ctx, e.users["guest"], "acme/web/shop", q)
 	if fe := forge.ErrorOf(err); fe.Message != "You do not have permission to access dora metrics." {
 		t.Errorf("guest: %v", err)
 	}
@@ -567,9 +567,9 @@ func FuzzDORAQuery(f *testing.F) {
 			var got []forge.DORAValue
 			var err error
 			if group {
-				got, err = e.forge.GroupDORA(e.ctx, e.root, "acme", q)
+				got, err = e.forge.Delivery.GroupDORA(e.ctx, e.root, "acme", q)
 			} else {
-				got, err = e.forge.ProjectDORA(e.ctx, e.root, "acme/web/shop", q)
+				got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, "acme/web/shop", q)
 			}
 			if err != nil {
 				if fe := forge.ErrorOf(err); fe.Code != forge.EInvalid || fe.Reason != forge.ReasonInvalidDORAQuery || len(fe.Params) != 1 {

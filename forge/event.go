@@ -68,8 +68,8 @@ const maxCountedCommits = 1000
 // of the moved branches, and one push event per reference. The commits of all the updates
 // are counted in one pass over the repository and the events written in one transaction, so
 // a push of hundreds of references is recorded in about the time of one.
-func (s *Service) RecordPush(ctx context.Context, a *Actor, projectID int64, updates []gitstore.RefUpdate) error {
-	if err := s.RecordRefUpdates(ctx, projectID, updates); err != nil {
+func (s *Projects) RecordPush(ctx context.Context, a *Actor, projectID int64, updates []gitstore.RefUpdate) error {
+	if err := s.Repositories.RecordRefUpdates(ctx, projectID, updates); err != nil {
 		return err
 	}
 	if err := s.refreshMergeRequests(ctx, a, projectID, updates); err != nil {
@@ -121,7 +121,7 @@ func (s *Service) RecordPush(ctx context.Context, a *Actor, projectID int64, upd
 // comments on them) are listed to reporters and above only; action filters by GitLab's names
 // (pushed, created, closed, reopened, merged, commented), and one cairn does not record
 // lists nothing.
-func (s *Service) ListProjectEvents(ctx context.Context, a *Actor, ref, action string, asc bool, pg Page) ([]Event, int, error) {
+func (s *Projects) ListProjectEvents(ctx context.Context, a *Actor, ref, action string, asc bool, pg Page) ([]Event, int, error) {
 	v, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -162,7 +162,7 @@ type Activity struct {
 // RecentActivity returns the latest limit events of projects (as ListProjects or
 // ProjectByRef returned them to a) that a may see, newest first, with their authors and
 // notes: two queries, however many the projects.
-func (s *Service) RecentActivity(ctx context.Context, a *Actor, projects []ProjectView, limit int) ([]Activity, error) {
+func (s *Projects) RecentActivity(ctx context.Context, a *Actor, projects []ProjectView, limit int) ([]Activity, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, err
 	}

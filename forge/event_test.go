@@ -28,14 +28,14 @@ func TestRecordPushSummarizesEveryUpdateInOnePass(t *testing.T) {
 	repos := &countingRepos{Store: store}
 	f := forge.New(d, repos, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{})
 	t.Cleanup(f.Close)
-	if _, err := f.EnsureRoot(ctx, "root-token"); err != nil {
+	if _, err := f.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
 	}
-	root, err := f.Authenticate(ctx, "root-token", "127.0.0.1")
+	root, err := f.Access.Authenticate(ctx, "root-token", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := f.CreateProject(ctx, root, forge.ProjectInput{Name: name("wide"), InitializeWithReadme: true}, 0)
+	v, err := f.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("wide"), InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,13 +62,13 @@ func TestRecordPushSummarizesEveryUpdateInOnePass(t *testing.T) {
 	if err := store.UpdateRefs(v.ID, updates); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.RecordPush(ctx, root, v.ID, updates); err != nil {
+	if err := f.Projects.RecordPush(ctx, root, v.ID, updates); err != nil {
 		t.Fatal(err)
 	}
 	if n := repos.summaries.Load(); n != 1 {
 		t.Errorf("the push was summarized in %d passes", n)
 	}
-	events, total, err := f.ListProjectEvents(ctx, root, "root/wide", "", true, forge.Page{Page: 1, PerPage: refs})
+	events, total, err := f.Projects.ListProjectEvents(ctx, root, "root/wide", "", true, forge.Page{Page: 1, PerPage: refs})
 	if err != nil {
 		t.Fatal(err)
 	}

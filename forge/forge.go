@@ -115,6 +115,16 @@ type Config struct {
 
 // Service is the forge: every operation of cairn's domain.
 type Service struct {
+	// The operations, by sub-domain (services.go).
+	Access       *Access
+	Accounts     *Accounts
+	Projects     *Projects
+	Repositories *Repositories
+	Issuables    *Issuables
+	Delivery     *Delivery
+	Agents       *Agents
+	Instance     *Instance
+
 	db    *db.DB
 	repos Repos
 	cfg   Config
@@ -202,6 +212,7 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	}
 	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger, files: opts.Files,
 		runner: opts.Runner, started: time.Now(), readied: make(chan struct{})}
+	s.wire()
 	s.markdown.KeepHeadings = true
 	s.delivery = newDeliveryState(s, cfg.DeployWorkers)
 	s.agents = newAgentState(s, cfg.AgentWorkers)

@@ -22,7 +22,7 @@ type ForkInput struct {
 // branches and tags, which names it as forked_from. Whoever may read the code may fork it
 // into a namespace where they may create projects. The fork's visibility is the source's
 // (or the one asked for), never above the source's nor its namespace's.
-func (s *Service) ForkProject(ctx context.Context, a *Actor, ref string, in ForkInput) (ProjectView, error) {
+func (s *Projects) ForkProject(ctx context.Context, a *Actor, ref string, in ForkInput) (ProjectView, error) {
 	if err := a.requireUser(NeedProjects); err != nil {
 		return ProjectView{}, err
 	}
@@ -76,7 +76,7 @@ func (s *Service) ForkProject(ctx context.Context, a *Actor, ref string, in Fork
 }
 
 // ListForks lists the forks of a project the actor may see.
-func (s *Service) ListForks(ctx context.Context, a *Actor, ref string, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
+func (s *Projects) ListForks(ctx context.Context, a *Actor, ref string, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
 	src, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -87,7 +87,7 @@ func (s *Service) ListForks(ctx context.Context, a *Actor, ref string, o Project
 
 // ForkedFrom returns the project v was forked from, nil when it is no fork or the actor may
 // not see its source.
-func (s *Service) ForkedFrom(ctx context.Context, a *Actor, v ProjectView) (*ProjectView, error) {
+func (s *Projects) ForkedFrom(ctx context.Context, a *Actor, v ProjectView) (*ProjectView, error) {
 	if v.ForkedFromID == 0 {
 		return nil, nil
 	}

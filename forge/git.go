@@ -13,7 +13,7 @@ import (
 // and checks that the actor may fetch from it, or push to it when write is set. Anonymous
 // callers who may not are unauthorized, so that git asks for credentials; signed-in callers
 // who may not see the project get not found; those who see it but may not push, forbidden.
-func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write bool) (ProjectView, error) {
+func (s *Repositories) GitProject(ctx context.Context, a *Actor, path string, write bool) (ProjectView, error) {
 	path = strings.Trim(path, "/")
 	if a.Deploy != nil {
 		return s.deployProject(ctx, a, path, write)
@@ -55,7 +55,7 @@ func (s *Service) GitProject(ctx context.Context, a *Actor, path string, write b
 // default branch, protected as a new project's is. The repository's HEAD moves to it before
 // the row is written, outside the write: if the row turns out to have changed meanwhile (an
 // update of the project, another first push), HEAD follows the row as written.
-func (s *Service) RecordRefUpdates(ctx context.Context, projectID int64, updates []gitstore.RefUpdate) error {
+func (s *Repositories) RecordRefUpdates(ctx context.Context, projectID int64, updates []gitstore.RefUpdate) error {
 	var branches []string
 	for _, u := range updates {
 		if b, ok := strings.CutPrefix(u.Name, "refs/heads/"); ok && !u.IsDelete() {

@@ -47,7 +47,7 @@ func canSee(a *Actor, v string, level int) bool {
 }
 
 // GroupByRef returns the group named by ref (an id or a full path) if the actor may see it.
-func (s *Service) GroupByRef(ctx context.Context, a *Actor, ref string) (Namespace, error) {
+func (s *Projects) GroupByRef(ctx context.Context, a *Actor, ref string) (Namespace, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return Namespace{}, err
 	}
@@ -75,7 +75,7 @@ func (s *Service) visibleGroup(ctx context.Context, a *Actor, ref string) (Names
 }
 
 // CreateGroup makes a group, or a subgroup when ParentID is set. The creator becomes its owner.
-func (s *Service) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Namespace, error) {
+func (s *Projects) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Namespace, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Namespace{}, err
 	}
@@ -199,7 +199,7 @@ func checkPathFree(ctx context.Context, q db.Querier, fullPath string, exceptNS,
 }
 
 // UpdateGroup changes a group; only its owners may.
-func (s *Service) UpdateGroup(ctx context.Context, a *Actor, ref string, in GroupInput) (Namespace, error) {
+func (s *Projects) UpdateGroup(ctx context.Context, a *Actor, ref string, in GroupInput) (Namespace, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Namespace{}, err
 	}
@@ -273,7 +273,7 @@ func checkChildrenVisibility(ctx context.Context, q db.Querier, g Namespace) err
 // DeleteGroup removes a group with its subgroups, projects and their repositories; only
 // owners may. Deleting a group that is already gone succeeds for whoever could have deleted
 // it: an administrator, the one who did, or an owner of its parent group.
-func (s *Service) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
+func (s *Projects) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}
@@ -343,7 +343,7 @@ type GroupListOptions struct {
 
 // ListGroups lists the groups the actor may see. Signed-in users see the groups they belong
 // to unless AllAvailable; administrators and anonymous callers see all they may.
-func (s *Service) ListGroups(ctx context.Context, a *Actor, o GroupListOptions, pg Page) ([]Namespace, int, error) {
+func (s *Projects) ListGroups(ctx context.Context, a *Actor, o GroupListOptions, pg Page) ([]Namespace, int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -382,7 +382,7 @@ func (s *Service) ListGroups(ctx context.Context, a *Actor, o GroupListOptions, 
 }
 
 // GroupAccessLevel returns the actor's access level to a group it may see.
-func (s *Service) GroupAccessLevel(ctx context.Context, a *Actor, g Namespace) (int, error) {
+func (s *Projects) GroupAccessLevel(ctx context.Context, a *Actor, g Namespace) (int, error) {
 	return s.namespaceAccess(ctx, a, g)
 }
 

@@ -17,7 +17,7 @@ func groupTransferRefused(problem string) *Error {
 // create subgroups (maintainers and above), never into the group's own tree. What shows more
 // than the new parent is lowered to the parent's visibility. Nothing moves on disk: projects
 // and their repositories are stored by id.
-func (s *Service) TransferGroup(ctx context.Context, a *Actor, ref, parentRef string) (Namespace, error) {
+func (s *Projects) TransferGroup(ctx context.Context, a *Actor, ref, parentRef string) (Namespace, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Namespace{}, err
 	}

@@ -16,7 +16,7 @@ type Identity struct {
 }
 
 // Identities returns a user's identities; only administrators see them.
-func (s *Service) Identities(ctx context.Context, a *Actor, userID int64) ([]Identity, error) {
+func (s *Accounts) Identities(ctx context.Context, a *Actor, userID int64) ([]Identity, error) {
 	if !a.IsAdmin() {
 		return []Identity{}, nil
 	}
@@ -33,7 +33,7 @@ func (s *Service) Identities(ctx context.Context, a *Actor, userID int64) ([]Ide
 
 // SetIdentity records a user's uid at a provider; only administrators may. An uid another
 // user has at that provider is refused.
-func (s *Service) SetIdentity(ctx context.Context, a *Actor, userID int64, provider, uid string) error {
+func (s *Accounts) SetIdentity(ctx context.Context, a *Actor, userID int64, provider, uid string) error {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (s *Service) SetIdentity(ctx context.Context, a *Actor, userID int64, provi
 }
 
 // DeleteIdentity removes a user's identity at a provider; only administrators may.
-func (s *Service) DeleteIdentity(ctx context.Context, a *Actor, userID int64, provider string) error {
+func (s *Accounts) DeleteIdentity(ctx context.Context, a *Actor, userID int64, provider string) error {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return err
 	}

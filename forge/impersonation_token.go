@@ -10,7 +10,7 @@ import (
 // CreateImpersonationToken issues a token with which an administrator acts as user userID,
 // shown once as CreateToken's; only administrators may. It works as the user's own tokens
 // do and is listed apart from them.
-func (s *Service) CreateImpersonationToken(ctx context.Context, a *Actor, userID int64, in TokenInput) (Token, string, error) {
+func (s *Access) CreateImpersonationToken(ctx context.Context, a *Actor, userID int64, in TokenInput) (Token, string, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return Token{}, "", err
 	}
@@ -37,7 +37,7 @@ func (s *Service) CreateImpersonationToken(ctx context.Context, a *Actor, userID
 
 // ListImpersonationTokens lists a user's impersonation tokens (state "active", "inactive"
 // or "" for all); only administrators may.
-func (s *Service) ListImpersonationTokens(ctx context.Context, a *Actor, userID int64, state string, pg Page) ([]Token, int, error) {
+func (s *Access) ListImpersonationTokens(ctx context.Context, a *Actor, userID int64, state string, pg Page) ([]Token, int, error) {
 	if err := a.requireAdmin(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -65,12 +65,12 @@ func (s *Service) impersonationToken(ctx context.Context, a *Actor, userID, id i
 }
 
 // GetImpersonationToken returns one impersonation token of a user.
-func (s *Service) GetImpersonationToken(ctx context.Context, a *Actor, userID, id int64) (Token, error) {
+func (s *Access) GetImpersonationToken(ctx context.Context, a *Actor, userID, id int64) (Token, error) {
 	return s.impersonationToken(ctx, a, userID, id, NeedRead)
 }
 
 // RevokeImpersonationToken revokes one impersonation token of a user.
-func (s *Service) RevokeImpersonationToken(ctx context.Context, a *Actor, userID, id int64) error {
+func (s *Access) RevokeImpersonationToken(ctx context.Context, a *Actor, userID, id int64) error {
 	tok, err := s.impersonationToken(ctx, a, userID, id, NeedWrite)
 	if err != nil || tok.RevokedAt != nil {
 		return err

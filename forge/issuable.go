@@ -70,7 +70,7 @@ func (s *Service) issuableProject(ctx context.Context, a *Actor, projectRef stri
 	if err := a.Require(k.read); err != nil {
 		return ProjectView{}, err
 	}
-	v, err := s.ProjectByRef(ctx, a, projectRef)
+	v, err := s.Projects.ProjectByRef(ctx, a, projectRef)
 	if err != nil {
 		return ProjectView{}, err
 	}

@@ -21,8 +21,8 @@ func withAll(byState map[string]int) StateCounts {
 
 // ProjectIssueCounts counts the issues of a project that the actor may see and that o
 // matches, by state whatever o.State, in one query.
-func (s *Service) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef string, o IssueListOptions) (StateCounts, error) {
-	f, ok, err := issueList.filterFor(ctx, s, a, &projectRef, o, Page{})
+func (s *Issuables) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef string, o IssueListOptions) (StateCounts, error) {
+	f, ok, err := issueList.filterFor(ctx, s.Service, a, &projectRef, o, Page{})
 	if !ok || err != nil {
 		return withAll(nil), err
 	}
@@ -32,8 +32,8 @@ func (s *Service) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef s
 
 // ProjectMergeRequestCounts counts the merge requests of a project that o matches, by state
 // whatever o.State, in one query.
-func (s *Service) ProjectMergeRequestCounts(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions) (StateCounts, error) {
-	f, ok, err := mergeRequestList.filterFor(ctx, s, a, &projectRef, o, Page{})
+func (s *Issuables) ProjectMergeRequestCounts(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions) (StateCounts, error) {
+	f, ok, err := mergeRequestList.filterFor(ctx, s.Service, a, &projectRef, o, Page{})
 	if !ok || err != nil {
 		return withAll(nil), err
 	}

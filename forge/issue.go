@@ -108,13 +108,13 @@ func (s *Service) visibleIssue(ctx context.Context, a *Actor, projectRef string,
 }
 
 // GetIssue returns an issue of a project if the actor may see it.
-func (s *Service) GetIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef) (Issue, error) {
+func (s *Issuables) GetIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef) (Issue, error) {
 	_, is, err := s.visibleIssue(ctx, a, projectRef, ref)
 	return is, err
 }
 
 // IssueByID returns any issue by its global id; only administrators may.
-func (s *Service) IssueByID(ctx context.Context, a *Actor, id int64) (Issue, error) {
+func (s *Issuables) IssueByID(ctx context.Context, a *Actor, id int64) (Issue, error) {
 	if err := a.requireAdmin(NeedRead); err != nil {
 		return Issue{}, err
 	}
@@ -185,7 +185,7 @@ func userIDs(users []User) []int64 {
 // CreateIssue opens an issue in a project. Signed-in users who can see a public or internal
 // project may, and guests and above of a private one. Labels, assignees and the due date are
 // set only by reporters and above (from others they are ignored, as in GitLab).
-func (s *Service) CreateIssue(ctx context.Context, a *Actor, projectRef string, in IssueInput) (Issue, error) {
+func (s *Issuables) CreateIssue(ctx context.Context, a *Actor, projectRef string, in IssueInput) (Issue, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Issue{}, err
 	}
@@ -265,7 +265,7 @@ func (s *Service) insertIssue(ctx context.Context, v ProjectView, is *Issue, lab
 
 // UpdateIssue changes an issue: its author or reporters and above may. Closing and reopening,
 // and changes of labels, assignees and confidentiality, leave system notes.
-func (s *Service) UpdateIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef, in IssueInput) (Issue, error) {
+func (s *Issuables) UpdateIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef, in IssueInput) (Issue, error) {
 	var metadata bool
 	var c issuableChange
 	prepare := func(v ProjectView, _ Issue) (err error) {
@@ -284,7 +284,7 @@ func (s *Service) UpdateIssue(ctx context.Context, a *Actor, projectRef string, 
 		more, err := s.applyIssuableChange(ctx, tx, v, issueKind, &is.Issuable, c, setAssignees, now)
 		return append(notes, more...), err
 	}
-	is, _, err := updateIssuable(ctx, s, a, issueUpdate, projectRef, ref, in.StateEvent, prepare, change)
+	is, _, err := updateIssuable(ctx, s.Service, a, issueUpdate, projectRef, ref, in.StateEvent, prepare, change)
 	return is, err
 }
 
@@ -316,7 +316,7 @@ func issueFieldsChanged(a, b Issue) bool {
 
 // DeleteIssue removes an issue with its notes: project owners and administrators may.
 // Deleting an issue that is gone succeeds for them.
-func (s *Service) DeleteIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef) error {
+func (s *Issuables) DeleteIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef) error {
 	find := func(v ProjectView) (Issuable, error) {
 		is, err := s.findIssue(ctx, s.db.Read, v, ref)
 		if err == nil && !canSeeIssue(a, v, is) {
@@ -339,8 +339,8 @@ func issueFilter(o IssueListOptions, pg Page) (db.IssueFilter, error) {
 }
 
 // ListProjectIssues lists the issues of a project the actor may see.
-func (s *Service) ListProjectIssues(ctx context.Context, a *Actor, projectRef string, o IssueListOptions, pg Page) ([]Issue, int, error) {
-	return issueList.run(ctx, s, a, &projectRef, o, pg)
+func (s *Issuables) ListProjectIssues(ctx context.Context, a *Actor, projectRef string, o IssueListOptions, pg Page) ([]Issue, int, error) {
+	return issueList.run(ctx, s.Service, a, &projectRef, o, pg)
 }
 
 var issueList = issuableList[Issue, db.IssueFilter, IssueListOptions]{kind: issueKind,
@@ -356,8 +356,8 @@ var issueList = issuableList[Issue, db.IssueFilter, IssueListOptions]{kind: issu
 // ListIssues lists issues across the projects the actor may see: by default those it
 // created (scope created_by_me), or assigned_to_me, or all. Anonymous callers may list all
 // only.
-func (s *Service) ListIssues(ctx context.Context, a *Actor, o IssueListOptions, pg Page) ([]Issue, int, error) {
-	return issueList.run(ctx, s, a, nil, o, pg)
+func (s *Issuables) ListIssues(ctx context.Context, a *Actor, o IssueListOptions, pg Page) ([]Issue, int, error) {
+	return issueList.run(ctx, s.Service, a, nil, o, pg)
 }
 
 // taskItem matches a Markdown task list item; group 1 is the box's content.

@@ -127,7 +127,7 @@ func applyLabelInput(l *Label, in LabelInput) error {
 
 // labelsReadable resolves a project whose labels the actor may read.
 func (s *Service) labelsReadable(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
-	return s.ProjectByRef(ctx, a, projectRef)
+	return s.Projects.ProjectByRef(ctx, a, projectRef)
 }
 
 // labelsWritable resolves a project whose labels the actor may change: reporters and above.
@@ -158,7 +158,7 @@ func (s *Service) findLabel(ctx context.Context, q db.Querier, projectID int64, 
 }
 
 // ListLabels lists a project's labels by name.
-func (s *Service) ListLabels(ctx context.Context, a *Actor, projectRef string, o LabelListOptions, pg Page) ([]Label, int, error) {
+func (s *Issuables) ListLabels(ctx context.Context, a *Actor, projectRef string, o LabelListOptions, pg Page) ([]Label, int, error) {
 	v, err := s.labelsReadable(ctx, a, projectRef)
 	if err != nil {
 		return nil, 0, err
@@ -168,7 +168,7 @@ func (s *Service) ListLabels(ctx context.Context, a *Actor, projectRef string, o
 }
 
 // GetLabel returns a project's label by id or name.
-func (s *Service) GetLabel(ctx context.Context, a *Actor, projectRef, labelRef string) (Label, error) {
+func (s *Issuables) GetLabel(ctx context.Context, a *Actor, projectRef, labelRef string) (Label, error) {
 	v, err := s.labelsReadable(ctx, a, projectRef)
 	if err != nil {
 		return Label{}, err
@@ -178,7 +178,7 @@ func (s *Service) GetLabel(ctx context.Context, a *Actor, projectRef, labelRef s
 
 // CreateLabel adds a label to a project; reporters and above may. The name and colour are
 // required; a name the project has is a conflict.
-func (s *Service) CreateLabel(ctx context.Context, a *Actor, projectRef string, in LabelInput) (Label, error) {
+func (s *Issuables) CreateLabel(ctx context.Context, a *Actor, projectRef string, in LabelInput) (Label, error) {
 	v, err := s.labelsWritable(ctx, a, projectRef)
 	if err != nil {
 		return Label{}, err
@@ -211,7 +211,7 @@ func (s *Service) CreateLabel(ctx context.Context, a *Actor, projectRef string, 
 
 // UpdateLabel changes a project's label (by id or name); reporters and above may. Name is
 // the new name.
-func (s *Service) UpdateLabel(ctx context.Context, a *Actor, projectRef, labelRef string, in LabelInput) (Label, error) {
+func (s *Issuables) UpdateLabel(ctx context.Context, a *Actor, projectRef, labelRef string, in LabelInput) (Label, error) {
 	v, err := s.labelsWritable(ctx, a, projectRef)
 	if err != nil {
 		return Label{}, err
@@ -238,7 +238,7 @@ func (s *Service) UpdateLabel(ctx context.Context, a *Actor, projectRef, labelRe
 // DeleteLabel removes a project's label (by id or name) from the project and from everything
 // that carries it; reporters and above may. A label that is not there is not found, as on
 // GitLab, with ReasonNothingToDelete.
-func (s *Service) DeleteLabel(ctx context.Context, a *Actor, projectRef, labelRef string) error {
+func (s *Issuables) DeleteLabel(ctx context.Context, a *Actor, projectRef, labelRef string) error {
 	v, err := s.labelsWritable(ctx, a, projectRef)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ type MarkdownInput struct {
 // actor must see, relative links and images point into its default branch by absolute URLs.
 // References ("#1", "group/project!2", "@alice", commit ids) link to their pages, as the pages
 // link them, when the actor may see what they name.
-func (s *Service) RenderMarkdown(ctx context.Context, a *Actor, in MarkdownInput) (string, error) {
+func (s *Issuables) RenderMarkdown(ctx context.Context, a *Actor, in MarkdownInput) (string, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return "", err
 	}

@@ -91,7 +91,7 @@ func (s *Service) memberSource(ctx context.Context, a *Actor, src MemberSource) 
 
 // ListMembers lists the direct members of a group or project, or with all, the inherited ones
 // too (each user once, with their highest level).
-func (s *Service) ListMembers(ctx context.Context, a *Actor, src MemberSource, all bool, query string, pg Page) ([]Member, int, error) {
+func (s *Projects) ListMembers(ctx context.Context, a *Actor, src MemberSource, all bool, query string, pg Page) ([]Member, int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -130,7 +130,7 @@ func (s *Service) ListMembers(ctx context.Context, a *Actor, src MemberSource, a
 }
 
 // GetMember returns one member of a group or project; with all, an inherited one counts.
-func (s *Service) GetMember(ctx context.Context, a *Actor, src MemberSource, userID int64, all bool) (Member, error) {
+func (s *Projects) GetMember(ctx context.Context, a *Actor, src MemberSource, userID int64, all bool) (Member, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return Member{}, err
 	}
@@ -161,7 +161,7 @@ func (s *Service) GetMember(ctx context.Context, a *Actor, src MemberSource, use
 // AddOrUpdateMember adds a user to a group or project (create) or changes an existing
 // member's access level or expiry. Maintainers may grant levels up to their own; only owners
 // may grant Owner; a group always keeps an owner.
-func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput, create bool) (Member, error) {
+func (s *Projects) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput, create bool) (Member, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Member{}, err
 	}
@@ -182,7 +182,7 @@ func (s *Service) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSou
 	if !canGrant(level, in.AccessLevel) {
 		return Member{}, Forbidden()
 	}
-	u, err := s.UserByRef(ctx, a, in.UserRef)
+	u, err := s.Accounts.UserByRef(ctx, a, in.UserRef)
 	if err != nil {
 		return Member{}, err
 	}
@@ -244,7 +244,7 @@ func (s *Service) keepAnOwner(ctx context.Context, q db.Querier, kind string, id
 // RemoveMember removes a user from a group or project. Members may remove themselves;
 // maintainers others below owner; owners anyone, as long as a group keeps an owner. Removing
 // someone who is not a member succeeds for those who could have removed them.
-func (s *Service) RemoveMember(ctx context.Context, a *Actor, src MemberSource, userID int64) error {
+func (s *Projects) RemoveMember(ctx context.Context, a *Actor, src MemberSource, userID int64) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ type MemberAbilities struct {
 }
 
 // MemberAbilities returns what actor a may do with the members of src.
-func (s *Service) MemberAbilities(ctx context.Context, a *Actor, src MemberSource) (MemberAbilities, error) {
+func (s *Projects) MemberAbilities(ctx context.Context, a *Actor, src MemberSource) (MemberAbilities, error) {
 	id, _, level, err := s.memberSource(ctx, a, src)
 	if err != nil {
 		return MemberAbilities{}, err

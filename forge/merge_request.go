@@ -81,7 +81,7 @@ func (s *Service) visibleMergeRequest(ctx context.Context, a *Actor, projectRef 
 
 // GetMergeRequest returns a merge request the actor may see. An open one whose mergeability
 // is not known since its branches last moved is checked first.
-func (s *Service) GetMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (MergeRequest, error) {
+func (s *Issuables) GetMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (MergeRequest, error) {
 	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
 	if err != nil || m.State != StateOpened || m.MergeStatus != MergeUnchecked {
 		return m, err
@@ -93,7 +93,7 @@ func (s *Service) GetMergeRequest(ctx context.Context, a *Actor, projectRef stri
 }
 
 // MergeRequestNoteTarget resolves a merge request the actor may see, as the target of notes.
-func (s *Service) MergeRequestNoteTarget(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (NoteTarget, error) {
+func (s *Issuables) MergeRequestNoteTarget(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (NoteTarget, error) {
 	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return NoteTarget{}, err
@@ -134,7 +134,7 @@ func applyMergeRequestFields(m *MergeRequest, in MergeRequestInput) error {
 
 // CreateMergeRequest proposes merging a source branch into a target branch of the same
 // project: developers and above may (others would propose from a fork).
-func (s *Service) CreateMergeRequest(ctx context.Context, a *Actor, projectRef string, in MergeRequestInput) (MergeRequest, error) {
+func (s *Issuables) CreateMergeRequest(ctx context.Context, a *Actor, projectRef string, in MergeRequestInput) (MergeRequest, error) {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return MergeRequest{}, err
 	}
@@ -305,7 +305,7 @@ func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v Pro
 // Closing, reopening, retargeting and changes of labels and users leave system notes. A
 // merged merge request keeps its branches and state; one being merged (locked) cannot be
 // closed or retargeted until the merge ends.
-func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, in MergeRequestInput) (MergeRequest, error) {
+func (s *Issuables) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, in MergeRequestInput) (MergeRequest, error) {
 	var c mergeRequestChange
 	var tips *branchTips
 	prepare := func(v ProjectView, m MergeRequest) (err error) {
@@ -335,7 +335,7 @@ func (s *Service) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef s
 		more, err := s.applyMergeRequestChange(ctx, tx, v, m, c, now)
 		return append(notes, more...), err
 	}
-	m, v, err := updateIssuable(ctx, s, a, mergeRequestUpdate, projectRef, ref, in.StateEvent, prepare, change)
+	m, v, err := updateIssuable(ctx, s.Service, a, mergeRequestUpdate, projectRef, ref, in.StateEvent, prepare, change)
 	if err != nil {
 		return MergeRequest{}, err
 	}
@@ -421,7 +421,7 @@ func mergeRequestFieldsChanged(a, b MergeRequest) bool {
 // DeleteMergeRequest removes a merge request with its notes: project owners and
 // administrators may, except while it is being merged or when the project is archived.
 // Deleting one that is gone succeeds for them.
-func (s *Service) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
+func (s *Issuables) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
 	find := func(v ProjectView) (Issuable, error) {
 		m, err := s.findMergeRequest(ctx, s.db.Read, v, ref)
 		return m.Issuable, err
@@ -463,12 +463,12 @@ var mergeRequestList = issuableList[MergeRequest, db.MergeRequestFilter, MergeRe
 	list:     db.ListMergeRequests}
 
 // ListProjectMergeRequests lists the merge requests of a project the actor may see.
-func (s *Service) ListProjectMergeRequests(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
-	return mergeRequestList.run(ctx, s, a, &projectRef, o, pg)
+func (s *Issuables) ListProjectMergeRequests(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
+	return mergeRequestList.run(ctx, s.Service, a, &projectRef, o, pg)
 }
 
 // ListMergeRequests lists merge requests across the projects the actor may see: by default
 // those it created (scope created_by_me), or assigned_to_me, reviews_for_me, or all.
-func (s *Service) ListMergeRequests(ctx context.Context, a *Actor, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
-	return mergeRequestList.run(ctx, s, a, nil, o, pg)
+func (s *Issuables) ListMergeRequests(ctx context.Context, a *Actor, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
+	return mergeRequestList.run(ctx, s.Service, a, nil, o, pg)
 }

@@ -343,7 +343,7 @@ func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64, 
 // branch (not allowed), conflicts (ReasonMergeConflict), a source that a fast-forward-only
 // project needs rebased (ReasonNeedRebase), a source that moved past opts.SHA
 // (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
-func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
+func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
 	if err := checkMessage("merge_commit_message", opts.MergeCommitMessage); err != nil {
 		return MergeRequest{}, err
 	}
@@ -426,7 +426,7 @@ func (s *Service) MergeMergeRequest(ctx context.Context, a *Actor, projectRef st
 	}
 	merged = true
 	update := gitstore.RefUpdate{Name: "refs/heads/" + m.TargetBranch, Old: done.target, New: done.newTarget}
-	if err := s.RecordPush(ctx, a, v.ID, []gitstore.RefUpdate{update}); err != nil {
+	if err := s.Projects.RecordPush(ctx, a, v.ID, []gitstore.RefUpdate{update}); err != nil {
 		return MergeRequest{}, err
 	}
 	remove := m.RemoveSourceBranch
@@ -453,7 +453,7 @@ func (s *Service) lockMergeRequest(ctx context.Context, a *Actor, projectRef str
 	if err != nil {
 		return ProjectView{}, MergeRequest{}, err
 	}
-	protection, err := s.BranchProtections(ctx, v.ID)
+	protection, err := s.Repositories.BranchProtections(ctx, v.ID)
 	if err != nil {
 		return ProjectView{}, MergeRequest{}, err
 	}
@@ -512,18 +512,18 @@ func (s *Service) releaseMergeLocks(ctx context.Context) error {
 // CanMergeInto reports whether the actor may merge an open merge request now: it may merge
 // into the target branch, and nothing known of the merge request (its state, draft, branches,
 // conflicts, a source to rebase) stops the merge.
-func (s *Service) CanMergeInto(ctx context.Context, a *Actor, m MergeRequest) bool {
+func (s *Issuables) CanMergeInto(ctx context.Context, a *Actor, m MergeRequest) bool {
 	if !a.SignedIn() || a.Require(NeedPulls) != nil {
 		return false
 	}
 	if status := DetailedMergeStatus(m); status != "mergeable" && status != "unchecked" {
 		return false
 	}
-	v, err := s.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
+	v, err := s.Projects.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
 	if err != nil || v.Archived {
 		return false
 	}
-	protection, err := s.BranchProtections(ctx, v.ID)
+	protection, err := s.Repositories.BranchProtections(ctx, v.ID)
 	return err == nil && protection(m.TargetBranch).AllowsMerge(v.Access)
 }
 
@@ -628,7 +628,7 @@ func (s *Service) removeMergedSource(ctx context.Context, a *Actor, v ProjectVie
 	if branch == v.DefaultBranch || v.Access < Developer {
 		return
 	}
-	protection, err := s.BranchProtections(ctx, v.ID)
+	protection, err := s.Repositories.BranchProtections(ctx, v.ID)
 	if err != nil || protection(branch).Protected && v.Access < Maintainer {
 		return
 	}
@@ -637,14 +637,14 @@ func (s *Service) removeMergedSource(ctx context.Context, a *Actor, v ProjectVie
 		s.log.Info("source branch not removed after merge", "project_id", v.ID, "branch", branch, "err", err)
 		return
 	}
-	if err := s.RecordPush(ctx, a, v.ID, update); err != nil {
+	if err := s.Projects.RecordPush(ctx, a, v.ID, update); err != nil {
 		s.log.Warn("record removal of merged source branch", "project_id", v.ID, "err", err)
 	}
 }
 
 // MergeRequestChanges returns the diff of a merge request: from the merge base of its
 // branches (as last refreshed) to its source tip, with renames.
-func (s *Service) MergeRequestChanges(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (MergeRequest, []FileDiff, error) {
+func (s *Issuables) MergeRequestChanges(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (MergeRequest, []FileDiff, error) {
 	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return MergeRequest{}, nil, err
@@ -669,7 +669,7 @@ func (s *Service) MergeRequestChanges(ctx context.Context, a *Actor, projectRef 
 
 // MergeRequestCommits lists the commits a merge request brings, newest first: those of its
 // source tip that its target (as last refreshed) lacks.
-func (s *Service) MergeRequestCommits(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, pg Page) ([]*Commit, int, error) {
+func (s *Issuables) MergeRequestCommits(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, pg Page) ([]*Commit, int, error) {
 	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return nil, 0, err

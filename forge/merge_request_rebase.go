@@ -21,7 +21,7 @@ const RebaseFailed = "Rebase failed: Rebase locally, resolve all conflicts, then
 // holds the merge request's lock, as a merge does, so that a merge never records a head the
 // rebase is replacing; the branch moves by compare-and-swap: a push made meanwhile wins,
 // and the rebase answers a conflict.
-func (s *Service) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
+func (s *Issuables) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
 	if err := a.Require(NeedWriteCode); err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *Service) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef s
 			return err
 		}
 		// The merge request catches up with its branch when it is unlocked.
-		if err := s.RecordPush(ctx, a, v.ID, []gitstore.RefUpdate{update}); err != nil {
+		if err := s.Projects.RecordPush(ctx, a, v.ID, []gitstore.RefUpdate{update}); err != nil {
 			return err
 		}
 	}

@@ -22,7 +22,7 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 	for i := 2; i <= count; i++ {
 		branch := fmt.Sprintf("topic-%d", i)
 		f.commit(branch, "main", branch+".txt")
-		if _, err := f.forge.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
+		if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
 			SourceBranch: name(branch), TargetBranch: name("main"), Title: name("Topic " + branch)}); err != nil {
 			t.Fatal(err)
 		}
@@ -33,12 +33,12 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 	if err := f.repos.UpdateRefs(1, []gitstore.RefUpdate{update}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.forge.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update}); err != nil {
+	if err := f.forge.Projects.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update}); err != nil {
 		t.Fatal(err)
 	}
 	for iid := int64(1); iid <= count; iid++ {
 		ref := forge.MergeRequestRef{N: iid}
-		m, err := f.forge.GetMergeRequest(ctx, f.root, "root/demo", ref)
+		m, err := f.forge.Issuables.GetMergeRequest(ctx, f.root, "root/demo", ref)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,11 +52,11 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 		if !wantMerged {
 			continue
 		}
-		target, err := f.forge.MergeRequestNoteTarget(ctx, f.root, "root/demo", ref)
+		target, err := f.forge.Issuables.MergeRequestNoteTarget(ctx, f.root, "root/demo", ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		notes, _, err := f.forge.ListNotes(ctx, f.root, target, forge.NoteListOptions{}, forge.Page{Page: 1, PerPage: 20})
+		notes, _, err := f.forge.Issuables.ListNotes(ctx, f.root, target, forge.NoteListOptions{}, forge.Page{Page: 1, PerPage: 20})
 		if err != nil || len(notes) != 1 || notes[0].Body != "merged manually" || !notes[0].System {
 			t.Errorf("!%d notes: %+v, %v; want one system note \"merged manually\"", iid, notes, err)
 		}
@@ -72,16 +72,16 @@ func BenchmarkPushRefreshesOpenMergeRequests(b *testing.B) {
 		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
 			ctx := context.Background()
 			f := newMergeFixture(b)
-			if _, err := f.forge.CreateProject(ctx, f.root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
+			if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
 				b.Fatal(err)
 			}
-			if err := f.forge.DeleteMergeRequest(ctx, f.root, "root/demo", f.ref); err != nil {
+			if err := f.forge.Issuables.DeleteMergeRequest(ctx, f.root, "root/demo", f.ref); err != nil {
 				b.Fatal(err)
 			}
 			for i := range open {
 				branch := fmt.Sprintf("topic-%d", i)
 				f.commit(branch, "main", branch+".txt")
-				if _, err := f.forge.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
+				if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
 					SourceBranch: name(branch), TargetBranch: name("main"), Title: name(branch)}); err != nil {
 					b.Fatal(err)
 				}
@@ -108,14 +108,14 @@ func BenchmarkPushRefreshesOpenMergeRequests(b *testing.B) {
 						default:
 						}
 						t0 := time.Now()
-						if _, err := f.forge.CreateIssue(ctx, f.root, "root/tracker", forge.IssueInput{Title: name("unrelated")}); err != nil {
+						if _, err := f.forge.Issuables.CreateIssue(ctx, f.root, "root/tracker", forge.IssueInput{Title: name("unrelated")}); err != nil {
 							panic(err)
 						}
 						lat = append(lat, time.Since(t0))
 					}
 				}()
 				b.StartTimer()
-				if err := f.forge.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update}); err != nil {
+				if err := f.forge.Projects.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update}); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

@@ -16,7 +16,7 @@ type NamespaceListOptions struct {
 
 // ListNamespaces lists the namespaces the actor may create projects in or belongs to: its own
 // and its groups'. Administrators see every namespace.
-func (s *Service) ListNamespaces(ctx context.Context, a *Actor, o NamespaceListOptions, pg Page) ([]Namespace, int, error) {
+func (s *Projects) ListNamespaces(ctx context.Context, a *Actor, o NamespaceListOptions, pg Page) ([]Namespace, int, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -38,7 +38,7 @@ func (s *Service) ListNamespaces(ctx context.Context, a *Actor, o NamespaceListO
 
 // NamespaceByRef returns the namespace named by ref (an id or a full path), if the actor owns it,
 // belongs to it, or is an administrator.
-func (s *Service) NamespaceByRef(ctx context.Context, a *Actor, ref string) (Namespace, error) {
+func (s *Projects) NamespaceByRef(ctx context.Context, a *Actor, ref string) (Namespace, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return Namespace{}, err
 	}
@@ -66,7 +66,7 @@ func (s *Service) findNamespace(ctx context.Context, ref string) (Namespace, err
 
 // NamespaceExists reports whether path is taken below parentID (0: at the top level), and
 // suggests a free alternative when it is.
-func (s *Service) NamespaceExists(ctx context.Context, a *Actor, path string, parentID int64) (bool, []string, error) {
+func (s *Projects) NamespaceExists(ctx context.Context, a *Actor, path string, parentID int64) (bool, []string, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return false, nil, err
 	}

@@ -41,7 +41,7 @@ func issueNoteTarget(v ProjectView, is Issue) NoteTarget {
 }
 
 // IssueNoteTarget resolves an issue the actor may see, as the target of notes.
-func (s *Service) IssueNoteTarget(ctx context.Context, a *Actor, projectRef string, ref IssueRef) (NoteTarget, error) {
+func (s *Issuables) IssueNoteTarget(ctx context.Context, a *Actor, projectRef string, ref IssueRef) (NoteTarget, error) {
 	v, is, err := s.visibleIssue(ctx, a, projectRef, ref)
 	if err != nil {
 		return NoteTarget{}, err
@@ -68,7 +68,7 @@ type NoteInput struct {
 func (t NoteTarget) seesInternalNotes() bool { return t.project.Access >= Reporter }
 
 // ListNotes lists a target's notes, system notes included.
-func (s *Service) ListNotes(ctx context.Context, a *Actor, t NoteTarget, o NoteListOptions, pg Page) ([]Note, int, error) {
+func (s *Issuables) ListNotes(ctx context.Context, a *Actor, t NoteTarget, o NoteListOptions, pg Page) ([]Note, int, error) {
 	switch o.OrderBy {
 	case "", "created_at", "updated_at":
 	default:
@@ -91,7 +91,7 @@ func (s *Service) findNote(ctx context.Context, q db.Querier, t NoteTarget, id i
 }
 
 // GetNote returns one note of a target.
-func (s *Service) GetNote(ctx context.Context, a *Actor, t NoteTarget, id int64) (Note, error) {
+func (s *Issuables) GetNote(ctx context.Context, a *Actor, t NoteTarget, id int64) (Note, error) {
 	return s.findNote(ctx, s.db.Read, t, id)
 }
 
@@ -105,7 +105,7 @@ func validateNoteBody(body string) string {
 }
 
 // CreateNote writes a note on a target; anyone signed in who may see it may.
-func (s *Service) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in NoteInput) (Note, error) {
+func (s *Issuables) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in NoteInput) (Note, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Note{}, err
 	}
@@ -152,7 +152,7 @@ func (s *Service) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in Not
 
 // UpdateNote changes the body of a note; only its author (or an administrator) may, system
 // notes stay as they are, and notes of archived projects too.
-func (s *Service) UpdateNote(ctx context.Context, a *Actor, t NoteTarget, id int64, body *string) (Note, error) {
+func (s *Issuables) UpdateNote(ctx context.Context, a *Actor, t NoteTarget, id int64, body *string) (Note, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Note{}, err
 	}
@@ -185,7 +185,7 @@ func (s *Service) UpdateNote(ctx context.Context, a *Actor, t NoteTarget, id int
 
 // DeleteNote removes a note: its author, or maintainers and above, may; system notes stay.
 // Deleting a note that is gone succeeds for maintainers and above.
-func (s *Service) DeleteNote(ctx context.Context, a *Actor, t NoteTarget, id int64) error {
+func (s *Issuables) DeleteNote(ctx context.Context, a *Actor, t NoteTarget, id int64) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}

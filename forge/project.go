@@ -112,7 +112,7 @@ func (s *Service) projectLevels(ctx context.Context, a *Actor, p Project) (Proje
 
 // ProjectByRef returns the project named by ref (an id or a full path) if the actor may see
 // it; a project the actor may not see is not found.
-func (s *Service) ProjectByRef(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
+func (s *Projects) ProjectByRef(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return ProjectView{}, err
 	}
@@ -153,7 +153,7 @@ func (s *Service) visibleProject(ctx context.Context, a *Actor, ref string) (Pro
 
 // CreateProject makes a project and its repository, in the actor's namespace or one it may
 // create projects in. When forUser is not zero, an administrator creates it for that user.
-func (s *Service) CreateProject(ctx context.Context, a *Actor, in ProjectInput, forUser int64) (ProjectView, error) {
+func (s *Projects) CreateProject(ctx context.Context, a *Actor, in ProjectInput, forUser int64) (ProjectView, error) {
 	if err := a.requireUser(NeedProjects); err != nil {
 		return ProjectView{}, err
 	}
@@ -373,7 +373,7 @@ func applyProjectInput(p *Project, in ProjectInput) error {
 }
 
 // UpdateProject changes a project; maintainers may, and only owners may change visibility.
-func (s *Service) UpdateProject(ctx context.Context, a *Actor, ref string, in ProjectInput) (ProjectView, error) {
+func (s *Projects) UpdateProject(ctx context.Context, a *Actor, ref string, in ProjectInput) (ProjectView, error) {
 	if err := a.requireUser(NeedProjects); err != nil {
 		return ProjectView{}, err
 	}
@@ -454,7 +454,7 @@ func (s *Service) requireBranch(id int64, branch string) error {
 
 // DeleteProject removes a project and its repository; only owners and administrators may.
 // Deleting a project that is already gone succeeds for whoever could have deleted it.
-func (s *Service) DeleteProject(ctx context.Context, a *Actor, ref string) error {
+func (s *Projects) DeleteProject(ctx context.Context, a *Actor, ref string) error {
 	if err := a.requireUser(NeedProjects); err != nil {
 		return err
 	}
@@ -544,7 +544,7 @@ type ProjectListOptions struct {
 }
 
 // ListProjects lists the projects the actor may see.
-func (s *Service) ListProjects(ctx context.Context, a *Actor, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
+func (s *Projects) ListProjects(ctx context.Context, a *Actor, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -560,7 +560,7 @@ func (s *Service) ListProjects(ctx context.Context, a *Actor, o ProjectListOptio
 	case o.Starred:
 		f.StarredBy = a.User.ID
 	case o.StarredBy != "":
-		u, err := s.UserByRef(ctx, a, o.StarredBy)
+		u, err := s.Accounts.UserByRef(ctx, a, o.StarredBy)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -599,7 +599,7 @@ func (s *Service) ListProjects(ctx context.Context, a *Actor, o ProjectListOptio
 		}
 	}
 	if o.UserRef != "" {
-		u, err := s.UserByRef(ctx, a, o.UserRef)
+		u, err := s.Accounts.UserByRef(ctx, a, o.UserRef)
 		if err != nil {
 			return nil, 0, err
 		}

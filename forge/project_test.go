@@ -92,7 +92,7 @@ func newHarness(t *testing.T) *harness {
 	d, store, dir := openData(t)
 	h := &harness{t: t, db: d, repos: &faultyRepos{Store: store}, dir: dir}
 	h.forge = forge.New(d, h.repos, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{})
-	if _, err := h.forge.EnsureRoot(context.Background(), "root-token"); err != nil {
+	if _, err := h.forge.Accounts.EnsureRoot(context.Background(), "root-token"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(h.forge.Close)
@@ -100,7 +100,7 @@ func newHarness(t *testing.T) *harness {
 }
 
 func (h *harness) root() *forge.Actor {
-	a, err := h.forge.Authenticate(context.Background(), "root-token", "127.0.0.1")
+	a, err := h.forge.Access.Authenticate(context.Background(), "root-token", "127.0.0.1")
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestProjectAndRepositoryAppearTogether(t *testing.T) {
 			defer cancel()
 			tt.setup(h, cancel)
 			crashed := survive(func() {
-				_, err := h.forge.CreateProject(cctx, h.root(), forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
+				_, err := h.forge.Projects.CreateProject(cctx, h.root(), forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
 				if err == nil {
 					t.Fatal("creation succeeded despite the fault")
 				}
@@ -163,7 +163,7 @@ func TestProjectAndRepositoryAppearTogether(t *testing.T) {
 			}
 			// The instance still works, and the id is free for the next project.
 			h.repos.failCreate, h.repos.afterCreate = false, nil
-			v, err := h.forge.CreateProject(ctx, h.root(), forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
+			v, err := h.forge.Projects.CreateProject(ctx, h.root(), forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,12 +177,12 @@ func TestProjectAndRepositoryAppearTogether(t *testing.T) {
 func TestProjectDeletionSurvivesDyingHalfWay(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
-	v, err := h.forge.CreateProject(ctx, h.root(), forge.ProjectInput{Name: name("demo")}, 0)
+	v, err := h.forge.Projects.CreateProject(ctx, h.root(), forge.ProjectInput{Name: name("demo")}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.repos.dieInDelete = true
-	if !survive(func() { _ = h.forge.DeleteProject(ctx, h.root(), "root/demo") }) {
+	if !survive(func() { _ = h.forge.Projects.DeleteProject(ctx, h.root(), "root/demo") }) {
 		t.Fatal("deletion did not reach the repository")
 	}
 	if row, repo := h.state(v.ID); row || !repo {
@@ -200,7 +200,7 @@ func TestProjectDeletionSurvivesDyingHalfWay(t *testing.T) {
 func TestReconcileRestoresMissingRepositoryAndSweepsScratch(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
-	v, err := h.forge.CreateProject(ctx, h.root(), forge.ProjectInput{Name: name("demo")}, 0)
+	v, err := h.forge.Projects.CreateProject(ctx, h.root(), forge.ProjectInput{Name: name("demo")}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,25 +226,25 @@ func TestGroupDeletionRemovesRepositoriesOfSubgroups(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)
 	root := h.root()
-	g, err := h.forge.CreateGroup(ctx, root, forge.GroupInput{Name: name("Acme"), Path: name("acme")})
+	g, err := h.forge.Projects.CreateGroup(ctx, root, forge.GroupInput{Name: name("Acme"), Path: name("acme")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := h.forge.CreateGroup(ctx, root, forge.GroupInput{Name: name("Web"), Path: name("web"), ParentID: &g.ID})
+	sub, err := h.forge.Projects.CreateGroup(ctx, root, forge.GroupInput{Name: name("Web"), Path: name("web"), ParentID: &g.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("site"), NamespaceRef: sub.FullPath}, 0)
+	v, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("site"), NamespaceRef: sub.FullPath}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.forge.DeleteGroup(ctx, root, "acme"); err != nil {
+	if err := h.forge.Projects.DeleteGroup(ctx, root, "acme"); err != nil {
 		t.Fatal(err)
 	}
 	if row, repo := h.state(v.ID); row || repo {
 		t.Fatalf("after group deletion: row=%v repository=%v, want neither", row, repo)
 	}
-	if _, err := h.forge.GroupByRef(ctx, root, "acme/web"); forge.ErrorCode(err) != forge.ENotFound {
+	if _, err := h.forge.Projects.GroupByRef(ctx, root, "acme/web"); forge.ErrorCode(err) != forge.ENotFound {
 		t.Fatalf("subgroup still found: %v", err)
 	}
 }
@@ -260,35 +260,35 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 		act   func(h *harness, root *forge.Actor) error
 	}{
 		{"a project's repository is built", nil, func(h *harness, root *forge.Actor) error {
-			_, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
+			_, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
 			return err
 		}},
 		{"a fork's repository is copied", func(h *harness, root *forge.Actor) {
-			if _, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
+			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
 				t.Fatal(err)
 			}
 		}, func(h *harness, root *forge.Actor) error {
-			_, err := h.forge.ForkProject(ctx, root, "root/demo", forge.ForkInput{Path: name("copy")})
+			_, err := h.forge.Projects.ForkProject(ctx, root, "root/demo", forge.ForkInput{Path: name("copy")})
 			return err
 		}},
 		{"a new default branch moves HEAD", func(h *harness, root *forge.Actor) {
-			if _, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
+			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := h.forge.CreateBranch(ctx, root, "root/demo", "stable", "main"); err != nil {
+			if _, err := h.forge.Repositories.CreateBranch(ctx, root, "root/demo", "stable", "main"); err != nil {
 				t.Fatal(err)
 			}
 		}, func(h *harness, root *forge.Actor) error {
-			_, err := h.forge.UpdateProject(ctx, root, "root/demo", forge.ProjectInput{DefaultBranch: name("stable")})
+			_, err := h.forge.Projects.UpdateProject(ctx, root, "root/demo", forge.ProjectInput{DefaultBranch: name("stable")})
 			return err
 		}},
 		{"the first branch pushed to an empty project moves HEAD", func(h *harness, root *forge.Actor) {
-			if _, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo")}, 0); err != nil {
+			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo")}, 0); err != nil {
 				t.Fatal(err)
 			}
 		}, func(h *harness, root *forge.Actor) error {
 			content := "first\n"
-			_, err := h.forge.CreateCommit(ctx, root, "root/demo", forge.CommitInput{Branch: "trunk", Message: "first",
+			_, err := h.forge.Repositories.CreateCommit(ctx, root, "root/demo", forge.CommitInput{Branch: "trunk", Message: "first",
 				Actions: []forge.CommitAction{{Action: "create", FilePath: "a.txt", Content: &content}}})
 			return err
 		}},
@@ -297,7 +297,7 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			root := h.root()
-			if _, err := h.forge.CreateProject(ctx, root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
+			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
 				t.Fatal(err)
 			}
 			if tt.setup != nil {
@@ -309,7 +309,7 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 				ran++
 				created := make(chan error, 1)
 				go func() {
-					_, err := h.forge.CreateIssue(ctx, root, "root/tracker", forge.IssueInput{Title: name("unrelated")})
+					_, err := h.forge.Issuables.CreateIssue(ctx, root, "root/tracker", forge.IssueInput{Title: name("unrelated")})
 					created <- err
 				}()
 				select {

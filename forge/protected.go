@@ -103,7 +103,7 @@ func permissive(a, b int) int {
 
 // BranchProtections returns a function telling the protection of any branch of a project,
 // reading the project's rules once.
-func (s *Service) BranchProtections(ctx context.Context, projectID int64) (func(branch string) BranchProtection, error) {
+func (s *Repositories) BranchProtections(ctx context.Context, projectID int64) (func(branch string) BranchProtection, error) {
 	rules, err := db.ProtectedBranches(ctx, s.db.Read, projectID)
 	if err != nil {
 		return nil, err
@@ -113,7 +113,7 @@ func (s *Service) BranchProtections(ctx context.Context, projectID int64) (func(
 
 // AuthorizeBranchWrite checks that the actor may move branch of project v: a writing scope,
 // developer access, and the branch's protection (force: the move is not a fast-forward).
-func (s *Service) AuthorizeBranchWrite(ctx context.Context, a *Actor, v ProjectView, branch string, force bool) error {
+func (s *Repositories) AuthorizeBranchWrite(ctx context.Context, a *Actor, v ProjectView, branch string, force bool) error {
 	if err := a.requireUser(NeedWriteCode); err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (s *Service) AuthorizeBranchWrite(ctx context.Context, a *Actor, v ProjectV
 // JudgePush decides each reference update a push by the actor asks for: branches follow their
 // protection (no deleting protected branches or the default branch, no force-push unless
 // allowed), tags need developer access, and other references are read-only.
-func (s *Service) JudgePush(ctx context.Context, a *Actor, v ProjectView, updates []gitstore.PendingUpdate) []gitstore.RefDecision {
+func (s *Repositories) JudgePush(ctx context.Context, a *Actor, v ProjectView, updates []gitstore.PendingUpdate) []gitstore.RefDecision {
 	decisions := make([]gitstore.RefDecision, len(updates))
 	protection, err := s.BranchProtections(ctx, v.ID)
 	if err != nil {
@@ -210,8 +210,8 @@ func validProtectionLevel(level int) bool {
 }
 
 // ListProtectedBranches lists a project's protection rules to those who may see its code.
-func (s *Service) ListProtectedBranches(ctx context.Context, a *Actor, ref string) ([]ProtectedBranch, error) {
-	v, err := s.ProjectByRef(ctx, a, ref)
+func (s *Repositories) ListProtectedBranches(ctx context.Context, a *Actor, ref string) ([]ProtectedBranch, error) {
+	v, err := s.Projects.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +219,8 @@ func (s *Service) ListProtectedBranches(ctx context.Context, a *Actor, ref strin
 }
 
 // GetProtectedBranch returns one protection rule by its exact name.
-func (s *Service) GetProtectedBranch(ctx context.Context, a *Actor, ref, name string) (ProtectedBranch, error) {
-	v, err := s.ProjectByRef(ctx, a, ref)
+func (s *Repositories) GetProtectedBranch(ctx context.Context, a *Actor, ref, name string) (ProtectedBranch, error) {
+	v, err := s.Projects.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return ProtectedBranch{}, err
 	}
@@ -229,7 +229,7 @@ func (s *Service) GetProtectedBranch(ctx context.Context, a *Actor, ref, name st
 }
 
 // SaveProtectedBranch protects branches (create) or changes a rule; maintainers may.
-func (s *Service) SaveProtectedBranch(ctx context.Context, a *Actor, ref string, in ProtectInput, create bool) (ProtectedBranch, error) {
+func (s *Repositories) SaveProtectedBranch(ctx context.Context, a *Actor, ref string, in ProtectInput, create bool) (ProtectedBranch, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return ProtectedBranch{}, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) SaveProtectedBranch(ctx context.Context, a *Actor, ref string,
 
 // UnprotectBranch removes a protection rule; maintainers with the rule's unprotect level may.
 // Removing a rule that is not there succeeds.
-func (s *Service) UnprotectBranch(ctx context.Context, a *Actor, ref, name string) error {
+func (s *Repositories) UnprotectBranch(ctx context.Context, a *Actor, ref, name string) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}

@@ -47,8 +47,8 @@ type ReferenceTarget struct {
 // project), name among what actor a may see. A reference to something that does not exist or
 // that a may not see is left out of the answer, so that a private project's issue stays text
 // to those outside it.
-func (s *Service) ResolveReferences(ctx context.Context, a *Actor, from *ProjectView, refs []Reference) (map[Reference]ReferenceTarget, error) {
-	r := referenceResolver{s: s, a: a, from: from, projects: map[string]*ProjectView{}}
+func (s *Issuables) ResolveReferences(ctx context.Context, a *Actor, from *ProjectView, refs []Reference) (map[Reference]ReferenceTarget, error) {
+	r := referenceResolver{s: s.Service, a: a, from: from, projects: map[string]*ProjectView{}}
 	out := map[Reference]ReferenceTarget{}
 	commits := map[string][]Reference{}
 	for i, ref := range refs {
@@ -110,7 +110,7 @@ func (r *referenceResolver) project(ctx context.Context, path string) (*ProjectV
 	if v, ok := r.projects[path]; ok {
 		return v, nil
 	}
-	v, err := r.s.ProjectByRef(ctx, r.a, path)
+	v, err := r.s.Projects.ProjectByRef(ctx, r.a, path)
 	if err != nil && !unseen(err) {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func (r *referenceResolver) project(ctx context.Context, path string) (*ProjectV
 // actor may see.
 func (r *referenceResolver) resolve(ctx context.Context, ref Reference) (*ReferenceTarget, error) {
 	if ref.Kind == RefUser {
-		t, err := r.s.ResolvePath(ctx, r.a, ref.Name)
+		t, err := r.s.Delivery.ResolvePath(ctx, r.a, ref.Name)
 		if err != nil || t.IsProject() {
 			if err != nil && !unseen(err) {
 				return nil, err
@@ -147,13 +147,13 @@ func (r *referenceResolver) resolve(ctx context.Context, ref Reference) (*Refere
 	t := &ReferenceTarget{Project: v}
 	switch ref.Kind {
 	case RefIssue:
-		is, err := r.s.GetIssue(ctx, r.a, id, IssueRef{N: iid})
+		is, err := r.s.Issuables.GetIssue(ctx, r.a, id, IssueRef{N: iid})
 		if err != nil {
 			return nil, keepHidden(err)
 		}
 		t.Issue = &is
 	case RefMergeRequest:
-		m, err := r.s.GetMergeRequest(ctx, r.a, id, MergeRequestRef{N: iid})
+		m, err := r.s.Issuables.GetMergeRequest(ctx, r.a, id, MergeRequestRef{N: iid})
 		if err != nil {
 			return nil, keepHidden(err)
 		}

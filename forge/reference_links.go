@@ -18,7 +18,7 @@ const maxLinkedReferences = 1000
 // state. What a may not see is not linked. Each reference is looked up once, so the notes of
 // one page naming the same things cost one lookup; a lookup that fails leaves its references
 // as text, logged.
-func (s *Service) ReferenceLinks(ctx context.Context, a *Actor, from *ProjectView, base string) markup.Resolver {
+func (s *Issuables) ReferenceLinks(ctx context.Context, a *Actor, from *ProjectView, base string) markup.Resolver {
 	known := map[markup.Reference]*markup.ReferenceLink{}
 	return func(refs []markup.Reference) map[markup.Reference]markup.ReferenceLink {
 		var ask []Reference

@@ -38,7 +38,7 @@ type EnsuredRelease struct {
 // unchanged (created false), so that a client may send a release again, as webhooks do,
 // without recording it twice. The look-up and the insert are one transaction, so two calls
 // racing record one release.
-func (s *Service) EnsureRelease(ctx context.Context, a *Actor, in EnsureReleaseInput) (EnsuredRelease, bool, error) {
+func (s *Delivery) EnsureRelease(ctx context.Context, a *Actor, in EnsureReleaseInput) (EnsuredRelease, bool, error) {
 	if strings.Trim(strings.TrimSpace(in.ResourcePath), "/") == "" {
 		return EnsuredRelease{}, false, Missing("resource_path")
 	}

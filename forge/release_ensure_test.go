@@ -22,7 +22,7 @@ func TestEnsureReleaseRecordsEachReleaseOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, created, err := e.forge.EnsureRelease(e.ctx, e.users["dev"], in)
+			r, created, err := e.forge.Delivery.EnsureRelease(e.ctx, e.users["dev"], in)
 			if err != nil {
 				t.Error(err)
 				return
@@ -43,19 +43,19 @@ func TestEnsureReleaseRecordsEachReleaseOnce(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d calls created the release, want 1", created)
 	}
-	r, isNew, err := e.forge.EnsureRelease(e.ctx, e.users["dev"], forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.1 beta"),
+	r, isNew, err := e.forge.Delivery.EnsureRelease(e.ctx, e.users["dev"], forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.1 beta"),
 		SHA: e.shopHead})
 	if err != nil || isNew || r.ID != ids[0] || r.SHA != e.shopHead || !r.ReleasedAt.Equal(e.shopHeadAt) || r.TagName != "" ||
 		r.ProjectPath != path {
 		t.Fatalf("full sha: %+v new=%v err=%v; want the same release, at the commit's author time", r, isNew, err)
 	}
 	when := time.Date(2021, 5, 25, 16, 20, 0, 0, time.UTC)
-	r, isNew, err = e.forge.EnsureRelease(e.ctx, e.users["dev"], forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.2"),
+	r, isNew, err = e.forge.Delivery.EnsureRelease(e.ctx, e.users["dev"], forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.2"),
 		SHA: e.shopHead, ReleasedAt: &when})
 	if err != nil || !isNew || r.ID == ids[0] || !r.ReleasedAt.Equal(when) {
 		t.Fatalf("another name: %+v new=%v err=%v; want a new release at %v", r, isNew, err, when)
 	}
-	list, err := e.forge.ReleasesBySHA(e.ctx, e.root, path, e.shopHead)
+	list, err := e.forge.Delivery.ReleasesBySHA(e.ctx, e.root, path, e.shopHead)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("releases of the commit: %d, err %v; want 2", len(list), err)
 	}
@@ -71,7 +71,7 @@ func TestEnsureReleaseWithoutACommitIsRecordedOnce(t *testing.T) {
 	ensure := func(in forge.EnsureReleaseInput, wantNew bool) forge.EnsuredRelease {
 		t.Helper()
 		in.ResourcePath = path
-		r, created, err := e.forge.EnsureRelease(e.ctx, e.users["dev"], in)
+		r, created, err := e.forge.Delivery.EnsureRelease(e.ctx, e.users["dev"], in)
 		if err != nil || created != wantNew {
 			t.Fatalf("%+v: created=%v err=%v; want created=%v", in, created, err, wantNew)
 		}
@@ -91,7 +91,7 @@ func TestEnsureReleaseWithoutACommitIsRecordedOnce(t *testing.T) {
 	ensure(forge.EnsureReleaseInput{ReleaseNow: true}, true)
 	e.now = e.now.Add(time.Second)
 	ensure(forge.EnsureReleaseInput{ReleaseNow: true}, true)
-	list, total, err := e.forge.ListReleases(e.ctx, e.root, path, forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	list, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, path, forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 5 {
 		t.Fatalf("%d releases (%v), err %v; want 5", total, list, err)
 	}
@@ -123,12 +123,12 @@ func TestEnsureReleaseRefusals(t *testing.T) {
 			forge.ENotFound, ""},
 	}
 	for _, tt := range tests {
-		_, _, err := e.forge.EnsureRelease(e.ctx, tt.actor, tt.in)
+		_, _, err := e.forge.Delivery.EnsureRelease(e.ctx, tt.actor, tt.in)
 		if fe := forge.ErrorOf(err); err == nil || fe.Code != tt.code || !strings.Contains(fe.Message, tt.says) {
 			t.Errorf("%s: %v, want %s saying %q", tt.name, err, tt.code, tt.says)
 		}
 	}
-	_, total, err := e.forge.ListReleases(e.ctx, e.root, path, forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	_, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, path, forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 {
 		t.Fatalf("releases after refusals: %d, err %v; want none", total, err)
 	}

@@ -103,7 +103,7 @@ func (s *Service) moveRefs(ctx context.Context, a *Actor, v ProjectView, updates
 		}
 		return err
 	}
-	return s.RecordPush(ctx, a, v.ID, updates)
+	return s.Projects.RecordPush(ctx, a, v.ID, updates)
 }
 
 // refConflict refuses a new branch or tag whose name is a folder of an existing one's, or the
@@ -191,7 +191,7 @@ type branchView struct {
 }
 
 func (s *Service) newBranchView(ctx context.Context, v ProjectView, repo *gitstore.Repo) (*branchView, error) {
-	protection, err := s.BranchProtections(ctx, v.ID)
+	protection, err := s.Repositories.BranchProtections(ctx, v.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (bv *branchView) branch(ctx context.Context, a *Actor, name string, tip plu
 
 // ListBranches lists the branches of a project, filtered and sorted, one page of them, with
 // the total count.
-func (s *Service) ListBranches(ctx context.Context, a *Actor, ref string, o BranchListOptions, pg Page) ([]Branch, int, error) {
+func (s *Repositories) ListBranches(ctx context.Context, a *Actor, ref string, o BranchListOptions, pg Page) ([]Branch, int, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -287,7 +287,7 @@ func (s *Service) ListBranches(ctx context.Context, a *Actor, ref string, o Bran
 }
 
 // GetBranch returns one branch.
-func (s *Service) GetBranch(ctx context.Context, a *Actor, ref, name string) (Branch, error) {
+func (s *Repositories) GetBranch(ctx context.Context, a *Actor, ref, name string) (Branch, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return Branch{}, err
@@ -314,7 +314,7 @@ func (s *Service) branchNamed(ctx context.Context, a *Actor, v ProjectView, repo
 // CreateBranch makes branch name point at the commit rev names (a branch, a tag or a commit
 // id); the actor must be allowed to push to it. In an empty repository the default branch is
 // made first, as GitLab makes it.
-func (s *Service) CreateBranch(ctx context.Context, a *Actor, ref, name, rev string) (Branch, error) {
+func (s *Repositories) CreateBranch(ctx context.Context, a *Actor, ref, name, rev string) (Branch, error) {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return Branch{}, err
@@ -378,7 +378,7 @@ func (s *Service) createDefaultBranch(ctx context.Context, a *Actor, ref string,
 
 // DeleteBranch removes a branch. The default branch cannot be removed, and only maintainers
 // may remove a protected one.
-func (s *Service) DeleteBranch(ctx context.Context, a *Actor, ref, name string) error {
+func (s *Repositories) DeleteBranch(ctx context.Context, a *Actor, ref, name string) error {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return err
@@ -406,7 +406,7 @@ func (s *Service) DeleteBranch(ctx context.Context, a *Actor, ref, name string) 
 
 // DeleteMergedBranches removes every branch merged into the default branch that is neither
 // the default branch nor protected; maintainers may.
-func (s *Service) DeleteMergedBranches(ctx context.Context, a *Actor, ref string) error {
+func (s *Repositories) DeleteMergedBranches(ctx context.Context, a *Actor, ref string) error {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return err

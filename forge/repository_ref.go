@@ -88,7 +88,7 @@ type instanceURL struct{ v atomic.Pointer[string] }
 
 // SetExternalURL tells the forge the URL it is reached at ("https://git.example.com"), so
 // that repository references may be URLs of it.
-func (s *Service) SetExternalURL(u string) { s.external.v.Store(&u) }
+func (s *Repositories) SetExternalURL(u string) { s.external.v.Store(&u) }
 
 func (s *Service) externalURL() string {
 	if p := s.external.v.Load(); p != nil {
@@ -103,7 +103,7 @@ const maxCandidates = 20
 // RepositoryByRef returns the project a repository reference (ParseRepositoryRef's forms)
 // names, if the actor may see it. A bare name must name exactly one project the actor may
 // see; with more, the error lists them.
-func (s *Service) RepositoryByRef(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
+func (s *Repositories) RepositoryByRef(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return ProjectView{}, err
 	}

@@ -85,29 +85,29 @@ func FuzzParseRepositoryRef(f *testing.F) {
 func TestRepositoryByRefResolvesEveryFormat(t *testing.T) {
 	f := newAgentFixture(t, forge.Config{})
 	ctx := context.Background()
-	f.forge.SetExternalURL("http://cairn.test:3000")
+	f.forge.Repositories.SetExternalURL("http://cairn.test:3000")
 	f.project("site", map[string]string{"README.md": "# site\n"})
 	f.project("unique", map[string]string{"README.md": "# unique\n"})
 	for _, g := range []string{"acme", "beta"} {
 		g := g
-		if _, err := f.forge.CreateGroup(ctx, f.root, forge.GroupInput{Name: &g, Path: &g}); err != nil {
+		if _, err := f.forge.Projects.CreateGroup(ctx, f.root, forge.GroupInput{Name: &g, Path: &g}); err != nil {
 			t.Fatal(err)
 		}
 		name, ns := "site", g
-		if _, err := f.forge.CreateProject(ctx, f.root, forge.ProjectInput{Name: &name, NamespaceRef: ns}, 0); err != nil {
+		if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: &name, NamespaceRef: ns}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	sub, parent := "web", "acme"
-	gv, err := f.forge.GroupByRef(ctx, f.root, parent)
+	gv, err := f.forge.Projects.GroupByRef(ctx, f.root, parent)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.forge.CreateGroup(ctx, f.root, forge.GroupInput{Name: &sub, Path: &sub, ParentID: &gv.ID}); err != nil {
+	if _, err := f.forge.Projects.CreateGroup(ctx, f.root, forge.GroupInput{Name: &sub, Path: &sub, ParentID: &gv.ID}); err != nil {
 		t.Fatal(err)
 	}
 	deep := "portal"
-	if _, err := f.forge.CreateProject(ctx, f.root, forge.ProjectInput{Name: &deep, NamespaceRef: "acme/web"}, 0); err != nil {
+	if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: &deep, NamespaceRef: "acme/web"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -126,7 +126,7 @@ func TestRepositoryByRefResolvesEveryFormat(t *testing.T) {
 		{"http://elsewhere/acme/site", "", forge.EInvalid},
 	}
 	for _, tt := range tests {
-		v, err := f.forge.RepositoryByRef(ctx, f.root, tt.ref)
+		v, err := f.forge.Repositories.RepositoryByRef(ctx, f.root, tt.ref)
 		if tt.code != "" {
 			if forge.ErrorCode(err) != tt.code {
 				t.Errorf("%q: err = %v, want %s", tt.ref, err, tt.code)
@@ -137,7 +137,7 @@ func TestRepositoryByRefResolvesEveryFormat(t *testing.T) {
 			t.Errorf("%q = %s, %v; want %s", tt.ref, v.FullPath(), err, tt.want)
 		}
 	}
-	_, err = f.forge.RepositoryByRef(ctx, f.root, "site")
+	_, err = f.forge.Repositories.RepositoryByRef(ctx, f.root, "site")
 	if e := forge.ErrorOf(err); strings.Join(e.Candidates, " ") != "acme/site beta/site root/site" ||
 		!strings.Contains(e.Message, "acme/site, beta/site, root/site") {
 		t.Errorf("ambiguous: %+v", e)

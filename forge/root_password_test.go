@@ -16,18 +16,18 @@ func TestRootsPasswordSetRightAfterTheFirstStartStays(t *testing.T) {
 	for i := range 20 {
 		d, store, _ := openData(t)
 		f := forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{})
-		if _, err := f.EnsureRoot(ctx, "root-token"); err != nil {
+		if _, err := f.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 			t.Fatal(err)
 		}
-		root, err := f.Authenticate(ctx, "root-token", "127.0.0.1")
+		root, err := f.Access.Authenticate(ctx, "root-token", "127.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.UpdateUser(ctx, root, root.User.ID, forge.UserInput{Password: name("chosen-password")}); err != nil {
+		if _, err := f.Accounts.UpdateUser(ctx, root, root.User.ID, forge.UserInput{Password: name("chosen-password")}); err != nil {
 			t.Fatal(err)
 		}
 		f.Close() // waits for the background hashing
-		if _, err := f.VerifyPassword(ctx, "root", "chosen-password", "127.0.0.1"); err != nil {
+		if _, err := f.Accounts.VerifyPassword(ctx, "root", "chosen-password", "127.0.0.1"); err != nil {
 			t.Fatalf("round %d: the password set is gone: %v", i, err)
 		}
 	}

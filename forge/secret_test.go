@@ -90,14 +90,14 @@ func TestUserByRefCarriesNoSecret(t *testing.T) {
 	if err != nil || hash == "" {
 		t.Fatalf("ann's password hash: %q, %v", hash, err)
 	}
-	_, secret, err := e.forge.CreateToken(e.ctx, e.root, ann.ID, forge.TokenInput{Name: "more", Scopes: []string{forge.ScopeAPI}})
+	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, ann.ID, forge.TokenInput{Name: "more", Scopes: []string{forge.ScopeAPI}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	digest := forge.HashToken(secret)
 	for _, ref := range []string{"ann", strconv.FormatInt(ann.ID, 10)} {
 		for _, a := range []*forge.Actor{e.root, e.users["ann"], forge.System()} {
-			u, err := e.forge.UserByRef(e.ctx, a, ref)
+			u, err := e.forge.Accounts.UserByRef(e.ctx, a, ref)
 			if err != nil || u.ID != ann.ID {
 				t.Fatalf("UserByRef(%q): user %d, %v", ref, u.ID, err)
 			}

@@ -25,8 +25,8 @@ type Session struct {
 // and say nothing of which part was wrong. previous is the secret of the session cookie the
 // browser came with, if any: it is ended, so that a cookie planted before sign-in (session
 // fixation) or left by another user is worth nothing after.
-func (s *Service) SignIn(ctx context.Context, login, password, ip, previous string) (User, Session, error) {
-	u, err := s.VerifyPassword(ctx, login, password, ip)
+func (s *Access) SignIn(ctx context.Context, login, password, ip, previous string) (User, Session, error) {
+	u, err := s.Accounts.VerifyPassword(ctx, login, password, ip)
 	if err != nil {
 		return User{}, Session{}, err
 	}
@@ -54,7 +54,7 @@ func (s *Service) SignIn(ctx context.Context, login, password, ip, previous stri
 // SessionActor returns the actor a session cookie stands for. A write (unsafe) request must
 // also carry the session's CSRF token; without it the request counts as anonymous, so that a
 // page on another site cannot act with the browser's cookie.
-func (s *Service) SessionActor(ctx context.Context, secret, csrf string, unsafe bool, ip string) (*Actor, error) {
+func (s *Access) SessionActor(ctx context.Context, secret, csrf string, unsafe bool, ip string) (*Actor, error) {
 	sess, u, err := s.liveSession(ctx, secret)
 	if err != nil || sess == nil {
 		return Anonymous(ip), err
@@ -84,7 +84,7 @@ func (s *Service) liveSession(ctx context.Context, secret string) (*db.Session, 
 // NewFormToken returns a random token for a form shown before sign-in, which the browser
 // echoes from a cookie and a hidden field (double submit): a page on another site can send
 // neither, so it cannot sign a browser in to an account of its choosing (login CSRF).
-func (s *Service) NewFormToken() string { return s.randomSecret(32) }
+func (s *Access) NewFormToken() string { return s.randomSecret(32) }
 
 // FormTokenMatches reports whether a form's token is the one its cookie holds.
 func FormTokenMatches(field, cookie string) bool { return csrfMatches(field, cookie) }
@@ -95,7 +95,7 @@ func csrfMatches(given, want string) bool {
 
 // SignOut ends a session. It needs the session's CSRF token, so that another site cannot
 // sign a browser out; ending a session that is gone succeeds.
-func (s *Service) SignOut(ctx context.Context, secret, csrf string) error {
+func (s *Access) SignOut(ctx context.Context, secret, csrf string) error {
 	sess, _, err := s.liveSession(ctx, secret)
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func (s *Service) SignOut(ctx context.Context, secret, csrf string) error {
 
 // RevokeSessions signs a user out everywhere: every browser session of theirs ends (tokens
 // stay). Administrators may do it to anyone, users to themselves.
-func (s *Service) RevokeSessions(ctx context.Context, a *Actor, userID int64) error {
+func (s *Access) RevokeSessions(ctx context.Context, a *Actor, userID int64) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func (s *Service) keyOwner(ctx context.Context, a *Actor, ref string, write bool
 }
 
 // ListSSHKeys lists a user's SSH keys (ref "": the actor's).
-func (s *Service) ListSSHKeys(ctx context.Context, a *Actor, ref string, pg Page) ([]SSHKey, int, error) {
+func (s *Accounts) ListSSHKeys(ctx context.Context, a *Actor, ref string, pg Page) ([]SSHKey, int, error) {
 	u, err := s.keyOwner(ctx, a, ref, false)
 	if err != nil {
 		return nil, 0, err
@@ -118,7 +118,7 @@ func (s *Service) ListSSHKeys(ctx context.Context, a *Actor, ref string, pg Page
 }
 
 // GetSSHKey returns one SSH key of a user (ref "": the actor's).
-func (s *Service) GetSSHKey(ctx context.Context, a *Actor, ref string, id int64) (SSHKey, error) {
+func (s *Accounts) GetSSHKey(ctx context.Context, a *Actor, ref string, id int64) (SSHKey, error) {
 	u, err := s.keyOwner(ctx, a, ref, false)
 	if err != nil {
 		return SSHKey{}, err
@@ -132,7 +132,7 @@ func (s *Service) GetSSHKey(ctx context.Context, a *Actor, ref string, id int64)
 
 // FindSSHKey returns any user's key by id or fingerprint (SHA-256 or MD5), with its owner;
 // only administrators may look keys up.
-func (s *Service) FindSSHKey(ctx context.Context, a *Actor, id int64, fingerprint string) (SSHKey, UserView, error) {
+func (s *Accounts) FindSSHKey(ctx context.Context, a *Actor, id int64, fingerprint string) (SSHKey, UserView, error) {
 	if err := a.requireAdmin(NeedRead); err != nil {
 		return SSHKey{}, UserView{}, err
 	}
@@ -155,7 +155,7 @@ func (s *Service) FindSSHKey(ctx context.Context, a *Actor, id int64, fingerprin
 
 // AddSSHKey adds a key to a user (ref "": the actor). A key already known to the instance,
 // for anyone, is refused.
-func (s *Service) AddSSHKey(ctx context.Context, a *Actor, ref string, in SSHKeyInput) (SSHKey, error) {
+func (s *Accounts) AddSSHKey(ctx context.Context, a *Actor, ref string, in SSHKeyInput) (SSHKey, error) {
 	u, err := s.keyOwner(ctx, a, ref, true)
 	if err != nil {
 		return SSHKey{}, err
@@ -202,7 +202,7 @@ func (s *Service) AddSSHKey(ctx context.Context, a *Actor, ref string, in SSHKey
 }
 
 // DeleteSSHKey removes a key of a user (ref "": the actor).
-func (s *Service) DeleteSSHKey(ctx context.Context, a *Actor, ref string, id int64) error {
+func (s *Accounts) DeleteSSHKey(ctx context.Context, a *Actor, ref string, id int64) error {
 	u, err := s.keyOwner(ctx, a, ref, true)
 	if err != nil {
 		return err

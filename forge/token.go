@@ -38,7 +38,7 @@ var adminScopes = []string{ScopeSudo, ScopeAdminMode, ScopeAdmin}
 
 // CreateToken issues a personal access token for user userID and returns it with its secret,
 // which is shown this once. Users create their own; administrators create anyone's.
-func (s *Service) CreateToken(ctx context.Context, a *Actor, userID int64, in TokenInput) (Token, string, error) {
+func (s *Access) CreateToken(ctx context.Context, a *Actor, userID int64, in TokenInput) (Token, string, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Token{}, "", err
 	}
@@ -119,13 +119,13 @@ func (s *Service) validateToken(ctx context.Context, u User, in TokenInput) (Tok
 
 // EnsureToken makes secret a working token of user userID with the given scopes and no
 // expiry, whatever the instance's rules: the operator's --admin-token.
-func (s *Service) EnsureToken(ctx context.Context, userID int64, name, secret string, scopes []string) error {
+func (s *Access) EnsureToken(ctx context.Context, userID int64, name, secret string, scopes []string) error {
 	return s.EnsureTokenExpiring(ctx, userID, name, secret, scopes, nil)
 }
 
 // EnsureTokenExpiring makes secret a working token of user userID with the given scopes and
 // expiry (nil: none): fixtures and the operator fix token secrets this way.
-func (s *Service) EnsureTokenExpiring(ctx context.Context, userID int64, name, secret string, scopes []string, expires *time.Time) error {
+func (s *Access) EnsureTokenExpiring(ctx context.Context, userID int64, name, secret string, scopes []string, expires *time.Time) error {
 	hash := HashToken(secret)
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		tok, err := db.TokenByHash(ctx, tx, hash)
@@ -153,7 +153,7 @@ type TokenListOptions struct {
 }
 
 // ListTokens lists tokens: administrators see everyone's, users their own.
-func (s *Service) ListTokens(ctx context.Context, a *Actor, o TokenListOptions, pg Page) ([]Token, int, error) {
+func (s *Access) ListTokens(ctx context.Context, a *Actor, o TokenListOptions, pg Page) ([]Token, int, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -169,7 +169,7 @@ func (s *Service) ListTokens(ctx context.Context, a *Actor, o TokenListOptions, 
 }
 
 // GetToken returns a token to its owner or an administrator; ref is an id or "self".
-func (s *Service) GetToken(ctx context.Context, a *Actor, ref string) (Token, error) {
+func (s *Access) GetToken(ctx context.Context, a *Actor, ref string) (Token, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return Token{}, err
 	}
@@ -200,7 +200,7 @@ func (s *Service) ownToken(ctx context.Context, a *Actor, ref string) (Token, er
 
 // RevokeToken revokes a token; revoking a revoked token succeeds. ref is an id or "self"
 // (any token may revoke itself).
-func (s *Service) RevokeToken(ctx context.Context, a *Actor, ref string) error {
+func (s *Access) RevokeToken(ctx context.Context, a *Actor, ref string) error {
 	need := NeedWrite
 	if ref == "self" {
 		need = NeedRead
@@ -232,7 +232,7 @@ func (s *Service) RevokeToken(ctx context.Context, a *Actor, ref string) error {
 // RotateToken revokes a token and issues its successor with the same name and scopes,
 // expiring at expiresAt (nil: the default lifetime). Rotating a token that is already revoked
 // revokes every token rotated from it, since its secret has leaked.
-func (s *Service) RotateToken(ctx context.Context, a *Actor, ref string, expiresAt *time.Time) (Token, string, error) {
+func (s *Access) RotateToken(ctx context.Context, a *Actor, ref string, expiresAt *time.Time) (Token, string, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Token{}, "", err
 	}
@@ -296,7 +296,7 @@ func privateTokens(ctx context.Context, q db.Querier, userID int64, now time.Tim
 
 // PrivateToken returns the actor's active private token (without its secret), nil when it
 // has none.
-func (s *Service) PrivateToken(ctx context.Context, a *Actor) (*Token, error) {
+func (s *Access) PrivateToken(ctx context.Context, a *Actor) (*Token, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, err
 	}
@@ -311,7 +311,7 @@ func (s *Service) PrivateToken(ctx context.Context, a *Actor) (*Token, error) {
 // with the api scope: the "private token" GitSwarm's /profile/account shows and resets, as
 // its API document describes. It expires as any new token does, unless the instance allows
 // permanent tokens. Tokens are stored hashed, so the secret is returned this once.
-func (s *Service) ResetPrivateToken(ctx context.Context, a *Actor) (Token, string, error) {
+func (s *Access) ResetPrivateToken(ctx context.Context, a *Actor) (Token, string, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Token{}, "", err
 	}
@@ -343,7 +343,7 @@ func (s *Service) ResetPrivateToken(ctx context.Context, a *Actor) (Token, strin
 }
 
 // TokenActive reports whether a token can still be used.
-func (s *Service) TokenActive(t Token) bool {
+func (s *Access) TokenActive(t Token) bool {
 	return t.RevokedAt == nil && (t.ExpiresAt == nil || s.Now().Before(*t.ExpiresAt))
 }
 

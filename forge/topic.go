@@ -39,7 +39,7 @@ func topicOf(r db.Topic) Topic {
 }
 
 // ListTopics lists the instance's topics, those most projects have first; anyone may.
-func (s *Service) ListTopics(ctx context.Context, a *Actor, search string, withoutProjects bool, pg Page) ([]Topic, int, error) {
+func (s *Projects) ListTopics(ctx context.Context, a *Actor, search string, withoutProjects bool, pg Page) ([]Topic, int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -56,7 +56,7 @@ func (s *Service) ListTopics(ctx context.Context, a *Actor, search string, witho
 }
 
 // GetTopic returns a topic; anyone may read it.
-func (s *Service) GetTopic(ctx context.Context, a *Actor, id int64) (Topic, error) {
+func (s *Projects) GetTopic(ctx context.Context, a *Actor, id int64) (Topic, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return Topic{}, err
 	}
@@ -69,7 +69,7 @@ func (s *Service) GetTopic(ctx context.Context, a *Actor, id int64) (Topic, erro
 
 // SaveTopic creates a topic (id 0) or changes one; only administrators may. A new topic
 // needs a name and a title.
-func (s *Service) SaveTopic(ctx context.Context, a *Actor, id int64, in TopicInput) (Topic, error) {
+func (s *Projects) SaveTopic(ctx context.Context, a *Actor, id int64, in TopicInput) (Topic, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return Topic{}, err
 	}
@@ -124,7 +124,7 @@ func (s *Service) SaveTopic(ctx context.Context, a *Actor, id int64, in TopicInp
 
 // DeleteTopic removes a topic from the instance and from the projects that had it; only
 // administrators may.
-func (s *Service) DeleteTopic(ctx context.Context, a *Actor, id int64) error {
+func (s *Projects) DeleteTopic(ctx context.Context, a *Actor, id int64) error {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return err
 	}

@@ -151,7 +151,7 @@ func (s *Service) storeUpload(a *Actor, kind string, id int64, purpose, name str
 
 // UploadAttachment stores a file for the Markdown of a project's issues, merge requests and
 // notes. Whoever may write there (anyone signed in who sees the project) may upload.
-func (s *Service) UploadAttachment(ctx context.Context, a *Actor, projectRef, name string, r io.Reader) (Upload, error) {
+func (s *Projects) UploadAttachment(ctx context.Context, a *Actor, projectRef, name string, r io.Reader) (Upload, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Upload{}, err
 	}
@@ -195,7 +195,7 @@ func sizeWords(n int64) string {
 }
 
 // OpenAttachment opens a project's attachment for whoever may see the project.
-func (s *Service) OpenAttachment(ctx context.Context, a *Actor, projectRef, secret, name string) (*OpenUpload, error) {
+func (s *Projects) OpenAttachment(ctx context.Context, a *Actor, projectRef, secret, name string) (*OpenUpload, error) {
 	v, err := s.visibleProject(ctx, a, projectRef)
 	if err != nil {
 		return nil, err
@@ -284,7 +284,7 @@ func (s *Service) avatarModel(ctx context.Context, a *Actor, kind, ref string) (
 		}
 		return g.ID, nil
 	}
-	u, err := s.UserByRef(ctx, a, ref)
+	u, err := s.Accounts.UserByRef(ctx, a, ref)
 	if err != nil {
 		return 0, err
 	}
@@ -296,7 +296,7 @@ func (s *Service) avatarModel(ctx context.Context, a *Actor, kind, ref string) (
 
 // SetAvatar gives a project, group or user (kind, ref) a new avatar: a picture of at most
 // 200 KiB in one of GitLab's formats. A nil r removes the avatar.
-func (s *Service) SetAvatar(ctx context.Context, a *Actor, kind, ref, name string, r io.Reader) error {
+func (s *Projects) SetAvatar(ctx context.Context, a *Actor, kind, ref, name string, r io.Reader) error {
 	id, err := s.avatarModel(ctx, a, kind, ref)
 	if err != nil {
 		return err
@@ -318,7 +318,7 @@ func (s *Service) SetAvatar(ctx context.Context, a *Actor, kind, ref, name strin
 
 // OpenAvatar opens the avatar of a project or group the actor may see, or of any user, as
 // GitLab serves them.
-func (s *Service) OpenAvatar(ctx context.Context, a *Actor, kind string, id int64, name string) (*OpenUpload, error) {
+func (s *Projects) OpenAvatar(ctx context.Context, a *Actor, kind string, id int64, name string) (*OpenUpload, error) {
 	switch kind {
 	case UploadProject:
 		if _, err := s.visibleProject(ctx, a, formatID(id)); err != nil {

@@ -96,7 +96,7 @@ func System() *Actor {
 
 // CreateUser makes a user and their personal namespace. Only administrators may, and only
 // they learn what is missing.
-func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (UserView, error) {
+func (s *Accounts) CreateUser(ctx context.Context, a *Actor, in UserInput) (UserView, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return UserView{}, err
 	}
@@ -147,7 +147,7 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (UserV
 
 // UpdateUser changes a user. Administrators may change anyone; users may change their own
 // name, email, bio and password. A new password ends the user's other sessions.
-func (s *Service) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInput) (UserView, error) {
+func (s *Accounts) UpdateUser(ctx context.Context, a *Actor, id int64, in UserInput) (UserView, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return UserView{}, err
 	}
@@ -326,7 +326,7 @@ func checkUserUnique(ctx context.Context, q db.Querier, u User) error {
 }
 
 // GetUser returns a user to a signed-in caller.
-func (s *Service) GetUser(ctx context.Context, a *Actor, id int64) (UserView, error) {
+func (s *Accounts) GetUser(ctx context.Context, a *Actor, id int64) (UserView, error) {
 	if !a.SignedIn() {
 		return UserView{}, Forbiddenf("Not authorized!")
 	}
@@ -341,7 +341,7 @@ func (s *Service) GetUser(ctx context.Context, a *Actor, id int64) (UserView, er
 }
 
 // CurrentUser returns the caller.
-func (s *Service) CurrentUser(ctx context.Context, a *Actor) (UserView, error) {
+func (s *Accounts) CurrentUser(ctx context.Context, a *Actor) (UserView, error) {
 	if err := a.requireUser(NeedReadUser); err != nil {
 		return UserView{}, err
 	}
@@ -349,7 +349,7 @@ func (s *Service) CurrentUser(ctx context.Context, a *Actor) (UserView, error) {
 }
 
 // UserByRef finds a user by id or username, for callers who may read users.
-func (s *Service) UserByRef(ctx context.Context, a *Actor, ref string) (User, error) {
+func (s *Accounts) UserByRef(ctx context.Context, a *Actor, ref string) (User, error) {
 	if err := a.Require(NeedReadUser); err != nil {
 		return User{}, err
 	}
@@ -376,7 +376,7 @@ type UserListOptions struct {
 }
 
 // ListUsers lists users. Anonymous callers may only look a username up.
-func (s *Service) ListUsers(ctx context.Context, a *Actor, o UserListOptions, pg Page) ([]UserView, int, error) {
+func (s *Accounts) ListUsers(ctx context.Context, a *Actor, o UserListOptions, pg Page) ([]UserView, int, error) {
 	if !a.SignedIn() && o.Username == "" {
 		return nil, 0, Forbiddenf("Not authorized to access /api/v4/users")
 	}
@@ -407,7 +407,7 @@ func (s *Service) ListUsers(ctx context.Context, a *Actor, o UserListOptions, pg
 
 // SetUserBlocked blocks or unblocks a user; only administrators may, and not themselves.
 // It reports whether the state changed.
-func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocked bool) (bool, error) {
+func (s *Accounts) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocked bool) (bool, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return false, err
 	}
@@ -460,7 +460,7 @@ func (s *Service) SetUserBlocked(ctx context.Context, a *Actor, id int64, blocke
 
 // VerifyPassword checks a username-or-email and password; failures are audited and counted
 // against the account, which they lock at MaxFailedSignIns (see SignInLocked).
-func (s *Service) VerifyPassword(ctx context.Context, login, password, ip string) (User, error) {
+func (s *Accounts) VerifyPassword(ctx context.Context, login, password, ip string) (User, error) {
 	s.ready() // a first start's root password, if still to hash, is hashed now
 	s.passwords.RLock()
 	defer s.passwords.RUnlock()
@@ -527,7 +527,7 @@ func RandomPassword() string {
 // ChangePassword sets the actor's own password to next, given its current one: a session
 // left open must not let someone else lock its owner out. A wrong current password is
 // unauthorized, and audited as a failed sign-in.
-func (s *Service) ChangePassword(ctx context.Context, a *Actor, current, next, ip string) error {
+func (s *Accounts) ChangePassword(ctx context.Context, a *Actor, current, next, ip string) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 // SetUserBanned bans an active user or lifts the ban of a banned one; only administrators may.
 // A banned user is blocked (tokens and sessions refused) and shown as "banned". Any other
 // state refuses the change, naming it, as GitLab's ban service does.
-func (s *Service) SetUserBanned(ctx context.Context, a *Actor, id int64, ban bool) error {
+func (s *Accounts) SetUserBanned(ctx context.Context, a *Actor, id int64, ban bool) error {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ const ghostBio = "Stands in for users who have since been deleted, as the author
 // and events go too, and so do the groups nobody else owns (with their projects), which
 // otherwise refuse the deletion.
 // Deleting a user who was already deleted succeeds.
-func (s *Service) DeleteUser(ctx context.Context, a *Actor, id int64, hard bool) error {
+func (s *Accounts) DeleteUser(ctx context.Context, a *Actor, id int64, hard bool) error {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return err
 	}

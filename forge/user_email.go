@@ -20,7 +20,7 @@ type Email struct {
 
 // ListEmails lists a user's secondary emails (ref "": the actor's); users read their own,
 // administrators anyone's.
-func (s *Service) ListEmails(ctx context.Context, a *Actor, ref string, pg Page) ([]Email, int, error) {
+func (s *Accounts) ListEmails(ctx context.Context, a *Actor, ref string, pg Page) ([]Email, int, error) {
 	u, err := s.profileOwner(ctx, a, ref, false)
 	if err != nil {
 		return nil, 0, err
@@ -52,11 +52,11 @@ func (s *Service) profileOwner(ctx context.Context, a *Actor, ref string, write 
 	if err := a.requireAdmin(need); err != nil {
 		return User{}, err
 	}
-	return s.UserByRef(ctx, a, ref)
+	return s.Accounts.UserByRef(ctx, a, ref)
 }
 
 // GetEmail returns one secondary email of the actor (ref "") or of a user.
-func (s *Service) GetEmail(ctx context.Context, a *Actor, ref string, id int64) (Email, error) {
+func (s *Accounts) GetEmail(ctx context.Context, a *Actor, ref string, id int64) (Email, error) {
 	u, err := s.profileOwner(ctx, a, ref, false)
 	if err != nil {
 		return Email{}, err
@@ -70,7 +70,7 @@ func (s *Service) GetEmail(ctx context.Context, a *Actor, ref string, id int64) 
 
 // AddEmail adds a secondary email to the actor (ref "") or, for administrators, to a user;
 // an email anyone has, as primary or secondary, is refused.
-func (s *Service) AddEmail(ctx context.Context, a *Actor, ref, email string) (Email, error) {
+func (s *Accounts) AddEmail(ctx context.Context, a *Actor, ref, email string) (Email, error) {
 	u, err := s.profileOwner(ctx, a, ref, true)
 	if err != nil {
 		return Email{}, err
@@ -98,7 +98,7 @@ func (s *Service) AddEmail(ctx context.Context, a *Actor, ref, email string) (Em
 }
 
 // DeleteEmail removes a secondary email of the actor (ref "") or of a user.
-func (s *Service) DeleteEmail(ctx context.Context, a *Actor, ref string, id int64) error {
+func (s *Accounts) DeleteEmail(ctx context.Context, a *Actor, ref string, id int64) error {
 	u, err := s.profileOwner(ctx, a, ref, true)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ const (
 )
 
 // SignInLocked reports whether u's account is locked for failed passwords now.
-func (s *Service) SignInLocked(u User) bool {
+func (s *Accounts) SignInLocked(u User) bool {
 	return u.LockedAt != nil && s.Now().Before(u.LockedAt.Add(SignInLockDuration))
 }
 
@@ -36,7 +36,7 @@ func (s *Service) recordFailedSignIn(ctx context.Context, id int64, ip string) e
 		now := s.Now()
 		attempts, lockedAt := u.FailedAttempts, u.LockedAt
 		if lockedAt != nil {
-			if s.SignInLocked(u) {
+			if s.Accounts.SignInLocked(u) {
 				return nil
 			}
 			attempts, lockedAt, expired = 0, nil, true
@@ -77,7 +77,7 @@ func (s *Service) clearFailedSignIns(ctx context.Context, u User, ip string) err
 // UnlockUser lifts the sign-in lock of a user and forgets their failed passwords, as
 // GitLab's administrators do from the Admin area; only administrators may. It reports
 // whether the account was locked.
-func (s *Service) UnlockUser(ctx context.Context, a *Actor, id int64) (bool, error) {
+func (s *Accounts) UnlockUser(ctx context.Context, a *Actor, id int64) (bool, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return false, err
 	}

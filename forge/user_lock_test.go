@@ -17,24 +17,24 @@ func TestASignInLockRunsOutAfterTenMinutes(t *testing.T) {
 	c := &clock{t: t0}
 	f := forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: c.now})
 	t.Cleanup(f.Close)
-	_, err := f.CreateUser(ctx, forge.System(), forge.UserInput{Username: name("ann"), Email: name("ann@example.com"),
+	_, err := f.Accounts.CreateUser(ctx, forge.System(), forge.UserInput{Username: name("ann"), Email: name("ann@example.com"),
 		Name: name("Ann"), Password: name("right-password")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	signIn := func(password string) bool {
-		_, err := f.VerifyPassword(ctx, "ann", password, "192.0.2.1")
+		_, err := f.Accounts.VerifyPassword(ctx, "ann", password, "192.0.2.1")
 		if err != nil && forge.ErrorCode(err) != forge.EUnauthorized {
 			t.Fatal(err)
 		}
 		return err == nil
 	}
 	locked := func() bool {
-		got, err := f.UserByRef(ctx, forge.System(), "ann")
+		got, err := f.Accounts.UserByRef(ctx, forge.System(), "ann")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return f.SignInLocked(got)
+		return f.Accounts.SignInLocked(got)
 	}
 
 	for i := 0; i < forge.MaxFailedSignIns-1; i++ {

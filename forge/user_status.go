@@ -33,7 +33,7 @@ var statusDurations = map[string]time.Duration{"30_minutes": 30 * time.Minute, "
 
 // StatusOf returns the status of the user ref names (ref "": the actor); statuses are
 // public. One past its clearing time is empty.
-func (s *Service) StatusOf(ctx context.Context, a *Actor, ref string) (UserStatus, error) {
+func (s *Accounts) StatusOf(ctx context.Context, a *Actor, ref string) (UserStatus, error) {
 	var u User
 	var err error
 	if ref == "" {
@@ -56,7 +56,7 @@ func (s *Service) StatusOf(ctx context.Context, a *Actor, ref string) (UserStatu
 
 // SetStatus sets the actor's status. A message without an emoji gets GitLab's
 // speech_balloon.
-func (s *Service) SetStatus(ctx context.Context, a *Actor, in UserStatusInput) (UserStatus, error) {
+func (s *Accounts) SetStatus(ctx context.Context, a *Actor, in UserStatusInput) (UserStatus, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return UserStatus{}, err
 	}

@@ -70,14 +70,14 @@ func TestVerifyPasswordSignsInOnlyActiveUsersWithTheirPassword(t *testing.T) {
 	user := func(username string) User {
 		password := "password-" + username
 		email := username + "@example.com"
-		u, err := s.CreateUser(ctx, System(), UserInput{Username: &username, Email: &email, Name: &username, Password: &password})
+		u, err := s.Accounts.CreateUser(ctx, System(), UserInput{Username: &username, Email: &email, Name: &username, Password: &password})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return u.User
 	}
 	user("ann")
-	if _, err := s.SetUserBlocked(ctx, System(), user("ben").ID, true); err != nil {
+	if _, err := s.Accounts.SetUserBlocked(ctx, System(), user("ben").ID, true); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SetPasswordHash(ctx, d.Writer(), user("cid").ID, ""); err != nil {
@@ -96,7 +96,7 @@ func TestVerifyPasswordSignsInOnlyActiveUsersWithTheirPassword(t *testing.T) {
 		{"dan", "password-dan", false},
 	}
 	for _, tt := range tests {
-		u, err := s.VerifyPassword(ctx, tt.login, tt.password, "192.0.2.1")
+		u, err := s.Accounts.VerifyPassword(ctx, tt.login, tt.password, "192.0.2.1")
 		if tt.ok && (err != nil || u.Username != "ann") {
 			t.Errorf("%s / %s: %v, %v; want ann signed in", tt.login, tt.password, u.Username, err)
 		}

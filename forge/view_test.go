@@ -22,7 +22,7 @@ var viewRoles = []string{"guest", "reporter", "developer", "maintainer", "owner"
 func newViewEnv(t *testing.T) *viewEnv {
 	e := &viewEnv{defectEnv: newDefectEnv(t)}
 	var err error
-	e.pub, err = e.forge.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("pub"), NamespaceRef: "root",
+	e.pub, err = e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("pub"), NamespaceRef: "root",
 		Visibility: name(forge.Public), InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -32,11 +32,11 @@ func newViewEnv(t *testing.T) *viewEnv {
 		"developer": forge.Developer, "maintainer": forge.Maintainer, "owner": forge.Owner} {
 		e.user(role, src, level, forge.ScopeAPI)
 	}
-	if _, err := e.forge.CreateIssue(e.ctx, e.root, e.pub.FullPath(), forge.IssueInput{Title: name("open")}); err != nil {
+	if _, err := e.forge.Issuables.CreateIssue(e.ctx, e.root, e.pub.FullPath(), forge.IssueInput{Title: name("open")}); err != nil {
 		t.Fatal(err)
 	}
 	confidential := true
-	e.secret, err = e.forge.CreateIssue(e.ctx, e.root, e.pub.FullPath(),
+	e.secret, err = e.forge.Issuables.CreateIssue(e.ctx, e.root, e.pub.FullPath(),
 		forge.IssueInput{Title: name("secret"), Confidential: &confidential})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestProjectViewCarriesWhatEachRoleMaySee(t *testing.T) {
 	}
 	for _, tt := range tests {
 		a := e.actors[tt.role]
-		v, err := e.forge.ProjectByRef(e.ctx, a, e.pub.FullPath())
+		v, err := e.forge.Projects.ProjectByRef(e.ctx, a, e.pub.FullPath())
 		if err != nil {
 			t.Fatalf("%s: %v", tt.role, err)
 		}
@@ -83,11 +83,11 @@ func TestProjectViewCarriesWhatEachRoleMaySee(t *testing.T) {
 		if v.OpenIssues != 1 || v.OpenConfidentialIssues != wantSecret {
 			t.Errorf("%s: open issues %d, confidential %d; want 1, %d", tt.role, v.OpenIssues, v.OpenConfidentialIssues, wantSecret)
 		}
-		_, err = e.forge.GetIssue(e.ctx, a, v.FullPath(), forge.IssueRef{N: e.secret.IID})
+		_, err = e.forge.Issuables.GetIssue(e.ctx, a, v.FullPath(), forge.IssueRef{N: e.secret.IID})
 		if (err == nil) != tt.confidential {
 			t.Errorf("%s: CanSeeConfidential %v, reading the confidential issue: %v", tt.role, tt.confidential, err)
 		}
-		_, err = e.forge.CreateRelease(e.ctx, a, v.FullPath(), forge.ReleaseInput{TagName: name("v-" + tt.role),
+		_, err = e.forge.Delivery.CreateRelease(e.ctx, a, v.FullPath(), forge.ReleaseInput{TagName: name("v-" + tt.role),
 			Ref: name("main")})
 		if (err == nil) != tt.release {
 			t.Errorf("%s: CanEditReleases %v, creating a release: %v", tt.role, tt.release, err)
@@ -106,21 +106,21 @@ func TestUserViewShowsPrivateFieldsToTheUserAndAdministrators(t *testing.T) {
 		// The developer looks at itself; the others look at the developer.
 		self := role == "developer"
 		private := self || role == "admin"
-		users, _, err := e.forge.ListUsers(e.ctx, a, forge.UserListOptions{Username: target.Username},
+		users, _, err := e.forge.Accounts.ListUsers(e.ctx, a, forge.UserListOptions{Username: target.Username},
 			forge.Page{Page: 1, PerPage: 20})
 		if err != nil || len(users) != 1 {
 			t.Fatalf("%s: %d users, %v", role, len(users), err)
 		}
 		views := []forge.UserView{users[0]}
 		if a.SignedIn() {
-			v, err := e.forge.GetUser(e.ctx, a, target.ID)
+			v, err := e.forge.Accounts.GetUser(e.ctx, a, target.ID)
 			if err != nil {
 				t.Fatalf("%s: %v", role, err)
 			}
 			views = append(views, v)
 		}
 		if self {
-			v, err := e.forge.CurrentUser(e.ctx, a)
+			v, err := e.forge.Accounts.CurrentUser(e.ctx, a)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,7 +141,7 @@ func TestUserViewShowsPrivateFieldsToTheUserAndAdministrators(t *testing.T) {
 				t.Errorf("%s: the password hash left forge in %v", role, f)
 			}
 		}
-		_, err = e.forge.UpdateUser(e.ctx, a, target.ID, forge.UserInput{Bio: name("by " + role)})
+		_, err = e.forge.Accounts.UpdateUser(e.ctx, a, target.ID, forge.UserInput{Bio: name("by " + role)})
 		if (err == nil) != views[0].CanEdit {
 			t.Errorf("%s: CanEdit %v, UpdateUser: %v", role, views[0].CanEdit, err)
 		}
@@ -154,7 +154,7 @@ func TestUserViewHidesWhetherOthersAreAdministrators(t *testing.T) {
 	t.Parallel()
 	e := newViewEnv(t)
 	admin, plan := true, forge.PlanPro
-	boss, err := e.forge.CreateUser(e.ctx, e.root, forge.UserInput{Username: name("boss"), Name: name("Boss"),
+	boss, err := e.forge.Accounts.CreateUser(e.ctx, e.root, forge.UserInput{Username: name("boss"), Name: name("Boss"),
 		Email: name("boss@example.com"), Password: name("password-boss"), Admin: &admin, Plan: &plan})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestUserViewHidesWhetherOthersAreAdministrators(t *testing.T) {
 		t.Fatalf("the creating administrator sees %+v", boss)
 	}
 	for _, role := range viewRoles {
-		v, _, err := e.forge.ListUsers(e.ctx, e.actors[role], forge.UserListOptions{Username: "boss"},
+		v, _, err := e.forge.Accounts.ListUsers(e.ctx, e.actors[role], forge.UserListOptions{Username: "boss"},
 			forge.Page{Page: 1, PerPage: 20})
 		if err != nil || len(v) != 1 {
 			t.Fatalf("%s: %d users, %v", role, len(v), err)
@@ -183,11 +183,11 @@ func TestMemberViewShowsEmailsToAdministratorsOnly(t *testing.T) {
 	src := forge.MemberSource{Kind: "project", Ref: e.pub.FullPath()}
 	for _, role := range viewRoles {
 		a := e.actors[role]
-		members, total, err := e.forge.ListMembers(e.ctx, a, src, true, "", forge.Page{Page: 1, PerPage: 100})
+		members, total, err := e.forge.Projects.ListMembers(e.ctx, a, src, true, "", forge.Page{Page: 1, PerPage: 100})
 		if err != nil || total < 5 {
 			t.Fatalf("%s: %d members, %v", role, total, err)
 		}
-		one, err := e.forge.GetMember(e.ctx, a, src, e.users["guest"].User.ID, false)
+		one, err := e.forge.Projects.GetMember(e.ctx, a, src, e.users["guest"].User.ID, false)
 		if err != nil {
 			t.Fatalf("%s: %v", role, err)
 		}

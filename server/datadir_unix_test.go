@@ -28,15 +28,15 @@ func openWithProject(t *testing.T, dir string) (*server.Server, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := s.Forge().Authenticate(ctx, "cairn_pat_datadir_test_token_0000", "127.0.0.1")
+	root, err := s.Forge().Access.Authenticate(ctx, "cairn_pat_datadir_test_token_0000", "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := s.Forge().ProjectByRef(ctx, root, "root/demo"); err == nil {
+	if v, err := s.Forge().Projects.ProjectByRef(ctx, root, "root/demo"); err == nil {
 		return s, v.ID
 	}
 	name := "demo"
-	v, err := s.Forge().CreateProject(ctx, root, forge.ProjectInput{Name: &name, InitializeWithReadme: true}, 0)
+	v, err := s.Forge().Projects.CreateProject(ctx, root, forge.ProjectInput{Name: &name, InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,7 +144,7 @@ func (s *Server) open(ctx context.Context) error {
 	if err := s.forge.Reconcile(ctx); err != nil {
 		return fmt.Errorf("reconcile repositories: %w", err)
 	}
-	if s.bootstrap, err = s.forge.EnsureRoot(ctx, cfg.AdminToken); err != nil {
+	if s.bootstrap, err = s.forge.Accounts.EnsureRoot(ctx, cfg.AdminToken); err != nil {
 		return fmt.Errorf("create administrator: %w", err)
 	}
 	if cfg.Fixture != "" {
@@ -160,7 +160,7 @@ func (s *Server) open(ctx context.Context) error {
 	if base == "" {
 		base = s.url
 	}
-	s.forge.SetExternalURL(base)
+	s.forge.Repositories.SetExternalURL(base)
 	s.http = &http.Server{
 		Handler:           s.handler(base),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -217,12 +217,12 @@ func (s *Server) handler(base string) http.Handler {
 		core.Limits = api.NewLimiter(s.policies(), nil)
 		// The limits administrators set through /application/settings outlive restarts and
 		// take effect at once.
-		if auth, anon, set, err := s.forge.APIRateLimits(context.Background()); err != nil {
+		if auth, anon, set, err := s.forge.Instance.APIRateLimits(context.Background()); err != nil {
 			s.log.Error("read rate-limit settings", "err", err)
 		} else if set {
 			core.Limits.SetAPIRates(auth, anon)
 		}
-		s.forge.OnAPIRateLimitsChange(core.Limits.SetAPIRates)
+		s.forge.Instance.OnAPIRateLimitsChange(core.Limits.SetAPIRates)
 	}
 	v4 := gitlab.New(core, 4, s.cfg.Version)
 	v3 := gitlab.New(core, 3, s.cfg.Version)

@@ -55,11 +55,11 @@ func TestSeedTokenExpiry(t *testing.T) {
 	}
 	defer s.Close()
 	for _, tok := range []string{"cairn_pat_example_dated_00000000000000", "cairn_pat_example_timed_00000000000000"} {
-		if _, err := s.Forge().Authenticate(context.Background(), tok, "127.0.0.1"); err != nil {
+		if _, err := s.Forge().Access.Authenticate(context.Background(), tok, "127.0.0.1"); err != nil {
 			t.Errorf("%s: %v", tok, err)
 		}
 	}
-	_, err = s.Forge().Authenticate(context.Background(), "cairn_pat_example_expired_000000000000", "127.0.0.1")
+	_, err = s.Forge().Access.Authenticate(context.Background(), "cairn_pat_example_expired_000000000000", "127.0.0.1")
 	if e := forge.ErrorOf(err); e == nil || e.Reason != forge.ReasonTokenExpired {
 		t.Errorf("the expired token: %v, want expired", err)
 	}

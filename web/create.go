@@ -58,13 +58,13 @@ type newProjectData struct {
 // creatableNamespaces lists the namespaces the user may create projects in: theirs first.
 func (h *Handler) creatableNamespaces(r *http.Request) ([]forge.Namespace, error) {
 	a := api.Actor(r)
-	list, _, err := h.forge.ListNamespaces(r.Context(), a, forge.NamespaceListOptions{}, forge.Page{Page: 1, PerPage: 500})
+	list, _, err := h.forge.Projects.ListNamespaces(r.Context(), a, forge.NamespaceListOptions{}, forge.Page{Page: 1, PerPage: 500})
 	if err != nil {
 		return nil, err
 	}
 	var out []forge.Namespace
 	for _, ns := range list {
-		ok, err := h.forge.CanCreateIn(r.Context(), a, ns)
+		ok, err := h.forge.Access.CanCreateIn(r.Context(), a, ns)
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func (h *Handler) newProjectPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	nsID, _ := strconv.ParseInt(r.URL.Query().Get("namespace_id"), 10, 64)
 	return h.renderNewProject(w, r, http.StatusOK, newProjectData{NamespaceID: nsID,
-		Visibility: h.forge.DefaultVisibility(r.Context(), "project"), Readme: true})
+		Visibility: h.forge.Instance.DefaultVisibility(r.Context(), "project"), Readme: true})
 }
 
 func (h *Handler) renderNewProject(w http.ResponseWriter, r *http.Request, status int, d newProjectData) error {
@@ -117,7 +117,7 @@ func (h *Handler) createProject(w http.ResponseWriter, r *http.Request) error {
 	if d.NamespaceID != 0 {
 		in.NamespaceRef = strconv.FormatInt(d.NamespaceID, 10)
 	}
-	v, err := h.forge.CreateProject(r.Context(), a, in, 0)
+	v, err := h.forge.Projects.CreateProject(r.Context(), a, in, 0)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.renderNewProject(w, r, status, d)
@@ -143,9 +143,9 @@ func (h *Handler) newGroupPage(w http.ResponseWriter, r *http.Request) error {
 	if !a.SignedIn() {
 		return forge.Unauthorized("")
 	}
-	d := newGroupData{Visibility: h.forge.DefaultVisibility(r.Context(), "group")}
+	d := newGroupData{Visibility: h.forge.Instance.DefaultVisibility(r.Context(), "group")}
 	if id := r.URL.Query().Get("parent_id"); id != "" {
-		g, err := h.forge.GroupByRef(r.Context(), a, id)
+		g, err := h.forge.Projects.GroupByRef(r.Context(), a, id)
 		if err != nil {
 			return err
 		}
@@ -175,13 +175,13 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	if id, err := strconv.ParseInt(r.PostForm.Get("parent_id"), 10, 64); err == nil && id > 0 {
 		in.ParentID = &id
-		g, err := h.forge.GroupByRef(r.Context(), a, strconv.FormatInt(id, 10))
+		g, err := h.forge.Projects.GroupByRef(r.Context(), a, strconv.FormatInt(id, 10))
 		if err != nil {
 			return err
 		}
 		d.Parent = &g
 	}
-	g, err := h.forge.CreateGroup(r.Context(), a, in)
+	g, err := h.forge.Projects.CreateGroup(r.Context(), a, in)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.renderNewGroup(w, r, status, d)

@@ -16,7 +16,7 @@ type groupHandler func(w http.ResponseWriter, r *http.Request, g forge.Namespace
 // inGroup resolves the group of a page; one the actor may not see is not found.
 func (h *Handler) inGroup(path string, fn groupHandler) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		g, err := h.forge.GroupByRef(r.Context(), api.Actor(r), path)
+		g, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), path)
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func groupSettingsOf(g forge.Namespace) *groupSettingsData {
 
 // groupSettingsAllowed refuses a group's settings to those who may not change them.
 func (h *Handler) groupSettingsAllowed(r *http.Request, g forge.Namespace) error {
-	return h.forge.RequireGroupSettings(r.Context(), api.Actor(r), g)
+	return h.forge.Access.RequireGroupSettings(r.Context(), api.Actor(r), g)
 }
 
 // groupSettings shows a group's settings to its owners.
@@ -110,7 +110,7 @@ func (h *Handler) updateGroupSettings(w http.ResponseWriter, r *http.Request, g 
 			*field = *value
 		}
 	}
-	updated, err := h.forge.UpdateGroup(r.Context(), api.Actor(r), strconv.FormatInt(g.ID, 10), in)
+	updated, err := h.forge.Projects.UpdateGroup(r.Context(), api.Actor(r), strconv.FormatInt(g.ID, 10), in)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.render(w, r, status, "group_settings", h.groupPage(r, g, "Settings", d))
@@ -135,7 +135,7 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, g forge.Na
 		d.DangerError = "Type " + g.FullPath + " to confirm the deletion."
 		return h.render(w, r, http.StatusBadRequest, "group_settings", h.groupPage(r, g, "Settings", d))
 	}
-	err := h.forge.DeleteGroup(r.Context(), api.Actor(r), strconv.FormatInt(g.ID, 10))
+	err := h.forge.Projects.DeleteGroup(r.Context(), api.Actor(r), strconv.FormatInt(g.ID, 10))
 	if msg, status, ok := formError(err); ok {
 		d.DangerError = msg
 		return h.render(w, r, status, "group_settings", h.groupPage(r, g, "Settings", d))

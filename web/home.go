@@ -178,7 +178,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := pageOf(r, 20)
 	search := strings.TrimSpace(r.URL.Query().Get("search"))
-	list, total, err := h.forge.ListProjects(r.Context(), a, forge.ProjectListOptions{Membership: true, Search: search,
+	list, total, err := h.forge.Projects.ListProjects(r.Context(), a, forge.ProjectListOptions{Membership: true, Search: search,
 		OrderBy: "last_activity_at", Desc: true}, pg)
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 
 // recentActivity gathers the latest events of projects.
 func (h *Handler) recentActivity(r *http.Request, projects []forge.ProjectView) ([]activity, error) {
-	list, err := h.forge.RecentActivity(r.Context(), api.Actor(r), projects, 10)
+	list, err := h.forge.Projects.RecentActivity(r.Context(), api.Actor(r), projects, 10)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (h *Handler) recentActivity(r *http.Request, projects []forge.ProjectView) 
 func (h *Handler) explore(w http.ResponseWriter, r *http.Request) error {
 	pg := pageOf(r, 20)
 	search := strings.TrimSpace(r.URL.Query().Get("search"))
-	list, total, err := h.forge.ListProjects(r.Context(), api.Actor(r), forge.ProjectListOptions{Search: search,
+	list, total, err := h.forge.Projects.ListProjects(r.Context(), api.Actor(r), forge.ProjectListOptions{Search: search,
 		OrderBy: "last_activity_at", Desc: true}, pg)
 	if err != nil {
 		return err
@@ -243,7 +243,7 @@ func (h *Handler) exploreGroups(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) groupList(w http.ResponseWriter, r *http.Request, all bool) error {
 	pg := pageOf(r, 20)
 	search := strings.TrimSpace(r.URL.Query().Get("search"))
-	list, total, err := h.forge.ListGroups(r.Context(), api.Actor(r), forge.GroupListOptions{Search: search,
+	list, total, err := h.forge.Projects.ListGroups(r.Context(), api.Actor(r), forge.GroupListOptions{Search: search,
 		AllAvailable: &all}, pg)
 	if err != nil {
 		return err
@@ -282,7 +282,7 @@ func (h *Handler) namespacePage(path string) handlerFunc {
 			return notFound()
 		}
 		a := api.Actor(r)
-		t, err := h.forge.ResolvePath(r.Context(), a, path)
+		t, err := h.forge.Delivery.ResolvePath(r.Context(), a, path)
 		if err != nil {
 			if forge.ErrorCode(err) == forge.EInvalid {
 				return notFound()
@@ -305,7 +305,7 @@ func (h *Handler) namespaceHome(w http.ResponseWriter, r *http.Request, ns forge
 	if d.IsGroup {
 		o.GroupRef = ns.FullPath
 		all := true
-		subs, _, err := h.forge.ListGroups(ctx, a, forge.GroupListOptions{ParentID: &ns.ID, AllAvailable: &all},
+		subs, _, err := h.forge.Projects.ListGroups(ctx, a, forge.GroupListOptions{ParentID: &ns.ID, AllAvailable: &all},
 			forge.Page{Page: 1, PerPage: 100})
 		if err != nil {
 			return err
@@ -313,23 +313,23 @@ func (h *Handler) namespaceHome(w http.ResponseWriter, r *http.Request, ns forge
 		d.Subgroups = subs
 	} else {
 		o.UserRef = ns.Path
-		u, err := h.forge.UserByRef(ctx, a, ns.Path)
+		u, err := h.forge.Accounts.UserByRef(ctx, a, ns.Path)
 		if err != nil && forge.ErrorCode(err) != forge.ENotFound && forge.ErrorCode(err) != forge.EUnauthorized {
 			return err
 		}
 		d.User = u
 	}
 	var err error
-	if d.CanCreate, err = h.forge.CanCreateIn(ctx, a, ns); err != nil {
+	if d.CanCreate, err = h.forge.Access.CanCreateIn(ctx, a, ns); err != nil {
 		return err
 	}
 	if d.IsGroup {
 		d.URL = "/groups/" + markup.EscapePath(ns.FullPath)
-		if d.Can, err = h.forge.GroupAbilities(ctx, a, ns); err != nil {
+		if d.Can, err = h.forge.Access.GroupAbilities(ctx, a, ns); err != nil {
 			return err
 		}
 	}
-	list, total, err := h.forge.ListProjects(ctx, a, o, pg)
+	list, total, err := h.forge.Projects.ListProjects(ctx, a, o, pg)
 	if err != nil {
 		return err
 	}
@@ -378,7 +378,7 @@ func (h *Handler) dashboardIssues(w http.ResponseWriter, r *http.Request) error 
 	}
 	d := &dashboardListData{Scope: dashboardScope(r)}
 	pg := pageOf(r, 20)
-	list, total, err := h.forge.ListIssues(r.Context(), a, forge.IssueListOptions{Scope: d.Scope, State: "opened",
+	list, total, err := h.forge.Issuables.ListIssues(r.Context(), a, forge.IssueListOptions{Scope: d.Scope, State: "opened",
 		OrderBy: "updated_at", Desc: true}, pg)
 	if err != nil {
 		return err
@@ -395,7 +395,7 @@ func (h *Handler) dashboardMergeRequests(w http.ResponseWriter, r *http.Request)
 	}
 	d := &dashboardListData{Scope: dashboardScope(r)}
 	pg := pageOf(r, 20)
-	list, total, err := h.forge.ListMergeRequests(r.Context(), a, forge.MergeRequestListOptions{Scope: d.Scope,
+	list, total, err := h.forge.Issuables.ListMergeRequests(r.Context(), a, forge.MergeRequestListOptions{Scope: d.Scope,
 		State: "opened", OrderBy: "updated_at", Desc: true}, pg)
 	if err != nil {
 		return err

@@ -75,16 +75,16 @@ func (h *Handler) issues(w http.ResponseWriter, r *http.Request, pn *projectNav)
 		f.State = "opened"
 	}
 	pg := pageOf(r, 20)
-	list, total, err := h.forge.ListProjectIssues(ctx, a, ref, f.issueOptions(f.State), pg)
+	list, total, err := h.forge.Issuables.ListProjectIssues(ctx, a, ref, f.issueOptions(f.State), pg)
 	if err != nil {
 		return err
 	}
-	counts, err := h.forge.ProjectIssueCounts(ctx, a, ref, f.issueOptions(""))
+	counts, err := h.forge.Issuables.ProjectIssueCounts(ctx, a, ref, f.issueOptions(""))
 	if err != nil {
 		return err
 	}
 	f.Opened, f.Closed, f.All = counts[forge.StateOpened], counts[forge.StateClosed], counts["all"]
-	labels, _, err := h.forge.ListLabels(ctx, a, ref, forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100})
+	labels, _, err := h.forge.Issuables.ListLabels(ctx, a, ref, forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100})
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (h *Handler) createIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	if labels := splitLabels(d.Labels); len(labels) > 0 {
 		in.Labels = &labels
 	}
-	is, err := h.forge.CreateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
+	is, err := h.forge.Issuables.CreateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.render(w, r, status, "issue_new", h.projectPage(r, pn, "issues", "New issue", d))
@@ -188,11 +188,11 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	a := api.Actor(r)
 	ctx := r.Context()
 	ref := strconv.FormatInt(pn.View.ID, 10)
-	is, err := h.forge.GetIssue(ctx, a, ref, forge.IssueRef{N: iid})
+	is, err := h.forge.Issuables.GetIssue(ctx, a, ref, forge.IssueRef{N: iid})
 	if err != nil {
 		return err
 	}
-	t, err := h.forge.IssueNoteTarget(ctx, a, ref, forge.IssueRef{N: iid})
+	t, err := h.forge.Issuables.IssueNoteTarget(ctx, a, ref, forge.IssueRef{N: iid})
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	}
 	d := &issueData{Issue: is, Body: h.markdownIn(r, pn, pn.View.DefaultBranch, "", is.Description), Notes: notes, Comment: comment, Error: errMsg,
 		CanEdit: pn.View.CanEditIssue(a, is), CanComment: pn.Can.CreateIssue}
-	if d.Labels, _, err = h.forge.ListLabels(ctx, a, ref, forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100}); err != nil {
+	if d.Labels, _, err = h.forge.Issuables.ListLabels(ctx, a, ref, forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100}); err != nil {
 		return err
 	}
 	d.LabelColors = map[string]string{}
@@ -210,7 +210,7 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 		d.LabelColors[l.Name] = l.Color
 	}
 	if pn.Can.SetIssueMetadata {
-		if d.Members, _, err = h.forge.ListMembers(ctx, a, forge.MemberSource{Kind: "project", Ref: ref}, true, "",
+		if d.Members, _, err = h.forge.Projects.ListMembers(ctx, a, forge.MemberSource{Kind: "project", Ref: ref}, true, "",
 			forge.Page{Page: 1, PerPage: 100}); err != nil {
 			return err
 		}
@@ -220,7 +220,7 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 
 // notes lists the notes of an issue or merge request, oldest first, rendered.
 func (h *Handler) notes(r *http.Request, pn *projectNav, t forge.NoteTarget) ([]noteView, error) {
-	list, _, err := h.forge.ListNotes(r.Context(), api.Actor(r), t, forge.NoteListOptions{OrderBy: "created_at"},
+	list, _, err := h.forge.Issuables.ListNotes(r.Context(), api.Actor(r), t, forge.NoteListOptions{OrderBy: "created_at"},
 		forge.Page{Page: 1, PerPage: 1000})
 	if err != nil {
 		return nil, err
@@ -247,11 +247,11 @@ func (h *Handler) commentIssue(iid int64) projectHandler {
 		}
 		a := api.Actor(r)
 		ref := strconv.FormatInt(pn.View.ID, 10)
-		t, err := h.forge.IssueNoteTarget(r.Context(), a, ref, forge.IssueRef{N: iid})
+		t, err := h.forge.Issuables.IssueNoteTarget(r.Context(), a, ref, forge.IssueRef{N: iid})
 		if err != nil {
 			return err
 		}
-		n, err := h.forge.CreateNote(r.Context(), a, t, forge.NoteInput{Body: &body})
+		n, err := h.forge.Issuables.CreateNote(r.Context(), a, t, forge.NoteInput{Body: &body})
 		if msg, status, ok := formError(err); ok {
 			return h.renderIssue(w, r, pn, iid, status, editor{Text: body}, msg)
 		}
@@ -260,7 +260,7 @@ func (h *Handler) commentIssue(iid int64) projectHandler {
 		}
 		if r.PostForm.Get("close") != "" {
 			close := "close"
-			if _, err := h.forge.UpdateIssue(r.Context(), a, ref, forge.IssueRef{N: iid}, forge.IssueInput{StateEvent: close}); err != nil {
+			if _, err := h.forge.Issuables.UpdateIssue(r.Context(), a, ref, forge.IssueRef{N: iid}, forge.IssueInput{StateEvent: close}); err != nil {
 				return err
 			}
 		}
@@ -270,7 +270,7 @@ func (h *Handler) commentIssue(iid int64) projectHandler {
 
 func (h *Handler) setIssueState(iid int64, event string) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-		_, err := h.forge.UpdateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.IssueRef{N: iid},
+		_, err := h.forge.Issuables.UpdateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.IssueRef{N: iid},
 			forge.IssueInput{StateEvent: event})
 		if msg, status, ok := formError(err); ok {
 			return h.renderIssue(w, r, pn, iid, status, editor{}, msg)
@@ -300,7 +300,7 @@ func (h *Handler) updateIssue(iid int64) projectHandler {
 			}
 			in.AssigneeIDs = &ids
 		}
-		_, err := h.forge.UpdateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.IssueRef{N: iid}, in)
+		_, err := h.forge.Issuables.UpdateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.IssueRef{N: iid}, in)
 		if msg, status, ok := formError(err); ok {
 			return h.renderIssue(w, r, pn, iid, status, editor{}, msg)
 		}

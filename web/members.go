@@ -91,12 +91,12 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request, sc *membersSco
 
 func (h *Handler) renderMembers(w http.ResponseWriter, r *http.Request, sc *membersScope, status int, d *membersData) error {
 	a := api.Actor(r)
-	can, err := h.forge.MemberAbilities(r.Context(), a, sc.Src)
+	can, err := h.forge.Projects.MemberAbilities(r.Context(), a, sc.Src)
 	if err != nil {
 		return err
 	}
 	pg := pageOf(r, 50)
-	list, total, err := h.forge.ListMembers(r.Context(), a, sc.Src, true, "", pg)
+	list, total, err := h.forge.Projects.ListMembers(r.Context(), a, sc.Src, true, "", pg)
 	if err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, sc *membersS
 		}
 		in.ExpiresAt = &t
 	}
-	m, err := h.forge.AddOrUpdateMember(r.Context(), a, sc.Src, in, true)
+	m, err := h.forge.Projects.AddOrUpdateMember(r.Context(), a, sc.Src, in, true)
 	if handled, err := h.memberFormError(w, r, sc, d, err); handled || err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (h *Handler) changeMember(userID int64) membersHandler {
 			return err
 		}
 		level, _ := strconv.Atoi(r.PostForm.Get("access_level"))
-		m, err := h.forge.AddOrUpdateMember(r.Context(), a, sc.Src,
+		m, err := h.forge.Projects.AddOrUpdateMember(r.Context(), a, sc.Src,
 			forge.MemberInput{UserRef: strconv.FormatInt(userID, 10), AccessLevel: level}, false)
 		if handled, err := h.memberFormError(w, r, sc, &membersData{Level: forge.Developer}, err); handled || err != nil {
 			return err
@@ -183,7 +183,7 @@ func (h *Handler) removeMember(userID int64) membersHandler {
 		if err != nil {
 			return err
 		}
-		err = h.forge.RemoveMember(r.Context(), a, sc.Src, userID)
+		err = h.forge.Projects.RemoveMember(r.Context(), a, sc.Src, userID)
 		if handled, err := h.memberFormError(w, r, sc, &membersData{Level: forge.Developer}, err); handled || err != nil {
 			return err
 		}

@@ -44,12 +44,12 @@ func (h *Handler) mergeRequests(w http.ResponseWriter, r *http.Request, pn *proj
 	}
 	d := &mergeRequestsData{Filter: f}
 	pg := pageOf(r, 20)
-	list, total, err := h.forge.ListProjectMergeRequests(ctx, a, ref, f.mergeRequestOptions(f.State), pg)
+	list, total, err := h.forge.Issuables.ListProjectMergeRequests(ctx, a, ref, f.mergeRequestOptions(f.State), pg)
 	if err != nil {
 		return err
 	}
 	d.MergeRequests, d.Pager = list, newPager(r, pg, total)
-	counts, err := h.forge.ProjectMergeRequestCounts(ctx, a, ref, f.mergeRequestOptions(""))
+	counts, err := h.forge.Issuables.ProjectMergeRequestCounts(ctx, a, ref, f.mergeRequestOptions(""))
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (h *Handler) renderNewMergeRequest(w http.ResponseWriter, r *http.Request, 
 				d.Branches = append(d.Branches, b)
 			}
 		}
-		cmp, err := h.forge.Compare(r.Context(), a, ref, d.Target, d.Source, false)
+		cmp, err := h.forge.Repositories.Compare(r.Context(), a, ref, d.Target, d.Source, false)
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func (h *Handler) createMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	if offered, _ := pn.View.SquashChoice(); offered {
 		in.Squash = &d.Squash
 	}
-	m, err := h.forge.CreateMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
+	m, err := h.forge.Issuables.CreateMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.renderNewMergeRequest(w, r, pn, status, d)
@@ -207,12 +207,12 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	ctx := r.Context()
 	ref := strconv.FormatInt(pn.View.ID, 10)
 	mref := forge.MergeRequestRef{N: iid}
-	m, err := h.forge.GetMergeRequest(ctx, a, ref, mref)
+	m, err := h.forge.Issuables.GetMergeRequest(ctx, a, ref, mref)
 	if err != nil {
 		return err
 	}
 	d := &mergeRequestData{MR: m, Tab: tab, Comment: comment, Error: errMsg, Status: forge.DetailedMergeStatus(m),
-		CanMerge: h.forge.CanMergeInto(ctx, a, m), CanRebase: h.forge.CanRebase(ctx, a, m),
+		CanMerge: h.forge.Issuables.CanMergeInto(ctx, a, m), CanRebase: h.forge.Access.CanRebase(ctx, a, m),
 		CanEdit: pn.View.CanEditMergeRequest(a, m), CanComment: pn.Can.CommentMergeRequest, MergeMethod: pn.View.MergeMethod}
 	offered, forced := pn.View.SquashChoice()
 	d.SquashOffer, d.Squash = offered, m.Squash
@@ -221,11 +221,11 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	}
 	switch tab {
 	case "commits":
-		if d.Commits, _, err = h.forge.MergeRequestCommits(ctx, a, ref, mref, forge.Page{Page: 1, PerPage: 1000}); err != nil {
+		if d.Commits, _, err = h.forge.Issuables.MergeRequestCommits(ctx, a, ref, mref, forge.Page{Page: 1, PerPage: 1000}); err != nil {
 			return err
 		}
 	case "diffs":
-		_, diffs, err := h.forge.MergeRequestChanges(ctx, a, ref, mref)
+		_, diffs, err := h.forge.Issuables.MergeRequestChanges(ctx, a, ref, mref)
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 		}
 	default:
 		d.Body = h.markdownIn(r, pn, pn.View.DefaultBranch, "", m.Description)
-		t, err := h.forge.MergeRequestNoteTarget(ctx, a, ref, mref)
+		t, err := h.forge.Issuables.MergeRequestNoteTarget(ctx, a, ref, mref)
 		if err != nil {
 			return err
 		}
@@ -273,7 +273,7 @@ func (h *Handler) mergeConflicts(r *http.Request, ref string, m forge.MergeReque
 	if c, ok := h.conflicts.get(key); ok {
 		return c, nil
 	}
-	files, n, err := h.forge.MergeRequestConflicts(r.Context(), api.Actor(r), ref, forge.MergeRequestRef{N: m.IID})
+	files, n, err := h.forge.Issuables.MergeRequestConflicts(r.Context(), api.Actor(r), ref, forge.MergeRequestRef{N: m.IID})
 	if err != nil {
 		return conflictList{}, err
 	}
@@ -297,11 +297,11 @@ func (h *Handler) commentMergeRequest(iid int64) projectHandler {
 			return h.renderMergeRequest(w, r, pn, iid, "", http.StatusOK, ed, "")
 		}
 		a := api.Actor(r)
-		t, err := h.forge.MergeRequestNoteTarget(r.Context(), a, strconv.FormatInt(pn.View.ID, 10), forge.MergeRequestRef{N: iid})
+		t, err := h.forge.Issuables.MergeRequestNoteTarget(r.Context(), a, strconv.FormatInt(pn.View.ID, 10), forge.MergeRequestRef{N: iid})
 		if err != nil {
 			return err
 		}
-		n, err := h.forge.CreateNote(r.Context(), a, t, forge.NoteInput{Body: &body})
+		n, err := h.forge.Issuables.CreateNote(r.Context(), a, t, forge.NoteInput{Body: &body})
 		if msg, status, ok := formError(err); ok {
 			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{Text: body}, msg)
 		}
@@ -325,7 +325,7 @@ func (h *Handler) merge(iid int64) projectHandler {
 			squash := r.PostForm.Get("squash") != ""
 			opts.Squash = &squash
 		}
-		_, err := h.forge.MergeMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.MergeRequestRef{N: iid}, opts)
+		_, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.MergeRequestRef{N: iid}, opts)
 		if msg, status, ok := mergeError(err); ok {
 			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)
 		}
@@ -354,14 +354,14 @@ func (h *Handler) rebase(iid int64) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
 		a := api.Actor(r)
 		ref := strconv.FormatInt(pn.View.ID, 10)
-		err := h.forge.RebaseMergeRequest(r.Context(), a, ref, forge.MergeRequestRef{N: iid})
+		err := h.forge.Issuables.RebaseMergeRequest(r.Context(), a, ref, forge.MergeRequestRef{N: iid})
 		if msg, status, ok := mergeError(err); ok {
 			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)
 		}
 		if err != nil {
 			return err
 		}
-		m, err := h.forge.GetMergeRequest(r.Context(), a, ref, forge.MergeRequestRef{N: iid})
+		m, err := h.forge.Issuables.GetMergeRequest(r.Context(), a, ref, forge.MergeRequestRef{N: iid})
 		if err != nil {
 			return err
 		}
@@ -375,7 +375,7 @@ func (h *Handler) rebase(iid int64) projectHandler {
 
 func (h *Handler) setMergeRequestState(iid int64, event string) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-		_, err := h.forge.UpdateMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+		_, err := h.forge.Issuables.UpdateMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
 			forge.MergeRequestRef{N: iid}, forge.MergeRequestInput{StateEvent: event})
 		if msg, status, ok := mergeError(err); ok {
 			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)

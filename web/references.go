@@ -19,7 +19,7 @@ func (h *Handler) markdownIn(r *http.Request, pn *projectNav, ref, file, text st
 // same things cost one lookup.
 func (h *Handler) references(r *http.Request, pn *projectNav) markup.Resolver {
 	if pn.refs == nil {
-		pn.refs = h.forge.ReferenceLinks(r.Context(), api.Actor(r), &pn.View, "")
+		pn.refs = h.forge.Issuables.ReferenceLinks(r.Context(), api.Actor(r), &pn.View, "")
 	}
 	return pn.refs
 }

@@ -26,7 +26,7 @@ func (h *Handler) releases(w http.ResponseWriter, r *http.Request, pn *projectNa
 		return notFound()
 	}
 	pg := pageOf(r, 20)
-	list, total, err := h.forge.ListReleases(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+	list, total, err := h.forge.Delivery.ListReleases(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
 		forge.ReleaseListOptions{Desc: true}, pg)
 	if err != nil {
 		return err
@@ -61,11 +61,11 @@ func (h *Handler) release(tag string) projectHandler {
 		}
 		a := api.Actor(r)
 		ref := strconv.FormatInt(pn.View.ID, 10)
-		rel, err := h.forge.GetRelease(r.Context(), a, ref, tag)
+		rel, err := h.forge.Delivery.GetRelease(r.Context(), a, ref, tag)
 		if err != nil {
 			return err
 		}
-		shipped, err := h.forge.ReleaseShippedCommits(r.Context(), a, ref, rel.ID)
+		shipped, err := h.forge.Delivery.ReleaseShippedCommits(r.Context(), a, ref, rel.ID)
 		if err != nil {
 			return err
 		}

@@ -106,7 +106,7 @@ func (h *Handler) broadcasts(r *http.Request, p *Page) []broadcast {
 	if p.Project != nil {
 		access = p.Project.View.Access
 	}
-	list, err := h.forge.BroadcastsFor(r.Context(), r.URL.Path, access)
+	list, err := h.forge.Instance.BroadcastsFor(r.Context(), r.URL.Path, access)
 	if err != nil {
 		h.core.Log.Error("read broadcast messages", "err", err, "request_id", p.RequestID)
 		return nil
@@ -141,7 +141,7 @@ func (h *Handler) dismissBroadcast(w http.ResponseWriter, r *http.Request) error
 	if err != nil || id <= 0 {
 		return forge.Invalidf("broadcast_message_id is invalid")
 	}
-	b, err := h.forge.GetBroadcastMessage(r.Context(), id)
+	b, err := h.forge.Instance.GetBroadcastMessage(r.Context(), id)
 	if err != nil {
 		return err
 	}

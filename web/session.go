@@ -30,7 +30,7 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) error {
 // renderSignIn shows the sign-in form with a token in its hidden field and in the CSRF
 // cookie (a new one unless the browser holds one), which the POST must echo both.
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, d signInData) error {
-	first, err := h.forge.AwaitingFirstSignIn(r.Context())
+	first, err := h.forge.Accounts.AwaitingFirstSignIn(r.Context())
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	if c, err := r.Cookie(api.CSRFCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 128 {
 		d.FormToken = c.Value
 	} else {
-		d.FormToken = h.forge.NewFormToken()
+		d.FormToken = h.forge.Access.NewFormToken()
 		http.SetCookie(w, &http.Cookie{Name: api.CSRFCookie, Value: d.FormToken, Path: "/",
 			Secure: h.secure, SameSite: http.SameSiteStrictMode})
 	}
@@ -75,7 +75,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	var sess forge.Session
 	ip := api.Actor(r).IP
 	err := h.core.GuardAuthentication(r.Context(), w, ip, false, func(bool) (err error) {
-		_, sess, err = h.forge.SignIn(r.Context(), login, password, ip, previous)
+		_, sess, err = h.forge.Access.SignIn(r.Context(), login, password, ip, previous)
 		return err
 	})
 	if forge.ErrorCode(err) == forge.EUnauthorized {
@@ -103,7 +103,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) error {
 		if token == "" {
 			token = r.Header.Get(api.CSRFHeader)
 		}
-		if err := h.forge.SignOut(r.Context(), c.Value, token); err != nil {
+		if err := h.forge.Access.SignOut(r.Context(), c.Value, token); err != nil {
 			return err
 		}
 	}

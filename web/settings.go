@@ -72,12 +72,12 @@ func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status int, d *tokensData) error {
 	a := api.Actor(r)
-	list, _, err := h.forge.ListTokens(r.Context(), a, forge.TokenListOptions{UserID: a.User.ID}, forge.Page{Page: 1, PerPage: 1000})
+	list, _, err := h.forge.Access.ListTokens(r.Context(), a, forge.TokenListOptions{UserID: a.User.ID}, forge.Page{Page: 1, PerPage: 1000})
 	if err != nil {
 		return err
 	}
 	for i := len(list) - 1; i >= 0; i-- { // newest first
-		if h.forge.TokenActive(list[i]) {
+		if h.forge.Access.TokenActive(list[i]) {
 			d.Active = append(d.Active, list[i])
 		} else {
 			d.Inactive = append(d.Inactive, list[i])
@@ -117,7 +117,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) error {
 		t := h.forge.Now().Add(time.Duration(days) * 24 * time.Hour)
 		in.ExpiresAt = &t
 	}
-	tok, secret, err := h.forge.CreateToken(r.Context(), a, a.User.ID, in)
+	tok, secret, err := h.forge.Access.CreateToken(r.Context(), a, a.User.ID, in)
 	if msg, status, ok := formError(err); ok {
 		if e := forge.ErrorOf(err); e.Reason == forge.ReasonMissingParam && slices.Contains(e.Params, "scopes") {
 			msg = "Choose a preset or at least one scope."
@@ -143,14 +143,14 @@ func (h *Handler) revokeToken(id string) handlerFunc {
 		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 			return notFound()
 		}
-		tok, err := h.forge.GetToken(r.Context(), a, id)
+		tok, err := h.forge.Access.GetToken(r.Context(), a, id)
 		if err != nil {
 			return err
 		}
 		if tok.UserID != a.User.ID {
 			return notFound() // the settings pages manage one's own tokens
 		}
-		if err := h.forge.RevokeToken(r.Context(), a, id); err != nil {
+		if err := h.forge.Access.RevokeToken(r.Context(), a, id); err != nil {
 			return err
 		}
 		h.setFlash(w, "The token "+tok.Name+" was revoked.")
@@ -176,7 +176,7 @@ func (h *Handler) accountPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, d *accountData) error {
 	var err error
-	if d.Current, err = h.forge.PrivateToken(r.Context(), api.Actor(r)); err != nil {
+	if d.Current, err = h.forge.Access.PrivateToken(r.Context(), api.Actor(r)); err != nil {
 		return err
 	}
 	return h.show(w, r, status, "account", "settings", "Account", d)
@@ -187,7 +187,7 @@ func (h *Handler) resetPrivateToken(w http.ResponseWriter, r *http.Request) erro
 	if !a.SignedIn() {
 		return forge.Unauthorized("")
 	}
-	tok, secret, err := h.forge.ResetPrivateToken(r.Context(), a)
+	tok, secret, err := h.forge.Access.ResetPrivateToken(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func (h *Handler) profilePage(w http.ResponseWriter, r *http.Request) error {
 	if !a.SignedIn() {
 		return forge.Unauthorized("")
 	}
-	u, err := h.forge.CurrentUser(r.Context(), a)
+	u, err := h.forge.Accounts.CurrentUser(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -233,7 +233,7 @@ func (h *Handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := &profileData{Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Bio: r.PostForm.Get("bio")}
-	_, err = h.forge.UpdateUser(r.Context(), a, a.User.ID, forge.UserInput{Name: formField(r, "name"),
+	_, err = h.forge.Accounts.UpdateUser(r.Context(), a, a.User.ID, forge.UserInput{Name: formField(r, "name"),
 		Email: formField(r, "email"), Bio: formField(r, "bio")})
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
@@ -271,7 +271,7 @@ func (h *Handler) updatePassword(w http.ResponseWriter, r *http.Request) error {
 		return h.renderPassword(w, r, http.StatusBadRequest, &passwordData{Error: "The new password and its confirmation differ."})
 	}
 	err = h.core.GuardAuthentication(r.Context(), w, a.IP, false, func(bool) error {
-		return h.forge.ChangePassword(r.Context(), a, current, next, a.IP)
+		return h.forge.Accounts.ChangePassword(r.Context(), a, current, next, a.IP)
 	})
 	if forge.ErrorCode(err) == forge.EUnauthorized {
 		return h.renderPassword(w, r, http.StatusBadRequest, &passwordData{Error: "The current password is not right."})

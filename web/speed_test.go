@@ -79,7 +79,7 @@ func newSpeedFixture(b *testing.B) *speedFixture {
 	f.sha = c.ID
 	// 10,000 issues, made through forge as the API would.
 	ctx := context.Background()
-	root, err := s.Forge.Authenticate(ctx, s.AdminToken, "127.0.0.1")
+	root, err := s.Forge.Access.Authenticate(ctx, s.AdminToken, "127.0.0.1")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,13 +90,13 @@ func newSpeedFixture(b *testing.B) *speedFixture {
 		if i%10 == 0 {
 			in.Labels = &[]string{"bug"}
 		}
-		if _, err := s.Forge.CreateIssue(ctx, root, f.id, in); err != nil {
+		if _, err := s.Forge.Issuables.CreateIssue(ctx, root, f.id, in); err != nil {
 			b.Fatal(err)
 		}
 	}
 	// Root's session, for the pages.
 	do("PUT", "/api/v4/users/1", map[string]any{"password": "root-password-1"}, http.StatusOK)
-	_, sess, err := s.Forge.SignIn(ctx, "root", "root-password-1", "127.0.0.1", "")
+	_, sess, err := s.Forge.Access.SignIn(ctx, "root", "root-password-1", "127.0.0.1", "")
 	if err != nil {
 		b.Fatal(err)
 	}

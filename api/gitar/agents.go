@@ -131,7 +131,7 @@ func statusEnum() []string { return forge.AgentStatuses }
 
 // listAgents is GET /agents.
 func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	agents, err := h.forge.Agents(r.Context(), api.Actor(r))
+	agents, err := h.forge.Agents.Agents(r.Context(), api.Actor(r))
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (h *Handler) createRun(w http.ResponseWriter, r *http.Request, _ api.Params
 	if repo == "" {
 		return forge.Missing("repository")
 	}
-	v, err := h.forge.CreateAgentRun(r.Context(), api.Actor(r), forge.AgentRunInput{Repository: repo, Agent: agent,
+	v, err := h.forge.Agents.CreateAgentRun(r.Context(), api.Actor(r), forge.AgentRunInput{Repository: repo, Agent: agent,
 		Ref: ref, MergeRequestIID: iid, Params: params})
 	if err != nil {
 		return err
@@ -219,7 +219,7 @@ func (h *Handler) getRun(w http.ResponseWriter, r *http.Request, p api.Params) e
 	if err != nil {
 		return err
 	}
-	v, err := h.forge.GetAgentRun(r.Context(), api.Actor(r), id)
+	v, err := h.forge.Agents.GetAgentRun(r.Context(), api.Actor(r), id)
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (h *Handler) cancelRun(w http.ResponseWriter, r *http.Request, p api.Params
 	if err != nil {
 		return err
 	}
-	v, err := h.forge.CancelAgentRun(r.Context(), api.Actor(r), id)
+	v, err := h.forge.Agents.CancelAgentRun(r.Context(), api.Actor(r), id)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func (h *Handler) getRunLog(w http.ResponseWriter, r *http.Request, p api.Params
 	if err != nil {
 		return err
 	}
-	l, err := h.forge.GetAgentRunLog(r.Context(), api.Actor(r), id)
+	l, err := h.forge.Agents.GetAgentRunLog(r.Context(), api.Actor(r), id)
 	if err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func (h *Handler) listRuns(w http.ResponseWriter, r *http.Request, _ api.Params)
 		return err
 	}
 	q := r.URL.Query()
-	views, total, err := h.forge.ListAgentRuns(r.Context(), api.Actor(r), forge.AgentRunListOptions{
+	views, total, err := h.forge.Agents.ListAgentRuns(r.Context(), api.Actor(r), forge.AgentRunListOptions{
 		Repository: q.Get("repository"), Agent: q.Get("agent"), Status: q.Get("status")}, pg)
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ func (h *Handler) recordDefect(w http.ResponseWriter, r *http.Request, _ api.Par
 	if p.err != nil {
 		return p.err
 	}
-	rec, created, err := h.forge.RecordDefect(r.Context(), api.Actor(r), in)
+	rec, created, err := h.forge.Delivery.RecordDefect(r.Context(), api.Actor(r), in)
 	if err != nil {
 		return err
 	}

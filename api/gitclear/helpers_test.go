@@ -133,7 +133,7 @@ func expect(t *testing.T, r *servertest.Response, status int, action, response, 
 // admin is the administrator as a forge actor, for looking at what was recorded.
 func (f *fixture) admin(t *testing.T) *forge.Actor {
 	t.Helper()
-	a, err := f.s.Forge.Authenticate(context.Background(), f.s.AdminToken, "127.0.0.1")
+	a, err := f.s.Forge.Access.Authenticate(context.Background(), f.s.AdminToken, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func (f *fixture) admin(t *testing.T) *forge.Actor {
 // defects returns every defect recorded in the alloy group's tree.
 func (f *fixture) defects(t *testing.T) []forge.Defect {
 	t.Helper()
-	list, err := f.s.Forge.GroupDefects(context.Background(), f.admin(t), "alloy", time.Time{}, time.Time{})
+	list, err := f.s.Forge.Delivery.GroupDefects(context.Background(), f.admin(t), "alloy", time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func (f *fixture) defects(t *testing.T) []forge.Defect {
 // releases returns the releases of libinput's commit.
 func (f *fixture) releases(t *testing.T) []forge.Release {
 	t.Helper()
-	list, err := f.s.Forge.ReleasesBySHA(context.Background(), f.admin(t), repoPath, f.head)
+	list, err := f.s.Forge.Delivery.ReleasesBySHA(context.Background(), f.admin(t), repoPath, f.head)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func (f *fixture) releases(t *testing.T) []forge.Release {
 // countReleases returns how many releases libinput has.
 func (f *fixture) countReleases(t *testing.T) int {
 	t.Helper()
-	_, total, err := f.s.Forge.ListReleases(context.Background(), f.admin(t), repoPath, forge.ReleaseListOptions{},
+	_, total, err := f.s.Forge.Delivery.ListReleases(context.Background(), f.admin(t), repoPath, forge.ReleaseListOptions{},
 		forge.Page{Page: 1, PerPage: 1})
 	if err != nil {
 		t.Fatal(err)

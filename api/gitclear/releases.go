@@ -43,7 +43,7 @@ func (h *Handler) recordRelease(w http.ResponseWriter, r *http.Request, _ api.Pa
 	if p.err != nil {
 		return p.err
 	}
-	rel, created, err := h.forge.EnsureRelease(r.Context(), api.Actor(r), in)
+	rel, created, err := h.forge.Delivery.EnsureRelease(r.Context(), api.Actor(r), in)
 	if err != nil {
 		return err
 	}

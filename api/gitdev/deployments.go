@@ -82,7 +82,7 @@ func (h *Handler) createDeployment(w http.ResponseWriter, r *http.Request, ref s
 	if err != nil {
 		return err
 	}
-	d, err := h.forge.CreateDeployment(r.Context(), api.Actor(r), ref, in)
+	d, err := h.forge.Delivery.CreateDeployment(r.Context(), api.Actor(r), ref, in)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request, ref st
 		}
 		o.Environment = env
 	}
-	list, total, err := h.forge.ListDeployments(r.Context(), api.Actor(r), ref, o, pg)
+	list, total, err := h.forge.Delivery.ListDeployments(r.Context(), api.Actor(r), ref, o, pg)
 	if err != nil {
 		return err
 	}
@@ -226,7 +226,7 @@ func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request, p api.Pa
 	if !ok {
 		return forge.NotFound(forge.ResourceDeployment)
 	}
-	d, err := h.forge.DeploymentByID(r.Context(), api.Actor(r), n)
+	d, err := h.forge.Delivery.DeploymentByID(r.Context(), api.Actor(r), n)
 	if forge.ErrorCode(err) == forge.ENotFound {
 		return forge.NotFound(forge.ResourceDeployment)
 	}

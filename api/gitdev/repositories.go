@@ -105,7 +105,7 @@ func (h *Handler) listRepositories(w http.ResponseWriter, r *http.Request, _ api
 	if err != nil {
 		return err
 	}
-	views, total, err := h.forge.ListProjects(r.Context(), api.Actor(r), o, pg)
+	views, total, err := h.forge.Projects.ListProjects(r.Context(), api.Actor(r), o, pg)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (h *Handler) repositorySubtree(w http.ResponseWriter, r *http.Request, _ ap
 
 // getRepository is GET /v1/repositories/{repo_id}.
 func (h *Handler) getRepository(w http.ResponseWriter, r *http.Request, ref string) error {
-	v, err := h.forge.ProjectByRef(r.Context(), api.Actor(r), ref)
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), ref)
 	if err != nil {
 		return err
 	}

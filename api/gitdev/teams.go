@@ -83,7 +83,7 @@ func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, _ api.Params
 		return err
 	}
 	all := true
-	groups, total, err := h.forge.ListGroups(r.Context(), api.Actor(r), forge.GroupListOptions{AllAvailable: &all, OrderBy: "name"}, pg)
+	groups, total, err := h.forge.Projects.ListGroups(r.Context(), api.Actor(r), forge.GroupListOptions{AllAvailable: &all, OrderBy: "name"}, pg)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (h *Handler) teamSubtree(w http.ResponseWriter, r *http.Request, _ api.Para
 func (h *Handler) findTeam(r *http.Request, ref string) (forge.Namespace, error) {
 	a := api.Actor(r)
 	if n, ok := DecodeID(prefixTeam, ref); ok {
-		g, err := h.forge.GroupByRef(r.Context(), a, forgeRef(n))
+		g, err := h.forge.Projects.GroupByRef(r.Context(), a, forgeRef(n))
 		if forge.ErrorCode(err) != forge.ENotFound {
 			return g, err
 		}
@@ -124,7 +124,7 @@ func (h *Handler) findTeam(r *http.Request, ref string) (forge.Namespace, error)
 	if strings.HasPrefix(ref, "/") || strings.HasSuffix(ref, "/") {
 		return forge.Namespace{}, forge.NotFound(forge.ResourceGroup)
 	}
-	return h.forge.GroupByRef(r.Context(), a, ref)
+	return h.forge.Projects.GroupByRef(r.Context(), a, ref)
 }
 
 // listTeamMembers is GET /v1/teams/{id}/members: the team's members, those of its parent
@@ -135,7 +135,7 @@ func (h *Handler) listTeamMembers(w http.ResponseWriter, r *http.Request, g forg
 		return err
 	}
 	src := forge.MemberSource{Kind: "group", Ref: forgeRef(g.ID)}
-	members, total, err := h.forge.ListMembers(r.Context(), api.Actor(r), src, true, r.URL.Query().Get("query"), pg)
+	members, total, err := h.forge.Projects.ListMembers(r.Context(), api.Actor(r), src, true, r.URL.Query().Get("query"), pg)
 	if err != nil {
 		return err
 	}

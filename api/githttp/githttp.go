@@ -103,7 +103,7 @@ func (h *Handler) advertise(w http.ResponseWriter, r *http.Request, repo string)
 		return &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonDumbProtocol,
 			Message: "cairn speaks git's smart HTTP protocol only; use git 1.6.6 or newer"}
 	}
-	v, err := h.forge.GitProject(r.Context(), api.Actor(r), repo, service == receivePack)
+	v, err := h.forge.Repositories.GitProject(r.Context(), api.Actor(r), repo, service == receivePack)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (h *Handler) advertise(w http.ResponseWriter, r *http.Request, repo string)
 
 // open authorizes a POST to service and readies its body and response headers.
 func (h *Handler) open(w http.ResponseWriter, r *http.Request, repo, service string) (forge.ProjectView, io.ReadCloser, error) {
-	v, err := h.forge.GitProject(r.Context(), api.Actor(r), repo, service == receivePack)
+	v, err := h.forge.Repositories.GitProject(r.Context(), api.Actor(r), repo, service == receivePack)
 	if err != nil {
 		return v, nil, err
 	}
@@ -156,12 +156,12 @@ func (h *Handler) receivePack(w http.ResponseWriter, r *http.Request, repo strin
 	}
 	res, err := h.store.ReceivePack(r.Context(), v.ID, br, flusher(w), gitstore.ReceivePackOptions{
 		Authorize: func(ctx context.Context, updates []gitstore.PendingUpdate) []gitstore.RefDecision {
-			return h.forge.JudgePush(ctx, a, v, updates)
+			return h.forge.Repositories.JudgePush(ctx, a, v, updates)
 		},
 		MaxPackSize: h.maxPushSize,
 	})
 	if res != nil && len(res.Applied) > 0 {
-		if rerr := h.forge.RecordPush(r.Context(), a, v.ID, res.Applied); rerr != nil {
+		if rerr := h.forge.Projects.RecordPush(r.Context(), a, v.ID, res.Applied); rerr != nil {
 			h.core.Log.Error("record push", "request_id", api.RequestID(r), "project_id", v.ID, "err", rerr)
 		}
 	}

@@ -61,7 +61,7 @@ func (h *Handler) listAgentRuns(w http.ResponseWriter, r *http.Request, p api.Pa
 		return err
 	}
 	q := r.URL.Query()
-	list, total, err := h.forge.ListAgentRuns(r.Context(), api.Actor(r), forge.AgentRunListOptions{
+	list, total, err := h.forge.Agents.ListAgentRuns(r.Context(), api.Actor(r), forge.AgentRunListOptions{
 		Project: p.Get("id"), Agent: q.Get("agent"), Status: q.Get("status")}, pg)
 	if err != nil {
 		return err

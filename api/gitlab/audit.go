@@ -22,7 +22,7 @@ func (h *Handler) listAuditEvents(w http.ResponseWriter, r *http.Request, _ api.
 	if err != nil {
 		return err
 	}
-	events, total, err := h.forge.ListAuditEvents(r.Context(), api.Actor(r), pg)
+	events, total, err := h.forge.Instance.ListAuditEvents(r.Context(), api.Actor(r), pg)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func (h *Handler) awardEmojiRoutes(rt *api.Router) {
 			if err != nil {
 				return forge.Awardable{}, err
 			}
-			return h.forge.NoteAwardable(r.Context(), api.Actor(r), t, id)
+			return h.forge.Issuables.NoteAwardable(r.Context(), api.Actor(r), t, id)
 		})
 	}
 }
@@ -73,7 +73,7 @@ func (h *Handler) issueNoteTarget(r *http.Request, p api.Params) (forge.NoteTarg
 	if err != nil {
 		return forge.NoteTarget{}, err
 	}
-	return h.forge.IssueNoteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
+	return h.forge.Issuables.IssueNoteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
 }
 
 // mergeRequestNoteTarget resolves the merge request of a route as the target of notes.
@@ -82,7 +82,7 @@ func (h *Handler) mergeRequestNoteTarget(r *http.Request, p api.Params) (forge.N
 	if err != nil {
 		return forge.NoteTarget{}, err
 	}
-	return h.forge.MergeRequestNoteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
+	return h.forge.Issuables.MergeRequestNoteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
 }
 
 // awardEmojiRoutesOf registers the award emoji of one kind of awardable under base.
@@ -120,7 +120,7 @@ func (h *Handler) listAwardEmoji(w http.ResponseWriter, r *http.Request, p api.P
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.ListAwardEmoji(r.Context(), api.Actor(r), aw, pg)
+	list, total, err := h.forge.Issuables.ListAwardEmoji(r.Context(), api.Actor(r), aw, pg)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (h *Handler) getAwardEmoji(w http.ResponseWriter, r *http.Request, p api.Pa
 	if err != nil {
 		return err
 	}
-	e, err := h.forge.GetAwardEmoji(r.Context(), api.Actor(r), aw, id)
+	e, err := h.forge.Issuables.GetAwardEmoji(r.Context(), api.Actor(r), aw, id)
 	if err != nil {
 		return err
 	}
@@ -167,7 +167,7 @@ func (h *Handler) createAwardEmoji(w http.ResponseWriter, r *http.Request, p api
 		return err
 	}
 	name, _ := in.String("name")
-	e, err := h.forge.AwardEmoji(r.Context(), api.Actor(r), aw, name)
+	e, err := h.forge.Issuables.AwardEmoji(r.Context(), api.Actor(r), aw, name)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func (h *Handler) deleteAwardEmoji(w http.ResponseWriter, r *http.Request, p api
 	if err != nil {
 		return err
 	}
-	if err := h.forge.DeleteAwardEmoji(r.Context(), api.Actor(r), aw, id); err != nil {
+	if err := h.forge.Issuables.DeleteAwardEmoji(r.Context(), api.Actor(r), aw, id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -42,7 +42,7 @@ func (h *Handler) badgeRoutes(rt *api.Router, plural, kind string) {
 		if err != nil {
 			return err
 		}
-		list, total, err := h.forge.ListBadges(r.Context(), api.Actor(r), src(p), r.URL.Query().Get("name"), pg)
+		list, total, err := h.forge.Projects.ListBadges(r.Context(), api.Actor(r), src(p), r.URL.Query().Get("name"), pg)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (h *Handler) badgeRoutes(rt *api.Router, plural, kind string) {
 		if !ok {
 			return forge.NotFound(forge.ResourceBadge)
 		}
-		b, err := h.forge.GetBadge(r.Context(), api.Actor(r), src(p), id)
+		b, err := h.forge.Projects.GetBadge(r.Context(), api.Actor(r), src(p), id)
 		if err != nil {
 			return err
 		}
@@ -77,7 +77,7 @@ func (h *Handler) badgeRoutes(rt *api.Router, plural, kind string) {
 		if !ok {
 			return forge.NotFound(forge.ResourceBadge)
 		}
-		if err := h.forge.DeleteBadge(r.Context(), api.Actor(r), src(p), id); err != nil {
+		if err := h.forge.Projects.DeleteBadge(r.Context(), api.Actor(r), src(p), id); err != nil {
 			return err
 		}
 		return api.NoContent(w)
@@ -94,7 +94,7 @@ func (h *Handler) renderBadge(w http.ResponseWriter, r *http.Request, src forge.
 	}
 	link, _ := in.String("link_url")
 	image, _ := in.String("image_url")
-	b, err := h.forge.RenderBadge(r.Context(), api.Actor(r), src, link, image)
+	b, err := h.forge.Projects.RenderBadge(r.Context(), api.Actor(r), src, link, image)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (h *Handler) saveBadge(w http.ResponseWriter, r *http.Request, src forge.Ba
 			return err
 		}
 	}
-	b, err := h.forge.SaveBadge(r.Context(), api.Actor(r), src, id, forge.BadgeInput{Name: in.StringPtr("name"),
+	b, err := h.forge.Projects.SaveBadge(r.Context(), api.Actor(r), src, id, forge.BadgeInput{Name: in.StringPtr("name"),
 		LinkURL: in.StringPtr("link_url"), ImageURL: in.StringPtr("image_url")})
 	if err != nil {
 		return err

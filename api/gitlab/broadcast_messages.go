@@ -44,7 +44,7 @@ func (h *Handler) listBroadcastMessages(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.ListBroadcastMessages(r.Context(), pg)
+	list, total, err := h.forge.Instance.ListBroadcastMessages(r.Context(), pg)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (h *Handler) getBroadcastMessage(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	b, err := h.forge.GetBroadcastMessage(r.Context(), id)
+	b, err := h.forge.Instance.GetBroadcastMessage(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (h *Handler) createBroadcastMessage(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	b, err := h.forge.CreateBroadcastMessage(r.Context(), api.Actor(r), bi)
+	b, err := h.forge.Instance.CreateBroadcastMessage(r.Context(), api.Actor(r), bi)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (h *Handler) updateBroadcastMessage(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	b, err := h.forge.UpdateBroadcastMessage(r.Context(), api.Actor(r), id, bi)
+	b, err := h.forge.Instance.UpdateBroadcastMessage(r.Context(), api.Actor(r), id, bi)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (h *Handler) deleteBroadcastMessage(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	if err := h.forge.DeleteBroadcastMessage(r.Context(), api.Actor(r), id); err != nil {
+	if err := h.forge.Instance.DeleteBroadcastMessage(r.Context(), api.Actor(r), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -39,11 +39,11 @@ func (h *Handler) compare(w http.ResponseWriter, r *http.Request, p api.Params) 
 		return err
 	}
 	a := api.Actor(r)
-	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
 	if err != nil {
 		return err
 	}
-	cmp, err := h.forge.Compare(r.Context(), a, p.Get("id"), from, to, straight)
+	cmp, err := h.forge.Repositories.Compare(r.Context(), a, p.Get("id"), from, to, straight)
 	if err != nil {
 		return err
 	}
@@ -69,11 +69,11 @@ func (h *Handler) mergeBase(w http.ResponseWriter, r *http.Request, p api.Params
 		return missing("refs")
 	}
 	a := api.Actor(r)
-	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
 	if err != nil {
 		return err
 	}
-	c, err := h.forge.MergeBase(r.Context(), a, p.Get("id"), refs)
+	c, err := h.forge.Repositories.MergeBase(r.Context(), a, p.Get("id"), refs)
 	if err != nil {
 		return err
 	}

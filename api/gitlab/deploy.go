@@ -76,7 +76,7 @@ func (h *Handler) deployRoutes(rt *api.Router) {
 			if !ok {
 				return forge.NotFound(forge.ResourceDeployToken)
 			}
-			t, err := h.forge.GetDeployToken(r.Context(), api.Actor(r), src(p), id)
+			t, err := h.forge.Access.GetDeployToken(r.Context(), api.Actor(r), src(p), id)
 			if err != nil {
 				return err
 			}
@@ -87,7 +87,7 @@ func (h *Handler) deployRoutes(rt *api.Router) {
 			if !ok {
 				return forge.NotFound(forge.ResourceDeployToken)
 			}
-			if err := h.forge.RevokeDeployToken(r.Context(), api.Actor(r), src(p), id); err != nil {
+			if err := h.forge.Access.RevokeDeployToken(r.Context(), api.Actor(r), src(p), id); err != nil {
 				return err
 			}
 			return api.NoContent(w)
@@ -108,7 +108,7 @@ func (h *Handler) listAllDeployKeys(w http.ResponseWriter, r *http.Request, _ ap
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.ListAllDeployKeys(r.Context(), api.Actor(r), pg)
+	list, total, err := h.forge.Access.ListAllDeployKeys(r.Context(), api.Actor(r), pg)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (h *Handler) listDeployKeys(w http.ResponseWriter, r *http.Request, p api.P
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.ListDeployKeys(r.Context(), api.Actor(r), p.Get("id"), pg)
+	list, total, err := h.forge.Access.ListDeployKeys(r.Context(), api.Actor(r), p.Get("id"), pg)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (h *Handler) getDeployKey(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.GetDeployKey(r.Context(), api.Actor(r), p.Get("id"), id)
+	k, err := h.forge.Access.GetDeployKey(r.Context(), api.Actor(r), p.Get("id"), id)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (h *Handler) addDeployKey(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.AddDeployKey(r.Context(), api.Actor(r), p.Get("id"), ki)
+	k, err := h.forge.Access.AddDeployKey(r.Context(), api.Actor(r), p.Get("id"), ki)
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (h *Handler) updateDeployKey(w http.ResponseWriter, r *http.Request, p api.
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.UpdateDeployKey(r.Context(), api.Actor(r), p.Get("id"), id, ki)
+	k, err := h.forge.Access.UpdateDeployKey(r.Context(), api.Actor(r), p.Get("id"), id, ki)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (h *Handler) enableDeployKey(w http.ResponseWriter, r *http.Request, p api.
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.EnableDeployKey(r.Context(), api.Actor(r), p.Get("id"), id)
+	k, err := h.forge.Access.EnableDeployKey(r.Context(), api.Actor(r), p.Get("id"), id)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (h *Handler) deleteDeployKey(w http.ResponseWriter, r *http.Request, p api.
 	if err != nil {
 		return err
 	}
-	if err := h.forge.DeleteDeployKey(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
+	if err := h.forge.Access.DeleteDeployKey(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)
@@ -229,7 +229,7 @@ func (h *Handler) listDeployTokens(w http.ResponseWriter, r *http.Request, src f
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.ListDeployTokens(r.Context(), api.Actor(r), src, active, pg)
+	list, total, err := h.forge.Access.ListDeployTokens(r.Context(), api.Actor(r), src, active, pg)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func (h *Handler) createDeployToken(w http.ResponseWriter, r *http.Request, src 
 	if ti.ExpiresAt, err = in.Date("expires_at"); err != nil {
 		return err
 	}
-	t, secret, err := h.forge.CreateDeployToken(r.Context(), api.Actor(r), src, ti)
+	t, secret, err := h.forge.Access.CreateDeployToken(r.Context(), api.Actor(r), src, ti)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ type User struct {
 
 func (h *Handler) basicUser(u forge.User) BasicUser {
 	return BasicUser{ID: u.ID, Username: u.Username, Name: u.Name, State: u.State,
-		Locked: h.forge.SignInLocked(u), WebURL: h.core.URL("/" + u.Username),
+		Locked: h.forge.Accounts.SignInLocked(u), WebURL: h.core.URL("/" + u.Username),
 		AvatarURL: h.avatarURL(forge.UploadUser, u.ID, u.Avatar)}
 }
 
@@ -377,7 +377,7 @@ type Token struct {
 func (h *Handler) token(t forge.Token, secret string) Token {
 	return Token{ID: t.ID, Name: t.Name, Description: t.Description, Revoked: t.RevokedAt != nil,
 		CreatedAt: Time(t.CreatedAt), Scopes: t.Scopes, UserID: t.UserID, LastUsedAt: timePtr(t.LastUsedAt),
-		Active: h.forge.TokenActive(t), ExpiresAt: datePtr(t.ExpiresAt), Impersonation: t.Impersonation, Token: secret}
+		Active: h.forge.Access.TokenActive(t), ExpiresAt: datePtr(t.ExpiresAt), Impersonation: t.Impersonation, Token: secret}
 }
 
 func (h *Handler) prefix() string { return "/api/v" + strconv.Itoa(h.version) }

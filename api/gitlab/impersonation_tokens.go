@@ -46,7 +46,7 @@ func (h *Handler) listImpersonationTokens(w http.ResponseWriter, r *http.Request
 	default:
 		return api.InvalidValue("state")
 	}
-	list, total, err := h.forge.ListImpersonationTokens(r.Context(), api.Actor(r), user, state, pg)
+	list, total, err := h.forge.Access.ListImpersonationTokens(r.Context(), api.Actor(r), user, state, pg)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (h *Handler) createImpersonationToken(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	tok, secret, err := h.forge.CreateImpersonationToken(r.Context(), api.Actor(r), user, ti)
+	tok, secret, err := h.forge.Access.CreateImpersonationToken(r.Context(), api.Actor(r), user, ti)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (h *Handler) getImpersonationToken(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	tok, err := h.forge.GetImpersonationToken(r.Context(), api.Actor(r), user, id)
+	tok, err := h.forge.Access.GetImpersonationToken(r.Context(), api.Actor(r), user, id)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h *Handler) revokeImpersonationToken(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return err
 	}
-	if err := h.forge.RevokeImpersonationToken(r.Context(), api.Actor(r), user, id); err != nil {
+	if err := h.forge.Access.RevokeImpersonationToken(r.Context(), api.Actor(r), user, id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -58,7 +58,7 @@ func (h *Handler) instanceRoutes(rt *api.Router) {
 }
 
 func (h *Handler) getApplicationSettings(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	st, err := h.forge.GetApplicationSettings(r.Context(), api.Actor(r))
+	st, err := h.forge.Instance.GetApplicationSettings(r.Context(), api.Actor(r))
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (h *Handler) updateApplicationSettings(w http.ResponseWriter, r *http.Reque
 			return err
 		}
 	}
-	st, err := h.forge.UpdateApplicationSettings(r.Context(), api.Actor(r), si)
+	st, err := h.forge.Instance.UpdateApplicationSettings(r.Context(), api.Actor(r), si)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h *Handler) updateApplicationSettings(w http.ResponseWriter, r *http.Reque
 
 // getApplicationStatistics answers GitLab's counts, as text with thousands separators.
 func (h *Handler) getApplicationStatistics(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	st, err := h.forge.ApplicationStatistics(r.Context(), api.Actor(r))
+	st, err := h.forge.Instance.ApplicationStatistics(r.Context(), api.Actor(r))
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func delimited(n int) string {
 // getLicense answers as a GitLab instance without a license (the Free tier): null, for
 // administrators.
 func (h *Handler) getLicense(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	if err := h.forge.ReadLicense(api.Actor(r)); err != nil {
+	if err := h.forge.Instance.ReadLicense(api.Actor(r)); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusOK, nil)
@@ -143,7 +143,7 @@ func (h *Handler) getLicense(w http.ResponseWriter, r *http.Request, _ api.Param
 
 // listLicenses lists no license, for administrators.
 func (h *Handler) listLicenses(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	if err := h.forge.ReadLicense(api.Actor(r)); err != nil {
+	if err := h.forge.Instance.ReadLicense(api.Actor(r)); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusOK, []struct{}{})
@@ -164,7 +164,7 @@ func (h *Handler) renderMarkdown(w http.ResponseWriter, r *http.Request, _ api.P
 		return err
 	}
 	project, _ := in.String("project")
-	html, err := h.forge.RenderMarkdown(r.Context(), api.Actor(r), forge.MarkdownInput{Text: text, Project: project})
+	html, err := h.forge.Issuables.RenderMarkdown(r.Context(), api.Actor(r), forge.MarkdownInput{Text: text, Project: project})
 	if err != nil {
 		return err
 	}

@@ -20,9 +20,9 @@ func (h *Handler) issueRoutes(rt *api.Router) {
 	issueAPI := issuableAPI[forge.Issue, forge.IssueInput, forge.IssueListOptions]{
 		plural: "issues", param: "issue_iid", required: []string{"title"}, updateParams: issueUpdateParams,
 		input: issueInput, options: issueListOptions,
-		list: h.forge.ListIssues, listProject: h.forge.ListProjectIssues, create: h.forge.CreateIssue,
-		get: h.forge.GetIssue, update: h.forge.UpdateIssue, delete: h.forge.DeleteIssue,
-		noteTarget: h.forge.IssueNoteTarget, render: render, detail: render}
+		list: h.forge.Issuables.ListIssues, listProject: h.forge.Issuables.ListProjectIssues, create: h.forge.Issuables.CreateIssue,
+		get: h.forge.Issuables.GetIssue, update: h.forge.Issuables.UpdateIssue, delete: h.forge.Issuables.DeleteIssue,
+		noteTarget: h.forge.Issuables.IssueNoteTarget, render: render, detail: render}
 	issueAPI.routes(h, rt)
 	rt.Handle("GET", "/issues/:issue_id", h.getIssueByID)
 	h.labelRoutes(rt)
@@ -241,7 +241,7 @@ func (h *Handler) getIssueByID(w http.ResponseWriter, r *http.Request, p api.Par
 		return forge.NotFound("")
 	}
 	a := api.Actor(r)
-	is, err := h.forge.IssueByID(r.Context(), a, id)
+	is, err := h.forge.Issuables.IssueByID(r.Context(), a, id)
 	if err != nil {
 		return err
 	}

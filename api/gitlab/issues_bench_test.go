@@ -55,7 +55,7 @@ func newIssueBench(b *testing.B) *issueBench {
 	f.project, f.projectPath = p.ID, p.PathWithNamespace
 	f.issuesPath = "/api/v4/projects/" + itoa(p.ID) + "/issues"
 	var err error
-	if f.aliceActor, err = s.Forge.Authenticate(context.Background(), f.alice, "127.0.0.1"); err != nil {
+	if f.aliceActor, err = s.Forge.Access.Authenticate(context.Background(), f.alice, "127.0.0.1"); err != nil {
 		b.Fatal(err)
 	}
 	return f
@@ -152,7 +152,7 @@ func BenchmarkListIssues(b *testing.B) {
 			conf := true
 			in.Confidential = &conf
 		}
-		if _, err := f.s.Forge.CreateIssue(ctx, f.aliceActor, f.projectPath, in); err != nil {
+		if _, err := f.s.Forge.Issuables.CreateIssue(ctx, f.aliceActor, f.projectPath, in); err != nil {
 			b.Fatal(err)
 		}
 	}

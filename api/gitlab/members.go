@@ -38,7 +38,7 @@ func (h *Handler) memberRoutes(rt *api.Router, plural, kind string) {
 		if !ok {
 			return forge.NotFound("")
 		}
-		if err := h.forge.RemoveMember(r.Context(), api.Actor(r), src(p), id); err != nil {
+		if err := h.forge.Projects.RemoveMember(r.Context(), api.Actor(r), src(p), id); err != nil {
 			return err
 		}
 		return api.NoContent(w)
@@ -51,7 +51,7 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, src forge.
 		return err
 	}
 	a := api.Actor(r)
-	members, total, err := h.forge.ListMembers(r.Context(), a, src, all, r.URL.Query().Get("query"), pg)
+	members, total, err := h.forge.Projects.ListMembers(r.Context(), a, src, all, r.URL.Query().Get("query"), pg)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (h *Handler) getMember(w http.ResponseWriter, r *http.Request, src forge.Me
 		return forge.NotFound("")
 	}
 	a := api.Actor(r)
-	m, err := h.forge.GetMember(r.Context(), a, src, id, all)
+	m, err := h.forge.Projects.GetMember(r.Context(), a, src, id, all)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (h *Handler) saveMember(w http.ResponseWriter, r *http.Request, src forge.M
 		return err
 	}
 	a := api.Actor(r)
-	m, err := h.forge.AddOrUpdateMember(r.Context(), a, src, mi, create)
+	m, err := h.forge.Projects.AddOrUpdateMember(r.Context(), a, src, mi, create)
 	if err != nil {
 		return err
 	}

@@ -16,15 +16,15 @@ func (h *Handler) mergeRequestRoutes(rt *api.Router) {
 	update := func(ctx context.Context, a *forge.Actor, project string, ref forge.MergeRequestRef,
 		in forge.MergeRequestInput) (forge.MergeRequest, error) {
 		in.SourceBranch = nil
-		return h.forge.UpdateMergeRequest(ctx, a, project, ref, in)
+		return h.forge.Issuables.UpdateMergeRequest(ctx, a, project, ref, in)
 	}
 	mergeRequestAPI := issuableAPI[forge.MergeRequest, forge.MergeRequestInput, forge.MergeRequestListOptions]{
 		plural: "merge_requests", param: "merge_request_iid",
 		required:     []string{"source_branch", "target_branch", "title"},
 		updateParams: mergeRequestUpdateParams, input: mergeRequestInput, options: mergeRequestListOptions,
-		list: h.forge.ListMergeRequests, listProject: h.forge.ListProjectMergeRequests,
-		create: h.forge.CreateMergeRequest, get: h.forge.GetMergeRequest, update: update,
-		delete: h.forge.DeleteMergeRequest, noteTarget: h.forge.MergeRequestNoteTarget,
+		list: h.forge.Issuables.ListMergeRequests, listProject: h.forge.Issuables.ListProjectMergeRequests,
+		create: h.forge.Issuables.CreateMergeRequest, get: h.forge.Issuables.GetMergeRequest, update: update,
+		delete: h.forge.Issuables.DeleteMergeRequest, noteTarget: h.forge.Issuables.MergeRequestNoteTarget,
 		render: func(_ *http.Request, _ *forge.Actor, m forge.MergeRequest) any { return h.mergeRequest(m) },
 		detail: h.renderMergeRequestDetail}
 	base := mergeRequestAPI.routes(h, rt)
@@ -158,7 +158,7 @@ func (h *Handler) mergeRequestDetail(ctx context.Context, a *forge.Actor, m forg
 	if m.HeadSHA != "" {
 		out.DiffRefs = &DiffRefs{BaseSHA: optional(m.BaseSHA), HeadSHA: optional(m.HeadSHA), StartSHA: optional(m.TargetSHA)}
 	}
-	out.User.CanMerge = h.forge.CanMergeInto(ctx, a, m)
+	out.User.CanMerge = h.forge.Issuables.CanMergeInto(ctx, a, m)
 	return out
 }
 
@@ -239,7 +239,7 @@ func (h *Handler) mergeRequestChanges(w http.ResponseWriter, r *http.Request, p 
 		return err
 	}
 	a := api.Actor(r)
-	m, list, err := h.forge.MergeRequestChanges(r.Context(), a, p.Get("id"), ref)
+	m, list, err := h.forge.Issuables.MergeRequestChanges(r.Context(), a, p.Get("id"), ref)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (h *Handler) mergeRequestDiffs(w http.ResponseWriter, r *http.Request, p ap
 	if err != nil {
 		return err
 	}
-	_, list, err := h.forge.MergeRequestChanges(r.Context(), api.Actor(r), p.Get("id"), ref)
+	_, list, err := h.forge.Issuables.MergeRequestChanges(r.Context(), api.Actor(r), p.Get("id"), ref)
 	if err != nil {
 		return err
 	}
@@ -278,11 +278,11 @@ func (h *Handler) mergeRequestCommits(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	m, err := h.forge.GetMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref)
+	m, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref)
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.MergeRequestCommits(r.Context(), api.Actor(r), p.Get("id"), ref, pg)
+	list, total, err := h.forge.Issuables.MergeRequestCommits(r.Context(), api.Actor(r), p.Get("id"), ref, pg)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func (h *Handler) mergeMergeRequest(w http.ResponseWriter, r *http.Request, p ap
 		return err
 	}
 	a := api.Actor(r)
-	m, err := h.forge.MergeMergeRequest(r.Context(), a, p.Get("id"), ref, opts)
+	m, err := h.forge.Issuables.MergeMergeRequest(r.Context(), a, p.Get("id"), ref, opts)
 	if err != nil {
 		return err
 	}
@@ -329,7 +329,7 @@ func (h *Handler) rebaseMergeRequest(w http.ResponseWriter, r *http.Request, p a
 	if err != nil {
 		return err
 	}
-	if err := h.forge.RebaseMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
+	if err := h.forge.Issuables.RebaseMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusAccepted, map[string]bool{"rebase_in_progress": false})

@@ -21,7 +21,7 @@ func (h *Handler) listNamespaces(w http.ResponseWriter, r *http.Request, _ api.P
 	if o.TopLevelOnly, err = queryBool(r, "top_level_only"); err != nil {
 		return err
 	}
-	nss, total, err := h.forge.ListNamespaces(r.Context(), api.Actor(r), o, pg)
+	nss, total, err := h.forge.Projects.ListNamespaces(r.Context(), api.Actor(r), o, pg)
 	if err != nil {
 		return err
 	}
@@ -33,7 +33,7 @@ func (h *Handler) listNamespaces(w http.ResponseWriter, r *http.Request, _ api.P
 }
 
 func (h *Handler) getNamespace(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	n, err := h.forge.NamespaceByRef(r.Context(), api.Actor(r), p.Get("id"))
+	n, err := h.forge.Projects.NamespaceByRef(r.Context(), api.Actor(r), p.Get("id"))
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (h *Handler) namespaceExists(w http.ResponseWriter, r *http.Request, p api.
 		}
 		parent = id
 	}
-	exists, suggests, err := h.forge.NamespaceExists(r.Context(), api.Actor(r), p.Get("id"), parent)
+	exists, suggests, err := h.forge.Projects.NamespaceExists(r.Context(), api.Actor(r), p.Get("id"), parent)
 	if err != nil {
 		return err
 	}

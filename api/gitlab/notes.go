@@ -73,7 +73,7 @@ func (h *Handler) listNotes(w http.ResponseWriter, r *http.Request, p api.Params
 	if err != nil {
 		return err
 	}
-	notes, total, err := h.forge.ListNotes(r.Context(), api.Actor(r), t, o, pg)
+	notes, total, err := h.forge.Issuables.ListNotes(r.Context(), api.Actor(r), t, o, pg)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (h *Handler) getNote(w http.ResponseWriter, r *http.Request, p api.Params, 
 	if err != nil {
 		return err
 	}
-	n, err := h.forge.GetNote(r.Context(), api.Actor(r), t, id)
+	n, err := h.forge.Issuables.GetNote(r.Context(), api.Actor(r), t, id)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (h *Handler) createNote(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	n, err := h.forge.CreateNote(r.Context(), api.Actor(r), t, ni)
+	n, err := h.forge.Issuables.CreateNote(r.Context(), api.Actor(r), t, ni)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (h *Handler) updateNote(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	n, err := h.forge.UpdateNote(r.Context(), api.Actor(r), t, id, in.StringPtr("body"))
+	n, err := h.forge.Issuables.UpdateNote(r.Context(), api.Actor(r), t, id, in.StringPtr("body"))
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (h *Handler) deleteNote(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	if err := h.forge.DeleteNote(r.Context(), api.Actor(r), t, id); err != nil {
+	if err := h.forge.Issuables.DeleteNote(r.Context(), api.Actor(r), t, id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -14,7 +14,7 @@ func (h *Handler) participantRoutes(rt *api.Router) {
 		if err != nil {
 			return err
 		}
-		users, err := h.forge.IssueParticipants(r.Context(), api.Actor(r), p.Get("id"), ref)
+		users, err := h.forge.Issuables.IssueParticipants(r.Context(), api.Actor(r), p.Get("id"), ref)
 		if err != nil {
 			return err
 		}
@@ -25,7 +25,7 @@ func (h *Handler) participantRoutes(rt *api.Router) {
 		if err != nil {
 			return err
 		}
-		users, err := h.forge.MergeRequestParticipants(r.Context(), api.Actor(r), p.Get("id"), ref)
+		users, err := h.forge.Issuables.MergeRequestParticipants(r.Context(), api.Actor(r), p.Get("id"), ref)
 		if err != nil {
 			return err
 		}

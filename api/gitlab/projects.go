@@ -60,7 +60,7 @@ func (h *Handler) writeCreatedProject(w http.ResponseWriter, r *http.Request, fo
 		return err
 	}
 	a := api.Actor(r)
-	v, err := h.forge.CreateProject(r.Context(), a, pi, forUser)
+	v, err := h.forge.Projects.CreateProject(r.Context(), a, pi, forUser)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (h *Handler) writeCreatedProject(w http.ResponseWriter, r *http.Request, fo
 
 func (h *Handler) getProject(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	a := api.Actor(r)
-	v, err := h.forge.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (h *Handler) getProject(w http.ResponseWriter, r *http.Request, p api.Param
 // caller may see that one.
 func (h *Handler) projectWithSource(ctx context.Context, a *forge.Actor, v forge.ProjectView) (Project, error) {
 	out := h.project(a, v)
-	src, err := h.forge.ForkedFrom(ctx, a, v)
+	src, err := h.forge.Projects.ForkedFrom(ctx, a, v)
 	if err != nil || src == nil {
 		return out, err
 	}
@@ -110,7 +110,7 @@ func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request, p api.Pa
 		return err
 	}
 	a := api.Actor(r)
-	v, err := h.forge.UpdateProject(r.Context(), a, p.Get("id"), pi)
+	v, err := h.forge.Projects.UpdateProject(r.Context(), a, p.Get("id"), pi)
 	if err != nil {
 		return err
 	}
@@ -129,11 +129,11 @@ func (h *Handler) projectWithAvatar(r *http.Request, avatar *pendingAvatar, v fo
 	if err := avatar.apply(r, h, forge.UploadProject, ref); err != nil {
 		return v, err
 	}
-	return h.forge.ProjectByRef(r.Context(), api.Actor(r), ref)
+	return h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), ref)
 }
 
 func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	if err := h.forge.DeleteProject(r.Context(), api.Actor(r), p.Get("id")); err != nil {
+	if err := h.forge.Projects.DeleteProject(r.Context(), api.Actor(r), p.Get("id")); err != nil {
 		return err
 	}
 	return h.accepted(w, r)
@@ -210,7 +210,7 @@ func (h *Handler) writeProjects(w http.ResponseWriter, r *http.Request, o forge.
 		return err
 	}
 	a := api.Actor(r)
-	views, total, err := h.forge.ListProjects(r.Context(), a, o, pg)
+	views, total, err := h.forge.Projects.ListProjects(r.Context(), a, o, pg)
 	if err != nil {
 		return err
 	}

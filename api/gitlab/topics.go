@@ -44,7 +44,7 @@ func (h *Handler) listTopics(w http.ResponseWriter, r *http.Request, _ api.Param
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.ListTopics(r.Context(), api.Actor(r), r.URL.Query().Get("search"), without, pg)
+	list, total, err := h.forge.Projects.ListTopics(r.Context(), api.Actor(r), r.URL.Query().Get("search"), without, pg)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (h *Handler) getTopic(w http.ResponseWriter, r *http.Request, p api.Params)
 	if err != nil {
 		return err
 	}
-	t, err := h.forge.GetTopic(r.Context(), api.Actor(r), id)
+	t, err := h.forge.Projects.GetTopic(r.Context(), api.Actor(r), id)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (h *Handler) saveTopic(w http.ResponseWriter, r *http.Request, id int64) er
 			return err
 		}
 	}
-	t, err := h.forge.SaveTopic(r.Context(), api.Actor(r), id,
+	t, err := h.forge.Projects.SaveTopic(r.Context(), api.Actor(r), id,
 		forge.TopicInput{Name: in.StringPtr("name"), Title: in.StringPtr("title"), Description: in.StringPtr("description")})
 	if err != nil {
 		return err
@@ -114,7 +114,7 @@ func (h *Handler) deleteTopic(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	if err := h.forge.DeleteTopic(r.Context(), api.Actor(r), id); err != nil {
+	if err := h.forge.Projects.DeleteTopic(r.Context(), api.Actor(r), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -36,7 +36,7 @@ func (h *Handler) getMetadata(w http.ResponseWriter, r *http.Request, _ api.Para
 
 func (h *Handler) getCurrentUser(w http.ResponseWriter, r *http.Request, _ api.Params) error {
 	a := api.Actor(r)
-	u, err := h.forge.CurrentUser(r.Context(), a)
+	u, err := h.forge.Accounts.CurrentUser(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, _ api.Params
 		return err
 	}
 	a := api.Actor(r)
-	users, total, err := h.forge.ListUsers(r.Context(), a, o, pg)
+	users, total, err := h.forge.Accounts.ListUsers(r.Context(), a, o, pg)
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p api.Params) 
 	if !ok {
 		return forge.NotFound(forge.ResourceUser)
 	}
-	u, err := h.forge.GetUser(r.Context(), a, id)
+	u, err := h.forge.Accounts.GetUser(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ type Identity struct {
 // userDetail renders u with its identities, which only administrators see.
 func (h *Handler) userDetail(r *http.Request, u forge.UserView) (User, error) {
 	out := h.user(u)
-	ids, err := h.forge.Identities(r.Context(), api.Actor(r), u.ID)
+	ids, err := h.forge.Accounts.Identities(r.Context(), api.Actor(r), u.ID)
 	if err != nil {
 		return out, err
 	}
@@ -117,7 +117,7 @@ func (h *Handler) setIdentity(r *http.Request, in *api.Input, userID int64) erro
 	if !hasProvider && !hasUID {
 		return nil
 	}
-	return h.forge.SetIdentity(r.Context(), api.Actor(r), userID, provider, uid)
+	return h.forge.Accounts.SetIdentity(r.Context(), api.Actor(r), userID, provider, uid)
 }
 
 // finishUser applies the avatar a create or update request carries and renders the user as
@@ -176,7 +176,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, _ api.Param
 	if err != nil {
 		return err
 	}
-	u, err := h.forge.CreateUser(r.Context(), api.Actor(r), ui)
+	u, err := h.forge.Accounts.CreateUser(r.Context(), api.Actor(r), ui)
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func (h *Handler) userWithAvatar(r *http.Request, avatar *pendingAvatar, u forge
 	if err := avatar.apply(r, h, forge.UploadUser, strconv.FormatInt(u.ID, 10)); err != nil {
 		return u, err
 	}
-	return h.forge.GetUser(r.Context(), api.Actor(r), u.ID)
+	return h.forge.Accounts.GetUser(r.Context(), api.Actor(r), u.ID)
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p api.Params) error {
@@ -222,7 +222,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p api.Param
 	if err := h.setIdentity(r, in, id); err != nil {
 		return err
 	}
-	u, err := h.forge.UpdateUser(r.Context(), a, id, ui)
+	u, err := h.forge.Accounts.UpdateUser(r.Context(), a, id, ui)
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func (h *Handler) setBlocked(w http.ResponseWriter, r *http.Request, p api.Param
 	if !ok {
 		return forge.NotFound(forge.ResourceUser)
 	}
-	changed, err := h.forge.SetUserBlocked(r.Context(), api.Actor(r), id, blocked)
+	changed, err := h.forge.Accounts.SetUserBlocked(r.Context(), api.Actor(r), id, blocked)
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func (h *Handler) setBanned(w http.ResponseWriter, r *http.Request, p api.Params
 	if !ok {
 		return forge.NotFound(forge.ResourceUser)
 	}
-	if err := h.forge.SetUserBanned(r.Context(), api.Actor(r), id, ban); err != nil {
+	if err := h.forge.Accounts.SetUserBanned(r.Context(), api.Actor(r), id, ban); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusCreated, true)
@@ -295,7 +295,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	if err := h.forge.DeleteUser(r.Context(), api.Actor(r), id, hard); err != nil {
+	if err := h.forge.Accounts.DeleteUser(r.Context(), api.Actor(r), id, hard); err != nil {
 		return err
 	}
 	return api.NoContent(w)
@@ -308,7 +308,7 @@ func (h *Handler) revokeSessions(w http.ResponseWriter, r *http.Request, p api.P
 	if !ok {
 		return forge.NotFound(forge.ResourceUser)
 	}
-	if err := h.forge.RevokeSessions(r.Context(), api.Actor(r), id); err != nil {
+	if err := h.forge.Access.RevokeSessions(r.Context(), api.Actor(r), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)
@@ -316,7 +316,7 @@ func (h *Handler) revokeSessions(w http.ResponseWriter, r *http.Request, p api.P
 
 // revokeOwnSessions signs the caller out of every browser.
 func (h *Handler) revokeOwnSessions(w http.ResponseWriter, r *http.Request, _ api.Params) error {
-	if err := h.forge.RevokeSessions(r.Context(), api.Actor(r), api.Actor(r).UserID()); err != nil {
+	if err := h.forge.Access.RevokeSessions(r.Context(), api.Actor(r), api.Actor(r).UserID()); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -80,7 +80,7 @@ func (h *Handler) createRepo(w http.ResponseWriter, r *http.Request, _ api.Param
 			return err
 		}
 	}
-	v, err := h.forge.CreateProject(r.Context(), a, pi, 0)
+	v, err := h.forge.Projects.CreateProject(r.Context(), a, pi, 0)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (h *Handler) namespaceRef(r *http.Request, owner string) (string, error) {
 		return strconv.FormatInt(id, 10), nil
 	}
 	if id, ok := parseID(userIDPrefix, owner); ok && owner != strconv.FormatInt(id, 10) {
-		u, err := h.forge.UserByRef(r.Context(), api.Actor(r), strconv.FormatInt(id, 10))
+		u, err := h.forge.Accounts.UserByRef(r.Context(), api.Actor(r), strconv.FormatInt(id, 10))
 		if forge.ErrorCode(err) == forge.ENotFound {
 			return "", forge.NotFound(forge.ResourceNamespace)
 		}
@@ -127,7 +127,7 @@ func (h *Handler) listRepos(w http.ResponseWriter, r *http.Request, _ api.Params
 		return api.InvalidParam("owned")
 	}
 	a := api.Actor(r)
-	views, total, err := h.forge.ListProjects(r.Context(), a, o, pg)
+	views, total, err := h.forge.Projects.ListProjects(r.Context(), a, o, pg)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (h *Handler) listRepos(w http.ResponseWriter, r *http.Request, _ api.Params
 
 // getRepo is GET /repos/:owner/:repo.
 func (h *Handler) getRepo(w http.ResponseWriter, r *http.Request, t target) error {
-	v, err := h.forge.ProjectByRef(r.Context(), api.Actor(r), t.repo)
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), t.repo)
 	if err != nil {
 		return err
 	}

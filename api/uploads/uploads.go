@@ -89,13 +89,13 @@ func (h *Handler) open(r *http.Request) (*forge.OpenUpload, error) {
 	}
 	if m := avatarPath.FindStringSubmatch(p); m != nil {
 		id, _ := strconv.ParseInt(m[2], 10, 64)
-		return h.core.Forge.OpenAvatar(r.Context(), a, m[1], id, unescape(m[3]))
+		return h.core.Forge.Projects.OpenAvatar(r.Context(), a, m[1], id, unescape(m[3]))
 	}
 	if m := projectIDPath.FindStringSubmatch(p); m != nil {
-		return h.core.Forge.OpenAttachment(r.Context(), a, m[1], m[2], unescape(m[3]))
+		return h.core.Forge.Projects.OpenAttachment(r.Context(), a, m[1], m[2], unescape(m[3]))
 	}
 	if m := projectRefPath.FindStringSubmatch(p); m != nil && !strings.HasPrefix(m[1], "-/") {
-		return h.core.Forge.OpenAttachment(r.Context(), a, unescape(m[1]), m[2], unescape(m[3]))
+		return h.core.Forge.Projects.OpenAttachment(r.Context(), a, unescape(m[1]), m[2], unescape(m[3]))
 	}
 	return nil, forge.NotFound(forge.ResourceFile)
 }
