@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/cairn-forge/cairn/forge"
@@ -60,7 +59,7 @@ func openForUser(ctx context.Context, dir string, cfg forge.Config, username str
 	if err != nil {
 		return nil, forge.User{}, nil, err
 	}
-	u, err := f.Accounts.UserByRef(ctx, forge.System(), username)
+	u, err := f.Accounts.UserByRef(ctx, forge.System(), forge.ParseRef(username))
 	if err != nil {
 		done()
 		return nil, forge.User{}, nil, describe(err)
@@ -214,7 +213,7 @@ func adminRepoGC(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	var targets []target
 	if len(rest) == 1 {
-		v, err := f.Projects.ProjectByRef(ctx, forge.System(), rest[0])
+		v, err := f.Projects.ProjectByRef(ctx, forge.System(), forge.ParseRef(rest[0]))
 		if err != nil {
 			return describe(err)
 		}
@@ -226,7 +225,7 @@ func adminRepoGC(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		for _, id := range ids {
 			name := fmt.Sprintf("repository %d", id)
-			if v, err := f.Projects.ProjectByRef(ctx, forge.System(), strconv.FormatInt(id, 10)); err == nil {
+			if v, err := f.Projects.ProjectByRef(ctx, forge.System(), forge.ID(id)); err == nil {
 				name = v.FullPath()
 			}
 			targets = append(targets, target{id, name})

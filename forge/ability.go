@@ -3,7 +3,6 @@ package forge
 import (
 	"context"
 	"slices"
-	"strconv"
 )
 
 // ProjectAbilities is what an actor may do in a project, so that a page offers only the
@@ -123,7 +122,7 @@ func (s *Access) CanRebase(ctx context.Context, a *Actor, m MergeRequest) bool {
 	if !a.SignedIn() || a.Require(NeedWriteCode) != nil || m.State != StateOpened {
 		return false
 	}
-	v, err := s.Projects.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
+	v, err := s.Projects.ProjectByRef(ctx, a, ID(m.ProjectID))
 	if err != nil {
 		return false
 	}

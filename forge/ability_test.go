@@ -35,7 +35,7 @@ func TestAbilitiesAgreeWithTheOperations(t *testing.T) {
 	t.Parallel()
 	e := newAbilityEnv(t)
 	ctx := e.ctx
-	issue, err := e.forge.Issuables.CreateIssue(ctx, e.root, e.app.FullPath(), forge.IssueInput{Title: name("by root")})
+	issue, err := e.forge.Issuables.CreateIssue(ctx, e.root, forge.ParseRef(e.app.FullPath()), forge.IssueInput{Title: name("by root")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestAbilitiesAgreeWithTheOperations(t *testing.T) {
 	}
 	for who, a := range actors {
 		t.Run(who, func(t *testing.T) {
-			v, err := e.forge.Projects.ProjectByRef(ctx, a, e.app.FullPath())
+			v, err := e.forge.Projects.ProjectByRef(ctx, a, forge.ParseRef(e.app.FullPath()))
 			if err != nil {
 				// Those who cannot see the project have no abilities to show.
 				if forge.ErrorCode(err) != forge.ENotFound {
@@ -60,27 +60,27 @@ func TestAbilitiesAgreeWithTheOperations(t *testing.T) {
 					t.Errorf("%s: ability %v, operation error %v", ability, want, err)
 				}
 			}
-			_, _, err = e.forge.Repositories.ListTree(ctx, a, v.FullPath(), "", "", false, forge.Page{Page: 1, PerPage: 20})
+			_, _, err = e.forge.Repositories.ListTree(ctx, a, forge.ParseRef(v.FullPath()), "", "", false, forge.Page{Page: 1, PerPage: 20})
 			check("ReadCode", ab.ReadCode, err)
-			_, _, err = e.forge.Issuables.ListProjectIssues(ctx, a, v.FullPath(), forge.IssueListOptions{}, forge.Page{Page: 1, PerPage: 20})
+			_, _, err = e.forge.Issuables.ListProjectIssues(ctx, a, forge.ParseRef(v.FullPath()), forge.IssueListOptions{}, forge.Page{Page: 1, PerPage: 20})
 			check("ReadIssues", ab.ReadIssues, err)
-			_, _, err = e.forge.Issuables.ListProjectMergeRequests(ctx, a, v.FullPath(), forge.MergeRequestListOptions{}, forge.Page{Page: 1, PerPage: 20})
+			_, _, err = e.forge.Issuables.ListProjectMergeRequests(ctx, a, forge.ParseRef(v.FullPath()), forge.MergeRequestListOptions{}, forge.Page{Page: 1, PerPage: 20})
 			check("ReadMergeRequests", ab.ReadMergeRequests, err)
-			_, err = e.forge.Issuables.CreateIssue(ctx, a, v.FullPath(), forge.IssueInput{Title: name("by " + who)})
+			_, err = e.forge.Issuables.CreateIssue(ctx, a, forge.ParseRef(v.FullPath()), forge.IssueInput{Title: name("by " + who)})
 			check("CreateIssue", ab.CreateIssue, err)
 			branch := "topic-" + who
-			_, err = e.forge.Repositories.CreateBranch(ctx, a, v.FullPath(), branch, "main")
+			_, err = e.forge.Repositories.CreateBranch(ctx, a, forge.ParseRef(v.FullPath()), branch, "main")
 			check("PushCode", ab.PushCode, err)
 			if err != nil {
-				if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, v.FullPath(), branch, "main"); err != nil {
+				if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, forge.ParseRef(v.FullPath()), branch, "main"); err != nil {
 					t.Fatal(err)
 				}
 			}
-			_, err = e.forge.Issuables.CreateMergeRequest(ctx, a, v.FullPath(), forge.MergeRequestInput{
+			_, err = e.forge.Issuables.CreateMergeRequest(ctx, a, forge.ParseRef(v.FullPath()), forge.MergeRequestInput{
 				SourceBranch: name(branch), TargetBranch: name("main"), Title: name("from " + who)})
 			check("CreateMergeRequest", ab.CreateMergeRequest, err)
 			// Labels are ignored, not refused, from those who may not set them.
-			is, err := e.forge.Issuables.UpdateIssue(ctx, a, v.FullPath(), forge.IssueRef{N: issue.IID},
+			is, err := e.forge.Issuables.UpdateIssue(ctx, a, forge.ParseRef(v.FullPath()), forge.IssueRef{N: issue.IID},
 				forge.IssueInput{AddLabels: []string{"bug-" + who}})
 			check("CanEditIssue", v.CanEditIssue(a, issue), err)
 			if err == nil && slices.Contains(is.Labels, "bug-"+who) != ab.SetIssueMetadata {
@@ -94,10 +94,10 @@ func TestRebaseAndGroupAbilitiesAgreeWithTheOperations(t *testing.T) {
 	t.Parallel()
 	e := newAbilityEnv(t)
 	ctx := e.ctx
-	if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, e.app.FullPath(), "topic", "main"); err != nil {
+	if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, forge.ParseRef(e.app.FullPath()), "topic", "main"); err != nil {
 		t.Fatal(err)
 	}
-	m, err := e.forge.Issuables.CreateMergeRequest(ctx, e.root, e.app.FullPath(), forge.MergeRequestInput{
+	m, err := e.forge.Issuables.CreateMergeRequest(ctx, e.root, forge.ParseRef(e.app.FullPath()), forge.MergeRequestInput{
 		SourceBranch: name("topic"), TargetBranch: name("main"), Title: name("topic")})
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +106,7 @@ func TestRebaseAndGroupAbilitiesAgreeWithTheOperations(t *testing.T) {
 	for _, who := range []string{"reporter", "developer", "reader", "maintainer", "dev"} {
 		a := e.users[who]
 		can := e.forge.Access.CanRebase(ctx, a, m)
-		err := e.forge.Issuables.RebaseMergeRequest(ctx, a, e.app.FullPath(), forge.MergeRequestRef{N: m.IID})
+		err := e.forge.Issuables.RebaseMergeRequest(ctx, a, forge.ParseRef(e.app.FullPath()), forge.MergeRequestRef{N: m.IID})
 		if can != (err == nil) {
 			t.Errorf("%s: CanRebase %v, RebaseMergeRequest error %v", who, can, err)
 		}
@@ -189,7 +189,7 @@ func TestSplitRefPathPrefersTheLongestBranchOrTag(t *testing.T) {
 	t.Parallel()
 	e := newDefectEnv(t)
 	ctx := e.ctx
-	p := e.shop.FullPath()
+	p := forge.ParseRef(e.shop.FullPath())
 	if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, p, "feature/login", "main"); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestSplitRefPathPrefersTheLongestBranchOrTag(t *testing.T) {
 	if _, _, err := e.forge.Repositories.SplitRefPath(ctx, e.root, p, "nope/README.md"); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("unknown ref: %v, want not found", err)
 	}
-	if _, _, err := e.forge.Repositories.SplitRefPath(ctx, e.users["outsider"], "acme/vault", "main"); forge.ErrorCode(err) != forge.ENotFound {
+	if _, _, err := e.forge.Repositories.SplitRefPath(ctx, e.users["outsider"], forge.ParseRef("acme/vault"), "main"); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("a private project's refs to an outsider: %v, want not found", err)
 	}
 }

@@ -408,7 +408,7 @@ func (s *Service) visibleAgentRun(ctx context.Context, a *Actor, id int64) (Proj
 	if err != nil {
 		return ProjectView{}, db.AgentRun{}, notFoundAs(err, ResourceAgentRun)
 	}
-	v, err := s.visibleProject(ctx, a, formatID(r.ProjectID))
+	v, err := s.visibleProject(ctx, a, ID(r.ProjectID))
 	if err != nil || !canReadCode(v) {
 		return ProjectView{}, db.AgentRun{}, NotFound(ResourceAgentRun)
 	}
@@ -471,7 +471,7 @@ func (s *Agents) ListAgentRuns(ctx context.Context, a *Actor, o AgentRunListOpti
 		var v ProjectView
 		var err error
 		if o.Project != "" {
-			v, err = s.visibleProject(ctx, a, o.Project)
+			v, err = s.visibleProject(ctx, a, ParseRef(o.Project))
 			if err == nil && !canReadCode(v) {
 				err = NotFound(ResourceProject)
 			}

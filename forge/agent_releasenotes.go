@@ -277,7 +277,7 @@ func (s *Service) createNotesRelease(ctx context.Context, j *agentJob, notes str
 		name = tag
 	}
 	sha := j.run.SHA
-	_, err := s.Delivery.CreateRelease(ctx, j.requester, formatID(j.project.ID), ReleaseInput{TagName: &tag, Name: &name,
+	_, err := s.Delivery.CreateRelease(ctx, j.requester, ID(j.project.ID), ReleaseInput{TagName: &tag, Name: &name,
 		Description: &notes, SHA: &sha})
 	if err != nil {
 		return nil, fmt.Errorf("create release %s: %w", tag, err)

@@ -76,7 +76,7 @@ func (f *agentFixture) commit(project, branch, start, author, message string, fi
 		c := c
 		acts = append(acts, forge.CommitAction{Action: "create", FilePath: p, Content: &c})
 	}
-	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, "root/"+project, forge.CommitInput{Branch: branch,
+	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, forge.ParseRef("root/"+project), forge.CommitInput{Branch: branch,
 		StartBranch: start, Message: message, Actions: acts, AuthorName: author, AuthorEmail: strings.ToLower(author) + "@example.com"})
 	if err != nil {
 		f.t.Fatal(err)
@@ -262,7 +262,7 @@ func TestStatsEqualHandCounts(t *testing.T) {
 		t.Errorf("activity = %+v", res.Activity)
 	}
 	// The languages agree with the languages API.
-	shares, err := f.forge.Repositories.Languages(context.Background(), f.root, "root/counted")
+	shares, err := f.forge.Repositories.Languages(context.Background(), f.root, forge.ParseRef("root/counted"))
 	if err != nil || len(shares) != 3 || shares[0].Name != "Go" {
 		t.Errorf("languages API = %+v, %v", shares, err)
 	}
@@ -281,7 +281,7 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 	f := newAgentFixture(t, forge.Config{})
 	ctx := context.Background()
 	f.project("app", map[string]string{"README.md": "# app\n"})
-	if _, err := f.forge.Repositories.CreateTag(ctx, f.root, "root/app", "v1.0.0", "main", ""); err != nil {
+	if _, err := f.forge.Repositories.CreateTag(ctx, f.root, forge.ParseRef("root/app"), "v1.0.0", "main", ""); err != nil {
 		t.Fatal(err)
 	}
 	f.commit("app", "main", "", "Alice", "feat(api): add agent runs", map[string]string{"a": "a\n"})
@@ -290,11 +290,11 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 	f.commit("app", "main", "", "Bob", "feat!: drop the v3 API\n\nClients move to v4.", map[string]string{"d": "d\n"})
 	f.commit("app", "main", "", "Bob", "tidy up", map[string]string{"e": "e\n"})
 	f.commit("app", "topic", "main", "Carol", "fix(ui): align the button", map[string]string{"f": "f\n"})
-	if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/app", forge.MergeRequestInput{
+	if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/app"), forge.MergeRequestInput{
 		SourceBranch: ptr("topic"), TargetBranch: ptr("main"), Title: ptr("Align the button")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, "root/app", forge.MergeRequestRef{N: 1}, forge.MergeOptions{}); err != nil {
+	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, forge.ParseRef("root/app"), forge.MergeRequestRef{N: 1}, forge.MergeOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	r := f.run(forge.AgentRunInput{Repository: "root/app", Agent: "release-notes",
@@ -349,7 +349,7 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 		!strings.Contains(res.Notes, "- **ui:** align the button (!1)") {
 		t.Errorf("from %q, %d commits, notes:\n%s", res.From, res.Commits, res.Notes)
 	}
-	rel, err := f.forge.Delivery.GetRelease(ctx, f.root, "root/app", "v1.1.0")
+	rel, err := f.forge.Delivery.GetRelease(ctx, f.root, forge.ParseRef("root/app"), "v1.1.0")
 	if err != nil || res.Release == nil || rel.Description != res.Notes {
 		t.Errorf("release: %+v, %v", rel, err)
 	}
@@ -371,7 +371,7 @@ func TestReviewPostsEachFindingOnceAsAMergeRequestNote(t *testing.T) {
 		"debug.js":   "function f() {\n  console.log('here');\n  return 1; \n}",
 		"big.dat":    strings.Repeat("x", 300) + "\n",
 	})
-	if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/web", forge.MergeRequestInput{
+	if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/web"), forge.MergeRequestInput{
 		SourceBranch: ptr("change"), TargetBranch: ptr("main"), Title: ptr("A change")}); err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +396,7 @@ func TestReviewPostsEachFindingOnceAsAMergeRequestNote(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	notes := func() []forge.Note {
-		target, err := f.forge.Issuables.MergeRequestNoteTarget(ctx, f.root, "root/web", forge.MergeRequestRef{N: 1})
+		target, err := f.forge.Issuables.MergeRequestNoteTarget(ctx, f.root, forge.ParseRef("root/web"), forge.MergeRequestRef{N: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

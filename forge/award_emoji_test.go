@@ -57,11 +57,11 @@ func TestAwardEmojiGoWithTheirAwardable(t *testing.T) {
 	}
 	var notes []int64
 	for range 2 {
-		is, err := h.forge.Issuables.CreateIssue(ctx, root, p.FullPath(), forge.IssueInput{Title: name("t")})
+		is, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueInput{Title: name("t")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, p.FullPath(), forge.IssueRef{N: is.IID})
+		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueRef{N: is.IID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestAwardEmojiGoWithTheirAwardable(t *testing.T) {
 	if got := count(); got != 6 {
 		t.Fatalf("%d awards, want 6", got)
 	}
-	target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, p.FullPath(), forge.IssueRef{N: 1})
+	target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueRef{N: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,13 +92,13 @@ func TestAwardEmojiGoWithTheirAwardable(t *testing.T) {
 	if got := count(); got != 5 {
 		t.Errorf("after deleting a comment, %d awards, want 5", got)
 	}
-	if err := h.forge.Issuables.DeleteIssue(ctx, root, p.FullPath(), forge.IssueRef{N: 1}); err != nil {
+	if err := h.forge.Issuables.DeleteIssue(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueRef{N: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if got := count(); got != 3 {
 		t.Errorf("after deleting an issue, %d awards, want 3", got)
 	}
-	if err := h.forge.Projects.DeleteProject(ctx, root, p.FullPath()); err != nil {
+	if err := h.forge.Projects.DeleteProject(ctx, root, forge.ParseRef(p.FullPath())); err != nil {
 		t.Fatal(err)
 	}
 	if got := count(); got != 0 {

@@ -66,13 +66,13 @@ func (s *Service) badgeContext(ctx context.Context, a *Actor, src BadgeSource) (
 	var ns Namespace
 	switch src.Kind {
 	case "project":
-		v, err := s.visibleProject(ctx, a, src.Ref)
+		v, err := s.visibleProject(ctx, a, ParseRef(src.Ref))
 		if err != nil {
 			return badgeContext{}, err
 		}
 		bc.source, bc.canManage, bc.project, ns = db.BadgeSource{Kind: "project", ID: v.ID}, v.Access >= Maintainer, &v, v.Namespace
 	default:
-		g, level, err := s.visibleGroup(ctx, a, src.Ref)
+		g, level, err := s.visibleGroup(ctx, a, ParseRef(src.Ref))
 		if err != nil {
 			return badgeContext{}, err
 		}

@@ -25,7 +25,7 @@ type PickInput struct {
 // taken against its first parent. A change that conflicts with the branch, or is there
 // already, is refused (ReasonPickConflict, ReasonPickEmpty and their revert twins) and
 // nothing is written. With DryRun, only the check is made and the zero CommitView returned.
-func (s *Repositories) PickCommit(ctx context.Context, a *Actor, projectRef, rev string, in PickInput) (ProjectView, CommitView, error) {
+func (s *Repositories) PickCommit(ctx context.Context, a *Actor, projectRef Ref, rev string, in PickInput) (ProjectView, CommitView, error) {
 	if strings.TrimSpace(in.Branch) == "" {
 		return ProjectView{}, CommitView{}, Missing("branch")
 	}

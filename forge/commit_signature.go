@@ -43,7 +43,7 @@ type CommitSignature struct {
 // CommitSignatureOf returns the signature of the commit rev names and whether a user's key
 // verifies it for the commit's committer. An unsigned commit's signature is "Signature Not
 // Found", as GitLab answers.
-func (s *Repositories) CommitSignatureOf(ctx context.Context, a *Actor, projectRef, rev string) (CommitSignature, error) {
+func (s *Repositories) CommitSignatureOf(ctx context.Context, a *Actor, projectRef Ref, rev string) (CommitSignature, error) {
 	_, repo, err := s.readRepo(ctx, a, projectRef)
 	if err != nil {
 		return CommitSignature{}, err

@@ -210,7 +210,7 @@ func pipelineOf(r db.Pipeline) Pipeline {
 
 // statusProject returns the project of a commit status request: signed-in callers only, as
 // GitLab's statuses API authenticates every request.
-func (s *Service) statusProject(ctx context.Context, a *Actor, ref string, need Need) (ProjectView, error) {
+func (s *Service) statusProject(ctx context.Context, a *Actor, ref Ref, need Need) (ProjectView, error) {
 	if err := a.requireUser(need); err != nil {
 		return ProjectView{}, err
 	}
@@ -220,7 +220,7 @@ func (s *Service) statusProject(ctx context.Context, a *Actor, ref string, need 
 // SetCommitStatus records a report of a commit's status. Developers may report, on refs
 // they may push or merge to; a report moves the pending or running status the same user
 // reported under the same name and ref, or starts a new one that replaces the older.
-func (s *Repositories) SetCommitStatus(ctx context.Context, a *Actor, projectRef string, in CommitStatusInput) (CommitStatus, error) {
+func (s *Repositories) SetCommitStatus(ctx context.Context, a *Actor, projectRef Ref, in CommitStatusInput) (CommitStatus, error) {
 	v, err := s.statusProject(ctx, a, projectRef, NeedWrite)
 	if err != nil {
 		return CommitStatus{}, err
@@ -397,7 +397,7 @@ type CommitStatusListOptions struct {
 
 // ListCommitStatuses lists the statuses reported for the commit rev names, oldest first:
 // the latest of each name unless o.All. Those who may read the code may read them.
-func (s *Repositories) ListCommitStatuses(ctx context.Context, a *Actor, projectRef, rev string, o CommitStatusListOptions, pg Page) ([]CommitStatus, int, error) {
+func (s *Repositories) ListCommitStatuses(ctx context.Context, a *Actor, projectRef Ref, rev string, o CommitStatusListOptions, pg Page) ([]CommitStatus, int, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, 0, err
 	}

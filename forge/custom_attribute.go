@@ -16,7 +16,7 @@ type CustomAttribute struct {
 
 // customAttributeTarget resolves the user, group or project (kind) that ref names, for an
 // administrator.
-func (s *Service) customAttributeTarget(ctx context.Context, a *Actor, kind, ref string, need Need) (int64, error) {
+func (s *Service) customAttributeTarget(ctx context.Context, a *Actor, kind string, ref Ref, need Need) (int64, error) {
 	if err := a.requireAdmin(need); err != nil {
 		return 0, err
 	}
@@ -33,7 +33,7 @@ func (s *Service) customAttributeTarget(ctx context.Context, a *Actor, kind, ref
 }
 
 // CustomAttributes lists the custom attributes of a user, group or project (kind).
-func (s *Accounts) CustomAttributes(ctx context.Context, a *Actor, kind, ref string) ([]CustomAttribute, error) {
+func (s *Accounts) CustomAttributes(ctx context.Context, a *Actor, kind string, ref Ref) ([]CustomAttribute, error) {
 	id, err := s.customAttributeTarget(ctx, a, kind, ref, NeedRead)
 	if err != nil {
 		return nil, err
@@ -50,7 +50,7 @@ func (s *Accounts) CustomAttributes(ctx context.Context, a *Actor, kind, ref str
 }
 
 // CustomAttribute returns one custom attribute.
-func (s *Accounts) CustomAttribute(ctx context.Context, a *Actor, kind, ref, key string) (CustomAttribute, error) {
+func (s *Accounts) CustomAttribute(ctx context.Context, a *Actor, kind string, ref Ref, key string) (CustomAttribute, error) {
 	list, err := s.CustomAttributes(ctx, a, kind, ref)
 	if err != nil {
 		return CustomAttribute{}, err
@@ -64,7 +64,7 @@ func (s *Accounts) CustomAttribute(ctx context.Context, a *Actor, kind, ref, key
 }
 
 // SetCustomAttribute writes one custom attribute.
-func (s *Accounts) SetCustomAttribute(ctx context.Context, a *Actor, kind, ref, key, value string) (CustomAttribute, error) {
+func (s *Accounts) SetCustomAttribute(ctx context.Context, a *Actor, kind string, ref Ref, key string, value string) (CustomAttribute, error) {
 	id, err := s.customAttributeTarget(ctx, a, kind, ref, NeedWrite)
 	if err != nil {
 		return CustomAttribute{}, err
@@ -83,7 +83,7 @@ func (s *Accounts) SetCustomAttribute(ctx context.Context, a *Actor, kind, ref, 
 }
 
 // DeleteCustomAttribute removes one custom attribute.
-func (s *Accounts) DeleteCustomAttribute(ctx context.Context, a *Actor, kind, ref, key string) error {
+func (s *Accounts) DeleteCustomAttribute(ctx context.Context, a *Actor, kind string, ref Ref, key string) error {
 	id, err := s.customAttributeTarget(ctx, a, kind, ref, NeedWrite)
 	if err != nil {
 		return err

@@ -111,7 +111,7 @@ func (s *Delivery) ResolvePath(ctx context.Context, a *Actor, path string) (Path
 		return PathTarget{}, pathNotFound(path)
 	}
 	if strings.Contains(path, "/") {
-		p, err := s.findProject(ctx, s.db.Read, path)
+		p, err := s.findProject(ctx, s.db.Read, ParseRef(path))
 		if err == nil {
 			v, err := s.projectAccess(ctx, a, p)
 			if err != nil {
@@ -482,7 +482,7 @@ func saveDefectFix(ctx context.Context, tx *sql.Tx, f *DefectFix, explicitTime b
 // [from, to) (a zero to: no end), in detection order: those recorded at the project and those
 // recorded at its namespace or any namespace above it. The actor must see the project, and be
 // a reporter of a private one.
-func (s *Delivery) ProjectDefects(ctx context.Context, a *Actor, projectRef string, from, to time.Time) ([]Defect, error) {
+func (s *Delivery) ProjectDefects(ctx context.Context, a *Actor, projectRef Ref, from, to time.Time) ([]Defect, error) {
 	v, err := s.Projects.ProjectByRef(ctx, a, projectRef)
 	if err != nil {
 		return nil, err
@@ -510,7 +510,7 @@ func (s *Service) projectDefects(ctx context.Context, p Project, from, to time.T
 // [from, to), in detection order: those recorded at the group, its subgroups and their
 // projects, and at the groups above it. The actor must see the group and be at least a
 // reporter of it, since the figures span projects it may not see one by one.
-func (s *Delivery) GroupDefects(ctx context.Context, a *Actor, groupRef string, from, to time.Time) ([]Defect, error) {
+func (s *Delivery) GroupDefects(ctx context.Context, a *Actor, groupRef Ref, from, to time.Time) ([]Defect, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func newDefectEnv(t testing.TB) *defectEnv {
 	if _, err := e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("vault"), NamespaceRef: "acme"}, 0); err != nil {
 		t.Fatal(err)
 	}
-	b, err := e.forge.Repositories.GetBranch(ctx, e.root, e.shop.FullPath(), "main")
+	b, err := e.forge.Repositories.GetBranch(ctx, e.root, forge.ParseRef(e.shop.FullPath()), "main")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestDefectsOfOthersStayOutOfReach(t *testing.T) {
 		t.Fatalf("own defect: %+v created=%v err=%v", rec, created, err)
 	}
 	for _, ref := range []string{"acme/vault", app.FullPath()} {
-		list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, ref, time.Time{}, time.Time{})
+		list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(ref), time.Time{}, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -377,7 +377,7 @@ func TestRefusedFixLeavesTheDefectAsItWas(t *testing.T) {
 	if forge.ErrorCode(err) != forge.EInvalid {
 		t.Fatalf("error %v, want invalid", err)
 	}
-	list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), time.Time{}, time.Time{})
+	list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), time.Time{}, time.Time{})
 	if err != nil || len(list) != 1 || list[0].Description != "before" {
 		t.Fatalf("defects %+v, err %v; want the one defect unchanged", list, err)
 	}
@@ -413,15 +413,19 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 		want string
 	}{
 		{"shop", func() ([]forge.Defect, error) {
-			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), from, to)
+			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), from, to)
 		}, "ACME,WEB,SHOP"},
-		{"vault", func() ([]forge.Defect, error) { return e.forge.Delivery.ProjectDefects(e.ctx, e.root, vault, from, to) }, "ACME,VAULT"},
-		{"acme", func() ([]forge.Defect, error) { return e.forge.Delivery.GroupDefects(e.ctx, e.root, "acme", from, to) }, "ACME,WEB,SHOP,VAULT"},
+		{"vault", func() ([]forge.Defect, error) {
+			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(vault), from, to)
+		}, "ACME,VAULT"},
+		{"acme", func() ([]forge.Defect, error) {
+			return e.forge.Delivery.GroupDefects(e.ctx, e.root, forge.ParseRef("acme"), from, to)
+		}, "ACME,WEB,SHOP,VAULT"},
 		{"acme/web", func() ([]forge.Defect, error) {
-			return e.forge.Delivery.GroupDefects(e.ctx, e.root, "acme/web", from, to)
+			return e.forge.Delivery.GroupDefects(e.ctx, e.root, forge.ParseRef("acme/web"), from, to)
 		}, "ACME,WEB,SHOP"},
 		{"shop, open end", func() ([]forge.Defect, error) {
-			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), *at("2024-03-01"), time.Time{})
+			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), *at("2024-03-01"), time.Time{})
 		}, "SHOP,LATE"},
 	}
 	for _, tt := range tests {
@@ -430,7 +434,7 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 			t.Errorf("%s: %s, err %v; want %s", tt.name, keys(list), err, tt.want)
 		}
 	}
-	if _, err := e.forge.Delivery.ProjectDefects(e.ctx, e.users["outsider"], vault, from, to); forge.ErrorCode(err) != forge.ENotFound {
+	if _, err := e.forge.Delivery.ProjectDefects(e.ctx, e.users["outsider"], forge.ParseRef(vault), from, to); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("outsider listing a private project: %v, want not found", err)
 	}
 }
@@ -451,10 +455,10 @@ func TestDeletingAFixProjectMovesTheResolution(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := e.forge.Projects.DeleteProject(e.ctx, e.root, other.FullPath()); err != nil {
+	if err := e.forge.Projects.DeleteProject(e.ctx, e.root, forge.ParseRef(other.FullPath())); err != nil {
 		t.Fatal(err)
 	}
-	list, err := e.forge.Delivery.GroupDefects(e.ctx, e.root, "acme", time.Time{}, time.Time{})
+	list, err := e.forge.Delivery.GroupDefects(e.ctx, e.root, forge.ParseRef("acme"), time.Time{}, time.Time{})
 	if err != nil || len(list) != 1 || list[0].ResolvedAt == nil || !list[0].ResolvedAt.Equal(*at("2024-01-02")) {
 		t.Fatalf("defects %+v, err %v; want resolved at the remaining fix", list, err)
 	}
@@ -494,7 +498,7 @@ func BenchmarkProjectDefects(b *testing.B) {
 	from, to := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	b.ResetTimer()
 	for b.Loop() {
-		list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, e.shop.FullPath(), from, to)
+		list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), from, to)
 		if err != nil || len(list) < 4000 {
 			b.Fatalf("%d defects, err %v", len(list), err)
 		}

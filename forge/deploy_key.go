@@ -46,7 +46,7 @@ func deployKeyOf(r db.DeployKey) DeployKey {
 }
 
 // deployKeyProject resolves a project whose deploy keys the actor manages: maintainers may.
-func (s *Service) deployKeyProject(ctx context.Context, a *Actor, ref string, need Need) (ProjectView, error) {
+func (s *Service) deployKeyProject(ctx context.Context, a *Actor, ref Ref, need Need) (ProjectView, error) {
 	if err := a.requireUser(need); err != nil {
 		return ProjectView{}, err
 	}
@@ -78,7 +78,7 @@ func deployKeysOf(rows []db.DeployKey) []DeployKey {
 }
 
 // ListDeployKeys lists the deploy keys enabled for a project.
-func (s *Access) ListDeployKeys(ctx context.Context, a *Actor, ref string, pg Page) ([]DeployKey, int, error) {
+func (s *Access) ListDeployKeys(ctx context.Context, a *Actor, ref Ref, pg Page) ([]DeployKey, int, error) {
 	v, err := s.deployKeyProject(ctx, a, ref, NeedRead)
 	if err != nil {
 		return nil, 0, err
@@ -88,7 +88,7 @@ func (s *Access) ListDeployKeys(ctx context.Context, a *Actor, ref string, pg Pa
 }
 
 // GetDeployKey returns a deploy key of a project.
-func (s *Access) GetDeployKey(ctx context.Context, a *Actor, ref string, id int64) (DeployKey, error) {
+func (s *Access) GetDeployKey(ctx context.Context, a *Actor, ref Ref, id int64) (DeployKey, error) {
 	v, err := s.deployKeyProject(ctx, a, ref, NeedRead)
 	if err != nil {
 		return DeployKey{}, err
@@ -99,7 +99,7 @@ func (s *Access) GetDeployKey(ctx context.Context, a *Actor, ref string, id int6
 
 // AddDeployKey adds a deploy key to a project. A key another project already uses as a
 // deploy key is enabled for this one too; a user's own key is refused.
-func (s *Access) AddDeployKey(ctx context.Context, a *Actor, ref string, in DeployKeyInput) (DeployKey, error) {
+func (s *Access) AddDeployKey(ctx context.Context, a *Actor, ref Ref, in DeployKeyInput) (DeployKey, error) {
 	v, err := s.deployKeyProject(ctx, a, ref, NeedWrite)
 	if err != nil {
 		return DeployKey{}, err
@@ -151,7 +151,7 @@ func (s *Access) AddDeployKey(ctx context.Context, a *Actor, ref string, in Depl
 }
 
 // UpdateDeployKey changes a project's deploy key: its title, its right to push here.
-func (s *Access) UpdateDeployKey(ctx context.Context, a *Actor, ref string, id int64, in DeployKeyInput) (DeployKey, error) {
+func (s *Access) UpdateDeployKey(ctx context.Context, a *Actor, ref Ref, id int64, in DeployKeyInput) (DeployKey, error) {
 	v, err := s.deployKeyProject(ctx, a, ref, NeedWrite)
 	if err != nil {
 		return DeployKey{}, err
@@ -189,7 +189,7 @@ func (s *Access) UpdateDeployKey(ctx context.Context, a *Actor, ref string, id i
 
 // EnableDeployKey enables for a project a deploy key another project uses; its maintainers
 // may, read-only.
-func (s *Access) EnableDeployKey(ctx context.Context, a *Actor, ref string, id int64) (DeployKey, error) {
+func (s *Access) EnableDeployKey(ctx context.Context, a *Actor, ref Ref, id int64) (DeployKey, error) {
 	v, err := s.deployKeyProject(ctx, a, ref, NeedWrite)
 	if err != nil {
 		return DeployKey{}, err
@@ -206,7 +206,7 @@ func (s *Access) EnableDeployKey(ctx context.Context, a *Actor, ref string, id i
 }
 
 // DeleteDeployKey removes a deploy key from a project; a key no project uses any more goes.
-func (s *Access) DeleteDeployKey(ctx context.Context, a *Actor, ref string, id int64) error {
+func (s *Access) DeleteDeployKey(ctx context.Context, a *Actor, ref Ref, id int64) error {
 	v, err := s.deployKeyProject(ctx, a, ref, NeedWrite)
 	if err != nil {
 		return err

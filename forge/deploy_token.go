@@ -73,7 +73,7 @@ func (s *Service) deployTokenSource(ctx context.Context, a *Actor, src DeployTok
 		return 0, 0, err
 	}
 	if src.Kind == "group" {
-		g, level, err := s.visibleGroup(ctx, a, src.Ref)
+		g, level, err := s.visibleGroup(ctx, a, ParseRef(src.Ref))
 		if err != nil {
 			return 0, 0, err
 		}
@@ -82,7 +82,7 @@ func (s *Service) deployTokenSource(ctx context.Context, a *Actor, src DeployTok
 		}
 		return 0, g.ID, nil
 	}
-	v, err := s.visibleProject(ctx, a, src.Ref)
+	v, err := s.visibleProject(ctx, a, ParseRef(src.Ref))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -213,7 +213,7 @@ func (s *Service) authenticateDeployToken(ctx context.Context, secret, ip string
 
 // deployProject is GitProject for a deploy token: the project must be the token's, or in
 // its group's tree, and the token must have the repository scope the operation needs.
-func (s *Service) deployProject(ctx context.Context, a *Actor, path string, write bool) (ProjectView, error) {
+func (s *Service) deployProject(ctx context.Context, a *Actor, path Ref, write bool) (ProjectView, error) {
 	p, err := s.findProject(ctx, s.db.Read, path)
 	if errors.Is(err, db.ErrNotFound) || ErrorCode(err) == ENotFound {
 		return ProjectView{}, NotFound(ResourceProject)

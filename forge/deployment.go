@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -232,7 +231,7 @@ func (s *Service) shippedSince(ctx context.Context, d, prev Deployment, err erro
 // CreateDeployment records a deployment of a project's commit to an environment, created
 // with it when the project has none of that name; developers may. Where the server has a
 // deploy command for the environment, the deployment is queued and the command moves it.
-func (s *Delivery) CreateDeployment(ctx context.Context, a *Actor, projectRef string, in DeploymentInput) (Deployment, error) {
+func (s *Delivery) CreateDeployment(ctx context.Context, a *Actor, projectRef Ref, in DeploymentInput) (Deployment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Deployment{}, err
@@ -364,7 +363,7 @@ func visibleDeployment(ctx context.Context, q db.Querier, v ProjectView, id int6
 }
 
 // GetDeployment returns a deployment of a project by its (global) id.
-func (s *Delivery) GetDeployment(ctx context.Context, a *Actor, projectRef string, id int64) (Deployment, error) {
+func (s *Delivery) GetDeployment(ctx context.Context, a *Actor, projectRef Ref, id int64) (Deployment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return Deployment{}, err
@@ -385,7 +384,7 @@ func (s *Delivery) DeploymentByID(ctx context.Context, a *Actor, id int64) (Depl
 	if err != nil {
 		return Deployment{}, err
 	}
-	if _, err := s.deliveryProject(ctx, a, strconv.FormatInt(d.ProjectID, 10), 0); err != nil {
+	if _, err := s.deliveryProject(ctx, a, ID(d.ProjectID), 0); err != nil {
 		if c := ErrorCode(err); c == ENotFound || c == EForbidden {
 			return Deployment{}, NotFound("")
 		}
@@ -395,7 +394,7 @@ func (s *Delivery) DeploymentByID(ctx context.Context, a *Actor, id int64) (Depl
 }
 
 // ListDeployments lists one page of a project's deployments, oldest first by default.
-func (s *Delivery) ListDeployments(ctx context.Context, a *Actor, projectRef string, o DeploymentListOptions, pg Page) ([]Deployment, int, error) {
+func (s *Delivery) ListDeployments(ctx context.Context, a *Actor, projectRef Ref, o DeploymentListOptions, pg Page) ([]Deployment, int, error) {
 	switch o.OrderBy {
 	case "", "id", "iid", "created_at", "updated_at", "finished_at", "ref":
 	default:
@@ -430,7 +429,7 @@ func (s *Delivery) ListDeployments(ctx context.Context, a *Actor, projectRef str
 
 // DeploymentShippedCommits lists the commits a deployment shipped, newest first: recorded
 // when it succeeded.
-func (s *Delivery) DeploymentShippedCommits(ctx context.Context, a *Actor, projectRef string, id int64) ([]ShippedCommit, error) {
+func (s *Delivery) DeploymentShippedCommits(ctx context.Context, a *Actor, projectRef Ref, id int64) ([]ShippedCommit, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return nil, err
@@ -444,7 +443,7 @@ func (s *Delivery) DeploymentShippedCommits(ctx context.Context, a *Actor, proje
 // UpdateDeploymentStatus moves a deployment to status; developers may. Moves go forward
 // only and final statuses are final. A deployment the server's deploy command runs may only
 // be canceled (which stops its command).
-func (s *Delivery) UpdateDeploymentStatus(ctx context.Context, a *Actor, projectRef string, id int64, status string) (Deployment, error) {
+func (s *Delivery) UpdateDeploymentStatus(ctx context.Context, a *Actor, projectRef Ref, id int64, status string) (Deployment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Deployment{}, err
@@ -521,7 +520,7 @@ type DeploymentLog struct {
 
 // GetDeploymentLog returns the log of a deployment's deploy command; reporters and above
 // may read it (it may show its variables).
-func (s *Delivery) GetDeploymentLog(ctx context.Context, a *Actor, projectRef string, id int64) (DeploymentLog, error) {
+func (s *Delivery) GetDeploymentLog(ctx context.Context, a *Actor, projectRef Ref, id int64) (DeploymentLog, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return DeploymentLog{}, err
@@ -540,7 +539,7 @@ func (s *Delivery) GetDeploymentLog(ctx context.Context, a *Actor, projectRef st
 // deployment and the one an environment is at (its latest success) stay. The successful
 // deployment after a removed one takes over the commits it shipped, so that lead times
 // count each commit once.
-func (s *Delivery) DeleteDeployment(ctx context.Context, a *Actor, projectRef string, id int64) error {
+func (s *Delivery) DeleteDeployment(ctx context.Context, a *Actor, projectRef Ref, id int64) error {
 	v, err := s.deliveryProject(ctx, a, projectRef, Maintainer)
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ func TestCreateDeploymentCreatesItsEnvironment(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	head := h.head()
-	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: "main"})
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "production", Ref: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestCreateDeploymentCreatesItsEnvironment(t *testing.T) {
 	if d.QueuedAt != nil || d.StartedAt != nil || d.FinishedAt != nil {
 		t.Errorf("a created deployment has status times: %+v", d)
 	}
-	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: head[:10],
+	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "production", Ref: head[:10],
 		Status: status("running"), Variables: map[string]string{"REGION": "eu"}})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestCreateDeploymentCreatesItsEnvironment(t *testing.T) {
 	if d2.IID != 2 || d2.EnvironmentID != d.EnvironmentID || d2.StartedAt == nil || d2.Variables["REGION"] != "eu" {
 		t.Errorf("second deployment: %+v", d2)
 	}
-	got, err := h.forge.Delivery.GetDeployment(ctx, h.root, h.proj.FullPath(), d2.ID)
+	got, err := h.forge.Delivery.GetDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), d2.ID)
 	if err != nil || got.Variables["REGION"] != "eu" || got.Status != "running" || got.User.Username != "root" {
 		t.Errorf("read back: %+v, %v", got, err)
 	}
@@ -80,7 +80,7 @@ func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := h.forge.Repositories.GetBranch(ctx, h.root, other.FullPath(), "main")
+	b, err := h.forge.Repositories.GetBranch(ctx, h.root, forge.ParseRef(other.FullPath()), "main")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), tt.in)
+			_, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), tt.in)
 			wantCode(t, err, forge.EInvalid)
 			if tt.msg != "" && forge.ErrorOf(err).Message != tt.msg {
 				t.Errorf("message %q, want %q", forge.ErrorOf(err).Message, tt.msg)
@@ -113,16 +113,16 @@ func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 		})
 	}
 	if e := forge.ErrorOf(func() error {
-		_, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "feature-x"})
+		_, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "feature-x"})
 		return err
 	}()); e.Reason != forge.ReasonInvalidRef {
 		t.Errorf("an unknown ref's reason is %q, want %q", e.Reason, forge.ReasonInvalidRef)
 	}
-	envs, total, err := h.forge.Delivery.ListEnvironments(ctx, h.root, h.proj.FullPath(), forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	envs, total, err := h.forge.Delivery.ListEnvironments(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 || len(envs) != 0 {
 		t.Errorf("environments after refused deployments: %+v, %v", envs, err)
 	}
-	_, total, err = h.forge.Delivery.ListDeployments(ctx, h.root, h.proj.FullPath(), forge.DeploymentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	_, total, err = h.forge.Delivery.ListDeployments(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 {
 		t.Errorf("deployments after refusals: %d, %v", total, err)
 	}
@@ -146,13 +146,13 @@ func TestDeploymentStatusMachine(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	for _, tt := range tests {
-		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "main"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, st := range tt.path {
 			h.clock.advance(time.Minute)
-			got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, h.proj.FullPath(), d.ID, st)
+			got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, forge.ParseRef(h.proj.FullPath()), d.ID, st)
 			if tt.ok[i] != (err == nil) {
 				t.Fatalf("%v: move %d to %s: err %v, want ok %v", tt.path, i, st, err, tt.ok[i])
 			}
@@ -181,7 +181,7 @@ func TestDeploymentStatusMachine(t *testing.T) {
 func TestSuccessfulDeploymentsRecordShippedCommits(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	p := h.proj.FullPath()
+	p := forge.ParseRef(h.proj.FullPath())
 	deploy, shipped := h.deploy, h.shipped
 	first := h.head()
 	d1 := deploy("production", "main", "success")
@@ -218,7 +218,7 @@ func TestSuccessfulDeploymentsRecordShippedCommits(t *testing.T) {
 func TestListDeploymentsFiltersAndOrders(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	p := h.proj.FullPath()
+	p := forge.ParseRef(h.proj.FullPath())
 	var ids []int64
 	for i, env := range []string{"staging", "production", "staging", "production"} {
 		h.clock.advance(time.Minute)
@@ -273,7 +273,7 @@ func TestListDeploymentsFiltersAndOrders(t *testing.T) {
 func TestEnvironmentLifecycle(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	p := h.proj.FullPath()
+	p := forge.ParseRef(h.proj.FullPath())
 	url := "https://staging.example.com"
 	e, err := h.forge.Delivery.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("staging"), ExternalURL: &url})
 	if err != nil {
@@ -324,7 +324,7 @@ func TestEnvironmentLifecycle(t *testing.T) {
 func TestDeploymentMakesStoppedEnvironmentAvailable(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	p := h.proj.FullPath()
+	p := forge.ParseRef(h.proj.FullPath())
 	e, err := h.forge.Delivery.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("review/x")})
 	if err != nil {
 		t.Fatal(err)
@@ -345,7 +345,7 @@ func TestDeploymentMakesStoppedEnvironmentAvailable(t *testing.T) {
 func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	p := h.proj.FullPath()
+	p := forge.ParseRef(h.proj.FullPath())
 	const n = 8
 	ids := make(chan int64, n)
 	var wg sync.WaitGroup
@@ -385,7 +385,7 @@ func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) 
 func TestDeleteDeploymentHandsItsCommitsOn(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	p := h.proj.FullPath()
+	p := forge.ParseRef(h.proj.FullPath())
 	deploy := func() forge.Deployment { return h.deploy("production", "main", "success") }
 	shipped := h.shipped
 	first := h.head()
@@ -413,7 +413,7 @@ func TestDeleteDeploymentHandsItsCommitsOn(t *testing.T) {
 // deploy creates a deployment of ref to env with status st.
 func (h *delivery) deploy(env, ref, st string) forge.Deployment {
 	h.t.Helper()
-	d, err := h.forge.Delivery.CreateDeployment(context.Background(), h.root, h.proj.FullPath(),
+	d, err := h.forge.Delivery.CreateDeployment(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()),
 		forge.DeploymentInput{Environment: env, Ref: ref, Status: status(st)})
 	if err != nil {
 		h.t.Fatal(err)
@@ -424,7 +424,7 @@ func (h *delivery) deploy(env, ref, st string) forge.Deployment {
 // shipped lists the shas deployment d shipped, newest first.
 func (h *delivery) shipped(d forge.Deployment) []string {
 	h.t.Helper()
-	list, err := h.forge.Delivery.DeploymentShippedCommits(context.Background(), h.root, h.proj.FullPath(), d.ID)
+	list, err := h.forge.Delivery.DeploymentShippedCommits(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), d.ID)
 	if err != nil {
 		h.t.Fatal(err)
 	}

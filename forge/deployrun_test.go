@@ -82,7 +82,7 @@ func TestDeployCommandFailuresAndTimeouts(t *testing.T) {
 	}})
 	ctx := context.Background()
 	create := func(env string) forge.Deployment {
-		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: env, Ref: "main"})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: env, Ref: "main"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +112,7 @@ func TestDeployCommandFailuresAndTimeouts(t *testing.T) {
 	if d := waitFinal(t, h, chatty.ID); d.Status != forge.DeploymentSuccess {
 		t.Errorf("chatty: %s", d.Status)
 	}
-	l, err := h.forge.Delivery.GetDeploymentLog(ctx, h.root, h.proj.FullPath(), chatty.ID)
+	l, err := h.forge.Delivery.GetDeploymentLog(ctx, h.root, forge.ParseRef(h.proj.FullPath()), chatty.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,13 +131,13 @@ func TestDeployCommandCancelAndShutdown(t *testing.T) {
 		{Scope: "root/app", Environment: "slow2", Command: "sleep 600 & echo $! > " + pidFile("slow2") + "; wait"},
 	}})
 	ctx := context.Background()
-	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "slow", Ref: "main"})
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "slow", Ref: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, h, d.ID, forge.DeploymentRunning)
 	readPID(t, pidFile("slow"))
-	got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, h.proj.FullPath(), d.ID, "canceled")
+	got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, forge.ParseRef(h.proj.FullPath()), d.ID, "canceled")
 	if err != nil || got.Status != forge.DeploymentCanceled {
 		t.Fatalf("cancel: %+v, %v", got, err)
 	}
@@ -153,7 +153,7 @@ func TestDeployCommandCancelAndShutdown(t *testing.T) {
 		t.Errorf("after the run: %s", got.Status)
 	}
 
-	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "slow2", Ref: "main"})
+	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "slow2", Ref: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -260,7 +260,7 @@ type doraScope struct {
 
 // ProjectDORA computes one DORA figure of a project (see DORAQuery); reporters and above may
 // read it.
-func (s *Delivery) ProjectDORA(ctx context.Context, a *Actor, projectRef string, q DORAQuery) ([]DORAValue, error) {
+func (s *Delivery) ProjectDORA(ctx context.Context, a *Actor, projectRef Ref, q DORAQuery) ([]DORAValue, error) {
 	v, err := s.Projects.ProjectByRef(ctx, a, projectRef)
 	if err != nil {
 		return nil, err
@@ -286,7 +286,7 @@ func (s *Delivery) ProjectDORA(ctx context.Context, a *Actor, projectRef string,
 
 // GroupDORA computes one DORA figure over the projects of a group and its subgroups (see
 // DORAQuery); reporters and above of the group may read it.
-func (s *Delivery) GroupDORA(ctx context.Context, a *Actor, groupRef string, q DORAQuery) ([]DORAValue, error) {
+func (s *Delivery) GroupDORA(ctx context.Context, a *Actor, groupRef Ref, q DORAQuery) ([]DORAValue, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, err
 	}

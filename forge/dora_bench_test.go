@@ -14,7 +14,7 @@ import (
 // fixed), written with batched SQL.
 func BenchmarkDORAYearDaily(b *testing.B) {
 	e := newDORAEnv(b)
-	prod, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, e.shop.FullPath(), forge.EnvironmentInput{Name: name("production")})
+	prod, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), forge.EnvironmentInput{Name: name("production")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func BenchmarkDORAYearDaily(b *testing.B) {
 		b.Run(metric, func(b *testing.B) {
 			q.Metric = metric
 			for b.Loop() {
-				vals, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), q)
+				vals, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), q)
 				if err != nil || len(vals) != 365 || vals[100].Value == nil {
 					b.Fatalf("%d values, err %v", len(vals), err)
 				}

@@ -106,7 +106,7 @@ func (e *doraEnv) commit(project forge.ProjectView, at string) {
 	e.t.Helper()
 	e.now = doraDay(e.t, at)
 	content := "at " + at
-	_, err := e.forge.Repositories.CreateCommit(e.ctx, e.root, project.FullPath(), forge.CommitInput{Branch: "main", Message: "change at " + at,
+	_, err := e.forge.Repositories.CreateCommit(e.ctx, e.root, forge.ParseRef(project.FullPath()), forge.CommitInput{Branch: "main", Message: "change at " + at,
 		Actions: []forge.CommitAction{{Action: "create", FilePath: "changes/" + strconv.FormatInt(e.now.Unix(), 10), Content: &content}}})
 	if err != nil {
 		e.t.Fatal(err)
@@ -123,7 +123,7 @@ func (e *doraEnv) deploy(env, status, at string) {
 func (e *doraEnv) deployProject(project forge.ProjectView, env, status, at string) {
 	e.t.Helper()
 	e.now = doraDay(e.t, at)
-	if _, err := e.forge.Delivery.CreateDeployment(e.ctx, e.root, project.FullPath(), forge.DeploymentInput{Environment: env, Ref: "main",
+	if _, err := e.forge.Delivery.CreateDeployment(e.ctx, e.root, forge.ParseRef(project.FullPath()), forge.DeploymentInput{Environment: env, Ref: "main",
 		Status: &status}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func (e *doraEnv) deployProject(project forge.ProjectView, env, status, at strin
 func (e *doraEnv) release(project forge.ProjectView, tag, at string) {
 	e.t.Helper()
 	when := doraDay(e.t, at)
-	if _, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, project.FullPath(), forge.ReleaseInput{TagName: &tag, Ref: name("main"),
+	if _, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(project.FullPath()), forge.ReleaseInput{TagName: &tag, Ref: name("main"),
 		ReleasedAt: &when}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -347,9 +347,9 @@ func TestDORAFiguresOfTheHistory(t *testing.T) {
 		var got []forge.DORAValue
 		var err error
 		if c.scope == "project" {
-			got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.users["lead"], c.ref, q)
+			got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.users["lead"], forge.ParseRef(c.ref), q)
 		} else {
-			got, err = e.forge.Delivery.GroupDORA(e.ctx, e.users["lead"], c.ref, q)
+			got, err = e.forge.Delivery.GroupDORA(e.ctx, e.users["lead"], forge.ParseRef(c.ref), q)
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", label, err)
@@ -380,7 +380,7 @@ func TestDORAEnvironmentTiers(t *testing.T) {
 		{"acme/docs", []string{"staging", "production"}, 2.0 / 61},
 	} {
 		q.EnvironmentTiers = c.tiers
-		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, c.ref, q)
+		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(c.ref), q)
 		if err != nil || len(got) != 1 || got[0].Value == nil || *got[0].Value != c.want {
 			t.Errorf("%s %v: %v, %v; want %v", c.ref, c.tiers, got, err, c.want)
 		}
@@ -394,7 +394,7 @@ func TestDORAEnvironmentTiers(t *testing.T) {
 func TestDORALeadTimeAcrossTiers(t *testing.T) {
 	e := newDORAEnv(t)
 	e.history()
-	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, "acme/web/shop", forge.DORAQuery{Metric: forge.DORALeadTimeForChanges,
+	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef("acme/web/shop"), forge.DORAQuery{Metric: forge.DORALeadTimeForChanges,
 		Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"), End: doraDay(t, "04-30 00:00"),
 		EnvironmentTiers: []string{"production", "staging"}})
 	if err != nil || len(got) != 1 || got[0].Value == nil || *got[0].Value != 27*hour {
@@ -418,7 +418,7 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 		if i == 9 {
 			tier = "staging"
 		}
-		if _, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, fleet.FullPath(), forge.EnvironmentInput{Name: &env,
+		if _, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, forge.ParseRef(fleet.FullPath()), forge.EnvironmentInput{Name: &env,
 			Tier: &tier}); err != nil {
 			t.Fatal(err)
 		}
@@ -430,11 +430,11 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 	}{{nil, 4.5 * hour}, {[]string{"staging", "production"}, 5 * hour}} {
 		q := forge.DORAQuery{Metric: forge.DORALeadTimeForChanges, Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"),
 			End: doraDay(t, "03-01 00:00"), EnvironmentTiers: c.tiers}
-		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, fleet.FullPath(), q)
+		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(fleet.FullPath()), q)
 		if err != nil || got[0].Value == nil || *got[0].Value != c.want {
 			t.Fatalf("tiers %v: %v, %v; want %v", c.tiers, got, err, c.want)
 		}
-		if got, err = e.forge.Delivery.GroupDORA(e.ctx, e.root, "acme", q); err != nil || got[0].Value == nil || *got[0].Value != c.want {
+		if got, err = e.forge.Delivery.GroupDORA(e.ctx, e.root, forge.ParseRef("acme"), q); err != nil || got[0].Value == nil || *got[0].Value != c.want {
 			t.Fatalf("acme, tiers %v: %v, %v; want %v", c.tiers, got, err, c.want)
 		}
 	}
@@ -445,7 +445,7 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 func TestDORADefaultRange(t *testing.T) {
 	e := newDORAEnv(t)
 	e.now = doraDay(t, "05-31 15:00")
-	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), forge.DORAQuery{Metric: forge.DORADeploymentFrequency})
+	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), forge.DORAQuery{Metric: forge.DORADeploymentFrequency})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +454,7 @@ func TestDORADefaultRange(t *testing.T) {
 		t.Fatalf("%d values from %v to %v", len(got), got[0].Date, got[len(got)-1].Date)
 	}
 	e.now = time.Date(2024, 5, 31, 23, 59, 0, 0, time.FixedZone("X", -5*3600)) // 2024-06-01 in UTC
-	got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), forge.DORAQuery{Metric: forge.DORADeploymentFrequency,
+	got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), forge.DORAQuery{Metric: forge.DORADeploymentFrequency,
 		Interval: forge.DORAMonthly})
 	if err != nil || len(got) != 4 || got[0].Date.Format("2006-01-02") != "2024-03-01" || *got[0].Value != 0 {
 		t.Fatalf("monthly from 2024-03-01: %v, %v", got, err)
@@ -486,7 +486,7 @@ func TestDORAQueryValidation(t *testing.T) {
 		{forge.DORAQuery{Metric: "change_failure_rate", Start: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
 			End: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}, "start_date", "Date range must be shorter than 366 days."},
 	} {
-		_, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), c.q)
+		_, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), c.q)
 		fe := forge.ErrorOf(err)
 		if err == nil || fe.Code != forge.EInvalid || fe.Reason != forge.ReasonInvalidDORAQuery || fe.Message != c.msg ||
 			len(fe.Params) != 1 || fe.Params[0] != c.param {
@@ -497,7 +497,7 @@ func TestDORAQueryValidation(t *testing.T) {
 	for _, q := range []forge.DORAQuery{{Start: jan(1), End: jan(1).AddDate(0, 0, 180), MaxDays: 180},
 		{Start: jan(1), End: jan(1).AddDate(0, 0, 366)}, {Start: jan(5), End: jan(5)}} {
 		q.Metric = forge.DORAChangeFailureRate
-		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.shop.FullPath(), q)
+		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), q)
 		if days := int(q.End.Sub(q.Start).Hours()/24) + 1; err != nil || len(got) != days {
 			t.Errorf("%v..%v: %d values, %v; want %d", q.Start, q.End, len(got), err, days)
 		}
@@ -533,16 +533,16 @@ func TestDORAAccess(t *testing.T) {
 	} {
 		var err error
 		if c.group {
-			_, err = e.forge.Delivery.GroupDORA(e.ctx, c.who, c.ref, q)
+			_, err = e.forge.Delivery.GroupDORA(e.ctx, c.who, forge.ParseRef(c.ref), q)
 		} else {
-			_, err = e.forge.Delivery.ProjectDORA(e.ctx, c.who, c.ref, q)
+			_, err = e.forge.Delivery.ProjectDORA(e.ctx, c.who, forge.ParseRef(c.ref), q)
 		}
 		if forge.ErrorCode(err) != c.want {
 			t.Errorf("%v on %s (group %v): %v, want %q", c.who.User, c.ref, c.group, err, c.want)
 		}
 	}
 	// A forbidden guest hears GitLab's words.
-	_, err := e.forge.Delivery.ProjectDORA(e.ctx, e.users["guest"], "acme/web/shop", q)
+	_, err := e.forge.Delivery.ProjectDORA(e.ctx, e.users["guest"], forge.ParseRef("acme/web/shop"), q)
 	if fe := forge.ErrorOf(err); fe.Message != "You do not have permission to access dora metrics." {
 		t.Errorf("guest: %v", err)
 	}
@@ -567,9 +567,9 @@ func FuzzDORAQuery(f *testing.F) {
 			var got []forge.DORAValue
 			var err error
 			if group {
-				got, err = e.forge.Delivery.GroupDORA(e.ctx, e.root, "acme", q)
+				got, err = e.forge.Delivery.GroupDORA(e.ctx, e.root, forge.ParseRef("acme"), q)
 			} else {
-				got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, "acme/web/shop", q)
+				got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef("acme/web/shop"), q)
 			}
 			if err != nil {
 				if fe := forge.ErrorOf(err); fe.Code != forge.EInvalid || fe.Reason != forge.ReasonInvalidDORAQuery || len(fe.Params) != 1 {

@@ -161,7 +161,7 @@ func insertEnvironment(ctx context.Context, q db.Querier, e *Environment) error 
 }
 
 // CreateEnvironment adds an environment to a project; developers may.
-func (s *Delivery) CreateEnvironment(ctx context.Context, a *Actor, projectRef string, in EnvironmentInput) (Environment, error) {
+func (s *Delivery) CreateEnvironment(ctx context.Context, a *Actor, projectRef Ref, in EnvironmentInput) (Environment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Environment{}, err
@@ -189,7 +189,7 @@ func findEnvironment(ctx context.Context, q db.Querier, v ProjectView, id int64)
 }
 
 // GetEnvironment returns an environment of a project.
-func (s *Delivery) GetEnvironment(ctx context.Context, a *Actor, projectRef string, id int64) (Environment, error) {
+func (s *Delivery) GetEnvironment(ctx context.Context, a *Actor, projectRef Ref, id int64) (Environment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return Environment{}, err
@@ -199,7 +199,7 @@ func (s *Delivery) GetEnvironment(ctx context.Context, a *Actor, projectRef stri
 
 // LastDeployment returns the newest successful deployment of an environment; ok is false
 // when it has none.
-func (s *Delivery) LastDeployment(ctx context.Context, a *Actor, projectRef string, envID int64) (d Deployment, ok bool, err error) {
+func (s *Delivery) LastDeployment(ctx context.Context, a *Actor, projectRef Ref, envID int64) (d Deployment, ok bool, err error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return Deployment{}, false, err
@@ -215,7 +215,7 @@ func (s *Delivery) LastDeployment(ctx context.Context, a *Actor, projectRef stri
 }
 
 // ListEnvironments lists one page of a project's environments, oldest first.
-func (s *Delivery) ListEnvironments(ctx context.Context, a *Actor, projectRef string, o EnvironmentListOptions, pg Page) ([]Environment, int, error) {
+func (s *Delivery) ListEnvironments(ctx context.Context, a *Actor, projectRef Ref, o EnvironmentListOptions, pg Page) ([]Environment, int, error) {
 	switch o.State {
 	case "", EnvironmentAvailable, EnvironmentStopped:
 	case "stopping":
@@ -237,7 +237,7 @@ func (s *Delivery) ListEnvironments(ctx context.Context, a *Actor, projectRef st
 
 // UpdateEnvironment changes the tier, external URL or description of an environment;
 // developers may. Its name cannot change: deploy commands and slugs hang on it.
-func (s *Delivery) UpdateEnvironment(ctx context.Context, a *Actor, projectRef string, id int64, in EnvironmentInput) (Environment, error) {
+func (s *Delivery) UpdateEnvironment(ctx context.Context, a *Actor, projectRef Ref, id int64, in EnvironmentInput) (Environment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Environment{}, err
@@ -266,7 +266,7 @@ func (s *Delivery) UpdateEnvironment(ctx context.Context, a *Actor, projectRef s
 
 // StopEnvironment marks an environment stopped; developers may. Stopping a stopped one
 // changes nothing.
-func (s *Delivery) StopEnvironment(ctx context.Context, a *Actor, projectRef string, id int64) (Environment, error) {
+func (s *Delivery) StopEnvironment(ctx context.Context, a *Actor, projectRef Ref, id int64) (Environment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Environment{}, err
@@ -288,7 +288,7 @@ func (s *Delivery) StopEnvironment(ctx context.Context, a *Actor, projectRef str
 
 // DeleteEnvironment removes a stopped environment with its deployments; maintainers may.
 // Deleting one that is gone succeeds for them.
-func (s *Delivery) DeleteEnvironment(ctx context.Context, a *Actor, projectRef string, id int64) error {
+func (s *Delivery) DeleteEnvironment(ctx context.Context, a *Actor, projectRef Ref, id int64) error {
 	v, err := s.deliveryProject(ctx, a, projectRef, Maintainer)
 	if err != nil {
 		return err

@@ -121,7 +121,7 @@ func (s *Projects) RecordPush(ctx context.Context, a *Actor, projectID int64, up
 // comments on them) are listed to reporters and above only; action filters by GitLab's names
 // (pushed, created, closed, reopened, merged, commented), and one cairn does not record
 // lists nothing.
-func (s *Projects) ListProjectEvents(ctx context.Context, a *Actor, ref, action string, asc bool, pg Page) ([]Event, int, error) {
+func (s *Projects) ListProjectEvents(ctx context.Context, a *Actor, ref Ref, action string, asc bool, pg Page) ([]Event, int, error) {
 	v, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err

@@ -68,7 +68,7 @@ func TestRecordPushSummarizesEveryUpdateInOnePass(t *testing.T) {
 	if n := repos.summaries.Load(); n != 1 {
 		t.Errorf("the push was summarized in %d passes", n)
 	}
-	events, total, err := f.Projects.ListProjectEvents(ctx, root, "root/wide", "", true, forge.Page{Page: 1, PerPage: refs})
+	events, total, err := f.Projects.ListProjectEvents(ctx, root, forge.ParseRef("root/wide"), "", true, forge.Page{Page: 1, PerPage: refs})
 	if err != nil {
 		t.Fatal(err)
 	}

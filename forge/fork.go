@@ -22,7 +22,7 @@ type ForkInput struct {
 // branches and tags, which names it as forked_from. Whoever may read the code may fork it
 // into a namespace where they may create projects. The fork's visibility is the source's
 // (or the one asked for), never above the source's nor its namespace's.
-func (s *Projects) ForkProject(ctx context.Context, a *Actor, ref string, in ForkInput) (ProjectView, error) {
+func (s *Projects) ForkProject(ctx context.Context, a *Actor, ref Ref, in ForkInput) (ProjectView, error) {
 	if err := a.requireUser(NeedProjects); err != nil {
 		return ProjectView{}, err
 	}
@@ -33,7 +33,7 @@ func (s *Projects) ForkProject(ctx context.Context, a *Actor, ref string, in For
 	if !canReadCode(src) {
 		return ProjectView{}, Forbidden()
 	}
-	ns, err := s.targetNamespace(ctx, a, a.User, in.NamespaceRef)
+	ns, err := s.targetNamespace(ctx, a, a.User, ParseRef(in.NamespaceRef))
 	if err != nil {
 		return ProjectView{}, err
 	}
@@ -76,7 +76,7 @@ func (s *Projects) ForkProject(ctx context.Context, a *Actor, ref string, in For
 }
 
 // ListForks lists the forks of a project the actor may see.
-func (s *Projects) ListForks(ctx context.Context, a *Actor, ref string, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
+func (s *Projects) ListForks(ctx context.Context, a *Actor, ref Ref, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
 	src, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -91,7 +91,7 @@ func (s *Projects) ForkedFrom(ctx context.Context, a *Actor, v ProjectView) (*Pr
 	if v.ForkedFromID == 0 {
 		return nil, nil
 	}
-	src, err := s.visibleProject(ctx, a, formatID(v.ForkedFromID))
+	src, err := s.visibleProject(ctx, a, ID(v.ForkedFromID))
 	if ErrorCode(err) == ENotFound {
 		return nil, nil
 	}

@@ -16,9 +16,9 @@ import (
 func (s *Repositories) GitProject(ctx context.Context, a *Actor, path string, write bool) (ProjectView, error) {
 	path = strings.Trim(path, "/")
 	if a.Deploy != nil {
-		return s.deployProject(ctx, a, path, write)
+		return s.deployProject(ctx, a, ParseRef(path), write)
 	}
-	v, err := s.visibleProject(ctx, a, path)
+	v, err := s.visibleProject(ctx, a, ParseRef(path))
 	if ErrorCode(err) == ENotFound || err == nil && write && !a.SignedIn() {
 		if !a.SignedIn() {
 			return ProjectView{}, Unauthorized("")

@@ -69,7 +69,7 @@ func ParseGPGKey(text string) (GPGKey, error) {
 }
 
 // ListGPGKeys lists a user's GPG keys (ref "": the actor's).
-func (s *Accounts) ListGPGKeys(ctx context.Context, a *Actor, ref string, pg Page) ([]GPGKey, int, error) {
+func (s *Accounts) ListGPGKeys(ctx context.Context, a *Actor, ref Ref, pg Page) ([]GPGKey, int, error) {
 	u, err := s.keyOwner(ctx, a, ref, false)
 	if err != nil {
 		return nil, 0, err
@@ -86,7 +86,7 @@ func (s *Accounts) ListGPGKeys(ctx context.Context, a *Actor, ref string, pg Pag
 }
 
 // GetGPGKey returns one GPG key of a user (ref "": the actor's).
-func (s *Accounts) GetGPGKey(ctx context.Context, a *Actor, ref string, id int64) (GPGKey, error) {
+func (s *Accounts) GetGPGKey(ctx context.Context, a *Actor, ref Ref, id int64) (GPGKey, error) {
 	u, err := s.keyOwner(ctx, a, ref, false)
 	if err != nil {
 		return GPGKey{}, err
@@ -99,7 +99,7 @@ func (s *Accounts) GetGPGKey(ctx context.Context, a *Actor, ref string, id int64
 }
 
 // AddGPGKey adds a GPG key to a user (ref "": the actor); a key already known is refused.
-func (s *Accounts) AddGPGKey(ctx context.Context, a *Actor, ref, text string) (GPGKey, error) {
+func (s *Accounts) AddGPGKey(ctx context.Context, a *Actor, ref Ref, text string) (GPGKey, error) {
 	u, err := s.keyOwner(ctx, a, ref, true)
 	if err != nil {
 		return GPGKey{}, err
@@ -125,7 +125,7 @@ func (s *Accounts) AddGPGKey(ctx context.Context, a *Actor, ref, text string) (G
 }
 
 // DeleteGPGKey removes a GPG key of a user (ref "": the actor).
-func (s *Accounts) DeleteGPGKey(ctx context.Context, a *Actor, ref string, id int64) error {
+func (s *Accounts) DeleteGPGKey(ctx context.Context, a *Actor, ref Ref, id int64) error {
 	u, err := s.keyOwner(ctx, a, ref, true)
 	if err != nil {
 		return err

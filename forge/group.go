@@ -47,7 +47,7 @@ func canSee(a *Actor, v string, level int) bool {
 }
 
 // GroupByRef returns the group named by ref (an id or a full path) if the actor may see it.
-func (s *Projects) GroupByRef(ctx context.Context, a *Actor, ref string) (Namespace, error) {
+func (s *Projects) GroupByRef(ctx context.Context, a *Actor, ref Ref) (Namespace, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return Namespace{}, err
 	}
@@ -56,7 +56,7 @@ func (s *Projects) GroupByRef(ctx context.Context, a *Actor, ref string) (Namesp
 }
 
 // visibleGroup finds a group the actor may see and returns the actor's access level to it.
-func (s *Service) visibleGroup(ctx context.Context, a *Actor, ref string) (Namespace, int, error) {
+func (s *Service) visibleGroup(ctx context.Context, a *Actor, ref Ref) (Namespace, int, error) {
 	g, err := s.findNamespace(ctx, ref)
 	if errors.Is(err, db.ErrNotFound) || err == nil && g.Kind != "group" {
 		return Namespace{}, 0, NotFound(ResourceGroup)
@@ -93,7 +93,7 @@ func (s *Projects) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Na
 	g := Namespace{Kind: "group", Visibility: Private, CreatedAt: now, UpdatedAt: now}
 	var parent *Namespace
 	if in.ParentID != nil && *in.ParentID != 0 {
-		p, level, err := s.visibleGroup(ctx, a, formatID(*in.ParentID))
+		p, level, err := s.visibleGroup(ctx, a, ID(*in.ParentID))
 		if err != nil {
 			return Namespace{}, err
 		}
@@ -199,7 +199,7 @@ func checkPathFree(ctx context.Context, q db.Querier, fullPath string, exceptNS,
 }
 
 // UpdateGroup changes a group; only its owners may.
-func (s *Projects) UpdateGroup(ctx context.Context, a *Actor, ref string, in GroupInput) (Namespace, error) {
+func (s *Projects) UpdateGroup(ctx context.Context, a *Actor, ref Ref, in GroupInput) (Namespace, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Namespace{}, err
 	}
@@ -273,7 +273,7 @@ func checkChildrenVisibility(ctx context.Context, q db.Querier, g Namespace) err
 // DeleteGroup removes a group with its subgroups, projects and their repositories; only
 // owners may. Deleting a group that is already gone succeeds for whoever could have deleted
 // it: an administrator, the one who did, or an owner of its parent group.
-func (s *Projects) DeleteGroup(ctx context.Context, a *Actor, ref string) error {
+func (s *Projects) DeleteGroup(ctx context.Context, a *Actor, ref Ref) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}
@@ -307,9 +307,9 @@ func (s *Projects) DeleteGroup(ctx context.Context, a *Actor, ref string) error 
 }
 
 // deleteGoneGroup answers a DELETE of a group that no longer exists.
-func (s *Service) deleteGoneGroup(ctx context.Context, a *Actor, ref string) error {
-	id, _ := parseID(ref)
-	d, err := db.DeletedNamespaceByRef(ctx, s.db.Read, id, ref)
+func (s *Service) deleteGoneGroup(ctx context.Context, a *Actor, ref Ref) error {
+	id, _ := ref.ID()
+	d, err := db.DeletedNamespaceByRef(ctx, s.db.Read, id, ref.String())
 	if err != nil {
 		return notFoundAs(err, ResourceGroup)
 	}

@@ -17,7 +17,7 @@ func groupTransferRefused(problem string) *Error {
 // create subgroups (maintainers and above), never into the group's own tree. What shows more
 // than the new parent is lowered to the parent's visibility. Nothing moves on disk: projects
 // and their repositories are stored by id.
-func (s *Projects) TransferGroup(ctx context.Context, a *Actor, ref, parentRef string) (Namespace, error) {
+func (s *Projects) TransferGroup(ctx context.Context, a *Actor, ref Ref, parentRef Ref) (Namespace, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Namespace{}, err
 	}
@@ -29,7 +29,7 @@ func (s *Projects) TransferGroup(ctx context.Context, a *Actor, ref, parentRef s
 		return Namespace{}, Forbidden()
 	}
 	var parent *Namespace
-	if parentRef != "" {
+	if parentRef.String() != "" {
 		p, plevel, err := s.visibleGroup(ctx, a, parentRef)
 		if err != nil {
 			return Namespace{}, err

@@ -65,7 +65,7 @@ func (k issuableKind) canEdit(a *Actor, v ProjectView, c Issuable) bool {
 }
 
 // issuableProject resolves a project whose issuables of kind k the actor may read.
-func (s *Service) issuableProject(ctx context.Context, a *Actor, projectRef string,
+func (s *Service) issuableProject(ctx context.Context, a *Actor, projectRef Ref,
 	k issuableKind) (ProjectView, error) {
 	if err := a.Require(k.read); err != nil {
 		return ProjectView{}, err
@@ -244,7 +244,7 @@ func (s *Service) recordIssuableUpdate(ctx context.Context, tx *sql.Tx, a *Actor
 // deleteIssuable removes an issuable of kind k with its notes and events: project owners and
 // administrators may, unless the project is archived. find reads it as the actor may see it;
 // remove deletes it inside the write. Deleting one that is gone succeeds for them.
-func (s *Service) deleteIssuable(ctx context.Context, a *Actor, projectRef string, k issuableKind,
+func (s *Service) deleteIssuable(ctx context.Context, a *Actor, projectRef Ref, k issuableKind,
 	find func(v ProjectView) (Issuable, error), remove func(tx *sql.Tx, c Issuable) error) error {
 	if err := a.requireUser(k.write); err != nil {
 		return err
@@ -296,22 +296,22 @@ func (k issuableKind) filter(o IssuableListOptions, pg Page) (db.IssuableFilter,
 		f.Labels = o.Labels
 	}
 	var err error
-	f.AssigneeID, err = userFilter("assignee_id", o.AssigneeID)
+	f.AssigneeID, err = userFilter("assignee_id", ParseRef(o.AssigneeID))
 	return f, err
 }
 
 // userFilter reads the value of a filter by user (param): a user id, or None and Any for
 // those with no user and with some.
-func userFilter(param, value string) (int64, error) {
+func userFilter(param string, value Ref) (int64, error) {
 	switch {
-	case value == "":
+	case value.String() == "":
 		return 0, nil
-	case strings.EqualFold(value, "None") || value == "0":
+	case strings.EqualFold(value.String(), "None") || value.String() == "0":
 		return db.NoAssignee, nil
-	case strings.EqualFold(value, "Any"):
+	case strings.EqualFold(value.String(), "Any"):
 		return db.AnyAssignee, nil
 	}
-	id, ok := parseID(value)
+	id, ok := value.ID()
 	if !ok {
 		return 0, &Error{Code: EInvalid, Params: []string{param}, Message: param + " is invalid"}
 	}
@@ -392,7 +392,7 @@ type issuableList[T, F, O any] struct {
 
 // run lists the issuables of the project projectRef names or, when nil, of the projects the
 // actor may see, narrowed to the scope of o.
-func (l issuableList[T, F, O]) run(ctx context.Context, s *Service, a *Actor, projectRef *string, opts O,
+func (l issuableList[T, F, O]) run(ctx context.Context, s *Service, a *Actor, projectRef *Ref, opts O,
 	pg Page) ([]T, int, error) {
 	f, ok, err := l.filterFor(ctx, s, a, projectRef, opts, pg)
 	if err != nil {
@@ -406,7 +406,7 @@ func (l issuableList[T, F, O]) run(ctx context.Context, s *Service, a *Actor, pr
 
 // filterFor is the database filter of the list run would run; ok is false when nothing can
 // match.
-func (l issuableList[T, F, O]) filterFor(ctx context.Context, s *Service, a *Actor, projectRef *string, opts O,
+func (l issuableList[T, F, O]) filterFor(ctx context.Context, s *Service, a *Actor, projectRef *Ref, opts O,
 	pg Page) (F, bool, error) {
 	if projectRef == nil {
 		if err := a.Require(l.kind.read); err != nil {
@@ -465,7 +465,7 @@ type issuableUpdate[T any] struct {
 	kind issuableKind
 	core func(*T) *Issuable
 	// visible resolves one the actor may see, with its project; find reads one again.
-	visible func(s *Service, ctx context.Context, a *Actor, projectRef string, ref IssueRef) (ProjectView, T, error)
+	visible func(s *Service, ctx context.Context, a *Actor, projectRef Ref, ref IssueRef) (ProjectView, T, error)
 	find    func(s *Service, ctx context.Context, q db.Querier, v ProjectView, ref IssueRef) (T, error)
 	// changed reports whether the columns save writes differ between two versions.
 	changed func(before, after T) bool
@@ -477,7 +477,7 @@ type issuableUpdate[T any] struct {
 // change applies it, inside the write, to the issuable read again under the write lock (so
 // that concurrent updates apply one after another), and returns the system notes it calls
 // for. It returns the issuable changed and its project.
-func updateIssuable[T any](ctx context.Context, s *Service, a *Actor, u issuableUpdate[T], projectRef string,
+func updateIssuable[T any](ctx context.Context, s *Service, a *Actor, u issuableUpdate[T], projectRef Ref,
 	ref IssueRef, stateEvent string, prepare func(ProjectView, T) error,
 	change func(*sql.Tx, ProjectView, *T, time.Time) ([]string, error)) (T, ProjectView, error) {
 	var zero T

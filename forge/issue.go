@@ -79,7 +79,7 @@ func canEditIssue(a *Actor, v ProjectView, is Issue) bool {
 }
 
 // issueProject resolves a project whose issues the actor may read.
-func (s *Service) issueProject(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
+func (s *Service) issueProject(ctx context.Context, a *Actor, projectRef Ref) (ProjectView, error) {
 	return s.issuableProject(ctx, a, projectRef, issueKind)
 }
 
@@ -92,7 +92,7 @@ func (s *Service) findIssue(ctx context.Context, q db.Querier, v ProjectView, re
 }
 
 // visibleIssue resolves an issue the actor may see, with its project.
-func (s *Service) visibleIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef) (ProjectView, Issue, error) {
+func (s *Service) visibleIssue(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef) (ProjectView, Issue, error) {
 	v, err := s.issueProject(ctx, a, projectRef)
 	if err != nil {
 		return ProjectView{}, Issue{}, err
@@ -108,7 +108,7 @@ func (s *Service) visibleIssue(ctx context.Context, a *Actor, projectRef string,
 }
 
 // GetIssue returns an issue of a project if the actor may see it.
-func (s *Issuables) GetIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef) (Issue, error) {
+func (s *Issuables) GetIssue(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef) (Issue, error) {
 	_, is, err := s.visibleIssue(ctx, a, projectRef, ref)
 	return is, err
 }
@@ -185,7 +185,7 @@ func userIDs(users []User) []int64 {
 // CreateIssue opens an issue in a project. Signed-in users who can see a public or internal
 // project may, and guests and above of a private one. Labels, assignees and the due date are
 // set only by reporters and above (from others they are ignored, as in GitLab).
-func (s *Issuables) CreateIssue(ctx context.Context, a *Actor, projectRef string, in IssueInput) (Issue, error) {
+func (s *Issuables) CreateIssue(ctx context.Context, a *Actor, projectRef Ref, in IssueInput) (Issue, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Issue{}, err
 	}
@@ -265,7 +265,7 @@ func (s *Service) insertIssue(ctx context.Context, v ProjectView, is *Issue, lab
 
 // UpdateIssue changes an issue: its author or reporters and above may. Closing and reopening,
 // and changes of labels, assignees and confidentiality, leave system notes.
-func (s *Issuables) UpdateIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef, in IssueInput) (Issue, error) {
+func (s *Issuables) UpdateIssue(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef, in IssueInput) (Issue, error) {
 	var metadata bool
 	var c issuableChange
 	prepare := func(v ProjectView, _ Issue) (err error) {
@@ -316,7 +316,7 @@ func issueFieldsChanged(a, b Issue) bool {
 
 // DeleteIssue removes an issue with its notes: project owners and administrators may.
 // Deleting an issue that is gone succeeds for them.
-func (s *Issuables) DeleteIssue(ctx context.Context, a *Actor, projectRef string, ref IssueRef) error {
+func (s *Issuables) DeleteIssue(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef) error {
 	find := func(v ProjectView) (Issuable, error) {
 		is, err := s.findIssue(ctx, s.db.Read, v, ref)
 		if err == nil && !canSeeIssue(a, v, is) {
@@ -339,7 +339,7 @@ func issueFilter(o IssueListOptions, pg Page) (db.IssueFilter, error) {
 }
 
 // ListProjectIssues lists the issues of a project the actor may see.
-func (s *Issuables) ListProjectIssues(ctx context.Context, a *Actor, projectRef string, o IssueListOptions, pg Page) ([]Issue, int, error) {
+func (s *Issuables) ListProjectIssues(ctx context.Context, a *Actor, projectRef Ref, o IssueListOptions, pg Page) ([]Issue, int, error) {
 	return issueList.run(ctx, s.Service, a, &projectRef, o, pg)
 }
 

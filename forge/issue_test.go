@@ -76,7 +76,7 @@ func TestIssueIIDsAreNeverReused(t *testing.T) {
 	}
 	ref := func(p forge.ProjectView) string { return p.FullPath() }
 	create := func(p forge.ProjectView) forge.Issue {
-		is, err := h.forge.Issuables.CreateIssue(ctx, root, ref(p), forge.IssueInput{Title: name("t")})
+		is, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef(ref(p)), forge.IssueInput{Title: name("t")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestIssueIIDsAreNeverReused(t *testing.T) {
 	}
 	create(projects[0])
 	second := create(projects[0])
-	if err := h.forge.Issuables.DeleteIssue(ctx, root, ref(projects[0]), forge.IssueRef{N: second.IID}); err != nil {
+	if err := h.forge.Issuables.DeleteIssue(ctx, root, forge.ParseRef(ref(projects[0])), forge.IssueRef{N: second.IID}); err != nil {
 		t.Fatal(err)
 	}
 	if got := create(projects[0]).IID; got != 3 {
@@ -107,11 +107,11 @@ func TestDeletionTakesDependentsAlong(t *testing.T) {
 	}
 	labels := []string{"bug"}
 	for range 2 {
-		is, err := h.forge.Issuables.CreateIssue(ctx, root, p.FullPath(), forge.IssueInput{Title: name("t"), Labels: &labels})
+		is, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueInput{Title: name("t"), Labels: &labels})
 		if err != nil {
 			t.Fatal(err)
 		}
-		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, p.FullPath(), forge.IssueRef{N: is.IID})
+		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueRef{N: is.IID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestDeletionTakesDependentsAlong(t *testing.T) {
 		}
 		return n
 	}
-	if err := h.forge.Issuables.DeleteIssue(ctx, root, p.FullPath(), forge.IssueRef{N: 1}); err != nil {
+	if err := h.forge.Issuables.DeleteIssue(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueRef{N: 1}); err != nil {
 		t.Fatal(err)
 	}
 	for table, want := range map[string]int{"issues": 1, "notes": 1, "label_links": 1, "labels": 1} {
@@ -134,7 +134,7 @@ func TestDeletionTakesDependentsAlong(t *testing.T) {
 			t.Errorf("after deleting an issue, %s holds %d rows, want %d", table, got, want)
 		}
 	}
-	if err := h.forge.Projects.DeleteProject(ctx, root, p.FullPath()); err != nil {
+	if err := h.forge.Projects.DeleteProject(ctx, root, forge.ParseRef(p.FullPath())); err != nil {
 		t.Fatal(err)
 	}
 	for _, table := range []string{"issues", "notes", "label_links", "labels", "iid_floors"} {

@@ -126,12 +126,12 @@ func applyLabelInput(l *Label, in LabelInput) error {
 }
 
 // labelsReadable resolves a project whose labels the actor may read.
-func (s *Service) labelsReadable(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
+func (s *Service) labelsReadable(ctx context.Context, a *Actor, projectRef Ref) (ProjectView, error) {
 	return s.Projects.ProjectByRef(ctx, a, projectRef)
 }
 
 // labelsWritable resolves a project whose labels the actor may change: reporters and above.
-func (s *Service) labelsWritable(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
+func (s *Service) labelsWritable(ctx context.Context, a *Actor, projectRef Ref) (ProjectView, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return ProjectView{}, err
 	}
@@ -146,19 +146,19 @@ func (s *Service) labelsWritable(ctx context.Context, a *Actor, projectRef strin
 }
 
 // findLabel finds a project's label by id or, failing that, by name, as GitLab does.
-func (s *Service) findLabel(ctx context.Context, q db.Querier, projectID int64, ref string) (Label, error) {
-	if id, ok := parseID(ref); ok {
+func (s *Service) findLabel(ctx context.Context, q db.Querier, projectID int64, ref Ref) (Label, error) {
+	if id, ok := ref.ID(); ok {
 		l, err := db.LabelByID(ctx, q, projectID, id)
 		if err == nil || !errors.Is(err, db.ErrNotFound) {
 			return l, err
 		}
 	}
-	l, err := db.LabelByName(ctx, q, projectID, ref)
+	l, err := db.LabelByName(ctx, q, projectID, ref.String())
 	return l, notFoundAs(err, "Label")
 }
 
 // ListLabels lists a project's labels by name.
-func (s *Issuables) ListLabels(ctx context.Context, a *Actor, projectRef string, o LabelListOptions, pg Page) ([]Label, int, error) {
+func (s *Issuables) ListLabels(ctx context.Context, a *Actor, projectRef Ref, o LabelListOptions, pg Page) ([]Label, int, error) {
 	v, err := s.labelsReadable(ctx, a, projectRef)
 	if err != nil {
 		return nil, 0, err
@@ -168,7 +168,7 @@ func (s *Issuables) ListLabels(ctx context.Context, a *Actor, projectRef string,
 }
 
 // GetLabel returns a project's label by id or name.
-func (s *Issuables) GetLabel(ctx context.Context, a *Actor, projectRef, labelRef string) (Label, error) {
+func (s *Issuables) GetLabel(ctx context.Context, a *Actor, projectRef Ref, labelRef Ref) (Label, error) {
 	v, err := s.labelsReadable(ctx, a, projectRef)
 	if err != nil {
 		return Label{}, err
@@ -178,7 +178,7 @@ func (s *Issuables) GetLabel(ctx context.Context, a *Actor, projectRef, labelRef
 
 // CreateLabel adds a label to a project; reporters and above may. The name and colour are
 // required; a name the project has is a conflict.
-func (s *Issuables) CreateLabel(ctx context.Context, a *Actor, projectRef string, in LabelInput) (Label, error) {
+func (s *Issuables) CreateLabel(ctx context.Context, a *Actor, projectRef Ref, in LabelInput) (Label, error) {
 	v, err := s.labelsWritable(ctx, a, projectRef)
 	if err != nil {
 		return Label{}, err
@@ -211,7 +211,7 @@ func (s *Issuables) CreateLabel(ctx context.Context, a *Actor, projectRef string
 
 // UpdateLabel changes a project's label (by id or name); reporters and above may. Name is
 // the new name.
-func (s *Issuables) UpdateLabel(ctx context.Context, a *Actor, projectRef, labelRef string, in LabelInput) (Label, error) {
+func (s *Issuables) UpdateLabel(ctx context.Context, a *Actor, projectRef Ref, labelRef Ref, in LabelInput) (Label, error) {
 	v, err := s.labelsWritable(ctx, a, projectRef)
 	if err != nil {
 		return Label{}, err
@@ -238,7 +238,7 @@ func (s *Issuables) UpdateLabel(ctx context.Context, a *Actor, projectRef, label
 // DeleteLabel removes a project's label (by id or name) from the project and from everything
 // that carries it; reporters and above may. A label that is not there is not found, as on
 // GitLab, with ReasonNothingToDelete.
-func (s *Issuables) DeleteLabel(ctx context.Context, a *Actor, projectRef, labelRef string) error {
+func (s *Issuables) DeleteLabel(ctx context.Context, a *Actor, projectRef Ref, labelRef Ref) error {
 	v, err := s.labelsWritable(ctx, a, projectRef)
 	if err != nil {
 		return err

@@ -27,7 +27,7 @@ func (s *Issuables) RenderMarkdown(ctx context.Context, a *Actor, in MarkdownInp
 	var from *ProjectView
 	site := strings.TrimRight(s.externalURL(), "/")
 	if in.Project != "" {
-		v, err := s.visibleProject(ctx, a, in.Project)
+		v, err := s.visibleProject(ctx, a, ParseRef(in.Project))
 		if err != nil {
 			return "", err
 		}

@@ -57,7 +57,7 @@ func viewMembers(a *Actor, list []Member) []Member {
 func (s *Service) memberSource(ctx context.Context, a *Actor, src MemberSource) (id int64, inherited []int64, level int, err error) {
 	switch src.Kind {
 	case "project":
-		v, err := s.visibleProject(ctx, a, src.Ref)
+		v, err := s.visibleProject(ctx, a, ParseRef(src.Ref))
 		if err != nil {
 			return 0, nil, 0, err
 		}
@@ -73,7 +73,7 @@ func (s *Service) memberSource(ctx context.Context, a *Actor, src MemberSource) 
 		}
 		return v.ID, inherited, v.Access, nil
 	case "group":
-		g, level, err := s.visibleGroup(ctx, a, src.Ref)
+		g, level, err := s.visibleGroup(ctx, a, ParseRef(src.Ref))
 		if err != nil {
 			return 0, nil, 0, err
 		}
@@ -182,7 +182,7 @@ func (s *Projects) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSo
 	if !canGrant(level, in.AccessLevel) {
 		return Member{}, Forbidden()
 	}
-	u, err := s.Accounts.UserByRef(ctx, a, in.UserRef)
+	u, err := s.Accounts.UserByRef(ctx, a, ParseRef(in.UserRef))
 	if err != nil {
 		return Member{}, err
 	}

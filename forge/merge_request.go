@@ -54,7 +54,7 @@ func canEditMergeRequest(a *Actor, v ProjectView, m MergeRequest) bool {
 
 // mergeRequestProject resolves a project whose merge requests the actor may read: its token
 // must have a scope for merge requests.
-func (s *Service) mergeRequestProject(ctx context.Context, a *Actor, projectRef string) (ProjectView, error) {
+func (s *Service) mergeRequestProject(ctx context.Context, a *Actor, projectRef Ref) (ProjectView, error) {
 	return s.issuableProject(ctx, a, projectRef, mergeRequestKind)
 }
 
@@ -70,7 +70,7 @@ func (s *Service) findMergeRequest(ctx context.Context, q db.Querier, v ProjectV
 }
 
 // visibleMergeRequest resolves a merge request the actor may see, with its project.
-func (s *Service) visibleMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (ProjectView, MergeRequest, error) {
+func (s *Service) visibleMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) (ProjectView, MergeRequest, error) {
 	v, err := s.mergeRequestProject(ctx, a, projectRef)
 	if err != nil {
 		return ProjectView{}, MergeRequest{}, err
@@ -81,7 +81,7 @@ func (s *Service) visibleMergeRequest(ctx context.Context, a *Actor, projectRef 
 
 // GetMergeRequest returns a merge request the actor may see. An open one whose mergeability
 // is not known since its branches last moved is checked first.
-func (s *Issuables) GetMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (MergeRequest, error) {
+func (s *Issuables) GetMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) (MergeRequest, error) {
 	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
 	if err != nil || m.State != StateOpened || m.MergeStatus != MergeUnchecked {
 		return m, err
@@ -93,7 +93,7 @@ func (s *Issuables) GetMergeRequest(ctx context.Context, a *Actor, projectRef st
 }
 
 // MergeRequestNoteTarget resolves a merge request the actor may see, as the target of notes.
-func (s *Issuables) MergeRequestNoteTarget(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (NoteTarget, error) {
+func (s *Issuables) MergeRequestNoteTarget(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) (NoteTarget, error) {
 	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return NoteTarget{}, err
@@ -134,7 +134,7 @@ func applyMergeRequestFields(m *MergeRequest, in MergeRequestInput) error {
 
 // CreateMergeRequest proposes merging a source branch into a target branch of the same
 // project: developers and above may (others would propose from a fork).
-func (s *Issuables) CreateMergeRequest(ctx context.Context, a *Actor, projectRef string, in MergeRequestInput) (MergeRequest, error) {
+func (s *Issuables) CreateMergeRequest(ctx context.Context, a *Actor, projectRef Ref, in MergeRequestInput) (MergeRequest, error) {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return MergeRequest{}, err
 	}
@@ -305,7 +305,7 @@ func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v Pro
 // Closing, reopening, retargeting and changes of labels and users leave system notes. A
 // merged merge request keeps its branches and state; one being merged (locked) cannot be
 // closed or retargeted until the merge ends.
-func (s *Issuables) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, in MergeRequestInput) (MergeRequest, error) {
+func (s *Issuables) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef, in MergeRequestInput) (MergeRequest, error) {
 	var c mergeRequestChange
 	var tips *branchTips
 	prepare := func(v ProjectView, m MergeRequest) (err error) {
@@ -421,7 +421,7 @@ func mergeRequestFieldsChanged(a, b MergeRequest) bool {
 // DeleteMergeRequest removes a merge request with its notes: project owners and
 // administrators may, except while it is being merged or when the project is archived.
 // Deleting one that is gone succeeds for them.
-func (s *Issuables) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
+func (s *Issuables) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) error {
 	find := func(v ProjectView) (Issuable, error) {
 		m, err := s.findMergeRequest(ctx, s.db.Read, v, ref)
 		return m.Issuable, err
@@ -452,7 +452,7 @@ func mergeRequestFilter(o MergeRequestListOptions, pg Page) (db.MergeRequestFilt
 	}
 	f := db.MergeRequestFilter{IssuableFilter: base, SourceBranch: o.SourceBranch, TargetBranch: o.TargetBranch,
 		Draft: o.Draft}
-	f.ReviewerID, err = userFilter("reviewer_id", o.ReviewerID)
+	f.ReviewerID, err = userFilter("reviewer_id", ParseRef(o.ReviewerID))
 	return f, err
 }
 
@@ -463,7 +463,7 @@ var mergeRequestList = issuableList[MergeRequest, db.MergeRequestFilter, MergeRe
 	list:     db.ListMergeRequests}
 
 // ListProjectMergeRequests lists the merge requests of a project the actor may see.
-func (s *Issuables) ListProjectMergeRequests(ctx context.Context, a *Actor, projectRef string, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
+func (s *Issuables) ListProjectMergeRequests(ctx context.Context, a *Actor, projectRef Ref, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
 	return mergeRequestList.run(ctx, s.Service, a, &projectRef, o, pg)
 }
 

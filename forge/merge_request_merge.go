@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/cairn-forge/cairn/db"
@@ -343,7 +342,7 @@ func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64, 
 // branch (not allowed), conflicts (ReasonMergeConflict), a source that a fast-forward-only
 // project needs rebased (ReasonNeedRebase), a source that moved past opts.SHA
 // (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
-func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
+func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
 	if err := checkMessage("merge_commit_message", opts.MergeCommitMessage); err != nil {
 		return MergeRequest{}, err
 	}
@@ -444,7 +443,7 @@ func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef 
 // rebase runs on it at a time. One that is not open, is locked already, or (unless drafts)
 // is a draft cannot be merged or rebased now (GitLab: 405). The caller unlocks it with
 // unlockMergeRequest, unless its merge is recorded.
-func (s *Service) lockMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, drafts bool,
+func (s *Service) lockMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef, drafts bool,
 	allowed func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error) (ProjectView, MergeRequest, error) {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return ProjectView{}, MergeRequest{}, err
@@ -519,7 +518,7 @@ func (s *Issuables) CanMergeInto(ctx context.Context, a *Actor, m MergeRequest) 
 	if status := DetailedMergeStatus(m); status != "mergeable" && status != "unchecked" {
 		return false
 	}
-	v, err := s.Projects.ProjectByRef(ctx, a, strconv.FormatInt(m.ProjectID, 10))
+	v, err := s.Projects.ProjectByRef(ctx, a, ID(m.ProjectID))
 	if err != nil || v.Archived {
 		return false
 	}
@@ -644,7 +643,7 @@ func (s *Service) removeMergedSource(ctx context.Context, a *Actor, v ProjectVie
 
 // MergeRequestChanges returns the diff of a merge request: from the merge base of its
 // branches (as last refreshed) to its source tip, with renames.
-func (s *Issuables) MergeRequestChanges(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) (MergeRequest, []FileDiff, error) {
+func (s *Issuables) MergeRequestChanges(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) (MergeRequest, []FileDiff, error) {
 	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return MergeRequest{}, nil, err
@@ -669,7 +668,7 @@ func (s *Issuables) MergeRequestChanges(ctx context.Context, a *Actor, projectRe
 
 // MergeRequestCommits lists the commits a merge request brings, newest first: those of its
 // source tip that its target (as last refreshed) lacks.
-func (s *Issuables) MergeRequestCommits(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef, pg Page) ([]*Commit, int, error) {
+func (s *Issuables) MergeRequestCommits(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef, pg Page) ([]*Commit, int, error) {
 	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return nil, 0, err

@@ -21,7 +21,7 @@ const RebaseFailed = "Rebase failed: Rebase locally, resolve all conflicts, then
 // holds the merge request's lock, as a merge does, so that a merge never records a head the
 // rebase is replacing; the branch moves by compare-and-swap: a push made meanwhile wins,
 // and the rebase answers a conflict.
-func (s *Issuables) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) error {
+func (s *Issuables) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) error {
 	if err := a.Require(NeedWriteCode); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 	for i := 2; i <= count; i++ {
 		branch := fmt.Sprintf("topic-%d", i)
 		f.commit(branch, "main", branch+".txt")
-		if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
+		if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), forge.MergeRequestInput{
 			SourceBranch: name(branch), TargetBranch: name("main"), Title: name("Topic " + branch)}); err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 	}
 	for iid := int64(1); iid <= count; iid++ {
 		ref := forge.MergeRequestRef{N: iid}
-		m, err := f.forge.Issuables.GetMergeRequest(ctx, f.root, "root/demo", ref)
+		m, err := f.forge.Issuables.GetMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +52,7 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 		if !wantMerged {
 			continue
 		}
-		target, err := f.forge.Issuables.MergeRequestNoteTarget(ctx, f.root, "root/demo", ref)
+		target, err := f.forge.Issuables.MergeRequestNoteTarget(ctx, f.root, forge.ParseRef("root/demo"), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,13 +75,13 @@ func BenchmarkPushRefreshesOpenMergeRequests(b *testing.B) {
 			if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
 				b.Fatal(err)
 			}
-			if err := f.forge.Issuables.DeleteMergeRequest(ctx, f.root, "root/demo", f.ref); err != nil {
+			if err := f.forge.Issuables.DeleteMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref); err != nil {
 				b.Fatal(err)
 			}
 			for i := range open {
 				branch := fmt.Sprintf("topic-%d", i)
 				f.commit(branch, "main", branch+".txt")
-				if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
+				if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), forge.MergeRequestInput{
 					SourceBranch: name(branch), TargetBranch: name("main"), Title: name(branch)}); err != nil {
 					b.Fatal(err)
 				}
@@ -108,7 +108,7 @@ func BenchmarkPushRefreshesOpenMergeRequests(b *testing.B) {
 						default:
 						}
 						t0 := time.Now()
-						if _, err := f.forge.Issuables.CreateIssue(ctx, f.root, "root/tracker", forge.IssueInput{Title: name("unrelated")}); err != nil {
+						if _, err := f.forge.Issuables.CreateIssue(ctx, f.root, forge.ParseRef("root/tracker"), forge.IssueInput{Title: name("unrelated")}); err != nil {
 							panic(err)
 						}
 						lat = append(lat, time.Since(t0))

@@ -76,7 +76,7 @@ func newMergeFixture(t testing.TB) *mergeFixture {
 		t.Fatal(err)
 	}
 	f.commit("feature", "main", "feature.txt")
-	if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, "root/demo", forge.MergeRequestInput{
+	if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), forge.MergeRequestInput{
 		SourceBranch: name("feature"), TargetBranch: name("main"), Title: name("Feature")}); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func newMergeFixture(t testing.TB) *mergeFixture {
 func (f *mergeFixture) commit(branch, start, file string) string {
 	f.t.Helper()
 	content := "content of " + file + "\n"
-	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, "root/demo", forge.CommitInput{Branch: branch, StartBranch: start,
+	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, forge.ParseRef("root/demo"), forge.CommitInput{Branch: branch, StartBranch: start,
 		Message: "add " + file, Actions: []forge.CommitAction{{Action: "create", FilePath: file, Content: &content}}})
 	if err != nil {
 		f.t.Fatal(err)
@@ -97,7 +97,7 @@ func (f *mergeFixture) commit(branch, start, file string) string {
 
 func (f *mergeFixture) get() forge.MergeRequest {
 	f.t.Helper()
-	m, err := f.forge.Issuables.GetMergeRequest(context.Background(), f.root, "root/demo", f.ref)
+	m, err := f.forge.Issuables.GetMergeRequest(context.Background(), f.root, forge.ParseRef("root/demo"), f.ref)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func (f *mergeFixture) startMerge() <-chan error {
 	f.repos.hold()
 	done := make(chan error, 1)
 	go func() {
-		_, err := f.forge.Issuables.MergeMergeRequest(context.Background(), f.root, "root/demo", f.ref, forge.MergeOptions{})
+		_, err := f.forge.Issuables.MergeMergeRequest(context.Background(), f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeOptions{})
 		done <- err
 	}()
 	select {
@@ -153,7 +153,7 @@ func TestMergeLocksTheMergeRequestUntilItEnds(t *testing.T) {
 	if m := f.get(); m.State != forge.StateLocked {
 		t.Fatalf("state %q during the merge, want locked", m.State)
 	}
-	_, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, "root/demo", f.ref, forge.MergeOptions{})
+	_, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeOptions{})
 	wantRefusal(t, "a second merge", err, forge.ENotAllowed, "")
 	for _, tt := range []struct {
 		name string
@@ -163,11 +163,11 @@ func TestMergeLocksTheMergeRequestUntilItEnds(t *testing.T) {
 		{"retarget", forge.MergeRequestInput{TargetBranch: name("other")}},
 		{"close with a new title", forge.MergeRequestInput{StateEvent: "close", Title: name("Closed")}},
 	} {
-		_, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, "root/demo", f.ref, tt.in)
+		_, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, tt.in)
 		wantRefusal(t, tt.name, err, forge.EConflict, forge.ReasonMergeInProgress)
 	}
-	wantRefusal(t, "delete", f.forge.Issuables.DeleteMergeRequest(ctx, f.root, "root/demo", f.ref), forge.EConflict, forge.ReasonMergeInProgress)
-	if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, "root/demo", f.ref, forge.MergeRequestInput{Title: name("Renamed")}); err != nil {
+	wantRefusal(t, "delete", f.forge.Issuables.DeleteMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref), forge.EConflict, forge.ReasonMergeInProgress)
+	if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeRequestInput{Title: name("Renamed")}); err != nil {
 		t.Fatalf("a new title during the merge: %v", err)
 	}
 
@@ -198,7 +198,7 @@ func TestFailedMergeOpensTheMergeRequestAgain(t *testing.T) {
 	if m.State != forge.StateOpened || m.HeadSHA != pushed || m.MergedAt != nil || f.tip("main") != before {
 		t.Fatalf("after the failed merge: state %q head %s (pushed %s), main %s (was %s)", m.State, m.HeadSHA, pushed, f.tip("main"), before)
 	}
-	if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, "root/demo", f.ref, forge.MergeRequestInput{StateEvent: "close"}); err != nil {
+	if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeRequestInput{StateEvent: "close"}); err != nil {
 		t.Fatalf("close after the failed merge: %v", err)
 	}
 }
@@ -224,7 +224,7 @@ func TestReconcileOpensMergeRequestsLeftLocked(t *testing.T) {
 	if m := f.get(); m.State != forge.StateOpened || m.MergeStatus != forge.MergeCanBeMerged {
 		t.Fatalf("after reconciling: state %q, merge status %q", m.State, m.MergeStatus)
 	}
-	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, "root/demo", f.ref, forge.MergeOptions{}); err != nil {
+	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeOptions{}); err != nil {
 		t.Fatalf("merge after reconciling: %v", err)
 	}
 }

@@ -38,7 +38,7 @@ func (s *Projects) ListNamespaces(ctx context.Context, a *Actor, o NamespaceList
 
 // NamespaceByRef returns the namespace named by ref (an id or a full path), if the actor owns it,
 // belongs to it, or is an administrator.
-func (s *Projects) NamespaceByRef(ctx context.Context, a *Actor, ref string) (Namespace, error) {
+func (s *Projects) NamespaceByRef(ctx context.Context, a *Actor, ref Ref) (Namespace, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return Namespace{}, err
 	}
@@ -57,11 +57,11 @@ func (s *Projects) NamespaceByRef(ctx context.Context, a *Actor, ref string) (Na
 }
 
 // findNamespace looks a namespace up by id or by full path, with no permission check.
-func (s *Service) findNamespace(ctx context.Context, ref string) (Namespace, error) {
-	if id, ok := parseID(ref); ok {
+func (s *Service) findNamespace(ctx context.Context, ref Ref) (Namespace, error) {
+	if id, ok := ref.ID(); ok {
 		return db.NamespaceByID(ctx, s.db.Read, id)
 	}
-	return db.NamespaceByPath(ctx, s.db.Read, ref)
+	return db.NamespaceByPath(ctx, s.db.Read, ref.String())
 }
 
 // NamespaceExists reports whether path is taken below parentID (0: at the top level), and
@@ -72,7 +72,7 @@ func (s *Projects) NamespaceExists(ctx context.Context, a *Actor, path string, p
 	}
 	prefix := ""
 	if parentID != 0 {
-		parent, err := s.NamespaceByRef(ctx, a, formatID(parentID))
+		parent, err := s.NamespaceByRef(ctx, a, ID(parentID))
 		if err != nil {
 			return false, nil, err
 		}

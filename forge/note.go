@@ -41,7 +41,7 @@ func issueNoteTarget(v ProjectView, is Issue) NoteTarget {
 }
 
 // IssueNoteTarget resolves an issue the actor may see, as the target of notes.
-func (s *Issuables) IssueNoteTarget(ctx context.Context, a *Actor, projectRef string, ref IssueRef) (NoteTarget, error) {
+func (s *Issuables) IssueNoteTarget(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef) (NoteTarget, error) {
 	v, is, err := s.visibleIssue(ctx, a, projectRef, ref)
 	if err != nil {
 		return NoteTarget{}, err

@@ -10,7 +10,7 @@ import (
 // its assignees and the authors of the comments the actor may read, each once, in that order.
 // Only users who may see the issue themselves are listed: of a confidential issue, its author,
 // its assignees, reporters and above, and administrators.
-func (s *Issuables) IssueParticipants(ctx context.Context, a *Actor, projectRef string, ref IssueRef) ([]User, error) {
+func (s *Issuables) IssueParticipants(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef) ([]User, error) {
 	v, is, err := s.visibleIssue(ctx, a, projectRef, ref)
 	if err != nil {
 		return nil, err
@@ -27,7 +27,7 @@ func (s *Issuables) IssueParticipants(ctx context.Context, a *Actor, projectRef 
 // MergeRequestParticipants lists the users taking part in a merge request the actor may see:
 // its author, assignees and reviewers, and the authors of the comments the actor may read,
 // each once, in that order; only users who may see the merge request themselves.
-func (s *Issuables) MergeRequestParticipants(ctx context.Context, a *Actor, projectRef string, ref MergeRequestRef) ([]User, error) {
+func (s *Issuables) MergeRequestParticipants(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) ([]User, error) {
 	t, err := s.MergeRequestNoteTarget(ctx, a, projectRef, ref)
 	if err != nil {
 		return nil, err

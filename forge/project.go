@@ -112,31 +112,32 @@ func (s *Service) projectLevels(ctx context.Context, a *Actor, p Project) (Proje
 
 // ProjectByRef returns the project named by ref (an id or a full path) if the actor may see
 // it; a project the actor may not see is not found.
-func (s *Projects) ProjectByRef(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
+func (s *Projects) ProjectByRef(ctx context.Context, a *Actor, ref Ref) (ProjectView, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return ProjectView{}, err
 	}
 	return s.visibleProject(ctx, a, ref)
 }
 
-func (s *Service) findProject(ctx context.Context, q db.Querier, ref string) (Project, error) {
-	if id, ok := parseID(ref); ok {
+func (s *Service) findProject(ctx context.Context, q db.Querier, ref Ref) (Project, error) {
+	if id, ok := ref.ID(); ok {
 		p, err := db.ProjectByID(ctx, q, id)
 		return p, notFoundAs(err, ResourceProject)
 	}
-	i := strings.LastIndexByte(ref, '/')
-	if i <= 0 || i == len(ref)-1 {
+	path := ref.String()
+	i := strings.LastIndexByte(path, '/')
+	if i <= 0 || i == len(path)-1 {
 		return Project{}, NotFound(ResourceProject)
 	}
-	ns, err := db.NamespaceByPath(ctx, q, ref[:i])
+	ns, err := db.NamespaceByPath(ctx, q, path[:i])
 	if err != nil {
 		return Project{}, notFoundAs(err, ResourceProject)
 	}
-	p, err := db.ProjectByPath(ctx, q, ns.ID, ref[i+1:])
+	p, err := db.ProjectByPath(ctx, q, ns.ID, path[i+1:])
 	return p, notFoundAs(err, ResourceProject)
 }
 
-func (s *Service) visibleProject(ctx context.Context, a *Actor, ref string) (ProjectView, error) {
+func (s *Service) visibleProject(ctx context.Context, a *Actor, ref Ref) (ProjectView, error) {
 	p, err := s.findProject(ctx, s.db.Read, ref)
 	if err != nil {
 		return ProjectView{}, err
@@ -171,7 +172,7 @@ func (s *Projects) CreateProject(ctx context.Context, a *Actor, in ProjectInput,
 		}
 		owner = &u
 	}
-	ns, err := s.targetNamespace(ctx, a, owner, in.NamespaceRef)
+	ns, err := s.targetNamespace(ctx, a, owner, ParseRef(in.NamespaceRef))
 	if err != nil {
 		return ProjectView{}, err
 	}
@@ -285,8 +286,8 @@ func (s *Service) insertProject(ctx context.Context, a *Actor, p Project, makeRe
 }
 
 // targetNamespace resolves where a new project goes and checks the actor may create there.
-func (s *Service) targetNamespace(ctx context.Context, a *Actor, owner *User, ref string) (Namespace, error) {
-	if ref == "" {
+func (s *Service) targetNamespace(ctx context.Context, a *Actor, owner *User, ref Ref) (Namespace, error) {
+	if ref.String() == "" {
 		ns, err := db.NamespaceByID(ctx, s.db.Read, owner.NamespaceID)
 		return ns, notFoundAs(err, ResourceNamespace)
 	}
@@ -373,7 +374,7 @@ func applyProjectInput(p *Project, in ProjectInput) error {
 }
 
 // UpdateProject changes a project; maintainers may, and only owners may change visibility.
-func (s *Projects) UpdateProject(ctx context.Context, a *Actor, ref string, in ProjectInput) (ProjectView, error) {
+func (s *Projects) UpdateProject(ctx context.Context, a *Actor, ref Ref, in ProjectInput) (ProjectView, error) {
 	if err := a.requireUser(NeedProjects); err != nil {
 		return ProjectView{}, err
 	}
@@ -454,7 +455,7 @@ func (s *Service) requireBranch(id int64, branch string) error {
 
 // DeleteProject removes a project and its repository; only owners and administrators may.
 // Deleting a project that is already gone succeeds for whoever could have deleted it.
-func (s *Projects) DeleteProject(ctx context.Context, a *Actor, ref string) error {
+func (s *Projects) DeleteProject(ctx context.Context, a *Actor, ref Ref) error {
 	if err := a.requireUser(NeedProjects); err != nil {
 		return err
 	}
@@ -491,13 +492,13 @@ func (s *Projects) DeleteProject(ctx context.Context, a *Actor, ref string) erro
 
 // deleteGoneProject answers a DELETE of a project that no longer exists: success for an
 // administrator, whoever deleted it, or an owner of its namespace; not found for anyone else.
-func (s *Service) deleteGoneProject(ctx context.Context, a *Actor, ref string) error {
+func (s *Service) deleteGoneProject(ctx context.Context, a *Actor, ref Ref) error {
 	var d db.DeletedProject
 	var err error
-	if id, ok := parseID(ref); ok {
+	if id, ok := ref.ID(); ok {
 		d, err = db.DeletedProjectByID(ctx, s.db.Read, id)
 	} else {
-		d, err = db.DeletedProjectByPath(ctx, s.db.Read, ref)
+		d, err = db.DeletedProjectByPath(ctx, s.db.Read, ref.String())
 	}
 	if err != nil {
 		return notFoundAs(err, ResourceProject)
@@ -560,7 +561,7 @@ func (s *Projects) ListProjects(ctx context.Context, a *Actor, o ProjectListOpti
 	case o.Starred:
 		f.StarredBy = a.User.ID
 	case o.StarredBy != "":
-		u, err := s.Accounts.UserByRef(ctx, a, o.StarredBy)
+		u, err := s.Accounts.UserByRef(ctx, a, ParseRef(o.StarredBy))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -587,7 +588,7 @@ func (s *Projects) ListProjects(ctx context.Context, a *Actor, o ProjectListOpti
 		}
 	}
 	if o.GroupRef != "" {
-		g, _, err := s.visibleGroup(ctx, a, o.GroupRef)
+		g, _, err := s.visibleGroup(ctx, a, ParseRef(o.GroupRef))
 		if err != nil {
 			return nil, 0, err
 		}
@@ -599,7 +600,7 @@ func (s *Projects) ListProjects(ctx context.Context, a *Actor, o ProjectListOpti
 		}
 	}
 	if o.UserRef != "" {
-		u, err := s.Accounts.UserByRef(ctx, a, o.UserRef)
+		u, err := s.Accounts.UserByRef(ctx, a, ParseRef(o.UserRef))
 		if err != nil {
 			return nil, 0, err
 		}

@@ -182,7 +182,7 @@ func TestProjectDeletionSurvivesDyingHalfWay(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.repos.dieInDelete = true
-	if !survive(func() { _ = h.forge.Projects.DeleteProject(ctx, h.root(), "root/demo") }) {
+	if !survive(func() { _ = h.forge.Projects.DeleteProject(ctx, h.root(), forge.ParseRef("root/demo")) }) {
 		t.Fatal("deletion did not reach the repository")
 	}
 	if row, repo := h.state(v.ID); row || !repo {
@@ -238,13 +238,13 @@ func TestGroupDeletionRemovesRepositoriesOfSubgroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.forge.Projects.DeleteGroup(ctx, root, "acme"); err != nil {
+	if err := h.forge.Projects.DeleteGroup(ctx, root, forge.ParseRef("acme")); err != nil {
 		t.Fatal(err)
 	}
 	if row, repo := h.state(v.ID); row || repo {
 		t.Fatalf("after group deletion: row=%v repository=%v, want neither", row, repo)
 	}
-	if _, err := h.forge.Projects.GroupByRef(ctx, root, "acme/web"); forge.ErrorCode(err) != forge.ENotFound {
+	if _, err := h.forge.Projects.GroupByRef(ctx, root, forge.ParseRef("acme/web")); forge.ErrorCode(err) != forge.ENotFound {
 		t.Fatalf("subgroup still found: %v", err)
 	}
 }
@@ -268,18 +268,18 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, func(h *harness, root *forge.Actor) error {
-			_, err := h.forge.Projects.ForkProject(ctx, root, "root/demo", forge.ForkInput{Path: name("copy")})
+			_, err := h.forge.Projects.ForkProject(ctx, root, forge.ParseRef("root/demo"), forge.ForkInput{Path: name("copy")})
 			return err
 		}},
 		{"a new default branch moves HEAD", func(h *harness, root *forge.Actor) {
 			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := h.forge.Repositories.CreateBranch(ctx, root, "root/demo", "stable", "main"); err != nil {
+			if _, err := h.forge.Repositories.CreateBranch(ctx, root, forge.ParseRef("root/demo"), "stable", "main"); err != nil {
 				t.Fatal(err)
 			}
 		}, func(h *harness, root *forge.Actor) error {
-			_, err := h.forge.Projects.UpdateProject(ctx, root, "root/demo", forge.ProjectInput{DefaultBranch: name("stable")})
+			_, err := h.forge.Projects.UpdateProject(ctx, root, forge.ParseRef("root/demo"), forge.ProjectInput{DefaultBranch: name("stable")})
 			return err
 		}},
 		{"the first branch pushed to an empty project moves HEAD", func(h *harness, root *forge.Actor) {
@@ -288,7 +288,7 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 			}
 		}, func(h *harness, root *forge.Actor) error {
 			content := "first\n"
-			_, err := h.forge.Repositories.CreateCommit(ctx, root, "root/demo", forge.CommitInput{Branch: "trunk", Message: "first",
+			_, err := h.forge.Repositories.CreateCommit(ctx, root, forge.ParseRef("root/demo"), forge.CommitInput{Branch: "trunk", Message: "first",
 				Actions: []forge.CommitAction{{Action: "create", FilePath: "a.txt", Content: &content}}})
 			return err
 		}},
@@ -309,7 +309,7 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 				ran++
 				created := make(chan error, 1)
 				go func() {
-					_, err := h.forge.Issuables.CreateIssue(ctx, root, "root/tracker", forge.IssueInput{Title: name("unrelated")})
+					_, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef("root/tracker"), forge.IssueInput{Title: name("unrelated")})
 					created <- err
 				}()
 				select {

@@ -16,7 +16,7 @@ func transferRefused(problem string) *Error {
 // administrators) may do into a namespace where they may create projects. The project keeps
 // its id, so its repository stays where it is; its path changes with its namespace, and its
 // visibility drops to the new group's when that is lower.
-func (s *Projects) TransferProject(ctx context.Context, a *Actor, ref, namespaceRef string) (ProjectView, error) {
+func (s *Projects) TransferProject(ctx context.Context, a *Actor, ref Ref, namespaceRef Ref) (ProjectView, error) {
 	if err := a.requireUser(NeedProjects); err != nil {
 		return ProjectView{}, err
 	}

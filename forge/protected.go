@@ -210,7 +210,7 @@ func validProtectionLevel(level int) bool {
 }
 
 // ListProtectedBranches lists a project's protection rules to those who may see its code.
-func (s *Repositories) ListProtectedBranches(ctx context.Context, a *Actor, ref string) ([]ProtectedBranch, error) {
+func (s *Repositories) ListProtectedBranches(ctx context.Context, a *Actor, ref Ref) ([]ProtectedBranch, error) {
 	v, err := s.Projects.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func (s *Repositories) ListProtectedBranches(ctx context.Context, a *Actor, ref 
 }
 
 // GetProtectedBranch returns one protection rule by its exact name.
-func (s *Repositories) GetProtectedBranch(ctx context.Context, a *Actor, ref, name string) (ProtectedBranch, error) {
+func (s *Repositories) GetProtectedBranch(ctx context.Context, a *Actor, ref Ref, name string) (ProtectedBranch, error) {
 	v, err := s.Projects.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return ProtectedBranch{}, err
@@ -229,7 +229,7 @@ func (s *Repositories) GetProtectedBranch(ctx context.Context, a *Actor, ref, na
 }
 
 // SaveProtectedBranch protects branches (create) or changes a rule; maintainers may.
-func (s *Repositories) SaveProtectedBranch(ctx context.Context, a *Actor, ref string, in ProtectInput, create bool) (ProtectedBranch, error) {
+func (s *Repositories) SaveProtectedBranch(ctx context.Context, a *Actor, ref Ref, in ProtectInput, create bool) (ProtectedBranch, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return ProtectedBranch{}, err
 	}
@@ -301,7 +301,7 @@ func (s *Repositories) SaveProtectedBranch(ctx context.Context, a *Actor, ref st
 
 // UnprotectBranch removes a protection rule; maintainers with the rule's unprotect level may.
 // Removing a rule that is not there succeeds.
-func (s *Repositories) UnprotectBranch(ctx context.Context, a *Actor, ref, name string) error {
+func (s *Repositories) UnprotectBranch(ctx context.Context, a *Actor, ref Ref, name string) error {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return err
 	}

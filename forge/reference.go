@@ -110,7 +110,7 @@ func (r *referenceResolver) project(ctx context.Context, path string) (*ProjectV
 	if v, ok := r.projects[path]; ok {
 		return v, nil
 	}
-	v, err := r.s.Projects.ProjectByRef(ctx, r.a, path)
+	v, err := r.s.Projects.ProjectByRef(ctx, r.a, ParseRef(path))
 	if err != nil && !unseen(err) {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func (r *referenceResolver) resolve(ctx context.Context, ref Reference) (*Refere
 	if err != nil || v == nil {
 		return nil, err
 	}
-	id := strconv.FormatInt(v.ID, 10)
+	id := ID(v.ID)
 	t := &ReferenceTarget{Project: v}
 	switch ref.Kind {
 	case RefIssue:
@@ -179,7 +179,7 @@ func (r *referenceResolver) commits(ctx context.Context, project string, refs []
 	if err != nil || v == nil {
 		return err
 	}
-	_, repo, err := r.s.readRepo(ctx, r.a, strconv.FormatInt(v.ID, 10))
+	_, repo, err := r.s.readRepo(ctx, r.a, ID(v.ID))
 	if err != nil {
 		return keepHidden(err)
 	}

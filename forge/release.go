@@ -57,7 +57,7 @@ const shippedWalkTimeout = 10 * time.Second
 // and above of a private one (guests get forbidden). When level is above zero, the actor
 // must also be a signed-in user with that access, whose token may write, on a project that
 // is not archived.
-func (s *Service) deliveryProject(ctx context.Context, a *Actor, projectRef string, level int) (ProjectView, error) {
+func (s *Service) deliveryProject(ctx context.Context, a *Actor, projectRef Ref, level int) (ProjectView, error) {
 	if level > 0 {
 		if err := a.requireUser(NeedWrite); err != nil {
 			return ProjectView{}, err
@@ -182,7 +182,7 @@ func applyReleaseFields(r *Release, in ReleaseInput) error {
 // project's repository; a tag that does not exist is created at in.Ref (or in.SHA). Without
 // a release time, the commit's author time is the release's. A second release of a tag is a
 // conflict.
-func (s *Delivery) CreateRelease(ctx context.Context, a *Actor, projectRef string, in ReleaseInput) (Release, error) {
+func (s *Delivery) CreateRelease(ctx context.Context, a *Actor, projectRef Ref, in ReleaseInput) (Release, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, releaseWriter)
 	if err != nil {
 		return Release{}, err
@@ -312,7 +312,7 @@ func (s *Service) createReleaseTag(ctx context.Context, a *Actor, v ProjectView,
 }
 
 // ListReleases lists one page of a project's releases, newest release first by default.
-func (s *Delivery) ListReleases(ctx context.Context, a *Actor, projectRef string, o ReleaseListOptions, pg Page) ([]Release, int, error) {
+func (s *Delivery) ListReleases(ctx context.Context, a *Actor, projectRef Ref, o ReleaseListOptions, pg Page) ([]Release, int, error) {
 	switch o.OrderBy {
 	case "", "released_at", "created_at":
 	default:
@@ -327,7 +327,7 @@ func (s *Delivery) ListReleases(ctx context.Context, a *Actor, projectRef string
 }
 
 // GetRelease returns the release of a project's tag.
-func (s *Delivery) GetRelease(ctx context.Context, a *Actor, projectRef, tag string) (Release, error) {
+func (s *Delivery) GetRelease(ctx context.Context, a *Actor, projectRef Ref, tag string) (Release, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return Release{}, err
@@ -347,7 +347,7 @@ func (s *Service) releaseByTag(ctx context.Context, q db.Querier, v ProjectView,
 }
 
 // ReleasesBySHA lists the releases of a project made from commit sha, oldest first.
-func (s *Delivery) ReleasesBySHA(ctx context.Context, a *Actor, projectRef, sha string) ([]Release, error) {
+func (s *Delivery) ReleasesBySHA(ctx context.Context, a *Actor, projectRef Ref, sha string) ([]Release, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return nil, err
@@ -356,7 +356,7 @@ func (s *Delivery) ReleasesBySHA(ctx context.Context, a *Actor, projectRef, sha 
 }
 
 // ReleaseShippedCommits lists the commits a release shipped, newest first.
-func (s *Delivery) ReleaseShippedCommits(ctx context.Context, a *Actor, projectRef string, id int64) ([]ShippedCommit, error) {
+func (s *Delivery) ReleaseShippedCommits(ctx context.Context, a *Actor, projectRef Ref, id int64) ([]ShippedCommit, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return nil, err
@@ -371,7 +371,7 @@ func (s *Delivery) ReleaseShippedCommits(ctx context.Context, a *Actor, projectR
 // UpdateRelease changes the name, description or release time of a tag's release;
 // developers may. A release moved in time takes the commits it now ships first, and gives
 // back those a release now before it shipped.
-func (s *Delivery) UpdateRelease(ctx context.Context, a *Actor, projectRef, tag string, in ReleaseInput) (Release, error) {
+func (s *Delivery) UpdateRelease(ctx context.Context, a *Actor, projectRef Ref, tag string, in ReleaseInput) (Release, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, releaseWriter)
 	if err != nil {
 		return Release{}, err
@@ -429,7 +429,7 @@ func (s *Service) releaseWalks(ctx context.Context, v ProjectView, walk func(*gi
 // DeleteRelease removes a tag's release (the tag stays) and returns it; maintainers may.
 // The release after it ships what it shipped. Deleting a release that is gone succeeds for
 // them, with a zero Release.
-func (s *Delivery) DeleteRelease(ctx context.Context, a *Actor, projectRef, tag string) (Release, error) {
+func (s *Delivery) DeleteRelease(ctx context.Context, a *Actor, projectRef Ref, tag string) (Release, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Maintainer)
 	if err != nil {
 		return Release{}, err
@@ -467,7 +467,7 @@ func (s *Delivery) DeleteRelease(ctx context.Context, a *Actor, projectRef, tag 
 
 // ReleaseCommits reads the commits of releases of a project, by sha, for showing them. A
 // caller who may not read the project's code gets none (GitLab leaves them out).
-func (s *Delivery) ReleaseCommits(ctx context.Context, a *Actor, projectRef string, releases []Release) (map[string]*Commit, error) {
+func (s *Delivery) ReleaseCommits(ctx context.Context, a *Actor, projectRef Ref, releases []Release) (map[string]*Commit, error) {
 	out := map[string]*Commit{}
 	if a.Require(NeedReadCode) != nil {
 		return out, nil

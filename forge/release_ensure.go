@@ -56,7 +56,7 @@ func (s *Delivery) EnsureRelease(ctx context.Context, a *Actor, in EnsureRelease
 		return EnsuredRelease{}, false, &Error{Code: EInvalid, Params: []string{"resource_path"},
 			Message: fmt.Sprintf("a release is recorded on a repository path (entity/org/repo); %q is not a repository", target.FullPath())}
 	}
-	v, err := s.deliveryProject(ctx, a, target.FullPath(), Developer)
+	v, err := s.deliveryProject(ctx, a, ParseRef(target.FullPath()), Developer)
 	if err != nil {
 		return EnsuredRelease{}, false, err
 	}

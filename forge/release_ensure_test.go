@@ -55,7 +55,7 @@ func TestEnsureReleaseRecordsEachReleaseOnce(t *testing.T) {
 	if err != nil || !isNew || r.ID == ids[0] || !r.ReleasedAt.Equal(when) {
 		t.Fatalf("another name: %+v new=%v err=%v; want a new release at %v", r, isNew, err, when)
 	}
-	list, err := e.forge.Delivery.ReleasesBySHA(e.ctx, e.root, path, e.shopHead)
+	list, err := e.forge.Delivery.ReleasesBySHA(e.ctx, e.root, forge.ParseRef(path), e.shopHead)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("releases of the commit: %d, err %v; want 2", len(list), err)
 	}
@@ -91,7 +91,7 @@ func TestEnsureReleaseWithoutACommitIsRecordedOnce(t *testing.T) {
 	ensure(forge.EnsureReleaseInput{ReleaseNow: true}, true)
 	e.now = e.now.Add(time.Second)
 	ensure(forge.EnsureReleaseInput{ReleaseNow: true}, true)
-	list, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, path, forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	list, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, forge.ParseRef(path), forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 5 {
 		t.Fatalf("%d releases (%v), err %v; want 5", total, list, err)
 	}
@@ -128,7 +128,7 @@ func TestEnsureReleaseRefusals(t *testing.T) {
 			t.Errorf("%s: %v, want %s saying %q", tt.name, err, tt.code, tt.says)
 		}
 	}
-	_, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, path, forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	_, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, forge.ParseRef(path), forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 {
 		t.Fatalf("releases after refusals: %d, err %v; want none", total, err)
 	}

@@ -11,7 +11,7 @@ import (
 func (e *doraEnv) docsHistory() (readme, a, b, c string) {
 	e.t.Helper()
 	head := func() string {
-		br, err := e.forge.Repositories.GetBranch(e.ctx, e.root, e.docs.FullPath(), "main")
+		br, err := e.forge.Repositories.GetBranch(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), "main")
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -32,13 +32,13 @@ func docsLeadTime(t *testing.T, e *doraEnv, label string, all float64, days map[
 	t.Helper()
 	q := forge.DORAQuery{Metric: forge.DORALeadTimeForChanges, Interval: forge.DORAAll,
 		Start: doraDay(t, "03-01 00:00"), End: doraDay(t, "03-31 00:00")}
-	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.docs.FullPath(), q)
+	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	figures{want: map[string]float64{"": all}}.check(t, label+", all", got, 1)
 	q.Interval = forge.DORADaily
-	if got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, e.docs.FullPath(), q); err != nil {
+	if got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), q); err != nil {
 		t.Fatal(err)
 	}
 	figures{want: days}.check(t, label+", daily", got, 31)
@@ -47,7 +47,7 @@ func docsLeadTime(t *testing.T, e *doraEnv, label string, all float64, days map[
 // shipped checks what docs' release id shipped, newest first.
 func (e *doraEnv) shipped(label string, id int64, want ...string) {
 	e.t.Helper()
-	got, err := e.forge.Delivery.ReleaseShippedCommits(e.ctx, e.root, e.docs.FullPath(), id)
+	got, err := e.forge.Delivery.ReleaseShippedCommits(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), id)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestBackfilledReleaseTakesItsCommitsFromTheLaterOne(t *testing.T) {
 				t.Helper()
 				when := doraDay(t, at)
 				if how == "tags" {
-					r, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, e.docs.FullPath(), forge.ReleaseInput{TagName: &name, Ref: &sha,
+					r, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), forge.ReleaseInput{TagName: &name, Ref: &sha,
 						ReleasedAt: &when})
 					if err != nil {
 						t.Fatal(err)
@@ -115,18 +115,18 @@ func TestMovedOrDeletedReleaseHandsOnItsCommits(t *testing.T) {
 	readme, a, b, c := e.docsHistory()
 	e.release(e.docs, "v2", "03-05 00:00")
 	v1at := doraDay(t, "03-02 12:00")
-	v1, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, e.docs.FullPath(), forge.ReleaseInput{TagName: name("v1"), Ref: &a, ReleasedAt: &v1at})
+	v1, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), forge.ReleaseInput{TagName: name("v1"), Ref: &a, ReleasedAt: &v1at})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, err := e.forge.Delivery.GetRelease(e.ctx, e.root, e.docs.FullPath(), "v2")
+	v2, err := e.forge.Delivery.GetRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), "v2")
 	if err != nil {
 		t.Fatal(err)
 	}
 	move := func(at string) {
 		t.Helper()
 		when := doraDay(t, at)
-		if _, err := e.forge.Delivery.UpdateRelease(e.ctx, e.root, e.docs.FullPath(), "v1", forge.ReleaseInput{ReleasedAt: &when}); err != nil {
+		if _, err := e.forge.Delivery.UpdateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), "v1", forge.ReleaseInput{ReleasedAt: &when}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -140,7 +140,7 @@ func TestMovedOrDeletedReleaseHandsOnItsCommits(t *testing.T) {
 	e.shipped("v2 after v1 again", v2.ID, c, b)
 	docsLeadTime(t, e, "v1 moved back", 36*hour, map[string]float64{"03-02": 132 * hour, "03-05": 36 * hour})
 
-	if _, err := e.forge.Delivery.DeleteRelease(e.ctx, e.root, e.docs.FullPath(), "v1"); err != nil {
+	if _, err := e.forge.Delivery.DeleteRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), "v1"); err != nil {
 		t.Fatal(err)
 	}
 	e.shipped("v2 without v1", v2.ID, c, b, a, readme)

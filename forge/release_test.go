@@ -76,7 +76,7 @@ func (h *delivery) commit(path string) string {
 	h.t.Helper()
 	h.clock.advance(time.Hour)
 	content := "content of " + path
-	cv, err := h.forge.Repositories.CreateFile(context.Background(), h.root, h.proj.FullPath(), forge.FileInput{
+	cv, err := h.forge.Repositories.CreateFile(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), forge.FileInput{
 		Path: path, Branch: "main", Message: "add " + path, Content: &content})
 	if err != nil {
 		h.t.Fatal(err)
@@ -86,7 +86,7 @@ func (h *delivery) commit(path string) string {
 
 func (h *delivery) head() string {
 	h.t.Helper()
-	b, err := h.forge.Repositories.GetBranch(context.Background(), h.root, h.proj.FullPath(), "main")
+	b, err := h.forge.Repositories.GetBranch(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), "main")
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -126,19 +126,19 @@ func TestCreateReleaseTagsAndRecordsShippedCommits(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	readme := h.head()
-	r1, err := h.forge.Delivery.CreateRelease(ctx, h.root, h.proj.FullPath(), forge.ReleaseInput{TagName: name("v1.0"), Ref: name("main")})
+	r1, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{TagName: name("v1.0"), Ref: name("main")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r1.SHA != readme || !r1.ReleasedAt.Equal(t0) || r1.Name != "v1.0" || r1.Author.Username != "root" {
 		t.Errorf("release v1.0: %+v; want sha %s released at %v", r1, readme, t0)
 	}
-	tag, err := h.forge.Repositories.GetTag(ctx, h.root, h.proj.FullPath(), "v1.0")
+	tag, err := h.forge.Repositories.GetTag(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1.0")
 	if err != nil || tag.Commit.ID.String() != readme {
 		t.Fatalf("tag v1.0: %+v, %v", tag, err)
 	}
 	a, b := h.commit("a.txt"), h.commit("b.txt")
-	r2, err := h.forge.Delivery.CreateRelease(ctx, h.root, h.proj.FullPath(), forge.ReleaseInput{TagName: name("release/2"), Ref: name("main"),
+	r2, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{TagName: name("release/2"), Ref: name("main"),
 		Description: name("two files"), TagMessage: name("annotated")})
 	if err != nil {
 		t.Fatal(err)
@@ -146,18 +146,18 @@ func TestCreateReleaseTagsAndRecordsShippedCommits(t *testing.T) {
 	if !r2.ReleasedAt.Equal(t0.Add(2 * time.Hour)) {
 		t.Errorf("release/2 released at %v, want the author time of b.txt's commit", r2.ReleasedAt)
 	}
-	got, err := h.forge.Delivery.ReleaseShippedCommits(ctx, h.root, h.proj.FullPath(), r2.ID)
+	got, err := h.forge.Delivery.ReleaseShippedCommits(ctx, h.root, forge.ParseRef(h.proj.FullPath()), r2.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{b, a}; !equalStrings(shas(got), want) {
 		t.Errorf("release/2 shipped %v, want %v", shas(got), want)
 	}
-	if got, _ := h.forge.Delivery.ReleaseShippedCommits(ctx, h.root, h.proj.FullPath(), r1.ID); !equalStrings(shas(got), []string{readme}) {
+	if got, _ := h.forge.Delivery.ReleaseShippedCommits(ctx, h.root, forge.ParseRef(h.proj.FullPath()), r1.ID); !equalStrings(shas(got), []string{readme}) {
 		t.Errorf("v1.0 shipped %v, want the first commit", shas(got))
 	}
 	// An existing tag names the commit; the release of a tag exists once.
-	_, err = h.forge.Delivery.CreateRelease(ctx, h.root, h.proj.FullPath(), forge.ReleaseInput{TagName: name("v1.0")})
+	_, err = h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{TagName: name("v1.0")})
 	wantCode(t, err, forge.EConflict)
 }
 
@@ -171,7 +171,7 @@ func TestCreateReleaseRefusesBadInputAndWritesNothing(t *testing.T) {
 	h.clock.advance(time.Minute)
 	foreign := func() string {
 		content := "x"
-		cv, err := h.forge.Repositories.CreateFile(ctx, h.root, other.FullPath(), forge.FileInput{Path: "x", Branch: "main", Message: "x", Content: &content})
+		cv, err := h.forge.Repositories.CreateFile(ctx, h.root, forge.ParseRef(other.FullPath()), forge.FileInput{Path: "x", Branch: "main", Message: "x", Content: &content})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,15 +191,15 @@ func TestCreateReleaseRefusesBadInputAndWritesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := h.forge.Delivery.CreateRelease(ctx, h.root, h.proj.FullPath(), tt.in)
+			_, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), tt.in)
 			wantCode(t, err, tt.code)
 		})
 	}
-	list, total, err := h.forge.Delivery.ListReleases(ctx, h.root, h.proj.FullPath(), forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	list, total, err := h.forge.Delivery.ListReleases(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 || len(list) != 0 {
 		t.Errorf("releases after refusals: %d, %v", total, err)
 	}
-	if _, err := h.forge.Repositories.GetTag(ctx, h.root, h.proj.FullPath(), "v9"); forge.ErrorCode(err) != forge.ENotFound {
+	if _, err := h.forge.Repositories.GetTag(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v9"); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("tag v9 exists after refused releases: %v", err)
 	}
 }
@@ -209,7 +209,7 @@ func TestTaglessReleases(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	sha := h.head()
-	r, err := h.forge.Delivery.CreateRelease(ctx, h.root, h.proj.FullPath(), forge.ReleaseInput{Name: name("v3.1 beta"), SHA: &sha})
+	r, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{Name: name("v3.1 beta"), SHA: &sha})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,40 +217,40 @@ func TestTaglessReleases(t *testing.T) {
 		t.Errorf("tagless release: %+v", r)
 	}
 	at := time.Date(2021, 5, 25, 16, 20, 0, 0, time.UTC)
-	r2, err := h.forge.Delivery.CreateRelease(ctx, h.root, h.proj.FullPath(), forge.ReleaseInput{Name: name("timed"), ReleasedAt: &at})
+	r2, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{Name: name("timed"), ReleasedAt: &at})
 	if err != nil || r2.SHA != "" || !r2.ReleasedAt.Equal(at) {
 		t.Fatalf("timed release: %+v, %v", r2, err)
 	}
-	found, err := h.forge.Delivery.ReleasesBySHA(ctx, h.root, h.proj.FullPath(), sha)
+	found, err := h.forge.Delivery.ReleasesBySHA(ctx, h.root, forge.ParseRef(h.proj.FullPath()), sha)
 	if err != nil || len(found) != 1 || found[0].ID != r.ID {
 		t.Errorf("releases by sha: %+v, %v", found, err)
 	}
 	// A tagless release has no tag to be found by.
-	_, err = h.forge.Delivery.GetRelease(ctx, h.root, h.proj.FullPath(), "")
+	_, err = h.forge.Delivery.GetRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "")
 	wantCode(t, err, forge.ENotFound)
 }
 
 func TestReleaseUpdateAndDelete(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	if _, err := h.forge.Delivery.CreateRelease(ctx, h.root, h.proj.FullPath(), forge.ReleaseInput{TagName: name("v1"), Ref: name("main")}); err != nil {
+	if _, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{TagName: name("v1"), Ref: name("main")}); err != nil {
 		t.Fatal(err)
 	}
 	at := t0.Add(48 * time.Hour)
-	r, err := h.forge.Delivery.UpdateRelease(ctx, h.root, h.proj.FullPath(), "v1", forge.ReleaseInput{Name: name("One"), ReleasedAt: &at})
+	r, err := h.forge.Delivery.UpdateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1", forge.ReleaseInput{Name: name("One"), ReleasedAt: &at})
 	if err != nil || r.Name != "One" || !r.ReleasedAt.Equal(at) {
 		t.Fatalf("update: %+v, %v", r, err)
 	}
-	_, err = h.forge.Delivery.UpdateRelease(ctx, h.root, h.proj.FullPath(), "v2", forge.ReleaseInput{Name: name("x")})
+	_, err = h.forge.Delivery.UpdateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v2", forge.ReleaseInput{Name: name("x")})
 	wantCode(t, err, forge.ENotFound)
-	d, err := h.forge.Delivery.DeleteRelease(ctx, h.root, h.proj.FullPath(), "v1")
+	d, err := h.forge.Delivery.DeleteRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1")
 	if err != nil || d.Name != "One" {
 		t.Fatalf("delete: %+v, %v", d, err)
 	}
-	if d, err := h.forge.Delivery.DeleteRelease(ctx, h.root, h.proj.FullPath(), "v1"); err != nil || d.ID != 0 {
+	if d, err := h.forge.Delivery.DeleteRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1"); err != nil || d.ID != 0 {
 		t.Errorf("deleting again: %+v, %v; want success with nothing", d, err)
 	}
-	if _, err := h.forge.Repositories.GetTag(ctx, h.root, h.proj.FullPath(), "v1"); err != nil {
+	if _, err := h.forge.Repositories.GetTag(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1"); err != nil {
 		t.Errorf("the tag went with its release: %v", err)
 	}
 }

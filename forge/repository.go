@@ -31,17 +31,17 @@ func gitRefused(format string, args ...any) *Error {
 // readRepo returns project ref and its repository, opened, if the actor may read its code
 // through the API: the project is visible, the token may read code (NeedReadCode), and in a
 // private project the actor is at least a reporter. The caller closes the repository.
-func (s *Service) readRepo(ctx context.Context, a *Actor, ref string) (ProjectView, *gitstore.Repo, error) {
+func (s *Service) readRepo(ctx context.Context, a *Actor, ref Ref) (ProjectView, *gitstore.Repo, error) {
 	return s.readRepoFor(ctx, a, ref, NeedReadCode)
 }
 
 // readFiles is readRepo for the repository files API, which reaches further: a token that
 // may read files (NeedReadFiles: read_repository) may use it.
-func (s *Service) readFiles(ctx context.Context, a *Actor, ref string) (ProjectView, *gitstore.Repo, error) {
+func (s *Service) readFiles(ctx context.Context, a *Actor, ref Ref) (ProjectView, *gitstore.Repo, error) {
 	return s.readRepoFor(ctx, a, ref, NeedReadFiles)
 }
 
-func (s *Service) readRepoFor(ctx context.Context, a *Actor, ref string, need Need) (ProjectView, *gitstore.Repo, error) {
+func (s *Service) readRepoFor(ctx context.Context, a *Actor, ref Ref, need Need) (ProjectView, *gitstore.Repo, error) {
 	if err := a.Require(need); err != nil {
 		return ProjectView{}, nil, err
 	}
@@ -71,7 +71,7 @@ func canWriteCode(v ProjectView) bool { return v.Access >= Developer && !v.Archi
 
 // writeRepo is readRepo for changes: a signed-in developer with a token that may push, on a
 // project that is not archived.
-func (s *Service) writeRepo(ctx context.Context, a *Actor, ref string) (ProjectView, *gitstore.Repo, error) {
+func (s *Service) writeRepo(ctx context.Context, a *Actor, ref Ref) (ProjectView, *gitstore.Repo, error) {
 	if err := a.requireUser(NeedWriteCode); err != nil {
 		return ProjectView{}, nil, err
 	}
@@ -222,7 +222,7 @@ func (bv *branchView) branch(ctx context.Context, a *Actor, name string, tip plu
 
 // ListBranches lists the branches of a project, filtered and sorted, one page of them, with
 // the total count.
-func (s *Repositories) ListBranches(ctx context.Context, a *Actor, ref string, o BranchListOptions, pg Page) ([]Branch, int, error) {
+func (s *Repositories) ListBranches(ctx context.Context, a *Actor, ref Ref, o BranchListOptions, pg Page) ([]Branch, int, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -287,7 +287,7 @@ func (s *Repositories) ListBranches(ctx context.Context, a *Actor, ref string, o
 }
 
 // GetBranch returns one branch.
-func (s *Repositories) GetBranch(ctx context.Context, a *Actor, ref, name string) (Branch, error) {
+func (s *Repositories) GetBranch(ctx context.Context, a *Actor, ref Ref, name string) (Branch, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return Branch{}, err
@@ -314,7 +314,7 @@ func (s *Service) branchNamed(ctx context.Context, a *Actor, v ProjectView, repo
 // CreateBranch makes branch name point at the commit rev names (a branch, a tag or a commit
 // id); the actor must be allowed to push to it. In an empty repository the default branch is
 // made first, as GitLab makes it.
-func (s *Repositories) CreateBranch(ctx context.Context, a *Actor, ref, name, rev string) (Branch, error) {
+func (s *Repositories) CreateBranch(ctx context.Context, a *Actor, ref Ref, name string, rev string) (Branch, error) {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return Branch{}, err
@@ -369,7 +369,7 @@ func (s *Repositories) CreateBranch(ctx context.Context, a *Actor, ref, name, re
 
 // createDefaultBranch makes the default branch of an empty repository with GitLab's first
 // commit: an empty .gitkeep, "Initial commit".
-func (s *Service) createDefaultBranch(ctx context.Context, a *Actor, ref string, v ProjectView) error {
+func (s *Service) createDefaultBranch(ctx context.Context, a *Actor, ref Ref, v ProjectView) error {
 	empty := ""
 	_, err := s.commit(ctx, a, ref, CommitInput{Branch: v.DefaultBranch, Message: "Initial commit",
 		Actions: []CommitAction{{Action: gitstore.ActionCreate, FilePath: ".gitkeep", Content: &empty}}}, commitsAPI)
@@ -378,7 +378,7 @@ func (s *Service) createDefaultBranch(ctx context.Context, a *Actor, ref string,
 
 // DeleteBranch removes a branch. The default branch cannot be removed, and only maintainers
 // may remove a protected one.
-func (s *Repositories) DeleteBranch(ctx context.Context, a *Actor, ref, name string) error {
+func (s *Repositories) DeleteBranch(ctx context.Context, a *Actor, ref Ref, name string) error {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return err
@@ -406,7 +406,7 @@ func (s *Repositories) DeleteBranch(ctx context.Context, a *Actor, ref, name str
 
 // DeleteMergedBranches removes every branch merged into the default branch that is neither
 // the default branch nor protected; maintainers may.
-func (s *Repositories) DeleteMergedBranches(ctx context.Context, a *Actor, ref string) error {
+func (s *Repositories) DeleteMergedBranches(ctx context.Context, a *Actor, ref Ref) error {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return err

@@ -36,7 +36,7 @@ type CommitListOptions struct {
 
 // ListCommits lists one page of a project's history, newest first. It reports whether there
 // is a next page instead of a total: counting a history means walking all of it.
-func (s *Repositories) ListCommits(ctx context.Context, a *Actor, ref string, o CommitListOptions, pg Page) ([]CommitView, bool, error) {
+func (s *Repositories) ListCommits(ctx context.Context, a *Actor, ref Ref, o CommitListOptions, pg Page) ([]CommitView, bool, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, false, err
@@ -178,7 +178,7 @@ func commitNamed(repo *gitstore.Repo, rev string) (*Commit, error) {
 
 // GetCommit returns the commit rev names (an id, a branch or a tag), with its statistics
 // when stats is set and its newest pipeline of reported statuses.
-func (s *Repositories) GetCommit(ctx context.Context, a *Actor, ref, rev string, stats bool) (CommitView, error) {
+func (s *Repositories) GetCommit(ctx context.Context, a *Actor, ref Ref, rev string, stats bool) (CommitView, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return CommitView{}, err
@@ -201,7 +201,7 @@ func (s *Repositories) GetCommit(ctx context.Context, a *Actor, ref, rev string,
 }
 
 // CommitDiff returns one page of the changes a commit made to its first parent.
-func (s *Repositories) CommitDiff(ctx context.Context, a *Actor, ref, rev string, pg Page) ([]FileDiff, int, error) {
+func (s *Repositories) CommitDiff(ctx context.Context, a *Actor, ref Ref, rev string, pg Page) ([]FileDiff, int, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -227,7 +227,7 @@ type CommitRef struct {
 }
 
 // CommitRefs lists the branches and tags (kind: "branch", "tag" or "all") containing a commit.
-func (s *Repositories) CommitRefs(ctx context.Context, a *Actor, ref, rev, kind string) ([]CommitRef, error) {
+func (s *Repositories) CommitRefs(ctx context.Context, a *Actor, ref Ref, rev string, kind string) ([]CommitRef, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, err
@@ -316,11 +316,11 @@ var commitsAPI = commitDoor{
 
 // CreateCommit makes a commit of file actions on a branch, creating the branch from a start
 // point when asked, and moves the branch by compare-and-swap.
-func (s *Repositories) CreateCommit(ctx context.Context, a *Actor, ref string, in CommitInput) (CommitView, error) {
+func (s *Repositories) CreateCommit(ctx context.Context, a *Actor, ref Ref, in CommitInput) (CommitView, error) {
 	return s.commit(ctx, a, ref, in, commitsAPI)
 }
 
-func (s *Service) commit(ctx context.Context, a *Actor, ref string, in CommitInput, door commitDoor) (CommitView, error) {
+func (s *Service) commit(ctx context.Context, a *Actor, ref Ref, in CommitInput, door commitDoor) (CommitView, error) {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return CommitView{}, err
@@ -528,7 +528,7 @@ func actionError(err error) error {
 }
 
 // MergeBase returns the best common ancestor of the commits refs name (at least two).
-func (s *Repositories) MergeBase(ctx context.Context, a *Actor, ref string, refs []string) (*Commit, error) {
+func (s *Repositories) MergeBase(ctx context.Context, a *Actor, ref Ref, refs []string) (*Commit, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, err

@@ -51,7 +51,7 @@ func (f *File) Close() { f.repo.Close() }
 // OpenFile returns file p of a project at revision rev ("" or "HEAD": the default branch).
 // A missing revision is "Commit Not Found", a missing file "File Not Found". It is the
 // repository files API: tokens that may read files may (NeedReadFiles).
-func (s *Repositories) OpenFile(ctx context.Context, a *Actor, ref, p, rev string) (*File, error) {
+func (s *Repositories) OpenFile(ctx context.Context, a *Actor, ref Ref, p string, rev string) (*File, error) {
 	_, repo, err := s.readFiles(ctx, a, ref)
 	if err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func openFile(ctx context.Context, repo *gitstore.Repo, p, rev string) (*File, e
 // Blame attributes the lines of file p at revision rev to the commits that last changed them,
 // and returns the project they are in. When first and last are set (1-based, inclusive), only
 // those lines are returned. It is part of the repository files API, as OpenFile.
-func (s *Repositories) Blame(ctx context.Context, a *Actor, ref, p, rev string, first, last int) (ProjectView, []BlameRange, error) {
+func (s *Repositories) Blame(ctx context.Context, a *Actor, ref Ref, p string, rev string, first, last int) (ProjectView, []BlameRange, error) {
 	v, repo, err := s.readFiles(ctx, a, ref)
 	if err != nil {
 		return ProjectView{}, nil, err
@@ -176,19 +176,19 @@ func (in FileInput) commit(action string) CommitInput {
 }
 
 // CreateFile commits a new file on a branch.
-func (s *Repositories) CreateFile(ctx context.Context, a *Actor, ref string, in FileInput) (CommitView, error) {
+func (s *Repositories) CreateFile(ctx context.Context, a *Actor, ref Ref, in FileInput) (CommitView, error) {
 	return s.commit(ctx, a, ref, in.commit(gitstore.ActionCreate), filesAPI)
 }
 
 // UpdateFile commits new content for a file on a branch; a stale last_commit_id is refused.
-func (s *Repositories) UpdateFile(ctx context.Context, a *Actor, ref string, in FileInput) (CommitView, error) {
+func (s *Repositories) UpdateFile(ctx context.Context, a *Actor, ref Ref, in FileInput) (CommitView, error) {
 	return s.commit(ctx, a, ref, in.commit(gitstore.ActionUpdate), filesAPI)
 }
 
 // DeleteFile commits the removal of a file from a branch. A file the branch does not hold is
 // refused as GitLab refuses it, and marked as nothing to delete (ReasonNothingToDelete): the
 // caller may write to the branch, so could have deleted it.
-func (s *Repositories) DeleteFile(ctx context.Context, a *Actor, ref string, in FileInput) error {
+func (s *Repositories) DeleteFile(ctx context.Context, a *Actor, ref Ref, in FileInput) error {
 	in.Content = nil
 	_, err := s.commit(ctx, a, ref, in.commit(gitstore.ActionDelete), filesAPI)
 	if errors.Is(err, gitstore.ErrFileNotExist) {
@@ -212,7 +212,7 @@ func (b *Blob) Close() error {
 }
 
 // OpenBlob opens the blob whose full id is sha; anything else is "Blob Not Found".
-func (s *Repositories) OpenBlob(ctx context.Context, a *Actor, ref, sha string) (*Blob, error) {
+func (s *Repositories) OpenBlob(ctx context.Context, a *Actor, ref Ref, sha string) (*Blob, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, err

@@ -112,7 +112,7 @@ func (s *Repositories) RepositoryByRef(ctx context.Context, a *Actor, ref string
 		return ProjectView{}, err
 	}
 	if !r.Bare {
-		return s.visibleProject(ctx, a, r.Path)
+		return s.visibleProject(ctx, a, ParseRef(r.Path))
 	}
 	// Scan past what one page would list: most of a name's projects may be invisible.
 	found, err := db.ProjectsByPathName(ctx, s.db.Read, r.Path, 1000)

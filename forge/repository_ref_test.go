@@ -99,7 +99,7 @@ func TestRepositoryByRefResolvesEveryFormat(t *testing.T) {
 		}
 	}
 	sub, parent := "web", "acme"
-	gv, err := f.forge.Projects.GroupByRef(ctx, f.root, parent)
+	gv, err := f.forge.Projects.GroupByRef(ctx, f.root, forge.ParseRef(parent))
 	if err != nil {
 		t.Fatal(err)
 	}

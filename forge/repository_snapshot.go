@@ -21,7 +21,7 @@ func (sn *Snapshot) WriteTo(ctx context.Context, w io.Writer) error {
 // RepositorySnapshot prepares a snapshot of a project's repository: its git directory as it
 // is on disk, for recovering what a clone no longer can. As on GitLab, only administrators
 // may take one (they read every resource).
-func (s *Repositories) RepositorySnapshot(ctx context.Context, a *Actor, ref string) (*Snapshot, error) {
+func (s *Repositories) RepositorySnapshot(ctx context.Context, a *Actor, ref Ref) (*Snapshot, error) {
 	if err := a.requireAdmin(NeedReadCode); err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func loadTag(repo *gitstore.Repo, ref gitstore.Ref) (Tag, error) {
 }
 
 // ListTags lists the tags of a project, one page of them, with the total count.
-func (s *Repositories) ListTags(ctx context.Context, a *Actor, ref string, o TagListOptions, pg Page) ([]Tag, int, error) {
+func (s *Repositories) ListTags(ctx context.Context, a *Actor, ref Ref, o TagListOptions, pg Page) ([]Tag, int, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -144,7 +144,7 @@ func versionChunk(s string) (chunk, rest string) {
 }
 
 // GetTag returns one tag.
-func (s *Repositories) GetTag(ctx context.Context, a *Actor, ref, name string) (Tag, error) {
+func (s *Repositories) GetTag(ctx context.Context, a *Actor, ref Ref, name string) (Tag, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return Tag{}, err
@@ -166,7 +166,7 @@ func tagNamed(repo *gitstore.Repo, name string) (Tag, error) {
 
 // CreateTag tags the commit rev names; with a message the tag is annotated, its tagger the
 // actor. Developers may.
-func (s *Repositories) CreateTag(ctx context.Context, a *Actor, ref, name, rev, message string) (Tag, error) {
+func (s *Repositories) CreateTag(ctx context.Context, a *Actor, ref Ref, name string, rev string, message string) (Tag, error) {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return Tag{}, err
@@ -222,7 +222,7 @@ func checkNewTag(v ProjectView, name string) error {
 }
 
 // DeleteTag removes a tag; developers may.
-func (s *Repositories) DeleteTag(ctx context.Context, a *Actor, ref, name string) error {
+func (s *Repositories) DeleteTag(ctx context.Context, a *Actor, ref Ref, name string) error {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return err

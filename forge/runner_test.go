@@ -79,7 +79,7 @@ func TestDeployCommandEndsAsTheRunnerSays(t *testing.T) {
 			}
 			h := newDeliveryWith(t, forge.Config{DeployTimeout: time.Minute, DeployCommands: []forge.DeployCommand{{
 				Scope: "root/app", Environment: "staging", Command: "./deploy.sh"}}}, forge.Options{Runner: runner})
-			d, err := h.forge.Delivery.CreateDeployment(context.Background(), h.root, h.proj.FullPath(), forge.DeploymentInput{
+			d, err := h.forge.Delivery.CreateDeployment(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{
 				Environment: "staging", Ref: "main", Variables: map[string]string{"REGION": "eu"}})
 			if err != nil {
 				t.Fatal(err)
@@ -218,7 +218,7 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main",
+			d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "main",
 				Status: status("running"), Variables: map[string]string{"REGION": "eu-" + strconv.Itoa(i), "PATH": "/nowhere"}})
 			if err != nil {
 				errs <- err
@@ -267,10 +267,10 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 		t.Errorf("runs %v, want each of %v once", seen, want)
 	}
 	// The statuses of a command's deployments are its own: only canceling is left to clients.
-	_, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, h.proj.FullPath(), ids[0], "failed")
+	_, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, forge.ParseRef(h.proj.FullPath()), ids[0], "failed")
 	wantCode(t, err, forge.EInvalid)
 	// Other environments have no command: their deployments wait for the API.
-	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "production", Ref: "main"})
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "production", Ref: "main"})
 	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
 		t.Errorf("production deployment: %+v, %v", d, err)
 	}
@@ -279,7 +279,7 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err = h.forge.Delivery.CreateDeployment(ctx, h.root, other.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+	d, err = h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(other.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "main"})
 	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
 		t.Errorf("another project's staging deployment: %+v, %v", d, err)
 	}
@@ -303,11 +303,11 @@ func TestDeletedDeploymentNeverRuns(t *testing.T) {
 	ctx := context.Background()
 	var deleted []int64
 	for range 100 {
-		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, h.proj.FullPath(), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "main"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		switch err := h.forge.Delivery.DeleteDeployment(ctx, h.root, h.proj.FullPath(), d.ID); {
+		switch err := h.forge.Delivery.DeleteDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), d.ID); {
 		case err == nil:
 			deleted = append(deleted, d.ID)
 		case forge.ErrorCode(err) != forge.EInvalid:
@@ -346,7 +346,7 @@ func waitFor(t *testing.T, h *delivery, id int64, want string, done func(status 
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		d, err := h.forge.Delivery.GetDeployment(context.Background(), h.root, h.proj.FullPath(), id)
+		d, err := h.forge.Delivery.GetDeployment(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -362,7 +362,7 @@ func waitFor(t *testing.T, h *delivery, id int64, want string, done func(status 
 
 func deployLog(t *testing.T, h *delivery, id int64) string {
 	t.Helper()
-	l, err := h.forge.Delivery.GetDeploymentLog(context.Background(), h.root, h.proj.FullPath(), id)
+	l, err := h.forge.Delivery.GetDeploymentLog(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), id)
 	if err != nil {
 		t.Fatal(err)
 	}

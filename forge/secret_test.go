@@ -97,7 +97,7 @@ func TestUserByRefCarriesNoSecret(t *testing.T) {
 	digest := forge.HashToken(secret)
 	for _, ref := range []string{"ann", strconv.FormatInt(ann.ID, 10)} {
 		for _, a := range []*forge.Actor{e.root, e.users["ann"], forge.System()} {
-			u, err := e.forge.Accounts.UserByRef(e.ctx, a, ref)
+			u, err := e.forge.Accounts.UserByRef(e.ctx, a, forge.ParseRef(ref))
 			if err != nil || u.ID != ann.ID {
 				t.Fatalf("UserByRef(%q): user %d, %v", ref, u.ID, err)
 			}

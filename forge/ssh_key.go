@@ -72,12 +72,12 @@ func ParseSSHKey(text string) (key, sha256, md5 string, err error) {
 // keyOwner resolves whose keys a request is about: ref "" is the actor, whose own token may
 // read (read_user) and change (api) them; another user's keys are public to read and only
 // administrators change them.
-func (s *Service) keyOwner(ctx context.Context, a *Actor, ref string, write bool) (User, error) {
+func (s *Service) keyOwner(ctx context.Context, a *Actor, ref Ref, write bool) (User, error) {
 	need := NeedReadUser
 	if write {
 		need = NeedWrite
 	}
-	if ref == "" {
+	if ref.String() == "" {
 		if err := a.requireUser(need); err != nil {
 			return User{}, err
 		}
@@ -92,16 +92,16 @@ func (s *Service) keyOwner(ctx context.Context, a *Actor, ref string, write bool
 	}
 	var u User
 	var err error
-	if id, ok := parseID(ref); ok {
+	if id, ok := ref.ID(); ok {
 		u, err = db.UserByID(ctx, s.db.Read, id)
 	} else {
-		u, err = db.UserByUsername(ctx, s.db.Read, ref)
+		u, err = db.UserByUsername(ctx, s.db.Read, ref.String())
 	}
 	return u, notFoundAs(err, ResourceUser)
 }
 
 // ListSSHKeys lists a user's SSH keys (ref "": the actor's).
-func (s *Accounts) ListSSHKeys(ctx context.Context, a *Actor, ref string, pg Page) ([]SSHKey, int, error) {
+func (s *Accounts) ListSSHKeys(ctx context.Context, a *Actor, ref Ref, pg Page) ([]SSHKey, int, error) {
 	u, err := s.keyOwner(ctx, a, ref, false)
 	if err != nil {
 		return nil, 0, err
@@ -118,7 +118,7 @@ func (s *Accounts) ListSSHKeys(ctx context.Context, a *Actor, ref string, pg Pag
 }
 
 // GetSSHKey returns one SSH key of a user (ref "": the actor's).
-func (s *Accounts) GetSSHKey(ctx context.Context, a *Actor, ref string, id int64) (SSHKey, error) {
+func (s *Accounts) GetSSHKey(ctx context.Context, a *Actor, ref Ref, id int64) (SSHKey, error) {
 	u, err := s.keyOwner(ctx, a, ref, false)
 	if err != nil {
 		return SSHKey{}, err
@@ -155,7 +155,7 @@ func (s *Accounts) FindSSHKey(ctx context.Context, a *Actor, id int64, fingerpri
 
 // AddSSHKey adds a key to a user (ref "": the actor). A key already known to the instance,
 // for anyone, is refused.
-func (s *Accounts) AddSSHKey(ctx context.Context, a *Actor, ref string, in SSHKeyInput) (SSHKey, error) {
+func (s *Accounts) AddSSHKey(ctx context.Context, a *Actor, ref Ref, in SSHKeyInput) (SSHKey, error) {
 	u, err := s.keyOwner(ctx, a, ref, true)
 	if err != nil {
 		return SSHKey{}, err
@@ -202,7 +202,7 @@ func (s *Accounts) AddSSHKey(ctx context.Context, a *Actor, ref string, in SSHKe
 }
 
 // DeleteSSHKey removes a key of a user (ref "": the actor).
-func (s *Accounts) DeleteSSHKey(ctx context.Context, a *Actor, ref string, id int64) error {
+func (s *Accounts) DeleteSSHKey(ctx context.Context, a *Actor, ref Ref, id int64) error {
 	u, err := s.keyOwner(ctx, a, ref, true)
 	if err != nil {
 		return err

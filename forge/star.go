@@ -16,16 +16,16 @@ type Starrer struct {
 
 // StarProject stars a project for the actor; changed is false when they had already starred
 // it. Whoever may see a project may star it.
-func (s *Projects) StarProject(ctx context.Context, a *Actor, ref string) (v ProjectView, changed bool, err error) {
+func (s *Projects) StarProject(ctx context.Context, a *Actor, ref Ref) (v ProjectView, changed bool, err error) {
 	return s.setStar(ctx, a, ref, true)
 }
 
 // UnstarProject removes the actor's star; changed is false when there was none.
-func (s *Projects) UnstarProject(ctx context.Context, a *Actor, ref string) (v ProjectView, changed bool, err error) {
+func (s *Projects) UnstarProject(ctx context.Context, a *Actor, ref Ref) (v ProjectView, changed bool, err error) {
 	return s.setStar(ctx, a, ref, false)
 }
 
-func (s *Service) setStar(ctx context.Context, a *Actor, ref string, star bool) (ProjectView, bool, error) {
+func (s *Service) setStar(ctx context.Context, a *Actor, ref Ref, star bool) (ProjectView, bool, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return ProjectView{}, false, err
 	}
@@ -54,7 +54,7 @@ func (s *Service) setStar(ctx context.Context, a *Actor, ref string, star bool) 
 }
 
 // ListStarrers lists the users who starred a project the actor may see, the latest first.
-func (s *Projects) ListStarrers(ctx context.Context, a *Actor, ref, search string, pg Page) ([]Starrer, int, error) {
+func (s *Projects) ListStarrers(ctx context.Context, a *Actor, ref Ref, search string, pg Page) ([]Starrer, int, error) {
 	v, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err

@@ -169,7 +169,7 @@ func (s *Access) ListTokens(ctx context.Context, a *Actor, o TokenListOptions, p
 }
 
 // GetToken returns a token to its owner or an administrator; ref is an id or "self".
-func (s *Access) GetToken(ctx context.Context, a *Actor, ref string) (Token, error) {
+func (s *Access) GetToken(ctx context.Context, a *Actor, ref Ref) (Token, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return Token{}, err
 	}
@@ -177,14 +177,14 @@ func (s *Access) GetToken(ctx context.Context, a *Actor, ref string) (Token, err
 }
 
 // ownToken finds the token named by ref ("self" or an id) among those a may manage.
-func (s *Service) ownToken(ctx context.Context, a *Actor, ref string) (Token, error) {
-	if ref == "self" {
+func (s *Service) ownToken(ctx context.Context, a *Actor, ref Ref) (Token, error) {
+	if ref.String() == "self" {
 		if a.Token == nil {
 			return Token{}, NotFound(ResourcePersonalAccessToken)
 		}
 		return *a.Token, nil
 	}
-	id, ok := parseID(ref)
+	id, ok := ref.ID()
 	if !ok {
 		return Token{}, NotFound(ResourcePersonalAccessToken)
 	}
@@ -200,15 +200,15 @@ func (s *Service) ownToken(ctx context.Context, a *Actor, ref string) (Token, er
 
 // RevokeToken revokes a token; revoking a revoked token succeeds. ref is an id or "self"
 // (any token may revoke itself).
-func (s *Access) RevokeToken(ctx context.Context, a *Actor, ref string) error {
+func (s *Access) RevokeToken(ctx context.Context, a *Actor, ref Ref) error {
 	need := NeedWrite
-	if ref == "self" {
+	if ref.String() == "self" {
 		need = NeedRead
 	}
 	if !a.SignedIn() {
 		return Unauthorized("")
 	}
-	if ref != "self" {
+	if ref.String() != "self" {
 		if err := a.Require(need); err != nil {
 			return err
 		}
@@ -232,7 +232,7 @@ func (s *Access) RevokeToken(ctx context.Context, a *Actor, ref string) error {
 // RotateToken revokes a token and issues its successor with the same name and scopes,
 // expiring at expiresAt (nil: the default lifetime). Rotating a token that is already revoked
 // revokes every token rotated from it, since its secret has leaked.
-func (s *Access) RotateToken(ctx context.Context, a *Actor, ref string, expiresAt *time.Time) (Token, string, error) {
+func (s *Access) RotateToken(ctx context.Context, a *Actor, ref Ref, expiresAt *time.Time) (Token, string, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Token{}, "", err
 	}

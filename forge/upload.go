@@ -151,7 +151,7 @@ func (s *Service) storeUpload(a *Actor, kind string, id int64, purpose, name str
 
 // UploadAttachment stores a file for the Markdown of a project's issues, merge requests and
 // notes. Whoever may write there (anyone signed in who sees the project) may upload.
-func (s *Projects) UploadAttachment(ctx context.Context, a *Actor, projectRef, name string, r io.Reader) (Upload, error) {
+func (s *Projects) UploadAttachment(ctx context.Context, a *Actor, projectRef Ref, name string, r io.Reader) (Upload, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Upload{}, err
 	}
@@ -195,7 +195,7 @@ func sizeWords(n int64) string {
 }
 
 // OpenAttachment opens a project's attachment for whoever may see the project.
-func (s *Projects) OpenAttachment(ctx context.Context, a *Actor, projectRef, secret, name string) (*OpenUpload, error) {
+func (s *Projects) OpenAttachment(ctx context.Context, a *Actor, projectRef Ref, secret string, name string) (*OpenUpload, error) {
 	v, err := s.visibleProject(ctx, a, projectRef)
 	if err != nil {
 		return nil, err
@@ -260,7 +260,7 @@ func CheckAvatarFile(name string, size int64, r io.Reader) error {
 
 // avatarModel resolves the model whose avatar the actor sets: a project its maintainers may
 // change, a group its owners, a user themselves (and administrators).
-func (s *Service) avatarModel(ctx context.Context, a *Actor, kind, ref string) (int64, error) {
+func (s *Service) avatarModel(ctx context.Context, a *Actor, kind string, ref Ref) (int64, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return 0, err
 	}
@@ -296,7 +296,7 @@ func (s *Service) avatarModel(ctx context.Context, a *Actor, kind, ref string) (
 
 // SetAvatar gives a project, group or user (kind, ref) a new avatar: a picture of at most
 // 200 KiB in one of GitLab's formats. A nil r removes the avatar.
-func (s *Projects) SetAvatar(ctx context.Context, a *Actor, kind, ref, name string, r io.Reader) error {
+func (s *Projects) SetAvatar(ctx context.Context, a *Actor, kind string, ref Ref, name string, r io.Reader) error {
 	id, err := s.avatarModel(ctx, a, kind, ref)
 	if err != nil {
 		return err
@@ -321,11 +321,11 @@ func (s *Projects) SetAvatar(ctx context.Context, a *Actor, kind, ref, name stri
 func (s *Projects) OpenAvatar(ctx context.Context, a *Actor, kind string, id int64, name string) (*OpenUpload, error) {
 	switch kind {
 	case UploadProject:
-		if _, err := s.visibleProject(ctx, a, formatID(id)); err != nil {
+		if _, err := s.visibleProject(ctx, a, ID(id)); err != nil {
 			return nil, NotFound(ResourceFile)
 		}
 	case UploadGroup:
-		if _, _, err := s.visibleGroup(ctx, a, formatID(id)); err != nil {
+		if _, _, err := s.visibleGroup(ctx, a, ID(id)); err != nil {
 			return nil, NotFound(ResourceFile)
 		}
 	case UploadUser:

@@ -349,16 +349,16 @@ func (s *Accounts) CurrentUser(ctx context.Context, a *Actor) (UserView, error) 
 }
 
 // UserByRef finds a user by id or username, for callers who may read users.
-func (s *Accounts) UserByRef(ctx context.Context, a *Actor, ref string) (User, error) {
+func (s *Accounts) UserByRef(ctx context.Context, a *Actor, ref Ref) (User, error) {
 	if err := a.Require(NeedReadUser); err != nil {
 		return User{}, err
 	}
 	var u User
 	var err error
-	if id, ok := parseID(ref); ok {
+	if id, ok := ref.ID(); ok {
 		u, err = db.UserByID(ctx, s.db.Read, id)
 	} else {
-		u, err = db.UserByUsername(ctx, s.db.Read, ref)
+		u, err = db.UserByUsername(ctx, s.db.Read, ref.String())
 	}
 	return u, notFoundAs(err, ResourceUser)
 }

@@ -20,7 +20,7 @@ type Email struct {
 
 // ListEmails lists a user's secondary emails (ref "": the actor's); users read their own,
 // administrators anyone's.
-func (s *Accounts) ListEmails(ctx context.Context, a *Actor, ref string, pg Page) ([]Email, int, error) {
+func (s *Accounts) ListEmails(ctx context.Context, a *Actor, ref Ref, pg Page) ([]Email, int, error) {
 	u, err := s.profileOwner(ctx, a, ref, false)
 	if err != nil {
 		return nil, 0, err
@@ -38,12 +38,12 @@ func (s *Accounts) ListEmails(ctx context.Context, a *Actor, ref string, pg Page
 
 // profileOwner resolves whose account data a request is about: ref "" is the actor; another
 // user's only administrators read (write: change).
-func (s *Service) profileOwner(ctx context.Context, a *Actor, ref string, write bool) (User, error) {
+func (s *Service) profileOwner(ctx context.Context, a *Actor, ref Ref, write bool) (User, error) {
 	need := NeedReadUser
 	if write {
 		need = NeedWrite
 	}
-	if ref == "" {
+	if ref.String() == "" {
 		if err := a.requireUser(need); err != nil {
 			return User{}, err
 		}
@@ -56,7 +56,7 @@ func (s *Service) profileOwner(ctx context.Context, a *Actor, ref string, write 
 }
 
 // GetEmail returns one secondary email of the actor (ref "") or of a user.
-func (s *Accounts) GetEmail(ctx context.Context, a *Actor, ref string, id int64) (Email, error) {
+func (s *Accounts) GetEmail(ctx context.Context, a *Actor, ref Ref, id int64) (Email, error) {
 	u, err := s.profileOwner(ctx, a, ref, false)
 	if err != nil {
 		return Email{}, err
@@ -70,7 +70,7 @@ func (s *Accounts) GetEmail(ctx context.Context, a *Actor, ref string, id int64)
 
 // AddEmail adds a secondary email to the actor (ref "") or, for administrators, to a user;
 // an email anyone has, as primary or secondary, is refused.
-func (s *Accounts) AddEmail(ctx context.Context, a *Actor, ref, email string) (Email, error) {
+func (s *Accounts) AddEmail(ctx context.Context, a *Actor, ref Ref, email string) (Email, error) {
 	u, err := s.profileOwner(ctx, a, ref, true)
 	if err != nil {
 		return Email{}, err
@@ -98,7 +98,7 @@ func (s *Accounts) AddEmail(ctx context.Context, a *Actor, ref, email string) (E
 }
 
 // DeleteEmail removes a secondary email of the actor (ref "") or of a user.
-func (s *Accounts) DeleteEmail(ctx context.Context, a *Actor, ref string, id int64) error {
+func (s *Accounts) DeleteEmail(ctx context.Context, a *Actor, ref Ref, id int64) error {
 	u, err := s.profileOwner(ctx, a, ref, true)
 	if err != nil {
 		return err

@@ -30,7 +30,7 @@ func TestASignInLockRunsOutAfterTenMinutes(t *testing.T) {
 		return err == nil
 	}
 	locked := func() bool {
-		got, err := f.Accounts.UserByRef(ctx, forge.System(), "ann")
+		got, err := f.Accounts.UserByRef(ctx, forge.System(), forge.ParseRef("ann"))
 		if err != nil {
 			t.Fatal(err)
 		}

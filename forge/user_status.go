@@ -33,10 +33,10 @@ var statusDurations = map[string]time.Duration{"30_minutes": 30 * time.Minute, "
 
 // StatusOf returns the status of the user ref names (ref "": the actor); statuses are
 // public. One past its clearing time is empty.
-func (s *Accounts) StatusOf(ctx context.Context, a *Actor, ref string) (UserStatus, error) {
+func (s *Accounts) StatusOf(ctx context.Context, a *Actor, ref Ref) (UserStatus, error) {
 	var u User
 	var err error
-	if ref == "" {
+	if ref.String() == "" {
 		if err := a.requireUser(NeedReadUser); err != nil {
 			return UserStatus{}, err
 		}

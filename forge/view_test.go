@@ -32,11 +32,11 @@ func newViewEnv(t *testing.T) *viewEnv {
 		"developer": forge.Developer, "maintainer": forge.Maintainer, "owner": forge.Owner} {
 		e.user(role, src, level, forge.ScopeAPI)
 	}
-	if _, err := e.forge.Issuables.CreateIssue(e.ctx, e.root, e.pub.FullPath(), forge.IssueInput{Title: name("open")}); err != nil {
+	if _, err := e.forge.Issuables.CreateIssue(e.ctx, e.root, forge.ParseRef(e.pub.FullPath()), forge.IssueInput{Title: name("open")}); err != nil {
 		t.Fatal(err)
 	}
 	confidential := true
-	e.secret, err = e.forge.Issuables.CreateIssue(e.ctx, e.root, e.pub.FullPath(),
+	e.secret, err = e.forge.Issuables.CreateIssue(e.ctx, e.root, forge.ParseRef(e.pub.FullPath()),
 		forge.IssueInput{Title: name("secret"), Confidential: &confidential})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestProjectViewCarriesWhatEachRoleMaySee(t *testing.T) {
 	}
 	for _, tt := range tests {
 		a := e.actors[tt.role]
-		v, err := e.forge.Projects.ProjectByRef(e.ctx, a, e.pub.FullPath())
+		v, err := e.forge.Projects.ProjectByRef(e.ctx, a, forge.ParseRef(e.pub.FullPath()))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.role, err)
 		}
@@ -83,11 +83,11 @@ func TestProjectViewCarriesWhatEachRoleMaySee(t *testing.T) {
 		if v.OpenIssues != 1 || v.OpenConfidentialIssues != wantSecret {
 			t.Errorf("%s: open issues %d, confidential %d; want 1, %d", tt.role, v.OpenIssues, v.OpenConfidentialIssues, wantSecret)
 		}
-		_, err = e.forge.Issuables.GetIssue(e.ctx, a, v.FullPath(), forge.IssueRef{N: e.secret.IID})
+		_, err = e.forge.Issuables.GetIssue(e.ctx, a, forge.ParseRef(v.FullPath()), forge.IssueRef{N: e.secret.IID})
 		if (err == nil) != tt.confidential {
 			t.Errorf("%s: CanSeeConfidential %v, reading the confidential issue: %v", tt.role, tt.confidential, err)
 		}
-		_, err = e.forge.Delivery.CreateRelease(e.ctx, a, v.FullPath(), forge.ReleaseInput{TagName: name("v-" + tt.role),
+		_, err = e.forge.Delivery.CreateRelease(e.ctx, a, forge.ParseRef(v.FullPath()), forge.ReleaseInput{TagName: name("v-" + tt.role),
 			Ref: name("main")})
 		if (err == nil) != tt.release {
 			t.Errorf("%s: CanEditReleases %v, creating a release: %v", tt.role, tt.release, err)

@@ -32,7 +32,7 @@ func openWithProject(t *testing.T, dir string) (*server.Server, int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := s.Forge().Projects.ProjectByRef(ctx, root, "root/demo"); err == nil {
+	if v, err := s.Forge().Projects.ProjectByRef(ctx, root, forge.ParseRef("root/demo")); err == nil {
 		return s, v.ID
 	}
 	name := "demo"

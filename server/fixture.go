@@ -112,7 +112,7 @@ func LoadFixture(ctx context.Context, f *forge.Service, path string) error {
 func ApplyFixture(ctx context.Context, f *forge.Service, fx Fixture) error {
 	sys := forge.System()
 	for _, u := range fx.Users {
-		user, err := f.Accounts.UserByRef(ctx, sys, u.Username)
+		user, err := f.Accounts.UserByRef(ctx, sys, forge.ParseRef(u.Username))
 		if forge.ErrorCode(err) == forge.ENotFound {
 			in := forge.UserInput{Username: &u.Username, Name: &u.Name, Email: &u.Email, Admin: &u.Admin, Plan: &u.Plan}
 			if u.Name == "" {
@@ -166,7 +166,7 @@ func ApplyFixture(ctx context.Context, f *forge.Service, fx Fixture) error {
 		if g.Parent != "" {
 			full = g.Parent + "/" + g.Path
 		}
-		if _, err := f.Projects.GroupByRef(ctx, sys, full); forge.ErrorCode(err) == forge.ENotFound {
+		if _, err := f.Projects.GroupByRef(ctx, sys, forge.ParseRef(full)); forge.ErrorCode(err) == forge.ENotFound {
 			in := forge.GroupInput{Path: &g.Path, Name: &g.Name, Description: &g.Description}
 			if g.Name == "" {
 				in.Name = &g.Path
@@ -175,7 +175,7 @@ func ApplyFixture(ctx context.Context, f *forge.Service, fx Fixture) error {
 				in.Visibility = &g.Visibility
 			}
 			if g.Parent != "" {
-				parent, err := f.Projects.GroupByRef(ctx, sys, g.Parent)
+				parent, err := f.Projects.GroupByRef(ctx, sys, forge.ParseRef(g.Parent))
 				if err != nil {
 					return fmt.Errorf("group %s: parent: %w", full, err)
 				}
@@ -193,7 +193,7 @@ func ApplyFixture(ctx context.Context, f *forge.Service, fx Fixture) error {
 	}
 	for _, p := range fx.Projects {
 		full := p.Namespace + "/" + p.Path
-		if _, err := f.Projects.ProjectByRef(ctx, sys, full); forge.ErrorCode(err) == forge.ENotFound {
+		if _, err := f.Projects.ProjectByRef(ctx, sys, forge.ParseRef(full)); forge.ErrorCode(err) == forge.ENotFound {
 			if err := fixtureProject(ctx, f, p); err != nil {
 				return fmt.Errorf("project %s: %w", full, err)
 			}
@@ -217,7 +217,7 @@ func fixtureActor(ctx context.Context, f *forge.Service, username string) (*forg
 	if username == "" {
 		return nil, fmt.Errorf("the fixture must name an author")
 	}
-	u, err := f.Accounts.UserByRef(ctx, forge.System(), username)
+	u, err := f.Accounts.UserByRef(ctx, forge.System(), forge.ParseRef(username))
 	if err != nil {
 		return nil, fmt.Errorf("author %s: %w", username, err)
 	}
@@ -228,7 +228,7 @@ func fixtureIssue(ctx context.Context, f *forge.Service, project string, is Fixt
 	if is.State != "" && is.State != forge.StateOpened && is.State != forge.StateClosed {
 		return fmt.Errorf("state %q: want opened or closed", is.State)
 	}
-	existing, _, err := f.Issuables.ListProjectIssues(ctx, forge.System(), project, forge.IssueListOptions{Search: is.Title}, forge.Page{Page: 1, PerPage: 100})
+	existing, _, err := f.Issuables.ListProjectIssues(ctx, forge.System(), forge.ParseRef(project), forge.IssueListOptions{Search: is.Title}, forge.Page{Page: 1, PerPage: 100})
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func fixtureIssue(ctx context.Context, f *forge.Service, project string, is Fixt
 	if len(is.Assignees) > 0 {
 		ids := []int64{}
 		for _, name := range is.Assignees {
-			u, err := f.Accounts.UserByRef(ctx, forge.System(), name)
+			u, err := f.Accounts.UserByRef(ctx, forge.System(), forge.ParseRef(name))
 			if err != nil {
 				return fmt.Errorf("assignee %s: %w", name, err)
 			}
@@ -256,7 +256,7 @@ func fixtureIssue(ctx context.Context, f *forge.Service, project string, is Fixt
 		}
 		in.AssigneeIDs = &ids
 	}
-	created, err := f.Issuables.CreateIssue(ctx, author, project, in)
+	created, err := f.Issuables.CreateIssue(ctx, author, forge.ParseRef(project), in)
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func fixtureIssue(ctx context.Context, f *forge.Service, project string, is Fixt
 		if err != nil {
 			return err
 		}
-		target, err := f.Issuables.IssueNoteTarget(ctx, a, project, ref)
+		target, err := f.Issuables.IssueNoteTarget(ctx, a, forge.ParseRef(project), ref)
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func fixtureIssue(ctx context.Context, f *forge.Service, project string, is Fixt
 		}
 	}
 	if is.State == forge.StateClosed {
-		_, err = f.Issuables.UpdateIssue(ctx, author, project, ref, forge.IssueInput{StateEvent: "close"})
+		_, err = f.Issuables.UpdateIssue(ctx, author, forge.ParseRef(project), ref, forge.IssueInput{StateEvent: "close"})
 	}
 	return err
 }
@@ -303,7 +303,7 @@ func fixtureProject(ctx context.Context, f *forge.Service, p FixtureProject) err
 	}
 	var forUser int64
 	if !strings.Contains(p.Namespace, "/") {
-		if u, err := f.Accounts.UserByRef(ctx, sys, p.Namespace); err == nil {
+		if u, err := f.Accounts.UserByRef(ctx, sys, forge.ParseRef(p.Namespace)); err == nil {
 			forUser = u.ID
 			in.NamespaceRef = ""
 		}

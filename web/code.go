@@ -34,7 +34,7 @@ const maxPickedRefs = 100
 // branchNames returns the names of the first maxPickedRefs branches of project ref, ordered
 // as sort says (forge.BranchListOptions; "" for by name), for a page's pickers.
 func (h *Handler) branchNames(r *http.Request, ref, sort string) ([]string, error) {
-	branches, _, err := h.forge.Repositories.ListBranches(r.Context(), api.Actor(r), ref, forge.BranchListOptions{Sort: sort},
+	branches, _, err := h.forge.Repositories.ListBranches(r.Context(), api.Actor(r), forge.ParseRef(ref), forge.BranchListOptions{Sort: sort},
 		forge.Page{Page: 1, PerPage: maxPickedRefs})
 	names := make([]string, len(branches))
 	for i, b := range branches {
@@ -45,7 +45,7 @@ func (h *Handler) branchNames(r *http.Request, ref, sort string) ([]string, erro
 
 // isBranch reports whether name is a branch of project ref, whether or not a picker lists it.
 func (h *Handler) isBranch(r *http.Request, ref, name string) (bool, error) {
-	_, err := h.forge.Repositories.GetBranch(r.Context(), api.Actor(r), ref, name)
+	_, err := h.forge.Repositories.GetBranch(r.Context(), api.Actor(r), forge.ParseRef(ref), name)
 	if forge.ErrorCode(err) == forge.ENotFound {
 		return false, nil
 	}
@@ -73,7 +73,7 @@ func (h *Handler) refs(r *http.Request, pn *projectNav, kind, current, p string)
 	if rp.Branches, err = h.branchNames(r, ref, ""); err != nil {
 		return rp, err
 	}
-	tags, _, err := h.forge.Repositories.ListTags(r.Context(), a, ref, forge.TagListOptions{}, forge.Page{Page: 1, PerPage: maxPickedRefs})
+	tags, _, err := h.forge.Repositories.ListTags(r.Context(), a, forge.ParseRef(ref), forge.TagListOptions{}, forge.Page{Page: 1, PerPage: maxPickedRefs})
 	if err != nil {
 		return rp, err
 	}
@@ -128,7 +128,7 @@ func (h *Handler) projectHome(w http.ResponseWriter, r *http.Request, v forge.Pr
 		}
 	}
 	if pn.Can.ReadCode && !d.Empty {
-		ref := strconv.FormatInt(v.ID, 10)
+		ref := forge.ID(v.ID)
 		langs, err := h.projectLanguages(r, v, d.Last)
 		if err != nil {
 			return err
@@ -158,7 +158,7 @@ func (h *Handler) projectLanguages(r *http.Request, v forge.ProjectView, head *f
 			return langs, nil
 		}
 	}
-	langs, err := h.forge.Repositories.Languages(r.Context(), api.Actor(r), strconv.FormatInt(v.ID, 10))
+	langs, err := h.forge.Repositories.Languages(r.Context(), api.Actor(r), forge.ID(v.ID))
 	if err == nil && key != "" {
 		h.languages.put(key, langs)
 	}
@@ -211,7 +211,7 @@ func (h *Handler) splitRef(r *http.Request, pn *projectNav, tail string) (ref, p
 	if strings.Trim(tail, "/") == "" {
 		return pn.View.DefaultBranch, "", nil
 	}
-	ref, p, err = h.forge.Repositories.SplitRefPath(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), tail)
+	ref, p, err = h.forge.Repositories.SplitRefPath(r.Context(), api.Actor(r), forge.ID(pn.View.ID), tail)
 	if forge.ErrorCode(err) == forge.EInvalid {
 		return "", "", notFound()
 	}
@@ -223,7 +223,7 @@ func (h *Handler) splitRef(r *http.Request, pn *projectNav, tail string) (ref, p
 func (h *Handler) fillTree(r *http.Request, pn *projectNav, d *treeData) error {
 	a := api.Actor(r)
 	ctx := r.Context()
-	ref := strconv.FormatInt(pn.View.ID, 10)
+	ref := forge.ID(pn.View.ID)
 	entries, total, err := h.forge.Repositories.ListTree(ctx, a, ref, d.Path, d.Ref, false, forge.Page{Page: 1, PerPage: 1000})
 	if err != nil {
 		return err
@@ -269,7 +269,7 @@ func isMarkdown(name string) bool {
 
 // readReadme renders a directory's README: Markdown as HTML, anything else as text.
 func (h *Handler) readReadme(r *http.Request, pn *projectNav, ref string, e forge.TreeEntry) (*readme, error) {
-	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), e.Path, ref)
+	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), forge.ID(pn.View.ID), e.Path, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +383,7 @@ func (h *Handler) openBlob(r *http.Request, pn *projectNav, tail, kind string) (
 	if p == "" {
 		return nil, notFound()
 	}
-	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), p, ref)
+	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), forge.ID(pn.View.ID), p, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -395,7 +395,7 @@ func (h *Handler) openBlob(r *http.Request, pn *projectNav, tail, kind string) (
 	}
 	d.Parents = append(d.Parents, crumb{Name: f.Name})
 	if !f.LastCommitID.IsZero() {
-		c, err := h.forge.Repositories.GetCommit(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), f.LastCommitID.String(), false)
+		c, err := h.forge.Repositories.GetCommit(r.Context(), api.Actor(r), forge.ID(pn.View.ID), f.LastCommitID.String(), false)
 		if err != nil {
 			f.Close()
 			return nil, err
@@ -480,7 +480,7 @@ func (h *Handler) raw(tail string) projectHandler {
 		if p == "" {
 			return notFound()
 		}
-		f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), p, ref)
+		f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), forge.ID(pn.View.ID), p, ref)
 		if err != nil {
 			return err
 		}
@@ -536,7 +536,7 @@ func (h *Handler) blame(tail string) projectHandler {
 			if err != nil {
 				return err
 			}
-			_, ranges, err := h.forge.Repositories.Blame(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), d.Path, d.Ref, 0, 0)
+			_, ranges, err := h.forge.Repositories.Blame(r.Context(), api.Actor(r), forge.ID(pn.View.ID), d.Path, d.Ref, 0, 0)
 			if err != nil {
 				return err
 			}

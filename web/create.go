@@ -145,7 +145,7 @@ func (h *Handler) newGroupPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := newGroupData{Visibility: h.forge.Instance.DefaultVisibility(r.Context(), "group")}
 	if id := r.URL.Query().Get("parent_id"); id != "" {
-		g, err := h.forge.Projects.GroupByRef(r.Context(), a, id)
+		g, err := h.forge.Projects.GroupByRef(r.Context(), a, forge.ParseRef(id))
 		if err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request) error {
 	}
 	if id, err := strconv.ParseInt(r.PostForm.Get("parent_id"), 10, 64); err == nil && id > 0 {
 		in.ParentID = &id
-		g, err := h.forge.Projects.GroupByRef(r.Context(), a, strconv.FormatInt(id, 10))
+		g, err := h.forge.Projects.GroupByRef(r.Context(), a, forge.ID(id))
 		if err != nil {
 			return err
 		}

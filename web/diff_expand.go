@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
 )
 
 // A diff's hidden lines are shown without JavaScript: each gap between hunks (and after the
@@ -208,7 +209,7 @@ func diffName(f *diffFile) string {
 // blobLines reads a blob of a project as lines, for the context of its diff; one above the
 // size the pages show is refused as not found.
 func (h *Handler) blobLines(r *http.Request, ref, sha string) ([]string, error) {
-	b, err := h.forge.Repositories.OpenBlob(r.Context(), api.Actor(r), ref, sha)
+	b, err := h.forge.Repositories.OpenBlob(r.Context(), api.Actor(r), forge.ParseRef(ref), sha)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ type groupHandler func(w http.ResponseWriter, r *http.Request, g forge.Namespace
 // inGroup resolves the group of a page; one the actor may not see is not found.
 func (h *Handler) inGroup(path string, fn groupHandler) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		g, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), path)
+		g, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), forge.ParseRef(path))
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func (h *Handler) updateGroupSettings(w http.ResponseWriter, r *http.Request, g 
 			*field = *value
 		}
 	}
-	updated, err := h.forge.Projects.UpdateGroup(r.Context(), api.Actor(r), strconv.FormatInt(g.ID, 10), in)
+	updated, err := h.forge.Projects.UpdateGroup(r.Context(), api.Actor(r), forge.ID(g.ID), in)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.render(w, r, status, "group_settings", h.groupPage(r, g, "Settings", d))
@@ -135,7 +135,7 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, g forge.Na
 		d.DangerError = "Type " + g.FullPath + " to confirm the deletion."
 		return h.render(w, r, http.StatusBadRequest, "group_settings", h.groupPage(r, g, "Settings", d))
 	}
-	err := h.forge.Projects.DeleteGroup(r.Context(), api.Actor(r), strconv.FormatInt(g.ID, 10))
+	err := h.forge.Projects.DeleteGroup(r.Context(), api.Actor(r), forge.ID(g.ID))
 	if msg, status, ok := formError(err); ok {
 		d.DangerError = msg
 		return h.render(w, r, status, "group_settings", h.groupPage(r, g, "Settings", d))

@@ -52,7 +52,7 @@ func (h *Handler) commits(tail string) projectHandler {
 			return err
 		}
 		pg := pageOf(r, 40)
-		list, more, err := h.forge.Repositories.ListCommits(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+		list, more, err := h.forge.Repositories.ListCommits(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
 			forge.CommitListOptions{RefName: ref, Path: p}, pg)
 		if err != nil {
 			return err
@@ -86,11 +86,11 @@ func (h *Handler) commit(rev string) projectHandler {
 		a := api.Actor(r)
 		ref := strconv.FormatInt(pn.View.ID, 10)
 		// The statistics are summed from the diff read below, not read again with the commit.
-		c, err := h.forge.Repositories.GetCommit(r.Context(), a, ref, rev, false)
+		c, err := h.forge.Repositories.GetCommit(r.Context(), a, forge.ParseRef(ref), rev, false)
 		if err != nil {
 			return err
 		}
-		diffs, _, err := h.forge.Repositories.CommitDiff(r.Context(), a, ref, c.ID.String(), forge.Page{Page: 1, PerPage: 10000})
+		diffs, _, err := h.forge.Repositories.CommitDiff(r.Context(), a, forge.ParseRef(ref), c.ID.String(), forge.Page{Page: 1, PerPage: 10000})
 		if err != nil {
 			return err
 		}
@@ -105,7 +105,7 @@ func (h *Handler) commit(rev string) projectHandler {
 			d.Stats.Additions += f.Additions
 			d.Stats.Deletions += f.Deletions
 		}
-		if d.Refs, err = h.forge.Repositories.CommitRefs(r.Context(), a, ref, c.ID.String(), "all"); err != nil {
+		if d.Refs, err = h.forge.Repositories.CommitRefs(r.Context(), a, forge.ParseRef(ref), c.ID.String(), "all"); err != nil {
 			return err
 		}
 		return h.render(w, r, http.StatusOK, "commit", h.projectPage(r, pn, "commits", c.Title(), d))
@@ -132,7 +132,7 @@ func (h *Handler) renderBranches(w http.ResponseWriter, r *http.Request, pn *pro
 	}
 	pg := pageOf(r, 30)
 	d.Search = strings.TrimSpace(r.URL.Query().Get("search"))
-	list, total, err := h.forge.Repositories.ListBranches(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+	list, total, err := h.forge.Repositories.ListBranches(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
 		forge.BranchListOptions{Search: d.Search, Sort: "updated_desc"}, pg)
 	if err != nil {
 		return err
@@ -146,7 +146,7 @@ func (h *Handler) createBranch(w http.ResponseWriter, r *http.Request, pn *proje
 		return err
 	}
 	name, from := strings.TrimSpace(r.PostForm.Get("branch_name")), strings.TrimSpace(r.PostForm.Get("ref"))
-	b, err := h.forge.Repositories.CreateBranch(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), name, from)
+	b, err := h.forge.Repositories.CreateBranch(r.Context(), api.Actor(r), forge.ID(pn.View.ID), name, from)
 	if msg, status, ok := formError(err); ok {
 		return h.renderBranches(w, r, pn, status, &branchesData{Error: msg, Name: name, From: from})
 	}
@@ -162,7 +162,7 @@ func (h *Handler) deleteBranch(w http.ResponseWriter, r *http.Request, pn *proje
 		return err
 	}
 	name := r.PostForm.Get("branch")
-	err := h.forge.Repositories.DeleteBranch(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), name)
+	err := h.forge.Repositories.DeleteBranch(r.Context(), api.Actor(r), forge.ID(pn.View.ID), name)
 	if msg, status, ok := formError(err); ok {
 		return h.renderBranches(w, r, pn, status, &branchesData{Error: msg, From: pn.View.DefaultBranch})
 	}
@@ -194,7 +194,7 @@ func (h *Handler) renderTags(w http.ResponseWriter, r *http.Request, pn *project
 	}
 	pg := pageOf(r, 30)
 	d.Search = strings.TrimSpace(r.URL.Query().Get("search"))
-	list, total, err := h.forge.Repositories.ListTags(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+	list, total, err := h.forge.Repositories.ListTags(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
 		forge.TagListOptions{Search: d.Search}, pg)
 	if err != nil {
 		return err
@@ -208,7 +208,7 @@ func (h *Handler) createTag(w http.ResponseWriter, r *http.Request, pn *projectN
 		return err
 	}
 	name, from, msg := strings.TrimSpace(r.PostForm.Get("tag_name")), strings.TrimSpace(r.PostForm.Get("ref")), r.PostForm.Get("message")
-	t, err := h.forge.Repositories.CreateTag(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), name, from, msg)
+	t, err := h.forge.Repositories.CreateTag(r.Context(), api.Actor(r), forge.ID(pn.View.ID), name, from, msg)
 	if m, status, ok := formError(err); ok {
 		return h.renderTags(w, r, pn, status, &tagsData{Error: m, Name: name, From: from, Message: msg})
 	}
@@ -224,7 +224,7 @@ func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request, pn *projectN
 		return err
 	}
 	name := r.PostForm.Get("tag")
-	err := h.forge.Repositories.DeleteTag(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), name)
+	err := h.forge.Repositories.DeleteTag(r.Context(), api.Actor(r), forge.ID(pn.View.ID), name)
 	if msg, status, ok := formError(err); ok {
 		return h.renderTags(w, r, pn, status, &tagsData{Error: msg, From: pn.View.DefaultBranch})
 	}
@@ -244,7 +244,7 @@ type tagData struct {
 func (h *Handler) tag(name string) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
 		a := api.Actor(r)
-		ref := strconv.FormatInt(pn.View.ID, 10)
+		ref := forge.ID(pn.View.ID)
 		t, err := h.forge.Repositories.GetTag(r.Context(), a, ref, name)
 		if err != nil {
 			return err
@@ -302,7 +302,7 @@ func (h *Handler) compare(spec string) projectHandler {
 				return notFound()
 			}
 			d.From, d.To = from, to
-			cmp, err := h.forge.Repositories.Compare(r.Context(), a, ref, from, to, false)
+			cmp, err := h.forge.Repositories.Compare(r.Context(), a, forge.ParseRef(ref), from, to, false)
 			if forge.ErrorCode(err) == forge.ENotFound {
 				d.Error, status = "One of the revisions does not exist.", http.StatusNotFound
 			} else if err != nil {

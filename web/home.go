@@ -313,7 +313,7 @@ func (h *Handler) namespaceHome(w http.ResponseWriter, r *http.Request, ns forge
 		d.Subgroups = subs
 	} else {
 		o.UserRef = ns.Path
-		u, err := h.forge.Accounts.UserByRef(ctx, a, ns.Path)
+		u, err := h.forge.Accounts.UserByRef(ctx, a, forge.ParseRef(ns.Path))
 		if err != nil && forge.ErrorCode(err) != forge.ENotFound && forge.ErrorCode(err) != forge.EUnauthorized {
 			return err
 		}

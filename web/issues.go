@@ -69,7 +69,7 @@ func (h *Handler) issues(w http.ResponseWriter, r *http.Request, pn *projectNav)
 	}
 	a := api.Actor(r)
 	ctx := r.Context()
-	ref := strconv.FormatInt(pn.View.ID, 10)
+	ref := forge.ID(pn.View.ID)
 	f := readIssueFilter(r)
 	if f.State != "closed" && f.State != "all" {
 		f.State = "opened"
@@ -133,7 +133,7 @@ func (h *Handler) createIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	if labels := splitLabels(d.Labels); len(labels) > 0 {
 		in.Labels = &labels
 	}
-	is, err := h.forge.Issuables.CreateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
+	is, err := h.forge.Issuables.CreateIssue(r.Context(), api.Actor(r), forge.ID(pn.View.ID), in)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.render(w, r, status, "issue_new", h.projectPage(r, pn, "issues", "New issue", d))
@@ -188,11 +188,11 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	a := api.Actor(r)
 	ctx := r.Context()
 	ref := strconv.FormatInt(pn.View.ID, 10)
-	is, err := h.forge.Issuables.GetIssue(ctx, a, ref, forge.IssueRef{N: iid})
+	is, err := h.forge.Issuables.GetIssue(ctx, a, forge.ParseRef(ref), forge.IssueRef{N: iid})
 	if err != nil {
 		return err
 	}
-	t, err := h.forge.Issuables.IssueNoteTarget(ctx, a, ref, forge.IssueRef{N: iid})
+	t, err := h.forge.Issuables.IssueNoteTarget(ctx, a, forge.ParseRef(ref), forge.IssueRef{N: iid})
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	}
 	d := &issueData{Issue: is, Body: h.markdownIn(r, pn, pn.View.DefaultBranch, "", is.Description), Notes: notes, Comment: comment, Error: errMsg,
 		CanEdit: pn.View.CanEditIssue(a, is), CanComment: pn.Can.CreateIssue}
-	if d.Labels, _, err = h.forge.Issuables.ListLabels(ctx, a, ref, forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100}); err != nil {
+	if d.Labels, _, err = h.forge.Issuables.ListLabels(ctx, a, forge.ParseRef(ref), forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100}); err != nil {
 		return err
 	}
 	d.LabelColors = map[string]string{}
@@ -246,7 +246,7 @@ func (h *Handler) commentIssue(iid int64) projectHandler {
 			return h.renderIssue(w, r, pn, iid, http.StatusOK, ed, "")
 		}
 		a := api.Actor(r)
-		ref := strconv.FormatInt(pn.View.ID, 10)
+		ref := forge.ID(pn.View.ID)
 		t, err := h.forge.Issuables.IssueNoteTarget(r.Context(), a, ref, forge.IssueRef{N: iid})
 		if err != nil {
 			return err
@@ -270,7 +270,7 @@ func (h *Handler) commentIssue(iid int64) projectHandler {
 
 func (h *Handler) setIssueState(iid int64, event string) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-		_, err := h.forge.Issuables.UpdateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.IssueRef{N: iid},
+		_, err := h.forge.Issuables.UpdateIssue(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.IssueRef{N: iid},
 			forge.IssueInput{StateEvent: event})
 		if msg, status, ok := formError(err); ok {
 			return h.renderIssue(w, r, pn, iid, status, editor{}, msg)
@@ -300,7 +300,7 @@ func (h *Handler) updateIssue(iid int64) projectHandler {
 			}
 			in.AssigneeIDs = &ids
 		}
-		_, err := h.forge.Issuables.UpdateIssue(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.IssueRef{N: iid}, in)
+		_, err := h.forge.Issuables.UpdateIssue(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.IssueRef{N: iid}, in)
 		if msg, status, ok := formError(err); ok {
 			return h.renderIssue(w, r, pn, iid, status, editor{}, msg)
 		}

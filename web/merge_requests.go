@@ -35,7 +35,7 @@ func (h *Handler) mergeRequests(w http.ResponseWriter, r *http.Request, pn *proj
 	}
 	a := api.Actor(r)
 	ctx := r.Context()
-	ref := strconv.FormatInt(pn.View.ID, 10)
+	ref := forge.ID(pn.View.ID)
 	f := readIssueFilter(r)
 	switch f.State {
 	case "merged", "closed", "all":
@@ -114,7 +114,7 @@ func (h *Handler) renderNewMergeRequest(w http.ResponseWriter, r *http.Request, 
 				d.Branches = append(d.Branches, b)
 			}
 		}
-		cmp, err := h.forge.Repositories.Compare(r.Context(), a, ref, d.Target, d.Source, false)
+		cmp, err := h.forge.Repositories.Compare(r.Context(), a, forge.ParseRef(ref), d.Target, d.Source, false)
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func (h *Handler) createMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	if offered, _ := pn.View.SquashChoice(); offered {
 		in.Squash = &d.Squash
 	}
-	m, err := h.forge.Issuables.CreateMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
+	m, err := h.forge.Issuables.CreateMergeRequest(r.Context(), api.Actor(r), forge.ID(pn.View.ID), in)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.renderNewMergeRequest(w, r, pn, status, d)
@@ -207,7 +207,7 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	ctx := r.Context()
 	ref := strconv.FormatInt(pn.View.ID, 10)
 	mref := forge.MergeRequestRef{N: iid}
-	m, err := h.forge.Issuables.GetMergeRequest(ctx, a, ref, mref)
+	m, err := h.forge.Issuables.GetMergeRequest(ctx, a, forge.ParseRef(ref), mref)
 	if err != nil {
 		return err
 	}
@@ -221,11 +221,11 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	}
 	switch tab {
 	case "commits":
-		if d.Commits, _, err = h.forge.Issuables.MergeRequestCommits(ctx, a, ref, mref, forge.Page{Page: 1, PerPage: 1000}); err != nil {
+		if d.Commits, _, err = h.forge.Issuables.MergeRequestCommits(ctx, a, forge.ParseRef(ref), mref, forge.Page{Page: 1, PerPage: 1000}); err != nil {
 			return err
 		}
 	case "diffs":
-		_, diffs, err := h.forge.Issuables.MergeRequestChanges(ctx, a, ref, mref)
+		_, diffs, err := h.forge.Issuables.MergeRequestChanges(ctx, a, forge.ParseRef(ref), mref)
 		if err != nil {
 			return err
 		}
@@ -239,7 +239,7 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 		}
 	default:
 		d.Body = h.markdownIn(r, pn, pn.View.DefaultBranch, "", m.Description)
-		t, err := h.forge.Issuables.MergeRequestNoteTarget(ctx, a, ref, mref)
+		t, err := h.forge.Issuables.MergeRequestNoteTarget(ctx, a, forge.ParseRef(ref), mref)
 		if err != nil {
 			return err
 		}
@@ -273,7 +273,7 @@ func (h *Handler) mergeConflicts(r *http.Request, ref string, m forge.MergeReque
 	if c, ok := h.conflicts.get(key); ok {
 		return c, nil
 	}
-	files, n, err := h.forge.Issuables.MergeRequestConflicts(r.Context(), api.Actor(r), ref, forge.MergeRequestRef{N: m.IID})
+	files, n, err := h.forge.Issuables.MergeRequestConflicts(r.Context(), api.Actor(r), forge.ParseRef(ref), forge.MergeRequestRef{N: m.IID})
 	if err != nil {
 		return conflictList{}, err
 	}
@@ -297,7 +297,7 @@ func (h *Handler) commentMergeRequest(iid int64) projectHandler {
 			return h.renderMergeRequest(w, r, pn, iid, "", http.StatusOK, ed, "")
 		}
 		a := api.Actor(r)
-		t, err := h.forge.Issuables.MergeRequestNoteTarget(r.Context(), a, strconv.FormatInt(pn.View.ID, 10), forge.MergeRequestRef{N: iid})
+		t, err := h.forge.Issuables.MergeRequestNoteTarget(r.Context(), a, forge.ID(pn.View.ID), forge.MergeRequestRef{N: iid})
 		if err != nil {
 			return err
 		}
@@ -325,7 +325,7 @@ func (h *Handler) merge(iid int64) projectHandler {
 			squash := r.PostForm.Get("squash") != ""
 			opts.Squash = &squash
 		}
-		_, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.MergeRequestRef{N: iid}, opts)
+		_, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.MergeRequestRef{N: iid}, opts)
 		if msg, status, ok := mergeError(err); ok {
 			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)
 		}
@@ -353,7 +353,7 @@ func mergeError(err error) (string, int, bool) {
 func (h *Handler) rebase(iid int64) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
 		a := api.Actor(r)
-		ref := strconv.FormatInt(pn.View.ID, 10)
+		ref := forge.ID(pn.View.ID)
 		err := h.forge.Issuables.RebaseMergeRequest(r.Context(), a, ref, forge.MergeRequestRef{N: iid})
 		if msg, status, ok := mergeError(err); ok {
 			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)
@@ -375,7 +375,7 @@ func (h *Handler) rebase(iid int64) projectHandler {
 
 func (h *Handler) setMergeRequestState(iid int64, event string) projectHandler {
 	return func(w http.ResponseWriter, r *http.Request, pn *projectNav) error {
-		_, err := h.forge.Issuables.UpdateMergeRequest(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+		_, err := h.forge.Issuables.UpdateMergeRequest(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
 			forge.MergeRequestRef{N: iid}, forge.MergeRequestInput{StateEvent: event})
 		if msg, status, ok := mergeError(err); ok {
 			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)

@@ -37,7 +37,7 @@ func (h *Handler) inProject(path string, fn projectHandler) handlerFunc {
 		if path == "" || strings.Count(path, "/") < 1 {
 			return notFound()
 		}
-		v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), path)
+		v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), forge.ParseRef(path))
 		if err != nil {
 			return err
 		}

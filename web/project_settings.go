@@ -75,7 +75,7 @@ func (h *Handler) moved(w http.ResponseWriter, r *http.Request, v forge.ProjectV
 func (h *Handler) editOrNamespace(project, whole string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if strings.Contains(project, "/") {
-			v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), project)
+			v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), forge.ParseRef(project))
 			if err == nil {
 				return h.editProject(w, r, h.projectNav(r, v))
 			}
@@ -149,7 +149,7 @@ func (h *Handler) updateProjectSettings(w http.ResponseWriter, r *http.Request, 
 			*field = *value
 		}
 	}
-	_, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), in)
+	_, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID), in)
 	if msg, status, ok := formError(err); ok {
 		d.Error = msg
 		return h.renderProjectSettings(w, r, pn, status, d)
@@ -168,7 +168,7 @@ func (h *Handler) archiveProject(archived bool) projectHandler {
 		if err := settingsAllowed(r, pn); err != nil {
 			return err
 		}
-		_, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.ProjectInput{Archived: &archived})
+		_, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.ProjectInput{Archived: &archived})
 		if msg, status, ok := formError(err); ok {
 			d := settingsOf(pn.View)
 			d.DangerError = msg
@@ -192,7 +192,7 @@ func (h *Handler) moveProject(w http.ResponseWriter, r *http.Request, pn *projec
 		return err
 	}
 	path := strings.TrimSpace(r.PostForm.Get("path"))
-	v, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10), forge.ProjectInput{Path: &path})
+	v, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.ProjectInput{Path: &path})
 	if msg, status, ok := formError(err); ok {
 		d := settingsOf(pn.View)
 		d.Path, d.DangerError = path, msg
@@ -214,7 +214,7 @@ func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, pn *proj
 		d.DangerError = "Type " + pn.View.FullPath() + " to confirm the deletion."
 		return h.renderProjectSettings(w, r, pn, http.StatusBadRequest, d)
 	}
-	err := h.forge.Projects.DeleteProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10))
+	err := h.forge.Projects.DeleteProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID))
 	if msg, status, ok := formError(err); ok {
 		d.DangerError = msg
 		return h.renderProjectSettings(w, r, pn, status, d)
@@ -237,8 +237,8 @@ func (h *Handler) transferProject(w http.ResponseWriter, r *http.Request, pn *pr
 		d.DangerError = "Choose the namespace to transfer the project to."
 		return h.renderProjectSettings(w, r, pn, http.StatusBadRequest, d)
 	}
-	v, err := h.forge.Projects.TransferProject(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
-		strconv.FormatInt(d.NamespaceID, 10))
+	v, err := h.forge.Projects.TransferProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
+		forge.ID(d.NamespaceID))
 	if forge.ErrorCode(err) == forge.ENotFound {
 		err = forge.Invalidf("that namespace does not exist or you may not see it")
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"html/template"
 	"net/http"
-	"strconv"
 
 	"github.com/cairn-forge/cairn/api"
 	"github.com/cairn-forge/cairn/forge"
@@ -26,7 +25,7 @@ func (h *Handler) releases(w http.ResponseWriter, r *http.Request, pn *projectNa
 		return notFound()
 	}
 	pg := pageOf(r, 20)
-	list, total, err := h.forge.Delivery.ListReleases(r.Context(), api.Actor(r), strconv.FormatInt(pn.View.ID, 10),
+	list, total, err := h.forge.Delivery.ListReleases(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
 		forge.ReleaseListOptions{Desc: true}, pg)
 	if err != nil {
 		return err
@@ -60,7 +59,7 @@ func (h *Handler) release(tag string) projectHandler {
 			return notFound()
 		}
 		a := api.Actor(r)
-		ref := strconv.FormatInt(pn.View.ID, 10)
+		ref := forge.ID(pn.View.ID)
 		rel, err := h.forge.Delivery.GetRelease(r.Context(), a, ref, tag)
 		if err != nil {
 			return err

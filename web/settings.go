@@ -143,14 +143,14 @@ func (h *Handler) revokeToken(id string) handlerFunc {
 		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
 			return notFound()
 		}
-		tok, err := h.forge.Access.GetToken(r.Context(), a, id)
+		tok, err := h.forge.Access.GetToken(r.Context(), a, forge.ParseRef(id))
 		if err != nil {
 			return err
 		}
 		if tok.UserID != a.User.ID {
 			return notFound() // the settings pages manage one's own tokens
 		}
-		if err := h.forge.Access.RevokeToken(r.Context(), a, id); err != nil {
+		if err := h.forge.Access.RevokeToken(r.Context(), a, forge.ParseRef(id)); err != nil {
 			return err
 		}
 		h.setFlash(w, "The token "+tok.Name+" was revoked.")

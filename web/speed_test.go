@@ -90,7 +90,7 @@ func newSpeedFixture(b *testing.B) *speedFixture {
 		if i%10 == 0 {
 			in.Labels = &[]string{"bug"}
 		}
-		if _, err := s.Forge.Issuables.CreateIssue(ctx, root, f.id, in); err != nil {
+		if _, err := s.Forge.Issuables.CreateIssue(ctx, root, forge.ParseRef(f.id), in); err != nil {
 			b.Fatal(err)
 		}
 	}

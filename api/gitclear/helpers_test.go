@@ -143,7 +143,7 @@ func (f *fixture) admin(t *testing.T) *forge.Actor {
 // defects returns every defect recorded in the alloy group's tree.
 func (f *fixture) defects(t *testing.T) []forge.Defect {
 	t.Helper()
-	list, err := f.s.Forge.Delivery.GroupDefects(context.Background(), f.admin(t), "alloy", time.Time{}, time.Time{})
+	list, err := f.s.Forge.Delivery.GroupDefects(context.Background(), f.admin(t), forge.ParseRef("alloy"), time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func (f *fixture) defects(t *testing.T) []forge.Defect {
 // releases returns the releases of libinput's commit.
 func (f *fixture) releases(t *testing.T) []forge.Release {
 	t.Helper()
-	list, err := f.s.Forge.Delivery.ReleasesBySHA(context.Background(), f.admin(t), repoPath, f.head)
+	list, err := f.s.Forge.Delivery.ReleasesBySHA(context.Background(), f.admin(t), forge.ParseRef(repoPath), f.head)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func (f *fixture) releases(t *testing.T) []forge.Release {
 // countReleases returns how many releases libinput has.
 func (f *fixture) countReleases(t *testing.T) int {
 	t.Helper()
-	_, total, err := f.s.Forge.Delivery.ListReleases(context.Background(), f.admin(t), repoPath, forge.ReleaseListOptions{},
+	_, total, err := f.s.Forge.Delivery.ListReleases(context.Background(), f.admin(t), forge.ParseRef(repoPath), forge.ReleaseListOptions{},
 		forge.Page{Page: 1, PerPage: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -82,7 +82,7 @@ func (h *Handler) createDeployment(w http.ResponseWriter, r *http.Request, ref s
 	if err != nil {
 		return err
 	}
-	d, err := h.forge.Delivery.CreateDeployment(r.Context(), api.Actor(r), ref, in)
+	d, err := h.forge.Delivery.CreateDeployment(r.Context(), api.Actor(r), forge.ParseRef(ref), in)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request, ref st
 		}
 		o.Environment = env
 	}
-	list, total, err := h.forge.Delivery.ListDeployments(r.Context(), api.Actor(r), ref, o, pg)
+	list, total, err := h.forge.Delivery.ListDeployments(r.Context(), api.Actor(r), forge.ParseRef(ref), o, pg)
 	if err != nil {
 		return err
 	}

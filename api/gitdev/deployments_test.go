@@ -140,7 +140,7 @@ func TestCreateDeploymentRefusesBadInput(t *testing.T) {
 	if l.Meta.Total != 0 || len(l.Data) != 0 {
 		t.Errorf("refused requests left deployments: %+v", l)
 	}
-	envs, _, err := f.s.Forge.Delivery.ListEnvironments(context.Background(), forge.System(), itoa(f.frontend),
+	envs, _, err := f.s.Forge.Delivery.ListEnvironments(context.Background(), forge.System(), forge.ParseRef(itoa(f.frontend)),
 		forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || len(envs) != 0 {
 		t.Errorf("refused requests left environments: %v %v", envs, err)

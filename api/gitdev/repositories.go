@@ -163,7 +163,7 @@ func (h *Handler) repositorySubtree(w http.ResponseWriter, r *http.Request, _ ap
 
 // getRepository is GET /v1/repositories/{repo_id}.
 func (h *Handler) getRepository(w http.ResponseWriter, r *http.Request, ref string) error {
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), ref)
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), forge.ParseRef(ref))
 	if err != nil {
 		return err
 	}

@@ -116,7 +116,7 @@ func (h *Handler) teamSubtree(w http.ResponseWriter, r *http.Request, _ api.Para
 func (h *Handler) findTeam(r *http.Request, ref string) (forge.Namespace, error) {
 	a := api.Actor(r)
 	if n, ok := DecodeID(prefixTeam, ref); ok {
-		g, err := h.forge.Projects.GroupByRef(r.Context(), a, forgeRef(n))
+		g, err := h.forge.Projects.GroupByRef(r.Context(), a, forge.ParseRef(forgeRef(n)))
 		if forge.ErrorCode(err) != forge.ENotFound {
 			return g, err
 		}
@@ -124,7 +124,7 @@ func (h *Handler) findTeam(r *http.Request, ref string) (forge.Namespace, error)
 	if strings.HasPrefix(ref, "/") || strings.HasSuffix(ref, "/") {
 		return forge.Namespace{}, forge.NotFound(forge.ResourceGroup)
 	}
-	return h.forge.Projects.GroupByRef(r.Context(), a, ref)
+	return h.forge.Projects.GroupByRef(r.Context(), a, forge.ParseRef(ref))
 }
 
 // listTeamMembers is GET /v1/teams/{id}/members: the team's members, those of its parent

@@ -28,7 +28,7 @@ func (h *Handler) archive(ext string) api.HandlerFunc {
 		if format == "" {
 			format = q.Get("format")
 		}
-		ar, err := h.forge.Repositories.OpenArchive(r.Context(), api.Actor(r), p.Get("id"), q.Get("sha"), format, q.Get("path"))
+		ar, err := h.forge.Repositories.OpenArchive(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), q.Get("sha"), format, q.Get("path"))
 		if err != nil {
 			if fe := forge.ErrorOf(err); fe.Code == forge.EInvalid && fe.Reason == "" {
 				return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: fe.Message}
@@ -59,7 +59,7 @@ func (h *Handler) snapshot(w http.ResponseWriter, r *http.Request, p api.Params)
 	if err != nil {
 		return err
 	}
-	sn, err := h.forge.Repositories.RepositorySnapshot(r.Context(), api.Actor(r), p.Get("id"))
+	sn, err := h.forge.Repositories.RepositorySnapshot(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}

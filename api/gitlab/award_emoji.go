@@ -73,7 +73,7 @@ func (h *Handler) issueNoteTarget(r *http.Request, p api.Params) (forge.NoteTarg
 	if err != nil {
 		return forge.NoteTarget{}, err
 	}
-	return h.forge.Issuables.IssueNoteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
+	return h.forge.Issuables.IssueNoteTarget(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref)
 }
 
 // mergeRequestNoteTarget resolves the merge request of a route as the target of notes.
@@ -82,7 +82,7 @@ func (h *Handler) mergeRequestNoteTarget(r *http.Request, p api.Params) (forge.N
 	if err != nil {
 		return forge.NoteTarget{}, err
 	}
-	return h.forge.Issuables.MergeRequestNoteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
+	return h.forge.Issuables.MergeRequestNoteTarget(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref)
 }
 
 // awardEmojiRoutesOf registers the award emoji of one kind of awardable under base.

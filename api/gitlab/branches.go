@@ -95,12 +95,12 @@ func (h *Handler) listBranches(w http.ResponseWriter, r *http.Request, p api.Par
 	}
 	q := r.URL.Query()
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
 	o := forge.BranchListOptions{Search: q.Get("search"), Regex: q.Get("regex"), Sort: q.Get("sort")}
-	branches, total, err := h.forge.Repositories.ListBranches(r.Context(), a, p.Get("id"), o, pg)
+	branches, total, err := h.forge.Repositories.ListBranches(r.Context(), a, forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}
@@ -113,11 +113,11 @@ func (h *Handler) listBranches(w http.ResponseWriter, r *http.Request, p api.Par
 
 func (h *Handler) getBranch(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	b, err := h.forge.Repositories.GetBranch(r.Context(), a, p.Get("id"), p.Get("branch"))
+	b, err := h.forge.Repositories.GetBranch(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("branch"))
 	if err != nil {
 		return err
 	}
@@ -135,11 +135,11 @@ func (h *Handler) createBranch(w http.ResponseWriter, r *http.Request, p api.Par
 	name, _ := in.String("branch")
 	rev, _ := in.String("ref")
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	b, err := h.forge.Repositories.CreateBranch(r.Context(), a, p.Get("id"), name, rev)
+	b, err := h.forge.Repositories.CreateBranch(r.Context(), a, forge.ParseRef(p.Get("id")), name, rev)
 	if err != nil {
 		return err
 	}
@@ -147,14 +147,14 @@ func (h *Handler) createBranch(w http.ResponseWriter, r *http.Request, p api.Par
 }
 
 func (h *Handler) deleteBranch(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	if err := h.forge.Repositories.DeleteBranch(r.Context(), api.Actor(r), p.Get("id"), p.Get("branch")); err != nil {
+	if err := h.forge.Repositories.DeleteBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("branch")); err != nil {
 		return err
 	}
 	return api.NoContent(w)
 }
 
 func (h *Handler) deleteMergedBranches(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	if err := h.forge.Repositories.DeleteMergedBranches(r.Context(), api.Actor(r), p.Get("id")); err != nil {
+	if err := h.forge.Repositories.DeleteMergedBranches(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusAccepted, msg{"202 Accepted"})

@@ -58,7 +58,7 @@ func (h *Handler) pickCommit(w http.ResponseWriter, r *http.Request, p api.Param
 		return err
 	}
 	a := api.Actor(r)
-	v, cv, err := h.forge.Repositories.PickCommit(r.Context(), a, p.Get("id"), p.Get("sha"), pi)
+	v, cv, err := h.forge.Repositories.PickCommit(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("sha"), pi)
 	if fe := forge.ErrorOf(err); err != nil {
 		refusal, ok := pickRefusals[fe.Reason]
 		if !ok {
@@ -80,7 +80,7 @@ func (h *Handler) listCommitMergeRequests(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Repositories.CommitMergeRequests(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"),
+	list, total, err := h.forge.Repositories.CommitMergeRequests(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"),
 		r.URL.Query().Get("state"), pg)
 	if err != nil {
 		return err

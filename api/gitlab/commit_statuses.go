@@ -116,7 +116,7 @@ func (h *Handler) postCommitStatus(w http.ResponseWriter, r *http.Request, p api
 	if ci.PipelineID, _, err = in.Int("pipeline_id"); err != nil {
 		return err
 	}
-	st, err := h.forge.Repositories.SetCommitStatus(r.Context(), a, p.Get("id"), ci)
+	st, err := h.forge.Repositories.SetCommitStatus(r.Context(), a, forge.ParseRef(p.Get("id")), ci)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (h *Handler) listCommitStatuses(w http.ResponseWriter, r *http.Request, p a
 	if o.All, err = queryBool(r, "all"); err != nil {
 		return err
 	}
-	list, total, err := h.forge.Repositories.ListCommitStatuses(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"), o, pg)
+	list, total, err := h.forge.Repositories.ListCommitStatuses(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"), o, pg)
 	if err != nil {
 		return err
 	}

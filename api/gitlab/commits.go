@@ -194,11 +194,11 @@ func (h *Handler) listCommits(w http.ResponseWriter, r *http.Request, p api.Para
 		}
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	list, more, err := h.forge.Repositories.ListCommits(r.Context(), a, p.Get("id"), o, pg)
+	list, more, err := h.forge.Repositories.ListCommits(r.Context(), a, forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}
@@ -253,11 +253,11 @@ func (h *Handler) getCommit(w http.ResponseWriter, r *http.Request, p api.Params
 		}
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	cv, err := h.forge.Repositories.GetCommit(r.Context(), a, p.Get("id"), p.Get("sha"), stats)
+	cv, err := h.forge.Repositories.GetCommit(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("sha"), stats)
 	if err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func (h *Handler) commitDiff(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Repositories.CommitDiff(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"), pg)
+	list, total, err := h.forge.Repositories.CommitDiff(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"), pg)
 	if err != nil {
 		return err
 	}
@@ -297,7 +297,7 @@ func (h *Handler) commitRefs(w http.ResponseWriter, r *http.Request, p api.Param
 	default:
 		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "type does not have a valid value"}
 	}
-	refs, err := h.forge.Repositories.CommitRefs(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"), kind)
+	refs, err := h.forge.Repositories.CommitRefs(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"), kind)
 	if err != nil {
 		return err
 	}
@@ -348,11 +348,11 @@ func (h *Handler) createCommit(w http.ResponseWriter, r *http.Request, p api.Par
 		return err
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	cv, err := h.forge.Repositories.CreateCommit(r.Context(), a, p.Get("id"), ci)
+	cv, err := h.forge.Repositories.CreateCommit(r.Context(), a, forge.ParseRef(p.Get("id")), ci)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
 )
 
 // Compare is the answer of GET .../repository/compare.
@@ -39,11 +40,11 @@ func (h *Handler) compare(w http.ResponseWriter, r *http.Request, p api.Params) 
 		return err
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	cmp, err := h.forge.Repositories.Compare(r.Context(), a, p.Get("id"), from, to, straight)
+	cmp, err := h.forge.Repositories.Compare(r.Context(), a, forge.ParseRef(p.Get("id")), from, to, straight)
 	if err != nil {
 		return err
 	}
@@ -69,11 +70,11 @@ func (h *Handler) mergeBase(w http.ResponseWriter, r *http.Request, p api.Params
 		return missing("refs")
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	c, err := h.forge.Repositories.MergeBase(r.Context(), a, p.Get("id"), refs)
+	c, err := h.forge.Repositories.MergeBase(r.Context(), a, forge.ParseRef(p.Get("id")), refs)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func (h *Handler) listContributors(w http.ResponseWriter, r *http.Request, p api
 	default:
 		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "order_by does not have a valid value"}
 	}
-	list, err := h.forge.Repositories.Contributors(r.Context(), api.Actor(r), p.Get("id"), orderBy, desc)
+	list, err := h.forge.Repositories.Contributors(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), orderBy, desc)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (h *Handler) listContributors(w http.ResponseWriter, r *http.Request, p api
 
 // languages answers {"Go": 80.5, "Shell": 19.5}, largest share first.
 func (h *Handler) languages(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	shares, err := h.forge.Repositories.Languages(r.Context(), api.Actor(r), p.Get("id"))
+	shares, err := h.forge.Repositories.Languages(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}

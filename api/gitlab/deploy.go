@@ -120,7 +120,7 @@ func (h *Handler) listDeployKeys(w http.ResponseWriter, r *http.Request, p api.P
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Access.ListDeployKeys(r.Context(), api.Actor(r), p.Get("id"), pg)
+	list, total, err := h.forge.Access.ListDeployKeys(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), pg)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func (h *Handler) getDeployKey(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.Access.GetDeployKey(r.Context(), api.Actor(r), p.Get("id"), id)
+	k, err := h.forge.Access.GetDeployKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (h *Handler) addDeployKey(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.Access.AddDeployKey(r.Context(), api.Actor(r), p.Get("id"), ki)
+	k, err := h.forge.Access.AddDeployKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ki)
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (h *Handler) updateDeployKey(w http.ResponseWriter, r *http.Request, p api.
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.Access.UpdateDeployKey(r.Context(), api.Actor(r), p.Get("id"), id, ki)
+	k, err := h.forge.Access.UpdateDeployKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id, ki)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (h *Handler) enableDeployKey(w http.ResponseWriter, r *http.Request, p api.
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.Access.EnableDeployKey(r.Context(), api.Actor(r), p.Get("id"), id)
+	k, err := h.forge.Access.EnableDeployKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (h *Handler) deleteDeployKey(w http.ResponseWriter, r *http.Request, p api.
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Access.DeleteDeployKey(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
+	if err := h.forge.Access.DeleteDeployKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

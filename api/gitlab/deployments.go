@@ -69,7 +69,7 @@ func (h *Handler) listDeployments(w http.ResponseWriter, r *http.Request, p api.
 			return err
 		}
 	}
-	list, total, err := h.forge.Delivery.ListDeployments(r.Context(), api.Actor(r), p.Get("id"), o, pg)
+	list, total, err := h.forge.Delivery.ListDeployments(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (h *Handler) getDeployment(w http.ResponseWriter, r *http.Request, p api.Pa
 	if err != nil {
 		return err
 	}
-	d, err := h.forge.Delivery.GetDeployment(r.Context(), api.Actor(r), p.Get("id"), id)
+	d, err := h.forge.Delivery.GetDeployment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (h *Handler) createDeployment(w http.ResponseWriter, r *http.Request, p api
 	if di.Tag, err = in.BoolPtr("tag"); err != nil {
 		return err
 	}
-	d, err := h.forge.Delivery.CreateDeployment(r.Context(), api.Actor(r), p.Get("id"), di)
+	d, err := h.forge.Delivery.CreateDeployment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), di)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (h *Handler) updateDeployment(w http.ResponseWriter, r *http.Request, p api
 		return err
 	}
 	status, _ := in.String("status")
-	d, err := h.forge.Delivery.UpdateDeploymentStatus(r.Context(), api.Actor(r), p.Get("id"), id, status)
+	d, err := h.forge.Delivery.UpdateDeploymentStatus(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id, status)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (h *Handler) deleteDeployment(w http.ResponseWriter, r *http.Request, p api
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Delivery.DeleteDeployment(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
+	if err := h.forge.Delivery.DeleteDeployment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)
@@ -151,7 +151,7 @@ func (h *Handler) deploymentLog(w http.ResponseWriter, r *http.Request, p api.Pa
 	if err != nil {
 		return err
 	}
-	l, err := h.forge.Delivery.GetDeploymentLog(r.Context(), api.Actor(r), p.Get("id"), id)
+	l, err := h.forge.Delivery.GetDeploymentLog(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}

@@ -27,13 +27,13 @@ type DORAMetric struct {
 
 func (h *Handler) projectDORA(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	return h.dora(w, r, func(q forge.DORAQuery) ([]forge.DORAValue, error) {
-		return h.forge.Delivery.ProjectDORA(r.Context(), api.Actor(r), p.Get("id"), q)
+		return h.forge.Delivery.ProjectDORA(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), q)
 	})
 }
 
 func (h *Handler) groupDORA(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	return h.dora(w, r, func(q forge.DORAQuery) ([]forge.DORAValue, error) {
-		return h.forge.Delivery.GroupDORA(r.Context(), api.Actor(r), p.Get("id"), q)
+		return h.forge.Delivery.GroupDORA(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), q)
 	})
 }
 

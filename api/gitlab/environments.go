@@ -92,7 +92,7 @@ func (h *Handler) listEnvironments(w http.ResponseWriter, r *http.Request, p api
 	}
 	q := r.URL.Query()
 	o := forge.EnvironmentListOptions{Name: q.Get("name"), Search: q.Get("search"), State: q.Get("states")}
-	list, total, err := h.forge.Delivery.ListEnvironments(r.Context(), api.Actor(r), p.Get("id"), o, pg)
+	list, total, err := h.forge.Delivery.ListEnvironments(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}
@@ -109,12 +109,12 @@ func (h *Handler) getEnvironment(w http.ResponseWriter, r *http.Request, p api.P
 		return err
 	}
 	a := api.Actor(r)
-	e, err := h.forge.Delivery.GetEnvironment(r.Context(), a, p.Get("id"), id)
+	e, err := h.forge.Delivery.GetEnvironment(r.Context(), a, forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
 	out := environment(e)
-	d, ok, err := h.forge.Delivery.LastDeployment(r.Context(), a, p.Get("id"), id)
+	d, ok, err := h.forge.Delivery.LastDeployment(r.Context(), a, forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (h *Handler) createEnvironment(w http.ResponseWriter, r *http.Request, p ap
 		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"slug"},
 			Message: "slug is automatically generated and cannot be changed"}
 	}
-	e, err := h.forge.Delivery.CreateEnvironment(r.Context(), api.Actor(r), p.Get("id"), environmentInput(in))
+	e, err := h.forge.Delivery.CreateEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), environmentInput(in))
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (h *Handler) updateEnvironment(w http.ResponseWriter, r *http.Request, p ap
 		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"slug"},
 			Message: "slug is automatically generated and cannot be changed"}
 	}
-	e, err := h.forge.Delivery.UpdateEnvironment(r.Context(), api.Actor(r), p.Get("id"), id, environmentInput(in))
+	e, err := h.forge.Delivery.UpdateEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id, environmentInput(in))
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (h *Handler) stopEnvironment(w http.ResponseWriter, r *http.Request, p api.
 	if err != nil {
 		return err
 	}
-	e, err := h.forge.Delivery.StopEnvironment(r.Context(), api.Actor(r), p.Get("id"), id)
+	e, err := h.forge.Delivery.StopEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (h *Handler) deleteEnvironment(w http.ResponseWriter, r *http.Request, p ap
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Delivery.DeleteEnvironment(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
+	if err := h.forge.Delivery.DeleteEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

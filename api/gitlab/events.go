@@ -54,7 +54,7 @@ func (h *Handler) listProjectEvents(w http.ResponseWriter, r *http.Request, p ap
 		return err
 	}
 	a := api.Actor(r)
-	events, total, err := h.forge.Projects.ListProjectEvents(r.Context(), a, p.Get("id"), r.URL.Query().Get("action"), !desc, pg)
+	events, total, err := h.forge.Projects.ListProjectEvents(r.Context(), a, forge.ParseRef(p.Get("id")), r.URL.Query().Get("action"), !desc, pg)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (h *Handler) listProjectEvents(w http.ResponseWriter, r *http.Request, p ap
 	for i, e := range events {
 		author, ok := authors[e.AuthorID]
 		if !ok && e.AuthorID != 0 {
-			if u, err := h.forge.Accounts.UserByRef(r.Context(), forge.System(), formatID(e.AuthorID)); err == nil {
+			if u, err := h.forge.Accounts.UserByRef(r.Context(), forge.System(), forge.ID(e.AuthorID)); err == nil {
 				b := h.basicUser(u)
 				author = &b
 			}

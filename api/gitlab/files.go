@@ -97,7 +97,7 @@ func (h *Handler) getFile(w http.ResponseWriter, r *http.Request, p api.Params) 
 	if ref == "" {
 		return missing("ref")
 	}
-	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), p.Get("id"), fp, ref)
+	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), fp, ref)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (h *Handler) getRawFile(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), p.Get("id"), fp, r.URL.Query().Get("ref"))
+	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), fp, r.URL.Query().Get("ref"))
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (h *Handler) blame(w http.ResponseWriter, r *http.Request, p api.Params) er
 	if (first == 0) != (last == 0) {
 		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "range[start], range[end] provide all or none of parameters"}
 	}
-	v, ranges, err := h.forge.Repositories.Blame(r.Context(), api.Actor(r), p.Get("id"), fp, ref, first, last)
+	v, ranges, err := h.forge.Repositories.Blame(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), fp, ref, first, last)
 	if err != nil {
 		return err
 	}
@@ -253,22 +253,22 @@ func (h *Handler) writeFile(w http.ResponseWriter, r *http.Request, p api.Params
 		return err
 	}
 	a, id := api.Actor(r), p.Get("id")
-	if _, err := h.forge.Projects.ProjectByRef(r.Context(), a, id); err != nil {
+	if _, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(id)); err != nil {
 		return err
 	}
 	switch method {
 	case http.MethodPost:
-		if _, err := h.forge.Repositories.CreateFile(r.Context(), a, id, fi); err != nil {
+		if _, err := h.forge.Repositories.CreateFile(r.Context(), a, forge.ParseRef(id), fi); err != nil {
 			return err
 		}
 		return api.JSON(w, r, http.StatusCreated, FileWritten{FilePath: fp, Branch: fi.Branch})
 	case http.MethodPut:
-		if _, err := h.forge.Repositories.UpdateFile(r.Context(), a, id, fi); err != nil {
+		if _, err := h.forge.Repositories.UpdateFile(r.Context(), a, forge.ParseRef(id), fi); err != nil {
 			return err
 		}
 		return api.JSON(w, r, http.StatusOK, FileWritten{FilePath: fp, Branch: fi.Branch})
 	}
-	if err := h.forge.Repositories.DeleteFile(r.Context(), a, id, fi); err != nil {
+	if err := h.forge.Repositories.DeleteFile(r.Context(), a, forge.ParseRef(id), fi); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -28,7 +28,7 @@ func (h *Handler) forkProject(w http.ResponseWriter, r *http.Request, p api.Para
 		return api.InvalidValue("visibility")
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ForkProject(r.Context(), a, p.Get("id"), fi)
+	v, err := h.forge.Projects.ForkProject(r.Context(), a, forge.ParseRef(p.Get("id")), fi)
 	if err != nil {
 		if fe := forge.ErrorOf(err); fe.Code == forge.EConflict || len(fe.Fields) > 0 && fe.Code == forge.EInvalid {
 			// GitLab answers every refused fork with 409 and the model's errors.
@@ -53,7 +53,7 @@ func (h *Handler) listForks(w http.ResponseWriter, r *http.Request, p api.Params
 		return err
 	}
 	a := api.Actor(r)
-	views, total, err := h.forge.Projects.ListForks(r.Context(), a, p.Get("id"), o, pg)
+	views, total, err := h.forge.Projects.ListForks(r.Context(), a, forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (h *Handler) setStar(w http.ResponseWriter, r *http.Request, p api.Params, 
 	if star {
 		set = h.forge.Projects.StarProject
 	}
-	v, changed, err := set(r.Context(), a, p.Get("id"))
+	v, changed, err := set(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (h *Handler) listStarrers(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Projects.ListStarrers(r.Context(), api.Actor(r), p.Get("id"), r.URL.Query().Get("search"), pg)
+	list, total, err := h.forge.Projects.ListStarrers(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), r.URL.Query().Get("search"), pg)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (h *Handler) transferProject(w http.ResponseWriter, r *http.Request, p api.
 	}
 	ns, _ := in.String("namespace")
 	a := api.Actor(r)
-	v, err := h.forge.Projects.TransferProject(r.Context(), a, p.Get("id"), ns)
+	v, err := h.forge.Projects.TransferProject(r.Context(), a, forge.ParseRef(p.Get("id")), forge.ParseRef(ns))
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (h *Handler) listSubgroups(w http.ResponseWriter, r *http.Request, p api.Pa
 	if err != nil {
 		return err
 	}
-	parent, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), p.Get("id"))
+	parent, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func (h *Handler) listDescendantGroups(w http.ResponseWriter, r *http.Request, p
 	if err != nil {
 		return err
 	}
-	parent, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), p.Get("id"))
+	parent, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (h *Handler) transferGroup(w http.ResponseWriter, r *http.Request, p api.Pa
 		return err
 	}
 	parent, _ := in.String("group_id")
-	g, err := h.forge.Projects.TransferGroup(r.Context(), api.Actor(r), p.Get("id"), parent)
+	g, err := h.forge.Projects.TransferGroup(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), forge.ParseRef(parent))
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (h *Handler) writeGroups(w http.ResponseWriter, r *http.Request, o forge.Gr
 
 func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	a := api.Actor(r)
-	g, err := h.forge.Projects.GroupByRef(r.Context(), a, p.Get("id"))
+	g, err := h.forge.Projects.GroupByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	g, err := h.forge.Projects.UpdateGroup(r.Context(), api.Actor(r), p.Get("id"), gi)
+	g, err := h.forge.Projects.UpdateGroup(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), gi)
 	if err != nil {
 		return err
 	}
@@ -193,11 +193,11 @@ func (h *Handler) groupWithAvatar(r *http.Request, avatar *pendingAvatar, g forg
 	if err := avatar.apply(r, h, forge.UploadGroup, ref); err != nil {
 		return g, err
 	}
-	return h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), ref)
+	return h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), forge.ParseRef(ref))
 }
 
 func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	if err := h.forge.Projects.DeleteGroup(r.Context(), api.Actor(r), p.Get("id")); err != nil {
+	if err := h.forge.Projects.DeleteGroup(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
 	return h.accepted(w, r)

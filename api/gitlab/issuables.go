@@ -24,12 +24,12 @@ type issuableAPI[T, I, O any] struct {
 
 	// The kind's calls of forge.
 	list        func(ctx context.Context, a *forge.Actor, o O, pg forge.Page) ([]T, int, error)
-	listProject func(ctx context.Context, a *forge.Actor, project string, o O, pg forge.Page) ([]T, int, error)
-	create      func(ctx context.Context, a *forge.Actor, project string, in I) (T, error)
-	get         func(ctx context.Context, a *forge.Actor, project string, ref forge.IssueRef) (T, error)
-	update      func(ctx context.Context, a *forge.Actor, project string, ref forge.IssueRef, in I) (T, error)
-	delete      func(ctx context.Context, a *forge.Actor, project string, ref forge.IssueRef) error
-	noteTarget  func(ctx context.Context, a *forge.Actor, project string, ref forge.IssueRef) (forge.NoteTarget, error)
+	listProject func(ctx context.Context, a *forge.Actor, project forge.Ref, o O, pg forge.Page) ([]T, int, error)
+	create      func(ctx context.Context, a *forge.Actor, project forge.Ref, in I) (T, error)
+	get         func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.IssueRef) (T, error)
+	update      func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.IssueRef, in I) (T, error)
+	delete      func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.IssueRef) error
+	noteTarget  func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.IssueRef) (forge.NoteTarget, error)
 
 	// render renders one in a list, detail one on its own.
 	render func(r *http.Request, a *forge.Actor, c T) any
@@ -47,7 +47,7 @@ func (k issuableAPI[T, I, O]) routes(h *Handler, rt *api.Router) string {
 	rt.Handle("POST", "/projects/:id/"+k.plural, write(k.createHandler(h)))
 	rt.Handle("GET", base, k.refHandler(h, func(w http.ResponseWriter, r *http.Request, a *forge.Actor, p api.Params,
 		ref forge.IssueRef) error {
-		c, err := k.get(r.Context(), a, p.Get("id"), ref)
+		c, err := k.get(r.Context(), a, forge.ParseRef(p.Get("id")), ref)
 		if err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (k issuableAPI[T, I, O]) routes(h *Handler, rt *api.Router) string {
 	rt.Handle("PUT", base, write(k.refHandler(h, k.updateHandler)))
 	rt.Handle("DELETE", base, write(k.refHandler(h, func(w http.ResponseWriter, r *http.Request, a *forge.Actor,
 		p api.Params, ref forge.IssueRef) error {
-		if err := k.delete(r.Context(), a, p.Get("id"), ref); err != nil {
+		if err := k.delete(r.Context(), a, forge.ParseRef(p.Get("id")), ref); err != nil {
 			return err
 		}
 		return api.NoContent(w)
@@ -66,7 +66,7 @@ func (k issuableAPI[T, I, O]) routes(h *Handler, rt *api.Router) string {
 		if err != nil {
 			return forge.NoteTarget{}, err
 		}
-		return k.noteTarget(r.Context(), api.Actor(r), p.Get("id"), ref)
+		return k.noteTarget(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref)
 	})
 	return base
 }
@@ -106,7 +106,7 @@ func (k issuableAPI[T, I, O]) listHandler(h *Handler, inProject bool) api.Handle
 		var list []T
 		var total int
 		if inProject {
-			list, total, err = k.listProject(r.Context(), a, p.Get("id"), o, pg)
+			list, total, err = k.listProject(r.Context(), a, forge.ParseRef(p.Get("id")), o, pg)
 		} else {
 			list, total, err = k.list(r.Context(), a, o, pg)
 		}
@@ -141,7 +141,7 @@ func (k issuableAPI[T, I, O]) createHandler(h *Handler) api.HandlerFunc {
 			return err
 		}
 		a := api.Actor(r)
-		c, err := k.create(r.Context(), a, p.Get("id"), fields)
+		c, err := k.create(r.Context(), a, forge.ParseRef(p.Get("id")), fields)
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func (k issuableAPI[T, I, O]) updateHandler(w http.ResponseWriter, r *http.Reque
 	if err != nil {
 		return err
 	}
-	c, err := k.update(r.Context(), a, p.Get("id"), ref, fields)
+	c, err := k.update(r.Context(), a, forge.ParseRef(p.Get("id")), ref, fields)
 	if err != nil {
 		return err
 	}

@@ -152,7 +152,7 @@ func BenchmarkListIssues(b *testing.B) {
 			conf := true
 			in.Confidential = &conf
 		}
-		if _, err := f.s.Forge.Issuables.CreateIssue(ctx, f.aliceActor, f.projectPath, in); err != nil {
+		if _, err := f.s.Forge.Issuables.CreateIssue(ctx, f.aliceActor, forge.ParseRef(f.projectPath), in); err != nil {
 			b.Fatal(err)
 		}
 	}

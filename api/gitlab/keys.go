@@ -70,7 +70,7 @@ func (h *Handler) listSSHKeys(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Accounts.ListSSHKeys(r.Context(), api.Actor(r), p.Get("id"), pg)
+	list, total, err := h.forge.Accounts.ListSSHKeys(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), pg)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (h *Handler) getSSHKey(w http.ResponseWriter, r *http.Request, p api.Params
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.Accounts.GetSSHKey(r.Context(), api.Actor(r), p.Get("id"), id)
+	k, err := h.forge.Accounts.GetSSHKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (h *Handler) addSSHKey(w http.ResponseWriter, r *http.Request, p api.Params
 	if ki.ExpiresAt, err = in.Date("expires_at"); err != nil {
 		return err
 	}
-	k, err := h.forge.Accounts.AddSSHKey(r.Context(), api.Actor(r), p.Get("id"), ki)
+	k, err := h.forge.Accounts.AddSSHKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ki)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (h *Handler) deleteSSHKey(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Accounts.DeleteSSHKey(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
+	if err := h.forge.Accounts.DeleteSSHKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)
@@ -149,7 +149,7 @@ func (h *Handler) listGPGKeys(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Accounts.ListGPGKeys(r.Context(), api.Actor(r), p.Get("id"), pg)
+	list, total, err := h.forge.Accounts.ListGPGKeys(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), pg)
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (h *Handler) getGPGKey(w http.ResponseWriter, r *http.Request, p api.Params
 	if err != nil {
 		return err
 	}
-	k, err := h.forge.Accounts.GetGPGKey(r.Context(), api.Actor(r), p.Get("id"), id)
+	k, err := h.forge.Accounts.GetGPGKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (h *Handler) addGPGKey(w http.ResponseWriter, r *http.Request, p api.Params
 		return err
 	}
 	text, _ := in.String("key")
-	k, err := h.forge.Accounts.AddGPGKey(r.Context(), api.Actor(r), p.Get("id"), text)
+	k, err := h.forge.Accounts.AddGPGKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), text)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func (h *Handler) deleteGPGKey(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Accounts.DeleteGPGKey(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
+	if err := h.forge.Accounts.DeleteGPGKey(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)
@@ -215,7 +215,7 @@ type CommitSignature struct {
 }
 
 func (h *Handler) commitSignature(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	sig, err := h.forge.Repositories.CommitSignatureOf(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"))
+	sig, err := h.forge.Repositories.CommitSignatureOf(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"))
 	if err != nil {
 		return err
 	}

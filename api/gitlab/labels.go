@@ -67,7 +67,7 @@ func (h *Handler) listLabels(w http.ResponseWriter, r *http.Request, p api.Param
 	if o.WithCounts, err = queryBool(r, "with_counts"); err != nil {
 		return err
 	}
-	labels, total, err := h.forge.Issuables.ListLabels(r.Context(), api.Actor(r), p.Get("id"), o, pg)
+	labels, total, err := h.forge.Issuables.ListLabels(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (h *Handler) listLabels(w http.ResponseWriter, r *http.Request, p api.Param
 }
 
 func (h *Handler) getLabel(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	l, err := h.forge.Issuables.GetLabel(r.Context(), api.Actor(r), p.Get("id"), p.Get("label_id"))
+	l, err := h.forge.Issuables.GetLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), forge.ParseRef(p.Get("label_id")))
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (h *Handler) createLabel(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	l, err := h.forge.Issuables.CreateLabel(r.Context(), api.Actor(r), p.Get("id"), li)
+	l, err := h.forge.Issuables.CreateLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), li)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (h *Handler) updateLabel(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	l, err := h.forge.Issuables.UpdateLabel(r.Context(), api.Actor(r), p.Get("id"), ref, li)
+	l, err := h.forge.Issuables.UpdateLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), forge.ParseRef(ref), li)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (h *Handler) deleteLabel(w http.ResponseWriter, r *http.Request, p api.Para
 			}
 		}
 	}
-	if err := h.forge.Issuables.DeleteLabel(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
+	if err := h.forge.Issuables.DeleteLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), forge.ParseRef(ref)); err != nil {
 		return err
 	}
 	return api.NoContent(w)

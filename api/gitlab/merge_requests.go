@@ -13,7 +13,7 @@ import (
 // :merge_request_iid segment holds the global id, as the GitSwarm document has it.
 func (h *Handler) mergeRequestRoutes(rt *api.Router) {
 	write := h.gitHandler
-	update := func(ctx context.Context, a *forge.Actor, project string, ref forge.MergeRequestRef,
+	update := func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.MergeRequestRef,
 		in forge.MergeRequestInput) (forge.MergeRequest, error) {
 		in.SourceBranch = nil
 		return h.forge.Issuables.UpdateMergeRequest(ctx, a, project, ref, in)
@@ -239,7 +239,7 @@ func (h *Handler) mergeRequestChanges(w http.ResponseWriter, r *http.Request, p 
 		return err
 	}
 	a := api.Actor(r)
-	m, list, err := h.forge.Issuables.MergeRequestChanges(r.Context(), a, p.Get("id"), ref)
+	m, list, err := h.forge.Issuables.MergeRequestChanges(r.Context(), a, forge.ParseRef(p.Get("id")), ref)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func (h *Handler) mergeRequestDiffs(w http.ResponseWriter, r *http.Request, p ap
 	if err != nil {
 		return err
 	}
-	_, list, err := h.forge.Issuables.MergeRequestChanges(r.Context(), api.Actor(r), p.Get("id"), ref)
+	_, list, err := h.forge.Issuables.MergeRequestChanges(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref)
 	if err != nil {
 		return err
 	}
@@ -278,11 +278,11 @@ func (h *Handler) mergeRequestCommits(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	m, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref)
+	m, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref)
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Issuables.MergeRequestCommits(r.Context(), api.Actor(r), p.Get("id"), ref, pg)
+	list, total, err := h.forge.Issuables.MergeRequestCommits(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref, pg)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func (h *Handler) mergeMergeRequest(w http.ResponseWriter, r *http.Request, p ap
 		return err
 	}
 	a := api.Actor(r)
-	m, err := h.forge.Issuables.MergeMergeRequest(r.Context(), a, p.Get("id"), ref, opts)
+	m, err := h.forge.Issuables.MergeMergeRequest(r.Context(), a, forge.ParseRef(p.Get("id")), ref, opts)
 	if err != nil {
 		return err
 	}
@@ -329,7 +329,7 @@ func (h *Handler) rebaseMergeRequest(w http.ResponseWriter, r *http.Request, p a
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Issuables.RebaseMergeRequest(r.Context(), api.Actor(r), p.Get("id"), ref); err != nil {
+	if err := h.forge.Issuables.RebaseMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusAccepted, map[string]bool{"rebase_in_progress": false})

@@ -33,7 +33,7 @@ func (h *Handler) listNamespaces(w http.ResponseWriter, r *http.Request, _ api.P
 }
 
 func (h *Handler) getNamespace(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	n, err := h.forge.Projects.NamespaceByRef(r.Context(), api.Actor(r), p.Get("id"))
+	n, err := h.forge.Projects.NamespaceByRef(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}

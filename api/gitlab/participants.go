@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cairn-forge/cairn/api"
+	"github.com/cairn-forge/cairn/forge"
 )
 
 // participantRoutes serves the participants of issues and merge requests (GitLab 11, so on
@@ -14,7 +15,7 @@ func (h *Handler) participantRoutes(rt *api.Router) {
 		if err != nil {
 			return err
 		}
-		users, err := h.forge.Issuables.IssueParticipants(r.Context(), api.Actor(r), p.Get("id"), ref)
+		users, err := h.forge.Issuables.IssueParticipants(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref)
 		if err != nil {
 			return err
 		}
@@ -25,7 +26,7 @@ func (h *Handler) participantRoutes(rt *api.Router) {
 		if err != nil {
 			return err
 		}
-		users, err := h.forge.Issuables.MergeRequestParticipants(r.Context(), api.Actor(r), p.Get("id"), ref)
+		users, err := h.forge.Issuables.MergeRequestParticipants(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref)
 		if err != nil {
 			return err
 		}

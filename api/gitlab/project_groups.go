@@ -32,7 +32,7 @@ func (h *Handler) listProjectGroups(w http.ResponseWriter, r *http.Request, p ap
 	if o.SkipGroups, err = intList(in, "skip_groups"); err != nil {
 		return err
 	}
-	groups, total, err := h.forge.Projects.ProjectGroups(r.Context(), api.Actor(r), p.Get("id"), o, pg)
+	groups, total, err := h.forge.Projects.ProjectGroups(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}

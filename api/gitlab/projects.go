@@ -72,7 +72,7 @@ func (h *Handler) writeCreatedProject(w http.ResponseWriter, r *http.Request, fo
 
 func (h *Handler) getProject(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request, p api.Pa
 		return err
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.UpdateProject(r.Context(), a, p.Get("id"), pi)
+	v, err := h.forge.Projects.UpdateProject(r.Context(), a, forge.ParseRef(p.Get("id")), pi)
 	if err != nil {
 		return err
 	}
@@ -129,11 +129,11 @@ func (h *Handler) projectWithAvatar(r *http.Request, avatar *pendingAvatar, v fo
 	if err := avatar.apply(r, h, forge.UploadProject, ref); err != nil {
 		return v, err
 	}
-	return h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), ref)
+	return h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), forge.ParseRef(ref))
 }
 
 func (h *Handler) deleteProject(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	if err := h.forge.Projects.DeleteProject(r.Context(), api.Actor(r), p.Get("id")); err != nil {
+	if err := h.forge.Projects.DeleteProject(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
 	return h.accepted(w, r)

@@ -62,7 +62,7 @@ func (h *Handler) protectedBranchRoutes(rt *api.Router) {
 		return h.saveProtectedBranch(w, r, p, false)
 	})
 	rt.Handle("DELETE", "/projects/:id/protected_branches/:name", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		if err := h.forge.Repositories.UnprotectBranch(r.Context(), api.Actor(r), p.Get("id"), p.Get("name")); err != nil {
+		if err := h.forge.Repositories.UnprotectBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("name")); err != nil {
 			return err
 		}
 		return api.NoContent(w)
@@ -74,7 +74,7 @@ func (h *Handler) listProtectedBranches(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	rules, err := h.forge.Repositories.ListProtectedBranches(r.Context(), api.Actor(r), p.Get("id"))
+	rules, err := h.forge.Repositories.ListProtectedBranches(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (h *Handler) listProtectedBranches(w http.ResponseWriter, r *http.Request, 
 }
 
 func (h *Handler) getProtectedBranch(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	b, err := h.forge.Repositories.GetProtectedBranch(r.Context(), api.Actor(r), p.Get("id"), p.Get("name"))
+	b, err := h.forge.Repositories.GetProtectedBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("name"))
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (h *Handler) saveProtectedBranch(w http.ResponseWriter, r *http.Request, p 
 	if pi.AllowForcePush, err = in.BoolPtr("allow_force_push"); err != nil {
 		return err
 	}
-	b, err := h.forge.Repositories.SaveProtectedBranch(r.Context(), api.Actor(r), p.Get("id"), pi, create)
+	b, err := h.forge.Repositories.SaveProtectedBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), pi, create)
 	if err != nil {
 		return err
 	}

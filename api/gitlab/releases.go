@@ -87,7 +87,7 @@ func (h *Handler) release(v forge.ProjectView, r forge.Release, commits map[stri
 
 // releases renders a project's releases with their commits.
 func (h *Handler) releases(r *http.Request, v forge.ProjectView, list []forge.Release) ([]Release, error) {
-	commits, err := h.forge.Delivery.ReleaseCommits(r.Context(), api.Actor(r), strconv.FormatInt(v.ID, 10), list)
+	commits, err := h.forge.Delivery.ReleaseCommits(r.Context(), api.Actor(r), forge.ID(v.ID), list)
 	if err != nil {
 		return nil, err
 	}
@@ -125,11 +125,11 @@ func (h *Handler) listReleases(w http.ResponseWriter, r *http.Request, p api.Par
 		return err
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Delivery.ListReleases(r.Context(), a, p.Get("id"), o, pg)
+	list, total, err := h.forge.Delivery.ListReleases(r.Context(), a, forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}
@@ -142,11 +142,11 @@ func (h *Handler) listReleases(w http.ResponseWriter, r *http.Request, p api.Par
 
 func (h *Handler) getRelease(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	rel, err := h.forge.Delivery.GetRelease(r.Context(), a, p.Get("id"), p.Get("tag_name"))
+	rel, err := h.forge.Delivery.GetRelease(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("tag_name"))
 	if err != nil {
 		return err
 	}
@@ -176,11 +176,11 @@ func (h *Handler) createRelease(w http.ResponseWriter, r *http.Request, p api.Pa
 		return err
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	rel, err := h.forge.Delivery.CreateRelease(r.Context(), a, p.Get("id"), ri)
+	rel, err := h.forge.Delivery.CreateRelease(r.Context(), a, forge.ParseRef(p.Get("id")), ri)
 	if err != nil {
 		return err
 	}
@@ -198,11 +198,11 @@ func (h *Handler) updateRelease(w http.ResponseWriter, r *http.Request, p api.Pa
 	}
 	ri.TagName, ri.TagMessage, ri.Ref, ri.SHA = nil, nil, nil, nil
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	rel, err := h.forge.Delivery.UpdateRelease(r.Context(), a, p.Get("id"), p.Get("tag_name"), ri)
+	rel, err := h.forge.Delivery.UpdateRelease(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("tag_name"), ri)
 	if err != nil {
 		return err
 	}
@@ -213,11 +213,11 @@ func (h *Handler) updateRelease(w http.ResponseWriter, r *http.Request, p api.Pa
 // answers 204.
 func (h *Handler) deleteRelease(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	rel, err := h.forge.Delivery.DeleteRelease(r.Context(), a, p.Get("id"), p.Get("tag_name"))
+	rel, err := h.forge.Delivery.DeleteRelease(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("tag_name"))
 	if err != nil {
 		return err
 	}

@@ -58,11 +58,11 @@ func (h *Handler) listTags(w http.ResponseWriter, r *http.Request, p api.Params)
 		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "order_by does not have a valid value"}
 	}
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	tags, total, err := h.forge.Repositories.ListTags(r.Context(), a, p.Get("id"), o, pg)
+	tags, total, err := h.forge.Repositories.ListTags(r.Context(), a, forge.ParseRef(p.Get("id")), o, pg)
 	if err != nil {
 		return err
 	}
@@ -75,11 +75,11 @@ func (h *Handler) listTags(w http.ResponseWriter, r *http.Request, p api.Params)
 
 func (h *Handler) getTag(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	t, err := h.forge.Repositories.GetTag(r.Context(), a, p.Get("id"), p.Get("tag_name"))
+	t, err := h.forge.Repositories.GetTag(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("tag_name"))
 	if err != nil {
 		return err
 	}
@@ -98,11 +98,11 @@ func (h *Handler) createTag(w http.ResponseWriter, r *http.Request, p api.Params
 	rev, _ := in.String("ref")
 	message, _ := in.String("message")
 	a := api.Actor(r)
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id"))
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
-	t, err := h.forge.Repositories.CreateTag(r.Context(), a, p.Get("id"), name, rev, message)
+	t, err := h.forge.Repositories.CreateTag(r.Context(), a, forge.ParseRef(p.Get("id")), name, rev, message)
 	if err != nil {
 		return err
 	}
@@ -111,10 +111,10 @@ func (h *Handler) createTag(w http.ResponseWriter, r *http.Request, p api.Params
 
 func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request, p api.Params) error {
 	a := api.Actor(r)
-	if _, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id")); err != nil {
+	if _, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
-	if err := h.forge.Repositories.DeleteTag(r.Context(), a, p.Get("id"), p.Get("tag_name")); err != nil {
+	if err := h.forge.Repositories.DeleteTag(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("tag_name")); err != nil {
 		return err
 	}
 	return api.NoContent(w)

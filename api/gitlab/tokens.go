@@ -89,7 +89,7 @@ func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request, _ api.Param
 }
 
 func (h *Handler) getToken(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	tok, err := h.forge.Access.GetToken(r.Context(), api.Actor(r), p.Get("id"))
+	tok, err := h.forge.Access.GetToken(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (h *Handler) getToken(w http.ResponseWriter, r *http.Request, p api.Params)
 }
 
 func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	if err := h.forge.Access.RevokeToken(r.Context(), api.Actor(r), p.Get("id")); err != nil {
+	if err := h.forge.Access.RevokeToken(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
 	return api.NoContent(w)
@@ -112,7 +112,7 @@ func (h *Handler) rotateToken(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	tok, secret, err := h.forge.Access.RotateToken(r.Context(), api.Actor(r), p.Get("id"), exp)
+	tok, secret, err := h.forge.Access.RotateToken(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), exp)
 	if err != nil {
 		return err
 	}

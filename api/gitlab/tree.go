@@ -36,7 +36,7 @@ type Blob struct {
 }
 
 func (h *Handler) getBlob(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	b, err := h.forge.Repositories.OpenBlob(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"))
+	b, err := h.forge.Repositories.OpenBlob(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"))
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (h *Handler) getBlob(w http.ResponseWriter, r *http.Request, p api.Params) 
 
 // getRawBlob streams a blob's bytes; its id is a strong ETag.
 func (h *Handler) getRawBlob(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	b, err := h.forge.Repositories.OpenBlob(r.Context(), api.Actor(r), p.Get("id"), p.Get("sha"))
+	b, err := h.forge.Repositories.OpenBlob(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"))
 	if err != nil {
 		return err
 	}
@@ -100,10 +100,10 @@ func (h *Handler) listTree(w http.ResponseWriter, r *http.Request, p api.Params)
 		rev = q.Get("ref_name")
 	}
 	a := api.Actor(r)
-	if _, err := h.forge.Projects.ProjectByRef(r.Context(), a, p.Get("id")); err != nil {
+	if _, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
-	entries, total, err := h.forge.Repositories.ListTree(r.Context(), a, p.Get("id"), q.Get("path"), rev, recursive, pg)
+	entries, total, err := h.forge.Repositories.ListTree(r.Context(), a, forge.ParseRef(p.Get("id")), q.Get("path"), rev, recursive, pg)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, p api.Param
 	}
 	defer f.Close()
 	a := api.Actor(r)
-	up, err := h.forge.Projects.UploadAttachment(r.Context(), a, p.Get("id"), fh.Filename, f)
+	up, err := h.forge.Projects.UploadAttachment(r.Context(), a, forge.ParseRef(p.Get("id")), fh.Filename, f)
 	if err != nil {
 		return err
 	}
@@ -112,12 +112,12 @@ func (pa *pendingAvatar) apply(r *http.Request, h *Handler, kind, ref string) er
 		return nil
 	}
 	if pa.remove {
-		return h.forge.Projects.SetAvatar(r.Context(), api.Actor(r), kind, ref, "", nil)
+		return h.forge.Projects.SetAvatar(r.Context(), api.Actor(r), kind, forge.ParseRef(ref), "", nil)
 	}
 	f, err := pa.file.Open()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return h.forge.Projects.SetAvatar(r.Context(), api.Actor(r), kind, ref, pa.file.Filename, f)
+	return h.forge.Projects.SetAvatar(r.Context(), api.Actor(r), kind, forge.ParseRef(ref), pa.file.Filename, f)
 }

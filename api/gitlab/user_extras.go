@@ -55,7 +55,7 @@ func (h *Handler) listEmails(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Accounts.ListEmails(r.Context(), api.Actor(r), p.Get("id"), pg)
+	list, total, err := h.forge.Accounts.ListEmails(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), pg)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (h *Handler) getEmail(w http.ResponseWriter, r *http.Request, p api.Params)
 	if err != nil {
 		return err
 	}
-	e, err := h.forge.Accounts.GetEmail(r.Context(), api.Actor(r), p.Get("id"), id)
+	e, err := h.forge.Accounts.GetEmail(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id)
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (h *Handler) addEmail(w http.ResponseWriter, r *http.Request, p api.Params)
 		return err
 	}
 	email, _ := in.String("email")
-	e, err := h.forge.Accounts.AddEmail(r.Context(), api.Actor(r), p.Get("id"), email)
+	e, err := h.forge.Accounts.AddEmail(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), email)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (h *Handler) deleteEmail(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Accounts.DeleteEmail(r.Context(), api.Actor(r), p.Get("id"), id); err != nil {
+	if err := h.forge.Accounts.DeleteEmail(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id); err != nil {
 		return err
 	}
 	return api.NoContent(w)
@@ -125,7 +125,7 @@ func userStatus(st forge.UserStatus) UserStatus {
 }
 
 func (h *Handler) getStatus(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	st, err := h.forge.Accounts.StatusOf(r.Context(), api.Actor(r), p.Get("id"))
+	st, err := h.forge.Accounts.StatusOf(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")))
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func (h *Handler) deleteIdentity(w http.ResponseWriter, r *http.Request, p api.P
 func (h *Handler) customAttributeRoutes(rt *api.Router, plural, kind string) {
 	base := "/" + plural + "/:id/custom_attributes"
 	rt.Handle("GET", base, func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		list, err := h.forge.Accounts.CustomAttributes(r.Context(), api.Actor(r), kind, p.Get("id"))
+		list, err := h.forge.Accounts.CustomAttributes(r.Context(), api.Actor(r), kind, forge.ParseRef(p.Get("id")))
 		if err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (h *Handler) customAttributeRoutes(rt *api.Router, plural, kind string) {
 		return api.JSON(w, r, http.StatusOK, out)
 	})
 	rt.Handle("GET", base+"/:key", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		c, err := h.forge.Accounts.CustomAttribute(r.Context(), api.Actor(r), kind, p.Get("id"), p.Get("key"))
+		c, err := h.forge.Accounts.CustomAttribute(r.Context(), api.Actor(r), kind, forge.ParseRef(p.Get("id")), p.Get("key"))
 		if err != nil {
 			return err
 		}
@@ -188,14 +188,14 @@ func (h *Handler) customAttributeRoutes(rt *api.Router, plural, kind string) {
 			return err
 		}
 		value, _ := in.String("value")
-		c, err := h.forge.Accounts.SetCustomAttribute(r.Context(), api.Actor(r), kind, p.Get("id"), p.Get("key"), value)
+		c, err := h.forge.Accounts.SetCustomAttribute(r.Context(), api.Actor(r), kind, forge.ParseRef(p.Get("id")), p.Get("key"), value)
 		if err != nil {
 			return err
 		}
 		return api.JSON(w, r, http.StatusOK, CustomAttribute(c))
 	})
 	rt.Handle("DELETE", base+"/:key", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		if err := h.forge.Accounts.DeleteCustomAttribute(r.Context(), api.Actor(r), kind, p.Get("id"), p.Get("key")); err != nil {
+		if err := h.forge.Accounts.DeleteCustomAttribute(r.Context(), api.Actor(r), kind, forge.ParseRef(p.Get("id")), p.Get("key")); err != nil {
 			return err
 		}
 		return api.NoContent(w)

@@ -136,7 +136,7 @@ func (h *Handler) listPulls(w http.ResponseWriter, r *http.Request, t target) er
 		}
 		o.State = state
 	}
-	list, total, err := h.forge.Issuables.ListProjectMergeRequests(r.Context(), api.Actor(r), t.repo, o, pg)
+	list, total, err := h.forge.Issuables.ListProjectMergeRequests(r.Context(), api.Actor(r), forge.ParseRef(t.repo), o, pg)
 	if err != nil {
 		return err
 	}
@@ -166,13 +166,13 @@ func (h *Handler) createPull(w http.ResponseWriter, r *http.Request, t target) e
 	if mi.Draft, err = boolParam(in, "draft"); err != nil {
 		return err
 	}
-	m, err := h.forge.Issuables.CreateMergeRequest(r.Context(), api.Actor(r), t.repo, mi)
+	m, err := h.forge.Issuables.CreateMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(t.repo), mi)
 	if err != nil {
 		return err
 	}
 	if m.MergeStatus == forge.MergeUnchecked {
 		// Read it back so that the answer says whether it merges, as a later GET would.
-		if checked, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), t.repo, forge.MergeRequestRef{N: m.IID}); err == nil {
+		if checked, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(t.repo), forge.MergeRequestRef{N: m.IID}); err == nil {
 			m = checked
 		}
 	}
@@ -183,7 +183,7 @@ func (h *Handler) createPull(w http.ResponseWriter, r *http.Request, t target) e
 
 // getPull is GET /repos/:owner/:repo/pulls/:number.
 func (h *Handler) getPull(w http.ResponseWriter, r *http.Request, t target) error {
-	m, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), t.repo, t.pull.forge())
+	m, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(t.repo), t.pull.forge())
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (h *Handler) mergePull(w http.ResponseWriter, r *http.Request, t target) er
 	if err != nil {
 		return err
 	}
-	m, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), t.repo, t.pull.forge(), opts)
+	m, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(t.repo), t.pull.forge(), opts)
 	if forge.ErrorCode(err) == forge.ENotAllowed {
 		return h.whyNotMergeable(r, t, err)
 	}
@@ -265,7 +265,7 @@ func commitMessage(title, message *string) string {
 func (h *Handler) whyNotMergeable(r *http.Request, t target, cause error) error {
 	e := &forge.Error{Code: forge.EConflict, Reason: forge.ReasonNotMergeable, Params: []string{"state"},
 		Message: "Pull request is not mergeable", Err: cause}
-	m, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), t.repo, t.pull.forge())
+	m, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(t.repo), t.pull.forge())
 	if err != nil {
 		return e
 	}

@@ -95,7 +95,7 @@ func (h *Handler) namespaceRef(r *http.Request, owner string) (string, error) {
 		return strconv.FormatInt(id, 10), nil
 	}
 	if id, ok := parseID(userIDPrefix, owner); ok && owner != strconv.FormatInt(id, 10) {
-		u, err := h.forge.Accounts.UserByRef(r.Context(), api.Actor(r), strconv.FormatInt(id, 10))
+		u, err := h.forge.Accounts.UserByRef(r.Context(), api.Actor(r), forge.ID(id))
 		if forge.ErrorCode(err) == forge.ENotFound {
 			return "", forge.NotFound(forge.ResourceNamespace)
 		}
@@ -140,7 +140,7 @@ func (h *Handler) listRepos(w http.ResponseWriter, r *http.Request, _ api.Params
 
 // getRepo is GET /repos/:owner/:repo.
 func (h *Handler) getRepo(w http.ResponseWriter, r *http.Request, t target) error {
-	v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), t.repo)
+	v, err := h.forge.Projects.ProjectByRef(r.Context(), api.Actor(r), forge.ParseRef(t.repo))
 	if err != nil {
 		return err
 	}
