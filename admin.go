@@ -54,7 +54,8 @@ func openForge(ctx context.Context, dir string, cfg forge.Config) (*forge.Servic
 }
 
 // openForUser opens a data directory's forge and finds the user an admin command names.
-func openForUser(ctx context.Context, dir string, cfg forge.Config, username string) (*forge.Service, forge.User, func(), error) {
+func openForUser(ctx context.Context, dir string, cfg forge.Config, username string) (*forge.Service,
+	forge.User, func(), error) {
 	f, done, err := openForge(ctx, dir, cfg)
 	if err != nil {
 		return nil, forge.User{}, nil, err
@@ -241,7 +242,8 @@ func adminRepoGC(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		what := "already in one pack with a bitmap"
 		if st.Repacked {
-			what = fmt.Sprintf("%d packs and %d loose objects into one pack of %d objects", st.PacksBefore, st.LooseRemoved, st.Objects)
+			what = fmt.Sprintf("%d packs and %d loose objects into one pack of %d objects", st.PacksBefore,
+				st.LooseRemoved, st.Objects)
 		}
 		fmt.Fprintf(stdout, "%s: %s; commit-graph of %d commits\n", t.name, what, st.Commits)
 	}

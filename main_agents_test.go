@@ -66,7 +66,8 @@ func TestAgentRunsSurviveAKilledServer(t *testing.T) {
 	s := startServe(t, nil, args...)
 	info := s.waitReady(t, ready)
 	tok := info.AdminToken
-	if code := call(t, "POST", info.URL+"/api/v4/projects?name=site&initialize_with_readme=true", tok, nil); code != 201 {
+	if code := call(t, "POST", info.URL+"/api/v4/projects?name=site&initialize_with_readme=true", tok,
+		nil); code != 201 {
 		t.Fatalf("create project: %d", code)
 	}
 	var ids []int64

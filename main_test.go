@@ -259,7 +259,8 @@ func TestServeEphemeralWritesReadyFileAndStopsCleanly(t *testing.T) {
 		t.Fatalf("ready file admin_token %q", info.AdminToken)
 	}
 	var root apiUser
-	if code := call(t, "GET", info.URL+"/api/v4/user", info.AdminToken, &root); code != 200 || root.Username != "root" || !root.IsAdmin {
+	if code := call(t, "GET", info.URL+"/api/v4/user", info.AdminToken, &root); code != 200 ||
+		root.Username != "root" || !root.IsAdmin {
 		t.Fatalf("GET /user with the ready file's token: %d %+v", code, root)
 	}
 	var version struct{ Version string }
@@ -341,7 +342,8 @@ func TestAdminTokenFlagAndEnvironment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ready := filepath.Join(t.TempDir(), "ready.json")
-			s := startServe(t, tt.env, append([]string{"--ephemeral", "--addr", "127.0.0.1:0", "--ready-file", ready}, tt.args...)...)
+			s := startServe(t, tt.env,
+				append([]string{"--ephemeral", "--addr", "127.0.0.1:0", "--ready-file", ready}, tt.args...)...)
 			info := s.waitReady(t, ready)
 			if info.AdminToken != given {
 				t.Errorf("ready file admin_token %q, want the given one", info.AdminToken)
@@ -450,7 +452,8 @@ func TestSeedFileLoadsAndReloads(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	for start := 1; start <= 2; start++ {
 		ready := filepath.Join(t.TempDir(), "ready.json")
-		s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready, "--fixture", "testdata/fixture.json")
+		s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready,
+			"--fixture", "testdata/fixture.json")
 		info := s.waitReady(t, ready)
 		api := info.APIURL
 
@@ -512,7 +515,8 @@ func TestAdminCommandsWorkOnADataDirectory(t *testing.T) {
 		!printedPassword.MatchString(stdout) {
 		t.Fatalf("admin user create: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	_, stderr, code = runCairn(t, nil, "admin", "user", "create", "--data-dir", dir, "--username", "carol", "--email", "other@example.com")
+	_, stderr, code = runCairn(t, nil, "admin", "user", "create", "--data-dir", dir, "--username", "carol",
+		"--email", "other@example.com")
 	if code == 0 || !strings.Contains(stderr, "Username has already been taken") {
 		t.Errorf("a duplicate user: exit %d, stderr %s", code, stderr)
 	}
@@ -529,7 +533,8 @@ func TestAdminCommandsWorkOnADataDirectory(t *testing.T) {
 		t.Fatalf("admin token create: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	expires := time.Now().AddDate(0, 0, 3).Format("2006-01-02")
-	stdout, _, code = runCairn(t, nil, "admin", "token", "create", "--data-dir", dir, "--username", "dave", "--name", "ops",
+	stdout, _, code = runCairn(t, nil, "admin", "token", "create", "--data-dir", dir, "--username", "dave",
+		"--name", "ops",
 		"--scopes", "api,sudo", "--expires-at", expires)
 	daveToken := strings.TrimSpace(stdout)
 	if code != 0 || !strings.HasPrefix(daveToken, "cairn_pat_") {
@@ -542,7 +547,8 @@ func TestAdminCommandsWorkOnADataDirectory(t *testing.T) {
 		{"--username", "carol", "--expires", "never"}, // the instance does not allow permanent tokens
 		{"--username", "carol", "--expires", "soon"},
 	} {
-		if _, stderr, code := runCairn(t, nil, append([]string{"admin", "token", "create", "--data-dir", dir}, bad...)...); code == 0 {
+		if _, stderr, code := runCairn(t, nil,
+			append([]string{"admin", "token", "create", "--data-dir", dir}, bad...)...); code == 0 {
 			t.Errorf("admin token create %v succeeded; stderr %s", bad, stderr)
 		}
 	}
@@ -659,7 +665,8 @@ func TestLockedAccountIsUnlockedFromTheCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "was not locked") {
 		t.Errorf("unlocking again: exit %d, %s", code, stdout)
 	}
-	if _, stderr, code := runCairn(t, nil, "admin", "user", "unlock", "--data-dir", dir, "--username", "nobody"); code == 0 {
+	if _, stderr, code := runCairn(t, nil, "admin", "user", "unlock", "--data-dir", dir, "--username",
+		"nobody"); code == 0 {
 		t.Errorf("unlocking nobody succeeded: %s", stderr)
 	}
 	if code := s.stop(t); code != 0 {
@@ -676,22 +683,29 @@ func TestVersionAndHelp(t *testing.T) {
 		want []string
 	}{
 		{[]string{"version"}, 0, []string{"cairn " + testVersion + "\n"}},
-		{[]string{"--help"}, 0, []string{"cairn serve", "cairn admin user create", "cairn admin token create", "cairn version"}},
-		{[]string{"serve", "--help"}, 0, []string{"-addr", "-data-dir", "-ephemeral", "-ready-file", "-admin-token", "-fixture", "-seed",
-			"-external-url", "-log-format", "-no-rate-limit", "CAIRN_"}},
-		{[]string{"admin", "--help"}, 0, []string{"cairn admin user create", "cairn admin user unlock", "cairn admin token create",
-			"cairn admin repo gc"}},
+		{[]string{"--help"}, 0,
+			[]string{"cairn serve", "cairn admin user create", "cairn admin token create", "cairn version"}},
+		{[]string{"serve", "--help"}, 0,
+			[]string{"-addr", "-data-dir", "-ephemeral", "-ready-file", "-admin-token", "-fixture", "-seed",
+				"-external-url", "-log-format", "-no-rate-limit", "CAIRN_"}},
+		{[]string{"admin", "--help"}, 0,
+			[]string{"cairn admin user create", "cairn admin user unlock", "cairn admin token create",
+				"cairn admin repo gc"}},
 		{[]string{"admin", "user", "unlock", "--help"}, 0, []string{"-username", "-data-dir"}},
 		{[]string{"admin", "repo", "gc", "--help"}, 0, []string{"PROJECT", "-data-dir"}},
-		{[]string{"serve", "--trusted-proxy", "proxy.example.com", "--ephemeral"}, 1, []string{"trusted-proxy", "proxy.example.com"}},
-		{[]string{"admin", "user", "create", "--help"}, 0, []string{"-username", "-email", "-password", "-admin", "-data-dir"}},
-		{[]string{"admin", "token", "create", "--help"}, 0, []string{"-username", "-name", "-scopes", "-expires", "-expires-at",
-			"-allow-permanent-tokens", "-data-dir"}},
+		{[]string{"serve", "--trusted-proxy", "proxy.example.com", "--ephemeral"}, 1,
+			[]string{"trusted-proxy", "proxy.example.com"}},
+		{[]string{"admin", "user", "create", "--help"}, 0,
+			[]string{"-username", "-email", "-password", "-admin", "-data-dir"}},
+		{[]string{"admin", "token", "create", "--help"}, 0,
+			[]string{"-username", "-name", "-scopes", "-expires", "-expires-at",
+				"-allow-permanent-tokens", "-data-dir"}},
 		{[]string{}, 1, []string{"Usage"}},
 		{[]string{"frobnicate"}, 1, []string{`unknown command "frobnicate"`}},
 		{[]string{"serve", "--no-such-flag"}, 1, []string{"no-such-flag"}},
 		{[]string{"serve", "--log-format", "xml", "--ephemeral"}, 1, []string{"--log-format"}},
-		{[]string{"serve", "--deploy-command", "staging=./deploy.sh", "--ephemeral"}, 1, []string{"names no projects", "GROUP/*:staging"}},
+		{[]string{"serve", "--deploy-command", "staging=./deploy.sh", "--ephemeral"}, 1,
+			[]string{"names no projects", "GROUP/*:staging"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -738,7 +752,8 @@ func TestFailedStartPrintsTheErrorAndCleansUp(t *testing.T) {
 			tmp := t.TempDir()
 			args := append([]string{"serve", "--ephemeral"}, tt.args...)
 			_, stderr, code := runCairn(t, []string{"TMPDIR=" + tmp}, args...)
-			if code != 1 || !strings.Contains(stderr, "cairn: ") || !strings.Contains(stderr, tt.want) || strings.Contains(stderr, "panic") {
+			if code != 1 || !strings.Contains(stderr, "cairn: ") || !strings.Contains(stderr, tt.want) ||
+				strings.Contains(stderr, "panic") {
 				t.Errorf("exit code %d, want 1 with an error naming %q; stderr:\n%s", code, tt.want, stderr)
 			}
 			if left, _ := os.ReadDir(tmp); len(left) != 0 {
@@ -755,7 +770,8 @@ func gitIn(t *testing.T, dir string, args ...string) string {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = env("HOME="+home, "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0",
-		"GIT_AUTHOR_NAME=A", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_COMMITTER_NAME=C", "GIT_COMMITTER_EMAIL=c@example.com")
+		"GIT_AUTHOR_NAME=A", "GIT_AUTHOR_EMAIL=a@example.com", "GIT_COMMITTER_NAME=C",
+		"GIT_COMMITTER_EMAIL=c@example.com")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -771,7 +787,8 @@ func TestAdminRepoGCRepacksRepositoriesWhileTheServerRuns(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	ready := filepath.Join(t.TempDir(), "ready.json")
 	token := "cairn_pat_admin_repo_gc_test_000001"
-	s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready, "--admin-token", token, "--no-rate-limit")
+	s := startServe(t, nil, "--data-dir", dir, "--addr", "127.0.0.1:0", "--ready-file", ready,
+		"--admin-token", token, "--no-rate-limit")
 	info := s.waitReady(t, ready)
 	req, _ := http.NewRequest("POST", info.APIURL+"/projects?name=demo", nil)
 	req.Header.Set("PRIVATE-TOKEN", token)
@@ -786,7 +803,8 @@ func TestAdminRepoGCRepacksRepositoriesWhileTheServerRuns(t *testing.T) {
 	remote := strings.Replace(info.URL, "http://", "http://root:"+token+"@", 1) + "/root/demo.git"
 	for i := 0; i < 2; i++ {
 		for j := 0; j < 5; j++ {
-			if err := os.WriteFile(filepath.Join(wt, fmt.Sprintf("f%d.txt", j)), []byte(fmt.Sprintf("%d %d\n", i, j)), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(wt, fmt.Sprintf("f%d.txt", j)),
+				[]byte(fmt.Sprintf("%d %d\n", i, j)), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			gitIn(t, wt, "add", "-A")
@@ -817,10 +835,12 @@ func TestAdminRepoGCRepacksRepositoriesWhileTheServerRuns(t *testing.T) {
 	}
 	// Every repository when none is named; an unknown project is an error.
 	stdout, stderr, code = runCairn(t, []string{"CAIRN_DATA_DIR=" + dir}, "admin", "repo", "gc")
-	if code != 0 || !strings.Contains(stdout, "root/demo: already in one pack with a bitmap; commit-graph of 10 commits") {
+	if code != 0 ||
+		!strings.Contains(stdout, "root/demo: already in one pack with a bitmap; commit-graph of 10 commits") {
 		t.Fatalf("admin repo gc of everything: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	if _, stderr, code := runCairn(t, nil, "admin", "repo", "gc", "--data-dir", dir, "root/nope"); code == 0 || !strings.Contains(stderr, "Not Found") {
+	if _, stderr, code := runCairn(t, nil, "admin", "repo", "gc", "--data-dir", dir,
+		"root/nope"); code == 0 || !strings.Contains(stderr, "Not Found") {
 		t.Fatalf("admin repo gc of a missing project: exit %d, stderr %s", code, stderr)
 	}
 }

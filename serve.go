@@ -23,18 +23,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.DataDir, "data-dir", "./cairn-data", "directory holding the database and repositories")
 	fs.BoolVar(&cfg.Ephemeral, "ephemeral", false, "keep data in a new temporary directory, removed at exit")
 	fs.StringVar(&cfg.ReadyFile, "ready-file", "", "once listening, write {\"url\": ...} to this file")
-	fs.StringVar(&cfg.AdminToken, "admin-token", "", "make this a token of root with scopes api, sudo, admin_mode, admin")
+	fs.StringVar(&cfg.AdminToken, "admin-token", "",
+		"make this a token of root with scopes api, sudo, admin_mode, admin")
 	fs.StringVar(&cfg.Fixture, "fixture", "", "load users, groups, projects and tokens from this JSON fixture file")
 	fs.StringVar(&cfg.Fixture, "seed", "", "the former name of -fixture")
 	fs.StringVar(&cfg.ExternalURL, "external-url", "", "base of every URL in responses (default: the URL listened on)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	fs.BoolVar(&cfg.NoRateLimit, "no-rate-limit", false, "turn every rate limit off")
 	fs.BoolVar(&cfg.Forge.AllowPermanentTokens, "allow-permanent-tokens", false, "allow tokens without an expiry date")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish at stop")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 10*time.Second,
+		"how long in-flight requests may finish at stop")
 	fs.Var(lineList[forge.DeployCommand]{&cfg.Forge.DeployCommands, forge.ParseDeployCommand}, "deploy-command",
 		"SCOPE:ENV=COMMAND: deploy the projects of SCOPE (a project's path, GROUP/* or *) to environment ENV\n"+
 			"by running COMMAND (sh -c) in a checkout, as the server's user; repeatable (CAIRN_DEPLOY_COMMAND: one per line)")
-	fs.DurationVar(&cfg.Forge.DeployTimeout, "deploy-timeout", 10*time.Minute, "time limit of one run of a deploy command")
+	fs.DurationVar(&cfg.Forge.DeployTimeout, "deploy-timeout", 10*time.Minute,
+		"time limit of one run of a deploy command")
 	fs.Var((*trustedProxies)(&cfg.TrustedProxies), "trusted-proxy",
 		"CIDR of a reverse proxy whose X-Forwarded-For (or X-Real-IP) names the client; repeatable\n"+
 			"(CAIRN_TRUSTED_PROXY: comma-separated). Without it, every request's address is its peer's")

@@ -67,7 +67,8 @@ func TestForwardedForNamesTheClientOnlyBehindATrustedProxy(t *testing.T) {
 			if tt.trusted {
 				s = behindProxy(t)
 			}
-			if r := s.PostSignIn(t, "nobody", "guess", "X-Forwarded-For", tt.xff); r.StatusCode != http.StatusUnauthorized {
+			if r := s.PostSignIn(t, "nobody", "guess", "X-Forwarded-For",
+				tt.xff); r.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("sign-in: %d %s", r.StatusCode, r.Body)
 			}
 			events := auditEvents(t, s, "sign_in_failed")
@@ -178,13 +179,15 @@ func TestWrongPasswordsFromTenAddressesLockTheAccount(t *testing.T) {
 	if locks := auditEvents(t, s, "user_locked"); len(locks) != 1 || locks[0].TargetID != id {
 		t.Fatalf("locks audited: %+v, want one of user %d", locks, id)
 	}
-	if r := s.PostSignIn(t, "ann", "password-ann", "X-Forwarded-For", "198.51.100.99"); r.StatusCode != http.StatusUnauthorized {
+	if r := s.PostSignIn(t, "ann", "password-ann", "X-Forwarded-For",
+		"198.51.100.99"); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("the right password of a locked account: %d", r.StatusCode)
 	}
 	if r := s.Do(t, "GET", "/api/v4/user", token, nil); r.StatusCode != http.StatusOK {
 		t.Fatalf("a locked user's token: %d", r.StatusCode)
 	}
-	if r := s.Do(t, "GET", "/api/v4/user", "", nil, "Cookie", "_gitlab_session="+session); r.StatusCode != http.StatusOK {
+	if r := s.Do(t, "GET", "/api/v4/user", "", nil, "Cookie", "_gitlab_session="+
+		session); r.StatusCode != http.StatusOK {
 		t.Fatalf("a locked user's session: %d", r.StatusCode)
 	}
 
@@ -192,14 +195,17 @@ func TestWrongPasswordsFromTenAddressesLockTheAccount(t *testing.T) {
 	if was, err := s.Forge.Accounts.UnlockUser(t.Context(), forge.System(), id); err != nil || !was {
 		t.Fatalf("unlock: %v, %v", was, err)
 	}
-	if r := s.PostSignIn(t, "ann", "password-ann", "X-Forwarded-For", "198.51.100.99"); r.StatusCode != http.StatusSeeOther {
+	if r := s.PostSignIn(t, "ann", "password-ann", "X-Forwarded-For",
+		"198.51.100.99"); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the right password after an unlock: %d", r.StatusCode)
 	}
 	if unlocks := auditEvents(t, s, "user_unlocked"); len(unlocks) != 1 {
 		t.Fatalf("unlocks audited: %+v", unlocks)
 	}
 	var again struct{ Locked bool }
-	if err := json.Unmarshal(s.Do(t, "GET", "/api/v4/users/"+strconv.FormatInt(id, 10), s.AdminToken, nil).Body, &again); err != nil || again.Locked {
+	if err := json.Unmarshal(
+		s.Do(t, "GET", "/api/v4/users/"+strconv.FormatInt(id, 10), s.AdminToken, nil).Body,
+		&again); err != nil || again.Locked {
 		t.Fatalf("after the unlock: %+v %v", again, err)
 	}
 }

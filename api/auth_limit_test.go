@@ -94,7 +94,8 @@ func TestParallelGuessesStopAtTheLimit(t *testing.T) {
 				servertest.WithConfig(func(c *server.Config) { c.Forge.PasswordCost = 8 }))
 			s.CreateUser(t, "ann")
 			counts := parallelStatuses(t, n, func(i int) *http.Request { return tt.req(s.URL, i) })
-			if counts[http.StatusUnauthorized] > 30 || counts[http.StatusUnauthorized]+counts[http.StatusTooManyRequests] != n {
+			if counts[http.StatusUnauthorized] > 30 ||
+				counts[http.StatusUnauthorized]+counts[http.StatusTooManyRequests] != n {
 				t.Fatalf("%d parallel %s guesses answered %v; want at most 30 401s, the rest 429", n, tt.name, counts)
 			}
 		})

@@ -44,7 +44,8 @@ func (c *Core) clientIP(r *http.Request) string {
 	if err != nil {
 		return host
 	}
-	return forwardedClient(peer, r.Header.Values("X-Forwarded-For"), r.Header.Get("X-Real-Ip"), c.TrustedProxies).String()
+	return forwardedClient(peer, r.Header.Values("X-Forwarded-For"), r.Header.Get("X-Real-Ip"),
+		c.TrustedProxies).String()
 }
 
 // forwardedClient finds the client behind peer, given the X-Forwarded-For values and

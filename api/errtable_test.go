@@ -11,7 +11,8 @@ func TestErrorTableAnswersByReasonThenCodeThenAsInternal(t *testing.T) {
 	table := NewErrorTable(ErrorRule[string]{Status: 500, Body: says("internal")},
 		ErrorRule[string]{Code: forge.ENotFound, Status: 404, Body: says("not found")},
 		ErrorRule[string]{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Status: 404, Body: says("no route")},
-		ErrorRule[string]{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403, Body: says("scope")},
+		ErrorRule[string]{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403,
+			Body: says("scope")},
 	)
 	tests := []struct {
 		name   string
@@ -20,7 +21,8 @@ func TestErrorTableAnswersByReasonThenCodeThenAsInternal(t *testing.T) {
 		body   string
 	}{
 		{"code and reason", &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonNoRoute}, 404, "no route"},
-		{"a reason without a rule falls to its code's", &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonNothingToDelete}, 404, "not found"},
+		{"a reason without a rule falls to its code's",
+			&forge.Error{Code: forge.ENotFound, Reason: forge.ReasonNothingToDelete}, 404, "not found"},
 		{"code alone", forge.NotFound(forge.ResourceProject), 404, "not found"},
 		{"a code with no rule is internal", forge.Forbidden(), 500, "internal"},
 		{"internal", forge.ErrorOf(nil), 500, "internal"},

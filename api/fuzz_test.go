@@ -31,8 +31,10 @@ func TestCredentialsFromEveryCarrier(t *testing.T) {
 		{name: "private token header", header: [2]string{"PRIVATE-TOKEN", "abc"}, want: "abc", present: true},
 		{name: "bearer", header: [2]string{"Authorization", "Bearer abc"}, want: "abc", present: true},
 		{name: "token scheme", header: [2]string{"Authorization", "token abc"}, want: "abc", present: true},
-		{name: "basic with token as password", header: [2]string{"Authorization", basic("oauth2", "abc")}, want: "abc", present: true},
-		{name: "basic with token as user", header: [2]string{"Authorization", basic("abc", "")}, want: "abc", present: true},
+		{name: "basic with token as password", header: [2]string{"Authorization", basic("oauth2", "abc")},
+			want: "abc", present: true},
+		{name: "basic with token as user", header: [2]string{"Authorization", basic("abc", "")}, want: "abc",
+			present: true},
 		{name: "private_token query", query: "private_token=abc", want: "abc", present: true},
 		{name: "access_token query", query: "access_token=abc", want: "abc", present: true},
 		{name: "unknown scheme", header: [2]string{"Authorization", "Digest x"}, present: true, bad: true},
@@ -49,14 +51,16 @@ func TestCredentialsFromEveryCarrier(t *testing.T) {
 			}
 			got, present, err := Credentials(r)
 			if present != tt.present || (err != nil) != tt.bad || got != tt.want {
-				t.Fatalf("Credentials = %q, %v, %v; want %q, %v, bad=%v", got, present, err, tt.want, tt.present, tt.bad)
+				t.Fatalf("Credentials = %q, %v, %v; want %q, %v, bad=%v", got, present, err, tt.want,
+					tt.present, tt.bad)
 			}
 		})
 	}
 }
 
 func FuzzCredentials(f *testing.F) {
-	for _, s := range []string{"Bearer abc", "Basic b2F1dGgyOmFiYw==", "Basic !!", "token x", "", "Bearer", "BASIC Og=="} {
+	for _, s := range []string{"Bearer abc", "Basic b2F1dGgyOmFiYw==", "Basic !!", "token x", "", "Bearer",
+		"BASIC Og=="} {
 		f.Add(s, "", "")
 	}
 	f.Add("", "cairn_pat_abc", "private_token=x&access_token=y")
@@ -84,7 +88,8 @@ func FuzzCredentials(f *testing.F) {
 }
 
 func FuzzParsePage(f *testing.F) {
-	for _, q := range []string{"", "page=2&per_page=3", "per_page=1000", "page=-1", "page=abc", "page=99999999999999999999", "per_page=0"} {
+	for _, q := range []string{"", "page=2&per_page=3", "per_page=1000", "page=-1", "page=abc",
+		"page=99999999999999999999", "per_page=0"} {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, query string) {
@@ -156,7 +161,8 @@ func FuzzReadInput(f *testing.F) {
 // would turn into U+FFFD, is found and named, and nothing else is.
 func FuzzMalformedJSONText(f *testing.F) {
 	for _, s := range []string{`{"title":"ok"}`, `{"a":"\u0000"}`, `{"a":["x",{"b":"\ud800"}]}`, "{\"a\":\"\xff\"}",
-		`{"a":"\ud83d\ude80"}`, `{"a\u0000":1}`, `["\udc00"]`, `{"a":"\\u0000"}`, `{"n":1.5e3,"t":true,"z":null}`, `"x"`} {
+		`{"a":"\ud83d\ude80"}`, `{"a\u0000":1}`, `["\udc00"]`, `{"a":"\\u0000"}`,
+		`{"n":1.5e3,"t":true,"z":null}`, `"x"`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

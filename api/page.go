@@ -59,7 +59,8 @@ func ParsePageStrictly(r *http.Request) (forge.Page, error) {
 	if v := q.Get("per_page"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 1 || n > MaxPerPage {
-			return pg, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"per_page"},
+			return pg, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+				Params:  []string{"per_page"},
 				Message: "per_page must be a whole number from 1 to " + strconv.Itoa(MaxPerPage)}
 		}
 		pg.PerPage = n
@@ -69,7 +70,8 @@ func ParsePageStrictly(r *http.Request) (forge.Page, error) {
 
 // InvalidParam is the error of a parameter whose value cannot be read.
 func InvalidParam(name string) *forge.Error {
-	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{name}, Message: name + " is invalid"}
+	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{name},
+		Message: name + " is invalid"}
 }
 
 // InvalidValue is the error of a parameter whose value is none of those it may take.

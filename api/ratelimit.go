@@ -219,7 +219,8 @@ func (l *Limiter) answer(w http.ResponseWriter, p Policy, tokens float64, ok boo
 	h.Set("RateLimit-Remaining", strconv.Itoa(remaining))
 	h.Set("RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
 	h.Set("RateLimit-ResetTime", reset.UTC().Format(http.TimeFormat))
-	return &forge.Error{Code: forge.ERateLimited, Message: "Retry later", RetryAfter: time.Duration(retry) * time.Second}
+	return &forge.Error{Code: forge.ERateLimited, Message: "Retry later",
+		RetryAfter: time.Duration(retry) * time.Second}
 }
 
 // AuthAttempt is an authentication in progress at an address. It holds one of the address's
@@ -254,7 +255,8 @@ func (l *Limiter) BeginUnguessableAuth(ctx context.Context, w http.ResponseWrite
 	return l.beginAuth(ctx, w, ip, true)
 }
 
-func (l *Limiter) beginAuth(ctx context.Context, w http.ResponseWriter, ip string, unguessable bool) (*AuthAttempt, error) {
+func (l *Limiter) beginAuth(ctx context.Context, w http.ResponseWriter, ip string,
+	unguessable bool) (*AuthAttempt, error) {
 	timer := time.NewTimer(maxAuthWait)
 	defer timer.Stop()
 	expired := false

@@ -77,7 +77,8 @@ func TestPlansSetTheBucket(t *testing.T) {
 			limit = w.Header().Get("X-RateLimit-Limit")
 		}
 		if limit != tt.limit || refused != tt.burst+1 {
-			t.Errorf("plan %q: limit %s, first refusal at %d; want %s and %d", tt.user.Plan, limit, refused, tt.limit, tt.burst+1)
+			t.Errorf("plan %q: limit %s, first refusal at %d; want %s and %d", tt.user.Plan, limit, refused,
+				tt.limit, tt.burst+1)
 		}
 	}
 }
@@ -165,11 +166,12 @@ func TestParallelFailedSignInsStopAtTheLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.7", false, func(bool) error {
-				arrived <- struct{}{}
-				<-release
-				return forge.Unauthorized("")
-			})
+			err := c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.7", false,
+				func(bool) error {
+					arrived <- struct{}{}
+					<-release
+					return forge.Unauthorized("")
+				})
 			codes <- forge.ErrorCode(err)
 		}()
 	}
@@ -196,11 +198,13 @@ func TestParallelFailedSignInsStopAtTheLimit(t *testing.T) {
 	// One refilled attempt admits one sign-in, not another burst.
 	clock.t = clock.t.Add(2 * time.Second)
 	fail := func(bool) error { return forge.Unauthorized("") }
-	if err := c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.7", false, fail); forge.ErrorCode(err) != forge.EUnauthorized {
+	if err := c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.7", false,
+		fail); forge.ErrorCode(err) != forge.EUnauthorized {
 		t.Fatalf("after an attempt refilled: %v, want unauthorized", err)
 	}
 	w := httptest.NewRecorder()
-	if err := c.GuardAuthentication(context.Background(), w, "192.0.2.7", false, fail); forge.ErrorCode(err) != forge.ERateLimited {
+	if err := c.GuardAuthentication(context.Background(), w, "192.0.2.7", false,
+		fail); forge.ErrorCode(err) != forge.ERateLimited {
 		t.Fatalf("second attempt on one refilled: %v, want rate limited", err)
 	}
 	if w.Header().Get("Retry-After") != "2" {
@@ -214,12 +218,14 @@ func TestSuccessfulSignInsSpendNoAttempt(t *testing.T) {
 	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
 	c := &Core{Limits: NewLimiter(DefaultPolicies(), clock.now)}
 	for i := 0; i < 100; i++ {
-		if err := c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.7", false, func(bool) error { return nil }); err != nil {
+		if err := c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.7", false,
+			func(bool) error { return nil }); err != nil {
 			t.Fatalf("sign-in %d: %v", i+1, err)
 		}
 	}
 	for i := 0; i < 30; i++ {
-		err := c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.7", false, func(bool) error { return forge.Unauthorized("") })
+		err := c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.7", false,
+			func(bool) error { return forge.Unauthorized("") })
 		if forge.ErrorCode(err) != forge.EUnauthorized {
 			t.Fatalf("failure %d after the successes: %v", i+1, err)
 		}
@@ -237,10 +243,11 @@ func TestManyConcurrentSuccessfulAuthenticationsPass(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs <- c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.9", false, func(bool) error {
-				time.Sleep(20 * time.Millisecond)
-				return nil
-			})
+			errs <- c.GuardAuthentication(context.Background(), httptest.NewRecorder(), "192.0.2.9", false,
+				func(bool) error {
+					time.Sleep(20 * time.Millisecond)
+					return nil
+				})
 		}()
 	}
 	wg.Wait()

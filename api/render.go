@@ -49,7 +49,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // ETag is a weak validator of a response body: its length and CRC-32C (hardware-accelerated,
 // and with the length, plenty to tell versions of one resource apart).
 func ETag(body []byte) string {
-	return `W/"` + strconv.FormatUint(uint64(crc32.Checksum(body, castagnoli)), 16) + "-" + strconv.Itoa(len(body)) + `"`
+	return `W/"` + strconv.FormatUint(uint64(crc32.Checksum(body, castagnoli)), 16) +
+		"-" + strconv.Itoa(len(body)) + `"`
 }
 
 // ETagMatches reports whether an If-None-Match header names etag (weak comparison).

@@ -184,7 +184,8 @@ func (s *jsonScan) str() (text, reason string) {
 			case r >= 0xdc00 && r <= 0xdfff && reason == "":
 				reason = forge.ReasonInvalidUTF8 // a low surrogate alone
 			case r >= 0xd800 && r <= 0xdbff:
-				if lo := s.data[s.i:]; len(lo) >= 6 && lo[0] == '\\' && lo[1] == 'u' && hex4(lo[2:]) >= 0xdc00 && hex4(lo[2:]) <= 0xdfff {
+				if lo := s.data[s.i:]; len(lo) >= 6 && lo[0] == '\\' && lo[1] == 'u' &&
+					hex4(lo[2:]) >= 0xdc00 && hex4(lo[2:]) <= 0xdfff {
 					s.i += 6
 				} else if reason == "" {
 					reason = forge.ReasonInvalidUTF8 // a high surrogate alone

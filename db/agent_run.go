@@ -113,14 +113,16 @@ func ListAgentRuns(ctx context.Context, q Querier, f AgentRunFilter) ([]AgentRun
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 	return listPage(ctx, q, "SELECT COUNT(*)"+agentRunFrom+cond,
-		"SELECT "+agentRunColumns+agentRunFrom+cond+orderBy("r.id", "r.id", f.Desc), args, f.Limit, f.Offset, scanAgentRun)
+		"SELECT "+agentRunColumns+agentRunFrom+cond+orderBy("r.id", "r.id", f.Desc), args, f.Limit, f.Offset,
+		scanAgentRun)
 }
 
 // InsertAgentRun adds a queued run and returns its id.
 func InsertAgentRun(ctx context.Context, q Querier, r AgentRun) (int64, error) {
 	res, err := q.ExecContext(ctx, `INSERT INTO agent_runs (project_id, agent, ref, sha, merge_request_iid,
 		params, status, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
-		r.ProjectID, r.Agent, r.Ref, r.SHA, r.MergeRequestIID, r.Params, nullID(r.User.ID), ms(r.CreatedAt), ms(r.CreatedAt))
+		r.ProjectID, r.Agent, r.Ref, r.SHA, r.MergeRequestIID, r.Params, nullID(r.User.ID), ms(r.CreatedAt),
+		ms(r.CreatedAt))
 	if err != nil {
 		return 0, fmt.Errorf("insert agent run: %w", wrap(err))
 	}
@@ -145,7 +147,8 @@ func ClaimAgentRun(ctx context.Context, q Querier, now time.Time) (id int64, ok 
 
 // FinishAgentRun moves a run from one of the statuses in from to status, with its reason
 // and result (NULL when ""); ok is false when it was in none of them.
-func FinishAgentRun(ctx context.Context, q Querier, id int64, from []string, status, reason, result string, now time.Time) (ok bool, err error) {
+func FinishAgentRun(ctx context.Context, q Querier, id int64, from []string, status, reason, result string,
+	now time.Time) (ok bool, err error) {
 	args := []any{status, reason, nullIfEmpty(result), ms(now), ms(now), id}
 	for _, f := range from {
 		args = append(args, f)

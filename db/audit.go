@@ -42,6 +42,7 @@ func Setting(ctx context.Context, q Querier, key string) (string, error) {
 
 // SetSetting stores an instance setting.
 func SetSetting(ctx context.Context, tx *sql.Tx, key, value string) error {
-	_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value", key, value)
+	_, err := tx.ExecContext(ctx,
+		"INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value", key, value)
 	return wrap(err)
 }

@@ -33,7 +33,8 @@ func scanAwardEmoji(row interface{ Scan(...any) error }) (model.AwardEmoji, erro
 
 // ListAwardEmoji returns one page of the emoji awarded to an awardable, oldest first, and how
 // many there are.
-func ListAwardEmoji(ctx context.Context, q Querier, typ string, awardableID int64, limit, offset int) ([]model.AwardEmoji, int, error) {
+func ListAwardEmoji(ctx context.Context, q Querier, typ string, awardableID int64,
+	limit, offset int) ([]model.AwardEmoji, int, error) {
 	cond := " WHERE ae.awardable_type = ? AND ae.awardable_id = ?"
 	return listPage(ctx, q, "SELECT COUNT(*) FROM award_emoji ae"+cond,
 		"SELECT "+awardEmojiColumns+awardEmojiFrom+cond+" ORDER BY ae.id",
@@ -106,7 +107,8 @@ func AwardVotes(ctx context.Context, q Querier, typ string, ids []int64) (map[in
 // ReassignAwardEmoji passes user from's awards to the Ghost User to, who may hold the same
 // award more than once.
 func ReassignAwardEmoji(ctx context.Context, tx *sql.Tx, from, to int64) error {
-	if _, err := tx.ExecContext(ctx, "UPDATE award_emoji SET user_id = ?, ghost = 1 WHERE user_id = ?", to, from); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE award_emoji SET user_id = ?, ghost = 1 WHERE user_id = ?", to,
+		from); err != nil {
 		return fmt.Errorf("reassign award emoji of user %d: %w", from, wrap(err))
 	}
 	return nil

@@ -34,20 +34,24 @@ func scanBroadcast(row interface{ Scan(...any) error }) (model.BroadcastMessage,
 
 // ListBroadcastMessages returns one page of the broadcast messages, newest first, and the
 // total; activeAt, when not zero, keeps those shown at that time.
-func ListBroadcastMessages(ctx context.Context, q Querier, activeAt time.Time, limit, offset int) ([]model.BroadcastMessage, int, error) {
+func ListBroadcastMessages(ctx context.Context, q Querier, activeAt time.Time,
+	limit, offset int) ([]model.BroadcastMessage, int, error) {
 	cond := ""
 	var args []any
 	if !activeAt.IsZero() {
 		cond, args = " WHERE starts_at <= ? AND ends_at > ?", []any{ms(activeAt), ms(activeAt)}
 	}
 	return listPage(ctx, q, "SELECT COUNT(*) FROM broadcast_messages"+cond,
-		"SELECT "+broadcastColumns+" FROM broadcast_messages"+cond+" ORDER BY id DESC", args, limit, offset, scanBroadcast)
+		"SELECT "+broadcastColumns+" FROM broadcast_messages"+cond+" ORDER BY id DESC", args, limit, offset,
+		scanBroadcast)
 }
 
 // UnendedBroadcastMessages returns the newest limit broadcast messages that have not ended at
 // at: those shown then and those still to start.
-func UnendedBroadcastMessages(ctx context.Context, q Querier, at time.Time, limit int) ([]model.BroadcastMessage, error) {
-	return queryAll(ctx, q, "SELECT "+broadcastColumns+" FROM broadcast_messages WHERE ends_at > ? ORDER BY id DESC LIMIT ?",
+func UnendedBroadcastMessages(ctx context.Context, q Querier, at time.Time,
+	limit int) ([]model.BroadcastMessage, error) {
+	return queryAll(ctx, q, "SELECT "+broadcastColumns+
+		" FROM broadcast_messages WHERE ends_at > ? ORDER BY id DESC LIMIT ?",
 		[]any{ms(at), limit}, scanBroadcast)
 }
 

@@ -23,7 +23,8 @@ func TestWriteAheadLogIsFoldedInTheBackground(t *testing.T) {
 	}
 	defer d.Close()
 	var autocheckpoint int
-	if err := d.writer.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&autocheckpoint); err != nil || autocheckpoint != 0 {
+	if err := d.writer.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&autocheckpoint); err != nil ||
+		autocheckpoint != 0 {
 		t.Fatalf("the writer checkpoints every %d pages (%v); want never", autocheckpoint, err)
 	}
 	before, err := os.Stat(path)
@@ -47,7 +48,9 @@ func TestWriteAheadLogIsFoldedInTheBackground(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the database file holds %d bytes (%d before the writes): the log was not folded into it", fi.Size(), before.Size())
+			t.Fatalf(
+				"the database file holds %d bytes (%d before the writes): the log was not folded into it",
+				fi.Size(), before.Size())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -135,7 +135,8 @@ func scanCommitStatus(row interface{ Scan(...any) error }) (CommitStatus, error)
 
 // LiveCommitStatus returns the pending or running status of pipeline named name on ref by
 // author, the one a new report of that status moves.
-func LiveCommitStatus(ctx context.Context, q Querier, pipelineID int64, name, ref string, author int64) (CommitStatus, error) {
+func LiveCommitStatus(ctx context.Context, q Querier, pipelineID int64, name, ref string,
+	author int64) (CommitStatus, error) {
 	return scanCommitStatus(q.QueryRowContext(ctx, "SELECT "+commitStatusColumns+commitStatusFrom+
 		` WHERE cs.pipeline_id = ? AND cs.name = ? AND cs.ref = ? AND cs.author_id = ?
 		AND cs.status IN ('pending', 'running') ORDER BY cs.id DESC LIMIT 1`,
@@ -186,7 +187,8 @@ func LatestStatusesOf(ctx context.Context, q Querier, pipelineID int64) ([]strin
 
 // CommitStatusByID returns the commit status with id.
 func CommitStatusByID(ctx context.Context, q Querier, id int64) (CommitStatus, error) {
-	return scanCommitStatus(q.QueryRowContext(ctx, "SELECT "+commitStatusColumns+commitStatusFrom+" WHERE cs.id = ?", id))
+	return scanCommitStatus(
+		q.QueryRowContext(ctx, "SELECT "+commitStatusColumns+commitStatusFrom+" WHERE cs.id = ?", id))
 }
 
 // CommitStatusFilter selects the statuses of one commit of a project.
@@ -217,7 +219,8 @@ func ListCommitStatuses(ctx context.Context, q Querier, f CommitStatusFilter) ([
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
 	return listPage(ctx, q, "SELECT COUNT(*) FROM commit_statuses cs"+cond,
-		"SELECT "+commitStatusColumns+commitStatusFrom+cond+" ORDER BY cs.id", args, f.Limit, f.Offset, scanCommitStatus)
+		"SELECT "+commitStatusColumns+commitStatusFrom+cond+" ORDER BY cs.id", args, f.Limit, f.Offset,
+		scanCommitStatus)
 }
 
 // CommitComment is a row of commit_comments with its author.
@@ -275,12 +278,14 @@ func InsertCommitComment(ctx context.Context, tx *sql.Tx, c CommitComment) (int6
 
 // CommitCommentByID returns the commit comment with id.
 func CommitCommentByID(ctx context.Context, q Querier, id int64) (CommitComment, error) {
-	return scanCommitComment(q.QueryRowContext(ctx, "SELECT "+commitCommentColumns+commitCommentFrom+" WHERE cc.id = ?", id))
+	return scanCommitComment(
+		q.QueryRowContext(ctx, "SELECT "+commitCommentColumns+commitCommentFrom+" WHERE cc.id = ?", id))
 }
 
 // ListCommitComments returns one page of the comments on a project's commit sha, oldest
 // first, and how many there are.
-func ListCommitComments(ctx context.Context, q Querier, projectID int64, sha string, limit, offset int) ([]CommitComment, int, error) {
+func ListCommitComments(ctx context.Context, q Querier, projectID int64, sha string,
+	limit, offset int) ([]CommitComment, int, error) {
 	args := []any{projectID, sha}
 	cond := " WHERE cc.project_id = ? AND cc.sha = ?"
 	return listPage(ctx, q, "SELECT COUNT(*) FROM commit_comments cc"+cond,

@@ -116,7 +116,8 @@ func InsertDefectFix(ctx context.Context, tx *sql.Tx, f model.DefectFix) (int64,
 
 // SetDefectFixTime moves fix id to released; the defect's resolution time follows (trigger).
 func SetDefectFixTime(ctx context.Context, tx *sql.Tx, id int64, released time.Time) error {
-	if _, err := tx.ExecContext(ctx, "UPDATE critical_defect_fixes SET released_at = ? WHERE id = ?", ms(released), id); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE critical_defect_fixes SET released_at = ? WHERE id = ?",
+		ms(released), id); err != nil {
 		return fmt.Errorf("update defect fix %d: %w", id, wrap(err))
 	}
 	return nil
@@ -125,7 +126,8 @@ func SetDefectFixTime(ctx context.Context, tx *sql.Tx, id int64, released time.T
 // DefectFixes returns the fixes of defect id, oldest release first.
 func DefectFixes(ctx context.Context, q Querier, defectID int64) ([]model.DefectFix, error) {
 	return queryAll(ctx, q, "SELECT "+defectFixColumns+
-		" FROM critical_defect_fixes f WHERE f.defect_id = ? ORDER BY f.released_at, f.id", []any{defectID}, scanDefectFix)
+		" FROM critical_defect_fixes f WHERE f.defect_id = ? ORDER BY f.released_at, f.id", []any{defectID},
+		scanDefectFix)
 }
 
 // DefectOwners names the owners whose defects a list takes: namespaces and projects.

@@ -42,7 +42,8 @@ func scanDeployKey(withPush bool) func(row interface{ Scan(...any) error }) (Dep
 
 // ListDeployKeys returns one page of every deploy key, and how many there are.
 func ListDeployKeys(ctx context.Context, q Querier, limit, offset int) ([]DeployKey, int, error) {
-	return listPage(ctx, q, "SELECT COUNT(*) FROM deploy_keys", "SELECT "+deployKeyColumns+" FROM deploy_keys k ORDER BY k.id",
+	return listPage(ctx, q, "SELECT COUNT(*) FROM deploy_keys", "SELECT "+deployKeyColumns+
+		" FROM deploy_keys k ORDER BY k.id",
 		nil, limit, offset, scanDeployKey(false))
 }
 
@@ -62,17 +63,20 @@ func ProjectDeployKey(ctx context.Context, q Querier, project, id int64) (Deploy
 
 // DeployKeyByID returns deploy key id.
 func DeployKeyByID(ctx context.Context, q Querier, id int64) (DeployKey, error) {
-	return scanDeployKey(false)(q.QueryRowContext(ctx, "SELECT "+deployKeyColumns+" FROM deploy_keys k WHERE k.id = ?", id))
+	return scanDeployKey(false)(
+		q.QueryRowContext(ctx, "SELECT "+deployKeyColumns+" FROM deploy_keys k WHERE k.id = ?", id))
 }
 
 // DeployKeyByFingerprint returns the deploy key of a SHA-256 fingerprint.
 func DeployKeyByFingerprint(ctx context.Context, q Querier, fp string) (DeployKey, error) {
-	return scanDeployKey(false)(q.QueryRowContext(ctx, "SELECT "+deployKeyColumns+" FROM deploy_keys k WHERE k.fingerprint_sha256 = ?", fp))
+	return scanDeployKey(false)(
+		q.QueryRowContext(ctx, "SELECT "+deployKeyColumns+" FROM deploy_keys k WHERE k.fingerprint_sha256 = ?", fp))
 }
 
 // InsertDeployKey adds k and returns its id.
 func InsertDeployKey(ctx context.Context, tx *sql.Tx, k DeployKey) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO deploy_keys (title, key, fingerprint_sha256, fingerprint_md5, created_at,
+	res, err := tx.ExecContext(ctx,
+		`INSERT INTO deploy_keys (title, key, fingerprint_sha256, fingerprint_md5, created_at,
 		expires_at) VALUES (?, ?, ?, ?, ?, ?)`, k.Title, k.Key, k.FingerprintSHA256, k.FingerprintMD5, ms(k.CreatedAt),
 		msPtr(k.ExpiresAt))
 	if err != nil {
@@ -90,13 +94,15 @@ func UpdateDeployKeyTitle(ctx context.Context, tx *sql.Tx, id int64, title strin
 // EnableDeployKey links deploy key id to project (or changes can_push on the link).
 func EnableDeployKey(ctx context.Context, tx *sql.Tx, id, project int64, canPush bool, at time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO deploy_keys_projects (deploy_key_id, project_id, can_push, created_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET can_push = excluded.can_push`, id, project, boolInt(canPush), ms(at))
+		VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET can_push = excluded.can_push`, id, project,
+		boolInt(canPush), ms(at))
 	return wrap(err)
 }
 
 // DisableDeployKey unlinks deploy key id from project; a key no project uses any more goes.
 func DisableDeployKey(ctx context.Context, tx *sql.Tx, id, project int64) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM deploy_keys_projects WHERE deploy_key_id = ? AND project_id = ?", id, project); err != nil {
+	if _, err := tx.ExecContext(ctx,
+		"DELETE FROM deploy_keys_projects WHERE deploy_key_id = ? AND project_id = ?", id, project); err != nil {
 		return wrap(err)
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM deploy_keys WHERE id = ?
@@ -137,7 +143,8 @@ func scanDeployToken(row interface{ Scan(...any) error }) (DeployToken, error) {
 
 // DeployTokenByHash returns the deploy token whose secret hashes to hash.
 func DeployTokenByHash(ctx context.Context, q Querier, hash []byte) (DeployToken, error) {
-	return scanDeployToken(q.QueryRowContext(ctx, "SELECT "+deployTokenColumns+" FROM deploy_tokens WHERE hash = ?", hash))
+	return scanDeployToken(
+		q.QueryRowContext(ctx, "SELECT "+deployTokenColumns+" FROM deploy_tokens WHERE hash = ?", hash))
 }
 
 // DeployTokenByID returns deploy token id.
@@ -147,7 +154,8 @@ func DeployTokenByID(ctx context.Context, q Querier, id int64) (DeployToken, err
 
 // ListDeployTokens returns one page of the deploy tokens of a project or a group (both 0:
 // every one), and how many there are; active keeps the usable ones at now.
-func ListDeployTokens(ctx context.Context, q Querier, project, group int64, active bool, now time.Time, limit, offset int) ([]DeployToken, int, error) {
+func ListDeployTokens(ctx context.Context, q Querier, project, group int64, active bool, now time.Time,
+	limit, offset int) ([]DeployToken, int, error) {
 	cond := " WHERE 1"
 	var args []any
 	switch {
@@ -183,6 +191,7 @@ func SetDeployTokenUsername(ctx context.Context, tx *sql.Tx, id int64, username 
 
 // RevokeDeployToken revokes deploy token id at t.
 func RevokeDeployToken(ctx context.Context, tx *sql.Tx, id int64, t time.Time) error {
-	_, err := tx.ExecContext(ctx, "UPDATE deploy_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", ms(t), id)
+	_, err := tx.ExecContext(ctx,
+		"UPDATE deploy_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", ms(t), id)
 	return wrap(err)
 }

@@ -27,7 +27,8 @@ func scanDeployment(row interface{ Scan(...any) error }) (model.Deployment, erro
 	err := row.Scan(&d.ID, &d.IID, &d.ProjectID, &d.EnvironmentID, &d.Ref, &d.SHA, &d.Tag, &d.Status,
 		&d.UserID, &u.ID, &u.Username, &u.Name, &u.State, &vars, &d.Runner, &created, &updated,
 		&queued, &started, &finished,
-		&e.ID, &e.ProjectID, &e.Name, &e.Slug, &e.Tier, &e.ExternalURL, &e.Description, &e.State, &envCreated, &envUpdated)
+		&e.ID, &e.ProjectID, &e.Name, &e.Slug, &e.Tier, &e.ExternalURL, &e.Description, &e.State, &envCreated,
+		&envUpdated)
 	if err != nil {
 		return model.Deployment{}, wrap(err)
 	}
@@ -115,7 +116,8 @@ func ListDeployments(ctx context.Context, q Querier, f DeploymentFilter) ([]mode
 		limit = -1
 	}
 	// The page's ids are chosen on deployments alone; only those rows are joined.
-	list, err := queryAll(ctx, q, "SELECT "+deploymentColumns+deploymentFrom+" WHERE d.id IN (SELECT d.id FROM deployments d"+
+	list, err := queryAll(ctx, q, "SELECT "+deploymentColumns+deploymentFrom+
+		" WHERE d.id IN (SELECT d.id FROM deployments d"+
 		cond+order+" LIMIT ? OFFSET ?)"+order, append(args, limit, f.Offset), scanDeployment)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list deployments: %w", err)
@@ -257,7 +259,8 @@ func DeleteDeployment(ctx context.Context, q Querier, id int64) error {
 }
 
 // ReplaceDeploymentCommits makes commits what deployment d shipped.
-func ReplaceDeploymentCommits(ctx context.Context, tx *sql.Tx, d model.Deployment, commits []model.ShippedCommit) error {
+func ReplaceDeploymentCommits(ctx context.Context, tx *sql.Tx, d model.Deployment,
+	commits []model.ShippedCommit) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM deployment_commits WHERE deployment_id = ?", d.ID); err != nil {
 		return fmt.Errorf("clear commits of deployment %d: %w", d.ID, wrap(err))
 	}
@@ -266,7 +269,8 @@ func ReplaceDeploymentCommits(ctx context.Context, tx *sql.Tx, d model.Deploymen
 
 // SuccessfulDeploymentBefore returns the successful deployment of d's environment, other
 // than exceptID, that finished last before d.
-func SuccessfulDeploymentBefore(ctx context.Context, q Querier, d model.Deployment, exceptID int64) (model.Deployment, error) {
+func SuccessfulDeploymentBefore(ctx context.Context, q Querier, d model.Deployment,
+	exceptID int64) (model.Deployment, error) {
 	if d.FinishedAt == nil {
 		return model.Deployment{}, ErrNotFound
 	}

@@ -159,7 +159,8 @@ func end(t time.Time) int64 {
 // SuccessfulDeployments calls fn with the environment and finish time of every successful
 // deployment to the environments envIDs that finished in [from, to) (to zero: no end), in no
 // particular order.
-func SuccessfulDeployments(ctx context.Context, q Querier, envIDs []int64, from, to time.Time, fn func(envID int64, finished time.Time)) error {
+func SuccessfulDeployments(ctx context.Context, q Querier, envIDs []int64, from, to time.Time,
+	fn func(envID int64, finished time.Time)) error {
 	return scanTimes(ctx, q, "successful deployments", `SELECT environment_id, finished_at FROM deployments
 		WHERE environment_id IN (SELECT value FROM json_each(?)) AND status = 'success'
 		AND finished_at >= ? AND finished_at < ?`, []any{jsonInts(envIDs), ms(from), end(to)}, fn)
@@ -180,7 +181,8 @@ func NextDeployments(ctx context.Context, q Querier, envIDs []int64, t time.Time
 // time of a commit it shipped, both in Unix milliseconds, for every commit shipped by
 // deployments of the projects to the environments envIDs that finished in [from, to), in no
 // particular order.
-func DeploymentLeadTimes(ctx context.Context, q Querier, projectIDs, envIDs []int64, from, to time.Time, fn func(finished, committed int64)) error {
+func DeploymentLeadTimes(ctx context.Context, q Querier, projectIDs, envIDs []int64, from, to time.Time,
+	fn func(finished, committed int64)) error {
 	// A short list of environments is compared on every row as it is, where json_each would
 	// be probed as a table; long ones (rare) bind as one parameter.
 	envs, args := "SELECT value FROM json_each(?)", []any{jsonInts(projectIDs), ms(from), end(to), jsonInts(envIDs)}
@@ -197,7 +199,8 @@ func DeploymentLeadTimes(ctx context.Context, q Querier, projectIDs, envIDs []in
 
 // Releases calls fn with the project and release time of every release of the projects
 // released in [from, to) (to zero: no end), in no particular order.
-func Releases(ctx context.Context, q Querier, projectIDs []int64, from, to time.Time, fn func(projectID int64, released time.Time)) error {
+func Releases(ctx context.Context, q Querier, projectIDs []int64, from, to time.Time,
+	fn func(projectID int64, released time.Time)) error {
 	return scanTimes(ctx, q, "releases", `SELECT project_id, released_at FROM releases
 		WHERE project_id IN (SELECT value FROM json_each(?)) AND released_at >= ? AND released_at < ?`,
 		[]any{jsonInts(projectIDs), ms(from), end(to)}, fn)
@@ -217,7 +220,8 @@ func NextReleases(ctx context.Context, q Querier, projectIDs []int64, t time.Tim
 // ReleaseLeadTimes calls fn with the time of a release and the commit time of a commit it
 // shipped, for every commit shipped by releases of the projects released in [from, to), in no
 // particular order.
-func ReleaseLeadTimes(ctx context.Context, q Querier, projectIDs []int64, from, to time.Time, fn func(released, committed time.Time)) error {
+func ReleaseLeadTimes(ctx context.Context, q Querier, projectIDs []int64, from, to time.Time,
+	fn func(released, committed time.Time)) error {
 	return scanPairs(ctx, q, "release lead times", `SELECT r.released_at, c.committed_at
 		FROM releases r JOIN release_commits c ON c.release_id = r.id
 		WHERE r.project_id IN (SELECT value FROM json_each(?)) AND r.released_at >= ? AND r.released_at < ?`,
@@ -226,7 +230,8 @@ func ReleaseLeadTimes(ctx context.Context, q Querier, projectIDs []int64, from, 
 
 // ResolvedDefects calls fn with the detection and resolution times of every defect of the
 // owners resolved in [from, to), in no particular order.
-func ResolvedDefects(ctx context.Context, q Querier, owners DefectOwners, from, to time.Time, fn func(detected, resolved time.Time)) error {
+func ResolvedDefects(ctx context.Context, q Querier, owners DefectOwners, from, to time.Time,
+	fn func(detected, resolved time.Time)) error {
 	return scanPairs(ctx, q, "resolved defects", `SELECT detected_at, resolved_at FROM critical_defects
 			WHERE project_id IN (SELECT value FROM json_each(?)) AND resolved_at >= ? AND resolved_at < ?
 		UNION ALL SELECT detected_at, resolved_at FROM critical_defects
@@ -244,7 +249,8 @@ type DefectDetection struct {
 
 // DetectedDefects calls fn with every defect of the owners detected in [from, to) (to zero: no
 // end), in no particular order.
-func DetectedDefects(ctx context.Context, q Querier, owners DefectOwners, from, to time.Time, fn func(DefectDetection)) error {
+func DetectedDefects(ctx context.Context, q Querier, owners DefectOwners, from, to time.Time,
+	fn func(DefectDetection)) error {
 	return scanInts(ctx, q, "detected defects", `SELECT project_id, 0, detected_at FROM critical_defects
 			WHERE project_id IN (SELECT value FROM json_each(?)) AND detected_at >= ? AND detected_at < ?
 		UNION ALL SELECT 0, namespace_id, detected_at FROM critical_defects

@@ -26,7 +26,8 @@ func scanEnvironment(row interface{ Scan(...any) error }) (model.Environment, er
 
 // EnvironmentByID returns the environment with id.
 func EnvironmentByID(ctx context.Context, q Querier, id int64) (model.Environment, error) {
-	return scanEnvironment(q.QueryRowContext(ctx, "SELECT "+environmentColumns+" FROM environments e WHERE e.id = ?", id))
+	return scanEnvironment(
+		q.QueryRowContext(ctx, "SELECT "+environmentColumns+" FROM environments e WHERE e.id = ?", id))
 }
 
 // EnvironmentByName returns the environment of a project named name.
@@ -67,7 +68,8 @@ func ListEnvironments(ctx context.Context, q Querier, f EnvironmentFilter) ([]mo
 	if limit <= 0 {
 		limit = -1
 	}
-	list, err := queryAll(ctx, q, "SELECT "+environmentColumns+" FROM environments e"+cond+" ORDER BY e.id LIMIT ? OFFSET ?",
+	list, err := queryAll(ctx, q, "SELECT "+environmentColumns+" FROM environments e"+cond+
+		" ORDER BY e.id LIMIT ? OFFSET ?",
 		append(args, limit, f.Offset), scanEnvironment)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list environments: %w", err)

@@ -102,7 +102,8 @@ func RecentEvents(ctx context.Context, q Querier, scopes []EventScope, limit int
 	var args []any
 	for i, sc := range scopes {
 		cond, a := sc.where()
-		parts[i] = "SELECT * FROM (SELECT " + eventColumns + " FROM events e WHERE " + cond + " ORDER BY e.id DESC LIMIT ?)"
+		parts[i] = "SELECT * FROM (SELECT " + eventColumns + " FROM events e WHERE " + cond +
+			" ORDER BY e.id DESC LIMIT ?)"
 		args = append(append(args, a...), limit)
 	}
 	query := `SELECT r.*, COALESCE(n.body, '') FROM (` + strings.Join(parts, " UNION ALL ") + `) r

@@ -26,11 +26,26 @@ type issuableKind struct {
 }
 
 var (
-	issueKind = issuableKind{table: "issues", a: "i", noteable: NoteableIssue,
-		users: "issue_assignees", key: "issue_id", columns: issueColumns, from: issueFrom}
-	mergeRequestKind = issuableKind{table: "merge_requests", a: "m", noteable: NoteableMergeRequest,
-		users: "merge_request_users", key: "merge_request_id", role: "'" + RoleAssignee + "'", memberLevel: 20,
-		columns: mergeRequestColumns, from: mergeRequestFrom}
+	issueKind = issuableKind{
+		table:    "issues",
+		a:        "i",
+		noteable: NoteableIssue,
+		users:    "issue_assignees",
+		key:      "issue_id",
+		columns:  issueColumns,
+		from:     issueFrom,
+	}
+	mergeRequestKind = issuableKind{
+		table:       "merge_requests",
+		a:           "m",
+		noteable:    NoteableMergeRequest,
+		users:       "merge_request_users",
+		key:         "merge_request_id",
+		role:        "'" + RoleAssignee + "'",
+		memberLevel: 20,
+		columns:     mergeRequestColumns,
+		from:        mergeRequestFrom,
+	}
 )
 
 // issuableColumns select the columns of an Issuable of kind, its row aliased a: the row's
@@ -74,7 +89,8 @@ type issuableScan struct {
 
 func (sc *issuableScan) dest(c *model.Issuable) []any {
 	a := &c.Author
-	dest := []any{&c.ID, &c.ProjectID, &c.IID, &c.Title, &c.Description, &c.State, &a.ID, &a.Username, &a.Name, &a.State}
+	dest := []any{&c.ID, &c.ProjectID, &c.IID, &c.Title, &c.Description, &c.State, &a.ID, &a.Username,
+		&a.Name, &a.State}
 	dest = append(dest, sc.closer.dest()...)
 	return append(dest, &sc.closed, &sc.created, &sc.updated, &c.UserNotesCount, &c.ProjectPath)
 }
@@ -196,7 +212,8 @@ func (f IssuableFilter) conditions(k issuableKind, count bool) ([]string, []any)
 	}
 	if f.labelIDs != nil {
 		if len(f.labelIDs) == 1 && f.labelCount == 1 {
-			add(col("id")+" IN (SELECT target_id FROM label_links WHERE label_id = ? AND target_type = '"+k.noteable+"')",
+			add(col("id")+
+				" IN (SELECT target_id FROM label_links WHERE label_id = ? AND target_type = '"+k.noteable+"')",
 				f.labelIDs[0])
 		} else {
 			// Every label is on the row: it has as many links to them as there are names.
@@ -352,8 +369,10 @@ func fillIssuables(ctx context.Context, q Querier, k issuableKind, n int, at fun
 		index[ids[i]] = i
 	}
 	list := jsonInts(ids)
-	rows, err := q.QueryContext(ctx, `SELECT ll.target_id, l.name FROM label_links ll JOIN labels l ON l.id = ll.label_id
-		WHERE ll.target_type = '`+k.noteable+`' AND ll.target_id IN (SELECT value FROM json_each(?)) ORDER BY l.name`, list)
+	rows, err := q.QueryContext(ctx,
+		`SELECT ll.target_id, l.name FROM label_links ll JOIN labels l ON l.id = ll.label_id
+		WHERE ll.target_type = '`+k.noteable+
+			`' AND ll.target_id IN (SELECT value FROM json_each(?)) ORDER BY l.name`, list)
 	if err != nil {
 		return fmt.Errorf("labels of %s: %w", k.table, wrap(err))
 	}

@@ -60,7 +60,9 @@ func scanIssue(row interface{ Scan(...any) error }) (model.Issue, error) {
 
 // IssueByIID returns the issue of a project with iid, without its labels and assignees.
 func IssueByIID(ctx context.Context, q Querier, projectID, iid int64) (model.Issue, error) {
-	return scanIssue(q.QueryRowContext(ctx, "SELECT "+issueColumns+issueFrom+" WHERE i.project_id = ? AND i.iid = ?", projectID, iid))
+	return scanIssue(
+		q.QueryRowContext(ctx, "SELECT "+issueColumns+issueFrom+" WHERE i.project_id = ? AND i.iid = ?",
+			projectID, iid))
 }
 
 // IssueByID returns the issue with global id, without its labels and assignees.
@@ -173,7 +175,8 @@ func countIssues(ctx context.Context, q Querier, f IssueFilter) (int, error) {
 
 // FillIssues reads the labels and assignees of issues, in two queries.
 func FillIssues(ctx context.Context, q Querier, issues []model.Issue) error {
-	return fillIssuables(ctx, q, issueKind, len(issues), func(i int) *model.Issuable { return &issues[i].Issuable }, nil)
+	return fillIssuables(ctx, q, issueKind, len(issues),
+		func(i int) *model.Issuable { return &issues[i].Issuable }, nil)
 }
 
 func dateText(t *time.Time) any {
@@ -224,7 +227,8 @@ func DeleteIssue(ctx context.Context, tx *sql.Tx, is model.Issue) error {
 
 // AddIssueAssignees assigns users to issue id.
 func AddIssueAssignees(ctx context.Context, tx *sql.Tx, id int64, userIDs []int64) error {
-	_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO issue_assignees (issue_id, user_id) SELECT ?, value FROM json_each(?)",
+	_, err := tx.ExecContext(ctx,
+		"INSERT OR IGNORE INTO issue_assignees (issue_id, user_id) SELECT ?, value FROM json_each(?)",
 		id, jsonInts(userIDs))
 	if err != nil {
 		return fmt.Errorf("assign issue %d: %w", id, wrap(err))

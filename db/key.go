@@ -59,7 +59,8 @@ func ListSSHKeys(ctx context.Context, q Querier, user int64, limit, offset int) 
 func InsertSSHKey(ctx context.Context, tx *sql.Tx, k SSHKey) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO ssh_keys (user_id, title, key, fingerprint_sha256, fingerprint_md5,
 		usage_type, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.UserID, k.Title, k.Key, k.FingerprintSHA256, k.FingerprintMD5, k.UsageType, ms(k.CreatedAt), msPtr(k.ExpiresAt))
+		k.UserID, k.Title, k.Key, k.FingerprintSHA256, k.FingerprintMD5, k.UsageType, ms(k.CreatedAt),
+		msPtr(k.ExpiresAt))
 	if err != nil {
 		return 0, fmt.Errorf("insert ssh key: %w", wrap(err))
 	}
@@ -90,7 +91,8 @@ func scanGPGKey(row interface{ Scan(...any) error }) (GPGKey, error) {
 	var k GPGKey
 	var subkeys, emails string
 	var created int64
-	if err := row.Scan(&k.ID, &k.UserID, &k.Key, &k.PrimaryKeyID, &k.Fingerprint, &subkeys, &emails, &created); err != nil {
+	if err := row.Scan(&k.ID, &k.UserID, &k.Key, &k.PrimaryKeyID, &k.Fingerprint, &subkeys, &emails,
+		&created); err != nil {
 		return GPGKey{}, wrap(err)
 	}
 	k.SubkeyIDs, k.Emails, k.CreatedAt = splitList(subkeys), splitList(emails), fromMS(created)

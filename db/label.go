@@ -73,7 +73,8 @@ func ListLabels(ctx context.Context, q Querier, f LabelFilter) ([]model.Label, i
 	if f.WithCounts {
 		cols += labelCountColumns
 	}
-	return listPage(ctx, q, "SELECT COUNT(*) FROM labels l"+cond, "SELECT "+cols+" FROM labels l"+cond+" ORDER BY l.name, l.id",
+	return listPage(ctx, q, "SELECT COUNT(*) FROM labels l"+cond, "SELECT "+cols+" FROM labels l"+cond+
+		" ORDER BY l.name, l.id",
 		args, f.Limit, f.Offset, scanLabel(f.WithCounts))
 }
 
@@ -115,7 +116,8 @@ func DeleteLabel(ctx context.Context, tx *sql.Tx, id int64) error {
 
 // EnsureLabels makes those of the labels named names that a project lacks, with color.
 func EnsureLabels(ctx context.Context, tx *sql.Tx, projectID int64, names []string, color string, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO labels (project_id, name, color, description, created_at, updated_at)
+	_, err := tx.ExecContext(ctx,
+		`INSERT OR IGNORE INTO labels (project_id, name, color, description, created_at, updated_at)
 		SELECT ?, value, ?, '', ?, ? FROM json_each(?)`, projectID, color, ms(at), ms(at), jsonStrings(names))
 	if err != nil {
 		return fmt.Errorf("make labels: %w", wrap(err))
@@ -125,7 +127,8 @@ func EnsureLabels(ctx context.Context, tx *sql.Tx, projectID int64, names []stri
 
 // ClearTargetLabels takes every label off one issue or merge request.
 func ClearTargetLabels(ctx context.Context, tx *sql.Tx, typ string, targetID int64) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM label_links WHERE target_type = ? AND target_id = ?", typ, targetID); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM label_links WHERE target_type = ? AND target_id = ?", typ,
+		targetID); err != nil {
 		return fmt.Errorf("clear labels: %w", wrap(err))
 	}
 	return nil

@@ -41,7 +41,8 @@ func scanMember(kind string) func(row interface{ Scan(...any) error }) (model.Me
 func memberSelect(kind string) string {
 	table, key := memberTable(kind)
 	return "SELECT m." + key + ", m.access_level, m.expires_at, COALESCE(m.created_by, 0), m.created_at, " +
-		userColumns + " FROM " + table + " m JOIN users u ON u.id = m.user_id LEFT JOIN namespaces n ON n.owner_id = u.id"
+		userColumns + " FROM " + table +
+		" m JOIN users u ON u.id = m.user_id LEFT JOIN namespaces n ON n.owner_id = u.id"
 }
 
 // MemberFilter selects members of one or more sources.
@@ -84,13 +85,15 @@ func ListMembers(ctx context.Context, q Querier, f MemberFilter) ([]model.Member
 // GetMember returns the direct membership of user in a source.
 func GetMember(ctx context.Context, q Querier, kind string, sourceID, userID int64) (model.Member, error) {
 	_, key := memberTable(kind)
-	return scanMember(kind)(q.QueryRowContext(ctx, memberSelect(kind)+" WHERE m."+key+" = ? AND m.user_id = ?", sourceID, userID))
+	return scanMember(kind)(
+		q.QueryRowContext(ctx, memberSelect(kind)+" WHERE m."+key+" = ? AND m.user_id = ?", sourceID, userID))
 }
 
 // UpsertMember adds or changes a membership.
 func UpsertMember(ctx context.Context, tx *sql.Tx, m model.Member) error {
 	table, key := memberTable(m.SourceKind)
-	_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+key+`, user_id, access_level, expires_at, created_by, created_at)
+	_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+key+
+		`, user_id, access_level, expires_at, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET access_level = excluded.access_level,
 		expires_at = excluded.expires_at`,
 		m.SourceID, m.User.ID, m.AccessLevel, msPtr(m.ExpiresAt), nullID(m.CreatedBy), ms(m.CreatedAt))
@@ -114,7 +117,8 @@ func DeleteMember(ctx context.Context, tx *sql.Tx, kind string, sourceID, userID
 // ProjectAccessLevel is the highest access user has to a project: directly, through a group
 // holding it or any ancestor group (Minimal access to a group reaches no project), or 50 for
 // the owner of its personal namespace. 0 is none.
-func ProjectAccessLevel(ctx context.Context, q Querier, projectID, namespaceID, userID int64, now time.Time) (int, error) {
+func ProjectAccessLevel(ctx context.Context, q Querier, projectID, namespaceID, userID int64,
+	now time.Time) (int, error) {
 	var level int
 	err := q.QueryRowContext(ctx, `WITH RECURSIVE up(id) AS (
 			SELECT ? UNION SELECT n.parent_id FROM namespaces n JOIN up ON n.id = up.id WHERE n.parent_id IS NOT NULL)
@@ -193,7 +197,8 @@ func LoadUserAccess(ctx context.Context, q Querier, userID int64, now time.Time)
 // CountOwners counts the direct owners of a group.
 func CountOwners(ctx context.Context, q Querier, namespaceID int64) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM group_members WHERE namespace_id = ? AND access_level = 50", namespaceID).Scan(&n)
+	err := q.QueryRowContext(ctx,
+		"SELECT COUNT(*) FROM group_members WHERE namespace_id = ? AND access_level = 50", namespaceID).Scan(&n)
 	return n, wrap(err)
 }
 

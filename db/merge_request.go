@@ -53,7 +53,8 @@ func MergeRequestByIID(ctx context.Context, q Querier, projectID, iid int64) (mo
 
 // MergeRequestByID returns the merge request with global id, without labels and users.
 func MergeRequestByID(ctx context.Context, q Querier, id int64) (model.MergeRequest, error) {
-	return scanMergeRequest(q.QueryRowContext(ctx, "SELECT "+mergeRequestColumns+mergeRequestFrom+" WHERE m.id = ?", id))
+	return scanMergeRequest(
+		q.QueryRowContext(ctx, "SELECT "+mergeRequestColumns+mergeRequestFrom+" WHERE m.id = ?", id))
 }
 
 // MergeRequestFilter selects and orders merge requests. Zero fields do not restrict.
@@ -100,7 +101,8 @@ func ListMergeRequests(ctx context.Context, q Querier, f MergeRequestFilter) ([]
 
 // OpenMergeRequestsOfBranches returns the open merge requests of a project whose source or
 // target is one of branches, without labels and users.
-func OpenMergeRequestsOfBranches(ctx context.Context, q Querier, projectID int64, branches []string) ([]model.MergeRequest, error) {
+func OpenMergeRequestsOfBranches(ctx context.Context, q Querier, projectID int64,
+	branches []string) ([]model.MergeRequest, error) {
 	list := jsonStrings(branches)
 	return queryAll(ctx, q, "SELECT "+mergeRequestColumns+mergeRequestFrom+` WHERE m.id IN (
 		SELECT id FROM merge_requests WHERE project_id = ? AND state = 'opened' AND source_branch IN (SELECT value FROM json_each(?))
@@ -169,7 +171,8 @@ func UpdateMergeRequest(ctx context.Context, tx *sql.Tx, m model.MergeRequest) e
 		merge_error = ?, merged_by_id = ?, merged_at = ?, closed_by_id = ?, closed_at = ?, updated_at = ? WHERE id = ?`,
 		m.Title, m.Description, m.State, m.TargetBranch, boolInt(m.Draft), boolInt(m.Squash),
 		boolInt(m.RemoveSourceBranch), m.HeadSHA, m.TargetSHA, m.BaseSHA, m.MergeStatus, boolInt(m.HasConflicts),
-		nullInt64Ptr(m.ChangesCount), mrNullText(m.MergeCommitSHA), mrNullText(m.SquashCommitSHA), mrNullText(m.MergeError),
+		nullInt64Ptr(m.ChangesCount), mrNullText(m.MergeCommitSHA), mrNullText(m.SquashCommitSHA),
+		mrNullText(m.MergeError),
 		userID(m.MergedBy), msPtr(m.MergedAt), userID(m.ClosedBy), msPtr(m.ClosedAt), ms(m.UpdatedAt), m.ID)
 	if err != nil {
 		return fmt.Errorf("update merge request %d: %w", m.ID, wrap(err))
@@ -200,8 +203,10 @@ func RefreshMergeRequests(ctx context.Context, tx *sql.Tx, refreshes []TipsRefre
 	written := make([]bool, len(refreshes))
 	for i, r := range refreshes {
 		m := r.Next
-		res, err := st.ExecContext(ctx, m.State, m.HeadSHA, m.TargetSHA, m.BaseSHA, m.MergeStatus, boolInt(m.HasConflicts),
-			nullInt64Ptr(m.ChangesCount), userID(m.MergedBy), msPtr(m.MergedAt), ms(m.UpdatedAt), m.ID, r.Head, r.Target)
+		res, err := st.ExecContext(ctx, m.State, m.HeadSHA, m.TargetSHA, m.BaseSHA, m.MergeStatus,
+			boolInt(m.HasConflicts),
+			nullInt64Ptr(m.ChangesCount), userID(m.MergedBy), msPtr(m.MergedAt), ms(m.UpdatedAt), m.ID,
+			r.Head, r.Target)
 		if err != nil {
 			return nil, fmt.Errorf("refresh merge request %d: %w", m.ID, wrap(err))
 		}
@@ -216,7 +221,8 @@ func RefreshMergeRequests(ctx context.Context, tx *sql.Tx, refreshes []TipsRefre
 
 // SaveMergeCheck writes the outcome of a mergeability check of merge request id, made for
 // the given tips: it is kept only if neither branch moved since (the row still has them).
-func SaveMergeCheck(ctx context.Context, q Querier, id int64, headSHA, targetSHA, baseSHA, status string, conflicts bool, changes *int) (bool, error) {
+func SaveMergeCheck(ctx context.Context, q Querier, id int64, headSHA, targetSHA, baseSHA, status string,
+	conflicts bool, changes *int) (bool, error) {
 	res, err := q.ExecContext(ctx, `UPDATE merge_requests SET base_sha = ?, merge_status = ?, has_conflicts = ?,
 		changes_count = ? WHERE id = ? AND head_sha = ? AND target_sha = ? AND state = 'opened'`,
 		baseSHA, status, boolInt(conflicts), nullInt64Ptr(changes), id, headSHA, targetSHA)
@@ -243,7 +249,8 @@ func LockMergeRequest(ctx context.Context, tx *sql.Tx, id int64, drafts bool) (b
 
 // SetMergeError records the error of merge request id's last merge or rebase ("" for none).
 func SetMergeError(ctx context.Context, q Querier, id int64, msg string) error {
-	if _, err := q.ExecContext(ctx, "UPDATE merge_requests SET merge_error = ? WHERE id = ?", mrNullText(msg), id); err != nil {
+	if _, err := q.ExecContext(ctx, "UPDATE merge_requests SET merge_error = ? WHERE id = ?", mrNullText(msg),
+		id); err != nil {
 		return fmt.Errorf("record the merge error of merge request %d: %w", id, wrap(err))
 	}
 	return nil
@@ -252,7 +259,8 @@ func SetMergeError(ctx context.Context, q Querier, id int64, msg string) error {
 // UnlockMergeRequest moves merge request id from locked back to opened, after a merge that
 // did not happen.
 func UnlockMergeRequest(ctx context.Context, q Querier, id int64) error {
-	if _, err := q.ExecContext(ctx, `UPDATE merge_requests SET state = 'opened' WHERE id = ? AND state = 'locked'`, id); err != nil {
+	if _, err := q.ExecContext(ctx,
+		`UPDATE merge_requests SET state = 'opened' WHERE id = ? AND state = 'locked'`, id); err != nil {
 		return fmt.Errorf("unlock merge request %d: %w", id, wrap(err))
 	}
 	return nil
@@ -287,7 +295,8 @@ func DeleteMergeRequest(ctx context.Context, tx *sql.Tx, m model.MergeRequest) e
 
 // SetMergeRequestUsers replaces the users of merge request id in role.
 func SetMergeRequestUsers(ctx context.Context, tx *sql.Tx, id int64, role string, userIDs []int64) error {
-	if _, err := tx.ExecContext(ctx, "DELETE FROM merge_request_users WHERE merge_request_id = ? AND role = ?", id, role); err != nil {
+	if _, err := tx.ExecContext(ctx,
+		"DELETE FROM merge_request_users WHERE merge_request_id = ? AND role = ?", id, role); err != nil {
 		return fmt.Errorf("clear %ss of merge request %d: %w", role, id, wrap(err))
 	}
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO merge_request_users (merge_request_id, user_id, role)

@@ -92,17 +92,21 @@ func TestMigrationKeysDefectsByOwner(t *testing.T) {
 	now := time.UnixMilli(0)
 	err = d.Write(ctx, func(tx *sql.Tx) error {
 		// K again, at the project below the group that has it: another owner, another defect.
-		id, err := InsertDefect(ctx, tx, model.Defect{ProjectID: 1, Key: "K", DetectedAt: now, CreatedAt: now, UpdatedAt: now})
+		id, err := InsertDefect(ctx, tx,
+			model.Defect{ProjectID: 1, Key: "K", DetectedAt: now, CreatedAt: now, UpdatedAt: now})
 		if err != nil {
 			return fmt.Errorf("K at p1: %w", err)
 		}
 		if id <= 8 {
 			return fmt.Errorf("new defect id %d reuses an old one", id)
 		}
-		if _, err := InsertDefect(ctx, tx, model.Defect{NamespaceID: 1, Key: "K", DetectedAt: now, CreatedAt: now, UpdatedAt: now}); !errors.Is(err, ErrConstraint) {
+		if _, err := InsertDefect(ctx, tx,
+			model.Defect{NamespaceID: 1, Key: "K", DetectedAt: now, CreatedAt: now,
+				UpdatedAt: now}); !errors.Is(err, ErrConstraint) {
 			return fmt.Errorf("K twice at g: %v, want a constraint violation", err)
 		}
-		if _, err := InsertDefectFix(ctx, tx, model.DefectFix{DefectID: 7, ProjectID: 2, ReleasedAt: time.UnixMilli(300), CreatedAt: now}); err != nil {
+		if _, err := InsertDefectFix(ctx, tx,
+			model.DefectFix{DefectID: 7, ProjectID: 2, ReleasedAt: time.UnixMilli(300), CreatedAt: now}); err != nil {
 			return err
 		}
 		// Deleting p2 takes its fixes; K2 is resolved at the one left.
@@ -119,7 +123,8 @@ func TestMigrationKeysDefectsByOwner(t *testing.T) {
 		t.Errorf("K2 resolved at %v; want 150", k2.ResolvedAt)
 	}
 	var broken int
-	if err := d.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM pragma_foreign_key_check").Scan(&broken); err != nil || broken != 0 {
+	if err := d.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM pragma_foreign_key_check").Scan(
+		&broken); err != nil || broken != 0 {
 		t.Errorf("foreign key check: %d broken, %v", broken, err)
 	}
 }

@@ -34,7 +34,8 @@ func NamespaceByID(ctx context.Context, q Querier, id int64) (model.Namespace, e
 
 // NamespaceByPath returns the namespace whose full path is path, compared without case.
 func NamespaceByPath(ctx context.Context, q Querier, path string) (model.Namespace, error) {
-	return scanNamespace(q.QueryRowContext(ctx, "SELECT "+namespaceColumns+" FROM namespaces n WHERE n.full_path = ?", path))
+	return scanNamespace(
+		q.QueryRowContext(ctx, "SELECT "+namespaceColumns+" FROM namespaces n WHERE n.full_path = ?", path))
 }
 
 // NamespaceFilter selects and orders namespaces. Visible, when set, restricts the result to

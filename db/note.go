@@ -71,7 +71,8 @@ func ListNotes(ctx context.Context, q Querier, f NoteFilter) ([]model.Note, int,
 	if f.OrderBy == "updated_at" {
 		col = "nt.updated_at"
 	}
-	return listPage(ctx, q, "SELECT COUNT(*) FROM notes nt"+cond, "SELECT "+noteColumns+noteFrom+cond+orderBy(col, "nt.id", f.Desc),
+	return listPage(ctx, q, "SELECT COUNT(*) FROM notes nt"+cond, "SELECT "+
+		noteColumns+noteFrom+cond+orderBy(col, "nt.id", f.Desc),
 		[]any{f.NoteableType, f.NoteableID}, f.Limit, f.Offset, scanNote)
 }
 
@@ -89,7 +90,8 @@ func InsertNote(ctx context.Context, tx *sql.Tx, n model.Note) (int64, error) {
 
 // UpdateNoteBody changes the body of note id.
 func UpdateNoteBody(ctx context.Context, tx *sql.Tx, id int64, body string, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, "UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", body, ms(at), id); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", body, ms(at),
+		id); err != nil {
 		return fmt.Errorf("update note %d: %w", id, wrap(err))
 	}
 	return nil

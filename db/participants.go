@@ -10,7 +10,8 @@ import (
 // leading (its author, then its assignees and reviewers, in that order), then the authors of
 // its notes in the order of their first note, each user once. System notes count for none;
 // internal notes only withInternal. Deleted users are left out.
-func Participants(ctx context.Context, q Querier, typ string, id int64, leading []int64, withInternal bool) ([]model.User, error) {
+func Participants(ctx context.Context, q Querier, typ string, id int64, leading []int64,
+	withInternal bool) ([]model.User, error) {
 	return queryAll(ctx, q, `WITH p(user_id, ord) AS (
 			SELECT value, key FROM json_each(?)
 			UNION ALL

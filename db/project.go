@@ -108,7 +108,8 @@ func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]model.Proj
 	}
 	if f.Search != "" {
 		like := "%" + escapeLike(f.Search) + "%"
-		where = append(where, "(p.name LIKE ? ESCAPE '\\' OR p.path LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')")
+		where = append(where,
+			"(p.name LIKE ? ESCAPE '\\' OR p.path LIKE ? ESCAPE '\\' OR p.description LIKE ? ESCAPE '\\')")
 		args = append(args, like, like, like)
 	}
 	if f.Archived != nil {
@@ -132,10 +133,15 @@ func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]model.Proj
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
-	order := map[string]string{"id": "p.id", "name": "p.name", "path": "p.path",
-		"created_at": "p.created_at", "updated_at": "p.updated_at",
+	order := map[string]string{
+		"id":               "p.id",
+		"name":             "p.name",
+		"path":             "p.path",
+		"created_at":       "p.created_at",
+		"updated_at":       "p.updated_at",
 		"last_activity_at": "p.last_activity_at",
-		"star_count":       "(SELECT COUNT(*) FROM project_stars st WHERE st.project_id = p.id)"}[f.OrderBy]
+		"star_count":       "(SELECT COUNT(*) FROM project_stars st WHERE st.project_id = p.id)",
+	}[f.OrderBy]
 	if order == "" {
 		order = "p.created_at"
 	}
@@ -170,7 +176,8 @@ func projectAccessCond(f ProjectFilter) (string, []any) {
 			WHERE user_id = ? AND access_level >= ? AND (expires_at IS NULL OR expires_at > ?)
 			UNION SELECT c.id FROM namespaces c JOIN g ON c.parent_id = g.id) SELECT id FROM g)`,
 			"n.owner_id = ?")
-		args = append(args, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID)
+		args = append(args, f.MemberUserID, f.MinAccessLevel, now, f.MemberUserID, f.MinAccessLevel, now,
+			f.MemberUserID)
 	}
 	if len(or) == 0 {
 		or = append(or, "0")

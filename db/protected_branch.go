@@ -22,12 +22,14 @@ func scanProtectedBranch(row interface{ Scan(...any) error }) (model.ProtectedBr
 
 // ProtectedBranches lists a project's protection rules by name.
 func ProtectedBranches(ctx context.Context, q Querier, projectID int64) ([]model.ProtectedBranch, error) {
-	return queryAll(ctx, q, "SELECT "+protectedBranchColumns+" FROM protected_branches WHERE project_id = ? ORDER BY name, id",
+	return queryAll(ctx, q, "SELECT "+protectedBranchColumns+
+		" FROM protected_branches WHERE project_id = ? ORDER BY name, id",
 		[]any{projectID}, scanProtectedBranch)
 }
 
 // ProtectedBranchByName returns the rule of a project named exactly name.
-func ProtectedBranchByName(ctx context.Context, q Querier, projectID int64, name string) (model.ProtectedBranch, error) {
+func ProtectedBranchByName(ctx context.Context, q Querier, projectID int64,
+	name string) (model.ProtectedBranch, error) {
 	return scanProtectedBranch(q.QueryRowContext(ctx, "SELECT "+protectedBranchColumns+
 		" FROM protected_branches WHERE project_id = ? AND name = ?", projectID, name))
 }

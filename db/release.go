@@ -106,7 +106,8 @@ func ListReleases(ctx context.Context, q Querier, f ReleaseFilter) ([]model.Rele
 	if limit <= 0 {
 		limit = -1
 	}
-	list, err := queryAll(ctx, q, "SELECT "+releaseColumns+releaseFrom+cond+orderBy(col, "r.id", f.Desc)+" LIMIT ? OFFSET ?",
+	list, err := queryAll(ctx, q, "SELECT "+releaseColumns+releaseFrom+cond+orderBy(col, "r.id", f.Desc)+
+		" LIMIT ? OFFSET ?",
 		append(args, limit, f.Offset), scanRelease)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list releases: %w", err)
@@ -150,7 +151,8 @@ func DeleteRelease(ctx context.Context, q Querier, id int64) error {
 // insertShipped records commits as shipped by owner id in table (release_commits or
 // deployment_commits, whose owner column is col); extra names more columns, with their
 // values, that every row carries.
-func insertShipped(ctx context.Context, tx *sql.Tx, table, col string, id int64, commits []model.ShippedCommit, extra ...any) error {
+func insertShipped(ctx context.Context, tx *sql.Tx, table, col string, id int64,
+	commits []model.ShippedCommit, extra ...any) error {
 	if len(commits) == 0 {
 		return nil
 	}
@@ -203,7 +205,8 @@ func SetReleaseCommits(ctx context.Context, tx *sql.Tx, r model.Release, commits
 		return nil
 	}
 	at := ms(r.ReleasedAt)
-	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO release_commits (release_id, sha, authored_at, committed_at)
+	st, err := tx.PrepareContext(ctx,
+		`INSERT OR IGNORE INTO release_commits (release_id, sha, authored_at, committed_at)
 		SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM release_commits c JOIN releases o ON o.id = c.release_id
 			WHERE c.sha = ? AND o.project_id = ? AND (o.released_at < ? OR o.released_at = ? AND o.id < ?))`)
 	if err != nil {
@@ -213,7 +216,8 @@ func SetReleaseCommits(ctx context.Context, tx *sql.Tx, r model.Release, commits
 	shas := make([]string, len(commits))
 	for i, c := range commits {
 		shas[i] = c.SHA
-		if _, err := st.ExecContext(ctx, r.ID, c.SHA, ms(c.AuthoredAt), ms(c.CommittedAt), c.SHA, r.ProjectID, at, at, r.ID); err != nil {
+		if _, err := st.ExecContext(ctx, r.ID, c.SHA, ms(c.AuthoredAt), ms(c.CommittedAt), c.SHA, r.ProjectID,
+			at, at, r.ID); err != nil {
 			return fmt.Errorf("record commit %s of release %d: %w", c.SHA, r.ID, wrap(err))
 		}
 	}

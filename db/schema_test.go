@@ -73,7 +73,8 @@ func schemaScript(t *testing.T, q Querier) string {
 func catalog(t *testing.T, q Querier) []string {
 	t.Helper()
 	ctx := context.Background()
-	rows, err := q.QueryContext(ctx, `SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
+	rows, err := q.QueryContext(ctx,
+		`SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,8 @@ func TestSchemaSnapshotMatchesMigrations(t *testing.T) {
 		got := catalog(t, d.Read)
 		d.Close()
 		if strings.Join(got, "\n") != strings.Join(wantCatalog, "\n") {
-			t.Errorf("%s differs from the replayed migrations (run go generate ./db):\n got: %q\nwant: %q", tt.name, got, wantCatalog)
+			t.Errorf("%s differs from the replayed migrations (run go generate ./db):\n got: %q\nwant: %q",
+				tt.name, got, wantCatalog)
 		}
 	}
 }

@@ -38,7 +38,8 @@ type Starrer struct {
 
 // ListStarrers returns one page of the users who starred project, newest star first, whose
 // username or name holds search, and how many there are.
-func ListStarrers(ctx context.Context, q Querier, project int64, search string, limit, offset int) ([]Starrer, int, error) {
+func ListStarrers(ctx context.Context, q Querier, project int64, search string, limit, offset int) ([]Starrer,
+	int, error) {
 	cond := " WHERE st.project_id = ?"
 	args := []any{project}
 	if search != "" {

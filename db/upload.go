@@ -63,6 +63,7 @@ func Avatar(ctx context.Context, q Querier, kind string, id int64) (Upload, erro
 
 // RemoveAvatars removes every avatar of a model.
 func RemoveAvatars(ctx context.Context, tx *sql.Tx, kind string, id int64) error {
-	_, err := tx.ExecContext(ctx, "DELETE FROM uploads WHERE model_kind = ? AND model_id = ? AND purpose = 'avatar'", kind, id)
+	_, err := tx.ExecContext(ctx,
+		"DELETE FROM uploads WHERE model_kind = ? AND model_id = ? AND purpose = 'avatar'", kind, id)
 	return wrap(err)
 }

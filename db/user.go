@@ -65,7 +65,8 @@ func UsersByID(ctx context.Context, q Querier, ids []int64) (map[int64]model.Use
 	for i, id := range ids {
 		args[i] = id
 	}
-	list, err := queryAll(ctx, q, "SELECT "+userColumns+userFrom+" WHERE u.id IN ("+placeholders(len(ids))+")", args, scanUser)
+	list, err := queryAll(ctx, q, "SELECT "+userColumns+userFrom+" WHERE u.id IN ("+placeholders(len(ids))+
+		")", args, scanUser)
 	for _, u := range list {
 		out[u.ID] = u
 	}
@@ -156,7 +157,8 @@ func UpdateUser(ctx context.Context, tx *sql.Tx, u model.User) error {
 	if banned {
 		state = "blocked"
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE users SET username = ?, email = ?, name = ?, is_admin = ?, state = ?, banned_at = CASE WHEN ? THEN COALESCE(banned_at, ?) END, bio = ?, external = ?,
+	_, err := tx.ExecContext(ctx,
+		`UPDATE users SET username = ?, email = ?, name = ?, is_admin = ?, state = ?, banned_at = CASE WHEN ? THEN COALESCE(banned_at, ?) END, bio = ?, external = ?,
 		can_create_group = ?, projects_limit = ?, plan = ?, rate_per_minute = ?, rate_burst = ?, updated_at = ?
 		WHERE id = ?`,
 		u.Username, u.Email, u.Name, boolInt(u.IsAdmin), state, banned, ms(u.UpdatedAt), u.Bio,
@@ -237,14 +239,16 @@ func DeleteContributions(ctx context.Context, tx *sql.Tx, user int64) error {
 // AuthorHasLockedMergeRequest reports whether a merge request user authored is being merged.
 func AuthorHasLockedMergeRequest(ctx context.Context, q Querier, user int64) (bool, error) {
 	var locked bool
-	err := q.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM merge_requests WHERE author_id = ? AND state = 'locked')",
+	err := q.QueryRowContext(ctx,
+		"SELECT EXISTS (SELECT 1 FROM merge_requests WHERE author_id = ? AND state = 'locked')",
 		user).Scan(&locked)
 	return locked, wrap(err)
 }
 
 // TombstoneUser records that user id was deleted, by whom and when.
 func TombstoneUser(ctx context.Context, tx *sql.Tx, id, by int64, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO deleted_users (id, deleted_by, deleted_at) VALUES (?, ?, ?)",
+	if _, err := tx.ExecContext(ctx,
+		"INSERT OR REPLACE INTO deleted_users (id, deleted_by, deleted_at) VALUES (?, ?, ?)",
 		id, nullID(by), ms(at)); err != nil {
 		return fmt.Errorf("tombstone user %d: %w", id, wrap(err))
 	}

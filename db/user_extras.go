@@ -50,7 +50,8 @@ func EmailTaken(ctx context.Context, q Querier, email string) (bool, error) {
 
 // InsertEmail adds e and returns its id.
 func InsertEmail(ctx context.Context, tx *sql.Tx, e Email) (int64, error) {
-	res, err := tx.ExecContext(ctx, "INSERT INTO user_emails (user_id, email, confirmed_at, created_at) VALUES (?, ?, ?, ?)",
+	res, err := tx.ExecContext(ctx,
+		"INSERT INTO user_emails (user_id, email, confirmed_at, created_at) VALUES (?, ?, ?, ?)",
 		e.UserID, e.Email, msPtr(e.ConfirmedAt), ms(e.CreatedAt))
 	if err != nil {
 		return 0, fmt.Errorf("insert email: %w", wrap(err))
@@ -77,7 +78,8 @@ type UserStatus struct {
 func StatusOf(ctx context.Context, q Querier, user int64) (UserStatus, error) {
 	st := UserStatus{UserID: user, Availability: "not_set"}
 	var clear sql.NullInt64
-	err := q.QueryRowContext(ctx, "SELECT emoji, message, availability, clear_status_at FROM user_statuses WHERE user_id = ?",
+	err := q.QueryRowContext(ctx,
+		"SELECT emoji, message, availability, clear_status_at FROM user_statuses WHERE user_id = ?",
 		user).Scan(&st.Emoji, &st.Message, &st.Availability, &clear)
 	if err == sql.ErrNoRows {
 		return st, nil
@@ -113,7 +115,8 @@ func IdentitiesOf(ctx context.Context, q Querier, user int64) ([]Identity, error
 
 // SetIdentity records user's uid at provider, replacing the one they had there.
 func SetIdentity(ctx context.Context, tx *sql.Tx, i Identity, at time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO identities (user_id, provider, extern_uid, created_at) VALUES (?, ?, ?, ?)
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO identities (user_id, provider, extern_uid, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (user_id, provider) DO UPDATE SET extern_uid = excluded.extern_uid`,
 		i.UserID, i.Provider, i.ExternUID, ms(at))
 	if err != nil {
@@ -156,7 +159,8 @@ func SetCustomAttribute(ctx context.Context, tx *sql.Tx, kind string, id int64, 
 
 // DeleteCustomAttribute removes one custom attribute; deleted is false when there was none.
 func DeleteCustomAttribute(ctx context.Context, tx *sql.Tx, kind string, id int64, key string) (bool, error) {
-	res, err := tx.ExecContext(ctx, "DELETE FROM custom_attributes WHERE kind = ? AND target_id = ? AND key = ?", kind, id, key)
+	res, err := tx.ExecContext(ctx,
+		"DELETE FROM custom_attributes WHERE kind = ? AND target_id = ? AND key = ?", kind, id, key)
 	if err != nil {
 		return false, wrap(err)
 	}

@@ -17,8 +17,9 @@ type abilityEnv struct {
 func newAbilityEnv(t *testing.T) *abilityEnv {
 	e := &abilityEnv{defectEnv: newDefectEnv(t)}
 	var err error
-	e.app, err = e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("app"), NamespaceRef: "acme",
-		InitializeWithReadme: true}, 0)
+	e.app, err = e.forge.Projects.CreateProject(e.ctx, e.root,
+		forge.ProjectInput{Name: name("app"), NamespaceRef: "acme",
+			InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,8 @@ func TestAbilitiesAgreeWithTheOperations(t *testing.T) {
 	t.Parallel()
 	e := newAbilityEnv(t)
 	ctx := e.ctx
-	issue, err := e.forge.Issuables.CreateIssue(ctx, e.root, forge.ParseRef(e.app.FullPath()), forge.IssueInput{Title: name("by root")})
+	issue, err := e.forge.Issuables.CreateIssue(ctx, e.root, forge.ParseRef(e.app.FullPath()),
+		forge.IssueInput{Title: name("by root")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,19 +62,24 @@ func TestAbilitiesAgreeWithTheOperations(t *testing.T) {
 					t.Errorf("%s: ability %v, operation error %v", ability, want, err)
 				}
 			}
-			_, _, err = e.forge.Repositories.ListTree(ctx, a, forge.ParseRef(v.FullPath()), "", "", false, forge.Page{Page: 1, PerPage: 20})
+			_, _, err = e.forge.Repositories.ListTree(ctx, a, forge.ParseRef(v.FullPath()), "", "", false,
+				forge.Page{Page: 1, PerPage: 20})
 			check("ReadCode", ab.ReadCode, err)
-			_, _, err = e.forge.Issuables.ListProjectIssues(ctx, a, forge.ParseRef(v.FullPath()), forge.IssueListOptions{}, forge.Page{Page: 1, PerPage: 20})
+			_, _, err = e.forge.Issuables.ListProjectIssues(ctx, a, forge.ParseRef(v.FullPath()),
+				forge.IssueListOptions{}, forge.Page{Page: 1, PerPage: 20})
 			check("ReadIssues", ab.ReadIssues, err)
-			_, _, err = e.forge.Issuables.ListProjectMergeRequests(ctx, a, forge.ParseRef(v.FullPath()), forge.MergeRequestListOptions{}, forge.Page{Page: 1, PerPage: 20})
+			_, _, err = e.forge.Issuables.ListProjectMergeRequests(ctx, a, forge.ParseRef(v.FullPath()),
+				forge.MergeRequestListOptions{}, forge.Page{Page: 1, PerPage: 20})
 			check("ReadMergeRequests", ab.ReadMergeRequests, err)
-			_, err = e.forge.Issuables.CreateIssue(ctx, a, forge.ParseRef(v.FullPath()), forge.IssueInput{Title: name("by " + who)})
+			_, err = e.forge.Issuables.CreateIssue(ctx, a, forge.ParseRef(v.FullPath()),
+				forge.IssueInput{Title: name("by " + who)})
 			check("CreateIssue", ab.CreateIssue, err)
 			branch := "topic-" + who
 			_, err = e.forge.Repositories.CreateBranch(ctx, a, forge.ParseRef(v.FullPath()), branch, "main")
 			check("PushCode", ab.PushCode, err)
 			if err != nil {
-				if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, forge.ParseRef(v.FullPath()), branch, "main"); err != nil {
+				if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, forge.ParseRef(v.FullPath()),
+					branch, "main"); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -94,11 +101,13 @@ func TestRebaseAndGroupAbilitiesAgreeWithTheOperations(t *testing.T) {
 	t.Parallel()
 	e := newAbilityEnv(t)
 	ctx := e.ctx
-	if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, forge.ParseRef(e.app.FullPath()), "topic", "main"); err != nil {
+	if _, err := e.forge.Repositories.CreateBranch(ctx, e.root, forge.ParseRef(e.app.FullPath()), "topic",
+		"main"); err != nil {
 		t.Fatal(err)
 	}
-	m, err := e.forge.Issuables.CreateMergeRequest(ctx, e.root, forge.ParseRef(e.app.FullPath()), forge.MergeRequestInput{
-		SourceBranch: name("topic"), TargetBranch: name("main"), Title: name("topic")})
+	m, err := e.forge.Issuables.CreateMergeRequest(ctx, e.root, forge.ParseRef(e.app.FullPath()),
+		forge.MergeRequestInput{
+			SourceBranch: name("topic"), TargetBranch: name("main"), Title: name("topic")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +115,8 @@ func TestRebaseAndGroupAbilitiesAgreeWithTheOperations(t *testing.T) {
 	for _, who := range []string{"reporter", "developer", "reader", "maintainer", "dev"} {
 		a := e.users[who]
 		can := e.forge.Access.CanRebase(ctx, a, m)
-		err := e.forge.Issuables.RebaseMergeRequest(ctx, a, forge.ParseRef(e.app.FullPath()), forge.MergeRequestRef{N: m.IID})
+		err := e.forge.Issuables.RebaseMergeRequest(ctx, a, forge.ParseRef(e.app.FullPath()),
+			forge.MergeRequestRef{N: m.IID})
 		if can != (err == nil) {
 			t.Errorf("%s: CanRebase %v, RebaseMergeRequest error %v", who, can, err)
 		}
@@ -119,7 +129,8 @@ func TestRebaseAndGroupAbilitiesAgreeWithTheOperations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = e.forge.Projects.CreateProject(ctx, a, forge.ProjectInput{Name: name("p-" + who), NamespaceRef: nsPath}, 0)
+			_, err = e.forge.Projects.CreateProject(ctx, a,
+				forge.ProjectInput{Name: name("p-" + who), NamespaceRef: nsPath}, 0)
 			if can != (err == nil) {
 				t.Errorf("%s in %s: CanCreateIn %v, CreateProject error %v", who, nsPath, can, err)
 			}
@@ -137,7 +148,8 @@ func TestGrantableScopesLeaveAdministrativeScopesToAdministrators(t *testing.T) 
 	e := newDefectEnv(t)
 	for who, a := range map[string]*forge.Actor{"root": e.root, "dev": e.users["dev"]} {
 		for _, sc := range forge.AllScopes {
-			_, _, err := e.forge.Access.CreateToken(e.ctx, a, a.User.ID, forge.TokenInput{Name: sc, Scopes: []string{sc}})
+			_, _, err := e.forge.Access.CreateToken(e.ctx, a, a.User.ID,
+				forge.TokenInput{Name: sc, Scopes: []string{sc}})
 			if grantable := slices.Contains(a.GrantableScopes(), sc); grantable != (err == nil) {
 				t.Errorf("%s, scope %s: grantable %v, CreateToken error %v", who, sc, grantable, err)
 			}
@@ -153,7 +165,8 @@ func TestResettingThePrivateTokenRevokesThePreviousOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Name != forge.PrivateTokenName || !slices.Equal(first.Scopes, []string{forge.ScopeAPI}) || first.ExpiresAt == nil {
+	if first.Name != forge.PrivateTokenName || !slices.Equal(first.Scopes, []string{forge.ScopeAPI}) ||
+		first.ExpiresAt == nil {
 		t.Fatalf("private token: %+v", first)
 	}
 	if _, err := e.forge.Access.Authenticate(e.ctx, secret1, "127.0.0.1"); err != nil {
@@ -173,14 +186,16 @@ func TestResettingThePrivateTokenRevokesThePreviousOne(t *testing.T) {
 	if _, err := e.forge.Access.Authenticate(e.ctx, "root-token", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	toks, _, err := e.forge.Access.ListTokens(e.ctx, a, forge.TokenListOptions{State: "active"}, forge.Page{Page: 1, PerPage: 100})
+	toks, _, err := e.forge.Access.ListTokens(e.ctx, a, forge.TokenListOptions{State: "active"},
+		forge.Page{Page: 1, PerPage: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(toks) != 2 { // the test's own token and the second private token
 		t.Fatalf("active tokens after two resets: %+v", toks)
 	}
-	if _, _, err := e.forge.Access.ResetPrivateToken(e.ctx, forge.Anonymous("127.0.0.1")); forge.ErrorCode(err) != forge.EUnauthorized {
+	if _, _, err := e.forge.Access.ResetPrivateToken(e.ctx,
+		forge.Anonymous("127.0.0.1")); forge.ErrorCode(err) != forge.EUnauthorized {
 		t.Fatalf("anonymous reset: %v", err)
 	}
 }
@@ -215,10 +230,12 @@ func TestSplitRefPathPrefersTheLongestBranchOrTag(t *testing.T) {
 			t.Errorf("SplitRefPath(%q) = %q, %q, %v; want %q, %q", tt.tail, rev, path, err, tt.rev, tt.path)
 		}
 	}
-	if _, _, err := e.forge.Repositories.SplitRefPath(ctx, e.root, p, "nope/README.md"); forge.ErrorCode(err) != forge.ENotFound {
+	if _, _, err := e.forge.Repositories.SplitRefPath(ctx, e.root, p,
+		"nope/README.md"); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("unknown ref: %v, want not found", err)
 	}
-	if _, _, err := e.forge.Repositories.SplitRefPath(ctx, e.users["outsider"], forge.ParseRef("acme/vault"), "main"); forge.ErrorCode(err) != forge.ENotFound {
+	if _, _, err := e.forge.Repositories.SplitRefPath(ctx, e.users["outsider"], forge.ParseRef("acme/vault"),
+		"main"); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("a private project's refs to an outsider: %v, want not found", err)
 	}
 }
@@ -238,7 +255,8 @@ func TestASessionActorCarriesItsCSRFToken(t *testing.T) {
 	if a, _ := e.forge.Access.SessionActor(e.ctx, sess.Secret, sess.CSRF, true, "127.0.0.1"); !a.SignedIn() {
 		t.Fatal("a write with the CSRF token is anonymous")
 	}
-	if a, _ := e.forge.Access.SessionActor(e.ctx, sess.Secret, "", true, "127.0.0.1"); a.SignedIn() || a.CSRFToken() != "" {
+	if a, _ := e.forge.Access.SessionActor(e.ctx, sess.Secret, "", true, "127.0.0.1"); a.SignedIn() ||
+		a.CSRFToken() != "" {
 		t.Fatalf("a write without the CSRF token: %+v", a)
 	}
 }
@@ -247,10 +265,12 @@ func TestChangingAPasswordNeedsTheCurrentOne(t *testing.T) {
 	t.Parallel()
 	e := newDefectEnv(t)
 	a := e.users["dev"]
-	if err := e.forge.Accounts.ChangePassword(e.ctx, a, "wrong", "new-password-123", "127.0.0.1"); forge.ErrorCode(err) != forge.EUnauthorized {
+	if err := e.forge.Accounts.ChangePassword(e.ctx, a, "wrong", "new-password-123",
+		"127.0.0.1"); forge.ErrorCode(err) != forge.EUnauthorized {
 		t.Fatalf("wrong current password: %v, want unauthorized", err)
 	}
-	if err := e.forge.Accounts.ChangePassword(e.ctx, a, "password-dev", "short", "127.0.0.1"); forge.ErrorCode(err) != forge.EInvalid {
+	if err := e.forge.Accounts.ChangePassword(e.ctx, a, "password-dev", "short",
+		"127.0.0.1"); forge.ErrorCode(err) != forge.EInvalid {
 		t.Fatalf("too short a password: %v, want invalid", err)
 	}
 	if err := e.forge.Accounts.ChangePassword(e.ctx, a, "password-dev", "new-password-123", "127.0.0.1"); err != nil {
@@ -259,7 +279,8 @@ func TestChangingAPasswordNeedsTheCurrentOne(t *testing.T) {
 	if _, _, err := e.forge.Access.SignIn(e.ctx, "dev", "new-password-123", "127.0.0.1", ""); err != nil {
 		t.Fatalf("sign in with the new password: %v", err)
 	}
-	if _, _, err := e.forge.Access.SignIn(e.ctx, "dev", "password-dev", "127.0.0.1", ""); forge.ErrorCode(err) != forge.EUnauthorized {
+	if _, _, err := e.forge.Access.SignIn(e.ctx, "dev", "password-dev", "127.0.0.1",
+		""); forge.ErrorCode(err) != forge.EUnauthorized {
 		t.Fatalf("sign in with the old password: %v", err)
 	}
 }

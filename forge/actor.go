@@ -84,7 +84,8 @@ var neededScope = [needCount]string{ScopeReadAPI, ScopeAPI, ScopeReadUser, Scope
 func scopeGrants(scope string) []Need {
 	switch scope {
 	case ScopeAPI, ScopeAdmin:
-		return []Need{NeedRead, NeedWrite, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedPulls, NeedAgents,
+		return []Need{NeedRead, NeedWrite, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedPulls,
+			NeedAgents,
 			NeedReadPulls, NeedReadFiles, NeedFetch, NeedPush}
 	case ScopeReadAPI:
 		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedReadPulls, NeedReadFiles, NeedFetch}
@@ -95,7 +96,8 @@ func scopeGrants(scope string) []Need {
 	case ScopeWriteRepository:
 		return []Need{NeedFetch, NeedPush}
 	case ScopeRepo:
-		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedReadFiles, NeedFetch, NeedPush}
+		return []Need{NeedRead, NeedReadUser, NeedReadCode, NeedWriteCode, NeedProjects, NeedReadFiles,
+			NeedFetch, NeedPush}
 	case ScopePR:
 		return []Need{NeedRead, NeedReadUser, NeedPulls, NeedReadPulls}
 	case ScopeTracksWrite:

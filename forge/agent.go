@@ -263,7 +263,8 @@ func (s *Agents) CreateAgentRun(ctx context.Context, a *Actor, in AgentRunInput)
 }
 
 // agentTarget resolves what a run runs on: its ref, commit and merge request.
-func (s *Service) agentTarget(ctx context.Context, a *Actor, v ProjectView, ag Agent, in AgentRunInput) (ref, sha string, iid int64, err error) {
+func (s *Service) agentTarget(ctx context.Context, a *Actor, v ProjectView, ag Agent,
+	in AgentRunInput) (ref, sha string, iid int64, err error) {
 	switch {
 	case in.Ref != "" && in.MergeRequestIID != 0:
 		return "", "", 0, Invalidf("Give ref or merge_request, not both")
@@ -386,11 +387,25 @@ func checkParamValue(p AgentParam, v json.RawMessage) string {
 
 // agentRunView turns a row into what the actor sees.
 func (s *Service) agentRunView(a *Actor, v ProjectView, r db.AgentRun) AgentRun {
-	out := AgentRun{ID: r.ID, ProjectID: r.ProjectID, ProjectPath: r.ProjectPath, Agent: r.Agent, Ref: r.Ref,
-		SHA: r.SHA, MergeRequestIID: r.MergeRequestIID, Params: json.RawMessage(r.Params), Status: r.Status,
-		Reason: r.Reason, RequestedBy: UserRef{ID: r.User.ID, Username: r.User.Username, Name: r.User.Name, State: r.User.State},
-		Attempts: r.Attempts, FindingCount: r.FindingCount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt}
+	out := AgentRun{
+		ID:              r.ID,
+		ProjectID:       r.ProjectID,
+		ProjectPath:     r.ProjectPath,
+		Agent:           r.Agent,
+		Ref:             r.Ref,
+		SHA:             r.SHA,
+		MergeRequestIID: r.MergeRequestIID,
+		Params:          json.RawMessage(r.Params),
+		Status:          r.Status,
+		Reason:          r.Reason,
+		RequestedBy:     UserRef{ID: r.User.ID, Username: r.User.Username, Name: r.User.Name, State: r.User.State},
+		Attempts:        r.Attempts,
+		FindingCount:    r.FindingCount,
+		CreatedAt:       r.CreatedAt,
+		UpdatedAt:       r.UpdatedAt,
+		StartedAt:       r.StartedAt,
+		FinishedAt:      r.FinishedAt,
+	}
 	if r.Result != "" {
 		out.Result = json.RawMessage(r.Result)
 	}
@@ -550,7 +565,8 @@ func (s *Agents) CancelAgentRun(ctx context.Context, a *Actor, id int64) (AgentR
 	} else if r, err = db.AgentRunByID(ctx, s.db.Read, id); err != nil {
 		return AgentRun{}, notFoundAs(err, ResourceAgentRun)
 	} else if r.Status != AgentCanceled {
-		return AgentRun{}, NotAllowedf("The run has already ended (%s); only queued and running runs can be canceled", r.Status)
+		return AgentRun{}, NotAllowedf(
+			"The run has already ended (%s); only queued and running runs can be canceled", r.Status)
 	}
 	r, err = db.AgentRunByID(ctx, s.db.Read, id)
 	if err != nil {

@@ -94,7 +94,8 @@ func BenchmarkSecretScan10kFiles100MB(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		t0 = time.Now()
-		r, err := svc.Agents.CreateAgentRun(ctx, root, forge.AgentRunInput{Repository: "root/big", Agent: "secret-scan"})
+		r, err := svc.Agents.CreateAgentRun(ctx, root,
+			forge.AgentRunInput{Repository: "root/big", Agent: "secret-scan"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -23,10 +23,14 @@ var builtinAgents = []builtinAgent{
 			"tag and the ref), grouped by conventional-commit type, naming the merge requests they came from; " +
 			"optionally creates the release.",
 		Params: []AgentParam{
-			{Name: "from", Type: "string", Description: "the ref the notes start after (default: the tag of the last release, else the newest version tag before the ref, else the first commit)"},
-			{Name: "create_release", Type: "boolean", Default: false, Description: "create a release with the notes as its description (needs tag_name)"},
-			{Name: "tag_name", Type: "string", Description: "the tag of the release to create; made at the ref when it does not exist"},
-			{Name: "release_name", Type: "string", Description: "the name of the release to create (default: tag_name)"},
+			{Name: "from", Type: "string",
+				Description: "the ref the notes start after (default: the tag of the last release, else the newest version tag before the ref, else the first commit)"},
+			{Name: "create_release", Type: "boolean", Default: false,
+				Description: "create a release with the notes as its description (needs tag_name)"},
+			{Name: "tag_name", Type: "string",
+				Description: "the tag of the release to create; made at the ref when it does not exist"},
+			{Name: "release_name", Type: "string",
+				Description: "the name of the release to create (default: tag_name)"},
 		}},
 		run: (*Service).runReleaseNotes},
 	{Agent: Agent{Name: "review", Builtin: true, On: AgentOnMergeRequest,
@@ -34,8 +38,10 @@ var builtinAgents = []builtinAgent{
 			"secrets, conflict markers, files over a size limit, debug leftovers, whitespace errors and missing final " +
 			"newlines. Running it again posts only what it has not posted before.",
 		Params: []AgentParam{
-			{Name: "max_file_size", Type: "integer", Default: defaultReviewMaxFile, Description: "files larger than this many bytes are reported"},
-			{Name: "post_notes", Type: "boolean", Default: true, Description: "post the findings as notes on the merge request"},
+			{Name: "max_file_size", Type: "integer", Default: defaultReviewMaxFile,
+				Description: "files larger than this many bytes are reported"},
+			{Name: "post_notes", Type: "boolean", Default: true,
+				Description: "post the findings as notes on the merge request"},
 		}},
 		run: (*Service).runReview},
 	{Agent: Agent{Name: "secret-scan", Builtin: true, On: AgentOnRef,
@@ -43,8 +49,10 @@ var builtinAgents = []builtinAgent{
 			"keys, API tokens (gitleaks' rule set) and cairn's own tokens, with entropy checks. Findings show the " +
 			"start of a secret, never the secret.",
 		Params: []AgentParam{
-			{Name: "since", Type: "string", Description: "scan only the files changed between this ref and the run's ref"},
-			{Name: "max_file_size", Type: "integer", Default: defaultScanMaxFile, Description: "files larger than this many bytes are skipped"},
+			{Name: "since", Type: "string",
+				Description: "scan only the files changed between this ref and the run's ref"},
+			{Name: "max_file_size", Type: "integer", Default: defaultScanMaxFile,
+				Description: "files larger than this many bytes are skipped"},
 		}},
 		run: (*Service).runSecretScan},
 	{Agent: Agent{Name: "stats", Builtin: true, On: AgentOnRef,

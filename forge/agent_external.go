@@ -83,9 +83,15 @@ func (s *Service) runExternalAgent(ctx context.Context, e ExternalAgent, j *agen
 			s.log.Warn("record an agent's process", "agent_run_id", j.run.ID, "err", err)
 		}
 	}
-	end := s.runner.Run(ctx, process.Command{Args: []string{"sh", "-c", e.Command}, Dir: dir,
-		Env: append(agentEnv(j), "CAIRN_RUN_KEY="+key), Stdin: strings.NewReader(j.run.Params + "\n"),
-		Stdout: out, Stderr: j.log, Started: started})
+	end := s.runner.Run(ctx, process.Command{
+		Args:    []string{"sh", "-c", e.Command},
+		Dir:     dir,
+		Env:     append(agentEnv(j), "CAIRN_RUN_KEY="+key),
+		Stdin:   strings.NewReader(j.run.Params + "\n"),
+		Stdout:  out,
+		Stderr:  j.log,
+		Started: started,
+	})
 	out.Close()
 	if err := db.SetAgentRunProcess(context.WithoutCancel(ctx), s.db.Writer(), j.run.ID, ""); err != nil {
 		s.log.Warn("record an agent's process", "agent_run_id", j.run.ID, "err", err)

@@ -23,7 +23,8 @@ func TestExternalAgentStreamsLogsFindingsAndResult(t *testing.T) {
 	script, _ := filepath.Abs("testdata/agents/report.sh")
 	f := newAgentFixture(t, forge.Config{Agents: []forge.ExternalAgent{{Name: "todo", Command: script}}})
 	f.project("todo", map[string]string{"a.go": "package a\n// TODO: one\n", "b.txt": "fine\nTODO two\n"})
-	r := f.run(forge.AgentRunInput{Repository: "root/todo", Agent: "todo", Params: json.RawMessage(`{"greeting": "hello"}`)})
+	r := f.run(
+		forge.AgentRunInput{Repository: "root/todo", Agent: "todo", Params: json.RawMessage(`{"greeting": "hello"}`)})
 	if r.Status != forge.AgentSucceeded {
 		t.Fatalf("run: %s (%s)\n%s", r.Status, r.Reason, f.log(r.ID))
 	}
@@ -122,7 +123,8 @@ func TestAgentRunsLeftByACrashAreRecoveredAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := "p"
-	if _, err := setup.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: &name, InitializeWithReadme: true}, 0); err != nil {
+	if _, err := setup.Projects.CreateProject(ctx, root,
+		forge.ProjectInput{Name: &name, InitializeWithReadme: true}, 0); err != nil {
 		t.Fatal(err)
 	}
 	setup.Close()
@@ -150,7 +152,8 @@ func TestAgentRunsLeftByACrashAreRecoveredAtStart(t *testing.T) {
 	}
 	f.root, _ = f.forge.Access.Authenticate(ctx, "root-token", "127.0.0.1")
 	stats, ext, scan := f.wait(1), f.wait(2), f.wait(3)
-	if stats.Status != forge.AgentSucceeded || stats.Attempts != 2 || !strings.Contains(f.log(1), "cairn stopped while the agent ran; the run is queued again") {
+	if stats.Status != forge.AgentSucceeded || stats.Attempts != 2 ||
+		!strings.Contains(f.log(1), "cairn stopped while the agent ran; the run is queued again") {
 		t.Errorf("stats: %s after %d attempts\n%s", stats.Status, stats.Attempts, f.log(1))
 	}
 	if ext.Status != forge.AgentFailed || !strings.Contains(ext.Reason, "cairn stopped while the external agent ran") {

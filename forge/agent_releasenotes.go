@@ -180,7 +180,8 @@ func (s *Service) runReleaseNotes(ctx context.Context, j *agentJob) error {
 // releaseNotesStart is where the notes start: the from parameter, else the tag of the
 // project's latest release that is an ancestor of to, else the newest version tag that is,
 // else nothing (the whole history).
-func (s *Service) releaseNotesStart(ctx context.Context, repo *gitstore.Repo, j *agentJob, to plumbing.Hash) (plumbing.Hash, string, error) {
+func (s *Service) releaseNotesStart(ctx context.Context, repo *gitstore.Repo, j *agentJob,
+	to plumbing.Hash) (plumbing.Hash, string, error) {
 	if from := j.stringParam("from"); from != "" {
 		h, err := repo.Resolve(from)
 		if errors.Is(err, gitstore.ErrRefNotFound) {
@@ -189,7 +190,8 @@ func (s *Service) releaseNotesStart(ctx context.Context, repo *gitstore.Repo, j 
 		return h, from, err
 	}
 	var tags []string
-	releases, _, err := db.ListReleases(ctx, s.db.Read, db.ReleaseFilter{ProjectID: j.project.ID, Desc: true, Limit: 100})
+	releases, _, err := db.ListReleases(ctx, s.db.Read,
+		db.ReleaseFilter{ProjectID: j.project.ID, Desc: true, Limit: 100})
 	if err != nil {
 		return plumbing.ZeroHash, "", err
 	}
@@ -230,8 +232,11 @@ func (s *Service) releaseNotesStart(ctx context.Context, repo *gitstore.Repo, j 
 
 // mergeRequestsOfCommits maps commits to the merged merge requests they came with: a merge
 // request's merge, squash and source tip commits, and the commits a merge commit brought in.
-func (s *Service) mergeRequestsOfCommits(ctx context.Context, repo *gitstore.Repo, projectID int64, commits []*gitstore.Commit) (map[plumbing.Hash]int64, error) {
-	mrs, _, err := db.ListMergeRequests(ctx, s.db.Read, db.MergeRequestFilter{IssuableFilter: db.IssuableFilter{ProjectID: projectID, State: StateMerged, Limit: 10000}})
+func (s *Service) mergeRequestsOfCommits(ctx context.Context, repo *gitstore.Repo, projectID int64,
+	commits []*gitstore.Commit) (map[plumbing.Hash]int64, error) {
+	mrs, _, err := db.ListMergeRequests(ctx, s.db.Read,
+		db.MergeRequestFilter{IssuableFilter: db.IssuableFilter{ProjectID: projectID, State: StateMerged,
+			Limit: 10000}})
 	if err != nil {
 		return nil, err
 	}

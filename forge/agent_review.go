@@ -85,11 +85,16 @@ var debugLeftovers = []struct {
 	what string
 }{
 	{[]string{".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".vue", ".svelte"},
-		regexp.MustCompile(`^\s*(console\.(log|debug|trace)\(|debugger\s*;?\s*$)`), "a console.log or debugger statement"},
-	{[]string{".py"}, regexp.MustCompile(`^\s*(import pdb|import ipdb|(i?pdb)\.set_trace\(\)|breakpoint\(\))`), "a debugger breakpoint"},
-	{[]string{".rb", ".erb"}, regexp.MustCompile(`^\s*(binding\.(pry|irb)|byebug|debugger)\b`), "a debugger breakpoint"},
+		regexp.MustCompile(`^\s*(console\.(log|debug|trace)\(|debugger\s*;?\s*$)`),
+		"a console.log or debugger statement"},
+	{[]string{".py"},
+		regexp.MustCompile(`^\s*(import pdb|import ipdb|(i?pdb)\.set_trace\(\)|breakpoint\(\))`),
+		"a debugger breakpoint"},
+	{[]string{".rb", ".erb"}, regexp.MustCompile(`^\s*(binding\.(pry|irb)|byebug|debugger)\b`),
+		"a debugger breakpoint"},
 	{[]string{".php"}, regexp.MustCompile(`^\s*(var_dump|print_r|dd|dump)\(`), "a var_dump or dd call"},
-	{[]string{".go"}, regexp.MustCompile(`^\s*(spew\.Dump|pp\.Println)\(|^\s*runtime\.Breakpoint\(\)`), "a debugging dump"},
+	{[]string{".go"}, regexp.MustCompile(`^\s*(spew\.Dump|pp\.Println)\(|^\s*runtime\.Breakpoint\(\)`),
+		"a debugging dump"},
 	{[]string{".java", ".kt"}, regexp.MustCompile(`\.printStackTrace\(\)\s*;?\s*$`), "a printStackTrace call"},
 }
 
@@ -101,10 +106,12 @@ func reviewFile(d gitstore.FileDiff, size int64, maxSize int64, scanner *secrets
 	p := d.NewPath
 	var out []AgentFinding
 	add := func(line int, sev, rule, format string, args ...any) {
-		out = append(out, AgentFinding{Path: p, Line: line, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
+		out = append(out,
+			AgentFinding{Path: p, Line: line, Severity: sev, Rule: rule, Message: fmt.Sprintf(format, args...)})
 	}
 	if size > maxSize {
-		add(0, SeverityWarning, "large-file", "%s is %s, over the %s limit: large files belong in releases or an artifact store, not in git",
+		add(0, SeverityWarning, "large-file",
+			"%s is %s, over the %s limit: large files belong in releases or an artifact store, not in git",
 			p, byteSize(size), byteSize(maxSize))
 	}
 	if d.Binary || d.TooLarge || d.Patch == "" {
@@ -118,14 +125,16 @@ func reviewFile(d gitstore.FileDiff, size int64, maxSize int64, scanner *secrets
 	}
 	for _, f := range scanner.Scan(p, []byte(text.String())) {
 		if f.Line >= 1 && f.Line <= len(lines) {
-			add(lines[f.Line-1].n, SeverityCritical, f.RuleID, "Likely secret: %s. Remove it, and revoke it: it is in the history now.", f.Message())
+			add(lines[f.Line-1].n, SeverityCritical, f.RuleID,
+				"Likely secret: %s. Remove it, and revoke it: it is in the history now.", f.Message())
 		}
 	}
 	ext := strings.ToLower(path.Ext(p))
 	markdown := ext == ".md" || ext == ".markdown"
 	for _, l := range lines {
 		if conflictMarker.MatchString(l.text) && !(markdown && l.text == "=======") {
-			add(l.n, SeverityError, "conflict-marker", "Conflict marker %q: a merge conflict was committed unresolved", clip(l.text, 20))
+			add(l.n, SeverityError, "conflict-marker",
+				"Conflict marker %q: a merge conflict was committed unresolved", clip(l.text, 20))
 		}
 		for _, dl := range debugLeftovers {
 			if containsString(dl.exts, ext) && dl.re.MatchString(l.text) {
@@ -208,7 +217,8 @@ func (s *Service) runReview(ctx context.Context, j *agentJob) error {
 		j.find(f)
 	}
 	res.Findings = len(found)
-	j.logf("reviewed %d changed files of !%d (%s..%s): %d findings", len(diffs), m.IID, base.String()[:8], head.String()[:8], len(found))
+	j.logf("reviewed %d changed files of !%d (%s..%s): %d findings", len(diffs), m.IID, base.String()[:8],
+		head.String()[:8], len(found))
 	if j.boolParam("post_notes", true) && len(found) > 0 {
 		if res.NotesPosted, err = s.postReviewNotes(ctx, j, m, found); err != nil {
 			return err
@@ -286,7 +296,8 @@ func (s *Service) postReviewNotes(ctx context.Context, j *agentJob, m MergeReque
 			posted++
 		}
 		if len(rest) > 0 {
-			body := fmt.Sprintf("**cairn review** found %d more problems; agent run %d lists them all.", len(rest), j.run.ID)
+			body := fmt.Sprintf("**cairn review** found %d more problems; agent run %d lists them all.",
+				len(rest), j.run.ID)
 			if err := s.insertReviewNote(ctx, tx, a, m, body, now); err != nil {
 				return err
 			}
@@ -307,8 +318,17 @@ func reviewNoteBody(f AgentFinding, fp string) string {
 	return fmt.Sprintf("**cairn review** · %s · %s\n\n%s\n\n%s%s -->", f.Severity, where, f.Message, reviewMarker, fp)
 }
 
-func (s *Service) insertReviewNote(ctx context.Context, tx *sql.Tx, a *Actor, m MergeRequest, body string, at time.Time) error {
-	_, err := db.InsertNote(ctx, tx, Note{ProjectID: m.ProjectID, NoteableType: NoteableMergeRequest, NoteableID: m.ID,
-		NoteableIID: m.IID, Author: User{ID: a.User.ID}, Body: body, CreatedAt: at, UpdatedAt: at})
+func (s *Service) insertReviewNote(ctx context.Context, tx *sql.Tx, a *Actor, m MergeRequest, body string,
+	at time.Time) error {
+	_, err := db.InsertNote(ctx, tx, Note{
+		ProjectID:    m.ProjectID,
+		NoteableType: NoteableMergeRequest,
+		NoteableID:   m.ID,
+		NoteableIID:  m.IID,
+		Author:       User{ID: a.User.ID},
+		Body:         body,
+		CreatedAt:    at,
+		UpdatedAt:    at,
+	})
 	return err
 }

@@ -183,7 +183,8 @@ func (s *Service) runAgent(ctx context.Context, id int64) {
 		}
 		result = string(b)
 	}
-	if _, err := db.FinishAgentRun(final, s.db.Writer(), id, []string{AgentRunning}, status, reason, result, s.Now()); err != nil {
+	if _, err := db.FinishAgentRun(final, s.db.Writer(), id, []string{AgentRunning}, status, reason, result,
+		s.Now()); err != nil {
 		s.log.Error("finish an agent run", "agent_run_id", id, "err", err)
 	}
 }
@@ -256,7 +257,8 @@ func (s *Service) interruptedAgentRun(ctx context.Context, r db.AgentRun) error 
 	note := "[cairn] cairn stopped while the agent ran"
 	switch {
 	case builtin && r.Attempts < maxAgentAttempts:
-		if err := db.AppendAgentRunLog(ctx, s.db.Writer(), r.ID, note+"; the run is queued again\n", false); err != nil {
+		if err := db.AppendAgentRunLog(ctx, s.db.Writer(), r.ID, note+"; the run is queued again\n",
+			false); err != nil {
 			return err
 		}
 		return s.db.Write(ctx, func(tx *sql.Tx) error {

@@ -43,7 +43,8 @@ func TestALongRunIsFinished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(d, store, Config{PasswordCost: 4, Agents: []ExternalAgent{{Name: "slow", Command: "sleep 0.6; echo done"}}},
+	s := New(d, store,
+		Config{PasswordCost: 4, Agents: []ExternalAgent{{Name: "slow", Command: "sleep 0.6; echo done"}}},
 		Options{Runner: slowRunner{600 * time.Millisecond}})
 	defer s.Close()
 	if _, err := s.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
@@ -54,7 +55,8 @@ func TestALongRunIsFinished(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := "p"
-	if _, err := s.Projects.CreateProject(ctx, root, ProjectInput{Name: &name, InitializeWithReadme: true}, 0); err != nil {
+	if _, err := s.Projects.CreateProject(ctx, root, ProjectInput{Name: &name, InitializeWithReadme: true},
+		0); err != nil {
 		t.Fatal(err)
 	}
 	r, err := s.Agents.CreateAgentRun(ctx, root, AgentRunInput{Repository: "root/p", Agent: "slow"})

@@ -56,7 +56,8 @@ func (s *Service) runSecretScan(ctx context.Context, j *agentJob) error {
 	}
 	res.Findings = len(found)
 	j.logf("scanned %s (%d bytes) with %s; %s skipped; %s",
-		plural(res.FilesScanned, "file"), res.BytesScanned, res.Rules, plural(res.FilesSkipped, "file"), plural(res.Findings, "finding"))
+		plural(res.FilesScanned, "file"), res.BytesScanned, res.Rules, plural(res.FilesSkipped, "file"),
+		plural(res.Findings, "finding"))
 	j.setResult(res)
 	return nil
 }

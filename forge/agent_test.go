@@ -63,7 +63,8 @@ func (f *agentFixture) project(name string, files map[string]string) {
 	for p, c := range files {
 		fs = append(fs, gitstore.File{Path: p, Content: []byte(c)})
 	}
-	if _, err := f.forge.Projects.CreateProject(context.Background(), f.root, forge.ProjectInput{Name: &name, Files: fs}, 0); err != nil {
+	if _, err := f.forge.Projects.CreateProject(context.Background(), f.root,
+		forge.ProjectInput{Name: &name, Files: fs}, 0); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -76,8 +77,10 @@ func (f *agentFixture) commit(project, branch, start, author, message string, fi
 		c := c
 		acts = append(acts, forge.CommitAction{Action: "create", FilePath: p, Content: &c})
 	}
-	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, forge.ParseRef("root/"+project), forge.CommitInput{Branch: branch,
-		StartBranch: start, Message: message, Actions: acts, AuthorName: author, AuthorEmail: strings.ToLower(author) + "@example.com"})
+	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, forge.ParseRef("root/"+project),
+		forge.CommitInput{Branch: branch,
+			StartBranch: start, Message: message, Actions: acts, AuthorName: author,
+			AuthorEmail: strings.ToLower(author) + "@example.com"})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -238,7 +241,8 @@ func TestStatsEqualHandCounts(t *testing.T) {
 	var textFiles int
 	_ = json.Unmarshal(mustField(t, r.Result, "text_files"), &textFiles)
 	if res.Files != 8 || textFiles != 7 || res.Lines != 3+1+2+5+1+1+1 || res.Commits != 4 {
-		t.Errorf("files %d, text files %d, lines %d, commits %d; want 8, 7, 14, 4", res.Files, textFiles, res.Lines, res.Commits)
+		t.Errorf("files %d, text files %d, lines %d, commits %d; want 8, 7, 14, 4", res.Files, textFiles,
+			res.Lines, res.Commits)
 	}
 	langs := map[string]int64{}
 	for _, l := range res.Languages {
@@ -281,7 +285,8 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 	f := newAgentFixture(t, forge.Config{})
 	ctx := context.Background()
 	f.project("app", map[string]string{"README.md": "# app\n"})
-	if _, err := f.forge.Repositories.CreateTag(ctx, f.root, forge.ParseRef("root/app"), "v1.0.0", "main", ""); err != nil {
+	if _, err := f.forge.Repositories.CreateTag(ctx, f.root, forge.ParseRef("root/app"), "v1.0.0", "main",
+		""); err != nil {
 		t.Fatal(err)
 	}
 	f.commit("app", "main", "", "Alice", "feat(api): add agent runs", map[string]string{"a": "a\n"})
@@ -294,7 +299,8 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 		SourceBranch: ptr("topic"), TargetBranch: ptr("main"), Title: ptr("Align the button")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, forge.ParseRef("root/app"), forge.MergeRequestRef{N: 1}, forge.MergeOptions{}); err != nil {
+	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, forge.ParseRef("root/app"),
+		forge.MergeRequestRef{N: 1}, forge.MergeOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	r := f.run(forge.AgentRunInput{Repository: "root/app", Agent: "release-notes",
@@ -356,7 +362,8 @@ func TestReleaseNotesListCommitsUnderTheirHeadings(t *testing.T) {
 	// The release just made is at the ref: notes drafted again start before it, and are
 	// the same.
 	again := f.run(forge.AgentRunInput{Repository: "root/app", Agent: "release-notes"})
-	if string(again.Result) != strings.Replace(string(r.Result), `,"release":{"tag_name":"v1.1.0","name":"v1.1.0"}`, "", 1) {
+	if string(again.Result) != strings.Replace(string(r.Result),
+		`,"release":{"tag_name":"v1.1.0","name":"v1.1.0"}`, "", 1) {
 		t.Errorf("second notes:\n%s\nfirst:\n%s", again.Result, r.Result)
 	}
 }
@@ -396,11 +403,13 @@ func TestReviewPostsEachFindingOnceAsAMergeRequestNote(t *testing.T) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	notes := func() []forge.Note {
-		target, err := f.forge.Issuables.MergeRequestNoteTarget(ctx, f.root, forge.ParseRef("root/web"), forge.MergeRequestRef{N: 1})
+		target, err := f.forge.Issuables.MergeRequestNoteTarget(ctx, f.root, forge.ParseRef("root/web"),
+			forge.MergeRequestRef{N: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ns, _, err := f.forge.Issuables.ListNotes(ctx, f.root, target, forge.NoteListOptions{}, forge.Page{Page: 1, PerPage: 100})
+		ns, _, err := f.forge.Issuables.ListNotes(ctx, f.root, target, forge.NoteListOptions{},
+			forge.Page{Page: 1, PerPage: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -446,17 +455,29 @@ func TestAgentRunRequestsAreChecked(t *testing.T) {
 		code forge.Code
 		msg  string
 	}{
-		{"unknown agent", forge.AgentRunInput{Repository: "root/site", Agent: "nope"}, forge.ENotFound, "No agent named"},
+		{"unknown agent", forge.AgentRunInput{Repository: "root/site", Agent: "nope"}, forge.ENotFound,
+			"No agent named"},
 		{"no agent", forge.AgentRunInput{Repository: "root/site"}, forge.EInvalid, "agent"},
 		{"unknown repository", forge.AgentRunInput{Repository: "root/nope", Agent: "stats"}, forge.ENotFound, ""},
 		{"no repository", forge.AgentRunInput{Agent: "stats"}, forge.EInvalid, "repository"},
-		{"review without a merge request", forge.AgentRunInput{Repository: "root/site", Agent: "review"}, forge.EInvalid, "merge_request"},
-		{"ref and merge request", forge.AgentRunInput{Repository: "root/site", Agent: "stats", Ref: "main", MergeRequestIID: 1}, forge.EInvalid, "not both"},
-		{"unknown ref", forge.AgentRunInput{Repository: "root/site", Agent: "stats", Ref: "nope"}, forge.EInvalid, "names no branch"},
-		{"unknown merge request", forge.AgentRunInput{Repository: "root/site", Agent: "review", MergeRequestIID: 9}, forge.ENotFound, ""},
-		{"unknown parameter", forge.AgentRunInput{Repository: "root/site", Agent: "stats", Params: json.RawMessage(`{"x": 1}`)}, forge.EInvalid, "params.x"},
-		{"wrong type", forge.AgentRunInput{Repository: "root/site", Agent: "secret-scan", Params: json.RawMessage(`{"max_file_size": "big"}`)}, forge.EInvalid, "whole number"},
-		{"params not an object", forge.AgentRunInput{Repository: "root/site", Agent: "stats", Params: json.RawMessage(`[1]`)}, forge.EInvalid, "JSON object"},
+		{"review without a merge request", forge.AgentRunInput{Repository: "root/site", Agent: "review"},
+			forge.EInvalid, "merge_request"},
+		{"ref and merge request",
+			forge.AgentRunInput{Repository: "root/site", Agent: "stats", Ref: "main", MergeRequestIID: 1},
+			forge.EInvalid, "not both"},
+		{"unknown ref", forge.AgentRunInput{Repository: "root/site", Agent: "stats", Ref: "nope"},
+			forge.EInvalid, "names no branch"},
+		{"unknown merge request",
+			forge.AgentRunInput{Repository: "root/site", Agent: "review", MergeRequestIID: 9}, forge.ENotFound, ""},
+		{"unknown parameter",
+			forge.AgentRunInput{Repository: "root/site", Agent: "stats", Params: json.RawMessage(`{"x": 1}`)},
+			forge.EInvalid, "params.x"},
+		{"wrong type",
+			forge.AgentRunInput{Repository: "root/site", Agent: "secret-scan",
+				Params: json.RawMessage(`{"max_file_size": "big"}`)}, forge.EInvalid, "whole number"},
+		{"params not an object",
+			forge.AgentRunInput{Repository: "root/site", Agent: "stats", Params: json.RawMessage(`[1]`)},
+			forge.EInvalid, "JSON object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

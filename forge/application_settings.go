@@ -185,7 +185,8 @@ func (s *Instance) GetApplicationSettings(ctx context.Context, a *Actor) (Applic
 
 // UpdateApplicationSettings changes the instance's settings; only administrators may.
 // Rate limits cannot change on an instance started without them, nor sign-up be turned on.
-func (s *Instance) UpdateApplicationSettings(ctx context.Context, a *Actor, in ApplicationSettingsInput) (ApplicationSettings, error) {
+func (s *Instance) UpdateApplicationSettings(ctx context.Context, a *Actor,
+	in ApplicationSettingsInput) (ApplicationSettings, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return ApplicationSettings{}, err
 	}

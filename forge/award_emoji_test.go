@@ -57,11 +57,13 @@ func TestAwardEmojiGoWithTheirAwardable(t *testing.T) {
 	}
 	var notes []int64
 	for range 2 {
-		is, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueInput{Title: name("t")})
+		is, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef(p.FullPath()),
+			forge.IssueInput{Title: name("t")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueRef{N: is.IID})
+		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, forge.ParseRef(p.FullPath()),
+			forge.IssueRef{N: is.IID})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,7 +70,8 @@ func (s *Service) badgeContext(ctx context.Context, a *Actor, src BadgeSource) (
 		if err != nil {
 			return badgeContext{}, err
 		}
-		bc.source, bc.canManage, bc.project, ns = db.BadgeSource{Kind: "project", ID: v.ID}, v.Access >= Maintainer, &v, v.Namespace
+		bc.source, bc.canManage, bc.project, ns = db.BadgeSource{Kind: "project",
+			ID: v.ID}, v.Access >= Maintainer, &v, v.Namespace
 	default:
 		g, level, err := s.visibleGroup(ctx, a, ParseRef(src.Ref))
 		if err != nil {
@@ -92,9 +93,16 @@ func (s *Service) badgeContext(ctx context.Context, a *Actor, src BadgeSource) (
 func (s *Service) renderBadges(ctx context.Context, bc badgeContext, badges []Badge) {
 	values := map[string]string{}
 	if v := bc.project; v != nil {
-		values = map[string]string{"project_path": v.FullPath(), "project_title": v.Name, "project_name": v.Path,
-			"project_id": strconv.FormatInt(v.ID, 10), "project_namespace": v.Namespace.FullPath,
-			"default_branch": v.DefaultBranch, "gitlab_pages_domain": "", "gitlab_server": bc.host}
+		values = map[string]string{
+			"project_path":        v.FullPath(),
+			"project_title":       v.Name,
+			"project_name":        v.Path,
+			"project_id":          strconv.FormatInt(v.ID, 10),
+			"project_namespace":   v.Namespace.FullPath,
+			"default_branch":      v.DefaultBranch,
+			"gitlab_pages_domain": "",
+			"gitlab_server":       bc.host,
+		}
 		if v.Namespace.Kind == "group" {
 			values["group_name"] = v.Namespace.Name
 		}
@@ -112,7 +120,8 @@ func (s *Service) renderBadges(ctx context.Context, bc badgeContext, badges []Ba
 		b := &badges[i]
 		b.RenderedLinkURL, b.RenderedImageURL = b.LinkURL, b.ImageURL
 		if bc.project != nil {
-			b.RenderedLinkURL, b.RenderedImageURL = renderPlaceholders(b.LinkURL, values), renderPlaceholders(b.ImageURL, values)
+			b.RenderedLinkURL, b.RenderedImageURL = renderPlaceholders(b.LinkURL,
+				values), renderPlaceholders(b.ImageURL, values)
 		}
 	}
 }
@@ -147,7 +156,8 @@ func badgeOf(r db.Badge) Badge {
 
 // ListBadges lists a source's badges; a project's include those of its groups. Whoever sees
 // the source sees its badges.
-func (s *Projects) ListBadges(ctx context.Context, a *Actor, src BadgeSource, name string, pg Page) ([]Badge, int, error) {
+func (s *Projects) ListBadges(ctx context.Context, a *Actor, src BadgeSource, name string, pg Page) ([]Badge,
+	int, error) {
 	bc, err := s.badgeContext(ctx, a, src)
 	if err != nil {
 		return nil, 0, err
@@ -188,7 +198,8 @@ func (s *Projects) GetBadge(ctx context.Context, a *Actor, src BadgeSource, id i
 }
 
 // RenderBadge shows how a badge of these URLs renders for the source, without saving it.
-func (s *Projects) RenderBadge(ctx context.Context, a *Actor, src BadgeSource, linkURL, imageURL string) (Badge, error) {
+func (s *Projects) RenderBadge(ctx context.Context, a *Actor, src BadgeSource,
+	linkURL, imageURL string) (Badge, error) {
 	bc, err := s.badgeContext(ctx, a, src)
 	if err != nil {
 		return Badge{}, err
@@ -247,10 +258,19 @@ func (s *Projects) SaveBadge(ctx context.Context, a *Actor, src BadgeSource, id 
 }
 
 // placeholderSamples stand in for the placeholders when a badge's URLs are checked.
-var placeholderSamples = map[string]string{"project_path": "group/project", "project_title": "Project",
-	"project_name": "project", "project_id": "1", "project_namespace": "group", "group_name": "group",
-	"gitlab_server": "example.com", "gitlab_pages_domain": "example.com", "default_branch": "main",
-	"commit_sha": "0", "latest_tag": "v1"}
+var placeholderSamples = map[string]string{
+	"project_path":        "group/project",
+	"project_title":       "Project",
+	"project_name":        "project",
+	"project_id":          "1",
+	"project_namespace":   "group",
+	"group_name":          "group",
+	"gitlab_server":       "example.com",
+	"gitlab_pages_domain": "example.com",
+	"default_branch":      "main",
+	"commit_sha":          "0",
+	"latest_tag":          "v1",
+}
 
 // DeleteBadge removes one of a source's own badges; a project's maintainers and a group's
 // owners may.

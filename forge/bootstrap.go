@@ -56,8 +56,17 @@ func (s *Service) createRoot(ctx context.Context, withToken bool) (Bootstrap, er
 	now := s.Now()
 	var rootID int64
 	err := s.db.Write(ctx, func(tx *sql.Tx) error {
-		u := User{Username: RootUsername, Email: "root@localhost", Name: "Administrator", IsAdmin: true,
-			State: "active", CanCreateGroup: true, ProjectsLimit: 100000, CreatedAt: now, UpdatedAt: now}
+		u := User{
+			Username:       RootUsername,
+			Email:          "root@localhost",
+			Name:           "Administrator",
+			IsAdmin:        true,
+			State:          "active",
+			CanCreateGroup: true,
+			ProjectsLimit:  100000,
+			CreatedAt:      now,
+			UpdatedAt:      now,
+		}
 		id, err := insertUser(ctx, tx, u, "")
 		if err != nil {
 			return err

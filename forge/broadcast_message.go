@@ -57,18 +57,26 @@ func (s *Instance) GetBroadcastMessage(ctx context.Context, id int64) (Broadcast
 
 // CreateBroadcastMessage creates a broadcast message; only administrators may. It starts now
 // and ends an hour later unless told otherwise.
-func (s *Instance) CreateBroadcastMessage(ctx context.Context, a *Actor, in BroadcastMessageInput) (BroadcastMessage, error) {
+func (s *Instance) CreateBroadcastMessage(ctx context.Context, a *Actor,
+	in BroadcastMessageInput) (BroadcastMessage, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return BroadcastMessage{}, err
 	}
 	now := s.Now()
-	b := BroadcastMessage{StartsAt: now, EndsAt: now.Add(time.Hour), BroadcastType: "banner", Theme: "indigo",
-		TargetAccessLevels: []int{}, CreatedAt: now}
+	b := BroadcastMessage{
+		StartsAt:           now,
+		EndsAt:             now.Add(time.Hour),
+		BroadcastType:      "banner",
+		Theme:              "indigo",
+		TargetAccessLevels: []int{},
+		CreatedAt:          now,
+	}
 	return s.saveBroadcastMessage(ctx, a, b, in)
 }
 
 // UpdateBroadcastMessage changes broadcast message id; only administrators may.
-func (s *Instance) UpdateBroadcastMessage(ctx context.Context, a *Actor, id int64, in BroadcastMessageInput) (BroadcastMessage, error) {
+func (s *Instance) UpdateBroadcastMessage(ctx context.Context, a *Actor, id int64,
+	in BroadcastMessageInput) (BroadcastMessage, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return BroadcastMessage{}, err
 	}
@@ -80,7 +88,8 @@ func (s *Instance) UpdateBroadcastMessage(ctx context.Context, a *Actor, id int6
 }
 
 // saveBroadcastMessage applies in to b, checks it and writes it.
-func (s *Service) saveBroadcastMessage(ctx context.Context, a *Actor, b BroadcastMessage, in BroadcastMessageInput) (BroadcastMessage, error) {
+func (s *Service) saveBroadcastMessage(ctx context.Context, a *Actor, b BroadcastMessage,
+	in BroadcastMessageInput) (BroadcastMessage, error) {
 	if err := applyBroadcastInput(&b, in); err != nil {
 		return BroadcastMessage{}, err
 	}

@@ -19,7 +19,8 @@ func TestBroadcastsAreCachedUntilAMessageChanges(t *testing.T) {
 	ctx := context.Background()
 	d, store, _ := openData(t)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	s := forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: func() time.Time { return now }})
+	s := forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost},
+		forge.Options{Now: func() time.Time { return now }})
 	t.Cleanup(s.Close)
 	if _, err := s.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
@@ -55,12 +56,14 @@ func TestBroadcastsAreCachedUntilAMessageChanges(t *testing.T) {
 	str := func(s string) *string { return &s }
 	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
 
-	upgrade, err := s.Instance.CreateBroadcastMessage(ctx, root, forge.BroadcastMessageInput{Message: str("Upgrade at noon")})
+	upgrade, err := s.Instance.CreateBroadcastMessage(ctx, root,
+		forge.BroadcastMessageInput{Message: str("Upgrade at noon")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Instance.CreateBroadcastMessage(ctx, root, forge.BroadcastMessageInput{Message: str("Freeze tonight"),
-		StartsAt: at(30 * time.Second), EndsAt: at(2 * time.Hour)}); err != nil {
+	if _, err := s.Instance.CreateBroadcastMessage(ctx, root,
+		forge.BroadcastMessageInput{Message: str("Freeze tonight"),
+			StartsAt: at(30 * time.Second), EndsAt: at(2 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	want("created", "Upgrade at noon")
@@ -68,7 +71,8 @@ func TestBroadcastsAreCachedUntilAMessageChanges(t *testing.T) {
 	// A change written behind the service's back is not read: the pages do not query.
 	changed := upgrade
 	changed.Message = "written elsewhere"
-	if err := d.Write(ctx, func(tx *sql.Tx) error { _, err := db.SaveBroadcastMessage(ctx, tx, changed); return err }); err != nil {
+	if err := d.Write(ctx,
+		func(tx *sql.Tx) error { _, err := db.SaveBroadcastMessage(ctx, tx, changed); return err }); err != nil {
 		t.Fatal(err)
 	}
 	want("cached", "Upgrade at noon")
@@ -77,7 +81,8 @@ func TestBroadcastsAreCachedUntilAMessageChanges(t *testing.T) {
 	want("the second started", "Freeze tonight", "Upgrade at noon")
 
 	// A change through the service is shown at once; so is a deletion.
-	if _, err := s.Instance.UpdateBroadcastMessage(ctx, root, upgrade.ID, forge.BroadcastMessageInput{Message: str("Upgrade at one")}); err != nil {
+	if _, err := s.Instance.UpdateBroadcastMessage(ctx, root, upgrade.ID,
+		forge.BroadcastMessageInput{Message: str("Upgrade at one")}); err != nil {
 		t.Fatal(err)
 	}
 	want("updated", "Freeze tonight", "Upgrade at one")

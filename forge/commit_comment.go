@@ -50,7 +50,8 @@ func commitCommentOf(r db.CommitComment) CommitComment {
 
 // ListCommitComments lists the comments on the commit rev names, oldest first; whoever may
 // read the code may read them.
-func (s *Repositories) ListCommitComments(ctx context.Context, a *Actor, projectRef Ref, rev string, pg Page) ([]CommitComment, int, error) {
+func (s *Repositories) ListCommitComments(ctx context.Context, a *Actor, projectRef Ref, rev string,
+	pg Page) ([]CommitComment, int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -76,7 +77,8 @@ func (s *Repositories) ListCommitComments(ctx context.Context, a *Actor, project
 
 // CreateCommitComment writes a comment on the commit rev names: anyone signed in who may
 // read the code may.
-func (s *Repositories) CreateCommitComment(ctx context.Context, a *Actor, projectRef Ref, rev string, in CommitCommentInput) (CommitComment, error) {
+func (s *Repositories) CreateCommitComment(ctx context.Context, a *Actor, projectRef Ref, rev string,
+	in CommitCommentInput) (CommitComment, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return CommitComment{}, err
 	}

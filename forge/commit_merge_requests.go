@@ -12,7 +12,8 @@ import (
 // newest first: those whose changes (base..head) include it, and those it merged or squashed.
 // state keeps one state's ("" or "all": every state). The actor must see both the code and
 // the merge requests.
-func (s *Repositories) CommitMergeRequests(ctx context.Context, a *Actor, projectRef Ref, rev string, state string, pg Page) ([]MergeRequest, int, error) {
+func (s *Repositories) CommitMergeRequests(ctx context.Context, a *Actor, projectRef Ref, rev string,
+	state string, pg Page) ([]MergeRequest, int, error) {
 	v, err := s.mergeRequestProject(ctx, a, projectRef)
 	if err != nil {
 		return nil, 0, err

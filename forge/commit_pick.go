@@ -25,7 +25,8 @@ type PickInput struct {
 // taken against its first parent. A change that conflicts with the branch, or is there
 // already, is refused (ReasonPickConflict, ReasonPickEmpty and their revert twins) and
 // nothing is written. With DryRun, only the check is made and the zero CommitView returned.
-func (s *Repositories) PickCommit(ctx context.Context, a *Actor, projectRef Ref, rev string, in PickInput) (ProjectView, CommitView, error) {
+func (s *Repositories) PickCommit(ctx context.Context, a *Actor, projectRef Ref, rev string,
+	in PickInput) (ProjectView, CommitView, error) {
 	if strings.TrimSpace(in.Branch) == "" {
 		return ProjectView{}, CommitView{}, Missing("branch")
 	}
@@ -72,7 +73,8 @@ func (s *Repositories) PickCommit(ctx context.Context, a *Actor, projectRef Ref,
 	if in.DryRun {
 		return v, CommitView{}, nil
 	}
-	if err := s.moveRefs(ctx, a, v, []gitstore.RefUpdate{{Name: "refs/heads/" + in.Branch, Old: tip, New: h}}); err != nil {
+	if err := s.moveRefs(ctx, a, v,
+		[]gitstore.RefUpdate{{Name: "refs/heads/" + in.Branch, Old: tip, New: h}}); err != nil {
 		return v, CommitView{}, err
 	}
 	picked, err := repo.Commit(h)

@@ -43,7 +43,8 @@ type CommitSignature struct {
 // CommitSignatureOf returns the signature of the commit rev names and whether a user's key
 // verifies it for the commit's committer. An unsigned commit's signature is "Signature Not
 // Found", as GitLab answers.
-func (s *Repositories) CommitSignatureOf(ctx context.Context, a *Actor, projectRef Ref, rev string) (CommitSignature, error) {
+func (s *Repositories) CommitSignatureOf(ctx context.Context, a *Actor, projectRef Ref,
+	rev string) (CommitSignature, error) {
 	_, repo, err := s.readRepo(ctx, a, projectRef)
 	if err != nil {
 		return CommitSignature{}, err
@@ -109,7 +110,8 @@ func (s *Service) pgpSignature(ctx context.Context, sig string, payload []byte, 
 	if err != nil {
 		return out, nil
 	}
-	if _, err := openpgp.CheckArmoredDetachedSignature(ring, bytes.NewReader(payload), strings.NewReader(sig), nil); err != nil {
+	if _, err := openpgp.CheckArmoredDetachedSignature(ring, bytes.NewReader(payload), strings.NewReader(sig),
+		nil); err != nil {
 		return out, nil
 	}
 	out.VerificationStatus = ownerStatus(owner, k.Emails, email)
@@ -185,7 +187,8 @@ func parseSSHSig(armored string) (*sshSig, error) {
 	if err := ssh.Unmarshal(fields[4], &sg); err != nil {
 		return nil, err
 	}
-	return &sshSig{key: pub, namespace: string(fields[1]), reserved: fields[2], hashAlg: string(fields[3]), signature: &sg}, nil
+	return &sshSig{key: pub, namespace: string(fields[1]), reserved: fields[2], hashAlg: string(fields[3]),
+		signature: &sg}, nil
 }
 
 // verify checks the signature over payload, signed for git.

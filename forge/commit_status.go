@@ -220,7 +220,8 @@ func (s *Service) statusProject(ctx context.Context, a *Actor, ref Ref, need Nee
 // SetCommitStatus records a report of a commit's status. Developers may report, on refs
 // they may push or merge to; a report moves the pending or running status the same user
 // reported under the same name and ref, or starts a new one that replaces the older.
-func (s *Repositories) SetCommitStatus(ctx context.Context, a *Actor, projectRef Ref, in CommitStatusInput) (CommitStatus, error) {
+func (s *Repositories) SetCommitStatus(ctx context.Context, a *Actor, projectRef Ref,
+	in CommitStatusInput) (CommitStatus, error) {
 	v, err := s.statusProject(ctx, a, projectRef, NeedWrite)
 	if err != nil {
 		return CommitStatus{}, err
@@ -259,8 +260,16 @@ func (s *Repositories) SetCommitStatus(ctx context.Context, a *Actor, projectRef
 		if err != nil {
 			return err
 		}
-		c := CommitStatus{ProjectID: v.ID, PipelineID: pl.ID, SHA: sha, Ref: pl.Ref, Name: in.Name,
-			Status: StatusCreated, Author: *a.User, CreatedAt: now}
+		c := CommitStatus{
+			ProjectID:  v.ID,
+			PipelineID: pl.ID,
+			SHA:        sha,
+			Ref:        pl.Ref,
+			Name:       in.Name,
+			Status:     StatusCreated,
+			Author:     *a.User,
+			CreatedAt:  now,
+		}
 		live, err := db.LiveCommitStatus(ctx, tx, pl.ID, in.Name, pl.Ref, a.User.ID)
 		switch {
 		case err == nil:
@@ -371,7 +380,8 @@ func (s *Service) authorizeRefUpdate(ctx context.Context, v ProjectView, ref str
 
 // statusPipeline returns the pipeline a report goes to: the one named, else the commit's
 // newest on ref, else a new one.
-func (s *Service) statusPipeline(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView, sha, ref string, id int64, now time.Time) (db.Pipeline, error) {
+func (s *Service) statusPipeline(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView, sha, ref string,
+	id int64, now time.Time) (db.Pipeline, error) {
 	pl, err := db.NewestPipeline(ctx, tx, v.ID, sha, ref, id)
 	switch {
 	case err == nil:
@@ -381,8 +391,16 @@ func (s *Service) statusPipeline(ctx context.Context, tx *sql.Tx, a *Actor, v Pr
 	case id != 0:
 		return db.Pipeline{}, NotFound(ResourcePipeline)
 	}
-	pl = db.Pipeline{ProjectID: v.ID, SHA: sha, Ref: ref, Status: StatusCreated, Source: "external",
-		User: *a.User, CreatedAt: now, UpdatedAt: now}
+	pl = db.Pipeline{
+		ProjectID: v.ID,
+		SHA:       sha,
+		Ref:       ref,
+		Status:    StatusCreated,
+		Source:    "external",
+		User:      *a.User,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
 	pl.ID, pl.IID, err = db.InsertPipeline(ctx, tx, pl)
 	return pl, err
 }
@@ -397,7 +415,8 @@ type CommitStatusListOptions struct {
 
 // ListCommitStatuses lists the statuses reported for the commit rev names, oldest first:
 // the latest of each name unless o.All. Those who may read the code may read them.
-func (s *Repositories) ListCommitStatuses(ctx context.Context, a *Actor, projectRef Ref, rev string, o CommitStatusListOptions, pg Page) ([]CommitStatus, int, error) {
+func (s *Repositories) ListCommitStatuses(ctx context.Context, a *Actor, projectRef Ref, rev string,
+	o CommitStatusListOptions, pg Page) ([]CommitStatus, int, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -410,8 +429,15 @@ func (s *Repositories) ListCommitStatuses(ctx context.Context, a *Actor, project
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, total, err := db.ListCommitStatuses(ctx, s.db.Read, db.CommitStatusFilter{ProjectID: v.ID,
-		SHA: c.ID.String(), Ref: o.Ref, Name: o.Name, All: o.All, Limit: pg.limit(), Offset: pg.offset()})
+	rows, total, err := db.ListCommitStatuses(ctx, s.db.Read, db.CommitStatusFilter{
+		ProjectID: v.ID,
+		SHA:       c.ID.String(),
+		Ref:       o.Ref,
+		Name:      o.Name,
+		All:       o.All,
+		Limit:     pg.limit(),
+		Offset:    pg.offset(),
+	})
 	if err != nil {
 		return nil, 0, err
 	}

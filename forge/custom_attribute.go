@@ -50,7 +50,8 @@ func (s *Accounts) CustomAttributes(ctx context.Context, a *Actor, kind string, 
 }
 
 // CustomAttribute returns one custom attribute.
-func (s *Accounts) CustomAttribute(ctx context.Context, a *Actor, kind string, ref Ref, key string) (CustomAttribute, error) {
+func (s *Accounts) CustomAttribute(ctx context.Context, a *Actor, kind string, ref Ref,
+	key string) (CustomAttribute, error) {
 	list, err := s.CustomAttributes(ctx, a, kind, ref)
 	if err != nil {
 		return CustomAttribute{}, err
@@ -64,7 +65,8 @@ func (s *Accounts) CustomAttribute(ctx context.Context, a *Actor, kind string, r
 }
 
 // SetCustomAttribute writes one custom attribute.
-func (s *Accounts) SetCustomAttribute(ctx context.Context, a *Actor, kind string, ref Ref, key string, value string) (CustomAttribute, error) {
+func (s *Accounts) SetCustomAttribute(ctx context.Context, a *Actor, kind string, ref Ref, key string,
+	value string) (CustomAttribute, error) {
 	id, err := s.customAttributeTarget(ctx, a, kind, ref, NeedWrite)
 	if err != nil {
 		return CustomAttribute{}, err
@@ -79,7 +81,8 @@ func (s *Accounts) SetCustomAttribute(ctx context.Context, a *Actor, kind string
 		return CustomAttribute{}, err
 	}
 	c := CustomAttribute{Key: key, Value: value}
-	return c, s.db.Write(ctx, func(tx *sql.Tx) error { return db.SetCustomAttribute(ctx, tx, kind, id, db.CustomAttribute(c)) })
+	return c, s.db.Write(ctx,
+		func(tx *sql.Tx) error { return db.SetCustomAttribute(ctx, tx, kind, id, db.CustomAttribute(c)) })
 }
 
 // DeleteCustomAttribute removes one custom attribute.

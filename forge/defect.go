@@ -105,7 +105,8 @@ func (s *Delivery) ResolvePath(ctx context.Context, a *Actor, path string) (Path
 		return PathTarget{}, Missing("resource_path")
 	}
 	if len(path) > maxResourcePath {
-		return PathTarget{}, &Error{Code: ENotFound, Resource: ResourceResourcePath, Message: "the resource path is too long to name anything"}
+		return PathTarget{}, &Error{Code: ENotFound, Resource: ResourceResourcePath,
+			Message: "the resource path is too long to name anything"}
 	}
 	if strings.Contains(path, "//") {
 		return PathTarget{}, pathNotFound(path)
@@ -191,7 +192,8 @@ func validDefectKey(key string) error {
 // project path, with a sha that must be a commit of that project's repository; a fix given
 // again (same project and sha, or same time without a sha) is not recorded twice. created
 // reports whether the defect is new. Everything is written in one transaction.
-func (s *Delivery) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (rec DefectRecord, created bool, err error) {
+func (s *Delivery) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (rec DefectRecord,
+	created bool, err error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return DefectRecord{}, false, err
 	}
@@ -213,7 +215,8 @@ func (s *Delivery) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (
 	}
 	if in.fixGiven() && !target.IsProject() {
 		return DefectRecord{}, false, &Error{Code: EInvalid, Params: []string{"resource_path"},
-			Message: fmt.Sprintf("a fix can only be recorded on a repository path (entity/org/repo); %q is a %s, not a repository",
+			Message: fmt.Sprintf(
+				"a fix can only be recorded on a repository path (entity/org/repo); %q is a %s, not a repository",
 				target.FullPath(), target.kind())}
 	}
 	now := s.Now()
@@ -240,7 +243,8 @@ func (s *Delivery) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (
 		switch {
 		case errors.Is(err, db.ErrNotFound):
 			if detected == nil {
-				return &Error{Code: EInvalid, Reason: ReasonMissingOneOf, Params: []string{"detected_at", "detected_now"},
+				return &Error{Code: EInvalid, Reason: ReasonMissingOneOf,
+					Params:  []string{"detected_at", "detected_now"},
 					Message: fmt.Sprintf("detected_at or detected_now is required to create defect %q", in.Key)}
 			}
 			owner = target
@@ -296,7 +300,8 @@ func (s *Delivery) RecordDefect(ctx context.Context, a *Actor, in DefectInput) (
 			if f.ReleasedAt.Before(rec.Defect.DetectedAt) {
 				return &Error{Code: EInvalid, Params: []string{"fix_released_at"},
 					Message: fmt.Sprintf("a fix of defect %q is released at %s, before its detection at %s",
-						in.Key, f.ReleasedAt.UTC().Format(time.RFC3339), rec.Defect.DetectedAt.UTC().Format(time.RFC3339))}
+						in.Key, f.ReleasedAt.UTC().Format(time.RFC3339),
+						rec.Defect.DetectedAt.UTC().Format(time.RFC3339))}
 			}
 		}
 		return nil

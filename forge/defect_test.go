@@ -39,7 +39,8 @@ func newDefectEnv(t testing.TB) *defectEnv {
 	d, store, _ := openData(t)
 	var err error
 	e := &defectEnv{t: t, ctx: ctx, db: d, now: defectNow, users: map[string]*forge.Actor{}}
-	e.forge = forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: func() time.Time { return e.now }})
+	e.forge = forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost},
+		forge.Options{Now: func() time.Time { return e.now }})
 	t.Cleanup(e.forge.Close)
 	if _, err := e.forge.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
@@ -51,19 +52,22 @@ func newDefectEnv(t testing.TB) *defectEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	web, err := e.forge.Projects.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("web"), Path: name("web"), ParentID: &acme.ID})
+	web, err := e.forge.Projects.CreateGroup(ctx, e.root,
+		forge.GroupInput{Name: name("web"), Path: name("web"), ParentID: &acme.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The first commit is authored a day before "now".
 	e.now = defectNow.Add(-24 * time.Hour)
-	e.shop, err = e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("shop"), NamespaceRef: web.FullPath,
-		InitializeWithReadme: true}, 0)
+	e.shop, err = e.forge.Projects.CreateProject(ctx, e.root,
+		forge.ProjectInput{Name: name("shop"), NamespaceRef: web.FullPath,
+			InitializeWithReadme: true}, 0)
 	e.now = defectNow
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("vault"), NamespaceRef: "acme"}, 0); err != nil {
+	if _, err := e.forge.Projects.CreateProject(ctx, e.root,
+		forge.ProjectInput{Name: name("vault"), NamespaceRef: "acme"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	b, err := e.forge.Repositories.GetBranch(ctx, e.root, forge.ParseRef(e.shop.FullPath()), "main")
@@ -87,11 +91,13 @@ func (e *defectEnv) user(username string, src forge.MemberSource, level int, sco
 		e.t.Fatal(err)
 	}
 	if src.Kind != "" {
-		if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, src, forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
+		if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, src,
+			forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
 			e.t.Fatal(err)
 		}
 	}
-	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, u.ID, forge.TokenInput{Name: "t", Scopes: []string{scope}})
+	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, u.ID,
+		forge.TokenInput{Name: "t", Scopes: []string{scope}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -134,14 +140,16 @@ func TestRecordDefectCreatesUpdatesAndFixesByKey(t *testing.T) {
 	e := newDefectEnv(t)
 	dev := e.users["dev"]
 	rec, created, err := e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: "acme",
-		DetectedAt: at("Jan 1, 2021 at 5:40pm PST"), Description: ptr("Site outage for 15 minutes"), Severity: ptr[int64](2)})
+		DetectedAt: at("Jan 1, 2021 at 5:40pm PST"), Description: ptr("Site outage for 15 minutes"),
+		Severity: ptr[int64](2)})
 	if err != nil || !created {
 		t.Fatalf("create: created=%v err=%v", created, err)
 	}
 	if rec.OwnerPath != "acme" || rec.NamespaceID == 0 || rec.ProjectID != 0 || rec.ResolvedAt != nil {
 		t.Fatalf("created %+v; want owned by the group acme and unresolved", rec)
 	}
-	if want := time.Date(2021, 1, 2, 1, 40, 0, 0, time.UTC); !rec.DetectedAt.Equal(want) || rec.DetectedAt.Location() != time.UTC {
+	if want := time.Date(2021, 1, 2, 1, 40, 0, 0, time.UTC); !rec.DetectedAt.Equal(want) ||
+		rec.DetectedAt.Location() != time.UTC {
 		t.Fatalf("detected at %v, want %v in UTC", rec.DetectedAt, want)
 	}
 
@@ -150,39 +158,49 @@ func TestRecordDefectCreatesUpdatesAndFixesByKey(t *testing.T) {
 	if err != nil || created {
 		t.Fatalf("update: created=%v err=%v", created, err)
 	}
-	if *rec.Severity != 1 || rec.Description != "Site outage for 15 minutes" || !rec.DetectedAt.Equal(time.Date(2021, 1, 2, 1, 40, 0, 0, time.UTC)) {
-		t.Fatalf("updated %+v; want severity 1, the description and the detection (detected_now is for new defects) kept", rec)
+	if *rec.Severity != 1 || rec.Description != "Site outage for 15 minutes" ||
+		!rec.DetectedAt.Equal(time.Date(2021, 1, 2, 1, 40, 0, 0, time.UTC)) {
+		t.Fatalf(
+			"updated %+v; want severity 1, the description and the detection (detected_now is for new defects) kept", rec)
 	}
-	rec, _, err = e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: "acme", DetectedAt: at("2021-01-02T01:30:00Z")})
+	rec, _, err = e.record(dev,
+		forge.DefectInput{Key: "JIRA-123", ResourcePath: "acme", DetectedAt: at("2021-01-02T01:30:00Z")})
 	if err != nil || !rec.DetectedAt.Equal(time.Date(2021, 1, 2, 1, 30, 0, 0, time.UTC)) {
 		t.Fatalf("detected_at given again: %+v, %v; want it moved", rec, err)
 	}
 
 	first := at("Jan 2, 2021 8:35am EST")
-	rec, created, err = e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: e.shop.FullPath(), FixReleasedAt: first})
+	rec, created, err = e.record(dev,
+		forge.DefectInput{Key: "JIRA-123", ResourcePath: e.shop.FullPath(), FixReleasedAt: first})
 	if err != nil || created {
 		t.Fatalf("fix at the repository: created=%v err=%v", created, err)
 	}
-	if rec.OwnerPath != "acme" || rec.Fix == nil || rec.Fix.ProjectID != e.shop.ID || rec.ResolvedAt == nil || !rec.ResolvedAt.Equal(*first) {
+	if rec.OwnerPath != "acme" || rec.Fix == nil || rec.Fix.ProjectID != e.shop.ID || rec.ResolvedAt == nil ||
+		!rec.ResolvedAt.Equal(*first) {
 		t.Fatalf("after the fix %+v (fix %+v); want the group's defect resolved at %v", rec, rec.Fix, first)
 	}
 	// A second, later fix by sha (time from its commit) ...
 	e.now = defectNow.Add(time.Hour)
-	rec, _, err = e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: e.shop.FullPath(), FixSHA: e.shopHead[:10]})
+	rec, _, err = e.record(dev,
+		forge.DefectInput{Key: "JIRA-123", ResourcePath: e.shop.FullPath(), FixSHA: e.shopHead[:10]})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Fix.SHA != e.shopHead || !rec.Fix.ReleasedAt.Equal(e.shopHeadAt) || len(rec.Fixes) != 2 || !rec.ResolvedAt.Equal(e.shopHeadAt) {
-		t.Fatalf("fix by sha %+v, fixes %+v, resolved %v; want the commit's author time %v", rec.Fix, rec.Fixes, rec.ResolvedAt, e.shopHeadAt)
+	if rec.Fix.SHA != e.shopHead || !rec.Fix.ReleasedAt.Equal(e.shopHeadAt) || len(rec.Fixes) != 2 ||
+		!rec.ResolvedAt.Equal(e.shopHeadAt) {
+		t.Fatalf("fix by sha %+v, fixes %+v, resolved %v; want the commit's author time %v", rec.Fix,
+			rec.Fixes, rec.ResolvedAt, e.shopHeadAt)
 	}
 	// ... given again is the same fix; given with fix_released_now it moves to now.
 	rec, _, err = e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: e.shop.FullPath(), FixSHA: e.shopHead})
 	if err != nil || len(rec.Fixes) != 2 {
 		t.Fatalf("the same fix again: %d fixes, err %v; want 2", len(rec.Fixes), err)
 	}
-	rec, _, err = e.record(dev, forge.DefectInput{Key: "JIRA-123", ResourcePath: e.shop.FullPath(), FixSHA: e.shopHead, FixReleasedNow: true})
+	rec, _, err = e.record(dev,
+		forge.DefectInput{Key: "JIRA-123", ResourcePath: e.shop.FullPath(), FixSHA: e.shopHead, FixReleasedNow: true})
 	if err != nil || len(rec.Fixes) != 2 || !rec.ResolvedAt.Equal(e.now) {
-		t.Fatalf("the same fix released now: %d fixes, resolved %v, err %v; want 2 and %v", len(rec.Fixes), rec.ResolvedAt, err, e.now)
+		t.Fatalf("the same fix released now: %d fixes, resolved %v, err %v; want 2 and %v", len(rec.Fixes),
+			rec.ResolvedAt, err, e.now)
 	}
 	if d, f := e.count(); d != 1 || f != 2 {
 		t.Fatalf("database holds %d defects and %d fixes, want 1 and 2", d, f)
@@ -194,7 +212,8 @@ func TestRecordDefectCreatesUpdatesAndFixesByKey(t *testing.T) {
 // namespace above it, never one below.
 func TestDefectKeysAreScopedToTheirOwner(t *testing.T) {
 	e := newDefectEnv(t)
-	if _, err := e.forge.Projects.CreateGroup(e.ctx, e.root, forge.GroupInput{Name: name("other"), Path: name("other")}); err != nil {
+	if _, err := e.forge.Projects.CreateGroup(e.ctx, e.root,
+		forge.GroupInput{Name: name("other"), Path: name("other")}); err != nil {
 		t.Fatal(err)
 	}
 	in := forge.DefectInput{Key: "OPS-1", DetectedNow: true}
@@ -209,26 +228,32 @@ func TestDefectKeysAreScopedToTheirOwner(t *testing.T) {
 		}
 	}
 	// At the project, the key names the project's own defect, not the group's above it.
-	rec, created, err := e.record(e.root, forge.DefectInput{Key: "OPS-1", ResourcePath: e.shop.FullPath(), Description: ptr("x")})
+	rec, created, err := e.record(e.root,
+		forge.DefectInput{Key: "OPS-1", ResourcePath: e.shop.FullPath(), Description: ptr("x")})
 	if err != nil || created || rec.OwnerPath != e.shop.FullPath() || rec.ProjectID != e.shop.ID {
 		t.Fatalf("at the project: %+v created=%v err=%v; want the project's defect updated", rec, created, err)
 	}
 	// At a group, a key only a project below has is unknown: without a detection time it
 	// cannot be created there, and the project's defect is not touched.
-	if _, _, err := e.record(e.root, forge.DefectInput{Key: "SHOP-1", ResourcePath: e.shop.FullPath(), DetectedNow: true}); err != nil {
+	if _, _, err := e.record(e.root,
+		forge.DefectInput{Key: "SHOP-1", ResourcePath: e.shop.FullPath(), DetectedNow: true}); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = e.record(e.root, forge.DefectInput{Key: "SHOP-1", ResourcePath: "acme/web", Description: ptr("y")})
-	if fe := forge.ErrorOf(err); fe.Code != forge.EInvalid || !strings.Contains(fe.Message, "detected_at or detected_now") {
+	if fe := forge.ErrorOf(err); fe.Code != forge.EInvalid ||
+		!strings.Contains(fe.Message, "detected_at or detected_now") {
 		t.Fatalf("a project's key at the group above: %v; want it unknown there", err)
 	}
 	// A key recorded at a group is found from a project below it, through a subgroup.
-	if _, _, err := e.record(e.root, forge.DefectInput{Key: "ACME-1", ResourcePath: "acme", DetectedNow: true}); err != nil {
+	if _, _, err := e.record(e.root,
+		forge.DefectInput{Key: "ACME-1", ResourcePath: "acme", DetectedNow: true}); err != nil {
 		t.Fatal(err)
 	}
-	rec, created, err = e.record(e.root, forge.DefectInput{Key: "ACME-1", ResourcePath: e.shop.FullPath(), FixReleasedNow: true})
+	rec, created, err = e.record(e.root,
+		forge.DefectInput{Key: "ACME-1", ResourcePath: e.shop.FullPath(), FixReleasedNow: true})
 	if err != nil || created || rec.OwnerPath != "acme" || len(rec.Fixes) != 1 {
-		t.Fatalf("the group's key from the project: %+v created=%v err=%v; want the group's defect fixed", rec, created, err)
+		t.Fatalf("the group's key from the project: %+v created=%v err=%v; want the group's defect fixed",
+			rec, created, err)
 	}
 	if d, _ := e.count(); d != 6 {
 		t.Fatalf("%d defects, want 6", d)
@@ -241,23 +266,27 @@ func TestDefectKeysAreScopedToTheirOwner(t *testing.T) {
 // changed.
 func TestDefectsOfOthersStayOutOfReach(t *testing.T) {
 	e := newDefectEnv(t)
-	pub, err := e.forge.Projects.CreateGroup(e.ctx, e.root, forge.GroupInput{Name: name("pub"), Path: name("pub"), Visibility: name("public")})
+	pub, err := e.forge.Projects.CreateGroup(e.ctx, e.root,
+		forge.GroupInput{Name: name("pub"), Path: name("pub"), Visibility: name("public")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("app"), NamespaceRef: pub.FullPath,
-		Visibility: name("public")}, 0)
+	app, err := e.forge.Projects.CreateProject(e.ctx, e.root,
+		forge.ProjectInput{Name: name("app"), NamespaceRef: pub.FullPath,
+			Visibility: name("public")}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.user("shopdev", forge.MemberSource{Kind: "project", Ref: e.shop.FullPath()}, forge.Developer, forge.ScopeAPI)
-	if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, forge.MemberSource{Kind: "project", Ref: app.FullPath()},
+	if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root,
+		forge.MemberSource{Kind: "project", Ref: app.FullPath()},
 		forge.MemberInput{UserRef: "shopdev", AccessLevel: forge.Developer}, true); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []struct{ key, path string }{{"VAULT-1", "acme/vault"}, {"ACME-1", "acme"}, {"PUB-1", "pub"}} {
-		if _, _, err := e.record(e.root, forge.DefectInput{Key: d.key, ResourcePath: d.path, DetectedAt: at("2024-01-01"),
-			Description: ptr("theirs")}); err != nil {
+		if _, _, err := e.record(e.root,
+			forge.DefectInput{Key: d.key, ResourcePath: d.path, DetectedAt: at("2024-01-01"),
+				Description: ptr("theirs")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -276,7 +305,8 @@ func TestDefectsOfOthersStayOutOfReach(t *testing.T) {
 			`detected_at or detected_now is required to create defect "VAULT-1"`},
 		{"an unused key, for comparison", fix("NEVER-1", e.shop.FullPath()), forge.EInvalid,
 			`detected_at or detected_now is required to create defect "NEVER-1"`},
-		{"the key of a private group above", fix("ACME-1", e.shop.FullPath()), forge.EInvalid, "detected_at or detected_now"},
+		{"the key of a private group above", fix("ACME-1", e.shop.FullPath()), forge.EInvalid,
+			"detected_at or detected_now"},
 		{"the key of a public group above", fix("PUB-1", app.FullPath()), forge.EForbidden,
 			`critical defect "PUB-1" is recorded at the group pub; changing it needs Developer access there`},
 	}
@@ -290,8 +320,9 @@ func TestDefectsOfOthersStayOutOfReach(t *testing.T) {
 		t.Fatalf("%d defects and %d fixes; want the three, unfixed", d, f)
 	}
 	// With a detection time, the key records shopdev's own defect at its project.
-	rec, created, err := e.record(dev, forge.DefectInput{Key: "VAULT-1", ResourcePath: e.shop.FullPath(), DetectedNow: true,
-		Description: ptr("mine")})
+	rec, created, err := e.record(dev,
+		forge.DefectInput{Key: "VAULT-1", ResourcePath: e.shop.FullPath(), DetectedNow: true,
+			Description: ptr("mine")})
 	if err != nil || !created || rec.ProjectID != e.shop.ID {
 		t.Fatalf("own defect: %+v created=%v err=%v", rec, created, err)
 	}
@@ -318,31 +349,39 @@ func TestRecordDefectRefusals(t *testing.T) {
 		code  forge.Code
 		says  string
 	}{
-		{"fix on a group path", "dev", forge.DefectInput{Key: "K", ResourcePath: "acme/web", DetectedNow: true, FixReleasedNow: true},
+		{"fix on a group path", "dev",
+			forge.DefectInput{Key: "K", ResourcePath: "acme/web", DetectedNow: true, FixReleasedNow: true},
 			forge.EInvalid, `"acme/web" is a group, not a repository`},
-		{"fix sha on a user path", "root", forge.DefectInput{Key: "K", ResourcePath: "root", DetectedNow: true, FixSHA: "abc1234"},
+		{"fix sha on a user path", "root",
+			forge.DefectInput{Key: "K", ResourcePath: "root", DetectedNow: true, FixSHA: "abc1234"},
 			forge.EInvalid, "only be recorded on a repository path"},
 		{"unknown fix sha", "dev", forge.DefectInput{Key: "K", ResourcePath: "acme/web/shop", DetectedNow: true,
 			FixSHA: strings.Repeat("ab", 20)}, forge.EInvalid, "is not a commit of acme/web/shop"},
 		{"a branch name as sha", "dev", forge.DefectInput{Key: "K", ResourcePath: "acme/web/shop", DetectedNow: true,
 			FixSHA: "main"}, forge.EInvalid, "is not a commit sha"},
-		{"no detection time", "dev", forge.DefectInput{Key: "K", ResourcePath: "acme"}, forge.EInvalid, "detected_at or detected_now"},
+		{"no detection time", "dev", forge.DefectInput{Key: "K", ResourcePath: "acme"}, forge.EInvalid,
+			"detected_at or detected_now"},
 		{"no key", "dev", forge.DefectInput{ResourcePath: "acme", DetectedNow: true}, forge.EInvalid, "defect_key"},
-		{"control characters in the key", "dev", forge.DefectInput{Key: "a\nb", ResourcePath: "acme", DetectedNow: true},
+		{"control characters in the key", "dev",
+			forge.DefectInput{Key: "a\nb", ResourcePath: "acme", DetectedNow: true},
 			forge.EInvalid, "printable"},
 		{"no path", "dev", forge.DefectInput{Key: "K", DetectedNow: true}, forge.EInvalid, "resource_path"},
-		{"unknown path", "dev", forge.DefectInput{Key: "K", ResourcePath: "acme/nope", DetectedNow: true}, forge.ENotFound, ""},
-		{"private project of others", "outsider", forge.DefectInput{Key: "K", ResourcePath: "acme/vault", DetectedNow: true},
+		{"unknown path", "dev", forge.DefectInput{Key: "K", ResourcePath: "acme/nope", DetectedNow: true},
+			forge.ENotFound, ""},
+		{"private project of others", "outsider",
+			forge.DefectInput{Key: "K", ResourcePath: "acme/vault", DetectedNow: true},
 			forge.ENotFound, ""},
 		{"private group of others", "outsider", forge.DefectInput{Key: "K", ResourcePath: "acme", DetectedNow: true},
 			forge.ENotFound, ""},
-		{"reporter of the project", "rep", forge.DefectInput{Key: "K", ResourcePath: "acme/web/shop", DetectedNow: true},
+		{"reporter of the project", "rep",
+			forge.DefectInput{Key: "K", ResourcePath: "acme/web/shop", DetectedNow: true},
 			forge.EForbidden, "Developer"},
 		{"another user's namespace", "dev", forge.DefectInput{Key: "K", ResourcePath: "outsider", DetectedNow: true},
 			forge.EForbidden, "only outsider"},
 		{"read-only token", "reader", forge.DefectInput{Key: "K", ResourcePath: "acme", DetectedNow: true},
 			forge.EForbidden, "higher privileges"},
-		{"anonymous", "", forge.DefectInput{Key: "K", ResourcePath: "acme", DetectedNow: true}, forge.EUnauthorized, ""},
+		{"anonymous", "", forge.DefectInput{Key: "K", ResourcePath: "acme", DetectedNow: true},
+			forge.EUnauthorized, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -372,12 +411,14 @@ func TestRefusedFixLeavesTheDefectAsItWas(t *testing.T) {
 		Description: ptr("before")}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := e.record(e.root, forge.DefectInput{Key: "K", ResourcePath: e.shop.FullPath(), Description: ptr("after"),
-		FixSHA: strings.Repeat("0", 40)})
+	_, _, err := e.record(e.root,
+		forge.DefectInput{Key: "K", ResourcePath: e.shop.FullPath(), Description: ptr("after"),
+			FixSHA: strings.Repeat("0", 40)})
 	if forge.ErrorCode(err) != forge.EInvalid {
 		t.Fatalf("error %v, want invalid", err)
 	}
-	list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), time.Time{}, time.Time{})
+	list, err := e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()),
+		time.Time{}, time.Time{})
 	if err != nil || len(list) != 1 || list[0].Description != "before" {
 		t.Fatalf("defects %+v, err %v; want the one defect unchanged", list, err)
 	}
@@ -395,7 +436,8 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 		{"VAULT", vault, "2024-03-11"},
 		{"LATE", e.shop.FullPath(), "2025-01-01"},
 	} {
-		if _, _, err := e.record(e.root, forge.DefectInput{Key: d.key, ResourcePath: d.path, DetectedAt: at(d.when)}); err != nil {
+		if _, _, err := e.record(e.root,
+			forge.DefectInput{Key: d.key, ResourcePath: d.path, DetectedAt: at(d.when)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -425,7 +467,8 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 			return e.forge.Delivery.GroupDefects(e.ctx, e.root, forge.ParseRef("acme/web"), from, to)
 		}, "ACME,WEB,SHOP"},
 		{"shop, open end", func() ([]forge.Defect, error) {
-			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), *at("2024-03-01"), time.Time{})
+			return e.forge.Delivery.ProjectDefects(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()),
+				*at("2024-03-01"), time.Time{})
 		}, "SHOP,LATE"},
 	}
 	for _, tt := range tests {
@@ -434,7 +477,8 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 			t.Errorf("%s: %s, err %v; want %s", tt.name, keys(list), err, tt.want)
 		}
 	}
-	if _, err := e.forge.Delivery.ProjectDefects(e.ctx, e.users["outsider"], forge.ParseRef(vault), from, to); forge.ErrorCode(err) != forge.ENotFound {
+	if _, err := e.forge.Delivery.ProjectDefects(e.ctx, e.users["outsider"], forge.ParseRef(vault), from,
+		to); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("outsider listing a private project: %v, want not found", err)
 	}
 }
@@ -442,7 +486,8 @@ func TestDefectListsForProjectsAndGroups(t *testing.T) {
 // Deleting the project of a defect's latest fix resolves it at the fixes that remain.
 func TestDeletingAFixProjectMovesTheResolution(t *testing.T) {
 	e := newDefectEnv(t)
-	other, err := e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("other"), NamespaceRef: "acme"}, 0)
+	other, err := e.forge.Projects.CreateProject(e.ctx, e.root,
+		forge.ProjectInput{Name: name("other"), NamespaceRef: "acme"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +496,8 @@ func TestDeletingAFixProjectMovesTheResolution(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, when := range map[string]string{e.shop.FullPath(): "2024-01-02", other.FullPath(): "2024-01-03"} {
-		if _, _, err := e.record(e.root, forge.DefectInput{Key: "K", ResourcePath: path, FixReleasedAt: at(when)}); err != nil {
+		if _, _, err := e.record(e.root,
+			forge.DefectInput{Key: "K", ResourcePath: path, FixReleasedAt: at(when)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -484,7 +530,8 @@ func BenchmarkProjectDefects(b *testing.B) {
 				return err
 			}
 			if i%4 < 2 {
-				f := forge.DefectFix{DefectID: id, ProjectID: e.shop.ID, ReleasedAt: d.DetectedAt.Add(time.Hour), CreatedAt: start}
+				f := forge.DefectFix{DefectID: id, ProjectID: e.shop.ID,
+					ReleasedAt: d.DetectedAt.Add(time.Hour), CreatedAt: start}
 				if _, err := db.InsertDefectFix(e.ctx, tx, f); err != nil {
 					return err
 				}

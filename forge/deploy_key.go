@@ -134,8 +134,14 @@ func (s *Access) AddDeployKey(ctx context.Context, a *Actor, ref Ref, in DeployK
 		case err == nil:
 			id = existing.ID
 		case errors.Is(err, db.ErrNotFound):
-			if id, err = db.InsertDeployKey(ctx, tx, db.DeployKey{Title: title, Key: key, FingerprintSHA256: sha,
-				FingerprintMD5: md5, CreatedAt: s.Now(), ExpiresAt: in.ExpiresAt}); err != nil {
+			if id, err = db.InsertDeployKey(ctx, tx, db.DeployKey{
+				Title:             title,
+				Key:               key,
+				FingerprintSHA256: sha,
+				FingerprintMD5:    md5,
+				CreatedAt:         s.Now(),
+				ExpiresAt:         in.ExpiresAt,
+			}); err != nil {
 				return err
 			}
 		default:
@@ -151,7 +157,8 @@ func (s *Access) AddDeployKey(ctx context.Context, a *Actor, ref Ref, in DeployK
 }
 
 // UpdateDeployKey changes a project's deploy key: its title, its right to push here.
-func (s *Access) UpdateDeployKey(ctx context.Context, a *Actor, ref Ref, id int64, in DeployKeyInput) (DeployKey, error) {
+func (s *Access) UpdateDeployKey(ctx context.Context, a *Actor, ref Ref, id int64,
+	in DeployKeyInput) (DeployKey, error) {
 	v, err := s.deployKeyProject(ctx, a, ref, NeedWrite)
 	if err != nil {
 		return DeployKey{}, err
@@ -198,7 +205,8 @@ func (s *Access) EnableDeployKey(ctx context.Context, a *Actor, ref Ref, id int6
 		return DeployKey{}, notFoundAs(err, ResourceDeployKey)
 	}
 	if _, err := db.ProjectDeployKey(ctx, s.db.Read, v.ID, id); err != nil {
-		if err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.EnableDeployKey(ctx, tx, id, v.ID, false, s.Now()) }); err != nil {
+		if err := s.db.Write(ctx,
+			func(tx *sql.Tx) error { return db.EnableDeployKey(ctx, tx, id, v.ID, false, s.Now()) }); err != nil {
 			return DeployKey{}, err
 		}
 	}

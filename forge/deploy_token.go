@@ -68,7 +68,8 @@ func deployTokenOf(r db.DeployToken) DeployToken {
 
 // deployTokenSource resolves the project (maintainers manage its tokens) or group (owners
 // do) of a request.
-func (s *Service) deployTokenSource(ctx context.Context, a *Actor, src DeployTokenSource, need Need) (project, group int64, err error) {
+func (s *Service) deployTokenSource(ctx context.Context, a *Actor, src DeployTokenSource,
+	need Need) (project, group int64, err error) {
 	if err := a.requireUser(need); err != nil {
 		return 0, 0, err
 	}
@@ -93,7 +94,8 @@ func (s *Service) deployTokenSource(ctx context.Context, a *Actor, src DeployTok
 }
 
 // ListDeployTokens lists the deploy tokens of a project or group (active: only usable ones).
-func (s *Access) ListDeployTokens(ctx context.Context, a *Actor, src DeployTokenSource, active bool, pg Page) ([]DeployToken, int, error) {
+func (s *Access) ListDeployTokens(ctx context.Context, a *Actor, src DeployTokenSource, active bool,
+	pg Page) ([]DeployToken, int, error) {
 	var project, group int64
 	var err error
 	if src.Kind == "" {
@@ -113,7 +115,8 @@ func (s *Access) ListDeployTokens(ctx context.Context, a *Actor, src DeployToken
 }
 
 // deployTokenOfSource reads token id of a project or group.
-func (s *Service) deployTokenOfSource(ctx context.Context, a *Actor, src DeployTokenSource, id int64, need Need) (db.DeployToken, error) {
+func (s *Service) deployTokenOfSource(ctx context.Context, a *Actor, src DeployTokenSource, id int64,
+	need Need) (db.DeployToken, error) {
 	project, group, err := s.deployTokenSource(ctx, a, src, need)
 	if err != nil {
 		return db.DeployToken{}, err
@@ -133,7 +136,8 @@ func (s *Access) GetDeployToken(ctx context.Context, a *Actor, src DeployTokenSo
 
 // CreateDeployToken issues a deploy token for a project or group and returns it with its
 // secret, shown this once. Its user name defaults to GitLab's gitlab+deploy-token-<id>.
-func (s *Access) CreateDeployToken(ctx context.Context, a *Actor, src DeployTokenSource, in DeployTokenInput) (DeployToken, string, error) {
+func (s *Access) CreateDeployToken(ctx context.Context, a *Actor, src DeployTokenSource,
+	in DeployTokenInput) (DeployToken, string, error) {
 	project, group, err := s.deployTokenSource(ctx, a, src, NeedWrite)
 	if err != nil {
 		return DeployToken{}, "", err
@@ -143,7 +147,8 @@ func (s *Access) CreateDeployToken(ctx context.Context, a *Actor, src DeployToke
 		fe.Add("name", "can't be blank")
 	}
 	checkText(fe, "name", in.Name, limitName)
-	if in.Username != "" && (ValidatePath(strings.ReplaceAll(in.Username, "+", "_")) != "" || textProblem(in.Username, limitName) != "") {
+	if in.Username != "" && (ValidatePath(strings.ReplaceAll(in.Username, "+", "_")) != "" ||
+		textProblem(in.Username, limitName) != "") {
 		fe.Add("username", "contains invalid characters")
 	}
 	if len(in.Scopes) == 0 {
@@ -162,8 +167,16 @@ func (s *Access) CreateDeployToken(ctx context.Context, a *Actor, src DeployToke
 		return DeployToken{}, "", err
 	}
 	secret := DeployTokenPrefix + s.randomSecret(20)
-	row := db.DeployToken{ProjectID: project, GroupID: group, Name: strings.TrimSpace(in.Name), Username: in.Username,
-		Hash: HashToken(secret), Scopes: in.Scopes, CreatedAt: s.Now(), ExpiresAt: in.ExpiresAt}
+	row := db.DeployToken{
+		ProjectID: project,
+		GroupID:   group,
+		Name:      strings.TrimSpace(in.Name),
+		Username:  in.Username,
+		Hash:      HashToken(secret),
+		Scopes:    in.Scopes,
+		CreatedAt: s.Now(),
+		ExpiresAt: in.ExpiresAt,
+	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		if row.ID, err = db.InsertDeployToken(ctx, tx, row); err != nil {
 			return err
@@ -187,7 +200,8 @@ func (s *Access) RevokeDeployToken(ctx context.Context, a *Actor, src DeployToke
 	if err != nil {
 		return err
 	}
-	if err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.RevokeDeployToken(ctx, tx, t.ID, s.Now()) }); err != nil {
+	if err := s.db.Write(ctx,
+		func(tx *sql.Tx) error { return db.RevokeDeployToken(ctx, tx, t.ID, s.Now()) }); err != nil {
 		return err
 	}
 	s.audit(ctx, a, "deploy_token_revoked", "deploy_token", t.ID, t.Name)

@@ -24,7 +24,8 @@ func ParseDeployCommand(s string) (DeployCommand, error) {
 	key, command, ok := strings.Cut(s, "=")
 	key, command = strings.TrimSpace(key), strings.TrimSpace(command)
 	if !ok || key == "" || command == "" {
-		return DeployCommand{}, fmt.Errorf("want SCOPE:ENVIRONMENT=COMMAND (as in acme/site:staging=./deploy.sh), not %q", s)
+		return DeployCommand{}, fmt.Errorf(
+			"want SCOPE:ENVIRONMENT=COMMAND (as in acme/site:staging=./deploy.sh), not %q", s)
 	}
 	i := strings.LastIndexByte(key, ':')
 	if i < 0 {

@@ -12,7 +12,8 @@ func TestParseDeployCommand(t *testing.T) {
 		err  string
 	}{
 		{"acme/site:staging=./deploy.sh", DeployCommand{"acme/site", "staging", "./deploy.sh"}, ""},
-		{" acme/web/* : production = make deploy ENV=prod ", DeployCommand{"acme/web/*", "production", "make deploy ENV=prod"}, ""},
+		{" acme/web/* : production = make deploy ENV=prod ",
+			DeployCommand{"acme/web/*", "production", "make deploy ENV=prod"}, ""},
 		{"*:review/app=echo hi", DeployCommand{"*", "review/app", "echo hi"}, ""},
 		{"/acme/site/:staging=x", DeployCommand{"acme/site", "staging", "x"}, ""},
 		{"/acme/web/*:staging=x", DeployCommand{"acme/web/*", "staging", "x"}, ""},

@@ -90,8 +90,14 @@ func checkVariables(vars map[string]string) error {
 
 // canMove reports whether a deployment may move from status from to status to.
 func canMove(from, to string) bool {
-	rank := map[string]int{DeploymentCreated: 0, DeploymentQueued: 1, DeploymentRunning: 2,
-		DeploymentSuccess: 3, DeploymentFailed: 3, DeploymentCanceled: 3}
+	rank := map[string]int{
+		DeploymentCreated:  0,
+		DeploymentQueued:   1,
+		DeploymentRunning:  2,
+		DeploymentSuccess:  3,
+		DeploymentFailed:   3,
+		DeploymentCanceled: 3,
+	}
 	rf, okf := rank[from]
 	rt, okt := rank[to]
 	return okf && okt && rf < 3 && rt > rf
@@ -231,7 +237,8 @@ func (s *Service) shippedSince(ctx context.Context, d, prev Deployment, err erro
 // CreateDeployment records a deployment of a project's commit to an environment, created
 // with it when the project has none of that name; developers may. Where the server has a
 // deploy command for the environment, the deployment is queued and the command moves it.
-func (s *Delivery) CreateDeployment(ctx context.Context, a *Actor, projectRef Ref, in DeploymentInput) (Deployment, error) {
+func (s *Delivery) CreateDeployment(ctx context.Context, a *Actor, projectRef Ref,
+	in DeploymentInput) (Deployment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Deployment{}, err
@@ -288,9 +295,19 @@ func (s *Delivery) CreateDeployment(ctx context.Context, a *Actor, projectRef Re
 	for k, val := range in.Variables {
 		vars[k] = val
 	}
-	d := Deployment{ProjectID: v.ID, EnvironmentID: env.ID, Environment: env, Ref: strings.TrimSpace(in.Ref),
-		SHA: h.String(), Tag: tag, UserID: a.UserID(), Variables: vars, Runner: runner, CreatedAt: now,
-		User: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}}
+	d := Deployment{
+		ProjectID:     v.ID,
+		EnvironmentID: env.ID,
+		Environment:   env,
+		Ref:           strings.TrimSpace(in.Ref),
+		SHA:           h.String(),
+		Tag:           tag,
+		UserID:        a.UserID(),
+		Variables:     vars,
+		Runner:        runner,
+		CreatedAt:     now,
+		User:          User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
+	}
 	stamp(&d, status, now)
 	var shipped []ShippedCommit
 	if d.Status == DeploymentSuccess {
@@ -394,7 +411,8 @@ func (s *Delivery) DeploymentByID(ctx context.Context, a *Actor, id int64) (Depl
 }
 
 // ListDeployments lists one page of a project's deployments, oldest first by default.
-func (s *Delivery) ListDeployments(ctx context.Context, a *Actor, projectRef Ref, o DeploymentListOptions, pg Page) ([]Deployment, int, error) {
+func (s *Delivery) ListDeployments(ctx context.Context, a *Actor, projectRef Ref, o DeploymentListOptions,
+	pg Page) ([]Deployment, int, error) {
 	switch o.OrderBy {
 	case "", "id", "iid", "created_at", "updated_at", "finished_at", "ref":
 	default:
@@ -407,9 +425,18 @@ func (s *Delivery) ListDeployments(ctx context.Context, a *Actor, projectRef Ref
 	if err != nil {
 		return nil, 0, err
 	}
-	f := db.DeploymentFilter{ProjectID: v.ID, Status: o.Status, OrderBy: o.OrderBy, Desc: o.Desc,
-		UpdatedAfter: o.UpdatedAfter, UpdatedBefore: o.UpdatedBefore, FinishedAfter: o.FinishedAfter,
-		FinishedBefore: o.FinishedBefore, Limit: pg.limit(), Offset: pg.offset()}
+	f := db.DeploymentFilter{
+		ProjectID:      v.ID,
+		Status:         o.Status,
+		OrderBy:        o.OrderBy,
+		Desc:           o.Desc,
+		UpdatedAfter:   o.UpdatedAfter,
+		UpdatedBefore:  o.UpdatedBefore,
+		FinishedAfter:  o.FinishedAfter,
+		FinishedBefore: o.FinishedBefore,
+		Limit:          pg.limit(),
+		Offset:         pg.offset(),
+	}
 	if o.Status == "blocked" {
 		// cairn has no approvals: nothing is ever blocked.
 		return []Deployment{}, 0, nil
@@ -429,7 +456,8 @@ func (s *Delivery) ListDeployments(ctx context.Context, a *Actor, projectRef Ref
 
 // DeploymentShippedCommits lists the commits a deployment shipped, newest first: recorded
 // when it succeeded.
-func (s *Delivery) DeploymentShippedCommits(ctx context.Context, a *Actor, projectRef Ref, id int64) ([]ShippedCommit, error) {
+func (s *Delivery) DeploymentShippedCommits(ctx context.Context, a *Actor, projectRef Ref,
+	id int64) ([]ShippedCommit, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return nil, err
@@ -443,7 +471,8 @@ func (s *Delivery) DeploymentShippedCommits(ctx context.Context, a *Actor, proje
 // UpdateDeploymentStatus moves a deployment to status; developers may. Moves go forward
 // only and final statuses are final. A deployment the server's deploy command runs may only
 // be canceled (which stops its command).
-func (s *Delivery) UpdateDeploymentStatus(ctx context.Context, a *Actor, projectRef Ref, id int64, status string) (Deployment, error) {
+func (s *Delivery) UpdateDeploymentStatus(ctx context.Context, a *Actor, projectRef Ref, id int64,
+	status string) (Deployment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Deployment{}, err
@@ -458,7 +487,9 @@ func (s *Delivery) UpdateDeploymentStatus(ctx context.Context, a *Actor, project
 	}
 	if d.Runner && status != DeploymentCanceled {
 		return Deployment{}, &Error{Code: EInvalid, Params: []string{"status"},
-			Message: fmt.Sprintf("status is set by the server's deploy command for environment %s; it may only be canceled", d.Environment.Name)}
+			Message: fmt.Sprintf(
+				"status is set by the server's deploy command for environment %s; it may only be canceled",
+				d.Environment.Name)}
 	}
 	return s.moveDeployment(ctx, d, status)
 }
@@ -508,7 +539,8 @@ func cannotMove(from, to string) error {
 	if from == to {
 		return &Error{Code: EInvalid, Fields: map[string][]string{"status": {"is already " + to}}}
 	}
-	return &Error{Code: EInvalid, Fields: map[string][]string{"status": {fmt.Sprintf("cannot transition from %s to %s", from, to)}}}
+	return &Error{Code: EInvalid,
+		Fields: map[string][]string{"status": {fmt.Sprintf("cannot transition from %s to %s", from, to)}}}
 }
 
 // DeploymentLog is the output of a deployment's deploy command.
@@ -564,7 +596,8 @@ func (s *Delivery) DeleteDeployment(ctx context.Context, a *Actor, projectRef Re
 		next, err = db.SuccessfulDeploymentAfter(ctx, s.db.Read, d)
 		switch {
 		case errors.Is(err, db.ErrNotFound):
-			return &Error{Code: EInvalid, Reason: ReasonStateRefused, Message: "Deployment currently deployed to environment"}
+			return &Error{Code: EInvalid, Reason: ReasonStateRefused,
+				Message: "Deployment currently deployed to environment"}
 		case err != nil:
 			return err
 		}

@@ -17,19 +17,22 @@ func TestCreateDeploymentCreatesItsEnvironment(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	head := h.head()
-	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "production", Ref: "main"})
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.DeploymentInput{Environment: "production", Ref: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.SHA != head || d.Status != forge.DeploymentCreated || d.IID != 1 || d.Tag || d.Environment.Name != "production" ||
+	if d.SHA != head || d.Status != forge.DeploymentCreated || d.IID != 1 || d.Tag ||
+		d.Environment.Name != "production" ||
 		d.Environment.Tier != forge.TierProduction || d.Environment.ID == 0 || d.EnvironmentID != d.Environment.ID {
 		t.Errorf("deployment: %+v", d)
 	}
 	if d.QueuedAt != nil || d.StartedAt != nil || d.FinishedAt != nil {
 		t.Errorf("a created deployment has status times: %+v", d)
 	}
-	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "production", Ref: head[:10],
-		Status: status("running"), Variables: map[string]string{"REGION": "eu"}})
+	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.DeploymentInput{Environment: "production", Ref: head[:10],
+			Status: status("running"), Variables: map[string]string{"REGION": "eu"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +79,8 @@ func TestEnvironmentSlugsFollowGitLab(t *testing.T) {
 func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	other, err := h.forge.Projects.CreateProject(ctx, h.root, forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
+	other, err := h.forge.Projects.CreateProject(ctx, h.root,
+		forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,17 +95,26 @@ func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 		in   forge.DeploymentInput
 		msg  string
 	}{
-		{"unknown branch", forge.DeploymentInput{Environment: "staging", Ref: "feature-x"}, "Branch 'feature-x' not found"},
+		{"unknown branch", forge.DeploymentInput{Environment: "staging", Ref: "feature-x"},
+			"Branch 'feature-x' not found"},
 		{"unknown tag", forge.DeploymentInput{Environment: "staging", Ref: "v9", Tag: &yes}, "Tag 'v9' not found"},
-		{"sha of another repository", forge.DeploymentInput{Environment: "staging", Ref: foreign}, "Commit '" + foreign + "' not found"},
-		{"sha given for another repository", forge.DeploymentInput{Environment: "staging", Ref: "main", SHA: &foreign}, "Commit '" + foreign + "' not found"},
+		{"sha of another repository", forge.DeploymentInput{Environment: "staging", Ref: foreign},
+			"Commit '" + foreign + "' not found"},
+		{"sha given for another repository",
+			forge.DeploymentInput{Environment: "staging", Ref: "main", SHA: &foreign}, "Commit '" + foreign +
+				"' not found"},
 		{"no environment", forge.DeploymentInput{Ref: "main"}, "environment not given"},
 		{"no ref", forge.DeploymentInput{Environment: "staging"}, "ref not given"},
 		{"bad environment name", forge.DeploymentInput{Environment: "/etc", Ref: "main"}, ""},
-		{"unknown status", forge.DeploymentInput{Environment: "staging", Ref: "main", Status: status("done")}, "status does not have a valid value"},
-		{"bad variable name", forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"1X": "y"}}, ""},
-		{"variable name with a dash", forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"A-B": "y"}}, ""},
-		{"variable value with a NUL", forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"A": "x\x00y"}}, ""},
+		{"unknown status", forge.DeploymentInput{Environment: "staging", Ref: "main", Status: status("done")},
+			"status does not have a valid value"},
+		{"bad variable name",
+			forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"1X": "y"}}, ""},
+		{"variable name with a dash",
+			forge.DeploymentInput{Environment: "staging", Ref: "main", Variables: map[string]string{"A-B": "y"}}, ""},
+		{"variable value with a NUL",
+			forge.DeploymentInput{Environment: "staging", Ref: "main",
+				Variables: map[string]string{"A": "x\x00y"}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,16 +126,19 @@ func TestCreateDeploymentRefusesBadInputAndWritesNothing(t *testing.T) {
 		})
 	}
 	if e := forge.ErrorOf(func() error {
-		_, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "feature-x"})
+		_, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+			forge.DeploymentInput{Environment: "staging", Ref: "feature-x"})
 		return err
 	}()); e.Reason != forge.ReasonInvalidRef {
 		t.Errorf("an unknown ref's reason is %q, want %q", e.Reason, forge.ReasonInvalidRef)
 	}
-	envs, total, err := h.forge.Delivery.ListEnvironments(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	envs, total, err := h.forge.Delivery.ListEnvironments(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 || len(envs) != 0 {
 		t.Errorf("environments after refused deployments: %+v, %v", envs, err)
 	}
-	_, total, err = h.forge.Delivery.ListDeployments(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	_, total, err = h.forge.Delivery.ListDeployments(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.DeploymentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 {
 		t.Errorf("deployments after refusals: %d, %v", total, err)
 	}
@@ -146,13 +162,15 @@ func TestDeploymentStatusMachine(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	for _, tt := range tests {
-		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+			forge.DeploymentInput{Environment: "staging", Ref: "main"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, st := range tt.path {
 			h.clock.advance(time.Minute)
-			got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, forge.ParseRef(h.proj.FullPath()), d.ID, st)
+			got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root,
+				forge.ParseRef(h.proj.FullPath()), d.ID, st)
 			if tt.ok[i] != (err == nil) {
 				t.Fatalf("%v: move %d to %s: err %v, want ok %v", tt.path, i, st, err, tt.ok[i])
 			}
@@ -226,7 +244,8 @@ func TestListDeploymentsFiltersAndOrders(t *testing.T) {
 		if i == 2 {
 			st = "failed"
 		}
-		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: env, Ref: "main", Status: &st})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p,
+			forge.DeploymentInput{Environment: env, Ref: "main", Status: &st})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +263,9 @@ func TestListDeploymentsFiltersAndOrders(t *testing.T) {
 		{"unknown environment", forge.DeploymentListOptions{Environment: "nope"}, []int64{}},
 		{"status", forge.DeploymentListOptions{Status: "success"}, []int64{ids[0], ids[1], ids[3]}},
 		{"updated after", forge.DeploymentListOptions{UpdatedAfter: &after}, []int64{ids[2], ids[3]}},
-		{"finished_at desc", forge.DeploymentListOptions{OrderBy: "finished_at", Desc: true, Status: "success"}, []int64{ids[3], ids[1], ids[0]}},
+		{"finished_at desc",
+			forge.DeploymentListOptions{OrderBy: "finished_at", Desc: true, Status: "success"},
+			[]int64{ids[3], ids[1], ids[0]}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -266,7 +287,8 @@ func TestListDeploymentsFiltersAndOrders(t *testing.T) {
 			}
 		})
 	}
-	_, _, err := h.forge.Delivery.ListDeployments(ctx, h.root, p, forge.DeploymentListOptions{OrderBy: "name"}, forge.Page{Page: 1, PerPage: 20})
+	_, _, err := h.forge.Delivery.ListDeployments(ctx, h.root, p,
+		forge.DeploymentListOptions{OrderBy: "name"}, forge.Page{Page: 1, PerPage: 20})
 	wantCode(t, err, forge.EInvalid)
 }
 
@@ -275,7 +297,8 @@ func TestEnvironmentLifecycle(t *testing.T) {
 	ctx := context.Background()
 	p := forge.ParseRef(h.proj.FullPath())
 	url := "https://staging.example.com"
-	e, err := h.forge.Delivery.CreateEnvironment(ctx, h.root, p, forge.EnvironmentInput{Name: name("staging"), ExternalURL: &url})
+	e, err := h.forge.Delivery.CreateEnvironment(ctx, h.root, p,
+		forge.EnvironmentInput{Name: name("staging"), ExternalURL: &url})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,14 +315,16 @@ func TestEnvironmentLifecycle(t *testing.T) {
 		wantCode(t, err, forge.EInvalid)
 	}
 	tier := "production"
-	if e, err = h.forge.Delivery.UpdateEnvironment(ctx, h.root, p, e.ID, forge.EnvironmentInput{Tier: &tier}); err != nil || e.Tier != tier {
+	if e, err = h.forge.Delivery.UpdateEnvironment(ctx, h.root, p, e.ID,
+		forge.EnvironmentInput{Tier: &tier}); err != nil || e.Tier != tier {
 		t.Fatalf("update: %+v, %v", e, err)
 	}
 	_, err = h.forge.Delivery.UpdateEnvironment(ctx, h.root, p, e.ID, forge.EnvironmentInput{Name: name("renamed")})
 	wantCode(t, err, forge.EInvalid)
 	// An available environment is not deleted; a stopped one is, with its deployments.
 	wantCode(t, h.forge.Delivery.DeleteEnvironment(ctx, h.root, p, e.ID), forge.EForbidden)
-	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "staging", Ref: "main", Status: status("success")})
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p,
+		forge.DeploymentInput{Environment: "staging", Ref: "main", Status: status("success")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +357,8 @@ func TestDeploymentMakesStoppedEnvironmentAvailable(t *testing.T) {
 	if _, err := h.forge.Delivery.StopEnvironment(ctx, h.root, p, e.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "review/x", Ref: "main"}); err != nil {
+	if _, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p,
+		forge.DeploymentInput{Environment: "review/x", Ref: "main"}); err != nil {
 		t.Fatal(err)
 	}
 	if e, err = h.forge.Delivery.GetEnvironment(ctx, h.root, p, e.ID); err != nil || e.State != "available" {
@@ -353,7 +379,8 @@ func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p, forge.DeploymentInput{Environment: "review/x", Ref: "main", Status: status("success")})
+			d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, p,
+				forge.DeploymentInput{Environment: "review/x", Ref: "main", Status: status("success")})
 			if err != nil {
 				t.Error(err)
 				return
@@ -374,7 +401,8 @@ func TestConcurrentSuccessfulDeploymentsToANewEnvironmentShipOnce(t *testing.T) 
 	if total != 1 {
 		t.Errorf("%d deployments shipped %d commits in all, want the one commit once", n, total)
 	}
-	envs, _, err := h.forge.Delivery.ListEnvironments(ctx, h.root, p, forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	envs, _, err := h.forge.Delivery.ListEnvironments(ctx, h.root, p, forge.EnvironmentListOptions{},
+		forge.Page{Page: 1, PerPage: 20})
 	if err != nil || len(envs) != 1 {
 		t.Errorf("environments %+v, %v; want one", envs, err)
 	}
@@ -424,7 +452,8 @@ func (h *delivery) deploy(env, ref, st string) forge.Deployment {
 // shipped lists the shas deployment d shipped, newest first.
 func (h *delivery) shipped(d forge.Deployment) []string {
 	h.t.Helper()
-	list, err := h.forge.Delivery.DeploymentShippedCommits(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), d.ID)
+	list, err := h.forge.Delivery.DeploymentShippedCommits(context.Background(), h.root,
+		forge.ParseRef(h.proj.FullPath()), d.ID)
 	if err != nil {
 		h.t.Fatal(err)
 	}

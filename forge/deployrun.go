@@ -79,7 +79,8 @@ func (s *Service) runDeployment(ctx context.Context, id int64) {
 	final, cancel := finishing(keep, deployFinishTimeout)
 	defer cancel()
 	s.flushDeployLog(final, id, log)
-	if _, err := s.moveDeployment(final, d, status); err != nil && ErrorCode(err) != EInvalid && ErrorCode(err) != ENotFound {
+	if _, err := s.moveDeployment(final, d, status); err != nil && ErrorCode(err) != EInvalid &&
+		ErrorCode(err) != ENotFound {
 		s.log.Error("finish a deployment", "deployment_id", id, "err", err)
 	}
 }
@@ -99,7 +100,8 @@ func (s *Service) execDeploy(ctx context.Context, d Deployment, log *runLog) str
 		log.note("no deploy command is configured for %s:%s any more", project.FullPath(), d.Environment.Name)
 		return DeploymentFailed
 	}
-	log.note("deploying %s (%s) of %s to %s with the command of %s", d.SHA, d.Ref, project.FullPath(), d.Environment.Name, command)
+	log.note("deploying %s (%s) of %s to %s with the command of %s", d.SHA, d.Ref, project.FullPath(),
+		d.Environment.Name, command)
 	dir, remove, err := s.checkout(ctx, d.ProjectID, plumbing.NewHash(d.SHA), s.cfg.DeployDir, "cairn-deploy-")
 	if err != nil {
 		log.note("cannot check out %s: %v", d.SHA, err)
@@ -107,8 +109,14 @@ func (s *Service) execDeploy(ctx context.Context, d Deployment, log *runLog) str
 	}
 	defer remove()
 
-	end := s.runner.Run(ctx, process.Command{Args: []string{"sh", "-c", command.Command}, Dir: dir,
-		Env: deployEnv(d, project), Stdout: log, Stderr: log, Timeout: s.cfg.DeployTimeout})
+	end := s.runner.Run(ctx, process.Command{
+		Args:    []string{"sh", "-c", command.Command},
+		Dir:     dir,
+		Env:     deployEnv(d, project),
+		Stdout:  log,
+		Stderr:  log,
+		Timeout: s.cfg.DeployTimeout,
+	})
 	switch {
 	case end.Stopped:
 		return s.stoppedStatus(ctx, DeploymentFailed, log)

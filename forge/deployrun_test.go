@@ -82,7 +82,8 @@ func TestDeployCommandFailuresAndTimeouts(t *testing.T) {
 	}})
 	ctx := context.Background()
 	create := func(env string) forge.Deployment {
-		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: env, Ref: "main"})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+			forge.DeploymentInput{Environment: env, Ref: "main"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,8 @@ func TestDeployCommandFailuresAndTimeouts(t *testing.T) {
 	if d := waitFinal(t, h, broken.ID); d.Status != forge.DeploymentFailed {
 		t.Errorf("broken: %s", d.Status)
 	}
-	if log := deployLog(t, h, broken.ID); !strings.Contains(log, "oops\n") || !strings.Contains(log, "[cairn] the deploy command failed: exit status 1") {
+	if log := deployLog(t, h, broken.ID); !strings.Contains(log, "oops\n") ||
+		!strings.Contains(log, "[cairn] the deploy command failed: exit status 1") {
 		t.Errorf("broken's log:\n%s", log)
 	}
 	if d := waitFinal(t, h, hang.ID); d.Status != forge.DeploymentFailed {
@@ -116,8 +118,10 @@ func TestDeployCommandFailuresAndTimeouts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !l.Truncated || len(l.Text) > 1<<20+1024 || !strings.HasSuffix(l.Text, "[cairn] the deploy command succeeded\n") {
-		t.Errorf("chatty's log: %d bytes, truncated %v, ends %q", len(l.Text), l.Truncated, l.Text[max(0, len(l.Text)-80):])
+	if !l.Truncated || len(l.Text) > 1<<20+1024 ||
+		!strings.HasSuffix(l.Text, "[cairn] the deploy command succeeded\n") {
+		t.Errorf("chatty's log: %d bytes, truncated %v, ends %q", len(l.Text), l.Truncated,
+			l.Text[max(0, len(l.Text)-80):])
 	}
 }
 
@@ -131,13 +135,15 @@ func TestDeployCommandCancelAndShutdown(t *testing.T) {
 		{Scope: "root/app", Environment: "slow2", Command: "sleep 600 & echo $! > " + pidFile("slow2") + "; wait"},
 	}})
 	ctx := context.Background()
-	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "slow", Ref: "main"})
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.DeploymentInput{Environment: "slow", Ref: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, h, d.ID, forge.DeploymentRunning)
 	readPID(t, pidFile("slow"))
-	got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, forge.ParseRef(h.proj.FullPath()), d.ID, "canceled")
+	got, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, forge.ParseRef(h.proj.FullPath()), d.ID,
+		"canceled")
 	if err != nil || got.Status != forge.DeploymentCanceled {
 		t.Fatalf("cancel: %+v, %v", got, err)
 	}
@@ -153,7 +159,8 @@ func TestDeployCommandCancelAndShutdown(t *testing.T) {
 		t.Errorf("after the run: %s", got.Status)
 	}
 
-	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "slow2", Ref: "main"})
+	d2, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.DeploymentInput{Environment: "slow2", Ref: "main"})
 	if err != nil {
 		t.Fatal(err)
 	}

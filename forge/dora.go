@@ -454,7 +454,8 @@ func (s *Service) leadTimeForChanges(ctx context.Context, src doraSources, q dor
 	b := &q.buckets
 	d := make(durations, len(b.dates))
 	if len(src.envIDs) > 0 {
-		if err := db.DeploymentLeadTimes(ctx, s.db.Read, src.deployers, src.envIDs, q.from, q.to, d.adder(b)); err != nil {
+		if err := db.DeploymentLeadTimes(ctx, s.db.Read, src.deployers, src.envIDs, q.from, q.to,
+			d.adder(b)); err != nil {
 			return nil, err
 		}
 	}
@@ -479,7 +480,8 @@ func (s *Service) timeToRestoreService(ctx context.Context, sc doraScope, q dora
 	return b.values(d.median), nil
 }
 
-func (s *Service) changeFailureRate(ctx context.Context, sc doraScope, src doraSources, q doraQuery) ([]DORAValue, error) {
+func (s *Service) changeFailureRate(ctx context.Context, sc doraScope, src doraSources,
+	q doraQuery) ([]DORAValue, error) {
 	b := &q.buckets
 	// Each project's deliveries in the range, and the first after it.
 	shipped := map[int64][]int64{}
@@ -561,7 +563,8 @@ func (s *Service) changeFailureRate(ctx context.Context, sc doraScope, src doraS
 // chargedDefects returns, for each project that shipped in the range, the detection times (Unix
 // milliseconds) of the defects that count for it, detected from the range's start to the
 // latest next delivery (no end when a project has none after the range).
-func (s *Service) chargedDefects(ctx context.Context, sc doraScope, q doraQuery, shipped map[int64][]int64, next map[int64]int64) (map[int64][]int64, error) {
+func (s *Service) chargedDefects(ctx context.Context, sc doraScope, q doraQuery, shipped map[int64][]int64,
+	next map[int64]int64) (map[int64][]int64, error) {
 	var until time.Time
 	for p := range shipped {
 		t, ok := next[p]

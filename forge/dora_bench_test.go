@@ -14,7 +14,8 @@ import (
 // fixed), written with batched SQL.
 func BenchmarkDORAYearDaily(b *testing.B) {
 	e := newDORAEnv(b)
-	prod, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), forge.EnvironmentInput{Name: name("production")})
+	prod, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()),
+		forge.EnvironmentInput{Name: name("production")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -24,15 +25,18 @@ func BenchmarkDORAYearDaily(b *testing.B) {
 	const every = int64(315_000)
 	t0 := year.UnixMilli()
 	err = e.db.Write(e.ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(e.ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+		if _, err := tx.ExecContext(e.ctx,
+			`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
 			INSERT INTO deployments (project_id, iid, environment_id, ref, sha, status, created_at, updated_at,
 				queued_at, started_at, finished_at)
 			SELECT ?, 1000 + i, ?, 'main', printf('%040x', i), 'success', ? + i * ?, ? + i * ?, ? + i * ?, ? + i * ?, ? + i * ? + 60000
-			FROM n`, deployments, e.shop.ID, prod.ID, t0, every, t0, every, t0, every, t0, every, t0, every); err != nil {
+			FROM n`, deployments, e.shop.ID, prod.ID, t0, every, t0, every, t0, every, t0, every, t0,
+			every); err != nil {
 			return err
 		}
 		// Commits made between one and 49 hours before their deployment finished.
-		if _, err := tx.ExecContext(e.ctx, `WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k + 1 < ?)
+		if _, err := tx.ExecContext(e.ctx,
+			`WITH RECURSIVE c(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM c WHERE k + 1 < ?)
 			INSERT INTO deployment_commits (deployment_id, sha, authored_at, committed_at, project_id, environment_id, finished_at)
 			SELECT d.id, printf('%038x%02d', d.iid, c.k), d.finished_at - 3600000 * (1 + (d.iid * 7 + c.k * 13) % 48),
 				d.finished_at - 3600000 * (1 + (d.iid * 7 + c.k * 13) % 48), d.project_id, d.environment_id, d.finished_at
@@ -40,7 +44,8 @@ func BenchmarkDORAYearDaily(b *testing.B) {
 			return err
 		}
 		// A defect every 52.56 minutes; even ones at the project, odd ones at its group.
-		if _, err := tx.ExecContext(e.ctx, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+		if _, err := tx.ExecContext(e.ctx,
+			`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
 			INSERT INTO critical_defects (namespace_id, project_id, defect_key, detected_at, created_at, updated_at)
 			SELECT CASE WHEN i % 2 = 1 THEN ? END, CASE WHEN i % 2 = 0 THEN ? END, 'D-' || i,
 				? + i * 3153600, ? + i * 3153600, ? + i * 3153600 FROM n`,
@@ -48,7 +53,8 @@ func BenchmarkDORAYearDaily(b *testing.B) {
 			return err
 		}
 		// Every other one fixed one to eight hours later (the trigger sets resolved_at).
-		_, err := tx.ExecContext(e.ctx, `INSERT INTO critical_defect_fixes (defect_id, project_id, sha, released_at, created_at)
+		_, err := tx.ExecContext(e.ctx,
+			`INSERT INTO critical_defect_fixes (defect_id, project_id, sha, released_at, created_at)
 			SELECT id, ?, '', detected_at + 3600000 * (1 + id % 8), detected_at FROM critical_defects WHERE id % 2 = 0`, e.shop.ID)
 		return err
 	})

@@ -46,7 +46,8 @@ func newDORAEnv(t testing.TB) *doraEnv {
 	d, store, _ := openData(t)
 	var err error
 	e := &doraEnv{t: t, ctx: ctx, db: d, now: doraDay(t, "02-20 00:00"), users: map[string]*forge.Actor{}}
-	e.forge = forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: func() time.Time { return e.now }})
+	e.forge = forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost},
+		forge.Options{Now: func() time.Time { return e.now }})
 	t.Cleanup(e.forge.Close)
 	if _, err := e.forge.Accounts.EnsureRoot(ctx, "root-token"); err != nil {
 		t.Fatal(err)
@@ -54,22 +55,26 @@ func newDORAEnv(t testing.TB) *doraEnv {
 	if e.root, err = e.forge.Access.Authenticate(ctx, "root-token", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	acme, err := e.forge.Projects.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("acme"), Path: name("acme"), Visibility: name("public")})
+	acme, err := e.forge.Projects.CreateGroup(ctx, e.root,
+		forge.GroupInput{Name: name("acme"), Path: name("acme"), Visibility: name("public")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.acmeID = acme.ID
-	web, err := e.forge.Projects.CreateGroup(ctx, e.root, forge.GroupInput{Name: name("web"), Path: name("web"), ParentID: &acme.ID,
-		Visibility: name("private")})
+	web, err := e.forge.Projects.CreateGroup(ctx, e.root,
+		forge.GroupInput{Name: name("web"), Path: name("web"), ParentID: &acme.ID,
+			Visibility: name("private")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.shop, err = e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("shop"), NamespaceRef: web.FullPath,
-		Visibility: name("private"), InitializeWithReadme: true}, 0); err != nil {
+	if e.shop, err = e.forge.Projects.CreateProject(ctx, e.root,
+		forge.ProjectInput{Name: name("shop"), NamespaceRef: web.FullPath,
+			Visibility: name("private"), InitializeWithReadme: true}, 0); err != nil {
 		t.Fatal(err)
 	}
-	if e.docs, err = e.forge.Projects.CreateProject(ctx, e.root, forge.ProjectInput{Name: name("docs"), NamespaceRef: "acme",
-		Visibility: name("public"), InitializeWithReadme: true}, 0); err != nil {
+	if e.docs, err = e.forge.Projects.CreateProject(ctx, e.root,
+		forge.ProjectInput{Name: name("docs"), NamespaceRef: "acme",
+			Visibility: name("public"), InitializeWithReadme: true}, 0); err != nil {
 		t.Fatal(err)
 	}
 	e.user("rep", forge.MemberSource{Kind: "project", Ref: e.shop.FullPath()}, forge.Reporter)
@@ -88,11 +93,13 @@ func (e *doraEnv) user(username string, src forge.MemberSource, level int) {
 		e.t.Fatal(err)
 	}
 	if src.Kind != "" {
-		if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, src, forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
+		if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, src,
+			forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
 			e.t.Fatal(err)
 		}
 	}
-	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, u.ID, forge.TokenInput{Name: "t", Scopes: []string{forge.ScopeAPI}})
+	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, u.ID,
+		forge.TokenInput{Name: "t", Scopes: []string{forge.ScopeAPI}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -106,8 +113,10 @@ func (e *doraEnv) commit(project forge.ProjectView, at string) {
 	e.t.Helper()
 	e.now = doraDay(e.t, at)
 	content := "at " + at
-	_, err := e.forge.Repositories.CreateCommit(e.ctx, e.root, forge.ParseRef(project.FullPath()), forge.CommitInput{Branch: "main", Message: "change at " + at,
-		Actions: []forge.CommitAction{{Action: "create", FilePath: "changes/" + strconv.FormatInt(e.now.Unix(), 10), Content: &content}}})
+	_, err := e.forge.Repositories.CreateCommit(e.ctx, e.root, forge.ParseRef(project.FullPath()),
+		forge.CommitInput{Branch: "main", Message: "change at " + at,
+			Actions: []forge.CommitAction{{Action: "create", FilePath: "changes/" +
+				strconv.FormatInt(e.now.Unix(), 10), Content: &content}}})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -123,8 +132,9 @@ func (e *doraEnv) deploy(env, status, at string) {
 func (e *doraEnv) deployProject(project forge.ProjectView, env, status, at string) {
 	e.t.Helper()
 	e.now = doraDay(e.t, at)
-	if _, err := e.forge.Delivery.CreateDeployment(e.ctx, e.root, forge.ParseRef(project.FullPath()), forge.DeploymentInput{Environment: env, Ref: "main",
-		Status: &status}); err != nil {
+	if _, err := e.forge.Delivery.CreateDeployment(e.ctx, e.root, forge.ParseRef(project.FullPath()),
+		forge.DeploymentInput{Environment: env, Ref: "main",
+			Status: &status}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -133,8 +143,9 @@ func (e *doraEnv) deployProject(project forge.ProjectView, env, status, at strin
 func (e *doraEnv) release(project forge.ProjectView, tag, at string) {
 	e.t.Helper()
 	when := doraDay(e.t, at)
-	if _, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(project.FullPath()), forge.ReleaseInput{TagName: &tag, Ref: name("main"),
-		ReleasedAt: &when}); err != nil {
+	if _, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(project.FullPath()),
+		forge.ReleaseInput{TagName: &tag, Ref: name("main"),
+			ReleasedAt: &when}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -144,15 +155,17 @@ func (e *doraEnv) release(project forge.ProjectView, tag, at string) {
 func (e *doraEnv) defect(key, path, detected string, fixedIn forge.ProjectView, fixedAt string) {
 	e.t.Helper()
 	at := doraDay(e.t, detected)
-	if _, _, err := e.forge.Delivery.RecordDefect(e.ctx, e.root, forge.DefectInput{Key: key, ResourcePath: path, DetectedAt: &at}); err != nil {
+	if _, _, err := e.forge.Delivery.RecordDefect(e.ctx, e.root,
+		forge.DefectInput{Key: key, ResourcePath: path, DetectedAt: &at}); err != nil {
 		e.t.Fatal(err)
 	}
 	if fixedAt == "" {
 		return
 	}
 	fix := doraDay(e.t, fixedAt)
-	if _, _, err := e.forge.Delivery.RecordDefect(e.ctx, e.root, forge.DefectInput{Key: key, ResourcePath: fixedIn.FullPath(),
-		FixReleasedAt: &fix}); err != nil {
+	if _, _, err := e.forge.Delivery.RecordDefect(e.ctx, e.root,
+		forge.DefectInput{Key: key, ResourcePath: fixedIn.FullPath(),
+			FixReleasedAt: &fix}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -394,9 +407,10 @@ func TestDORAEnvironmentTiers(t *testing.T) {
 func TestDORALeadTimeAcrossTiers(t *testing.T) {
 	e := newDORAEnv(t)
 	e.history()
-	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef("acme/web/shop"), forge.DORAQuery{Metric: forge.DORALeadTimeForChanges,
-		Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"), End: doraDay(t, "04-30 00:00"),
-		EnvironmentTiers: []string{"production", "staging"}})
+	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef("acme/web/shop"),
+		forge.DORAQuery{Metric: forge.DORALeadTimeForChanges,
+			Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"), End: doraDay(t, "04-30 00:00"),
+			EnvironmentTiers: []string{"production", "staging"}})
 	if err != nil || len(got) != 1 || got[0].Value == nil || *got[0].Value != 27*hour {
 		t.Fatalf("%v, %v; want 27 h", got, err)
 	}
@@ -408,8 +422,9 @@ func TestDORALeadTimeAcrossTiers(t *testing.T) {
 func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 	e := newDORAEnv(t)
 	e.now = doraDay(t, "03-01 00:00")
-	fleet, err := e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("fleet"), NamespaceRef: "acme",
-		InitializeWithReadme: true}, 0)
+	fleet, err := e.forge.Projects.CreateProject(e.ctx, e.root,
+		forge.ProjectInput{Name: name("fleet"), NamespaceRef: "acme",
+			InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,8 +433,9 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 		if i == 9 {
 			tier = "staging"
 		}
-		if _, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, forge.ParseRef(fleet.FullPath()), forge.EnvironmentInput{Name: &env,
-			Tier: &tier}); err != nil {
+		if _, err := e.forge.Delivery.CreateEnvironment(e.ctx, e.root, forge.ParseRef(fleet.FullPath()),
+			forge.EnvironmentInput{Name: &env,
+				Tier: &tier}); err != nil {
 			t.Fatal(err)
 		}
 		e.deployProject(fleet, env, "success", fmt.Sprintf("03-01 %02d:00", i))
@@ -428,13 +444,15 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 		tiers []string
 		want  float64
 	}{{nil, 4.5 * hour}, {[]string{"staging", "production"}, 5 * hour}} {
-		q := forge.DORAQuery{Metric: forge.DORALeadTimeForChanges, Interval: forge.DORAAll, Start: doraDay(t, "03-01 00:00"),
-			End: doraDay(t, "03-01 00:00"), EnvironmentTiers: c.tiers}
+		q := forge.DORAQuery{Metric: forge.DORALeadTimeForChanges, Interval: forge.DORAAll,
+			Start: doraDay(t, "03-01 00:00"),
+			End:   doraDay(t, "03-01 00:00"), EnvironmentTiers: c.tiers}
 		got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(fleet.FullPath()), q)
 		if err != nil || got[0].Value == nil || *got[0].Value != c.want {
 			t.Fatalf("tiers %v: %v, %v; want %v", c.tiers, got, err, c.want)
 		}
-		if got, err = e.forge.Delivery.GroupDORA(e.ctx, e.root, forge.ParseRef("acme"), q); err != nil || got[0].Value == nil || *got[0].Value != c.want {
+		if got, err = e.forge.Delivery.GroupDORA(e.ctx, e.root, forge.ParseRef("acme"), q); err != nil ||
+			got[0].Value == nil || *got[0].Value != c.want {
 			t.Fatalf("acme, tiers %v: %v, %v; want %v", c.tiers, got, err, c.want)
 		}
 	}
@@ -445,17 +463,20 @@ func TestDORALeadTimeOverManyEnvironments(t *testing.T) {
 func TestDORADefaultRange(t *testing.T) {
 	e := newDORAEnv(t)
 	e.now = doraDay(t, "05-31 15:00")
-	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), forge.DORAQuery{Metric: forge.DORADeploymentFrequency})
+	got, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()),
+		forge.DORAQuery{Metric: forge.DORADeploymentFrequency})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// February 28 to May 31: 1 + 31 + 30 + 31 days.
-	if len(got) != 93 || got[0].Date.Format("2006-01-02") != "2025-02-28" || got[92].Date.Format("2006-01-02") != "2025-05-31" {
+	if len(got) != 93 || got[0].Date.Format("2006-01-02") != "2025-02-28" ||
+		got[92].Date.Format("2006-01-02") != "2025-05-31" {
 		t.Fatalf("%d values from %v to %v", len(got), got[0].Date, got[len(got)-1].Date)
 	}
 	e.now = time.Date(2024, 5, 31, 23, 59, 0, 0, time.FixedZone("X", -5*3600)) // 2024-06-01 in UTC
-	got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), forge.DORAQuery{Metric: forge.DORADeploymentFrequency,
-		Interval: forge.DORAMonthly})
+	got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()),
+		forge.DORAQuery{Metric: forge.DORADeploymentFrequency,
+			Interval: forge.DORAMonthly})
 	if err != nil || len(got) != 4 || got[0].Date.Format("2006-01-02") != "2024-03-01" || *got[0].Value != 0 {
 		t.Fatalf("monthly from 2024-03-01: %v, %v", got, err)
 	}
@@ -474,21 +495,26 @@ func TestDORAQueryValidation(t *testing.T) {
 			"The metric must be one of deployment_frequency,lead_time_for_changes,time_to_restore_service,change_failure_rate."},
 		{forge.DORAQuery{}, "metric",
 			"The metric must be one of deployment_frequency,lead_time_for_changes,time_to_restore_service,change_failure_rate."},
-		{forge.DORAQuery{Metric: "change_failure_rate", Interval: "weekly"}, "interval", "The interval must be one of all,monthly,daily."},
-		{forge.DORAQuery{Metric: "change_failure_rate", EnvironmentTiers: []string{"production", "prod"}}, "environment_tiers",
+		{forge.DORAQuery{Metric: "change_failure_rate", Interval: "weekly"}, "interval",
+			"The interval must be one of all,monthly,daily."},
+		{forge.DORAQuery{Metric: "change_failure_rate", EnvironmentTiers: []string{"production", "prod"}},
+			"environment_tiers",
 			"The environment tiers must be from production, staging, testing, development, other."},
 		{forge.DORAQuery{Metric: "change_failure_rate", Start: jan(2), End: jan(1)}, "start_date",
 			"The start date must be earlier than the end date."},
 		{forge.DORAQuery{Metric: "change_failure_rate", Start: jan(1), End: jan(1).AddDate(0, 0, 367)}, "start_date",
 			"Date range must be shorter than 366 days."},
-		{forge.DORAQuery{Metric: "change_failure_rate", Start: jan(1), End: jan(1).AddDate(0, 0, 181), MaxDays: 180}, "start_date",
+		{forge.DORAQuery{Metric: "change_failure_rate", Start: jan(1), End: jan(1).AddDate(0, 0, 181),
+			MaxDays: 180}, "start_date",
 			"Date range must be shorter than 180 days."},
 		{forge.DORAQuery{Metric: "change_failure_rate", Start: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
-			End: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}, "start_date", "Date range must be shorter than 366 days."},
+			End: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}, "start_date",
+			"Date range must be shorter than 366 days."},
 	} {
 		_, err := e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef(e.shop.FullPath()), c.q)
 		fe := forge.ErrorOf(err)
-		if err == nil || fe.Code != forge.EInvalid || fe.Reason != forge.ReasonInvalidDORAQuery || fe.Message != c.msg ||
+		if err == nil || fe.Code != forge.EInvalid || fe.Reason != forge.ReasonInvalidDORAQuery ||
+			fe.Message != c.msg ||
 			len(fe.Params) != 1 || fe.Params[0] != c.param {
 			t.Errorf("%+v: %v", c.q, err)
 		}
@@ -572,7 +598,8 @@ func FuzzDORAQuery(f *testing.F) {
 				got, err = e.forge.Delivery.ProjectDORA(e.ctx, e.root, forge.ParseRef("acme/web/shop"), q)
 			}
 			if err != nil {
-				if fe := forge.ErrorOf(err); fe.Code != forge.EInvalid || fe.Reason != forge.ReasonInvalidDORAQuery || len(fe.Params) != 1 {
+				if fe := forge.ErrorOf(err); fe.Code != forge.EInvalid ||
+					fe.Reason != forge.ReasonInvalidDORAQuery || len(fe.Params) != 1 {
 					t.Fatalf("%+v: %v", q, err)
 				}
 				continue
@@ -586,7 +613,8 @@ func FuzzDORAQuery(f *testing.F) {
 				t.Fatalf("%+v: %d figures, want %d", q, len(got), want)
 			}
 			for i, v := range got {
-				if i > 0 && !v.Date.After(got[i-1].Date) || v.Value != nil && (*v.Value < 0 || metric == forge.DORAChangeFailureRate && *v.Value > 1) {
+				if i > 0 && !v.Date.After(got[i-1].Date) || v.Value != nil && (*v.Value < 0 ||
+					metric == forge.DORAChangeFailureRate && *v.Value > 1) {
 					t.Fatalf("%+v: figure %d is %v %v", q, i, v.Date, show(v.Value))
 				}
 			}

@@ -145,8 +145,15 @@ func (s *Service) newEnvironment(v ProjectView, name string, in EnvironmentInput
 	fe := FieldErrors{}
 	checkEnvironmentName(name, fe)
 	now := s.Now()
-	e := Environment{ProjectID: v.ID, Name: name, Slug: EnvironmentSlug(name), Tier: GuessTier(name),
-		State: EnvironmentAvailable, CreatedAt: now, UpdatedAt: now}
+	e := Environment{
+		ProjectID: v.ID,
+		Name:      name,
+		Slug:      EnvironmentSlug(name),
+		Tier:      GuessTier(name),
+		State:     EnvironmentAvailable,
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
 	return e, applyEnvironmentFields(&e, in, fe)
 }
 
@@ -161,7 +168,8 @@ func insertEnvironment(ctx context.Context, q db.Querier, e *Environment) error 
 }
 
 // CreateEnvironment adds an environment to a project; developers may.
-func (s *Delivery) CreateEnvironment(ctx context.Context, a *Actor, projectRef Ref, in EnvironmentInput) (Environment, error) {
+func (s *Delivery) CreateEnvironment(ctx context.Context, a *Actor, projectRef Ref,
+	in EnvironmentInput) (Environment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Environment{}, err
@@ -199,7 +207,8 @@ func (s *Delivery) GetEnvironment(ctx context.Context, a *Actor, projectRef Ref,
 
 // LastDeployment returns the newest successful deployment of an environment; ok is false
 // when it has none.
-func (s *Delivery) LastDeployment(ctx context.Context, a *Actor, projectRef Ref, envID int64) (d Deployment, ok bool, err error) {
+func (s *Delivery) LastDeployment(ctx context.Context, a *Actor, projectRef Ref, envID int64) (d Deployment,
+	ok bool, err error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return Deployment{}, false, err
@@ -215,7 +224,8 @@ func (s *Delivery) LastDeployment(ctx context.Context, a *Actor, projectRef Ref,
 }
 
 // ListEnvironments lists one page of a project's environments, oldest first.
-func (s *Delivery) ListEnvironments(ctx context.Context, a *Actor, projectRef Ref, o EnvironmentListOptions, pg Page) ([]Environment, int, error) {
+func (s *Delivery) ListEnvironments(ctx context.Context, a *Actor, projectRef Ref, o EnvironmentListOptions,
+	pg Page) ([]Environment, int, error) {
 	switch o.State {
 	case "", EnvironmentAvailable, EnvironmentStopped:
 	case "stopping":
@@ -225,19 +235,27 @@ func (s *Delivery) ListEnvironments(ctx context.Context, a *Actor, projectRef Re
 		return nil, 0, invalidValue("states")
 	}
 	if o.Name != "" && o.Search != "" {
-		return nil, 0, &Error{Code: EInvalid, Params: []string{"name", "search"}, Message: "name, search are mutually exclusive"}
+		return nil, 0, &Error{Code: EInvalid, Params: []string{"name", "search"},
+			Message: "name, search are mutually exclusive"}
 	}
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return nil, 0, err
 	}
-	return db.ListEnvironments(ctx, s.db.Read, db.EnvironmentFilter{ProjectID: v.ID, Name: o.Name, Search: o.Search,
-		State: o.State, Limit: pg.limit(), Offset: pg.offset()})
+	return db.ListEnvironments(ctx, s.db.Read, db.EnvironmentFilter{
+		ProjectID: v.ID,
+		Name:      o.Name,
+		Search:    o.Search,
+		State:     o.State,
+		Limit:     pg.limit(),
+		Offset:    pg.offset(),
+	})
 }
 
 // UpdateEnvironment changes the tier, external URL or description of an environment;
 // developers may. Its name cannot change: deploy commands and slugs hang on it.
-func (s *Delivery) UpdateEnvironment(ctx context.Context, a *Actor, projectRef Ref, id int64, in EnvironmentInput) (Environment, error) {
+func (s *Delivery) UpdateEnvironment(ctx context.Context, a *Actor, projectRef Ref, id int64,
+	in EnvironmentInput) (Environment, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, Developer)
 	if err != nil {
 		return Environment{}, err

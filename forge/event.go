@@ -41,9 +41,18 @@ var eventActions = map[string][]string{
 }
 
 // targetEvent is the event of an actor's action on an issue or merge request.
-func targetEvent(authorID, projectID int64, action, targetType string, id, iid int64, title string, at time.Time) Event {
-	return Event{ProjectID: projectID, AuthorID: authorID, Action: action, CreatedAt: at,
-		TargetType: targetType, TargetID: id, TargetIID: iid, TargetTitle: title}
+func targetEvent(authorID, projectID int64, action, targetType string, id, iid int64, title string,
+	at time.Time) Event {
+	return Event{
+		ProjectID:   projectID,
+		AuthorID:    authorID,
+		Action:      action,
+		CreatedAt:   at,
+		TargetType:  targetType,
+		TargetID:    id,
+		TargetIID:   iid,
+		TargetTitle: title,
+	}
 }
 
 // stateAction is the event action of an issue's or merge request's change of state, "" for
@@ -121,7 +130,8 @@ func (s *Projects) RecordPush(ctx context.Context, a *Actor, projectID int64, up
 // comments on them) are listed to reporters and above only; action filters by GitLab's names
 // (pushed, created, closed, reopened, merged, commented), and one cairn does not record
 // lists nothing.
-func (s *Projects) ListProjectEvents(ctx context.Context, a *Actor, ref Ref, action string, asc bool, pg Page) ([]Event, int, error) {
+func (s *Projects) ListProjectEvents(ctx context.Context, a *Actor, ref Ref, action string, asc bool,
+	pg Page) ([]Event, int, error) {
 	v, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -162,7 +172,8 @@ type Activity struct {
 // RecentActivity returns the latest limit events of projects (as ListProjects or
 // ProjectByRef returned them to a) that a may see, newest first, with their authors and
 // notes: two queries, however many the projects.
-func (s *Projects) RecentActivity(ctx context.Context, a *Actor, projects []ProjectView, limit int) ([]Activity, error) {
+func (s *Projects) RecentActivity(ctx context.Context, a *Actor, projects []ProjectView,
+	limit int) ([]Activity, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,8 @@ type countingRepos struct {
 	summaries atomic.Int32
 }
 
-func (c *countingRepos) SummarizeUpdates(ctx context.Context, id int64, updates []gitstore.RefUpdate, limit int) ([]gitstore.PushSummary, error) {
+func (c *countingRepos) SummarizeUpdates(ctx context.Context, id int64, updates []gitstore.RefUpdate,
+	limit int) ([]gitstore.PushSummary, error) {
 	c.summaries.Add(1)
 	return c.Store.SummarizeUpdates(ctx, id, updates, limit)
 }
@@ -68,7 +69,8 @@ func TestRecordPushSummarizesEveryUpdateInOnePass(t *testing.T) {
 	if n := repos.summaries.Load(); n != 1 {
 		t.Errorf("the push was summarized in %d passes", n)
 	}
-	events, total, err := f.Projects.ListProjectEvents(ctx, root, forge.ParseRef("root/wide"), "", true, forge.Page{Page: 1, PerPage: refs})
+	events, total, err := f.Projects.ListProjectEvents(ctx, root, forge.ParseRef("root/wide"), "", true,
+		forge.Page{Page: 1, PerPage: refs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,8 @@ func TestRecordPushSummarizesEveryUpdateInOnePass(t *testing.T) {
 		if i%2 == 1 {
 			want = fmt.Sprintf("t%03d", i)
 		}
-		if e.Ref != want || e.Action != forge.ActionPushedNew || e.CommitCount != 1 || e.CommitTitle != "Initial commit" ||
+		if e.Ref != want || e.Action != forge.ActionPushedNew || e.CommitCount != 1 ||
+			e.CommitTitle != "Initial commit" ||
 			e.CommitTo != tip.String() {
 			t.Fatalf("event %d: %+v", i, e)
 		}

@@ -69,7 +69,8 @@ type Repos interface {
 	Sweep() error
 	RemoveStaleLocks(before time.Time) ([]string, error)
 	SetHead(id int64, branch string) error
-	SummarizeUpdates(ctx context.Context, id int64, updates []gitstore.RefUpdate, limit int) ([]gitstore.PushSummary, error)
+	SummarizeUpdates(ctx context.Context, id int64, updates []gitstore.RefUpdate,
+		limit int) ([]gitstore.PushSummary, error)
 	OpenRepo(id int64) (*gitstore.Repo, error)
 	UpdateRefs(id int64, updates []gitstore.RefUpdate) error
 	WriteSnapshot(ctx context.Context, id int64, w io.Writer) error
@@ -210,8 +211,18 @@ func New(d *db.DB, repos Repos, cfg Config, opts Options) *Service {
 	if cfg.AgentWorkers <= 0 {
 		cfg.AgentWorkers = 2
 	}
-	s := &Service{db: d, repos: repos, cfg: cfg, now: opts.Now, rand: opts.Rand, log: opts.Logger, files: opts.Files,
-		runner: opts.Runner, started: time.Now(), readied: make(chan struct{})}
+	s := &Service{
+		db:      d,
+		repos:   repos,
+		cfg:     cfg,
+		now:     opts.Now,
+		rand:    opts.Rand,
+		log:     opts.Logger,
+		files:   opts.Files,
+		runner:  opts.Runner,
+		started: time.Now(),
+		readied: make(chan struct{}),
+	}
 	s.wire()
 	s.markdown.KeepHeadings = true
 	s.delivery = newDeliveryState(s, cfg.DeployWorkers)

@@ -38,15 +38,31 @@ func (s *Projects) ForkProject(ctx context.Context, a *Actor, ref Ref, in ForkIn
 		return ProjectView{}, err
 	}
 	now := s.Now()
-	p := Project{NamespaceID: ns.ID, Namespace: ns, Name: src.Name, Path: src.Path, Description: src.Description,
-		Visibility: src.Visibility, DefaultBranch: src.DefaultBranch, CreatorID: a.UserID(), EmptyRepo: src.EmptyRepo,
-		Topics: []string{}, MergeMethod: src.MergeMethod, SquashOption: src.SquashOption, ForkedFromID: src.ID,
-		CreatedAt: now, UpdatedAt: now, LastActivityAt: now}
+	p := Project{
+		NamespaceID:    ns.ID,
+		Namespace:      ns,
+		Name:           src.Name,
+		Path:           src.Path,
+		Description:    src.Description,
+		Visibility:     src.Visibility,
+		DefaultBranch:  src.DefaultBranch,
+		CreatorID:      a.UserID(),
+		EmptyRepo:      src.EmptyRepo,
+		Topics:         []string{},
+		MergeMethod:    src.MergeMethod,
+		SquashOption:   src.SquashOption,
+		ForkedFromID:   src.ID,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+		LastActivityAt: now,
+	}
 	if ns.Kind == "group" && visibilityRank(p.Visibility) > visibilityRank(ns.Visibility) {
 		p.Visibility = ns.Visibility
 	}
-	if in.Visibility != nil && ValidVisibility(*in.Visibility) && visibilityRank(*in.Visibility) > visibilityRank(src.Visibility) {
-		return ProjectView{}, FieldErrors{"visibility_level": {*in.Visibility + " is not allowed since the fork source project has lower visibility."}}.Err()
+	if in.Visibility != nil && ValidVisibility(*in.Visibility) &&
+		visibilityRank(*in.Visibility) > visibilityRank(src.Visibility) {
+		return ProjectView{}, FieldErrors{"visibility_level": {*in.Visibility +
+			" is not allowed since the fork source project has lower visibility."}}.Err()
 	}
 	fi := ProjectInput{Name: in.Name, Path: in.Path, Description: in.Description, Visibility: in.Visibility}
 	if fi.Name != nil && (fi.Path == nil || *fi.Path == "") {
@@ -76,7 +92,8 @@ func (s *Projects) ForkProject(ctx context.Context, a *Actor, ref Ref, in ForkIn
 }
 
 // ListForks lists the forks of a project the actor may see.
-func (s *Projects) ListForks(ctx context.Context, a *Actor, ref Ref, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
+func (s *Projects) ListForks(ctx context.Context, a *Actor, ref Ref, o ProjectListOptions,
+	pg Page) ([]ProjectView, int, error) {
 	src, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err

@@ -88,7 +88,8 @@ func TestFilePathRuleRefusesWhatCannotBeCheckedOutOrRead(t *testing.T) {
 		{"ünï/cödé.go", "ünï/cödé.go", ""},
 		{".gitlab-ci.yml", ".gitlab-ci.yml", ""},
 		{strings.Repeat("n", 255), strings.Repeat("n", 255), ""},
-		{strings.Repeat(strings.Repeat("d", 100)+"/", 40) + "f", strings.Repeat(strings.Repeat("d", 100)+"/", 40) + "f", ""},
+		{strings.Repeat(strings.Repeat("d", 100)+"/", 40) + "f",
+			strings.Repeat(strings.Repeat("d", 100)+"/", 40) + "f", ""},
 		{"", "", "can't be blank"},
 		{"/", "", "can't be blank"},
 		{"a\nb", "", "control characters"},
@@ -115,7 +116,8 @@ func TestFilePathRuleRefusesWhatCannotBeCheckedOutOrRead(t *testing.T) {
 	for _, tt := range tests {
 		clean, problem := ValidateFilePath(tt.path)
 		if clean != tt.clean || !strings.Contains(problem, tt.problem) || (problem == "") != (tt.problem == "") {
-			t.Errorf("ValidateFilePath(%.60q) = %.60q, %q; want %.60q, %q", tt.path, clean, problem, tt.clean, tt.problem)
+			t.Errorf("ValidateFilePath(%.60q) = %.60q, %q; want %.60q, %q", tt.path, clean, problem, tt.clean,
+				tt.problem)
 		}
 	}
 }
@@ -195,7 +197,8 @@ func FuzzRefNameRules(f *testing.F) {
 				t.Fatalf("%q is valid as %s but breaks a rule", name, kind.prefix)
 			}
 		}
-		if ValidateProtectedName(name) == "" && !gitstore.CheckRefFormat("refs/heads/"+strings.ReplaceAll(name, "*", "x")) {
+		if ValidateProtectedName(name) == "" &&
+			!gitstore.CheckRefFormat("refs/heads/"+strings.ReplaceAll(name, "*", "x")) {
 			t.Fatalf("protection rule %q is valid but no branch could match it", name)
 		}
 	})
@@ -214,7 +217,8 @@ func FuzzFilePathRule(f *testing.F) {
 			}
 			return
 		}
-		if clean == "" || len(clean) > 4096 || !utf8.ValidString(clean) || strings.HasPrefix(clean, "/") || strings.HasSuffix(clean, "/") {
+		if clean == "" || len(clean) > 4096 || !utf8.ValidString(clean) || strings.HasPrefix(clean, "/") ||
+			strings.HasSuffix(clean, "/") {
 			t.Fatalf("ValidateFilePath(%q) = %q", p, clean)
 		}
 		if again, _ := gitstore.CleanPath(clean); again != clean {

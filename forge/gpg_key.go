@@ -108,8 +108,15 @@ func (s *Accounts) AddGPGKey(ctx context.Context, a *Actor, ref Ref, text string
 	if err != nil {
 		return GPGKey{}, err
 	}
-	row := db.GPGKey{UserID: u.ID, Key: k.Key, PrimaryKeyID: k.PrimaryKeyID, Fingerprint: k.Fingerprint,
-		SubkeyIDs: k.SubkeyIDs, Emails: k.Emails, CreatedAt: s.Now()}
+	row := db.GPGKey{
+		UserID:       u.ID,
+		Key:          k.Key,
+		PrimaryKeyID: k.PrimaryKeyID,
+		Fingerprint:  k.Fingerprint,
+		SubkeyIDs:    k.SubkeyIDs,
+		Emails:       k.Emails,
+		CreatedAt:    s.Now(),
+	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		row.ID, err = db.InsertGPGKey(ctx, tx, row)
 		return err

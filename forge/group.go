@@ -109,7 +109,8 @@ func (s *Projects) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Na
 	if err != nil {
 		return Namespace{}, err
 	}
-	if g.Visibility = st.DefaultGroupVisibility; parent != nil && visibilityRank(g.Visibility) > visibilityRank(parent.Visibility) {
+	if g.Visibility = st.DefaultGroupVisibility; parent != nil &&
+		visibilityRank(g.Visibility) > visibilityRank(parent.Visibility) {
 		g.Visibility = parent.Visibility // the instance's default never exceeds the parent's
 	}
 	if err := applyGroupInput(&g, parent, in); err != nil {
@@ -125,8 +126,14 @@ func (s *Projects) CreateGroup(ctx context.Context, a *Actor, in GroupInput) (Na
 		}
 		g.ID = id
 		if a.UserID() != 0 {
-			return db.UpsertMember(ctx, tx, Member{SourceKind: "group", SourceID: id, User: *a.User,
-				AccessLevel: Owner, CreatedBy: a.UserID(), CreatedAt: now})
+			return db.UpsertMember(ctx, tx, Member{
+				SourceKind:  "group",
+				SourceID:    id,
+				User:        *a.User,
+				AccessLevel: Owner,
+				CreatedBy:   a.UserID(),
+				CreatedAt:   now,
+			})
 		}
 		return nil
 	})
@@ -167,7 +174,8 @@ func applyGroupInput(g *Namespace, parent *Namespace, in GroupInput) error {
 		}
 	}
 	if parent != nil && visibilityRank(g.Visibility) > visibilityRank(parent.Visibility) {
-		fe.Add("visibility_level", g.Visibility+" is not allowed since the parent group has a "+parent.Visibility+" visibility.")
+		fe.Add("visibility_level", g.Visibility+
+			" is not allowed since the parent group has a "+parent.Visibility+" visibility.")
 	}
 	if err := fe.Err(); err != nil {
 		return err
@@ -255,7 +263,8 @@ func checkChildrenVisibility(ctx context.Context, q db.Querier, g Namespace) err
 	}
 	for _, sub := range subs {
 		if visibilityRank(sub.Visibility) > visibilityRank(g.Visibility) {
-			return FieldErrors{"visibility_level": {g.Visibility + " is not allowed since there are sub-groups with higher visibility."}}.Err()
+			return FieldErrors{"visibility_level": {g.Visibility +
+				" is not allowed since there are sub-groups with higher visibility."}}.Err()
 		}
 	}
 	projects, _, err := db.ListProjects(ctx, q, db.ProjectFilter{NamespaceIDs: []int64{g.ID}})
@@ -264,7 +273,8 @@ func checkChildrenVisibility(ctx context.Context, q db.Querier, g Namespace) err
 	}
 	for _, p := range projects {
 		if visibilityRank(p.Visibility) > visibilityRank(g.Visibility) {
-			return FieldErrors{"visibility_level": {g.Visibility + " is not allowed since this group contains projects with higher visibility."}}.Err()
+			return FieldErrors{"visibility_level": {g.Visibility +
+				" is not allowed since this group contains projects with higher visibility."}}.Err()
 		}
 	}
 	return nil
@@ -347,8 +357,17 @@ func (s *Projects) ListGroups(ctx context.Context, a *Actor, o GroupListOptions,
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
-	f := db.NamespaceFilter{Kind: "group", Search: o.Search, TopLevelOnly: o.TopLevelOnly, ParentID: o.ParentID,
-		Under: o.DescendantsOf, OrderBy: o.OrderBy, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()}
+	f := db.NamespaceFilter{
+		Kind:         "group",
+		Search:       o.Search,
+		TopLevelOnly: o.TopLevelOnly,
+		ParentID:     o.ParentID,
+		Under:        o.DescendantsOf,
+		OrderBy:      o.OrderBy,
+		Desc:         o.Desc,
+		Limit:        pg.limit(),
+		Offset:       pg.offset(),
+	}
 	if f.OrderBy == "" {
 		f.OrderBy = "name"
 	}

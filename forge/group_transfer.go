@@ -9,7 +9,8 @@ import (
 
 // groupTransferRefused is the error of a group transfer refused for problem.
 func groupTransferRefused(problem string) *Error {
-	return &Error{Code: EInvalid, Reason: ReasonTransferRefused, Resource: ResourceGroup, Message: "Transfer failed: " + problem}
+	return &Error{Code: EInvalid, Reason: ReasonTransferRefused, Resource: ResourceGroup,
+		Message: "Transfer failed: " + problem}
 }
 
 // TransferGroup moves a group, with its subgroups and projects, under another group, or to

@@ -10,7 +10,8 @@ import (
 // CreateImpersonationToken issues a token with which an administrator acts as user userID,
 // shown once as CreateToken's; only administrators may. It works as the user's own tokens
 // do and is listed apart from them.
-func (s *Access) CreateImpersonationToken(ctx context.Context, a *Actor, userID int64, in TokenInput) (Token, string, error) {
+func (s *Access) CreateImpersonationToken(ctx context.Context, a *Actor, userID int64, in TokenInput) (Token,
+	string, error) {
 	if err := a.requireAdmin(NeedWrite); err != nil {
 		return Token{}, "", err
 	}
@@ -37,7 +38,8 @@ func (s *Access) CreateImpersonationToken(ctx context.Context, a *Actor, userID 
 
 // ListImpersonationTokens lists a user's impersonation tokens (state "active", "inactive"
 // or "" for all); only administrators may.
-func (s *Access) ListImpersonationTokens(ctx context.Context, a *Actor, userID int64, state string, pg Page) ([]Token, int, error) {
+func (s *Access) ListImpersonationTokens(ctx context.Context, a *Actor, userID int64, state string,
+	pg Page) ([]Token, int, error) {
 	if err := a.requireAdmin(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -45,8 +47,14 @@ func (s *Access) ListImpersonationTokens(ctx context.Context, a *Actor, userID i
 		return nil, 0, notFoundAs(err, ResourceUser)
 	}
 	yes := true
-	return db.ListTokens(ctx, s.db.Read, db.TokenFilter{UserID: userID, Impersonation: &yes, State: state,
-		Now: s.Now(), Limit: pg.limit(), Offset: pg.offset()})
+	return db.ListTokens(ctx, s.db.Read, db.TokenFilter{
+		UserID:        userID,
+		Impersonation: &yes,
+		State:         state,
+		Now:           s.Now(),
+		Limit:         pg.limit(),
+		Offset:        pg.offset(),
+	})
 }
 
 // impersonationToken reads token id of user userID, for administrators.

@@ -35,18 +35,29 @@ type issuableKind struct {
 }
 
 var (
-	issueKind = issuableKind{noteable: NoteableIssue, read: NeedRead, write: NeedWrite,
-		readLevel: Guest, editLevel: Reporter,
-		states: []string{StateOpened, StateClosed},
-		orders: []string{"", "created_at", "updated_at", "title", "due_date"},
+	issueKind = issuableKind{
+		noteable:  NoteableIssue,
+		read:      NeedRead,
+		write:     NeedWrite,
+		readLevel: Guest,
+		editLevel: Reporter,
+		states:    []string{StateOpened, StateClosed},
+		orders:    []string{"", "created_at", "updated_at", "title", "due_date"},
 		ignored: []string{"priority", "label_priority", "milestone_due", "popularity", "relative_position", "weight",
-			"closed_at", "severity", "escalation_status"}}
-	mergeRequestKind = issuableKind{noteable: NoteableMergeRequest, read: NeedReadPulls, write: NeedPulls,
-		readLevel: Reporter, editLevel: Developer, authorLevel: Guest,
-		states:    []string{StateOpened, StateClosed, StateMerged, StateLocked},
-		orders:    []string{"", "created_at", "updated_at", "merged_at", "title"},
-		ignored:   []string{"label_priority", "milestone_due", "popularity", "priority"},
-		reviewers: true}
+			"closed_at", "severity", "escalation_status"},
+	}
+	mergeRequestKind = issuableKind{
+		noteable:    NoteableMergeRequest,
+		read:        NeedReadPulls,
+		write:       NeedPulls,
+		readLevel:   Reporter,
+		editLevel:   Developer,
+		authorLevel: Guest,
+		states:      []string{StateOpened, StateClosed, StateMerged, StateLocked},
+		orders:      []string{"", "created_at", "updated_at", "merged_at", "title"},
+		ignored:     []string{"label_priority", "milestone_due", "popularity", "priority"},
+		reviewers:   true,
+	}
 )
 
 // visible reports whether the actor may read the issuables of kind k of a visible project:
@@ -270,9 +281,18 @@ func (s *Service) deleteIssuable(ctx context.Context, a *Actor, projectRef Ref, 
 
 // filter turns list options into a database filter for kind k, checking their values.
 func (k issuableKind) filter(o IssuableListOptions, pg Page) (db.IssuableFilter, error) {
-	f := db.IssuableFilter{Search: o.Search, AuthorID: o.AuthorID, IIDs: o.IIDs,
-		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
-		UpdatedBefore: o.UpdatedBefore, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()}
+	f := db.IssuableFilter{
+		Search:        o.Search,
+		AuthorID:      o.AuthorID,
+		IIDs:          o.IIDs,
+		CreatedAfter:  o.CreatedAfter,
+		CreatedBefore: o.CreatedBefore,
+		UpdatedAfter:  o.UpdatedAfter,
+		UpdatedBefore: o.UpdatedBefore,
+		Desc:          o.Desc,
+		Limit:         pg.limit(),
+		Offset:        pg.offset(),
+	}
 	switch {
 	case o.State == "" || o.State == "all":
 	case slices.Contains(k.states, o.State):

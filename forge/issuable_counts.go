@@ -21,7 +21,8 @@ func withAll(byState map[string]int) StateCounts {
 
 // ProjectIssueCounts counts the issues of a project that the actor may see and that o
 // matches, by state whatever o.State, in one query.
-func (s *Issuables) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef Ref, o IssueListOptions) (StateCounts, error) {
+func (s *Issuables) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef Ref,
+	o IssueListOptions) (StateCounts, error) {
 	f, ok, err := issueList.filterFor(ctx, s.Service, a, &projectRef, o, Page{})
 	if !ok || err != nil {
 		return withAll(nil), err
@@ -32,7 +33,8 @@ func (s *Issuables) ProjectIssueCounts(ctx context.Context, a *Actor, projectRef
 
 // ProjectMergeRequestCounts counts the merge requests of a project that o matches, by state
 // whatever o.State, in one query.
-func (s *Issuables) ProjectMergeRequestCounts(ctx context.Context, a *Actor, projectRef Ref, o MergeRequestListOptions) (StateCounts, error) {
+func (s *Issuables) ProjectMergeRequestCounts(ctx context.Context, a *Actor, projectRef Ref,
+	o MergeRequestListOptions) (StateCounts, error) {
 	f, ok, err := mergeRequestList.filterFor(ctx, s.Service, a, &projectRef, o, Page{})
 	if !ok || err != nil {
 		return withAll(nil), err

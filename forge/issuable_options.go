@@ -20,14 +20,28 @@ type IssuableInput struct {
 
 // IssueInput is c as the input of an issue, to which the fields only issues have are added.
 func (c IssuableInput) IssueInput() IssueInput {
-	return IssueInput{Title: c.Title, Description: c.Description, Labels: c.Labels, AddLabels: c.AddLabels,
-		RemoveLabels: c.RemoveLabels, AssigneeIDs: c.AssigneeIDs, StateEvent: c.StateEvent}
+	return IssueInput{
+		Title:        c.Title,
+		Description:  c.Description,
+		Labels:       c.Labels,
+		AddLabels:    c.AddLabels,
+		RemoveLabels: c.RemoveLabels,
+		AssigneeIDs:  c.AssigneeIDs,
+		StateEvent:   c.StateEvent,
+	}
 }
 
 // MergeRequestInput is c as the input of a merge request.
 func (c IssuableInput) MergeRequestInput() MergeRequestInput {
-	return MergeRequestInput{Title: c.Title, Description: c.Description, Labels: c.Labels, AddLabels: c.AddLabels,
-		RemoveLabels: c.RemoveLabels, AssigneeIDs: c.AssigneeIDs, StateEvent: c.StateEvent}
+	return MergeRequestInput{
+		Title:        c.Title,
+		Description:  c.Description,
+		Labels:       c.Labels,
+		AddLabels:    c.AddLabels,
+		RemoveLabels: c.RemoveLabels,
+		AssigneeIDs:  c.AssigneeIDs,
+		StateEvent:   c.StateEvent,
+	}
 }
 
 // IssuableListOptions are the options lists of issues and of merge requests share; see
@@ -51,32 +65,82 @@ type IssuableListOptions struct {
 
 // IssueListOptions is o as the options of a list of issues.
 func (o IssuableListOptions) IssueListOptions() IssueListOptions {
-	return IssueListOptions{Scope: o.Scope, State: o.State, Labels: o.Labels, Search: o.Search, AuthorID: o.AuthorID,
-		AuthorUsername: o.AuthorUsername, AssigneeID: o.AssigneeID, AssigneeName: o.AssigneeName, IIDs: o.IIDs,
-		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
-		UpdatedBefore: o.UpdatedBefore, OrderBy: o.OrderBy, Desc: o.Desc}
+	return IssueListOptions{
+		Scope:          o.Scope,
+		State:          o.State,
+		Labels:         o.Labels,
+		Search:         o.Search,
+		AuthorID:       o.AuthorID,
+		AuthorUsername: o.AuthorUsername,
+		AssigneeID:     o.AssigneeID,
+		AssigneeName:   o.AssigneeName,
+		IIDs:           o.IIDs,
+		CreatedAfter:   o.CreatedAfter,
+		CreatedBefore:  o.CreatedBefore,
+		UpdatedAfter:   o.UpdatedAfter,
+		UpdatedBefore:  o.UpdatedBefore,
+		OrderBy:        o.OrderBy,
+		Desc:           o.Desc,
+	}
 }
 
 // MergeRequestListOptions is o as the options of a list of merge requests.
 func (o IssuableListOptions) MergeRequestListOptions() MergeRequestListOptions {
-	return MergeRequestListOptions{Scope: o.Scope, State: o.State, Labels: o.Labels, Search: o.Search,
-		AuthorID: o.AuthorID, AuthorUsername: o.AuthorUsername, AssigneeID: o.AssigneeID, IIDs: o.IIDs,
-		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
-		UpdatedBefore: o.UpdatedBefore, OrderBy: o.OrderBy, Desc: o.Desc}
+	return MergeRequestListOptions{
+		Scope:          o.Scope,
+		State:          o.State,
+		Labels:         o.Labels,
+		Search:         o.Search,
+		AuthorID:       o.AuthorID,
+		AuthorUsername: o.AuthorUsername,
+		AssigneeID:     o.AssigneeID,
+		IIDs:           o.IIDs,
+		CreatedAfter:   o.CreatedAfter,
+		CreatedBefore:  o.CreatedBefore,
+		UpdatedAfter:   o.UpdatedAfter,
+		UpdatedBefore:  o.UpdatedBefore,
+		OrderBy:        o.OrderBy,
+		Desc:           o.Desc,
+	}
 }
 
 func (o IssueListOptions) issuable() IssuableListOptions {
-	return IssuableListOptions{Scope: o.Scope, State: o.State, Labels: o.Labels, Search: o.Search, AuthorID: o.AuthorID,
-		AuthorUsername: o.AuthorUsername, AssigneeID: o.AssigneeID, AssigneeName: o.AssigneeName, IIDs: o.IIDs,
-		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
-		UpdatedBefore: o.UpdatedBefore, OrderBy: o.OrderBy, Desc: o.Desc}
+	return IssuableListOptions{
+		Scope:          o.Scope,
+		State:          o.State,
+		Labels:         o.Labels,
+		Search:         o.Search,
+		AuthorID:       o.AuthorID,
+		AuthorUsername: o.AuthorUsername,
+		AssigneeID:     o.AssigneeID,
+		AssigneeName:   o.AssigneeName,
+		IIDs:           o.IIDs,
+		CreatedAfter:   o.CreatedAfter,
+		CreatedBefore:  o.CreatedBefore,
+		UpdatedAfter:   o.UpdatedAfter,
+		UpdatedBefore:  o.UpdatedBefore,
+		OrderBy:        o.OrderBy,
+		Desc:           o.Desc,
+	}
 }
 
 func (o MergeRequestListOptions) issuable() IssuableListOptions {
-	return IssuableListOptions{Scope: o.Scope, State: o.State, Labels: o.Labels, Search: o.Search,
-		AuthorID: o.AuthorID, AuthorUsername: o.AuthorUsername, AssigneeID: o.AssigneeID, IIDs: o.IIDs,
-		CreatedAfter: o.CreatedAfter, CreatedBefore: o.CreatedBefore, UpdatedAfter: o.UpdatedAfter,
-		UpdatedBefore: o.UpdatedBefore, OrderBy: o.OrderBy, Desc: o.Desc}
+	return IssuableListOptions{
+		Scope:          o.Scope,
+		State:          o.State,
+		Labels:         o.Labels,
+		Search:         o.Search,
+		AuthorID:       o.AuthorID,
+		AuthorUsername: o.AuthorUsername,
+		AssigneeID:     o.AssigneeID,
+		IIDs:           o.IIDs,
+		CreatedAfter:   o.CreatedAfter,
+		CreatedBefore:  o.CreatedBefore,
+		UpdatedAfter:   o.UpdatedAfter,
+		UpdatedBefore:  o.UpdatedBefore,
+		OrderBy:        o.OrderBy,
+		Desc:           o.Desc,
+	}
 }
 
 // IssueInput carries the fields of an issue to create or change; nil means "not given".

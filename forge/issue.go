@@ -92,7 +92,8 @@ func (s *Service) findIssue(ctx context.Context, q db.Querier, v ProjectView, re
 }
 
 // visibleIssue resolves an issue the actor may see, with its project.
-func (s *Service) visibleIssue(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef) (ProjectView, Issue, error) {
+func (s *Service) visibleIssue(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef) (ProjectView,
+	Issue, error) {
 	v, err := s.issueProject(ctx, a, projectRef)
 	if err != nil {
 		return ProjectView{}, Issue{}, err
@@ -200,8 +201,16 @@ func (s *Issuables) CreateIssue(ctx context.Context, a *Actor, projectRef Ref, i
 		return Issue{}, Missing("title")
 	}
 	now := s.Now()
-	is := Issue{Issuable: Issuable{ProjectID: v.ID, State: StateOpened, CreatedAt: now, UpdatedAt: now,
-		ProjectPath: v.FullPath(), Author: actorUser(a), Labels: []string{}, Assignees: []User{}}}
+	is := Issue{Issuable: Issuable{
+		ProjectID:   v.ID,
+		State:       StateOpened,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+		ProjectPath: v.FullPath(),
+		Author:      actorUser(a),
+		Labels:      []string{},
+		Assignees:   []User{},
+	}}
 	if err := applyIssueFields(&is, in); err != nil {
 		return Issue{}, err
 	}
@@ -265,7 +274,8 @@ func (s *Service) insertIssue(ctx context.Context, v ProjectView, is *Issue, lab
 
 // UpdateIssue changes an issue: its author or reporters and above may. Closing and reopening,
 // and changes of labels, assignees and confidentiality, leave system notes.
-func (s *Issuables) UpdateIssue(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef, in IssueInput) (Issue, error) {
+func (s *Issuables) UpdateIssue(ctx context.Context, a *Actor, projectRef Ref, ref IssueRef,
+	in IssueInput) (Issue, error) {
 	var metadata bool
 	var c issuableChange
 	prepare := func(v ProjectView, _ Issue) (err error) {
@@ -288,8 +298,14 @@ func (s *Issuables) UpdateIssue(ctx context.Context, a *Actor, projectRef Ref, r
 	return is, err
 }
 
-var issueUpdate = issuableUpdate[Issue]{kind: issueKind, core: issueRows.core, visible: (*Service).visibleIssue,
-	find: (*Service).findIssue, changed: issueFieldsChanged, save: db.UpdateIssue}
+var issueUpdate = issuableUpdate[Issue]{
+	kind:    issueKind,
+	core:    issueRows.core,
+	visible: (*Service).visibleIssue,
+	find:    (*Service).findIssue,
+	changed: issueFieldsChanged,
+	save:    db.UpdateIssue,
+}
 
 // changeIssue applies the fields and state event of in to is, and its due date when metadata,
 // and returns the system notes they call for.
@@ -309,7 +325,8 @@ func (s *Service) changeIssue(a *Actor, is *Issue, in IssueInput, metadata bool,
 
 // issueFieldsChanged reports whether the columns UpdateIssue writes differ between a and b.
 func issueFieldsChanged(a, b Issue) bool {
-	sameDate := a.DueDate == nil && b.DueDate == nil || a.DueDate != nil && b.DueDate != nil && a.DueDate.Equal(*b.DueDate)
+	sameDate := a.DueDate == nil && b.DueDate == nil || a.DueDate != nil && b.DueDate != nil &&
+		a.DueDate.Equal(*b.DueDate)
 	return a.Title != b.Title || a.Description != b.Description || a.State != b.State ||
 		a.Confidential != b.Confidential || !sameDate
 }
@@ -339,19 +356,23 @@ func issueFilter(o IssueListOptions, pg Page) (db.IssueFilter, error) {
 }
 
 // ListProjectIssues lists the issues of a project the actor may see.
-func (s *Issuables) ListProjectIssues(ctx context.Context, a *Actor, projectRef Ref, o IssueListOptions, pg Page) ([]Issue, int, error) {
+func (s *Issuables) ListProjectIssues(ctx context.Context, a *Actor, projectRef Ref, o IssueListOptions,
+	pg Page) ([]Issue, int, error) {
 	return issueList.run(ctx, s.Service, a, &projectRef, o, pg)
 }
 
-var issueList = issuableList[Issue, db.IssueFilter, IssueListOptions]{kind: issueKind,
-	options: IssueListOptions.issuable, filter: issueFilter,
-	core: func(f *db.IssueFilter) *db.IssuableFilter { return &f.IssuableFilter },
+var issueList = issuableList[Issue, db.IssueFilter, IssueListOptions]{
+	kind:    issueKind,
+	options: IssueListOptions.issuable,
+	filter:  issueFilter,
+	core:    func(f *db.IssueFilter) *db.IssuableFilter { return &f.IssuableFilter },
 	inProject: func(f *db.IssueFilter, a *Actor, v ProjectView) {
 		if v.Access < AdminAccess {
 			f.Viewer = &db.IssueViewer{UserID: a.UserID(), ProjectReporter: seesConfidential(v.Access)}
 		}
 	},
-	list: db.ListIssues}
+	list: db.ListIssues,
+}
 
 // ListIssues lists issues across the projects the actor may see: by default those it
 // created (scope created_by_me), or assigned_to_me, or all. Anonymous callers may list all

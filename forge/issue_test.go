@@ -84,7 +84,8 @@ func TestIssueIIDsAreNeverReused(t *testing.T) {
 	}
 	create(projects[0])
 	second := create(projects[0])
-	if err := h.forge.Issuables.DeleteIssue(ctx, root, forge.ParseRef(ref(projects[0])), forge.IssueRef{N: second.IID}); err != nil {
+	if err := h.forge.Issuables.DeleteIssue(ctx, root, forge.ParseRef(ref(projects[0])),
+		forge.IssueRef{N: second.IID}); err != nil {
 		t.Fatal(err)
 	}
 	if got := create(projects[0]).IID; got != 3 {
@@ -107,11 +108,13 @@ func TestDeletionTakesDependentsAlong(t *testing.T) {
 	}
 	labels := []string{"bug"}
 	for range 2 {
-		is, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueInput{Title: name("t"), Labels: &labels})
+		is, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef(p.FullPath()),
+			forge.IssueInput{Title: name("t"), Labels: &labels})
 		if err != nil {
 			t.Fatal(err)
 		}
-		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, forge.ParseRef(p.FullPath()), forge.IssueRef{N: is.IID})
+		target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, forge.ParseRef(p.FullPath()),
+			forge.IssueRef{N: is.IID})
 		if err != nil {
 			t.Fatal(err)
 		}

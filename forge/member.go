@@ -54,7 +54,8 @@ func viewMembers(a *Actor, list []Member) []Member {
 
 // memberSource resolves src to its id, the namespace ids whose members it inherits (ancestors,
 // nearest last), and the actor's access level to it.
-func (s *Service) memberSource(ctx context.Context, a *Actor, src MemberSource) (id int64, inherited []int64, level int, err error) {
+func (s *Service) memberSource(ctx context.Context, a *Actor, src MemberSource) (id int64, inherited []int64,
+	level int, err error) {
 	switch src.Kind {
 	case "project":
 		v, err := s.visibleProject(ctx, a, ParseRef(src.Ref))
@@ -91,7 +92,8 @@ func (s *Service) memberSource(ctx context.Context, a *Actor, src MemberSource) 
 
 // ListMembers lists the direct members of a group or project, or with all, the inherited ones
 // too (each user once, with their highest level).
-func (s *Projects) ListMembers(ctx context.Context, a *Actor, src MemberSource, all bool, query string, pg Page) ([]Member, int, error) {
+func (s *Projects) ListMembers(ctx context.Context, a *Actor, src MemberSource, all bool, query string,
+	pg Page) ([]Member, int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
@@ -104,11 +106,13 @@ func (s *Projects) ListMembers(ctx context.Context, a *Actor, src MemberSource, 
 			Query: query, Limit: pg.limit(), Offset: pg.offset()})
 		return viewMembers(a, list), total, err
 	}
-	direct, _, err := db.ListMembers(ctx, s.db.Read, db.MemberFilter{Kind: src.Kind, SourceIDs: []int64{id}, Query: query})
+	direct, _, err := db.ListMembers(ctx, s.db.Read,
+		db.MemberFilter{Kind: src.Kind, SourceIDs: []int64{id}, Query: query})
 	if err != nil {
 		return nil, 0, err
 	}
-	fromGroups, _, err := db.ListMembers(ctx, s.db.Read, db.MemberFilter{Kind: "group", SourceIDs: inherited, Query: query})
+	fromGroups, _, err := db.ListMembers(ctx, s.db.Read,
+		db.MemberFilter{Kind: "group", SourceIDs: inherited, Query: query})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -161,7 +165,8 @@ func (s *Projects) GetMember(ctx context.Context, a *Actor, src MemberSource, us
 // AddOrUpdateMember adds a user to a group or project (create) or changes an existing
 // member's access level or expiry. Maintainers may grant levels up to their own; only owners
 // may grant Owner; a group always keeps an owner.
-func (s *Projects) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput, create bool) (Member, error) {
+func (s *Projects) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSource, in MemberInput,
+	create bool) (Member, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Member{}, err
 	}
@@ -169,11 +174,13 @@ func (s *Projects) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSo
 		return Member{}, Missing("access_level")
 	}
 	if !ValidAccessLevel(in.AccessLevel) {
-		return Member{}, &Error{Code: EInvalid, Params: []string{"access_level"}, Message: "access_level does not have a valid value"}
+		return Member{}, &Error{Code: EInvalid, Params: []string{"access_level"},
+			Message: "access_level does not have a valid value"}
 	}
 	if in.AccessLevel == Minimal && src.Kind == "project" {
 		// Minimal access sees a group and nothing in it: a project has no use for it.
-		return Member{}, &Error{Code: EInvalid, Params: []string{"access_level"}, Message: "access_level does not have a valid value"}
+		return Member{}, &Error{Code: EInvalid, Params: []string{"access_level"},
+			Message: "access_level does not have a valid value"}
 	}
 	id, _, level, err := s.memberSource(ctx, a, src)
 	if err != nil {
@@ -208,8 +215,15 @@ func (s *Projects) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSo
 				return err
 			}
 		}
-		m := Member{SourceKind: src.Kind, SourceID: id, User: u, AccessLevel: in.AccessLevel,
-			ExpiresAt: in.ExpiresAt, CreatedBy: a.UserID(), CreatedAt: now}
+		m := Member{
+			SourceKind:  src.Kind,
+			SourceID:    id,
+			User:        u,
+			AccessLevel: in.AccessLevel,
+			ExpiresAt:   in.ExpiresAt,
+			CreatedBy:   a.UserID(),
+			CreatedAt:   now,
+		}
 		if !create {
 			m.CreatedBy, m.CreatedAt = existing.CreatedBy, existing.CreatedAt
 		}

@@ -62,7 +62,8 @@ var mergeRequestRows = issuableRows[MergeRequest]{byID: db.MergeRequestByID, byI
 	fill: db.FillMergeRequests, core: func(m *MergeRequest) *Issuable { return &m.Issuable }}
 
 // findMergeRequest reads a merge request of project v with its labels and users.
-func (s *Service) findMergeRequest(ctx context.Context, q db.Querier, v ProjectView, ref MergeRequestRef) (MergeRequest, error) {
+func (s *Service) findMergeRequest(ctx context.Context, q db.Querier, v ProjectView,
+	ref MergeRequestRef) (MergeRequest, error) {
 	return mergeRequestRows.find(ctx, q, v, ref, func() error {
 		// GitLab's bare "404 Not found", naming the resource for dialects that say it.
 		return &Error{Code: ENotFound, Resource: "Merge Request", Message: "Not found"}
@@ -70,7 +71,8 @@ func (s *Service) findMergeRequest(ctx context.Context, q db.Querier, v ProjectV
 }
 
 // visibleMergeRequest resolves a merge request the actor may see, with its project.
-func (s *Service) visibleMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) (ProjectView, MergeRequest, error) {
+func (s *Service) visibleMergeRequest(ctx context.Context, a *Actor, projectRef Ref,
+	ref MergeRequestRef) (ProjectView, MergeRequest, error) {
 	v, err := s.mergeRequestProject(ctx, a, projectRef)
 	if err != nil {
 		return ProjectView{}, MergeRequest{}, err
@@ -81,7 +83,8 @@ func (s *Service) visibleMergeRequest(ctx context.Context, a *Actor, projectRef 
 
 // GetMergeRequest returns a merge request the actor may see. An open one whose mergeability
 // is not known since its branches last moved is checked first.
-func (s *Issuables) GetMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) (MergeRequest, error) {
+func (s *Issuables) GetMergeRequest(ctx context.Context, a *Actor, projectRef Ref,
+	ref MergeRequestRef) (MergeRequest, error) {
 	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
 	if err != nil || m.State != StateOpened || m.MergeStatus != MergeUnchecked {
 		return m, err
@@ -93,7 +96,8 @@ func (s *Issuables) GetMergeRequest(ctx context.Context, a *Actor, projectRef Re
 }
 
 // MergeRequestNoteTarget resolves a merge request the actor may see, as the target of notes.
-func (s *Issuables) MergeRequestNoteTarget(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) (NoteTarget, error) {
+func (s *Issuables) MergeRequestNoteTarget(ctx context.Context, a *Actor, projectRef Ref,
+	ref MergeRequestRef) (NoteTarget, error) {
 	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return NoteTarget{}, err
@@ -134,7 +138,8 @@ func applyMergeRequestFields(m *MergeRequest, in MergeRequestInput) error {
 
 // CreateMergeRequest proposes merging a source branch into a target branch of the same
 // project: developers and above may (others would propose from a fork).
-func (s *Issuables) CreateMergeRequest(ctx context.Context, a *Actor, projectRef Ref, in MergeRequestInput) (MergeRequest, error) {
+func (s *Issuables) CreateMergeRequest(ctx context.Context, a *Actor, projectRef Ref,
+	in MergeRequestInput) (MergeRequest, error) {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return MergeRequest{}, err
 	}
@@ -158,10 +163,23 @@ func (s *Issuables) CreateMergeRequest(ctx context.Context, a *Actor, projectRef
 		return MergeRequest{}, Forbidden()
 	}
 	now := s.Now()
-	m := MergeRequest{Issuable: Issuable{ProjectID: v.ID, State: StateOpened, CreatedAt: now, UpdatedAt: now,
-		ProjectPath: v.FullPath(), Author: actorUser(a), Labels: []string{}, Assignees: []User{}},
-		SourceBranch: *in.SourceBranch, TargetBranch: *in.TargetBranch, MergeStatus: MergeUnchecked,
-		ProjectMergeMethod: v.MergeMethod, Reviewers: []User{}}
+	m := MergeRequest{
+		Issuable: Issuable{
+			ProjectID:   v.ID,
+			State:       StateOpened,
+			CreatedAt:   now,
+			UpdatedAt:   now,
+			ProjectPath: v.FullPath(),
+			Author:      actorUser(a),
+			Labels:      []string{},
+			Assignees:   []User{},
+		},
+		SourceBranch:       *in.SourceBranch,
+		TargetBranch:       *in.TargetBranch,
+		MergeStatus:        MergeUnchecked,
+		ProjectMergeMethod: v.MergeMethod,
+		Reviewers:          []User{},
+	}
 	m.Squash = v.SquashOption == "always" || v.SquashOption == "default_on"
 	if err := applyMergeRequestFields(&m, in); err != nil {
 		return MergeRequest{}, err
@@ -184,7 +202,8 @@ func (s *Issuables) CreateMergeRequest(ctx context.Context, a *Actor, projectRef
 		if m.ID, m.IID, err = db.InsertMergeRequest(ctx, tx, m); err != nil {
 			return err
 		}
-		if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, ActionOpened, NoteableMergeRequest, m.ID, m.IID, m.Title, now)); err != nil {
+		if err := db.InsertEvent(ctx, tx,
+			targetEvent(a.User.ID, v.ID, ActionOpened, NoteableMergeRequest, m.ID, m.IID, m.Title, now)); err != nil {
 			return err
 		}
 		if _, err := s.applyMergeRequestChange(ctx, tx, v, &m, c, now); err != nil {
@@ -216,7 +235,8 @@ func validateBranchPair(source, target string) error {
 	case strings.TrimSpace(target) == "":
 		return branchRefused(ReasonBlankBranch, "target_branch", "Target branch can't be blank")
 	case source == target:
-		return branchRefused(ReasonSameBranch, "target_branch", "You can't use same project/branch for source and target")
+		return branchRefused(ReasonSameBranch, "target_branch",
+			"You can't use same project/branch for source and target")
 	}
 	return nil
 }
@@ -269,7 +289,8 @@ type mergeRequestChange struct {
 	reviewers *[]User
 }
 
-func (s *Service) resolveMergeRequestChange(ctx context.Context, v ProjectView, in MergeRequestInput) (mergeRequestChange, error) {
+func (s *Service) resolveMergeRequestChange(ctx context.Context, v ProjectView,
+	in MergeRequestInput) (mergeRequestChange, error) {
 	ic, err := s.resolveIssuableChange(ctx, v, in.Labels, in.AddLabels, in.RemoveLabels, in.AssigneeIDs)
 	c := mergeRequestChange{issuableChange: ic}
 	if err != nil || in.ReviewerIDs == nil {
@@ -282,7 +303,8 @@ func (s *Service) resolveMergeRequestChange(ctx context.Context, v ProjectView, 
 
 // applyMergeRequestChange writes the labels and users of c onto m, and returns the system
 // notes the change calls for.
-func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v ProjectView, m *MergeRequest, c mergeRequestChange, now time.Time) ([]string, error) {
+func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v ProjectView, m *MergeRequest,
+	c mergeRequestChange, now time.Time) ([]string, error) {
 	notes, err := s.applyIssuableChange(ctx, tx, v, mergeRequestKind, &m.Issuable, c.issuableChange,
 		func(ids []int64) error { return db.SetMergeRequestUsers(ctx, tx, m.ID, db.RoleAssignee, ids) }, now)
 	if err != nil || c.reviewers == nil {
@@ -296,7 +318,8 @@ func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v Pro
 		return nil, err
 	}
 	m.Reviewers = *c.reviewers
-	note = strings.NewReplacer("unassigned", "removed review request for", "assigned to", "requested review from").Replace(note)
+	note = strings.NewReplacer("unassigned", "removed review request for", "assigned to",
+		"requested review from").Replace(note)
 	return append(notes, note), nil
 }
 
@@ -305,7 +328,8 @@ func (s *Service) applyMergeRequestChange(ctx context.Context, tx *sql.Tx, v Pro
 // Closing, reopening, retargeting and changes of labels and users leave system notes. A
 // merged merge request keeps its branches and state; one being merged (locked) cannot be
 // closed or retargeted until the merge ends.
-func (s *Issuables) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef, in MergeRequestInput) (MergeRequest, error) {
+func (s *Issuables) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef,
+	in MergeRequestInput) (MergeRequest, error) {
 	var c mergeRequestChange
 	var tips *branchTips
 	prepare := func(v ProjectView, m MergeRequest) (err error) {
@@ -350,14 +374,20 @@ func (s *Issuables) UpdateMergeRequest(ctx context.Context, a *Actor, projectRef
 	return m, nil
 }
 
-var mergeRequestUpdate = issuableUpdate[MergeRequest]{kind: mergeRequestKind, core: mergeRequestRows.core,
-	visible: (*Service).visibleMergeRequest, find: (*Service).findMergeRequest, changed: mergeRequestFieldsChanged,
-	save: db.UpdateMergeRequest}
+var mergeRequestUpdate = issuableUpdate[MergeRequest]{
+	kind:    mergeRequestKind,
+	core:    mergeRequestRows.core,
+	visible: (*Service).visibleMergeRequest,
+	find:    (*Service).findMergeRequest,
+	changed: mergeRequestFieldsChanged,
+	save:    db.UpdateMergeRequest,
+}
 
 // changeMergeRequest applies the fields, target branch and state event of in to m inside
 // the write transaction, and returns the system notes they call for. tips are the branches'
 // tips read before the transaction, for a new target or a reopening.
-func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView, m *MergeRequest, in MergeRequestInput, tips *branchTips, now time.Time) ([]string, error) {
+func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, v ProjectView,
+	m *MergeRequest, in MergeRequestInput, tips *branchTips, now time.Time) ([]string, error) {
 	wasDraft := m.Draft
 	if err := applyMergeRequestFields(m, in); err != nil {
 		return nil, err
@@ -392,7 +422,8 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 	}
 	notes = appendNote(notes, closeOrReopen(a, &m.Issuable, in.StateEvent, now))
 	if m.State == StateOpened && (in.TargetBranch != nil || in.StateEvent == "reopen") {
-		if iid, err := db.OpenMergeRequestFor(ctx, tx, v.ID, m.SourceBranch, m.TargetBranch); err == nil && iid != m.IID {
+		if iid, err := db.OpenMergeRequestFor(ctx, tx, v.ID, m.SourceBranch, m.TargetBranch); err == nil &&
+			iid != m.IID {
 			return nil, duplicateMergeRequest(iid)
 		}
 	}
@@ -457,18 +488,23 @@ func mergeRequestFilter(o MergeRequestListOptions, pg Page) (db.MergeRequestFilt
 }
 
 var mergeRequestList = issuableList[MergeRequest, db.MergeRequestFilter, MergeRequestListOptions]{
-	kind: mergeRequestKind, options: MergeRequestListOptions.issuable, filter: mergeRequestFilter,
+	kind:     mergeRequestKind,
+	options:  MergeRequestListOptions.issuable,
+	filter:   mergeRequestFilter,
 	core:     func(f *db.MergeRequestFilter) *db.IssuableFilter { return &f.IssuableFilter },
 	reviewer: func(f *db.MergeRequestFilter) *int64 { return &f.ReviewerID },
-	list:     db.ListMergeRequests}
+	list:     db.ListMergeRequests,
+}
 
 // ListProjectMergeRequests lists the merge requests of a project the actor may see.
-func (s *Issuables) ListProjectMergeRequests(ctx context.Context, a *Actor, projectRef Ref, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
+func (s *Issuables) ListProjectMergeRequests(ctx context.Context, a *Actor, projectRef Ref,
+	o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
 	return mergeRequestList.run(ctx, s.Service, a, &projectRef, o, pg)
 }
 
 // ListMergeRequests lists merge requests across the projects the actor may see: by default
 // those it created (scope created_by_me), or assigned_to_me, reviews_for_me, or all.
-func (s *Issuables) ListMergeRequests(ctx context.Context, a *Actor, o MergeRequestListOptions, pg Page) ([]MergeRequest, int, error) {
+func (s *Issuables) ListMergeRequests(ctx context.Context, a *Actor, o MergeRequestListOptions,
+	pg Page) ([]MergeRequest, int, error) {
 	return mergeRequestList.run(ctx, s.Service, a, nil, o, pg)
 }

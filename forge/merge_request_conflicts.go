@@ -23,7 +23,8 @@ const maxListedConflicts = 500
 // conflict, as a merge of their recorded tips finds them, and how many there are in all (the
 // list stops at 500); none when they merge cleanly or were not found to conflict. Those who
 // may not read the code see none.
-func (s *Issuables) MergeRequestConflicts(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) ([]MergeConflict, int, error) {
+func (s *Issuables) MergeRequestConflicts(ctx context.Context, a *Actor, projectRef Ref,
+	ref MergeRequestRef) ([]MergeConflict, int, error) {
 	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return nil, 0, err

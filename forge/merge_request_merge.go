@@ -137,7 +137,8 @@ func (s *Service) checkMergeability(ctx context.Context, v ProjectView, m *Merge
 			changes = &n
 		}
 	}
-	if _, err := db.SaveMergeCheck(ctx, s.db.Writer(), m.ID, m.HeadSHA, m.TargetSHA, base, status, conflicts, changes); err != nil {
+	if _, err := db.SaveMergeCheck(ctx, s.db.Writer(), m.ID, m.HeadSHA, m.TargetSHA, base, status, conflicts,
+		changes); err != nil {
 		return err
 	}
 	m.BaseSHA, m.MergeStatus, m.HasConflicts, m.ChangesCount = base, status, conflicts, changes
@@ -184,7 +185,8 @@ const maxRefreshRounds = 5
 // it is still open with the tips it was read with. Those that changed meanwhile are read and
 // computed again: a refresh may run beside another one or beside a merge, and the last to
 // write has read the newest tips.
-func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID int64, updates []gitstore.RefUpdate) error {
+func (s *Service) refreshMergeRequests(ctx context.Context, a *Actor, projectID int64,
+	updates []gitstore.RefUpdate) error {
 	var branches []string
 	for _, u := range updates {
 		if b, ok := strings.CutPrefix(u.Name, "refs/heads/"); ok {
@@ -241,7 +243,8 @@ type tipRefresh struct {
 
 // refreshedTips computes, from the repository's branches, the merge requests of list that a
 // refresh changes. It reads git only.
-func (s *Service) refreshedTips(ctx context.Context, a *Actor, repo *gitstore.Repo, list []MergeRequest) ([]tipRefresh, error) {
+func (s *Service) refreshedTips(ctx context.Context, a *Actor, repo *gitstore.Repo,
+	list []MergeRequest) ([]tipRefresh, error) {
 	branches, err := repo.Branches()
 	if err != nil {
 		return nil, err
@@ -279,7 +282,8 @@ func (s *Service) refreshedTips(ctx context.Context, a *Actor, repo *gitstore.Re
 			if in {
 				next.State, next.MergedAt, next.MergeStatus = StateMerged, &now, MergeCanBeMerged
 				if a.SignedIn() {
-					next.MergedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}
+					next.MergedBy = &User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name,
+						State: a.User.State}
 				}
 			}
 		}
@@ -290,7 +294,8 @@ func (s *Service) refreshedTips(ctx context.Context, a *Actor, repo *gitstore.Re
 
 // saveRefreshes writes refreshes, refreshBatch to a transaction, each only if its merge
 // request still has the tips it was read with, and returns the ids of those that had not.
-func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64, refreshes []tipRefresh) ([]int64, error) {
+func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64,
+	refreshes []tipRefresh) ([]int64, error) {
 	var moved []int64
 	for len(refreshes) > 0 {
 		batch := refreshes[:min(refreshBatch, len(refreshes))]
@@ -311,13 +316,15 @@ func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64, 
 				case !written[i]:
 					skipped = append(skipped, r.next.ID)
 				case r.next.State == StateMerged:
-					t := NoteTarget{typ: NoteableMergeRequest, id: r.next.ID, iid: r.next.IID, project: ProjectView{Project: Project{ID: projectID}}}
+					t := NoteTarget{typ: NoteableMergeRequest, id: r.next.ID, iid: r.next.IID,
+						project: ProjectView{Project: Project{ID: projectID}}}
 					if err := s.addSystemNote(ctx, tx, a, t, "merged manually", r.next.UpdatedAt); err != nil {
 						return err
 					}
 					// A merge by a push is in the activity as one through the API is.
-					if err := db.InsertEvent(ctx, tx, targetEvent(a.UserID(), projectID, ActionAccepted, NoteableMergeRequest,
-						r.next.ID, r.next.IID, r.next.Title, r.next.UpdatedAt)); err != nil {
+					if err := db.InsertEvent(ctx, tx,
+						targetEvent(a.UserID(), projectID, ActionAccepted, NoteableMergeRequest,
+							r.next.ID, r.next.IID, r.next.Title, r.next.UpdatedAt)); err != nil {
 						return err
 					}
 				}
@@ -342,19 +349,22 @@ func (s *Service) saveRefreshes(ctx context.Context, a *Actor, projectID int64, 
 // branch (not allowed), conflicts (ReasonMergeConflict), a source that a fast-forward-only
 // project needs rebased (ReasonNeedRebase), a source that moved past opts.SHA
 // (ReasonSHAMismatch), an actor who may not merge into the target (ReasonCannotMerge).
-func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef, opts MergeOptions) (MergeRequest, error) {
+func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef,
+	opts MergeOptions) (MergeRequest, error) {
 	if err := checkMessage("merge_commit_message", opts.MergeCommitMessage); err != nil {
 		return MergeRequest{}, err
 	}
 	if err := checkMessage("squash_commit_message", opts.SquashCommitMessage); err != nil {
 		return MergeRequest{}, err
 	}
-	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, false, func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
-		if !protection(m.TargetBranch).AllowsMerge(v.Access) || v.Archived {
-			return &Error{Code: EForbidden, Reason: ReasonCannotMerge, Message: "You are not allowed to merge this merge request"}
-		}
-		return nil
-	})
+	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, false,
+		func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
+			if !protection(m.TargetBranch).AllowsMerge(v.Access) || v.Archived {
+				return &Error{Code: EForbidden, Reason: ReasonCannotMerge,
+					Message: "You are not allowed to merge this merge request"}
+			}
+			return nil
+		})
 	if err != nil {
 		return MergeRequest{}, err
 	}
@@ -414,7 +424,8 @@ func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef 
 		if err := db.UpdateMergeRequest(ctx, tx, m); err != nil {
 			return err
 		}
-		if err := db.InsertEvent(ctx, tx, targetEvent(a.User.ID, v.ID, ActionAccepted, NoteableMergeRequest, m.ID, m.IID, m.Title, now)); err != nil {
+		if err := db.InsertEvent(ctx, tx,
+			targetEvent(a.User.ID, v.ID, ActionAccepted, NoteableMergeRequest, m.ID, m.IID, m.Title, now)); err != nil {
 			return err
 		}
 		t := NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, project: v}
@@ -444,7 +455,8 @@ func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef 
 // is a draft cannot be merged or rebased now (GitLab: 405). The caller unlocks it with
 // unlockMergeRequest, unless its merge is recorded.
 func (s *Service) lockMergeRequest(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef, drafts bool,
-	allowed func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error) (ProjectView, MergeRequest, error) {
+	allowed func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error) (ProjectView,
+	MergeRequest, error) {
 	if err := a.requireUser(NeedPulls); err != nil {
 		return ProjectView{}, MergeRequest{}, err
 	}
@@ -534,7 +546,8 @@ type mergeOutcome struct {
 
 // mergeOnce merges the current tips of m's branches and moves the target by
 // compare-and-swap; gitstore.ErrStaleRef means the target moved meanwhile.
-func (s *Service) mergeOnce(ctx context.Context, a *Actor, v ProjectView, repo *gitstore.Repo, m MergeRequest, opts MergeOptions, squash bool) (mergeOutcome, error) {
+func (s *Service) mergeOnce(ctx context.Context, a *Actor, v ProjectView, repo *gitstore.Repo, m MergeRequest,
+	opts MergeOptions, squash bool) (mergeOutcome, error) {
 	var out mergeOutcome
 	head, ok, err := repo.Reference("refs/heads/" + m.SourceBranch)
 	if err != nil {
@@ -606,7 +619,8 @@ func (s *Service) mergeOnce(ctx context.Context, a *Actor, v ProjectView, repo *
 		out.newTarget = mc
 		out.mergeCommit = mc.String()
 	}
-	err = s.repos.UpdateRefs(v.ID, []gitstore.RefUpdate{{Name: "refs/heads/" + m.TargetBranch, Old: target, New: out.newTarget}})
+	err = s.repos.UpdateRefs(v.ID,
+		[]gitstore.RefUpdate{{Name: "refs/heads/" + m.TargetBranch, Old: target, New: out.newTarget}})
 	return out, err
 }
 
@@ -643,7 +657,8 @@ func (s *Service) removeMergedSource(ctx context.Context, a *Actor, v ProjectVie
 
 // MergeRequestChanges returns the diff of a merge request: from the merge base of its
 // branches (as last refreshed) to its source tip, with renames.
-func (s *Issuables) MergeRequestChanges(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) (MergeRequest, []FileDiff, error) {
+func (s *Issuables) MergeRequestChanges(ctx context.Context, a *Actor, projectRef Ref,
+	ref MergeRequestRef) (MergeRequest, []FileDiff, error) {
 	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return MergeRequest{}, nil, err
@@ -668,7 +683,8 @@ func (s *Issuables) MergeRequestChanges(ctx context.Context, a *Actor, projectRe
 
 // MergeRequestCommits lists the commits a merge request brings, newest first: those of its
 // source tip that its target (as last refreshed) lacks.
-func (s *Issuables) MergeRequestCommits(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef, pg Page) ([]*Commit, int, error) {
+func (s *Issuables) MergeRequestCommits(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef,
+	pg Page) ([]*Commit, int, error) {
 	m, err := s.GetMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return nil, 0, err

@@ -25,12 +25,13 @@ func (s *Issuables) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef
 	if err := a.Require(NeedWriteCode); err != nil {
 		return err
 	}
-	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, true, func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
-		if !canRebase(v, m, protection) {
-			return Forbiddenf("")
-		}
-		return nil
-	})
+	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, true,
+		func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
+			if !canRebase(v, m, protection) {
+				return Forbiddenf("")
+			}
+			return nil
+		})
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,8 @@ func (s *Issuables) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef
 		return db.SetMergeError(ctx, s.db.Writer(), m.ID,
 			"Rebase failed: a commit of the branch has an author or message git cannot write again; rebase locally, then push the branch.")
 	case errors.Is(err, gitstore.ErrRebaseTooLong):
-		return db.SetMergeError(ctx, s.db.Writer(), m.ID, "Rebase failed: "+err.Error()+"; rebase locally, then push the branch.")
+		return db.SetMergeError(ctx, s.db.Writer(), m.ID, "Rebase failed: "+err.Error()+
+			"; rebase locally, then push the branch.")
 	case errors.Is(err, gitstore.ErrMergeConflict), errors.Is(err, gitstore.ErrUnrelatedHistories):
 		return db.SetMergeError(ctx, s.db.Writer(), m.ID, RebaseFailed)
 	case err != nil:

@@ -22,8 +22,9 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 	for i := 2; i <= count; i++ {
 		branch := fmt.Sprintf("topic-%d", i)
 		f.commit(branch, "main", branch+".txt")
-		if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), forge.MergeRequestInput{
-			SourceBranch: name(branch), TargetBranch: name("main"), Title: name("Topic " + branch)}); err != nil {
+		if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"),
+			forge.MergeRequestInput{
+				SourceBranch: name(branch), TargetBranch: name("main"), Title: name("Topic " + branch)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -46,7 +47,8 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 			t.Errorf("!%d: target %s, want the pushed %s", iid, m.TargetSHA, merged)
 		}
 		wantMerged := m.SourceBranch == "topic-40"
-		if (m.State == forge.StateMerged) != wantMerged || wantMerged && (m.MergedBy == nil || m.MergedBy.Username != "root") {
+		if (m.State == forge.StateMerged) != wantMerged || wantMerged && (m.MergedBy == nil ||
+			m.MergedBy.Username != "root") {
 			t.Errorf("!%d (%s): state %q, merged by %+v", iid, m.SourceBranch, m.State, m.MergedBy)
 		}
 		if !wantMerged {
@@ -56,7 +58,8 @@ func TestPushRefreshesEveryOpenMergeRequestOfTheBranch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		notes, _, err := f.forge.Issuables.ListNotes(ctx, f.root, target, forge.NoteListOptions{}, forge.Page{Page: 1, PerPage: 20})
+		notes, _, err := f.forge.Issuables.ListNotes(ctx, f.root, target, forge.NoteListOptions{},
+			forge.Page{Page: 1, PerPage: 20})
 		if err != nil || len(notes) != 1 || notes[0].Body != "merged manually" || !notes[0].System {
 			t.Errorf("!%d notes: %+v, %v; want one system note \"merged manually\"", iid, notes, err)
 		}
@@ -72,17 +75,20 @@ func BenchmarkPushRefreshesOpenMergeRequests(b *testing.B) {
 		b.Run(fmt.Sprintf("open=%d", open), func(b *testing.B) {
 			ctx := context.Background()
 			f := newMergeFixture(b)
-			if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
+			if _, err := f.forge.Projects.CreateProject(ctx, f.root,
+				forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
 				b.Fatal(err)
 			}
-			if err := f.forge.Issuables.DeleteMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref); err != nil {
+			if err := f.forge.Issuables.DeleteMergeRequest(ctx, f.root, forge.ParseRef("root/demo"),
+				f.ref); err != nil {
 				b.Fatal(err)
 			}
 			for i := range open {
 				branch := fmt.Sprintf("topic-%d", i)
 				f.commit(branch, "main", branch+".txt")
-				if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), forge.MergeRequestInput{
-					SourceBranch: name(branch), TargetBranch: name("main"), Title: name(branch)}); err != nil {
+				if _, err := f.forge.Issuables.CreateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"),
+					forge.MergeRequestInput{
+						SourceBranch: name(branch), TargetBranch: name("main"), Title: name(branch)}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -108,7 +114,8 @@ func BenchmarkPushRefreshesOpenMergeRequests(b *testing.B) {
 						default:
 						}
 						t0 := time.Now()
-						if _, err := f.forge.Issuables.CreateIssue(ctx, f.root, forge.ParseRef("root/tracker"), forge.IssueInput{Title: name("unrelated")}); err != nil {
+						if _, err := f.forge.Issuables.CreateIssue(ctx, f.root,
+							forge.ParseRef("root/tracker"), forge.IssueInput{Title: name("unrelated")}); err != nil {
 							panic(err)
 						}
 						lat = append(lat, time.Since(t0))

@@ -115,7 +115,8 @@ func whileReadingRefs(t *testing.T, f *mergeFixture, act func() error, what stri
 
 // createIssue creates an issue in root/tracker, a project unrelated to root/demo.
 func (f *mergeFixture) createIssue() error {
-	_, err := f.forge.Issuables.CreateIssue(context.Background(), f.root, forge.ParseRef("root/tracker"), forge.IssueInput{Title: name("unrelated")})
+	_, err := f.forge.Issuables.CreateIssue(context.Background(), f.root, forge.ParseRef("root/tracker"),
+		forge.IssueInput{Title: name("unrelated")})
 	return err
 }
 
@@ -151,7 +152,8 @@ func TestRefreshKeepsWhatChangedWhileItRead(t *testing.T) {
 	err := whileReadingRefs(t, f, func() error {
 		return f.forge.Projects.RecordPush(ctx, f.root, 1, []gitstore.RefUpdate{update})
 	}, "the close", func() error {
-		_, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeRequestInput{StateEvent: "close"})
+		_, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref,
+			forge.MergeRequestInput{StateEvent: "close"})
 		return err
 	})
 	if err != nil {
@@ -179,15 +181,18 @@ func TestWritesGoAheadWhileAMergeRequestTakesItsBranchTips(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newMergeFixture(t)
-			if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
+			if _, err := f.forge.Projects.CreateProject(ctx, f.root,
+				forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
 				t.Fatal(err)
 			}
 			f.commit("other", "main", "other.txt")
-			if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, tt.before); err != nil {
+			if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref,
+				tt.before); err != nil {
 				t.Fatal(err)
 			}
 			err := whileReadingRefs(t, f, func() error {
-				_, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, tt.change)
+				_, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"),
+					f.ref, tt.change)
 				return err
 			}, "an issue in another project", f.createIssue)
 			if err != nil {

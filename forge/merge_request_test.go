@@ -72,7 +72,8 @@ func newMergeFixture(t testing.TB) *mergeFixture {
 	if f.root, err = f.forge.Access.Authenticate(ctx, "root-token", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
+	if _, err := f.forge.Projects.CreateProject(ctx, f.root,
+		forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
 		t.Fatal(err)
 	}
 	f.commit("feature", "main", "feature.txt")
@@ -87,8 +88,10 @@ func newMergeFixture(t testing.TB) *mergeFixture {
 func (f *mergeFixture) commit(branch, start, file string) string {
 	f.t.Helper()
 	content := "content of " + file + "\n"
-	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, forge.ParseRef("root/demo"), forge.CommitInput{Branch: branch, StartBranch: start,
-		Message: "add " + file, Actions: []forge.CommitAction{{Action: "create", FilePath: file, Content: &content}}})
+	c, err := f.forge.Repositories.CreateCommit(context.Background(), f.root, forge.ParseRef("root/demo"),
+		forge.CommitInput{Branch: branch, StartBranch: start,
+			Message: "add " + file,
+			Actions: []forge.CommitAction{{Action: "create", FilePath: file, Content: &content}}})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -124,7 +127,8 @@ func (f *mergeFixture) startMerge() <-chan error {
 	f.repos.hold()
 	done := make(chan error, 1)
 	go func() {
-		_, err := f.forge.Issuables.MergeMergeRequest(context.Background(), f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeOptions{})
+		_, err := f.forge.Issuables.MergeMergeRequest(context.Background(), f.root,
+			forge.ParseRef("root/demo"), f.ref, forge.MergeOptions{})
 		done <- err
 	}()
 	select {
@@ -166,8 +170,11 @@ func TestMergeLocksTheMergeRequestUntilItEnds(t *testing.T) {
 		_, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, tt.in)
 		wantRefusal(t, tt.name, err, forge.EConflict, forge.ReasonMergeInProgress)
 	}
-	wantRefusal(t, "delete", f.forge.Issuables.DeleteMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref), forge.EConflict, forge.ReasonMergeInProgress)
-	if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeRequestInput{Title: name("Renamed")}); err != nil {
+	wantRefusal(t, "delete",
+		f.forge.Issuables.DeleteMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref),
+		forge.EConflict, forge.ReasonMergeInProgress)
+	if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref,
+		forge.MergeRequestInput{Title: name("Renamed")}); err != nil {
 		t.Fatalf("a new title during the merge: %v", err)
 	}
 
@@ -196,9 +203,11 @@ func TestFailedMergeOpensTheMergeRequestAgain(t *testing.T) {
 	}
 	m := f.get()
 	if m.State != forge.StateOpened || m.HeadSHA != pushed || m.MergedAt != nil || f.tip("main") != before {
-		t.Fatalf("after the failed merge: state %q head %s (pushed %s), main %s (was %s)", m.State, m.HeadSHA, pushed, f.tip("main"), before)
+		t.Fatalf("after the failed merge: state %q head %s (pushed %s), main %s (was %s)", m.State, m.HeadSHA,
+			pushed, f.tip("main"), before)
 	}
-	if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeRequestInput{StateEvent: "close"}); err != nil {
+	if _, err := f.forge.Issuables.UpdateMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref,
+		forge.MergeRequestInput{StateEvent: "close"}); err != nil {
 		t.Fatalf("close after the failed merge: %v", err)
 	}
 }
@@ -224,7 +233,8 @@ func TestReconcileOpensMergeRequestsLeftLocked(t *testing.T) {
 	if m := f.get(); m.State != forge.StateOpened || m.MergeStatus != forge.MergeCanBeMerged {
 		t.Fatalf("after reconciling: state %q, merge status %q", m.State, m.MergeStatus)
 	}
-	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref, forge.MergeOptions{}); err != nil {
+	if _, err := f.forge.Issuables.MergeMergeRequest(ctx, f.root, forge.ParseRef("root/demo"), f.ref,
+		forge.MergeOptions{}); err != nil {
 		t.Fatalf("merge after reconciling: %v", err)
 	}
 }

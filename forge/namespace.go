@@ -16,7 +16,8 @@ type NamespaceListOptions struct {
 
 // ListNamespaces lists the namespaces the actor may create projects in or belongs to: its own
 // and its groups'. Administrators see every namespace.
-func (s *Projects) ListNamespaces(ctx context.Context, a *Actor, o NamespaceListOptions, pg Page) ([]Namespace, int, error) {
+func (s *Projects) ListNamespaces(ctx context.Context, a *Actor, o NamespaceListOptions,
+	pg Page) ([]Namespace, int, error) {
 	if err := a.requireUser(NeedRead); err != nil {
 		return nil, 0, err
 	}

@@ -68,14 +68,22 @@ type NoteInput struct {
 func (t NoteTarget) seesInternalNotes() bool { return t.project.Access >= Reporter }
 
 // ListNotes lists a target's notes, system notes included.
-func (s *Issuables) ListNotes(ctx context.Context, a *Actor, t NoteTarget, o NoteListOptions, pg Page) ([]Note, int, error) {
+func (s *Issuables) ListNotes(ctx context.Context, a *Actor, t NoteTarget, o NoteListOptions,
+	pg Page) ([]Note, int, error) {
 	switch o.OrderBy {
 	case "", "created_at", "updated_at":
 	default:
 		return nil, 0, invalidValue("order_by")
 	}
-	return db.ListNotes(ctx, s.db.Read, db.NoteFilter{NoteableType: t.typ, NoteableID: t.id,
-		WithInternal: t.seesInternalNotes(), OrderBy: o.OrderBy, Desc: o.Desc, Limit: pg.limit(), Offset: pg.offset()})
+	return db.ListNotes(ctx, s.db.Read, db.NoteFilter{
+		NoteableType: t.typ,
+		NoteableID:   t.id,
+		WithInternal: t.seesInternalNotes(),
+		OrderBy:      o.OrderBy,
+		Desc:         o.Desc,
+		Limit:        pg.limit(),
+		Offset:       pg.offset(),
+	})
 }
 
 // findNote reads one note of the target that the actor may see.
@@ -122,9 +130,17 @@ func (s *Issuables) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in N
 		return Note{}, Forbiddenf("")
 	}
 	now := s.Now()
-	n := Note{ProjectID: t.project.ID, NoteableType: t.typ, NoteableID: t.id, NoteableIID: t.iid,
-		Author: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
-		Body:   *in.Body, Internal: in.Internal, CreatedAt: now, UpdatedAt: now}
+	n := Note{
+		ProjectID:    t.project.ID,
+		NoteableType: t.typ,
+		NoteableID:   t.id,
+		NoteableIID:  t.iid,
+		Author:       User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
+		Body:         *in.Body,
+		Internal:     in.Internal,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+	}
 	if in.CreatedAt != nil && t.project.Access >= Owner {
 		n.CreatedAt, n.UpdatedAt = in.CreatedAt.UTC(), in.CreatedAt.UTC()
 	}
@@ -135,9 +151,18 @@ func (s *Issuables) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in N
 		}
 		if !n.Internal {
 			// Internal notes are for reporters and above: the activity others read names none.
-			e := Event{ProjectID: t.project.ID, AuthorID: a.User.ID, Action: ActionCommented, CreatedAt: now,
-				TargetType: "Note", TargetID: n.ID, TargetIID: t.iid, TargetTitle: t.title,
-				NoteableType: t.typ, NoteableID: t.id}
+			e := Event{
+				ProjectID:    t.project.ID,
+				AuthorID:     a.User.ID,
+				Action:       ActionCommented,
+				CreatedAt:    now,
+				TargetType:   "Note",
+				TargetID:     n.ID,
+				TargetIID:    t.iid,
+				TargetTitle:  t.title,
+				NoteableType: t.typ,
+				NoteableID:   t.id,
+			}
 			if err := db.InsertEvent(ctx, tx, e); err != nil {
 				return err
 			}
@@ -210,9 +235,19 @@ func (s *Issuables) DeleteNote(ctx context.Context, a *Actor, t NoteTarget, id i
 
 // addSystemNote records, inside the transaction making it, a change the actor made to the
 // target ("closed", "added ~bug label"). Merge requests use it for their own changes.
-func (s *Service) addSystemNote(ctx context.Context, tx *sql.Tx, a *Actor, t NoteTarget, body string, at time.Time) error {
-	n := Note{ProjectID: t.project.ID, NoteableType: t.typ, NoteableID: t.id, NoteableIID: t.iid,
-		Author: User{ID: a.UserID()}, Body: body, System: true, CreatedAt: at, UpdatedAt: at}
+func (s *Service) addSystemNote(ctx context.Context, tx *sql.Tx, a *Actor, t NoteTarget, body string,
+	at time.Time) error {
+	n := Note{
+		ProjectID:    t.project.ID,
+		NoteableType: t.typ,
+		NoteableID:   t.id,
+		NoteableIID:  t.iid,
+		Author:       User{ID: a.UserID()},
+		Body:         body,
+		System:       true,
+		CreatedAt:    at,
+		UpdatedAt:    at,
+	}
 	_, err := db.InsertNote(ctx, tx, n)
 	return err
 }

@@ -27,7 +27,8 @@ func (s *Issuables) IssueParticipants(ctx context.Context, a *Actor, projectRef 
 // MergeRequestParticipants lists the users taking part in a merge request the actor may see:
 // its author, assignees and reviewers, and the authors of the comments the actor may read,
 // each once, in that order; only users who may see the merge request themselves.
-func (s *Issuables) MergeRequestParticipants(ctx context.Context, a *Actor, projectRef Ref, ref MergeRequestRef) ([]User, error) {
+func (s *Issuables) MergeRequestParticipants(ctx context.Context, a *Actor, projectRef Ref,
+	ref MergeRequestRef) ([]User, error) {
 	t, err := s.MergeRequestNoteTarget(ctx, a, projectRef, ref)
 	if err != nil {
 		return nil, err
@@ -50,7 +51,8 @@ func (s *Issuables) MergeRequestParticipants(ctx context.Context, a *Actor, proj
 // participants lists the users of leading and the authors of the target's notes the actor may
 // read, keeping those whom sees lets see the target (seen as that user would see the
 // project).
-func (s *Service) participants(ctx context.Context, t NoteTarget, leading []int64, sees func(*Actor, ProjectView) bool) ([]User, error) {
+func (s *Service) participants(ctx context.Context, t NoteTarget, leading []int64,
+	sees func(*Actor, ProjectView) bool) ([]User, error) {
 	users, err := db.Participants(ctx, s.db.Read, t.typ, t.id, leading, t.seesInternalNotes())
 	if err != nil {
 		return nil, err

@@ -96,12 +96,14 @@ func TestSlug(t *testing.T) {
 // FuzzPathRules checks that path and name validation never panic, that every accepted path
 // is safe to use as a directory and URL segment, and that a slug is empty or a valid path.
 func FuzzPathRules(f *testing.F) {
-	for _, s := range []string{"gitlab-org", "..", "a/../b", "x.git", "ünï", "", "-", "a..b", "api", "My Project", "🚀"} {
+	for _, s := range []string{"gitlab-org", "..", "a/../b", "x.git", "ünï", "", "-", "a..b", "api",
+		"My Project", "🚀"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if ValidatePath(s) == "" {
-			if s == "" || strings.ContainsAny(s, "/\\\x00 %?#") || strings.Contains(s, "..") || s == "." || !utf8.ValidString(s) {
+			if s == "" || strings.ContainsAny(s, "/\\\x00 %?#") || strings.Contains(s, "..") || s == "." ||
+				!utf8.ValidString(s) {
 				t.Fatalf("ValidatePath accepted unsafe %q", s)
 			}
 		}

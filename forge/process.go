@@ -18,7 +18,8 @@ const maxRunLog = 1 << 20
 
 // checkout writes commit h of project projectID to a new temporary directory under dir
 // (the system's when empty), named after prefix; remove deletes it.
-func (s *Service) checkout(ctx context.Context, projectID int64, h plumbing.Hash, dir, prefix string) (path string, remove func(), err error) {
+func (s *Service) checkout(ctx context.Context, projectID int64, h plumbing.Hash,
+	dir, prefix string) (path string, remove func(), err error) {
 	path, err = os.MkdirTemp(dir, prefix)
 	if err != nil {
 		return "", nil, fmt.Errorf("make a directory for the checkout: %w", err)

@@ -188,9 +188,20 @@ func (s *Projects) CreateProject(ctx context.Context, a *Actor, in ProjectInput,
 	if err != nil {
 		return ProjectView{}, err
 	}
-	p := Project{NamespaceID: ns.ID, Namespace: ns, Visibility: st.DefaultProjectVisibility,
-		DefaultBranch: st.DefaultBranchName, CreatorID: a.UserID(), EmptyRepo: true, Topics: []string{},
-		MergeMethod: "merge", SquashOption: "default_off", CreatedAt: now, UpdatedAt: now, LastActivityAt: now}
+	p := Project{
+		NamespaceID:    ns.ID,
+		Namespace:      ns,
+		Visibility:     st.DefaultProjectVisibility,
+		DefaultBranch:  st.DefaultBranchName,
+		CreatorID:      a.UserID(),
+		EmptyRepo:      true,
+		Topics:         []string{},
+		MergeMethod:    "merge",
+		SquashOption:   "default_off",
+		CreatedAt:      now,
+		UpdatedAt:      now,
+		LastActivityAt: now,
+	}
 	if ns.Kind == "group" && visibilityRank(p.Visibility) > visibilityRank(ns.Visibility) {
 		p.Visibility = ns.Visibility // the instance's default never exceeds the group's
 	}
@@ -237,7 +248,8 @@ func (s *Projects) CreateProject(ctx context.Context, a *Actor, in ProjectInput,
 // protection, its owner's membership, its topics and the repository makeRepo makes. The row
 // is inserted, then the repository made, then the transaction committed: if the process dies
 // in between, the repository has no row and Reconcile removes it at start.
-func (s *Service) insertProject(ctx context.Context, a *Actor, p Project, makeRepo func(id int64) error) (Project, error) {
+func (s *Service) insertProject(ctx context.Context, a *Actor, p Project,
+	makeRepo func(id int64) error) (Project, error) {
 	now := p.CreatedAt
 	ns := p.Namespace
 	created := false
@@ -260,8 +272,14 @@ func (s *Service) insertProject(ctx context.Context, a *Actor, p Project, makeRe
 		}
 		// As in GitLab, the owner of a personal namespace is its projects' owner member.
 		if ns.Kind == "user" {
-			if err := db.UpsertMember(ctx, tx, Member{SourceKind: "project", SourceID: id, User: User{ID: ns.OwnerID},
-				AccessLevel: Owner, CreatedBy: a.UserID(), CreatedAt: now}); err != nil {
+			if err := db.UpsertMember(ctx, tx, Member{
+				SourceKind:  "project",
+				SourceID:    id,
+				User:        User{ID: ns.OwnerID},
+				AccessLevel: Owner,
+				CreatedBy:   a.UserID(),
+				CreatedAt:   now,
+			}); err != nil {
 				return err
 			}
 		}
@@ -346,7 +364,8 @@ func applyProjectInput(p *Project, in ProjectInput) error {
 	if in.Topics != nil {
 		p.Topics = []string{}
 		for _, t := range *in.Topics {
-			if t = strings.TrimSpace(t); t != "" && !strings.ContainsAny(t, "\n") && checkText(fe, "topics", t, limitName) {
+			if t = strings.TrimSpace(t); t != "" && !strings.ContainsAny(t, "\n") &&
+				checkText(fe, "topics", t, limitName) {
 				p.Topics = append(p.Topics, t)
 			}
 		}
@@ -545,16 +564,26 @@ type ProjectListOptions struct {
 }
 
 // ListProjects lists the projects the actor may see.
-func (s *Projects) ListProjects(ctx context.Context, a *Actor, o ProjectListOptions, pg Page) ([]ProjectView, int, error) {
+func (s *Projects) ListProjects(ctx context.Context, a *Actor, o ProjectListOptions, pg Page) ([]ProjectView,
+	int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}
 	if o.Visibility != "" && !ValidVisibility(o.Visibility) {
 		return nil, 0, Invalidf("visibility does not have a valid value")
 	}
-	f := db.ProjectFilter{Visibility: o.Visibility, Search: o.Search, Archived: o.Archived, OrderBy: o.OrderBy,
-		Desc: o.Desc, Now: s.Now(), Limit: pg.limit(), Offset: pg.offset(), ForkedFromID: o.ForkedFromID,
-		Topics: o.Topics}
+	f := db.ProjectFilter{
+		Visibility:   o.Visibility,
+		Search:       o.Search,
+		Archived:     o.Archived,
+		OrderBy:      o.OrderBy,
+		Desc:         o.Desc,
+		Now:          s.Now(),
+		Limit:        pg.limit(),
+		Offset:       pg.offset(),
+		ForkedFromID: o.ForkedFromID,
+		Topics:       o.Topics,
+	}
 	switch {
 	case o.Starred && !a.SignedIn():
 		return []ProjectView{}, 0, nil

@@ -18,7 +18,8 @@ type ProjectGroupsOptions struct {
 
 // ProjectGroups lists the groups a project is in, its own group and that group's ancestors,
 // root first, those the actor may see. A project of a personal namespace is in none.
-func (s *Projects) ProjectGroups(ctx context.Context, a *Actor, projectRef Ref, o ProjectGroupsOptions, pg Page) ([]Namespace, int, error) {
+func (s *Projects) ProjectGroups(ctx context.Context, a *Actor, projectRef Ref, o ProjectGroupsOptions,
+	pg Page) ([]Namespace, int, error) {
 	v, err := s.ProjectByRef(ctx, a, projectRef)
 	if err != nil {
 		return nil, 0, err

@@ -136,8 +136,10 @@ func TestProjectAndRepositoryAppearTogether(t *testing.T) {
 		setup func(h *harness, cancel context.CancelFunc)
 	}{
 		{"repository creation fails", func(h *harness, _ context.CancelFunc) { h.repos.failCreate = true }},
-		{"commit fails after the repository is made", func(h *harness, cancel context.CancelFunc) { h.repos.afterCreate = cancel }},
-		{"process dies after the repository is made", func(h *harness, _ context.CancelFunc) { h.repos.dieInCreate = true }},
+		{"commit fails after the repository is made",
+			func(h *harness, cancel context.CancelFunc) { h.repos.afterCreate = cancel }},
+		{"process dies after the repository is made",
+			func(h *harness, _ context.CancelFunc) { h.repos.dieInCreate = true }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,7 +148,8 @@ func TestProjectAndRepositoryAppearTogether(t *testing.T) {
 			defer cancel()
 			tt.setup(h, cancel)
 			crashed := survive(func() {
-				_, err := h.forge.Projects.CreateProject(cctx, h.root(), forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
+				_, err := h.forge.Projects.CreateProject(cctx, h.root(),
+					forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
 				if err == nil {
 					t.Fatal("creation succeeded despite the fault")
 				}
@@ -163,7 +166,8 @@ func TestProjectAndRepositoryAppearTogether(t *testing.T) {
 			}
 			// The instance still works, and the id is free for the next project.
 			h.repos.failCreate, h.repos.afterCreate = false, nil
-			v, err := h.forge.Projects.CreateProject(ctx, h.root(), forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
+			v, err := h.forge.Projects.CreateProject(ctx, h.root(),
+				forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,11 +234,13 @@ func TestGroupDeletionRemovesRepositoriesOfSubgroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub, err := h.forge.Projects.CreateGroup(ctx, root, forge.GroupInput{Name: name("Web"), Path: name("web"), ParentID: &g.ID})
+	sub, err := h.forge.Projects.CreateGroup(ctx, root,
+		forge.GroupInput{Name: name("Web"), Path: name("web"), ParentID: &g.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("site"), NamespaceRef: sub.FullPath}, 0)
+	v, err := h.forge.Projects.CreateProject(ctx, root,
+		forge.ProjectInput{Name: name("site"), NamespaceRef: sub.FullPath}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +250,8 @@ func TestGroupDeletionRemovesRepositoriesOfSubgroups(t *testing.T) {
 	if row, repo := h.state(v.ID); row || repo {
 		t.Fatalf("after group deletion: row=%v repository=%v, want neither", row, repo)
 	}
-	if _, err := h.forge.Projects.GroupByRef(ctx, root, forge.ParseRef("acme/web")); forge.ErrorCode(err) != forge.ENotFound {
+	if _, err := h.forge.Projects.GroupByRef(ctx, root,
+		forge.ParseRef("acme/web")); forge.ErrorCode(err) != forge.ENotFound {
 		t.Fatalf("subgroup still found: %v", err)
 	}
 }
@@ -260,36 +267,44 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 		act   func(h *harness, root *forge.Actor) error
 	}{
 		{"a project's repository is built", nil, func(h *harness, root *forge.Actor) error {
-			_, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
+			_, err := h.forge.Projects.CreateProject(ctx, root,
+				forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0)
 			return err
 		}},
 		{"a fork's repository is copied", func(h *harness, root *forge.Actor) {
-			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
+			if _, err := h.forge.Projects.CreateProject(ctx, root,
+				forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
 				t.Fatal(err)
 			}
 		}, func(h *harness, root *forge.Actor) error {
-			_, err := h.forge.Projects.ForkProject(ctx, root, forge.ParseRef("root/demo"), forge.ForkInput{Path: name("copy")})
+			_, err := h.forge.Projects.ForkProject(ctx, root, forge.ParseRef("root/demo"),
+				forge.ForkInput{Path: name("copy")})
 			return err
 		}},
 		{"a new default branch moves HEAD", func(h *harness, root *forge.Actor) {
-			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
+			if _, err := h.forge.Projects.CreateProject(ctx, root,
+				forge.ProjectInput{Name: name("demo"), InitializeWithReadme: true}, 0); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := h.forge.Repositories.CreateBranch(ctx, root, forge.ParseRef("root/demo"), "stable", "main"); err != nil {
+			if _, err := h.forge.Repositories.CreateBranch(ctx, root, forge.ParseRef("root/demo"), "stable",
+				"main"); err != nil {
 				t.Fatal(err)
 			}
 		}, func(h *harness, root *forge.Actor) error {
-			_, err := h.forge.Projects.UpdateProject(ctx, root, forge.ParseRef("root/demo"), forge.ProjectInput{DefaultBranch: name("stable")})
+			_, err := h.forge.Projects.UpdateProject(ctx, root, forge.ParseRef("root/demo"),
+				forge.ProjectInput{DefaultBranch: name("stable")})
 			return err
 		}},
 		{"the first branch pushed to an empty project moves HEAD", func(h *harness, root *forge.Actor) {
-			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo")}, 0); err != nil {
+			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("demo")},
+				0); err != nil {
 				t.Fatal(err)
 			}
 		}, func(h *harness, root *forge.Actor) error {
 			content := "first\n"
-			_, err := h.forge.Repositories.CreateCommit(ctx, root, forge.ParseRef("root/demo"), forge.CommitInput{Branch: "trunk", Message: "first",
-				Actions: []forge.CommitAction{{Action: "create", FilePath: "a.txt", Content: &content}}})
+			_, err := h.forge.Repositories.CreateCommit(ctx, root, forge.ParseRef("root/demo"),
+				forge.CommitInput{Branch: "trunk", Message: "first",
+					Actions: []forge.CommitAction{{Action: "create", FilePath: "a.txt", Content: &content}}})
 			return err
 		}},
 	}
@@ -297,7 +312,8 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t)
 			root := h.root()
-			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("tracker")}, 0); err != nil {
+			if _, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("tracker")},
+				0); err != nil {
 				t.Fatal(err)
 			}
 			if tt.setup != nil {
@@ -309,7 +325,8 @@ func TestWritesGoAheadWhileRepositoriesAreWritten(t *testing.T) {
 				ran++
 				created := make(chan error, 1)
 				go func() {
-					_, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef("root/tracker"), forge.IssueInput{Title: name("unrelated")})
+					_, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ParseRef("root/tracker"),
+						forge.IssueInput{Title: name("unrelated")})
 					created <- err
 				}()
 				select {

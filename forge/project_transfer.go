@@ -9,7 +9,8 @@ import (
 
 // transferRefused is the error of a transfer refused for problem, about the new namespace.
 func transferRefused(problem string) *Error {
-	return &Error{Code: EInvalid, Reason: ReasonTransferRefused, Fields: map[string][]string{"new_namespace": {problem}}}
+	return &Error{Code: EInvalid, Reason: ReasonTransferRefused,
+		Fields: map[string][]string{"new_namespace": {problem}}}
 }
 
 // TransferProject moves a project into another namespace, which its owners (and
@@ -64,8 +65,14 @@ func (s *Projects) TransferProject(ctx context.Context, a *Actor, ref Ref, names
 			return err
 		}
 		if ns.Kind == "user" {
-			return db.UpsertMember(ctx, tx, Member{SourceKind: "project", SourceID: p.ID, User: User{ID: ns.OwnerID},
-				AccessLevel: Owner, CreatedBy: a.UserID(), CreatedAt: p.UpdatedAt})
+			return db.UpsertMember(ctx, tx, Member{
+				SourceKind:  "project",
+				SourceID:    p.ID,
+				User:        User{ID: ns.OwnerID},
+				AccessLevel: Owner,
+				CreatedBy:   a.UserID(),
+				CreatedAt:   p.UpdatedAt,
+			})
 		}
 		return nil
 	})

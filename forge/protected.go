@@ -81,7 +81,8 @@ func protectionOf(rules []ProtectedBranch, branch string) BranchProtection {
 			continue
 		}
 		if !p.Protected {
-			p = BranchProtection{Protected: true, PushAccessLevel: r.PushAccessLevel, MergeAccessLevel: r.MergeAccessLevel}
+			p = BranchProtection{Protected: true, PushAccessLevel: r.PushAccessLevel,
+				MergeAccessLevel: r.MergeAccessLevel}
 		}
 		p.PushAccessLevel = permissive(p.PushAccessLevel, r.PushAccessLevel)
 		p.MergeAccessLevel = permissive(p.MergeAccessLevel, r.MergeAccessLevel)
@@ -103,7 +104,8 @@ func permissive(a, b int) int {
 
 // BranchProtections returns a function telling the protection of any branch of a project,
 // reading the project's rules once.
-func (s *Repositories) BranchProtections(ctx context.Context, projectID int64) (func(branch string) BranchProtection, error) {
+func (s *Repositories) BranchProtections(ctx context.Context,
+	projectID int64) (func(branch string) BranchProtection, error) {
 	rules, err := db.ProtectedBranches(ctx, s.db.Read, projectID)
 	if err != nil {
 		return nil, err
@@ -113,7 +115,8 @@ func (s *Repositories) BranchProtections(ctx context.Context, projectID int64) (
 
 // AuthorizeBranchWrite checks that the actor may move branch of project v: a writing scope,
 // developer access, and the branch's protection (force: the move is not a fast-forward).
-func (s *Repositories) AuthorizeBranchWrite(ctx context.Context, a *Actor, v ProjectView, branch string, force bool) error {
+func (s *Repositories) AuthorizeBranchWrite(ctx context.Context, a *Actor, v ProjectView, branch string,
+	force bool) error {
 	if err := a.requireUser(NeedWriteCode); err != nil {
 		return err
 	}
@@ -137,7 +140,8 @@ func (s *Repositories) AuthorizeBranchWrite(ctx context.Context, a *Actor, v Pro
 // JudgePush decides each reference update a push by the actor asks for: branches follow their
 // protection (no deleting protected branches or the default branch, no force-push unless
 // allowed), tags need developer access, and other references are read-only.
-func (s *Repositories) JudgePush(ctx context.Context, a *Actor, v ProjectView, updates []gitstore.PendingUpdate) []gitstore.RefDecision {
+func (s *Repositories) JudgePush(ctx context.Context, a *Actor, v ProjectView,
+	updates []gitstore.PendingUpdate) []gitstore.RefDecision {
 	decisions := make([]gitstore.RefDecision, len(updates))
 	protection, err := s.BranchProtections(ctx, v.ID)
 	if err != nil {
@@ -153,7 +157,8 @@ func (s *Repositories) JudgePush(ctx context.Context, a *Actor, v ProjectView, u
 	return decisions
 }
 
-func judgeUpdate(v ProjectView, protection func(string) BranchProtection, u gitstore.PendingUpdate) gitstore.RefDecision {
+func judgeUpdate(v ProjectView, protection func(string) BranchProtection,
+	u gitstore.PendingUpdate) gitstore.RefDecision {
 	reject := func(reason, message string) gitstore.RefDecision {
 		return gitstore.RefDecision{Reject: true, Reason: reason, Message: message}
 	}
@@ -189,7 +194,8 @@ func judgeUpdate(v ProjectView, protection func(string) BranchProtection, u gits
 	case u.IsDelete() && p.Protected:
 		return reject("protected branch hook declined", "You are not allowed to delete protected branch "+branch+".")
 	case !p.AllowsPush(v.Access):
-		return reject("protected branch hook declined", "You are not allowed to push code to protected branch "+branch+".")
+		return reject("protected branch hook declined",
+			"You are not allowed to push code to protected branch "+branch+".")
 	case !u.IsCreate() && !u.IsDelete() && !u.FastForward && p.Protected && !p.AllowForcePush:
 		return reject("protected branch hook declined", "You are not allowed to force push code to a protected branch.")
 	}
@@ -219,7 +225,8 @@ func (s *Repositories) ListProtectedBranches(ctx context.Context, a *Actor, ref 
 }
 
 // GetProtectedBranch returns one protection rule by its exact name.
-func (s *Repositories) GetProtectedBranch(ctx context.Context, a *Actor, ref Ref, name string) (ProtectedBranch, error) {
+func (s *Repositories) GetProtectedBranch(ctx context.Context, a *Actor, ref Ref,
+	name string) (ProtectedBranch, error) {
 	v, err := s.Projects.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return ProtectedBranch{}, err
@@ -229,7 +236,8 @@ func (s *Repositories) GetProtectedBranch(ctx context.Context, a *Actor, ref Ref
 }
 
 // SaveProtectedBranch protects branches (create) or changes a rule; maintainers may.
-func (s *Repositories) SaveProtectedBranch(ctx context.Context, a *Actor, ref Ref, in ProtectInput, create bool) (ProtectedBranch, error) {
+func (s *Repositories) SaveProtectedBranch(ctx context.Context, a *Actor, ref Ref, in ProtectInput,
+	create bool) (ProtectedBranch, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return ProtectedBranch{}, err
 	}
@@ -254,7 +262,8 @@ func (s *Repositories) SaveProtectedBranch(ctx context.Context, a *Actor, ref Re
 	for _, f := range []struct {
 		name string
 		v    *int
-	}{{"push_access_level", in.PushAccessLevel}, {"merge_access_level", in.MergeAccessLevel}, {"unprotect_access_level", in.UnprotectAccessLevel}} {
+	}{{"push_access_level", in.PushAccessLevel}, {"merge_access_level", in.MergeAccessLevel},
+		{"unprotect_access_level", in.UnprotectAccessLevel}} {
 		if f.v != nil && !validProtectionLevel(*f.v) {
 			fe.Add(f.name, "does not have a valid value")
 		}
@@ -271,8 +280,14 @@ func (s *Repositories) SaveProtectedBranch(ctx context.Context, a *Actor, ref Re
 		case errors.Is(err, db.ErrNotFound) && !create:
 			return NotFound("")
 		case errors.Is(err, db.ErrNotFound):
-			b = ProtectedBranch{ProjectID: v.ID, Name: in.Name, PushAccessLevel: Maintainer,
-				MergeAccessLevel: Maintainer, UnprotectAccessLevel: Maintainer, CreatedAt: s.Now()}
+			b = ProtectedBranch{
+				ProjectID:            v.ID,
+				Name:                 in.Name,
+				PushAccessLevel:      Maintainer,
+				MergeAccessLevel:     Maintainer,
+				UnprotectAccessLevel: Maintainer,
+				CreatedAt:            s.Now(),
+			}
 		case err != nil:
 			return err
 		}

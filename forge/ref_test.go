@@ -23,7 +23,8 @@ func TestRefNamesByIDOrByPath(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			id, ok := c.ref.ID()
 			if id != c.id || ok != c.byID || c.ref.String() != c.string {
-				t.Errorf("ID() = %d, %v; String() = %q; want %d, %v, %q", id, ok, c.ref.String(), c.id, c.byID, c.string)
+				t.Errorf("ID() = %d, %v; String() = %q; want %d, %v, %q", id, ok, c.ref.String(), c.id,
+					c.byID, c.string)
 			}
 		})
 	}

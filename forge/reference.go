@@ -47,7 +47,8 @@ type ReferenceTarget struct {
 // project), name among what actor a may see. A reference to something that does not exist or
 // that a may not see is left out of the answer, so that a private project's issue stays text
 // to those outside it.
-func (s *Issuables) ResolveReferences(ctx context.Context, a *Actor, from *ProjectView, refs []Reference) (map[Reference]ReferenceTarget, error) {
+func (s *Issuables) ResolveReferences(ctx context.Context, a *Actor, from *ProjectView,
+	refs []Reference) (map[Reference]ReferenceTarget, error) {
 	r := referenceResolver{s: s.Service, a: a, from: from, projects: map[string]*ProjectView{}}
 	out := map[Reference]ReferenceTarget{}
 	commits := map[string][]Reference{}
@@ -174,7 +175,8 @@ func keepHidden(err error) error {
 
 // commits resolves the commit references of one project, with its repository opened once.
 // Only object ids count: a branch whose name looks like one is not a commit reference.
-func (r *referenceResolver) commits(ctx context.Context, project string, refs []Reference, out map[Reference]ReferenceTarget) error {
+func (r *referenceResolver) commits(ctx context.Context, project string, refs []Reference,
+	out map[Reference]ReferenceTarget) error {
 	v, err := r.project(ctx, project)
 	if err != nil || v == nil {
 		return err

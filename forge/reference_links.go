@@ -59,7 +59,8 @@ func (t ReferenceTarget) link(base string) *markup.ReferenceLink {
 	}
 	switch {
 	case t.Issue != nil:
-		l := &markup.ReferenceLink{URL: project + "/-/issues/" + strconv.FormatInt(t.Issue.IID, 10), Title: t.Issue.Title}
+		l := &markup.ReferenceLink{URL: project + "/-/issues/" + strconv.FormatInt(t.Issue.IID, 10),
+			Title: t.Issue.Title}
 		if t.Issue.State == StateClosed {
 			l.State = "closed"
 		}

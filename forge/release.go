@@ -202,8 +202,15 @@ func (s *Delivery) CreateRelease(ctx context.Context, a *Actor, projectRef Ref, 
 		}
 	}
 	now := s.Now()
-	r := Release{ProjectID: v.ID, TagName: tag, Name: tag, AuthorID: a.UserID(), CreatedAt: now, UpdatedAt: now,
-		Author: User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State}}
+	r := Release{
+		ProjectID: v.ID,
+		TagName:   tag,
+		Name:      tag,
+		AuthorID:  a.UserID(),
+		CreatedAt: now,
+		UpdatedAt: now,
+		Author:    User{ID: a.User.ID, Username: a.User.Username, Name: a.User.Name, State: a.User.State},
+	}
 	if err := applyReleaseFields(&r, in); err != nil {
 		return Release{}, err
 	}
@@ -253,8 +260,10 @@ func (s *Delivery) CreateRelease(ctx context.Context, a *Actor, projectRef Ref, 
 	if err != nil {
 		if target.createTag {
 			// The tag was made for this release only: nothing stays half-written.
-			if derr := s.repos.UpdateRefs(v.ID, []gitstore.RefUpdate{{Name: "refs/tags/" + tag, Old: tagObj}}); derr != nil {
-				s.log.Error("remove the tag of a release that was not recorded", "project_id", v.ID, "tag", tag, "err", derr)
+			if derr := s.repos.UpdateRefs(v.ID,
+				[]gitstore.RefUpdate{{Name: "refs/tags/" + tag, Old: tagObj}}); derr != nil {
+				s.log.Error("remove the tag of a release that was not recorded", "project_id", v.ID, "tag",
+					tag, "err", derr)
 			}
 		}
 		return Release{}, err
@@ -294,7 +303,8 @@ func (s *Service) insertRelease(ctx context.Context, r Release, walks []shippedW
 
 // createReleaseTag tags commit h as tag for a new release, annotated when message is given;
 // it returns the object the tag names.
-func (s *Service) createReleaseTag(ctx context.Context, a *Actor, v ProjectView, repo *gitstore.Repo, tag string, h plumbing.Hash, message *string) (plumbing.Hash, error) {
+func (s *Service) createReleaseTag(ctx context.Context, a *Actor, v ProjectView, repo *gitstore.Repo,
+	tag string, h plumbing.Hash, message *string) (plumbing.Hash, error) {
 	obj := h
 	if message != nil && strings.TrimSpace(*message) != "" {
 		var err error
@@ -312,7 +322,8 @@ func (s *Service) createReleaseTag(ctx context.Context, a *Actor, v ProjectView,
 }
 
 // ListReleases lists one page of a project's releases, newest release first by default.
-func (s *Delivery) ListReleases(ctx context.Context, a *Actor, projectRef Ref, o ReleaseListOptions, pg Page) ([]Release, int, error) {
+func (s *Delivery) ListReleases(ctx context.Context, a *Actor, projectRef Ref, o ReleaseListOptions,
+	pg Page) ([]Release, int, error) {
 	switch o.OrderBy {
 	case "", "released_at", "created_at":
 	default:
@@ -322,8 +333,15 @@ func (s *Delivery) ListReleases(ctx context.Context, a *Actor, projectRef Ref, o
 	if err != nil {
 		return nil, 0, err
 	}
-	return db.ListReleases(ctx, s.db.Read, db.ReleaseFilter{ProjectID: v.ID, OrderBy: o.OrderBy, Desc: o.Desc,
-		UpdatedAfter: o.UpdatedAfter, UpdatedBefore: o.UpdatedBefore, Limit: pg.limit(), Offset: pg.offset()})
+	return db.ListReleases(ctx, s.db.Read, db.ReleaseFilter{
+		ProjectID:     v.ID,
+		OrderBy:       o.OrderBy,
+		Desc:          o.Desc,
+		UpdatedAfter:  o.UpdatedAfter,
+		UpdatedBefore: o.UpdatedBefore,
+		Limit:         pg.limit(),
+		Offset:        pg.offset(),
+	})
 }
 
 // GetRelease returns the release of a project's tag.
@@ -356,7 +374,8 @@ func (s *Delivery) ReleasesBySHA(ctx context.Context, a *Actor, projectRef Ref, 
 }
 
 // ReleaseShippedCommits lists the commits a release shipped, newest first.
-func (s *Delivery) ReleaseShippedCommits(ctx context.Context, a *Actor, projectRef Ref, id int64) ([]ShippedCommit, error) {
+func (s *Delivery) ReleaseShippedCommits(ctx context.Context, a *Actor, projectRef Ref,
+	id int64) ([]ShippedCommit, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, 0)
 	if err != nil {
 		return nil, err
@@ -371,7 +390,8 @@ func (s *Delivery) ReleaseShippedCommits(ctx context.Context, a *Actor, projectR
 // UpdateRelease changes the name, description or release time of a tag's release;
 // developers may. A release moved in time takes the commits it now ships first, and gives
 // back those a release now before it shipped.
-func (s *Delivery) UpdateRelease(ctx context.Context, a *Actor, projectRef Ref, tag string, in ReleaseInput) (Release, error) {
+func (s *Delivery) UpdateRelease(ctx context.Context, a *Actor, projectRef Ref, tag string,
+	in ReleaseInput) (Release, error) {
 	v, err := s.deliveryProject(ctx, a, projectRef, releaseWriter)
 	if err != nil {
 		return Release{}, err
@@ -417,7 +437,8 @@ func (s *Delivery) UpdateRelease(ctx context.Context, a *Actor, projectRef Ref, 
 
 // releaseWalks opens the repository of project v for walk, which works out what releases
 // ship.
-func (s *Service) releaseWalks(ctx context.Context, v ProjectView, walk func(*gitstore.Repo) ([]shippedWalk, error)) ([]shippedWalk, error) {
+func (s *Service) releaseWalks(ctx context.Context, v ProjectView,
+	walk func(*gitstore.Repo) ([]shippedWalk, error)) ([]shippedWalk, error) {
 	repo, err := s.repos.OpenRepo(v.ID)
 	if err != nil {
 		return nil, err
@@ -467,7 +488,8 @@ func (s *Delivery) DeleteRelease(ctx context.Context, a *Actor, projectRef Ref, 
 
 // ReleaseCommits reads the commits of releases of a project, by sha, for showing them. A
 // caller who may not read the project's code gets none (GitLab leaves them out).
-func (s *Delivery) ReleaseCommits(ctx context.Context, a *Actor, projectRef Ref, releases []Release) (map[string]*Commit, error) {
+func (s *Delivery) ReleaseCommits(ctx context.Context, a *Actor, projectRef Ref,
+	releases []Release) (map[string]*Commit, error) {
 	out := map[string]*Commit{}
 	if a.Require(NeedReadCode) != nil {
 		return out, nil

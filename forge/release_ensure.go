@@ -54,7 +54,9 @@ func (s *Delivery) EnsureRelease(ctx context.Context, a *Actor, in EnsureRelease
 	}
 	if !target.IsProject() {
 		return EnsuredRelease{}, false, &Error{Code: EInvalid, Params: []string{"resource_path"},
-			Message: fmt.Sprintf("a release is recorded on a repository path (entity/org/repo); %q is not a repository", target.FullPath())}
+			Message: fmt.Sprintf(
+				"a release is recorded on a repository path (entity/org/repo); %q is not a repository",
+				target.FullPath())}
 	}
 	v, err := s.deliveryProject(ctx, a, ParseRef(target.FullPath()), Developer)
 	if err != nil {

@@ -43,15 +43,18 @@ func TestEnsureReleaseRecordsEachReleaseOnce(t *testing.T) {
 	if created != 1 {
 		t.Fatalf("%d calls created the release, want 1", created)
 	}
-	r, isNew, err := e.forge.Delivery.EnsureRelease(e.ctx, e.users["dev"], forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.1 beta"),
-		SHA: e.shopHead})
-	if err != nil || isNew || r.ID != ids[0] || r.SHA != e.shopHead || !r.ReleasedAt.Equal(e.shopHeadAt) || r.TagName != "" ||
+	r, isNew, err := e.forge.Delivery.EnsureRelease(e.ctx, e.users["dev"],
+		forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.1 beta"),
+			SHA: e.shopHead})
+	if err != nil || isNew || r.ID != ids[0] || r.SHA != e.shopHead || !r.ReleasedAt.Equal(e.shopHeadAt) ||
+		r.TagName != "" ||
 		r.ProjectPath != path {
 		t.Fatalf("full sha: %+v new=%v err=%v; want the same release, at the commit's author time", r, isNew, err)
 	}
 	when := time.Date(2021, 5, 25, 16, 20, 0, 0, time.UTC)
-	r, isNew, err = e.forge.Delivery.EnsureRelease(e.ctx, e.users["dev"], forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.2"),
-		SHA: e.shopHead, ReleasedAt: &when})
+	r, isNew, err = e.forge.Delivery.EnsureRelease(e.ctx, e.users["dev"],
+		forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v3.2"),
+			SHA: e.shopHead, ReleasedAt: &when})
 	if err != nil || !isNew || r.ID == ids[0] || !r.ReleasedAt.Equal(when) {
 		t.Fatalf("another name: %+v new=%v err=%v; want a new release at %v", r, isNew, err, when)
 	}
@@ -91,7 +94,8 @@ func TestEnsureReleaseWithoutACommitIsRecordedOnce(t *testing.T) {
 	ensure(forge.EnsureReleaseInput{ReleaseNow: true}, true)
 	e.now = e.now.Add(time.Second)
 	ensure(forge.EnsureReleaseInput{ReleaseNow: true}, true)
-	list, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, forge.ParseRef(path), forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	list, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, forge.ParseRef(path),
+		forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 5 {
 		t.Fatalf("%d releases (%v), err %v; want 5", total, list, err)
 	}
@@ -109,17 +113,22 @@ func TestEnsureReleaseRefusals(t *testing.T) {
 		code  forge.Code
 		says  string
 	}{
-		{"sha of no commit", e.root, forge.EnsureReleaseInput{ResourcePath: path, SHA: "0123456789abcdef0123456789abcdef01234567"},
+		{"sha of no commit", e.root,
+			forge.EnsureReleaseInput{ResourcePath: path, SHA: "0123456789abcdef0123456789abcdef01234567"},
 			forge.EInvalid, "is not a commit of"},
-		{"not a sha", e.root, forge.EnsureReleaseInput{ResourcePath: path, SHA: "main"}, forge.EInvalid, "is not a commit sha"},
+		{"not a sha", e.root, forge.EnsureReleaseInput{ResourcePath: path, SHA: "main"}, forge.EInvalid,
+			"is not a commit sha"},
 		{"no path", e.root, forge.EnsureReleaseInput{ReleaseNow: true}, forge.EInvalid, "resource_path"},
 		{"no time, no commit", e.root, forge.EnsureReleaseInput{ResourcePath: path, Name: ptr("v1")}, forge.EInvalid,
 			"released_at is required unless release_sha, head_long or release_now is given"},
 		{"a group path", e.root, forge.EnsureReleaseInput{ResourcePath: "acme/web", ReleaseNow: true}, forge.EInvalid,
 			`"acme/web" is not a repository`},
-		{"reporter", e.users["rep"], forge.EnsureReleaseInput{ResourcePath: path, SHA: e.shopHead}, forge.EForbidden, ""},
-		{"read-only token", e.users["reader"], forge.EnsureReleaseInput{ResourcePath: path, ReleaseNow: true}, forge.EForbidden, ""},
-		{"private project of others", e.users["outsider"], forge.EnsureReleaseInput{ResourcePath: "acme/vault", SHA: e.shopHead},
+		{"reporter", e.users["rep"], forge.EnsureReleaseInput{ResourcePath: path, SHA: e.shopHead},
+			forge.EForbidden, ""},
+		{"read-only token", e.users["reader"], forge.EnsureReleaseInput{ResourcePath: path, ReleaseNow: true},
+			forge.EForbidden, ""},
+		{"private project of others", e.users["outsider"],
+			forge.EnsureReleaseInput{ResourcePath: "acme/vault", SHA: e.shopHead},
 			forge.ENotFound, ""},
 	}
 	for _, tt := range tests {
@@ -128,7 +137,8 @@ func TestEnsureReleaseRefusals(t *testing.T) {
 			t.Errorf("%s: %v, want %s saying %q", tt.name, err, tt.code, tt.says)
 		}
 	}
-	_, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, forge.ParseRef(path), forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	_, total, err := e.forge.Delivery.ListReleases(e.ctx, e.root, forge.ParseRef(path),
+		forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 {
 		t.Fatalf("releases after refusals: %d, err %v; want none", total, err)
 	}

@@ -59,7 +59,8 @@ func (s *Service) releaseNeighbours(ctx context.Context, r Release) (prev, next 
 // takes its place: what r ships, and what the release after it ships from then on. old, when
 // r is moved, is r at its former place: the release that followed it there follows the one
 // before it now.
-func (s *Service) walksForPlacing(ctx context.Context, repo *gitstore.Repo, r Release, old *Release) ([]shippedWalk, error) {
+func (s *Service) walksForPlacing(ctx context.Context, repo *gitstore.Repo, r Release,
+	old *Release) ([]shippedWalk, error) {
 	if r.SHA == "" {
 		return nil, nil // a release by its time alone ships nothing and bounds nothing
 	}

@@ -79,15 +79,17 @@ func TestBackfilledReleaseTakesItsCommitsFromTheLaterOne(t *testing.T) {
 				t.Helper()
 				when := doraDay(t, at)
 				if how == "tags" {
-					r, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), forge.ReleaseInput{TagName: &name, Ref: &sha,
-						ReleasedAt: &when})
+					r, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()),
+						forge.ReleaseInput{TagName: &name, Ref: &sha,
+							ReleasedAt: &when})
 					if err != nil {
 						t.Fatal(err)
 					}
 					return r.ID
 				}
-				r, _, err := e.forge.Delivery.EnsureRelease(e.ctx, e.root, forge.EnsureReleaseInput{ResourcePath: e.docs.FullPath(),
-					Name: &name, SHA: sha, ReleasedAt: &when})
+				r, _, err := e.forge.Delivery.EnsureRelease(e.ctx, e.root,
+					forge.EnsureReleaseInput{ResourcePath: e.docs.FullPath(),
+						Name: &name, SHA: sha, ReleasedAt: &when})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -115,7 +117,8 @@ func TestMovedOrDeletedReleaseHandsOnItsCommits(t *testing.T) {
 	readme, a, b, c := e.docsHistory()
 	e.release(e.docs, "v2", "03-05 00:00")
 	v1at := doraDay(t, "03-02 12:00")
-	v1, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), forge.ReleaseInput{TagName: name("v1"), Ref: &a, ReleasedAt: &v1at})
+	v1, err := e.forge.Delivery.CreateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()),
+		forge.ReleaseInput{TagName: name("v1"), Ref: &a, ReleasedAt: &v1at})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +129,8 @@ func TestMovedOrDeletedReleaseHandsOnItsCommits(t *testing.T) {
 	move := func(at string) {
 		t.Helper()
 		when := doraDay(t, at)
-		if _, err := e.forge.Delivery.UpdateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), "v1", forge.ReleaseInput{ReleasedAt: &when}); err != nil {
+		if _, err := e.forge.Delivery.UpdateRelease(e.ctx, e.root, forge.ParseRef(e.docs.FullPath()), "v1",
+			forge.ReleaseInput{ReleasedAt: &when}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -76,8 +76,9 @@ func (h *delivery) commit(path string) string {
 	h.t.Helper()
 	h.clock.advance(time.Hour)
 	content := "content of " + path
-	cv, err := h.forge.Repositories.CreateFile(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), forge.FileInput{
-		Path: path, Branch: "main", Message: "add " + path, Content: &content})
+	cv, err := h.forge.Repositories.CreateFile(context.Background(), h.root,
+		forge.ParseRef(h.proj.FullPath()), forge.FileInput{
+			Path: path, Branch: "main", Message: "add " + path, Content: &content})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -126,7 +127,8 @@ func TestCreateReleaseTagsAndRecordsShippedCommits(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	readme := h.head()
-	r1, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{TagName: name("v1.0"), Ref: name("main")})
+	r1, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.ReleaseInput{TagName: name("v1.0"), Ref: name("main")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,8 +140,9 @@ func TestCreateReleaseTagsAndRecordsShippedCommits(t *testing.T) {
 		t.Fatalf("tag v1.0: %+v, %v", tag, err)
 	}
 	a, b := h.commit("a.txt"), h.commit("b.txt")
-	r2, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{TagName: name("release/2"), Ref: name("main"),
-		Description: name("two files"), TagMessage: name("annotated")})
+	r2, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.ReleaseInput{TagName: name("release/2"), Ref: name("main"),
+			Description: name("two files"), TagMessage: name("annotated")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,25 +156,29 @@ func TestCreateReleaseTagsAndRecordsShippedCommits(t *testing.T) {
 	if want := []string{b, a}; !equalStrings(shas(got), want) {
 		t.Errorf("release/2 shipped %v, want %v", shas(got), want)
 	}
-	if got, _ := h.forge.Delivery.ReleaseShippedCommits(ctx, h.root, forge.ParseRef(h.proj.FullPath()), r1.ID); !equalStrings(shas(got), []string{readme}) {
+	if got, _ := h.forge.Delivery.ReleaseShippedCommits(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		r1.ID); !equalStrings(shas(got), []string{readme}) {
 		t.Errorf("v1.0 shipped %v, want the first commit", shas(got))
 	}
 	// An existing tag names the commit; the release of a tag exists once.
-	_, err = h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{TagName: name("v1.0")})
+	_, err = h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.ReleaseInput{TagName: name("v1.0")})
 	wantCode(t, err, forge.EConflict)
 }
 
 func TestCreateReleaseRefusesBadInputAndWritesNothing(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	other, err := h.forge.Projects.CreateProject(ctx, h.root, forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
+	other, err := h.forge.Projects.CreateProject(ctx, h.root,
+		forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.clock.advance(time.Minute)
 	foreign := func() string {
 		content := "x"
-		cv, err := h.forge.Repositories.CreateFile(ctx, h.root, forge.ParseRef(other.FullPath()), forge.FileInput{Path: "x", Branch: "main", Message: "x", Content: &content})
+		cv, err := h.forge.Repositories.CreateFile(ctx, h.root, forge.ParseRef(other.FullPath()),
+			forge.FileInput{Path: "x", Branch: "main", Message: "x", Content: &content})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,11 +202,13 @@ func TestCreateReleaseRefusesBadInputAndWritesNothing(t *testing.T) {
 			wantCode(t, err, tt.code)
 		})
 	}
-	list, total, err := h.forge.Delivery.ListReleases(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
+	list, total, err := h.forge.Delivery.ListReleases(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.ReleaseListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || total != 0 || len(list) != 0 {
 		t.Errorf("releases after refusals: %d, %v", total, err)
 	}
-	if _, err := h.forge.Repositories.GetTag(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v9"); forge.ErrorCode(err) != forge.ENotFound {
+	if _, err := h.forge.Repositories.GetTag(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		"v9"); forge.ErrorCode(err) != forge.ENotFound {
 		t.Errorf("tag v9 exists after refused releases: %v", err)
 	}
 }
@@ -209,7 +218,8 @@ func TestTaglessReleases(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
 	sha := h.head()
-	r, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{Name: name("v3.1 beta"), SHA: &sha})
+	r, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.ReleaseInput{Name: name("v3.1 beta"), SHA: &sha})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +227,8 @@ func TestTaglessReleases(t *testing.T) {
 		t.Errorf("tagless release: %+v", r)
 	}
 	at := time.Date(2021, 5, 25, 16, 20, 0, 0, time.UTC)
-	r2, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{Name: name("timed"), ReleasedAt: &at})
+	r2, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.ReleaseInput{Name: name("timed"), ReleasedAt: &at})
 	if err != nil || r2.SHA != "" || !r2.ReleasedAt.Equal(at) {
 		t.Fatalf("timed release: %+v, %v", r2, err)
 	}
@@ -233,21 +244,25 @@ func TestTaglessReleases(t *testing.T) {
 func TestReleaseUpdateAndDelete(t *testing.T) {
 	h := newDelivery(t, forge.Config{})
 	ctx := context.Background()
-	if _, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.ReleaseInput{TagName: name("v1"), Ref: name("main")}); err != nil {
+	if _, err := h.forge.Delivery.CreateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.ReleaseInput{TagName: name("v1"), Ref: name("main")}); err != nil {
 		t.Fatal(err)
 	}
 	at := t0.Add(48 * time.Hour)
-	r, err := h.forge.Delivery.UpdateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1", forge.ReleaseInput{Name: name("One"), ReleasedAt: &at})
+	r, err := h.forge.Delivery.UpdateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1",
+		forge.ReleaseInput{Name: name("One"), ReleasedAt: &at})
 	if err != nil || r.Name != "One" || !r.ReleasedAt.Equal(at) {
 		t.Fatalf("update: %+v, %v", r, err)
 	}
-	_, err = h.forge.Delivery.UpdateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v2", forge.ReleaseInput{Name: name("x")})
+	_, err = h.forge.Delivery.UpdateRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v2",
+		forge.ReleaseInput{Name: name("x")})
 	wantCode(t, err, forge.ENotFound)
 	d, err := h.forge.Delivery.DeleteRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1")
 	if err != nil || d.Name != "One" {
 		t.Fatalf("delete: %+v, %v", d, err)
 	}
-	if d, err := h.forge.Delivery.DeleteRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1"); err != nil || d.ID != 0 {
+	if d, err := h.forge.Delivery.DeleteRelease(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		"v1"); err != nil || d.ID != 0 {
 		t.Errorf("deleting again: %+v, %v; want success with nothing", d, err)
 	}
 	if _, err := h.forge.Repositories.GetTag(ctx, h.root, forge.ParseRef(h.proj.FullPath()), "v1"); err != nil {

@@ -208,10 +208,15 @@ func (bv *branchView) branch(ctx context.Context, a *Actor, name string, tip plu
 		return Branch{}, err
 	}
 	p := bv.protection(name)
-	b := Branch{Name: name, Commit: c, Protected: p.Protected, Default: name == bv.v.DefaultBranch,
+	b := Branch{
+		Name:               name,
+		Commit:             c,
+		Protected:          p.Protected,
+		Default:            name == bv.v.DefaultBranch,
 		DevelopersCanPush:  p.Protected && p.PushAccessLevel == Developer,
 		DevelopersCanMerge: p.Protected && p.MergeAccessLevel == Developer,
-		CanPush:            a.SignedIn() && p.AllowsPush(bv.v.Access) && !bv.v.Archived}
+		CanPush:            a.SignedIn() && p.AllowsPush(bv.v.Access) && !bv.v.Archived,
+	}
 	if !bv.defaultTip.IsZero() && tip != bv.defaultTip && !b.Default {
 		if b.Merged, err = bv.repo.IsAncestor(ctx, tip, bv.defaultTip); err != nil {
 			return Branch{}, err
@@ -222,7 +227,8 @@ func (bv *branchView) branch(ctx context.Context, a *Actor, name string, tip plu
 
 // ListBranches lists the branches of a project, filtered and sorted, one page of them, with
 // the total count.
-func (s *Repositories) ListBranches(ctx context.Context, a *Actor, ref Ref, o BranchListOptions, pg Page) ([]Branch, int, error) {
+func (s *Repositories) ListBranches(ctx context.Context, a *Actor, ref Ref, o BranchListOptions,
+	pg Page) ([]Branch, int, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -296,7 +302,8 @@ func (s *Repositories) GetBranch(ctx context.Context, a *Actor, ref Ref, name st
 	return s.branchNamed(ctx, a, v, repo, name)
 }
 
-func (s *Service) branchNamed(ctx context.Context, a *Actor, v ProjectView, repo *gitstore.Repo, name string) (Branch, error) {
+func (s *Service) branchNamed(ctx context.Context, a *Actor, v ProjectView, repo *gitstore.Repo,
+	name string) (Branch, error) {
 	tip, ok, err := repo.Reference("refs/heads/" + name)
 	if err != nil {
 		return Branch{}, err
@@ -425,7 +432,8 @@ func (s *Repositories) DeleteMergedBranches(ctx context.Context, a *Actor, ref R
 	}
 	var updates []gitstore.RefUpdate
 	for _, r := range refs {
-		if r.Name == v.DefaultBranch || bv.protection(r.Name).Protected || bv.defaultTip.IsZero() || r.Target == bv.defaultTip {
+		if r.Name == v.DefaultBranch || bv.protection(r.Name).Protected || bv.defaultTip.IsZero() ||
+			r.Target == bv.defaultTip {
 			continue
 		}
 		merged, err := repo.IsAncestor(ctx, r.Target, bv.defaultTip)

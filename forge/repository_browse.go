@@ -15,7 +15,8 @@ import (
 // ListTree lists one page of the tree at path p of revision rev (default: the default
 // branch), trees first, with the total count. An empty repository or a missing path list
 // nothing; a revision that names nothing is "Tree Not Found".
-func (s *Repositories) ListTree(ctx context.Context, a *Actor, ref Ref, p string, rev string, recursive bool, pg Page) ([]TreeEntry, int, error) {
+func (s *Repositories) ListTree(ctx context.Context, a *Actor, ref Ref, p string, rev string, recursive bool,
+	pg Page) ([]TreeEntry, int, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -60,7 +61,8 @@ type Comparison struct {
 
 // Compare compares two revisions. The diff is taken from their merge base unless straight
 // is set, in which case it is taken from "from" itself. Unknown revisions are "Ref Not Found".
-func (s *Repositories) Compare(ctx context.Context, a *Actor, ref Ref, from string, to string, straight bool) (Comparison, error) {
+func (s *Repositories) Compare(ctx context.Context, a *Actor, ref Ref, from string, to string,
+	straight bool) (Comparison, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return Comparison{}, err
@@ -124,7 +126,8 @@ func (ar *Archive) Close() { ar.repo.Close() }
 // OpenArchive prepares an archive of revision sha (default: the default branch) in format
 // (tar.gz when empty), limited to path p when given. Unknown revisions and paths are
 // "File Not Found", as in GitLab.
-func (s *Repositories) OpenArchive(ctx context.Context, a *Actor, ref Ref, sha string, format string, p string) (*Archive, error) {
+func (s *Repositories) OpenArchive(ctx context.Context, a *Actor, ref Ref, sha string, format string,
+	p string) (*Archive, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, err
@@ -181,7 +184,8 @@ type Contributor struct {
 
 // Contributors lists the authors of the default branch's commits, ordered by orderBy
 // (commits, name or email), ascending unless desc.
-func (s *Repositories) Contributors(ctx context.Context, a *Actor, ref Ref, orderBy string, desc bool) ([]Contributor, error) {
+func (s *Repositories) Contributors(ctx context.Context, a *Actor, ref Ref, orderBy string,
+	desc bool) ([]Contributor, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, err

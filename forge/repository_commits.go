@@ -36,7 +36,8 @@ type CommitListOptions struct {
 
 // ListCommits lists one page of a project's history, newest first. It reports whether there
 // is a next page instead of a total: counting a history means walking all of it.
-func (s *Repositories) ListCommits(ctx context.Context, a *Actor, ref Ref, o CommitListOptions, pg Page) ([]CommitView, bool, error) {
+func (s *Repositories) ListCommits(ctx context.Context, a *Actor, ref Ref, o CommitListOptions,
+	pg Page) ([]CommitView, bool, error) {
 	v, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, false, err
@@ -201,7 +202,8 @@ func (s *Repositories) GetCommit(ctx context.Context, a *Actor, ref Ref, rev str
 }
 
 // CommitDiff returns one page of the changes a commit made to its first parent.
-func (s *Repositories) CommitDiff(ctx context.Context, a *Actor, ref Ref, rev string, pg Page) ([]FileDiff, int, error) {
+func (s *Repositories) CommitDiff(ctx context.Context, a *Actor, ref Ref, rev string, pg Page) ([]FileDiff,
+	int, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err
@@ -227,7 +229,8 @@ type CommitRef struct {
 }
 
 // CommitRefs lists the branches and tags (kind: "branch", "tag" or "all") containing a commit.
-func (s *Repositories) CommitRefs(ctx context.Context, a *Actor, ref Ref, rev string, kind string) ([]CommitRef, error) {
+func (s *Repositories) CommitRefs(ctx context.Context, a *Actor, ref Ref, rev string,
+	kind string) ([]CommitRef, error) {
 	_, repo, err := s.readRepo(ctx, a, ref)
 	if err != nil {
 		return nil, err
@@ -410,7 +413,8 @@ func commitBase(repo *gitstore.Repo, in CommitInput, head plumbing.Hash, exists 
 			return plumbing.ZeroHash, branchExistsError(in.Branch)
 		}
 		h, err := repo.Resolve(in.StartSHA)
-		if errors.Is(err, gitstore.ErrRefNotFound) || err == nil && !strings.HasPrefix(h.String(), strings.ToLower(in.StartSHA)) {
+		if errors.Is(err, gitstore.ErrRefNotFound) || err == nil &&
+			!strings.HasPrefix(h.String(), strings.ToLower(in.StartSHA)) {
 			return plumbing.ZeroHash, gitRefused("Invalid start_sha: %s", in.StartSHA)
 		}
 		return h, err

@@ -77,7 +77,8 @@ func openFile(ctx context.Context, repo *gitstore.Repo, p, rev string) (*File, e
 		return nil, err
 	}
 	e, err := repo.Stat(h, clean)
-	if errors.Is(err, gitstore.ErrPathNotFound) || err == nil && (e.Mode == filemode.Dir || e.Mode == filemode.Submodule) {
+	if errors.Is(err, gitstore.ErrPathNotFound) || err == nil && (e.Mode == filemode.Dir ||
+		e.Mode == filemode.Submodule) {
 		return nil, NotFound(ResourceFile)
 	}
 	if err != nil {
@@ -91,8 +92,16 @@ func openFile(ctx context.Context, repo *gitstore.Repo, p, rev string) (*File, e
 	if err != nil {
 		return nil, err
 	}
-	f := &File{Path: clean, Name: path.Base(clean), Ref: rev, BlobID: e.Hash, Size: size, Mode: e.Mode,
-		CommitID: h, repo: repo}
+	f := &File{
+		Path:     clean,
+		Name:     path.Base(clean),
+		Ref:      rev,
+		BlobID:   e.Hash,
+		Size:     size,
+		Mode:     e.Mode,
+		CommitID: h,
+		repo:     repo,
+	}
 	if last != nil {
 		f.LastCommitID = last.ID
 	}
@@ -102,7 +111,8 @@ func openFile(ctx context.Context, repo *gitstore.Repo, p, rev string) (*File, e
 // Blame attributes the lines of file p at revision rev to the commits that last changed them,
 // and returns the project they are in. When first and last are set (1-based, inclusive), only
 // those lines are returned. It is part of the repository files API, as OpenFile.
-func (s *Repositories) Blame(ctx context.Context, a *Actor, ref Ref, p string, rev string, first, last int) (ProjectView, []BlameRange, error) {
+func (s *Repositories) Blame(ctx context.Context, a *Actor, ref Ref, p string, rev string,
+	first, last int) (ProjectView, []BlameRange, error) {
 	v, repo, err := s.readFiles(ctx, a, ref)
 	if err != nil {
 		return ProjectView{}, nil, err
@@ -169,10 +179,21 @@ var filesAPI = commitDoor{
 }
 
 func (in FileInput) commit(action string) CommitInput {
-	return CommitInput{Branch: in.Branch, StartBranch: in.StartBranch, Message: in.Message,
-		AuthorName: in.AuthorName, AuthorEmail: in.AuthorEmail,
-		Actions: []CommitAction{{Action: action, FilePath: in.Path, Content: in.Content, Encoding: in.Encoding,
-			LastCommitID: in.LastCommitID, ExecuteFilemode: in.ExecuteFilemode}}}
+	return CommitInput{
+		Branch:      in.Branch,
+		StartBranch: in.StartBranch,
+		Message:     in.Message,
+		AuthorName:  in.AuthorName,
+		AuthorEmail: in.AuthorEmail,
+		Actions: []CommitAction{{
+			Action:          action,
+			FilePath:        in.Path,
+			Content:         in.Content,
+			Encoding:        in.Encoding,
+			LastCommitID:    in.LastCommitID,
+			ExecuteFilemode: in.ExecuteFilemode,
+		}},
+	}
 }
 
 // CreateFile commits a new file on a branch.

@@ -143,7 +143,8 @@ func (s *Repositories) RepositoryByRef(ctx context.Context, a *Actor, ref string
 	if len(names) > maxCandidates {
 		names = names[:maxCandidates]
 	}
-	e := badRepositoryRef("%q names %d repositories; write one of them in full: %s", r.Path, len(seen), strings.Join(names, ", "))
+	e := badRepositoryRef("%q names %d repositories; write one of them in full: %s", r.Path, len(seen),
+		strings.Join(names, ", "))
 	e.Reason, e.Candidates = ReasonAmbiguous, names
 	return ProjectView{}, e
 }

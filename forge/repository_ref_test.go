@@ -49,7 +49,8 @@ func TestParseRepositoryRefReadsEveryFormat(t *testing.T) {
 		}
 	}
 	// An instance served below a path takes URLs below it only.
-	if r, err := forge.ParseRepositoryRef("https://x.org/cairn/acme/site", "https://x.org/cairn"); err != nil || r.Path != "acme/site" {
+	if r, err := forge.ParseRepositoryRef("https://x.org/cairn/acme/site",
+		"https://x.org/cairn"); err != nil || r.Path != "acme/site" {
 		t.Errorf("below a base path: %+v, %v", r, err)
 	}
 	if _, err := forge.ParseRepositoryRef("https://x.org/acme/site", "https://x.org/cairn"); err == nil {
@@ -58,7 +59,8 @@ func TestParseRepositoryRefReadsEveryFormat(t *testing.T) {
 }
 
 func FuzzParseRepositoryRef(f *testing.F) {
-	for _, s := range []string{"owner/repo", "a/b/c.git", "https://h/o/r", "site", "https://h/o/r/-/blob/x", "", "/", "..", "a/.git"} {
+	for _, s := range []string{"owner/repo", "a/b/c.git", "https://h/o/r", "site", "https://h/o/r/-/blob/x",
+		"", "/", "..", "a/.git"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -94,7 +96,8 @@ func TestRepositoryByRefResolvesEveryFormat(t *testing.T) {
 			t.Fatal(err)
 		}
 		name, ns := "site", g
-		if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: &name, NamespaceRef: ns}, 0); err != nil {
+		if _, err := f.forge.Projects.CreateProject(ctx, f.root,
+			forge.ProjectInput{Name: &name, NamespaceRef: ns}, 0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -103,11 +106,13 @@ func TestRepositoryByRefResolvesEveryFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.forge.Projects.CreateGroup(ctx, f.root, forge.GroupInput{Name: &sub, Path: &sub, ParentID: &gv.ID}); err != nil {
+	if _, err := f.forge.Projects.CreateGroup(ctx, f.root,
+		forge.GroupInput{Name: &sub, Path: &sub, ParentID: &gv.ID}); err != nil {
 		t.Fatal(err)
 	}
 	deep := "portal"
-	if _, err := f.forge.Projects.CreateProject(ctx, f.root, forge.ProjectInput{Name: &deep, NamespaceRef: "acme/web"}, 0); err != nil {
+	if _, err := f.forge.Projects.CreateProject(ctx, f.root,
+		forge.ProjectInput{Name: &deep, NamespaceRef: "acme/web"}, 0); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -166,7 +166,8 @@ func tagNamed(repo *gitstore.Repo, name string) (Tag, error) {
 
 // CreateTag tags the commit rev names; with a message the tag is annotated, its tagger the
 // actor. Developers may.
-func (s *Repositories) CreateTag(ctx context.Context, a *Actor, ref Ref, name string, rev string, message string) (Tag, error) {
+func (s *Repositories) CreateTag(ctx context.Context, a *Actor, ref Ref, name string, rev string,
+	message string) (Tag, error) {
 	v, repo, err := s.writeRepo(ctx, a, ref)
 	if err != nil {
 		return Tag{}, err

@@ -23,7 +23,8 @@ func TestRootsPasswordSetRightAfterTheFirstStartStays(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.Accounts.UpdateUser(ctx, root, root.User.ID, forge.UserInput{Password: name("chosen-password")}); err != nil {
+		if _, err := f.Accounts.UpdateUser(ctx, root, root.User.ID,
+			forge.UserInput{Password: name("chosen-password")}); err != nil {
 			t.Fatal(err)
 		}
 		f.Close() // waits for the background hashing

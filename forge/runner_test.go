@@ -79,14 +79,16 @@ func TestDeployCommandEndsAsTheRunnerSays(t *testing.T) {
 			}
 			h := newDeliveryWith(t, forge.Config{DeployTimeout: time.Minute, DeployCommands: []forge.DeployCommand{{
 				Scope: "root/app", Environment: "staging", Command: "./deploy.sh"}}}, forge.Options{Runner: runner})
-			d, err := h.forge.Delivery.CreateDeployment(context.Background(), h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{
-				Environment: "staging", Ref: "main", Variables: map[string]string{"REGION": "eu"}})
+			d, err := h.forge.Delivery.CreateDeployment(context.Background(), h.root,
+				forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{
+					Environment: "staging", Ref: "main", Variables: map[string]string{"REGION": "eu"}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			d = waitFinal(t, h, d.ID)
 			log := deployLog(t, h, d.ID)
-			if d.Status != tt.wantStatus || !strings.Contains(log, "deploying to eu\n") || !strings.Contains(log, tt.wantLog) {
+			if d.Status != tt.wantStatus || !strings.Contains(log, "deploying to eu\n") ||
+				!strings.Contains(log, tt.wantLog) {
 				t.Errorf("deployment %s, log:\n%s", d.Status, log)
 			}
 			runner.mu.Lock()
@@ -125,7 +127,8 @@ func TestExternalAgentEndsAsTheRunnerSays(t *testing.T) {
 			params, _ := io.ReadAll(c.Stdin)
 			readme, _ := os.ReadFile(filepath.Join(c.Dir, "README.md"))
 			io.WriteString(c.Stdout, `{"type": "log", "message": "report on `+env(c, "CAIRN_PROJECT_PATH")+`"}`+"\n")
-			io.WriteString(c.Stdout, "params "+strings.TrimSpace(string(params))+", greeting "+env(c, "CAIRN_PARAM_GREETING")+"\n")
+			io.WriteString(c.Stdout, "params "+strings.TrimSpace(string(params))+
+				", greeting "+env(c, "CAIRN_PARAM_GREETING")+"\n")
 			io.WriteString(c.Stderr, "readme "+strings.TrimSpace(string(readme))+"\n")
 			io.WriteString(c.Stdout, `{"type": "finding", "path": "README.md", "line": 1, "severity": "info", `+
 				`"rule": "readme", "message": "a README"}`+"\n")
@@ -168,7 +171,8 @@ func TestExternalAgentEndsAsTheRunnerSays(t *testing.T) {
 	}
 	<-started
 
-	r, err := f.forge.Agents.CreateAgentRun(context.Background(), f.root, forge.AgentRunInput{Repository: "root/p", Agent: "endless"})
+	r, err := f.forge.Agents.CreateAgentRun(context.Background(), f.root,
+		forge.AgentRunInput{Repository: "root/p", Agent: "endless"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +186,8 @@ func TestExternalAgentEndsAsTheRunnerSays(t *testing.T) {
 	runner.mu.Lock()
 	defer runner.mu.Unlock()
 	for _, c := range runner.ran {
-		if c.Args[0] != "sh" || c.Args[1] != "-c" || env(c, "CAIRN_RUN_KEY") == "" || env(c, "CAIRN_AGENT") != c.Args[2] {
+		if c.Args[0] != "sh" || c.Args[1] != "-c" || env(c, "CAIRN_RUN_KEY") == "" ||
+			env(c, "CAIRN_AGENT") != c.Args[2] {
 			t.Errorf("ran %q with environment %q", c.Args, c.Env)
 		}
 	}
@@ -218,8 +223,10 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "main",
-				Status: status("running"), Variables: map[string]string{"REGION": "eu-" + strconv.Itoa(i), "PATH": "/nowhere"}})
+			d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+				forge.DeploymentInput{Environment: "staging", Ref: "main",
+					Status:    status("running"),
+					Variables: map[string]string{"REGION": "eu-" + strconv.Itoa(i), "PATH": "/nowhere"}})
 			if err != nil {
 				errs <- err
 				return
@@ -241,7 +248,8 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 		if d.Status != forge.DeploymentSuccess || d.StartedAt == nil || d.FinishedAt == nil || d.QueuedAt == nil {
 			t.Errorf("deployment %d: %+v\nlog:\n%s", id, d, deployLog(t, h, id))
 		}
-		if log := deployLog(t, h, id); !strings.Contains(log, fmt.Sprintf("deployed to eu-%d with PATH /nowhere\n", i)) ||
+		if log := deployLog(t, h, id); !strings.Contains(log,
+			fmt.Sprintf("deployed to eu-%d with PATH /nowhere\n", i)) ||
 			!strings.Contains(log, "[cairn] the deploy command succeeded") {
 			t.Errorf("log of deployment %d:\n%s", id, log)
 		}
@@ -270,16 +278,19 @@ func TestDeployCommandRunsOncePerDeployment(t *testing.T) {
 	_, err := h.forge.Delivery.UpdateDeploymentStatus(ctx, h.root, forge.ParseRef(h.proj.FullPath()), ids[0], "failed")
 	wantCode(t, err, forge.EInvalid)
 	// Other environments have no command: their deployments wait for the API.
-	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "production", Ref: "main"})
+	d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+		forge.DeploymentInput{Environment: "production", Ref: "main"})
 	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
 		t.Errorf("production deployment: %+v, %v", d, err)
 	}
 	// Nor have other projects: the command is bound to root/app's staging.
-	other, err := h.forge.Projects.CreateProject(ctx, h.root, forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
+	other, err := h.forge.Projects.CreateProject(ctx, h.root,
+		forge.ProjectInput{Name: name("other"), InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err = h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(other.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+	d, err = h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(other.FullPath()),
+		forge.DeploymentInput{Environment: "staging", Ref: "main"})
 	if err != nil || d.Status != forge.DeploymentCreated || d.Runner {
 		t.Errorf("another project's staging deployment: %+v, %v", d, err)
 	}
@@ -303,7 +314,8 @@ func TestDeletedDeploymentNeverRuns(t *testing.T) {
 	ctx := context.Background()
 	var deleted []int64
 	for range 100 {
-		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()), forge.DeploymentInput{Environment: "staging", Ref: "main"})
+		d, err := h.forge.Delivery.CreateDeployment(ctx, h.root, forge.ParseRef(h.proj.FullPath()),
+			forge.DeploymentInput{Environment: "staging", Ref: "main"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,7 +343,8 @@ func TestDeletedDeploymentNeverRuns(t *testing.T) {
 func waitFinal(t *testing.T, h *delivery, id int64) forge.Deployment {
 	t.Helper()
 	return waitFor(t, h, id, "final", func(status string) bool {
-		return status == forge.DeploymentSuccess || status == forge.DeploymentFailed || status == forge.DeploymentCanceled
+		return status == forge.DeploymentSuccess || status == forge.DeploymentFailed ||
+			status == forge.DeploymentCanceled
 	})
 }
 

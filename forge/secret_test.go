@@ -90,7 +90,8 @@ func TestUserByRefCarriesNoSecret(t *testing.T) {
 	if err != nil || hash == "" {
 		t.Fatalf("ann's password hash: %q, %v", hash, err)
 	}
-	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, ann.ID, forge.TokenInput{Name: "more", Scopes: []string{forge.ScopeAPI}})
+	_, secret, err := e.forge.Access.CreateToken(e.ctx, e.root, ann.ID,
+		forge.TokenInput{Name: "more", Scopes: []string{forge.ScopeAPI}})
 	if err != nil {
 		t.Fatal(err)
 	}

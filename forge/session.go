@@ -38,8 +38,14 @@ func (s *Access) SignIn(ctx context.Context, login, password, ip, previous strin
 				return err
 			}
 		}
-		if err := db.InsertSession(ctx, tx, db.Session{Hash: HashToken(sess.Secret), UserID: u.ID,
-			CSRF: sess.CSRF, IP: ip, CreatedAt: now, ExpiresAt: sess.ExpiresAt}); err != nil {
+		if err := db.InsertSession(ctx, tx, db.Session{
+			Hash:      HashToken(sess.Secret),
+			UserID:    u.ID,
+			CSRF:      sess.CSRF,
+			IP:        ip,
+			CreatedAt: now,
+			ExpiresAt: sess.ExpiresAt,
+		}); err != nil {
 			return err
 		}
 		return db.SetLastSignIn(ctx, tx, u.ID, now)

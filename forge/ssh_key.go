@@ -182,8 +182,16 @@ func (s *Accounts) AddSSHKey(ctx context.Context, a *Actor, ref Ref, in SSHKeyIn
 	if err := fe.Err(); err != nil {
 		return SSHKey{}, err
 	}
-	row := db.SSHKey{UserID: u.ID, Title: strings.TrimSpace(in.Title), Key: key, FingerprintSHA256: sha,
-		FingerprintMD5: md5, UsageType: in.UsageType, CreatedAt: s.Now(), ExpiresAt: in.ExpiresAt}
+	row := db.SSHKey{
+		UserID:            u.ID,
+		Title:             strings.TrimSpace(in.Title),
+		Key:               key,
+		FingerprintSHA256: sha,
+		FingerprintMD5:    md5,
+		UsageType:         in.UsageType,
+		CreatedAt:         s.Now(),
+		ExpiresAt:         in.ExpiresAt,
+	}
 	err = s.db.Write(ctx, func(tx *sql.Tx) error {
 		if _, err := db.DeployKeyByFingerprint(ctx, tx, sha); err == nil {
 			return db.ErrConstraint // a deploy key's
@@ -192,7 +200,8 @@ func (s *Accounts) AddSSHKey(ctx context.Context, a *Actor, ref Ref, in SSHKeyIn
 		return err
 	})
 	if ErrorCode(takenAs(err)) == EConflict {
-		return SSHKey{}, FieldErrors{"key": {"has already been taken"}, "fingerprint_sha256": {"has already been taken"}}.Err()
+		return SSHKey{}, FieldErrors{"key": {"has already been taken"},
+			"fingerprint_sha256": {"has already been taken"}}.Err()
 	}
 	if err != nil {
 		return SSHKey{}, err

@@ -54,7 +54,8 @@ func (s *Service) setStar(ctx context.Context, a *Actor, ref Ref, star bool) (Pr
 }
 
 // ListStarrers lists the users who starred a project the actor may see, the latest first.
-func (s *Projects) ListStarrers(ctx context.Context, a *Actor, ref Ref, search string, pg Page) ([]Starrer, int, error) {
+func (s *Projects) ListStarrers(ctx context.Context, a *Actor, ref Ref, search string, pg Page) ([]Starrer,
+	int, error) {
 	v, err := s.ProjectByRef(ctx, a, ref)
 	if err != nil {
 		return nil, 0, err

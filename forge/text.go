@@ -92,7 +92,8 @@ var malformedProblems = map[string]string{
 // MalformedField is the error of a request's field holding text that cannot be stored, for
 // reason (ReasonInvalidUTF8 or ReasonNullByte). Dialects answer it with 400, naming the field.
 func MalformedField(field, reason string) *Error {
-	return &Error{Code: EInvalid, Reason: reason, Params: []string{field}, Message: field + " " + malformedProblems[reason]}
+	return &Error{Code: EInvalid, Reason: reason, Params: []string{field}, Message: field +
+		" " + malformedProblems[reason]}
 }
 
 // textProblem returns what is wrong with s as a field limited by l, or "".

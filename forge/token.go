@@ -113,8 +113,14 @@ func (s *Service) validateToken(ctx context.Context, u User, in TokenInput) (Tok
 	if err := fe.Err(); err != nil {
 		return Token{}, err
 	}
-	return Token{UserID: u.ID, Name: strings.TrimSpace(in.Name), Description: in.Description,
-		Scopes: scopes, CreatedAt: now, ExpiresAt: expires}, nil
+	return Token{
+		UserID:      u.ID,
+		Name:        strings.TrimSpace(in.Name),
+		Description: in.Description,
+		Scopes:      scopes,
+		CreatedAt:   now,
+		ExpiresAt:   expires,
+	}, nil
 }
 
 // EnsureToken makes secret a working token of user userID with the given scopes and no
@@ -125,7 +131,8 @@ func (s *Access) EnsureToken(ctx context.Context, userID int64, name, secret str
 
 // EnsureTokenExpiring makes secret a working token of user userID with the given scopes and
 // expiry (nil: none): fixtures and the operator fix token secrets this way.
-func (s *Access) EnsureTokenExpiring(ctx context.Context, userID int64, name, secret string, scopes []string, expires *time.Time) error {
+func (s *Access) EnsureTokenExpiring(ctx context.Context, userID int64, name, secret string, scopes []string,
+	expires *time.Time) error {
 	hash := HashToken(secret)
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		tok, err := db.TokenByHash(ctx, tx, hash)
@@ -163,8 +170,14 @@ func (s *Access) ListTokens(ctx context.Context, a *Actor, o TokenListOptions, p
 		}
 		o.UserID = a.User.ID
 	}
-	f := db.TokenFilter{UserID: o.UserID, State: o.State, Search: o.Search, Now: s.Now(),
-		Limit: pg.limit(), Offset: pg.offset()}
+	f := db.TokenFilter{
+		UserID: o.UserID,
+		State:  o.State,
+		Search: o.Search,
+		Now:    s.Now(),
+		Limit:  pg.limit(),
+		Offset: pg.offset(),
+	}
 	return db.ListTokens(ctx, s.db.Read, f)
 }
 
@@ -242,7 +255,8 @@ func (s *Access) RotateToken(ctx context.Context, a *Actor, ref Ref, expiresAt *
 	}
 	now := s.Now()
 	if old.RevokedAt != nil {
-		if err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.RevokeTokenFamily(ctx, tx, old.ID, now) }); err != nil {
+		if err := s.db.Write(ctx,
+			func(tx *sql.Tx) error { return db.RevokeTokenFamily(ctx, tx, old.ID, now) }); err != nil {
 			return Token{}, "", err
 		}
 		s.audit(ctx, a, "token_family_revoked", "token", old.ID, old.Name)
@@ -255,7 +269,8 @@ func (s *Access) RotateToken(ctx context.Context, a *Actor, ref Ref, expiresAt *
 	if err != nil {
 		return Token{}, "", err
 	}
-	tok, err := s.validateToken(ctx, u, TokenInput{Name: old.Name, Description: old.Description, Scopes: old.Scopes, ExpiresAt: expiresAt})
+	tok, err := s.validateToken(ctx, u,
+		TokenInput{Name: old.Name, Description: old.Description, Scopes: old.Scopes, ExpiresAt: expiresAt})
 	if err != nil {
 		return Token{}, "", err
 	}

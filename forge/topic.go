@@ -39,7 +39,8 @@ func topicOf(r db.Topic) Topic {
 }
 
 // ListTopics lists the instance's topics, those most projects have first; anyone may.
-func (s *Projects) ListTopics(ctx context.Context, a *Actor, search string, withoutProjects bool, pg Page) ([]Topic, int, error) {
+func (s *Projects) ListTopics(ctx context.Context, a *Actor, search string, withoutProjects bool,
+	pg Page) ([]Topic, int, error) {
 	if err := a.Require(NeedRead); err != nil {
 		return nil, 0, err
 	}

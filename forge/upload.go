@@ -69,8 +69,15 @@ type OpenUpload struct {
 }
 
 func uploadOf(r db.Upload) Upload {
-	u := Upload{ID: r.ID, Secret: r.Secret, Filename: r.Filename, ContentType: r.ContentType, Size: r.Size,
-		Image: strings.HasPrefix(r.ContentType, "image/") && r.ContentType != "image/svg+xml", CreatedAt: r.CreatedAt}
+	u := Upload{
+		ID:          r.ID,
+		Secret:      r.Secret,
+		Filename:    r.Filename,
+		ContentType: r.ContentType,
+		Size:        r.Size,
+		Image:       strings.HasPrefix(r.ContentType, "image/") && r.ContentType != "image/svg+xml",
+		CreatedAt:   r.CreatedAt,
+	}
 	if r.ModelKind == UploadProject {
 		u.ProjectID = r.ModelID
 	}
@@ -145,13 +152,24 @@ func (s *Service) storeUpload(a *Actor, kind string, id int64, purpose, name str
 	if _, err := io.ReadFull(s.rand, secret[:]); err != nil {
 		return db.Upload{}, err
 	}
-	return db.Upload{ModelKind: kind, ModelID: id, Purpose: purpose, Secret: hex.EncodeToString(secret[:]),
-		Filename: name, SHA256: sum, Size: size, ContentType: ctype, UploadedBy: a.UserID(), CreatedAt: s.Now()}, nil
+	return db.Upload{
+		ModelKind:   kind,
+		ModelID:     id,
+		Purpose:     purpose,
+		Secret:      hex.EncodeToString(secret[:]),
+		Filename:    name,
+		SHA256:      sum,
+		Size:        size,
+		ContentType: ctype,
+		UploadedBy:  a.UserID(),
+		CreatedAt:   s.Now(),
+	}, nil
 }
 
 // UploadAttachment stores a file for the Markdown of a project's issues, merge requests and
 // notes. Whoever may write there (anyone signed in who sees the project) may upload.
-func (s *Projects) UploadAttachment(ctx context.Context, a *Actor, projectRef Ref, name string, r io.Reader) (Upload, error) {
+func (s *Projects) UploadAttachment(ctx context.Context, a *Actor, projectRef Ref, name string,
+	r io.Reader) (Upload, error) {
 	if err := a.requireUser(NeedWrite); err != nil {
 		return Upload{}, err
 	}
@@ -195,7 +213,8 @@ func sizeWords(n int64) string {
 }
 
 // OpenAttachment opens a project's attachment for whoever may see the project.
-func (s *Projects) OpenAttachment(ctx context.Context, a *Actor, projectRef Ref, secret string, name string) (*OpenUpload, error) {
+func (s *Projects) OpenAttachment(ctx context.Context, a *Actor, projectRef Ref, secret string,
+	name string) (*OpenUpload, error) {
 	v, err := s.visibleProject(ctx, a, projectRef)
 	if err != nil {
 		return nil, err

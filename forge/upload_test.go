@@ -19,7 +19,8 @@ func TestUploadNamesAreSafe(t *testing.T) {
 }
 
 func FuzzUploadName(f *testing.F) {
-	for _, s := range []string{"a.png", "../x", "\x00", strings.Repeat("é", 300) + ".png", "a." + strings.Repeat("x", 300)} {
+	for _, s := range []string{"a.png", "../x", "\x00", strings.Repeat("é", 300) + ".png", "a." +
+		strings.Repeat("x", 300)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {

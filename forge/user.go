@@ -273,7 +273,9 @@ func (s *Service) applyUserInput(u *User, in UserInput) (passwordHash string, er
 		name string
 		v    *int
 		dst  *int
-	}{{"projects_limit", in.ProjectsLimit, &u.ProjectsLimit}, {"rate_limit_per_minute", in.RatePerMinute, &u.RatePerMinute}, {"rate_limit_burst", in.RateBurst, &u.RateBurst}} {
+	}{{"projects_limit", in.ProjectsLimit, &u.ProjectsLimit},
+		{"rate_limit_per_minute", in.RatePerMinute, &u.RatePerMinute},
+		{"rate_limit_burst", in.RateBurst, &u.RateBurst}} {
 		if f.v != nil {
 			if *f.v < 0 {
 				fe.Add(f.name, "must be greater than or equal to 0")
@@ -306,8 +308,17 @@ func insertUser(ctx context.Context, tx *sql.Tx, u User, passwordHash string) (i
 	if err != nil {
 		return 0, err
 	}
-	_, err = db.InsertNamespace(ctx, tx, Namespace{Kind: "user", Name: u.Name, Path: u.Username, FullPath: u.Username,
-		FullName: u.Name, OwnerID: id, Visibility: Public, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt})
+	_, err = db.InsertNamespace(ctx, tx, Namespace{
+		Kind:       "user",
+		Name:       u.Name,
+		Path:       u.Username,
+		FullPath:   u.Username,
+		FullName:   u.Name,
+		OwnerID:    id,
+		Visibility: Public,
+		CreatedAt:  u.CreatedAt,
+		UpdatedAt:  u.CreatedAt,
+	})
 	return id, err
 }
 
@@ -383,8 +394,14 @@ func (s *Accounts) ListUsers(ctx context.Context, a *Actor, o UserListOptions, p
 	if err := a.Require(NeedReadUser); err != nil {
 		return nil, 0, err
 	}
-	f := db.UserFilter{Username: o.Username, Search: o.Search, OrderBy: o.OrderBy, Desc: o.Desc,
-		Limit: pg.limit(), Offset: pg.offset()}
+	f := db.UserFilter{
+		Username: o.Username,
+		Search:   o.Search,
+		OrderBy:  o.OrderBy,
+		Desc:     o.Desc,
+		Limit:    pg.limit(),
+		Offset:   pg.offset(),
+	}
 	switch {
 	case o.Blocked:
 		f.State = "blocked"

@@ -213,8 +213,15 @@ func (s *Service) ghostUser(ctx context.Context, tx *sql.Tx, now time.Time) (int
 		if n > 0 {
 			name += strconv.Itoa(n)
 		}
-		u := User{Username: name, Email: name + "@example.com", Name: "Ghost User", State: "blocked",
-			Bio: ghostBio, CreatedAt: now, UpdatedAt: now}
+		u := User{
+			Username:  name,
+			Email:     name + "@example.com",
+			Name:      "Ghost User",
+			State:     "blocked",
+			Bio:       ghostBio,
+			CreatedAt: now,
+			UpdatedAt: now,
+		}
 		if err := checkUserUnique(ctx, tx, u); ErrorCode(err) == EConflict {
 			continue
 		} else if err != nil {

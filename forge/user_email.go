@@ -76,7 +76,8 @@ func (s *Accounts) AddEmail(ctx context.Context, a *Actor, ref Ref, email string
 		return Email{}, err
 	}
 	email = strings.TrimSpace(email)
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || textProblem(email, limitName) != "" {
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email ||
+		textProblem(email, limitName) != "" {
 		return Email{}, FieldErrors{"email": {"is invalid"}}.Err()
 	}
 	now := s.Now()

@@ -17,8 +17,9 @@ func TestASignInLockRunsOutAfterTenMinutes(t *testing.T) {
 	c := &clock{t: t0}
 	f := forge.New(d, store, forge.Config{PasswordCost: bcrypt.MinCost}, forge.Options{Now: c.now})
 	t.Cleanup(f.Close)
-	_, err := f.Accounts.CreateUser(ctx, forge.System(), forge.UserInput{Username: name("ann"), Email: name("ann@example.com"),
-		Name: name("Ann"), Password: name("right-password")})
+	_, err := f.Accounts.CreateUser(ctx, forge.System(),
+		forge.UserInput{Username: name("ann"), Email: name("ann@example.com"),
+			Name: name("Ann"), Password: name("right-password")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,9 +27,15 @@ type UserStatusInput struct {
 }
 
 // statusDurations are the durations after which GitLab may clear a status.
-var statusDurations = map[string]time.Duration{"30_minutes": 30 * time.Minute, "3_hours": 3 * time.Hour,
-	"8_hours": 8 * time.Hour, "1_day": 24 * time.Hour, "3_days": 72 * time.Hour, "7_days": 7 * 24 * time.Hour,
-	"30_days": 30 * 24 * time.Hour}
+var statusDurations = map[string]time.Duration{
+	"30_minutes": 30 * time.Minute,
+	"3_hours":    3 * time.Hour,
+	"8_hours":    8 * time.Hour,
+	"1_day":      24 * time.Hour,
+	"3_days":     72 * time.Hour,
+	"7_days":     7 * 24 * time.Hour,
+	"30_days":    30 * 24 * time.Hour,
+}
 
 // StatusOf returns the status of the user ref names (ref "": the actor); statuses are
 // public. One past its clearing time is empty.
@@ -51,7 +57,8 @@ func (s *Accounts) StatusOf(ctx context.Context, a *Actor, ref Ref) (UserStatus,
 	if st.ClearStatusAt != nil && !st.ClearStatusAt.After(s.Now()) {
 		return UserStatus{Availability: "not_set"}, nil
 	}
-	return UserStatus{Emoji: st.Emoji, Message: st.Message, Availability: st.Availability, ClearStatusAt: st.ClearStatusAt}, nil
+	return UserStatus{Emoji: st.Emoji, Message: st.Message, Availability: st.Availability,
+		ClearStatusAt: st.ClearStatusAt}, nil
 }
 
 // SetStatus sets the actor's status. A message without an emoji gets GitLab's
@@ -95,5 +102,6 @@ func (s *Accounts) SetStatus(ctx context.Context, a *Actor, in UserStatusInput) 
 	if err := s.db.Write(ctx, func(tx *sql.Tx) error { return db.SetStatus(ctx, tx, st) }); err != nil {
 		return UserStatus{}, err
 	}
-	return UserStatus{Emoji: st.Emoji, Message: st.Message, Availability: st.Availability, ClearStatusAt: st.ClearStatusAt}, nil
+	return UserStatus{Emoji: st.Emoji, Message: st.Message, Availability: st.Availability,
+		ClearStatusAt: st.ClearStatusAt}, nil
 }

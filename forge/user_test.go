@@ -49,15 +49,18 @@ func TestSignInComparesEveryLoginAtTheInstanceCost(t *testing.T) {
 				continue
 			}
 			if got, err := bcrypt.Cost([]byte(hash)); err != nil || got != c.hashed {
-				t.Errorf("cost %d, %s: stand-in hash %q has cost %d (%v), want %d", c.configured, tt.name, hash, got, err, c.hashed)
+				t.Errorf("cost %d, %s: stand-in hash %q has cost %d (%v), want %d", c.configured, tt.name,
+					hash, got, err, c.hashed)
 			}
 			// A mismatch, not a parse error: bcrypt ran in full, as for a real hash. (The
 			// default cost is left out only to keep the test quick.)
 			if c.hashed == bcrypt.DefaultCost {
 				continue
 			}
-			if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte("secret")); !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
-				t.Errorf("cost %d, %s: comparing with the stand-in hash: %v, want a mismatch", c.configured, tt.name, err)
+			if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte("secret")); !errors.Is(err,
+				bcrypt.ErrMismatchedHashAndPassword) {
+				t.Errorf("cost %d, %s: comparing with the stand-in hash: %v, want a mismatch", c.configured,
+					tt.name, err)
 			}
 		}
 	}
@@ -70,7 +73,8 @@ func TestVerifyPasswordSignsInOnlyActiveUsersWithTheirPassword(t *testing.T) {
 	user := func(username string) User {
 		password := "password-" + username
 		email := username + "@example.com"
-		u, err := s.Accounts.CreateUser(ctx, System(), UserInput{Username: &username, Email: &email, Name: &username, Password: &password})
+		u, err := s.Accounts.CreateUser(ctx, System(),
+			UserInput{Username: &username, Email: &email, Name: &username, Password: &password})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,8 +22,9 @@ var viewRoles = []string{"guest", "reporter", "developer", "maintainer", "owner"
 func newViewEnv(t *testing.T) *viewEnv {
 	e := &viewEnv{defectEnv: newDefectEnv(t)}
 	var err error
-	e.pub, err = e.forge.Projects.CreateProject(e.ctx, e.root, forge.ProjectInput{Name: name("pub"), NamespaceRef: "root",
-		Visibility: name(forge.Public), InitializeWithReadme: true}, 0)
+	e.pub, err = e.forge.Projects.CreateProject(e.ctx, e.root,
+		forge.ProjectInput{Name: name("pub"), NamespaceRef: "root",
+			Visibility: name(forge.Public), InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,8 @@ func newViewEnv(t *testing.T) *viewEnv {
 		"developer": forge.Developer, "maintainer": forge.Maintainer, "owner": forge.Owner} {
 		e.user(role, src, level, forge.ScopeAPI)
 	}
-	if _, err := e.forge.Issuables.CreateIssue(e.ctx, e.root, forge.ParseRef(e.pub.FullPath()), forge.IssueInput{Title: name("open")}); err != nil {
+	if _, err := e.forge.Issuables.CreateIssue(e.ctx, e.root, forge.ParseRef(e.pub.FullPath()),
+		forge.IssueInput{Title: name("open")}); err != nil {
 		t.Fatal(err)
 	}
 	confidential := true
@@ -81,14 +83,16 @@ func TestProjectViewCarriesWhatEachRoleMaySee(t *testing.T) {
 			wantSecret = 1
 		}
 		if v.OpenIssues != 1 || v.OpenConfidentialIssues != wantSecret {
-			t.Errorf("%s: open issues %d, confidential %d; want 1, %d", tt.role, v.OpenIssues, v.OpenConfidentialIssues, wantSecret)
+			t.Errorf("%s: open issues %d, confidential %d; want 1, %d", tt.role, v.OpenIssues,
+				v.OpenConfidentialIssues, wantSecret)
 		}
 		_, err = e.forge.Issuables.GetIssue(e.ctx, a, forge.ParseRef(v.FullPath()), forge.IssueRef{N: e.secret.IID})
 		if (err == nil) != tt.confidential {
 			t.Errorf("%s: CanSeeConfidential %v, reading the confidential issue: %v", tt.role, tt.confidential, err)
 		}
-		_, err = e.forge.Delivery.CreateRelease(e.ctx, a, forge.ParseRef(v.FullPath()), forge.ReleaseInput{TagName: name("v-" + tt.role),
-			Ref: name("main")})
+		_, err = e.forge.Delivery.CreateRelease(e.ctx, a, forge.ParseRef(v.FullPath()),
+			forge.ReleaseInput{TagName: name("v-" + tt.role),
+				Ref: name("main")})
 		if (err == nil) != tt.release {
 			t.Errorf("%s: CanEditReleases %v, creating a release: %v", tt.role, tt.release, err)
 		}

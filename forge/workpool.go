@@ -31,8 +31,18 @@ type workPool struct {
 func newWorkPool(name string, workers int, bg *sync.WaitGroup, log *slog.Logger,
 	claim func(context.Context) (int64, bool, error), run func(context.Context, int64)) *workPool {
 	ctx, stop := context.WithCancel(context.Background())
-	return &workPool{name: name, workers: workers, claim: claim, run: run, log: log, bg: bg,
-		ctx: ctx, stop: stop, wakeCh: make(chan struct{}, workers), running: map[int64]context.CancelCauseFunc{}}
+	return &workPool{
+		name:    name,
+		workers: workers,
+		claim:   claim,
+		run:     run,
+		log:     log,
+		bg:      bg,
+		ctx:     ctx,
+		stop:    stop,
+		wakeCh:  make(chan struct{}, workers),
+		running: map[int64]context.CancelCauseFunc{},
+	}
 }
 
 // wake starts the workers if they are not running, and has one look at the queue.
@@ -82,7 +92,8 @@ func (p *workPool) track(id int64, stop context.CancelCauseFunc) (untrack func()
 // or the pool closes, with the cause; keep is not canceled with it, for the job's own
 // writes (its progress, and its end, which is written even at shutdown: finishing bounds
 // those last writes). end releases them.
-func (p *workPool) begin(ctx context.Context, id int64) (run, keep context.Context, stop context.CancelCauseFunc, end func()) {
+func (p *workPool) begin(ctx context.Context, id int64) (run, keep context.Context,
+	stop context.CancelCauseFunc, end func()) {
 	run, stop = context.WithCancelCause(ctx)
 	untrack := p.track(id, stop)
 	return run, context.WithoutCancel(ctx), stop, func() {

@@ -127,7 +127,8 @@ func BenchmarkUploadPackClone(b *testing.B) {
 				var out countingWriter
 				for i := 0; i < b.N; i++ {
 					out.n = 0
-					if err := st.UploadPack(context.Background(), 1, bytes.NewReader(req), &out, UploadPackOptions{}); err != nil {
+					if err := st.UploadPack(context.Background(), 1, bytes.NewReader(req), &out,
+						UploadPackOptions{}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -171,7 +171,8 @@ func (bm *packBitmap) decode(i, depth int) ([]uint64, error) {
 // index, as C git does: commits with a bitmap contribute it whole, the others are walked
 // until they reach objects a bitmap already covers. ok is false, with oc untouched, when no
 // pack has a bitmap; the caller then walks the history.
-func collectByBitmap(ctx context.Context, db *objectDB, g *graph, commits []plumbing.Hash, oc *objectCollector) (ok bool, err error) {
+func collectByBitmap(ctx context.Context, db *objectDB, g *graph, commits []plumbing.Hash,
+	oc *objectCollector) (ok bool, err error) {
 	if len(commits) == 0 {
 		return false, nil
 	}
@@ -246,7 +247,8 @@ func collectByBitmap(ctx context.Context, db *objectDB, g *graph, commits []plum
 				}
 			}
 			if w&^known != 0 {
-				return false, fmt.Errorf("%w: bitmap object %d has no type", errCorrupt, k*64+bits.TrailingZeros64(w&^known))
+				return false, fmt.Errorf("%w: bitmap object %d has no type", errCorrupt,
+					k*64+bits.TrailingZeros64(w&^known))
 			}
 			count += bits.OnesCount64(w)
 		}

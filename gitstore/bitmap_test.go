@@ -36,7 +36,8 @@ func TestBitmapMatchesWalk(t *testing.T) {
 		}
 		sess := &uploadSession{db: db, g: newGraph(db), refs: &refList{}, theyHave: map[plumbing.Hash]bool{}}
 		// A shallow plan with nothing in it keeps collect off the bitmap.
-		byWalk, err := sess.collect(context.Background(), &fetchArgs{wants: []plumbing.Hash{want}}, &shallowPlan{parentless: map[plumbing.Hash]bool{}})
+		byWalk, err := sess.collect(context.Background(), &fetchArgs{wants: []plumbing.Hash{want}},
+			&shallowPlan{parentless: map[plumbing.Hash]bool{}})
 		if err != nil {
 			t.Fatal(err)
 		}

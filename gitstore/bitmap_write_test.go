@@ -129,7 +129,8 @@ func TestBitmapWrittenAfterPush(t *testing.T) {
 			t.Fatalf("%s: bitmap not used: %v", rev, err)
 		}
 		sess := &uploadSession{db: db, g: newGraph(db), refs: &refList{}, theyHave: map[plumbing.Hash]bool{}}
-		byWalk, err := sess.collect(context.Background(), &fetchArgs{wants: []plumbing.Hash{want}}, &shallowPlan{parentless: map[plumbing.Hash]bool{}})
+		byWalk, err := sess.collect(context.Background(), &fetchArgs{wants: []plumbing.Hash{want}},
+			&shallowPlan{parentless: map[plumbing.Hash]bool{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +146,8 @@ func TestBitmapWrittenAfterPush(t *testing.T) {
 		if a, b := g.run(clone, "for-each-ref"), g.run(repo, "for-each-ref"); a != b {
 			t.Errorf("v%s: refs differ:\n%s\n---\n%s", v, a, b)
 		}
-		if a, b := sortedFirstFields(g.run(clone, "rev-list", "--objects", "--all")), sortedFirstFields(without); !slices.Equal(a, b) {
+		if a, b := sortedFirstFields(g.run(clone, "rev-list", "--objects", "--all")), sortedFirstFields(
+			without); !slices.Equal(a, b) {
 			t.Errorf("v%s: the clone has %d objects, the server %d", v, len(a), len(b))
 		}
 	}
@@ -155,7 +157,8 @@ func TestBitmapWrittenAfterPush(t *testing.T) {
 	g.commit(dir, "later", map[string]string{"late.txt": "late\n"})
 	g.run(dir, "push", "-q", ts.url(1), "main")
 	ts.store.WaitBackground()
-	if got, _ := filepath.Glob(filepath.Join(repo, "objects", "pack", "*.bitmap")); !slices.Equal(got, bitmaps) || !slices.Equal(jobs(), []string{"1:0:<nil>"}) {
+	if got, _ := filepath.Glob(filepath.Join(repo, "objects", "pack", "*.bitmap")); !slices.Equal(got,
+		bitmaps) || !slices.Equal(jobs(), []string{"1:0:<nil>"}) {
 		t.Errorf("after a second push: bitmaps %v", got)
 	}
 	clone := filepath.Join(t.TempDir(), "again")
@@ -192,7 +195,8 @@ func TestBitmapOfFastImportPack(t *testing.T) {
 	clone := filepath.Join(t.TempDir(), "c")
 	g.run("", "clone", "-q", "--mirror", ts.url(1), clone)
 	g.assertFsck(clone)
-	if a, b := sortedFirstFields(g.run(clone, "rev-list", "--objects", "--all")), sortedFirstFields(g.run(repo, "rev-list", "--objects", "--all")); !slices.Equal(a, b) {
+	if a, b := sortedFirstFields(g.run(clone, "rev-list", "--objects", "--all")), sortedFirstFields(
+		g.run(repo, "rev-list", "--objects", "--all")); !slices.Equal(a, b) {
 		t.Errorf("the clone has %d objects, the server %d", len(a), len(b))
 	}
 }

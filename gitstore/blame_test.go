@@ -70,7 +70,8 @@ func blameEveryFileAsGit(t *testing.T, hf *historyFixture) {
 				}
 				want := gitBlame(t, hf, rev, f.Path)
 				if strings.Join(blameCommits(got), "\n") != strings.Join(want, "\n") {
-					t.Fatalf("blame of %s at %s: %d lines differ from git's %d", f.Path, rev, len(blameCommits(got)), len(want))
+					t.Fatalf("blame of %s at %s: %d lines differ from git's %d", f.Path, rev,
+						len(blameCommits(got)), len(want))
 				}
 				content, _ := r.ReadBlob(f.Hash, 0)
 				var lines []string
@@ -111,7 +112,8 @@ func TestBlameFollowsRenamesAsGitBlame(t *testing.T) {
 	g.run(work, "mv", "a.txt", "moved/a.txt")
 	g.commit(work, "move a unchanged", nil)
 	g.run(work, "mv", "b.txt", "b2.txt")
-	g.commit(work, "move b and edit it", map[string]string{"b2.txt": strings.Replace(lines("beta", 30), "line 7 ", "LINE 7 ", 1)})
+	g.commit(work, "move b and edit it",
+		map[string]string{"b2.txt": strings.Replace(lines("beta", 30), "line 7 ", "LINE 7 ", 1)})
 	g.run(work, "rm", "-q", "d.txt")
 	g.commit(work, "rewrite d under a new name", map[string]string{"e.txt": lines("epsilon", 30)})
 	g.run(work, "checkout", "-q", "-b", "side")

@@ -83,7 +83,8 @@ func TestCheckoutWritesFilesModesAndLinks(t *testing.T) {
 func TestCheckoutRefusesUnsafeEntries(t *testing.T) {
 	_, r := newRepo(t, File{Path: "README.md", Content: []byte("x")})
 	blob := storeBlob(t, r, "owned")
-	hooks := storeObject(t, r, &object.Tree{Entries: []object.TreeEntry{{Name: "config", Mode: filemode.Regular, Hash: blob}}})
+	hooks := storeObject(t, r,
+		&object.Tree{Entries: []object.TreeEntry{{Name: "config", Mode: filemode.Regular, Hash: blob}}})
 	for _, name := range []string{"..", ".git", ".GIT", "a\\b"} {
 		t.Run(name, func(t *testing.T) {
 			mode, hash := filemode.Regular, blob

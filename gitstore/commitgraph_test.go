@@ -51,7 +51,8 @@ func TestCommitGraphIsTheFileGitWrites(t *testing.T) {
 	}
 	theirs := gitCommitGraph(t, hf.g, hf.dir)
 	if !bytes.Equal(mine, theirs) {
-		t.Fatalf("cairn's commit-graph (%d bytes) differs from git's (%d bytes) at byte %d", len(mine), len(theirs), firstDiff(mine, theirs))
+		t.Fatalf("cairn's commit-graph (%d bytes) differs from git's (%d bytes) at byte %d", len(mine),
+			len(theirs), firstDiff(mine, theirs))
 	}
 	// git itself uses the file: a path-limited log consults its Bloom filters.
 	out := hf.g.runEnv([]string{"GIT_TRACE2_PERF=1"}, hf.dir, "log", "--format=%H", "main", "--", "README")
@@ -156,7 +157,8 @@ func TestBloomFiltersAdmitEveryChangedPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := hf.g.run(hf.dir, "-c", "core.quotePath=false", "log", "--first-parent", "-m", "--root", "--name-only", "--format=@%H", "main")
+	out := hf.g.run(hf.dir, "-c", "core.quotePath=false", "log", "--first-parent", "-m", "--root",
+		"--name-only", "--format=@%H", "main")
 	var filter []byte
 	checked := 0
 	for _, line := range strings.Split(out, "\n") {

@@ -80,7 +80,8 @@ func writeCommitGraph(ctx context.Context, dir string) (commitGraphStats, error)
 	if len(entries) == 0 {
 		return st, nil // no commit yet: nothing for a graph to hold
 	}
-	if old != nil && old.hasBloom() && old.bloom == defaultBloom && int(old.n) == len(entries) && st.reused == len(entries) {
+	if old != nil && old.hasBloom() && old.bloom == defaultBloom && int(old.n) == len(entries) &&
+		st.reused == len(entries) {
 		st.unchanged = true
 		return st, nil
 	}
@@ -133,7 +134,8 @@ func graphHoldsTips(db *objectDB, cg *commitGraph, refs *refList) bool {
 // collectGraphCommits lists the commits reachable from the refs, sorted by name, with
 // positions, levels and generations filled in.
 // order is the same entries in discovery order, children before parents.
-func collectGraphCommits(ctx context.Context, db *objectDB, old *commitGraph, refs *refList, st *commitGraphStats, gc *gcBudget) (sorted, order []*graphEntry, err error) {
+func collectGraphCommits(ctx context.Context, db *objectDB, old *commitGraph, refs *refList,
+	st *commitGraphStats, gc *gcBudget) (sorted, order []*graphEntry, err error) {
 	stack, err := refCommits(db, refs)
 	if err != nil {
 		return nil, nil, err
@@ -297,7 +299,8 @@ const commitGraphGarbage = 8 << 20
 
 // computeBloomFilters computes the changed-path filter of every entry that has none yet,
 // walking entries children first so that the trees of neighbours stay in the delta cache.
-func computeBloomFilters(ctx context.Context, db *objectDB, order []*graphEntry, st *commitGraphStats, gc *gcBudget) error {
+func computeBloomFilters(ctx context.Context, db *objectDB, order []*graphEntry, st *commitGraphStats,
+	gc *gcBudget) error {
 	read := func(h plumbing.Hash) ([]byte, error) {
 		typ, data, err := db.read(h)
 		if err != nil {

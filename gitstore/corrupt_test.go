@@ -133,7 +133,8 @@ func TestBadPackLeavesRepositoryAsItWas(t *testing.T) {
 	}
 	// And the good pack still goes in afterwards.
 	var out bytes.Buffer
-	res, err := ts.store.ReceivePack(context.Background(), 1, bytes.NewReader(pushBody(old, newHead, "refs/heads/main", good)), &out, ReceivePackOptions{})
+	res, err := ts.store.ReceivePack(context.Background(), 1,
+		bytes.NewReader(pushBody(old, newHead, "refs/heads/main", good)), &out, ReceivePackOptions{})
 	if err != nil || len(res.Applied) != 1 {
 		t.Fatalf("good push: %v %+v\n%q", err, res, out.String())
 	}

@@ -63,7 +63,15 @@ func merge3(base, ours, theirs []byte) *lineMerge {
 	switch {
 	case len(h1) == 0:
 		// Ours is the base: the result is theirs.
-		m.chunks = []mergeChunk{{kind: chunkTheirs, i0: 0, n0: len(m.base), i1: 0, n1: len(m.ours), i2: 0, n2: len(m.theirs)}}
+		m.chunks = []mergeChunk{{
+			kind: chunkTheirs,
+			i0:   0,
+			n0:   len(m.base),
+			i1:   0,
+			n1:   len(m.ours),
+			i2:   0,
+			n2:   len(m.theirs),
+		}}
 		return m
 	case len(h2) == 0:
 		return m
@@ -105,11 +113,27 @@ func joinChanges(h1, h2 []hunk, ours, theirs []int32, nBase, nOurs, nTheirs int)
 		switch {
 		case xEnd < y.a:
 			// Only ours changed here; theirs is the base shifted by its earlier changes.
-			add(mergeChunk{kind: chunkOurs, i0: x.a, n0: x.aLen, i1: x.b, n1: x.bLen, i2: y.b - y.a + x.a, n2: x.aLen})
+			add(mergeChunk{
+				kind: chunkOurs,
+				i0:   x.a,
+				n0:   x.aLen,
+				i1:   x.b,
+				n1:   x.bLen,
+				i2:   y.b - y.a + x.a,
+				n2:   x.aLen,
+			})
 			i++
 			continue
 		case yEnd < x.a:
-			add(mergeChunk{kind: chunkTheirs, i0: y.a, n0: y.aLen, i1: x.b - x.a + y.a, n1: y.aLen, i2: y.b, n2: y.bLen})
+			add(mergeChunk{
+				kind: chunkTheirs,
+				i0:   y.a,
+				n0:   y.aLen,
+				i1:   x.b - x.a + y.a,
+				n1:   y.aLen,
+				i2:   y.b,
+				n2:   y.bLen,
+			})
 			j++
 			continue
 		}
@@ -135,11 +159,27 @@ func joinChanges(h1, h2 []hunk, ours, theirs []int32, nBase, nOurs, nTheirs int)
 	}
 	for ; i < len(h1); i++ {
 		x := h1[i]
-		add(mergeChunk{kind: chunkOurs, i0: x.a, n0: x.aLen, i1: x.b, n1: x.bLen, i2: x.a + nTheirs - nBase, n2: x.aLen})
+		add(mergeChunk{
+			kind: chunkOurs,
+			i0:   x.a,
+			n0:   x.aLen,
+			i1:   x.b,
+			n1:   x.bLen,
+			i2:   x.a + nTheirs - nBase,
+			n2:   x.aLen,
+		})
 	}
 	for ; j < len(h2); j++ {
 		y := h2[j]
-		add(mergeChunk{kind: chunkTheirs, i0: y.a, n0: y.aLen, i1: y.a + nOurs - nBase, n1: y.aLen, i2: y.b, n2: y.bLen})
+		add(mergeChunk{
+			kind: chunkTheirs,
+			i0:   y.a,
+			n0:   y.aLen,
+			i1:   y.a + nOurs - nBase,
+			n1:   y.aLen,
+			i2:   y.b,
+			n2:   y.bLen,
+		})
 	}
 	return out
 }
@@ -174,8 +214,15 @@ func (m *lineMerge) refine(ours, theirs []int32, nids int) {
 			continue
 		}
 		for _, h := range hs {
-			out = append(out, mergeChunk{kind: chunkConflict, i0: c.i0, n0: c.n0,
-				i1: c.i1 + h.a, n1: h.aLen, i2: c.i2 + h.b, n2: h.bLen})
+			out = append(out, mergeChunk{
+				kind: chunkConflict,
+				i0:   c.i0,
+				n0:   c.n0,
+				i1:   c.i1 + h.a,
+				n1:   h.aLen,
+				i2:   c.i2 + h.b,
+				n2:   h.bLen,
+			})
 		}
 	}
 	m.chunks = out

@@ -77,7 +77,8 @@ type hunk struct {
 // as git does.
 func diffLines(a, b []int32, nids int) *lineDiff {
 	d := &histogramDiff{
-		a: a, b: b,
+		a:        a,
+		b:        b,
 		changedA: make([]bool, len(a)),
 		changedB: make([]bool, len(b)),
 		count:    make([]int32, nids),

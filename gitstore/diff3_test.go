@@ -20,7 +20,8 @@ func TestMerge3Examples(t *testing.T) {
 		{"identical changes", "a\nb\nc\n", "a\nX\nc\n", "a\nX\nc\n", "a\nX\nc\n", false},
 		{"different insertions at one point", "a\nb\n", "a\nx\nb\n", "a\ny\nb\n", "", true},
 		{"identical insertions", "a\nb\n", "a\nx\nb\n", "a\nx\nb\n", "a\nx\nb\n", false},
-		{"final newline added against an edit", "a\nb\nc\nd\ng", "a\nb\nc\nd\ng\n", "A\nb\nc\nd\ng", "A\nb\nc\nd\ng\n", false},
+		{"final newline added against an edit", "a\nb\nc\nd\ng", "a\nb\nc\nd\ng\n", "A\nb\nc\nd\ng",
+			"A\nb\nc\nd\ng\n", false},
 		{"final newline added against a change of that line", "a\ng", "a\ng\n", "a\nG", "", true},
 		{"one side unchanged", "a\nb\n", "a\nb\n", "x\n", "x\n", false},
 		{"both sides delete everything", "a\nb\n", "", "", "", false},
@@ -149,8 +150,10 @@ func TestHistogramFallsBackOnCommonLines(t *testing.T) {
 		a, b      []int32
 		uncertain bool
 	}{
-		{"a shared line left in the middle", cat(zeros(70), []int32{1, 0, 5}, zeros(70)), cat(zeros(70), []int32{2, 0, 6}, zeros(70)), true},
-		{"nothing shared once the ends are set aside", cat(zeros(100), []int32{1}, zeros(1)), cat(zeros(100), []int32{2}, zeros(1)), false},
+		{"a shared line left in the middle", cat(zeros(70), []int32{1, 0, 5}, zeros(70)),
+			cat(zeros(70), []int32{2, 0, 6}, zeros(70)), true},
+		{"nothing shared once the ends are set aside", cat(zeros(100), []int32{1}, zeros(1)),
+			cat(zeros(100), []int32{2}, zeros(1)), false},
 		{"a pure insertion", zeros(100), zeros(101), false},
 	}
 	for _, tt := range tests {
@@ -162,7 +165,8 @@ func TestHistogramFallsBackOnCommonLines(t *testing.T) {
 			}
 		})
 	}
-	if m := merge3([]byte(strings.Repeat("x\n", 100)), []byte(strings.Repeat("x\n", 101)), []byte("y\n"+strings.Repeat("x\n", 100))); m.uncertain {
+	if m := merge3([]byte(strings.Repeat("x\n", 100)), []byte(strings.Repeat("x\n", 101)),
+		[]byte("y\n"+strings.Repeat("x\n", 100))); m.uncertain {
 		t.Fatal("insertions among repeated lines are certain")
 	}
 }

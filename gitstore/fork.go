@@ -147,7 +147,8 @@ func linkTree(src, dst string) error {
 		}
 		base := d.Name()
 		if !d.Type().IsRegular() || rel == filepath.Join("info", "alternates") ||
-			strings.HasPrefix(base, "tmp_") || strings.HasPrefix(base, "incoming-") || strings.HasSuffix(base, ".lock") {
+			strings.HasPrefix(base, "tmp_") || strings.HasPrefix(base, "incoming-") ||
+			strings.HasSuffix(base, ".lock") {
 			return nil
 		}
 		if err := os.Link(p, target); err == nil || errors.Is(err, fs.ErrNotExist) {

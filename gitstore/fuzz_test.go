@@ -53,7 +53,8 @@ func FuzzRefUpdateCommands(f *testing.F) {
 	for _, seed := range []string{
 		"", "0000",
 		string(pktBytes(zero+" "+one+" refs/heads/main\x00report-status side-band-64k\n")) + "0000PACK",
-		string(pktBytes(one+" "+zero+" refs/heads/gone\x00 delete-refs push-options\n")) + "0000" + string(pktBytes("ci.skip")) + "0000",
+		string(pktBytes(one+" "+zero+" refs/heads/gone\x00 delete-refs push-options\n")) +
+			"0000" + string(pktBytes("ci.skip")) + "0000",
 		string(pktBytes("shallow "+one+"\n")) + string(pktBytes(zero+" "+one+" refs/tags/v1\n")) + "0000",
 		string(pktBytes(zero+" "+one+" refs/heads/a..b\n")) + "0000",
 		string(pktBytes(zero+" "+one+"\n")) + "0000",
@@ -87,9 +88,11 @@ func TestCheckRefFormatAgreesWithGit(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
-	names := []string{"main", "feature/x-1", "v1.0", "-x", "@", "a@b", "a@{1}", "a..b", ".a", "a/.b", "a.", "a/", "a//b",
+	names := []string{"main", "feature/x-1", "v1.0", "-x", "@", "a@b", "a@{1}", "a..b", ".a", "a/.b", "a.",
+		"a/", "a//b",
 		"a.lock", "a.lock/b", "a.locked", "a b", "a\tb", "a~b", "a^b", "a:b", "a?b", "a*b", "a[b", "a\\b", "a\x7fb",
-		"ünï", "\xffbad", "x/y/z", "HEAD", "refs/heads/x", "{a}", "a}b", "a{b", "#1", "a'b", "a\"b", "a|b", "a=b", "/a", ""}
+		"ünï", "\xffbad", "x/y/z", "HEAD", "refs/heads/x", "{a}", "a}b", "a{b", "#1", "a'b", "a\"b", "a|b",
+		"a=b", "/a", ""}
 	for _, n := range names {
 		name := "refs/heads/" + n
 		err := exec.Command("git", "check-ref-format", name).Run()

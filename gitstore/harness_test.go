@@ -108,14 +108,16 @@ func (ts *testServer) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/x-"+service+"-advertisement")
-		err = ts.store.AdvertiseRefs(r.Context(), id, service, w, AdvertiseOptions{ProtocolVersion: version, Version: "test"})
+		err = ts.store.AdvertiseRefs(r.Context(), id, service, w,
+			AdvertiseOptions{ProtocolVersion: version, Version: "test"})
 	case r.Method == http.MethodPost && rest == ServiceUploadPack:
 		w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
 		err = ts.store.UploadPack(r.Context(), id, body, w, UploadPackOptions{ProtocolVersion: version})
 	case r.Method == http.MethodPost && rest == ServiceReceivePack:
 		w.Header().Set("Content-Type", "application/x-git-receive-pack-result")
 		var res *PushResult
-		res, err = ts.store.ReceivePack(r.Context(), id, body, w, ReceivePackOptions{Authorize: authorize, MaxPackSize: maxPackSize})
+		res, err = ts.store.ReceivePack(r.Context(), id, body, w,
+			ReceivePackOptions{Authorize: authorize, MaxPackSize: maxPackSize})
 		if res != nil && len(res.Applied)+len(res.Rejected) > 0 {
 			ts.mu.Lock()
 			ts.pushes = append(ts.pushes, res)
@@ -148,7 +150,8 @@ func newGitCLI(t testing.TB) *gitCLI {
 	home := t.TempDir()
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GIT_") && !strings.HasPrefix(kv, "HOME=") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
+		if !strings.HasPrefix(kv, "GIT_") && !strings.HasPrefix(kv, "HOME=") &&
+			!strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
 			env = append(env, kv)
 		}
 	}

@@ -132,8 +132,10 @@ func generateHistory(t testing.TB, root string, n int, seed int64, renameFree bo
 	if err := st.Create(1, InitOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixtureStream{rng: rand.New(rand.NewSource(seed)), when: 1600000000, seen: map[string]bool{}, links: map[string]bool{}}
-	main := fixtureState{"README": []byte("hello\n"), "a.txt": randomText(f.rng, 40), "src/main.go": randomText(f.rng, 60)}
+	f := &fixtureStream{rng: rand.New(rand.NewSource(seed)), when: 1600000000, seen: map[string]bool{},
+		links: map[string]bool{}}
+	main := fixtureState{"README": []byte("hello\n"), "a.txt": randomText(f.rng, 40),
+		"src/main.go": randomText(f.rng, 60)}
 	tip := f.commit("refs/heads/main", main)
 	for f.mark < n {
 		switch r := f.rng.Intn(40); {

@@ -50,7 +50,8 @@ func hashes(list []*Commit) string {
 
 func TestLogOfAPathIsGitLogOfThePath(t *testing.T) {
 	hf := newHistoryFixture(t, 400, 11)
-	paths := append([]string{"src", "src/util", "lib/a", "docs", "node", "bulk", "missing", "src/util/deep/x"}, hf.paths...)
+	paths := append(
+		[]string{"src", "src/util", "lib/a", "docs", "node", "bulk", "missing", "src/util/deep/x"}, hf.paths...)
 	graphCases(t, hf, func(t *testing.T) {
 		r := hf.open(t)
 		tip, err := r.Resolve("main")
@@ -67,13 +68,15 @@ func TestLogOfAPathIsGitLogOfThePath(t *testing.T) {
 			}
 			want := hf.g.run(hf.dir, "log", "--format=%H", "main", "--", p)
 			if hashes(got) != want {
-				t.Fatalf("log of %q: got %d commits, git %d\ngot:\n%s\ngit:\n%s", p, len(got), len(strings.Fields(want)), hashes(got), want)
+				t.Fatalf("log of %q: got %d commits, git %d\ngot:\n%s\ngit:\n%s", p, len(got),
+					len(strings.Fields(want)), hashes(got), want)
 			}
 			last, err := r.LastCommitFor(context.Background(), tip, p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if wantLast, _, _ := strings.Cut(want, "\n"); last == nil && wantLast != "" || last != nil && last.ID.String() != wantLast {
+			if wantLast, _, _ := strings.Cut(want, "\n"); last == nil && wantLast != "" || last != nil &&
+				last.ID.String() != wantLast {
 				t.Fatalf("last commit of %q: %v, git %s", p, last, wantLast)
 			}
 		}
@@ -92,10 +95,13 @@ func TestLogPagesAndRangesAreGitLogs(t *testing.T) {
 			args []string
 		}{
 			{LogOptions{Include: []plumbing.Hash{tip}}, []string{"main"}},
-			{LogOptions{Include: []plumbing.Hash{tip}, Skip: 100, Limit: 20}, []string{"--skip=100", "-n", "20", "main"}},
-			{LogOptions{Include: []plumbing.Hash{tip}, Skip: 290, Limit: 20}, []string{"--skip=290", "-n", "20", "main"}},
+			{LogOptions{Include: []plumbing.Hash{tip}, Skip: 100, Limit: 20},
+				[]string{"--skip=100", "-n", "20", "main"}},
+			{LogOptions{Include: []plumbing.Hash{tip}, Skip: 290, Limit: 20},
+				[]string{"--skip=290", "-n", "20", "main"}},
 			{LogOptions{Include: []plumbing.Hash{tip}, FirstParent: true}, []string{"--first-parent", "main"}},
-			{LogOptions{Include: []plumbing.Hash{tip}, FirstParent: true, Path: "a.txt"}, []string{"--first-parent", "main", "--", "a.txt"}},
+			{LogOptions{Include: []plumbing.Hash{tip}, FirstParent: true, Path: "a.txt"},
+				[]string{"--first-parent", "main", "--", "a.txt"}},
 		} {
 			got, err := r.Log(context.Background(), tc.opts)
 			if err != nil {
@@ -107,7 +113,9 @@ func TestLogPagesAndRangesAreGitLogs(t *testing.T) {
 		}
 		for i := 0; i < 25; i++ {
 			a, b := all[rng.Intn(len(all))], all[rng.Intn(len(all))]
-			got, err := r.Log(context.Background(), LogOptions{Include: []plumbing.Hash{plumbing.NewHash(b)}, Exclude: []plumbing.Hash{plumbing.NewHash(a)}})
+			got, err := r.Log(context.Background(),
+				LogOptions{Include: []plumbing.Hash{plumbing.NewHash(b)},
+					Exclude: []plumbing.Hash{plumbing.NewHash(a)}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +215,8 @@ func TestPagingThroughAHistoryIsGitLogSkip(t *testing.T) {
 		for page := 0; ; page++ {
 			r := hf.open(t) // a request per page
 			tip, _ := r.Resolve("main")
-			list, err := r.Log(context.Background(), LogOptions{Include: []plumbing.Hash{tip}, Skip: page * 20, Limit: 20})
+			list, err := r.Log(context.Background(),
+				LogOptions{Include: []plumbing.Hash{tip}, Skip: page * 20, Limit: 20})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -284,7 +293,8 @@ func TestTreeListingsAreGitLsTree(t *testing.T) {
 		var all []string
 		byPath := map[string]string{}
 		dirs := []string{""}
-		for _, l := range strings.Split(strings.TrimSuffix(hf.g.run(hf.dir, "ls-tree", "-r", "-t", "-z", c), "\x00"), "\x00") {
+		for _, l := range strings.Split(
+			strings.TrimSuffix(hf.g.run(hf.dir, "ls-tree", "-r", "-t", "-z", c), "\x00"), "\x00") {
 			all = append(all, l)
 			_, p, _ := strings.Cut(l, "\t")
 			byPath[p] = l
@@ -327,7 +337,8 @@ func TestTreeListingsAreGitLsTree(t *testing.T) {
 					got = append(got, line(e))
 				}
 				if w := want(dir, recursive); strings.Join(got, "\n") != w {
-					t.Fatalf("%s: tree %q (recursive %v):\n%s\ngit ls-tree:\n%s", c, dir, recursive, strings.Join(got, "\n"), w)
+					t.Fatalf("%s: tree %q (recursive %v):\n%s\ngit ls-tree:\n%s", c, dir, recursive,
+						strings.Join(got, "\n"), w)
 				}
 			}
 		}

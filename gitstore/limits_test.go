@@ -57,7 +57,8 @@ func TestUploadPackRefusesOversizedRequest(t *testing.T) {
 		if err == nil {
 			t.Errorf("v%d: a %d-byte request was served", v, len(body))
 		}
-		if got, want := firstPacket(t, out.Bytes()), "ERR upload-pack: the request is larger than the 16 MiB limit"; got != want {
+		if got, want := firstPacket(t,
+			out.Bytes()), "ERR upload-pack: the request is larger than the 16 MiB limit"; got != want {
 			t.Errorf("v%d: reply %q, want %q", v, got, want)
 		}
 		if bytes.Contains(out.Bytes(), []byte("PACK")) {
@@ -111,7 +112,8 @@ func TestTooManyDistinctWantsAreRefused(t *testing.T) {
 		reply string
 	}{
 		{maxWants, "ERR upload-pack: not our ref 0000000000000000000000000000000000000000"},
-		{maxWants + 1, fmt.Sprintf("ERR upload-pack: too many wants: %d distinct objects, at most %d", maxWants+1, maxWants)},
+		{maxWants + 1,
+			fmt.Sprintf("ERR upload-pack: too many wants: %d distinct objects, at most %d", maxWants+1, maxWants)},
 	}
 	for _, tt := range tests {
 		var req bytes.Buffer
@@ -253,7 +255,8 @@ func TestLsRefsPrefixes(t *testing.T) {
 			}
 			_ = pw.flush()
 			var out bytes.Buffer
-			if err := ts.store.UploadPack(t.Context(), 1, &req, &out, UploadPackOptions{ProtocolVersion: 2}); err != nil {
+			if err := ts.store.UploadPack(t.Context(), 1, &req, &out,
+				UploadPackOptions{ProtocolVersion: 2}); err != nil {
 				t.Fatal(err)
 			}
 			var names []string

@@ -61,7 +61,8 @@ func TestGCFoldsEverythingIntoOnePackAndAGraph(t *testing.T) {
 	head, _, _ := r.Reference("refs/heads/main")
 	sig := Signature{Name: "B", Email: "b@example.com", When: time.Unix(1800000000, 0)}
 	h, err := r.BuildCommit(CommitSpec{Parent: head, Message: "api", Author: sig, Committer: sig,
-		Actions: []FileAction{{Action: ActionCreate, Path: "api.txt", Content: []byte("through the API\n"), HasContent: true}}})
+		Actions: []FileAction{{Action: ActionCreate, Path: "api.txt", Content: []byte("through the API\n"),
+			HasContent: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -164,7 +164,8 @@ func (r *Repo) merge(ctx context.Context, ours, theirs plumbing.Hash) (*MergeRes
 // settle in ways cairn does not reproduce (renames, file/directory, distinct types, more
 // than two bases that differ) is refused: the conflicts returned have kind
 // ConflictMultipleBases.
-func (r *Repo) mergeBaseTree(ctx context.Context, s *mergeStore, bases []plumbing.Hash, depth int) (plumbing.Hash, []Conflict, error) {
+func (r *Repo) mergeBaseTree(ctx context.Context, s *mergeStore, bases []plumbing.Hash,
+	depth int) (plumbing.Hash, []Conflict, error) {
 	trees := make([]plumbing.Hash, len(bases))
 	for i, b := range bases {
 		c, err := mergeCommitNode(r.graph, b)

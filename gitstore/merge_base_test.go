@@ -50,7 +50,8 @@ func randomHistory(t testing.TB, g *gitCLI, n int, seed int64) (*Store, map[int]
 		tips[branch] = mark
 	}
 	// A root of its own, for unrelated histories.
-	fmt.Fprintf(&w, "commit refs/heads/orphan\nmark :%d\ncommitter C <c@example.com> %d +0000\ndata 2\nc\nM 100644 inline o\ndata 0\n\n", n+1, when)
+	fmt.Fprintf(&w,
+		"commit refs/heads/orphan\nmark :%d\ncommitter C <c@example.com> %d +0000\ndata 2\nc\nM 100644 inline o\ndata 0\n\n", n+1, when)
 	return st, g.fastImport(st.Path(1), w.Bytes())
 }
 
@@ -152,7 +153,8 @@ func longHistory(t testing.TB, g *gitCLI, n int) (st *Store, fork, main, side pl
 	}
 	var w bytes.Buffer
 	for mark := 1; mark <= n; mark++ {
-		fmt.Fprintf(&w, "commit refs/heads/main\nmark :%d\ncommitter C <c@example.com> %d +0000\ndata 2\nc\n", mark, 1500000000+60*mark)
+		fmt.Fprintf(&w, "commit refs/heads/main\nmark :%d\ncommitter C <c@example.com> %d +0000\ndata 2\nc\n",
+			mark, 1500000000+60*mark)
 		if mark > 1 {
 			fmt.Fprintf(&w, "from :%d\n", mark-1)
 		}
@@ -165,7 +167,9 @@ func longHistory(t testing.TB, g *gitCLI, n int) (st *Store, fork, main, side pl
 		if i == 1 {
 			from = forkMark
 		}
-		fmt.Fprintf(&w, "commit refs/heads/side\nmark :%d\ncommitter C <c@example.com> %d +0000\ndata 2\nc\nfrom :%d\n", mark, 1500000000+60*mark, from)
+		fmt.Fprintf(&w,
+			"commit refs/heads/side\nmark :%d\ncommitter C <c@example.com> %d +0000\ndata 2\nc\nfrom :%d\n",
+			mark, 1500000000+60*mark, from)
 		fmt.Fprintf(&w, "M 100644 inline side%d\ndata 2\n%d\n\n", i, i)
 	}
 	marks := g.fastImport(st.Path(1), w.Bytes())

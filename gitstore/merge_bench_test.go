@@ -16,7 +16,8 @@ import (
 // one base: main changes the files for which oursChanges is true, side those for which
 // theirsChanges is true, each by one line. Both sides touch every directory, so that the
 // merge has to walk all of them.
-func wideMerge(tb testing.TB, files, perDir int, oursChanges, theirsChanges func(i int) bool) (st *Store, ours, theirs plumbing.Hash) {
+func wideMerge(tb testing.TB, files, perDir int, oursChanges, theirsChanges func(i int) bool) (st *Store,
+	ours, theirs plumbing.Hash) {
 	tb.Helper()
 	g := newGitCLI(tb)
 	st, err := New(tb.TempDir())
@@ -40,7 +41,8 @@ func wideMerge(tb testing.TB, files, perDir int, oursChanges, theirsChanges func
 	}
 	var w bytes.Buffer
 	commit := func(ref string, mark, from int, edit string, changes func(int) bool) {
-		fmt.Fprintf(&w, "commit %s\nmark :%d\ncommitter C <c@example.com> %d +0000\ndata 2\nc\n", ref, mark, 1700000000+mark)
+		fmt.Fprintf(&w, "commit %s\nmark :%d\ncommitter C <c@example.com> %d +0000\ndata 2\nc\n", ref, mark,
+			1700000000+mark)
 		if from > 0 {
 			fmt.Fprintf(&w, "from :%d\n", from)
 		}
@@ -134,7 +136,8 @@ func BenchmarkMergeThousandFilesBothSides(b *testing.B) {
 // BenchmarkMergeTwoEditsInLargeTree: 100,000 files in 1,000 directories, one file changed
 // on each side; a mergeability check.
 func BenchmarkMergeTwoEditsInLargeTree(b *testing.B) {
-	st, ours, theirs := wideMerge(b, 100000, 100, func(i int) bool { return i == 10 }, func(i int) bool { return i == 99990 })
+	st, ours, theirs := wideMerge(b, 100000, 100, func(i int) bool { return i == 10 },
+		func(i int) bool { return i == 99990 })
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r, err := st.OpenRepo(1)

@@ -26,7 +26,9 @@ func raceRepo(t *testing.T, features int) *Store {
 		files = append(files, File{Path: fmt.Sprintf("feature/%d.txt", i), Content: []byte("base\n")},
 			File{Path: fmt.Sprintf("pusher%d.txt", i), Content: []byte("base\n")})
 	}
-	if err := st.Create(1, InitOptions{DefaultBranch: "main", Files: files, Author: Signature{Name: "A", Email: "a@example.com", When: when}}); err != nil {
+	if err := st.Create(1,
+		InitOptions{DefaultBranch: "main", Files: files,
+			Author: Signature{Name: "A", Email: "a@example.com", When: when}}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := st.OpenRepo(1)

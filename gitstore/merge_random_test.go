@@ -104,9 +104,12 @@ func TestMerge3MatchesGit(t *testing.T) {
 		}
 		cases[i] = c
 		when := int64(1600000000 + i)
-		writeImportCommit(&stream, fmt.Sprintf("refs/heads/o%d", i), 3*i+1, "", when, []importFile{{path: "f", data: c.base}})
-		writeImportCommit(&stream, fmt.Sprintf("refs/heads/o%d", i), 3*i+2, fmt.Sprintf(":%d", 3*i+1), when, []importFile{{path: "f", data: c.ours}})
-		writeImportCommit(&stream, fmt.Sprintf("refs/heads/t%d", i), 3*i+3, fmt.Sprintf(":%d", 3*i+1), when, []importFile{{path: "f", data: c.theirs}})
+		writeImportCommit(&stream, fmt.Sprintf("refs/heads/o%d", i), 3*i+1, "", when,
+			[]importFile{{path: "f", data: c.base}})
+		writeImportCommit(&stream, fmt.Sprintf("refs/heads/o%d", i), 3*i+2, fmt.Sprintf(":%d", 3*i+1), when,
+			[]importFile{{path: "f", data: c.ours}})
+		writeImportCommit(&stream, fmt.Sprintf("refs/heads/t%d", i), 3*i+3, fmt.Sprintf(":%d", 3*i+1), when,
+			[]importFile{{path: "f", data: c.theirs}})
 	}
 	marks := g.fastImport(st.Path(1), stream.Bytes())
 	pairs := make([][2]string, n)
@@ -132,12 +135,15 @@ func TestMerge3MatchesGit(t *testing.T) {
 		c := cases[i]
 		switch {
 		case gm.clean && !res.Clean():
-			t.Errorf("case %d: git merges cleanly, cairn reports %v\nbase %q\nours %q\ntheirs %q", i, res.Conflicts, c.base, c.ours, c.theirs)
+			t.Errorf("case %d: git merges cleanly, cairn reports %v\nbase %q\nours %q\ntheirs %q", i,
+				res.Conflicts, c.base, c.ours, c.theirs)
 		case !gm.clean && res.Clean():
-			t.Errorf("case %d: git reports a conflict, cairn merges cleanly\nbase %q\nours %q\ntheirs %q", i, c.base, c.ours, c.theirs)
+			t.Errorf("case %d: git reports a conflict, cairn merges cleanly\nbase %q\nours %q\ntheirs %q", i,
+				c.base, c.ours, c.theirs)
 		case gm.clean && res.Tree.String() != gm.tree:
 			got := merge3(c.base, c.ours, c.theirs).result()
-			t.Errorf("case %d: merged trees differ\nbase %q\nours %q\ntheirs %q\ncairn %q", i, c.base, c.ours, c.theirs, got)
+			t.Errorf("case %d: merged trees differ\nbase %q\nours %q\ntheirs %q\ncairn %q", i, c.base, c.ours,
+				c.theirs, got)
 		case gm.clean:
 			clean++
 		default:
@@ -311,14 +317,17 @@ func mergeRandomTrees(t *testing.T, seed int64, n int) {
 		}
 		c := cases[i]
 		describe := func() string {
-			return fmt.Sprintf("base %q\nours %q\ntheirs %q\ngit %+v\ncairn %+v", c.base, c.ours, c.theirs, gm, res.Conflicts)
+			return fmt.Sprintf("base %q\nours %q\ntheirs %q\ngit %+v\ncairn %+v", c.base, c.ours, c.theirs,
+				gm, res.Conflicts)
 		}
-		swapped, err := r.CheckMerge(context.Background(), plumbing.NewHash(marks[3*i+3]), plumbing.NewHash(marks[3*i+2]))
+		swapped, err := r.CheckMerge(context.Background(), plumbing.NewHash(marks[3*i+3]),
+			plumbing.NewHash(marks[3*i+2]))
 		if err != nil {
 			t.Fatalf("case %d swapped: %v", i, err)
 		}
 		if swapped.Tree != res.Tree || !sameStrings(conflictPaths(swapped), conflictPaths(res)) {
-			t.Errorf("case %d: swapping the sides changes the merge: %v / %v\n%s", i, conflictPaths(swapped), swapped.Tree, describe())
+			t.Errorf("case %d: swapping the sides changes the merge: %v / %v\n%s", i, conflictPaths(swapped),
+				swapped.Tree, describe())
 		}
 		switch {
 		case !gm.clean && res.Clean():

@@ -54,7 +54,8 @@ type sideChanges struct {
 
 // changesFrom lists the file changes from tree o to tree x, reading only trees that differ.
 func (m *treeMerger) changesFrom(o, x plumbing.Hash) (*sideChanges, error) {
-	c := &sideChanges{deleted: map[string]*mergeEntry{}, added: map[string]*mergeEntry{}, modified: map[string]*mergeEntry{}}
+	c := &sideChanges{deleted: map[string]*mergeEntry{}, added: map[string]*mergeEntry{},
+		modified: map[string]*mergeEntry{}}
 	if err := m.collectChanges(c, "", o, x); err != nil {
 		return nil, err
 	}

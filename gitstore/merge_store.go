@@ -39,8 +39,14 @@ func newMergeStore(r *Repo) (*mergeStore, error) {
 	if _, err := r.commitGraph(); err != nil {
 		return nil, err
 	}
-	return &mergeStore{r: r, db: r.odb, maxBlob: maxMergeBlob, trees: map[plumbing.Hash][]mergeEntry{},
-		pending: map[plumbing.Hash]pendingObject{}, unknown: map[plumbing.Hash]bool{}}, nil
+	return &mergeStore{
+		r:       r,
+		db:      r.odb,
+		maxBlob: maxMergeBlob,
+		trees:   map[plumbing.Hash][]mergeEntry{},
+		pending: map[plumbing.Hash]pendingObject{},
+		unknown: map[plumbing.Hash]bool{},
+	}, nil
 }
 
 // read returns an object from the overlay or the repository. Packs that arrived since the

@@ -32,7 +32,8 @@ func (w *historyWriter) commit(ref string, snap snapshot, parents ...int) int {
 	w.mark++
 	w.when += 60
 	fmt.Fprintf(&w.buf, "commit %s\nmark :%d\n", ref, w.mark)
-	fmt.Fprintf(&w.buf, "author A <a@example.com> %d +0000\ncommitter A <a@example.com> %d +0000\ndata 2\nc\n", w.when, w.when)
+	fmt.Fprintf(&w.buf,
+		"author A <a@example.com> %d +0000\ncommitter A <a@example.com> %d +0000\ndata 2\nc\n", w.when, w.when)
 	for i, p := range parents {
 		verb := "merge"
 		if i == 0 {
@@ -48,7 +49,8 @@ func (w *historyWriter) commit(ref string, snap snapshot, parents ...int) int {
 	sort.Strings(paths)
 	for _, p := range paths {
 		content, mode := snap[p], "100644"
-		for prefix, m := range map[string]string{"exec:": "100755", "link:": "120000", "gitlink:": "160000", "text:": "100644"} {
+		for prefix, m := range map[string]string{"exec:": "100755", "link:": "120000", "gitlink:": "160000",
+			"text:": "100644"} {
 			if rest, ok := strings.CutPrefix(content, prefix); ok {
 				content, mode = rest, m
 			}
@@ -309,13 +311,14 @@ func mergeCases() []mergeCase {
 			w.commit("refs/heads/main", with(base, "f", "ab\n"), a1, b1)
 			w.commit("refs/heads/side", with(base, "f", "ab2\n"), b1, a1)
 		}, want: map[string]ConflictKind{"f": ConflictMultipleBases}},
-		{name: "criss-cross, modify/delete in the bases, one side keeps the base version", history: func(w *historyWriter) {
-			o := w.commit("refs/heads/main", with(base, "f", "x\n"))
-			a1 := w.commit("refs/heads/main", with(base, "f", ""), o)
-			b1 := w.commit("refs/heads/side", with(base, "f", "b\n"), o)
-			w.commit("refs/heads/main", with(base, "README", "a2\n"), a1, b1)
-			w.commit("refs/heads/side", with(base, "f", "x\n"), b1, a1)
-		}, want: map[string]ConflictKind{"f": ConflictMultipleBases},
+		{name: "criss-cross, modify/delete in the bases, one side keeps the base version",
+			history: func(w *historyWriter) {
+				o := w.commit("refs/heads/main", with(base, "f", "x\n"))
+				a1 := w.commit("refs/heads/main", with(base, "f", ""), o)
+				b1 := w.commit("refs/heads/side", with(base, "f", "b\n"), o)
+				w.commit("refs/heads/main", with(base, "README", "a2\n"), a1, b1)
+				w.commit("refs/heads/side", with(base, "f", "x\n"), b1, a1)
+			}, want: map[string]ConflictKind{"f": ConflictMultipleBases},
 			stricter: "a path the merge bases do not agree on merges only when both sides agree"},
 		{name: "unrelated histories", history: func(w *historyWriter) {
 			w.commit("refs/heads/main", base)
@@ -481,7 +484,8 @@ func checkNothingWritten(t *testing.T, f *mergeFixture, res *MergeResult) {
 	if _, err := f.r.MergeTree(context.Background(), f.ours, f.theirs); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.r.MergeCommit(context.Background(), f.ours, f.theirs, testMergeSpec()); !errors.Is(err, ErrMergeConflict) {
+	if _, err := f.r.MergeCommit(context.Background(), f.ours, f.theirs, testMergeSpec()); !errors.Is(err,
+		ErrMergeConflict) {
 		t.Fatalf("MergeCommit of a conflicted merge: %v", err)
 	}
 	if after := f.g.run(f.st.Path(1), "count-objects", "-v"); after != before {
@@ -524,10 +528,12 @@ func checkMergeCommits(t *testing.T, f *mergeFixture, res *MergeResult) {
 		t.Fatal(err)
 	}
 	dir := f.st.Path(1)
-	if got := f.g.run(dir, "log", "-1", "--format=%T %P", mc.String()); got != res.Tree.String()+" "+f.ours.String()+" "+f.theirs.String() {
+	if got := f.g.run(dir, "log", "-1", "--format=%T %P", mc.String()); got != res.Tree.String()+
+		" "+f.ours.String()+" "+f.theirs.String() {
 		t.Fatalf("merge commit: %s", got)
 	}
-	if got := f.g.run(dir, "log", "-1", "--format=%T %P|%an|%cn|%B", sq.String()); got != res.Tree.String()+" "+f.ours.String()+"|Author|Merger|Merge branch 'side' into 'main'" {
+	if got := f.g.run(dir, "log", "-1", "--format=%T %P|%an|%cn|%B", sq.String()); got != res.Tree.String()+
+		" "+f.ours.String()+"|Author|Merger|Merge branch 'side' into 'main'" {
 		t.Fatalf("squash commit: %q", got)
 	}
 	f.g.run(dir, "update-ref", "refs/heads/merged", mc.String())
@@ -644,7 +650,8 @@ func TestMergeWritesCanonicalModes(t *testing.T) {
 			entries += fmt.Sprintf("100644 blob %s\th\n", write(h))
 		}
 		d := gitWithInput(t, g, dir, entries, "mktree")
-		root := gitWithInput(t, g, dir, fmt.Sprintf("100644 blob %s\tREADME\n040000 tree %s\td\n", write("r\n"), d), "mktree")
+		root := gitWithInput(t, g, dir,
+			fmt.Sprintf("100644 blob %s\tREADME\n040000 tree %s\td\n", write("r\n"), d), "mktree")
 		args := []string{"commit-tree", root, "-m", "c"}
 		for _, p := range parents {
 			args = append(args, "-p", p)
@@ -670,7 +677,8 @@ func TestMergeWritesCanonicalModes(t *testing.T) {
 	if res.Tree.String() != gm.tree {
 		t.Fatalf("merged tree %s, git's %s", res.Tree, gm.tree)
 	}
-	if ls := g.run(gitDir, "ls-tree", "-r", gm.tree); !strings.Contains(ls, "100644 blob") || strings.Contains(ls, "100664") {
+	if ls := g.run(gitDir, "ls-tree", "-r", gm.tree); !strings.Contains(ls, "100644 blob") ||
+		strings.Contains(ls, "100664") {
 		t.Fatalf("git's tree:\n%s", ls)
 	}
 }
@@ -698,7 +706,8 @@ func TestMergeErrors(t *testing.T) {
 		ours:   with(base, "f", "a\nours\nc\n", "d", ""),
 		theirs: with(base, "f", "a\ntheirs\nc\n", "d", "changed\n")}.build)
 
-	if _, err := f.r.CheckMerge(ctx, f.ours, plumbing.NewHash(strings.Repeat("ab", 20))); !errors.Is(err, ErrRefNotFound) {
+	if _, err := f.r.CheckMerge(ctx, f.ours, plumbing.NewHash(strings.Repeat("ab", 20))); !errors.Is(err,
+		ErrRefNotFound) {
 		t.Errorf("unknown commit: %v, want ErrRefNotFound", err)
 	}
 	ok, conflicts, err := f.r.CanMerge(ctx, f.ours, f.theirs)

@@ -241,8 +241,14 @@ func indexPack(ctx context.Context, r io.Reader, tmpRoot string, db *objectDB, m
 		return nil, fmt.Errorf("make quarantine: %w", err)
 	}
 	rp := &receivedPack{dir: dir, packPath: filepath.Join(dir, "incoming.pack")}
-	ix := &packIndexer{ctx: ctx, db: db, rp: rp, hasher: newObjectHasher(), copyBuf: make([]byte, 32<<10),
-		gc: gcBudget{least: pushGarbage}}
+	ix := &packIndexer{
+		ctx:     ctx,
+		db:      db,
+		rp:      rp,
+		hasher:  newObjectHasher(),
+		copyBuf: make([]byte, 32<<10),
+		gc:      gcBudget{least: pushGarbage},
+	}
 	if err := ix.run(r, maxSize); err != nil {
 		rp.cleanup()
 		return nil, err
@@ -458,7 +464,8 @@ func (ix *packIndexer) inflateEntry(st *packStream, e *idxEntry, size int64) err
 		e.hash = ix.hasher.id()
 		e.done = true
 		if e.typ != plumbing.BlobObject {
-			if err := noteReferences(e.hash, e.typ, ix.content.Bytes(), nil, &ix.scanRefs, nil, &ix.dotGit); err != nil {
+			if err := noteReferences(e.hash, e.typ, ix.content.Bytes(), nil, &ix.scanRefs, nil,
+				&ix.dotGit); err != nil {
 				return err
 			}
 			if ix.content.Cap() > 1<<20 {
@@ -509,8 +516,14 @@ func (ix *packIndexer) completeThin(f *os.File) error {
 		if _, err := f.Write(buf.Bytes()); err != nil {
 			return fmt.Errorf("complete thin pack: %w", err)
 		}
-		ix.entries.add(idxEntry{off: off, typ: typ, hash: base, done: true, base: -1,
-			crc: crc32.ChecksumIEEE(buf.Bytes())})
+		ix.entries.add(idxEntry{
+			off:  off,
+			typ:  typ,
+			hash: base,
+			done: true,
+			base: -1,
+			crc:  crc32.ChecksumIEEE(buf.Bytes()),
+		})
 		off += int64(buf.Len())
 	}
 	var count [4]byte

@@ -54,7 +54,8 @@ func (s *refSet) compact(known *idTable) {
 // and notes a tree with an entry named like .git. Gitlinks name commits of other
 // repositories and are not followed. base, when not nil, is the tree h was made from by a
 // delta: its entries have been looked at already, so only those h changes are.
-func noteReferences(h plumbing.Hash, typ plumbing.ObjectType, data, base []byte, refs *refSet, known *idTable, dotGit **dotGitError) error {
+func noteReferences(h plumbing.Hash, typ plumbing.ObjectType, data, base []byte, refs *refSet, known *idTable,
+	dotGit **dotGitError) error {
 	note := func(r plumbing.Hash) {
 		if known != nil {
 			if _, ok := known.lookup(r); ok {

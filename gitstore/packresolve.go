@@ -293,7 +293,8 @@ func (ix *packIndexer) resolve() error {
 	// Trees last in the pack are mostly the subdirectories of those before them (git writes
 	// a tree before its subtrees): taken from the end, a tree mostly names known trees.
 	slices.Reverse(roots[plumbing.TreeObject])
-	for _, t := range []plumbing.ObjectType{plumbing.BlobObject, plumbing.TreeObject, plumbing.CommitObject, plumbing.TagObject} {
+	for _, t := range []plumbing.ObjectType{plumbing.BlobObject, plumbing.TreeObject, plumbing.CommitObject,
+		plumbing.TagObject} {
 		if err := ix.resolveRoots(roots[t]); err != nil {
 			return err
 		}

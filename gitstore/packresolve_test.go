@@ -122,7 +122,8 @@ func TestPackOfDuplicatesAndMixedDeltaChainsIsIndexed(t *testing.T) {
 	commitID := plumbing.ComputeHash(plumbing.CommitObject, commit)
 
 	var out bytes.Buffer
-	res, err := ts.store.ReceivePack(t.Context(), 1, bytes.NewReader(pushBody(tip, commitID.String(), "refs/heads/main", handPack(pb.entries...))),
+	res, err := ts.store.ReceivePack(t.Context(), 1,
+		bytes.NewReader(pushBody(tip, commitID.String(), "refs/heads/main", handPack(pb.entries...))),
 		&out, ReceivePackOptions{})
 	if err != nil || res.UnpackError != "" || len(res.Applied) != 1 {
 		t.Fatalf("push: %v %+v\n%q", err, res, out.String())
@@ -178,7 +179,8 @@ func TestPushedObjectsMayReferToTheRepositoryButNotToMissingObjects(t *testing.T
 			blobEntry("README", readme), append([]byte("40000 dir\x00"), subtree[:]...),
 			blobEntry("new.txt", plumbing.ComputeHash(plumbing.BlobObject, fresh))}, nil, "ok refs/heads/main"},
 		{"a blob nobody has", [][]byte{
-			blobEntry("README", readme), blobEntry("gone.txt", missing)}, nil, "ng refs/heads/main missing necessary objects"},
+			blobEntry("README", readme), blobEntry("gone.txt", missing)}, nil,
+			"ng refs/heads/main missing necessary objects"},
 		{"a blob nobody has, added by a delta", [][]byte{
 			blobEntry("README", readme), blobEntry("gone.txt", missing)},
 			[][]byte{blobEntry("README", readme)}, "ng refs/heads/main missing necessary objects"},
@@ -194,7 +196,8 @@ func TestPushedObjectsMayReferToTheRepositoryButNotToMissingObjects(t *testing.T
 			cur := g.run(ts.store.Path(1), "rev-parse", "main")
 			tree := bytes.Join(tt.entries, nil)
 			commit := []byte(fmt.Sprintf("tree %s\nparent %s\nauthor A <a@example.com> 1500000000 +0000\n"+
-				"committer A <a@example.com> 1500000000 +0000\n\n%s\n", plumbing.ComputeHash(plumbing.TreeObject, tree), cur, tt.name))
+				"committer A <a@example.com> 1500000000 +0000\n\n%s\n",
+				plumbing.ComputeHash(plumbing.TreeObject, tree), cur, tt.name))
 			var pb packBuilder
 			pb.whole(plumbing.CommitObject, commit)
 			if tt.base == nil {
@@ -206,8 +209,10 @@ func TestPushedObjectsMayReferToTheRepositoryButNotToMissingObjects(t *testing.T
 			}
 			pb.whole(plumbing.BlobObject, fresh)
 			var out bytes.Buffer
-			body := pushBody(cur, plumbing.ComputeHash(plumbing.CommitObject, commit).String(), "refs/heads/main", handPack(pb.entries...))
-			if _, err := ts.store.ReceivePack(t.Context(), 1, bytes.NewReader(body), &out, ReceivePackOptions{}); err != nil {
+			body := pushBody(cur, plumbing.ComputeHash(plumbing.CommitObject, commit).String(),
+				"refs/heads/main", handPack(pb.entries...))
+			if _, err := ts.store.ReceivePack(t.Context(), 1, bytes.NewReader(body), &out,
+				ReceivePackOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.Contains(out.String(), tt.want) {

@@ -108,10 +108,16 @@ func (s *packSet) has(db *objectDB, h plumbing.Hash) bool {
 // writePack writes a pack holding objs and the objects of set (which may be nil; objs and
 // set do not overlap) to w. clientHas says which objects the client surely has, for thin
 // packs.
-func writePack(ctx context.Context, db *objectDB, objs []sendObject, set *packSet, clientHas func(plumbing.Hash) bool, w io.Writer, opts packOptions) (packStats, error) {
+func writePack(ctx context.Context, db *objectDB, objs []sendObject, set *packSet,
+	clientHas func(plumbing.Hash) bool, w io.Writer, opts packOptions) (packStats, error) {
 	pw := &packWriter{
-		ctx: ctx, db: db, w: w, sum: sha1.New(), opts: opts, clientHas: clientHas,
-		buf: make([]byte, 64<<10),
+		ctx:       ctx,
+		db:        db,
+		w:         w,
+		sum:       sha1.New(),
+		opts:      opts,
+		clientHas: clientHas,
+		buf:       make([]byte, 64<<10),
 	}
 	// A clone of a repository held in one pack sends that file as it is: check for it
 	// before locating anything.
@@ -158,7 +164,14 @@ func (pw *packWriter) plan(objs []sendObject, set *packSet) error {
 	var loose []pwEntry
 	add := func(pi int, pos, rank int, h plumbing.Hash) error {
 		p := pw.db.packs[pi]
-		e := pwEntry{hash: h, pack: int32(pi), rank: int32(rank), off: p.idx.offsetAt(pos), crc: p.idx.crcAt(pos), end: p.entryEnd(rank)}
+		e := pwEntry{
+			hash: h,
+			pack: int32(pi),
+			rank: int32(rank),
+			off:  p.idx.offsetAt(pos),
+			crc:  p.idx.crcAt(pos),
+			end:  p.entryEnd(rank),
+		}
 		if e.off < 12 || e.end <= e.off {
 			return fmt.Errorf("%w: bad entry span for %s", errCorrupt, h)
 		}

@@ -172,13 +172,15 @@ func TestPackReuse(t *testing.T) {
 			}},
 		{"no side-band streams the raw pack", 1, "ofs-delta", []string{head}, nil, false, nil},
 		{"plain side-band", 1, "side-band ofs-delta", []string{head}, nil, false, nil},
-		{"thin fetch refers to bases the client has", 2, "side-band-64k ofs-delta thin-pack", []string{thinHead}, []string{thinBase}, true,
+		{"thin fetch refers to bases the client has", 2, "side-band-64k ofs-delta thin-pack",
+			[]string{thinHead}, []string{thinBase}, true,
 			func(t *testing.T, types map[plumbing.ObjectType]int) {
 				if types[plumbing.REFDeltaObject] == 0 {
 					t.Errorf("types %v: no REF_DELTA against the client's objects", types)
 				}
 			}},
-		{"fetch without thin-pack is self-contained", 2, "side-band-64k ofs-delta", []string{thinHead}, []string{thinBase}, false, nil},
+		{"fetch without thin-pack is self-contained", 2, "side-band-64k ofs-delta", []string{thinHead},
+			[]string{thinBase}, false, nil},
 		{"fetch with haves", 1, "side-band-64k ofs-delta thin-pack", []string{head}, []string{mid}, true, nil},
 	}
 	for _, tt := range tests {

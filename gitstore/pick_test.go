@@ -31,7 +31,8 @@ func importPickHistory(t *testing.T, g *gitCLI, dir string, commits []pickCommit
 		when := 1700000000 + int64(i)*60
 		msg := fmt.Sprintf("commit %d\n\nbody of %d", c.mark, c.mark)
 		fmt.Fprintf(&w, "commit %s\nmark :%d\n", c.ref, c.mark)
-		fmt.Fprintf(&w, "author Author %d <a%d@example.com> %d +0000\ncommitter C <c@example.com> %d +0000\n", c.mark, c.mark, when, when)
+		fmt.Fprintf(&w, "author Author %d <a%d@example.com> %d +0000\ncommitter C <c@example.com> %d +0000\n",
+			c.mark, c.mark, when, when)
 		fmt.Fprintf(&w, "data %d\n%s\n", len(msg), msg)
 		for j, p := range c.parents {
 			if j == 0 {
@@ -61,20 +62,27 @@ func importPickHistory(t *testing.T, g *gitCLI, dir string, commits []pickCommit
 func TestPickMatchesGit(t *testing.T) {
 	long := numbered(30, nil)
 	history := []pickCommit{
-		{mark: 1, ref: "refs/heads/main", files: map[string]string{"a.txt": long, "b.txt": "b\n", "lib/c.txt": numbered(12, nil)}},
-		{mark: 2, ref: "refs/heads/main", parents: []string{":1"}, files: map[string]string{"a.txt": numbered(30, map[int]string{2: "main 2"})}},
+		{mark: 1, ref: "refs/heads/main",
+			files: map[string]string{"a.txt": long, "b.txt": "b\n", "lib/c.txt": numbered(12, nil)}},
+		{mark: 2, ref: "refs/heads/main", parents: []string{":1"},
+			files: map[string]string{"a.txt": numbered(30, map[int]string{2: "main 2"})}},
 		{mark: 3, ref: "refs/heads/main", parents: []string{":2"}, files: map[string]string{"b.txt": "b main\n"}},
 		// side: a change far from main's, one on main's line, one main already has, a rename.
-		{mark: 10, ref: "refs/heads/side", parents: []string{":1"}, files: map[string]string{"a.txt": numbered(30, map[int]string{28: "side 28"})}},
-		{mark: 11, ref: "refs/heads/side", parents: []string{":10"}, files: map[string]string{"a.txt": numbered(30, map[int]string{2: "side 2", 28: "side 28"})}},
+		{mark: 10, ref: "refs/heads/side", parents: []string{":1"},
+			files: map[string]string{"a.txt": numbered(30, map[int]string{28: "side 28"})}},
+		{mark: 11, ref: "refs/heads/side", parents: []string{":10"},
+			files: map[string]string{"a.txt": numbered(30, map[int]string{2: "side 2", 28: "side 28"})}},
 		{mark: 12, ref: "refs/heads/side", parents: []string{":11"}, files: map[string]string{"b.txt": "b main\n"}},
-		{mark: 13, ref: "refs/heads/side", parents: []string{":12"}, files: map[string]string{"lib/d.txt": numbered(12, nil)}, deleted: []string{"lib/c.txt"}},
+		{mark: 13, ref: "refs/heads/side", parents: []string{":12"},
+			files: map[string]string{"lib/d.txt": numbered(12, nil)}, deleted: []string{"lib/c.txt"}},
 		{mark: 14, ref: "refs/heads/side", parents: []string{":13"}, files: map[string]string{"new.txt": "new\n"}},
 		// main edits the file side renames; a topic merged into main.
-		{mark: 4, ref: "refs/heads/main", parents: []string{":3"}, files: map[string]string{"lib/c.txt": numbered(12, map[int]string{6: "main 6"})}},
+		{mark: 4, ref: "refs/heads/main", parents: []string{":3"},
+			files: map[string]string{"lib/c.txt": numbered(12, map[int]string{6: "main 6"})}},
 		{mark: 20, ref: "refs/heads/topic", parents: []string{":1"}, files: map[string]string{"t.txt": "topic\n"}},
 		{mark: 5, ref: "refs/heads/main", parents: []string{":4", ":20"}, files: map[string]string{"t.txt": "topic\n"}},
-		{mark: 6, ref: "refs/heads/main", parents: []string{":5"}, files: map[string]string{"a.txt": numbered(30, map[int]string{2: "main 2 again"})}},
+		{mark: 6, ref: "refs/heads/main", parents: []string{":5"},
+			files: map[string]string{"a.txt": numbered(30, map[int]string{2: "main 2 again"})}},
 	}
 	cases := []struct {
 		name   string
@@ -169,7 +177,8 @@ func TestPickMatchesGit(t *testing.T) {
 				}
 				return
 			}
-			if got, want := g.run(st.Path(1), "rev-parse", h.String()+"^{tree}"), g.run(work, "rev-parse", "HEAD^{tree}"); got != want {
+			if got, want := g.run(st.Path(1), "rev-parse", h.String()+"^{tree}"), g.run(work, "rev-parse",
+				"HEAD^{tree}"); got != want {
 				t.Errorf("tree %s, git's %s:\n%s", got, want, g.run(st.Path(1), "diff", "--stat", "HEAD", h.String()))
 			}
 			if got := g.run(st.Path(1), "show", "-s", "--format=%P", h.String()); got != onto {

@@ -40,7 +40,8 @@ func TestCloneEmptyRepositoryThenPush(t *testing.T) {
 			}
 			g.assertFsck(again)
 			res := ts.lastPush()
-			if res == nil || len(res.Applied) != 1 || res.Applied[0].Name != "refs/heads/main" || res.Applied[0].New.String() != head {
+			if res == nil || len(res.Applied) != 1 || res.Applied[0].Name != "refs/heads/main" ||
+				res.Applied[0].New.String() != head {
 				t.Errorf("push result %+v", res)
 			}
 		})
@@ -83,7 +84,8 @@ func TestPushBranchesAndTagsThenClone(t *testing.T) {
 			clone := filepath.Join(t.TempDir(), "c")
 			g.run("", "-c", "protocol.version="+p.version, "clone", "-q", ts.url(id), clone)
 			for _, ref := range []string{"origin/feature", "light", "v1.0", "v1.0-signed", "v1.0^{commit}"} {
-				if a, b := g.run(clone, "rev-parse", ref), g.run(dir, "rev-parse", strings.TrimPrefix(ref, "origin/")); a != b {
+				if a, b := g.run(clone, "rev-parse", ref), g.run(dir, "rev-parse",
+					strings.TrimPrefix(ref, "origin/")); a != b {
 					t.Errorf("%s: clone has %s, pushed %s", ref, a, b)
 				}
 			}
@@ -141,7 +143,8 @@ func TestPushOfABranchClashingWithAnotherIsRejectedNamingIt(t *testing.T) {
 		}
 	}
 	remote := g.run("", "ls-remote", ts.url(1))
-	if !strings.Contains(remote, "refs/heads/fine") || strings.Contains(remote, "main/sub") || strings.Contains(remote, "refs/heads/topic\n") {
+	if !strings.Contains(remote, "refs/heads/fine") || strings.Contains(remote, "main/sub") ||
+		strings.Contains(remote, "refs/heads/topic\n") {
 		t.Errorf("after the push:\n%s", remote)
 	}
 }
@@ -317,7 +320,8 @@ func TestNegotiationReadyWithNoDone(t *testing.T) {
 				_ = pw.line("have " + h)
 			}
 			_ = pw.flush()
-			if err := ts.store.UploadPack(t.Context(), 1, strings.NewReader(req.String()), &out, UploadPackOptions{}); err != nil {
+			if err := ts.store.UploadPack(t.Context(), 1, strings.NewReader(req.String()), &out,
+				UploadPackOptions{}); err != nil {
 				t.Fatal(err)
 			}
 			var lines []string

@@ -90,14 +90,16 @@ func TestPushCommandListLimits(t *testing.T) {
 		{"as many commands as allowed", commandList(createCommands(tip, "b", maxPushCommands), caps, nil), ""},
 		{"one command more", commandList(createCommands(tip, "b", maxPushCommands+1), caps, nil),
 			"too many ref updates (more than 100000)"},
-		{"commands of the largest size allowed", commandList(exactCommandList(tip, caps, maxCommandListSize), caps, nil), ""},
+		{"commands of the largest size allowed",
+			commandList(exactCommandList(tip, caps, maxCommandListSize), caps, nil), ""},
 		{"one byte more", commandList(exactCommandList(tip, caps, maxCommandListSize+1), caps, nil),
 			"ref update commands exceed maximum allowed size (32 MiB)"},
 		{"as many push options as allowed, each as long as allowed",
 			commandList(createCommands(tip, "b", 1), caps, options(maxPushOptions, maxPushOptionSize)), ""},
 		{"one push option more", commandList(createCommands(tip, "b", 1), caps, options(maxPushOptions+1, 1)),
 			"too many push options (more than 1000)"},
-		{"a push option one byte too long", commandList(createCommands(tip, "b", 1), caps, options(1, maxPushOptionSize+1)),
+		{"a push option one byte too long",
+			commandList(createCommands(tip, "b", 1), caps, options(1, maxPushOptionSize+1)),
 			"push option exceeds maximum allowed size (4 KiB)"},
 	}
 	for _, tt := range tests {
@@ -140,11 +142,12 @@ func TestPushPastTheCommandLimitsIsRefused(t *testing.T) {
 			"unpack too many ref updates (more than 100000)",
 			"ng refs/heads/b0 unpacker error",
 		}},
-		{"too many push options", commandList(createCommands(tip, "b", 1), caps, make([]string, maxPushOptions+1)), []string{
-			"cairn: a push may carry at most 1000 push options",
-			"unpack too many push options (more than 1000)",
-			"ng refs/heads/b0 unpacker error",
-		}},
+		{"too many push options",
+			commandList(createCommands(tip, "b", 1), caps, make([]string, maxPushOptions+1)), []string{
+				"cairn: a push may carry at most 1000 push options",
+				"unpack too many push options (more than 1000)",
+				"ng refs/heads/b0 unpacker error",
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -330,13 +333,18 @@ func TestPushOfOversizedObjectsIsRefused(t *testing.T) {
 			handPack(rawEntry(plumbing.CommitObject, int64(len(commit)), nil, zlibBytes(commit))),
 			"object too large: commit of 10485761 bytes at offset 12 (at most 10 MiB)"},
 		{"a delta declaring a tree of 2 GiB", tip,
-			handPack(rootTree, delta(plumbing.OFSDeltaObject, deltaAt-12, append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
+			handPack(rootTree,
+				delta(plumbing.OFSDeltaObject, deltaAt-12,
+					append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
 			fmt.Sprintf("object too large: tree of 2147483648 bytes at offset %d (at most 100 MiB)", deltaAt)},
 		{"a thin delta declaring a tree of 2 GiB", tip,
-			handPack(delta(plumbing.REFDeltaObject, treeID, append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
+			handPack(
+				delta(plumbing.REFDeltaObject, treeID,
+					append(deltaHeader(uint64(len(tree)), 2<<30), copyAll(len(tree))...))),
 			"object too large: tree of 2147483648 bytes at offset 12 (at most 100 MiB)"},
 		{"a delta of 64 MiB of zeros", tip,
-			handPack(rootTree, rawEntry(plumbing.OFSDeltaObject, int64(len(zeroDelta)), deltaAt-12, zlibBytes(zeroDelta))),
+			handPack(rootTree,
+				rawEntry(plumbing.OFSDeltaObject, int64(len(zeroDelta)), deltaAt-12, zlibBytes(zeroDelta))),
 			fmt.Sprintf("delta at offset %d: invalid delta", deltaAt)},
 	}
 	for _, tt := range tests {
@@ -456,7 +464,8 @@ func TestDeltaChainOfLargeTreesIsIndexedInBoundedMemory(t *testing.T) {
 			add := blobEntry(name, blob)
 			d := append(deltaHeader(uint64(len(tree)), uint64(len(tree)+len(add))), copyAll(len(tree))...)
 			d = append(append(d, byte(len(add))), add...)
-			entries = append(entries, rawEntry(plumbing.OFSDeltaObject, int64(len(d)), next-offsets[base], zlibBytes(d)))
+			entries = append(entries,
+				rawEntry(plumbing.OFSDeltaObject, int64(len(d)), next-offsets[base], zlibBytes(d)))
 			offsets = append(offsets, next)
 			next += int64(len(entries[len(entries)-1]))
 		}
@@ -464,7 +473,8 @@ func TestDeltaChainOfLargeTreesIsIndexedInBoundedMemory(t *testing.T) {
 		base = len(entries) - 2
 	}
 	commit := []byte(fmt.Sprintf("tree %s\nparent %s\nauthor A <a@example.com> 1500000000 +0000\n"+
-		"committer A <a@example.com> 1500000000 +0000\n\nchain\n", plumbing.ComputeHash(plumbing.TreeObject, tree), tip))
+		"committer A <a@example.com> 1500000000 +0000\n\nchain\n",
+		plumbing.ComputeHash(plumbing.TreeObject, tree), tip))
 	entries = append(entries, rawEntry(plumbing.CommitObject, int64(len(commit)), nil, zlibBytes(commit)))
 	pack := handPack(entries...)
 	if len(pack) > 1<<20 {

@@ -154,7 +154,8 @@ func TestForcePushSeenByAuthorize(t *testing.T) {
 		ds := make([]RefDecision, len(ups))
 		for i, u := range ups {
 			if !u.IsCreate() && !u.IsDelete() && !u.FastForward {
-				ds[i] = RefDecision{Reject: true, Reason: "force-push refused", Message: "cairn: main is protected; force-push refused"}
+				ds[i] = RefDecision{Reject: true, Reason: "force-push refused",
+					Message: "cairn: main is protected; force-push refused"}
 			}
 		}
 		return ds
@@ -414,7 +415,8 @@ func TestDeltifiedDotGitTreeIsRefused(t *testing.T) {
 		t.Fatalf("the tree with .Git is not a delta of the other:\n%s", verify)
 	}
 	var out bytes.Buffer
-	res, err := ts.store.ReceivePack(t.Context(), 1, bytes.NewReader(pushBody(parent, c2, "refs/heads/main", pack)), &out, ReceivePackOptions{})
+	res, err := ts.store.ReceivePack(t.Context(), 1,
+		bytes.NewReader(pushBody(parent, c2, "refs/heads/main", pack)), &out, ReceivePackOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -165,7 +165,8 @@ func BenchmarkReadCompare(b *testing.B) {
 		if err != nil {
 			return err
 		}
-		if _, err := r.Log(context.Background(), LogOptions{Include: []plumbing.Hash{tip}, Exclude: []plumbing.Hash{from}}); err != nil {
+		if _, err := r.Log(context.Background(),
+			LogOptions{Include: []plumbing.Hash{tip}, Exclude: []plumbing.Hash{from}}); err != nil {
 			return err
 		}
 		_, err = r.Diff(context.Background(), from, tip)

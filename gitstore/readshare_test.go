@@ -124,7 +124,8 @@ func TestARecreatedRepositoryIsNotReadFromTheShare(t *testing.T) {
 	if err := st.Delete(1); err != nil {
 		t.Fatal(err)
 	}
-	opts := InitOptions{Files: []File{{Path: "g", Content: []byte("second\n")}}, Author: Signature{Name: "A", Email: "a@example.com", When: time.Unix(1700000000, 0)}}
+	opts := InitOptions{Files: []File{{Path: "g", Content: []byte("second\n")}},
+		Author: Signature{Name: "A", Email: "a@example.com", When: time.Unix(1700000000, 0)}}
 	if err := st.Create(1, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,8 @@ func TestBlobSizesAreGitCatFileSizes(t *testing.T) {
 	hf.g.run(hf.dir, "repack", "-adfq", "--depth=50", "--window=50") // plenty of deltas
 	r := hf.open(t)
 	deltas := 0
-	out := hf.g.run(hf.dir, "cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype) %(objectsize) %(deltabase)")
+	out := hf.g.run(hf.dir, "cat-file", "--batch-all-objects",
+		"--batch-check=%(objectname) %(objecttype) %(objectsize) %(deltabase)")
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
 		if f[1] != "blob" {

@@ -67,7 +67,8 @@ func (r *Repo) Rebase(ctx context.Context, onto, source plumbing.Hash, committer
 			return plumbing.ZeroHash, fmt.Errorf("rebase %s: %w", c.hash, err)
 		}
 		if len(tm.conflicts) > 0 {
-			return plumbing.ZeroHash, &RebaseConflictError{Commit: c.hash, MergeConflictError: &MergeConflictError{Conflicts: tm.conflicts}}
+			return plumbing.ZeroHash, &RebaseConflictError{Commit: c.hash,
+				MergeConflictError: &MergeConflictError{Conflicts: tm.conflicts}}
 		}
 		if tree == cur {
 			continue // its changes are in onto already

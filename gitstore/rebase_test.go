@@ -43,7 +43,8 @@ func importHistory(t *testing.T, g *gitCLI, dir string, commits []rebaseCommit) 
 	for i, c := range commits {
 		when := 1700000000 + int64(i)*60
 		fmt.Fprintf(&w, "commit %s\nmark :%d\n", c.ref, c.mark)
-		fmt.Fprintf(&w, "author Author %d <a%d@example.com> %d +0000\ncommitter C <c@example.com> %d +0000\n", c.mark, c.mark, when, when)
+		fmt.Fprintf(&w, "author Author %d <a%d@example.com> %d +0000\ncommitter C <c@example.com> %d +0000\n",
+			c.mark, c.mark, when, when)
 		fmt.Fprintf(&w, "data %d\n%s\n", len(c.message), c.message)
 		for j, p := range c.parents {
 			if j == 0 {
@@ -80,10 +81,13 @@ func TestRebaseMatchesGit(t *testing.T) {
 	st := emptyRepository(t)
 	marks := importHistory(t, g, st.Path(1), []rebaseCommit{
 		{1, "refs/heads/main", nil, "base", map[string]string{"a.txt": numbered(10, nil), "b.txt": "b\n"}},
-		{2, "refs/heads/main", []string{":1"}, "main edits line 1", map[string]string{"a.txt": numbered(10, map[int]string{1: "main"})}},
+		{2, "refs/heads/main", []string{":1"}, "main edits line 1",
+			map[string]string{"a.txt": numbered(10, map[int]string{1: "main"})}},
 		{3, "refs/heads/side", []string{":1"}, "side edits b", map[string]string{"b.txt": "b side\n"}},
-		{4, "refs/heads/side", []string{":3"}, "side edits line 10", map[string]string{"a.txt": numbered(10, map[int]string{10: "side"})}},
-		{5, "refs/heads/side", []string{":4"}, "side makes main's change too", map[string]string{"a.txt": numbered(10, map[int]string{1: "main", 10: "side"})}},
+		{4, "refs/heads/side", []string{":3"}, "side edits line 10",
+			map[string]string{"a.txt": numbered(10, map[int]string{10: "side"})}},
+		{5, "refs/heads/side", []string{":4"}, "side makes main's change too",
+			map[string]string{"a.txt": numbered(10, map[int]string{1: "main", 10: "side"})}},
 		{6, "refs/heads/topic", []string{":1"}, "topic adds c", map[string]string{"c.txt": "c\n"}},
 		{7, "refs/heads/side", []string{":5", ":6"}, "merge topic into side", nil},
 		{8, "refs/heads/side", []string{":7"}, "side after the merge", map[string]string{"d.txt": "d\n"}},
@@ -103,7 +107,8 @@ func TestRebaseMatchesGit(t *testing.T) {
 	g.run("", "clone", "-q", st.Path(1), work)
 	g.run(work, "checkout", "-q", "side")
 	g.run(work, "rebase", "-q", "origin/main")
-	if got, want := g.run(st.Path(1), "rev-parse", tip.String()+"^{tree}"), g.run(work, "rev-parse", "HEAD^{tree}"); got != want {
+	if got, want := g.run(st.Path(1), "rev-parse", tip.String()+"^{tree}"), g.run(work, "rev-parse",
+		"HEAD^{tree}"); got != want {
 		t.Errorf("rebased tree %s, git's %s", got, want)
 	}
 	format := []string{"log", "--format=%an|%ae|%at|%s|%P", "--first-parent"}
@@ -118,7 +123,8 @@ func TestRebaseMatchesGit(t *testing.T) {
 			t.Errorf("commit %d: %q, git's %q", i, ours[i], theirs[i])
 		}
 	}
-	if got := g.run(st.Path(1), "log", "-1", "--format=%cn <%ce> %ct", tip.String()); strings.TrimSpace(got) != "Rebaser <r@example.com> 1700009000" {
+	if got := g.run(st.Path(1), "log", "-1", "--format=%cn <%ce> %ct",
+		tip.String()); strings.TrimSpace(got) != "Rebaser <r@example.com> 1700009000" {
 		t.Errorf("committer %q", got)
 	}
 	g.assertFsck(st.Path(1))
@@ -131,9 +137,11 @@ func TestRebaseStopsAtAConflict(t *testing.T) {
 	st := emptyRepository(t)
 	marks := importHistory(t, g, st.Path(1), []rebaseCommit{
 		{1, "refs/heads/main", nil, "base", map[string]string{"a.txt": numbered(10, nil)}},
-		{2, "refs/heads/main", []string{":1"}, "main edits line 1", map[string]string{"a.txt": numbered(10, map[int]string{1: "main"})}},
+		{2, "refs/heads/main", []string{":1"}, "main edits line 1",
+			map[string]string{"a.txt": numbered(10, map[int]string{1: "main"})}},
 		{3, "refs/heads/side", []string{":1"}, "side adds b", map[string]string{"b.txt": "b\n"}},
-		{4, "refs/heads/side", []string{":3"}, "side edits line 1", map[string]string{"a.txt": numbered(10, map[int]string{1: "side"})}},
+		{4, "refs/heads/side", []string{":3"}, "side edits line 1",
+			map[string]string{"a.txt": numbered(10, map[int]string{1: "side"})}},
 		{5, "refs/heads/ahead", []string{":2"}, "ahead of main", map[string]string{"c.txt": "c\n"}},
 	})
 	r, err := st.OpenRepo(1)

@@ -121,8 +121,10 @@ func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 		}
 		if size += 4 + len(p); size > maxCommandListSize {
 			return rr, &requestLimitError{
-				reason: fmt.Sprintf("ref update commands exceed maximum allowed size (%s)", byteSize(maxCommandListSize)),
-				hint: fmt.Sprintf("cairn: the push's list of reference updates is larger than the %s this server accepts; push fewer references at a time",
+				reason: fmt.Sprintf("ref update commands exceed maximum allowed size (%s)",
+					byteSize(maxCommandListSize)),
+				hint: fmt.Sprintf(
+					"cairn: the push's list of reference updates is larger than the %s this server accepts; push fewer references at a time",
 					byteSize(maxCommandListSize)),
 			}
 		}
@@ -138,7 +140,8 @@ func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 		if len(rr.commands) == maxPushCommands {
 			return rr, &requestLimitError{
 				reason: fmt.Sprintf("too many ref updates (more than %d)", maxPushCommands),
-				hint:   fmt.Sprintf("cairn: a push may update at most %d references; push fewer at a time", maxPushCommands),
+				hint: fmt.Sprintf("cairn: a push may update at most %d references; push fewer at a time",
+					maxPushCommands),
 			}
 		}
 		if len(rr.commands) == 0 {
@@ -217,7 +220,8 @@ func parseReceiveRequest(pr *pktReader) (*receiveRequest, error) {
 // It returns an error wrapping ErrNotExist, having written nothing, when the repository is
 // not there. Other errors were reported to the client in the response where possible.
 // The result is nil only with an error.
-func (s *Store) ReceivePack(ctx context.Context, id int64, req io.Reader, w io.Writer, opts ReceivePackOptions) (*PushResult, error) {
+func (s *Store) ReceivePack(ctx context.Context, id int64, req io.Reader, w io.Writer,
+	opts ReceivePackOptions) (*PushResult, error) {
 	if !s.Exists(id) {
 		return nil, fmt.Errorf("receive-pack for repository %d: %w", id, ErrNotExist)
 	}
@@ -228,8 +232,14 @@ func (s *Store) ReceivePack(ctx context.Context, id int64, req io.Reader, w io.W
 		// The client asked for a report and, being git, for side-band-64k, inside which
 		// an ERR packet is "protocol error: bad band": refuse in the report instead.
 		res := &PushResult{}
-		rec := &receive{store: s, id: id, rr: rr, res: res, status: make([]string, len(rr.commands)),
-			messages: []string{limit.hint}}
+		rec := &receive{
+			store:    s,
+			id:       id,
+			rr:       rr,
+			res:      res,
+			status:   make([]string, len(rr.commands)),
+			messages: []string{limit.hint},
+		}
 		// What an honest client still sends is the rest of its commands and its pack.
 		drain := refusedBodyLimit(opts, maxCommandListSize+maxPushOptions*(4+maxPushOptionSize))
 		if err := rec.refuse(w, limit.reason, pr.r, drain); err != nil {
@@ -285,16 +295,19 @@ func (r *receive) run(ctx context.Context, pr *pktReader, w io.Writer, opts Rece
 				r.messages = append(r.messages, "error: "+dotGit.Error())
 			}
 			if errors.Is(err, errPackTooLarge) {
-				r.messages = append(r.messages, fmt.Sprintf("cairn: the pushed pack is larger than the %s this server accepts",
-					byteSize(opts.MaxPackSize)))
+				r.messages = append(r.messages,
+					fmt.Sprintf("cairn: the pushed pack is larger than the %s this server accepts",
+						byteSize(opts.MaxPackSize)))
 			}
 			var tooLarge *objectTooLargeError
 			if errors.As(err, &tooLarge) {
-				r.messages = append(r.messages, fmt.Sprintf("cairn: the push holds a %s larger than the %s this server accepts",
-					tooLarge.typ, byteSize(maxInflatedSize(tooLarge.typ))))
+				r.messages = append(r.messages,
+					fmt.Sprintf("cairn: the push holds a %s larger than the %s this server accepts",
+						tooLarge.typ, byteSize(maxInflatedSize(tooLarge.typ))))
 			}
 			// The pack was refused somewhere in it, maybe early: the rest is still coming.
-			if werr := r.refuse(w, strings.TrimPrefix(err.Error(), errUnpack.Error()+": "), pr.r, refusedBodyLimit(opts, 0)); werr != nil {
+			if werr := r.refuse(w, strings.TrimPrefix(err.Error(), errUnpack.Error()+": "), pr.r,
+				refusedBodyLimit(opts, 0)); werr != nil {
 				return werr
 			}
 			if errors.Is(err, errUnpack) {
@@ -514,7 +527,8 @@ func (r *receive) apply(rp *receivedPack, objectsDir string, atomic bool) error 
 			switch {
 			case errors.Is(err, ErrStaleRef):
 				r.status[i] = "incorrect old value provided"
-				r.messages = append(r.messages, fmt.Sprintf("cairn: %s moved while you pushed; fetch and try again", updates[k].Name))
+				r.messages = append(r.messages,
+					fmt.Sprintf("cairn: %s moved while you pushed; fetch and try again", updates[k].Name))
 			case errors.Is(err, errRefExists), errors.Is(err, errAtomicFailure):
 				r.status[i] = err.Error()
 			case errors.As(err, &rc):

@@ -44,7 +44,8 @@ func TestUpdateRefsCompareAndSwap(t *testing.T) {
 		{"name under an existing ref", []RefUpdate{{Name: "refs/heads/main/sub", New: two}}, ErrRefConflict,
 			map[string]string{"refs/heads/main/sub": ""}},
 		{"invalid name", []RefUpdate{{Name: "refs/heads/a..b", New: two}}, ErrInvalidRefName, nil},
-		{"create and move", []RefUpdate{{Name: "refs/tags/t", New: one}, {Name: "refs/heads/main", Old: head, New: one}}, nil,
+		{"create and move",
+			[]RefUpdate{{Name: "refs/tags/t", New: one}, {Name: "refs/heads/main", Old: head, New: one}}, nil,
 			map[string]string{"refs/tags/t": "HEAD~1", "refs/heads/main": "HEAD~1"}},
 	}
 	for _, tt := range tests {
@@ -156,7 +157,8 @@ func TestUpdateRefsOfManyNamesAtOnce(t *testing.T) {
 	}
 
 	// Hundreds at once, beside a move and a delete.
-	updates := []RefUpdate{{Name: "refs/heads/main", Old: h("HEAD"), New: h("HEAD~1")}, {Name: "refs/heads/packed", Old: h("HEAD~1")}}
+	updates := []RefUpdate{{Name: "refs/heads/main", Old: h("HEAD"), New: h("HEAD~1")},
+		{Name: "refs/heads/packed", Old: h("HEAD~1")}}
 	want := "refs/heads/main " + h("HEAD~1").String() + "\n"
 	for i := 0; i < 300; i++ {
 		name := fmt.Sprintf("refs/tags/r/%03d", i)

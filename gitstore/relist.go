@@ -46,7 +46,8 @@ func packDirTime(dir string) time.Time {
 // relist has go-git list the packs again when a read failed with err and the packs changed
 // since they were listed; ok says a retry may find what the read did not.
 func (s *relistingStorage) relist(err error) (ok bool) {
-	if !errors.Is(err, plumbing.ErrObjectNotFound) && !errors.Is(err, dotgit.ErrPackfileNotFound) && !errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, plumbing.ErrObjectNotFound) && !errors.Is(err, dotgit.ErrPackfileNotFound) &&
+		!errors.Is(err, fs.ErrNotExist) {
 		return false
 	}
 	now := packDirTime(s.dir)

@@ -189,7 +189,8 @@ func maybeRepack(ctx context.Context, dir, tmpRoot string, pol repackPolicy) (st
 // index, writes its bitmap, and then removes the packs and loose objects of before that the
 // new pack holds whole. Nothing else is removed: unreachable objects and anything that
 // arrived meanwhile stay.
-func repack(ctx context.Context, db *objectDB, dir, tmpRoot string, refs *refList, wants []plumbing.Hash, before objectsSnapshot, pol repackPolicy) (repackStats, error) {
+func repack(ctx context.Context, db *objectDB, dir, tmpRoot string, refs *refList, wants []plumbing.Hash,
+	before objectsSnapshot, pol repackPolicy) (repackStats, error) {
 	var st repackStats
 	objectsDir := filepath.Join(dir, "objects")
 	if err := os.MkdirAll(tmpRoot, 0o755); err != nil {
@@ -203,8 +204,14 @@ func repack(ctx context.Context, db *objectDB, dir, tmpRoot string, refs *refLis
 
 	// A clone of everything, into a file: the clone path's walk (or its bitmap, for
 	// the part an older pack's bitmap covers) and its pack writer, with its memory bounds.
-	sess := &uploadSession{db: db, g: newGraph(db), refs: refs,
-		theyHave: map[plumbing.Hash]bool{}, reaches: map[plumbing.Hash]bool{}, notReadyAt: -1}
+	sess := &uploadSession{
+		db:         db,
+		g:          newGraph(db),
+		refs:       refs,
+		theyHave:   map[plumbing.Hash]bool{},
+		reaches:    map[plumbing.Hash]bool{},
+		notReadyAt: -1,
+	}
 	oc, err := sess.collect(ctx, &fetchArgs{wants: wants}, nil)
 	if err != nil {
 		return st, fmt.Errorf("repack: list objects: %w", err)
@@ -238,7 +245,8 @@ func repack(ctx context.Context, db *objectDB, dir, tmpRoot string, refs *refLis
 	}
 	defer rp.cleanup()
 	if rp.count != ps.objects || rp.thinBases != 0 {
-		return st, fmt.Errorf("repack: the pack holds %d objects (%d bases added), %d were written", rp.count, rp.thinBases, ps.objects)
+		return st, fmt.Errorf("repack: the pack holds %d objects (%d bases added), %d were written", rp.count,
+			rp.thinBases, ps.objects)
 	}
 	newIdx := rp.pack.idx
 	// publish makes the pack directory when it is missing: never for a repository deleted

@@ -255,7 +255,8 @@ func TestRepackManyPushes(t *testing.T) {
 	dir := readmeRepo(t, ts, g, 1, 0)
 	repo := ts.store.Path(1)
 	for i := 0; i < 10; i++ {
-		g.commit(dir, fmt.Sprintf("push %d", i), map[string]string{fmt.Sprintf("p/%d.txt", i): fmt.Sprintf("push %d\n", i)})
+		g.commit(dir, fmt.Sprintf("push %d", i),
+			map[string]string{fmt.Sprintf("p/%d.txt", i): fmt.Sprintf("push %d\n", i)})
 		g.run(dir, "push", "-q", ts.url(1), "main")
 	}
 	ts.store.WaitBackground()
@@ -292,7 +293,8 @@ func TestReadersOutliveRepack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer old.close()
-	st, ok, err := maybeRepack(context.Background(), repo, filepath.Join(ts.store.Root(), ".tmp"), repackEager.withDefaults())
+	st, ok, err := maybeRepack(context.Background(), repo, filepath.Join(ts.store.Root(), ".tmp"),
+		repackEager.withDefaults())
 	if err != nil || !ok || st.packsRemoved != 1 || st.looseRemoved != 3 || st.bitmaps != 1 {
 		t.Fatalf("repack: %+v, %v, %v", st, ok, err)
 	}
@@ -311,7 +313,8 @@ func TestReadersOutliveRepack(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pack bytes.Buffer
-	if _, err := writePack(context.Background(), old, oc.objs, oc.fromBitmap, nil, &pack, packOptions{ofsDelta: true}); err != nil {
+	if _, err := writePack(context.Background(), old, oc.objs, oc.fromBitmap, nil, &pack,
+		packOptions{ofsDelta: true}); err != nil {
 		t.Fatal(err)
 	}
 	check := t.TempDir()
@@ -395,7 +398,8 @@ func TestGoGitReadersOutliveRepack(t *testing.T) {
 	}
 	repo := ts.store.Path(1)
 	all := strings.Fields(g.run(repo, "rev-list", "--objects", "--all", "--no-object-names"))
-	if _, ok, err := maybeRepack(context.Background(), repo, filepath.Join(ts.store.Root(), ".tmp"), repackEager.withDefaults()); err != nil || !ok {
+	if _, ok, err := maybeRepack(context.Background(), repo, filepath.Join(ts.store.Root(), ".tmp"),
+		repackEager.withDefaults()); err != nil || !ok {
 		t.Fatalf("repack: %v, %v", ok, err)
 	}
 	for _, h := range all {
@@ -407,7 +411,8 @@ func TestGoGitReadersOutliveRepack(t *testing.T) {
 		t.Errorf("tree after the repack: %v", err)
 	}
 	// A missing object is still missing.
-	if _, err := r.git.Storer.EncodedObject(plumbing.AnyObject, plumbing.NewHash(strings.Repeat("ab", 20))); !errors.Is(err, plumbing.ErrObjectNotFound) {
+	if _, err := r.git.Storer.EncodedObject(plumbing.AnyObject,
+		plumbing.NewHash(strings.Repeat("ab", 20))); !errors.Is(err, plumbing.ErrObjectNotFound) {
 		t.Errorf("a missing object: %v", err)
 	}
 }

@@ -93,7 +93,9 @@ func (r *Repo) WriteArchive(ctx context.Context, w io.Writer, o ArchiveOptions) 
 			return err
 		}
 		if prefix != "" {
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: prefix + "/", Mode: 0o775, ModTime: mtime, Format: tar.FormatPAX}); err != nil {
+			if err := tw.WriteHeader(
+				&tar.Header{Typeflag: tar.TypeDir, Name: prefix + "/", Mode: 0o775, ModTime: mtime,
+					Format: tar.FormatPAX}); err != nil {
 				return err
 			}
 		}

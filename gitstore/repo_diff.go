@@ -141,8 +141,14 @@ func (r *Repo) Diff(ctx context.Context, from, to plumbing.Hash) ([]FileDiff, er
 	}
 	out := make([]FileDiff, 0, len(changes))
 	for _, c := range changes {
-		d := FileDiff{OldPath: c.From.Name, NewPath: c.To.Name, OldMode: c.From.TreeEntry.Mode,
-			NewMode: c.To.TreeEntry.Mode, OldHash: c.From.TreeEntry.Hash, NewHash: c.To.TreeEntry.Hash}
+		d := FileDiff{
+			OldPath: c.From.Name,
+			NewPath: c.To.Name,
+			OldMode: c.From.TreeEntry.Mode,
+			NewMode: c.To.TreeEntry.Mode,
+			OldHash: c.From.TreeEntry.Hash,
+			NewHash: c.To.TreeEntry.Hash,
+		}
 		switch {
 		case c.From.Name == "":
 			d.NewFile, d.OldPath = true, d.NewPath

@@ -49,7 +49,8 @@ func (r *Repo) Log(ctx context.Context, opts LogOptions) ([]*Commit, error) {
 		need := opts.Skip + opts.Limit
 		key := r.cacheKey(logCacheKey(opts))
 		cw := (*cachedWalk)(nil)
-		if o, ok := r.store.reads.cache.get(key); ok && o.walk != nil && (len(o.walk.hashes) >= need || o.walk.complete) {
+		if o, ok := r.store.reads.cache.get(key); ok && o.walk != nil && (len(o.walk.hashes) >= need ||
+			o.walk.complete) {
 			cw = o.walk
 		} else {
 			depth := need
@@ -109,7 +110,8 @@ func logCacheKey(opts LogOptions) plumbing.Hash {
 
 // walkLog walks as Log describes and returns the commits it selects after the first skip,
 // at most limit of them (0: all); complete reports that the walk ran out.
-func (r *Repo) walkLog(ctx context.Context, opts LogOptions, skip, limit int) (out []plumbing.Hash, complete bool, err error) {
+func (r *Repo) walkLog(ctx context.Context, opts LogOptions, skip, limit int) (out []plumbing.Hash,
+	complete bool, err error) {
 	g, err := r.commitGraph()
 	if err != nil {
 		return nil, false, err

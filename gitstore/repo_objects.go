@@ -220,7 +220,8 @@ func (r *Repo) treeData(h plumbing.Hash) ([]byte, error) {
 	if data == nil {
 		data = []byte{} // an empty tree, cached as such
 	}
-	r.store.reads.cache.put(&cachedObject{key: r.cacheKey(h), tree: data, cost: cachedObjectOverhead + int64(len(data))})
+	r.store.reads.cache.put(
+		&cachedObject{key: r.cacheKey(h), tree: data, cost: cachedObjectOverhead + int64(len(data))})
 	return data, nil
 }
 

@@ -94,8 +94,14 @@ func commitOf(c *object.Commit) *Commit {
 	if parents == nil {
 		parents = []plumbing.Hash{}
 	}
-	return &Commit{ID: c.Hash, Tree: c.TreeHash, Parents: parents, Author: signatureOf(c.Author),
-		Committer: signatureOf(c.Committer), Message: c.Message}
+	return &Commit{
+		ID:        c.Hash,
+		Tree:      c.TreeHash,
+		Parents:   parents,
+		Author:    signatureOf(c.Author),
+		Committer: signatureOf(c.Committer),
+		Message:   c.Message,
+	}
 }
 
 // Commit reads commit h; ErrRefNotFound when there is no such commit.

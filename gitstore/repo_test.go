@@ -20,7 +20,8 @@ func newRepo(t *testing.T, files ...File) (*Store, *Repo) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := InitOptions{DefaultBranch: "main", Files: files, Author: Signature{Name: "A", Email: "a@example.com", When: time.Unix(1700000000, 0)}}
+	opts := InitOptions{DefaultBranch: "main", Files: files,
+		Author: Signature{Name: "A", Email: "a@example.com", When: time.Unix(1700000000, 0)}}
 	if err := st.Create(1, opts); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,8 @@ func TestUnifiedMatchesGit(t *testing.T) {
 		{"to empty", "x\ny\n", ""},
 		{"no newline at end", "a\nb", "a\nc"},
 		{"newline added at end", "a\nb", "a\nb\n"},
-		{"function line", "package p\n\nfunc f() {\n\ta := 1\n\tb := 2\n\tc := 3\n\td := 4\n}\n", "package p\n\nfunc f() {\n\ta := 1\n\tb := 2\n\tc := 3\n\td := 5\n}\n"},
+		{"function line", "package p\n\nfunc f() {\n\ta := 1\n\tb := 2\n\tc := 3\n\td := 4\n}\n",
+			"package p\n\nfunc f() {\n\ta := 1\n\tb := 2\n\tc := 3\n\td := 5\n}\n"},
 		{"two hunks", long(30, map[int]string{2: "two\n", 25: "twenty-five\n"}), long(30, nil)},
 		{"hunks merged across six lines", long(20, map[int]string{5: "five\n", 12: "twelve\n"}), long(20, nil)},
 		{"hunks apart across seven lines", long(20, map[int]string{5: "five\n", 13: "thirteen\n"}), long(20, nil)},
@@ -191,15 +193,18 @@ func TestObjectsGitWouldRefuseAreNotWritten(t *testing.T) {
 		{"a NUL in a commit message", func() (plumbing.Hash, error) {
 			return r.BuildCommit(CommitSpec{Parent: head, Actions: edit, Author: ok, Committer: ok, Message: "a\x00b"})
 		}, ErrInvalidMessage},
-		{"a NUL in a tag message", func() (plumbing.Hash, error) { return r.WriteTag("v1", head, ok, "a\x00b") }, ErrInvalidMessage},
+		{"a NUL in a tag message",
+			func() (plumbing.Hash, error) { return r.WriteTag("v1", head, ok, "a\x00b") }, ErrInvalidMessage},
 		{"a tagger with a newline", func() (plumbing.Hash, error) {
 			bad := ok
 			bad.Email = "a\nb"
 			return r.WriteTag("v1", head, bad, "m")
 		}, ErrInvalidIdentity},
-		{"a tag name with a newline", func() (plumbing.Hash, error) { return r.WriteTag("v1\nobject x", head, ok, "m") }, ErrInvalidRefName},
+		{"a tag name with a newline",
+			func() (plumbing.Hash, error) { return r.WriteTag("v1\nobject x", head, ok, "m") }, ErrInvalidRefName},
 		{"a first commit by a forged author", func() (plumbing.Hash, error) {
-			return plumbing.ZeroHash, st.Create(2, InitOptions{Files: []File{{Path: "a", Content: []byte("a")}}, Author: forged})
+			return plumbing.ZeroHash, st.Create(2,
+				InitOptions{Files: []File{{Path: "a", Content: []byte("a")}}, Author: forged})
 		}, ErrInvalidIdentity},
 	}
 	for _, tt := range tests {
@@ -273,7 +278,8 @@ func TestResolveRevisions(t *testing.T) {
 	st, r := newRepo(t, File{Path: "a", Content: []byte("1")})
 	first, _, _ := r.Reference("refs/heads/main")
 	second := commitOn(t, st, r, "main", 1700000100, put("a", "2"))
-	tag, err := r.WriteTag("v1", first, Signature{Name: "T", Email: "t@example.com", When: time.Unix(1700000000, 0)}, "one")
+	tag, err := r.WriteTag("v1", first,
+		Signature{Name: "T", Email: "t@example.com", When: time.Unix(1700000000, 0)}, "one")
 	if err != nil {
 		t.Fatal(err)
 	}

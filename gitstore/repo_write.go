@@ -123,7 +123,8 @@ func (r *Repo) BuildCommit(spec CommitSpec) (plumbing.Hash, error) {
 
 // writeCommit writes a commit of tree with parents; its message ends in a newline, as git
 // commit-tree makes it. Committer defaults to author when it has neither name nor email.
-func (r *Repo) writeCommit(tree plumbing.Hash, parents []plumbing.Hash, author, committer Signature, message string) (plumbing.Hash, error) {
+func (r *Repo) writeCommit(tree plumbing.Hash, parents []plumbing.Hash, author, committer Signature,
+	message string) (plumbing.Hash, error) {
 	if committer.Name == "" && committer.Email == "" {
 		committer = author
 	}

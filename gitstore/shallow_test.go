@@ -20,7 +20,8 @@ func datedWorkTree(g *gitCLI, n int) string {
 		date := fmt.Sprintf("2020-01-%02dT12:00:00Z", i+1)
 		g.run(dir, "add", "f.txt")
 		// Committer dates drive deepen-since.
-		g.runEnv([]string{"GIT_COMMITTER_DATE=" + date, "GIT_AUTHOR_DATE=" + date}, dir, "commit", "-q", "-m", fmt.Sprint("c", i))
+		g.runEnv([]string{"GIT_COMMITTER_DATE=" + date, "GIT_AUTHOR_DATE=" + date}, dir, "commit", "-q", "-m",
+			fmt.Sprint("c", i))
 	}
 	return dir
 }
@@ -98,7 +99,8 @@ func TestShallowSinceAndExclude(t *testing.T) {
 			if got := g.run(exclude, "log", "--format=%s"); got != "c7\nc6\nc5\nc4\nc3" {
 				t.Errorf("--shallow-exclude clone has %q", got)
 			}
-			out, err := g.try("", "-c", v, "clone", "-q", "--shallow-exclude=nonesuch", ts.url(id), filepath.Join(t.TempDir(), "x"))
+			out, err := g.try("", "-c", v, "clone", "-q", "--shallow-exclude=nonesuch", ts.url(id),
+				filepath.Join(t.TempDir(), "x"))
 			if err == nil || !strings.Contains(out, "deepen-not") {
 				t.Errorf("--shallow-exclude of an unknown ref: %v\n%s", err, out)
 			}

@@ -115,7 +115,8 @@ func diffTreesRecursive(read treeReader, a, b plumbing.Hash, fn func(path []byte
 	return err
 }
 
-func diffTreeLevel(read treeReader, a, b plumbing.Hash, prefix []byte, fn func(path []byte, old, new treeItem) error) error {
+func diffTreeLevel(read treeReader, a, b plumbing.Hash, prefix []byte,
+	fn func(path []byte, old, new treeItem) error) error {
 	if a == b {
 		return nil
 	}
@@ -187,7 +188,8 @@ func diffTreeLevel(read treeReader, a, b plumbing.Hash, prefix []byte, fn func(p
 }
 
 // diffTreeSide reports an entry present on one side only (and everything under it).
-func diffTreeSide(read treeReader, e treeItem, prefix []byte, deleted bool, fn func(path []byte, old, new treeItem) error) error {
+func diffTreeSide(read treeReader, e treeItem, prefix []byte, deleted bool,
+	fn func(path []byte, old, new treeItem) error) error {
 	p := joinPathBytes(prefix, e.name)
 	if e.isTree() {
 		if deleted {

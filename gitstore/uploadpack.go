@@ -36,7 +36,8 @@ var errProtocol = errors.New("protocol error")
 const maxUploadRequest = 16 << 20
 
 // errRequestTooLarge reports a request body over maxUploadRequest.
-var errRequestTooLarge = fmt.Errorf("%w: the request is larger than the %d MiB limit", errProtocol, maxUploadRequest>>20)
+var errRequestTooLarge = fmt.Errorf("%w: the request is larger than the %d MiB limit", errProtocol,
+	maxUploadRequest>>20)
 
 // limitedRequest reads at most n bytes and fails with errRequestTooLarge after them.
 type limitedRequest struct {
@@ -133,8 +134,13 @@ func (s *Store) newUploadSession(id int64, opts UploadPackOptions) (*uploadSessi
 		opts.KeepAlive = 5 * time.Second
 	}
 	return &uploadSession{
-		refs: refs, db: db, g: newGraph(db), opts: opts,
-		theyHave: map[plumbing.Hash]bool{}, reaches: map[plumbing.Hash]bool{}, notReadyAt: -1,
+		refs:       refs,
+		db:         db,
+		g:          newGraph(db),
+		opts:       opts,
+		theyHave:   map[plumbing.Hash]bool{},
+		reaches:    map[plumbing.Hash]bool{},
+		notReadyAt: -1,
 	}, nil
 }
 
@@ -726,7 +732,8 @@ func (s *uploadSession) planShallow(ctx context.Context, a *fetchArgs) (*shallow
 
 // shallowByDepth walks breadth first from starts: commits closer than depth generations are
 // kept whole (notShallow), those at depth form the boundary.
-func (s *uploadSession) shallowByDepth(ctx context.Context, starts []plumbing.Hash, depth int, notShallow map[plumbing.Hash]bool) ([]plumbing.Hash, error) {
+func (s *uploadSession) shallowByDepth(ctx context.Context, starts []plumbing.Hash, depth int,
+	notShallow map[plumbing.Hash]bool) ([]plumbing.Hash, error) {
 	dist := map[plumbing.Hash]int{}
 	var queue, boundary []plumbing.Hash
 	for _, h := range starts {
@@ -764,7 +771,8 @@ func (s *uploadSession) shallowByDepth(ctx context.Context, starts []plumbing.Ha
 // shallowByRevList keeps the commits reachable from the wants that are no older than
 // deepen-since and not reachable from any deepen-not ref; the boundary is those of them
 // with a parent left out.
-func (s *uploadSession) shallowByRevList(ctx context.Context, a *fetchArgs, notShallow map[plumbing.Hash]bool) ([]plumbing.Hash, error) {
+func (s *uploadSession) shallowByRevList(ctx context.Context, a *fetchArgs,
+	notShallow map[plumbing.Hash]bool) ([]plumbing.Hash, error) {
 	w := s.g.newWalk(nil)
 	for _, h := range a.wants {
 		if target, typ, _, err := s.db.peel(h); err == nil && typ == plumbing.CommitObject {
@@ -817,7 +825,8 @@ func (s *uploadSession) shallowByRevList(ctx context.Context, a *fetchArgs, notS
 // exactly one ref.
 func (s *uploadSession) expandRef(name string) (plumbing.Hash, error) {
 	var found []plumbing.Hash
-	for _, pattern := range []string{"%s", "refs/%s", "refs/tags/%s", "refs/heads/%s", "refs/remotes/%s", "refs/remotes/%s/HEAD"} {
+	for _, pattern := range []string{"%s", "refs/%s", "refs/tags/%s", "refs/heads/%s", "refs/remotes/%s",
+		"refs/remotes/%s/HEAD"} {
 		if h, ok := s.refs.lookup(fmt.Sprintf(pattern, name)); ok {
 			found = append(found, h)
 		}
@@ -1099,7 +1108,8 @@ func (s *uploadSession) sendPack(ctx context.Context, w io.Writer, a *fetchArgs,
 		bufSize = 64 << 10
 	}
 	bw := bufio.NewWriterSize(sb, bufSize)
-	stats, err := writePack(ctx, s.db, oc.objs, oc.fromBitmap, oc.clientHas, bw, packOptions{ofsDelta: a.ofsDelta, thin: a.thinPack})
+	stats, err := writePack(ctx, s.db, oc.objs, oc.fromBitmap, oc.clientHas, bw,
+		packOptions{ofsDelta: a.ofsDelta, thin: a.thinPack})
 	if err == nil {
 		err = bw.Flush()
 	}

@@ -265,7 +265,8 @@ func (db *objectDB) typeOf(h plumbing.Hash) (plumbing.ObjectType, error) {
 
 // peel follows annotated tags to the object they finally name. tags lists the tag objects
 // passed through, outermost first.
-func (db *objectDB) peel(h plumbing.Hash) (target plumbing.Hash, typ plumbing.ObjectType, tags []plumbing.Hash, err error) {
+func (db *objectDB) peel(h plumbing.Hash) (target plumbing.Hash, typ plumbing.ObjectType,
+	tags []plumbing.Hash, err error) {
 	typ, err = db.typeOf(h)
 	if err != nil {
 		return h, 0, nil, err

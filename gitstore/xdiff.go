@@ -145,7 +145,8 @@ func trimCommonTail(a, b []byte) ([]byte, []byte) {
 	const blk = 1024
 	trimmed := 0
 	smaller := min(len(a), len(b))
-	for blk+trimmed <= smaller && string(a[len(a)-trimmed-blk:len(a)-trimmed]) == string(b[len(b)-trimmed-blk:len(b)-trimmed]) {
+	for blk+trimmed <= smaller &&
+		string(a[len(a)-trimmed-blk:len(a)-trimmed]) == string(b[len(b)-trimmed-blk:len(b)-trimmed]) {
 		trimmed += blk
 	}
 	recovered := 0
@@ -361,7 +362,8 @@ func (e *xdlEnv) split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, nee
 				i1 := *e.f(d)
 				i2 := i1 - d
 				v := (i1 - off1) + (i2 - off2) - dd
-				if v > xdlKHeur*ec && v > best && off1+e.snakeCnt <= i1 && i1 < lim1 && off2+e.snakeCnt <= i2 && i2 < lim2 {
+				if v > xdlKHeur*ec && v > best && off1+e.snakeCnt <= i1 && i1 < lim1 &&
+					off2+e.snakeCnt <= i2 && i2 < lim2 {
 					for k := 1; ha1[i1-k] == ha2[i2-k]; k++ {
 						if k == e.snakeCnt {
 							best = v
@@ -383,7 +385,8 @@ func (e *xdlEnv) split(ha1 []int, off1, lim1 int, ha2 []int, off2, lim2 int, nee
 				i1 := *e.b(d)
 				i2 := i1 - d
 				v := (lim1 - i1) + (lim2 - i2) - dd
-				if v > xdlKHeur*ec && v > best && off1 < i1 && i1 <= lim1-e.snakeCnt && off2 < i2 && i2 <= lim2-e.snakeCnt {
+				if v > xdlKHeur*ec && v > best && off1 < i1 && i1 <= lim1-e.snakeCnt && off2 < i2 &&
+					i2 <= lim2-e.snakeCnt {
 					for k := 0; ha1[i1+k] == ha2[i2+k]; k++ {
 						if k == e.snakeCnt-1 {
 							best = v

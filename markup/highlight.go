@@ -93,7 +93,8 @@ func priority(l chroma.Lexer) float32 {
 }
 
 // ignoredSuffixes are the backup suffixes chroma looks through ("main.go.orig" is Go).
-var ignoredSuffixes = []string{"~", ".bak", ".old", ".orig", ".dpkg-dist", ".dpkg-old", ".ucf-dist", ".ucf-new", ".ucf-old",
+var ignoredSuffixes = []string{"~", ".bak", ".old", ".orig", ".dpkg-dist", ".dpkg-old", ".ucf-dist",
+	".ucf-new", ".ucf-old",
 	".rpmnew", ".rpmorig", ".rpmsave", ".in"}
 
 func (h *Highlighter) registry() *chroma.LexerRegistry {
@@ -247,14 +248,30 @@ func plainLines(text string) []template.HTML {
 
 // styled are the token types the stylesheet colours; others take their parent's class.
 var styled = map[chroma.TokenType]bool{
-	chroma.Keyword: true, chroma.KeywordConstant: true, chroma.KeywordType: true,
-	chroma.NameBuiltin: true, chroma.NameFunction: true, chroma.NameClass: true, chroma.NameTag: true,
-	chroma.NameAttribute: true, chroma.NameDecorator: true, chroma.NameVariable: true,
-	chroma.NameConstant: true, chroma.String: true, chroma.StringEscape: true, chroma.Number: true,
-	chroma.Operator: true, chroma.Comment: true, chroma.CommentPreproc: true,
-	chroma.GenericInserted: true, chroma.GenericDeleted: true, chroma.GenericHeading: true,
-	chroma.GenericSubheading: true, chroma.GenericEmph: true, chroma.GenericStrong: true,
-	chroma.Error: true,
+	chroma.Keyword:           true,
+	chroma.KeywordConstant:   true,
+	chroma.KeywordType:       true,
+	chroma.NameBuiltin:       true,
+	chroma.NameFunction:      true,
+	chroma.NameClass:         true,
+	chroma.NameTag:           true,
+	chroma.NameAttribute:     true,
+	chroma.NameDecorator:     true,
+	chroma.NameVariable:      true,
+	chroma.NameConstant:      true,
+	chroma.String:            true,
+	chroma.StringEscape:      true,
+	chroma.Number:            true,
+	chroma.Operator:          true,
+	chroma.Comment:           true,
+	chroma.CommentPreproc:    true,
+	chroma.GenericInserted:   true,
+	chroma.GenericDeleted:    true,
+	chroma.GenericHeading:    true,
+	chroma.GenericSubheading: true,
+	chroma.GenericEmph:       true,
+	chroma.GenericStrong:     true,
+	chroma.Error:             true,
 }
 
 // tokenClass is the CSS class of a token type: chroma's short name of the type or of the

@@ -71,7 +71,8 @@ func TestGitHubFlavoredMarkdown(t *testing.T) {
 	var r Renderer
 	tests := []struct{ name, src, want string }{
 		{"table", "| a | b |\n|---|---|\n| 1 | 2 |\n", "<table>"},
-		{"task list", "- [x] done\n- [ ] todo\n", `<input type="checkbox" checked="" disabled="" aria-label="done"> done`},
+		{"task list", "- [x] done\n- [ ] todo\n",
+			`<input type="checkbox" checked="" disabled="" aria-label="done"> done`},
 		{"autolink", "see https://example.com/x\n", `<a href="https://example.com/x" rel="nofollow noreferrer">`},
 		{"strikethrough", "~~old~~\n", "<del>old</del>"},
 		{"heading anchor, one level down", "## Getting started\n", `<h3 id="getting-started">`},
@@ -93,7 +94,8 @@ func TestRelativeLinksAndImagesPointIntoTheRepository(t *testing.T) {
 		{"[up](../README.md#usage)", `href="/acme/site/-/blob/v1.0/README.md#usage"`},
 		{"[top](/LICENSE)", `href="/acme/site/-/blob/v1.0/LICENSE"`},
 		{"![logo](img/logo.png)", `src="/acme/site/-/raw/v1.0/docs/img/logo.png"`},
-		{`<p align="center"><img src="img/my%20logo.png" width="100"></p>`, `src="/acme/site/-/raw/v1.0/docs/img/my%20logo.png"`},
+		{`<p align="center"><img src="img/my%20logo.png" width="100"></p>`,
+			`src="/acme/site/-/raw/v1.0/docs/img/my%20logo.png"`},
 		{"[out](https://example.com/a)", `href="https://example.com/a"`},
 		{"[here](#usage)", `href="#usage"`},
 		{"[escape](../../../../etc/passwd)", `href="/acme/site/-/blob/v1.0/etc/passwd"`},
@@ -112,7 +114,8 @@ func TestHighlightedLinesKeepTheText(t *testing.T) {
 	if len(lines) != 6 {
 		t.Fatalf("%d lines, want 6: %q", len(lines), lines)
 	}
-	if !strings.Contains(string(lines[2]), `&lt;comment&gt; &amp; more`) || !strings.Contains(string(lines[2]), `class="c`) {
+	if !strings.Contains(string(lines[2]), `&lt;comment&gt; &amp; more`) ||
+		!strings.Contains(string(lines[2]), `class="c`) {
 		t.Errorf("comment line: %s", lines[2])
 	}
 	if got := stripTags(lines); got != strings.TrimSuffix(src, "\n") {
@@ -222,9 +225,12 @@ func FuzzHighlightKeepsTheText(f *testing.F) {
 func TestTheLexerIndexAgreesWithChroma(t *testing.T) {
 	var h Highlighter
 	reg := h.registry()
-	for _, name := range []string{"main.go", "a.py", "x.pyw", "Makefile", "GNUmakefile", "build.mk", "Dockerfile", "x.dockerfile",
-		"a.c", "a.h", "a.cpp", "a.hpp", "a.cs", "a.java", "a.kt", "a.rs", "a.rb", "Gemfile", "Rakefile", "a.js", "a.mjs",
-		"a.ts", "a.tsx", "a.json", "a.yaml", "a.yml", "a.toml", "a.ini", "a.cfg", "a.sh", "a.bash", ".bashrc", "a.zsh", "a.sql",
+	for _, name := range []string{"main.go", "a.py", "x.pyw", "Makefile", "GNUmakefile", "build.mk",
+		"Dockerfile", "x.dockerfile",
+		"a.c", "a.h", "a.cpp", "a.hpp", "a.cs", "a.java", "a.kt", "a.rs", "a.rb", "Gemfile", "Rakefile",
+		"a.js", "a.mjs",
+		"a.ts", "a.tsx", "a.json", "a.yaml", "a.yml", "a.toml", "a.ini", "a.cfg", "a.sh", "a.bash", ".bashrc",
+		"a.zsh", "a.sql",
 		"a.css", "a.scss", "a.html", "a.htm", "a.xml", "a.svg", "a.php", "a.pl", "a.lua", "a.swift", "a.scala", "a.hs",
 		"a.ex", "a.exs", "a.erl", "a.proto", "a.tf", "a.hcl", "a.nix", "a.zig", "a.dart", "a.ml", "a.r", "a.R", "a.jl",
 		"a.ps1", "a.bat", "CMakeLists.txt", "a.cmake", "a.diff", "a.patch", "a.tex", "a.clj", "a.groovy", "Jenkinsfile",
@@ -263,14 +269,16 @@ func TestTheSanitizerKeepsWhatMarkdownNeeds(t *testing.T) {
 		`<pre class="code"><code class="language-go"><span class="k">func</span></code></pre><a href="mailto:a@b.example">mail</a>`
 	out := string(sanitize([]byte(in), nil))
 	for _, want := range []string{`<p align="center"><img src="https://img.example/logo.png" alt="logo" width="80"></p>`,
-		`<h2 id="usage">Usage</h2>`, `<th align="left">a</th>`, `<td colspan="2">1</td>`, `<details open=""><summary>More</summary>`,
+		`<h2 id="usage">Usage</h2>`, `<th align="left">a</th>`, `<td colspan="2">1</td>`,
+		`<details open=""><summary>More</summary>`,
 		`<kbd>Ctrl</kbd>`, `<pre class="code"><code class="language-go"><span class="k">func</span></code></pre>`,
 		`<a href="mailto:a@b.example" rel="nofollow noreferrer">mail</a>`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("lost %s:\n%s", want, out)
 		}
 	}
-	for _, in := range []string{`<span class="flash alert">x</span>`, `<input type="text">`, `<div class="flash">x</div>`,
+	for _, in := range []string{`<span class="flash alert">x</span>`, `<input type="text">`,
+		`<div class="flash">x</div>`,
 		`<input type="checkbox" name="x" onclick="alert(1)">`} {
 		out := string(sanitize([]byte(in), nil))
 		for _, bad := range []string{"flash", `type="text"`, "name=", "onclick"} {

@@ -118,8 +118,16 @@ func findReferences(text string) []referenceMatch {
 
 // skippedElements hold text that is not scanned for references: links already, code, and what
 // the sanitiser drops anyway.
-var skippedElements = map[string]bool{"a": true, "code": true, "pre": true, "kbd": true, "script": true, "style": true,
-	"textarea": true, "title": true}
+var skippedElements = map[string]bool{
+	"a":        true,
+	"code":     true,
+	"pre":      true,
+	"kbd":      true,
+	"script":   true,
+	"style":    true,
+	"textarea": true,
+	"title":    true,
+}
 
 // linkReferences links the references in the text of an HTML fragment that resolve answers
 // for; text inside links and code is left alone.

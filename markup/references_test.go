@@ -62,7 +62,8 @@ func resolveOnly(known map[Reference]ReferenceLink) (Resolver, *[][]Reference) {
 func TestReferencesLinkWhatTheResolverAnswers(t *testing.T) {
 	var r Renderer
 	resolve, calls := resolveOnly(map[Reference]ReferenceLink{
-		{Kind: RefIssue, Name: "1"}:               {URL: "/acme/site/-/issues/1", Title: `Fix "<b>" & more`, State: "closed"},
+		{Kind: RefIssue, Name: "1"}: {URL: "/acme/site/-/issues/1", Title: `Fix "<b>" & more`,
+			State: "closed"},
 		{Kind: RefMergeRequest, Name: "2"}:        {URL: "/acme/site/-/merge_requests/2", Title: "Login"},
 		{Kind: RefUser, Name: "ann"}:              {URL: "/ann", Title: "Ann"},
 		{Kind: RefCommit, Name: "1a2b3c4d"}:       {URL: "/acme/site/-/commit/1a2b3c4d00", Title: "Add"},
@@ -84,7 +85,8 @@ func TestReferencesLinkWhatTheResolverAnswers(t *testing.T) {
 		}
 	}
 	if len(*calls) != 1 || len((*calls)[0]) != 7 {
-		t.Errorf("the resolver was called %d times with %v, want once with each of the 7 references", len(*calls), *calls)
+		t.Errorf("the resolver was called %d times with %v, want once with each of the 7 references",
+			len(*calls), *calls)
 	}
 	inert(t, out)
 }
@@ -113,7 +115,8 @@ func TestATextWithoutReferencesAsksNothing(t *testing.T) {
 }
 
 func FuzzReferencesAreInert(f *testing.F) {
-	for _, s := range append([]string{"#1 !2 @a b@c 1a2b3c4d g/p#3 p@1a2b3c4", "<a>#1</a> `#1` <code>#1</code>"}, hostile...) {
+	for _, s := range append(
+		[]string{"#1 !2 @a b@c 1a2b3c4d g/p#3 p@1a2b3c4", "<a>#1</a> `#1` <code>#1</code>"}, hostile...) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {

@@ -33,10 +33,12 @@ func sanitizer() *bluemonday.Policy {
 		p.AllowAttrs("checked", "disabled").Matching(regexp.MustCompile(`^(|checked|disabled)$`)).OnElements("input")
 		p.AllowAttrs("aria-label").Matching(regexp.MustCompile(`^(done|to do)$`)).OnElements("input")
 		// READMEs centre their logos and titles.
-		p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|center|right)$`)).OnElements("p", "div", "h1", "h2", "h3", "img")
+		p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|center|right)$`)).OnElements("p", "div",
+			"h1", "h2", "h3", "img")
 		p.AllowElements("kbd")
 		// References to issues, merge requests, users and commits, with GitLab's classes.
-		p.AllowAttrs("class").Matching(regexp.MustCompile(`^gfm gfm-(issue|merge_request|project_member|commit)$`)).OnElements("a")
+		p.AllowAttrs("class").Matching(
+			regexp.MustCompile(`^gfm gfm-(issue|merge_request|project_member|commit)$`)).OnElements("a")
 		// Their titles are what users named things (an issue's "Why does <b> fail?"): any text.
 		p.AllowAttrs("title").OnElements("a")
 		p.RequireNoFollowOnLinks(true)

@@ -23,8 +23,9 @@ import (
 func openWithProject(t *testing.T, dir string) (*server.Server, int64) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := server.Open(ctx, server.Config{Addr: "127.0.0.1:0", DataDir: dir, AdminToken: "cairn_pat_datadir_test_token_0000",
-		Forge: forge.Config{PasswordCost: bcrypt.MinCost}})
+	s, err := server.Open(ctx,
+		server.Config{Addr: "127.0.0.1:0", DataDir: dir, AdminToken: "cairn_pat_datadir_test_token_0000",
+			Forge: forge.Config{PasswordCost: bcrypt.MinCost}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,8 @@ func openWithProject(t *testing.T, dir string) (*server.Server, int64) {
 		return s, v.ID
 	}
 	name := "demo"
-	v, err := s.Forge().Projects.CreateProject(ctx, root, forge.ProjectInput{Name: &name, InitializeWithReadme: true}, 0)
+	v, err := s.Forge().Projects.CreateProject(ctx, root,
+		forge.ProjectInput{Name: &name, InitializeWithReadme: true}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -228,7 +228,8 @@ func fixtureIssue(ctx context.Context, f *forge.Service, project string, is Fixt
 	if is.State != "" && is.State != forge.StateOpened && is.State != forge.StateClosed {
 		return fmt.Errorf("state %q: want opened or closed", is.State)
 	}
-	existing, _, err := f.Issuables.ListProjectIssues(ctx, forge.System(), forge.ParseRef(project), forge.IssueListOptions{Search: is.Title}, forge.Page{Page: 1, PerPage: 100})
+	existing, _, err := f.Issuables.ListProjectIssues(ctx, forge.System(), forge.ParseRef(project),
+		forge.IssueListOptions{Search: is.Title}, forge.Page{Page: 1, PerPage: 100})
 	if err != nil {
 		return err
 	}
@@ -275,7 +276,8 @@ func fixtureIssue(ctx context.Context, f *forge.Service, project string, is Fixt
 		}
 	}
 	if is.State == forge.StateClosed {
-		_, err = f.Issuables.UpdateIssue(ctx, author, forge.ParseRef(project), ref, forge.IssueInput{StateEvent: "close"})
+		_, err = f.Issuables.UpdateIssue(ctx, author, forge.ParseRef(project), ref,
+			forge.IssueInput{StateEvent: "close"})
 	}
 	return err
 }
@@ -314,9 +316,11 @@ func fixtureProject(ctx context.Context, f *forge.Service, p FixtureProject) err
 
 func fixtureMembers(ctx context.Context, f *forge.Service, src forge.MemberSource, members []FixtureMember) error {
 	for _, m := range members {
-		_, err := f.Projects.AddOrUpdateMember(ctx, forge.System(), src, forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, true)
+		_, err := f.Projects.AddOrUpdateMember(ctx, forge.System(), src,
+			forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, true)
 		if forge.ErrorCode(err) == forge.EConflict {
-			_, err = f.Projects.AddOrUpdateMember(ctx, forge.System(), src, forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, false)
+			_, err = f.Projects.AddOrUpdateMember(ctx, forge.System(), src,
+				forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, false)
 		}
 		if err != nil {
 			return fmt.Errorf("member %s: %w", m.Username, err)

@@ -138,7 +138,8 @@ func (s *Server) open(ctx context.Context) error {
 		cfg.Forge.APIRateLimits = [2]forge.RateLimit{{Requests: p.Authenticated.Limit, Period: p.Authenticated.Window},
 			{Requests: p.Anonymous.Limit, Period: p.Anonymous.Window}}
 	}
-	if s.db, s.repos, s.forge, err = openData(ctx, s.dataDir, cfg.Forge, s.log, cfg.Ephemeral || cfg.Throwaway); err != nil {
+	if s.db, s.repos, s.forge, err = openData(ctx, s.dataDir, cfg.Forge, s.log, cfg.Ephemeral ||
+		cfg.Throwaway); err != nil {
 		return err
 	}
 	if err := s.forge.Reconcile(ctx); err != nil {
@@ -171,11 +172,13 @@ func (s *Server) open(ctx context.Context) error {
 }
 
 // OpenData opens the database and repository store of a data directory.
-func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger) (*db.DB, *gitstore.Store, *forge.Service, error) {
+func OpenData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger) (*db.DB, *gitstore.Store,
+	*forge.Service, error) {
 	return openData(ctx, dir, cfg, log, false)
 }
 
-func openData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger, throwaway bool) (*db.DB, *gitstore.Store, *forge.Service, error) {
+func openData(ctx context.Context, dir string, cfg forge.Config, log *slog.Logger, throwaway bool) (*db.DB,
+	*gitstore.Store, *forge.Service, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, nil, fmt.Errorf("create data directory: %w", err)
 	}

@@ -48,8 +48,9 @@ func TestSeedTokenExpiry(t *testing.T) {
 	if err := os.WriteFile(seed, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := server.Open(context.Background(), server.Config{Addr: "127.0.0.1:0", DataDir: dir + "/data", Fixture: seed,
-		Forge: forge.Config{PasswordCost: bcrypt.MinCost}})
+	s, err := server.Open(context.Background(),
+		server.Config{Addr: "127.0.0.1:0", DataDir: dir + "/data", Fixture: seed,
+			Forge: forge.Config{PasswordCost: bcrypt.MinCost}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,19 +28,23 @@ func TestDismissingABroadcastMessage(t *testing.T) {
 	if strings.Count(p.Body, "broadcast_message_dismissals") != 1 {
 		t.Error("the message that is not dismissable has a button")
 	}
-	ann.postRaw("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {id}}).want(t, http.StatusForbidden)
-	ann.post("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {id}, "redirect": {"/acme/site?ref=main"}}).
+	ann.postRaw("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {id}}).want(t,
+		http.StatusForbidden)
+	ann.post("/-/users/broadcast_message_dismissals",
+		url.Values{"broadcast_message_id": {id}, "redirect": {"/acme/site?ref=main"}}).
 		redirectsTo(t, "/acme/site?ref=main")
 	if c := ann.cookie("hide_broadcast_message_" + id); c != "true" {
 		t.Errorf("the dismissal cookie is %q", c)
 	}
-	if p := ann.get("/acme/site").want(t, http.StatusOK, "Read the rules"); strings.Contains(p.Body, "Upgrade at noon") {
+	if p := ann.get("/acme/site").want(t, http.StatusOK, "Read the rules"); strings.Contains(p.Body,
+		"Upgrade at noon") {
 		t.Error("a dismissed message is still shown")
 	}
 	newClient(t, f.s).get("/explore").want(t, http.StatusOK, "Upgrade at noon")
 
 	// Nobody is sent elsewhere, nor hides what may not be hidden.
-	ann.post("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {id}, "redirect": {"//evil.example/"}}).
+	ann.post("/-/users/broadcast_message_dismissals",
+		url.Values{"broadcast_message_id": {id}, "redirect": {"//evil.example/"}}).
 		redirectsTo(t, "/")
 	var rules []struct {
 		ID      int64
@@ -49,18 +53,22 @@ func TestDismissingABroadcastMessage(t *testing.T) {
 	api(t, f.s, "GET", "/api/v4/broadcast_messages", nil, http.StatusOK).JSON(t, &rules)
 	for _, r := range rules {
 		if r.Message == "Read the rules" {
-			ann.post("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {strconv.FormatInt(r.ID, 10)}}).
+			ann.post("/-/users/broadcast_message_dismissals",
+				url.Values{"broadcast_message_id": {strconv.FormatInt(r.ID, 10)}}).
 				want(t, http.StatusBadRequest, "cannot be dismissed")
 		}
 	}
-	ann.post("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {"999999"}}).want(t, http.StatusNotFound)
-	ann.post("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {"x"}}).want(t, http.StatusBadRequest)
+	ann.post("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {"999999"}}).want(t,
+		http.StatusNotFound)
+	ann.post("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {"x"}}).want(t,
+		http.StatusBadRequest)
 	ann.get("/-/users/broadcast_message_dismissals").want(t, http.StatusMethodNotAllowed)
 
 	// Anonymous visitors dismiss too.
 	anon := newClient(t, f.s)
 	anon.get("/explore")
-	anon.post("/-/users/broadcast_message_dismissals", url.Values{"broadcast_message_id": {id}, "redirect": {"/explore"}}).redirectsTo(t, "/explore")
+	anon.post("/-/users/broadcast_message_dismissals",
+		url.Values{"broadcast_message_id": {id}, "redirect": {"/explore"}}).redirectsTo(t, "/explore")
 	if p := anon.get("/explore").want(t, http.StatusOK, "Read the rules"); strings.Contains(p.Body, "Upgrade at noon") {
 		t.Error("a dismissed message is still shown to an anonymous visitor")
 	}

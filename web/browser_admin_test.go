@@ -23,16 +23,20 @@ func TestBrowserSettingsMembersReleasesAndDiffs(t *testing.T) {
 		lines = append(lines, fmt.Sprintf("line %d", i))
 	}
 	api(t, f.s, "POST", commits, map[string]any{"branch": "main", "commit_message": "Numbers",
-		"actions": []map[string]any{{"action": "create", "file_path": "numbers.txt", "content": strings.Join(lines, "\n") + "\n"}}}, http.StatusCreated)
+		"actions": []map[string]any{{"action": "create", "file_path": "numbers.txt",
+			"content": strings.Join(lines, "\n") + "\n"}}}, http.StatusCreated)
 	lines[39] = "line forty"
 	var c struct{ ID string }
 	api(t, f.s, "POST", commits, map[string]any{"branch": "main", "commit_message": "Spell forty",
-		"actions": []map[string]any{{"action": "update", "file_path": "numbers.txt", "content": strings.Join(lines, "\n") + "\n"}}}, http.StatusCreated).JSON(t, &c)
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID), map[string]any{"title": "Count to sixty"}, http.StatusCreated)
+		"actions": []map[string]any{{"action": "update", "file_path": "numbers.txt",
+			"content": strings.Join(lines, "\n") + "\n"}}}, http.StatusCreated).JSON(t, &c)
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID),
+		map[string]any{"title": "Count to sixty"}, http.StatusCreated)
 	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID), map[string]any{"title": "Follow-up",
 		"description": "After #1, in " + c.ID[:8] + "."}, http.StatusCreated)
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/releases", f.siteID), map[string]any{"tag_name": "v1.0", "ref": "main",
-		"name": "Sixty", "description": "Closes #1."}, http.StatusCreated)
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/releases", f.siteID),
+		map[string]any{"tag_name": "v1.0", "ref": "main",
+			"name": "Sixty", "description": "Closes #1."}, http.StatusCreated)
 
 	b.open(base + "/users/sign_in")
 	b.fill("#login", "ann")
@@ -40,7 +44,8 @@ func TestBrowserSettingsMembersReleasesAndDiffs(t *testing.T) {
 	b.submit("sign in as ann", "button[type=submit]")
 
 	// A dismissable broadcast message goes away with its button, and stays away.
-	api(t, f.s, "POST", "/api/v4/broadcast_messages", map[string]any{"message": "Maintenance tonight", "dismissable": true}, http.StatusCreated)
+	api(t, f.s, "POST", "/api/v4/broadcast_messages",
+		map[string]any{"message": "Maintenance tonight", "dismissable": true}, http.StatusCreated)
 	b.open(base + "/")
 	b.see("the broadcast message", "Maintenance tonight")
 	b.audit("broadcast message")

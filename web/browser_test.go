@@ -185,7 +185,8 @@ func (b *browser) submit(step, sel string) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.WaitEvent(cdppage.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel)))); err != nil {
+	if _, err := chromedp.Run(ctx,
+		chromedp.WaitEvent(cdppage.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel)))); err != nil {
 		b.t.Fatalf("%s: click %s: %v", step, sel, err)
 	}
 }
@@ -265,7 +266,8 @@ func git(t *testing.T, dir string, args ...string) string {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir,
-		"GIT_AUTHOR_NAME=Root", "GIT_AUTHOR_EMAIL=root@example.com", "GIT_COMMITTER_NAME=Root", "GIT_COMMITTER_EMAIL=root@example.com")
+		"GIT_AUTHOR_NAME=Root", "GIT_AUTHOR_EMAIL=root@example.com", "GIT_COMMITTER_NAME=Root",
+		"GIT_COMMITTER_EMAIL=root@example.com")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -292,14 +294,16 @@ func TestBrowserEndToEnd(t *testing.T) {
 	// Sign in with the keyboard alone: type, Tab, type, Enter.
 	b.open(base + "/users/sign_in")
 	b.audit("sign-in page")
-	b.do("type the login", chromedp.WaitVisible(chromedp.CSS("#login")), chromedp.SendKeys(chromedp.CSS("#login"), "root"),
+	b.do("type the login", chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#login"), "root"),
 		chromedp.KeyEvent("\t"), chromedp.KeyEvent(password))
 	typed, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
 		`[document.querySelector("#login").value, document.activeElement.id, document.querySelector("#password").value]`))
 	if err != nil || len(typed) != 3 || typed[0] != "root" || typed[1] != "password" || typed[2] != password {
 		t.Fatalf("after typing the login and Tab: %q %v", typed, err)
 	}
-	if _, err := chromedp.Run(b.ctx, chromedp.WaitEvent(cdppage.LoadEventFired, nil, chromedp.KeyEvent("\r"))); err != nil {
+	if _, err := chromedp.Run(b.ctx,
+		chromedp.WaitEvent(cdppage.LoadEventFired, nil, chromedp.KeyEvent("\r"))); err != nil {
 		t.Fatalf("submit the sign-in with Enter: %v", err)
 	}
 	b.see("dashboard", "Your projects")
@@ -337,7 +341,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	git(t, dir, "clone", "--quiet", remote, "engine")
 	repo := filepath.Join(dir, "engine")
 	git(t, repo, "checkout", "--quiet", "-b", "add-engine")
-	if err := os.WriteFile(filepath.Join(repo, "engine.go"), []byte("package engine\n\n// Start starts the engine.\nfunc Start() error { return nil }\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(repo, "engine.go"),
+		[]byte("package engine\n\n// Start starts the engine.\nfunc Start() error { return nil }\n"),
+		0o644); err != nil {
 		t.Fatal(err)
 	}
 	git(t, repo, "add", "engine.go")
@@ -384,7 +390,8 @@ func TestBrowserEndToEnd(t *testing.T) {
 	b.audit("tokens page")
 	b.fill("#token-name", "browser-test")
 	b.do("choose read only", chromedp.Click(chromedp.CSS(`input[name=preset][value="Read Only"]`)))
-	checked, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`document.querySelector("input[name=scopes][value=read_api]").checked`))
+	checked, err := chromedp.Run(b.ctx,
+		chromedp.Evaluate[bool](`document.querySelector("input[name=scopes][value=read_api]").checked`))
 	if err != nil || !checked {
 		t.Fatalf("the preset did not check read_api: %v %v", checked, err)
 	}
@@ -446,12 +453,15 @@ func TestBrowserHostileContentStaysInert(t *testing.T) {
 	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/commits", f.siteID), map[string]any{
 		"branch": "main", "commit_message": "hostile", "actions": []map[string]any{
 			{"action": "update", "file_path": "README.md", "content": payload},
-			{"action": "create", "file_path": "evil.svg", "content": `<svg xmlns="http://www.w3.org/2000/svg" onload="alert('raw svg')"><script>alert('raw svg script')</script></svg>`},
+			{"action": "create", "file_path": "evil.svg",
+				"content": `<svg xmlns="http://www.w3.org/2000/svg" onload="alert('raw svg')"><script>alert('raw svg script')</script></svg>`},
 			{"action": "create", "file_path": "evil.html", "content": `<script>alert('raw html')</script>`},
 		}}, http.StatusCreated)
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID), map[string]any{"title": "<img src=x onerror=alert('title')>",
-		"description": payload}, http.StatusCreated)
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues/1/notes", f.siteID), map[string]any{"body": payload}, http.StatusCreated)
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID),
+		map[string]any{"title": "<img src=x onerror=alert('title')>",
+			"description": payload}, http.StatusCreated)
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues/1/notes", f.siteID),
+		map[string]any{"body": payload}, http.StatusCreated)
 	for _, path := range []string{"/acme/site", "/acme/site/-/blob/main/README.md", "/acme/site/-/issues/1",
 		"/acme/site/-/blob/main/evil.svg", "/acme/site/-/raw/main/evil.svg", "/acme/site/-/raw/main/evil.html"} {
 		b.do("open "+path, chromedp.Navigate(f.s.URL+path))

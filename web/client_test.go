@@ -146,7 +146,8 @@ func (c *client) cookie(name string) string {
 func (p *page) want(t *testing.T, status int, texts ...string) *page {
 	t.Helper()
 	if p.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d\n%s", p.Request.Method, p.Request.URL.Path, p.StatusCode, status, excerpt(p.Body))
+		t.Fatalf("%s %s: status %d, want %d\n%s", p.Request.Method, p.Request.URL.Path, p.StatusCode, status,
+			excerpt(p.Body))
 	}
 	for _, s := range texts {
 		if !strings.Contains(p.Body, s) {
@@ -160,7 +161,8 @@ func (p *page) want(t *testing.T, status int, texts ...string) *page {
 func (p *page) check(t *testing.T, status int, texts ...string) bool {
 	t.Helper()
 	if p.StatusCode != status {
-		t.Errorf("%s %s: status %d, want %d\n%s", p.Request.Method, p.Request.URL.Path, p.StatusCode, status, excerpt(p.Body))
+		t.Errorf("%s %s: status %d, want %d\n%s", p.Request.Method, p.Request.URL.Path, p.StatusCode, status,
+			excerpt(p.Body))
 		return false
 	}
 	for _, s := range texts {
@@ -175,8 +177,10 @@ func (p *page) check(t *testing.T, status int, texts ...string) bool {
 // redirectsTo fails the test unless the page redirects to location.
 func (p *page) redirectsTo(t *testing.T, location string) *page {
 	t.Helper()
-	if p.StatusCode != http.StatusSeeOther && p.StatusCode != http.StatusFound && p.StatusCode != http.StatusMovedPermanently {
-		t.Fatalf("%s %s: status %d, want a redirect to %s\n%s", p.Request.Method, p.Request.URL.Path, p.StatusCode, location, excerpt(p.Body))
+	if p.StatusCode != http.StatusSeeOther && p.StatusCode != http.StatusFound &&
+		p.StatusCode != http.StatusMovedPermanently {
+		t.Fatalf("%s %s: status %d, want a redirect to %s\n%s", p.Request.Method, p.Request.URL.Path,
+			p.StatusCode, location, excerpt(p.Body))
 	}
 	if got := p.Header.Get("Location"); got != location {
 		t.Fatalf("%s %s: redirects to %q, want %q", p.Request.Method, p.Request.URL.Path, got, location)
@@ -219,7 +223,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	s := servertest.New(t, servertest.WithoutRateLimit(), logErrors(t))
 	f := &fixture{s: s}
-	api(t, s, "POST", "/api/v4/groups", map[string]any{"name": "Acme", "path": "acme", "visibility": "public"}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/groups",
+		map[string]any{"name": "Acme", "path": "acme", "visibility": "public"}, http.StatusCreated)
 	var p struct{ ID int64 }
 	api(t, s, "POST", "/api/v4/projects", map[string]any{"name": "site", "namespace_id": "acme", "visibility": "public",
 		"description": "The Acme web site", "initialize_with_readme": false}, http.StatusCreated).JSON(t, &p)
@@ -227,25 +232,33 @@ func newFixture(t *testing.T) *fixture {
 	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/commits", f.siteID), map[string]any{
 		"branch": "main", "commit_message": "Add the site",
 		"actions": []map[string]any{
-			{"action": "create", "file_path": "README.md", "content": "# Acme site\n\nSee [the guide](docs/guide.md).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"},
+			{"action": "create", "file_path": "README.md",
+				"content": "# Acme site\n\nSee [the guide](docs/guide.md).\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"},
 			{"action": "create", "file_path": "docs/guide.md", "content": "# Guide\n\n- [x] done\n- [ ] todo\n"},
-			{"action": "create", "file_path": "main.go", "content": "package main\n\nimport \"fmt\"\n\n// main greets.\nfunc main() {\n\tfmt.Println(\"hello, <world>\")\n}\n"},
-			{"action": "create", "file_path": "web/app.js", "content": "export function add(a, b) {\n  return a + b;\n}\n"},
+			{"action": "create", "file_path": "main.go",
+				"content": "package main\n\nimport \"fmt\"\n\n// main greets.\nfunc main() {\n\tfmt.Println(\"hello, <world>\")\n}\n"},
+			{"action": "create", "file_path": "web/app.js",
+				"content": "export function add(a, b) {\n  return a + b;\n}\n"},
 		}}, http.StatusCreated)
-	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/branches", f.siteID), map[string]any{"branch": "feature/login", "ref": "main"}, http.StatusCreated)
+	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/branches", f.siteID),
+		map[string]any{"branch": "feature/login", "ref": "main"}, http.StatusCreated)
 	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/commits", f.siteID), map[string]any{
 		"branch": "feature/login", "commit_message": "Log in with a form",
 		"actions": []map[string]any{
-			{"action": "update", "file_path": "main.go", "content": "package main\n\nimport \"fmt\"\n\n// main greets.\nfunc main() {\n\tfmt.Println(\"hello, login\")\n}\n"},
-			{"action": "create", "file_path": "login.go", "content": "package main\n\nfunc login() bool { return true }\n"},
+			{"action": "update", "file_path": "main.go",
+				"content": "package main\n\nimport \"fmt\"\n\n// main greets.\nfunc main() {\n\tfmt.Println(\"hello, login\")\n}\n"},
+			{"action": "create", "file_path": "login.go",
+				"content": "package main\n\nfunc login() bool { return true }\n"},
 		}}, http.StatusCreated)
-	api(t, s, "POST", "/api/v4/projects", map[string]any{"name": "vault", "namespace_id": "acme", "visibility": "private",
-		"initialize_with_readme": true}, http.StatusCreated).JSON(t, &p)
+	api(t, s, "POST", "/api/v4/projects",
+		map[string]any{"name": "vault", "namespace_id": "acme", "visibility": "private",
+			"initialize_with_readme": true}, http.StatusCreated).JSON(t, &p)
 	f.vaultID = p.ID
 	var annID int64
 	annID, f.annToken = s.CreateUser(t, "ann")
 	for _, id := range []int64{f.siteID, f.vaultID} {
-		api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/members", id), map[string]any{"user_id": annID, "access_level": 40}, http.StatusCreated)
+		api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/members", id),
+			map[string]any{"user_id": annID, "access_level": 40}, http.StatusCreated)
 	}
 	s.CreateUser(t, "bob")
 	return f

@@ -34,7 +34,8 @@ const maxPickedRefs = 100
 // branchNames returns the names of the first maxPickedRefs branches of project ref, ordered
 // as sort says (forge.BranchListOptions; "" for by name), for a page's pickers.
 func (h *Handler) branchNames(r *http.Request, ref, sort string) ([]string, error) {
-	branches, _, err := h.forge.Repositories.ListBranches(r.Context(), api.Actor(r), forge.ParseRef(ref), forge.BranchListOptions{Sort: sort},
+	branches, _, err := h.forge.Repositories.ListBranches(r.Context(), api.Actor(r), forge.ParseRef(ref),
+		forge.BranchListOptions{Sort: sort},
 		forge.Page{Page: 1, PerPage: maxPickedRefs})
 	names := make([]string, len(branches))
 	for i, b := range branches {
@@ -73,7 +74,8 @@ func (h *Handler) refs(r *http.Request, pn *projectNav, kind, current, p string)
 	if rp.Branches, err = h.branchNames(r, ref, ""); err != nil {
 		return rp, err
 	}
-	tags, _, err := h.forge.Repositories.ListTags(r.Context(), a, forge.ParseRef(ref), forge.TagListOptions{}, forge.Page{Page: 1, PerPage: maxPickedRefs})
+	tags, _, err := h.forge.Repositories.ListTags(r.Context(), a, forge.ParseRef(ref), forge.TagListOptions{},
+		forge.Page{Page: 1, PerPage: maxPickedRefs})
 	if err != nil {
 		return rp, err
 	}
@@ -134,11 +136,13 @@ func (h *Handler) projectHome(w http.ResponseWriter, r *http.Request, v forge.Pr
 			return err
 		}
 		d.Languages = languageBars(langs)
-		_, d.Branches, err = h.forge.Repositories.ListBranches(r.Context(), api.Actor(r), ref, forge.BranchListOptions{}, forge.Page{Page: 1, PerPage: 1})
+		_, d.Branches, err = h.forge.Repositories.ListBranches(r.Context(), api.Actor(r), ref,
+			forge.BranchListOptions{}, forge.Page{Page: 1, PerPage: 1})
 		if err != nil {
 			return err
 		}
-		_, d.Tags, err = h.forge.Repositories.ListTags(r.Context(), api.Actor(r), ref, forge.TagListOptions{}, forge.Page{Page: 1, PerPage: 1})
+		_, d.Tags, err = h.forge.Repositories.ListTags(r.Context(), api.Actor(r), ref, forge.TagListOptions{},
+			forge.Page{Page: 1, PerPage: 1})
 		if err != nil {
 			return err
 		}
@@ -150,7 +154,8 @@ func (h *Handler) projectHome(w http.ResponseWriter, r *http.Request, v forge.Pr
 
 // projectLanguages returns the languages of a project's default branch, whose tip is head,
 // from the cache when that tip was seen before: counting them reads every file.
-func (h *Handler) projectLanguages(r *http.Request, v forge.ProjectView, head *forge.Commit) ([]forge.LanguageShare, error) {
+func (h *Handler) projectLanguages(r *http.Request, v forge.ProjectView,
+	head *forge.Commit) ([]forge.LanguageShare, error) {
 	key := ""
 	if head != nil {
 		key = strconv.FormatInt(v.ID, 10) + ":" + head.ID.String()
@@ -174,7 +179,8 @@ func languageBars(langs []forge.LanguageShare) []languageBar {
 			other += l.Percent
 			continue
 		}
-		out = append(out, languageBar{Name: l.Name, Percent: l.Percent, Offset: offset, Class: "lang" + strconv.Itoa(i)})
+		out = append(out,
+			languageBar{Name: l.Name, Percent: l.Percent, Offset: offset, Class: "lang" + strconv.Itoa(i)})
 		offset += l.Percent
 	}
 	if other > 0 {
@@ -224,7 +230,8 @@ func (h *Handler) fillTree(r *http.Request, pn *projectNav, d *treeData) error {
 	a := api.Actor(r)
 	ctx := r.Context()
 	ref := forge.ID(pn.View.ID)
-	entries, total, err := h.forge.Repositories.ListTree(ctx, a, ref, d.Path, d.Ref, false, forge.Page{Page: 1, PerPage: 1000})
+	entries, total, err := h.forge.Repositories.ListTree(ctx, a, ref, d.Path, d.Ref, false,
+		forge.Page{Page: 1, PerPage: 1000})
 	if err != nil {
 		return err
 	}
@@ -237,7 +244,8 @@ func (h *Handler) fillTree(r *http.Request, pn *projectNav, d *treeData) error {
 	})
 	d.Entries, d.More = entries, total-len(entries)
 	d.Parents = pathCrumbs(pn, "tree", d.Ref, d.Path)
-	commits, _, err := h.forge.Repositories.ListCommits(ctx, a, ref, forge.CommitListOptions{RefName: d.Ref, Path: d.Path}, forge.Page{Page: 1, PerPage: 1})
+	commits, _, err := h.forge.Repositories.ListCommits(ctx, a, ref,
+		forge.CommitListOptions{RefName: d.Ref, Path: d.Path}, forge.Page{Page: 1, PerPage: 1})
 	if err != nil {
 		return err
 	}
@@ -298,7 +306,8 @@ func (h *Handler) repoLinks(pn *projectNav, ref, p string) *markup.Links {
 	} else {
 		dir += "/"
 	}
-	return &markup.Links{Blob: pn.URL + "/-/blob/" + markup.EscapePath(ref) + "/", Raw: pn.URL + "/-/raw/" + markup.EscapePath(ref) + "/", Dir: dir}
+	return &markup.Links{Blob: pn.URL + "/-/blob/" + markup.EscapePath(ref) + "/", Raw: pn.URL +
+		"/-/raw/" + markup.EscapePath(ref) + "/", Dir: dir}
 }
 
 // pathCrumbs are the links to the directories above path p (the project's top first).
@@ -309,7 +318,9 @@ func pathCrumbs(pn *projectNav, kind, ref, p string) []crumb {
 	}
 	parts := strings.Split(p, "/")
 	for i := range parts {
-		out = append(out, crumb{Name: parts[i], URL: pn.URL + "/-/tree/" + markup.EscapePath(ref) + "/" + markup.EscapePath(strings.Join(parts[:i+1], "/"))})
+		out = append(out,
+			crumb{Name: parts[i], URL: pn.URL + "/-/tree/" + markup.EscapePath(ref) +
+				"/" + markup.EscapePath(strings.Join(parts[:i+1], "/"))})
 	}
 	return out
 }
@@ -343,8 +354,14 @@ type blameChunk struct {
 }
 
 var imageTypes = map[string]string{
-	".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-	".webp": "image/webp", ".bmp": "image/bmp", ".ico": "image/x-icon", ".svg": "image/svg+xml",
+	".png":  "image/png",
+	".jpg":  "image/jpeg",
+	".jpeg": "image/jpeg",
+	".gif":  "image/gif",
+	".webp": "image/webp",
+	".bmp":  "image/bmp",
+	".ico":  "image/x-icon",
+	".svg":  "image/svg+xml",
 	".avif": "image/avif",
 }
 
@@ -395,7 +412,8 @@ func (h *Handler) openBlob(r *http.Request, pn *projectNav, tail, kind string) (
 	}
 	d.Parents = append(d.Parents, crumb{Name: f.Name})
 	if !f.LastCommitID.IsZero() {
-		c, err := h.forge.Repositories.GetCommit(r.Context(), api.Actor(r), forge.ID(pn.View.ID), f.LastCommitID.String(), false)
+		c, err := h.forge.Repositories.GetCommit(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
+			f.LastCommitID.String(), false)
 		if err != nil {
 			f.Close()
 			return nil, err
@@ -536,7 +554,8 @@ func (h *Handler) blame(tail string) projectHandler {
 			if err != nil {
 				return err
 			}
-			_, ranges, err := h.forge.Repositories.Blame(r.Context(), api.Actor(r), forge.ID(pn.View.ID), d.Path, d.Ref, 0, 0)
+			_, ranges, err := h.forge.Repositories.Blame(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
+				d.Path, d.Ref, 0, 0)
 			if err != nil {
 				return err
 			}

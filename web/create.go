@@ -58,7 +58,8 @@ type newProjectData struct {
 // creatableNamespaces lists the namespaces the user may create projects in: theirs first.
 func (h *Handler) creatableNamespaces(r *http.Request) ([]forge.Namespace, error) {
 	a := api.Actor(r)
-	list, _, err := h.forge.Projects.ListNamespaces(r.Context(), a, forge.NamespaceListOptions{}, forge.Page{Page: 1, PerPage: 500})
+	list, _, err := h.forge.Projects.ListNamespaces(r.Context(), a, forge.NamespaceListOptions{},
+		forge.Page{Page: 1, PerPage: 500})
 	if err != nil {
 		return nil, err
 	}
@@ -106,11 +107,13 @@ func (h *Handler) createProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := newProjectData{Name: r.PostForm.Get("name"), Path: r.PostForm.Get("path"), Description: r.PostForm.Get("description"),
-		Visibility: r.PostForm.Get("visibility"), Readme: r.PostForm.Get("initialize_with_readme") != ""}
+	d := newProjectData{Name: r.PostForm.Get("name"), Path: r.PostForm.Get("path"),
+		Description: r.PostForm.Get("description"),
+		Visibility:  r.PostForm.Get("visibility"), Readme: r.PostForm.Get("initialize_with_readme") != ""}
 	d.NamespaceID, _ = strconv.ParseInt(r.PostForm.Get("namespace_id"), 10, 64)
-	in := forge.ProjectInput{Name: formField(r, "name"), Path: formField(r, "path"), Description: formField(r, "description"),
-		Visibility: formField(r, "visibility"), InitializeWithReadme: d.Readme}
+	in := forge.ProjectInput{Name: formField(r, "name"), Path: formField(r, "path"),
+		Description: formField(r, "description"),
+		Visibility:  formField(r, "visibility"), InitializeWithReadme: d.Readme}
 	if in.Path != nil && *in.Path == "" {
 		in.Path = nil // made from the name
 	}
@@ -163,10 +166,12 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := newGroupData{Name: r.PostForm.Get("name"), Path: r.PostForm.Get("path"), Description: r.PostForm.Get("description"),
-		Visibility: r.PostForm.Get("visibility")}
-	in := forge.GroupInput{Name: formField(r, "name"), Path: formField(r, "path"), Description: formField(r, "description"),
-		Visibility: formField(r, "visibility")}
+	d := newGroupData{Name: r.PostForm.Get("name"), Path: r.PostForm.Get("path"),
+		Description: r.PostForm.Get("description"),
+		Visibility:  r.PostForm.Get("visibility")}
+	in := forge.GroupInput{Name: formField(r, "name"), Path: formField(r, "path"),
+		Description: formField(r, "description"),
+		Visibility:  formField(r, "visibility")}
 	if in.Path == nil || *in.Path == "" {
 		if in.Name != nil {
 			slug := forge.Slug(*in.Name)

@@ -19,8 +19,10 @@ func TestDashboardActivityShowsIssuesMergeRequestsAndComments(t *testing.T) {
 	ann := userClient(t, f.s, "ann")
 	ann.post("/acme/site/-/issues", url.Values{"title": {"Broken link"}}).redirectsTo(t, "/acme/site/-/issues/1")
 	ann.get("/acme/site/-/issues/1")
-	ann.post("/acme/site/-/issues/1/notes", url.Values{"note": {"\nFound it: the guide's link lacks the **docs/** prefix, which every page that links the guide copies, so all of them break\n\nSecond paragraph"}})
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID), map[string]any{"title": "Password in logs", "confidential": true}, http.StatusCreated)
+	ann.post("/acme/site/-/issues/1/notes",
+		url.Values{"note": {"\nFound it: the guide's link lacks the **docs/** prefix, which every page that links the guide copies, so all of them break\n\nSecond paragraph"}})
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID),
+		map[string]any{"title": "Password in logs", "confidential": true}, http.StatusCreated)
 	ann.post("/acme/site/-/merge_requests", url.Values{"source_branch": {"feature/login"}, "target_branch": {"main"},
 		"title": {"Login form"}}).redirectsTo(t, "/acme/site/-/merge_requests/1")
 
@@ -38,7 +40,8 @@ func TestDashboardActivityShowsIssuesMergeRequestsAndComments(t *testing.T) {
 		t.Fatal("no link to the comment")
 	}
 	ann.get("/acme/site/-/issues/1").want(t, http.StatusOK, `id="`+link[1]+`"`)
-	if !strings.Contains(p.Body, "Found it: the guide&#39;s link lacks the **docs/** prefix, which every page that links the guide copies, so all of them…") ||
+	if !strings.Contains(p.Body,
+		"Found it: the guide&#39;s link lacks the **docs/** prefix, which every page that links the guide copies, so all of them…") ||
 		strings.Contains(p.Body, "Second paragraph") {
 		t.Errorf("the comment's excerpt is wrong:\n%s", excerpt(p.Body))
 	}
@@ -74,7 +77,8 @@ func TestDashboardActivityShowsAMergeByPush(t *testing.T) {
 		TargetIID  int64  `json:"target_iid"`
 		AuthorID   int64  `json:"author_id"`
 	}
-	api(t, f.s, "GET", fmt.Sprintf("/api/v4/projects/%d/events?action=merged", f.siteID), nil, http.StatusOK).JSON(t, &events)
+	api(t, f.s, "GET", fmt.Sprintf("/api/v4/projects/%d/events?action=merged", f.siteID), nil,
+		http.StatusOK).JSON(t, &events)
 	if len(events) != 1 || events[0].ActionName != "accepted" || events[0].TargetIID != 1 || events[0].AuthorID == 0 {
 		t.Errorf("merged events: %+v", events)
 	}
@@ -89,8 +93,10 @@ func TestPushEventsAreForThoseWhoReadTheCode(t *testing.T) {
 	for _, id := range []int64{f.siteID, f.vaultID} {
 		api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/commits", id), map[string]any{
 			"branch": "main", "commit_message": "Rotate the secret key",
-			"actions": []map[string]any{{"action": "create", "file_path": "key.txt", "content": "k"}}}, http.StatusCreated)
-		api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", id), map[string]any{"title": "Rotate keys yearly"}, http.StatusCreated)
+			"actions": []map[string]any{{"action": "create", "file_path": "key.txt", "content": "k"}}},
+			http.StatusCreated)
+		api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", id),
+			map[string]any{"title": "Rotate keys yearly"}, http.StatusCreated)
 	}
 	for _, tc := range []struct {
 		project    string

@@ -146,7 +146,8 @@ func gapLines(gp gap, n int, text []string) []diffLine {
 
 // linkGaps gives each gap still hiding lines its "show more" link: the hunk header above a
 // hunk, or the file's last row. The link keeps the other gaps' expansions (want).
-func linkGaps(r *http.Request, want map[gapKey]int, f *diffFile, file int, gaps []gap, shown map[int][]diffLine, fileLen int) {
+func linkGaps(r *http.Request, want map[gapKey]int, f *diffFile, file int, gaps []gap,
+	shown map[int][]diffLine, fileLen int) {
 	for g, gp := range gaps {
 		n := len(shown[g])
 		hidden := gp.hi - gp.lo + 1 - n

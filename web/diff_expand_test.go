@@ -21,13 +21,16 @@ func TestHiddenDiffLinesShowWithoutJavaScript(t *testing.T) {
 	after = append(after, before[50:]...)
 	commits := fmt.Sprintf("/api/v4/projects/%d/repository/commits", f.siteID)
 	api(t, f.s, "POST", commits, map[string]any{"branch": "main", "commit_message": "Add numbers",
-		"actions": []map[string]any{{"action": "create", "file_path": "numbers.txt", "content": strings.Join(before, "\n") + "\n"}}}, http.StatusCreated)
+		"actions": []map[string]any{{"action": "create", "file_path": "numbers.txt",
+			"content": strings.Join(before, "\n") + "\n"}}}, http.StatusCreated)
 	var c struct{ ID string }
 	api(t, f.s, "POST", commits, map[string]any{"branch": "main", "commit_message": "Change numbers",
-		"actions": []map[string]any{{"action": "update", "file_path": "numbers.txt", "content": strings.Join(after, "\n") + "\n"}}}, http.StatusCreated).JSON(t, &c)
+		"actions": []map[string]any{{"action": "update", "file_path": "numbers.txt",
+			"content": strings.Join(after, "\n") + "\n"}}}, http.StatusCreated).JSON(t, &c)
 	page := "/acme/site/-/commit/" + c.ID
 	row := func(old, new int) string {
-		return fmt.Sprintf(`<tr><td class="num">%d</td><td class="num">%d</td><td class="sign"> </td><td class="line">line %d</td></tr>`, old, new, old)
+		return fmt.Sprintf(
+			`<tr><td class="num">%d</td><td class="num">%d</td><td class="sign"> </td><td class="line">line %d</td></tr>`, old, new, old)
 	}
 	link := func(expand ...string) string {
 		return `href="` + page + "?expand=" + strings.Join(expand, "&amp;expand=") + `#diff-0"`
@@ -35,18 +38,21 @@ func TestHiddenDiffLinesShowWithoutJavaScript(t *testing.T) {
 
 	// Hunks at new lines 8-15 and 49-55: 7 lines hidden above, 33 between, 45 after.
 	cl := newClient(t, f.s)
-	p := cl.get(page).want(t, http.StatusOK, link("0.0.20"), "Show 7 hidden lines", link("0.1.20"), "Show 20 more lines", link("0.2.20"))
+	p := cl.get(page).want(t, http.StatusOK, link("0.0.20"), "Show 7 hidden lines", link("0.1.20"),
+		"Show 20 more lines", link("0.2.20"))
 	if strings.Contains(p.Body, row(30, 32)) {
 		t.Fatal("a hidden line is shown")
 	}
 	// The 20 lines above the second hunk, numbered on both sides; its link asks for 20 more.
-	cl.get(page+"?expand=0.1.20").want(t, http.StatusOK, row(27, 29), row(46, 48), link("0.1.40"), "Show 13 hidden lines")
+	cl.get(page+"?expand=0.1.20").want(t, http.StatusOK, row(27, 29), row(46, 48), link("0.1.40"),
+		"Show 13 hidden lines")
 	if p = cl.get(page + "?expand=0.1.20"); strings.Contains(p.Body, row(26, 28)) {
 		t.Fatal("more than 20 lines shown")
 	}
 	// All of them, with the gap above the first hunk too: no link is left for either.
 	p = cl.get(page+"?expand=0.1.40&expand=0.0.20").want(t, http.StatusOK, row(14, 16), row(1, 1), row(7, 7))
-	if n := strings.Count(p.Body, `class="expand"`); n != 1 || !strings.Contains(p.Body, link("0.0.20", "0.1.40", "0.2.20")) {
+	if n := strings.Count(p.Body, `class="expand"`); n != 1 ||
+		!strings.Contains(p.Body, link("0.0.20", "0.1.40", "0.2.20")) {
 		t.Fatalf("%d links, want the one below the last change only:\n%s", n, excerpt(p.Body))
 	}
 	// After the last change: 20 lines, then the rest, then no link below.

@@ -24,12 +24,13 @@ var errorTable = api.NewErrorTable(rule{Status: http.StatusInternalServerError, 
 		Body: says("Page not found", "The page you were looking for does not exist, or you may not see it.")},
 	rule{Code: forge.EInvalid, Status: http.StatusBadRequest, Body: asIs},
 	rule{Code: forge.EConflict, Status: http.StatusConflict, Body: asIs},
-	rule{Code: forge.EConflict, Reason: forge.ReasonExists, Status: http.StatusConflict, Body: func(e *forge.Error) errorData {
-		if e.Resource == forge.ResourceMember {
-			return errorData{Message: "Member already exists"}
-		}
-		return errorData{Message: api.Noun(e.Resource) + " " + e.Value + " already exists"}
-	}},
+	rule{Code: forge.EConflict, Reason: forge.ReasonExists, Status: http.StatusConflict,
+		Body: func(e *forge.Error) errorData {
+			if e.Resource == forge.ResourceMember {
+				return errorData{Message: "Member already exists"}
+			}
+			return errorData{Message: api.Noun(e.Resource) + " " + e.Value + " already exists"}
+		}},
 	rule{Code: forge.EUnauthorized, Status: http.StatusUnauthorized, Body: asIs},
 	rule{Code: forge.EForbidden, Status: http.StatusForbidden, Body: func(e *forge.Error) errorData {
 		if e.Message == "" {
@@ -38,21 +39,24 @@ var errorTable = api.NewErrorTable(rule{Status: http.StatusInternalServerError, 
 		return asIs(e)
 	}},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonCSRF, Status: http.StatusForbidden,
-		Body: says("", "The form was not sent from this page, or your session has ended. Reload the page and try again.")},
+		Body: says("",
+			"The form was not sent from this page, or your session has ended. Reload the page and try again.")},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonDownloadDenied, Status: http.StatusForbidden,
 		Body: says("", "You may not read this project's code.")},
-	rule{Code: forge.EForbidden, Reason: forge.ReasonPushDenied, Status: http.StatusForbidden, Body: func(e *forge.Error) errorData {
-		if e.Resource == forge.ResourceBranch {
-			return errorData{Message: "You may not change this branch."}
-		}
-		return errorData{Message: "You may not change this project's code."}
-	}},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonPushDenied, Status: http.StatusForbidden,
+		Body: func(e *forge.Error) errorData {
+			if e.Resource == forge.ResourceBranch {
+				return errorData{Message: "You may not change this branch."}
+			}
+			return errorData{Message: "You may not change this project's code."}
+		}},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonForcePushDenied, Status: http.StatusForbidden,
 		Body: says("", "This branch is protected: it may not be rewritten.")},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonArchived, Status: http.StatusForbidden,
 		Body: says("", "This project is archived: its code is read-only.")},
 	rule{Code: forge.ENotAllowed, Status: http.StatusMethodNotAllowed, Body: asIs},
-	rule{Code: forge.ERateLimited, Status: http.StatusTooManyRequests, Body: says("", "Too many requests. Wait a moment and try again.")},
+	rule{Code: forge.ERateLimited, Status: http.StatusTooManyRequests,
+		Body: says("", "Too many requests. Wait a moment and try again.")},
 	rule{Code: forge.ETooLarge, Status: http.StatusRequestEntityTooLarge, Body: asIs},
 )
 

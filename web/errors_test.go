@@ -14,13 +14,16 @@ func TestFormErrorWordsARefusalByItsReason(t *testing.T) {
 		err  *forge.Error
 		want string
 	}{
-		{"a protected branch", &forge.Error{Code: forge.EForbidden, Reason: forge.ReasonPushDenied, Resource: forge.ResourceBranch},
+		{"a protected branch",
+			&forge.Error{Code: forge.EForbidden, Reason: forge.ReasonPushDenied, Resource: forge.ResourceBranch},
 			"You may not change this branch."},
-		{"a project's code", &forge.Error{Code: forge.EForbidden, Reason: forge.ReasonPushDenied, Resource: forge.ResourceProject},
+		{"a project's code",
+			&forge.Error{Code: forge.EForbidden, Reason: forge.ReasonPushDenied, Resource: forge.ResourceProject},
 			"You may not change this project's code."},
 		{"an archived project", &forge.Error{Code: forge.EForbidden, Reason: forge.ReasonArchived},
 			"This project is archived: its code is read-only."},
-		{"forge's own words", forge.Forbiddenf("A group must have at least one owner"), "A group must have at least one owner"},
+		{"forge's own words", forge.Forbiddenf("A group must have at least one owner"),
+			"A group must have at least one owner"},
 		{"no words at all", forge.Forbidden(), "You may not do this here."},
 	}
 	for _, tt := range tests {

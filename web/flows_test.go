@@ -20,7 +20,8 @@ func TestCreatingAGroupAndAProjectWithAReadme(t *testing.T) {
 	c.signIn("root", rootPassword(t, s))
 	c.post("/groups", url.Values{"name": {"Web Team"}, "visibility": {"public"}}).redirectsTo(t, "/groups/web-team")
 	c.get("/groups/web-team").want(t, http.StatusOK, "Web Team", "Group Web Team was created", "New project")
-	c.post("/groups", url.Values{"name": {"Web Team"}, "path": {"web-team"}}).want(t, http.StatusConflict, "has already been taken")
+	c.post("/groups", url.Values{"name": {"Web Team"}, "path": {"web-team"}}).want(t, http.StatusConflict,
+		"has already been taken")
 
 	// The form offers the group, and the project lands there.
 	p := c.get("/projects/new").want(t, http.StatusOK, "web-team")
@@ -30,9 +31,11 @@ func TestCreatingAGroupAndAProjectWithAReadme(t *testing.T) {
 	}
 	c.post("/projects", url.Values{"name": {"Landing Page"}, "namespace_id": {nsID[1]}, "visibility": {"internal"},
 		"description": {"Where it starts"}, "initialize_with_readme": {"1"}}).redirectsTo(t, "/web-team/landing-page")
-	c.get("/web-team/landing-page").want(t, http.StatusOK, "Landing Page", "Where it starts", `<h2 id="landing-page">Landing Page</h2>`,
+	c.get("/web-team/landing-page").want(t, http.StatusOK, "Landing Page", "Where it starts",
+		`<h2 id="landing-page">Landing Page</h2>`,
 		"Internal", "/web-team/landing-page.git")
-	c.post("/projects", url.Values{"name": {"Landing Page"}, "namespace_id": {nsID[1]}}).want(t, http.StatusConflict, "has already been taken")
+	c.post("/projects", url.Values{"name": {"Landing Page"}, "namespace_id": {nsID[1]}}).want(t,
+		http.StatusConflict, "has already been taken")
 	c.post("/projects", url.Values{"name": {""}}).want(t, http.StatusBadRequest)
 
 	// An empty project says how to push to it.
@@ -63,7 +66,8 @@ func TestBrowsingCode(t *testing.T) {
 	// Raw files are text/plain and sandboxed.
 	raw := c.get("/acme/site/-/raw/main/main.go")
 	raw.want(t, http.StatusOK, "package main")
-	if raw.Header.Get("Content-Type") != "text/plain; charset=utf-8" || !strings.Contains(raw.Header.Get("Content-Security-Policy"), "sandbox") ||
+	if raw.Header.Get("Content-Type") != "text/plain; charset=utf-8" ||
+		!strings.Contains(raw.Header.Get("Content-Security-Policy"), "sandbox") ||
 		raw.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("raw headers: %v", raw.Header)
 	}
@@ -76,7 +80,8 @@ func TestBrowsingCode(t *testing.T) {
 		`<tr class="add">`, `<tr class="del">`, "added", "+4")
 	c.get("/acme/site/-/branches").want(t, http.StatusOK, "feature/login", "default")
 	c.get("/acme/site/-/compare/main...feature/login").want(t, http.StatusOK, "Log in with a form", "login.go")
-	c.get("/acme/site/-/compare?from=main&to=feature%2Flogin").redirectsTo(t, "/acme/site/-/compare/main...feature/login")
+	c.get("/acme/site/-/compare?from=main&to=feature%2Flogin").redirectsTo(t,
+		"/acme/site/-/compare/main...feature/login")
 	c.get("/acme/site/-/compare/main...nope").want(t, http.StatusNotFound, "does not exist")
 }
 
@@ -96,7 +101,8 @@ func TestBinaryLargeAndImageFilesAreNotInlined(t *testing.T) {
 		t.Fatalf("a large file was inlined: %d bytes", len(p.Body))
 	}
 	c.get("/acme/site/-/blob/main/blob.bin").want(t, http.StatusOK, "Binary file")
-	c.get("/acme/site/-/blob/main/logo.png").want(t, http.StatusOK, `<img src="/acme/site/-/raw/main/logo.png" alt="logo.png">`)
+	c.get("/acme/site/-/blob/main/logo.png").want(t, http.StatusOK,
+		`<img src="/acme/site/-/raw/main/logo.png" alt="logo.png">`)
 	raw := c.get("/acme/site/-/raw/main/logo.png")
 	if raw.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("raw image: %v", raw.Header)
@@ -145,7 +151,8 @@ func TestIssues(t *testing.T) {
 		t.Fatal("the label filter let another issue through")
 	}
 	c.get("/acme/site/-/issues?assignee_username=ann").want(t, http.StatusOK, "Broken link")
-	if p := c.get("/acme/site/-/issues?search=slow"); strings.Contains(p.Body, "Broken link") || !strings.Contains(p.Body, "Slow page") {
+	if p := c.get("/acme/site/-/issues?search=slow"); strings.Contains(p.Body, "Broken link") ||
+		!strings.Contains(p.Body, "Slow page") {
 		t.Fatal("the search filter")
 	}
 	c.get("/dashboard/issues").want(t, http.StatusOK, "Broken link")
@@ -163,7 +170,8 @@ func TestIssues(t *testing.T) {
 
 	// Pagination.
 	for i := 0; i < 21; i++ {
-		api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID), map[string]any{"title": fmt.Sprintf("bulk %02d", i)}, http.StatusCreated)
+		api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID),
+			map[string]any{"title": fmt.Sprintf("bulk %02d", i)}, http.StatusCreated)
 	}
 	c.get("/acme/site/-/issues").want(t, http.StatusOK, "bulk 20", `rel="next"`)
 	c.get("/acme/site/-/issues?page=2").want(t, http.StatusOK, "Broken link", `rel="prev"`)
@@ -171,7 +179,8 @@ func TestIssues(t *testing.T) {
 	// Bob, no member, comments on a public project's issue but may not close it.
 	bob := newClient(t, f.s)
 	bob.signIn("bob", "password-bob")
-	if p := bob.get("/acme/site/-/issues/1"); strings.Contains(p.Body, "Close issue") || !strings.Contains(p.Body, `name="note"`) {
+	if p := bob.get("/acme/site/-/issues/1"); strings.Contains(p.Body, "Close issue") ||
+		!strings.Contains(p.Body, `name="note"`) {
 		t.Fatal("bob's view of the issue")
 	}
 	bob.post("/acme/site/-/issues/1/close", nil).want(t, http.StatusForbidden)
@@ -191,7 +200,8 @@ func TestMergeRequests(t *testing.T) {
 		redirectsTo(t, "/acme/site/-/merge_requests/1")
 	c.post("/acme/site/-/merge_requests", url.Values{"source_branch": {"feature/login"}, "target_branch": {"main"},
 		"title": {"Again"}}).want(t, http.StatusConflict, "Another open merge request already exists")
-	c.get("/acme/site/-/merge_requests/1").want(t, http.StatusOK, "<code>login</code>", "feature/login", "Merge", "Delete source branch")
+	c.get("/acme/site/-/merge_requests/1").want(t, http.StatusOK, "<code>login</code>", "feature/login",
+		"Merge", "Delete source branch")
 	c.get("/acme/site/-/merge_requests/1/commits").want(t, http.StatusOK, "Log in with a form")
 	c.get("/acme/site/-/merge_requests/1/diffs").want(t, http.StatusOK, "login.go", `<tr class="add">`)
 	c.get("/acme/site/-/merge_requests").want(t, http.StatusOK, "Log in with a form")
@@ -226,13 +236,16 @@ func TestMergeRequestsCloseReopenAndRebase(t *testing.T) {
 	id := strconv.FormatInt(f.siteID, 10)
 	// The project merges by fast-forward only, and main moves on after the branch.
 	api(t, f.s, "PUT", "/api/v4/projects/"+id, map[string]any{"merge_method": "ff"}, http.StatusOK)
-	api(t, f.s, "POST", "/api/v4/projects/"+id+"/repository/commits", map[string]any{"branch": "main", "commit_message": "Docs",
-		"actions": []map[string]any{{"action": "create", "file_path": "CHANGES.md", "content": "- started\n"}}}, http.StatusCreated)
+	api(t, f.s, "POST", "/api/v4/projects/"+id+"/repository/commits",
+		map[string]any{"branch": "main", "commit_message": "Docs",
+			"actions": []map[string]any{{"action": "create", "file_path": "CHANGES.md",
+				"content": "- started\n"}}}, http.StatusCreated)
 	c := newClient(t, f.s)
 	c.signIn("ann", "password-ann")
 	c.post("/acme/site/-/merge_requests", url.Values{"source_branch": {"feature/login"}, "target_branch": {"main"},
 		"title": {"Login"}}).redirectsTo(t, "/acme/site/-/merge_requests/1")
-	c.get("/acme/site/-/merge_requests/1").want(t, http.StatusOK, "rebase the source branch first", "Rebase source branch")
+	c.get("/acme/site/-/merge_requests/1").want(t, http.StatusOK, "rebase the source branch first",
+		"Rebase source branch")
 	c.post("/acme/site/-/merge_requests/1/merge", nil).want(t, http.StatusConflict, "rebase")
 	c.post("/acme/site/-/merge_requests/1/rebase", nil).redirectsTo(t, "/acme/site/-/merge_requests/1")
 	c.get("/acme/site/-/merge_requests/1").want(t, http.StatusOK, "Ready to merge", "Fast-forward merge")
@@ -247,18 +260,22 @@ func TestPersonalAccessTokens(t *testing.T) {
 	f := newFixture(t)
 	c := newClient(t, f.s)
 	c.signIn("ann", "password-ann")
-	p := c.get("/-/user_settings/personal_access_tokens").want(t, http.StatusOK, "Read only", "Run agents", "in 30 days", "read_api")
+	p := c.get("/-/user_settings/personal_access_tokens").want(t, http.StatusOK, "Read only", "Run agents",
+		"in 30 days", "read_api")
 	// Administrators' presets and scopes are not offered to others, nor permanent tokens.
 	for _, s := range []string{`value="Administrator"`, `value="sudo"`, `value="never"`} {
 		if strings.Contains(p.Body, s) {
 			t.Fatalf("ann is offered %s", s)
 		}
 	}
-	c.post("/-/user_settings/personal_access_tokens", url.Values{"name": {"ci"}}).want(t, http.StatusBadRequest, "Choose a preset or at least one scope")
-	c.post("/-/user_settings/personal_access_tokens", url.Values{"scopes": {"admin"}}).want(t, http.StatusBadRequest, "administrators")
+	c.post("/-/user_settings/personal_access_tokens", url.Values{"name": {"ci"}}).want(t,
+		http.StatusBadRequest, "Choose a preset or at least one scope")
+	c.post("/-/user_settings/personal_access_tokens", url.Values{"scopes": {"admin"}}).want(t,
+		http.StatusBadRequest, "administrators")
 
 	// The secret is shown once; it works; the list shows the token, not the secret.
-	p = c.post("/-/user_settings/personal_access_tokens", url.Values{"name": {"laptop"}, "preset": {"Read Only"}, "expires_in": {"7"}})
+	p = c.post("/-/user_settings/personal_access_tokens",
+		url.Values{"name": {"laptop"}, "preset": {"Read Only"}, "expires_in": {"7"}})
 	p.want(t, http.StatusCreated, "Your new token “laptop”", "read_api")
 	secret := regexp.MustCompile(`id="new-token" value="(cairn_pat_[a-z0-9]+)"`).FindStringSubmatch(p.Body)
 	if secret == nil {
@@ -267,7 +284,8 @@ func TestPersonalAccessTokens(t *testing.T) {
 	if r := f.s.Do(t, "GET", "/api/v4/user", secret[1], nil); r.StatusCode != http.StatusOK {
 		t.Fatalf("the new token: %d %s", r.StatusCode, r.Body)
 	}
-	if r := f.s.Do(t, "POST", "/api/v4/projects", secret[1], map[string]any{"name": "nope"}); r.StatusCode != http.StatusForbidden {
+	if r := f.s.Do(t, "POST", "/api/v4/projects", secret[1],
+		map[string]any{"name": "nope"}); r.StatusCode != http.StatusForbidden {
 		t.Fatalf("a read-only token wrote: %d", r.StatusCode)
 	}
 	list := c.get("/-/user_settings/personal_access_tokens").want(t, http.StatusOK, "laptop")
@@ -279,15 +297,18 @@ func TestPersonalAccessTokens(t *testing.T) {
 		want(t, http.StatusCreated, "Your new token “token-")
 
 	// Revoke: the next request with it is refused.
-	id := regexp.MustCompile(`/-/user_settings/personal_access_tokens/(\d+)/revoke" [^<]*<button [^>]*aria-label="Revoke the token laptop"`).
+	id := regexp.MustCompile(
+		`/-/user_settings/personal_access_tokens/(\d+)/revoke" [^<]*<button [^>]*aria-label="Revoke the token laptop"`).
 		FindStringSubmatch(list.Body)
 	if id == nil {
-		id = regexp.MustCompile(`<td>laptop</td>(?s:.*?)personal_access_tokens/(\d+)/revoke`).FindStringSubmatch(list.Body)
+		id = regexp.MustCompile(
+			`<td>laptop</td>(?s:.*?)personal_access_tokens/(\d+)/revoke`).FindStringSubmatch(list.Body)
 	}
 	if id == nil {
 		t.Fatalf("no revoke form for laptop")
 	}
-	c.post("/-/user_settings/personal_access_tokens/"+id[1]+"/revoke", nil).redirectsTo(t, "/-/user_settings/personal_access_tokens")
+	c.post("/-/user_settings/personal_access_tokens/"+id[1]+"/revoke", nil).redirectsTo(t,
+		"/-/user_settings/personal_access_tokens")
 	if r := f.s.Do(t, "GET", "/api/v4/user", secret[1], nil); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("the revoked token: %d", r.StatusCode)
 	}
@@ -320,7 +341,8 @@ func TestTheAccountPageResetsThePrivateToken(t *testing.T) {
 		t.Fatal("the private token is shown again")
 	}
 	c.post("/profile/account/reset_private_token", nil).want(t, http.StatusOK, "Your new private token")
-	if r := f.s.Do(t, "GET", "/api/v3/projects?private_token="+first[1], "", nil); r.StatusCode != http.StatusUnauthorized {
+	if r := f.s.Do(t, "GET", "/api/v3/projects?private_token="+first[1], "",
+		nil); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("the reset private token: %d", r.StatusCode)
 	}
 }
@@ -330,14 +352,17 @@ func TestProfileAndPassword(t *testing.T) {
 	f := newFixture(t)
 	c := newClient(t, f.s)
 	c.signIn("ann", "password-ann")
-	c.post("/-/user_settings/profile", url.Values{"name": {"Ann Smith"}, "email": {"ann@acme.example"}, "bio": {"Front end"}}).
+	c.post("/-/user_settings/profile",
+		url.Values{"name": {"Ann Smith"}, "email": {"ann@acme.example"}, "bio": {"Front end"}}).
 		redirectsTo(t, "/-/user_settings/profile")
 	c.get("/-/user_settings/profile").want(t, http.StatusOK, "Your profile was saved", `value="Ann Smith"`, "Front end")
 	c.get("/ann").want(t, http.StatusOK, "Ann Smith", "Front end")
-	c.post("/-/user_settings/profile", url.Values{"name": {"Ann"}, "email": {"not-an-email"}}).want(t, http.StatusBadRequest)
+	c.post("/-/user_settings/profile", url.Values{"name": {"Ann"}, "email": {"not-an-email"}}).want(t,
+		http.StatusBadRequest)
 
 	c.post("/-/user_settings/password", url.Values{"current_password": {"wrong"}, "password": {"new-password-1"},
-		"password_confirmation": {"new-password-1"}}).want(t, http.StatusBadRequest, "The current password is not right")
+		"password_confirmation": {"new-password-1"}}).want(t, http.StatusBadRequest,
+		"The current password is not right")
 	c.post("/-/user_settings/password", url.Values{"current_password": {"password-ann"}, "password": {"new-password-1"},
 		"password_confirmation": {"other"}}).want(t, http.StatusBadRequest, "differ")
 	c.post("/-/user_settings/password", url.Values{"current_password": {"password-ann"}, "password": {"new-password-1"},
@@ -356,17 +381,22 @@ func TestHostileContentRendersInert(t *testing.T) {
 		"<details open ontoggle=\"alert('toggle')\">x</details>\n\n<p style=\"position:fixed\">styled</p>\n"
 	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/commits", f.siteID), map[string]any{
 		"branch": "main", "commit_message": "<script>alert('commit')</script>",
-		"actions": []map[string]any{{"action": "update", "file_path": "README.md", "content": payload}}}, http.StatusCreated)
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID), map[string]any{"title": "<script>alert('title')</script>",
-		"description": payload}, http.StatusCreated)
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues/1/notes", f.siteID), map[string]any{"body": payload}, http.StatusCreated)
+		"actions": []map[string]any{{"action": "update", "file_path": "README.md", "content": payload}}},
+		http.StatusCreated)
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", f.siteID),
+		map[string]any{"title": "<script>alert('title')</script>",
+			"description": payload}, http.StatusCreated)
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues/1/notes", f.siteID),
+		map[string]any{"body": payload}, http.StatusCreated)
 	c := newClient(t, f.s)
-	for _, path := range []string{"/acme/site", "/acme/site/-/blob/main/README.md", "/acme/site/-/issues/1", "/acme/site/-/issues",
+	for _, path := range []string{"/acme/site", "/acme/site/-/blob/main/README.md", "/acme/site/-/issues/1",
+		"/acme/site/-/issues",
 		"/acme/site/-/commits/main", "/acme/site/-/commit/main"} {
 		p := c.get(path).want(t, http.StatusOK)
 		body := strings.ToLower(p.Body)
 		// The diff and the source view show the payload as text: escaped, it is harmless.
-		for _, bad := range []string{"<script>alert", "<img src=x onerror", `<img src="x" onerror`, "<svg onload", "<details open ontoggle",
+		for _, bad := range []string{"<script>alert", "<img src=x onerror", `<img src="x" onerror`,
+			"<svg onload", "<details open ontoggle",
 			`href="javascript:`, "<iframe", `style="position`} {
 			if strings.Contains(body, bad) {
 				t.Errorf("%s contains %q", path, bad)
@@ -386,17 +416,22 @@ func TestWebURLsOfTheAPIAnswer(t *testing.T) {
 	s := f.s
 	id := strconv.FormatInt(f.siteID, 10)
 	api(t, s, "POST", "/api/v4/projects/"+id+"/issues", map[string]any{"title": "An issue"}, http.StatusCreated)
-	api(t, s, "POST", "/api/v4/projects/"+id+"/merge_requests", map[string]any{"title": "An MR", "source_branch": "feature/login",
-		"target_branch": "main"}, http.StatusCreated)
-	api(t, s, "POST", "/api/v4/projects/"+id+"/repository/tags", map[string]any{"tag_name": "v1.0", "ref": "main"}, http.StatusCreated)
-	api(t, s, "POST", "/api/v4/projects/"+id+"/releases", map[string]any{"tag_name": "v1.0", "name": "One"}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/projects/"+id+"/merge_requests",
+		map[string]any{"title": "An MR", "source_branch": "feature/login",
+			"target_branch": "main"}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/projects/"+id+"/repository/tags",
+		map[string]any{"tag_name": "v1.0", "ref": "main"}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/projects/"+id+"/releases", map[string]any{"tag_name": "v1.0", "name": "One"},
+		http.StatusCreated)
 	sources := []string{
 		"/api/v4/projects/" + id, "/api/v4/projects", "/api/v4/groups", "/api/v4/groups/acme", "/api/v4/namespaces",
-		"/api/v4/users", "/api/v4/user", "/api/v4/projects/" + id + "/issues", "/api/v4/projects/" + id + "/merge_requests",
+		"/api/v4/users", "/api/v4/user", "/api/v4/projects/" + id + "/issues", "/api/v4/projects/" + id +
+			"/merge_requests",
 		"/api/v4/projects/" + id + "/repository/commits", "/api/v4/projects/" + id + "/repository/commits/main",
 		"/api/v4/projects/" + id + "/repository/branches", "/api/v4/projects/" + id + "/releases",
 		"/api/v4/projects/" + id + "/repository/compare?from=main&to=feature%2Flogin",
-		"/api/v3/projects/" + id, "/api/repos/acme/site", "/api/repos/acme/site/pulls", "/v1/repositories/acme/site", "/v1/teams",
+		"/api/v3/projects/" + id, "/api/repos/acme/site", "/api/repos/acme/site/pulls",
+		"/v1/repositories/acme/site", "/v1/teams",
 	}
 	seen := map[string]bool{}
 	for _, src := range sources {
@@ -446,7 +481,8 @@ func webURLs(v any, key string) []string {
 	case string:
 		switch key {
 		case "web_url", "html_url", "self":
-			if strings.HasPrefix(x, "http") && !strings.Contains(x, "/api/") && !strings.HasPrefix(strings.TrimPrefix(x, "http://"), "v1") {
+			if strings.HasPrefix(x, "http") && !strings.Contains(x, "/api/") &&
+				!strings.HasPrefix(strings.TrimPrefix(x, "http://"), "v1") {
 				out = append(out, x)
 			}
 		}

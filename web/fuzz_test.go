@@ -10,7 +10,8 @@ import (
 // of this site: resolved against the site's address, it keeps the site's host.
 func FuzzLocalRedirect(f *testing.F) {
 	for _, s := range []string{"/", "/acme/site?x=1#L2", "//evil.example", "/\\evil.example", "https://evil.example",
-		"/\t/evil.example", "javascript:alert(1)", "/%2F%2Fevil.example", "/..//evil.example", "\x00", "/users/sign_in"} {
+		"/\t/evil.example", "javascript:alert(1)", "/%2F%2Fevil.example", "/..//evil.example", "\x00",
+		"/users/sign_in"} {
 		f.Add(s)
 	}
 	site, _ := url.Parse("https://cairn.example/dashboard")

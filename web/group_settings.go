@@ -74,8 +74,14 @@ type groupSettingsData struct {
 }
 
 func groupSettingsOf(g forge.Namespace) *groupSettingsData {
-	return &groupSettingsData{Group: g, URL: "/groups/" + markup.EscapePath(g.FullPath), Name: g.Name, Path: g.Path,
-		Description: g.Description, Visibility: g.Visibility}
+	return &groupSettingsData{
+		Group:       g,
+		URL:         "/groups/" + markup.EscapePath(g.FullPath),
+		Name:        g.Name,
+		Path:        g.Path,
+		Description: g.Description,
+		Visibility:  g.Visibility,
+	}
 }
 
 // groupSettingsAllowed refuses a group's settings to those who may not change them.
@@ -99,7 +105,8 @@ func (h *Handler) updateGroupSettings(w http.ResponseWriter, r *http.Request, g 
 	if err := h.groupSettingsAllowed(r, g); err != nil {
 		return err
 	}
-	in := forge.GroupInput{Name: formField(r, "name"), Path: formField(r, "path"), Description: formField(r, "description")}
+	in := forge.GroupInput{Name: formField(r, "name"), Path: formField(r, "path"),
+		Description: formField(r, "description")}
 	if v := formField(r, "visibility"); v != nil && *v != g.Visibility {
 		in.Visibility = v
 	}

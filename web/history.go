@@ -90,7 +90,8 @@ func (h *Handler) commit(rev string) projectHandler {
 		if err != nil {
 			return err
 		}
-		diffs, _, err := h.forge.Repositories.CommitDiff(r.Context(), a, forge.ParseRef(ref), c.ID.String(), forge.Page{Page: 1, PerPage: 10000})
+		diffs, _, err := h.forge.Repositories.CommitDiff(r.Context(), a, forge.ParseRef(ref), c.ID.String(),
+			forge.Page{Page: 1, PerPage: 10000})
 		if err != nil {
 			return err
 		}
@@ -105,7 +106,8 @@ func (h *Handler) commit(rev string) projectHandler {
 			d.Stats.Additions += f.Additions
 			d.Stats.Deletions += f.Deletions
 		}
-		if d.Refs, err = h.forge.Repositories.CommitRefs(r.Context(), a, forge.ParseRef(ref), c.ID.String(), "all"); err != nil {
+		if d.Refs, err = h.forge.Repositories.CommitRefs(r.Context(), a, forge.ParseRef(ref), c.ID.String(),
+			"all"); err != nil {
 			return err
 		}
 		return h.render(w, r, http.StatusOK, "commit", h.projectPage(r, pn, "commits", c.Title(), d))
@@ -126,7 +128,8 @@ func (h *Handler) branches(w http.ResponseWriter, r *http.Request, pn *projectNa
 	return h.renderBranches(w, r, pn, http.StatusOK, &branchesData{From: pn.View.DefaultBranch})
 }
 
-func (h *Handler) renderBranches(w http.ResponseWriter, r *http.Request, pn *projectNav, status int, d *branchesData) error {
+func (h *Handler) renderBranches(w http.ResponseWriter, r *http.Request, pn *projectNav, status int,
+	d *branchesData) error {
 	if !pn.Can.ReadCode {
 		return notFound()
 	}
@@ -207,7 +210,8 @@ func (h *Handler) createTag(w http.ResponseWriter, r *http.Request, pn *projectN
 	if err := readForm(r); err != nil {
 		return err
 	}
-	name, from, msg := strings.TrimSpace(r.PostForm.Get("tag_name")), strings.TrimSpace(r.PostForm.Get("ref")), r.PostForm.Get("message")
+	name, from, msg := strings.TrimSpace(r.PostForm.Get("tag_name")), strings.TrimSpace(
+		r.PostForm.Get("ref")), r.PostForm.Get("message")
 	t, err := h.forge.Repositories.CreateTag(r.Context(), api.Actor(r), forge.ID(pn.View.ID), name, from, msg)
 	if m, status, ok := formError(err); ok {
 		return h.renderTags(w, r, pn, status, &tagsData{Error: m, Name: name, From: from, Message: msg})
@@ -283,7 +287,8 @@ func (h *Handler) compare(spec string) projectHandler {
 		}
 		q := r.URL.Query()
 		if spec == "" && q.Get("from") != "" && q.Get("to") != "" {
-			return redirect(w, r, pn.URL+"/-/compare/"+markup.EscapePath(q.Get("from"))+"..."+markup.EscapePath(q.Get("to")))
+			return redirect(w, r, pn.URL+"/-/compare/"+markup.EscapePath(q.Get("from"))+
+				"..."+markup.EscapePath(q.Get("to")))
 		}
 		a := api.Actor(r)
 		ref := strconv.FormatInt(pn.View.ID, 10)

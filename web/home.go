@@ -178,13 +178,20 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	pg := pageOf(r, 20)
 	search := strings.TrimSpace(r.URL.Query().Get("search"))
-	list, total, err := h.forge.Projects.ListProjects(r.Context(), a, forge.ProjectListOptions{Membership: true, Search: search,
-		OrderBy: "last_activity_at", Desc: true}, pg)
+	list, total, err := h.forge.Projects.ListProjects(r.Context(), a,
+		forge.ProjectListOptions{Membership: true, Search: search,
+			OrderBy: "last_activity_at", Desc: true}, pg)
 	if err != nil {
 		return err
 	}
-	d := projectListData{Heading: "Your projects", Tab: "projects", Search: search, Projects: list,
-		Pager: newPager(r, pg, total), Empty: "You are not a member of any project yet."}
+	d := projectListData{
+		Heading:  "Your projects",
+		Tab:      "projects",
+		Search:   search,
+		Projects: list,
+		Pager:    newPager(r, pg, total),
+		Empty:    "You are not a member of any project yet.",
+	}
 	if pg.Page == 1 && search == "" {
 		if d.Activity, err = h.recentActivity(r, list); err != nil {
 			return err
@@ -210,13 +217,20 @@ func (h *Handler) recentActivity(r *http.Request, projects []forge.ProjectView) 
 func (h *Handler) explore(w http.ResponseWriter, r *http.Request) error {
 	pg := pageOf(r, 20)
 	search := strings.TrimSpace(r.URL.Query().Get("search"))
-	list, total, err := h.forge.Projects.ListProjects(r.Context(), api.Actor(r), forge.ProjectListOptions{Search: search,
-		OrderBy: "last_activity_at", Desc: true}, pg)
+	list, total, err := h.forge.Projects.ListProjects(r.Context(), api.Actor(r),
+		forge.ProjectListOptions{Search: search,
+			OrderBy: "last_activity_at", Desc: true}, pg)
 	if err != nil {
 		return err
 	}
-	d := projectListData{Heading: "Explore projects", Tab: "explore", Search: search, Projects: list,
-		Pager: newPager(r, pg, total), Empty: "There are no projects to show."}
+	d := projectListData{
+		Heading:  "Explore projects",
+		Tab:      "explore",
+		Search:   search,
+		Projects: list,
+		Pager:    newPager(r, pg, total),
+		Empty:    "There are no projects to show.",
+	}
 	return h.show(w, r, http.StatusOK, "projects", "explore", "Explore projects", d)
 }
 
@@ -248,8 +262,14 @@ func (h *Handler) groupList(w http.ResponseWriter, r *http.Request, all bool) er
 	if err != nil {
 		return err
 	}
-	d := groupListData{Heading: "Your groups", Tab: "groups", Search: search, Groups: list,
-		Pager: newPager(r, pg, total), Empty: "You are not a member of any group yet."}
+	d := groupListData{
+		Heading: "Your groups",
+		Tab:     "groups",
+		Search:  search,
+		Groups:  list,
+		Pager:   newPager(r, pg, total),
+		Empty:   "You are not a member of any group yet.",
+	}
 	nav := "groups"
 	if all {
 		d.Heading, d.Tab, d.Empty, nav = "Explore groups", "explore-groups", "There are no groups to show.", "explore"
@@ -305,7 +325,8 @@ func (h *Handler) namespaceHome(w http.ResponseWriter, r *http.Request, ns forge
 	if d.IsGroup {
 		o.GroupRef = ns.FullPath
 		all := true
-		subs, _, err := h.forge.Projects.ListGroups(ctx, a, forge.GroupListOptions{ParentID: &ns.ID, AllAvailable: &all},
+		subs, _, err := h.forge.Projects.ListGroups(ctx, a,
+			forge.GroupListOptions{ParentID: &ns.ID, AllAvailable: &all},
 			forge.Page{Page: 1, PerPage: 100})
 		if err != nil {
 			return err
@@ -378,8 +399,9 @@ func (h *Handler) dashboardIssues(w http.ResponseWriter, r *http.Request) error 
 	}
 	d := &dashboardListData{Scope: dashboardScope(r)}
 	pg := pageOf(r, 20)
-	list, total, err := h.forge.Issuables.ListIssues(r.Context(), a, forge.IssueListOptions{Scope: d.Scope, State: "opened",
-		OrderBy: "updated_at", Desc: true}, pg)
+	list, total, err := h.forge.Issuables.ListIssues(r.Context(), a,
+		forge.IssueListOptions{Scope: d.Scope, State: "opened",
+			OrderBy: "updated_at", Desc: true}, pg)
 	if err != nil {
 		return err
 	}
@@ -395,8 +417,9 @@ func (h *Handler) dashboardMergeRequests(w http.ResponseWriter, r *http.Request)
 	}
 	d := &dashboardListData{Scope: dashboardScope(r)}
 	pg := pageOf(r, 20)
-	list, total, err := h.forge.Issuables.ListMergeRequests(r.Context(), a, forge.MergeRequestListOptions{Scope: d.Scope,
-		State: "opened", OrderBy: "updated_at", Desc: true}, pg)
+	list, total, err := h.forge.Issuables.ListMergeRequests(r.Context(), a,
+		forge.MergeRequestListOptions{Scope: d.Scope,
+			State: "opened", OrderBy: "updated_at", Desc: true}, pg)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,8 @@ type issueFilter struct {
 // stateURL is the list's URL with state set and the other filters kept.
 func (f issueFilter) StateURL(base, state string) string {
 	q := []string{"state=" + state}
-	for _, kv := range [][2]string{{"label_name", f.Label}, {"assignee_username", f.Assignee}, {"author_username", f.Author}, {"search", f.Search}} {
+	for _, kv := range [][2]string{{"label_name", f.Label}, {"assignee_username", f.Assignee},
+		{"author_username", f.Author}, {"search", f.Search}} {
 		if kv[1] != "" {
 			q = append(q, kv[0]+"="+queryEscape(kv[1]))
 		}
@@ -54,8 +55,14 @@ type issuesData struct {
 }
 
 func (f issueFilter) issueOptions(state string) forge.IssueListOptions {
-	o := forge.IssueListOptions{State: state, Search: f.Search, AssigneeName: f.Assignee, AuthorUsername: f.Author,
-		OrderBy: "created_at", Desc: true}
+	o := forge.IssueListOptions{
+		State:          state,
+		Search:         f.Search,
+		AssigneeName:   f.Assignee,
+		AuthorUsername: f.Author,
+		OrderBy:        "created_at",
+		Desc:           true,
+	}
 	if f.Label != "" {
 		o.Labels = []string{f.Label}
 	}
@@ -84,7 +91,8 @@ func (h *Handler) issues(w http.ResponseWriter, r *http.Request, pn *projectNav)
 		return err
 	}
 	f.Opened, f.Closed, f.All = counts[forge.StateOpened], counts[forge.StateClosed], counts["all"]
-	labels, _, err := h.forge.Issuables.ListLabels(ctx, a, ref, forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100})
+	labels, _, err := h.forge.Issuables.ListLabels(ctx, a, ref, forge.LabelListOptions{},
+		forge.Page{Page: 1, PerPage: 100})
 	if err != nil {
 		return err
 	}
@@ -184,7 +192,8 @@ func (h *Handler) issue(iid int64) projectHandler {
 	}
 }
 
-func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projectNav, iid int64, status int, comment editor, errMsg string) error {
+func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projectNav, iid int64, status int,
+	comment editor, errMsg string) error {
 	a := api.Actor(r)
 	ctx := r.Context()
 	ref := strconv.FormatInt(pn.View.ID, 10)
@@ -200,9 +209,17 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 	if err != nil {
 		return err
 	}
-	d := &issueData{Issue: is, Body: h.markdownIn(r, pn, pn.View.DefaultBranch, "", is.Description), Notes: notes, Comment: comment, Error: errMsg,
-		CanEdit: pn.View.CanEditIssue(a, is), CanComment: pn.Can.CreateIssue}
-	if d.Labels, _, err = h.forge.Issuables.ListLabels(ctx, a, forge.ParseRef(ref), forge.LabelListOptions{}, forge.Page{Page: 1, PerPage: 100}); err != nil {
+	d := &issueData{
+		Issue:      is,
+		Body:       h.markdownIn(r, pn, pn.View.DefaultBranch, "", is.Description),
+		Notes:      notes,
+		Comment:    comment,
+		Error:      errMsg,
+		CanEdit:    pn.View.CanEditIssue(a, is),
+		CanComment: pn.Can.CreateIssue,
+	}
+	if d.Labels, _, err = h.forge.Issuables.ListLabels(ctx, a, forge.ParseRef(ref), forge.LabelListOptions{},
+		forge.Page{Page: 1, PerPage: 100}); err != nil {
 		return err
 	}
 	d.LabelColors = map[string]string{}
@@ -210,17 +227,20 @@ func (h *Handler) renderIssue(w http.ResponseWriter, r *http.Request, pn *projec
 		d.LabelColors[l.Name] = l.Color
 	}
 	if pn.Can.SetIssueMetadata {
-		if d.Members, _, err = h.forge.Projects.ListMembers(ctx, a, forge.MemberSource{Kind: "project", Ref: ref}, true, "",
+		if d.Members, _, err = h.forge.Projects.ListMembers(ctx, a,
+			forge.MemberSource{Kind: "project", Ref: ref}, true, "",
 			forge.Page{Page: 1, PerPage: 100}); err != nil {
 			return err
 		}
 	}
-	return h.render(w, r, status, "issue", h.projectPage(r, pn, "issues", is.Title+" (#"+strconv.FormatInt(is.IID, 10)+")", d))
+	return h.render(w, r, status, "issue",
+		h.projectPage(r, pn, "issues", is.Title+" (#"+strconv.FormatInt(is.IID, 10)+")", d))
 }
 
 // notes lists the notes of an issue or merge request, oldest first, rendered.
 func (h *Handler) notes(r *http.Request, pn *projectNav, t forge.NoteTarget) ([]noteView, error) {
-	list, _, err := h.forge.Issuables.ListNotes(r.Context(), api.Actor(r), t, forge.NoteListOptions{OrderBy: "created_at"},
+	list, _, err := h.forge.Issuables.ListNotes(r.Context(), api.Actor(r), t,
+		forge.NoteListOptions{OrderBy: "created_at"},
 		forge.Page{Page: 1, PerPage: 1000})
 	if err != nil {
 		return nil, err
@@ -260,7 +280,8 @@ func (h *Handler) commentIssue(iid int64) projectHandler {
 		}
 		if r.PostForm.Get("close") != "" {
 			close := "close"
-			if _, err := h.forge.Issuables.UpdateIssue(r.Context(), a, ref, forge.IssueRef{N: iid}, forge.IssueInput{StateEvent: close}); err != nil {
+			if _, err := h.forge.Issuables.UpdateIssue(r.Context(), a, ref, forge.IssueRef{N: iid},
+				forge.IssueInput{StateEvent: close}); err != nil {
 				return err
 			}
 		}
@@ -300,7 +321,8 @@ func (h *Handler) updateIssue(iid int64) projectHandler {
 			}
 			in.AssigneeIDs = &ids
 		}
-		_, err := h.forge.Issuables.UpdateIssue(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.IssueRef{N: iid}, in)
+		_, err := h.forge.Issuables.UpdateIssue(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
+			forge.IssueRef{N: iid}, in)
 		if msg, status, ok := formError(err); ok {
 			return h.renderIssue(w, r, pn, iid, status, editor{}, msg)
 		}

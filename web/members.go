@@ -27,7 +27,8 @@ type membersHandler func(w http.ResponseWriter, r *http.Request, sc *membersScop
 // lookupMembers routes ".../-/project_members/..." and ".../-/group_members/...": the list and
 // the form that adds, "/:user_id" that changes a member's level, "/:user_id/delete" that
 // removes them.
-func (h *Handler) lookupMembers(method func(g, p handlerFunc) handlerFunc, tail string, in func(membersHandler) handlerFunc) handlerFunc {
+func (h *Handler) lookupMembers(method func(g, p handlerFunc) handlerFunc, tail string,
+	in func(membersHandler) handlerFunc) handlerFunc {
 	if tail == "" {
 		return method(in(h.members), in(h.addMember))
 	}
@@ -58,8 +59,14 @@ type accessLevel struct {
 	Name  string
 }
 
-var accessLevelNames = map[int]string{forge.Minimal: "Minimal access", forge.Guest: "Guest", forge.Reporter: "Reporter",
-	forge.Developer: "Developer", forge.Maintainer: "Maintainer", forge.Owner: "Owner"}
+var accessLevelNames = map[int]string{
+	forge.Minimal:    "Minimal access",
+	forge.Guest:      "Guest",
+	forge.Reporter:   "Reporter",
+	forge.Developer:  "Developer",
+	forge.Maintainer: "Maintainer",
+	forge.Owner:      "Owner",
+}
 
 type memberRow struct {
 	forge.Member
@@ -89,7 +96,8 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request, sc *membersSco
 	return h.renderMembers(w, r, sc, http.StatusOK, &membersData{Level: forge.Developer})
 }
 
-func (h *Handler) renderMembers(w http.ResponseWriter, r *http.Request, sc *membersScope, status int, d *membersData) error {
+func (h *Handler) renderMembers(w http.ResponseWriter, r *http.Request, sc *membersScope, status int,
+	d *membersData) error {
 	a := api.Actor(r)
 	can, err := h.forge.Projects.MemberAbilities(r.Context(), a, sc.Src)
 	if err != nil {
@@ -105,15 +113,17 @@ func (h *Handler) renderMembers(w http.ResponseWriter, r *http.Request, sc *memb
 		d.Levels = append(d.Levels, accessLevel{Value: l, Name: accessLevelNames[l]})
 	}
 	for _, m := range list {
-		d.Members = append(d.Members, memberRow{Member: m, Level: accessLevelNames[m.AccessLevel], Direct: can.Direct(m),
-			CanChange: can.CanChange(m), CanRemove: can.CanRemove(m)})
+		d.Members = append(d.Members,
+			memberRow{Member: m, Level: accessLevelNames[m.AccessLevel], Direct: can.Direct(m),
+				CanChange: can.CanChange(m), CanRemove: can.CanRemove(m)})
 	}
 	return h.render(w, r, status, "members", sc.page("Members", d))
 }
 
 // memberFormError shows a refused member form on the members page; ok is false for errors
 // that are not the form's.
-func (h *Handler) memberFormError(w http.ResponseWriter, r *http.Request, sc *membersScope, d *membersData, err error) (bool, error) {
+func (h *Handler) memberFormError(w http.ResponseWriter, r *http.Request, sc *membersScope, d *membersData,
+	err error) (bool, error) {
 	msg, status, ok := formError(err)
 	if !ok && forge.ErrorCode(err) == forge.ENotFound {
 		msg, status, ok = "There is no such user, or no such member.", http.StatusNotFound, true
@@ -132,7 +142,8 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, sc *membersS
 		return err
 	}
 	f := r.PostForm
-	d := &membersData{Username: strings.TrimPrefix(strings.TrimSpace(f.Get("username")), "@"), Expires: f.Get("expires_at")}
+	d := &membersData{Username: strings.TrimPrefix(strings.TrimSpace(f.Get("username")), "@"),
+		Expires: f.Get("expires_at")}
 	d.Level, _ = strconv.Atoi(f.Get("access_level"))
 	in := forge.MemberInput{UserRef: d.Username, AccessLevel: d.Level}
 	if d.Username == "" {
@@ -141,7 +152,8 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, sc *membersS
 	if d.Expires != "" {
 		t, err := time.Parse(time.DateOnly, d.Expires)
 		if err != nil {
-			return h.renderMembers(w, r, sc, http.StatusBadRequest, withError(d, "The expiry is not a date (YYYY-MM-DD)."))
+			return h.renderMembers(w, r, sc, http.StatusBadRequest,
+				withError(d, "The expiry is not a date (YYYY-MM-DD)."))
 		}
 		in.ExpiresAt = &t
 	}
@@ -168,7 +180,8 @@ func (h *Handler) changeMember(userID int64) membersHandler {
 		level, _ := strconv.Atoi(r.PostForm.Get("access_level"))
 		m, err := h.forge.Projects.AddOrUpdateMember(r.Context(), a, sc.Src,
 			forge.MemberInput{UserRef: strconv.FormatInt(userID, 10), AccessLevel: level}, false)
-		if handled, err := h.memberFormError(w, r, sc, &membersData{Level: forge.Developer}, err); handled || err != nil {
+		if handled, err := h.memberFormError(w, r, sc, &membersData{Level: forge.Developer}, err); handled ||
+			err != nil {
 			return err
 		}
 		h.setFlash(w, m.User.Username+" is now "+accessLevelNames[m.AccessLevel]+".")
@@ -184,7 +197,8 @@ func (h *Handler) removeMember(userID int64) membersHandler {
 			return err
 		}
 		err = h.forge.Projects.RemoveMember(r.Context(), a, sc.Src, userID)
-		if handled, err := h.memberFormError(w, r, sc, &membersData{Level: forge.Developer}, err); handled || err != nil {
+		if handled, err := h.memberFormError(w, r, sc, &membersData{Level: forge.Developer}, err); handled ||
+			err != nil {
 			return err
 		}
 		if userID == a.User.ID {

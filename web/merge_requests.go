@@ -86,7 +86,8 @@ func (h *Handler) newMergeRequest(w http.ResponseWriter, r *http.Request, pn *pr
 	return h.renderNewMergeRequest(w, r, pn, http.StatusOK, d)
 }
 
-func (h *Handler) renderNewMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav, status int, d *newMergeRequestData) error {
+func (h *Handler) renderNewMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav, status int,
+	d *newMergeRequestData) error {
 	a := api.Actor(r)
 	ref := strconv.FormatInt(pn.View.ID, 10)
 	if d.Target == "" {
@@ -147,8 +148,14 @@ func (h *Handler) createMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 		return err
 	}
 	f := r.PostForm
-	d := &newMergeRequestData{Source: f.Get("source_branch"), Target: f.Get("target_branch"), Title: f.Get("title"),
-		Body: editor{Text: f.Get("description")}, RemoveSource: f.Get("remove_source_branch") != "", Squash: f.Get("squash") != ""}
+	d := &newMergeRequestData{
+		Source:       f.Get("source_branch"),
+		Target:       f.Get("target_branch"),
+		Title:        f.Get("title"),
+		Body:         editor{Text: f.Get("description")},
+		RemoveSource: f.Get("remove_source_branch") != "",
+		Squash:       f.Get("squash") != "",
+	}
 	if previewing(r) {
 		d.Body.Preview = h.markdownIn(r, pn, pn.View.DefaultBranch, "", d.Body.Text)
 		return h.renderNewMergeRequest(w, r, pn, http.StatusOK, d)
@@ -202,7 +209,8 @@ func (h *Handler) mergeRequest(iid int64, tab string) projectHandler {
 	}
 }
 
-func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav, iid int64, tab string, status int, comment editor, errMsg string) error {
+func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn *projectNav, iid int64,
+	tab string, status int, comment editor, errMsg string) error {
 	a := api.Actor(r)
 	ctx := r.Context()
 	ref := strconv.FormatInt(pn.View.ID, 10)
@@ -211,9 +219,18 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	if err != nil {
 		return err
 	}
-	d := &mergeRequestData{MR: m, Tab: tab, Comment: comment, Error: errMsg, Status: forge.DetailedMergeStatus(m),
-		CanMerge: h.forge.Issuables.CanMergeInto(ctx, a, m), CanRebase: h.forge.Access.CanRebase(ctx, a, m),
-		CanEdit: pn.View.CanEditMergeRequest(a, m), CanComment: pn.Can.CommentMergeRequest, MergeMethod: pn.View.MergeMethod}
+	d := &mergeRequestData{
+		MR:          m,
+		Tab:         tab,
+		Comment:     comment,
+		Error:       errMsg,
+		Status:      forge.DetailedMergeStatus(m),
+		CanMerge:    h.forge.Issuables.CanMergeInto(ctx, a, m),
+		CanRebase:   h.forge.Access.CanRebase(ctx, a, m),
+		CanEdit:     pn.View.CanEditMergeRequest(a, m),
+		CanComment:  pn.Can.CommentMergeRequest,
+		MergeMethod: pn.View.MergeMethod,
+	}
 	offered, forced := pn.View.SquashChoice()
 	d.SquashOffer, d.Squash = offered, m.Squash
 	if !offered {
@@ -221,7 +238,8 @@ func (h *Handler) renderMergeRequest(w http.ResponseWriter, r *http.Request, pn 
 	}
 	switch tab {
 	case "commits":
-		if d.Commits, _, err = h.forge.Issuables.MergeRequestCommits(ctx, a, forge.ParseRef(ref), mref, forge.Page{Page: 1, PerPage: 1000}); err != nil {
+		if d.Commits, _, err = h.forge.Issuables.MergeRequestCommits(ctx, a, forge.ParseRef(ref), mref,
+			forge.Page{Page: 1, PerPage: 1000}); err != nil {
 			return err
 		}
 	case "diffs":
@@ -273,7 +291,8 @@ func (h *Handler) mergeConflicts(r *http.Request, ref string, m forge.MergeReque
 	if c, ok := h.conflicts.get(key); ok {
 		return c, nil
 	}
-	files, n, err := h.forge.Issuables.MergeRequestConflicts(r.Context(), api.Actor(r), forge.ParseRef(ref), forge.MergeRequestRef{N: m.IID})
+	files, n, err := h.forge.Issuables.MergeRequestConflicts(r.Context(), api.Actor(r), forge.ParseRef(ref),
+		forge.MergeRequestRef{N: m.IID})
 	if err != nil {
 		return conflictList{}, err
 	}
@@ -297,7 +316,8 @@ func (h *Handler) commentMergeRequest(iid int64) projectHandler {
 			return h.renderMergeRequest(w, r, pn, iid, "", http.StatusOK, ed, "")
 		}
 		a := api.Actor(r)
-		t, err := h.forge.Issuables.MergeRequestNoteTarget(r.Context(), a, forge.ID(pn.View.ID), forge.MergeRequestRef{N: iid})
+		t, err := h.forge.Issuables.MergeRequestNoteTarget(r.Context(), a, forge.ID(pn.View.ID),
+			forge.MergeRequestRef{N: iid})
 		if err != nil {
 			return err
 		}
@@ -325,7 +345,8 @@ func (h *Handler) merge(iid int64) projectHandler {
 			squash := r.PostForm.Get("squash") != ""
 			opts.Squash = &squash
 		}
-		_, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.MergeRequestRef{N: iid}, opts)
+		_, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
+			forge.MergeRequestRef{N: iid}, opts)
 		if msg, status, ok := mergeError(err); ok {
 			return h.renderMergeRequest(w, r, pn, iid, "", status, editor{}, msg)
 		}

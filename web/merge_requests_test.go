@@ -16,7 +16,8 @@ func TestAConflictingMergeRequestListsItsConflicts(t *testing.T) {
 		"actions": []map[string]any{{"action": "delete", "file_path": "web/app.js"}}}, http.StatusCreated)
 	api(t, f.s, "POST", commits, map[string]any{"branch": "main", "commit_message": "Greet the world",
 		"actions": []map[string]any{
-			{"action": "update", "file_path": "main.go", "content": "package main\n\nimport \"fmt\"\n\n// main greets.\nfunc main() {\n\tfmt.Println(\"hello, world\")\n}\n"},
+			{"action": "update", "file_path": "main.go",
+				"content": "package main\n\nimport \"fmt\"\n\n// main greets.\nfunc main() {\n\tfmt.Println(\"hello, world\")\n}\n"},
 			{"action": "update", "file_path": "web/app.js", "content": "export const add = (a, b) => a + b;\n"},
 		}}, http.StatusCreated)
 	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/merge_requests", f.siteID), map[string]any{
@@ -32,7 +33,8 @@ func TestAConflictingMergeRequestListsItsConflicts(t *testing.T) {
 	// Once the target takes the source's side, nothing conflicts and nothing is listed.
 	api(t, f.s, "POST", commits, map[string]any{"branch": "main", "commit_message": "Take theirs",
 		"actions": []map[string]any{
-			{"action": "update", "file_path": "main.go", "content": "package main\n\nimport \"fmt\"\n\n// main greets.\nfunc main() {\n\tfmt.Println(\"hello, login\")\n}\n"},
+			{"action": "update", "file_path": "main.go",
+				"content": "package main\n\nimport \"fmt\"\n\n// main greets.\nfunc main() {\n\tfmt.Println(\"hello, login\")\n}\n"},
 			{"action": "delete", "file_path": "web/app.js"},
 		}}, http.StatusCreated)
 	p = c.get("/acme/site/-/merge_requests/1").want(t, http.StatusOK, "Ready to merge")
@@ -40,7 +42,8 @@ func TestAConflictingMergeRequestListsItsConflicts(t *testing.T) {
 		t.Fatalf("a clean merge request lists conflicts:\n%s", excerpt(p.Body))
 	}
 	// A private project's merge request is not found by outsiders.
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/branches", f.vaultID), map[string]any{"branch": "b", "ref": "main"}, http.StatusCreated)
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/branches", f.vaultID),
+		map[string]any{"branch": "b", "ref": "main"}, http.StatusCreated)
 	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/merge_requests", f.vaultID), map[string]any{
 		"title": "Secret", "source_branch": "b", "target_branch": "main"}, http.StatusCreated)
 	c.signIn("bob", "password-bob")

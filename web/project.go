@@ -49,8 +49,14 @@ func (h *Handler) projectNav(r *http.Request, v forge.ProjectView) *projectNav {
 	url := "/" + markup.EscapePath(v.FullPath())
 	crumbs := namespaceCrumbs(v.Namespace)
 	crumbs = append(crumbs, crumb{Name: v.Name, URL: url})
-	return &projectNav{View: v, Can: v.Abilities(api.Actor(r)), URL: url, CloneURL: h.core.URL(url + ".git"),
-		Crumbs: crumbs, Ref: v.DefaultBranch}
+	return &projectNav{
+		View:     v,
+		Can:      v.Abilities(api.Actor(r)),
+		URL:      url,
+		CloneURL: h.core.URL(url + ".git"),
+		Crumbs:   crumbs,
+		Ref:      v.DefaultBranch,
+	}
 }
 
 // projectPage starts the page data of a project's page.
@@ -121,7 +127,8 @@ func (h *Handler) lookupProject(method func(g, p handlerFunc) handlerFunc, proje
 }
 
 // lookupIssues routes "/<project>/-/issues/...".
-func (h *Handler) lookupIssues(method func(g, p handlerFunc) handlerFunc, in func(projectHandler) handlerFunc, tail string) handlerFunc {
+func (h *Handler) lookupIssues(method func(g, p handlerFunc) handlerFunc, in func(projectHandler) handlerFunc,
+	tail string) handlerFunc {
 	if tail == "" {
 		return method(in(h.issues), in(h.createIssue))
 	}
@@ -147,7 +154,8 @@ func (h *Handler) lookupIssues(method func(g, p handlerFunc) handlerFunc, in fun
 }
 
 // lookupMergeRequests routes "/<project>/-/merge_requests/...".
-func (h *Handler) lookupMergeRequests(method func(g, p handlerFunc) handlerFunc, in func(projectHandler) handlerFunc, tail string) handlerFunc {
+func (h *Handler) lookupMergeRequests(method func(g, p handlerFunc) handlerFunc,
+	in func(projectHandler) handlerFunc, tail string) handlerFunc {
 	if tail == "" {
 		return method(in(h.mergeRequests), in(h.createMergeRequest))
 	}

@@ -13,7 +13,8 @@ import (
 
 // lookupProjectSettings routes "/<project>/-/settings/...": the general settings, and the
 // forms that archive, move or delete the project.
-func (h *Handler) lookupProjectSettings(method func(g, p handlerFunc) handlerFunc, in func(projectHandler) handlerFunc, tail string) handlerFunc {
+func (h *Handler) lookupProjectSettings(method func(g, p handlerFunc) handlerFunc,
+	in func(projectHandler) handlerFunc, tail string) handlerFunc {
 	switch tail {
 	case "", "general":
 		return method(in(h.projectSettings), in(h.updateProjectSettings))
@@ -45,8 +46,15 @@ type projectSettingsData struct {
 
 // settingsOf fills the forms with the project's current settings.
 func settingsOf(v forge.ProjectView) *projectSettingsData {
-	return &projectSettingsData{Name: v.Name, Description: v.Description, Visibility: v.Visibility,
-		DefaultBranch: v.DefaultBranch, MergeMethod: v.MergeMethod, SquashOption: v.SquashOption, Path: v.Path}
+	return &projectSettingsData{
+		Name:          v.Name,
+		Description:   v.Description,
+		Visibility:    v.Visibility,
+		DefaultBranch: v.DefaultBranch,
+		MergeMethod:   v.MergeMethod,
+		SquashOption:  v.SquashOption,
+		Path:          v.Path,
+	}
 }
 
 // settingsAllowed refuses the settings of a project to those who may not change them.
@@ -104,7 +112,8 @@ func (h *Handler) projectSettings(w http.ResponseWriter, r *http.Request, pn *pr
 	return h.renderProjectSettings(w, r, pn, http.StatusOK, settingsOf(pn.View))
 }
 
-func (h *Handler) renderProjectSettings(w http.ResponseWriter, r *http.Request, pn *projectNav, status int, d *projectSettingsData) error {
+func (h *Handler) renderProjectSettings(w http.ResponseWriter, r *http.Request, pn *projectNav, status int,
+	d *projectSettingsData) error {
 	if pn.Can.ReadCode && !pn.View.EmptyRepo {
 		var err error
 		if d.Branches, err = h.branchNames(r, strconv.FormatInt(pn.View.ID, 10), ""); err != nil {
@@ -142,9 +151,14 @@ func (h *Handler) updateProjectSettings(w http.ResponseWriter, r *http.Request, 
 		in.Visibility = v
 	}
 	d := settingsOf(pn.View)
-	for field, value := range map[*string]*string{&d.Name: in.Name, &d.Description: in.Description,
-		&d.DefaultBranch: in.DefaultBranch, &d.MergeMethod: in.MergeMethod, &d.SquashOption: in.SquashOption,
-		&d.Visibility: in.Visibility} {
+	for field, value := range map[*string]*string{
+		&d.Name:          in.Name,
+		&d.Description:   in.Description,
+		&d.DefaultBranch: in.DefaultBranch,
+		&d.MergeMethod:   in.MergeMethod,
+		&d.SquashOption:  in.SquashOption,
+		&d.Visibility:    in.Visibility,
+	} {
 		if value != nil {
 			*field = *value
 		}
@@ -168,7 +182,8 @@ func (h *Handler) archiveProject(archived bool) projectHandler {
 		if err := settingsAllowed(r, pn); err != nil {
 			return err
 		}
-		_, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.ProjectInput{Archived: &archived})
+		_, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
+			forge.ProjectInput{Archived: &archived})
 		if msg, status, ok := formError(err); ok {
 			d := settingsOf(pn.View)
 			d.DangerError = msg
@@ -192,7 +207,8 @@ func (h *Handler) moveProject(w http.ResponseWriter, r *http.Request, pn *projec
 		return err
 	}
 	path := strings.TrimSpace(r.PostForm.Get("path"))
-	v, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID), forge.ProjectInput{Path: &path})
+	v, err := h.forge.Projects.UpdateProject(r.Context(), api.Actor(r), forge.ID(pn.View.ID),
+		forge.ProjectInput{Path: &path})
 	if msg, status, ok := formError(err); ok {
 		d := settingsOf(pn.View)
 		d.Path, d.DangerError = path, msg

@@ -34,7 +34,8 @@ func TestProjectSettingsAreForMaintainersAndOwners(t *testing.T) {
 	ann := userClient(t, f.s, "ann")
 	bob := userClient(t, f.s, "bob")
 
-	newClient(t, f.s).get("/acme/site/-/settings/general").redirectsTo(t, "/users/sign_in?redirect=%2Facme%2Fsite%2F-%2Fsettings%2Fgeneral")
+	newClient(t, f.s).get("/acme/site/-/settings/general").redirectsTo(t,
+		"/users/sign_in?redirect=%2Facme%2Fsite%2F-%2Fsettings%2Fgeneral")
 	bob.get("/acme/site/-/settings/general").want(t, http.StatusNotFound)
 	bob.get("/acme/vault/-/settings/general").want(t, http.StatusNotFound)
 	if p := guest.get("/acme/site").want(t, http.StatusOK); strings.Contains(p.Body, "/-/settings/general") {
@@ -45,7 +46,8 @@ func TestProjectSettingsAreForMaintainersAndOwners(t *testing.T) {
 
 	// A maintainer changes the settings but not the visibility, and may not delete.
 	ann.get("/acme/site").want(t, http.StatusOK, `href="/acme/site/-/settings/general"`)
-	p := ann.get("/acme/site/-/settings/general").want(t, http.StatusOK, "<h1>Settings</h1>", "Only owners change the visibility",
+	p := ann.get("/acme/site/-/settings/general").want(t, http.StatusOK, "<h1>Settings</h1>",
+		"Only owners change the visibility",
 		`<option value="feature/login">feature/login</option>`)
 	if strings.Contains(p.Body, "/-/settings/delete") {
 		t.Error("a maintainer is offered the deletion")
@@ -68,16 +70,20 @@ func TestProjectSettingsAreForMaintainersAndOwners(t *testing.T) {
 	}{&v.Name, &v.Description, &v.DefaultBranch, &v.MergeMethod, &v.SquashOption}); err != nil {
 		t.Fatal(err)
 	}
-	if v.Name != "Site" || v.Description != "The new site" || v.DefaultBranch != "feature/login" || v.MergeMethod != "ff" || v.SquashOption != "always" {
+	if v.Name != "Site" || v.Description != "The new site" || v.DefaultBranch != "feature/login" ||
+		v.MergeMethod != "ff" || v.SquashOption != "always" {
 		t.Errorf("after saving: %+v", v)
 	}
-	ann.post("/acme/site/-/settings/general", url.Values{"name": {"Site"}, "visibility": {"private"}}).want(t, http.StatusForbidden)
+	ann.post("/acme/site/-/settings/general", url.Values{"name": {"Site"}, "visibility": {"private"}}).want(t,
+		http.StatusForbidden)
 	ann.post("/acme/site/-/settings/general", url.Values{"name": {""}}).want(t, http.StatusBadRequest, "name")
 	ann.post("/acme/site/-/settings/delete", url.Values{"confirm": {"acme/site"}}).want(t, http.StatusForbidden)
 
 	// The owner changes the visibility; a form without the CSRF token is refused.
-	owner.get("/acme/site/-/settings/general").want(t, http.StatusOK, `name="visibility" value="internal"`, "/-/settings/delete")
-	owner.post("/acme/site/-/settings/general", url.Values{"name": {"Site"}, "visibility": {"internal"}}).redirectsTo(t, "/acme/site/-/settings/general")
+	owner.get("/acme/site/-/settings/general").want(t, http.StatusOK, `name="visibility" value="internal"`,
+		"/-/settings/delete")
+	owner.post("/acme/site/-/settings/general",
+		url.Values{"name": {"Site"}, "visibility": {"internal"}}).redirectsTo(t, "/acme/site/-/settings/general")
 	newClient(t, f.s).get("/acme/site").want(t, http.StatusNotFound)
 	owner.postRaw("/acme/site/-/settings/general", url.Values{"name": {"Hijacked"}}).want(t, http.StatusForbidden)
 }
@@ -90,26 +96,32 @@ func TestArchivingMovingAndDeletingAProject(t *testing.T) {
 
 	ann.get("/acme/site/-/settings/general").want(t, http.StatusOK, "Archive project")
 	ann.post("/acme/site/-/settings/archive", nil).redirectsTo(t, "/acme/site/-/settings/general")
-	ann.get("/acme/site/-/settings/general").want(t, http.StatusOK, "The project was archived", `<span class="badge">Archived</span>`, "Unarchive project")
-	ann.post("/acme/site/-/branches", url.Values{"branch_name": {"while-archived"}, "ref": {"main"}}).want(t, http.StatusForbidden)
+	ann.get("/acme/site/-/settings/general").want(t, http.StatusOK, "The project was archived",
+		`<span class="badge">Archived</span>`, "Unarchive project")
+	ann.post("/acme/site/-/branches", url.Values{"branch_name": {"while-archived"}, "ref": {"main"}}).want(t,
+		http.StatusForbidden)
 	ann.post("/acme/site/-/settings/unarchive", nil).redirectsTo(t, "/acme/site/-/settings/general")
 	ann.get("/acme/site").want(t, http.StatusOK)
 
 	// A new path moves the pages; a taken one is refused.
 	api(t, f.s, "POST", "/api/v4/projects", map[string]any{"name": "taken", "namespace_id": "acme"}, http.StatusCreated)
-	ann.post("/acme/site/-/settings/path", url.Values{"path": {"taken"}}).want(t, http.StatusConflict, "has already been taken")
+	ann.post("/acme/site/-/settings/path", url.Values{"path": {"taken"}}).want(t, http.StatusConflict,
+		"has already been taken")
 	ann.post("/acme/site/-/settings/path", url.Values{"path": {"web"}}).redirectsTo(t, "/acme/web/-/settings/general")
-	ann.get("/acme/web/-/settings/general").want(t, http.StatusOK, "The project is now at acme/web", "git remote set-url origin")
+	ann.get("/acme/web/-/settings/general").want(t, http.StatusOK, "The project is now at acme/web",
+		"git remote set-url origin")
 	ann.get("/acme/site").want(t, http.StatusNotFound)
 
 	// Deleting asks for the project's path.
 	owner.get("/acme/web/-/settings/general")
-	owner.post("/acme/web/-/settings/delete", url.Values{"confirm": {"acme/site"}}).want(t, http.StatusBadRequest, "Type acme/web to confirm")
+	owner.post("/acme/web/-/settings/delete", url.Values{"confirm": {"acme/site"}}).want(t,
+		http.StatusBadRequest, "Type acme/web to confirm")
 	owner.post("/acme/web/-/settings/delete", url.Values{"confirm": {"acme/web"}}).redirectsTo(t, "/dashboard/projects")
 	owner.get("/dashboard/projects").want(t, http.StatusOK, "Project acme/web was deleted")
 	owner.get("/acme/web").want(t, http.StatusNotFound)
 	f.s.Do(t, "GET", fmt.Sprintf("/api/v4/projects/%d", f.siteID), f.s.AdminToken, nil)
-	if r := f.s.Do(t, "GET", fmt.Sprintf("/api/v4/projects/%d", f.siteID), f.s.AdminToken, nil); r.StatusCode != http.StatusNotFound {
+	if r := f.s.Do(t, "GET", fmt.Sprintf("/api/v4/projects/%d", f.siteID), f.s.AdminToken,
+		nil); r.StatusCode != http.StatusNotFound {
 		t.Fatalf("deleted project: %d", r.StatusCode)
 	}
 }
@@ -122,7 +134,8 @@ func TestProjectMembersFollowForgesRules(t *testing.T) {
 	ann := userClient(t, f.s, "ann")
 
 	// Anyone who sees the project sees its members, and no form.
-	p := newClient(t, f.s).get("/acme/site/-/project_members").want(t, http.StatusOK, "<h1>Members</h1>", "@ann", "@olive")
+	p := newClient(t, f.s).get("/acme/site/-/project_members").want(t, http.StatusOK, "<h1>Members</h1>",
+		"@ann", "@olive")
 	if strings.Contains(p.Body, "Add a member") || strings.Contains(p.Body, "/delete") {
 		t.Error("an anonymous reader is offered to change members")
 	}
@@ -130,7 +143,8 @@ func TestProjectMembersFollowForgesRules(t *testing.T) {
 	bob.get("/acme/vault/-/project_members").want(t, http.StatusNotFound)
 
 	// A maintainer grants up to Maintainer, and does not touch owners.
-	p = ann.get("/acme/site/-/project_members").want(t, http.StatusOK, "Add a member", `<option value="40">Maintainer</option>`)
+	p = ann.get("/acme/site/-/project_members").want(t, http.StatusOK, "Add a member",
+		`<option value="40">Maintainer</option>`)
 	if strings.Contains(p.Body, `<option value="50">Owner</option>`) {
 		t.Error("a maintainer is offered Owner")
 	}
@@ -146,22 +160,29 @@ func TestProjectMembersFollowForgesRules(t *testing.T) {
 	if strings.Contains(p.Body, fmt.Sprintf(`action="/acme/site/-/project_members/%d/delete"`, oliveID)) {
 		t.Error("a maintainer is offered to remove an owner")
 	}
-	ann.post("/acme/site/-/project_members", url.Values{"username": {"bob"}, "access_level": {"30"}}).redirectsTo(t, "/acme/site/-/project_members")
+	ann.post("/acme/site/-/project_members",
+		url.Values{"username": {"bob"}, "access_level": {"30"}}).redirectsTo(t, "/acme/site/-/project_members")
 	ann.get("/acme/site/-/project_members").want(t, http.StatusOK, "bob was added as Developer",
 		fmt.Sprintf(`action="/acme/site/-/project_members/%d/delete"`, bobID))
-	ann.post("/acme/site/-/project_members", url.Values{"username": {"bob"}, "access_level": {"30"}}).want(t, http.StatusConflict, "Member already exists")
-	ann.post("/acme/site/-/project_members", url.Values{"username": {"carl"}, "access_level": {"50"}}).want(t, http.StatusForbidden)
-	ann.post("/acme/site/-/project_members", url.Values{"username": {"nobody"}, "access_level": {"30"}}).want(t, http.StatusNotFound, "no such user")
-	ann.post(fmt.Sprintf("/acme/site/-/project_members/%d", bobID), url.Values{"access_level": {"20"}}).redirectsTo(t, "/acme/site/-/project_members")
+	ann.post("/acme/site/-/project_members", url.Values{"username": {"bob"}, "access_level": {"30"}}).want(t,
+		http.StatusConflict, "Member already exists")
+	ann.post("/acme/site/-/project_members", url.Values{"username": {"carl"}, "access_level": {"50"}}).want(t,
+		http.StatusForbidden)
+	ann.post("/acme/site/-/project_members", url.Values{"username": {"nobody"}, "access_level": {"30"}}).want(
+		t, http.StatusNotFound, "no such user")
+	ann.post(fmt.Sprintf("/acme/site/-/project_members/%d", bobID),
+		url.Values{"access_level": {"20"}}).redirectsTo(t, "/acme/site/-/project_members")
 	ann.get("/acme/site/-/project_members").want(t, http.StatusOK, "bob is now Reporter")
-	ann.post(fmt.Sprintf("/acme/site/-/project_members/%d", oliveID), url.Values{"access_level": {"10"}}).want(t, http.StatusForbidden)
+	ann.post(fmt.Sprintf("/acme/site/-/project_members/%d", oliveID),
+		url.Values{"access_level": {"10"}}).want(t, http.StatusForbidden)
 	ann.post(fmt.Sprintf("/acme/site/-/project_members/%d/delete", oliveID), nil).want(t, http.StatusForbidden)
 
 	// A member may leave; then the private parts are gone for them.
 	bob.get("/acme/site/-/project_members").want(t, http.StatusOK, "Leave")
 	bob.post(fmt.Sprintf("/acme/site/-/project_members/%d/delete", bobID), nil).redirectsTo(t, "/dashboard/projects")
 	ann.get("/acme/site/-/project_members")
-	ann.post(fmt.Sprintf("/acme/site/-/project_members/%d", bobID), url.Values{"access_level": {"20"}}).want(t, http.StatusNotFound)
+	ann.post(fmt.Sprintf("/acme/site/-/project_members/%d", bobID), url.Values{"access_level": {"20"}}).want(
+		t, http.StatusNotFound)
 }
 
 func TestProjectEditAddressIsTheSettingsAndOwnersTransferThere(t *testing.T) {
@@ -178,11 +199,13 @@ func TestProjectEditAddressIsTheSettingsAndOwnersTransferThere(t *testing.T) {
 	ann.get("/acme/site/edit").redirectsTo(t, "/acme/site/-/settings/general")
 	ann.get("/acme/vault/edit/").redirectsTo(t, "/acme/vault/-/settings/general")
 	// A project called "edit" keeps its own page.
-	api(t, f.s, "POST", "/api/v4/projects", map[string]any{"name": "edit", "namespace_id": "acme", "visibility": "public"}, http.StatusCreated)
+	api(t, f.s, "POST", "/api/v4/projects",
+		map[string]any{"name": "edit", "namespace_id": "acme", "visibility": "public"}, http.StatusCreated)
 	ann.get("/acme/edit").want(t, http.StatusOK, "<h1>edit</h1>")
 
 	// Only owners are offered the transfer, to the namespaces where they may create projects.
-	if p := ann.get("/acme/site/-/settings/general").want(t, http.StatusOK); strings.Contains(p.Body, "Transfer project") {
+	if p := ann.get("/acme/site/-/settings/general").want(t, http.StatusOK); strings.Contains(p.Body,
+		"Transfer project") {
 		t.Error("a maintainer is offered the transfer")
 	}
 	var namespaces []struct {
@@ -195,12 +218,17 @@ func TestProjectEditAddressIsTheSettingsAndOwnersTransferThere(t *testing.T) {
 	}
 	olive := strconv.FormatInt(namespaces[0].ID, 10)
 	ann.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {olive}}).want(t, http.StatusForbidden)
-	owner.get("/acme/site/-/settings/general").want(t, http.StatusOK, "Transfer project", `<option value="`+olive+`">olive</option>`)
+	owner.get("/acme/site/-/settings/general").want(t, http.StatusOK, "Transfer project", `<option value="`+
+		olive+`">olive</option>`)
 	owner.postRaw("/acme/site/-/settings/transfer", url.Values{"namespace_id": {olive}}).want(t, http.StatusForbidden)
-	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {""}}).want(t, http.StatusBadRequest, "Choose the namespace")
-	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {"999999"}}).want(t, http.StatusBadRequest, "does not exist")
-	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {olive}}).redirectsTo(t, "/olive/site/-/settings/general")
-	owner.get("/olive/site/-/settings/general").want(t, http.StatusOK, "transferred to olive/site", "git remote set-url origin")
+	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {""}}).want(t,
+		http.StatusBadRequest, "Choose the namespace")
+	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {"999999"}}).want(t,
+		http.StatusBadRequest, "does not exist")
+	owner.post("/acme/site/-/settings/transfer", url.Values{"namespace_id": {olive}}).redirectsTo(t,
+		"/olive/site/-/settings/general")
+	owner.get("/olive/site/-/settings/general").want(t, http.StatusOK, "transferred to olive/site",
+		"git remote set-url origin")
 	owner.get("/acme/site").want(t, http.StatusNotFound)
 	owner.get("/olive/site/-/blob/main/README.md").want(t, http.StatusOK, "Acme site")
 	var v struct {

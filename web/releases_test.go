@@ -12,11 +12,16 @@ func TestReleasesListAndPage(t *testing.T) {
 	f := newFixture(t)
 	s := f.s
 	for _, id := range []int64{f.siteID, f.vaultID} {
-		api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", id), map[string]any{"title": "Ship it"}, http.StatusCreated)
-		api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/releases", id), map[string]any{"tag_name": "v1.0", "ref": "main",
-			"name": "First light", "description": "Closes #1; see [the guide](docs/guide.md).\n\n<script>alert(1)</script>"}, http.StatusCreated)
+		api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/issues", id), map[string]any{"title": "Ship it"},
+			http.StatusCreated)
+		api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/releases", id),
+			map[string]any{"tag_name": "v1.0", "ref": "main",
+				"name":        "First light",
+				"description": "Closes #1; see [the guide](docs/guide.md).\n\n<script>alert(1)</script>"},
+			http.StatusCreated)
 	}
-	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/releases", f.siteID), map[string]any{"tag_name": "v1.1", "ref": "feature/login"}, http.StatusCreated)
+	api(t, s, "POST", fmt.Sprintf("/api/v4/projects/%d/releases", f.siteID),
+		map[string]any{"tag_name": "v1.1", "ref": "feature/login"}, http.StatusCreated)
 
 	c := newClient(t, s)
 	p := c.get("/acme/site/-/releases").want(t, http.StatusOK, "<h1>Releases</h1>",

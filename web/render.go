@@ -123,7 +123,8 @@ func (h *Handler) broadcasts(r *http.Request, p *Page) []broadcast {
 			html = h.markdown.Render(b.Message, nil)
 			h.broadcastHTML.put(b.Message, html)
 		}
-		out = append(out, broadcast{ID: b.ID, HTML: html, Type: b.BroadcastType, Theme: b.Theme, Dismissable: b.Dismissable})
+		out = append(out,
+			broadcast{ID: b.ID, HTML: html, Type: b.BroadcastType, Theme: b.Theme, Dismissable: b.Dismissable})
 	}
 	return out
 }
@@ -148,8 +149,15 @@ func (h *Handler) dismissBroadcast(w http.ResponseWriter, r *http.Request) error
 	if !b.Dismissable {
 		return forge.Invalidf("this broadcast message cannot be dismissed")
 	}
-	http.SetCookie(w, &http.Cookie{Name: dismissedCookie(b.ID), Value: "true", Path: "/", Expires: b.EndsAt,
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{
+		Name:     dismissedCookie(b.ID),
+		Value:    "true",
+		Path:     "/",
+		Expires:  b.EndsAt,
+		HttpOnly: true,
+		Secure:   h.secure,
+		SameSite: http.SameSiteLaxMode,
+	})
 	return redirect(w, r, localRedirect(r.PostForm.Get("redirect")))
 }
 
@@ -170,8 +178,16 @@ type crumb struct{ Name, URL string }
 // newPage starts the page data of a request.
 func (h *Handler) newPage(r *http.Request, title string, data any) *Page {
 	a := api.Actor(r)
-	return &Page{Title: title, Instance: h.instance, User: a.User, CSRF: a.CSRFToken(), RequestID: api.RequestID(r),
-		Flash: flashOf(r), Here: hereOf(r), Data: data}
+	return &Page{
+		Title:     title,
+		Instance:  h.instance,
+		User:      a.User,
+		CSRF:      a.CSRFToken(),
+		RequestID: api.RequestID(r),
+		Flash:     flashOf(r),
+		Here:      hereOf(r),
+		Data:      data,
+	}
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -241,8 +257,15 @@ const flashCookie = "_cairn_flash"
 
 // setFlash makes the next page show notice.
 func (h *Handler) setFlash(w http.ResponseWriter, notice string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(notice), Path: "/",
-		MaxAge: 60, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{
+		Name:     flashCookie,
+		Value:    url.QueryEscape(notice),
+		Path:     "/",
+		MaxAge:   60,
+		HttpOnly: true,
+		Secure:   h.secure,
+		SameSite: http.SameSiteLaxMode,
+	})
 }
 
 func flashOf(r *http.Request) string {

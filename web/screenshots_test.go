@@ -72,53 +72,69 @@ type shotPage struct{ name, path string }
 // pages to photograph.
 func screenshotFixture(t *testing.T, s *servertest.Server) []shotPage {
 	t.Helper()
-	api(t, s, "POST", "/api/v4/groups", map[string]any{"name": "Acme", "path": "acme", "visibility": "public"}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/groups",
+		map[string]any{"name": "Acme", "path": "acme", "visibility": "public"}, http.StatusCreated)
 	var p struct{ ID int64 }
-	api(t, s, "POST", "/api/v4/projects", map[string]any{"name": "rocket", "namespace_id": "acme", "visibility": "public",
-		"description": "A small, fast task runner for monorepos"}, http.StatusCreated).JSON(t, &p)
+	api(t, s, "POST", "/api/v4/projects",
+		map[string]any{"name": "rocket", "namespace_id": "acme", "visibility": "public",
+			"description": "A small, fast task runner for monorepos"}, http.StatusCreated).JSON(t, &p)
 	id := strconv.FormatInt(p.ID, 10)
 	commit := func(branch, msg string, actions ...map[string]any) {
-		api(t, s, "POST", "/api/v4/projects/"+id+"/repository/commits", map[string]any{"branch": branch, "commit_message": msg,
-			"actions": actions}, http.StatusCreated)
+		api(t, s, "POST", "/api/v4/projects/"+id+"/repository/commits",
+			map[string]any{"branch": branch, "commit_message": msg,
+				"actions": actions}, http.StatusCreated)
 	}
 	file := func(action, path, content string) map[string]any {
 		return map[string]any{"action": action, "file_path": path, "content": content}
 	}
-	commit("main", "Start rocket", file("create", "README.md", shotReadme), file("create", "go.mod", "module example.com/rocket\n\ngo 1.26\n"),
+	commit("main", "Start rocket", file("create", "README.md", shotReadme),
+		file("create", "go.mod", "module example.com/rocket\n\ngo 1.26\n"),
 		file("create", "runner/runner.go", shotRunner), file("create", "cmd/rocket/main.go", shotMain),
 		file("create", "docs/usage.md", "# Usage\n\nRun `rocket build` in the repository.\n"),
-		file("create", "web/index.js", "export function badge(status) {\n  return `<span class=\"badge\">${status}</span>`;\n}\n"))
+		file("create", "web/index.js",
+			"export function badge(status) {\n  return `<span class=\"badge\">${status}</span>`;\n}\n"))
 	commit("main", "Run tasks in dependency order", file("update", "runner/runner.go", shotRunner+shotOrder))
-	api(t, s, "POST", "/api/v4/projects/"+id+"/repository/branches", map[string]any{"branch": "parallel-tasks", "ref": "main"}, http.StatusCreated)
-	commit("parallel-tasks", "Run independent tasks in parallel", file("update", "runner/runner.go", shotRunner+shotOrder+shotParallel),
+	api(t, s, "POST", "/api/v4/projects/"+id+"/repository/branches",
+		map[string]any{"branch": "parallel-tasks", "ref": "main"}, http.StatusCreated)
+	commit("parallel-tasks", "Run independent tasks in parallel",
+		file("update", "runner/runner.go", shotRunner+shotOrder+shotParallel),
 		file("create", "runner/pool.go", shotPool))
 	var mr struct{ IID int64 }
-	api(t, s, "POST", "/api/v4/projects/"+id+"/merge_requests", map[string]any{"title": "Run independent tasks in parallel",
-		"source_branch": "parallel-tasks", "target_branch": "main", "remove_source_branch": true,
-		"description": "Tasks without a path between them now run at once, bounded by `-j`.\n\n- [x] worker pool\n- [x] tests\n- [ ] docs"}, http.StatusCreated).JSON(t, &mr)
+	api(t, s, "POST", "/api/v4/projects/"+id+"/merge_requests",
+		map[string]any{"title": "Run independent tasks in parallel",
+			"source_branch": "parallel-tasks", "target_branch": "main", "remove_source_branch": true,
+			"description": "Tasks without a path between them now run at once, bounded by `-j`.\n\n- [x] worker pool\n- [x] tests\n- [ ] docs"}, http.StatusCreated).JSON(t, &mr)
 	api(t, s, "POST", "/api/v4/projects/"+id+"/merge_requests/"+strconv.FormatInt(mr.IID, 10)+"/notes",
 		map[string]any{"body": "Nice. Could `-j` default to the number of cores?"}, http.StatusCreated)
 	var is struct{ IID int64 }
-	api(t, s, "POST", "/api/v4/projects/"+id+"/issues", map[string]any{"title": "Cache misses when the lock file changes",
-		"labels": "bug,cache", "description": "After `go.sum` changes, every task rebuilds.\n\n```sh\nrocket build ./...\n```\n\nExpected: only tasks that read `go.sum`."},
+	api(t, s, "POST", "/api/v4/projects/"+id+"/issues",
+		map[string]any{"title": "Cache misses when the lock file changes",
+			"labels":      "bug,cache",
+			"description": "After `go.sum` changes, every task rebuilds.\n\n```sh\nrocket build ./...\n```\n\nExpected: only tasks that read `go.sum`."},
 		http.StatusCreated).JSON(t, &is)
 	api(t, s, "POST", "/api/v4/projects/"+id+"/issues/"+strconv.FormatInt(is.IID, 10)+"/notes",
 		map[string]any{"body": "Reproduced on `main`; the key includes the whole lock file."}, http.StatusCreated)
-	api(t, s, "POST", "/api/v4/projects/"+id+"/issues", map[string]any{"title": "Document the cache directory"}, http.StatusCreated)
-	api(t, s, "POST", "/api/v4/users/1/personal_access_tokens", map[string]any{"name": "ci", "scopes": []string{"api"}}, http.StatusCreated)
-	api(t, s, "POST", "/api/v4/users/1/personal_access_tokens", map[string]any{"name": "laptop", "scopes": []string{"read_api", "read_repository"}}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/projects/"+id+"/issues",
+		map[string]any{"title": "Document the cache directory"}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/users/1/personal_access_tokens",
+		map[string]any{"name": "ci", "scopes": []string{"api"}}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/users/1/personal_access_tokens",
+		map[string]any{"name": "laptop", "scopes": []string{"read_api", "read_repository"}}, http.StatusCreated)
 
-	api(t, s, "POST", "/api/v4/projects/"+id+"/releases", map[string]any{"tag_name": "v0.1.0", "ref": "main", "name": "rocket 0.1.0",
-		"description": "The first release.\n\n- tasks run in dependency order\n- `rocket graph` prints the task graph"}, http.StatusCreated)
+	api(t, s, "POST", "/api/v4/projects/"+id+"/releases",
+		map[string]any{"tag_name": "v0.1.0", "ref": "main", "name": "rocket 0.1.0",
+			"description": "The first release.\n\n- tasks run in dependency order\n- `rocket graph` prints the task graph"}, http.StatusCreated)
 	for _, m := range []struct {
 		name  string
 		level int
 	}{{"maya", 40}, {"dev", 30}} {
 		uid, _ := s.CreateUser(t, m.name)
-		api(t, s, "POST", "/api/v4/projects/"+id+"/members", map[string]any{"user_id": uid, "access_level": m.level}, http.StatusCreated)
+		api(t, s, "POST", "/api/v4/projects/"+id+"/members",
+			map[string]any{"user_id": uid, "access_level": m.level}, http.StatusCreated)
 	}
 
-	commits := s.Do(t, "GET", "/api/v4/projects/"+id+"/repository/commits?ref_name=parallel-tasks&per_page=1", s.AdminToken, nil)
+	commits := s.Do(t, "GET", "/api/v4/projects/"+id+"/repository/commits?ref_name=parallel-tasks&per_page=1",
+		s.AdminToken, nil)
 	sha := regexp.MustCompile(`"id":"([0-9a-f]{40})"`).FindStringSubmatch(string(commits.Body))
 	if sha == nil {
 		t.Fatalf("no commit: %s", commits.Body)

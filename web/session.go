@@ -85,12 +85,25 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: api.SessionCookie, Value: sess.Secret, Path: "/", Expires: sess.ExpiresAt,
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{
+		Name:     api.SessionCookie,
+		Value:    sess.Secret,
+		Path:     "/",
+		Expires:  sess.ExpiresAt,
+		HttpOnly: true,
+		Secure:   h.secure,
+		SameSite: http.SameSiteLaxMode,
+	})
 	// Scripts that call the API with the session read the CSRF token from here and send it
 	// back in X-CSRF-Token; the pages' forms carry it in a hidden field.
-	http.SetCookie(w, &http.Cookie{Name: api.CSRFCookie, Value: sess.CSRF, Path: "/", Expires: sess.ExpiresAt,
-		Secure: h.secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{
+		Name:     api.CSRFCookie,
+		Value:    sess.CSRF,
+		Path:     "/",
+		Expires:  sess.ExpiresAt,
+		Secure:   h.secure,
+		SameSite: http.SameSiteStrictMode,
+	})
 	w.Header().Set(api.CSRFHeader, sess.CSRF)
 	return redirect(w, r, target)
 }
@@ -108,8 +121,15 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	for _, name := range []string{api.SessionCookie, api.CSRFCookie} {
-		http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: name == api.SessionCookie,
-			Secure: h.secure, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, &http.Cookie{
+			Name:     name,
+			Value:    "",
+			Path:     "/",
+			MaxAge:   -1,
+			HttpOnly: name == api.SessionCookie,
+			Secure:   h.secure,
+			SameSite: http.SameSiteLaxMode,
+		})
 	}
 	return redirect(w, r, "/users/sign_in")
 }

@@ -72,7 +72,8 @@ func (h *Handler) tokensPage(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status int, d *tokensData) error {
 	a := api.Actor(r)
-	list, _, err := h.forge.Access.ListTokens(r.Context(), a, forge.TokenListOptions{UserID: a.User.ID}, forge.Page{Page: 1, PerPage: 1000})
+	list, _, err := h.forge.Access.ListTokens(r.Context(), a, forge.TokenListOptions{UserID: a.User.ID},
+		forge.Page{Page: 1, PerPage: 1000})
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,8 @@ func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status in
 	}
 	checked := r.PostForm["scopes"]
 	for _, sc := range grantable {
-		d.Scopes = append(d.Scopes, scopeChoice{Name: sc, Description: scopeDescriptions[sc], Checked: slices.Contains(checked, sc)})
+		d.Scopes = append(d.Scopes,
+			scopeChoice{Name: sc, Description: scopeDescriptions[sc], Checked: slices.Contains(checked, sc)})
 	}
 	d.Expiries = []int{7, 30, 90, 365}
 	d.Permanent = h.forge.Config().AllowPermanentTokens
@@ -104,7 +106,8 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := &tokensData{Name: r.PostForm.Get("name"), Preset: r.PostForm.Get("preset"), Expiry: r.PostForm.Get("expires_in")}
+	d := &tokensData{Name: r.PostForm.Get("name"), Preset: r.PostForm.Get("preset"),
+		Expiry: r.PostForm.Get("expires_in")}
 	in := forge.TokenInput{Name: strings.TrimSpace(d.Name), Scopes: r.PostForm["scopes"]}
 	if d.Preset != "" {
 		in.Scopes = []string{d.Preset}
@@ -268,7 +271,8 @@ func (h *Handler) updatePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	current, next := r.PostForm.Get("current_password"), r.PostForm.Get("password")
 	if next != r.PostForm.Get("password_confirmation") {
-		return h.renderPassword(w, r, http.StatusBadRequest, &passwordData{Error: "The new password and its confirmation differ."})
+		return h.renderPassword(w, r, http.StatusBadRequest,
+			&passwordData{Error: "The new password and its confirmation differ."})
 	}
 	err = h.core.GuardAuthentication(r.Context(), w, a.IP, false, func(bool) error {
 		return h.forge.Accounts.ChangePassword(r.Context(), a, current, next, a.IP)

@@ -115,7 +115,8 @@ func TestSignInReplacesTheSessionCookieItCameWith(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther || fresh == "" || fresh == planted {
 		t.Fatalf("sign-in with a planted cookie: %d, new cookie %q", r.StatusCode, fresh)
 	}
-	if code := s.Do(t, "GET", "/api/v4/user", "", nil, "Cookie", "_gitlab_session="+planted).StatusCode; code != http.StatusUnauthorized {
+	if code := s.Do(t, "GET", "/api/v4/user", "", nil, "Cookie", "_gitlab_session="+
+		planted).StatusCode; code != http.StatusUnauthorized {
 		t.Fatalf("the planted session after the sign-in: %d, want 401", code)
 	}
 	var u struct{ Username string }

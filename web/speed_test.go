@@ -48,34 +48,41 @@ func newSpeedFixture(b *testing.B) *speedFixture {
 		return r
 	}
 	var p struct{ ID int64 }
-	do("POST", "/api/v4/projects", map[string]any{"name": "speed", "visibility": "public", "initialize_with_readme": true,
-		"description": "Pages against the API"}, http.StatusCreated).JSON(b, &p)
+	do("POST", "/api/v4/projects",
+		map[string]any{"name": "speed", "visibility": "public", "initialize_with_readme": true,
+			"description": "Pages against the API"}, http.StatusCreated).JSON(b, &p)
 	f.id = strconv.FormatInt(p.ID, 10)
 	// A README like a real one, a 5,000-line Go file, and a commit changing 200 files.
 	var readme strings.Builder
 	readme.WriteString("# speed\n\nA project to time the pages.\n\n")
 	for i := range 20 {
-		fmt.Fprintf(&readme, "## Section %d\n\nSome text with `code`, a [link](docs/%d.md) and a list:\n\n- one\n- two\n\n```go\nfunc f%d() int { return %d }\n```\n\n", i, i, i, i)
+		fmt.Fprintf(&readme,
+			"## Section %d\n\nSome text with `code`, a [link](docs/%d.md) and a list:\n\n- one\n- two\n\n```go\nfunc f%d() int { return %d }\n```\n\n", i, i, i, i)
 	}
 	var big strings.Builder
 	big.WriteString("package big\n\n")
 	for i := range 1000 { // five lines each
-		fmt.Fprintf(&big, "// F%d returns its argument plus %d.\nfunc F%d(x int) int {\n\treturn x + %d // \"sum\"\n}\n\n", i, i, i, i)
+		fmt.Fprintf(&big,
+			"// F%d returns its argument plus %d.\nfunc F%d(x int) int {\n\treturn x + %d // \"sum\"\n}\n\n",
+			i, i, i, i)
 	}
 	actions := []map[string]any{
 		{"action": "update", "file_path": "README.md", "content": readme.String()},
 		{"action": "create", "file_path": "big/big.go", "content": big.String()},
 	}
-	do("POST", "/api/v4/projects/"+f.id+"/repository/commits", map[string]any{"branch": "main", "commit_message": "Add files",
-		"actions": actions}, http.StatusCreated)
+	do("POST", "/api/v4/projects/"+f.id+"/repository/commits",
+		map[string]any{"branch": "main", "commit_message": "Add files",
+			"actions": actions}, http.StatusCreated)
 	actions = nil
 	for i := range 200 {
 		actions = append(actions, map[string]any{"action": "create", "file_path": fmt.Sprintf("pkg%03d/file.go", i),
-			"content": fmt.Sprintf("package pkg%03d\n\n// N is %d.\nconst N = %d\n\nfunc Double() int { return 2 * N }\n", i, i, i)})
+			"content": fmt.Sprintf(
+				"package pkg%03d\n\n// N is %d.\nconst N = %d\n\nfunc Double() int { return 2 * N }\n", i, i, i)})
 	}
 	var c struct{ ID string }
-	do("POST", "/api/v4/projects/"+f.id+"/repository/commits", map[string]any{"branch": "main", "commit_message": "Add 200 packages",
-		"actions": actions}, http.StatusCreated).JSON(b, &c)
+	do("POST", "/api/v4/projects/"+f.id+"/repository/commits",
+		map[string]any{"branch": "main", "commit_message": "Add 200 packages",
+			"actions": actions}, http.StatusCreated).JSON(b, &c)
 	f.sha = c.ID
 	// 10,000 issues, made through forge as the API would.
 	ctx := context.Background()
@@ -161,7 +168,8 @@ func BenchmarkPageServerTime(b *testing.B) {
 	for _, bc := range []struct{ name, page, api string }{
 		{"project-home", p, api},
 		{"file-5000-lines", p + "/-/blob/main/big/big.go", api + "/repository/files/big%2Fbig.go?ref=main"},
-		{"commit-diff-200-files", p + "/-/commit/" + f.sha, api + "/repository/commits/" + f.sha + "/diff?per_page=100"},
+		{"commit-diff-200-files", p + "/-/commit/" + f.sha, api + "/repository/commits/" + f.sha +
+			"/diff?per_page=100"},
 		{"issues-page-1-of-10000", p + "/-/issues", api + "/issues?state=opened"},
 	} {
 		b.Run(bc.name+"/page", func(b *testing.B) { f.time(b, bc.page, true) })
@@ -177,18 +185,22 @@ func TestProjectHomeWeighsUnder100KB(t *testing.T) {
 	f := newFixture(t)
 	var readme strings.Builder
 	for i := range 20 {
-		fmt.Fprintf(&readme, "## Section %d\n\nSome text with `code` and a [link](docs/%d.md).\n\n```go\nfunc f%d() int { return %d }\n```\n\n", i, i, i, i)
+		fmt.Fprintf(&readme,
+			"## Section %d\n\nSome text with `code` and a [link](docs/%d.md).\n\n```go\nfunc f%d() int { return %d }\n```\n\n", i, i, i, i)
 	}
 	actions := []map[string]any{{"action": "update", "file_path": "README.md", "content": readme.String()}}
 	for i := range 200 {
-		actions = append(actions, map[string]any{"action": "create", "file_path": fmt.Sprintf("pkg%03d/a.go", i), "content": "package a\n"})
+		actions = append(actions,
+			map[string]any{"action": "create", "file_path": fmt.Sprintf("pkg%03d/a.go", i), "content": "package a\n"})
 	}
-	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/commits", f.siteID), map[string]any{"branch": "main",
-		"commit_message": "Grow", "actions": actions}, http.StatusCreated)
+	api(t, f.s, "POST", fmt.Sprintf("/api/v4/projects/%d/repository/commits", f.siteID),
+		map[string]any{"branch": "main",
+			"commit_message": "Grow", "actions": actions}, http.StatusCreated)
 	c := newClient(t, f.s)
 	home := c.get("/acme/site").want(t, http.StatusOK)
 	total := len(home.Body)
-	for _, m := range regexp.MustCompile(`(?:href|src)="(/-/assets/[^"]+\.(?:css|js))"`).FindAllStringSubmatch(home.Body, -1) {
+	for _, m := range regexp.MustCompile(
+		`(?:href|src)="(/-/assets/[^"]+\.(?:css|js))"`).FindAllStringSubmatch(home.Body, -1) {
 		total += len(c.get(m[1]).Body)
 	}
 	if total >= 100_000 {

@@ -47,10 +47,12 @@ func TestSessionCookieAuthenticatesTheAPI(t *testing.T) {
 	if r = s.Do(t, "POST", "/api/v4/projects", "", body, withSession...); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("write without CSRF token: %d %s", r.StatusCode, r.Body)
 	}
-	if r = s.Do(t, "POST", "/api/v4/projects", "", body, append(withSession, "X-CSRF-Token", "wrong")...); r.StatusCode != http.StatusUnauthorized {
+	if r = s.Do(t, "POST", "/api/v4/projects", "", body,
+		append(withSession, "X-CSRF-Token", "wrong")...); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("write with a wrong CSRF token: %d %s", r.StatusCode, r.Body)
 	}
-	if r = s.Do(t, "POST", "/api/v4/projects", "", body, append(withSession, "X-CSRF-Token", csrf)...); r.StatusCode != http.StatusCreated {
+	if r = s.Do(t, "POST", "/api/v4/projects", "", body,
+		append(withSession, "X-CSRF-Token", csrf)...); r.StatusCode != http.StatusCreated {
 		t.Fatalf("write with CSRF token: %d %s", r.StatusCode, r.Body)
 	}
 
@@ -117,7 +119,8 @@ func TestAPageThatNeedsASignInSendsThereAndBack(t *testing.T) {
 	c.get("/users/sign_in?redirect=%2F-%2Fuser_settings%2Fpersonal_access_tokens%3Fx%3D1").want(t, http.StatusOK,
 		`name="redirect" value="/-/user_settings/personal_access_tokens?x=1"`)
 	c.post("/users/sign_in", url.Values{"user[login]": {"ann"}, "user[password]": {"password-ann"},
-		"redirect": {"/-/user_settings/personal_access_tokens?x=1"}}).redirectsTo(t, "/-/user_settings/personal_access_tokens?x=1")
+		"redirect": {"/-/user_settings/personal_access_tokens?x=1"}}).redirectsTo(t,
+		"/-/user_settings/personal_access_tokens?x=1")
 }
 
 func TestSignInRedirectsOnlyWithinTheSite(t *testing.T) {
@@ -140,14 +143,16 @@ func TestSessionCookiesAreHttpOnlyLaxAndSecureBehindTLS(t *testing.T) {
 	for _, external := range []string{"", "https://cairn.example"} {
 		s := servertest.New(t, servertest.WithConfig(func(c *server.Config) { c.ExternalURL = external }))
 		s.CreateUser(t, "ann")
-		p := newClient(t, s).postSignIn("/users/sign_in", url.Values{"user[login]": {"ann"}, "user[password]": {"password-ann"}})
+		p := newClient(t, s).postSignIn("/users/sign_in",
+			url.Values{"user[login]": {"ann"}, "user[password]": {"password-ann"}})
 		var session *http.Cookie
 		for _, c := range p.Cookies() {
 			if c.Name == "_gitlab_session" {
 				session = c
 			}
 		}
-		if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure != (external != "") {
+		if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode ||
+			session.Secure != (external != "") {
 			t.Errorf("external URL %q: session cookie %+v", external, session)
 		}
 	}
@@ -201,7 +206,8 @@ func TestFormsWithoutTheCSRFTokenAreRefused(t *testing.T) {
 func TestPrivateThingsAreNotFound(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	api(t, f.s, "POST", "/api/v4/projects/"+strconv.FormatInt(f.vaultID, 10)+"/issues", map[string]any{"title": "secret"}, http.StatusCreated)
+	api(t, f.s, "POST", "/api/v4/projects/"+strconv.FormatInt(f.vaultID, 10)+"/issues",
+		map[string]any{"title": "secret"}, http.StatusCreated)
 	bob := newClient(t, f.s)
 	bob.signIn("bob", "password-bob")
 	anonymous := newClient(t, f.s)
@@ -211,7 +217,8 @@ func TestPrivateThingsAreNotFound(t *testing.T) {
 		"/acme/vault/-/compare/main...main", "/acme/vault/-/tags"} {
 		for who, c := range map[string]*client{"bob": bob, "anonymous": anonymous} {
 			p := c.get(path)
-			if p.StatusCode != http.StatusNotFound || strings.Contains(p.Body, "vault") && !strings.Contains(p.Body, "Page not found") {
+			if p.StatusCode != http.StatusNotFound || strings.Contains(p.Body, "vault") &&
+				!strings.Contains(p.Body, "Page not found") {
 				t.Errorf("%s reads %s: %d", who, path, p.StatusCode)
 			}
 		}

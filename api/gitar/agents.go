@@ -137,8 +137,14 @@ func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request, _ api.Param
 	}
 	out := agentList{Agents: make([]Agent, len(agents))}
 	for i, a := range agents {
-		out.Agents[i] = Agent{Name: a.Name, Description: a.Description, Type: "external", RunsOn: a.On,
-			Parameters: []Parameter{}, AnyParameters: !a.Builtin}
+		out.Agents[i] = Agent{
+			Name:          a.Name,
+			Description:   a.Description,
+			Type:          "external",
+			RunsOn:        a.On,
+			Parameters:    []Parameter{},
+			AnyParameters: !a.Builtin,
+		}
 		if a.Builtin {
 			out.Agents[i].Type = "builtin"
 		}
@@ -152,11 +158,28 @@ func (h *Handler) listAgents(w http.ResponseWriter, r *http.Request, _ api.Param
 // run renders a run.
 func (h *Handler) run(v forge.AgentRun) Run {
 	self := h.core.URL(Prefix + "/agents/runs/" + strconv.FormatInt(v.ID, 10))
-	out := Run{ID: v.ID, Repository: v.ProjectPath, RepositoryURL: h.core.URL("/" + v.ProjectPath), Agent: v.Agent,
-		Ref: v.Ref, SHA: v.SHA, Params: v.Params, Status: v.Status, StatusReason: v.Reason,
-		RequestedBy: User{ID: v.RequestedBy.ID, Username: v.RequestedBy.Username, Name: v.RequestedBy.Name}, Attempts: v.Attempts, FindingsCount: v.FindingCount, Result: v.Result,
-		CanCancel: v.CanCancel, URL: self, LogURL: self + "/log", CreatedAt: Time(v.CreatedAt),
-		StartedAt: timePtr(v.StartedAt), FinishedAt: timePtr(v.FinishedAt), UpdatedAt: Time(v.UpdatedAt)}
+	out := Run{
+		ID:            v.ID,
+		Repository:    v.ProjectPath,
+		RepositoryURL: h.core.URL("/" + v.ProjectPath),
+		Agent:         v.Agent,
+		Ref:           v.Ref,
+		SHA:           v.SHA,
+		Params:        v.Params,
+		Status:        v.Status,
+		StatusReason:  v.Reason,
+		RequestedBy:   User{ID: v.RequestedBy.ID, Username: v.RequestedBy.Username, Name: v.RequestedBy.Name},
+		Attempts:      v.Attempts,
+		FindingsCount: v.FindingCount,
+		Result:        v.Result,
+		CanCancel:     v.CanCancel,
+		URL:           self,
+		LogURL:        self + "/log",
+		CreatedAt:     Time(v.CreatedAt),
+		StartedAt:     timePtr(v.StartedAt),
+		FinishedAt:    timePtr(v.FinishedAt),
+		UpdatedAt:     Time(v.UpdatedAt),
+	}
 	if v.MergeRequestIID != 0 {
 		iid := v.MergeRequestIID
 		out.MergeRequest = &iid
@@ -193,8 +216,9 @@ func (h *Handler) createRun(w http.ResponseWriter, r *http.Request, _ api.Params
 	if repo == "" {
 		return forge.Missing("repository")
 	}
-	v, err := h.forge.Agents.CreateAgentRun(r.Context(), api.Actor(r), forge.AgentRunInput{Repository: repo, Agent: agent,
-		Ref: ref, MergeRequestIID: iid, Params: params})
+	v, err := h.forge.Agents.CreateAgentRun(r.Context(), api.Actor(r),
+		forge.AgentRunInput{Repository: repo, Agent: agent,
+			Ref: ref, MergeRequestIID: iid, Params: params})
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,8 @@ import (
 //	go test ./api/gitar -run '^$' -bench Accept1000 -benchtime 3x
 func BenchmarkAccept1000AgentRuns(b *testing.B) {
 	s := servertest.New(b, servertest.WithoutRateLimit())
-	if r := s.Do(b, "POST", "/api/v4/projects", s.AdminToken, map[string]any{"name": "site", "initialize_with_readme": true}); r.StatusCode != 201 {
+	if r := s.Do(b, "POST", "/api/v4/projects", s.AdminToken,
+		map[string]any{"name": "site", "initialize_with_readme": true}); r.StatusCode != 201 {
 		b.Fatalf("create project: %d %s", r.StatusCode, r.Body)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

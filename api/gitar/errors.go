@@ -87,25 +87,30 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: fixed(codeInternal, "
 		return d
 	}},
 	rule{Code: forge.ETooLarge, Status: 400, Body: fixed(codeBadRequest, "The request body is too large")},
-	rule{Code: forge.EConflict, Status: 400, Body: func(e *forge.Error) errorDetail { return detailed(codeConflict, e) }},
+	rule{Code: forge.EConflict, Status: 400,
+		Body: func(e *forge.Error) errorDetail { return detailed(codeConflict, e) }},
 	// The one state refusal of this dialect's operations: a run that has ended.
 	rule{Code: forge.ENotAllowed, Status: 400, Body: func(e *forge.Error) errorDetail {
 		return detailed(codeRunNotCancelable, e)
 	}},
 	rule{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Status: 404, Body: noSuchEndpoint},
 	rule{Code: forge.EUnauthorized, Status: 401,
-		Body: fixed(codeUnauthorized, "Authentication failed: send a valid API token as Authorization: Bearer <token>")},
-	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401, Body: fixed(codeUnauthorized, "The token has expired")},
-	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenRevoked, Status: 401, Body: fixed(codeUnauthorized, "The token has been revoked")},
+		Body: fixed(codeUnauthorized,
+			"Authentication failed: send a valid API token as Authorization: Bearer <token>")},
+	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401,
+		Body: fixed(codeUnauthorized, "The token has expired")},
+	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenRevoked, Status: 401,
+		Body: fixed(codeUnauthorized, "The token has been revoked")},
 	rule{Code: forge.EForbidden, Status: 403, Body: func(e *forge.Error) errorDetail {
 		d := detailed(codeForbidden, e)
 		d.Message = orDefault(d.Message, "You don't have permission to access this resource")
 		return d
 	}},
-	rule{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403, Body: func(e *forge.Error) errorDetail {
-		return errorDetail{Code: codeForbidden, Message: "The token lacks the " + e.Scope + " scope this needs",
-			Details: map[string]any{"required_scope": e.Scope}}
-	}},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403,
+		Body: func(e *forge.Error) errorDetail {
+			return errorDetail{Code: codeForbidden, Message: "The token lacks the " + e.Scope + " scope this needs",
+				Details: map[string]any{"required_scope": e.Scope}}
+		}},
 	rule{Code: forge.ENotFound, Status: 404, Body: func(e *forge.Error) errorDetail {
 		d := detailed(codeNotFound, e)
 		d.Message = notFoundMessage(e)

@@ -58,7 +58,8 @@ type (
 )
 
 // call sends a Gitar request with the token as a Bearer token (none when empty).
-func call(t *testing.T, s *servertest.Server, method, path, token string, body any, headers ...string) *servertest.Response {
+func call(t *testing.T, s *servertest.Server, method, path, token string, body any,
+	headers ...string) *servertest.Response {
 	t.Helper()
 	if token != "" {
 		headers = append([]string{"Authorization", "Bearer " + token}, headers...)
@@ -73,7 +74,8 @@ func wantError(t *testing.T, r *servertest.Response, status int, code string) er
 	r.JSON(t, &e)
 	if r.StatusCode != status || e.Error.Code != code || e.Error.Status != status || e.Error.Message == "" ||
 		e.Error.RequestID != r.Header.Get("X-Request-Id") || r.Header.Get("Content-Type") != "application/json" {
-		t.Fatalf("%s %s = %d %s, want %d %s in the error shape", r.Request.Method, r.Request.URL.Path, r.StatusCode, r.Body, status, code)
+		t.Fatalf("%s %s = %d %s, want %d %s in the error shape", r.Request.Method, r.Request.URL.Path,
+			r.StatusCode, r.Body, status, code)
 	}
 	return e
 }
@@ -168,7 +170,8 @@ func TestEveryEndpointButTheDescriptionNeedsABearerToken(t *testing.T) {
 		})
 	}
 	r := call(t, s, "GET", "/agents", s.AdminToken, nil)
-	if r.StatusCode != http.StatusOK || r.Header.Get("X-RateLimit-Limit") == "" || r.Header.Get("X-RateLimit-Remaining") == "" {
+	if r.StatusCode != http.StatusOK || r.Header.Get("X-RateLimit-Limit") == "" ||
+		r.Header.Get("X-RateLimit-Remaining") == "" {
 		t.Errorf("with a Bearer token: %d, rate limit headers %q", r.StatusCode, r.Header.Get("X-RateLimit-Limit"))
 	}
 	var agents struct {
@@ -184,7 +187,8 @@ func TestEveryEndpointButTheDescriptionNeedsABearerToken(t *testing.T) {
 	for _, a := range agents.Agents {
 		names = append(names, a.Name+"/"+a.Type+"/"+a.RunsOn)
 	}
-	if strings.Join(names, " ") != "release-notes/builtin/ref review/builtin/merge_request secret-scan/builtin/ref stats/builtin/ref" {
+	if strings.Join(names,
+		" ") != "release-notes/builtin/ref review/builtin/merge_request secret-scan/builtin/ref stats/builtin/ref" {
 		t.Errorf("agents: %v", names)
 	}
 	if r := call(t, s, "GET", "/openapi.json", "", nil); r.StatusCode != http.StatusOK {
@@ -218,7 +222,8 @@ func TestReadOnlyTokensReadRunsButTracksWriteStartsThem(t *testing.T) {
 	byAdmin := startRun(t, s, s.AdminToken, run)
 
 	for _, tok := range []string{readOnly, runner} {
-		if r := call(t, s, "GET", "/agents/runs/"+strconv.FormatInt(byAdmin.ID, 10), tok, nil); r.StatusCode != http.StatusOK {
+		if r := call(t, s, "GET", "/agents/runs/"+strconv.FormatInt(byAdmin.ID, 10), tok,
+			nil); r.StatusCode != http.StatusOK {
 			t.Errorf("reading a run: %d %s", r.StatusCode, r.Body)
 		}
 		var list runListJSON
@@ -238,7 +243,8 @@ func TestReadOnlyTokensReadRunsButTracksWriteStartsThem(t *testing.T) {
 	// A user who may not see a private project gets 404, never 403.
 	_, stranger := s.CreateUser(t, "stranger", "api")
 	wantError(t, call(t, s, "POST", "/agents/runs", stranger, run), http.StatusNotFound, "not_found")
-	wantError(t, call(t, s, "GET", "/agents/runs/"+strconv.FormatInt(byAdmin.ID, 10), stranger, nil), http.StatusNotFound, "not_found")
+	wantError(t, call(t, s, "GET", "/agents/runs/"+strconv.FormatInt(byAdmin.ID, 10), stranger, nil),
+		http.StatusNotFound, "not_found")
 	var list runListJSON
 	call(t, s, "GET", "/agents/runs", stranger, nil).JSON(t, &list)
 	if list.Pagination.Total != 0 || len(list.Runs) != 0 {
@@ -271,7 +277,8 @@ func TestARunGoesFromQueuedToSucceededWithItsLogAndResult(t *testing.T) {
 	}
 	resp := call(t, s, "GET", "/agents/runs/"+strconv.FormatInt(r.ID, 10)+"/log", s.AdminToken, nil)
 	resp.JSON(t, &log)
-	if resp.StatusCode != http.StatusOK || log.Status != "succeeded" || !strings.Contains(log.Log, "[cairn] the agent succeeded") {
+	if resp.StatusCode != http.StatusOK || log.Status != "succeeded" ||
+		!strings.Contains(log.Log, "[cairn] the agent succeeded") {
 		t.Errorf("log: %d %s", resp.StatusCode, resp.Body)
 	}
 	wantError(t, call(t, s, "POST", "/agents/runs/"+strconv.FormatInt(r.ID, 10)+"/cancel", s.AdminToken, nil),
@@ -283,7 +290,8 @@ func TestRunsAreListedWithFiltersAndPages(t *testing.T) {
 	project(t, s, "root", "a", nil)
 	project(t, s, "root", "b", nil)
 	var ids []int64
-	for _, spec := range []struct{ repo, agent string }{{"root/a", "stats"}, {"root/b", "stats"}, {"root/a", "secret-scan"}} {
+	for _, spec := range []struct{ repo, agent string }{{"root/a", "stats"}, {"root/b", "stats"},
+		{"root/a", "secret-scan"}} {
 		ids = append(ids, startRun(t, s, s.AdminToken, map[string]any{"repository": spec.repo, "agent": spec.agent}).ID)
 	}
 	for _, id := range ids {
@@ -314,11 +322,13 @@ func TestRunsAreListedWithFiltersAndPages(t *testing.T) {
 		}
 	}
 	r := call(t, s, "GET", "/agents/runs?per_page=2", s.AdminToken, nil)
-	if r.Header.Get("X-Total") != "3" || r.Header.Get("X-Total-Pages") != "2" || !strings.Contains(r.Header.Get("Link"), `rel="next"`) {
+	if r.Header.Get("X-Total") != "3" || r.Header.Get("X-Total-Pages") != "2" ||
+		!strings.Contains(r.Header.Get("Link"), `rel="next"`) {
 		t.Errorf("page headers: %v", r.Header)
 	}
 	wantError(t, call(t, s, "GET", "/agents/runs?status=done", s.AdminToken, nil), http.StatusBadRequest, "bad_request")
-	wantError(t, call(t, s, "GET", "/agents/runs?repository=root/nope", s.AdminToken, nil), http.StatusNotFound, "not_found")
+	wantError(t, call(t, s, "GET", "/agents/runs?repository=root/nope", s.AdminToken, nil),
+		http.StatusNotFound, "not_found")
 }
 
 func TestEveryRepositoryFormatResolves(t *testing.T) {
@@ -349,9 +359,11 @@ func TestEveryRepositoryFormatResolves(t *testing.T) {
 			t.Errorf("%s: repository %s (%s), want %s", tt.repository, r.Repository, r.RepositoryURL, tt.want)
 		}
 	}
-	e := wantError(t, call(t, s, "POST", "/agents/runs", s.AdminToken, map[string]any{"repository": "site", "agent": "stats"}),
+	e := wantError(t,
+		call(t, s, "POST", "/agents/runs", s.AdminToken, map[string]any{"repository": "site", "agent": "stats"}),
 		http.StatusBadRequest, "ambiguous_repository")
-	if fmt.Sprint(e.Error.Details["candidates"]) != "[acme/site beta/site]" || !strings.Contains(e.Error.Message, "acme/site, beta/site") {
+	if fmt.Sprint(e.Error.Details["candidates"]) != "[acme/site beta/site]" ||
+		!strings.Contains(e.Error.Message, "acme/site, beta/site") {
 		t.Errorf("ambiguous: %+v", e.Error)
 	}
 	// Candidates are only what the caller may see.
@@ -373,7 +385,8 @@ func TestEveryRepositoryFormatResolves(t *testing.T) {
 		{map[string]any{"repository": "acme/site"}, 400, "bad_request"},
 		{map[string]any{"repository": "acme/site", "agent": "nope"}, 404, "not_found"},
 		{map[string]any{"repository": "acme/site", "agent": "stats", "ref": "nope"}, 400, "bad_request"},
-		{map[string]any{"repository": "acme/site", "agent": "stats", "params": map[string]any{"x": 1}}, 400, "invalid_parameters"},
+		{map[string]any{"repository": "acme/site", "agent": "stats", "params": map[string]any{"x": 1}}, 400,
+			"invalid_parameters"},
 		{map[string]any{"repository": "acme/site", "agent": "stats", "params": "not an object"}, 400, "bad_request"},
 		{map[string]any{"repository": "acme/site", "agent": "review"}, 400, "bad_request"},
 		{map[string]any{"repository": "acme/site", "agent": "review", "merge_request": 7}, 404, "not_found"},
@@ -417,7 +430,8 @@ func TestOpenAPIDescribesTheRoutesTheRouterServes(t *testing.T) {
 		} `json:"components"`
 	}
 	call(t, s, "GET", "/openapi.json", "", nil).JSON(t, &doc)
-	if doc.OpenAPI != "3.1.0" || len(doc.Paths) == 0 || doc.Components.Schemas["Run"] == nil || doc.Components.Schemas["Error"] == nil {
+	if doc.OpenAPI != "3.1.0" || len(doc.Paths) == 0 || doc.Components.Schemas["Run"] == nil ||
+		doc.Components.Schemas["Error"] == nil {
 		t.Fatalf("description: %+v", doc)
 	}
 	var served []string

@@ -56,9 +56,11 @@ func (h *Handler) openAPI(version string) []byte {
 				"description": "A cairn personal access token (cairn_pat_…)"}},
 			"schemas": schemas,
 			"headers": map[string]any{
-				"X-RateLimit-Limit":     map[string]any{"description": "requests allowed in the window", "schema": map[string]any{"type": "integer"}},
-				"X-RateLimit-Remaining": map[string]any{"description": "requests left in the window", "schema": map[string]any{"type": "integer"}},
-				"X-RateLimit-Reset":     map[string]any{"description": "when the bucket is full again, in Unix seconds", "schema": map[string]any{"type": "integer"}},
+				"X-RateLimit-Limit": map[string]any{"description": "requests allowed in the window",
+					"schema": map[string]any{"type": "integer"}},
+				"X-RateLimit-Remaining": map[string]any{"description": "requests left in the window",
+					"schema": map[string]any{"type": "integer"}},
+				"X-RateLimit-Reset": map[string]any{"description": "when the bucket is full again, in Unix seconds", "schema": map[string]any{"type": "integer"}},
 			},
 		},
 	}
@@ -107,7 +109,8 @@ func operation(r route, schemas map[string]any) map[string]any {
 	}
 	ok := map[string]any{"description": http.StatusText(r.status), "headers": headers}
 	if r.response != nil {
-		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.response), schemas)}}
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(
+			reflect.TypeOf(r.response), schemas)}}
 	} else {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
 	}
@@ -225,7 +228,8 @@ func structSchema(t reflect.Type, schemas map[string]any) map[string]any {
 			}
 		}
 		props[name] = s
-		if f.Tag.Get("required") == "true" || !strings.Contains(opts, "omitempty") && f.Tag.Get("required") != "false" && !isRequestBody(t) {
+		if f.Tag.Get("required") == "true" || !strings.Contains(opts, "omitempty") &&
+			f.Tag.Get("required") != "false" && !isRequestBody(t) {
 			required = append(required, name)
 		}
 	}

@@ -41,7 +41,9 @@ func (h *Handler) recordDefect(w http.ResponseWriter, r *http.Request, _ api.Par
 	}
 	detected := showTime(rec.DetectedAt, in.DetectedAt, defectTimeLayout)
 	if created {
-		return success(w, r, http.StatusCreated, actionDefectCreated, "Successfully ensured creation of defect release at "+detected)
+		return success(w, r, http.StatusCreated, actionDefectCreated,
+			"Successfully ensured creation of defect release at "+detected)
 	}
-	return success(w, r, http.StatusOK, actionDefectUpdated, "Successfully ensured update of defect release at "+detected)
+	return success(w, r, http.StatusOK, actionDefectUpdated,
+		"Successfully ensured update of defect release at "+detected)
 }

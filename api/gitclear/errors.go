@@ -53,17 +53,23 @@ type rule = api.ErrorRule[refusal]
 var errorTable = api.NewErrorTable(rule{Status: 500, Body: fixed(responseError, "Internal server error")},
 	rule{Code: forge.EInvalid, Status: 400, Body: detailed(responseInvalidParam, "")},
 	rule{Code: forge.EUnauthorized, Status: 401,
-		Body: fixed(responseUnauthorized, "A valid API token is required: send it as the header Authorization: Bearer {your_token}")},
-	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401, Body: fixed(responseUnauthorized, "Your API token has expired")},
-	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenRevoked, Status: 401, Body: fixed(responseUnauthorized, "Your API token has been revoked")},
+		Body: fixed(responseUnauthorized,
+			"A valid API token is required: send it as the header Authorization: Bearer {your_token}")},
+	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401,
+		Body: fixed(responseUnauthorized, "Your API token has expired")},
+	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenRevoked, Status: 401,
+		Body: fixed(responseUnauthorized, "Your API token has been revoked")},
 	rule{Code: forge.EForbidden, Status: 403, Body: detailed(responseForbidden, "You may not make this request")},
-	rule{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403, Body: func(e *forge.Error) refusal {
-		return refusal{responseForbidden, "Your API token may not make this request: it needs the " + e.Scope + " scope"}
-	}},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403,
+		Body: func(e *forge.Error) refusal {
+			return refusal{responseForbidden, "Your API token may not make this request: it needs the " +
+				e.Scope + " scope"}
+		}},
 	rule{Code: forge.ENotFound, Status: 404, Body: func(e *forge.Error) refusal {
 		return refusal{responseNotFound, notFoundDetail(e)}
 	}},
-	rule{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Status: 404, Body: fixed(responseNotFound, "No such endpoint")},
+	rule{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Status: 404,
+		Body: fixed(responseNotFound, "No such endpoint")},
 	rule{Code: forge.ENotAllowed, Status: 405, Body: detailed(responseMethodNotAllowed, "")},
 	rule{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Status: 405,
 		Body: fixed(responseMethodNotAllowed, "This endpoint does not take that method")},
@@ -72,7 +78,8 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: fixed(responseError, 
 		return refusal{responseConflict, api.Noun(e.Resource) + " already exists"}
 	}},
 	rule{Code: forge.ETooLarge, Status: 413, Body: fixed(responseTooLarge, "The request body is too large")},
-	rule{Code: forge.ERateLimited, Status: 429, Body: fixed(responseRateLimited, "Too many requests: retry after the time in Retry-After")},
+	rule{Code: forge.ERateLimited, Status: 429,
+		Body: fixed(responseRateLimited, "Too many requests: retry after the time in Retry-After")},
 )
 
 // detailed answers with em and e's own detail (its message, or its field messages), or

@@ -139,7 +139,8 @@ func (p *params) dateTime(key string) *time.Time {
 	t, err := forge.ParseDateTime(s)
 	if err != nil {
 		fe := forge.ErrorOf(err)
-		p.fail(&forge.Error{Code: forge.EInvalid, Reason: fe.Reason, Params: []string{key}, Message: key + ": " + fe.Message})
+		p.fail(&forge.Error{Code: forge.EInvalid, Reason: fe.Reason, Params: []string{key}, Message: key +
+			": " + fe.Message})
 		return nil
 	}
 	return &t

@@ -16,7 +16,8 @@ import (
 func TestTokenCheck(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	expect(t, f.call(t, "GET", "/api_tokens", "reader", nil), 200, "action_get_resource", "response_success", "ready for use")
+	expect(t, f.call(t, "GET", "/api_tokens", "reader", nil), 200, "action_get_resource", "response_success",
+		"ready for use")
 	r := f.s.Do(t, "GET", "/api/v1/api_tokens", "", nil, "Authorization", "Bearer cairn_pat_not-a-real-token")
 	expect(t, r, 401, "action_none", "response_unauthorized", "A valid API token is required")
 	if r.Header.Get("WWW-Authenticate") == "" {
@@ -24,7 +25,8 @@ func TestTokenCheck(t *testing.T) {
 	}
 	expect(t, f.call(t, "GET", "/api_tokens", "", nil), 401, "action_none", "response_unauthorized", "")
 	// Other carriers of the token work too.
-	expect(t, f.s.Do(t, "GET", "/api/v1/api_tokens", f.tokens["dev"], nil), 200, "action_get_resource", "response_success", "")
+	expect(t, f.s.Do(t, "GET", "/api/v1/api_tokens", f.tokens["dev"], nil), 200, "action_get_resource",
+		"response_success", "")
 }
 
 // Routes the dialect does not have are its own 404 and 405, in its shape; the other dialects
@@ -78,6 +80,7 @@ func TestBodyTooLarge(t *testing.T) {
 	for i := range big {
 		big[i] = 'a'
 	}
-	r := f.call(t, "POST", "/critical_defects", "dev", form("defect_key=K", "resource_path=alloy", "description="+string(big)))
+	r := f.call(t, "POST", "/critical_defects", "dev",
+		form("defect_key=K", "resource_path=alloy", "description="+string(big)))
 	expect(t, r, 413, "action_none", "response_too_large", "")
 }

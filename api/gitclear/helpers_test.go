@@ -41,11 +41,13 @@ func newFixture(t *testing.T, opts ...servertest.Option) *fixture {
 	t.Helper()
 	s := servertest.New(t, opts...)
 	f := &fixture{s: s, tokens: map[string]string{"admin": s.AdminToken}}
-	alloy := gitlab(t, s, 201, "POST", "/groups", s.AdminToken, map[string]any{"name": "alloy", "path": "alloy", "visibility": "public"})
+	alloy := gitlab(t, s, 201, "POST", "/groups", s.AdminToken,
+		map[string]any{"name": "alloy", "path": "alloy", "visibility": "public"})
 	sub := gitlab(t, s, 201, "POST", "/groups", s.AdminToken, map[string]any{"name": "gitclear", "path": "gitclear",
 		"parent_id": alloy["id"], "visibility": "public"})
-	repo := gitlab(t, s, 201, "POST", "/projects", s.AdminToken, map[string]any{"name": "libinput", "namespace_id": sub["id"],
-		"visibility": "public", "initialize_with_readme": true})
+	repo := gitlab(t, s, 201, "POST", "/projects", s.AdminToken,
+		map[string]any{"name": "libinput", "namespace_id": sub["id"],
+			"visibility": "public", "initialize_with_readme": true})
 	gitlab(t, s, 201, "POST", "/projects", s.AdminToken, map[string]any{"name": "secret", "namespace_id": alloy["id"],
 		"visibility": "private"})
 	branch := gitlab(t, s, 200, "GET", "/projects/"+idOf(repo)+"/repository/branches/main", s.AdminToken, nil)
@@ -113,19 +115,22 @@ func form(args ...string) string { return strings.Join(args, "&") }
 func expect(t *testing.T, r *servertest.Response, status int, action, response, detail string) answer {
 	t.Helper()
 	if r.StatusCode != status {
-		t.Fatalf("%s %s: status %d, want %d; body %s", r.Request.Method, r.Request.URL.Path, r.StatusCode, status, r.Body)
+		t.Fatalf("%s %s: status %d, want %d; body %s", r.Request.Method, r.Request.URL.Path, r.StatusCode,
+			status, r.Body)
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("%s %s: Content-Type %q", r.Request.Method, r.Request.URL.Path, ct)
 	}
 	var raw map[string]any
 	if err := json.Unmarshal(r.Body, &raw); err != nil || len(raw) != 3 {
-		t.Fatalf("%s %s: body %s is not {action_em, response_em, response_detail}", r.Request.Method, r.Request.URL.Path, r.Body)
+		t.Fatalf("%s %s: body %s is not {action_em, response_em, response_detail}", r.Request.Method,
+			r.Request.URL.Path, r.Body)
 	}
 	var a answer
 	r.JSON(t, &a)
 	if a.ActionEm != action || a.ResponseEm != response || !strings.Contains(a.ResponseDetail, detail) {
-		t.Fatalf("%s %s: %+v; want %s, %s, detail containing %q", r.Request.Method, r.Request.URL.Path, a, action, response, detail)
+		t.Fatalf("%s %s: %+v; want %s, %s, detail containing %q", r.Request.Method, r.Request.URL.Path, a,
+			action, response, detail)
 	}
 	return a
 }
@@ -143,7 +148,8 @@ func (f *fixture) admin(t *testing.T) *forge.Actor {
 // defects returns every defect recorded in the alloy group's tree.
 func (f *fixture) defects(t *testing.T) []forge.Defect {
 	t.Helper()
-	list, err := f.s.Forge.Delivery.GroupDefects(context.Background(), f.admin(t), forge.ParseRef("alloy"), time.Time{}, time.Time{})
+	list, err := f.s.Forge.Delivery.GroupDefects(context.Background(), f.admin(t), forge.ParseRef("alloy"),
+		time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +169,8 @@ func (f *fixture) releases(t *testing.T) []forge.Release {
 // countReleases returns how many releases libinput has.
 func (f *fixture) countReleases(t *testing.T) int {
 	t.Helper()
-	_, total, err := f.s.Forge.Delivery.ListReleases(context.Background(), f.admin(t), forge.ParseRef(repoPath), forge.ReleaseListOptions{},
+	_, total, err := f.s.Forge.Delivery.ListReleases(context.Background(), f.admin(t),
+		forge.ParseRef(repoPath), forge.ReleaseListOptions{},
 		forge.Page{Page: 1, PerPage: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -47,7 +47,8 @@ func (h *Handler) recordRelease(w http.ResponseWriter, r *http.Request, _ api.Pa
 	if err != nil {
 		return err
 	}
-	detail := fmt.Sprintf("Release ensured to exist at %s in '%s'", showTime(rel.ReleasedAt, in.ReleasedAt, releaseTimeLayout), rel.ProjectPath)
+	detail := fmt.Sprintf("Release ensured to exist at %s in '%s'",
+		showTime(rel.ReleasedAt, in.ReleasedAt, releaseTimeLayout), rel.ProjectPath)
 	if created {
 		return success(w, r, http.StatusCreated, actionReleaseCreated, detail)
 	}

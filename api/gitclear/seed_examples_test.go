@@ -82,7 +82,8 @@ func TestSeedInputTypesAsJSON(t *testing.T) {
 		if c.now != nil {
 			body["detected_now"] = c.now
 		}
-		expect(t, f.call(t, "POST", "/critical_defects", "dev", body), 201, "action_defect_created", "response_success", "")
+		expect(t, f.call(t, "POST", "/critical_defects", "dev", body), 201, "action_defect_created",
+			"response_success", "")
 	}
 	if n := len(f.defects(t)); n != 5 {
 		t.Errorf("%d defects, want 5", n)

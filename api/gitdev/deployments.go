@@ -50,10 +50,22 @@ func (h *Handler) deployment(r *http.Request, d forge.Deployment) Deployment {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	out := Deployment{ID: id, Status: d.Status, URL: h.core.URL(api.Prefix(r) + "/deployments/" + id),
-		RepositoryID: EncodeID(prefixRepo, d.ProjectID), Environment: d.Environment.Name, Ref: d.Ref, SHA: d.SHA,
-		Tag: d.Tag, VariableNames: names, CreatedAt: timestamp(d.CreatedAt), UpdatedAt: timestamp(d.UpdatedAt),
-		QueuedAt: timePtr(d.QueuedAt), StartedAt: timePtr(d.StartedAt), FinishedAt: timePtr(d.FinishedAt)}
+	out := Deployment{
+		ID:            id,
+		Status:        d.Status,
+		URL:           h.core.URL(api.Prefix(r) + "/deployments/" + id),
+		RepositoryID:  EncodeID(prefixRepo, d.ProjectID),
+		Environment:   d.Environment.Name,
+		Ref:           d.Ref,
+		SHA:           d.SHA,
+		Tag:           d.Tag,
+		VariableNames: names,
+		CreatedAt:     timestamp(d.CreatedAt),
+		UpdatedAt:     timestamp(d.UpdatedAt),
+		QueuedAt:      timePtr(d.QueuedAt),
+		StartedAt:     timePtr(d.StartedAt),
+		FinishedAt:    timePtr(d.FinishedAt),
+	}
 	if d.User.ID != 0 {
 		out.Creator = &UserRef{ID: EncodeID(prefixUser, d.User.ID), Username: d.User.Username, Name: d.User.Name}
 	}

@@ -69,13 +69,15 @@ func TestSeedCreateDeploymentExample(t *testing.T) {
 	}
 	got := decode[deploymentJSON](t, call(t, f.s, "GET", "/v1/deployments/"+id, f.alice, nil), 200)
 	if got.ID != id || got.Status != "queued" || got.Environment != "production" || got.Ref != "main" ||
-		!sha1Hex.MatchString(got.SHA) || got.RepositoryID != f.frontendID || got.QueuedAt == nil || got.FinishedAt != nil ||
+		!sha1Hex.MatchString(got.SHA) || got.RepositoryID != f.frontendID || got.QueuedAt == nil ||
+		got.FinishedAt != nil ||
 		got.Creator == nil || got.Creator.Username != "alice" || got.Creator.ID != "user_"+b36(f.aliceID) {
 		t.Errorf("deployment %+v", got)
 	}
 	// The seed's repo_id is "Repository slug or ID": the slug works as well, escaped or not.
 	for _, ref := range []string{"acme/frontend-app", "acme%2Ffrontend-app", "acme/web/site", f.siteID} {
-		r := call(t, f.s, "POST", "/v1/repositories/"+ref+"/deployments", f.bob, []byte(seedDeployBody), "Content-Type", "application/json")
+		r := call(t, f.s, "POST", "/v1/repositories/"+ref+"/deployments", f.bob, []byte(seedDeployBody),
+			"Content-Type", "application/json")
 		if d := decode[deploymentJSON](t, r, 201); d.Status != "queued" {
 			t.Errorf("%s: %+v", ref, d)
 		}
@@ -110,16 +112,19 @@ func TestCreateDeploymentRefusesBadInput(t *testing.T) {
 	tests := []struct {
 		name, body, code, message string
 	}{
-		{"unknown environment", `{"ref":"main","environment":"qa"}`, "invalid_parameter", "environment must be one of preview, staging, production"},
+		{"unknown environment", `{"ref":"main","environment":"qa"}`, "invalid_parameter",
+			"environment must be one of preview, staging, production"},
 		{"environment in capitals", `{"ref":"main","environment":"Production"}`, "invalid_parameter", ""},
 		{"environment not a string", `{"ref":"main","environment":1}`, "invalid_parameter", ""},
 		{"no ref", `{"environment":"staging"}`, "invalid_parameter", "ref is required"},
 		{"empty ref", `{"ref":" "}`, "invalid_parameter", "ref is required"},
 		{"ref not a string", `{"ref":42}`, "invalid_parameter", "ref must be a string"},
-		{"unknown branch", `{"ref":"feature-x","environment":"production"}`, "invalid_ref", "Branch 'feature-x' not found"},
+		{"unknown branch", `{"ref":"feature-x","environment":"production"}`, "invalid_ref",
+			"Branch 'feature-x' not found"},
 		{"unknown commit", `{"ref":"0123456789abcdef0123456789abcdef01234567"}`, "invalid_ref", ""},
 		{"variables not an object", `{"ref":"main","variables":["A"]}`, "invalid_parameter", ""},
-		{"variable a number", `{"ref":"main","variables":{"A":"x","B":1}}`, "invalid_parameter", "variables.B must be a string"},
+		{"variable a number", `{"ref":"main","variables":{"A":"x","B":1}}`, "invalid_parameter",
+			"variables.B must be a string"},
 		{"variable an object", `{"ref":"main","variables":{"A":{"b":"c"}}}`, "invalid_parameter", ""},
 		{"variable null", `{"ref":"main","variables":{"A":null}}`, "invalid_parameter", ""},
 		{"variable name not a shell name", `{"ref":"main","variables":{"1A":"x"}}`, "invalid_parameter", ""},
@@ -140,7 +145,8 @@ func TestCreateDeploymentRefusesBadInput(t *testing.T) {
 	if l.Meta.Total != 0 || len(l.Data) != 0 {
 		t.Errorf("refused requests left deployments: %+v", l)
 	}
-	envs, _, err := f.s.Forge.Delivery.ListEnvironments(context.Background(), forge.System(), forge.ParseRef(itoa(f.frontend)),
+	envs, _, err := f.s.Forge.Delivery.ListEnvironments(context.Background(), forge.System(),
+		forge.ParseRef(itoa(f.frontend)),
 		forge.EnvironmentListOptions{}, forge.Page{Page: 1, PerPage: 20})
 	if err != nil || len(envs) != 0 {
 		t.Errorf("refused requests left environments: %v %v", envs, err)
@@ -157,7 +163,8 @@ func TestCreateDeploymentDefaultsAndVariables(t *testing.T) {
 		t.Errorf("default environment: %+v", d)
 	}
 	d = decode[deploymentJSON](t, call(t, f.s, "POST", path, f.alice, map[string]any{
-		"ref": "main", "environment": "preview", "variables": map[string]string{"NODE_ENV": "preview", "API_URL": "https://x"}}), 201)
+		"ref": "main", "environment": "preview",
+		"variables": map[string]string{"NODE_ENV": "preview", "API_URL": "https://x"}}), 201)
 	if d.Environment != "preview" || !reflect.DeepEqual(d.VariableNames, []string{"API_URL", "NODE_ENV"}) {
 		t.Errorf("with variables: %+v", d)
 	}
@@ -171,8 +178,10 @@ func TestCreateDeploymentDefaultsAndVariables(t *testing.T) {
 		t.Errorf("form body: %+v", d)
 	}
 	// A tag deploys as a tag.
-	gitlab(t, f.s, 201, "POST", "/projects/"+itoa(f.frontend)+"/repository/tags", f.alice, map[string]any{"tag_name": "v1.0.0", "ref": "main"})
-	d = decode[deploymentJSON](t, call(t, f.s, "POST", path, f.alice, map[string]any{"ref": "v1.0.0", "environment": "production"}), 201)
+	gitlab(t, f.s, 201, "POST", "/projects/"+itoa(f.frontend)+"/repository/tags", f.alice,
+		map[string]any{"tag_name": "v1.0.0", "ref": "main"})
+	d = decode[deploymentJSON](t,
+		call(t, f.s, "POST", path, f.alice, map[string]any{"ref": "v1.0.0", "environment": "production"}), 201)
 	if !d.Tag || d.Ref != "v1.0.0" || !sha1Hex.MatchString(d.SHA) {
 		t.Errorf("tag deployment: %+v", d)
 	}
@@ -183,19 +192,24 @@ func TestDeploymentsFollowRepositoryAccess(t *testing.T) {
 	f := newFixture(t)
 	body := []byte(seedDeployBody)
 	// carol cannot see the private repository: it does not exist for her.
-	wantError(t, call(t, f.s, "POST", "/v1/repositories/"+f.frontendID+"/deployments", f.carol, body), 404, "not_found", "Repository not found")
-	wantError(t, call(t, f.s, "GET", "/v1/repositories/acme/frontend-app/deployments", f.carol, nil), 404, "not_found", "")
+	wantError(t, call(t, f.s, "POST", "/v1/repositories/"+f.frontendID+"/deployments", f.carol, body), 404,
+		"not_found", "Repository not found")
+	wantError(t, call(t, f.s, "GET", "/v1/repositories/acme/frontend-app/deployments", f.carol, nil), 404,
+		"not_found", "")
 	// She sees the public one, but deploying takes developer access.
 	wantError(t, call(t, f.s, "POST", "/v1/repositories/acme/docs/deployments", f.carol, body), 403, "forbidden", "")
 	// A read-only token reads but does not deploy.
-	readOnly := decode[map[string]any](t, f.s.Do(t, "POST", "/api/v4/users/"+itoa(f.bobID)+"/personal_access_tokens", f.s.AdminToken,
-		map[string]any{"name": "ro", "scopes": []string{"read_api"}}), 201)["token"].(string)
+	readOnly := decode[map[string]any](t,
+		f.s.Do(t, "POST", "/api/v4/users/"+itoa(f.bobID)+"/personal_access_tokens", f.s.AdminToken,
+			map[string]any{"name": "ro", "scopes": []string{"read_api"}}), 201)["token"].(string)
 	wantError(t, call(t, f.s, "POST", "/v1/repositories/acme/docs/deployments", readOnly, body), 403, "forbidden", "")
 
-	d := decode[deploymentJSON](t, call(t, f.s, "POST", "/v1/repositories/"+f.frontendID+"/deployments", f.bob, body), 201)
+	d := decode[deploymentJSON](t,
+		call(t, f.s, "POST", "/v1/repositories/"+f.frontendID+"/deployments", f.bob, body), 201)
 	want(t, call(t, f.s, "GET", "/v1/deployments/"+d.ID, readOnly, nil), 200)
 	wantError(t, call(t, f.s, "GET", "/v1/deployments/"+d.ID, f.carol, nil), 404, "not_found", "Deployment not found")
-	for _, junk := range []string{"deploy_", "deploy_0", "deploy_0" + d.ID[7:], strings.ToUpper(d.ID), "deploy_zzzzzzzzzzzzzz",
+	for _, junk := range []string{"deploy_", "deploy_0", "deploy_0" + d.ID[7:], strings.ToUpper(d.ID),
+		"deploy_zzzzzzzzzzzzzz",
 		"deploy_zzzz", "repo_1", d.ID[7:], "deploy_-1", "deploy_1%2F1"} {
 		wantError(t, call(t, f.s, "GET", "/v1/deployments/"+junk, f.s.AdminToken, nil), 404, "not_found", "")
 	}
@@ -207,7 +221,9 @@ func TestListDeployments(t *testing.T) {
 	path := "/v1/repositories/acme/frontend-app/deployments"
 	var ids []string
 	for _, env := range []string{"staging", "production", "staging"} {
-		ids = append(ids, decode[deploymentJSON](t, call(t, f.s, "POST", path, f.alice, map[string]any{"ref": "main", "environment": env}), 201).ID)
+		ids = append(ids,
+			decode[deploymentJSON](t,
+				call(t, f.s, "POST", path, f.alice, map[string]any{"ref": "main", "environment": env}), 201).ID)
 	}
 	l := decode[deploymentList](t, call(t, f.s, "GET", path, f.bob, nil), 200)
 	if len(l.Data) != 3 || l.Meta != (metaJSON{Total: 3, Page: 1, PerPage: 20}) ||
@@ -219,7 +235,8 @@ func TestListDeployments(t *testing.T) {
 	if len(l.Data) != 1 || l.Data[0].ID != ids[0] || l.Meta != (metaJSON{Total: 3, Page: 2, PerPage: 2}) {
 		t.Errorf("page 2: %+v", l)
 	}
-	if r.Header.Get("X-Total") != "3" || r.Header.Get("X-Total-Pages") != "2" || !strings.Contains(r.Header.Get("Link"), `rel="prev"`) {
+	if r.Header.Get("X-Total") != "3" || r.Header.Get("X-Total-Pages") != "2" ||
+		!strings.Contains(r.Header.Get("Link"), `rel="prev"`) {
 		t.Errorf("headers %v", r.Header)
 	}
 	l = decode[deploymentList](t, call(t, f.s, "GET", path+"?environment=staging", f.bob, nil), 200)
@@ -231,7 +248,8 @@ func TestListDeployments(t *testing.T) {
 	}
 	l = decode[deploymentList](t, call(t, f.s, "GET", "/v1/repositories/acme/web/site/deployments", f.bob, nil), 200)
 	if l.Meta.Total != 0 || l.Data == nil {
-		t.Errorf("a repository without deployments: %s", call(t, f.s, "GET", "/v1/repositories/acme/web/site/deployments", f.bob, nil).Body)
+		t.Errorf("a repository without deployments: %s",
+			call(t, f.s, "GET", "/v1/repositories/acme/web/site/deployments", f.bob, nil).Body)
 	}
 }
 
@@ -243,7 +261,8 @@ func TestDeployCommandMovesAQueuedDeployment(t *testing.T) {
 		t.Skip("no sh")
 	}
 	f := newFixture(t, servertest.WithConfig(func(c *server.Config) {
-		c.Forge.DeployCommands = []forge.DeployCommand{{Scope: "*", Environment: "staging", Command: `test -n "$CAIRN_DEPLOY_SHA" && test "$CAIRN_VAR_MODE" = fast`}}
+		c.Forge.DeployCommands = []forge.DeployCommand{{Scope: "*", Environment: "staging",
+			Command: `test -n "$CAIRN_DEPLOY_SHA" && test "$CAIRN_VAR_MODE" = fast`}}
 	}))
 	d := decode[deploymentJSON](t, call(t, f.s, "POST", "/v1/repositories/"+f.frontendID+"/deployments", f.alice,
 		map[string]any{"ref": "main", "environment": "staging", "variables": map[string]string{"MODE": "fast"}}), 201)

@@ -58,21 +58,27 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Er
 type rule = api.ErrorRule[errorDetail]
 
 // errorTable is how this dialect answers each kind of error: by code, then by reason.
-var errorTable = api.NewErrorTable(rule{Status: 500, Body: fixed(codeInternal, "Internal server error; try again later")},
+var errorTable = api.NewErrorTable(
+	rule{Status: 500, Body: fixed(codeInternal, "Internal server error; try again later")},
 	rule{Code: forge.ENotFound, Status: 404, Body: func(e *forge.Error) errorDetail {
 		return errorDetail{Code: codeNotFound, Message: notFoundMessage(e)}
 	}},
-	rule{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Status: 404, Body: fixed(codeNotFound, "No such endpoint")},
+	rule{Code: forge.ENotFound, Reason: forge.ReasonNoRoute, Status: 404,
+		Body: fixed(codeNotFound, "No such endpoint")},
 	rule{Code: forge.EInvalid, Status: 400, Body: detailed(codeInvalidParameter, "Invalid parameters")},
 	rule{Code: forge.EInvalid, Reason: forge.ReasonInvalidRef, Status: 400, Body: detailed(codeInvalidRef, "")},
-	rule{Code: forge.EConflict, Status: 409, Body: detailed(codeConflict, "The request conflicts with the current state")},
+	rule{Code: forge.EConflict, Status: 409,
+		Body: detailed(codeConflict, "The request conflicts with the current state")},
 	rule{Code: forge.EUnauthorized, Status: 401, Body: fixed(codeUnauthorized, "Missing or invalid token")},
-	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401, Body: fixed(codeUnauthorized, "Token has expired")},
-	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenRevoked, Status: 401, Body: fixed(codeUnauthorized, "Token has been revoked")},
+	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401,
+		Body: fixed(codeUnauthorized, "Token has expired")},
+	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenRevoked, Status: 401,
+		Body: fixed(codeUnauthorized, "Token has been revoked")},
 	rule{Code: forge.EForbidden, Status: 403, Body: detailed(codeForbidden, "Insufficient permissions")},
 	// A state the resource cannot leave this way: a conflict with what exists.
 	rule{Code: forge.ENotAllowed, Status: 409, Body: detailed(codeConflict, "The resource does not allow this")},
-	rule{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Status: 405, Body: fixed(codeMethodNotAllowed, "Method not allowed")},
+	rule{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Status: 405,
+		Body: fixed(codeMethodNotAllowed, "Method not allowed")},
 	rule{Code: forge.ERateLimited, Status: 429,
 		Body: fixed(codeRateLimited, "Rate limit exceeded; retry after the number of seconds in Retry-After")},
 	rule{Code: forge.ETooLarge, Status: 413, Body: fixed(codeTooLarge, "Request body too large")},

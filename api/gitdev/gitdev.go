@@ -71,7 +71,8 @@ func orDefault(s, def string) string {
 
 // invalidParam is the 400 of a query or body parameter whose value is refused.
 func invalidParam(name, message string) *forge.Error {
-	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{name}, Message: message}
+	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{name},
+		Message: message}
 }
 
 // Id prefixes of each kind of resource.
@@ -146,7 +147,8 @@ func writeList[T any](h *Handler, w http.ResponseWriter, r *http.Request, pg for
 	if items == nil {
 		items = []T{}
 	}
-	return api.JSON(w, r, http.StatusOK, listBody[T]{Data: items, Meta: meta{Total: total, Page: pg.Page, PerPage: pg.PerPage}})
+	return api.JSON(w, r, http.StatusOK,
+		listBody[T]{Data: items, Meta: meta{Total: total, Page: pg.Page, PerPage: pg.PerPage}})
 }
 
 // parsePage reads page (default 1) and per_page (default 20, at most 100). Unlike the

@@ -74,7 +74,8 @@ var rfc3339Second = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
 
 // call sends a .git request with the token as a Bearer token (none when empty), as the
 // document's examples do.
-func call(t *testing.T, s *servertest.Server, method, path, token string, body any, headers ...string) *servertest.Response {
+func call(t *testing.T, s *servertest.Server, method, path, token string, body any,
+	headers ...string) *servertest.Response {
 	t.Helper()
 	if token != "" {
 		headers = append([]string{"Authorization", "Bearer " + token}, headers...)
@@ -119,7 +120,8 @@ func wantError(t *testing.T, r *servertest.Response, status int, code, message s
 	var raw map[string]map[string]any
 	_ = json.Unmarshal(r.Body, &raw)
 	if len(raw) != 1 || len(raw["error"]) != 3 {
-		t.Errorf("%s %s: error body %s is not {error:{code,message,request_id}}", r.Request.Method, r.Request.URL, r.Body)
+		t.Errorf("%s %s: error body %s is not {error:{code,message,request_id}}", r.Request.Method,
+			r.Request.URL, r.Body)
 	}
 }
 
@@ -164,9 +166,14 @@ func newFixture(t *testing.T, opts ...servertest.Option) *fixture {
 	f.aliceID, f.alice = s.CreateUser(t, "alice")
 	f.bobID, f.bob = s.CreateUser(t, "bob")
 	_, f.carol = s.CreateUser(t, "carol")
-	f.acme = id(gitlab(t, s, 201, "POST", "/groups", f.alice, map[string]any{"name": "Acme", "path": "acme", "visibility": "private"}))
-	f.web = id(gitlab(t, s, 201, "POST", "/groups", f.alice, map[string]any{"name": "Web", "path": "web", "parent_id": f.acme, "visibility": "private"}))
-	gitlab(t, s, 201, "POST", "/groups/"+itoa(f.acme)+"/members", f.alice, map[string]any{"user_id": f.bobID, "access_level": 30})
+	f.acme = id(
+		gitlab(t, s, 201, "POST", "/groups", f.alice,
+			map[string]any{"name": "Acme", "path": "acme", "visibility": "private"}))
+	f.web = id(
+		gitlab(t, s, 201, "POST", "/groups", f.alice,
+			map[string]any{"name": "Web", "path": "web", "parent_id": f.acme, "visibility": "private"}))
+	gitlab(t, s, 201, "POST", "/groups/"+itoa(f.acme)+"/members", f.alice,
+		map[string]any{"user_id": f.bobID, "access_level": 30})
 	project := func(token string, ns any, name, vis string) int64 {
 		body := map[string]any{"name": name, "visibility": vis, "initialize_with_readme": true}
 		if ns != nil {

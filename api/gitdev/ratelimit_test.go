@@ -20,7 +20,8 @@ func TestPlanRateLimits(t *testing.T) {
 	}{
 		{plan: "starter", limit: 60, burst: 20},
 		{plan: "pro", limit: 600, burst: 100},
-		{plan: "enterprise", fields: map[string]any{"rate_limit_per_minute": 30, "rate_limit_burst": 5}, limit: 30, burst: 5},
+		{plan: "enterprise", fields: map[string]any{"rate_limit_per_minute": 30, "rate_limit_burst": 5},
+			limit: 30, burst: 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.plan, func(t *testing.T) {
@@ -58,14 +59,16 @@ func TestPlanRateLimits(t *testing.T) {
 			}
 			refilled := int(time.Since(start).Seconds()*float64(tt.limit)/60) + 1
 			if passed < tt.burst || passed > tt.burst+refilled {
-				t.Fatalf("%d requests passed before a 429; want the burst of %d (+%d refilled)", passed, tt.burst, refilled)
+				t.Fatalf("%d requests passed before a 429; want the burst of %d (+%d refilled)", passed,
+					tt.burst, refilled)
 			}
 			wantError(t, r, 429, "rate_limited", "")
 			retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
 			if err != nil || retry < 1 || retry > 60 {
 				t.Errorf("Retry-After %q", r.Header.Get("Retry-After"))
 			}
-			if r.Header.Get("X-RateLimit-Remaining") != "0" || r.Header.Get("X-RateLimit-Limit") != strconv.Itoa(tt.limit) {
+			if r.Header.Get("X-RateLimit-Remaining") != "0" ||
+				r.Header.Get("X-RateLimit-Limit") != strconv.Itoa(tt.limit) {
 				t.Errorf("429 headers %v", r.Header)
 			}
 		})

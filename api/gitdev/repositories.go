@@ -42,10 +42,22 @@ func (h *Handler) repository(r *http.Request, v forge.ProjectView) Repository {
 	id := EncodeID(prefixRepo, v.ID)
 	self := h.core.URL(api.Prefix(r) + "/repositories/" + id)
 	web := h.core.URL("/" + v.FullPath())
-	out := Repository{ID: id, Name: v.Name, FullName: v.FullPath(), Visibility: v.Visibility,
-		DefaultBranch: v.DefaultBranch, Archived: v.Archived, Empty: v.EmptyRepo,
-		URL: self, WebURL: web, CloneURL: web + ".git", DeploymentsURL: self + "/deployments",
-		CreatedAt: timestamp(v.CreatedAt), UpdatedAt: timestamp(v.UpdatedAt), LastActivityAt: timestamp(v.LastActivityAt)}
+	out := Repository{
+		ID:             id,
+		Name:           v.Name,
+		FullName:       v.FullPath(),
+		Visibility:     v.Visibility,
+		DefaultBranch:  v.DefaultBranch,
+		Archived:       v.Archived,
+		Empty:          v.EmptyRepo,
+		URL:            self,
+		WebURL:         web,
+		CloneURL:       web + ".git",
+		DeploymentsURL: self + "/deployments",
+		CreatedAt:      timestamp(v.CreatedAt),
+		UpdatedAt:      timestamp(v.UpdatedAt),
+		LastActivityAt: timestamp(v.LastActivityAt),
+	}
 	if v.Description != "" {
 		d := v.Description
 		out.Description = &d

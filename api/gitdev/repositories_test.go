@@ -26,9 +26,11 @@ func TestListRepositoriesShowsWhatTheCallerMaySee(t *testing.T) {
 		want       []string
 	}{
 		{"owner of acme", f.alice, []string{"acme/docs", "acme/frontend-app", "acme/web/site"}},
-		{"developer of acme sees the nested group's too", f.bob, []string{"acme/docs", "acme/frontend-app", "acme/web/site"}},
+		{"developer of acme sees the nested group's too", f.bob,
+			[]string{"acme/docs", "acme/frontend-app", "acme/web/site"}},
 		{"outsider sees public ones and their own", f.carol, []string{"acme/docs", "carol/notes"}},
-		{"administrator sees all", f.s.AdminToken, []string{"acme/docs", "acme/frontend-app", "acme/web/site", "carol/notes"}},
+		{"administrator sees all", f.s.AdminToken,
+			[]string{"acme/docs", "acme/frontend-app", "acme/web/site", "carol/notes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.who, func(t *testing.T) {
@@ -77,7 +79,8 @@ func TestRepositoryShapeIsTheDocuments(t *testing.T) {
 	if s, _ := app["created_at"].(string); !rfc3339Second.MatchString(s) {
 		t.Errorf("created_at %q is not like 2024-11-15T08:22:00Z", s)
 	}
-	if !strings.HasPrefix(f.frontendID, "repo_") || strings.Trim(f.frontendID[5:], "0123456789abcdefghijklmnopqrstuvwxyz") != "" {
+	if !strings.HasPrefix(f.frontendID, "repo_") ||
+		strings.Trim(f.frontendID[5:], "0123456789abcdefghijklmnopqrstuvwxyz") != "" {
 		t.Errorf("id %q", f.frontendID)
 	}
 	if app["url"] != f.s.URL+"/v1/repositories/"+f.frontendID || app["clone_url"] != f.s.URL+"/acme/frontend-app.git" {
@@ -97,7 +100,8 @@ func TestListRepositoriesPaginates(t *testing.T) {
 		}
 		seen = append(seen, fullNames(l)...)
 		h := r.Header
-		if h.Get("X-Total") != "4" || h.Get("X-Total-Pages") != "2" || h.Get("X-Per-Page") != "2" || h.Get("X-Page") != strconv.Itoa(page) {
+		if h.Get("X-Total") != "4" || h.Get("X-Total-Pages") != "2" || h.Get("X-Per-Page") != "2" ||
+			h.Get("X-Page") != strconv.Itoa(page) {
 			t.Errorf("page %d: pagination headers %v", page, h)
 		}
 		link := h.Get("Link")
@@ -109,7 +113,8 @@ func TestListRepositoriesPaginates(t *testing.T) {
 			t.Errorf("page %d: Link %q", page, link)
 		}
 	}
-	if want := []string{"acme/docs", "acme/frontend-app", "carol/notes", "acme/web/site"}; !reflect.DeepEqual(seen, want) {
+	if want := []string{"acme/docs", "acme/frontend-app", "carol/notes",
+		"acme/web/site"}; !reflect.DeepEqual(seen, want) {
 		t.Errorf("pages hold %v, want %v", seen, want)
 	}
 	l := decode[repoList](t, call(t, f.s, "GET", "/v1/repositories?per_page=2&page=9", f.s.AdminToken, nil), 200)
@@ -137,7 +142,8 @@ func TestListRepositoriesSorts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			got := fullNames(decode[repoList](t, call(t, f.s, "GET", "/v1/repositories?"+tt.query, f.s.AdminToken, nil), 200))
+			got := fullNames(
+				decode[repoList](t, call(t, f.s, "GET", "/v1/repositories?"+tt.query, f.s.AdminToken, nil), 200))
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("order %v, want %v", got, tt.want)
 			}
@@ -217,13 +223,15 @@ func TestUnknownAndInvisibleRepositoriesAreNotFound(t *testing.T) {
 			wantError(t, call(t, f.s, "GET", "/v1/repositories/"+path, f.s.AdminToken, nil), 404, "not_found", "")
 		})
 	}
-	wantError(t, call(t, f.s, "GET", "/v1/repositories/"+f.frontendID, f.carol, nil), 404, "not_found", "Repository not found")
+	wantError(t, call(t, f.s, "GET", "/v1/repositories/"+f.frontendID, f.carol, nil), 404, "not_found",
+		"Repository not found")
 }
 
 func TestRequestsWithoutAValidTokenAreUnauthorized(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	for _, path := range []string{"/v1/repositories", "/v1/repositories/acme/docs", "/v1/teams", "/v1/deployments/deploy_1", "/v1/nothing"} {
+	for _, path := range []string{"/v1/repositories", "/v1/repositories/acme/docs", "/v1/teams",
+		"/v1/deployments/deploy_1", "/v1/nothing"} {
 		t.Run(path, func(t *testing.T) {
 			for name, headers := range map[string][]string{
 				"no token":      nil,

@@ -42,7 +42,8 @@ func TestSubpath(t *testing.T) {
 // FuzzSubpath holds that reading a path below a collection never fails loudly and that an
 // accepted reference is never empty and never begins or ends with a slash.
 func FuzzSubpath(f *testing.F) {
-	for _, s := range []string{"repo_1/deployments", "acme%2Fapp/deployments", "a/b/c", "%zz", "a//b", "%2F%2F/deployments"} {
+	for _, s := range []string{"repo_1/deployments", "acme%2Fapp/deployments", "a/b/c", "%zz", "a//b",
+		"%2F%2F/deployments"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, escaped string) {

@@ -42,9 +42,18 @@ type TeamMember struct {
 func (h *Handler) team(r *http.Request, g forge.Namespace) Team {
 	id := EncodeID(prefixTeam, g.ID)
 	self := h.core.URL(api.Prefix(r) + "/teams/" + id)
-	t := Team{ID: id, Name: g.Name, Slug: g.FullPath, FullName: g.FullName, Visibility: g.Visibility,
-		URL: self, WebURL: h.core.URL("/" + g.FullPath), MembersURL: self + "/members",
-		CreatedAt: timestamp(g.CreatedAt), UpdatedAt: timestamp(g.UpdatedAt)}
+	t := Team{
+		ID:         id,
+		Name:       g.Name,
+		Slug:       g.FullPath,
+		FullName:   g.FullName,
+		Visibility: g.Visibility,
+		URL:        self,
+		WebURL:     h.core.URL("/" + g.FullPath),
+		MembersURL: self + "/members",
+		CreatedAt:  timestamp(g.CreatedAt),
+		UpdatedAt:  timestamp(g.UpdatedAt),
+	}
 	if g.Description != "" {
 		d := g.Description
 		t.Description = &d
@@ -71,9 +80,16 @@ func teamMember(m forge.Member) TeamMember {
 	if role == "" {
 		role = "none"
 	}
-	return TeamMember{ID: EncodeID(prefixUser, m.User.ID), Username: m.User.Username, Name: m.User.Name,
-		State: m.User.State, Role: role, AccessLevel: m.AccessLevel, JoinedAt: timestamp(m.CreatedAt),
-		ExpiresAt: timePtr(m.ExpiresAt)}
+	return TeamMember{
+		ID:          EncodeID(prefixUser, m.User.ID),
+		Username:    m.User.Username,
+		Name:        m.User.Name,
+		State:       m.User.State,
+		Role:        role,
+		AccessLevel: m.AccessLevel,
+		JoinedAt:    timestamp(m.CreatedAt),
+		ExpiresAt:   timePtr(m.ExpiresAt),
+	}
 }
 
 // listTeams is GET /v1/teams: every group the caller may see, by name.
@@ -83,7 +99,8 @@ func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, _ api.Params
 		return err
 	}
 	all := true
-	groups, total, err := h.forge.Projects.ListGroups(r.Context(), api.Actor(r), forge.GroupListOptions{AllAvailable: &all, OrderBy: "name"}, pg)
+	groups, total, err := h.forge.Projects.ListGroups(r.Context(), api.Actor(r),
+		forge.GroupListOptions{AllAvailable: &all, OrderBy: "name"}, pg)
 	if err != nil {
 		return err
 	}
@@ -135,7 +152,8 @@ func (h *Handler) listTeamMembers(w http.ResponseWriter, r *http.Request, g forg
 		return err
 	}
 	src := forge.MemberSource{Kind: "group", Ref: forgeRef(g.ID)}
-	members, total, err := h.forge.Projects.ListMembers(r.Context(), api.Actor(r), src, true, r.URL.Query().Get("query"), pg)
+	members, total, err := h.forge.Projects.ListMembers(r.Context(), api.Actor(r), src, true,
+		r.URL.Query().Get("query"), pg)
 	if err != nil {
 		return err
 	}

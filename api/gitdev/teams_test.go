@@ -33,7 +33,8 @@ func TestListTeamsShowsTheGroupsTheCallerMaySee(t *testing.T) {
 		t.Fatalf("second page %+v", l)
 	}
 	web := l.Data[0]
-	if web.ID != "team_"+b36(f.web) || web.Name != "Web" || web.ParentID == nil || *web.ParentID != "team_"+b36(f.acme) ||
+	if web.ID != "team_"+b36(f.web) || web.Name != "Web" || web.ParentID == nil || *web.ParentID != "team_"+
+		b36(f.acme) ||
 		web.Visibility != "private" || web.MembersURL != f.s.URL+"/v1/teams/"+web.ID+"/members" {
 		t.Errorf("team %+v", web)
 	}
@@ -43,7 +44,8 @@ func TestListTeamsShowsTheGroupsTheCallerMaySee(t *testing.T) {
 func TestTeamMembersCarryRolesFromAccessLevels(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	gitlab(t, f.s, 201, "POST", "/groups/"+itoa(f.web)+"/members", f.alice, map[string]any{"user_id": f.bobID, "access_level": 40})
+	gitlab(t, f.s, 201, "POST", "/groups/"+itoa(f.web)+"/members", f.alice,
+		map[string]any{"user_id": f.bobID, "access_level": 40})
 	tests := []struct {
 		ref  string
 		want map[string]string
@@ -71,7 +73,8 @@ func TestTeamMembersCarryRolesFromAccessLevels(t *testing.T) {
 		})
 	}
 	l := decode[memberList](t, call(t, f.s, "GET", "/v1/teams/acme/members?per_page=1&page=2", f.alice, nil), 200)
-	if len(l.Data) != 1 || l.Data[0].Username != "bob" || l.Data[0].AccessLevel != 30 || l.Meta != (metaJSON{Total: 2, Page: 2, PerPage: 1}) {
+	if len(l.Data) != 1 || l.Data[0].Username != "bob" || l.Data[0].AccessLevel != 30 ||
+		l.Meta != (metaJSON{Total: 2, Page: 2, PerPage: 1}) {
 		t.Errorf("second page %+v", l)
 	}
 }
@@ -90,7 +93,8 @@ func TestGetTeam(t *testing.T) {
 func TestInvisibleAndUnknownTeamsAreNotFound(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	for _, path := range []string{"acme/web", "acme/web/members", "team_" + b36(f.web), "team_" + b36(f.web) + "/members"} {
+	for _, path := range []string{"acme/web", "acme/web/members", "team_" + b36(f.web), "team_" + b36(f.web) +
+		"/members"} {
 		wantError(t, call(t, f.s, "GET", "/v1/teams/"+path, f.carol, nil), 404, "not_found", "Team not found")
 	}
 	for _, path := range []string{"nothing", "team_zzzzzz", "team_0", "team_", "team_%21", "acme//web",

@@ -29,9 +29,12 @@ type rule = api.ErrorRule[string]
 // errorTable is the text git shows for each kind of error: by code, then by reason. An
 // empty text is the status's own.
 var errorTable = api.NewErrorTable(rule{Status: 500, Body: says("Internal server error")},
-	rule{Code: forge.EUnauthorized, Status: 401, Body: says("HTTP Basic: Access denied. Use a personal access token as the password.")},
-	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401, Body: says("HTTP Basic: Access denied. The token has expired.")},
-	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenRevoked, Status: 401, Body: says("HTTP Basic: Access denied. The token was revoked.")},
+	rule{Code: forge.EUnauthorized, Status: 401,
+		Body: says("HTTP Basic: Access denied. Use a personal access token as the password.")},
+	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401,
+		Body: says("HTTP Basic: Access denied. The token has expired.")},
+	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenRevoked, Status: 401,
+		Body: says("HTTP Basic: Access denied. The token was revoked.")},
 	rule{Code: forge.EForbidden, Status: 403, Body: asIs},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403, Body: func(e *forge.Error) string {
 		return "The token lacks the " + e.Scope + " scope needed for this."

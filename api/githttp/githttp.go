@@ -115,7 +115,8 @@ func (h *Handler) advertise(w http.ResponseWriter, r *http.Request, repo string)
 }
 
 // open authorizes a POST to service and readies its body and response headers.
-func (h *Handler) open(w http.ResponseWriter, r *http.Request, repo, service string) (forge.ProjectView, io.ReadCloser, error) {
+func (h *Handler) open(w http.ResponseWriter, r *http.Request, repo, service string) (forge.ProjectView,
+	io.ReadCloser, error) {
 	v, err := h.forge.Repositories.GitProject(r.Context(), api.Actor(r), repo, service == receivePack)
 	if err != nil {
 		return v, nil, err

@@ -98,7 +98,8 @@ func TestCloneNeedsAccess(t *testing.T) {
 	_, strangerToken := s.CreateUser(t, "stranger")
 	_, readToken := s.CreateUser(t, "reader", "read_repository")
 	createProject(t, s, s.AdminToken, map[string]any{"name": "secret", "initialize_with_readme": true})
-	createProject(t, s, s.AdminToken, map[string]any{"name": "open", "visibility": "public", "initialize_with_readme": true})
+	createProject(t, s, s.AdminToken,
+		map[string]any{"name": "open", "visibility": "public", "initialize_with_readme": true})
 	guestID, guestToken := s.CreateUser(t, "guest")
 	minimalID, minimalToken := s.CreateUser(t, "minimal")
 	for _, m := range []struct {
@@ -121,7 +122,8 @@ func TestCloneNeedsAccess(t *testing.T) {
 		map[string]any{"user_id": minimalID, "access_level": 5}); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("add a minimal member: %d %s", resp.StatusCode, resp.Body)
 	}
-	createProject(t, s, s.AdminToken, map[string]any{"name": "deep", "namespace_id": group.ID, "initialize_with_readme": true})
+	createProject(t, s, s.AdminToken,
+		map[string]any{"name": "deep", "namespace_id": group.ID, "initialize_with_readme": true})
 
 	tests := []struct {
 		name, path, token string
@@ -132,7 +134,8 @@ func TestCloneNeedsAccess(t *testing.T) {
 		{"anonymous is asked for credentials", "root/secret", "", false, "could not read Username"},
 		{"signed-in stranger sees nothing", "root/secret", strangerToken, false, "not found"},
 		{"wrong token is refused", "root/secret", "cairn_pat_wrong", false, "Authentication failed"},
-		{"a guest may not download a private project's code", "root/secret", guestToken, false, "You are not allowed to download code from this project."},
+		{"a guest may not download a private project's code", "root/secret", guestToken, false,
+			"You are not allowed to download code from this project."},
 		{"minimal access to a group reaches none of its projects", "corp/deep", minimalToken, false, "not found"},
 		{"anonymous clones public project", "root/open", "", true, ""},
 		{"read_repository token clones public project", "root/open", readToken, true, ""},
@@ -186,7 +189,8 @@ func TestPushUpdatesProjectAndHonoursProtection(t *testing.T) {
 	}
 	s.Do(t, "GET", "/api/v4/projects/root%2Fapp/events", s.AdminToken, nil).JSON(t, &events)
 	if len(events) != 1 || events[0].ActionName != "pushed new" || events[0].AuthorUsername != "root" ||
-		events[0].PushData.Ref != "main" || events[0].PushData.CommitCount != 1 || events[0].PushData.CommitTitle != "first" {
+		events[0].PushData.Ref != "main" || events[0].PushData.CommitCount != 1 ||
+		events[0].PushData.CommitTitle != "first" {
 		t.Fatalf("push events: %+v", events)
 	}
 
@@ -212,7 +216,8 @@ func TestPushUpdatesProjectAndHonoursProtection(t *testing.T) {
 	}
 
 	// After unprotecting, a force-push goes through.
-	if resp := s.Do(t, "DELETE", "/api/v4/projects/root%2Fapp/protected_branches/main", s.AdminToken, nil); resp.StatusCode != http.StatusNoContent {
+	if resp := s.Do(t, "DELETE", "/api/v4/projects/root%2Fapp/protected_branches/main", s.AdminToken,
+		nil); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("unprotect: %d %s", resp.StatusCode, resp.Body)
 	}
 	g.must("work", "push", "--force", url, "main")
@@ -222,7 +227,8 @@ func TestPushUpdatesProjectAndHonoursProtection(t *testing.T) {
 	g.write("ro/x", "x")
 	g.must("ro", "add", "x")
 	g.must("ro", "commit", "-qm", "x")
-	if out, err := g.run("ro", "push", "origin", "main"); err == nil || !strings.Contains(out, "403") && !strings.Contains(out, "scope") {
+	if out, err := g.run("ro", "push", "origin", "main"); err == nil || !strings.Contains(out, "403") &&
+		!strings.Contains(out, "scope") {
 		t.Fatalf("push with read_api token: err=%v\n%s", err, out)
 	}
 }
@@ -311,7 +317,8 @@ func TestLargeBinaryRoundTripsAndConcurrentPushesKeepOneWinner(t *testing.T) {
 func TestDumbProtocolGetsAClearError(t *testing.T) {
 	t.Parallel()
 	s := servertest.New(t)
-	createProject(t, s, s.AdminToken, map[string]any{"name": "pub", "visibility": "public", "initialize_with_readme": true})
+	createProject(t, s, s.AdminToken,
+		map[string]any{"name": "pub", "visibility": "public", "initialize_with_readme": true})
 	for _, path := range []string{"/root/pub.git/info/refs", "/root/pub.git/HEAD"} {
 		resp := s.Do(t, "GET", path, "", nil)
 		if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(resp.Body), "smart HTTP") {
@@ -319,7 +326,8 @@ func TestDumbProtocolGetsAClearError(t *testing.T) {
 		}
 	}
 	resp := s.Do(t, "GET", "/root/pub.git/info/refs?service=git-upload-pack", "", nil)
-	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "application/x-git-upload-pack-advertisement" {
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK ||
+		ct != "application/x-git-upload-pack-advertisement" {
 		t.Fatalf("smart advertisement: %d %q", resp.StatusCode, ct)
 	}
 	resp = s.Do(t, "GET", "/root/pub.git/info/refs?service=git-receive-pack", "", nil)
@@ -332,7 +340,8 @@ func TestOversizedFetchRequestGetsAnError(t *testing.T) {
 	t.Parallel()
 	s := servertest.New(t)
 	g := newGit(t)
-	createProject(t, s, s.AdminToken, map[string]any{"name": "pub", "visibility": "public", "initialize_with_readme": true})
+	createProject(t, s, s.AdminToken,
+		map[string]any{"name": "pub", "visibility": "public", "initialize_with_readme": true})
 	tip := strings.Fields(g.must("", "ls-remote", remote(s, "root/pub", ""), "HEAD"))[0]
 
 	// 17 MiB of want lines, 50 KB once gzipped, sent anonymously.
@@ -369,7 +378,8 @@ func TestPushOverTheSizeLimitIsRefused(t *testing.T) {
 	g.must("work", "add", ".")
 	g.must("work", "commit", "-qm", "too big")
 	out, err := g.run("work", "push", "origin", "main")
-	if err == nil || !strings.Contains(out, "remote: cairn: the pushed pack is larger than the 1 MiB this server accepts") ||
+	if err == nil ||
+		!strings.Contains(out, "remote: cairn: the pushed pack is larger than the 1 MiB this server accepts") ||
 		!strings.Contains(out, "remote unpack failed: pack exceeds maximum allowed size (1 MiB)") {
 		t.Fatalf("push over the limit: err=%v\n%s", err, out)
 	}

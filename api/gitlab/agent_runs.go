@@ -37,12 +37,24 @@ type AgentRun struct {
 }
 
 func (h *Handler) agentRun(v forge.AgentRun) AgentRun {
-	out := AgentRun{ID: v.ID, Agent: v.Agent, Status: v.Status, StatusReason: v.Reason, Ref: v.Ref, SHA: v.SHA,
-		Params: v.Params, FindingsCount: v.FindingCount, Result: v.Result,
+	out := AgentRun{
+		ID:            v.ID,
+		Agent:         v.Agent,
+		Status:        v.Status,
+		StatusReason:  v.Reason,
+		Ref:           v.Ref,
+		SHA:           v.SHA,
+		Params:        v.Params,
+		FindingsCount: v.FindingCount,
+		Result:        v.Result,
 		User: h.basicUser(forge.User{ID: v.RequestedBy.ID, Username: v.RequestedBy.Username,
 			Name: v.RequestedBy.Name, State: v.RequestedBy.State}),
-		CreatedAt: Time(v.CreatedAt), StartedAt: timePtr(v.StartedAt), FinishedAt: timePtr(v.FinishedAt),
-		UpdatedAt: Time(v.UpdatedAt), URL: h.core.URL("/v1/external/agents/runs/" + strconv.FormatInt(v.ID, 10))}
+		CreatedAt:  Time(v.CreatedAt),
+		StartedAt:  timePtr(v.StartedAt),
+		FinishedAt: timePtr(v.FinishedAt),
+		UpdatedAt:  Time(v.UpdatedAt),
+		URL:        h.core.URL("/v1/external/agents/runs/" + strconv.FormatInt(v.ID, 10)),
+	}
 	if v.MergeRequestIID != 0 {
 		iid := v.MergeRequestIID
 		out.MergeRequestIID = &iid

@@ -25,7 +25,8 @@ func TestReviewFindingsAreMergeRequestNotesAndRunsAreListedOnTheProject(t *testi
 	must(s.Do(t, "POST", "/api/v4/projects", tok, map[string]any{"name": "web", "initialize_with_readme": true}), 201)
 	must(s.Do(t, "POST", "/api/v4/projects/root%2Fweb/repository/commits", tok, map[string]any{
 		"branch": "change", "start_branch": "main", "commit_message": "debugging",
-		"actions": []map[string]any{{"action": "create", "file_path": "app.js", "content": "console.log('here');\n"}}}), 201)
+		"actions": []map[string]any{{"action": "create", "file_path": "app.js",
+			"content": "console.log('here');\n"}}}), 201)
 	must(s.Do(t, "POST", "/api/v4/projects/root%2Fweb/merge_requests", tok, map[string]any{
 		"source_branch": "change", "target_branch": "main", "title": "Change"}), 201)
 
@@ -58,7 +59,8 @@ func TestReviewFindingsAreMergeRequestNotesAndRunsAreListedOnTheProject(t *testi
 	}
 	got := list[0]
 	if got.ID != run.ID || got.Agent != "review" || got.MergeRequestIID == nil || *got.MergeRequestIID != 1 ||
-		got.FindingsCount != 1 || got.User.Username != "root" || got.URL != s.URL+"/v1/external/agents/runs/"+strconv.FormatInt(run.ID, 10) {
+		got.FindingsCount != 1 || got.User.Username != "root" || got.URL != s.URL+
+		"/v1/external/agents/runs/"+strconv.FormatInt(run.ID, 10) {
 		t.Errorf("run: %+v", got)
 	}
 	var notes []struct {
@@ -74,10 +76,12 @@ func TestReviewFindingsAreMergeRequestNotesAndRunsAreListedOnTheProject(t *testi
 
 	// Runs are seen by whoever may read the project's code.
 	_, stranger := s.CreateUser(t, "stranger")
-	if r := s.Do(t, "GET", "/api/v4/projects/root%2Fweb/agent_runs", stranger, nil); r.StatusCode != http.StatusNotFound {
+	if r := s.Do(t, "GET", "/api/v4/projects/root%2Fweb/agent_runs", stranger,
+		nil); r.StatusCode != http.StatusNotFound {
 		t.Errorf("a stranger listing a private project's runs: %d", r.StatusCode)
 	}
-	if r := s.Do(t, "GET", "/api/v4/projects/root%2Fweb/agent_runs?status=nope", tok, nil); r.StatusCode != http.StatusBadRequest {
+	if r := s.Do(t, "GET", "/api/v4/projects/root%2Fweb/agent_runs?status=nope", tok,
+		nil); r.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad status filter: %d", r.StatusCode)
 	}
 }

@@ -28,7 +28,8 @@ func (h *Handler) archive(ext string) api.HandlerFunc {
 		if format == "" {
 			format = q.Get("format")
 		}
-		ar, err := h.forge.Repositories.OpenArchive(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), q.Get("sha"), format, q.Get("path"))
+		ar, err := h.forge.Repositories.OpenArchive(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+			q.Get("sha"), format, q.Get("path"))
 		if err != nil {
 			if fe := forge.ErrorOf(err); fe.Code == forge.EInvalid && fe.Reason == "" {
 				return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: fe.Message}

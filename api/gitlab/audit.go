@@ -28,9 +28,15 @@ func (h *Handler) listAuditEvents(w http.ResponseWriter, r *http.Request, _ api.
 	}
 	out := make([]AuditEvent, len(events))
 	for i, e := range events {
-		out[i] = AuditEvent{ID: e.ID, AuthorID: e.ActorID, EntityID: e.TargetID, EntityType: e.TargetType,
-			EventName: e.Action, CreatedAt: Time(e.CreatedAt),
-			Details: map[string]any{"custom_message": e.Details, "ip_address": e.IP, "event_name": e.Action}}
+		out[i] = AuditEvent{
+			ID:         e.ID,
+			AuthorID:   e.ActorID,
+			EntityID:   e.TargetID,
+			EntityType: e.TargetType,
+			EventName:  e.Action,
+			CreatedAt:  Time(e.CreatedAt),
+			Details:    map[string]any{"custom_message": e.Details, "ip_address": e.IP, "event_name": e.Action},
+		}
 	}
 	return h.list(w, r, pg, total, out)
 }

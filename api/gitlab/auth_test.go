@@ -20,12 +20,15 @@ func TestEveryTokenCarrierAuthenticates(t *testing.T) {
 		headers func(tok string) []string
 	}{
 		{"PRIVATE-TOKEN header", "", func(tok string) []string { return []string{"PRIVATE-TOKEN", tok} }},
-		{"Private-Token header as Go clients send it", "", func(tok string) []string { return []string{"Private-Token", tok} }},
+		{"Private-Token header as Go clients send it", "",
+			func(tok string) []string { return []string{"Private-Token", tok} }},
 		{"private_token query parameter", "?private_token=", nil},
 		{"access_token query parameter", "?access_token=", nil},
 		{"Authorization Bearer", "", func(tok string) []string { return []string{"Authorization", "Bearer " + tok} }},
-		{"HTTP Basic with the token as password", "", func(tok string) []string { return []string{"Authorization", basic("alice", tok)} }},
-		{"HTTP Basic with oauth2 as user", "", func(tok string) []string { return []string{"Authorization", basic("oauth2", tok)} }},
+		{"HTTP Basic with the token as password", "",
+			func(tok string) []string { return []string{"Authorization", basic("alice", tok)} }},
+		{"HTTP Basic with oauth2 as user", "",
+			func(tok string) []string { return []string{"Authorization", basic("oauth2", tok)} }},
 	}
 	for _, c := range carriers {
 		t.Run(c.name, func(t *testing.T) {
@@ -130,14 +133,17 @@ func TestTokenScopesLimitWhatATokenMayDo(t *testing.T) {
 		{"read_api reads itself", readAPI, "GET", "/api/v4/user", nil, 200, ""},
 		{"read_api reads a user", readAPI, "GET", "/api/v4/users/" + itoa(aliceID), nil, 200, ""},
 		{"read_api lists groups", readAPI, "GET", "/api/v4/groups", nil, 200, ""},
-		{"read_api cannot create a project", readAPI, "POST", "/api/v4/projects", map[string]any{"name": "x"}, 403, "api"},
-		{"read_api cannot create a group", readAPI, "POST", "/api/v4/groups", map[string]any{"name": "g", "path": "g"}, 403, "api"},
+		{"read_api cannot create a project", readAPI, "POST", "/api/v4/projects", map[string]any{"name": "x"},
+			403, "api"},
+		{"read_api cannot create a group", readAPI, "POST", "/api/v4/groups",
+			map[string]any{"name": "g", "path": "g"}, 403, "api"},
 		{"read_api cannot create a token", readAPI, "POST", "/api/v4/user/personal_access_tokens",
 			map[string]any{"name": "more", "scopes": []string{"api"}}, 403, "api"},
 		{"read_user reads itself", readUser, "GET", "/api/v4/user", nil, 200, ""},
 		{"read_user reads a user", readUser, "GET", "/api/v4/users/" + itoa(aliceID), nil, 200, ""},
 		{"read_user cannot list projects", readUser, "GET", "/api/v4/projects", nil, 403, "read_api"},
-		{"read_user cannot create a project", readUser, "POST", "/api/v4/projects", map[string]any{"name": "x"}, 403, "api"},
+		{"read_user cannot create a project", readUser, "POST", "/api/v4/projects",
+			map[string]any{"name": "x"}, 403, "api"},
 		{"read_repository cannot read the API", readRepo, "GET", "/api/v4/groups", nil, 403, "read_api"},
 	}
 	for _, tt := range tests {
@@ -162,8 +168,9 @@ func TestSudoActsAsTheNamedUser(t *testing.T) {
 	aliceID, aliceToken := s.CreateUser(t, "alice")
 	rootID := decode[userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/user", s.AdminToken, nil)).ID
 	// An admin token without the sudo scope.
-	plainAdmin := decode[tokenJSON](t, mustDo(t, s, 201, "POST", "/api/v4/users/"+itoa(rootID)+"/personal_access_tokens",
-		s.AdminToken, map[string]any{"name": "no-sudo", "scopes": []string{"api"}}))
+	plainAdmin := decode[tokenJSON](t,
+		mustDo(t, s, 201, "POST", "/api/v4/users/"+itoa(rootID)+"/personal_access_tokens",
+			s.AdminToken, map[string]any{"name": "no-sudo", "scopes": []string{"api"}}))
 	tests := []struct {
 		name    string
 		path    string
@@ -204,7 +211,8 @@ func TestSudoActsAsTheNamedUser(t *testing.T) {
 
 	t.Run("writes happen as the sudo user", func(t *testing.T) {
 		t.Parallel()
-		r := mustDo(t, s, 201, "POST", "/api/v4/projects", s.AdminToken, map[string]any{"name": "via-sudo"}, "SUDO", "alice")
+		r := mustDo(t, s, 201, "POST", "/api/v4/projects", s.AdminToken, map[string]any{"name": "via-sudo"},
+			"SUDO", "alice")
 		if p := decode[projectJSON](t, r); p.PathWithNamespace != "alice/via-sudo" {
 			t.Errorf("project created through sudo is %q, want alice/via-sudo", p.PathWithNamespace)
 		}

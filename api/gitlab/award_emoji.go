@@ -53,17 +53,18 @@ func (h *Handler) awardEmojiRoutes(rt *api.Router) {
 			}
 			return t.Awardable(), nil
 		})
-		h.awardEmojiRoutesOf(rt, c.base+"/notes/:note_id", func(r *http.Request, p api.Params) (forge.Awardable, error) {
-			id, err := noteID(p)
-			if err != nil {
-				return forge.Awardable{}, err
-			}
-			t, err := target(r, p)
-			if err != nil {
-				return forge.Awardable{}, err
-			}
-			return h.forge.Issuables.NoteAwardable(r.Context(), api.Actor(r), t, id)
-		})
+		h.awardEmojiRoutesOf(rt, c.base+"/notes/:note_id",
+			func(r *http.Request, p api.Params) (forge.Awardable, error) {
+				id, err := noteID(p)
+				if err != nil {
+					return forge.Awardable{}, err
+				}
+				t, err := target(r, p)
+				if err != nil {
+					return forge.Awardable{}, err
+				}
+				return h.forge.Issuables.NoteAwardable(r.Context(), api.Actor(r), t, id)
+			})
 	}
 }
 
@@ -103,12 +104,14 @@ func (h *Handler) awardEmojiRoutesOf(rt *api.Router, base string, target awardab
 	rt.Handle("POST", base+"/award_emoji", signedIn(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
 		return h.createAwardEmoji(w, r, p, target)
 	}))
-	rt.Handle("GET", base+"/award_emoji/:award_id", signedIn(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		return h.getAwardEmoji(w, r, p, target)
-	}))
-	rt.Handle("DELETE", base+"/award_emoji/:award_id", signedIn(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		return h.deleteAwardEmoji(w, r, p, target)
-	}))
+	rt.Handle("GET", base+"/award_emoji/:award_id",
+		signedIn(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
+			return h.getAwardEmoji(w, r, p, target)
+		}))
+	rt.Handle("DELETE", base+"/award_emoji/:award_id",
+		signedIn(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
+			return h.deleteAwardEmoji(w, r, p, target)
+		}))
 }
 
 func (h *Handler) listAwardEmoji(w http.ResponseWriter, r *http.Request, p api.Params, target awardable) error {

@@ -54,7 +54,8 @@ func newAwardFixture(t *testing.T, visibility string) *awardFixture {
 // award awards name to the awardable at path (below the project) as token's user.
 func (f *awardFixture) award(path, token, name string) awardJSON {
 	f.t.Helper()
-	return decode[awardJSON](f.t, mustDo(f.t, f.s, 201, "POST", f.url(path+"/award_emoji"), token, map[string]any{"name": name}))
+	return decode[awardJSON](f.t,
+		mustDo(f.t, f.s, 201, "POST", f.url(path+"/award_emoji"), token, map[string]any{"name": name}))
 }
 
 // Emoji are awarded to issues, merge requests and the comments on both, and read back, in
@@ -73,7 +74,8 @@ func TestAwardEmojiOnEveryAwardable(t *testing.T) {
 	} {
 		t.Run(c.typ+" "+c.path, func(t *testing.T) {
 			a := f.award(c.path, f.tokens["developer"], "tada")
-			if a.Name != "tada" || a.AwardableID != c.id || a.AwardableType != c.typ || a.User.Username != "developer" ||
+			if a.Name != "tada" || a.AwardableID != c.id || a.AwardableType != c.typ ||
+				a.User.Username != "developer" ||
 				a.CreatedAt == "" || a.CreatedAt != a.UpdatedAt {
 				t.Fatalf("award: %+v", a)
 			}
@@ -129,8 +131,10 @@ func TestAwardEmojiRules(t *testing.T) {
 			404, `{"message":"404 Award Emoji Name can't be blank Not Found"}`},
 		{"no name", "POST", f.issue + "/award_emoji", dev, map[string]any{}, 400, `{"error":"name is missing"}`},
 		{"another's award", "DELETE", f.issue + "/award_emoji/" + itoa(up.ID), rep, nil, 401, bodyUnauthorized},
-		{"another awardable's award", "GET", f.mr + "/award_emoji/" + itoa(up.ID), rep, nil, 404, `{"message":"404 Not found"}`},
-		{"an award id that is no number", "GET", f.issue + "/award_emoji/x", rep, nil, 400, `{"error":"award_id is invalid"}`},
+		{"another awardable's award", "GET", f.mr + "/award_emoji/" + itoa(up.ID), rep, nil, 404,
+			`{"message":"404 Not found"}`},
+		{"an award id that is no number", "GET", f.issue + "/award_emoji/x", rep, nil, 400,
+			`{"error":"award_id is invalid"}`},
 		{"a note of another issue", "GET", "/issues/99/notes/" + itoa(f.issueNoteID) + "/award_emoji", rep, nil,
 			404, `{"message":"404 Not found"}`},
 		{"a note of another target", "GET", f.issue + "/notes/" + itoa(f.mrNoteID) + "/award_emoji", rep, nil,
@@ -155,7 +159,8 @@ func TestAwardEmojiRules(t *testing.T) {
 	readerID, reader := f.s.CreateUser(t, "reader", "read_api")
 	addMember(t, f.s, f.token, "projects", f.id, readerID, 30)
 	mustDo(t, f.s, 200, "GET", f.url(f.issue+"/award_emoji"), reader, nil)
-	wantJSON(t, f.do("POST", f.issue+"/award_emoji", reader, map[string]any{"name": "heart"}), 403, bodyInsufficientScope("api"))
+	wantJSON(t, f.do("POST", f.issue+"/award_emoji", reader, map[string]any{"name": "heart"}), 403,
+		bodyInsufficientScope("api"))
 
 	// An administrator takes back anyone's.
 	other := f.award(f.mr, rep, "rocket")
@@ -184,8 +189,10 @@ func TestAwardEmojiByRole(t *testing.T) {
 				method, path string
 				want         map[string]int
 			}{
-				{"GET", f.issue + "/award_emoji", map[string]int{"anonymous": pick(404, 200), "outsider": pick(404, 200),
-					"guest": 200, "reporter": 200, "developer": 200, "maintainer": 200, "owner": 200, "admin": 200}},
+				{"GET", f.issue + "/award_emoji",
+					map[string]int{"anonymous": pick(404, 200), "outsider": pick(404, 200),
+						"guest": 200, "reporter": 200, "developer": 200, "maintainer": 200, "owner": 200,
+						"admin": 200}},
 				{"GET", f.issue + "/award_emoji/" + itoa(issueAward.ID), map[string]int{"anonymous": 401,
 					"outsider": pick(404, 200), "guest": 200, "owner": 200, "admin": 200}},
 				{"POST", f.issue + "/award_emoji", map[string]int{"anonymous": 401, "outsider": pick(404, 201),
@@ -197,8 +204,10 @@ func TestAwardEmojiByRole(t *testing.T) {
 				{"GET", f.mr + "/award_emoji/" + itoa(mrAward.ID), map[string]int{"anonymous": 401,
 					"outsider": pick(404, 200), "guest": pick(404, 200), "reporter": 200}},
 				{"POST", f.mr + "/award_emoji", map[string]int{"anonymous": 401, "outsider": pick(404, 201),
-					"guest": pick(404, 201), "reporter": 201, "developer": 201, "maintainer": 201, "owner": 201, "admin": 201}},
-				{"POST", f.mrNote + "/award_emoji", map[string]int{"anonymous": 401, "guest": pick(404, 201), "reporter": 201}},
+					"guest": pick(404, 201), "reporter": 201, "developer": 201, "maintainer": 201,
+					"owner": 201, "admin": 201}},
+				{"POST", f.mrNote + "/award_emoji",
+					map[string]int{"anonymous": 401, "guest": pick(404, 201), "reporter": 201}},
 				// Only the awarder or an administrator takes an award back; the owner is neither.
 				{"DELETE", f.issue + "/award_emoji/" + itoa(issueAward.ID), map[string]int{"anonymous": 401,
 					"outsider": pick(404, 401), "guest": 401, "maintainer": 401, "owner": 401}},
@@ -220,11 +229,13 @@ func TestAwardEmojiHiddenAwardables(t *testing.T) {
 	secret := createIssue(t, f.s, f.token, f.url("/issues"), map[string]any{"title": "Leak", "confidential": true})
 	secretPath := "/issues/" + itoa(secret.IID)
 	var internal struct{ ID int64 }
-	mustDo(t, f.s, 201, "POST", f.url(f.issue+"/notes"), f.token, map[string]any{"body": "psst", "internal": true}).JSON(t, &internal)
+	mustDo(t, f.s, 201, "POST", f.url(f.issue+"/notes"), f.token,
+		map[string]any{"body": "psst", "internal": true}).JSON(t, &internal)
 	internalPath := f.issue + "/notes/" + itoa(internal.ID)
 	for _, path := range []string{secretPath, internalPath} {
 		wantJSON(t, f.do("GET", path+"/award_emoji", guest, nil), 404, `{"message":"404 Not found"}`)
-		wantJSON(t, f.do("POST", path+"/award_emoji", guest, map[string]any{"name": "eyes"}), 404, `{"message":"404 Not found"}`)
+		wantJSON(t, f.do("POST", path+"/award_emoji", guest, map[string]any{"name": "eyes"}), 404,
+			`{"message":"404 Not found"}`)
 		f.award(path, rep, "eyes")
 	}
 
@@ -258,7 +269,8 @@ func TestArchivedProjectAwardEmojiAreReadOnly(t *testing.T) {
 	wantJSON(t, f.do("POST", f.issue+"/award_emoji", dev, map[string]any{"name": "heart"}), 404,
 		`{"message":"404 Award Emoji Not Found"}`)
 	wantJSON(t, f.do("DELETE", f.issue+"/award_emoji/"+itoa(a.ID), dev, nil), 403, bodyForbidden)
-	if list := decode[[]awardJSON](t, mustDo(t, f.s, 200, "GET", f.url(f.issue+"/award_emoji"), dev, nil)); len(list) != 1 {
+	if list := decode[[]awardJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url(f.issue+"/award_emoji"), dev, nil)); len(list) != 1 {
 		t.Fatalf("after refused changes: %+v", list)
 	}
 }
@@ -284,7 +296,8 @@ func TestAwardEmojiPagination(t *testing.T) {
 	if list := decode[[]awardJSON](t, r); len(list) != 1 || list[0].Name != "five" {
 		t.Fatalf("page 3: %+v", list)
 	}
-	list := decode[[]awardJSON](t, mustDo(t, f.s, 200, "GET", f.url(f.issueNote+"/award_emoji?per_page=2"), f.token, nil))
+	list := decode[[]awardJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url(f.issueNote+"/award_emoji?per_page=2"), f.token, nil))
 	if len(list) != 2 || list[0].Name != "one" || list[1].Name != "two" {
 		t.Fatalf("page 1: %+v", list)
 	}
@@ -306,7 +319,8 @@ func TestAwardEmojiOnV3UsesGlobalIDs(t *testing.T) {
 	if len(list) != 1 || list[0].ID != a.ID {
 		t.Fatalf("v4 list after a v3 award: %+v", list)
 	}
-	mustDo(t, f.s, 200, "GET", v3+"/merge_requests/"+itoa(f.mrID)+"/notes/"+itoa(f.mrNoteID)+"/award_emoji", f.token, nil)
+	mustDo(t, f.s, 200, "GET", v3+"/merge_requests/"+itoa(f.mrID)+"/notes/"+itoa(f.mrNoteID)+"/award_emoji",
+		f.token, nil)
 	wantStatus(t, f.s.Do(t, "DELETE", v3+"/issues/"+itoa(f.issueID)+"/award_emoji/"+itoa(a.ID), f.token, nil), 200)
 }
 

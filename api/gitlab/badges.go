@@ -27,8 +27,15 @@ type RenderedBadge struct {
 }
 
 func badge(b forge.Badge) Badge {
-	return Badge{ID: b.ID, Name: b.Name, LinkURL: b.LinkURL, ImageURL: b.ImageURL,
-		RenderedLinkURL: b.RenderedLinkURL, RenderedImageURL: b.RenderedImageURL, Kind: b.Kind}
+	return Badge{
+		ID:               b.ID,
+		Name:             b.Name,
+		LinkURL:          b.LinkURL,
+		ImageURL:         b.ImageURL,
+		RenderedLinkURL:  b.RenderedLinkURL,
+		RenderedImageURL: b.RenderedImageURL,
+		Kind:             b.Kind,
+	}
 }
 
 // badgeRoutes serves the badges of projects or groups (plural "projects" or "groups").
@@ -42,7 +49,8 @@ func (h *Handler) badgeRoutes(rt *api.Router, plural, kind string) {
 		if err != nil {
 			return err
 		}
-		list, total, err := h.forge.Projects.ListBadges(r.Context(), api.Actor(r), src(p), r.URL.Query().Get("name"), pg)
+		list, total, err := h.forge.Projects.ListBadges(r.Context(), api.Actor(r), src(p),
+			r.URL.Query().Get("name"), pg)
 		if err != nil {
 			return err
 		}
@@ -120,8 +128,9 @@ func (h *Handler) saveBadge(w http.ResponseWriter, r *http.Request, src forge.Ba
 			return err
 		}
 	}
-	b, err := h.forge.Projects.SaveBadge(r.Context(), api.Actor(r), src, id, forge.BadgeInput{Name: in.StringPtr("name"),
-		LinkURL: in.StringPtr("link_url"), ImageURL: in.StringPtr("image_url")})
+	b, err := h.forge.Projects.SaveBadge(r.Context(), api.Actor(r), src, id,
+		forge.BadgeInput{Name: in.StringPtr("name"),
+			LinkURL: in.StringPtr("link_url"), ImageURL: in.StringPtr("image_url")})
 	if err != nil {
 		return err
 	}

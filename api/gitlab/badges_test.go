@@ -32,9 +32,13 @@ func TestBadges(t *testing.T) {
 		b.RenderedImageURL != "https://ci.example.com/"+itoa(f.id)+"/"+tip.ID+"/v1.2.svg?%{unknown}" {
 		t.Fatalf("badge: %+v", b)
 	}
-	wantJSON(t, f.do("GET", "/badges/render?link_url=https://x/%25{project_name}&image_url=https://%25{gitlab_server}/b.svg", tokens["guest"], nil), 200,
+	wantJSON(t,
+		f.do("GET",
+			"/badges/render?link_url=https://x/%25{project_name}&image_url=https://%25{gitlab_server}/b.svg",
+			tokens["guest"], nil), 200,
 		`{"link_url":"https://x/%{project_name}","image_url":"https://%{gitlab_server}/b.svg","rendered_link_url":"https://x/demo","rendered_image_url":"https://`+host+`/b.svg"}`)
-	upd := decode[badgeJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/badges/"+itoa(b.ID)), tokens["maintainer"], map[string]any{"name": "build"}))
+	upd := decode[badgeJSON](t,
+		mustDo(t, f.s, 200, "PUT", f.url("/badges/"+itoa(b.ID)), tokens["maintainer"], map[string]any{"name": "build"}))
 	if upd.Name != "build" || upd.LinkURL != b.LinkURL {
 		t.Fatalf("updated: %+v", upd)
 	}
@@ -45,8 +49,10 @@ func TestBadges(t *testing.T) {
 	})
 	wantStatuses(t, f, tokens, "POST", "/badges", func(string) any {
 		return map[string]any{"link_url": "https://a", "image_url": "https://b"}
-	}, map[string]int{"anonymous": 401, "outsider": 404, "guest": 403, "reporter": 403, "developer": 403, "maintainer": 201, "admin": 201})
-	wantStatuses(t, f, tokens, "GET", "/badges", nil, map[string]int{"anonymous": 404, "outsider": 404, "guest": 200, "reporter": 200})
+	}, map[string]int{"anonymous": 401, "outsider": 404, "guest": 403, "reporter": 403, "developer": 403,
+		"maintainer": 201, "admin": 201})
+	wantStatuses(t, f, tokens, "GET", "/badges", nil,
+		map[string]int{"anonymous": 404, "outsider": 404, "guest": 200, "reporter": 200})
 	wantStatus(t, f.do("DELETE", "/badges/"+itoa(b.ID), tokens["developer"], nil), 403)
 	mustDo(t, f.s, 204, "DELETE", f.url("/badges/"+itoa(b.ID)), tokens["maintainer"], nil)
 	wantJSON(t, f.do("GET", "/badges/"+itoa(b.ID), tokens["maintainer"], nil), 404, `{"message":"404 Badge Not Found"}`)
@@ -62,12 +68,16 @@ func TestBadges(t *testing.T) {
 	}
 	var list []badgeJSON
 	mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/badges", f.token, nil).JSON(t, &list)
-	if len(list) != 1 || list[0].Kind != "group" || list[0].RenderedLinkURL != "https://docs/team/sub/app" || list[0].RenderedImageURL != "https://img/Sub" {
+	if len(list) != 1 || list[0].Kind != "group" || list[0].RenderedLinkURL != "https://docs/team/sub/app" ||
+		list[0].RenderedImageURL != "https://img/Sub" {
 		t.Fatalf("the project's badges: %+v", list)
 	}
 	uid, member := f.s.CreateUser(t, "gm")
 	addMember(t, f.s, f.token, "groups", g.ID, uid, 40)
-	wantStatus(t, f.s.Do(t, "POST", "/api/v4/groups/"+itoa(g.ID)+"/badges", member, map[string]any{"link_url": "https://a", "image_url": "https://b"}), 403)
+	wantStatus(t,
+		f.s.Do(t, "POST", "/api/v4/groups/"+itoa(g.ID)+"/badges", member,
+			map[string]any{"link_url": "https://a", "image_url": "https://b"}), 403)
 	addMember(t, f.s, f.token, "groups", sub.ID, uid, 50)
-	mustDo(t, f.s, 201, "POST", "/api/v4/groups/"+itoa(sub.ID)+"/badges", member, map[string]any{"link_url": "https://a", "image_url": "https://b"})
+	mustDo(t, f.s, 201, "POST", "/api/v4/groups/"+itoa(sub.ID)+"/badges", member,
+		map[string]any{"link_url": "https://a", "image_url": "https://b"})
 }

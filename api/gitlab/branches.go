@@ -49,7 +49,8 @@ func missing(names ...string) error {
 	for i, n := range names {
 		msgs[i] = n + " is missing"
 	}
-	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: names, Message: strings.Join(msgs, ", ")}
+	return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: names,
+		Message: strings.Join(msgs, ", ")}
 }
 
 // require returns Grape's error for the parameters of names that in lacks or has empty.
@@ -80,9 +81,17 @@ type Branch struct {
 }
 
 func (h *Handler) branch(v forge.ProjectView, b forge.Branch) Branch {
-	return Branch{Name: b.Name, Commit: h.commit(v, b.Commit), Merged: b.Merged, Protected: b.Protected,
-		DevelopersCanPush: b.DevelopersCanPush, DevelopersCanMerge: b.DevelopersCanMerge, CanPush: b.CanPush,
-		Default: b.Default, WebURL: h.projectWebURL(v) + "/-/tree/" + b.Name}
+	return Branch{
+		Name:               b.Name,
+		Commit:             h.commit(v, b.Commit),
+		Merged:             b.Merged,
+		Protected:          b.Protected,
+		DevelopersCanPush:  b.DevelopersCanPush,
+		DevelopersCanMerge: b.DevelopersCanMerge,
+		CanPush:            b.CanPush,
+		Default:            b.Default,
+		WebURL:             h.projectWebURL(v) + "/-/tree/" + b.Name,
+	}
 }
 
 // projectWebURL is the project's page, the base of its web links.
@@ -147,14 +156,16 @@ func (h *Handler) createBranch(w http.ResponseWriter, r *http.Request, p api.Par
 }
 
 func (h *Handler) deleteBranch(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	if err := h.forge.Repositories.DeleteBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("branch")); err != nil {
+	if err := h.forge.Repositories.DeleteBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		p.Get("branch")); err != nil {
 		return err
 	}
 	return api.NoContent(w)
 }
 
 func (h *Handler) deleteMergedBranches(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	if err := h.forge.Repositories.DeleteMergedBranches(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id"))); err != nil {
+	if err := h.forge.Repositories.DeleteMergedBranches(r.Context(), api.Actor(r),
+		forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusAccepted, msg{"202 Accepted"})

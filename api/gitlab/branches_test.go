@@ -94,7 +94,8 @@ func (f *repoFixture) do(method, rest, token string, body any, headers ...string
 func (f *repoFixture) commit(branch, message string, actions ...map[string]any) commitJSON {
 	f.t.Helper()
 	body := map[string]any{"branch": branch, "commit_message": message, "actions": actions}
-	return decode[commitJSON](f.t, mustDo(f.t, f.s, http.StatusCreated, "POST", f.url("/repository/commits"), f.token, body))
+	return decode[commitJSON](f.t,
+		mustDo(f.t, f.s, http.StatusCreated, "POST", f.url("/repository/commits"), f.token, body))
 }
 
 // member makes a user with access level on the project and returns its token.
@@ -150,7 +151,8 @@ func gitFreeEnviron() []string {
 func TestBranchesListSearchAndPaginate(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	for _, b := range []string{"feature/login", "feature/logout", "fix-login", "release-1.0"} {
-		mustDo(t, f.s, http.StatusCreated, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": b, "ref": "main"})
+		mustDo(t, f.s, http.StatusCreated, "POST", f.url("/repository/branches"), f.token,
+			map[string]any{"branch": b, "ref": "main"})
 	}
 	tests := []struct {
 		query string
@@ -176,17 +178,20 @@ func TestBranchesListSearchAndPaginate(t *testing.T) {
 	}
 	r := f.do("GET", "/repository/branches?per_page=2", f.token, nil)
 	if r.Header.Get("X-Total") != "5" || r.Header.Get("X-Total-Pages") != "3" || r.Header.Get("X-Next-Page") != "2" {
-		t.Fatalf("pagination headers: total %q pages %q next %q", r.Header.Get("X-Total"), r.Header.Get("X-Total-Pages"), r.Header.Get("X-Next-Page"))
+		t.Fatalf("pagination headers: total %q pages %q next %q", r.Header.Get("X-Total"),
+			r.Header.Get("X-Total-Pages"), r.Header.Get("X-Next-Page"))
 	}
 }
 
 func TestBranchShowsProtectionMergedAndCommit(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	dev := f.member("dev", 30)
-	mustDo(t, f.s, http.StatusCreated, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": "old", "ref": "main"})
+	mustDo(t, f.s, http.StatusCreated, "POST", f.url("/repository/branches"), f.token,
+		map[string]any{"branch": "old", "ref": "main"})
 	f.commit("main", "second", create("b.txt", "b\n"))
 	main := decode[branchJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/branches/main"), dev, nil))
-	if !main.Default || !main.Protected || !main.DevelopersCanPush || main.DevelopersCanMerge || !main.CanPush || main.Merged {
+	if !main.Default || !main.Protected || !main.DevelopersCanPush || main.DevelopersCanMerge ||
+		!main.CanPush || main.Merged {
 		t.Fatalf("main: %+v", main)
 	}
 	if main.Commit.Title != "second" || main.WebURL != f.web+"/-/tree/main" {
@@ -202,8 +207,10 @@ func TestBranchShowsProtectionMergedAndCommit(t *testing.T) {
 func TestCreateBranchFromBranchTagOrSha(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	c := f.commit("main", "second", create("b.txt", "b\n"))
-	mustDo(t, f.s, 201, "POST", f.url("/repository/tags"), f.token, map[string]any{"tag_name": "v1", "ref": "main", "message": "one"})
-	for _, tt := range []struct{ name, ref string }{{"from-branch", "main"}, {"from-tag", "v1"}, {"from-sha", c.ID}, {"from-short", c.ShortID}, {"nested/name", "main"}} {
+	mustDo(t, f.s, 201, "POST", f.url("/repository/tags"), f.token,
+		map[string]any{"tag_name": "v1", "ref": "main", "message": "one"})
+	for _, tt := range []struct{ name, ref string }{{"from-branch", "main"}, {"from-tag", "v1"},
+		{"from-sha", c.ID}, {"from-short", c.ShortID}, {"nested/name", "main"}} {
 		r := f.do("POST", "/repository/branches", f.token, map[string]any{"branch": tt.name, "ref": tt.ref})
 		b := decode[branchJSON](t, r)
 		wantStatus(t, r, http.StatusCreated)
@@ -243,14 +250,16 @@ func TestRefNamesThatClashWithAnExistingOneAreRefused(t *testing.T) {
 	mustDo(t, f.s, 201, "POST", f.url("/repository/tags"), f.token, map[string]any{"tag_name": "v1", "ref": "main"})
 	v3 := "/api/v3/projects/" + itoa(f.id)
 	commit := func(branch string) map[string]any {
-		return map[string]any{"branch": branch, "start_branch": "main", "commit_message": "m", "actions": []any{create("n.txt", "n")}}
+		return map[string]any{"branch": branch, "start_branch": "main", "commit_message": "m",
+			"actions": []any{create("n.txt", "n")}}
 	}
 	tests := []struct {
 		name, path string
 		body       any
 		want       string
 	}{
-		{"a branch under a branch", f.url("/repository/branches"), map[string]any{"branch": "feature/login", "ref": "main"},
+		{"a branch under a branch", f.url("/repository/branches"),
+			map[string]any{"branch": "feature/login", "ref": "main"},
 			`{"message":"Cannot create branch 'feature/login': branch 'feature' exists"}`},
 		{"a branch over branches", f.url("/repository/branches"), map[string]any{"branch": "topic", "ref": "main"},
 			`{"message":"Cannot create branch 'topic': branch 'topic/a' exists"}`},
@@ -272,7 +281,8 @@ func TestRefNamesThatClashWithAnExistingOneAreRefused(t *testing.T) {
 	// Nothing was written, and the names are free once what was in the way is gone.
 	wantStatus(t, f.do("GET", "/repository/branches/"+esc("feature/login"), f.token, nil), 404)
 	mustDo(t, f.s, 204, "DELETE", f.url("/repository/branches/feature"), f.token, nil)
-	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": "feature/login", "ref": "main"})
+	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token,
+		map[string]any{"branch": "feature/login", "ref": "main"})
 }
 
 func TestDeleteBranchRules(t *testing.T) {
@@ -282,7 +292,8 @@ func TestDeleteBranchRules(t *testing.T) {
 	for _, b := range []string{"topic", "release"} {
 		mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": b, "ref": "main"})
 	}
-	mustDo(t, f.s, 201, "POST", f.url("/protected_branches"), f.token, map[string]any{"name": "release", "push_access_level": 30})
+	mustDo(t, f.s, 201, "POST", f.url("/protected_branches"), f.token,
+		map[string]any{"name": "release", "push_access_level": 30})
 	tests := []struct {
 		name, branch, token string
 		code                int
@@ -318,7 +329,8 @@ func TestRepositoryReadAccess(t *testing.T) {
 	stranger := f.member("stranger", 0)
 	readerID, readOnly := f.s.CreateUser(t, "reader", "read_api")
 	addMember(t, f.s, f.token, "projects", f.id, readerID, 30)
-	pub := createProject(t, f.s, f.token, map[string]any{"name": "open", "initialize_with_readme": true, "visibility": "public"})
+	pub := createProject(t, f.s, f.token,
+		map[string]any{"name": "open", "initialize_with_readme": true, "visibility": "public"})
 	tests := []struct {
 		name, path, token string
 		code              int
@@ -338,19 +350,22 @@ func TestRepositoryReadAccess(t *testing.T) {
 	r := f.do("POST", "/repository/branches", readOnly, map[string]any{"branch": "x", "ref": "main"})
 	wantStatus(t, r, 403)
 	// A reporter may read but not create branches or commits.
-	wantJSON(t, f.do("POST", "/repository/branches", reporter, map[string]any{"branch": "x", "ref": "main"}), 403, bodyForbidden)
+	wantJSON(t, f.do("POST", "/repository/branches", reporter, map[string]any{"branch": "x", "ref": "main"}),
+		403, bodyForbidden)
 }
 
 func TestEmptyRepositoryListsNothing(t *testing.T) {
 	f := newRepoFixture(t, map[string]any{"name": "empty"})
-	for _, path := range []string{"/repository/branches", "/repository/tags", "/repository/commits", "/repository/tree", "/repository/contributors"} {
+	for _, path := range []string{"/repository/branches", "/repository/tags", "/repository/commits",
+		"/repository/tree", "/repository/contributors"} {
 		r := f.do("GET", path, f.token, nil)
 		wantJSON(t, r, 200, `[]`)
 	}
 	wantJSON(t, f.do("GET", "/languages", f.token, nil), 200, `{}`)
 	wantJSON(t, f.do("GET", "/repository/branches/main", f.token, nil), 404, `{"message":"404 Branch Not Found"}`)
 	wantJSON(t, f.do("GET", "/repository/commits/main", f.token, nil), 404, `{"message":"404 Commit Not Found"}`)
-	wantJSON(t, f.do("GET", "/repository/files/README.md?ref=main", f.token, nil), 404, `{"message":"404 Commit Not Found"}`)
+	wantJSON(t, f.do("GET", "/repository/files/README.md?ref=main", f.token, nil), 404,
+		`{"message":"404 Commit Not Found"}`)
 	wantStatus(t, f.do("GET", "/repository/archive", f.token, nil), 404)
 	// The first commit creates the default branch.
 	f.commit("main", "first", create("a.txt", "a\n"))
@@ -362,6 +377,8 @@ func TestEmptyRepositoryListsNothing(t *testing.T) {
 
 func TestProtectingABranchTwiceIsAConflictNamingIt(t *testing.T) {
 	f := newRepoFixture(t, nil)
-	mustDo(t, f.s, 201, "POST", f.url("/protected_branches"), f.token, map[string]any{"name": "release", "push_access_level": 30})
-	wantJSON(t, f.do("POST", "/protected_branches", f.token, map[string]any{"name": "release"}), 409, `{"message":"Protected branch 'release' already exists"}`)
+	mustDo(t, f.s, 201, "POST", f.url("/protected_branches"), f.token,
+		map[string]any{"name": "release", "push_access_level": 30})
+	wantJSON(t, f.do("POST", "/protected_branches", f.token, map[string]any{"name": "release"}), 409,
+		`{"message":"Protected branch 'release' already exists"}`)
 }

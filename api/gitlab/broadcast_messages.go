@@ -25,10 +25,20 @@ type BroadcastMessage struct {
 }
 
 func (h *Handler) broadcastMessage(b forge.BroadcastMessage) BroadcastMessage {
-	return BroadcastMessage{ID: b.ID, Message: b.Message, StartsAt: Time(b.StartsAt), EndsAt: Time(b.EndsAt),
-		Color: b.Color, Font: b.Font, Active: forge.BroadcastActive(b, h.forge.Now()),
-		TargetAccessLevels: b.TargetAccessLevels, TargetPath: b.TargetPath, BroadcastType: b.BroadcastType,
-		Dismissable: b.Dismissable, Theme: b.Theme}
+	return BroadcastMessage{
+		ID:                 b.ID,
+		Message:            b.Message,
+		StartsAt:           Time(b.StartsAt),
+		EndsAt:             Time(b.EndsAt),
+		Color:              b.Color,
+		Font:               b.Font,
+		Active:             forge.BroadcastActive(b, h.forge.Now()),
+		TargetAccessLevels: b.TargetAccessLevels,
+		TargetPath:         b.TargetPath,
+		BroadcastType:      b.BroadcastType,
+		Dismissable:        b.Dismissable,
+		Theme:              b.Theme,
+	}
 }
 
 func (h *Handler) broadcastMessageRoutes(rt *api.Router) {

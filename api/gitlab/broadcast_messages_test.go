@@ -31,11 +31,13 @@ func TestBroadcastMessages(t *testing.T) {
 	_, user := s.CreateUser(t, "alice")
 	const base = "/api/v4/broadcast_messages"
 	before := time.Now().UTC().Add(-time.Second)
-	b := decode[broadcastJSON](t, mustDo(t, s, 201, "POST", base, s.AdminToken, map[string]any{"message": "Deploy in progress"}))
+	b := decode[broadcastJSON](t,
+		mustDo(t, s, 201, "POST", base, s.AdminToken, map[string]any{"message": "Deploy in progress"}))
 	starts, err1 := time.Parse(time.RFC3339, b.StartsAt)
 	ends, err2 := time.Parse(time.RFC3339, b.EndsAt)
 	if err1 != nil || err2 != nil || starts.Before(before) || ends.Sub(starts) != time.Hour || !b.Active ||
-		b.BroadcastType != "banner" || b.Theme != "indigo" || b.TargetAccessLevels == nil || len(b.TargetAccessLevels) != 0 {
+		b.BroadcastType != "banner" || b.Theme != "indigo" || b.TargetAccessLevels == nil ||
+		len(b.TargetAccessLevels) != 0 {
 		t.Fatalf("created: %+v", b)
 	}
 	later := decode[broadcastJSON](t, mustDo(t, s, 201, "POST", base, s.AdminToken, map[string]any{
@@ -43,8 +45,10 @@ func TestBroadcastMessages(t *testing.T) {
 		"ends_at": time.Now().Add(25 * time.Hour).UTC().Format(time.RFC3339), "broadcast_type": "notification",
 		"theme": "light-red", "color": "#E75E40", "font": "#FFFFFF", "target_access_levels": []int{30, 10},
 		"target_path": "*/welcome", "dismissable": true}))
-	if later.Active || later.BroadcastType != "notification" || later.Theme != "light-red" || later.Color != "#E75E40" ||
-		len(later.TargetAccessLevels) != 2 || later.TargetAccessLevels[0] != 10 || later.TargetPath != "*/welcome" || !later.Dismissable {
+	if later.Active || later.BroadcastType != "notification" || later.Theme != "light-red" ||
+		later.Color != "#E75E40" ||
+		len(later.TargetAccessLevels) != 2 || later.TargetAccessLevels[0] != 10 ||
+		later.TargetPath != "*/welcome" || !later.Dismissable {
 		t.Fatalf("created with every field: %+v", later)
 	}
 	mustDo(t, s, 201, "POST", base, s.AdminToken, "message=third")
@@ -52,7 +56,8 @@ func TestBroadcastMessages(t *testing.T) {
 	// Anyone reads them, a page at a time, newest first.
 	for _, token := range []string{"", user} {
 		r := mustDo(t, s, 200, "GET", base+"?per_page=2", token, nil)
-		if r.Header.Get("X-Total") != "3" || r.Header.Get("X-Total-Pages") != "2" || r.Header.Get("X-Next-Page") != "2" {
+		if r.Header.Get("X-Total") != "3" || r.Header.Get("X-Total-Pages") != "2" ||
+			r.Header.Get("X-Next-Page") != "2" {
 			t.Errorf("pagination headers: %v", r.Header)
 		}
 		if got := names(t, r, "message"); strings.Join(got, ",") != "third,Maintenance tomorrow" {
@@ -67,27 +72,34 @@ func TestBroadcastMessages(t *testing.T) {
 		wantStatus(t, s.Do(t, "PUT", base+"/"+itoa(b.ID), token, map[string]any{"message": "x"}), code)
 		wantStatus(t, s.Do(t, "DELETE", base+"/"+itoa(b.ID), token, nil), code)
 	}
-	upd := decode[broadcastJSON](t, mustDo(t, s, 200, "PUT", base+"/"+itoa(b.ID), s.AdminToken, map[string]any{"theme": "dark", "message": "Done"}))
+	upd := decode[broadcastJSON](t,
+		mustDo(t, s, 200, "PUT", base+"/"+itoa(b.ID), s.AdminToken, map[string]any{"theme": "dark", "message": "Done"}))
 	if upd.Theme != "dark" || upd.Message != "Done" || upd.StartsAt != b.StartsAt {
 		t.Errorf("updated: %+v", upd)
 	}
 	wantRefused(t, s, s.AdminToken, base, []refusal{
 		{"no message", "POST", "", map[string]any{"theme": "dark"}, `{"error":"message is missing"}`},
-		{"theme", "POST", "", map[string]any{"message": "x", "theme": "pink"}, `{"error":"theme does not have a valid value"}`},
-		{"type", "POST", "", map[string]any{"message": "x", "broadcast_type": "popup"}, `{"error":"broadcast_type does not have a valid value"}`},
+		{"theme", "POST", "", map[string]any{"message": "x", "theme": "pink"},
+			`{"error":"theme does not have a valid value"}`},
+		{"type", "POST", "", map[string]any{"message": "x", "broadcast_type": "popup"},
+			`{"error":"broadcast_type does not have a valid value"}`},
 		{"levels", "POST", "", map[string]any{"message": "x", "target_access_levels": []int{15}},
 			`{"error":"target_access_levels does not have a valid value"}`},
-		{"ends first", "POST", "", map[string]any{"message": "x", "starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"},
+		{"ends first", "POST", "",
+			map[string]any{"message": "x", "starts_at": "2030-01-02T00:00:00Z", "ends_at": "2030-01-01T00:00:00Z"},
 			`{"message":{"ends_at":["must be after start"]}}`},
-		{"color", "POST", "", map[string]any{"message": "x", "color": "red"}, `{"message":{"color":["must be a valid color code"]}}`},
-		{"blank", "PUT", "/" + itoa(b.ID), map[string]any{"message": " "}, `{"message":{"message":["can't be blank"]}}`},
+		{"color", "POST", "", map[string]any{"message": "x", "color": "red"},
+			`{"message":{"color":["must be a valid color code"]}}`},
+		{"blank", "PUT", "/" + itoa(b.ID), map[string]any{"message": " "},
+			`{"message":{"message":["can't be blank"]}}`},
 	})
 	mustDo(t, s, 204, "DELETE", base+"/"+itoa(b.ID), s.AdminToken, nil)
 	wantStatus(t, s.Do(t, "GET", base+"/"+itoa(b.ID), "", nil), 404)
 	wantStatus(t, s.Do(t, "DELETE", base+"/"+itoa(b.ID), s.AdminToken, nil), 404)
 	// The v3 API answers GitSwarm's way: 200 with the message.
 	third := names(t, mustDo(t, s, 200, "GET", base, "", nil), "id")[0]
-	if r := mustDo(t, s, 200, "DELETE", "/api/v3/broadcast_messages/"+third, s.AdminToken, nil); !strings.Contains(string(r.Body), `"third"`) {
+	if r := mustDo(t, s, 200, "DELETE", "/api/v3/broadcast_messages/"+third, s.AdminToken,
+		nil); !strings.Contains(string(r.Body), `"third"`) {
 		t.Errorf("v3 delete: %s", r.Body)
 	}
 }
@@ -117,7 +129,8 @@ func TestBroadcastMessagesAreBannersOnThePages(t *testing.T) {
 		return string(r.Body)
 	}
 	explore := page("/explore", "")
-	if !strings.Contains(explore, `class="broadcast banner theme-light-blue"`) || !strings.Contains(explore, "Upgrade at <strong>noon</strong>") {
+	if !strings.Contains(explore, `class="broadcast banner theme-light-blue"`) ||
+		!strings.Contains(explore, "Upgrade at <strong>noon</strong>") {
 		t.Errorf("the explore page lacks the banner")
 	}
 	for _, absent := range []string{"Only on projects", "For developers", "Not yet"} {

@@ -33,7 +33,8 @@ func (h *Handler) listCommitComments(w http.ResponseWriter, r *http.Request, p a
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Repositories.ListCommitComments(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"), pg)
+	list, total, err := h.forge.Repositories.ListCommitComments(r.Context(), api.Actor(r),
+		forge.ParseRef(p.Get("id")), p.Get("sha"), pg)
 	if err != nil {
 		return err
 	}
@@ -63,7 +64,8 @@ func (h *Handler) createCommitComment(w http.ResponseWriter, r *http.Request, p 
 		return err
 	}
 	ci.Line = int(line)
-	c, err := h.forge.Repositories.CreateCommitComment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"), ci)
+	c, err := h.forge.Repositories.CreateCommitComment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		p.Get("sha"), ci)
 	if err != nil {
 		return err
 	}

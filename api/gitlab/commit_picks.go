@@ -80,7 +80,8 @@ func (h *Handler) listCommitMergeRequests(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Repositories.CommitMergeRequests(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"),
+	list, total, err := h.forge.Repositories.CommitMergeRequests(r.Context(), api.Actor(r),
+		forge.ParseRef(p.Get("id")), p.Get("sha"),
 		r.URL.Query().Get("state"), pg)
 	if err != nil {
 		return err

@@ -133,7 +133,8 @@ func (h *Handler) listCommitStatuses(w http.ResponseWriter, r *http.Request, p a
 	if o.All, err = queryBool(r, "all"); err != nil {
 		return err
 	}
-	list, total, err := h.forge.Repositories.ListCommitStatuses(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"), o, pg)
+	list, total, err := h.forge.Repositories.ListCommitStatuses(r.Context(), api.Actor(r),
+		forge.ParseRef(p.Get("id")), p.Get("sha"), o, pg)
 	if err != nil {
 		return err
 	}

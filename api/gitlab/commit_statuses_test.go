@@ -39,7 +39,8 @@ type commitDetailJSON struct {
 
 func (f *repoFixture) postStatus(token, sha string, body map[string]any) commitStatusJSON {
 	f.t.Helper()
-	return decode[commitStatusJSON](f.t, mustDo(f.t, f.s, http.StatusCreated, "POST", f.url("/statuses/"+sha), token, body))
+	return decode[commitStatusJSON](f.t,
+		mustDo(f.t, f.s, http.StatusCreated, "POST", f.url("/statuses/"+sha), token, body))
 }
 
 // A status moves through GitLab's states while pending or running, a finished one is
@@ -86,10 +87,14 @@ func TestCommitStatusLifecycle(t *testing.T) {
 	if r.Header.Get("X-Total") != "3" || r.Header.Get("X-Next-Page") != "2" || len(names(t, r, "name")) != 2 {
 		t.Fatalf("all statuses: %v %s", r.Header, r.Body)
 	}
-	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+sha+"/statuses?name=default"), dev, nil), "name"); len(got) != 1 {
+	if got := names(t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+sha+"/statuses?name=default"), dev, nil),
+		"name"); len(got) != 1 {
 		t.Fatalf("statuses named default: %v", got)
 	}
-	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+sha+"/statuses?ref=other"), dev, nil), "name"); len(got) != 0 {
+	if got := names(t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+sha+"/statuses?ref=other"), dev, nil),
+		"name"); len(got) != 0 {
 		t.Fatalf("statuses of another ref: %v", got)
 	}
 
@@ -143,16 +148,22 @@ func TestCommitStatusRefusals(t *testing.T) {
 	sha := f.commit("main", "c", create("a.txt", "a\n")).ID
 	wantRefused(t, f.s, f.token, f.url(""), []refusal{
 		{"no state", "POST", "/statuses/" + sha, map[string]any{"name": "x"}, `{"error":"state is missing"}`},
-		{"an unknown state", "POST", "/statuses/" + sha, map[string]any{"state": "done"}, `{"error":"state does not have a valid value"}`},
-		{"a coverage that is no number", "POST", "/statuses/" + sha, map[string]any{"state": "pending", "coverage": "lots"}, `{"error":"coverage is invalid"}`},
-		{"a target that is no URL", "POST", "/statuses/" + sha, map[string]any{"state": "pending", "target_url": "not a url"},
+		{"an unknown state", "POST", "/statuses/" + sha, map[string]any{"state": "done"},
+			`{"error":"state does not have a valid value"}`},
+		{"a coverage that is no number", "POST", "/statuses/" + sha,
+			map[string]any{"state": "pending", "coverage": "lots"}, `{"error":"coverage is invalid"}`},
+		{"a target that is no URL", "POST", "/statuses/" + sha,
+			map[string]any{"state": "pending", "target_url": "not a url"},
 			`{"message":{"target_url":["must be a valid URL"]}}`},
-		{"a target of another scheme", "POST", "/statuses/" + sha, map[string]any{"state": "pending", "target_url": "javascript://x/alert(1)"},
+		{"a target of another scheme", "POST", "/statuses/" + sha,
+			map[string]any{"state": "pending", "target_url": "javascript://x/alert(1)"},
 			`{"message":{"target_url":["is blocked: Only allowed schemes are http, https"]}}`},
 	})
-	wantJSON(t, f.do("POST", "/statuses/0123456789012345678901234567890123456789", f.token, map[string]any{"state": "pending"}),
+	wantJSON(t,
+		f.do("POST", "/statuses/0123456789012345678901234567890123456789", f.token, map[string]any{"state": "pending"}),
 		404, `{"message":"404 Commit Not Found"}`)
-	wantJSON(t, f.do("GET", "/repository/commits/nosuch/statuses", f.token, nil), 404, `{"message":"404 Commit Not Found"}`)
+	wantJSON(t, f.do("GET", "/repository/commits/nosuch/statuses", f.token, nil), 404,
+		`{"message":"404 Commit Not Found"}`)
 	wantJSON(t, f.do("POST", "/statuses/"+sha, f.token, map[string]any{"state": "pending", "pipeline_id": 999}),
 		404, `{"message":"404 Pipeline for pipeline_id, sha and ref Not Found"}`)
 
@@ -177,7 +188,8 @@ func TestCommitStatusRefusals(t *testing.T) {
 func TestCommitStatusPermissions(t *testing.T) {
 	for _, visibility := range []string{"public", "private"} {
 		t.Run(visibility, func(t *testing.T) {
-			f := newRepoFixture(t, map[string]any{"name": "demo", "initialize_with_readme": true, "visibility": visibility})
+			f := newRepoFixture(t,
+				map[string]any{"name": "demo", "initialize_with_readme": true, "visibility": visibility})
 			tokens := f.roles()
 			sha := f.commit("main", "c", create("a.txt", "a\n")).ID
 			hidden := map[bool]int{true: 403, false: 404}[visibility == "public"]

@@ -91,11 +91,23 @@ func commitAt(projectURL string, c *forge.Commit) Commit {
 	for i, p := range c.Parents {
 		parents[i] = p.String()
 	}
-	return Commit{ID: id, ShortID: id[:shortIDLength], CreatedAt: CommitTime(c.Committer.When), ParentIDs: parents,
-		Title: commitTitle(c), Message: c.Message, AuthorName: c.Author.Name, AuthorEmail: c.Author.Email,
-		AuthoredDate: CommitTime(c.Author.When), CommitterName: c.Committer.Name, CommitterEmail: c.Committer.Email,
-		CommittedDate: CommitTime(c.Committer.When), Trailers: map[string]string{}, ExtendedTrailers: map[string]any{},
-		WebURL: projectURL + "/-/commit/" + id}
+	return Commit{
+		ID:               id,
+		ShortID:          id[:shortIDLength],
+		CreatedAt:        CommitTime(c.Committer.When),
+		ParentIDs:        parents,
+		Title:            commitTitle(c),
+		Message:          c.Message,
+		AuthorName:       c.Author.Name,
+		AuthorEmail:      c.Author.Email,
+		AuthoredDate:     CommitTime(c.Author.When),
+		CommitterName:    c.Committer.Name,
+		CommitterEmail:   c.Committer.Email,
+		CommittedDate:    CommitTime(c.Committer.When),
+		Trailers:         map[string]string{},
+		ExtendedTrailers: map[string]any{},
+		WebURL:           projectURL + "/-/commit/" + id,
+	}
 }
 
 func commitStats(st *forge.Stats) *CommitStats {
@@ -137,9 +149,18 @@ func diffs(list []forge.FileDiff, unidiff bool) []Diff {
 		if unidiff && !d.TooLarge {
 			text = d.Header() + d.Patch
 		}
-		out[i] = Diff{OldPath: d.OldPath, NewPath: d.NewPath, AMode: gitstore.ModeString(d.OldMode),
-			BMode: gitstore.ModeString(d.NewMode), Diff: text, NewFile: d.NewFile, RenamedFile: d.RenamedFile,
-			DeletedFile: d.DeletedFile, GeneratedFile: forge.IsGeneratedPath(d.NewPath), TooLarge: d.TooLarge}
+		out[i] = Diff{
+			OldPath:       d.OldPath,
+			NewPath:       d.NewPath,
+			AMode:         gitstore.ModeString(d.OldMode),
+			BMode:         gitstore.ModeString(d.NewMode),
+			Diff:          text,
+			NewFile:       d.NewFile,
+			RenamedFile:   d.RenamedFile,
+			DeletedFile:   d.DeletedFile,
+			GeneratedFile: forge.IsGeneratedPath(d.NewPath),
+			TooLarge:      d.TooLarge,
+		}
 	}
 	return out
 }
@@ -273,7 +294,8 @@ func (h *Handler) commitDiff(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Repositories.CommitDiff(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"), pg)
+	list, total, err := h.forge.Repositories.CommitDiff(r.Context(), api.Actor(r),
+		forge.ParseRef(p.Get("id")), p.Get("sha"), pg)
 	if err != nil {
 		return err
 	}
@@ -295,9 +317,11 @@ func (h *Handler) commitRefs(w http.ResponseWriter, r *http.Request, p api.Param
 	switch kind {
 	case "", "all", "branch", "tag":
 	default:
-		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "type does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: "type does not have a valid value"}
 	}
-	refs, err := h.forge.Repositories.CommitRefs(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"), kind)
+	refs, err := h.forge.Repositories.CommitRefs(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		p.Get("sha"), kind)
 	if err != nil {
 		return err
 	}
@@ -388,7 +412,8 @@ func commitInput(in *api.Input, actions []actionFields) (forge.CommitInput, erro
 		return ci, err
 	}
 	if ci.StartBranch != "" && ci.StartSHA != "" {
-		return ci, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "start_branch, start_sha are mutually exclusive"}
+		return ci, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: "start_branch, start_sha are mutually exclusive"}
 	}
 	for i, af := range actions {
 		act, err := commitAction(i, af)
@@ -419,15 +444,18 @@ func commitAction(i int, af actionFields) (forge.CommitAction, error) {
 	switch act.Action {
 	case gitstore.ActionCreate, gitstore.ActionUpdate, gitstore.ActionDelete, gitstore.ActionMove, gitstore.ActionChmod:
 	default:
-		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: field("action") + " does not have a valid value"}
+		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: field("action") + " does not have a valid value"}
 	}
 	if p, ok := gitstore.CleanPath(act.FilePath); !ok || p == "" {
-		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: field("file_path") + " should be a valid file path"}
+		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: field("file_path") + " should be a valid file path"}
 	}
 	act.PreviousPath, _ = af.str("previous_path")
 	act.Encoding, _ = af.str("encoding")
 	if act.Encoding != "" && act.Encoding != "text" && act.Encoding != "base64" {
-		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: field("encoding") + " does not have a valid value"}
+		return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: field("encoding") + " does not have a valid value"}
 	}
 	act.LastCommitID, _ = af.str("last_commit_id")
 	if c, ok := af.str("content"); ok {
@@ -436,7 +464,8 @@ func commitAction(i int, af actionFields) (forge.CommitAction, error) {
 	if s, ok := af.str("execute_filemode"); ok {
 		b, err := parseBool(s)
 		if err != nil {
-			return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: field("execute_filemode") + " is invalid"}
+			return act, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+				Message: field("execute_filemode") + " is invalid"}
 		}
 		act.ExecuteFilemode = &b
 	}

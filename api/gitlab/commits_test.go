@@ -20,12 +20,15 @@ func TestCreateCommitWithEveryAction(t *testing.T) {
 		create("run.sh", "#!/bin/sh\necho hi\n"))
 
 	c := f.commit("main", "Every action\n\nWith a body.",
-		map[string]any{"action": "create", "file_path": "bin/data.bin", "content": base64.StdEncoding.EncodeToString([]byte{0, 1, 2, 255}), "encoding": "base64"},
-		map[string]any{"action": "update", "file_path": "lib/a.go", "content": "package lib\n\nfunc A() {}\n", "last_commit_id": base.ID},
+		map[string]any{"action": "create", "file_path": "bin/data.bin",
+			"content": base64.StdEncoding.EncodeToString([]byte{0, 1, 2, 255}), "encoding": "base64"},
+		map[string]any{"action": "update", "file_path": "lib/a.go", "content": "package lib\n\nfunc A() {}\n",
+			"last_commit_id": base.ID},
 		map[string]any{"action": "delete", "file_path": "doomed.txt"},
 		map[string]any{"action": "move", "file_path": "lib/new.txt", "previous_path": "lib/old.txt"},
 		map[string]any{"action": "chmod", "file_path": "run.sh", "execute_filemode": true})
-	if c.Title != "Every action" || c.Message != "Every action\n\nWith a body.\n" || len(c.ParentIDs) != 1 || c.ParentIDs[0] != base.ID {
+	if c.Title != "Every action" || c.Message != "Every action\n\nWith a body.\n" || len(c.ParentIDs) != 1 ||
+		c.ParentIDs[0] != base.ID {
 		t.Fatalf("commit: %+v", c)
 	}
 	if c.Stats == nil || c.Stats.Additions != 2 || c.Stats.Deletions != 1 || c.Stats.Total != 3 {
@@ -78,7 +81,8 @@ func TestCreateCommitErrors(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	first := f.commit("main", "first", create("a.txt", "a\n"))
 	f.commit("main", "second", map[string]any{"action": "update", "file_path": "a.txt", "content": "a2\n"})
-	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": "topic", "ref": "main"})
+	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token,
+		map[string]any{"branch": "topic", "ref": "main"})
 	commit := func(extra map[string]any, actions ...map[string]any) map[string]any {
 		b := map[string]any{"branch": "main", "commit_message": "m", "actions": actions}
 		for k, v := range extra {
@@ -92,21 +96,43 @@ func TestCreateCommitErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"missing everything", map[string]any{}, 400, `{"error":"branch is missing, commit_message is missing, actions is missing"}`},
-		{"unknown action", commit(nil, map[string]any{"action": "explode", "file_path": "a.txt"}), 400, `{"error":"actions[0][action] does not have a valid value"}`},
-		{"no file path", commit(nil, map[string]any{"action": "create"}), 400, `{"error":"actions[0][file_path] is missing"}`},
-		{"dot-dot path", commit(nil, create("../x", "")), 400, `{"error":"actions[0][file_path] should be a valid file path"}`},
-		{"create existing", commit(nil, create("a.txt", "x")), 400, `{"message":"A file with this name already exists"}`},
-		{"update missing", commit(nil, map[string]any{"action": "update", "file_path": "zz", "content": "x"}), 400, `{"message":"A file with this name doesn't exist"}`},
-		{"delete missing", commit(nil, map[string]any{"action": "delete", "file_path": "zz"}), 400, `{"message":"A file with this name doesn't exist"}`},
-		{"move onto existing", commit(nil, map[string]any{"action": "move", "file_path": "README.md", "previous_path": "a.txt"}), 400, `{"message":"A file with this name already exists"}`},
-		{"file where a directory is", commit(nil, create("a.txt/b", "x")), 400, `{"message":"A file with this name already exists"}`},
-		{"stale last_commit_id", commit(nil, map[string]any{"action": "update", "file_path": "a.txt", "content": "x", "last_commit_id": first.ID}), 400, `{"message":"The file has changed since you started editing it: a.txt"}`},
-		{"no such branch", commit(map[string]any{"branch": "nope"}, create("n.txt", "")), 400, `{"message":"You can only create or edit files when you are on a branch"}`},
-		{"start from missing branch", commit(map[string]any{"branch": "new", "start_branch": "nope"}, create("n.txt", "")), 400, `{"message":"You can only create or edit files when you are on a branch"}`},
-		{"existing branch with start", commit(map[string]any{"branch": "topic", "start_branch": "main"}, create("n.txt", "")), 400, `{"message":"A branch called 'topic' already exists. Switch to that branch in order to make changes"}`},
-		{"bad start sha", commit(map[string]any{"branch": "new", "start_sha": "0123456789012345678901234567890123456789"}, create("n.txt", "")), 400, `{"message":"Invalid start_sha: 0123456789012345678901234567890123456789"}`},
-		{"malformed JSON", []byte(`{"branch":`), 400, `{"message":"400 Bad request - The request body is not valid JSON"}`},
+		{"missing everything", map[string]any{}, 400,
+			`{"error":"branch is missing, commit_message is missing, actions is missing"}`},
+		{"unknown action", commit(nil, map[string]any{"action": "explode", "file_path": "a.txt"}), 400,
+			`{"error":"actions[0][action] does not have a valid value"}`},
+		{"no file path", commit(nil, map[string]any{"action": "create"}), 400,
+			`{"error":"actions[0][file_path] is missing"}`},
+		{"dot-dot path", commit(nil, create("../x", "")), 400,
+			`{"error":"actions[0][file_path] should be a valid file path"}`},
+		{"create existing", commit(nil, create("a.txt", "x")), 400,
+			`{"message":"A file with this name already exists"}`},
+		{"update missing", commit(nil, map[string]any{"action": "update", "file_path": "zz", "content": "x"}),
+			400, `{"message":"A file with this name doesn't exist"}`},
+		{"delete missing", commit(nil, map[string]any{"action": "delete", "file_path": "zz"}), 400,
+			`{"message":"A file with this name doesn't exist"}`},
+		{"move onto existing",
+			commit(nil, map[string]any{"action": "move", "file_path": "README.md", "previous_path": "a.txt"}),
+			400, `{"message":"A file with this name already exists"}`},
+		{"file where a directory is", commit(nil, create("a.txt/b", "x")), 400,
+			`{"message":"A file with this name already exists"}`},
+		{"stale last_commit_id",
+			commit(nil,
+				map[string]any{"action": "update", "file_path": "a.txt", "content": "x",
+					"last_commit_id": first.ID}), 400,
+			`{"message":"The file has changed since you started editing it: a.txt"}`},
+		{"no such branch", commit(map[string]any{"branch": "nope"}, create("n.txt", "")), 400,
+			`{"message":"You can only create or edit files when you are on a branch"}`},
+		{"start from missing branch",
+			commit(map[string]any{"branch": "new", "start_branch": "nope"}, create("n.txt", "")), 400,
+			`{"message":"You can only create or edit files when you are on a branch"}`},
+		{"existing branch with start",
+			commit(map[string]any{"branch": "topic", "start_branch": "main"}, create("n.txt", "")), 400,
+			`{"message":"A branch called 'topic' already exists. Switch to that branch in order to make changes"}`},
+		{"bad start sha",
+			commit(map[string]any{"branch": "new", "start_sha": "0123456789012345678901234567890123456789"},
+				create("n.txt", "")), 400, `{"message":"Invalid start_sha: 0123456789012345678901234567890123456789"}`},
+		{"malformed JSON", []byte(`{"branch":`), 400,
+			`{"message":"400 Bad request - The request body is not valid JSON"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,7 +140,8 @@ func TestCreateCommitErrors(t *testing.T) {
 		})
 	}
 	// Nothing above moved main.
-	if got := decode[branchJSON](t, f.do("GET", "/repository/branches/main", f.token, nil)); got.Commit.Title != "second" {
+	if got := decode[branchJSON](t,
+		f.do("GET", "/repository/branches/main", f.token, nil)); got.Commit.Title != "second" {
 		t.Fatalf("main moved to %q", got.Commit.Title)
 	}
 }
@@ -126,7 +153,8 @@ func TestCreateCommitStartPointsAndProtection(t *testing.T) {
 
 	// A new branch from another branch, and from a commit id.
 	b := decode[commitJSON](t, mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), f.token, map[string]any{
-		"branch": "feature", "start_branch": "main", "commit_message": "feature", "actions": []any{create("f.txt", "f")}}))
+		"branch": "feature", "start_branch": "main", "commit_message": "feature",
+		"actions": []any{create("f.txt", "f")}}))
 	if b.ParentIDs[0] != c.ID {
 		t.Fatalf("feature's parent %s, want %s", b.ParentIDs[0], c.ID)
 	}
@@ -137,7 +165,8 @@ func TestCreateCommitStartPointsAndProtection(t *testing.T) {
 	}
 	// force replaces a branch with a commit on top of the start point.
 	forced := decode[commitJSON](t, mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), f.token, map[string]any{
-		"branch": "feature", "start_branch": "main", "force": true, "commit_message": "again", "actions": []any{create("g.txt", "g")}}))
+		"branch": "feature", "start_branch": "main", "force": true, "commit_message": "again",
+		"actions": []any{create("g.txt", "g")}}))
 	if forced.ParentIDs[0] != c.ID {
 		t.Fatalf("forced commit's parent %s", forced.ParentIDs[0])
 	}
@@ -148,7 +177,8 @@ func TestCreateCommitStartPointsAndProtection(t *testing.T) {
 	mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), dev, map[string]any{
 		"branch": "main", "commit_message": "by dev", "actions": []any{create("d.txt", "d")}})
 	wantJSON(t, f.do("POST", "/repository/commits", f.token, map[string]any{
-		"branch": "main", "start_sha": base.ID, "force": true, "commit_message": "rewrite", "actions": []any{create("r.txt", "r")}}),
+		"branch": "main", "start_sha": base.ID, "force": true, "commit_message": "rewrite",
+		"actions": []any{create("r.txt", "r")}}),
 		403, `{"message":"403 Forbidden - You are not allowed to force push code to a protected branch"}`)
 	mustDo(t, f.s, 200, "PATCH", f.url("/protected_branches/main"), f.token, map[string]any{"push_access_level": 40})
 	wantJSON(t, f.do("POST", "/repository/commits", dev, map[string]any{
@@ -179,7 +209,8 @@ func TestAPICommitsAndGitCommitsAreTheSame(t *testing.T) {
 	git(t, wc, "push", "-q", "origin", "main")
 	sha := git(t, wc, "rev-parse", "HEAD")
 	got := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/main"), f.token, nil))
-	if got.ID != sha || got.ParentIDs[0] != api.ID || got.AuthorName != "Grace Hopper" || got.AuthorEmail != "grace@example.com" ||
+	if got.ID != sha || got.ParentIDs[0] != api.ID || got.AuthorName != "Grace Hopper" ||
+		got.AuthorEmail != "grace@example.com" ||
 		got.AuthoredDate != "2021-03-04T05:06:07.000+05:30" || got.Title != "From git" {
 		t.Fatalf("pushed commit through the API: %+v", got)
 	}
@@ -187,7 +218,8 @@ func TestAPICommitsAndGitCommitsAreTheSame(t *testing.T) {
 		t.Fatalf("stats %+v", got.Stats)
 	}
 	// The API builds on what git pushed.
-	next := f.commit("main", "after git", map[string]any{"action": "update", "file_path": "git.txt", "content": "git2\n", "last_commit_id": sha})
+	next := f.commit("main", "after git",
+		map[string]any{"action": "update", "file_path": "git.txt", "content": "git2\n", "last_commit_id": sha})
 	git(t, wc, "pull", "-q", "--ff-only")
 	if head := git(t, wc, "rev-parse", "HEAD"); head != next.ID {
 		t.Fatalf("git pulled %s, API made %s", head, next.ID)
@@ -234,7 +266,8 @@ func TestListCommits(t *testing.T) {
 		t.Run(tt.query, func(t *testing.T) {
 			r := mustDo(t, f.s, 200, "GET", f.url("/repository/commits"+tt.query), f.token, nil)
 			// The list may hold the two commits made in the same second in either order.
-			if got := names(t, r, "title"); strings.Join(got, ",") != strings.Join(tt.want, ",") && !sameSet(got, tt.want) {
+			if got := names(t, r, "title"); strings.Join(got, ",") != strings.Join(tt.want, ",") &&
+				!sameSet(got, tt.want) {
 				t.Fatalf("commits %v, want %v", got, tt.want)
 			}
 		})
@@ -257,7 +290,8 @@ func TestListCommits(t *testing.T) {
 
 	// with_stats adds each commit's stats.
 	var withStats []commitJSON
-	mustDo(t, f.s, 200, "GET", f.url("/repository/commits?with_stats=true&per_page=1"), f.token, nil).JSON(t, &withStats)
+	mustDo(t, f.s, 200, "GET", f.url("/repository/commits?with_stats=true&per_page=1"), f.token, nil).JSON(t,
+		&withStats)
 	if len(withStats) != 1 || withStats[0].Stats == nil || withStats[0].Stats.Total != 2 {
 		t.Fatalf("with_stats: %+v", withStats)
 	}
@@ -299,7 +333,8 @@ func TestListCommitsFirstParentAndMerges(t *testing.T) {
 	commit("t.txt", "topic work", "2030-01-01T00:00:01Z")
 	git(t, wc, "checkout", "-q", "main")
 	commit("m.txt", "main work", "2030-01-01T00:00:02Z")
-	git(t, wc, "-c", "user.name=T", "-c", "user.email=t@example.com", "merge", "-q", "--no-ff", "-m", "Merge topic", "topic")
+	git(t, wc, "-c", "user.name=T", "-c", "user.email=t@example.com", "merge", "-q", "--no-ff", "-m",
+		"Merge topic", "topic")
 	git(t, wc, "push", "-q", "origin", "main", "topic")
 
 	all := names(t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits"), f.token, nil), "title")
@@ -311,7 +346,8 @@ func TestListCommitsFirstParentAndMerges(t *testing.T) {
 		t.Fatalf("first_parent: %v", fp)
 	}
 	// The merge did not change t.txt against the topic side: only the topic commit shows.
-	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits?path=t.txt"), f.token, nil), "title"); strings.Join(got, ",") != "topic work" {
+	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits?path=t.txt"), f.token, nil),
+		"title"); strings.Join(got, ",") != "topic work" {
 		t.Fatalf("path=t.txt: %v", got)
 	}
 	// A merge's diff is against its first parent.
@@ -328,7 +364,8 @@ func TestListCommitsFirstParentAndMerges(t *testing.T) {
 
 func TestGetCommitAndDiff(t *testing.T) {
 	f := newRepoFixture(t, nil)
-	f.commit("main", "setup", create("a.txt", "1\n2\n3\n4\n5\n6\n7\n8\n9\n"), create("mv.txt", "same\n"), create("gone.txt", "x\n"))
+	f.commit("main", "setup", create("a.txt", "1\n2\n3\n4\n5\n6\n7\n8\n9\n"), create("mv.txt", "same\n"),
+		create("gone.txt", "x\n"))
 	c := f.commit("main", "change",
 		map[string]any{"action": "update", "file_path": "a.txt", "content": "1\n2\nthree\n4\n5\n6\n7\n8\n9"},
 		map[string]any{"action": "move", "file_path": "moved.txt", "previous_path": "mv.txt"},
@@ -339,11 +376,13 @@ func TestGetCommitAndDiff(t *testing.T) {
 	if got.ID != c.ID || got.Stats == nil || got.Stats.Additions != 3 || got.Stats.Deletions != 3 {
 		t.Fatalf("commit: %+v stats %+v", got, got.Stats)
 	}
-	noStats := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+c.ID+"?stats=false"), f.token, nil))
+	noStats := decode[commitJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+c.ID+"?stats=false"), f.token, nil))
 	if noStats.Stats != nil {
 		t.Fatal("stats=false still has stats")
 	}
-	wantJSON(t, f.do("GET", "/repository/commits/0000000000000000000000000000000000000000", f.token, nil), 404, `{"message":"404 Commit Not Found"}`)
+	wantJSON(t, f.do("GET", "/repository/commits/0000000000000000000000000000000000000000", f.token, nil),
+		404, `{"message":"404 Commit Not Found"}`)
 	wantJSON(t, f.do("GET", "/repository/commits/nope/diff", f.token, nil), 404, `{"message":"404 Commit Not Found"}`)
 
 	r := mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+c.ID+"/diff"), f.token, nil)
@@ -381,10 +420,12 @@ func TestConcurrentCommitsLoseNothing(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			body := map[string]any{"branch": "main", "commit_message": "c" + itoa(int64(i)), "actions": []any{create("f"+itoa(int64(i)), "x")}}
+			body := map[string]any{"branch": "main", "commit_message": "c" + itoa(int64(i)),
+				"actions": []any{create("f"+itoa(int64(i)), "x")}}
 			r := f.s.Do(t, "POST", f.url("/repository/commits"), f.token, body)
 			codes[i] = r.StatusCode
-			if r.StatusCode != 201 && string(r.Body) != `{"message":"Could not update main. Please refresh and try again."}` {
+			if r.StatusCode != 201 &&
+				string(r.Body) != `{"message":"Could not update main. Please refresh and try again."}` {
 				t.Errorf("commit %d: %d %s", i, r.StatusCode, r.Body)
 			}
 		}(i)

@@ -49,7 +49,8 @@ func (h *Handler) compare(w http.ResponseWriter, r *http.Request, p api.Params) 
 		return err
 	}
 	out := Compare{Commits: make([]Commit, len(cmp.Commits)), Diffs: diffs(cmp.Diffs, unidiff),
-		CompareSameRef: cmp.SameRef, WebURL: h.projectWebURL(v) + "/-/compare/" + url.PathEscape(from) + "..." + url.PathEscape(to)}
+		CompareSameRef: cmp.SameRef, WebURL: h.projectWebURL(v) + "/-/compare/" + url.PathEscape(from) +
+			"..." + url.PathEscape(to)}
 	for i, c := range cmp.Commits {
 		out.Commits[i] = h.commit(v, c)
 	}

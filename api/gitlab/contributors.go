@@ -32,9 +32,11 @@ func (h *Handler) listContributors(w http.ResponseWriter, r *http.Request, p api
 	switch orderBy {
 	case "", "commits", "name", "email":
 	default:
-		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "order_by does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: "order_by does not have a valid value"}
 	}
-	list, err := h.forge.Repositories.Contributors(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), orderBy, desc)
+	list, err := h.forge.Repositories.Contributors(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		orderBy, desc)
 	if err != nil {
 		return err
 	}

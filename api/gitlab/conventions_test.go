@@ -85,7 +85,8 @@ func TestWrongMethodIs405WithAllow(t *testing.T) {
 func TestUnknownRouteIs404WithGrapeBody(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	for _, path := range []string{"/api/v4/nothing-here", "/api/v4/projects/1/nothing/here", "/api/v3/nope", "/api/v4"} {
+	for _, path := range []string{"/api/v4/nothing-here", "/api/v4/projects/1/nothing/here", "/api/v3/nope",
+		"/api/v4"} {
 		for _, token := range []string{"", s.AdminToken} {
 			wantJSON(t, s.Do(t, "GET", path, token, nil), http.StatusNotFound, bodyNoRoute)
 		}
@@ -192,7 +193,9 @@ func TestDeletionStatusPerVersion(t *testing.T) {
 	a := createProject(t, s, s.AdminToken, map[string]any{"name": "a"})
 	b := createProject(t, s, s.AdminToken, map[string]any{"name": "b"})
 	wantJSON(t, s.Do(t, "DELETE", "/api/v4/projects/"+itoa(a.ID), s.AdminToken, nil), 202, `{"message":"202 Accepted"}`)
-	if got := decode[projectJSON](t, mustDo(t, s, 200, "DELETE", "/api/v3/projects/"+itoa(b.ID), s.AdminToken, nil)); got.ID != b.ID || got.Name != "b" {
+	if got := decode[projectJSON](t,
+		mustDo(t, s, 200, "DELETE", "/api/v3/projects/"+itoa(b.ID), s.AdminToken, nil)); got.ID != b.ID ||
+		got.Name != "b" {
 		t.Errorf("the v3 deletion answers %+v", got)
 	}
 }

@@ -32,8 +32,15 @@ type DeployToken struct {
 }
 
 func deployKey(k forge.DeployKey, withPush bool) DeployKey {
-	out := DeployKey{ID: k.ID, Title: k.Title, Key: k.Key, Fingerprint: k.FingerprintMD5,
-		FingerprintSHA256: k.FingerprintSHA256, CreatedAt: Time(k.CreatedAt), ExpiresAt: timePtr(k.ExpiresAt)}
+	out := DeployKey{
+		ID:                k.ID,
+		Title:             k.Title,
+		Key:               k.Key,
+		Fingerprint:       k.FingerprintMD5,
+		FingerprintSHA256: k.FingerprintSHA256,
+		CreatedAt:         Time(k.CreatedAt),
+		ExpiresAt:         timePtr(k.ExpiresAt),
+	}
 	if withPush {
 		canPush := k.CanPush
 		out.CanPush = &canPush
@@ -42,8 +49,16 @@ func deployKey(k forge.DeployKey, withPush bool) DeployKey {
 }
 
 func (h *Handler) deployToken(t forge.DeployToken, secret string) DeployToken {
-	return DeployToken{ID: t.ID, Name: t.Name, Username: t.Username, ExpiresAt: timePtr(t.ExpiresAt), Scopes: t.Scopes,
-		Revoked: t.RevokedAt != nil, Expired: t.Expired(h.forge.Now()), Token: secret}
+	return DeployToken{
+		ID:        t.ID,
+		Name:      t.Name,
+		Username:  t.Username,
+		ExpiresAt: timePtr(t.ExpiresAt),
+		Scopes:    t.Scopes,
+		Revoked:   t.RevokedAt != nil,
+		Expired:   t.Expired(h.forge.Now()),
+		Token:     secret,
+	}
 }
 
 func (h *Handler) deployRoutes(rt *api.Router) {
@@ -95,7 +110,8 @@ func (h *Handler) deployRoutes(rt *api.Router) {
 	}
 }
 
-func (h *Handler) writeDeployKeys(w http.ResponseWriter, r *http.Request, pg forge.Page, total int, list []forge.DeployKey, withPush bool) error {
+func (h *Handler) writeDeployKeys(w http.ResponseWriter, r *http.Request, pg forge.Page, total int,
+	list []forge.DeployKey, withPush bool) error {
 	out := make([]DeployKey, len(list))
 	for i, k := range list {
 		out[i] = deployKey(k, withPush)

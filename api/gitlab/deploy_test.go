@@ -23,20 +23,25 @@ func TestDeployKeys(t *testing.T) {
 	_, line := newSSHKey(t, "ci")
 	k := decode[deployKeyJSON](t, mustDo(t, f.s, 201, "POST", f.url("/deploy_keys"), tokens["maintainer"],
 		map[string]any{"title": "ci", "key": line, "can_push": true}))
-	if k.Title != "ci" || k.Key != line || k.CanPush == nil || !*k.CanPush || !strings.HasPrefix(k.FingerprintSHA256, "SHA256:") ||
+	if k.Title != "ci" || k.Key != line || k.CanPush == nil || !*k.CanPush ||
+		!strings.HasPrefix(k.FingerprintSHA256, "SHA256:") ||
 		strings.Count(k.Fingerprint, ":") != 15 {
 		t.Fatalf("deploy key: %+v", k)
 	}
 	wantStatuses(t, f, tokens, "GET", "/deploy_keys", nil, map[string]int{
-		"anonymous": 401, "outsider": 404, "guest": 403, "developer": 403, "maintainer": 200, "owner": 200, "admin": 200})
-	upd := decode[deployKeyJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/deploy_keys/"+itoa(k.ID)), f.token, map[string]any{"can_push": false, "title": "ci2"}))
+		"anonymous": 401, "outsider": 404, "guest": 403, "developer": 403, "maintainer": 200, "owner": 200,
+		"admin": 200})
+	upd := decode[deployKeyJSON](t,
+		mustDo(t, f.s, 200, "PUT", f.url("/deploy_keys/"+itoa(k.ID)), f.token,
+			map[string]any{"can_push": false, "title": "ci2"}))
 	if upd.Title != "ci2" || *upd.CanPush {
 		t.Fatalf("updated: %+v", upd)
 	}
 	// The same key in another project is the same deploy key; enable works too.
 	g := createProject(t, f.s, f.token, map[string]any{"name": "other"})
-	other := decode[deployKeyJSON](t, mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(g.ID)+"/deploy_keys", f.token,
-		map[string]any{"title": "again", "key": line}))
+	other := decode[deployKeyJSON](t,
+		mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(g.ID)+"/deploy_keys", f.token,
+			map[string]any{"title": "again", "key": line}))
 	if other.ID != k.ID {
 		t.Fatalf("a second project's copy: %+v", other)
 	}
@@ -49,10 +54,12 @@ func TestDeployKeys(t *testing.T) {
 	wantStatus(t, f.s.Do(t, "GET", "/api/v4/deploy_keys", tokens["maintainer"], nil), 403)
 	// A user's key is not a deploy key, nor the reverse.
 	_, userLine := newSSHKey(t, "")
-	mustDo(t, f.s, 201, "POST", "/api/v4/user/keys", tokens["developer"], map[string]any{"title": "mine", "key": userLine})
+	mustDo(t, f.s, 201, "POST", "/api/v4/user/keys", tokens["developer"],
+		map[string]any{"title": "mine", "key": userLine})
 	wantJSON(t, f.do("POST", "/deploy_keys", f.token, map[string]any{"title": "x", "key": userLine}), 400,
 		`{"message":{"fingerprint_sha256":["has already been taken"]}}`)
-	wantStatus(t, f.s.Do(t, "POST", "/api/v4/user/keys", tokens["developer"], map[string]any{"title": "dk", "key": line}), 400)
+	wantStatus(t,
+		f.s.Do(t, "POST", "/api/v4/user/keys", tokens["developer"], map[string]any{"title": "dk", "key": line}), 400)
 	mustDo(t, f.s, 204, "DELETE", f.url("/deploy_keys/"+itoa(k.ID)), f.token, nil)
 	wantStatus(t, f.do("GET", "/deploy_keys/"+itoa(k.ID), f.token, nil), 404)
 	mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(g.ID)+"/deploy_keys/"+itoa(k.ID), f.token, nil)
@@ -107,9 +114,11 @@ func TestDeployTokensOverGit(t *testing.T) {
 	// A group's token reaches its subgroups' projects.
 	grp := createGroup(t, f.s, f.token, map[string]any{"name": "G", "path": "g"})
 	sub := createGroup(t, f.s, f.token, map[string]any{"name": "S", "path": "s", "parent_id": grp.ID})
-	inSub := createProject(t, f.s, f.token, map[string]any{"name": "app", "namespace_id": sub.ID, "initialize_with_readme": true})
-	gt := decode[deployTokenJSON](t, mustDo(t, f.s, 201, "POST", "/api/v4/groups/"+itoa(grp.ID)+"/deploy_tokens", f.token,
-		map[string]any{"name": "group", "scopes": []string{"read_repository"}}))
+	inSub := createProject(t, f.s, f.token,
+		map[string]any{"name": "app", "namespace_id": sub.ID, "initialize_with_readme": true})
+	gt := decode[deployTokenJSON](t,
+		mustDo(t, f.s, 201, "POST", "/api/v4/groups/"+itoa(grp.ID)+"/deploy_tokens", f.token,
+			map[string]any{"name": "group", "scopes": []string{"read_repository"}}))
 	git(t, dir, "clone", "-q", url(gt, inSub.PathWithNamespace), "g")
 	if got := names(t, mustDo(t, f.s, 200, "GET", "/api/v4/deploy_tokens", f.token, nil), "name"); len(got) != 3 {
 		t.Fatalf("instance deploy tokens: %v", got)
@@ -125,14 +134,17 @@ func TestDeployTokensOverGit(t *testing.T) {
 	if len(listed) != 2 || !listed[0].Revoked || listed[0].Token != "" {
 		t.Fatalf("listed: %+v", listed)
 	}
-	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/deploy_tokens?active=true"), f.token, nil), "name"); strings.Join(got, ",") != "writer" {
+	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/deploy_tokens?active=true"), f.token, nil),
+		"name"); strings.Join(got, ",") != "writer" {
 		t.Fatalf("active: %v", got)
 	}
 	wantJSON(t, f.do("POST", "/deploy_tokens", f.token, map[string]any{"name": "x", "scopes": []string{"api"}}), 400,
 		`{"message":{"scopes":["can only contain available scopes"]}}`)
-	wantJSON(t, f.do("POST", "/deploy_tokens", f.token, map[string]any{"name": "x"}), 400, `{"error":"scopes is missing"}`)
+	wantJSON(t, f.do("POST", "/deploy_tokens", f.token, map[string]any{"name": "x"}), 400,
+		`{"error":"scopes is missing"}`)
 	dev := f.member("dev", 30)
-	wantStatus(t, f.do("POST", "/deploy_tokens", dev, map[string]any{"name": "x", "scopes": []string{"read_repository"}}), 403)
+	wantStatus(t,
+		f.do("POST", "/deploy_tokens", dev, map[string]any{"name": "x", "scopes": []string{"read_repository"}}), 403)
 	// The API does not take a deploy token for a user.
 	wantStatus(t, f.s.Do(t, "GET", "/api/v4/projects/"+itoa(f.id), write.Token, nil), 404)
 }

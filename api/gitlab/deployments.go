@@ -34,9 +34,17 @@ type Deployment struct {
 }
 
 func (h *Handler) deployment(d forge.Deployment) Deployment {
-	return Deployment{ID: d.ID, IID: d.IID, Ref: d.Ref, SHA: d.SHA, CreatedAt: Time(d.CreatedAt),
-		UpdatedAt: Time(d.UpdatedAt), Status: d.Status, User: h.basicUser(d.User),
-		Environment: environmentBasic(d.Environment)}
+	return Deployment{
+		ID:          d.ID,
+		IID:         d.IID,
+		Ref:         d.Ref,
+		SHA:         d.SHA,
+		CreatedAt:   Time(d.CreatedAt),
+		UpdatedAt:   Time(d.UpdatedAt),
+		Status:      d.Status,
+		User:        h.basicUser(d.User),
+		Environment: environmentBasic(d.Environment),
+	}
 }
 
 // deploymentID reads the :deployment_id segment: the deployment's global id.
@@ -126,7 +134,8 @@ func (h *Handler) updateDeployment(w http.ResponseWriter, r *http.Request, p api
 		return err
 	}
 	status, _ := in.String("status")
-	d, err := h.forge.Delivery.UpdateDeploymentStatus(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id, status)
+	d, err := h.forge.Delivery.UpdateDeploymentStatus(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		id, status)
 	if err != nil {
 		return err
 	}
@@ -138,7 +147,8 @@ func (h *Handler) deleteDeployment(w http.ResponseWriter, r *http.Request, p api
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Delivery.DeleteDeployment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id); err != nil {
+	if err := h.forge.Delivery.DeleteDeployment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -71,7 +71,8 @@ func TestCreateDeploymentAsTheDocumentShows(t *testing.T) {
 	sha := f.head(t, f.pubAPI)
 	r := mustDo(t, s, http.StatusCreated, "POST", f.pubAPI+"/deployments", "",
 		"environment=production&sha="+sha+"&ref=main&tag=false&status=success", "PRIVATE-TOKEN", f.dev)
-	want := []string{"created_at", "deployable", "environment", "id", "iid", "ref", "sha", "status", "updated_at", "user"}
+	want := []string{"created_at", "deployable", "environment", "id", "iid", "ref", "sha", "status",
+		"updated_at", "user"}
 	if got := keys(t, r.Body); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("deployment keys %v, want %v", got, want)
 	}
@@ -110,7 +111,8 @@ func TestDeploymentStatusUpdates(t *testing.T) {
 	d := decode[deploymentJSON](t, mustDo(t, s, http.StatusCreated, "POST", f.privAPI+"/deployments", f.dev,
 		map[string]any{"environment": "staging", "ref": "main", "tag": false, "status": "running"}))
 	one := f.privAPI + "/deployments/" + itoa(d.ID)
-	if got := decode[deploymentJSON](t, mustDo(t, s, 200, "PUT", one, f.dev, "status=success")); got.Status != "success" {
+	if got := decode[deploymentJSON](t,
+		mustDo(t, s, 200, "PUT", one, f.dev, "status=success")); got.Status != "success" {
 		t.Errorf("after PUT: %+v", got)
 	}
 	for _, tt := range []struct {
@@ -118,7 +120,8 @@ func TestDeploymentStatusUpdates(t *testing.T) {
 		status int
 		want   string
 	}{
-		{map[string]any{"status": "running"}, 400, `{"message":{"status":["cannot transition from success to running"]}}`},
+		{map[string]any{"status": "running"}, 400,
+			`{"message":{"status":["cannot transition from success to running"]}}`},
 		{map[string]any{"status": "success"}, 400, `{"message":{"status":["is already success"]}}`},
 		{map[string]any{"status": "done"}, 400, `{"error":"status does not have a valid value"}`},
 		{map[string]any{}, 400, `{"error":"status is missing"}`},
@@ -126,7 +129,8 @@ func TestDeploymentStatusUpdates(t *testing.T) {
 		wantJSON(t, s.Do(t, "PUT", one, f.dev, tt.body), tt.status, tt.want)
 	}
 	wantJSON(t, s.Do(t, "PUT", one, f.rep, map[string]any{"status": "failed"}), 403, bodyForbidden)
-	wantJSON(t, s.Do(t, "PUT", f.privAPI+"/deployments/99999", f.dev, map[string]any{"status": "failed"}), 404, `{"message":"404 Not found"}`)
+	wantJSON(t, s.Do(t, "PUT", f.privAPI+"/deployments/99999", f.dev, map[string]any{"status": "failed"}),
+		404, `{"message":"404 Not found"}`)
 	if got := decode[deploymentJSON](t, mustDo(t, s, 200, "GET", one, f.rep, nil)); got.Status != "success" {
 		t.Errorf("refused moves changed the deployment: %+v", got)
 	}
@@ -138,7 +142,8 @@ func TestListDeploymentsAPI(t *testing.T) {
 	s := f.s
 	var ids []int64
 	for _, c := range []struct{ env, status string }{
-		{"staging", "success"}, {"production", "success"}, {"staging", "failed"}, {"production", "running"}, {"staging", "success"},
+		{"staging", "success"}, {"production", "success"}, {"staging", "failed"}, {"production", "running"},
+		{"staging", "success"},
 	} {
 		d := decode[deploymentJSON](t, mustDo(t, s, http.StatusCreated, "POST", f.pubAPI+"/deployments", f.dev,
 			map[string]any{"environment": c.env, "ref": "main", "status": c.status}))
@@ -171,7 +176,8 @@ func TestListDeploymentsAPI(t *testing.T) {
 	if got := deploymentIDs(t, r); !equalIDs(got, ids[2:4]) {
 		t.Errorf("page 2: %v", got)
 	}
-	for k, v := range map[string]string{"X-Total": "5", "X-Total-Pages": "3", "X-Page": "2", "X-Per-Page": "2", "X-Next-Page": "3", "X-Prev-Page": "1"} {
+	for k, v := range map[string]string{"X-Total": "5", "X-Total-Pages": "3", "X-Page": "2",
+		"X-Per-Page": "2", "X-Next-Page": "3", "X-Prev-Page": "1"} {
 		if got := r.Header.Get(k); got != v {
 			t.Errorf("%s: %q, want %q", k, got, v)
 		}
@@ -214,21 +220,30 @@ func TestDeploymentsAPIRefusals(t *testing.T) {
 		want         string
 	}{
 		{"anonymous on a public project", "GET", pub, "", nil, 401, bodyUnauthorized},
-		{"anonymous creates", "POST", pub, "", map[string]any{"environment": "x", "ref": "main"}, 401, bodyUnauthorized},
+		{"anonymous creates", "POST", pub, "", map[string]any{"environment": "x", "ref": "main"}, 401,
+			bodyUnauthorized},
 		{"outsider on a private project", "GET", priv, f.bob, nil, 404, `{"message":"404 Project Not Found"}`},
 		{"outsider reads one", "GET", priv + "/" + itoa(d.ID), f.bob, nil, 404, `{"message":"404 Project Not Found"}`},
 		{"guest on a private project", "GET", priv, f.guest, nil, 403, bodyForbidden},
-		{"reporter creates", "POST", priv, f.rep, map[string]any{"environment": "x", "ref": "main"}, 403, bodyForbidden},
-		{"outsider creates on a public project", "POST", pub, f.bob, map[string]any{"environment": "x", "ref": "main"}, 403, bodyForbidden},
-		{"no environment", "POST", pub, f.dev, map[string]any{"ref": "main"}, 400, `{"error":"environment is missing"}`},
+		{"reporter creates", "POST", priv, f.rep, map[string]any{"environment": "x", "ref": "main"}, 403,
+			bodyForbidden},
+		{"outsider creates on a public project", "POST", pub, f.bob,
+			map[string]any{"environment": "x", "ref": "main"}, 403, bodyForbidden},
+		{"no environment", "POST", pub, f.dev, map[string]any{"ref": "main"}, 400,
+			`{"error":"environment is missing"}`},
 		{"no ref", "POST", pub, f.dev, map[string]any{"environment": "x"}, 400, `{"error":"ref is missing"}`},
-		{"unknown branch", "POST", pub, f.dev, map[string]any{"environment": "x", "ref": "feature-x"}, 400, `{"error":"Branch 'feature-x' not found"}`},
-		{"sha of another repository", "POST", pub, f.dev, map[string]any{"environment": "x", "ref": "main", "sha": foreign}, 400,
+		{"unknown branch", "POST", pub, f.dev, map[string]any{"environment": "x", "ref": "feature-x"}, 400,
+			`{"error":"Branch 'feature-x' not found"}`},
+		{"sha of another repository", "POST", pub, f.dev,
+			map[string]any{"environment": "x", "ref": "main", "sha": foreign}, 400,
 			`{"error":"Commit '` + foreign + `' not found"}`},
 		{"bad environment name", "POST", pub, f.dev, map[string]any{"environment": "a\\b", "ref": "main"}, 400,
 			`{"message":{"name":["can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', and spaces, but it cannot start or end with '/'"]}}`},
-		{"bad tag flag", "POST", pub, f.dev, map[string]any{"environment": "x", "ref": "main", "tag": "maybe"}, 400, `{"error":"tag is invalid"}`},
-		{"bad status", "POST", pub, f.dev, map[string]any{"environment": "x", "ref": "main", "status": "done"}, 400, `{"error":"status does not have a valid value"}`},
+		{"bad tag flag", "POST", pub, f.dev,
+			map[string]any{"environment": "x", "ref": "main", "tag": "maybe"}, 400, `{"error":"tag is invalid"}`},
+		{"bad status", "POST", pub, f.dev,
+			map[string]any{"environment": "x", "ref": "main", "status": "done"}, 400,
+			`{"error":"status does not have a valid value"}`},
 		{"another project's deployment", "GET", pub + "/" + itoa(d.ID), f.rep, nil, 404, `{"message":"404 Not found"}`},
 		{"unknown deployment", "GET", priv + "/0", f.rep, nil, 404, `{"message":"404 Not found"}`},
 	}
@@ -272,7 +287,8 @@ func TestDeleteDeploymentAPI(t *testing.T) {
 		{"a developer", first, f.dev, 403, bodyForbidden},
 		{"an outsider", first, f.bob, 404, `{"message":"404 Project Not Found"}`},
 		{"a running deployment", running, f.maint, 400, `{"message":"Cannot destroy running deployment"}`},
-		{"the environment's latest success", last, f.maint, 400, `{"message":"Deployment currently deployed to environment"}`},
+		{"the environment's latest success", last, f.maint, 400,
+			`{"message":"Deployment currently deployed to environment"}`},
 		{"an unknown deployment", f.privAPI + "/deployments/99999", f.maint, 404, `{"message":"404 Not found"}`},
 		{"an earlier success", first, f.maint, 204, ""},
 		{"a failed one", failed, f.maint, 204, ""},

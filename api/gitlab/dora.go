@@ -40,7 +40,8 @@ func (h *Handler) groupDORA(w http.ResponseWriter, r *http.Request, p api.Params
 // dora reads the query as Grape declares it (metric required, dates typed), computes it, and
 // answers the figures or GitLab's error: Grape's {"error"} for the parameters it checks itself,
 // the service's {"message"} for values it refuses.
-func (h *Handler) dora(w http.ResponseWriter, r *http.Request, figures func(forge.DORAQuery) ([]forge.DORAValue, error)) error {
+func (h *Handler) dora(w http.ResponseWriter, r *http.Request,
+	figures func(forge.DORAQuery) ([]forge.DORAValue, error)) error {
 	q, err := doraQuery(r)
 	if err != nil {
 		return err

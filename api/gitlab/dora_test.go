@@ -53,11 +53,13 @@ func pushHistory(t *testing.T, s *servertest.Server, path, token string, times .
 		}
 		shas = append(shas, h.String())
 	}
-	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{s.URL + "/" + path + ".git"}}); err != nil {
+	if _, err := repo.CreateRemote(
+		&config.RemoteConfig{Name: "origin", URLs: []string{s.URL + "/" + path + ".git"}}); err != nil {
 		t.Fatal(err)
 	}
-	err = repo.Push(&gogit.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{"refs/heads/master:refs/heads/main"},
-		Auth: &githttp.BasicAuth{Username: "oauth2", Password: token}})
+	err = repo.Push(
+		&gogit.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{"refs/heads/master:refs/heads/main"},
+			Auth: &githttp.BasicAuth{Username: "oauth2", Password: token}})
 	if err != nil {
 		t.Fatalf("push to %s: %v", path, err)
 	}
@@ -110,7 +112,8 @@ func newDORAFixture(t *testing.T) *doraFixture {
 	shas := pushHistory(t, s, "deliver/site", root,
 		"2024-03-01T08:00:00Z", "2024-03-01T20:00:00Z", "2024-03-10T00:00:00Z", "2024-04-02T12:00:00Z")
 	for _, r := range []struct{ tag, sha, at string }{
-		{"v1", shas[1], "2024-03-02T00:00:00Z"}, {"v2", shas[2], "2024-03-10T06:00:00Z"}, {"v3", shas[3], "2024-04-03T12:00:00Z"},
+		{"v1", shas[1], "2024-03-02T00:00:00Z"}, {"v2", shas[2], "2024-03-10T06:00:00Z"},
+		{"v3", shas[3], "2024-04-03T12:00:00Z"},
 	} {
 		mustDo(t, s, http.StatusCreated, "POST", "/api/v4/projects/deliver%2Fsite/releases", root,
 			map[string]any{"tag_name": r.tag, "ref": r.sha, "released_at": r.at})
@@ -178,7 +181,8 @@ func TestDORAMetricsOfAKnownHistory(t *testing.T) {
 		{"lead_time_for_changes", "daily", map[string]float64{"2024-03-02": 10 * hours, "2024-03-10": 6 * hours,
 			"2024-04-03": 24 * hours}, false},
 		// March: median(4, 6, 16 h) = 6 h; April 24 h; all: median(4, 6, 16, 24 h) = 11 h.
-		{"lead_time_for_changes", "monthly", map[string]float64{"2024-03-01": 6 * hours, "2024-04-01": 24 * hours}, false},
+		{"lead_time_for_changes", "monthly",
+			map[string]float64{"2024-03-01": 6 * hours, "2024-04-01": 24 * hours}, false},
 		{"lead_time_for_changes", "all", map[string]float64{"": 11 * hours}, false},
 		// v1 is followed by E1 before v2; v2 by nothing before v3; v3 by E2.
 		{"change_failure_rate", "daily", map[string]float64{"2024-03-02": 1, "2024-03-10": 0, "2024-04-03": 1}, false},
@@ -188,10 +192,12 @@ func TestDORAMetricsOfAKnownHistory(t *testing.T) {
 		{"time_to_restore_service", "daily", map[string]float64{"2024-03-01": 2 * hours, "2024-03-05": 10 * hours,
 			"2024-04-12": 48 * hours}, false},
 		// March: median(2 h, 10 h) = 6 h; all: median(2, 10, 48 h) = 10 h.
-		{"time_to_restore_service", "monthly", map[string]float64{"2024-03-01": 6 * hours, "2024-04-01": 48 * hours}, false},
+		{"time_to_restore_service", "monthly",
+			map[string]float64{"2024-03-01": 6 * hours, "2024-04-01": 48 * hours}, false},
 		{"time_to_restore_service", "all", map[string]float64{"": 10 * hours}, false},
 	}
-	for _, path := range []string{"/api/v4/projects/deliver%2Fsite/dora/metrics", "/api/v4/groups/deliver/dora/metrics"} {
+	for _, path := range []string{"/api/v4/projects/deliver%2Fsite/dora/metrics",
+		"/api/v4/groups/deliver/dora/metrics"} {
 		for _, c := range cases {
 			n := map[string]int{"daily": 61, "monthly": 2, "all": 1}[c.interval]
 			points := f.figures(t, path, f.rep, "metric="+c.metric+"&interval="+c.interval+rng, n)
@@ -218,13 +224,15 @@ func TestDORAMetricsOfAKnownHistory(t *testing.T) {
 		}
 	}
 	// The body is GitLab's: a list of {date, value}; all has one point dated null.
-	r := mustDo(t, f.s, http.StatusOK, "GET", "/api/v4/projects/deliver%2Fsite/dora/metrics?metric=change_failure_rate&interval=all"+rng, f.rep, nil)
+	r := mustDo(t, f.s, http.StatusOK, "GET",
+		"/api/v4/projects/deliver%2Fsite/dora/metrics?metric=change_failure_rate&interval=all"+rng, f.rep, nil)
 	if string(r.Body) != `[{"date":null,"value":0.6666666666666666}]` {
 		t.Errorf("body %s", r.Body)
 	}
 	// Tiers other than production leave releases out; the array form of the parameter works.
 	for _, q := range []string{"environment_tiers[]=staging", "environment_tiers=staging,testing"} {
-		p := f.figures(t, "/api/v4/projects/deliver%2Fsite/dora/metrics", f.rep, "metric=deployment_frequency&interval=all&"+q+rng, 1)
+		p := f.figures(t, "/api/v4/projects/deliver%2Fsite/dora/metrics", f.rep,
+			"metric=deployment_frequency&interval=all&"+q+rng, 1)
 		if p[0].Value == nil || *p[0].Value != 0 {
 			t.Errorf("%s: %s", q, pointValue(p[0].Value))
 		}
@@ -237,7 +245,8 @@ func TestDORAMetricsOfDeployments(t *testing.T) {
 	t.Parallel()
 	f := newDORAFixture(t)
 	app := "/api/v4/projects/deliver%2Fapp"
-	mustDo(t, f.s, http.StatusCreated, "POST", app+"/releases", f.s.AdminToken, map[string]any{"tag_name": "v1", "ref": "main"})
+	mustDo(t, f.s, http.StatusCreated, "POST", app+"/releases", f.s.AdminToken,
+		map[string]any{"tag_name": "v1", "ref": "main"})
 	for range 2 {
 		mustDo(t, f.s, http.StatusCreated, "POST", app+"/deployments", f.s.AdminToken,
 			map[string]any{"environment": "production", "ref": "main", "status": "success"})
@@ -245,8 +254,9 @@ func TestDORAMetricsOfDeployments(t *testing.T) {
 	mustDo(t, f.s, http.StatusCreated, "POST", app+"/deployments", f.s.AdminToken,
 		map[string]any{"environment": "staging", "ref": "main", "status": "success"})
 	// A defect after the second deployment: the first is followed by the second, clean.
-	mustDo(t, f.s, http.StatusCreated, "POST", "/api/v1/critical_defects", f.s.AdminToken, map[string]any{"defect_key": "LIVE-1",
-		"resource_path": "deliver/app", "detected_at": time.Now().UTC().Add(time.Minute).Format(time.RFC3339)})
+	mustDo(t, f.s, http.StatusCreated, "POST", "/api/v1/critical_defects", f.s.AdminToken,
+		map[string]any{"defect_key": "LIVE-1",
+			"resource_path": "deliver/app", "detected_at": time.Now().UTC().Add(time.Minute).Format(time.RFC3339)})
 
 	today := time.Now().UTC()
 	sum := 0.0
@@ -257,14 +267,19 @@ func TestDORAMetricsOfDeployments(t *testing.T) {
 	for _, p := range points {
 		sum += *p.Value
 	}
-	if last := *points[len(points)-1].Date; sum != 2 || (last != today.Format("2006-01-02") && last != today.AddDate(0, 0, 1).Format("2006-01-02")) {
+	if last := *points[len(points)-1].Date; sum != 2 || (last != today.Format("2006-01-02") &&
+		last != today.AddDate(0, 0, 1).Format("2006-01-02")) {
 		t.Errorf("%v deployments up to %s", sum, last)
 	}
-	rng := "&interval=all&start_date=" + today.AddDate(0, 0, -1).Format("2006-01-02") + "&end_date=" + today.AddDate(0, 0, 1).Format("2006-01-02")
-	if p := f.figures(t, app+"/dora/metrics", f.rep, "metric=change_failure_rate"+rng, 1); p[0].Value == nil || *p[0].Value != 0.5 {
+	rng := "&interval=all&start_date=" + today.AddDate(0, 0, -1).Format("2006-01-02") +
+		"&end_date=" + today.AddDate(0, 0, 1).Format("2006-01-02")
+	if p := f.figures(t, app+"/dora/metrics", f.rep, "metric=change_failure_rate"+rng,
+		1); p[0].Value == nil || *p[0].Value != 0.5 {
 		t.Errorf("change failure rate %s, want 1 of 2", pointValue(p[0].Value))
 	}
-	if p := f.figures(t, app+"/dora/metrics", f.rep, "metric=deployment_frequency&environment_tiers[]=production&environment_tiers[]=staging"+rng, 1); p[0].Value == nil || *p[0].Value != 1 {
+	if p := f.figures(t, app+"/dora/metrics", f.rep,
+		"metric=deployment_frequency&environment_tiers[]=production&environment_tiers[]=staging"+rng,
+		1); p[0].Value == nil || *p[0].Value != 1 {
 		t.Errorf("production and staging: %s a day over 3 days, want 3 / 3", pointValue(p[0].Value))
 	}
 }
@@ -285,7 +300,8 @@ func TestDORAMetricsRefusals(t *testing.T) {
 		{site, f.rep, "", 400, `{"error":"metric is missing"}`},
 		{site, f.rep, "metric=deploys", 400, metricsMessage},
 		{group, f.rep, "metric=", 400, metricsMessage},
-		{site, f.rep, "metric=lead_time_for_changes&interval=weekly", 400, `{"message":"The interval must be one of all,monthly,daily."}`},
+		{site, f.rep, "metric=lead_time_for_changes&interval=weekly", 400,
+			`{"message":"The interval must be one of all,monthly,daily."}`},
 		{site, f.rep, "metric=lead_time_for_changes&environment_tiers[]=prod", 400,
 			`{"message":"The environment tiers must be from production, staging, testing, development, other."}`},
 		{site, f.rep, "metric=lead_time_for_changes&start_date=2024-03-02&end_date=2024-03-01", 400,
@@ -297,7 +313,8 @@ func TestDORAMetricsRefusals(t *testing.T) {
 			`{"error":"metric is missing, start_date is invalid, end_date is invalid"}`},
 		{site, f.outsider, "metric=lead_time_for_changes", 404, `{"message":"404 Project Not Found"}`},
 		{site, "", "metric=lead_time_for_changes", 404, `{"message":"404 Project Not Found"}`},
-		{"/api/v4/groups/vault/dora/metrics", f.outsider, "metric=lead_time_for_changes", 404, `{"message":"404 Group Not Found"}`},
+		{"/api/v4/groups/vault/dora/metrics", f.outsider, "metric=lead_time_for_changes", 404,
+			`{"message":"404 Group Not Found"}`},
 		{group, f.outsider, "metric=lead_time_for_changes", 403,
 			`{"message":"403 Forbidden - You do not have permission to access dora metrics."}`},
 		{group, "", "metric=lead_time_for_changes", 401, bodyUnauthorized},
@@ -311,12 +328,14 @@ func TestDORAMetricsRefusals(t *testing.T) {
 		wantJSON(t, r, c.code, c.body)
 	}
 	// The bounds are accepted: 180 days apart, a date in another written form, a time.
-	for _, q := range []string{"start_date=2024-01-01&end_date=2024-06-29", "start_date=" + url.QueryEscape("March 1, 2024") +
+	for _, q := range []string{"start_date=2024-01-01&end_date=2024-06-29", "start_date=" +
+		url.QueryEscape("March 1, 2024") +
 		"&end_date=2024-03-03T23:30:00-05:00"} {
 		r := mustDo(t, f.s, http.StatusOK, "GET", site+"?metric=deployment_frequency&"+q, f.rep, nil)
 		var points []json.RawMessage
 		r.JSON(t, &points)
-		if strings.HasPrefix(q, "start_date=2024-01-01") && len(points) != 181 || !strings.HasPrefix(q, "start_date=2024-01-01") && len(points) != 3 {
+		if strings.HasPrefix(q, "start_date=2024-01-01") && len(points) != 181 ||
+			!strings.HasPrefix(q, "start_date=2024-01-01") && len(points) != 3 {
 			t.Errorf("%s: %d points", q, len(points))
 		}
 	}
@@ -331,7 +350,8 @@ func FuzzDORAMetricsQuery(f *testing.F) {
 	f.Add("metric=time_to_restore_service&start_date=20-12-1990&end_date=2024-02-30")
 	f.Add("start_date=%00&end_date=9999-12-31&interval=%FF")
 	s := servertest.New(f, servertest.WithoutRateLimit())
-	if r := s.Do(f, "POST", "/api/v4/groups", s.AdminToken, map[string]any{"name": "team", "path": "team"}); r.StatusCode != http.StatusCreated {
+	if r := s.Do(f, "POST", "/api/v4/groups", s.AdminToken,
+		map[string]any{"name": "team", "path": "team"}); r.StatusCode != http.StatusCreated {
 		f.Fatalf("create group: %d %s", r.StatusCode, r.Body)
 	}
 	if r := s.Do(f, "POST", "/api/v4/projects", s.AdminToken, map[string]any{"name": "site", "namespace_id": "team",

@@ -91,18 +91,39 @@ type User struct {
 }
 
 func (h *Handler) basicUser(u forge.User) BasicUser {
-	return BasicUser{ID: u.ID, Username: u.Username, Name: u.Name, State: u.State,
-		Locked: h.forge.Accounts.SignInLocked(u), WebURL: h.core.URL("/" + u.Username),
-		AvatarURL: h.avatarURL(forge.UploadUser, u.ID, u.Avatar)}
+	return BasicUser{
+		ID:        u.ID,
+		Username:  u.Username,
+		Name:      u.Name,
+		State:     u.State,
+		Locked:    h.forge.Accounts.SignInLocked(u),
+		WebURL:    h.core.URL("/" + u.Username),
+		AvatarURL: h.avatarURL(forge.UploadUser, u.ID, u.Avatar),
+	}
 }
 
 // user renders u as forge let the actor see it: email, plan and admin flag only where kept.
 func (h *Handler) user(u forge.UserView) User {
-	out := User{BasicUser: h.basicUser(u.User), CreatedAt: Time(u.CreatedAt), Bio: u.Bio,
-		LastSignInAt: timePtr(u.LastSignInAt), CurrentSignInAt: timePtr(u.LastSignInAt), ConfirmedAt: Time(u.CreatedAt),
-		LastActivityOn: datePtr(u.LastActivityAt), ThemeID: 1, ColorSchemeID: 1, ProjectsLimit: u.ProjectsLimit,
-		Identities: []any{}, CanCreateGroup: u.CanCreateGroup, CanCreateProject: true, External: u.External,
-		NamespaceID: u.NamespaceID, Email: u.Email, CommitEmail: u.Email, Plan: u.Plan}
+	out := User{
+		BasicUser:        h.basicUser(u.User),
+		CreatedAt:        Time(u.CreatedAt),
+		Bio:              u.Bio,
+		LastSignInAt:     timePtr(u.LastSignInAt),
+		CurrentSignInAt:  timePtr(u.LastSignInAt),
+		ConfirmedAt:      Time(u.CreatedAt),
+		LastActivityOn:   datePtr(u.LastActivityAt),
+		ThemeID:          1,
+		ColorSchemeID:    1,
+		ProjectsLimit:    u.ProjectsLimit,
+		Identities:       []any{},
+		CanCreateGroup:   u.CanCreateGroup,
+		CanCreateProject: true,
+		External:         u.External,
+		NamespaceID:      u.NamespaceID,
+		Email:            u.Email,
+		CommitEmail:      u.Email,
+		Plan:             u.Plan,
+	}
 	if u.SeesPrivate {
 		admin := u.IsAdmin
 		out.IsAdmin = &admin
@@ -142,8 +163,16 @@ func idPtr(id int64) *int64 {
 }
 
 func (h *Handler) namespace(n forge.Namespace) Namespace {
-	return Namespace{ID: n.ID, Name: n.Name, Path: n.Path, Kind: n.Kind, FullPath: n.FullPath,
-		ParentID: idPtr(n.ParentID), WebURL: h.namespaceWebURL(n), AvatarURL: h.avatarURL(forge.UploadGroup, n.ID, n.Avatar)}
+	return Namespace{
+		ID:        n.ID,
+		Name:      n.Name,
+		Path:      n.Path,
+		Kind:      n.Kind,
+		FullPath:  n.FullPath,
+		ParentID:  idPtr(n.ParentID),
+		WebURL:    h.namespaceWebURL(n),
+		AvatarURL: h.avatarURL(forge.UploadGroup, n.ID, n.Avatar),
+	}
 }
 
 // Group is a group as /groups returns it.
@@ -184,11 +213,26 @@ type GroupDetail struct {
 }
 
 func (h *Handler) group(g forge.Namespace) Group {
-	return Group{ID: g.ID, WebURL: h.namespaceWebURL(g), Name: g.Name, Path: g.Path, Description: g.Description,
-		Visibility: g.Visibility, TwoFactorGracePeriod: 48, ProjectCreationLevel: "maintainer",
-		SubgroupCreationLevel: "maintainer", EmailsEnabled: true, LFSEnabled: true, DefaultBranchProtection: 2,
-		RequestAccessEnabled: true, FullName: g.FullName, FullPath: g.FullPath, CreatedAt: Time(g.CreatedAt),
-		ParentID: idPtr(g.ParentID), AvatarURL: h.avatarURL(forge.UploadGroup, g.ID, g.Avatar)}
+	return Group{
+		ID:                      g.ID,
+		WebURL:                  h.namespaceWebURL(g),
+		Name:                    g.Name,
+		Path:                    g.Path,
+		Description:             g.Description,
+		Visibility:              g.Visibility,
+		TwoFactorGracePeriod:    48,
+		ProjectCreationLevel:    "maintainer",
+		SubgroupCreationLevel:   "maintainer",
+		EmailsEnabled:           true,
+		LFSEnabled:              true,
+		DefaultBranchProtection: 2,
+		RequestAccessEnabled:    true,
+		FullName:                g.FullName,
+		FullPath:                g.FullPath,
+		CreatedAt:               Time(g.CreatedAt),
+		ParentID:                idPtr(g.ParentID),
+		AvatarURL:               h.avatarURL(forge.UploadGroup, g.ID, g.Avatar),
+	}
 }
 
 // ProjectNamespace is the namespace embedded in a project.
@@ -296,33 +340,79 @@ func (h *Handler) project(a *forge.Actor, v forge.ProjectView) Project {
 		desc = &d
 	}
 	host := hostOf(h.core.BaseURL)
-	p := Project{ID: v.ID, Description: desc, Name: v.Name, NameWithNamespace: v.FullName(), Path: v.Path,
-		PathWithNamespace: v.FullPath(), CreatedAt: Time(v.CreatedAt), UpdatedAt: Time(v.UpdatedAt),
-		DefaultBranch: v.DefaultBranch, TagList: v.Topics, Topics: v.Topics,
-		SSHURLToRepo: "git@" + host + ":" + v.FullPath() + ".git", HTTPURLToRepo: webURL + ".git", WebURL: webURL,
-		LastActivityAt: Time(v.LastActivityAt),
-		Namespace: ProjectNamespace{ID: ns.ID, Name: ns.Name, Path: ns.Path, Kind: ns.Kind, FullPath: ns.FullPath,
-			ParentID: idPtr(ns.ParentID), WebURL: h.namespaceWebURL(ns), AvatarURL: h.avatarURL(forge.UploadGroup, ns.ID, ns.Avatar)},
+	p := Project{
+		ID:                v.ID,
+		Description:       desc,
+		Name:              v.Name,
+		NameWithNamespace: v.FullName(),
+		Path:              v.Path,
+		PathWithNamespace: v.FullPath(),
+		CreatedAt:         Time(v.CreatedAt),
+		UpdatedAt:         Time(v.UpdatedAt),
+		DefaultBranch:     v.DefaultBranch,
+		TagList:           v.Topics,
+		Topics:            v.Topics,
+		SSHURLToRepo:      "git@" + host + ":" + v.FullPath() + ".git",
+		HTTPURLToRepo:     webURL + ".git",
+		WebURL:            webURL,
+		LastActivityAt:    Time(v.LastActivityAt),
+		Namespace: ProjectNamespace{
+			ID:        ns.ID,
+			Name:      ns.Name,
+			Path:      ns.Path,
+			Kind:      ns.Kind,
+			FullPath:  ns.FullPath,
+			ParentID:  idPtr(ns.ParentID),
+			WebURL:    h.namespaceWebURL(ns),
+			AvatarURL: h.avatarURL(forge.UploadGroup, ns.ID, ns.Avatar),
+		},
 		AvatarURL: h.avatarURL(forge.UploadProject, v.ID, v.Avatar),
-		Links: ProjectLinks{Self: apiBase, Issues: apiBase + "/issues", MergeRequests: apiBase + "/merge_requests",
-			RepoBranches: apiBase + "/repository/branches", Labels: apiBase + "/labels", Events: apiBase + "/events",
-			Members: apiBase + "/members", ClusterAgents: apiBase + "/cluster_agents"},
-		EmptyRepo: v.EmptyRepo, Archived: v.Archived, Visibility: v.Visibility,
-		IssuesEnabled: true, MergeRequestsEnabled: true, WikiEnabled: false, JobsEnabled: false, SnippetsEnabled: false,
-		IssuesAccessLevel: "enabled", RepositoryAccessLevel: "enabled", MergeRequestsAccessLevel: "enabled",
-		ForkingAccessLevel: "enabled", WikiAccessLevel: "disabled", BuildsAccessLevel: "disabled",
-		SnippetsAccessLevel: "disabled", PagesAccessLevel: "disabled", CreatorID: v.CreatorID, ImportStatus: "none",
-		PublicJobs: true, SharedWithGroups: []any{}, RequestAccessEnabled: true, MergeMethod: v.MergeMethod,
-		SquashOption: v.SquashOption, AutocloseReferencedIssues: true,
+		Links: ProjectLinks{
+			Self:          apiBase,
+			Issues:        apiBase + "/issues",
+			MergeRequests: apiBase + "/merge_requests",
+			RepoBranches:  apiBase + "/repository/branches",
+			Labels:        apiBase + "/labels",
+			Events:        apiBase + "/events",
+			Members:       apiBase + "/members",
+			ClusterAgents: apiBase + "/cluster_agents",
+		},
+		EmptyRepo:                 v.EmptyRepo,
+		Archived:                  v.Archived,
+		Visibility:                v.Visibility,
+		IssuesEnabled:             true,
+		MergeRequestsEnabled:      true,
+		WikiEnabled:               false,
+		JobsEnabled:               false,
+		SnippetsEnabled:           false,
+		IssuesAccessLevel:         "enabled",
+		RepositoryAccessLevel:     "enabled",
+		MergeRequestsAccessLevel:  "enabled",
+		ForkingAccessLevel:        "enabled",
+		WikiAccessLevel:           "disabled",
+		BuildsAccessLevel:         "disabled",
+		SnippetsAccessLevel:       "disabled",
+		PagesAccessLevel:          "disabled",
+		CreatorID:                 v.CreatorID,
+		ImportStatus:              "none",
+		PublicJobs:                true,
+		SharedWithGroups:          []any{},
+		RequestAccessEnabled:      true,
+		MergeMethod:               v.MergeMethod,
+		SquashOption:              v.SquashOption,
+		AutocloseReferencedIssues: true,
 		// As GitLab, confidential issues count for those who see them (forge counts none for others).
 		OpenIssuesCount: v.OpenIssues + v.OpenConfidentialIssues,
-		ForksCount:      v.ForksCount, StarCount: v.StarCount}
+		ForksCount:      v.ForksCount,
+		StarCount:       v.StarCount,
+	}
 	if !v.EmptyRepo {
 		readme := webURL + "/-/blob/" + v.DefaultBranch + "/README.md"
 		p.ReadmeURL = &readme
 	}
 	if ns.Kind == "user" && ns.OwnerID != 0 {
-		p.Owner = &BasicUser{ID: ns.OwnerID, Username: ns.Path, Name: ns.Name, State: "active", WebURL: h.core.URL("/" + ns.Path)}
+		p.Owner = &BasicUser{ID: ns.OwnerID, Username: ns.Path, Name: ns.Name, State: "active",
+			WebURL: h.core.URL("/" + ns.Path)}
 	}
 	if a.SignedIn() {
 		p.Permissions = &Permissions{}
@@ -349,8 +439,14 @@ type Member struct {
 
 // member renders m as forge let the actor see it: its email only where kept.
 func (h *Handler) member(m forge.Member, createdBy *forge.User) Member {
-	out := Member{BasicUser: h.basicUser(m.User), AccessLevel: m.AccessLevel, CreatedAt: Time(m.CreatedAt),
-		ExpiresAt: datePtr(m.ExpiresAt), MembershipState: "active", Email: m.User.Email}
+	out := Member{
+		BasicUser:       h.basicUser(m.User),
+		AccessLevel:     m.AccessLevel,
+		CreatedAt:       Time(m.CreatedAt),
+		ExpiresAt:       datePtr(m.ExpiresAt),
+		MembershipState: "active",
+		Email:           m.User.Email,
+	}
 	if createdBy != nil {
 		b := h.basicUser(*createdBy)
 		out.CreatedBy = &b
@@ -375,9 +471,20 @@ type Token struct {
 }
 
 func (h *Handler) token(t forge.Token, secret string) Token {
-	return Token{ID: t.ID, Name: t.Name, Description: t.Description, Revoked: t.RevokedAt != nil,
-		CreatedAt: Time(t.CreatedAt), Scopes: t.Scopes, UserID: t.UserID, LastUsedAt: timePtr(t.LastUsedAt),
-		Active: h.forge.Access.TokenActive(t), ExpiresAt: datePtr(t.ExpiresAt), Impersonation: t.Impersonation, Token: secret}
+	return Token{
+		ID:            t.ID,
+		Name:          t.Name,
+		Description:   t.Description,
+		Revoked:       t.RevokedAt != nil,
+		CreatedAt:     Time(t.CreatedAt),
+		Scopes:        t.Scopes,
+		UserID:        t.UserID,
+		LastUsedAt:    timePtr(t.LastUsedAt),
+		Active:        h.forge.Access.TokenActive(t),
+		ExpiresAt:     datePtr(t.ExpiresAt),
+		Impersonation: t.Impersonation,
+		Token:         secret,
+	}
 }
 
 func (h *Handler) prefix() string { return "/api/v" + strconv.Itoa(h.version) }

@@ -61,8 +61,14 @@ type Environment struct {
 }
 
 func environmentBasic(e forge.Environment) EnvironmentBasic {
-	return EnvironmentBasic{ID: e.ID, Name: e.Name, Slug: e.Slug, ExternalURL: optional(e.ExternalURL),
-		CreatedAt: Time(e.CreatedAt), UpdatedAt: Time(e.UpdatedAt)}
+	return EnvironmentBasic{
+		ID:          e.ID,
+		Name:        e.Name,
+		Slug:        e.Slug,
+		ExternalURL: optional(e.ExternalURL),
+		CreatedAt:   Time(e.CreatedAt),
+		UpdatedAt:   Time(e.UpdatedAt),
+	}
 }
 
 func environment(e forge.Environment) Environment {
@@ -137,7 +143,8 @@ func (h *Handler) createEnvironment(w http.ResponseWriter, r *http.Request, p ap
 		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"slug"},
 			Message: "slug is automatically generated and cannot be changed"}
 	}
-	e, err := h.forge.Delivery.CreateEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), environmentInput(in))
+	e, err := h.forge.Delivery.CreateEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		environmentInput(in))
 	if err != nil {
 		return err
 	}
@@ -157,7 +164,8 @@ func (h *Handler) updateEnvironment(w http.ResponseWriter, r *http.Request, p ap
 		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"slug"},
 			Message: "slug is automatically generated and cannot be changed"}
 	}
-	e, err := h.forge.Delivery.UpdateEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id, environmentInput(in))
+	e, err := h.forge.Delivery.UpdateEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id,
+		environmentInput(in))
 	if err != nil {
 		return err
 	}
@@ -181,7 +189,8 @@ func (h *Handler) deleteEnvironment(w http.ResponseWriter, r *http.Request, p ap
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Delivery.DeleteEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), id); err != nil {
+	if err := h.forge.Delivery.DeleteEnvironment(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		id); err != nil {
 		return err
 	}
 	return api.NoContent(w)

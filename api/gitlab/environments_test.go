@@ -35,7 +35,8 @@ func newDeliveryFixture(t *testing.T, opts ...servertest.Option) *deliveryFixtur
 	for name := range members {
 		ids[name], *tokens[name] = s.CreateUser(t, name)
 	}
-	f.public = createProject(t, s, f.alice, map[string]any{"name": "shop", "visibility": "public", "initialize_with_readme": true})
+	f.public = createProject(t, s, f.alice,
+		map[string]any{"name": "shop", "visibility": "public", "initialize_with_readme": true})
 	f.private = createProject(t, s, f.alice, map[string]any{"name": "vault", "initialize_with_readme": true})
 	for _, p := range []projectJSON{f.public, f.private} {
 		for name, level := range members {
@@ -91,15 +92,18 @@ func TestEnvironmentsAPI(t *testing.T) {
 	t.Parallel()
 	f := newDeliveryFixture(t)
 	s, envs := f.s, f.pubAPI+"/environments"
-	r := mustDo(t, s, http.StatusCreated, "POST", envs, f.dev, map[string]any{"name": "staging", "external_url": "https://staging.example.com"})
+	r := mustDo(t, s, http.StatusCreated, "POST", envs, f.dev,
+		map[string]any{"name": "staging", "external_url": "https://staging.example.com"})
 	want := []string{"auto_stop_at", "auto_stop_setting", "cluster_agent", "created_at", "description", "external_url",
 		"flux_resource_path", "id", "kubernetes_namespace", "name", "slug", "state", "tier", "updated_at"}
 	if got := keys(t, r.Body); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("environment keys %v, want %v", got, want)
 	}
 	staging := decode[environmentJSON](t, r)
-	if staging.Name != "staging" || staging.Slug != "staging" || staging.Tier != "staging" || staging.State != "available" ||
-		staging.ExternalURL == nil || *staging.ExternalURL != "https://staging.example.com" || staging.Description != nil {
+	if staging.Name != "staging" || staging.Slug != "staging" || staging.Tier != "staging" ||
+		staging.State != "available" ||
+		staging.ExternalURL == nil || *staging.ExternalURL != "https://staging.example.com" ||
+		staging.Description != nil {
 		t.Errorf("created: %+v", staging)
 	}
 	// Form bodies work as curl sends them; the tier is guessed from the name.
@@ -127,10 +131,12 @@ func TestEnvironmentsAPI(t *testing.T) {
 	if got := mustDo(t, s, 200, "GET", envs+"?per_page=1000", f.rep, nil).Header.Get("X-Per-Page"); got != "100" {
 		t.Errorf("per_page=1000 gave X-Per-Page %s", got)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", envs+"?name=production", f.rep, nil), "name"); strings.Join(got, ",") != "production" {
+	if got := names(t, mustDo(t, s, 200, "GET", envs+"?name=production", f.rep, nil),
+		"name"); strings.Join(got, ",") != "production" {
 		t.Errorf("by name: %v", got)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", envs+"?search=fix", f.rep, nil), "name"); strings.Join(got, ",") != "review/fix-1" {
+	if got := names(t, mustDo(t, s, 200, "GET", envs+"?search=fix", f.rep, nil), "name"); strings.Join(got,
+		",") != "review/fix-1" {
 		t.Errorf("search: %v", got)
 	}
 
@@ -143,24 +149,28 @@ func TestEnvironmentsAPI(t *testing.T) {
 		strings.Contains(string(r.Body), "last_deployment") {
 		t.Errorf("an environment without deployments shows last_deployment: %s", r.Body)
 	}
-	got = decode[environmentJSON](t, mustDo(t, s, 200, "PUT", one, f.dev, map[string]any{"tier": "testing", "external_url": ""}))
+	got = decode[environmentJSON](t,
+		mustDo(t, s, 200, "PUT", one, f.dev, map[string]any{"tier": "testing", "external_url": ""}))
 	if got.Tier != "testing" || got.ExternalURL != nil {
 		t.Errorf("updated: %+v", got)
 	}
 	// The last successful deployment shows on GET.
-	mustDo(t, s, http.StatusCreated, "POST", f.pubAPI+"/deployments", f.dev, map[string]any{"environment": "staging", "ref": "main", "status": "success"})
+	mustDo(t, s, http.StatusCreated, "POST", f.pubAPI+"/deployments", f.dev,
+		map[string]any{"environment": "staging", "ref": "main", "status": "success"})
 	got = decode[environmentJSON](t, mustDo(t, s, 200, "GET", one, f.rep, nil))
 	if got.LastDeployment == nil || got.LastDeployment.Status != "success" || got.LastDeployment.Ref != "main" {
 		t.Errorf("last deployment: %+v", got.LastDeployment)
 	}
 
 	// Stop, then delete: an available environment is not deleted; developers do not delete.
-	wantJSON(t, s.Do(t, "DELETE", one, f.maint, nil), 403, `{"message":"403 Forbidden - Environment staging is available: stop it before deleting it"}`)
+	wantJSON(t, s.Do(t, "DELETE", one, f.maint, nil), 403,
+		`{"message":"403 Forbidden - Environment staging is available: stop it before deleting it"}`)
 	got = decode[environmentJSON](t, mustDo(t, s, 200, "POST", one+"/stop", f.dev, nil))
 	if got.State != "stopped" {
 		t.Errorf("stopped: %+v", got)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", envs+"?states=stopped", f.rep, nil), "name"); strings.Join(got, ",") != "staging" {
+	if got := names(t, mustDo(t, s, 200, "GET", envs+"?states=stopped", f.rep, nil),
+		"name"); strings.Join(got, ",") != "staging" {
 		t.Errorf("stopped ones: %v", got)
 	}
 	wantJSON(t, s.Do(t, "DELETE", one, f.dev, nil), 403, bodyForbidden)
@@ -180,7 +190,8 @@ func TestEnvironmentsAPIRefusals(t *testing.T) {
 	f := newDeliveryFixture(t)
 	s := f.s
 	pub, priv := f.pubAPI+"/environments", f.privAPI+"/environments"
-	e := decode[environmentJSON](t, mustDo(t, s, http.StatusCreated, "POST", priv, f.dev, map[string]any{"name": "production"}))
+	e := decode[environmentJSON](t,
+		mustDo(t, s, http.StatusCreated, "POST", priv, f.dev, map[string]any{"name": "production"}))
 	one := priv + "/" + itoa(e.ID)
 	tests := []struct {
 		name         string
@@ -198,18 +209,24 @@ func TestEnvironmentsAPIRefusals(t *testing.T) {
 		{"no name", "POST", pub, f.dev, map[string]any{}, 400, `{"error":"name is missing"}`},
 		{"bad name", "POST", pub, f.dev, map[string]any{"name": "a\\b"}, 400,
 			`{"message":{"name":["can contain only letters, digits, '-', '_', '/', '$', '{', '}', '.', and spaces, but it cannot start or end with '/'"]}}`},
-		{"bad tier", "POST", pub, f.dev, map[string]any{"name": "x", "tier": "prod"}, 400, `{"error":"tier does not have a valid value"}`},
+		{"bad tier", "POST", pub, f.dev, map[string]any{"name": "x", "tier": "prod"}, 400,
+			`{"error":"tier does not have a valid value"}`},
 		{"bad url", "POST", pub, f.dev, map[string]any{"name": "x", "external_url": "javascript:alert(1)"}, 400,
 			`{"message":{"external_url":["must be a valid URL"]}}`},
-		{"slug given", "POST", pub, f.dev, map[string]any{"name": "x", "slug": "y"}, 400, `{"error":"slug is automatically generated and cannot be changed"}`},
-		{"duplicate", "POST", priv, f.dev, map[string]any{"name": "production"}, 409, `{"message":{"name":["has already been taken"]}}`},
+		{"slug given", "POST", pub, f.dev, map[string]any{"name": "x", "slug": "y"}, 400,
+			`{"error":"slug is automatically generated and cannot be changed"}`},
+		{"duplicate", "POST", priv, f.dev, map[string]any{"name": "production"}, 409,
+			`{"message":{"name":["has already been taken"]}}`},
 		{"unknown environment id", "GET", priv + "/999999", f.rep, nil, 404, `{"message":"404 Not found"}`},
 		{"not an id", "GET", priv + "/abc", f.rep, nil, 404, `{"message":"404 Not found"}`},
-		{"another project's environment", "GET", pub + "/" + itoa(e.ID), f.rep, nil, 404, `{"message":"404 Not found"}`},
-		{"rename", "PUT", one, f.dev, map[string]any{"name": "prod"}, 400, `{"message":{"name":["cannot be changed"]}}`},
+		{"another project's environment", "GET", pub + "/" + itoa(e.ID), f.rep, nil, 404,
+			`{"message":"404 Not found"}`},
+		{"rename", "PUT", one, f.dev, map[string]any{"name": "prod"}, 400,
+			`{"message":{"name":["cannot be changed"]}}`},
 		{"reporter stops", "POST", one + "/stop", f.rep, nil, 403, bodyForbidden},
 		{"outsider deletes", "DELETE", one, f.bob, nil, 404, `{"message":"404 Project Not Found"}`},
-		{"unknown state", "GET", priv + "?states=gone", f.rep, nil, 400, `{"error":"states does not have a valid value"}`},
+		{"unknown state", "GET", priv + "?states=gone", f.rep, nil, 400,
+			`{"error":"states does not have a valid value"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,11 +247,13 @@ func TestEnvironmentsAPIRefusals(t *testing.T) {
 func TestDeployCommandThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	f := newDeliveryFixture(t, servertest.WithConfig(func(c *server.Config) {
-		c.Forge.DeployCommands = []forge.DeployCommand{{Scope: "*", Environment: "staging", Command: `echo "hello from $CAIRN_DEPLOY_ENVIRONMENT at $CAIRN_DEPLOY_SHA"; ls`}}
+		c.Forge.DeployCommands = []forge.DeployCommand{{Scope: "*", Environment: "staging",
+			Command: `echo "hello from $CAIRN_DEPLOY_ENVIRONMENT at $CAIRN_DEPLOY_SHA"; ls`}}
 	}))
 	s := f.s
 	d := decode[deploymentJSON](t, mustDo(t, s, http.StatusCreated, "POST", f.privAPI+"/deployments", f.dev,
-		map[string]any{"environment": "staging", "ref": "main", "sha": f.head(t, f.privAPI), "tag": false, "status": "running"}))
+		map[string]any{"environment": "staging", "ref": "main", "sha": f.head(t, f.privAPI), "tag": false,
+			"status": "running"}))
 	if d.Status != "queued" {
 		t.Errorf("a deployment the server runs starts queued, not %s", d.Status)
 	}
@@ -245,7 +264,8 @@ func TestDeployCommandThroughTheAPI(t *testing.T) {
 		t.Errorf("log Content-Type %q", ct)
 	}
 	want := "hello from staging at " + d.SHA + "\nREADME.md\n"
-	if !strings.Contains(string(r.Body), want) || !strings.Contains(string(r.Body), "[cairn] the deploy command succeeded") {
+	if !strings.Contains(string(r.Body), want) ||
+		!strings.Contains(string(r.Body), "[cairn] the deploy command succeeded") {
 		t.Errorf("log:\n%s\nwant it to hold %q", r.Body, want)
 	}
 	wantJSON(t, s.Do(t, "GET", one+"/log", f.guest, nil), 403, bodyForbidden)

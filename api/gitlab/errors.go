@@ -121,7 +121,8 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: says(msg{"500 Interna
 	}},
 	rule{Code: forge.EConflict, Reason: forge.ReasonMergeConflict, Status: 406, Body: asIs},
 	// GitLab refuses a source to rebase as it refuses conflicts.
-	rule{Code: forge.EConflict, Reason: forge.ReasonNeedRebase, Status: 406, Body: says(msg{"Branch cannot be merged"})},
+	rule{Code: forge.EConflict, Reason: forge.ReasonNeedRebase, Status: 406,
+		Body: says(msg{"Branch cannot be merged"})},
 
 	rule{Code: forge.EUnauthorized, Status: 401, Body: says(msg{"401 Unauthorized"})},
 	rule{Code: forge.EUnauthorized, Reason: forge.ReasonTokenExpired, Status: 401, Body: challenged(

@@ -54,7 +54,8 @@ func (h *Handler) listProjectEvents(w http.ResponseWriter, r *http.Request, p ap
 		return err
 	}
 	a := api.Actor(r)
-	events, total, err := h.forge.Projects.ListProjectEvents(r.Context(), a, forge.ParseRef(p.Get("id")), r.URL.Query().Get("action"), !desc, pg)
+	events, total, err := h.forge.Projects.ListProjectEvents(r.Context(), a, forge.ParseRef(p.Get("id")),
+		r.URL.Query().Get("action"), !desc, pg)
 	if err != nil {
 		return err
 	}
@@ -73,8 +74,15 @@ func (h *Handler) listProjectEvents(w http.ResponseWriter, r *http.Request, p ap
 		if pushAction == "" {
 			pushAction = "pushed"
 		}
-		out[i] = Event{ID: e.ID, ProjectID: e.ProjectID, ActionName: e.Action, AuthorID: e.AuthorID,
-			CreatedAt: Time(e.CreatedAt), Author: author, ImportedFrom: "none"}
+		out[i] = Event{
+			ID:           e.ID,
+			ProjectID:    e.ProjectID,
+			ActionName:   e.Action,
+			AuthorID:     e.AuthorID,
+			CreatedAt:    Time(e.CreatedAt),
+			Author:       author,
+			ImportedFrom: "none",
+		}
 		if e.TargetType != "" {
 			out[i].TargetType, out[i].TargetTitle = &e.TargetType, &e.TargetTitle
 			id, iid := e.TargetID, e.TargetIID
@@ -84,8 +92,15 @@ func (h *Handler) listProjectEvents(w http.ResponseWriter, r *http.Request, p ap
 			}
 			out[i].TargetID, out[i].TargetIID = &id, &iid
 		} else {
-			out[i].PushData = &PushData{CommitCount: e.CommitCount, Action: pushAction, RefType: e.RefType,
-				CommitFrom: nonEmpty(e.CommitFrom), CommitTo: nonEmpty(e.CommitTo), Ref: e.Ref, CommitTitle: nonEmpty(e.CommitTitle)}
+			out[i].PushData = &PushData{
+				CommitCount: e.CommitCount,
+				Action:      pushAction,
+				RefType:     e.RefType,
+				CommitFrom:  nonEmpty(e.CommitFrom),
+				CommitTo:    nonEmpty(e.CommitTo),
+				Ref:         e.Ref,
+				CommitTitle: nonEmpty(e.CommitTitle),
+			}
 		}
 		if author != nil {
 			out[i].AuthorUsername = author.Username

@@ -43,10 +43,12 @@ func TestIssueMergeRequestAndNoteEvents(t *testing.T) {
 	mustDo(t, f.s, 201, "POST", f.url("/issues/1/notes"), f.token, map[string]any{"body": "seen"})
 	mustDo(t, f.s, 200, "PUT", f.url("/issues/1"), f.token, map[string]any{"state_event": "close"})
 	mustDo(t, f.s, 200, "PUT", f.url("/issues/1"), f.token, map[string]any{"state_event": "reopen"})
-	mustDo(t, f.s, 201, "POST", f.url("/merge_requests"), f.token, map[string]any{"title": "Fix it", "source_branch": "fix", "target_branch": "main"})
+	mustDo(t, f.s, 201, "POST", f.url("/merge_requests"), f.token,
+		map[string]any{"title": "Fix it", "source_branch": "fix", "target_branch": "main"})
 	mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token, nil)
 
-	owner := summary(decode[[]eventJSON](t, mustDo(t, f.s, 200, "GET", f.url("/events?sort=asc&per_page=100"), f.token, nil)))
+	owner := summary(
+		decode[[]eventJSON](t, mustDo(t, f.s, 200, "GET", f.url("/events?sort=asc&per_page=100"), f.token, nil)))
 	want := "opened Issue 1 Bug; opened Issue 2 Leak; commented on Note 0 Leak; commented on Note 0 Bug; " +
 		"closed Issue 1 Bug; reopened Issue 1 Bug; opened MergeRequest 1 Fix it; accepted MergeRequest 1 Fix it; pushed to main"
 	// Note events show the note's id as their iid; compare without it.
@@ -54,21 +56,26 @@ func TestIssueMergeRequestAndNoteEvents(t *testing.T) {
 		t.Errorf("the owner's events:\n%s\nwant them to end with\n%s", got, want)
 	}
 	// A stranger of the public project sees no event of the confidential issue.
-	seen := summary(decode[[]eventJSON](t, mustDo(t, f.s, 200, "GET", f.url("/events?sort=asc&per_page=100"), stranger, nil)))
+	seen := summary(
+		decode[[]eventJSON](t, mustDo(t, f.s, 200, "GET", f.url("/events?sort=asc&per_page=100"), stranger, nil)))
 	if strings.Contains(seen, "Leak") || !strings.Contains(seen, "opened Issue 1 Bug") {
 		t.Errorf("a stranger's events: %s", seen)
 	}
 	// GitLab's action filter.
-	for action, want := range map[string]string{"merged": "accepted MergeRequest 1 Fix it", "closed": "closed Issue 1 Bug",
+	for action, want := range map[string]string{"merged": "accepted MergeRequest 1 Fix it",
+		"closed":  "closed Issue 1 Bug",
 		"created": "opened Issue 1 Bug; opened Issue 2 Leak; opened MergeRequest 1 Fix it", "approved": ""} {
-		got := summary(decode[[]eventJSON](t, mustDo(t, f.s, 200, "GET", f.url("/events?sort=asc&action="+action), f.token, nil)))
+		got := summary(
+			decode[[]eventJSON](t, mustDo(t, f.s, 200, "GET", f.url("/events?sort=asc&action="+action), f.token, nil)))
 		if got != want {
 			t.Errorf("action=%s: %s, want %s", action, got, want)
 		}
 	}
 	// A deleted issue takes its events, and those of its notes, with it.
 	mustDo(t, f.s, 204, "DELETE", f.url("/issues/2"), f.token, nil)
-	if got := summary(decode[[]eventJSON](t, mustDo(t, f.s, 200, "GET", f.url("/events?per_page=100"), f.token, nil))); strings.Contains(got, "Leak") {
+	if got := summary(
+		decode[[]eventJSON](t,
+			mustDo(t, f.s, 200, "GET", f.url("/events?per_page=100"), f.token, nil))); strings.Contains(got, "Leak") {
 		t.Errorf("events after the issue's deletion: %s", got)
 	}
 }

@@ -113,10 +113,19 @@ func (h *Handler) getFile(w http.ResponseWriter, r *http.Request, p api.Params) 
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	return api.JSON(w, r, http.StatusOK, File{FileName: f.Name, FilePath: f.Path, Size: f.Size, Encoding: "base64",
-		Content: base64.StdEncoding.EncodeToString(content), ContentSha256: hexSum, Ref: f.Ref,
-		BlobID: f.BlobID.String(), CommitID: f.CommitID.String(), LastCommitID: f.LastCommitID.String(),
-		ExecuteFilemode: f.Executable()})
+	return api.JSON(w, r, http.StatusOK, File{
+		FileName:        f.Name,
+		FilePath:        f.Path,
+		Size:            f.Size,
+		Encoding:        "base64",
+		Content:         base64.StdEncoding.EncodeToString(content),
+		ContentSha256:   hexSum,
+		Ref:             f.Ref,
+		BlobID:          f.BlobID.String(),
+		CommitID:        f.CommitID.String(),
+		LastCommitID:    f.LastCommitID.String(),
+		ExecuteFilemode: f.Executable(),
+	})
 }
 
 // getRawFile streams a file's bytes: a strong ETag (the blob id) answers If-None-Match with
@@ -126,7 +135,8 @@ func (h *Handler) getRawFile(w http.ResponseWriter, r *http.Request, p api.Param
 	if err != nil {
 		return err
 	}
-	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), fp, r.URL.Query().Get("ref"))
+	f, err := h.forge.Repositories.OpenFile(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), fp,
+		r.URL.Query().Get("ref"))
 	if err != nil {
 		return err
 	}
@@ -199,9 +209,11 @@ func (h *Handler) blame(w http.ResponseWriter, r *http.Request, p api.Params) er
 		}
 	}
 	if (first == 0) != (last == 0) {
-		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "range[start], range[end] provide all or none of parameters"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: "range[start], range[end] provide all or none of parameters"}
 	}
-	v, ranges, err := h.forge.Repositories.Blame(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), fp, ref, first, last)
+	v, ranges, err := h.forge.Repositories.Blame(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), fp,
+		ref, first, last)
 	if err != nil {
 		return err
 	}
@@ -247,7 +259,8 @@ func (h *Handler) writeFile(w http.ResponseWriter, r *http.Request, p api.Params
 	fi.AuthorEmail, _ = in.String("author_email")
 	fi.LastCommitID, _ = in.String("last_commit_id")
 	if fi.Encoding != "" && fi.Encoding != "text" && fi.Encoding != "base64" {
-		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "encoding does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: "encoding does not have a valid value"}
 	}
 	if fi.ExecuteFilemode, err = in.BoolPtr("execute_filemode"); err != nil {
 		return err

@@ -28,15 +28,18 @@ type fileJSON struct {
 
 func TestGetFileMetadataAndContent(t *testing.T) {
 	f := newRepoFixture(t, nil)
-	c1 := f.commit("main", "add", create("lib/a.go", "package lib\n"), create("raw", "named raw\n"), create("blame", "named blame\n"))
+	c1 := f.commit("main", "add", create("lib/a.go", "package lib\n"), create("raw", "named raw\n"),
+		create("blame", "named blame\n"))
 	c2 := f.commit("main", "other file", create("other.txt", "o"))
 	sum := sha256.Sum256([]byte("package lib\n"))
 
 	for _, path := range []string{"lib%2Fa.go", "lib%2Fa%2Ego"} { // python-gitlab and Go client escapes
-		got := decode[fileJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/files/"+path+"?ref=main"), f.token, nil))
+		got := decode[fileJSON](t,
+			mustDo(t, f.s, 200, "GET", f.url("/repository/files/"+path+"?ref=main"), f.token, nil))
 		content, _ := base64.StdEncoding.DecodeString(got.Content)
 		if got.FileName != "a.go" || got.FilePath != "lib/a.go" || got.Size != 12 || got.Encoding != "base64" ||
-			string(content) != "package lib\n" || got.ContentSha256 != hex.EncodeToString(sum[:]) || got.Ref != "main" ||
+			string(content) != "package lib\n" || got.ContentSha256 != hex.EncodeToString(sum[:]) ||
+			got.Ref != "main" ||
 			got.CommitID != c2.ID || got.LastCommitID != c1.ID || got.ExecuteFilemode || len(got.BlobID) != 40 {
 			t.Fatalf("%s: %+v", path, got)
 		}
@@ -45,7 +48,8 @@ func TestGetFileMetadataAndContent(t *testing.T) {
 	// HEAD answers the metadata in headers, with no body.
 	r := mustDo(t, f.s, 200, "HEAD", f.url("/repository/files/lib%2Fa.go?ref="+c2.ID), f.token, nil)
 	want := map[string]string{"X-Gitlab-File-Name": "a.go", "X-Gitlab-File-Path": "lib/a.go", "X-Gitlab-Size": "12",
-		"X-Gitlab-Commit-Id": c2.ID, "X-Gitlab-Last-Commit-Id": c1.ID, "X-Gitlab-Ref": c2.ID, "X-Gitlab-Encoding": "base64",
+		"X-Gitlab-Commit-Id": c2.ID, "X-Gitlab-Last-Commit-Id": c1.ID, "X-Gitlab-Ref": c2.ID,
+		"X-Gitlab-Encoding":       "base64",
 		"X-Gitlab-Content-Sha256": hex.EncodeToString(sum[:]), "X-Gitlab-Execute-Filemode": "false"}
 	for k, v := range want {
 		if got := r.Header.Get(k); got != v {
@@ -58,7 +62,8 @@ func TestGetFileMetadataAndContent(t *testing.T) {
 
 	// Files named like the suffixed routes are still files.
 	for name, content := range map[string]string{"raw": "named raw\n", "blame": "named blame\n"} {
-		got := decode[fileJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/files/"+name+"?ref=main"), f.token, nil))
+		got := decode[fileJSON](t,
+			mustDo(t, f.s, 200, "GET", f.url("/repository/files/"+name+"?ref=main"), f.token, nil))
 		if got.FilePath != name {
 			t.Fatalf("file %s: %+v", name, got)
 		}
@@ -77,8 +82,10 @@ func TestGetFileMetadataAndContent(t *testing.T) {
 		{"unknown ref", "/repository/files/lib%2Fa.go?ref=nope", 404, `{"message":"404 Commit Not Found"}`},
 		{"unknown file", "/repository/files/nope.go?ref=main", 404, `{"message":"404 File Not Found"}`},
 		{"a directory", "/repository/files/lib?ref=main", 404, `{"message":"404 File Not Found"}`},
-		{"dot-dot", "/repository/files/lib%2F..%2Fraw?ref=main", 400, `{"error":"file_path should be a valid file path"}`},
-		{"file at an older commit", "/repository/files/other.txt?ref=" + c1.ID, 404, `{"message":"404 File Not Found"}`},
+		{"dot-dot", "/repository/files/lib%2F..%2Fraw?ref=main", 400,
+			`{"error":"file_path should be a valid file path"}`},
+		{"file at an older commit", "/repository/files/other.txt?ref=" + c1.ID, 404,
+			`{"message":"404 File Not Found"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { wantJSON(t, f.do("GET", tt.path, f.token, nil), tt.code, tt.want) })
@@ -104,8 +111,10 @@ func TestRawFileStreamsWithETag(t *testing.T) {
 		t.Fatalf("raw body: %d bytes, want %d", len(r.Body), len(big))
 	}
 	sum := sha256.Sum256(big)
-	if r.Header.Get("Content-Type") != "application/octet-stream" || r.Header.Get("X-Gitlab-Execute-Filemode") != "true" ||
-		r.Header.Get("X-Gitlab-Content-Sha256") != hex.EncodeToString(sum[:]) || !strings.HasPrefix(r.Header.Get("Content-Disposition"), "inline") {
+	if r.Header.Get("Content-Type") != "application/octet-stream" ||
+		r.Header.Get("X-Gitlab-Execute-Filemode") != "true" ||
+		r.Header.Get("X-Gitlab-Content-Sha256") != hex.EncodeToString(sum[:]) ||
+		!strings.HasPrefix(r.Header.Get("Content-Disposition"), "inline") {
 		t.Fatalf("headers: %v", r.Header)
 	}
 	etag := r.Header.Get("ETag")
@@ -113,7 +122,8 @@ func TestRawFileStreamsWithETag(t *testing.T) {
 	if etag != `"`+blob+`"` {
 		t.Fatalf("ETag %q, want the blob id %s", etag, blob)
 	}
-	r = mustDo(t, f.s, http.StatusNotModified, "GET", f.url("/repository/files/big.bin/raw"), f.token, nil, "If-None-Match", etag)
+	r = mustDo(t, f.s, http.StatusNotModified, "GET", f.url("/repository/files/big.bin/raw"), f.token, nil,
+		"If-None-Match", etag)
 	if len(r.Body) != 0 {
 		t.Fatal("304 with a body")
 	}
@@ -142,21 +152,34 @@ func TestCreateUpdateDeleteFiles(t *testing.T) {
 		code                int
 		want                string
 	}{
-		{"create again", "POST", dev, map[string]any{"branch": "main", "commit_message": "m", "content": "x"}, 400, `{"message":"A file with this name already exists"}`},
-		{"missing params", "POST", dev, map[string]any{"content": "x"}, 400, `{"error":"branch is missing, commit_message is missing"}`},
-		{"missing content", "PUT", dev, map[string]any{"branch": "main", "commit_message": "m"}, 400, `{"error":"content is missing"}`},
-		{"stale update", "PUT", dev, map[string]any{"branch": "main", "commit_message": "m", "content": "x", "last_commit_id": strings.Repeat("1", 40)}, 400,
+		{"create again", "POST", dev, map[string]any{"branch": "main", "commit_message": "m", "content": "x"},
+			400, `{"message":"A file with this name already exists"}`},
+		{"missing params", "POST", dev, map[string]any{"content": "x"}, 400,
+			`{"error":"branch is missing, commit_message is missing"}`},
+		{"missing content", "PUT", dev, map[string]any{"branch": "main", "commit_message": "m"}, 400,
+			`{"error":"content is missing"}`},
+		{"stale update", "PUT", dev,
+			map[string]any{"branch": "main", "commit_message": "m", "content": "x",
+				"last_commit_id": strings.Repeat("1", 40)}, 400,
 			`{"message":"You are attempting to update a file that has changed since you started editing it."}`},
-		{"unchanged content", "PUT", dev, map[string]any{"branch": "main", "commit_message": "m", "content": "puts 1\n"}, 400, `{"message":"No changes were made to the files"}`},
-		{"update", "PUT", dev, map[string]any{"branch": "main", "commit_message": "update app", "content": "cHV0cyAyCg==", "encoding": "base64", "last_commit_id": head.ID}, 200,
+		{"unchanged content", "PUT", dev,
+			map[string]any{"branch": "main", "commit_message": "m", "content": "puts 1\n"}, 400,
+			`{"message":"No changes were made to the files"}`},
+		{"update", "PUT", dev,
+			map[string]any{"branch": "main", "commit_message": "update app", "content": "cHV0cyAyCg==",
+				"encoding": "base64", "last_commit_id": head.ID}, 200,
 			`{"file_path":"src/app.rb","branch":"main"}`},
-		{"update on a new branch", "PUT", dev, map[string]any{"branch": "feature", "start_branch": "main", "commit_message": "feature", "content": "puts 3\n"}, 200,
+		{"update on a new branch", "PUT", dev,
+			map[string]any{"branch": "feature", "start_branch": "main", "commit_message": "feature",
+				"content": "puts 3\n"}, 200,
 			`{"file_path":"src/app.rb","branch":"feature"}`},
-		{"reporter", "PUT", f.member("rep", 20), map[string]any{"branch": "main", "commit_message": "m", "content": "x"}, 403, bodyForbidden},
+		{"reporter", "PUT", f.member("rep", 20),
+			map[string]any{"branch": "main", "commit_message": "m", "content": "x"}, 403, bodyForbidden},
 		{"anonymous", "DELETE", "", "branch=main&commit_message=m", 401, bodyUnauthorized},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantJSON(t, f.s.Do(t, tt.method, file, tt.token, tt.body), tt.code, tt.want) })
+		t.Run(tt.name,
+			func(t *testing.T) { wantJSON(t, f.s.Do(t, tt.method, file, tt.token, tt.body), tt.code, tt.want) })
 	}
 	if got := mustDo(t, f.s, 200, "GET", file+"/raw?ref=main", f.token, nil); string(got.Body) != "puts 2\n" {
 		t.Fatalf("after update: %q", got.Body)
@@ -167,12 +190,15 @@ func TestCreateUpdateDeleteFiles(t *testing.T) {
 	// python-gitlab deletes with its parameters in the query string.
 	mustDo(t, f.s, 204, "DELETE", file+"?branch=main&commit_message=remove", dev, nil)
 	wantJSON(t, f.s.Do(t, "GET", file+"?ref=main", f.token, nil), 404, `{"message":"404 File Not Found"}`)
-	wantJSON(t, f.s.Do(t, "DELETE", file+"?branch=main&commit_message=again", dev, nil), 400, `{"message":"A file with this name doesn't exist"}`)
+	wantJSON(t, f.s.Do(t, "DELETE", file+"?branch=main&commit_message=again", dev, nil), 400,
+		`{"message":"A file with this name doesn't exist"}`)
 
 	// An executable file keeps its mode through updates.
 	script := f.url("/repository/files/run.sh")
-	mustDo(t, f.s, 201, "POST", script, dev, map[string]any{"branch": "main", "commit_message": "s", "content": "#!/bin/sh\n", "execute_filemode": true})
-	mustDo(t, f.s, 200, "PUT", script, dev, map[string]any{"branch": "main", "commit_message": "s2", "content": "#!/bin/sh\nexit 0\n"})
+	mustDo(t, f.s, 201, "POST", script, dev,
+		map[string]any{"branch": "main", "commit_message": "s", "content": "#!/bin/sh\n", "execute_filemode": true})
+	mustDo(t, f.s, 200, "PUT", script, dev,
+		map[string]any{"branch": "main", "commit_message": "s2", "content": "#!/bin/sh\nexit 0\n"})
 	if got := decode[fileJSON](t, mustDo(t, f.s, 200, "GET", script+"?ref=main", dev, nil)); !got.ExecuteFilemode {
 		t.Fatal("run.sh lost its execute bit")
 	}
@@ -186,7 +212,8 @@ type blameJSON struct {
 func TestBlame(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	c1 := f.commit("main", "first", create("poem.txt", "one\ntwo\nthree\nfour\n"))
-	c2 := f.commit("main", "second", map[string]any{"action": "update", "file_path": "poem.txt", "content": "one\nTWO\nthree\nfour\nfive\n"})
+	c2 := f.commit("main", "second",
+		map[string]any{"action": "update", "file_path": "poem.txt", "content": "one\nTWO\nthree\nfour\nfive\n"})
 	var got []blameJSON
 	mustDo(t, f.s, 200, "GET", f.url("/repository/files/poem.txt/blame?ref=main"), f.token, nil).JSON(t, &got)
 	type run struct {
@@ -203,10 +230,12 @@ func TestBlame(t *testing.T) {
 		}
 	}
 	got = nil
-	mustDo(t, f.s, 200, "GET", f.url("/repository/files/poem.txt/blame?ref=main&range[start]=2&range[end]=3"), f.token, nil).JSON(t, &got)
+	mustDo(t, f.s, 200, "GET", f.url("/repository/files/poem.txt/blame?ref=main&range[start]=2&range[end]=3"),
+		f.token, nil).JSON(t, &got)
 	if len(got) != 2 || got[0].Lines[0] != "TWO" || got[1].Lines[0] != "three" || len(got[1].Lines) != 1 {
 		t.Fatalf("range 2-3: %+v", got)
 	}
 	wantJSON(t, f.do("GET", "/repository/files/poem.txt/blame", f.token, nil), 400, `{"error":"ref is missing"}`)
-	wantJSON(t, f.do("GET", "/repository/files/nope/blame?ref=main", f.token, nil), 404, `{"message":"404 File Not Found"}`)
+	wantJSON(t, f.do("GET", "/repository/files/nope/blame?ref=main", f.token, nil), 404,
+		`{"message":"404 File Not Found"}`)
 }

@@ -28,7 +28,8 @@ func TestExampleSeedFixture(t *testing.T) {
 	}
 	// alice's ownership of acme reaches the project in its subgroup.
 	aliceID := decode[userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/user", alice, nil)).ID
-	m := decode[memberJSON](t, mustDo(t, s, 200, "GET", "/api/v4/projects/acme%2Fplatform%2Fapi/members/all/"+itoa(aliceID), ops, nil))
+	m := decode[memberJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/projects/acme%2Fplatform%2Fapi/members/all/"+itoa(aliceID), ops, nil))
 	if m.AccessLevel != 50 {
 		t.Errorf("alice's inherited level on acme/platform/api: %d", m.AccessLevel)
 	}

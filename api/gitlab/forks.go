@@ -98,7 +98,8 @@ func (h *Handler) listStarrers(w http.ResponseWriter, r *http.Request, p api.Par
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Projects.ListStarrers(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), r.URL.Query().Get("search"), pg)
+	list, total, err := h.forge.Projects.ListStarrers(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		r.URL.Query().Get("search"), pg)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,8 @@ type forkJSON struct {
 func TestForkProject(t *testing.T) {
 	f := newRepoFixture(t, map[string]any{"name": "demo", "initialize_with_readme": true, "visibility": "internal"})
 	c := f.commit("main", "work", create("src/a.go", "package a\n"))
-	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": "topic", "ref": "main"})
+	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token,
+		map[string]any{"branch": "topic", "ref": "main"})
 	_, alice := f.s.CreateUser(t, "alice")
 
 	fork := decode[forkJSON](t, mustDo(t, f.s, 201, "POST", f.url("/fork"), alice, nil))
@@ -30,11 +31,13 @@ func TestForkProject(t *testing.T) {
 		fork.ForkedFromProject.ID != f.id || fork.DefaultBranch != "main" || fork.EmptyRepo {
 		t.Fatalf("fork: %+v", fork)
 	}
-	branches := names(t, mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(fork.ID)+"/repository/branches", alice, nil), "name")
+	branches := names(t,
+		mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(fork.ID)+"/repository/branches", alice, nil), "name")
 	if strings.Join(branches, ",") != "main,topic" {
 		t.Fatalf("the fork's branches: %v", branches)
 	}
-	tip := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(fork.ID)+"/repository/commits/main", alice, nil))
+	tip := decode[commitJSON](t,
+		mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(fork.ID)+"/repository/commits/main", alice, nil))
 	if tip.ID != c.ID {
 		t.Fatalf("the fork's main at %s, want %s", tip.ID, c.ID)
 	}
@@ -53,10 +56,13 @@ func TestForkProject(t *testing.T) {
 	g := createGroup(t, f.s, f.token, map[string]any{"name": "Team", "path": "team", "visibility": "private"})
 	named := decode[forkJSON](t, mustDo(t, f.s, 201, "POST", f.url("/fork"), f.token,
 		map[string]any{"namespace_path": "team", "name": "Demo Copy", "branches": "topic"}))
-	if named.PathWithNamespace != "team/demo-copy" || named.Name != "Demo Copy" || named.Visibility != "private" || named.Namespace.ID != g.ID {
+	if named.PathWithNamespace != "team/demo-copy" || named.Name != "Demo Copy" ||
+		named.Visibility != "private" || named.Namespace.ID != g.ID {
 		t.Fatalf("named fork: %+v", named)
 	}
-	if got := names(t, mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(named.ID)+"/repository/branches", f.token, nil), "name"); strings.Join(got, ",") != "topic" {
+	if got := names(t,
+		mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(named.ID)+"/repository/branches", f.token, nil),
+		"name"); strings.Join(got, ",") != "topic" {
 		t.Fatalf("the fork of topic alone: %v", got)
 	}
 
@@ -69,7 +75,8 @@ func TestForkProject(t *testing.T) {
 		t.Fatalf("forks: %v", got)
 	}
 	// alice sees her fork, not the one in a private group she is not in.
-	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/forks"), alice, nil), "path_with_namespace"); strings.Join(got, ",") != "alice/demo" {
+	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/forks"), alice, nil),
+		"path_with_namespace"); strings.Join(got, ",") != "alice/demo" {
 		t.Fatalf("forks alice sees: %v", got)
 	}
 
@@ -87,7 +94,8 @@ func TestForkProject(t *testing.T) {
 	if after.ForkedFromProject != nil {
 		t.Fatalf("a fork of a deleted project: %+v", after.ForkedFromProject)
 	}
-	mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(fork.ID)+"/repository/files/src%2Fa.go/raw?ref=main", alice, nil)
+	mustDo(t, f.s, 200, "GET", "/api/v4/projects/"+itoa(fork.ID)+"/repository/files/src%2Fa.go/raw?ref=main",
+		alice, nil)
 }
 
 // basicURL puts user and token into a base URL as git's credentials.
@@ -120,16 +128,19 @@ func TestStarProject(t *testing.T) {
 		User         userJSON `json:"user"`
 	}
 	mustDo(t, f.s, 200, "GET", f.url("/starrers"), "", nil).JSON(t, &starrers)
-	if len(starrers) != 2 || starrers[0].User.Username != "root" || starrers[1].User.Username != "alice" || starrers[0].StarredSince == "" {
+	if len(starrers) != 2 || starrers[0].User.Username != "root" || starrers[1].User.Username != "alice" ||
+		starrers[0].StarredSince == "" {
 		t.Fatalf("starrers: %+v", starrers)
 	}
-	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/starrers?search=ali"), "", nil), "starred_since"); len(got) != 1 {
+	if got := names(t, mustDo(t, f.s, 200, "GET", f.url("/starrers?search=ali"), "", nil),
+		"starred_since"); len(got) != 1 {
 		t.Fatalf("starrers named ali: %v", got)
 	}
 	if got := names(t, mustDo(t, f.s, 200, "GET", "/api/v4/projects?starred=true", alice, nil), "id"); len(got) != 1 {
 		t.Fatalf("alice's starred projects: %v", got)
 	}
-	if got := names(t, mustDo(t, f.s, 200, "GET", "/api/v4/users/alice/starred_projects", "", nil), "id"); len(got) != 1 {
+	if got := names(t, mustDo(t, f.s, 200, "GET", "/api/v4/users/alice/starred_projects", "", nil),
+		"id"); len(got) != 1 {
 		t.Fatalf("alice's starred projects: %v", got)
 	}
 	un := decode[forkJSON](t, mustDo(t, f.s, 201, "POST", f.url("/unstar"), alice, nil))
@@ -150,10 +161,12 @@ func TestTransferProject(t *testing.T) {
 	pub := createGroup(t, s, s.AdminToken, map[string]any{"name": "Pub", "path": "pub", "visibility": "public"})
 	priv := createGroup(t, s, s.AdminToken, map[string]any{"name": "Priv", "path": "priv", "visibility": "private"})
 	addMember(t, s, s.AdminToken, "groups", priv.ID, aliceID, 40)
-	p := createProject(t, s, alice, map[string]any{"name": "app", "visibility": "public", "initialize_with_readme": true})
+	p := createProject(t, s, alice,
+		map[string]any{"name": "app", "visibility": "public", "initialize_with_readme": true})
 	base := "/api/v4/projects/" + itoa(p.ID)
 
-	moved := decode[projectJSON](t, mustDo(t, s, 200, "PUT", base+"/transfer", alice, map[string]any{"namespace": "priv"}))
+	moved := decode[projectJSON](t,
+		mustDo(t, s, 200, "PUT", base+"/transfer", alice, map[string]any{"namespace": "priv"}))
 	if moved.PathWithNamespace != "priv/app" || moved.Visibility != "private" || moved.Namespace.ID != priv.ID {
 		t.Fatalf("transferred: %+v", moved)
 	}
@@ -163,7 +176,8 @@ func TestTransferProject(t *testing.T) {
 		`{"message":"Failed to transfer project {:new_namespace=>[\"Please select a new namespace for your project.\"]}"}`)
 	wantJSON(t, s.Do(t, "PUT", base+"/transfer", alice, map[string]any{"namespace": "pub"}), 400,
 		`{"message":"Failed to transfer project {:new_namespace=>[\"You don't have permission to transfer this project to that namespace.\"]}"}`)
-	wantJSON(t, s.Do(t, "PUT", base+"/transfer", alice, map[string]any{"namespace": "nosuch"}), 404, `{"message":"404 Namespace Not Found"}`)
+	wantJSON(t, s.Do(t, "PUT", base+"/transfer", alice, map[string]any{"namespace": "nosuch"}), 404,
+		`{"message":"404 Namespace Not Found"}`)
 	wantJSON(t, s.Do(t, "PUT", base+"/transfer", alice, nil), 400, `{"error":"namespace is missing"}`)
 	// Back to alice, where another app now stands.
 	createProject(t, s, alice, map[string]any{"name": "app"})
@@ -173,7 +187,8 @@ func TestTransferProject(t *testing.T) {
 	bobID, bob := s.CreateUser(t, "bob")
 	addMember(t, s, s.AdminToken, "projects", p.ID, bobID, 40)
 	wantJSON(t, s.Do(t, "PUT", base+"/transfer", bob, map[string]any{"namespace": "bob"}), 403, bodyForbidden)
-	adminMoved := decode[projectJSON](t, mustDo(t, s, 200, "PUT", base+"/transfer", s.AdminToken, map[string]any{"namespace": pub.ID}))
+	adminMoved := decode[projectJSON](t,
+		mustDo(t, s, 200, "PUT", base+"/transfer", s.AdminToken, map[string]any{"namespace": pub.ID}))
 	if adminMoved.PathWithNamespace != "pub/app" || adminMoved.Visibility != "private" {
 		t.Fatalf("transferred by an administrator: %+v", adminMoved)
 	}
@@ -191,31 +206,38 @@ type topicJSON struct {
 // Projects' topics are the instance's topics, listed and counted at /topics.
 func TestTopics(t *testing.T) {
 	s := servertest.New(t, servertest.WithoutRateLimit())
-	createProject(t, s, s.AdminToken, map[string]any{"name": "a", "topics": []string{"go", "cli"}, "visibility": "public"})
+	createProject(t, s, s.AdminToken,
+		map[string]any{"name": "a", "topics": []string{"go", "cli"}, "visibility": "public"})
 	b := createProject(t, s, s.AdminToken, map[string]any{"name": "b", "topics": "go", "visibility": "public"})
 	var topics []topicJSON
 	mustDo(t, s, 200, "GET", "/api/v4/topics", "", nil).JSON(t, &topics)
-	if len(topics) != 2 || topics[0].Name != "go" || topics[0].TotalProjectsCount != 2 || topics[1].Name != "cli" || topics[1].Title != "cli" {
+	if len(topics) != 2 || topics[0].Name != "go" || topics[0].TotalProjectsCount != 2 ||
+		topics[1].Name != "cli" || topics[1].Title != "cli" {
 		t.Fatalf("topics: %+v", topics)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects?topic=go,cli", "", nil), "name"); strings.Join(got, ",") != "a" {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects?topic=go,cli", "", nil),
+		"name"); strings.Join(got, ",") != "a" {
 		t.Fatalf("projects with go and cli: %v", got)
 	}
 	mustDo(t, s, 200, "PUT", "/api/v4/projects/"+itoa(b.ID), s.AdminToken, map[string]any{"topics": []string{"rust"}})
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/topics?search=r", "", nil), "name"); strings.Join(got, ",") != "rust" {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/topics?search=r", "", nil),
+		"name"); strings.Join(got, ",") != "rust" {
 		t.Fatalf("topics named r: %v", got)
 	}
 	created := decode[topicJSON](t, mustDo(t, s, 201, "POST", "/api/v4/topics", s.AdminToken,
 		map[string]any{"name": "web", "title": "Web", "description": "Sites"}))
-	if created.Title != "Web" || created.Description == nil || *created.Description != "Sites" || created.TotalProjectsCount != 0 {
+	if created.Title != "Web" || created.Description == nil || *created.Description != "Sites" ||
+		created.TotalProjectsCount != 0 {
 		t.Fatalf("created: %+v", created)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/topics?without_projects=true", "", nil), "name"); strings.Join(got, ",") != "web" {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/topics?without_projects=true", "", nil),
+		"name"); strings.Join(got, ",") != "web" {
 		t.Fatalf("topics without projects: %v", got)
 	}
 	wantJSON(t, s.Do(t, "POST", "/api/v4/topics", s.AdminToken, map[string]any{"name": "WEB", "title": "x"}), 400,
 		`{"message":{"name":["has already been taken"]}}`)
-	wantJSON(t, s.Do(t, "POST", "/api/v4/topics", s.AdminToken, map[string]any{"name": "x"}), 400, `{"error":"title is missing"}`)
+	wantJSON(t, s.Do(t, "POST", "/api/v4/topics", s.AdminToken, map[string]any{"name": "x"}), 400,
+		`{"error":"title is missing"}`)
 	_, alice := s.CreateUser(t, "alice")
 	wantStatus(t, s.Do(t, "POST", "/api/v4/topics", alice, map[string]any{"name": "y", "title": "y"}), 403)
 	goTopic := topics[0]

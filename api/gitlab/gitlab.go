@@ -154,7 +154,8 @@ func sortDesc(r *http.Request, def bool) (bool, error) {
 	case "desc":
 		return true, nil
 	}
-	return false, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"sort"}, Message: "sort does not have a valid value"}
+	return false, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+		Params: []string{"sort"}, Message: "sort does not have a valid value"}
 }
 
 // queryBool reads a boolean query parameter.

@@ -89,7 +89,8 @@ func (h *Handler) transferGroup(w http.ResponseWriter, r *http.Request, p api.Pa
 		return err
 	}
 	parent, _ := in.String("group_id")
-	g, err := h.forge.Projects.TransferGroup(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), forge.ParseRef(parent))
+	g, err := h.forge.Projects.TransferGroup(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		forge.ParseRef(parent))
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,8 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, p api.Params)
 		}
 	}
 	if withProjects {
-		projects, _, err := h.forge.Projects.ListProjects(r.Context(), a, forge.ProjectListOptions{GroupRef: formatID(g.ID)},
+		projects, _, err := h.forge.Projects.ListProjects(r.Context(), a,
+			forge.ProjectListOptions{GroupRef: formatID(g.ID)},
 			forge.Page{Page: 1, PerPage: api.MaxPerPage})
 		if err != nil {
 			return err
@@ -158,7 +160,8 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, _ api.Para
 	if g, err = h.groupWithAvatar(r, avatar, g); err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusCreated, GroupDetail{Group: h.group(g), Projects: []Project{}, SharedProjects: []Project{}})
+	return api.JSON(w, r, http.StatusCreated,
+		GroupDetail{Group: h.group(g), Projects: []Project{}, SharedProjects: []Project{}})
 }
 
 func (h *Handler) updateGroup(w http.ResponseWriter, r *http.Request, p api.Params) error {

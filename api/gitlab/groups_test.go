@@ -23,12 +23,14 @@ func TestCreateGroupsAndSubgroups(t *testing.T) {
 		t.Fatalf("top-level group: %+v", top)
 	}
 	// The creator owns it.
-	owner := decode[memberJSON](t, mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(top.ID)+"/members/"+itoa(aliceID), alice, nil))
+	owner := decode[memberJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(top.ID)+"/members/"+itoa(aliceID), alice, nil))
 	if owner.AccessLevel != 50 {
 		t.Errorf("the creator's access level is %d, want 50", owner.AccessLevel)
 	}
 	sub := createGroup(t, s, alice, map[string]any{"name": "Platform", "path": "platform", "parent_id": top.ID})
-	if sub.FullPath != "acme/platform" || sub.FullName != "Acme / Platform" || sub.ParentID == nil || *sub.ParentID != top.ID ||
+	if sub.FullPath != "acme/platform" || sub.FullName != "Acme / Platform" || sub.ParentID == nil ||
+		*sub.ParentID != top.ID ||
 		sub.Visibility != "private" || sub.WebURL != s.URL+"/groups/acme/platform" {
 		t.Fatalf("subgroup: %+v", sub)
 	}
@@ -48,26 +50,38 @@ func TestCreateGroupsAndSubgroups(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"a subgroup more visible than its parent", alice, map[string]any{"name": "Open", "path": "open", "parent_id": sub.ID, "visibility": "internal"}, 400,
+		{"a subgroup more visible than its parent", alice,
+			map[string]any{"name": "Open", "path": "open", "parent_id": sub.ID, "visibility": "internal"}, 400,
 			`{"message":{"visibility_level":["internal is not allowed since the parent group has a private visibility."]}}`},
-		{"a public subgroup of an internal group", alice, map[string]any{"name": "Open", "path": "open", "parent_id": top.ID, "visibility": "public"}, 400,
+		{"a public subgroup of an internal group", alice,
+			map[string]any{"name": "Open", "path": "open", "parent_id": top.ID, "visibility": "public"}, 400,
 			`{"message":{"visibility_level":["public is not allowed since the parent group has a internal visibility."]}}`},
-		{"a subgroup of a group the caller cannot see", bob, map[string]any{"name": "X", "path": "x", "parent_id": sub.ID}, 404, bodyGroupNotFound},
-		{"a subgroup of a group the caller only sees", bob, map[string]any{"name": "X", "path": "x", "parent_id": top.ID}, 403, bodyForbidden},
-		{"a path taken at the top", bob, map[string]any{"name": "Acme", "path": "acme"}, 409, `{"message":{"path":["has already been taken"]}}`},
-		{"a path a user holds", bob, map[string]any{"name": "Alice", "path": "alice"}, 409, `{"message":{"path":["has already been taken"]}}`},
-		{"a path taken below the parent", alice, map[string]any{"name": "P", "path": "platform", "parent_id": top.ID}, 409,
+		{"a subgroup of a group the caller cannot see", bob,
+			map[string]any{"name": "X", "path": "x", "parent_id": sub.ID}, 404, bodyGroupNotFound},
+		{"a subgroup of a group the caller only sees", bob,
+			map[string]any{"name": "X", "path": "x", "parent_id": top.ID}, 403, bodyForbidden},
+		{"a path taken at the top", bob, map[string]any{"name": "Acme", "path": "acme"}, 409,
 			`{"message":{"path":["has already been taken"]}}`},
-		{"a reserved path at the top", alice, map[string]any{"name": "API", "path": "api"}, 400, `{"message":{"path":["api is a reserved name"]}}`},
-		{"a reserved word below the top", alice, map[string]any{"name": "API", "path": "api", "parent_id": top.ID}, 201, ""},
-		{"no path", alice, map[string]any{"name": "Nameless"}, 400, `{"message":"400 (Bad request) \"path\" not given"}`},
+		{"a path a user holds", bob, map[string]any{"name": "Alice", "path": "alice"}, 409,
+			`{"message":{"path":["has already been taken"]}}`},
+		{"a path taken below the parent", alice,
+			map[string]any{"name": "P", "path": "platform", "parent_id": top.ID}, 409,
+			`{"message":{"path":["has already been taken"]}}`},
+		{"a reserved path at the top", alice, map[string]any{"name": "API", "path": "api"}, 400,
+			`{"message":{"path":["api is a reserved name"]}}`},
+		{"a reserved word below the top", alice,
+			map[string]any{"name": "API", "path": "api", "parent_id": top.ID}, 201, ""},
+		{"no path", alice, map[string]any{"name": "Nameless"}, 400,
+			`{"message":"400 (Bad request) \"path\" not given"}`},
 		{"a bad path", alice, map[string]any{"name": "Bad", "path": "a/b"}, 400,
 			`{"message":{"path":["can contain only letters, digits, '_', '-' and '.'"]}}`},
 		{"a bad visibility", alice, map[string]any{"name": "Vis", "path": "vis", "visibility": "hidden"}, 400,
 			`{"message":{"visibility":["does not have a valid value"]}}`},
-		{"a parent that does not exist", alice, map[string]any{"name": "Orphan", "path": "orphan", "parent_id": 99999}, 404, bodyGroupNotFound},
+		{"a parent that does not exist", alice,
+			map[string]any{"name": "Orphan", "path": "orphan", "parent_id": 99999}, 404, bodyGroupNotFound},
 		{"anonymously", "", map[string]any{"name": "Anon", "path": "anon"}, 401, bodyUnauthorized},
-		{"a public top-level group", bob, map[string]any{"name": "Bob (public)", "path": "bobs", "visibility": "public"}, 201, ""},
+		{"a public top-level group", bob,
+			map[string]any{"name": "Bob (public)", "path": "bobs", "visibility": "public"}, 201, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +114,8 @@ func TestGroupVisibility(t *testing.T) {
 	aliceID, alice := s.CreateUser(t, "alice")
 	_, bob := s.CreateUser(t, "bob")
 	priv := createGroup(t, s, s.AdminToken, map[string]any{"name": "Priv", "path": "priv"})
-	internal := createGroup(t, s, s.AdminToken, map[string]any{"name": "Inside", "path": "inside", "visibility": "internal"})
+	internal := createGroup(t, s, s.AdminToken,
+		map[string]any{"name": "Inside", "path": "inside", "visibility": "internal"})
 	public := createGroup(t, s, s.AdminToken, map[string]any{"name": "Open", "path": "open", "visibility": "public"})
 	addMember(t, s, s.AdminToken, "groups", priv.ID, aliceID, 10)
 	viewers := []struct {
@@ -163,7 +178,9 @@ func TestGroupDetailListsItsProjects(t *testing.T) {
 	if got := decode[groupJSON](t, r); len(got.Projects) != 0 {
 		t.Errorf("with_projects=false lists %d projects", len(got.Projects))
 	}
-	got := names(t, mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(g.ID)+"/projects?order_by=name&sort=asc", s.AdminToken, nil), "path")
+	got := names(t,
+		mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(g.ID)+"/projects?order_by=name&sort=asc",
+			s.AdminToken, nil), "path")
 	if !slices.Equal(got, []string{"hidden", "shown"}) {
 		t.Errorf("GET /groups/:id/projects: %v", got)
 	}
@@ -175,7 +192,8 @@ func TestUpdateGroup(t *testing.T) {
 	_, alice := s.CreateUser(t, "alice")
 	maintID, maint := s.CreateUser(t, "maint")
 	g := createGroup(t, s, alice, map[string]any{"name": "Team", "path": "team", "visibility": "public"})
-	sub := createGroup(t, s, alice, map[string]any{"name": "Sub", "path": "sub", "parent_id": g.ID, "visibility": "public"})
+	sub := createGroup(t, s, alice,
+		map[string]any{"name": "Sub", "path": "sub", "parent_id": g.ID, "visibility": "public"})
 	p := createProject(t, s, alice, map[string]any{"name": "app", "namespace_id": sub.ID})
 	addMember(t, s, alice, "groups", g.ID, maintID, 40)
 	path := "/api/v4/groups/" + itoa(g.ID)
@@ -188,10 +206,14 @@ func TestUpdateGroup(t *testing.T) {
 		t.Errorf("renamed group: %s", r.Body)
 	}
 	// Everything below moves with it.
-	if got := decode[groupJSON](t, mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(sub.ID), alice, nil)); got.FullPath != "crew/sub" || got.FullName != "Crew / Sub" {
+	if got := decode[groupJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(sub.ID), alice, nil)); got.FullPath != "crew/sub" ||
+		got.FullName != "Crew / Sub" {
 		t.Errorf("subgroup after the rename: %+v", got)
 	}
-	if got := decode[projectJSON](t, mustDo(t, s, 200, "GET", "/api/v4/projects/crew%2Fsub%2Fapp", alice, nil)); got.ID != p.ID || got.NameWithNamespace != "Crew / Sub / app" {
+	if got := decode[projectJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/projects/crew%2Fsub%2Fapp", alice, nil)); got.ID != p.ID ||
+		got.NameWithNamespace != "Crew / Sub / app" {
 		t.Errorf("project after the rename: %+v", got)
 	}
 	wantJSON(t, s.Do(t, "GET", "/api/v4/groups/team", alice, nil), 404, bodyGroupNotFound)
@@ -218,7 +240,8 @@ func TestDeleteGroupRemovesItsSubgroupsAndProjects(t *testing.T) {
 		wantJSON(t, s.Do(t, "GET", "/api/v4/groups/"+itoa(id), s.AdminToken, nil), 404, bodyGroupNotFound)
 	}
 	mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(keep.ID), alice, nil)
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects", alice, nil), "path"); !slices.Equal(got, []string{"keep"}) {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects", alice, nil), "path"); !slices.Equal(got,
+		[]string{"keep"}) {
 		t.Errorf("alice's projects after the deletion: %v", got)
 	}
 	// The paths are free again.
@@ -253,27 +276,40 @@ func TestGroupMembers(t *testing.T) {
 	}{
 		{"add a developer", alice, "POST", members, map[string]any{"user_id": bobID, "access_level": 30}, 201, ""},
 		{"add by username", alice, "POST", members, map[string]any{"username": "carol", "access_level": 40}, 201, ""},
-		{"add twice", alice, "POST", members, map[string]any{"user_id": bobID, "access_level": 30}, 409, `{"message":"Member already exists"}`},
-		{"a level that does not exist", alice, "POST", members, map[string]any{"user_id": daveID, "access_level": 35}, 400,
+		{"add twice", alice, "POST", members, map[string]any{"user_id": bobID, "access_level": 30}, 409,
+			`{"message":"Member already exists"}`},
+		{"a level that does not exist", alice, "POST", members,
+			map[string]any{"user_id": daveID, "access_level": 35}, 400,
 			`{"error":"access_level does not have a valid value"}`},
-		{"no level", alice, "POST", members, map[string]any{"user_id": daveID}, 400, `{"message":"400 (Bad request) \"access_level\" not given"}`},
-		{"no user", alice, "POST", members, map[string]any{"access_level": 30}, 400, `{"message":"400 (Bad request) \"user_id\" not given"}`},
-		{"a user who does not exist", alice, "POST", members, map[string]any{"user_id": 99999, "access_level": 30}, 404, `{"message":"404 User Not Found"}`},
-		{"a developer may not add", bob, "POST", members, map[string]any{"user_id": daveID, "access_level": 10}, 403, bodyForbidden},
-		{"a maintainer may not grant owner", carol, "POST", members, map[string]any{"user_id": daveID, "access_level": 50}, 403, bodyForbidden},
-		{"a maintainer adds a reporter", carol, "POST", members, map[string]any{"user_id": daveID, "access_level": 20}, 201, ""},
+		{"no level", alice, "POST", members, map[string]any{"user_id": daveID}, 400,
+			`{"message":"400 (Bad request) \"access_level\" not given"}`},
+		{"no user", alice, "POST", members, map[string]any{"access_level": 30}, 400,
+			`{"message":"400 (Bad request) \"user_id\" not given"}`},
+		{"a user who does not exist", alice, "POST", members,
+			map[string]any{"user_id": 99999, "access_level": 30}, 404, `{"message":"404 User Not Found"}`},
+		{"a developer may not add", bob, "POST", members,
+			map[string]any{"user_id": daveID, "access_level": 10}, 403, bodyForbidden},
+		{"a maintainer may not grant owner", carol, "POST", members,
+			map[string]any{"user_id": daveID, "access_level": 50}, 403, bodyForbidden},
+		{"a maintainer adds a reporter", carol, "POST", members,
+			map[string]any{"user_id": daveID, "access_level": 20}, 201, ""},
 		{"promote to maintainer", alice, "PUT", member(bobID), map[string]any{"access_level": 40}, 200, ""},
-		{"update someone who is not a member", alice, "PUT", member(erinID), map[string]any{"access_level": 40}, 404, `{"message":"404 Not found"}`},
-		{"an expiry in the past", alice, "PUT", member(daveID), map[string]any{"access_level": 20, "expires_at": "2020-01-01"}, 400,
+		{"update someone who is not a member", alice, "PUT", member(erinID),
+			map[string]any{"access_level": 40}, 404, `{"message":"404 Not found"}`},
+		{"an expiry in the past", alice, "PUT", member(daveID),
+			map[string]any{"access_level": 20, "expires_at": "2020-01-01"}, 400,
 			`{"message":{"expires_at":["cannot be a date in the past"]}}`},
 		{"the last owner cannot be removed", alice, "DELETE", member(aliceID), nil, 403, bodyLastOwner},
-		{"the last owner cannot be demoted", alice, "PUT", member(aliceID), map[string]any{"access_level": 40}, 403, bodyLastOwner},
+		{"the last owner cannot be demoted", alice, "PUT", member(aliceID),
+			map[string]any{"access_level": 40}, 403, bodyLastOwner},
 		{"a reporter may not remove others", dave, "DELETE", member(bobID), nil, 403, bodyForbidden},
 		{"a reporter leaves", dave, "DELETE", member(daveID), nil, 204, ""},
 		{"removing a non-member succeeds", alice, "DELETE", member(daveID), nil, 204, ""},
 		{"a maintainer may not remove an owner", carol, "DELETE", member(aliceID), nil, 403, bodyForbidden},
-		{"a maintainer may not demote an owner", carol, "PUT", member(aliceID), map[string]any{"access_level": 10}, 403, bodyForbidden},
-		{"a maintainer adds a developer", carol, "POST", members, map[string]any{"user_id": erinID, "access_level": 30}, 201, ""},
+		{"a maintainer may not demote an owner", carol, "PUT", member(aliceID),
+			map[string]any{"access_level": 10}, 403, bodyForbidden},
+		{"a maintainer adds a developer", carol, "POST", members,
+			map[string]any{"user_id": erinID, "access_level": 30}, 201, ""},
 		{"and removes them", carol, "DELETE", member(erinID), nil, 204, ""},
 		{"a second owner", alice, "PUT", member(carolID), map[string]any{"access_level": 50}, 200, ""},
 		{"now the first owner may leave", alice, "DELETE", member(aliceID), nil, 204, ""},
@@ -332,8 +368,10 @@ func TestMembersAllIncludesInheritedMembers(t *testing.T) {
 		{"/api/v4/groups/" + itoa(sub.ID) + "/members", map[string]int{"alice": 50, "bob": 40, "carol": 20}},
 		{"/api/v4/groups/" + itoa(sub.ID) + "/members/all", map[string]int{"alice": 50, "bob": 40, "carol": 20}},
 		{"/api/v4/projects/" + itoa(p.ID) + "/members", map[string]int{"dave": 10}},
-		{"/api/v4/projects/" + itoa(p.ID) + "/members/all", map[string]int{"alice": 50, "bob": 40, "carol": 20, "dave": 10}},
-		{"/api/v4/projects/top%2Fsub%2Fapp/members/all", map[string]int{"alice": 50, "bob": 40, "carol": 20, "dave": 10}},
+		{"/api/v4/projects/" + itoa(p.ID) + "/members/all",
+			map[string]int{"alice": 50, "bob": 40, "carol": 20, "dave": 10}},
+		{"/api/v4/projects/top%2Fsub%2Fapp/members/all",
+			map[string]int{"alice": 50, "bob": 40, "carol": 20, "dave": 10}},
 	}
 	for _, tt := range tests {
 		if got := levels(tt.path); !mapsEqual(got, tt.want) {
@@ -342,16 +380,20 @@ func TestMembersAllIncludesInheritedMembers(t *testing.T) {
 	}
 
 	sub2 := createGroup(t, s, alice, map[string]any{"name": "Sub2", "path": "sub2", "parent_id": top.ID})
-	if got := levels("/api/v4/groups/" + itoa(sub2.ID) + "/members/all"); !mapsEqual(got, map[string]int{"alice": 50, "bob": 30}) {
+	if got := levels("/api/v4/groups/" + itoa(sub2.ID) + "/members/all"); !mapsEqual(got,
+		map[string]int{"alice": 50, "bob": 30}) {
 		t.Errorf("members/all of a new subgroup: %v", got)
 	}
 	// One inherited member by id.
-	m := decode[memberJSON](t, mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/members/all/"+itoa(bobID), alice, nil))
+	m := decode[memberJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/members/all/"+itoa(bobID), alice, nil))
 	if m.ID != bobID || m.AccessLevel != 40 {
 		t.Errorf("members/all/:bob: %+v", m)
 	}
-	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID)+"/members/"+itoa(bobID), alice, nil), 404, `{"message":"404 Not found"}`)
-	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID)+"/members/all/"+itoa(aliceID+1000), alice, nil), 404, `{"message":"404 Not found"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID)+"/members/"+itoa(bobID), alice, nil), 404,
+		`{"message":"404 Not found"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID)+"/members/all/"+itoa(aliceID+1000), alice, nil),
+		404, `{"message":"404 Not found"}`)
 }
 
 // A group's members get their level on its projects and subgroups.
@@ -372,8 +414,10 @@ func TestGroupAccessLevelsGrantProjectRights(t *testing.T) {
 	for lvl, tok := range users {
 		t.Run("level "+strconv.Itoa(lvl), func(t *testing.T) {
 			read := s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID), tok, nil)
-			createIn := s.Do(t, "POST", "/api/v4/projects", tok, map[string]any{"name": "by" + strconv.Itoa(lvl), "namespace_id": g.ID})
-			update := s.Do(t, "PUT", "/api/v4/projects/"+itoa(p.ID), tok, map[string]any{"description": "level " + strconv.Itoa(lvl)})
+			createIn := s.Do(t, "POST", "/api/v4/projects", tok,
+				map[string]any{"name": "by" + strconv.Itoa(lvl), "namespace_id": g.ID})
+			update := s.Do(t, "PUT", "/api/v4/projects/"+itoa(p.ID), tok,
+				map[string]any{"description": "level " + strconv.Itoa(lvl)})
 			wantRead, wantCreate, wantUpdate := 200, 403, 403
 			switch {
 			case lvl == 0:
@@ -386,7 +430,8 @@ func TestGroupAccessLevelsGrantProjectRights(t *testing.T) {
 				got  int
 				want int
 				body []byte
-			}{{"read", read.StatusCode, wantRead, read.Body}, {"create in group", createIn.StatusCode, wantCreate, createIn.Body},
+			}{{"read", read.StatusCode, wantRead, read.Body},
+				{"create in group", createIn.StatusCode, wantCreate, createIn.Body},
 				{"update", update.StatusCode, wantUpdate, update.Body}} {
 				if c.got != c.want {
 					t.Errorf("%s: %d %s, want %d", c.what, c.got, c.body, c.want)
@@ -447,11 +492,14 @@ func TestNamespaces(t *testing.T) {
 	if n.Kind != "user" || n.Path != "alice" || n.WebURL != s.URL+"/alice" {
 		t.Errorf("GET /namespaces/alice: %+v", n)
 	}
-	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/"+itoa(g.ID), bob, nil), 404, `{"message":"404 Namespace Not Found"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/"+itoa(g.ID), bob, nil), 404,
+		`{"message":"404 Namespace Not Found"}`)
 	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces", "", nil), 401, bodyUnauthorized)
-	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/team/exists", alice, nil), 200, `{"exists":true,"suggests":["team1"]}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/team/exists", alice, nil), 200,
+		`{"exists":true,"suggests":["team1"]}`)
 	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/fresh/exists", alice, nil), 200, `{"exists":false,"suggests":[]}`)
-	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/sub/exists?parent_id="+itoa(g.ID), alice, nil), 200, `{"exists":true,"suggests":["sub1"]}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/namespaces/sub/exists?parent_id="+itoa(g.ID), alice, nil), 200,
+		`{"exists":true,"suggests":["sub1"]}`)
 }
 
 // Minimal access to a group shows the group and none of its projects; a project has no
@@ -462,18 +510,25 @@ func TestMinimalAccessSeesTheGroupNotItsProjects(t *testing.T) {
 	_, alice := s.CreateUser(t, "alice")
 	minID, minimal := s.CreateUser(t, "minimal")
 	g := createGroup(t, s, alice, map[string]any{"name": "Corp", "path": "corp"})
-	mustDo(t, s, 201, "POST", "/api/v4/groups/"+itoa(g.ID)+"/members", alice, map[string]any{"user_id": minID, "access_level": 5})
+	mustDo(t, s, 201, "POST", "/api/v4/groups/"+itoa(g.ID)+"/members", alice,
+		map[string]any{"user_id": minID, "access_level": 5})
 	p := decode[projectJSON](t, mustDo(t, s, 201, "POST", "/api/v4/projects", alice,
 		map[string]any{"name": "secret", "namespace_id": g.ID, "initialize_with_readme": true}))
 	mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(g.ID), minimal, nil)
-	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID), minimal, nil), 404, `{"message":"404 Project Not Found"}`)
-	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID)+"/events", minimal, nil), 404, `{"message":"404 Project Not Found"}`)
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects?membership=true", minimal, nil), "path"); len(got) != 0 {
+	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID), minimal, nil), 404,
+		`{"message":"404 Project Not Found"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(p.ID)+"/events", minimal, nil), 404,
+		`{"message":"404 Project Not Found"}`)
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects?membership=true", minimal, nil),
+		"path"); len(got) != 0 {
 		t.Errorf("membership lists %v", got)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(g.ID)+"/projects", minimal, nil), "path"); len(got) != 0 {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/groups/"+itoa(g.ID)+"/projects", minimal, nil),
+		"path"); len(got) != 0 {
 		t.Errorf("the group's projects list %v", got)
 	}
-	wantJSON(t, s.Do(t, "POST", "/api/v4/projects/"+itoa(p.ID)+"/members", alice, map[string]any{"user_id": minID, "access_level": 5}),
+	wantJSON(t,
+		s.Do(t, "POST", "/api/v4/projects/"+itoa(p.ID)+"/members", alice,
+			map[string]any{"user_id": minID, "access_level": 5}),
 		400, `{"error":"access_level does not have a valid value"}`)
 }

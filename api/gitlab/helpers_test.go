@@ -166,7 +166,8 @@ func decode[T any](t *testing.T, r *servertest.Response) T {
 }
 
 // mustDo sends a request and fails unless it answers code; it returns the response.
-func mustDo(t *testing.T, s *servertest.Server, code int, method, path, token string, body any, headers ...string) *servertest.Response {
+func mustDo(t *testing.T, s *servertest.Server, code int, method, path, token string, body any,
+	headers ...string) *servertest.Response {
 	t.Helper()
 	r := s.Do(t, method, path, token, body, headers...)
 	wantStatus(t, r, code)

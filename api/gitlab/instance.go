@@ -164,7 +164,8 @@ func (h *Handler) renderMarkdown(w http.ResponseWriter, r *http.Request, _ api.P
 		return err
 	}
 	project, _ := in.String("project")
-	html, err := h.forge.Issuables.RenderMarkdown(r.Context(), api.Actor(r), forge.MarkdownInput{Text: text, Project: project})
+	html, err := h.forge.Issuables.RenderMarkdown(r.Context(), api.Actor(r),
+		forge.MarkdownInput{Text: text, Project: project})
 	if err != nil {
 		return err
 	}

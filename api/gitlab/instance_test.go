@@ -71,7 +71,8 @@ func TestApplicationSettingsApplyToWhatIsCreatedNext(t *testing.T) {
 	st := decode[settingsJSON](t, mustDo(t, s, 200, "PUT", "/api/v4/application/settings", s.AdminToken, map[string]any{
 		"default_project_visibility": "internal", "default_group_visibility": "public", "default_branch_name": "trunk",
 		"personal_access_token_default_lifetime_days": 7}))
-	if st.DefaultProjectVisibility != "internal" || st.DefaultGroupVisibility != "public" || st.DefaultBranchName != "trunk" ||
+	if st.DefaultProjectVisibility != "internal" || st.DefaultGroupVisibility != "public" ||
+		st.DefaultBranchName != "trunk" ||
 		st.TokenLifetimeDays != 7 {
 		t.Fatalf("updated settings: %+v", st)
 	}
@@ -90,7 +91,8 @@ func TestApplicationSettingsApplyToWhatIsCreatedNext(t *testing.T) {
 		t.Errorf("a project in a private group: %q", inPriv.Visibility)
 	}
 	// A visibility named still wins.
-	if p := createProject(t, s, s.AdminToken, map[string]any{"name": "pub", "visibility": "public"}); p.Visibility != "public" {
+	if p := createProject(t, s, s.AdminToken,
+		map[string]any{"name": "pub", "visibility": "public"}); p.Visibility != "public" {
 		t.Errorf("named visibility: %q", p.Visibility)
 	}
 
@@ -155,8 +157,10 @@ func TestApplicationSettingsRateLimitsTakeEffectAtOnce(t *testing.T) {
 				`{"message":{"throttle_unauthenticated_api_enabled":["cannot change: rate limits are on or off from the server's start (--no-rate-limit)"]}}`},
 		})
 		st := decode[settingsJSON](t, mustDo(t, s, 200, "PUT", "/api/v4/application/settings", s.AdminToken,
-			map[string]any{"throttle_unauthenticated_api_requests_per_period": 3, "throttle_unauthenticated_api_enabled": true}))
-		if !st.ThrottleUnauthenticatedAPIEnabled || st.ThrottleUnauthenticatedAPIRequests != 3 || st.ThrottleUnauthenticatedAPIPeriod != 3600 ||
+			map[string]any{"throttle_unauthenticated_api_requests_per_period": 3,
+				"throttle_unauthenticated_api_enabled": true}))
+		if !st.ThrottleUnauthenticatedAPIEnabled || st.ThrottleUnauthenticatedAPIRequests != 3 ||
+			st.ThrottleUnauthenticatedAPIPeriod != 3600 ||
 			st.ThrottleAuthenticatedAPIRequests != 5000 {
 			t.Fatalf("settings: %+v", st)
 		}
@@ -169,7 +173,8 @@ func TestApplicationSettingsRateLimitsTakeEffectAtOnce(t *testing.T) {
 		}
 		wantStatus(t, s.Do(t, "GET", "/api/v4/projects", "", nil), http.StatusTooManyRequests)
 		// Users keep theirs.
-		if got := mustDo(t, s, 200, "GET", "/api/v4/projects", s.AdminToken, nil).Header.Get("X-RateLimit-Limit"); got != "5000" {
+		if got := mustDo(t, s, 200, "GET", "/api/v4/projects", s.AdminToken, nil).Header.Get(
+			"X-RateLimit-Limit"); got != "5000" {
 			t.Errorf("a user's X-RateLimit-Limit %q", got)
 		}
 	})
@@ -226,9 +231,11 @@ func TestMarkdownRendersAsThePages(t *testing.T) {
 	// The project is private: its members only.
 	wantJSON(t, f.s.Do(t, "POST", "/api/v4/markdown", alice, map[string]any{"text": text, "project": f.path}), 404,
 		`{"message":"404 Project Not Found"}`)
-	mustDo(t, f.s, 201, "POST", "/api/v4/markdown", f.token, map[string]any{"text": text, "project": f.path}).JSON(t, &out)
+	mustDo(t, f.s, 201, "POST", "/api/v4/markdown", f.token,
+		map[string]any{"text": text, "project": f.path}).JSON(t, &out)
 	base := f.s.URL + "/" + f.path
-	for _, want := range []string{`href="` + base + `/-/blob/main/docs/guide.md"`, `src="` + base + `/-/raw/main/logo.png"`} {
+	for _, want := range []string{`href="` + base + `/-/blob/main/docs/guide.md"`, `src="` + base +
+		`/-/raw/main/logo.png"`} {
 		if !strings.Contains(out.HTML, want) {
 			t.Errorf("html lacks %s:\n%s", want, out.HTML)
 		}

@@ -29,7 +29,8 @@ type issuableAPI[T, I, O any] struct {
 	get         func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.IssueRef) (T, error)
 	update      func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.IssueRef, in I) (T, error)
 	delete      func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.IssueRef) error
-	noteTarget  func(ctx context.Context, a *forge.Actor, project forge.Ref, ref forge.IssueRef) (forge.NoteTarget, error)
+	noteTarget  func(ctx context.Context, a *forge.Actor, project forge.Ref,
+		ref forge.IssueRef) (forge.NoteTarget, error)
 
 	// render renders one in a list, detail one on its own.
 	render func(r *http.Request, a *forge.Actor, c T) any
@@ -213,8 +214,14 @@ func givenIDs(in *api.Input, nulls map[string]bool, keys ...string) (*[]int64, e
 // share.
 func issuableListOptions(r *http.Request, in *api.Input) (forge.IssuableListOptions, error) {
 	q := r.URL.Query()
-	o := forge.IssuableListOptions{Scope: q.Get("scope"), State: q.Get("state"), Search: q.Get("search"),
-		OrderBy: q.Get("order_by"), AuthorUsername: q.Get("author_username"), AssigneeID: q.Get("assignee_id")}
+	o := forge.IssuableListOptions{
+		Scope:          q.Get("scope"),
+		State:          q.Get("state"),
+		Search:         q.Get("search"),
+		OrderBy:        q.Get("order_by"),
+		AuthorUsername: q.Get("author_username"),
+		AssigneeID:     q.Get("assignee_id"),
+	}
 	o.Labels, _ = in.Strings("labels")
 	if names, ok := in.Strings("assignee_username"); ok && len(names) > 0 {
 		o.AssigneeName = names[0]
@@ -274,8 +281,16 @@ func (h *Handler) issuableParts(c forge.Issuable, sigil, segment string) issuabl
 	iid := strconv.FormatInt(c.IID, 10)
 	tasks, done := forge.TaskCompletion(c.Description)
 	out := issuableParts{
-		head: IssuableHead{ID: c.ID, IID: c.IID, ProjectID: c.ProjectID, Title: c.Title,
-			Description: optional(c.Description), State: c.State, CreatedAt: Time(c.CreatedAt), UpdatedAt: Time(c.UpdatedAt)},
+		head: IssuableHead{
+			ID:          c.ID,
+			IID:         c.IID,
+			ProjectID:   c.ProjectID,
+			Title:       c.Title,
+			Description: optional(c.Description),
+			State:       c.State,
+			CreatedAt:   Time(c.CreatedAt),
+			UpdatedAt:   Time(c.UpdatedAt),
+		},
 		ref:       sigil + iid,
 		webURL:    h.core.URL("/" + c.ProjectPath + "/-/" + segment + "/" + iid),
 		tasks:     TaskCompletionStatus{Count: tasks, CompletedCount: done},

@@ -18,11 +18,22 @@ import (
 func (h *Handler) issueRoutes(rt *api.Router) {
 	render := func(_ *http.Request, a *forge.Actor, is forge.Issue) any { return h.issue(a, is) }
 	issueAPI := issuableAPI[forge.Issue, forge.IssueInput, forge.IssueListOptions]{
-		plural: "issues", param: "issue_iid", required: []string{"title"}, updateParams: issueUpdateParams,
-		input: issueInput, options: issueListOptions,
-		list: h.forge.Issuables.ListIssues, listProject: h.forge.Issuables.ListProjectIssues, create: h.forge.Issuables.CreateIssue,
-		get: h.forge.Issuables.GetIssue, update: h.forge.Issuables.UpdateIssue, delete: h.forge.Issuables.DeleteIssue,
-		noteTarget: h.forge.Issuables.IssueNoteTarget, render: render, detail: render}
+		plural:       "issues",
+		param:        "issue_iid",
+		required:     []string{"title"},
+		updateParams: issueUpdateParams,
+		input:        issueInput,
+		options:      issueListOptions,
+		list:         h.forge.Issuables.ListIssues,
+		listProject:  h.forge.Issuables.ListProjectIssues,
+		create:       h.forge.Issuables.CreateIssue,
+		get:          h.forge.Issuables.GetIssue,
+		update:       h.forge.Issuables.UpdateIssue,
+		delete:       h.forge.Issuables.DeleteIssue,
+		noteTarget:   h.forge.Issuables.IssueNoteTarget,
+		render:       render,
+		detail:       render,
+	}
 	issueAPI.routes(h, rt)
 	rt.Handle("GET", "/issues/:issue_id", h.getIssueByID)
 	h.labelRoutes(rt)
@@ -115,15 +126,31 @@ func (h *Handler) issue(a *forge.Actor, is forge.Issue) Issue {
 	if c.tasks.Count == 1 {
 		noun = "checklist item"
 	}
-	out := Issue{IssuableHead: c.head, ClosedAt: timePtr(is.ClosedAt), ClosedBy: c.closedBy, Labels: c.labels,
-		Assignees: c.assignees, Assignee: c.assignee, Author: h.basicUser(is.Author), Type: "ISSUE",
-		UserNotesCount: is.UserNotesCount, DueDate: datePtr(is.DueDate), Confidential: is.Confidential,
-		IssueType: "issue", WebURL: c.webURL, TaskCompletionStatus: c.tasks, HasTasks: c.tasks.Count > 0,
-		TaskStatus: strconv.Itoa(c.tasks.CompletedCount) + " of " + strconv.Itoa(c.tasks.Count) + " " + noun + " completed",
+	out := Issue{
+		IssuableHead:         c.head,
+		ClosedAt:             timePtr(is.ClosedAt),
+		ClosedBy:             c.closedBy,
+		Labels:               c.labels,
+		Assignees:            c.assignees,
+		Assignee:             c.assignee,
+		Author:               h.basicUser(is.Author),
+		Type:                 "ISSUE",
+		UserNotesCount:       is.UserNotesCount,
+		DueDate:              datePtr(is.DueDate),
+		Confidential:         is.Confidential,
+		IssueType:            "issue",
+		WebURL:               c.webURL,
+		TaskCompletionStatus: c.tasks,
+		HasTasks:             c.tasks.Count > 0,
+		TaskStatus: strconv.Itoa(c.tasks.CompletedCount) + " of " + strconv.Itoa(c.tasks.Count) +
+			" " + noun + " completed",
 		Links: IssueLinks{Self: self, Notes: self + "/notes", AwardEmoji: self + "/award_emoji",
 			Project: h.core.URL(h.prefix() + "/projects/" + strconv.FormatInt(is.ProjectID, 10))},
-		References: c.references, Severity: "UNKNOWN", Subscribed: a.SignedIn() && is.Author.ID == a.User.ID,
-		ImportedFrom: "none"}
+		References:   c.references,
+		Severity:     "UNKNOWN",
+		Subscribed:   a.SignedIn() && is.Author.ID == a.User.ID,
+		ImportedFrom: "none",
+	}
 	for _, u := range is.Assignees {
 		if a.SignedIn() && u.ID == a.User.ID {
 			out.Subscribed = true
@@ -153,7 +180,8 @@ func atLeastOne(names ...string) error {
 func readInput(r *http.Request) (*api.Input, map[string]bool, error) {
 	nulls := map[string]bool{}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if r.Body != nil && r.Method != http.MethodGet && ct != "multipart/form-data" && ct != "application/x-www-form-urlencoded" {
+	if r.Body != nil && r.Method != http.MethodGet && ct != "multipart/form-data" &&
+		ct != "application/x-www-form-urlencoded" {
 		data, err := io.ReadAll(r.Body)
 		if err != nil {
 			return nil, nil, err

@@ -126,14 +126,16 @@ func TestSeedIssueNotesPaginationExample(t *testing.T) {
 		}
 	}
 	for i := 1; i <= 7; i++ {
-		createIssue(t, s, s.AdminToken, "/api/v4/projects/1/issues", map[string]any{"title": fmt.Sprintf("filler %d", i)})
+		createIssue(t, s, s.AdminToken, "/api/v4/projects/1/issues",
+			map[string]any{"title": fmt.Sprintf("filler %d", i)})
 	}
 	is := createIssue(t, s, s.AdminToken, "/api/v4/projects/8/issues", map[string]any{"title": "the example"})
 	if is.ID != 8 || is.IID != 1 {
 		t.Fatalf("the example issue has id %d, iid %d; want id 8, iid 1", is.ID, is.IID)
 	}
 	for i := 1; i <= 8; i++ {
-		mustDo(t, s, http.StatusCreated, "POST", "/api/v4/projects/8/issues/1/notes", s.AdminToken, map[string]any{"body": fmt.Sprintf("note %d", i)})
+		mustDo(t, s, http.StatusCreated, "POST", "/api/v4/projects/8/issues/1/notes", s.AdminToken,
+			map[string]any{"body": fmt.Sprintf("note %d", i)})
 	}
 	base := s.URL + "/api/v3/projects/8/issues/8/notes"
 	want := map[string]string{
@@ -150,7 +152,8 @@ func TestSeedIssueNotesPaginationExample(t *testing.T) {
 	}
 	for _, method := range []string{"HEAD", "GET"} {
 		t.Run(method, func(t *testing.T) {
-			r := s.Do(t, method, "/api/v3/projects/8/issues/8/notes?per_page=3&page=2", "", nil, "PRIVATE-TOKEN", s.AdminToken)
+			r := s.Do(t, method, "/api/v3/projects/8/issues/8/notes?per_page=3&page=2", "", nil,
+				"PRIVATE-TOKEN", s.AdminToken)
 			wantStatus(t, r, http.StatusOK)
 			for k, v := range want {
 				if got := r.Header.Get(k); got != v {
@@ -179,7 +182,8 @@ func TestSeedIssueNotesPaginationExample(t *testing.T) {
 	}
 	// The same issue is iid 1 on /api/v4; the v4 path with 8 names an iid that does not exist.
 	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/8/issues/8", s.AdminToken, nil), 404, `{"message":"404 Not found"}`)
-	if got := decode[issueJSON](t, mustDo(t, s, 200, "GET", "/api/v3/projects/8/issues/8", s.AdminToken, nil)); got.IID != 1 {
+	if got := decode[issueJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v3/projects/8/issues/8", s.AdminToken, nil)); got.IID != 1 {
 		t.Errorf("v3 issue 8 is iid %d", got.IID)
 	}
 	// A global id names the issue only under its own project.
@@ -244,7 +248,8 @@ func TestIssuePermissions(t *testing.T) {
 	hidden := createIssue(t, s, f.alice, f.publicIs, map[string]any{"title": "security hole", "confidential": true})
 	plain := createIssue(t, s, f.alice, f.publicIs, map[string]any{"title": "typo"})
 	bobsOwn := createIssue(t, s, f.bob, f.publicIs, map[string]any{"title": "bob's secret", "confidential": true})
-	assigned := createIssue(t, s, f.alice, f.publicIs, map[string]any{"title": "for dave", "confidential": true, "assignee_ids": []int64{f.daveID}})
+	assigned := createIssue(t, s, f.alice, f.publicIs,
+		map[string]any{"title": "for dave", "confidential": true, "assignee_ids": []int64{f.daveID}})
 
 	projectNotFound, notFound := `{"message":"404 Project Not Found"}`, `{"message":"404 Not found"}`
 	tests := []struct {
@@ -260,31 +265,44 @@ func TestIssuePermissions(t *testing.T) {
 		{"nor read one", "GET", f.privIs + "/" + itoa(secret.IID), f.bob, nil, 404, projectNotFound},
 		{"nor can anonymous callers", "GET", f.privIs + "/" + itoa(secret.IID), "", nil, 404, projectNotFound},
 		{"nor open one", "POST", f.privIs, f.bob, map[string]any{"title": "let me in"}, 404, projectNotFound},
-		{"anonymous callers may not open issues", "POST", f.publicIs, "", map[string]any{"title": "x"}, 401, bodyUnauthorized},
+		{"anonymous callers may not open issues", "POST", f.publicIs, "", map[string]any{"title": "x"}, 401,
+			bodyUnauthorized},
 		{"a guest reads a private project's issue", "GET", f.privIs + "/" + itoa(secret.IID), f.dave, nil, 200, ""},
-		{"a guest opens an issue in a private project", "POST", f.privIs, f.dave, map[string]any{"title": "from a guest"}, 201, ""},
+		{"a guest opens an issue in a private project", "POST", f.privIs, f.dave,
+			map[string]any{"title": "from a guest"}, 201, ""},
 		{"anyone reads a public issue", "GET", f.publicIs + "/" + itoa(plain.IID), "", nil, 200, ""},
-		{"a confidential issue is hidden from strangers", "GET", f.publicIs + "/" + itoa(hidden.IID), f.bob, nil, 404, notFound},
+		{"a confidential issue is hidden from strangers", "GET", f.publicIs + "/" + itoa(hidden.IID), f.bob,
+			nil, 404, notFound},
 		{"and from guests", "GET", f.publicIs + "/" + itoa(hidden.IID), f.dave, nil, 404, notFound},
 		{"and from anonymous callers", "GET", f.publicIs + "/" + itoa(hidden.IID), "", nil, 404, notFound},
 		{"reporters see it", "GET", f.publicIs + "/" + itoa(hidden.IID), f.carol, nil, 200, ""},
 		{"its author sees it", "GET", f.publicIs + "/" + itoa(bobsOwn.IID), f.bob, nil, 200, ""},
 		{"its assignee sees it", "GET", f.publicIs + "/" + itoa(assigned.IID), f.dave, nil, 200, ""},
-		{"its notes are hidden as it is", "GET", f.publicIs + "/" + itoa(hidden.IID) + "/notes", f.bob, nil, 404, notFound},
-		{"a stranger cannot comment on it", "POST", f.publicIs + "/" + itoa(hidden.IID) + "/notes", f.bob, map[string]any{"body": "hi"}, 404, notFound},
-		{"a stranger cannot change someone else's issue", "PUT", f.publicIs + "/" + itoa(plain.IID), f.bob, map[string]any{"title": "mine"}, 403, bodyForbidden},
-		{"nor close it", "PUT", f.publicIs + "/" + itoa(plain.IID), f.bob, map[string]any{"state_event": "close"}, 403, bodyForbidden},
-		{"a guest cannot change someone else's issue", "PUT", f.privIs + "/" + itoa(secret.IID), f.dave, map[string]any{"title": "mine"}, 403, bodyForbidden},
-		{"the author changes their own issue", "PUT", f.publicIs + "/" + itoa(bobsOwn.IID), f.bob, map[string]any{"title": "renamed"}, 200, ""},
-		{"a reporter changes anyone's issue", "PUT", f.publicIs + "/" + itoa(plain.IID), f.carol, map[string]any{"description": "spelling"}, 200, ""},
-		{"the author may not delete their issue", "DELETE", f.publicIs + "/" + itoa(bobsOwn.IID), f.bob, nil, 403, bodyForbidden},
+		{"its notes are hidden as it is", "GET", f.publicIs + "/" + itoa(hidden.IID) + "/notes", f.bob, nil,
+			404, notFound},
+		{"a stranger cannot comment on it", "POST", f.publicIs + "/" + itoa(hidden.IID) + "/notes", f.bob,
+			map[string]any{"body": "hi"}, 404, notFound},
+		{"a stranger cannot change someone else's issue", "PUT", f.publicIs + "/" + itoa(plain.IID), f.bob,
+			map[string]any{"title": "mine"}, 403, bodyForbidden},
+		{"nor close it", "PUT", f.publicIs + "/" + itoa(plain.IID), f.bob,
+			map[string]any{"state_event": "close"}, 403, bodyForbidden},
+		{"a guest cannot change someone else's issue", "PUT", f.privIs + "/" + itoa(secret.IID), f.dave,
+			map[string]any{"title": "mine"}, 403, bodyForbidden},
+		{"the author changes their own issue", "PUT", f.publicIs + "/" + itoa(bobsOwn.IID), f.bob,
+			map[string]any{"title": "renamed"}, 200, ""},
+		{"a reporter changes anyone's issue", "PUT", f.publicIs + "/" + itoa(plain.IID), f.carol,
+			map[string]any{"description": "spelling"}, 200, ""},
+		{"the author may not delete their issue", "DELETE", f.publicIs + "/" + itoa(bobsOwn.IID), f.bob, nil,
+			403, bodyForbidden},
 		{"nor may a reporter", "DELETE", f.publicIs + "/" + itoa(plain.IID), f.carol, nil, 403, bodyForbidden},
-		{"a stranger deleting a hidden issue learns nothing", "DELETE", f.publicIs + "/" + itoa(hidden.IID), f.bob, nil, 404, notFound},
+		{"a stranger deleting a hidden issue learns nothing", "DELETE", f.publicIs + "/" + itoa(hidden.IID),
+			f.bob, nil, 404, notFound},
 		{"the owner deletes", "DELETE", f.publicIs + "/" + itoa(plain.IID), f.alice, nil, 204, ""},
 		{"and deleting again succeeds", "DELETE", f.publicIs + "/" + itoa(plain.IID), f.alice, nil, 204, ""},
 		{"for the owner only", "DELETE", f.publicIs + "/" + itoa(plain.IID), f.carol, nil, 404, notFound},
 		{"an administrator deletes", "DELETE", f.publicIs + "/" + itoa(bobsOwn.IID), s.AdminToken, nil, 204, ""},
-		{"a read_api token cannot open issues", "POST", f.publicIs, readOnlyToken(t, s, f.bobID), map[string]any{"title": "x"}, 403, bodyInsufficientScope("api")},
+		{"a read_api token cannot open issues", "POST", f.publicIs, readOnlyToken(t, s, f.bobID),
+			map[string]any{"title": "x"}, 403, bodyInsufficientScope("api")},
 	}
 	for _, tt := range tests {
 		r := s.Do(t, tt.method, tt.path, tt.token, tt.body)
@@ -337,7 +355,8 @@ func TestIssueMetadataNeedsReporters(t *testing.T) {
 		t.Errorf("a guest set metadata: %+v", fromGuest)
 	}
 	fromReporter := createIssue(t, s, f.carol, f.privIs, body)
-	if fmt.Sprint(fromReporter.Labels) != "[bug]" || len(fromReporter.Assignees) != 1 || fromReporter.DueDate == nil || *fromReporter.DueDate != "2030-01-31" {
+	if fmt.Sprint(fromReporter.Labels) != "[bug]" || len(fromReporter.Assignees) != 1 ||
+		fromReporter.DueDate == nil || *fromReporter.DueDate != "2030-01-31" {
 		t.Errorf("a reporter's metadata was lost: %+v", fromReporter)
 	}
 	onlyMembers := createIssue(t, s, f.alice, f.publicIs, map[string]any{"title": "t",
@@ -363,24 +382,41 @@ func TestIssueBadInput(t *testing.T) {
 		want   string
 	}{
 		{"no title", "POST", f.publicIs, map[string]any{"description": "x"}, 400, `{"error":"title is missing"}`},
-		{"no title on v3, as the GitSwarm document shows", "POST", strings.Replace(f.publicIs, "v4", "v3", 1), map[string]any{"description": "x"}, 400, `{"message":"400 (Bad request) \"title\" not given"}`},
-		{"a blank title", "POST", f.publicIs, map[string]any{"title": "  "}, 400, `{"message":{"title":["can't be blank"]}}`},
-		{"a title of 256 characters", "POST", f.publicIs, map[string]any{"title": strings.Repeat("é", 256)}, 400, `{"message":{"title":["is too long (maximum is 255 characters)"]}}`},
-		{"a huge title", "POST", f.publicIs, map[string]any{"title": strings.Repeat("x", 100000)}, 400, `{"message":{"title":["is too long (maximum is 255 characters)"]}}`},
-		{"a label name with a comma inside a JSON array", "POST", f.publicIs, map[string]any{"title": "x", "labels": []string{"a,b"}}, 400, `{"message":{"labels":["is invalid"]}}`},
-		{"a label name of 256 characters", "POST", f.publicIs, map[string]any{"title": "x", "labels": strings.Repeat("l", 256)}, 400, `{"message":{"labels":["is too long (maximum is 255 characters)"]}}`},
-		{"a bad due date", "POST", f.publicIs, map[string]any{"title": "x", "due_date": "someday"}, 400, `{"error":"due_date is invalid"}`},
-		{"a bad confidential flag", "POST", f.publicIs, map[string]any{"title": "x", "confidential": "maybe"}, 400, `{"error":"confidential is invalid"}`},
-		{"malformed JSON", "POST", f.publicIs, []byte(`{"title":`), 400, `{"message":"400 Bad request - The request body is not valid JSON"}`},
-		{"an unknown state_event", "PUT", one, map[string]any{"state_event": "explode"}, 400, `{"error":"state_event does not have a valid value"}`},
-		{"an update with nothing", "PUT", one, map[string]any{}, 400, `{"error":"assignee_id, assignee_ids, confidential, created_at, description, discussion_locked, due_date, labels, add_labels, remove_labels, milestone_id, state_event, title, issue_type are missing, at least one parameter must be provided"}`},
-		{"an update to a blank title", "PUT", one, map[string]any{"title": ""}, 400, `{"message":{"title":["can't be blank"]}}`},
+		{"no title on v3, as the GitSwarm document shows", "POST", strings.Replace(f.publicIs, "v4", "v3", 1),
+			map[string]any{"description": "x"}, 400, `{"message":"400 (Bad request) \"title\" not given"}`},
+		{"a blank title", "POST", f.publicIs, map[string]any{"title": "  "}, 400,
+			`{"message":{"title":["can't be blank"]}}`},
+		{"a title of 256 characters", "POST", f.publicIs, map[string]any{"title": strings.Repeat("é", 256)},
+			400, `{"message":{"title":["is too long (maximum is 255 characters)"]}}`},
+		{"a huge title", "POST", f.publicIs, map[string]any{"title": strings.Repeat("x", 100000)}, 400,
+			`{"message":{"title":["is too long (maximum is 255 characters)"]}}`},
+		{"a label name with a comma inside a JSON array", "POST", f.publicIs,
+			map[string]any{"title": "x", "labels": []string{"a,b"}}, 400, `{"message":{"labels":["is invalid"]}}`},
+		{"a label name of 256 characters", "POST", f.publicIs,
+			map[string]any{"title": "x", "labels": strings.Repeat("l", 256)}, 400,
+			`{"message":{"labels":["is too long (maximum is 255 characters)"]}}`},
+		{"a bad due date", "POST", f.publicIs, map[string]any{"title": "x", "due_date": "someday"}, 400,
+			`{"error":"due_date is invalid"}`},
+		{"a bad confidential flag", "POST", f.publicIs, map[string]any{"title": "x", "confidential": "maybe"},
+			400, `{"error":"confidential is invalid"}`},
+		{"malformed JSON", "POST", f.publicIs, []byte(`{"title":`), 400,
+			`{"message":"400 Bad request - The request body is not valid JSON"}`},
+		{"an unknown state_event", "PUT", one, map[string]any{"state_event": "explode"}, 400,
+			`{"error":"state_event does not have a valid value"}`},
+		{"an update with nothing", "PUT", one, map[string]any{}, 400,
+			`{"error":"assignee_id, assignee_ids, confidential, created_at, description, discussion_locked, due_date, labels, add_labels, remove_labels, milestone_id, state_event, title, issue_type are missing, at least one parameter must be provided"}`},
+		{"an update to a blank title", "PUT", one, map[string]any{"title": ""}, 400,
+			`{"message":{"title":["can't be blank"]}}`},
 		{"an iid that is not a number", "GET", f.publicIs + "/abc", nil, 404, `{"message":"404 Not found"}`},
-		{"an iid that does not exist", "PUT", f.publicIs + "/999", map[string]any{"title": "x"}, 404, `{"message":"404 Not found"}`},
-		{"an unknown state filter", "GET", f.publicIs + "?state=open", nil, 400, `{"error":"state does not have a valid value"}`},
-		{"an unknown order", "GET", f.publicIs + "?order_by=colour", nil, 400, `{"error":"order_by does not have a valid value"}`},
+		{"an iid that does not exist", "PUT", f.publicIs + "/999", map[string]any{"title": "x"}, 404,
+			`{"message":"404 Not found"}`},
+		{"an unknown state filter", "GET", f.publicIs + "?state=open", nil, 400,
+			`{"error":"state does not have a valid value"}`},
+		{"an unknown order", "GET", f.publicIs + "?order_by=colour", nil, 400,
+			`{"error":"order_by does not have a valid value"}`},
 		{"an unknown sort", "GET", f.publicIs + "?sort=up", nil, 400, `{"error":"sort does not have a valid value"}`},
-		{"an unknown scope", "GET", "/api/v4/issues?scope=mine", nil, 400, `{"error":"scope does not have a valid value"}`},
+		{"an unknown scope", "GET", "/api/v4/issues?scope=mine", nil, 400,
+			`{"error":"scope does not have a valid value"}`},
 		{"iids that are not numbers", "GET", f.publicIs + "?iids[]=x", nil, 400, `{"error":"iids is invalid"}`},
 	}
 	for _, tt := range tests {
@@ -413,16 +449,24 @@ func TestIssueStateChangesWriteSystemNotes(t *testing.T) {
 		{f.alice, map[string]any{"state_event": "reopen"}, "reopened", func(i issueJSON) bool {
 			return i.State == "opened" && i.ClosedBy == nil && i.ClosedAt == nil
 		}},
-		{f.alice, map[string]any{"add_labels": "ui,needs review", "remove_labels": "bug"}, `added ~"needs review" ~ui labels and removed ~bug label`,
+		{f.alice, map[string]any{"add_labels": "ui,needs review", "remove_labels": "bug"},
+			`added ~"needs review" ~ui labels and removed ~bug label`,
 			func(i issueJSON) bool { return fmt.Sprint(i.Labels) == "[needs review ui]" }},
-		{f.alice, map[string]any{"labels": "ui"}, `removed ~"needs review" label`, func(i issueJSON) bool { return fmt.Sprint(i.Labels) == "[ui]" }},
-		{f.alice, map[string]any{"assignee_ids": []int64{f.carolID, f.daveID}}, "assigned to @carol and @dave", func(i issueJSON) bool { return len(i.Assignees) == 2 }},
-		{f.alice, map[string]any{"assignee_id": f.daveID}, "unassigned @carol", func(i issueJSON) bool { return len(i.Assignees) == 1 }},
-		{f.alice, map[string]any{"assignee_ids": nil}, "unassigned @dave", func(i issueJSON) bool { return len(i.Assignees) == 0 }},
-		{f.alice, map[string]any{"confidential": true}, "made the issue confidential", func(i issueJSON) bool { return i.Confidential }},
-		{f.alice, map[string]any{"due_date": "2030-02-01"}, "", func(i issueJSON) bool { return i.DueDate != nil && *i.DueDate == "2030-02-01" }},
+		{f.alice, map[string]any{"labels": "ui"}, `removed ~"needs review" label`,
+			func(i issueJSON) bool { return fmt.Sprint(i.Labels) == "[ui]" }},
+		{f.alice, map[string]any{"assignee_ids": []int64{f.carolID, f.daveID}},
+			"assigned to @carol and @dave", func(i issueJSON) bool { return len(i.Assignees) == 2 }},
+		{f.alice, map[string]any{"assignee_id": f.daveID}, "unassigned @carol",
+			func(i issueJSON) bool { return len(i.Assignees) == 1 }},
+		{f.alice, map[string]any{"assignee_ids": nil}, "unassigned @dave",
+			func(i issueJSON) bool { return len(i.Assignees) == 0 }},
+		{f.alice, map[string]any{"confidential": true}, "made the issue confidential",
+			func(i issueJSON) bool { return i.Confidential }},
+		{f.alice, map[string]any{"due_date": "2030-02-01"}, "",
+			func(i issueJSON) bool { return i.DueDate != nil && *i.DueDate == "2030-02-01" }},
 		{f.alice, map[string]any{"due_date": nil}, "", func(i issueJSON) bool { return i.DueDate == nil }},
-		{f.alice, map[string]any{"labels": nil}, `removed ~ui label`, func(i issueJSON) bool { return len(i.Labels) == 0 }},
+		{f.alice, map[string]any{"labels": nil}, `removed ~ui label`,
+			func(i issueJSON) bool { return len(i.Labels) == 0 }},
 	}
 	var wantNotes []string
 	for i, st := range steps {
@@ -462,13 +506,16 @@ func TestProjectIssueListFilters(t *testing.T) {
 	f := newIssueFixture(t)
 	s := f.s
 	mk := func(token string, body map[string]any) int64 { return createIssue(t, s, token, f.publicIs, body).IID }
-	a := mk(f.alice, map[string]any{"title": "Crash on start", "labels": "bug,p1", "assignee_ids": []int64{f.carolID}, "due_date": "2030-03-01"})
+	a := mk(f.alice,
+		map[string]any{"title": "Crash on start", "labels": "bug,p1", "assignee_ids": []int64{f.carolID},
+			"due_date": "2030-03-01"})
 	b := mk(f.bob, map[string]any{"title": "Typo in README", "description": "the word crash is misspelt"})
 	c := mk(f.alice, map[string]any{"title": "Add dark mode", "labels": "feature", "due_date": "2030-01-01"})
 	d := mk(f.carol, map[string]any{"title": "zzz closed one", "labels": "bug"})
 	mustDo(t, s, 200, "PUT", f.publicIs+"/"+itoa(d), f.carol, map[string]any{"state_event": "close"})
 	time.Sleep(3 * time.Millisecond) // times are kept in milliseconds: make b the last updated
-	mustDo(t, s, 200, "PUT", f.publicIs+"/"+itoa(b), f.bob, map[string]any{"description": "the word crash is misspelt!"})
+	mustDo(t, s, 200, "PUT", f.publicIs+"/"+itoa(b), f.bob,
+		map[string]any{"description": "the word crash is misspelt!"})
 
 	tests := []struct {
 		query string
@@ -513,7 +560,8 @@ func TestProjectIssueListFilters(t *testing.T) {
 		})
 	}
 	r := mustDo(t, s, 200, "GET", f.publicIs+"?per_page=3&labels=bug,p1&state=opened", f.alice, nil)
-	for k, v := range map[string]string{"X-Total": "1", "X-Total-Pages": "1", "X-Per-Page": "3", "X-Page": "1", "X-Next-Page": ""} {
+	for k, v := range map[string]string{"X-Total": "1", "X-Total-Pages": "1", "X-Per-Page": "3",
+		"X-Page": "1", "X-Next-Page": ""} {
 		if got := r.Header.Get(k); got != v {
 			t.Errorf("%s: %q, want %q", k, got, v)
 		}
@@ -539,7 +587,8 @@ func TestUserIssues(t *testing.T) {
 	createIssue(t, s, f.alice, f.publicIs, map[string]any{"title": "alice confidential", "confidential": true})
 	createIssue(t, s, f.bob, f.publicIs, map[string]any{"title": "bob public"})
 	other := createProject(t, s, f.bob, map[string]any{"name": "bobs"})
-	createIssue(t, s, f.bob, "/api/v4/projects/"+itoa(other.ID)+"/issues", map[string]any{"title": "bob private", "labels": "shared,bobs"})
+	createIssue(t, s, f.bob, "/api/v4/projects/"+itoa(other.ID)+"/issues",
+		map[string]any{"title": "bob private", "labels": "shared,bobs"})
 
 	tests := []struct {
 		name, query, token string
@@ -552,7 +601,8 @@ func TestUserIssues(t *testing.T) {
 		{"all a stranger may see", "?scope=all", f.bob, "alice public,bob private,bob public"},
 		{"all a reporter may see", "?scope=all", f.carol, "alice confidential,alice private,alice public,bob public"},
 		{"all an anonymous caller may see", "?scope=all", "", "alice public,bob public"},
-		{"everything for an administrator", "?scope=all", s.AdminToken, "alice confidential,alice private,alice public,bob private,bob public"},
+		{"everything for an administrator", "?scope=all", s.AdminToken,
+			"alice confidential,alice private,alice public,bob private,bob public"},
 		{"with filters", "?scope=all&search=public&author_id=" + itoa(f.aliceID), f.bob, "alice public"},
 		{"by a label of one project", "?scope=all&labels=shared", f.bob, "alice public,bob private"},
 		{"by two labels", "?scope=all&labels=shared,bobs", f.bob, "bob private"},
@@ -606,7 +656,9 @@ func TestIssueEntity(t *testing.T) {
 			t.Errorf("no %s in %v", k, raw)
 		}
 	}
-	if v3 := decode[issueJSON](t, mustDo(t, s, 200, "GET", "/api/v3/projects/"+itoa(f.public.ID)+"/issues/"+itoa(is.ID), "", nil)); !strings.HasSuffix(v3.Links.Self, "/api/v3/projects/"+itoa(f.public.ID)+"/issues/"+itoa(is.ID)) {
+	if v3 := decode[issueJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v3/projects/"+itoa(f.public.ID)+"/issues/"+itoa(is.ID), "",
+			nil)); !strings.HasSuffix(v3.Links.Self, "/api/v3/projects/"+itoa(f.public.ID)+"/issues/"+itoa(is.ID)) {
 		t.Errorf("v3 _links.self %q names the global id", v3.Links.Self)
 	}
 }
@@ -631,7 +683,8 @@ func TestIssueListTotalsFollowChanges(t *testing.T) {
 	}
 	check := func(step string) {
 		t.Helper()
-		for _, reader := range []struct{ name, token string }{{"owner", f.alice}, {"bob", f.bob}, {"dave", f.dave}, {"anonymous", ""}} {
+		for _, reader := range []struct{ name, token string }{{"owner", f.alice}, {"bob", f.bob},
+			{"dave", f.dave}, {"anonymous", ""}} {
 			for _, state := range []string{"", "opened", "closed", "all"} {
 				r := mustDo(t, s, 200, "GET", f.publicIs+"?per_page=100&state="+state, reader.token, nil)
 				if got, want := r.Header.Get("X-Total"), itoa(int64(len(iids(t, r)))); got != want {
@@ -649,7 +702,8 @@ func TestIssueListTotalsFollowChanges(t *testing.T) {
 				OpenIssuesCount int `json:"open_issues_count"`
 			}](t, mustDo(t, s, 200, "GET", f.publicAPI, reader.token, nil))
 			if p.OpenIssuesCount != open {
-				t.Errorf("%s: %s sees open_issues_count %d, and %d open issues", step, reader.name, p.OpenIssuesCount, open)
+				t.Errorf("%s: %s sees open_issues_count %d, and %d open issues", step, reader.name,
+					p.OpenIssuesCount, open)
 			}
 		}
 	}
@@ -740,10 +794,14 @@ func TestArchivedProjectIssuesAreReadOnly(t *testing.T) {
 			wantJSON(t, f.do(tt.method, tt.path, f.token, tt.body), 403, forbidden)
 		})
 	}
-	if is := decode[map[string]any](t, mustDo(t, f.s, 200, "GET", f.url("/issues/1"), f.token, nil)); is["title"] != "Frozen" || is["state"] != "opened" {
+	if is := decode[map[string]any](t,
+		mustDo(t, f.s, 200, "GET", f.url("/issues/1"), f.token, nil)); is["title"] != "Frozen" ||
+		is["state"] != "opened" {
 		t.Fatalf("after refused changes: %v, %v", is["title"], is["state"])
 	}
-	if notes := decode[[]map[string]any](t, mustDo(t, f.s, 200, "GET", f.url("/issues/1/notes"), f.token, nil)); len(notes) != 1 || notes[0]["body"] != "before" {
+	if notes := decode[[]map[string]any](t,
+		mustDo(t, f.s, 200, "GET", f.url("/issues/1/notes"), f.token, nil)); len(notes) != 1 ||
+		notes[0]["body"] != "before" {
 		t.Fatalf("notes after refused changes: %v", notes)
 	}
 	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"archived": false})

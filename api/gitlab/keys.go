@@ -32,8 +32,15 @@ type GPGKey struct {
 }
 
 func sshKey(k forge.SSHKey) SSHKey {
-	return SSHKey{ID: k.ID, Title: k.Title, CreatedAt: Time(k.CreatedAt), ExpiresAt: timePtr(k.ExpiresAt), Key: k.Key,
-		UsageType: k.UsageType, LastUsedAt: timePtr(k.LastUsedAt)}
+	return SSHKey{
+		ID:         k.ID,
+		Title:      k.Title,
+		CreatedAt:  Time(k.CreatedAt),
+		ExpiresAt:  timePtr(k.ExpiresAt),
+		Key:        k.Key,
+		UsageType:  k.UsageType,
+		LastUsedAt: timePtr(k.LastUsedAt),
+	}
 }
 
 func gpgKey(k forge.GPGKey) GPGKey {
@@ -215,7 +222,8 @@ type CommitSignature struct {
 }
 
 func (h *Handler) commitSignature(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	sig, err := h.forge.Repositories.CommitSignatureOf(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("sha"))
+	sig, err := h.forge.Repositories.CommitSignatureOf(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		p.Get("sha"))
 	if err != nil {
 		return err
 	}

@@ -53,10 +53,13 @@ func TestSSHKeys(t *testing.T) {
 	}
 	wantJSON(t, s.Do(t, "POST", "/api/v4/user/keys", bob, map[string]any{"title": "stolen", "key": line}), 400,
 		`{"message":{"fingerprint_sha256":["has already been taken"],"key":["has already been taken"]}}`)
-	wantJSON(t, s.Do(t, "POST", "/api/v4/user/keys", bob, map[string]any{"title": "x", "key": "ssh-rsa AAAAnotakey"}), 400,
+	wantJSON(t,
+		s.Do(t, "POST", "/api/v4/user/keys", bob, map[string]any{"title": "x", "key": "ssh-rsa AAAAnotakey"}), 400,
 		`{"message":{"fingerprint_sha256":["cannot be generated"],"key":["is invalid"]}}`)
-	wantJSON(t, s.Do(t, "POST", "/api/v4/user/keys", bob, map[string]any{"key": line}), 400, `{"error":"title is missing"}`)
-	wantJSON(t, s.Do(t, "POST", "/api/v4/user/keys", bob, map[string]any{"title": "x", "key": line, "usage_type": "both"}), 400,
+	wantJSON(t, s.Do(t, "POST", "/api/v4/user/keys", bob, map[string]any{"key": line}), 400,
+		`{"error":"title is missing"}`)
+	wantJSON(t,
+		s.Do(t, "POST", "/api/v4/user/keys", bob, map[string]any{"title": "x", "key": line, "usage_type": "both"}), 400,
 		`{"error":"usage_type does not have a valid value"}`)
 
 	// Anyone may read a user's public keys; only the user reads /user/keys.
@@ -76,18 +79,23 @@ func TestSSHKeys(t *testing.T) {
 		ID   int64    `json:"id"`
 		User userJSON `json:"user"`
 	}
-	mustDo(t, s, 200, "GET", "/api/v4/keys?fingerprint="+strings.ReplaceAll(fp, "+", "%2B"), s.AdminToken, nil).JSON(t, &found)
+	mustDo(t, s, 200, "GET", "/api/v4/keys?fingerprint="+strings.ReplaceAll(fp, "+", "%2B"), s.AdminToken,
+		nil).JSON(t, &found)
 	if found.ID != k.ID || found.User.Username != "alice" {
 		t.Fatalf("key by fingerprint: %+v", found)
 	}
-	mustDo(t, s, 200, "GET", "/api/v4/keys?fingerprint="+ssh.FingerprintLegacyMD5(signer.PublicKey()), s.AdminToken, nil)
+	mustDo(t, s, 200, "GET", "/api/v4/keys?fingerprint="+ssh.FingerprintLegacyMD5(signer.PublicKey()),
+		s.AdminToken, nil)
 	wantStatus(t, s.Do(t, "GET", "/api/v4/keys/"+itoa(k.ID), alice, nil), 403)
 	_, other := newSSHKey(t, "")
-	wantStatus(t, s.Do(t, "POST", "/api/v4/users/"+itoa(aliceID)+"/keys", bob, map[string]any{"title": "x", "key": other}), 403)
-	mustDo(t, s, 201, "POST", "/api/v4/users/"+itoa(aliceID)+"/keys", s.AdminToken, map[string]any{"title": "ci", "key": other, "usage_type": "signing"})
+	wantStatus(t,
+		s.Do(t, "POST", "/api/v4/users/"+itoa(aliceID)+"/keys", bob, map[string]any{"title": "x", "key": other}), 403)
+	mustDo(t, s, 201, "POST", "/api/v4/users/"+itoa(aliceID)+"/keys", s.AdminToken,
+		map[string]any{"title": "ci", "key": other, "usage_type": "signing"})
 	wantStatus(t, s.Do(t, "DELETE", "/api/v4/user/keys/"+itoa(k.ID), bob, nil), 404)
 	mustDo(t, s, 204, "DELETE", "/api/v4/user/keys/"+itoa(k.ID), alice, nil)
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users/alice/keys", "", nil), "title"); strings.Join(got, ",") != "ci" {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users/alice/keys", "", nil),
+		"title"); strings.Join(got, ",") != "ci" {
 		t.Fatalf("keys after the removal: %v", got)
 	}
 }
@@ -111,7 +119,8 @@ func signedCommit(t *testing.T, f *repoFixture, email string, sign func(payload 
 	t.Helper()
 	tree := gitRun(t, f.repoDir(), "", "rev-parse", "main^{tree}")
 	parent := gitRun(t, f.repoDir(), "", "rev-parse", "main")
-	head := "tree " + tree + "\nparent " + parent + "\nauthor A <" + email + "> 1700000000 +0000\ncommitter A <" + email + "> 1700000000 +0000\n"
+	head := "tree " + tree + "\nparent " + parent + "\nauthor A <" + email +
+		"> 1700000000 +0000\ncommitter A <" + email + "> 1700000000 +0000\n"
 	msg := "\nsigned\n"
 	sig := sign([]byte(head + msg))
 	raw := head + "gpgsig " + strings.ReplaceAll(strings.TrimRight(sig, "\n"), "\n", "\n ") + "\n" + msg
@@ -124,7 +133,8 @@ func TestCommitSignatures(t *testing.T) {
 	f := newRepoFixture(t, map[string]any{"name": "demo", "initialize_with_readme": true, "visibility": "public"})
 	uid, alice := f.s.CreateUser(t, "alice")
 	_ = uid
-	wantJSON(t, f.do("GET", "/repository/commits/main/signature", "", nil), 404, `{"message":"404 Signature Not Found"}`)
+	wantJSON(t, f.do("GET", "/repository/commits/main/signature", "", nil), 404,
+		`{"message":"404 Signature Not Found"}`)
 
 	entity, err := openpgp.NewEntity("Alice", "", "alice@example.com", nil)
 	if err != nil {
@@ -147,14 +157,16 @@ func TestCommitSignatures(t *testing.T) {
 	r := mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+sha+"/signature"), "", nil)
 	var sig map[string]any
 	r.JSON(t, &sig)
-	if sig["signature_type"] != "PGP" || sig["verification_status"] != "unknown_key" || sig["commit_source"] != "gitaly" {
+	if sig["signature_type"] != "PGP" || sig["verification_status"] != "unknown_key" ||
+		sig["commit_source"] != "gitaly" {
 		t.Fatalf("signature of an unknown key: %v", sig)
 	}
 	g := decode[struct {
 		ID int64 `json:"id"`
 	}](t, mustDo(t, f.s, 201, "POST", "/api/v4/user/gpg_keys", alice, map[string]any{"key": pub.String()}))
 	mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+sha+"/signature"), "", nil).JSON(t, &sig)
-	if sig["verification_status"] != "verified" || sig["gpg_key_id"] != float64(g.ID) || sig["gpg_key_user_email"] != "alice@example.com" ||
+	if sig["verification_status"] != "verified" || sig["gpg_key_id"] != float64(g.ID) ||
+		sig["gpg_key_user_email"] != "alice@example.com" ||
 		sig["gpg_key_user_name"] != "alice" || len(sig["gpg_key_primary_keyid"].(string)) != 16 {
 		t.Fatalf("signature by alice's key: %v", sig)
 	}
@@ -163,7 +175,8 @@ func TestCommitSignatures(t *testing.T) {
 	if sig["verification_status"] != "same_user_different_email" {
 		t.Fatalf("signature for another committer: %v", sig)
 	}
-	forged := signedCommit(t, f, "alice@example.com", func(payload []byte) string { return pgpSign(append(payload, 'x')) })
+	forged := signedCommit(t, f, "alice@example.com",
+		func(payload []byte) string { return pgpSign(append(payload, 'x')) })
 	mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+forged+"/signature"), "", nil).JSON(t, &sig)
 	if sig["verification_status"] != "unverified" {
 		t.Fatalf("a signature of other bytes: %v", sig)
@@ -183,7 +196,8 @@ func TestCommitSignatures(t *testing.T) {
 	if sig["signature_type"] != "SSH" || sig["verification_status"] != "unknown_key" || sig["key"] != nil {
 		t.Fatalf("SSH signature of an unknown key: %v", sig)
 	}
-	mustDo(t, f.s, 201, "POST", "/api/v4/user/keys", alice, map[string]any{"title": "signing", "key": line, "usage_type": "signing"})
+	mustDo(t, f.s, 201, "POST", "/api/v4/user/keys", alice,
+		map[string]any{"title": "signing", "key": line, "usage_type": "signing"})
 	mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+sshSHA+"/signature"), "", nil).JSON(t, &sig)
 	if sig["verification_status"] != "verified" || sig["key"].(map[string]any)["title"] != "signing" {
 		t.Fatalf("SSH signature of alice's key: %v", sig)

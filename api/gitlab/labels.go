@@ -26,9 +26,16 @@ type Label struct {
 }
 
 func label(l forge.Label, counts bool) Label {
-	out := Label{ID: l.ID, Name: l.Name, Color: l.Color, TextColor: forge.TextColor(l.Color),
-		Description: optional(l.Description), DescriptionHTML: html.EscapeString(l.Description),
-		Priority: l.Priority, IsProjectLabel: true}
+	out := Label{
+		ID:              l.ID,
+		Name:            l.Name,
+		Color:           l.Color,
+		TextColor:       forge.TextColor(l.Color),
+		Description:     optional(l.Description),
+		DescriptionHTML: html.EscapeString(l.Description),
+		Priority:        l.Priority,
+		IsProjectLabel:  true,
+	}
 	if counts {
 		// Merge requests do not carry labels yet.
 		open, closed, mrs := l.OpenIssues, l.ClosedIssues, 0
@@ -42,12 +49,14 @@ func (h *Handler) labelRoutes(rt *api.Router) {
 	rt.Handle("GET", "/projects/:id/labels", h.listLabels)
 	rt.Handle("POST", "/projects/:id/labels", write(h.createLabel))
 	rt.Handle("GET", "/projects/:id/labels/:label_id", h.getLabel)
-	rt.Handle("PUT", "/projects/:id/labels/:label_id", write(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		return h.updateLabel(w, r, p, p.Get("label_id"))
-	}))
-	rt.Handle("DELETE", "/projects/:id/labels/:label_id", write(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		return h.deleteLabel(w, r, p, p.Get("label_id"))
-	}))
+	rt.Handle("PUT", "/projects/:id/labels/:label_id",
+		write(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
+			return h.updateLabel(w, r, p, p.Get("label_id"))
+		}))
+	rt.Handle("DELETE", "/projects/:id/labels/:label_id",
+		write(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
+			return h.deleteLabel(w, r, p, p.Get("label_id"))
+		}))
 	// The older forms name the label in a name parameter (python-gitlab's label.save(), and
 	// client-go's delete without an id).
 	rt.Handle("PUT", "/projects/:id/labels", write(func(w http.ResponseWriter, r *http.Request, p api.Params) error {
@@ -79,7 +88,8 @@ func (h *Handler) listLabels(w http.ResponseWriter, r *http.Request, p api.Param
 }
 
 func (h *Handler) getLabel(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	l, err := h.forge.Issuables.GetLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), forge.ParseRef(p.Get("label_id")))
+	l, err := h.forge.Issuables.GetLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		forge.ParseRef(p.Get("label_id")))
 	if err != nil {
 		return err
 	}
@@ -88,7 +98,8 @@ func (h *Handler) getLabel(w http.ResponseWriter, r *http.Request, p api.Params)
 
 // labelInput reads a label's fields; nameKey is "name" on create and "new_name" on update.
 func labelInput(in *api.Input, nulls map[string]bool, nameKey string) (forge.LabelInput, error) {
-	li := forge.LabelInput{Name: in.StringPtr(nameKey), Color: in.StringPtr("color"), Description: in.StringPtr("description")}
+	li := forge.LabelInput{Name: in.StringPtr(nameKey), Color: in.StringPtr("color"),
+		Description: in.StringPtr("description")}
 	prio, err := in.IntPtr("priority")
 	if err != nil {
 		return li, err
@@ -151,7 +162,8 @@ func (h *Handler) updateLabel(w http.ResponseWriter, r *http.Request, p api.Para
 	if err != nil {
 		return err
 	}
-	l, err := h.forge.Issuables.UpdateLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), forge.ParseRef(ref), li)
+	l, err := h.forge.Issuables.UpdateLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		forge.ParseRef(ref), li)
 	if err != nil {
 		return err
 	}
@@ -171,7 +183,8 @@ func (h *Handler) deleteLabel(w http.ResponseWriter, r *http.Request, p api.Para
 			}
 		}
 	}
-	if err := h.forge.Issuables.DeleteLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), forge.ParseRef(ref)); err != nil {
+	if err := h.forge.Issuables.DeleteLabel(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		forge.ParseRef(ref)); err != nil {
 		return err
 	}
 	return api.NoContent(w)

@@ -62,7 +62,8 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, src forge.
 	return h.list(w, r, pg, total, out)
 }
 
-func (h *Handler) getMember(w http.ResponseWriter, r *http.Request, src forge.MemberSource, userRef string, all bool) error {
+func (h *Handler) getMember(w http.ResponseWriter, r *http.Request, src forge.MemberSource, userRef string,
+	all bool) error {
 	id, ok := parseID(userRef)
 	if !ok {
 		return forge.NotFound("")
@@ -75,7 +76,8 @@ func (h *Handler) getMember(w http.ResponseWriter, r *http.Request, src forge.Me
 	return api.JSON(w, r, http.StatusOK, h.member(m, nil))
 }
 
-func (h *Handler) saveMember(w http.ResponseWriter, r *http.Request, src forge.MemberSource, userRef string, create bool) error {
+func (h *Handler) saveMember(w http.ResponseWriter, r *http.Request, src forge.MemberSource, userRef string,
+	create bool) error {
 	in, err := api.ReadInput(r)
 	if err != nil {
 		return err

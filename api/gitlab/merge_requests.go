@@ -19,14 +19,22 @@ func (h *Handler) mergeRequestRoutes(rt *api.Router) {
 		return h.forge.Issuables.UpdateMergeRequest(ctx, a, project, ref, in)
 	}
 	mergeRequestAPI := issuableAPI[forge.MergeRequest, forge.MergeRequestInput, forge.MergeRequestListOptions]{
-		plural: "merge_requests", param: "merge_request_iid",
+		plural:       "merge_requests",
+		param:        "merge_request_iid",
 		required:     []string{"source_branch", "target_branch", "title"},
-		updateParams: mergeRequestUpdateParams, input: mergeRequestInput, options: mergeRequestListOptions,
-		list: h.forge.Issuables.ListMergeRequests, listProject: h.forge.Issuables.ListProjectMergeRequests,
-		create: h.forge.Issuables.CreateMergeRequest, get: h.forge.Issuables.GetMergeRequest, update: update,
-		delete: h.forge.Issuables.DeleteMergeRequest, noteTarget: h.forge.Issuables.MergeRequestNoteTarget,
-		render: func(_ *http.Request, _ *forge.Actor, m forge.MergeRequest) any { return h.mergeRequest(m) },
-		detail: h.renderMergeRequestDetail}
+		updateParams: mergeRequestUpdateParams,
+		input:        mergeRequestInput,
+		options:      mergeRequestListOptions,
+		list:         h.forge.Issuables.ListMergeRequests,
+		listProject:  h.forge.Issuables.ListProjectMergeRequests,
+		create:       h.forge.Issuables.CreateMergeRequest,
+		get:          h.forge.Issuables.GetMergeRequest,
+		update:       update,
+		delete:       h.forge.Issuables.DeleteMergeRequest,
+		noteTarget:   h.forge.Issuables.MergeRequestNoteTarget,
+		render:       func(_ *http.Request, _ *forge.Actor, m forge.MergeRequest) any { return h.mergeRequest(m) },
+		detail:       h.renderMergeRequestDetail,
+	}
 	base := mergeRequestAPI.routes(h, rt)
 	rt.Handle("GET", base+"/changes", h.mergeRequestChanges)
 	rt.Handle("GET", base+"/diffs", h.mergeRequestDiffs)
@@ -117,16 +125,40 @@ type MergeRequestChanges struct {
 
 func (h *Handler) mergeRequest(m forge.MergeRequest) MergeRequest {
 	c := h.issuableParts(m.Issuable, "!", "merge_requests")
-	out := MergeRequest{IssuableHead: c.head, MergedAt: timePtr(m.MergedAt), ClosedAt: timePtr(m.ClosedAt),
-		ClosedBy: c.closedBy, TargetBranch: m.TargetBranch, SourceBranch: m.SourceBranch,
-		UserNotesCount: m.UserNotesCount, Author: h.basicUser(m.Author), Assignees: c.assignees, Assignee: c.assignee,
-		Reviewers: h.basicUsers(m.Reviewers), SourceProjectID: m.ProjectID, TargetProjectID: m.ProjectID,
-		Labels: c.labels, Draft: m.Draft, WorkInProgress: m.Draft, MergeStatus: m.MergeStatus,
-		DetailedMergeStatus: forge.DetailedMergeStatus(m), SHA: optional(m.HeadSHA),
-		MergeCommitSHA: optional(m.MergeCommitSHA), SquashCommitSHA: optional(m.SquashCommitSHA),
-		ForceRemoveSourceBranch: m.RemoveSourceBranch, PreparedAt: Time(m.CreatedAt), Reference: c.ref,
-		References: c.references, WebURL: c.webURL, Squash: m.Squash, SquashOnMerge: m.Squash,
-		HasConflicts: m.HasConflicts, BlockingDiscussions: true, TaskCompletionStatus: c.tasks, ImportedFrom: "none"}
+	out := MergeRequest{
+		IssuableHead:            c.head,
+		MergedAt:                timePtr(m.MergedAt),
+		ClosedAt:                timePtr(m.ClosedAt),
+		ClosedBy:                c.closedBy,
+		TargetBranch:            m.TargetBranch,
+		SourceBranch:            m.SourceBranch,
+		UserNotesCount:          m.UserNotesCount,
+		Author:                  h.basicUser(m.Author),
+		Assignees:               c.assignees,
+		Assignee:                c.assignee,
+		Reviewers:               h.basicUsers(m.Reviewers),
+		SourceProjectID:         m.ProjectID,
+		TargetProjectID:         m.ProjectID,
+		Labels:                  c.labels,
+		Draft:                   m.Draft,
+		WorkInProgress:          m.Draft,
+		MergeStatus:             m.MergeStatus,
+		DetailedMergeStatus:     forge.DetailedMergeStatus(m),
+		SHA:                     optional(m.HeadSHA),
+		MergeCommitSHA:          optional(m.MergeCommitSHA),
+		SquashCommitSHA:         optional(m.SquashCommitSHA),
+		ForceRemoveSourceBranch: m.RemoveSourceBranch,
+		PreparedAt:              Time(m.CreatedAt),
+		Reference:               c.ref,
+		References:              c.references,
+		WebURL:                  c.webURL,
+		Squash:                  m.Squash,
+		SquashOnMerge:           m.Squash,
+		HasConflicts:            m.HasConflicts,
+		BlockingDiscussions:     true,
+		TaskCompletionStatus:    c.tasks,
+		ImportedFrom:            "none",
+	}
 	if m.RemoveSourceBranch {
 		out.ShouldRemoveSourceBranch = &m.RemoveSourceBranch
 	}
@@ -156,7 +188,8 @@ func (h *Handler) mergeRequestDetail(ctx context.Context, a *forge.Actor, m forg
 		out.ChangesCount = &n
 	}
 	if m.HeadSHA != "" {
-		out.DiffRefs = &DiffRefs{BaseSHA: optional(m.BaseSHA), HeadSHA: optional(m.HeadSHA), StartSHA: optional(m.TargetSHA)}
+		out.DiffRefs = &DiffRefs{BaseSHA: optional(m.BaseSHA), HeadSHA: optional(m.HeadSHA),
+			StartSHA: optional(m.TargetSHA)}
 	}
 	out.User.CanMerge = h.forge.Issuables.CanMergeInto(ctx, a, m)
 	return out
@@ -243,8 +276,9 @@ func (h *Handler) mergeRequestChanges(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	return api.JSON(w, r, http.StatusOK, MergeRequestChanges{MergeRequestDetail: h.mergeRequestDetail(r.Context(), a, m),
-		Changes: diffs(list, unidiff)})
+	return api.JSON(w, r, http.StatusOK,
+		MergeRequestChanges{MergeRequestDetail: h.mergeRequestDetail(r.Context(), a, m),
+			Changes: diffs(list, unidiff)})
 }
 
 func (h *Handler) mergeRequestDiffs(w http.ResponseWriter, r *http.Request, p api.Params) error {
@@ -282,7 +316,8 @@ func (h *Handler) mergeRequestCommits(w http.ResponseWriter, r *http.Request, p 
 	if err != nil {
 		return err
 	}
-	list, total, err := h.forge.Issuables.MergeRequestCommits(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref, pg)
+	list, total, err := h.forge.Issuables.MergeRequestCommits(r.Context(), api.Actor(r),
+		forge.ParseRef(p.Get("id")), ref, pg)
 	if err != nil {
 		return err
 	}
@@ -329,7 +364,8 @@ func (h *Handler) rebaseMergeRequest(w http.ResponseWriter, r *http.Request, p a
 	if err != nil {
 		return err
 	}
-	if err := h.forge.Issuables.RebaseMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), ref); err != nil {
+	if err := h.forge.Issuables.RebaseMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		ref); err != nil {
 		return err
 	}
 	return api.JSON(w, r, http.StatusAccepted, map[string]bool{"rebase_in_progress": false})

@@ -46,7 +46,8 @@ type mrBench struct {
 func newMRBench(b *testing.B) *mrBench {
 	b.Helper()
 	s := servertest.New(b, servertest.WithoutRateLimit())
-	r := s.Do(b, "POST", "/api/v4/projects", s.AdminToken, map[string]any{"name": "big", "initialize_with_readme": true})
+	r := s.Do(b, "POST", "/api/v4/projects", s.AdminToken,
+		map[string]any{"name": "big", "initialize_with_readme": true})
 	if r.StatusCode != http.StatusCreated {
 		b.Fatalf("create project: %d %s", r.StatusCode, r.Body)
 	}
@@ -55,7 +56,8 @@ func newMRBench(b *testing.B) *mrBench {
 	f := &mrBench{s: s, project: "/api/v4/projects/" + itoa(p.ID)}
 	actions := make([]map[string]any, benchFiles)
 	for i := range actions {
-		actions[i] = map[string]any{"action": "create", "file_path": fmt.Sprintf("src/%03d/file.txt", i), "content": benchContent(i, nil)}
+		actions[i] = map[string]any{"action": "create", "file_path": fmt.Sprintf("src/%03d/file.txt", i),
+			"content": benchContent(i, nil)}
 	}
 	f.post(b, "/repository/commits", map[string]any{"branch": "main", "commit_message": "files", "actions": actions})
 	return f
@@ -78,7 +80,8 @@ func (f *mrBench) openBig(b *testing.B) int64 {
 	actions := make([]map[string]any, benchFiles)
 	for i := range actions {
 		content := benchContent(i, map[int]string{10 * f.n % benchLines: fmt.Sprintf("changed by %s", branch)})
-		actions[i] = map[string]any{"action": "update", "file_path": fmt.Sprintf("src/%03d/file.txt", i), "content": content}
+		actions[i] = map[string]any{"action": "update", "file_path": fmt.Sprintf("src/%03d/file.txt", i),
+			"content": content}
 	}
 	f.post(b, "/repository/commits", map[string]any{"branch": branch, "start_branch": "main",
 		"commit_message": "change every file", "actions": actions})
@@ -107,7 +110,8 @@ func BenchmarkMergeRequestMerge1000Files(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		first, iid := f.openBig(b), f.openBig(b)
-		if r := f.s.Do(b, "PUT", f.project+"/merge_requests/"+itoa(first)+"/merge", f.s.AdminToken, nil); r.StatusCode != http.StatusOK {
+		if r := f.s.Do(b, "PUT", f.project+"/merge_requests/"+itoa(first)+"/merge", f.s.AdminToken,
+			nil); r.StatusCode != http.StatusOK {
 			b.Fatalf("merge: %d %.300s", r.StatusCode, r.Body)
 		}
 		b.StartTimer()

@@ -49,8 +49,10 @@ func update(path, content string) map[string]any {
 // branch makes a commit of actions on a new branch started from main.
 func (f *repoFixture) branch(name string, actions ...map[string]any) commitJSON {
 	f.t.Helper()
-	body := map[string]any{"branch": name, "start_branch": "main", "commit_message": "work on " + name, "actions": actions}
-	return decode[commitJSON](f.t, mustDo(f.t, f.s, http.StatusCreated, "POST", f.url("/repository/commits"), f.token, body))
+	body := map[string]any{"branch": name, "start_branch": "main", "commit_message": "work on " + name,
+		"actions": actions}
+	return decode[commitJSON](f.t,
+		mustDo(f.t, f.s, http.StatusCreated, "POST", f.url("/repository/commits"), f.token, body))
 }
 
 // openMR opens a merge request of source into main.
@@ -67,19 +69,22 @@ func (f *repoFixture) openMR(source, title string, extra ...map[string]any) mrJS
 
 func (f *repoFixture) mr(iid int64) mrJSON {
 	f.t.Helper()
-	return decode[mrJSON](f.t, mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/merge_requests/"+itoa(iid)), f.token, nil))
+	return decode[mrJSON](f.t,
+		mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/merge_requests/"+itoa(iid)), f.token, nil))
 }
 
 func (f *repoFixture) mainTip() commitJSON {
 	f.t.Helper()
-	return decode[commitJSON](f.t, mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/repository/commits/main"), f.token, nil))
+	return decode[commitJSON](f.t,
+		mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/repository/commits/main"), f.token, nil))
 }
 
 func TestMergeRequestLifecycle(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	head := f.branch("feature", create("feature.txt", "a feature\n"), update("README.md", "# demo\n\nchanged\n"))
 
-	m := f.openMR("feature", "Add a feature", map[string]any{"description": "- [x] done\n- [ ] later", "labels": "review,backend"})
+	m := f.openMR("feature", "Add a feature",
+		map[string]any{"description": "- [x] done\n- [ ] later", "labels": "review,backend"})
 	if m.IID != 1 || m.State != "opened" || m.SourceBranch != "feature" || m.TargetBranch != "main" {
 		t.Fatalf("created %+v", m)
 	}
@@ -132,23 +137,27 @@ func TestMergeRequestLifecycle(t *testing.T) {
 			t.Errorf("list%s: %d items, X-Total %q; want %d", q, n, r.Header.Get("X-Total"), want)
 		}
 	}
-	if n := len(decode[[]mrJSON](t, mustDo(t, f.s, 200, "GET", "/api/v4/merge_requests?scope=all", f.token, nil))); n != 1 {
+	if n := len(
+		decode[[]mrJSON](t, mustDo(t, f.s, 200, "GET", "/api/v4/merge_requests?scope=all", f.token, nil))); n != 1 {
 		t.Errorf("GET /merge_requests?scope=all: %d", n)
 	}
 
 	// Draft by title and by parameter; a draft cannot be merged.
-	d := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"draft": true}))
+	d := decode[mrJSON](t,
+		mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"draft": true}))
 	if !d.Draft || !d.WorkInProgress || d.Title != "Draft: Add a feature" {
 		t.Fatalf("draft: %+v", d)
 	}
 	wantJSON(t, f.do("PUT", "/merge_requests/1/merge", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
-	d = decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"title": "Add a feature"}))
+	d = decode[mrJSON](t,
+		mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"title": "Add a feature"}))
 	if d.Draft {
 		t.Fatal("still a draft after the prefix was removed")
 	}
 
 	// Close and reopen, each with a system note.
-	c := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"state_event": "close"}))
+	c := decode[mrJSON](t,
+		mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"state_event": "close"}))
 	if c.State != "closed" || c.ClosedBy == nil {
 		t.Fatalf("closed: %+v", c)
 	}
@@ -164,9 +173,11 @@ func TestMergeRequestLifecycle(t *testing.T) {
 	}
 	tip := f.mainTip()
 	if tip.ID != *merged.MergeCommitSHA || len(tip.ParentIDs) != 2 || tip.ParentIDs[1] != head.ID {
-		t.Fatalf("main is %s with parents %v; want the merge commit %s of %s", tip.ID, tip.ParentIDs, *merged.MergeCommitSHA, head.ID)
+		t.Fatalf("main is %s with parents %v; want the merge commit %s of %s", tip.ID, tip.ParentIDs,
+			*merged.MergeCommitSHA, head.ID)
 	}
-	if !strings.HasPrefix(tip.Message, "Merge branch 'feature' into 'main'\n\nAdd a feature\n\nSee merge request root/demo!1") {
+	if !strings.HasPrefix(tip.Message,
+		"Merge branch 'feature' into 'main'\n\nAdd a feature\n\nSee merge request root/demo!1") {
 		t.Errorf("merge message %q", tip.Message)
 	}
 	mustDo(t, f.s, 404, "GET", f.url("/repository/branches/feature"), f.token, nil)
@@ -189,7 +200,8 @@ func TestMergeRequestLifecycle(t *testing.T) {
 	if strings.Join(bodies, "|") != want {
 		t.Errorf("system notes %q, want %q", strings.Join(bodies, "|"), want)
 	}
-	note := decode[noteJSON](t, mustDo(t, f.s, 201, "POST", f.url("/merge_requests/1/notes"), f.token, map[string]any{"body": "LGTM"}))
+	note := decode[noteJSON](t,
+		mustDo(t, f.s, 201, "POST", f.url("/merge_requests/1/notes"), f.token, map[string]any{"body": "LGTM"}))
 	if note.System || note.NoteableType != "MergeRequest" {
 		t.Errorf("note %+v", note)
 	}
@@ -213,27 +225,36 @@ func TestMergeRequestErrors(t *testing.T) {
 	}{
 		{"missing parameters", "POST", "/merge_requests", f.token, map[string]any{"title": "x"}, 400,
 			`{"error":"source_branch is missing, target_branch is missing"}`},
-		{"same branches", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "main", "target_branch": "main", "title": "x"},
+		{"same branches", "POST", "/merge_requests", f.token,
+			map[string]any{"source_branch": "main", "target_branch": "main", "title": "x"},
 			422, `{"message":["You can't use same project/branch for source and target"]}`},
-		{"unknown source", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "nope", "target_branch": "main", "title": "x"},
+		{"unknown source", "POST", "/merge_requests", f.token,
+			map[string]any{"source_branch": "nope", "target_branch": "main", "title": "x"},
 			422, `{"message":["Source branch \"nope\" does not exist"]}`},
-		{"unknown target", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "feature", "target_branch": "nope", "title": "x"},
+		{"unknown target", "POST", "/merge_requests", f.token,
+			map[string]any{"source_branch": "feature", "target_branch": "nope", "title": "x"},
 			422, `{"message":["Target branch \"nope\" does not exist"]}`},
-		{"duplicate", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
+		{"duplicate", "POST", "/merge_requests", f.token,
+			map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
 			409, `{"message":"Another open merge request already exists for this source branch: !1"}`},
-		{"huge title", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "feature", "target_branch": "main", "title": long},
+		{"huge title", "POST", "/merge_requests", f.token,
+			map[string]any{"source_branch": "feature", "target_branch": "main", "title": long},
 			400, `{"message":{"title":["is too long (maximum is 255 characters)"]}}`},
-		{"blank title", "POST", "/merge_requests", f.token, map[string]any{"source_branch": "feature", "target_branch": "main", "title": " "},
+		{"blank title", "POST", "/merge_requests", f.token,
+			map[string]any{"source_branch": "feature", "target_branch": "main", "title": " "},
 			400, `{"message":{"title":["can't be blank"]}}`},
-		{"reporter creates", "POST", "/merge_requests", reporter, map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
+		{"reporter creates", "POST", "/merge_requests", reporter,
+			map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
 			403, `{"message":"403 Forbidden"}`},
 		{"outsider reads", "GET", "/merge_requests/1", outsider, nil, 404, `{"message":"404 Project Not Found"}`},
 		{"outsider lists", "GET", "/merge_requests", outsider, nil, 404, `{"message":"404 Project Not Found"}`},
 		{"anonymous merges", "PUT", "/merge_requests/1/merge", "", nil, 401, `{"message":"401 Unauthorized"}`},
 		{"unknown iid", "GET", "/merge_requests/99", f.token, nil, 404, `{"message":"404 Not found"}`},
 		{"bad iid", "GET", "/merge_requests/x", f.token, nil, 404, `{"message":"404 Not found"}`},
-		{"developer merges into protected main", "PUT", "/merge_requests/1/merge", dev, nil, 401, `{"message":"401 Unauthorized"}`},
-		{"stale sha", "PUT", "/merge_requests/1/merge", f.token, map[string]any{"sha": strings.Repeat("a", 40)}, 409, ""},
+		{"developer merges into protected main", "PUT", "/merge_requests/1/merge", dev, nil, 401,
+			`{"message":"401 Unauthorized"}`},
+		{"stale sha", "PUT", "/merge_requests/1/merge", f.token,
+			map[string]any{"sha": strings.Repeat("a", 40)}, 409, ""},
 		{"bad state_event", "PUT", "/merge_requests/1", f.token, map[string]any{"state_event": "explode"}, 400, ""},
 		{"no update parameter", "PUT", "/merge_requests/1", f.token, map[string]any{}, 400, ""},
 		{"bad state filter", "GET", "/merge_requests?state=sideways", f.token, nil, 400, ""},
@@ -290,7 +311,8 @@ func TestMergeRequestSquashAndFastForward(t *testing.T) {
 	if m.SquashCommitSHA == nil || m.MergeCommitSHA == nil {
 		t.Fatalf("squash merge: %+v", m)
 	}
-	squash := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+*m.SquashCommitSHA), f.token, nil))
+	squash := decode[commitJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+*m.SquashCommitSHA), f.token, nil))
 	if len(squash.ParentIDs) != 1 || squash.ParentIDs[0] != oldMain.ID || squash.Title != "One and two" {
 		t.Fatalf("squash commit %+v", squash)
 	}
@@ -341,11 +363,15 @@ func TestFastForwardProjectNeedsRebasedSource(t *testing.T) {
 			f.openMR("behind", "Behind")
 
 			m := f.mr(1)
-			if m.MergeStatus != "can_be_merged" || m.HasConflicts || m.DetailedMergeStatus != tt.status || m.User.CanMerge == tt.refused {
-				t.Fatalf("merge_status %q, has_conflicts %v, detailed_merge_status %q, can_merge %v; want %q and can_merge %v",
+			if m.MergeStatus != "can_be_merged" || m.HasConflicts || m.DetailedMergeStatus != tt.status ||
+				m.User.CanMerge == tt.refused {
+				t.Fatalf(
+					"merge_status %q, has_conflicts %v, detailed_merge_status %q, can_merge %v; want %q and can_merge %v",
 					m.MergeStatus, m.HasConflicts, m.DetailedMergeStatus, m.User.CanMerge, tt.status, !tt.refused)
 			}
-			if list := decode[[]mrJSON](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests"), f.token, nil)); list[0].DetailedMergeStatus != tt.status {
+			if list := decode[[]mrJSON](t,
+				mustDo(t, f.s, 200, "GET", f.url("/merge_requests"), f.token,
+					nil)); list[0].DetailedMergeStatus != tt.status {
 				t.Errorf("listed with detailed_merge_status %q", list[0].DetailedMergeStatus)
 			}
 			before := f.mainTip().ID
@@ -356,18 +382,22 @@ func TestFastForwardProjectNeedsRebasedSource(t *testing.T) {
 			}
 			wantJSON(t, r, 406, `{"message":"Branch cannot be merged"}`)
 			if tip := f.mainTip().ID; tip != before || f.mr(1).State != "opened" {
-				t.Fatalf("a refused merge moved main from %s to %s or left the merge request %q", before, tip, f.mr(1).State)
+				t.Fatalf("a refused merge moved main from %s to %s or left the merge request %q", before, tip,
+					f.mr(1).State)
 			}
 
 			// Rebased (remade on main), the branch is a fast-forward and merges: ff moves main
 			// to it (or to its squash), rebase_merge still writes a merge commit.
-			head := decode[commitJSON](t, mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), f.token, map[string]any{
-				"branch": "behind", "start_branch": "main", "force": true, "commit_message": "rebased",
-				"actions": []map[string]any{create("behind.txt", "b\n")}}))
+			head := decode[commitJSON](t,
+				mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), f.token, map[string]any{
+					"branch": "behind", "start_branch": "main", "force": true, "commit_message": "rebased",
+					"actions": []map[string]any{create("behind.txt", "b\n")}}))
 			if m := f.mr(1); m.DetailedMergeStatus != "mergeable" || !m.User.CanMerge {
 				t.Fatalf("rebased: detailed_merge_status %q, can_merge %v", m.DetailedMergeStatus, m.User.CanMerge)
 			}
-			merged := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token, map[string]any{"squash": tt.squash}))
+			merged := decode[mrJSON](t,
+				mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token,
+					map[string]any{"squash": tt.squash}))
 			tip := f.mainTip()
 			landed := head.ID
 			if tt.squash {
@@ -379,12 +409,14 @@ func TestFastForwardProjectNeedsRebasedSource(t *testing.T) {
 			switch tt.mergeMethod {
 			case "ff":
 				if tip.ID != landed || merged.MergeCommitSHA != nil {
-					t.Fatalf("main %s, merge_commit_sha %v; want main fast-forwarded to %s", tip.ID, merged.MergeCommitSHA, landed)
+					t.Fatalf("main %s, merge_commit_sha %v; want main fast-forwarded to %s", tip.ID,
+						merged.MergeCommitSHA, landed)
 				}
 			case "rebase_merge":
 				if len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before || tip.ParentIDs[1] != landed ||
 					merged.MergeCommitSHA == nil || *merged.MergeCommitSHA != tip.ID {
-					t.Fatalf("main %s has parents %v, merge_commit_sha %v; want a merge commit of %s on %s", tip.ID, tip.ParentIDs, merged.MergeCommitSHA, landed, before)
+					t.Fatalf("main %s has parents %v, merge_commit_sha %v; want a merge commit of %s on %s",
+						tip.ID, tip.ParentIDs, merged.MergeCommitSHA, landed, before)
 				}
 			}
 		})
@@ -411,7 +443,8 @@ func TestMergeRequestFollowsPushes(t *testing.T) {
 	dir := t.TempDir()
 	git(t, dir, "clone", "-q", strings.Replace(f.s.URL, "://", "://root:"+f.token+"@", 1)+"/"+f.path+".git", "w")
 	w := filepath.Join(dir, "w")
-	git(t, w, "-c", "user.name=t", "-c", "user.email=t@example.com", "merge", "-q", "--no-ff", "-m", "merge by hand", "origin/feature")
+	git(t, w, "-c", "user.name=t", "-c", "user.email=t@example.com", "merge", "-q", "--no-ff", "-m",
+		"merge by hand", "origin/feature")
 	git(t, w, "push", "-q", "origin", "main")
 	m := f.mr(1)
 	if m.State != "merged" || m.MergedBy == nil || m.MergedBy.Username != "root" {
@@ -444,7 +477,8 @@ func TestMergeRacingPushesLosesNothing(t *testing.T) {
 			defer wg.Done()
 			for {
 				r := f.s.Do(t, "POST", f.url("/repository/commits"), f.token, map[string]any{"branch": "main",
-					"commit_message": fmt.Sprintf("push %d", i), "actions": []map[string]any{create(fmt.Sprintf("p%d.txt", i), "p\n")}})
+					"commit_message": fmt.Sprintf("push %d", i),
+					"actions":        []map[string]any{create(fmt.Sprintf("p%d.txt", i), "p\n")}})
 				if r.StatusCode == 201 {
 					pushed[i] = decode[commitJSON](t, r).ID
 					return
@@ -481,7 +515,8 @@ func TestMergeRequestsOnV3UseGlobalIDs(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	// Another project's merge request takes global id 1, so that ids and iids differ.
 	other := createProject(t, f.s, f.token, map[string]any{"name": "other", "initialize_with_readme": true})
-	mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(other.ID)+"/repository/branches", f.token, map[string]any{"branch": "x", "ref": "main"})
+	mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(other.ID)+"/repository/branches", f.token,
+		map[string]any{"branch": "x", "ref": "main"})
 	mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(other.ID)+"/repository/commits", f.token, map[string]any{
 		"branch": "x", "commit_message": "x", "actions": []map[string]any{create("x", "x")}})
 	mustDo(t, f.s, 201, "POST", "/api/v4/projects/"+itoa(other.ID)+"/merge_requests", f.token,
@@ -492,11 +527,13 @@ func TestMergeRequestsOnV3UseGlobalIDs(t *testing.T) {
 		t.Fatalf("id %d iid %d", m.ID, m.IID)
 	}
 	mustDo(t, f.s, 404, "GET", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/1", f.token, nil)
-	got := decode[mrJSON](t, mustDo(t, f.s, 200, "GET", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/2", f.token, nil))
+	got := decode[mrJSON](t,
+		mustDo(t, f.s, 200, "GET", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/2", f.token, nil))
 	if got.IID != 1 {
 		t.Fatalf("v3 by id: %+v", got)
 	}
-	mustDo(t, f.s, 201, "POST", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/2/notes", f.token, map[string]any{"body": "hi"})
+	mustDo(t, f.s, 201, "POST", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/2/notes", f.token,
+		map[string]any{"body": "hi"})
 }
 
 func TestMergeRequestDeleteByOwnerOnly(t *testing.T) {
@@ -517,7 +554,8 @@ func TestMergeRequestDeleteByOwnerOnly(t *testing.T) {
 // history lists the ids of the commits reachable from main, newest first.
 func (f *repoFixture) history() []string {
 	f.t.Helper()
-	list := decode[[]commitJSON](f.t, mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/repository/commits?ref_name=main&per_page=100"), f.token, nil))
+	list := decode[[]commitJSON](f.t,
+		mustDo(f.t, f.s, http.StatusOK, "GET", f.url("/repository/commits?ref_name=main&per_page=100"), f.token, nil))
 	ids := make([]string, len(list))
 	for i, c := range list {
 		ids[i] = c.ID
@@ -547,7 +585,8 @@ func TestReadingMergeRequestsNeedsAScopeForThem(t *testing.T) {
 		t.Run(tt.scope, func(t *testing.T) {
 			uid, token := f.s.CreateUser(t, fmt.Sprintf("reader%d", i), tt.scope)
 			addMember(t, f.s, f.token, "projects", f.id, uid, 30)
-			for _, path := range []string{f.url("/merge_requests"), f.url("/merge_requests/1"), f.url("/merge_requests/1/notes"),
+			for _, path := range []string{f.url("/merge_requests"), f.url("/merge_requests/1"),
+				f.url("/merge_requests/1/notes"),
 				"/api/v4/merge_requests?scope=all"} {
 				r := f.s.Do(t, "GET", path, token, nil)
 				if tt.code == 200 {
@@ -574,11 +613,13 @@ func TestArchivedProjectMergeRequestsAreReadOnly(t *testing.T) {
 		want               string
 	}{
 		{"retitle", "PUT", "/merge_requests/1", map[string]any{"title": "Thawed"}, 403, `{"message":"403 Forbidden"}`},
-		{"close", "PUT", "/merge_requests/1", map[string]any{"state_event": "close"}, 403, `{"message":"403 Forbidden"}`},
+		{"close", "PUT", "/merge_requests/1", map[string]any{"state_event": "close"}, 403,
+			`{"message":"403 Forbidden"}`},
 		{"delete", "DELETE", "/merge_requests/1", nil, 403, `{"message":"403 Forbidden"}`},
 		{"delete one that is gone", "DELETE", "/merge_requests/9", nil, 403, `{"message":"403 Forbidden"}`},
 		{"merge", "PUT", "/merge_requests/1/merge", nil, 401, `{"message":"401 Unauthorized"}`},
-		{"open another", "POST", "/merge_requests", map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
+		{"open another", "POST", "/merge_requests",
+			map[string]any{"source_branch": "feature", "target_branch": "main", "title": "x"},
 			403, `{"message":"403 Forbidden"}`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -589,7 +630,9 @@ func TestArchivedProjectMergeRequestsAreReadOnly(t *testing.T) {
 		t.Fatalf("after refused changes: title %q, state %q", m.Title, m.State)
 	}
 	mustDo(t, f.s, 200, "PUT", f.url(""), f.token, map[string]any{"archived": false})
-	if m := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token, map[string]any{"title": "Thawed"})); m.Title != "Thawed" {
+	if m := decode[mrJSON](t,
+		mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1"), f.token,
+			map[string]any{"title": "Thawed"})); m.Title != "Thawed" {
 		t.Fatalf("after unarchiving: title %q", m.Title)
 	}
 	wantStatus(t, f.do("DELETE", "/merge_requests/1", f.token, nil), 204)
@@ -609,26 +652,35 @@ func TestConcurrentMergesOfOneMergeRequestMergeOnce(t *testing.T) {
 			tip := f.mainTip()
 			if len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before || tip.ParentIDs[1] != head ||
 				m.MergeCommitSHA == nil || *m.MergeCommitSHA != tip.ID {
-				t.Fatalf("main %s has parents %v, merge_commit_sha %v; want one merge commit of %s on %s", tip.ID, tip.ParentIDs, m.MergeCommitSHA, head, before)
+				t.Fatalf("main %s has parents %v, merge_commit_sha %v; want one merge commit of %s on %s",
+					tip.ID, tip.ParentIDs, m.MergeCommitSHA, head, before)
 			}
 		}},
-		{"squash", nil, map[string]any{"squash": true}, 2, func(t *testing.T, f *repoFixture, m mrJSON, before, _ string) {
-			tip := f.mainTip()
-			if m.SquashCommitSHA == nil || len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before || tip.ParentIDs[1] != *m.SquashCommitSHA {
-				t.Fatalf("main %s has parents %v, squash_commit_sha %v; want one merge of one squashed commit on %s", tip.ID, tip.ParentIDs, m.SquashCommitSHA, before)
-			}
-		}},
-		{"fast-forward", map[string]any{"merge_method": "ff"}, nil, 2, func(t *testing.T, f *repoFixture, m mrJSON, _, head string) {
-			if tip := f.mainTip(); tip.ID != head || m.MergeCommitSHA != nil {
-				t.Fatalf("main at %s, merge_commit_sha %v; want main fast-forwarded to %s", tip.ID, m.MergeCommitSHA, head)
-			}
-		}},
-		{"fast-forward with squash", map[string]any{"merge_method": "ff"}, map[string]any{"squash": true}, 1, func(t *testing.T, f *repoFixture, m mrJSON, before, _ string) {
-			tip := f.mainTip()
-			if m.SquashCommitSHA == nil || tip.ID != *m.SquashCommitSHA || len(tip.ParentIDs) != 1 || tip.ParentIDs[0] != before {
-				t.Fatalf("main %s has parents %v, squash_commit_sha %v; want one squashed commit on %s", tip.ID, tip.ParentIDs, m.SquashCommitSHA, before)
-			}
-		}},
+		{"squash", nil, map[string]any{"squash": true}, 2,
+			func(t *testing.T, f *repoFixture, m mrJSON, before, _ string) {
+				tip := f.mainTip()
+				if m.SquashCommitSHA == nil || len(tip.ParentIDs) != 2 || tip.ParentIDs[0] != before ||
+					tip.ParentIDs[1] != *m.SquashCommitSHA {
+					t.Fatalf(
+						"main %s has parents %v, squash_commit_sha %v; want one merge of one squashed commit on %s", tip.ID, tip.ParentIDs, m.SquashCommitSHA, before)
+				}
+			}},
+		{"fast-forward", map[string]any{"merge_method": "ff"}, nil, 2,
+			func(t *testing.T, f *repoFixture, m mrJSON, _, head string) {
+				if tip := f.mainTip(); tip.ID != head || m.MergeCommitSHA != nil {
+					t.Fatalf("main at %s, merge_commit_sha %v; want main fast-forwarded to %s", tip.ID,
+						m.MergeCommitSHA, head)
+				}
+			}},
+		{"fast-forward with squash", map[string]any{"merge_method": "ff"}, map[string]any{"squash": true}, 1,
+			func(t *testing.T, f *repoFixture, m mrJSON, before, _ string) {
+				tip := f.mainTip()
+				if m.SquashCommitSHA == nil || tip.ID != *m.SquashCommitSHA || len(tip.ParentIDs) != 1 ||
+					tip.ParentIDs[0] != before {
+					t.Fatalf("main %s has parents %v, squash_commit_sha %v; want one squashed commit on %s",
+						tip.ID, tip.ParentIDs, m.SquashCommitSHA, before)
+				}
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -707,7 +759,8 @@ func TestCloseRacingMergeNeverMergesAClosedMergeRequest(t *testing.T) {
 		switch got.State {
 		case "merged":
 			if merge.StatusCode != 200 || !moved || got.ClosedBy != nil {
-				t.Fatalf("round %d: merged, but merge answered %d, main moved %v, closed_by %v", i, merge.StatusCode, moved, got.ClosedBy)
+				t.Fatalf("round %d: merged, but merge answered %d, main moved %v, closed_by %v", i,
+					merge.StatusCode, moved, got.ClosedBy)
 			}
 			switch closing.StatusCode {
 			case 200: // the close came after the merge: nothing to close
@@ -720,11 +773,14 @@ func TestCloseRacingMergeNeverMergesAClosedMergeRequest(t *testing.T) {
 				t.Fatalf("round %d: close answered %d %s", i, closing.StatusCode, closing.Body)
 			}
 		case "closed":
-			if closing.StatusCode != 200 || merge.StatusCode != 405 || moved || got.MergedBy != nil || got.MergeCommitSHA != nil {
-				t.Fatalf("round %d: closed, but close answered %d, merge %d %s, main moved %v", i, closing.StatusCode, merge.StatusCode, merge.Body, moved)
+			if closing.StatusCode != 200 || merge.StatusCode != 405 || moved || got.MergedBy != nil ||
+				got.MergeCommitSHA != nil {
+				t.Fatalf("round %d: closed, but close answered %d, merge %d %s, main moved %v", i,
+					closing.StatusCode, merge.StatusCode, merge.Body, moved)
 			}
 		default:
-			t.Fatalf("round %d: state %q after close %d and merge %d", i, got.State, closing.StatusCode, merge.StatusCode)
+			t.Fatalf("round %d: state %q after close %d and merge %d", i, got.State, closing.StatusCode,
+				merge.StatusCode)
 		}
 	}
 }
@@ -750,19 +806,23 @@ func TestRebaseMergeRequest(t *testing.T) {
 		RebaseInProgress *bool   `json:"rebase_in_progress"`
 		MergeError       *string `json:"merge_error"`
 	}](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests/1?include_rebase_in_progress=true"), f.token, nil))
-	if got.RebaseInProgress == nil || *got.RebaseInProgress || got.MergeError != nil || got.DetailedMergeStatus != "mergeable" {
+	if got.RebaseInProgress == nil || *got.RebaseInProgress || got.MergeError != nil ||
+		got.DetailedMergeStatus != "mergeable" {
 		t.Fatalf("after the rebase: rebase_in_progress %v, merge_error %v, detailed_merge_status %q",
 			got.RebaseInProgress, got.MergeError, got.DetailedMergeStatus)
 	}
 	tip := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/behind"), f.token, nil))
-	parent := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+tip.ParentIDs[0]), f.token, nil))
+	parent := decode[commitJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/commits/"+tip.ParentIDs[0]), f.token, nil))
 	if tip.Title != second.Title || tip.AuthorEmail != second.AuthorEmail || tip.AuthoredDate != second.AuthoredDate ||
-		parent.Title != first.Title || len(parent.ParentIDs) != 1 || parent.ParentIDs[0] != main.ID || got.SHA == nil || *got.SHA != tip.ID {
+		parent.Title != first.Title || len(parent.ParentIDs) != 1 || parent.ParentIDs[0] != main.ID ||
+		got.SHA == nil || *got.SHA != tip.ID {
 		t.Fatalf("rebased branch: %+v on %+v; merge request sha %v", tip, parent, got.SHA)
 	}
 	// Rebasing again changes nothing.
 	wantJSON(t, f.do("PUT", "/merge_requests/1/rebase", f.token, nil), 202, `{"rebase_in_progress":false}`)
-	if again := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/behind"), f.token, nil)); again.ID != tip.ID {
+	if again := decode[commitJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/commits/behind"), f.token, nil)); again.ID != tip.ID {
 		t.Errorf("a second rebase moved the branch to %s", again.ID)
 	}
 	merged := decode[mrJSON](t, mustDo(t, f.s, 200, "PUT", f.url("/merge_requests/1/merge"), f.token, nil))
@@ -781,7 +841,8 @@ func TestRebaseMergeRequest(t *testing.T) {
 	if failed.MergeError == nil || !strings.HasPrefix(*failed.MergeError, "Rebase failed:") {
 		t.Errorf("merge_error %v", failed.MergeError)
 	}
-	if tip := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/clash"), f.token, nil)); tip.ID != clash.ID {
+	if tip := decode[commitJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/commits/clash"), f.token, nil)); tip.ID != clash.ID {
 		t.Errorf("a failed rebase moved the branch to %s", tip.ID)
 	}
 	wantJSON(t, f.do("PUT", "/merge_requests/1/rebase", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
@@ -812,7 +873,9 @@ func TestRebaseRacingMergeKeepsTheSourceInTheTarget(t *testing.T) {
 		}
 		topic := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/commits/topic"), f.token, nil))
 		if !contains(f.history(), topic.ID) {
-			t.Fatalf("round %d: rebase %d, merge %d: the merged merge request's branch (at %s) is not in main", round, codes[0], codes[1], topic.ID)
+			t.Fatalf(
+				"round %d: rebase %d, merge %d: the merged merge request's branch (at %s) is not in main",
+				round, codes[0], codes[1], topic.ID)
 		}
 	}
 }

@@ -30,10 +30,22 @@ type Note struct {
 }
 
 func (h *Handler) note(n forge.Note) Note {
-	return Note{ID: n.ID, Body: n.Body, Author: h.basicUser(n.Author), CreatedAt: Time(n.CreatedAt),
-		UpdatedAt: Time(n.UpdatedAt), System: n.System, NoteableID: n.NoteableID, NoteableType: n.NoteableType,
-		ProjectID: n.ProjectID, Confidential: n.Internal, Internal: n.Internal, ImportedFrom: "none",
-		NoteableIID: n.NoteableIID, CommandsChanges: map[string]any{}}
+	return Note{
+		ID:              n.ID,
+		Body:            n.Body,
+		Author:          h.basicUser(n.Author),
+		CreatedAt:       Time(n.CreatedAt),
+		UpdatedAt:       Time(n.UpdatedAt),
+		System:          n.System,
+		NoteableID:      n.NoteableID,
+		NoteableType:    n.NoteableType,
+		ProjectID:       n.ProjectID,
+		Confidential:    n.Internal,
+		Internal:        n.Internal,
+		ImportedFrom:    "none",
+		NoteableIID:     n.NoteableIID,
+		CommandsChanges: map[string]any{},
+	}
 }
 
 // noteTarget resolves what the notes of a route hang on, from its path parameters.

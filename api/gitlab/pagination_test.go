@@ -62,16 +62,19 @@ func newListFixture(t *testing.T) listFixture {
 func (f *listFixture) addRepoLists(t *testing.T) {
 	t.Helper()
 	s, alice := f.s, f.alice
-	f.repo = createProject(t, s, alice, map[string]any{"name": "repo", "initialize_with_readme": true, "topics": []string{"t0"}})
+	f.repo = createProject(t, s, alice,
+		map[string]any{"name": "repo", "initialize_with_readme": true, "topics": []string{"t0"}})
 	repo := "/api/v4/projects/" + itoa(f.repo.ID)
 	f.tip = decode[commitJSON](t, mustDo(t, s, 200, "GET", repo+"/repository/commits/main", alice, nil)).ID
 	for i, name := range []string{"one", "two", "three"} {
 		n := strconv.Itoa(i + 1)
-		mustDo(t, s, 201, "POST", repo+"/statuses/"+f.tip, alice, map[string]any{"state": "success", "name": "ci/" + name})
+		mustDo(t, s, 201, "POST", repo+"/statuses/"+f.tip, alice,
+			map[string]any{"state": "success", "name": "ci/" + name})
 		for _, owner := range []string{repo, "/api/v4/groups/" + itoa(f.group.ID)} {
 			mustDo(t, s, 201, "POST", owner+"/badges", alice, map[string]any{
 				"link_url": "https://ci.example.com/" + n, "image_url": "https://ci.example.com/" + n + ".svg"})
-			mustDo(t, s, 201, "POST", owner+"/deploy_tokens", alice, map[string]any{"name": name, "scopes": []string{"read_repository"}})
+			mustDo(t, s, 201, "POST", owner+"/deploy_tokens", alice,
+				map[string]any{"name": name, "scopes": []string{"read_repository"}})
 		}
 		_, line := newSSHKey(t, name)
 		mustDo(t, s, 201, "POST", repo+"/deploy_keys", alice, map[string]any{"title": name, "key": line})
@@ -82,7 +85,8 @@ func (f *listFixture) addRepoLists(t *testing.T) {
 			map[string]any{"name": name, "scopes": []string{"api"}})
 		mustDo(t, s, 201, "POST", repo+"/fork", alice, map[string]any{"name": "fork-" + name, "path": "fork-" + name})
 		mustDo(t, s, 201, "POST", "/api/v4/broadcast_messages", s.AdminToken, map[string]any{"message": name})
-		mustDo(t, s, 200, "PUT", "/api/v4/projects/"+itoa(f.personalProjectID-int64(i)), alice, map[string]any{"topics": []string{"t" + n}})
+		mustDo(t, s, 200, "PUT", "/api/v4/projects/"+itoa(f.personalProjectID-int64(i)), alice,
+			map[string]any{"topics": []string{"t" + n}})
 		mustDo(t, s, 201, "POST", "/api/v4/projects/"+itoa(f.personalProjectID-int64(i))+"/star", alice, nil)
 	}
 }
@@ -110,7 +114,8 @@ func TestEveryListIsPaginatedWithGitLabHeaders(t *testing.T) {
 		{"group projects", "/api/v4/groups/" + itoa(f.group.ID) + "/projects", f.alice},
 		{"user projects", "/api/v4/users/" + itoa(f.aliceID) + "/projects", f.alice},
 		{"descendant groups", "/api/v4/groups/" + itoa(f.group.ID) + "/descendant_groups", f.alice},
-		{"commit statuses", "/api/v4/projects/" + itoa(f.repo.ID) + "/repository/commits/" + f.tip + "/statuses", f.alice},
+		{"commit statuses", "/api/v4/projects/" + itoa(f.repo.ID) + "/repository/commits/" + f.tip +
+			"/statuses", f.alice},
 		{"project badges", "/api/v4/projects/" + itoa(f.repo.ID) + "/badges", f.alice},
 		{"group badges", "/api/v4/groups/" + itoa(f.group.ID) + "/badges", f.alice},
 		{"project deploy tokens", "/api/v4/projects/" + itoa(f.repo.ID) + "/deploy_tokens", f.alice},
@@ -163,7 +168,8 @@ func TestEveryListIsPaginatedWithGitLabHeaders(t *testing.T) {
 			t.Run("the first page has no prev", func(t *testing.T) {
 				r := mustDo(t, s, 200, "GET", l.path+"?extra=a,b&per_page=1", l.token, nil)
 				if !hasHeader(r.Header, "X-Prev-Page") || r.Header.Get("X-Prev-Page") != "" {
-					t.Errorf("X-Prev-Page %q present=%v, want present and empty", r.Header.Get("X-Prev-Page"), hasHeader(r.Header, "X-Prev-Page"))
+					t.Errorf("X-Prev-Page %q present=%v, want present and empty", r.Header.Get("X-Prev-Page"),
+						hasHeader(r.Header, "X-Prev-Page"))
 				}
 				links := splitLink(t, r.Header.Get("Link"))
 				if _, ok := links["prev"]; ok {
@@ -177,7 +183,8 @@ func TestEveryListIsPaginatedWithGitLabHeaders(t *testing.T) {
 			t.Run("the last page has an empty next", func(t *testing.T) {
 				r := mustDo(t, s, 200, "GET", l.path+"?extra=a,b&per_page=1&page="+strconv.Itoa(n), l.token, nil)
 				if !hasHeader(r.Header, "X-Next-Page") || r.Header.Get("X-Next-Page") != "" {
-					t.Errorf("X-Next-Page %q present=%v, want present and empty", r.Header.Get("X-Next-Page"), hasHeader(r.Header, "X-Next-Page"))
+					t.Errorf("X-Next-Page %q present=%v, want present and empty", r.Header.Get("X-Next-Page"),
+						hasHeader(r.Header, "X-Next-Page"))
 				}
 				links := splitLink(t, r.Header.Get("Link"))
 				if _, ok := links["next"]; ok {
@@ -227,13 +234,16 @@ func TestEveryListIsPaginatedWithGitLabHeaders(t *testing.T) {
 			t.Run("the default page size is 20", func(t *testing.T) {
 				r := mustDo(t, s, 200, "GET", l.path, l.token, nil)
 				if r.Header.Get("X-Per-Page") != "20" || r.Header.Get("X-Page") != "1" {
-					t.Errorf("X-Per-Page %q X-Page %q, want 20 and 1", r.Header.Get("X-Per-Page"), r.Header.Get("X-Page"))
+					t.Errorf("X-Per-Page %q X-Page %q, want 20 and 1", r.Header.Get("X-Per-Page"),
+						r.Header.Get("X-Page"))
 				}
 			})
 
 			t.Run("a page that is not a number is 400", func(t *testing.T) {
-				wantJSON(t, s.Do(t, "GET", l.path+"?page=abc", l.token, nil), http.StatusBadRequest, `{"error":"page is invalid"}`)
-				wantJSON(t, s.Do(t, "GET", l.path+"?per_page=ten", l.token, nil), http.StatusBadRequest, `{"error":"per_page is invalid"}`)
+				wantJSON(t, s.Do(t, "GET", l.path+"?page=abc", l.token, nil), http.StatusBadRequest,
+					`{"error":"page is invalid"}`)
+				wantJSON(t, s.Do(t, "GET", l.path+"?per_page=ten", l.token, nil), http.StatusBadRequest,
+					`{"error":"per_page is invalid"}`)
 			})
 		})
 	}
@@ -249,7 +259,8 @@ func TestEmptyListHeaders(t *testing.T) {
 	}
 	want := map[string]string{"X-Total": "0", "X-Total-Pages": "1", "X-Page": "1", "X-Per-Page": "20",
 		"X-Next-Page": "", "X-Prev-Page": "",
-		"Link": "<" + s.URL + `/api/v4/groups?page=1&per_page=20>; rel="first", <` + s.URL + `/api/v4/groups?page=1&per_page=20>; rel="last"`}
+		"Link": "<" + s.URL + `/api/v4/groups?page=1&per_page=20>; rel="first", <` + s.URL +
+			`/api/v4/groups?page=1&per_page=20>; rel="last"`}
 	for k, v := range want {
 		if got := r.Header.Get(k); got != v {
 			t.Errorf("%s: %q, want %q", k, got, v)

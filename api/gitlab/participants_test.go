@@ -44,7 +44,8 @@ func TestIssueParticipants(t *testing.T) {
 		"assignee_ids": []int64{ids["developer"]}})
 	path := "/issues/" + itoa(is.IID)
 	comment := func(role string, internal bool) {
-		mustDo(t, f.s, 201, "POST", f.url(path+"/notes"), tokens[role], map[string]any{"body": "hi", "internal": internal})
+		mustDo(t, f.s, 201, "POST", f.url(path+"/notes"), tokens[role],
+			map[string]any{"body": "hi", "internal": internal})
 	}
 	comment("guest", false)
 	comment("outsider", false)
@@ -60,7 +61,8 @@ func TestIssueParticipants(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if want := []string{"avatar_url", "id", "locked", "name", "state", "username", "web_url"}; !reflect.DeepEqual(keys, want) {
+	if want := []string{"avatar_url", "id", "locked", "name", "state", "username",
+		"web_url"}; !reflect.DeepEqual(keys, want) {
 		t.Errorf("a participant's fields: %v, want %v", keys, want)
 	}
 
@@ -101,15 +103,19 @@ func TestMergeRequestParticipants(t *testing.T) {
 	for _, token := range []string{tokens["reporter"], leaver, tokens["developer"]} {
 		mustDo(t, f.s, 201, "POST", f.url(path+"/notes"), token, map[string]any{"body": "looks good"})
 	}
-	if got, want := participantNames(t, f, path, tokens["reporter"]), "root developer maintainer reporter leaver"; got != want {
+	if got, want := participantNames(t, f, path,
+		tokens["reporter"]), "root developer maintainer reporter leaver"; got != want {
 		t.Errorf("participants: %q, want %q", got, want)
 	}
 	mustDo(t, f.s, 204, "DELETE", f.url("/members/"+itoa(leaverID)), f.token, nil)
-	if got, want := participantNames(t, f, path, tokens["reporter"]), "root developer maintainer reporter"; got != want {
+	if got, want := participantNames(t, f, path,
+		tokens["reporter"]), "root developer maintainer reporter"; got != want {
 		t.Errorf("participants once a commenter left the private project: %q, want %q", got, want)
 	}
 	wantStatuses(t, f, tokens, "GET", path+"/participants", nil, map[string]int{"anonymous": 404, "outsider": 404,
 		"guest": 404, "reporter": 200, "developer": 200, "maintainer": 200, "owner": 200, "admin": 200})
 	// Participants came with GitLab 11, after /api/v3.
-	wantStatus(t, f.s.Do(t, "GET", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/"+itoa(m.ID)+"/participants", f.token, nil), 404)
+	wantStatus(t,
+		f.s.Do(t, "GET", "/api/v3/projects/"+itoa(f.id)+"/merge_requests/"+itoa(m.ID)+"/participants",
+			f.token, nil), 404)
 }

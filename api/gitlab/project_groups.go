@@ -38,9 +38,14 @@ func (h *Handler) listProjectGroups(w http.ResponseWriter, r *http.Request, p ap
 	}
 	out := make([]PublicGroupDetails, len(groups))
 	for i, g := range groups {
-		out[i] = PublicGroupDetails{ID: g.ID, Name: g.Name, WebURL: h.namespaceWebURL(g),
+		out[i] = PublicGroupDetails{
+			ID:        g.ID,
+			Name:      g.Name,
+			WebURL:    h.namespaceWebURL(g),
 			AvatarURL: h.avatarURL(forge.UploadGroup, g.ID, g.Avatar),
-			FullName:  g.FullName, FullPath: g.FullPath}
+			FullName:  g.FullName,
+			FullPath:  g.FullPath,
+		}
 	}
 	return h.list(w, r, pg, total, out)
 }

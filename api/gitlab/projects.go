@@ -11,9 +11,15 @@ import (
 
 // projectInput reads the project fields GitLab's create and update take.
 func projectInput(in *api.Input) (forge.ProjectInput, error) {
-	p := forge.ProjectInput{Name: in.StringPtr("name"), Path: in.StringPtr("path"), Description: in.StringPtr("description"),
-		Visibility: in.StringPtr("visibility"), DefaultBranch: in.StringPtr("default_branch"),
-		MergeMethod: in.StringPtr("merge_method"), SquashOption: in.StringPtr("squash_option")}
+	p := forge.ProjectInput{
+		Name:          in.StringPtr("name"),
+		Path:          in.StringPtr("path"),
+		Description:   in.StringPtr("description"),
+		Visibility:    in.StringPtr("visibility"),
+		DefaultBranch: in.StringPtr("default_branch"),
+		MergeMethod:   in.StringPtr("merge_method"),
+		SquashOption:  in.StringPtr("squash_option"),
+	}
 	p.NamespaceRef, _ = in.String("namespace_id")
 	if p.NamespaceRef == "" {
 		p.NamespaceRef, _ = in.String("namespace_path")
@@ -121,7 +127,8 @@ func (h *Handler) updateProject(w http.ResponseWriter, r *http.Request, p api.Pa
 }
 
 // projectWithAvatar gives v the avatar a request carried, and returns v as it then is.
-func (h *Handler) projectWithAvatar(r *http.Request, avatar *pendingAvatar, v forge.ProjectView) (forge.ProjectView, error) {
+func (h *Handler) projectWithAvatar(r *http.Request, avatar *pendingAvatar,
+	v forge.ProjectView) (forge.ProjectView, error) {
 	if avatar == nil {
 		return v, nil
 	}
@@ -144,7 +151,8 @@ func projectListOptions(r *http.Request) (forge.ProjectListOptions, error) {
 	q := r.URL.Query()
 	o := forge.ProjectListOptions{Visibility: q.Get("visibility"), Search: q.Get("search")}
 	if o.Visibility != "" && !forge.ValidVisibility(o.Visibility) {
-		return o, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"visibility"}, Message: "visibility does not have a valid value"}
+		return o, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Params: []string{"visibility"}, Message: "visibility does not have a valid value"}
 	}
 	var err error
 	if o.Owned, err = queryBool(r, "owned"); err != nil {
@@ -179,7 +187,8 @@ func projectListOptions(r *http.Request) (forge.ProjectListOptions, error) {
 	case "similarity":
 		o.OrderBy = "id"
 	default:
-		return o, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"order_by"}, Message: "order_by does not have a valid value"}
+		return o, &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Params: []string{"order_by"}, Message: "order_by does not have a valid value"}
 	}
 	if o.Desc, err = sortDesc(r, true); err != nil {
 		return o, err

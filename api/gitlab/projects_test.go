@@ -40,7 +40,8 @@ func TestProjectVisibility(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
 			for _, p := range []projectJSON{priv, internal, public} {
-				for _, ref := range []string{itoa(p.ID), pathEscape(p.PathWithNamespace), "alice%2F" + strings.ToUpper(p.Path)} {
+				for _, ref := range []string{itoa(p.ID), pathEscape(p.PathWithNamespace), "alice%2F" +
+					strings.ToUpper(p.Path)} {
 					r := s.Do(t, "GET", "/api/v4/projects/"+ref, v.token, nil)
 					if contains(v.sees, p.Path) {
 						wantStatus(t, r, 200)
@@ -83,22 +84,32 @@ func TestCreateProject(t *testing.T) {
 		full   string // path_with_namespace of a created project
 	}{
 		{"with a name", alice, "/api/v4/projects", map[string]any{"name": "My Project"}, 201, "", "alice/my-project"},
-		{"with a path only", alice, "/api/v4/projects", map[string]any{"path": "only-path"}, 201, "", "alice/only-path"},
-		{"by form, as curl -d sends it", alice, "/api/v4/projects", "name=formed&visibility=public", 201, "", "alice/formed"},
-		{"in a group the caller maintains", alice, "/api/v4/projects", map[string]any{"name": "tool", "namespace_id": team.ID}, 201, "", "team/tool"},
-		{"in a group by its path", alice, "/api/v4/projects", map[string]any{"name": "tool2", "namespace_id": "team"}, 201, "", "team/tool2"},
+		{"with a path only", alice, "/api/v4/projects", map[string]any{"path": "only-path"}, 201, "",
+			"alice/only-path"},
+		{"by form, as curl -d sends it", alice, "/api/v4/projects", "name=formed&visibility=public", 201, "",
+			"alice/formed"},
+		{"in a group the caller maintains", alice, "/api/v4/projects",
+			map[string]any{"name": "tool", "namespace_id": team.ID}, 201, "", "team/tool"},
+		{"in a group by its path", alice, "/api/v4/projects",
+			map[string]any{"name": "tool2", "namespace_id": "team"}, 201, "", "team/tool2"},
 		{"on v3", alice, "/api/v3/projects", map[string]any{"name": "old-style"}, 201, "", "alice/old-style"},
-		{"by an admin for a user", s.AdminToken, "/api/v4/projects/user/" + itoa(bobID), map[string]any{"name": "given"}, 201, "", "bob/given"},
-		{"for a user, by a non-admin", alice, "/api/v4/projects/user/" + itoa(bobID), map[string]any{"name": "given2"}, 403, bodyForbidden, ""},
-		{"in a group where the caller is a developer", bob, "/api/v4/projects", map[string]any{"name": "nope", "namespace_id": team.ID}, 403, bodyForbidden, ""},
-		{"in a private group the caller is not in", alice, "/api/v4/projects", map[string]any{"name": "nope", "namespace_id": closed.ID}, 404,
+		{"by an admin for a user", s.AdminToken, "/api/v4/projects/user/" + itoa(bobID),
+			map[string]any{"name": "given"}, 201, "", "bob/given"},
+		{"for a user, by a non-admin", alice, "/api/v4/projects/user/" + itoa(bobID),
+			map[string]any{"name": "given2"}, 403, bodyForbidden, ""},
+		{"in a group where the caller is a developer", bob, "/api/v4/projects",
+			map[string]any{"name": "nope", "namespace_id": team.ID}, 403, bodyForbidden, ""},
+		{"in a private group the caller is not in", alice, "/api/v4/projects",
+			map[string]any{"name": "nope", "namespace_id": closed.ID}, 404,
 			`{"message":"404 Namespace Not Found"}`, ""},
-		{"in another user's namespace", alice, "/api/v4/projects", map[string]any{"name": "nope", "namespace_id": "bob"}, 403, bodyForbidden, ""},
+		{"in another user's namespace", alice, "/api/v4/projects",
+			map[string]any{"name": "nope", "namespace_id": "bob"}, 403, bodyForbidden, ""},
 		{"a duplicate path", alice, "/api/v4/projects", map[string]any{"name": "taken"}, 409,
 			`{"message":{"path":["has already been taken"]}}`, ""},
 		{"a duplicate path on v3", alice, "/api/v3/projects", map[string]any{"name": "taken"}, 409,
 			`{"message":{"path":["has already been taken"]}}`, ""},
-		{"the same path in another namespace", bob, "/api/v4/projects", map[string]any{"name": "taken"}, 201, "", "bob/taken"},
+		{"the same path in another namespace", bob, "/api/v4/projects", map[string]any{"name": "taken"}, 201,
+			"", "bob/taken"},
 		{"neither name nor path", alice, "/api/v4/projects", map[string]any{"description": "x"}, 400,
 			`{"message":"400 (Bad request) \"name\" or \"path\" not given"}`, ""},
 		{"a path ending in .git", alice, "/api/v4/projects", map[string]any{"name": "x", "path": "x.git"}, 400,
@@ -107,11 +118,14 @@ func TestCreateProject(t *testing.T) {
 			`{"message":{"path":["cannot contain consecutive dots"]}}`, ""},
 		{"a path starting with -", alice, "/api/v4/projects", map[string]any{"name": "x", "path": "-x"}, 400,
 			`{"message":{"path":["must start with a letter, digit or '_'"]}}`, ""},
-		{"a path over 255 characters", alice, "/api/v4/projects", map[string]any{"name": "x", "path": strings.Repeat("a", 256)}, 400,
+		{"a path over 255 characters", alice, "/api/v4/projects",
+			map[string]any{"name": "x", "path": strings.Repeat("a", 256)}, 400,
 			`{"message":{"path":["is too long (maximum is 255 characters)"]}}`, ""},
-		{"a visibility that does not exist", alice, "/api/v4/projects", map[string]any{"name": "x", "visibility": "secret"}, 400,
+		{"a visibility that does not exist", alice, "/api/v4/projects",
+			map[string]any{"name": "x", "visibility": "secret"}, 400,
 			`{"message":{"visibility":["does not have a valid value"]}}`, ""},
-		{"public in a private group", alice, "/api/v4/projects", map[string]any{"name": "x", "namespace_id": team.ID, "visibility": "public"}, 400,
+		{"public in a private group", alice, "/api/v4/projects",
+			map[string]any{"name": "x", "namespace_id": team.ID, "visibility": "public"}, 400,
 			`{"message":{"visibility_level":["public is not allowed in a private group."]}}`, ""},
 		{"anonymously", "", "/api/v4/projects", map[string]any{"name": "x"}, 401, bodyUnauthorized, ""},
 	}
@@ -127,7 +141,8 @@ func TestCreateProject(t *testing.T) {
 			if p.PathWithNamespace != tt.full {
 				t.Fatalf("created %q, want %q", p.PathWithNamespace, tt.full)
 			}
-			if p.WebURL != s.URL+"/"+tt.full || p.HTTPURLToRepo != s.URL+"/"+tt.full+".git" || p.DefaultBranch != "main" || !p.EmptyRepo {
+			if p.WebURL != s.URL+"/"+tt.full || p.HTTPURLToRepo != s.URL+"/"+tt.full+".git" ||
+				p.DefaultBranch != "main" || !p.EmptyRepo {
 				t.Errorf("project JSON: %s", r.Body)
 			}
 			mustDo(t, s, 200, "GET", "/api/v4/projects/"+pathEscape(tt.full), s.AdminToken, nil)
@@ -217,7 +232,8 @@ func TestUpdateProject(t *testing.T) {
 		{"a stranger does not see it", stranger, map[string]any{"description": "x"}, 404, bodyProjectNotFound},
 		{"a maintainer may not change visibility", maint, map[string]any{"visibility": "public"}, 403, bodyForbidden},
 		{"the owner may", alice, map[string]any{"visibility": "internal"}, 200, ""},
-		{"a path another project has", alice, map[string]any{"path": "other"}, 409, `{"message":{"path":["has already been taken"]}}`},
+		{"a path another project has", alice, map[string]any{"path": "other"}, 409,
+			`{"message":{"path":["has already been taken"]}}`},
 		{"an invalid name", alice, map[string]any{"name": "-bad"}, 400,
 			`{"message":{"name":["must start with a letter, digit, emoji, or '_'"]}}`},
 		{"a rename", alice, map[string]any{"path": "renamed", "name": "Renamed"}, 200, ""},
@@ -280,7 +296,8 @@ func TestListProjectsFilters(t *testing.T) {
 	_, alice := s.CreateUser(t, "alice")
 	bobID, bob := s.CreateUser(t, "bob")
 	createProject(t, s, alice, map[string]any{"name": "beta", "visibility": "public"})
-	mine := createProject(t, s, alice, map[string]any{"name": "alpha", "visibility": "private", "description": "the needle"})
+	mine := createProject(t, s, alice,
+		map[string]any{"name": "alpha", "visibility": "private", "description": "the needle"})
 	createProject(t, s, bob, map[string]any{"name": "gamma", "visibility": "public"})
 	createProject(t, s, bob, map[string]any{"name": "delta", "visibility": "internal"})
 	addMember(t, s, alice, "projects", mine.ID, bobID, 30)
@@ -316,7 +333,9 @@ func TestListProjectsFilters(t *testing.T) {
 		wantJSON(t, s.Do(t, "GET", "/api/v4/projects"+bad, bob, nil), http.StatusBadRequest, want)
 	}
 	t.Run("user projects", func(t *testing.T) {
-		got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(bobID)+"/projects?order_by=name&sort=asc", alice, nil), "path")
+		got := names(t,
+			mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(bobID)+"/projects?order_by=name&sort=asc", alice,
+				nil), "path")
 		if !slices.Equal(got, []string{"delta", "gamma"}) {
 			t.Errorf("bob's projects seen by alice: %v", got)
 		}
@@ -338,7 +357,8 @@ func TestProjectPermissions(t *testing.T) {
 		t.Errorf("anonymous answer has permissions: %s", r.Body)
 	}
 	got := decode[projectJSON](t, mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID), alice, nil))
-	if got.Permissions == nil || got.Permissions.ProjectAccess == nil || got.Permissions.ProjectAccess.AccessLevel != 50 {
+	if got.Permissions == nil || got.Permissions.ProjectAccess == nil ||
+		got.Permissions.ProjectAccess.AccessLevel != 50 {
 		t.Errorf("the owner's permissions: %+v", got.Permissions)
 	}
 }
@@ -356,12 +376,14 @@ func TestConcurrentCreationsOfOnePath(t *testing.T) {
 		body func(i int) map[string]any
 	}{
 		{"projects", "/api/v4/projects", func(int) map[string]any { return map[string]any{"name": "race"} }},
-		{"groups", "/api/v4/groups", func(int) map[string]any { return map[string]any{"name": "Race", "path": "race"} }},
+		{"groups", "/api/v4/groups",
+			func(int) map[string]any { return map[string]any{"name": "Race", "path": "race"} }},
 		{"members", "/api/v4/groups/" + itoa(g.ID) + "/members", func(int) map[string]any {
 			return map[string]any{"user_id": bobID, "access_level": 30}
 		}},
 		{"users", "/api/v4/users", func(i int) map[string]any {
-			return map[string]any{"username": "twin", "name": "Twin", "email": "twin" + itoa(int64(i)) + "@example.com", "password": "twin-password"}
+			return map[string]any{"username": "twin", "name": "Twin", "email": "twin" + itoa(int64(i)) +
+				"@example.com", "password": "twin-password"}
 		}},
 	}
 	for _, rc := range races {
@@ -406,11 +428,13 @@ func TestDefaultBranchMovesHEAD(t *testing.T) {
 	p := createProject(t, s, alice, map[string]any{"name": "site", "initialize_with_readme": true})
 	api := "/api/v4/projects/" + itoa(p.ID)
 	mustDo(t, s, 201, "POST", api+"/repository/branches?branch=other&ref=main", alice, nil)
-	wantJSON(t, s.Do(t, "PUT", api, alice, map[string]any{"default_branch": "missing"}), 400, `{"message":"Could not set the default branch"}`)
+	wantJSON(t, s.Do(t, "PUT", api, alice, map[string]any{"default_branch": "missing"}), 400,
+		`{"message":"Could not set the default branch"}`)
 	if got := decode[projectJSON](t, mustDo(t, s, 200, "GET", api, alice, nil)); got.DefaultBranch != "main" {
 		t.Errorf("a refused change left default_branch %q", got.DefaultBranch)
 	}
-	if got := decode[projectJSON](t, mustDo(t, s, 200, "PUT", api, alice, map[string]any{"default_branch": "other"})); got.DefaultBranch != "other" {
+	if got := decode[projectJSON](t,
+		mustDo(t, s, 200, "PUT", api, alice, map[string]any{"default_branch": "other"})); got.DefaultBranch != "other" {
 		t.Errorf("default_branch %q after the change", got.DefaultBranch)
 	}
 	refs := mustDo(t, s, 200, "GET", "/alice/site.git/info/refs?service=git-upload-pack", alice, nil)

@@ -47,26 +47,35 @@ func protectedBranch(b forge.ProtectedBranch) ProtectedBranch {
 	rule := func(level int) []AccessLevelRule {
 		return []AccessLevelRule{{ID: b.ID, AccessLevel: level, AccessLevelDescription: accessDescription(level)}}
 	}
-	return ProtectedBranch{ID: b.ID, Name: b.Name, PushAccessLevels: rule(b.PushAccessLevel),
-		MergeAccessLevels: rule(b.MergeAccessLevel), UnprotectAccessLevels: rule(b.UnprotectAccessLevel),
-		AllowForcePush: b.AllowForcePush}
+	return ProtectedBranch{
+		ID:                    b.ID,
+		Name:                  b.Name,
+		PushAccessLevels:      rule(b.PushAccessLevel),
+		MergeAccessLevels:     rule(b.MergeAccessLevel),
+		UnprotectAccessLevels: rule(b.UnprotectAccessLevel),
+		AllowForcePush:        b.AllowForcePush,
+	}
 }
 
 func (h *Handler) protectedBranchRoutes(rt *api.Router) {
 	rt.Handle("GET", "/projects/:id/protected_branches", h.listProtectedBranches)
-	rt.Handle("POST", "/projects/:id/protected_branches", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		return h.saveProtectedBranch(w, r, p, true)
-	})
+	rt.Handle("POST", "/projects/:id/protected_branches",
+		func(w http.ResponseWriter, r *http.Request, p api.Params) error {
+			return h.saveProtectedBranch(w, r, p, true)
+		})
 	rt.Handle("GET", "/projects/:id/protected_branches/:name", h.getProtectedBranch)
-	rt.Handle("PATCH", "/projects/:id/protected_branches/:name", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		return h.saveProtectedBranch(w, r, p, false)
-	})
-	rt.Handle("DELETE", "/projects/:id/protected_branches/:name", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		if err := h.forge.Repositories.UnprotectBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("name")); err != nil {
-			return err
-		}
-		return api.NoContent(w)
-	})
+	rt.Handle("PATCH", "/projects/:id/protected_branches/:name",
+		func(w http.ResponseWriter, r *http.Request, p api.Params) error {
+			return h.saveProtectedBranch(w, r, p, false)
+		})
+	rt.Handle("DELETE", "/projects/:id/protected_branches/:name",
+		func(w http.ResponseWriter, r *http.Request, p api.Params) error {
+			if err := h.forge.Repositories.UnprotectBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+				p.Get("name")); err != nil {
+				return err
+			}
+			return api.NoContent(w)
+		})
 }
 
 func (h *Handler) listProtectedBranches(w http.ResponseWriter, r *http.Request, p api.Params) error {
@@ -91,7 +100,8 @@ func (h *Handler) listProtectedBranches(w http.ResponseWriter, r *http.Request, 
 }
 
 func (h *Handler) getProtectedBranch(w http.ResponseWriter, r *http.Request, p api.Params) error {
-	b, err := h.forge.Repositories.GetProtectedBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), p.Get("name"))
+	b, err := h.forge.Repositories.GetProtectedBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		p.Get("name"))
 	if err != nil {
 		return err
 	}
@@ -110,7 +120,8 @@ func (h *Handler) saveProtectedBranch(w http.ResponseWriter, r *http.Request, p 
 	for _, f := range []struct {
 		key string
 		dst **int
-	}{{"push_access_level", &pi.PushAccessLevel}, {"merge_access_level", &pi.MergeAccessLevel}, {"unprotect_access_level", &pi.UnprotectAccessLevel}} {
+	}{{"push_access_level", &pi.PushAccessLevel}, {"merge_access_level", &pi.MergeAccessLevel},
+		{"unprotect_access_level", &pi.UnprotectAccessLevel}} {
 		if *f.dst, err = in.IntPtr(f.key); err != nil {
 			return err
 		}
@@ -118,7 +129,8 @@ func (h *Handler) saveProtectedBranch(w http.ResponseWriter, r *http.Request, p 
 	if pi.AllowForcePush, err = in.BoolPtr("allow_force_push"); err != nil {
 		return err
 	}
-	b, err := h.forge.Repositories.SaveProtectedBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")), pi, create)
+	b, err := h.forge.Repositories.SaveProtectedBranch(r.Context(), api.Actor(r), forge.ParseRef(p.Get("id")),
+		pi, create)
 	if err != nil {
 		return err
 	}

@@ -51,12 +51,14 @@ func TestAnonymousRequestsAreLimitedTo60AnHour(t *testing.T) {
 	if got := r.Header.Get("RateLimit-Remaining"); got != "0" {
 		t.Errorf("RateLimit-Remaining %q", got)
 	}
-	for _, h := range []string{"RateLimit-Name", "RateLimit-Limit", "RateLimit-Observed", "RateLimit-Reset", "RateLimit-ResetTime", "X-Request-Id", "X-Runtime"} {
+	for _, h := range []string{"RateLimit-Name", "RateLimit-Limit", "RateLimit-Observed", "RateLimit-Reset",
+		"RateLimit-ResetTime", "X-Request-Id", "X-Runtime"} {
 		if r.Header.Get(h) == "" {
 			t.Errorf("no %s on the 429", h)
 		}
 	}
-	if reset, err := strconv.ParseInt(r.Header.Get("RateLimit-Reset"), 10, 64); err != nil || reset <= time.Now().Unix()-1 {
+	if reset, err := strconv.ParseInt(r.Header.Get("RateLimit-Reset"), 10, 64); err != nil ||
+		reset <= time.Now().Unix()-1 {
 		t.Errorf("RateLimit-Reset %q is not a future Unix time", r.Header.Get("RateLimit-Reset"))
 	}
 	if _, err := http.ParseTime(r.Header.Get("RateLimit-ResetTime")); err != nil {

@@ -21,7 +21,8 @@ func TestReportedEdgeCases(t *testing.T) {
 	})
 
 	t.Run("lengths count characters, not bytes", func(t *testing.T) {
-		mustDo(t, s, http.StatusOK, "PUT", "/api/v4/users/"+itoa(bobID), admin, map[string]any{"bio": strings.Repeat("é", 200)})
+		mustDo(t, s, http.StatusOK, "PUT", "/api/v4/users/"+itoa(bobID), admin,
+			map[string]any{"bio": strings.Repeat("é", 200)})
 		r := s.Do(t, "PUT", "/api/v4/users/"+itoa(bobID), admin, map[string]any{"bio": strings.Repeat("é", 256)})
 		wantJSON(t, r, http.StatusBadRequest, `{"message":{"bio":["is too long (maximum is 255 characters)"]}}`)
 	})
@@ -38,7 +39,8 @@ func TestReportedEdgeCases(t *testing.T) {
 	t.Run("a personal project lists its owner as a member", func(t *testing.T) {
 		p := createProject(t, s, bobToken, map[string]any{"name": "mine"})
 		for _, path := range []string{"/members", "/members/all"} {
-			got := names(t, mustDo(t, s, http.StatusOK, "GET", "/api/v4/projects/"+itoa(p.ID)+path, bobToken, nil), "username")
+			got := names(t,
+				mustDo(t, s, http.StatusOK, "GET", "/api/v4/projects/"+itoa(p.ID)+path, bobToken, nil), "username")
 			if len(got) != 1 || got[0] != "bob" {
 				t.Errorf("%s: %v, want [bob]", path, got)
 			}
@@ -76,7 +78,8 @@ func TestReportedEdgeCases(t *testing.T) {
 
 	t.Run("DELETE takes its parameters from a form body", func(t *testing.T) {
 		p := createProject(t, s, admin, map[string]any{"name": "formdel", "initialize_with_readme": true})
-		mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/projects/"+itoa(p.ID)+"/repository/files/README.md", admin,
+		mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/projects/"+itoa(p.ID)+
+			"/repository/files/README.md", admin,
 			"branch=main&commit_message=remove+readme")
 	})
 }

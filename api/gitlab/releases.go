@@ -56,11 +56,19 @@ type Release struct {
 	Links           ReleaseLinks  `json:"_links"`
 }
 
-func (h *Handler) release(v forge.ProjectView, r forge.Release, commits map[string]*forge.Commit, now time.Time) Release {
+func (h *Handler) release(v forge.ProjectView, r forge.Release, commits map[string]*forge.Commit,
+	now time.Time) Release {
 	web := h.projectWebURL(v)
-	out := Release{Name: r.Name, TagName: r.TagName, Description: r.Description, CreatedAt: Time(r.CreatedAt),
-		ReleasedAt: Time(r.ReleasedAt), UpcomingRelease: r.ReleasedAt.After(now),
-		Assets: ReleaseAssets{Sources: []ReleaseSource{}, Links: []any{}}, Evidences: []any{}}
+	out := Release{
+		Name:            r.Name,
+		TagName:         r.TagName,
+		Description:     r.Description,
+		CreatedAt:       Time(r.CreatedAt),
+		ReleasedAt:      Time(r.ReleasedAt),
+		UpcomingRelease: r.ReleasedAt.After(now),
+		Assets:          ReleaseAssets{Sources: []ReleaseSource{}, Links: []any{}},
+		Evidences:       []any{},
+	}
 	if r.AuthorID != 0 {
 		u := h.basicUser(r.Author)
 		out.Author = &u
@@ -74,7 +82,8 @@ func (h *Handler) release(v forge.ProjectView, r forge.Release, commits map[stri
 		out.TagPath = "/" + v.FullPath() + "/-/tags/" + r.TagName
 		archive := h.core.URL(h.prefix() + "/projects/" + strconv.FormatInt(v.ID, 10) + "/repository/archive.")
 		for _, f := range []string{"zip", "tar.gz", "tar"} {
-			out.Assets.Sources = append(out.Assets.Sources, ReleaseSource{Format: f, URL: archive + f + "?sha=" + api.PathEscape(r.TagName)})
+			out.Assets.Sources = append(out.Assets.Sources,
+				ReleaseSource{Format: f, URL: archive + f + "?sha=" + api.PathEscape(r.TagName)})
 		}
 		out.Assets.Count = len(out.Assets.Sources)
 		out.Links.Self = web + "/-/releases/" + api.PathEscape(r.TagName)
@@ -100,7 +109,8 @@ func (h *Handler) releases(r *http.Request, v forge.ProjectView, list []forge.Re
 }
 
 // writeRelease renders one release with status.
-func (h *Handler) writeRelease(w http.ResponseWriter, r *http.Request, status int, v forge.ProjectView, rel forge.Release) error {
+func (h *Handler) writeRelease(w http.ResponseWriter, r *http.Request, status int, v forge.ProjectView,
+	rel forge.Release) error {
 	out, err := h.releases(r, v, []forge.Release{rel})
 	if err != nil {
 		return err
@@ -155,9 +165,14 @@ func (h *Handler) getRelease(w http.ResponseWriter, r *http.Request, p api.Param
 
 // releaseInput reads the release fields GitLab's create and update take.
 func releaseInput(in *api.Input) (forge.ReleaseInput, error) {
-	ri := forge.ReleaseInput{TagName: in.StringPtr("tag_name"), TagMessage: in.StringPtr("tag_message"),
-		Name: in.StringPtr("name"), Description: in.StringPtr("description"), Ref: in.StringPtr("ref"),
-		SHA: in.StringPtr("sha")}
+	ri := forge.ReleaseInput{
+		TagName:     in.StringPtr("tag_name"),
+		TagMessage:  in.StringPtr("tag_message"),
+		Name:        in.StringPtr("name"),
+		Description: in.StringPtr("description"),
+		Ref:         in.StringPtr("ref"),
+		SHA:         in.StringPtr("sha"),
+	}
 	var err error
 	ri.ReleasedAt, err = in.Date("released_at")
 	return ri, err

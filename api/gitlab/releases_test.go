@@ -86,22 +86,27 @@ func TestReleasesAPI(t *testing.T) {
 
 	// A tag name with a slash arrives encoded and stays one segment; an existing tag needs
 	// no ref.
-	mustDo(t, s, http.StatusCreated, "POST", f.pubAPI+"/repository/tags", f.dev, map[string]any{"tag_name": "release/2", "ref": "main"})
+	mustDo(t, s, http.StatusCreated, "POST", f.pubAPI+"/repository/tags", f.dev,
+		map[string]any{"tag_name": "release/2", "ref": "main"})
 	r2 := decode[releaseJSON](t, mustDo(t, s, http.StatusCreated, "POST", rels, f.dev,
 		map[string]any{"tag_name": "release/2", "released_at": "2030-01-01T00:00:00Z"}))
 	if r2.Name != "release/2" || !r2.UpcomingRelease || r2.ReleasedAt != "2030-01-01T00:00:00.000Z" {
 		t.Errorf("release/2: %+v", r2)
 	}
-	if got := decode[releaseJSON](t, mustDo(t, s, 200, "GET", rels+"/release%2F2", f.rep, nil)); got.TagName != "release/2" {
+	if got := decode[releaseJSON](t,
+		mustDo(t, s, 200, "GET", rels+"/release%2F2", f.rep, nil)); got.TagName != "release/2" {
 		t.Errorf("get by encoded tag: %+v", got)
 	}
-	mustDo(t, s, http.StatusCreated, "POST", rels, f.dev, map[string]any{"tag_name": "v0.9", "ref": "main", "released_at": "2001-02-03"})
+	mustDo(t, s, http.StatusCreated, "POST", rels, f.dev,
+		map[string]any{"tag_name": "v0.9", "ref": "main", "released_at": "2001-02-03"})
 
 	// Newest release first by default; per page, with the pagination headers.
-	if got := names(t, mustDo(t, s, 200, "GET", rels, "", nil), "tag_name"); strings.Join(got, ",") != "release/2,v1.0,v0.9" {
+	if got := names(t, mustDo(t, s, 200, "GET", rels, "", nil), "tag_name"); strings.Join(got,
+		",") != "release/2,v1.0,v0.9" {
 		t.Errorf("list: %v", got)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", rels+"?sort=asc", f.rep, nil), "tag_name"); strings.Join(got, ",") != "v0.9,v1.0,release/2" {
+	if got := names(t, mustDo(t, s, 200, "GET", rels+"?sort=asc", f.rep, nil), "tag_name"); strings.Join(got,
+		",") != "v0.9,v1.0,release/2" {
 		t.Errorf("ascending: %v", got)
 	}
 	r = mustDo(t, s, 200, "GET", rels+"?per_page=1&page=2", f.rep, nil)
@@ -117,7 +122,8 @@ func TestReleasesAPI(t *testing.T) {
 		t.Errorf("per_page=1000 gave X-Per-Page %s", got)
 	}
 
-	upd := decode[releaseJSON](t, mustDo(t, s, 200, "PUT", rels+"/v1.0", f.dev, map[string]any{"name": "One", "description": "changed"}))
+	upd := decode[releaseJSON](t,
+		mustDo(t, s, 200, "PUT", rels+"/v1.0", f.dev, map[string]any{"name": "One", "description": "changed"}))
 	if upd.Name != "One" || upd.Description != "changed" || upd.TagName != "v1.0" {
 		t.Errorf("updated: %+v", upd)
 	}
@@ -140,7 +146,8 @@ func TestReleasesAPIRefusals(t *testing.T) {
 	mustDo(t, s, http.StatusCreated, "POST", f.privAPI+"/repository/files/secret.txt", f.alice,
 		map[string]any{"branch": "main", "content": "x", "commit_message": "secret"})
 	foreign := f.head(t, f.privAPI)
-	mustDo(t, s, http.StatusCreated, "POST", f.privAPI+"/releases", f.dev, map[string]any{"tag_name": "v1", "ref": "main"})
+	mustDo(t, s, http.StatusCreated, "POST", f.privAPI+"/releases", f.dev,
+		map[string]any{"tag_name": "v1", "ref": "main"})
 	pub, priv := f.pubAPI+"/releases", f.privAPI+"/releases"
 	tests := []struct {
 		name         string
@@ -151,23 +158,33 @@ func TestReleasesAPIRefusals(t *testing.T) {
 		want         string
 	}{
 		{"no tag name", "POST", pub, f.dev, map[string]any{"ref": "main"}, 400, `{"error":"tag_name is missing"}`},
-		{"new tag without ref", "POST", pub, f.dev, map[string]any{"tag_name": "v2"}, 422, `{"message":"Ref is not specified"}`},
-		{"unknown ref", "POST", pub, f.dev, map[string]any{"tag_name": "v2", "ref": "nope"}, 400, `{"message":"Commit nope is not in the repository"}`},
+		{"new tag without ref", "POST", pub, f.dev, map[string]any{"tag_name": "v2"}, 422,
+			`{"message":"Ref is not specified"}`},
+		{"unknown ref", "POST", pub, f.dev, map[string]any{"tag_name": "v2", "ref": "nope"}, 400,
+			`{"message":"Commit nope is not in the repository"}`},
 		{"sha of another repository", "POST", pub, f.dev, map[string]any{"tag_name": "v2", "sha": foreign}, 400,
 			`{"message":"Commit ` + foreign + ` is not in the repository"}`},
-		{"bad tag name", "POST", pub, f.dev, map[string]any{"tag_name": "a..b", "ref": "main"}, 400, `{"message":"Tag name invalid"}`},
-		{"bad released_at", "POST", pub, f.dev, map[string]any{"tag_name": "v2", "ref": "main", "released_at": "soon"}, 400, `{"error":"released_at is invalid"}`},
-		{"duplicate", "POST", priv, f.dev, map[string]any{"tag_name": "v1"}, 409, `{"message":"Release already exists"}`},
+		{"bad tag name", "POST", pub, f.dev, map[string]any{"tag_name": "a..b", "ref": "main"}, 400,
+			`{"message":"Tag name invalid"}`},
+		{"bad released_at", "POST", pub, f.dev,
+			map[string]any{"tag_name": "v2", "ref": "main", "released_at": "soon"}, 400,
+			`{"error":"released_at is invalid"}`},
+		{"duplicate", "POST", priv, f.dev, map[string]any{"tag_name": "v1"}, 409,
+			`{"message":"Release already exists"}`},
 		{"anonymous creates", "POST", pub, "", map[string]any{"tag_name": "v2", "ref": "main"}, 401, bodyUnauthorized},
 		{"reporter creates", "POST", priv, f.rep, map[string]any{"tag_name": "v2", "ref": "main"}, 403, bodyForbidden},
-		{"outsider creates on a public project", "POST", pub, f.bob, map[string]any{"tag_name": "v2", "ref": "main"}, 403, bodyForbidden},
+		{"outsider creates on a public project", "POST", pub, f.bob,
+			map[string]any{"tag_name": "v2", "ref": "main"}, 403, bodyForbidden},
 		{"outsider lists a private project's", "GET", priv, f.bob, nil, 404, `{"message":"404 Project Not Found"}`},
-		{"anonymous reads a private project's", "GET", priv + "/v1", "", nil, 404, `{"message":"404 Project Not Found"}`},
+		{"anonymous reads a private project's", "GET", priv + "/v1", "", nil, 404,
+			`{"message":"404 Project Not Found"}`},
 		{"guest on a private project", "GET", priv, f.guest, nil, 403, bodyForbidden},
 		{"unknown tag", "GET", priv + "/v9", f.rep, nil, 404, `{"message":"404 Not Found"}`},
-		{"update of an unknown tag", "PUT", priv + "/v9", f.dev, map[string]any{"name": "x"}, 404, `{"message":"404 Not Found"}`},
+		{"update of an unknown tag", "PUT", priv + "/v9", f.dev, map[string]any{"name": "x"}, 404,
+			`{"message":"404 Not Found"}`},
 		{"reporter updates", "PUT", priv + "/v1", f.rep, map[string]any{"name": "x"}, 403, bodyForbidden},
-		{"bad order", "GET", priv + "?order_by=name", f.rep, nil, 400, `{"error":"order_by does not have a valid value"}`},
+		{"bad order", "GET", priv + "?order_by=name", f.rep, nil, 400,
+			`{"error":"order_by does not have a valid value"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,7 +18,8 @@ func (f *repoFixture) roles() map[string]string {
 }
 
 // wantStatuses sends one request per role and checks the status each gets.
-func wantStatuses(t *testing.T, f *repoFixture, tokens map[string]string, method, rest string, body func(role string) any, want map[string]int) {
+func wantStatuses(t *testing.T, f *repoFixture, tokens map[string]string, method, rest string,
+	body func(role string) any, want map[string]int) {
 	t.Helper()
 	for role, code := range want {
 		var b any
@@ -49,7 +50,8 @@ func TestPrivateProjectResourcesByRole(t *testing.T) {
 		body         any
 		want         map[string]int
 	}{
-		{"GET", "/starrers", nil, map[string]int{"anonymous": 404, "outsider": 404, "guest": 200, "owner": 200, "admin": 200}},
+		{"GET", "/starrers", nil,
+			map[string]int{"anonymous": 404, "outsider": 404, "guest": 200, "owner": 200, "admin": 200}},
 		{"GET", "/forks", nil, map[string]int{"anonymous": 404, "outsider": 404, "guest": 200, "admin": 200}},
 		{"GET", "/groups", nil, map[string]int{"anonymous": 404, "outsider": 404, "guest": 200, "admin": 200}},
 		{"POST", "/star", nil, map[string]int{"anonymous": 401, "outsider": 404, "guest": 201, "maintainer": 201}},
@@ -60,13 +62,17 @@ func TestPrivateProjectResourcesByRole(t *testing.T) {
 		{"GET", "/repository/archive.tar.bz2", nil,
 			map[string]int{"anonymous": 404, "outsider": 404, "guest": 403, codeReaders: 200, "owner": 200}},
 		{"POST", "/repository/commits/" + sha + "/revert", map[string]any{"branch": "main", "dry_run": true},
-			map[string]int{"anonymous": 401, "outsider": 404, "guest": 403, "reporter": 403, codeWriters: 200, "admin": 200}},
+			map[string]int{"anonymous": 401, "outsider": 404, "guest": 403, "reporter": 403, codeWriters: 200,
+				"admin": 200}},
 		{"GET", "/deploy_tokens", nil,
-			map[string]int{"anonymous": 401, "outsider": 404, "guest": 403, "developer": 403, "maintainer": 200, "owner": 200, "admin": 200}},
+			map[string]int{"anonymous": 401, "outsider": 404, "guest": 403, "developer": 403,
+				"maintainer": 200, "owner": 200, "admin": 200}},
 		{"POST", "/deploy_tokens", map[string]any{"name": "x", "scopes": []string{"read_repository"}},
 			map[string]int{"anonymous": 401, "outsider": 404, "developer": 403, "maintainer": 201, "admin": 201}},
-		{"GET", "/deploy_keys", nil, map[string]int{"anonymous": 401, "outsider": 404, "developer": 403, "maintainer": 200}},
-		{"GET", "/custom_attributes", nil, map[string]int{"anonymous": 401, "outsider": 403, "owner": 403, "admin": 200}},
+		{"GET", "/deploy_keys", nil,
+			map[string]int{"anonymous": 401, "outsider": 404, "developer": 403, "maintainer": 200}},
+		{"GET", "/custom_attributes", nil,
+			map[string]int{"anonymous": 401, "outsider": 403, "owner": 403, "admin": 200}},
 		{"POST", "/uploads", nil, map[string]int{"anonymous": 401, "outsider": 400, "guest": 400}},
 		{"PUT", "/transfer", map[string]any{"namespace": "outsider"},
 			map[string]int{"anonymous": 401, "outsider": 404, "guest": 403, "maintainer": 403, "owner": 400}},
@@ -116,7 +122,8 @@ func TestAccountEndpointsByCaller(t *testing.T) {
 	for _, p := range []string{u + "/keys", u + "/gpg_keys", u + "/status"} {
 		wantStatus(t, f.s.Do(t, "GET", p, "", nil), 200)
 	}
-	for _, p := range []string{"/api/v4/user/keys", "/api/v4/user/gpg_keys", "/api/v4/user/emails", "/api/v4/user/status"} {
+	for _, p := range []string{"/api/v4/user/keys", "/api/v4/user/gpg_keys", "/api/v4/user/emails",
+		"/api/v4/user/status"} {
 		wantStatus(t, f.s.Do(t, "GET", p, "", nil), 401)
 		wantStatus(t, f.s.Do(t, "GET", p, bob, nil), 200)
 	}

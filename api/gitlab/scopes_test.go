@@ -29,11 +29,14 @@ func TestTokenScopesReachRepositoryEndpoints(t *testing.T) {
 	tokens := map[string]string{}
 	for _, scope := range scopes {
 		uid, token := s.CreateUser(t, "dev-"+strings.ReplaceAll(scope, "_", "-"), scope)
-		mustDo(t, s, 201, "POST", "/api/v4/projects/"+id+"/members", s.AdminToken, map[string]any{"user_id": uid, "access_level": 40})
+		mustDo(t, s, 201, "POST", "/api/v4/projects/"+id+"/members", s.AdminToken,
+			map[string]any{"user_id": uid, "access_level": 40})
 		tokens[scope] = token
 		// What the writes below delete.
-		mustDo(t, s, 201, "POST", repo+"/branches", s.AdminToken, map[string]any{"branch": "gone-" + scope, "ref": "main"})
-		mustDo(t, s, 201, "POST", repo+"/tags", s.AdminToken, map[string]any{"tag_name": "gone-" + scope, "ref": "main"})
+		mustDo(t, s, 201, "POST", repo+"/branches", s.AdminToken,
+			map[string]any{"branch": "gone-" + scope, "ref": "main"})
+		mustDo(t, s, 201, "POST", repo+"/tags", s.AdminToken,
+			map[string]any{"tag_name": "gone-" + scope, "ref": "main"})
 	}
 
 	// The families of endpoints, and the status each scope gets (the index of scopes).
@@ -84,9 +87,11 @@ func TestTokenScopesReachRepositoryEndpoints(t *testing.T) {
 		{"GET", repo + "/files/README.md/raw?ref=main", nil, files},
 		{"GET", repo + "/files/README.md/blame?ref=main", nil, files},
 
-		{"POST", repo + "/branches", func(sc string) any { return map[string]any{"branch": "new-" + sc, "ref": "main"} }, writes(201)},
+		{"POST", repo + "/branches",
+			func(sc string) any { return map[string]any{"branch": "new-" + sc, "ref": "main"} }, writes(201)},
 		{"DELETE", repo + "/branches/gone-{scope}", nil, writes(204)},
-		{"POST", repo + "/tags", func(sc string) any { return map[string]any{"tag_name": "new-" + sc, "ref": "main"} }, writes(201)},
+		{"POST", repo + "/tags",
+			func(sc string) any { return map[string]any{"tag_name": "new-" + sc, "ref": "main"} }, writes(201)},
 		{"DELETE", repo + "/tags/gone-{scope}", nil, writes(204)},
 		{"POST", repo + "/commits", func(sc string) any { return commit("commit-" + sc) }, writes(201)},
 		{"POST", repo + "/files/new-{scope}.txt", func(sc string) any { return file("create-"+sc, true) }, writes(201)},
@@ -112,10 +117,12 @@ func TestTokenScopesReachRepositoryEndpoints(t *testing.T) {
 				r = s.Do(t, tt.method, path, "", body, "Authorization", basic)
 			}
 			if r.StatusCode != tt.want[i] {
-				t.Errorf("%s %s with a %s token: %d, want %d; %.120q", tt.method, path, scope, r.StatusCode, tt.want[i], r.Body)
+				t.Errorf("%s %s with a %s token: %d, want %d; %.120q", tt.method, path, scope, r.StatusCode,
+					tt.want[i], r.Body)
 				continue
 			}
-			if r.StatusCode == no && strings.HasPrefix(path, "/api/") && !strings.Contains(r.Header.Get("WWW-Authenticate"), "insufficient_scope") {
+			if r.StatusCode == no && strings.HasPrefix(path, "/api/") &&
+				!strings.Contains(r.Header.Get("WWW-Authenticate"), "insufficient_scope") {
 				t.Errorf("%s %s with a %s token: 403 without insufficient_scope: %s", tt.method, path, scope, r.Body)
 			}
 		}

@@ -43,11 +43,13 @@ func TestSeedExamplesWorkWithOnlyTheHostChanged(t *testing.T) {
 		// sees is whose view of the projects the answer must be.
 		sees string
 	}{
-		{"OAuth2 token in the Authorization header", "/api/v3/projects", []string{"Authorization", "Bearer " + tok}, asAdmin},
+		{"OAuth2 token in the Authorization header", "/api/v3/projects",
+			[]string{"Authorization", "Bearer " + tok}, asAdmin},
 		{"private_token in the query", "/api/v3/projects?private_token=" + tok, nil, asAdmin},
 		{"PRIVATE-TOKEN header", "/api/v3/projects", []string{"PRIVATE-TOKEN", tok}, asAdmin},
 		{"sudo by username in the query", "/api/v3/projects?private_token=" + tok + "&sudo=alice", nil, asAlice},
-		{"sudo by username in the SUDO header", "/api/v3/projects", []string{"PRIVATE-TOKEN", tok, "SUDO", "alice"}, asAlice},
+		{"sudo by username in the SUDO header", "/api/v3/projects",
+			[]string{"PRIVATE-TOKEN", tok, "SUDO", "alice"}, asAlice},
 		{"sudo by id in the query", "/api/v3/projects?private_token=" + tok + "&sudo=" + id, nil, asAlice},
 		{"sudo by id in the SUDO header", "/api/v3/projects", []string{"PRIVATE-TOKEN", tok, "SUDO", id}, asAlice},
 		{"the same on /api/v4", "/api/v4/projects", []string{"PRIVATE-TOKEN", tok}, asAdmin},
@@ -157,7 +159,8 @@ func TestSeedDocumentedErrorBodies(t *testing.T) {
 			401, `{"message":"401 Unauthorized"}`},
 		{"an unknown token", "GET", "/api/v3/projects", "cairn_pat_unknown", nil, nil,
 			401, `{"message":"401 Unauthorized"}`},
-		{"sudo with a token that is not an admin's", "GET", "/api/v3/projects", f.aliceToken, nil, []string{"SUDO", "bob"},
+		{"sudo with a token that is not an admin's", "GET", "/api/v3/projects", f.aliceToken, nil,
+			[]string{"SUDO", "bob"},
 			403, `{"message":"403 Forbidden: Must be admin to use sudo"}`},
 		{"sudo as a user who does not exist", "GET", "/api/v3/projects", s.AdminToken, nil, []string{"SUDO", "nobody"},
 			404, `{"message":"404 Not Found: No user id or username for: nobody"}`},

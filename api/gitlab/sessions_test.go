@@ -88,12 +88,15 @@ func TestSudoIsRefusedToSessions(t *testing.T) {
 	b := browser{session, csrf}
 	want := `{"message":"403 Forbidden: Must be authenticated using an OAuth or Personal Access Token to use sudo"}`
 	wantJSON(t, s.Do(t, "GET", "/api/v4/user?sudo=ann", "", nil, b.read()...), 403, want)
-	wantJSON(t, s.Do(t, "POST", "/api/v4/projects", "", map[string]any{"name": "as-ann"}, append(b.write(), "Sudo", "ann")...), 403, want)
+	wantJSON(t,
+		s.Do(t, "POST", "/api/v4/projects", "", map[string]any{"name": "as-ann"},
+			append(b.write(), "Sudo", "ann")...), 403, want)
 	// Without sudo the session works, and a token with the scope may sudo.
 	if u := decode[userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/user", "", nil, b.read()...)); u.Username != "boss" {
 		t.Fatalf("the session is %s", u.Username)
 	}
-	if u := decode[userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/user?sudo=ann", s.AdminToken, nil)); u.Username != "ann" {
+	if u := decode[userJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/user?sudo=ann", s.AdminToken, nil)); u.Username != "ann" {
 		t.Fatalf("sudo with a token is %s", u.Username)
 	}
 }

@@ -50,7 +50,8 @@ func TestRepositorySnapshot(t *testing.T) {
 	mustDo(t, f.s, 201, "POST", f.url("/repository/tags"), f.token, map[string]any{"tag_name": "v1", "ref": "main"})
 
 	r := mustDo(t, f.s, 200, "GET", f.url("/snapshot"), f.token, nil)
-	if r.Header.Get("Content-Type") != "application/x-tar" || r.Header.Get("Content-Disposition") != "attachment; filename=snapshot.tar" {
+	if r.Header.Get("Content-Type") != "application/x-tar" ||
+		r.Header.Get("Content-Disposition") != "attachment; filename=snapshot.tar" {
 		t.Fatalf("headers: %v", r.Header)
 	}
 	dir := filepath.Join(t.TempDir(), "snap.git")
@@ -72,9 +73,11 @@ func TestRepositorySnapshot(t *testing.T) {
 
 	tokens := f.roles()
 	wantStatuses(t, f, tokens, "GET", "/snapshot", nil, map[string]int{
-		"anonymous": 401, "outsider": 403, "guest": 403, "reporter": 403, "maintainer": 403, "owner": 403, "admin": 200})
+		"anonymous": 401, "outsider": 403, "guest": 403, "reporter": 403, "maintainer": 403, "owner": 403,
+		"admin": 200})
 	wantStatus(t, f.do("GET", "/snapshot?wiki=true", f.token, nil), 404)
-	wantJSON(t, mustDo(t, f.s, 404, "GET", "/api/v4/projects/999/snapshot", f.token, nil), 404, `{"message":"404 Project Not Found"}`)
+	wantJSON(t, mustDo(t, f.s, 404, "GET", "/api/v4/projects/999/snapshot", f.token, nil), 404,
+		`{"message":"404 Project Not Found"}`)
 }
 
 // POST .../repository/branches in an empty repository makes the default branch first, with
@@ -85,7 +88,8 @@ func TestBranchOfAnEmptyRepositoryStartsTheDefaultBranch(t *testing.T) {
 	b := decode[struct {
 		Name   string     `json:"name"`
 		Commit commitJSON `json:"commit"`
-	}](t, mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), dev, map[string]any{"branch": "feature", "ref": "main"}))
+	}](t, mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), dev,
+		map[string]any{"branch": "feature", "ref": "main"}))
 	if b.Name != "feature" || b.Commit.Title != "Initial commit" || b.Commit.AuthorName != "dev" {
 		t.Fatalf("branch: %+v", b)
 	}
@@ -103,7 +107,9 @@ func TestBranchOfAnEmptyRepositoryStartsTheDefaultBranch(t *testing.T) {
 	}
 	// An invalid name still writes nothing.
 	g := newRepoFixture(t, map[string]any{"name": "empty"})
-	wantJSON(t, g.do("POST", "/repository/branches", g.token, map[string]any{"branch": "a..b", "ref": "main"}), 400, `{"message":"Branch name is invalid"}`)
+	wantJSON(t,
+		g.do("POST", "/repository/branches", g.token, map[string]any{"branch": "a..b", "ref": "main"}), 400,
+		`{"message":"Branch name is invalid"}`)
 	wantJSON(t, g.do("GET", "/repository/branches", g.token, nil), 200, `[]`)
 }
 
@@ -111,19 +117,26 @@ func TestBranchOfAnEmptyRepositoryStartsTheDefaultBranch(t *testing.T) {
 func TestProjectGroupsAreItsAncestors(t *testing.T) {
 	s := newServer(t, servertest.WithoutRateLimit())
 	top := createGroup(t, s, s.AdminToken, map[string]any{"name": "Top", "path": "top", "visibility": "private"})
-	mid := createGroup(t, s, s.AdminToken, map[string]any{"name": "Mid", "path": "mid", "parent_id": top.ID, "visibility": "private"})
-	low := createGroup(t, s, s.AdminToken, map[string]any{"name": "Low", "path": "low", "parent_id": mid.ID, "visibility": "private"})
+	mid := createGroup(t, s, s.AdminToken,
+		map[string]any{"name": "Mid", "path": "mid", "parent_id": top.ID, "visibility": "private"})
+	low := createGroup(t, s, s.AdminToken,
+		map[string]any{"name": "Low", "path": "low", "parent_id": mid.ID, "visibility": "private"})
 	p := createProject(t, s, s.AdminToken, map[string]any{"name": "app", "namespace_id": low.ID})
 
 	r := mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/groups", s.AdminToken, nil)
 	wantJSON(t, r, 200, `[
-		{"id":`+itoa(top.ID)+`,"name":"Top","web_url":"`+s.URL+`/groups/top","avatar_url":null,"full_name":"Top","full_path":"top"},
-		{"id":`+itoa(mid.ID)+`,"name":"Mid","web_url":"`+s.URL+`/groups/top/mid","avatar_url":null,"full_name":"Top / Mid","full_path":"top/mid"},
-		{"id":`+itoa(low.ID)+`,"name":"Low","web_url":"`+s.URL+`/groups/top/mid/low","avatar_url":null,"full_name":"Top / Mid / Low","full_path":"top/mid/low"}]`)
+		{"id":`+itoa(top.ID)+`,"name":"Top","web_url":"`+s.URL+
+		`/groups/top","avatar_url":null,"full_name":"Top","full_path":"top"},
+		{"id":`+itoa(mid.ID)+`,"name":"Mid","web_url":"`+s.URL+
+		`/groups/top/mid","avatar_url":null,"full_name":"Top / Mid","full_path":"top/mid"},
+		{"id":`+itoa(low.ID)+`,"name":"Low","web_url":"`+s.URL+
+		`/groups/top/mid/low","avatar_url":null,"full_name":"Top / Mid / Low","full_path":"top/mid/low"}]`)
 	if r.Header.Get("X-Total") != "3" {
 		t.Errorf("X-Total %q", r.Header.Get("X-Total"))
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/groups?skip_groups[]="+itoa(top.ID)+"&search=LO", s.AdminToken, nil), "full_path"); len(got) != 1 || got[0] != "top/mid/low" {
+	if got := names(t,
+		mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/groups?skip_groups[]="+itoa(top.ID)+
+			"&search=LO", s.AdminToken, nil), "full_path"); len(got) != 1 || got[0] != "top/mid/low" {
 		t.Errorf("filtered: %v", got)
 	}
 	// A member of the project alone sees none of its private groups; others see no project.
@@ -131,7 +144,8 @@ func TestProjectGroupsAreItsAncestors(t *testing.T) {
 	addMember(t, s, s.AdminToken, "projects", p.ID, uid, 30)
 	wantJSON(t, mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/groups", token, nil), 200, `[]`)
 	addMember(t, s, s.AdminToken, "groups", mid.ID, uid, 10)
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/groups", token, nil), "full_path"); strings.Join(got, ",") != "top/mid,top/mid/low" {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/projects/"+itoa(p.ID)+"/groups", token, nil),
+		"full_path"); strings.Join(got, ",") != "top/mid,top/mid/low" {
 		t.Errorf("a member of mid sees %v", got)
 	}
 	_, other := s.CreateUser(t, "other")

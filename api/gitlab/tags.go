@@ -55,7 +55,8 @@ func (h *Handler) listTags(w http.ResponseWriter, r *http.Request, p api.Params)
 	switch o.OrderBy {
 	case "", "updated", "name", "version":
 	default:
-		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Message: "order_by does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam,
+			Message: "order_by does not have a valid value"}
 	}
 	a := api.Actor(r)
 	v, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id")))
@@ -114,7 +115,8 @@ func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request, p api.Params
 	if _, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
-	if err := h.forge.Repositories.DeleteTag(r.Context(), a, forge.ParseRef(p.Get("id")), p.Get("tag_name")); err != nil {
+	if err := h.forge.Repositories.DeleteTag(r.Context(), a, forge.ParseRef(p.Get("id")),
+		p.Get("tag_name")); err != nil {
 		return err
 	}
 	return api.NoContent(w)

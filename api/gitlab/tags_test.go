@@ -22,7 +22,8 @@ func TestCreateLightweightAndAnnotatedTags(t *testing.T) {
 
 	light := decode[tagJSON](t, mustDo(t, f.s, http.StatusCreated, "POST", f.url("/repository/tags"), f.token,
 		map[string]any{"tag_name": "v1.0", "ref": "main"}))
-	if light.Message != nil || light.CreatedAt != nil || light.Target != head.ID || light.Commit == nil || light.Commit.ID != head.ID {
+	if light.Message != nil || light.CreatedAt != nil || light.Target != head.ID || light.Commit == nil ||
+		light.Commit.ID != head.ID {
 		t.Fatalf("lightweight tag: %+v", light)
 	}
 	annotated := decode[tagJSON](t, mustDo(t, f.s, http.StatusCreated, "POST", f.url("/repository/tags"), f.token,
@@ -39,7 +40,8 @@ func TestCreateLightweightAndAnnotatedTags(t *testing.T) {
 	// The tagger is the caller, as git sees it.
 	dir := t.TempDir()
 	git(t, dir, "clone", "-q", f.repoDir(), "c")
-	if out := git(t, dir+"/c", "cat-file", "-p", annotated.Target); !strings.Contains(out, "tagger Administrator <root@localhost>") ||
+	if out := git(t, dir+"/c", "cat-file", "-p", annotated.Target); !strings.Contains(out,
+		"tagger Administrator <root@localhost>") ||
 		!strings.Contains(out, "tag release/2") || !strings.Contains(out, "object "+head.ID) {
 		t.Fatalf("tag object:\n%s", out)
 	}
@@ -92,7 +94,8 @@ func TestListTagsOrderAndDelete(t *testing.T) {
 	if got := names(t, f.do("GET", "/repository/tags", f.token, nil), "name"); len(got) != 4 {
 		t.Fatalf("default order: %v", got)
 	}
-	wantJSON(t, f.do("GET", "/repository/tags?order_by=size", f.token, nil), 400, `{"error":"order_by does not have a valid value"}`)
+	wantJSON(t, f.do("GET", "/repository/tags?order_by=size", f.token, nil), 400,
+		`{"error":"order_by does not have a valid value"}`)
 
 	mustDo(t, f.s, 204, "DELETE", f.url("/repository/tags/beta"), f.token, nil)
 	wantJSON(t, f.do("DELETE", "/repository/tags/beta", f.token, nil), 404, `{"message":"404 Tag Not Found"}`)

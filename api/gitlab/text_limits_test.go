@@ -16,14 +16,17 @@ func TestStoredTextIsRefusedPastGitLabsLimits(t *testing.T) {
 	mustDo(t, f.s, http.StatusCreated, "POST", f.url("/environments"), f.token, map[string]any{"name": "production"})
 	long := func(n int) string { return strings.Repeat("x", n) }
 	wantRefused(t, f.s, f.token, "", []refusal{
-		{"a group description of 256 characters", "PUT", "/api/v4/groups/" + itoa(g.ID), map[string]any{"description": long(256)},
+		{"a group description of 256 characters", "PUT", "/api/v4/groups/" + itoa(g.ID),
+			map[string]any{"description": long(256)},
 			`{"message":{"description":["is too long (maximum is 255 characters)"]}}`},
 		{"a new group's description of 10 MB", "POST", "/api/v4/groups",
 			map[string]any{"name": "Big", "path": "big", "description": long(10 << 20)},
 			`{"message":{"description":["is too long (maximum is 255 characters)"]}}`},
-		{"a protected branch name of 256 bytes", "POST", f.url("/protected_branches"), map[string]any{"name": long(256)},
+		{"a protected branch name of 256 bytes", "POST", f.url("/protected_branches"),
+			map[string]any{"name": long(256)},
 			`{"message":{"name":["is too long (maximum is 255 bytes)"]}}`},
-		{"a protected branch name of 10 MB", "POST", f.url("/protected_branches"), map[string]any{"name": long(10 << 20)},
+		{"a protected branch name of 10 MB", "POST", f.url("/protected_branches"),
+			map[string]any{"name": long(10 << 20)},
 			`{"message":{"name":["is too long (maximum is 255 bytes)"]}}`},
 		{"a deployment ref of 256 bytes", "POST", f.url("/deployments"),
 			map[string]any{"environment": "production", "ref": long(256), "sha": "main", "status": "success"},
@@ -45,17 +48,20 @@ func TestStoredTextIsRefusedPastGitLabsLimits(t *testing.T) {
 		{"a merge request target branch git would refuse", "POST", f.url("/merge_requests"),
 			map[string]any{"source_branch": "topic", "target_branch": "a\x01b", "title": "t"},
 			`{"message":{"target_branch":["is invalid"]}}`},
-		{"an issue description over 1 MB", "POST", f.url("/issues"), map[string]any{"title": "t", "description": long(1<<20 + 1)},
+		{"an issue description over 1 MB", "POST", f.url("/issues"),
+			map[string]any{"title": "t", "description": long(1<<20 + 1)},
 			`{"message":{"description":["is too long (maximum is 1048576 characters)"]}}`},
 		{"an environment's external URL of 256 characters", "PUT", f.url("/environments/1"),
 			map[string]any{"external_url": "https://example.com/" + long(236)},
 			`{"message":{"external_url":["is too long (maximum is 255 characters)"]}}`},
 	})
 	// Nothing was written.
-	if got := decode[map[string]any](t, mustDo(t, f.s, 200, "GET", "/api/v4/groups/"+itoa(g.ID), f.token, nil)); got["description"] != "short" {
+	if got := decode[map[string]any](t,
+		mustDo(t, f.s, 200, "GET", "/api/v4/groups/"+itoa(g.ID), f.token, nil)); got["description"] != "short" {
 		t.Errorf("group description now %.40q", got["description"])
 	}
-	for path, want := range map[string]string{"/protected_branches": "1", "/deployments": "0", "/merge_requests": "0", "/issues": "0"} {
+	for path, want := range map[string]string{"/protected_branches": "1", "/deployments": "0",
+		"/merge_requests": "0", "/issues": "0"} {
 		if got := f.do("GET", path, f.token, nil).Header.Get("X-Total"); got != want {
 			t.Errorf("%s: X-Total %q, want %q", path, got, want)
 		}

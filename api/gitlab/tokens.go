@@ -61,7 +61,8 @@ func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request, _ api.Param
 	q := r.URL.Query()
 	o := forge.TokenListOptions{State: q.Get("state"), Search: q.Get("search")}
 	if o.State != "" && o.State != "active" && o.State != "inactive" {
-		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"state"}, Message: "state does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Reason: forge.ReasonInvalidParam, Params: []string{"state"},
+			Message: "state does not have a valid value"}
 	}
 	if v := q.Get("user_id"); v != "" {
 		id, ok := parseID(v)

@@ -32,34 +32,46 @@ func TestCreateToken(t *testing.T) {
 		owner  int64
 		scopes []string
 	}{
-		{"for oneself", alice, own, map[string]any{"name": "laptop", "scopes": []string{"api"}}, 201, "", aliceID, []string{"api"}},
-		{"for oneself, scopes as a form array", alice, own, "name=ci&scopes[]=read_api&scopes[]=read_repository", 201, "",
+		{"for oneself", alice, own, map[string]any{"name": "laptop", "scopes": []string{"api"}}, 201, "",
+			aliceID, []string{"api"}},
+		{"for oneself, scopes as a form array", alice, own,
+			"name=ci&scopes[]=read_api&scopes[]=read_repository", 201, "",
 			aliceID, []string{"read_api", "read_repository"}},
-		{"for oneself, scopes comma-separated", alice, own, map[string]any{"name": "ci2", "scopes": "read_user,read_api"}, 201, "",
+		{"for oneself, scopes comma-separated", alice, own,
+			map[string]any{"name": "ci2", "scopes": "read_user,read_api"}, 201, "",
 			aliceID, []string{"read_user", "read_api"}},
-		{"by an admin for another user", s.AdminToken, forUser(aliceID), map[string]any{"name": "issued", "scopes": []string{"read_api"}},
+		{"by an admin for another user", s.AdminToken, forUser(aliceID),
+			map[string]any{"name": "issued", "scopes": []string{"read_api"}},
 			201, "", aliceID, []string{"read_api"}},
-		{"by an admin with sudo for itself", s.AdminToken, forUser(rootID), map[string]any{"name": "sudoer", "scopes": []string{"api", "sudo"}},
+		{"by an admin with sudo for itself", s.AdminToken, forUser(rootID),
+			map[string]any{"name": "sudoer", "scopes": []string{"api", "sudo"}},
 			201, "", rootID, []string{"api", "sudo"}},
-		{"by a non-admin for another user", alice, forUser(bobID), map[string]any{"name": "x", "scopes": []string{"api"}}, 403, bodyForbidden, 0, nil},
+		{"by a non-admin for another user", alice, forUser(bobID),
+			map[string]any{"name": "x", "scopes": []string{"api"}}, 403, bodyForbidden, 0, nil},
 		{"anonymously", "", own, map[string]any{"name": "x", "scopes": []string{"api"}}, 401, bodyUnauthorized, 0, nil},
 		{"a non-admin asking for sudo", alice, own, map[string]any{"name": "x", "scopes": []string{"api", "sudo"}}, 400,
 			`{"message":{"scopes":["sudo can only be granted to administrators"]}}`, 0, nil},
 		{"a non-admin asking for admin", alice, own, map[string]any{"name": "x", "scopes": []string{"admin"}}, 400,
 			`{"message":{"scopes":["admin can only be granted to administrators"]}}`, 0, nil},
-		{"an admin giving a non-admin sudo", s.AdminToken, forUser(aliceID), map[string]any{"name": "x", "scopes": []string{"sudo"}}, 400,
+		{"an admin giving a non-admin sudo", s.AdminToken, forUser(aliceID),
+			map[string]any{"name": "x", "scopes": []string{"sudo"}}, 400,
 			`{"message":{"scopes":["sudo can only be granted to administrators"]}}`, 0, nil},
 		{"an unknown scope", alice, own, map[string]any{"name": "x", "scopes": []string{"everything"}}, 400,
 			`{"message":{"scopes":["can only contain available scopes"]}}`, 0, nil},
 		{"no name", alice, own, map[string]any{"scopes": []string{"api"}}, 201, "", aliceID, []string{"api"}},
-		{"no scopes", alice, own, map[string]any{"name": "x"}, 400, `{"message":"400 (Bad request) \"scopes\" not given"}`, 0, nil},
-		{"an expiry in the past", alice, own, map[string]any{"name": "x", "scopes": []string{"api"}, "expires_at": "2020-01-01"}, 400,
+		{"no scopes", alice, own, map[string]any{"name": "x"}, 400,
+			`{"message":"400 (Bad request) \"scopes\" not given"}`, 0, nil},
+		{"an expiry in the past", alice, own,
+			map[string]any{"name": "x", "scopes": []string{"api"}, "expires_at": "2020-01-01"}, 400,
 			`{"message":{"expires_at":["must be in the future"]}}`, 0, nil},
-		{"an expiry that is no date", alice, own, map[string]any{"name": "x", "scopes": []string{"api"}, "expires_at": "soon"}, 400,
+		{"an expiry that is no date", alice, own,
+			map[string]any{"name": "x", "scopes": []string{"api"}, "expires_at": "soon"}, 400,
 			`{"error":"expires_at is invalid"}`, 0, nil},
-		{"for a user who does not exist", s.AdminToken, forUser(99999), map[string]any{"name": "x", "scopes": []string{"api"}}, 404,
+		{"for a user who does not exist", s.AdminToken, forUser(99999),
+			map[string]any{"name": "x", "scopes": []string{"api"}}, 404,
 			`{"message":"404 User Not Found"}`, 0, nil},
-		{"with an expiry", alice, own, map[string]any{"name": "short", "scopes": []string{"api"}, "expires_at": tomorrow}, 201, "",
+		{"with an expiry", alice, own,
+			map[string]any{"name": "short", "scopes": []string{"api"}, "expires_at": tomorrow}, 201, "",
 			aliceID, []string{"api"}},
 	}
 	for _, tt := range tests {
@@ -74,7 +86,8 @@ func TestCreateToken(t *testing.T) {
 			if tok.Token == nil || !strings.HasPrefix(*tok.Token, "cairn_pat_") || len(*tok.Token) < 30 {
 				t.Fatalf("secret %v, want cairn_pat_…", tok.Token)
 			}
-			if tok.UserID != tt.owner || !tok.Active || tok.Revoked || strings.Join(tok.Scopes, ",") != strings.Join(tt.scopes, ",") {
+			if tok.UserID != tt.owner || !tok.Active || tok.Revoked ||
+				strings.Join(tok.Scopes, ",") != strings.Join(tt.scopes, ",") {
 				t.Errorf("token %s", r.Body)
 			}
 			// The new token works for its owner at once.
@@ -111,7 +124,8 @@ func TestATokenWithoutANameGetsADatedOne(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	_, alice := s.CreateUser(t, "alice")
-	for _, body := range []any{map[string]any{"scopes": []string{"api"}}, map[string]any{"name": "  ", "scopes": []string{"api"}}, "scopes[]=read_api"} {
+	for _, body := range []any{map[string]any{"scopes": []string{"api"}},
+		map[string]any{"name": "  ", "scopes": []string{"api"}}, "scopes[]=read_api"} {
 		tok := decode[tokenJSON](t, mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", alice, body))
 		if want := "token-" + time.Now().UTC().Format("2006-01-02"); tok.Name != want {
 			t.Errorf("%v: name %q, want %q", body, tok.Name, want)
@@ -129,7 +143,8 @@ func TestATokenWithoutExpiryIsPermanentWhereAllowed(t *testing.T) {
 	tok := decode[tokenJSON](t, mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", alice,
 		map[string]any{"name": "forever", "scopes": []string{"api"}}))
 	if tok.ExpiresAt != nil || !tok.Active {
-		t.Fatalf("a token without expires_at: expires_at %v, active %v; want null and active", tok.ExpiresAt, tok.Active)
+		t.Fatalf("a token without expires_at: expires_at %v, active %v; want null and active", tok.ExpiresAt,
+			tok.Active)
 	}
 	self := decode[tokenJSON](t, mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens/self", *tok.Token, nil))
 	if self.ExpiresAt != nil {
@@ -169,7 +184,8 @@ func TestListAndGetTokens(t *testing.T) {
 	s := newServer(t)
 	aliceID, alice := s.CreateUser(t, "alice")
 	bobID, bob := s.CreateUser(t, "bob")
-	mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", alice, map[string]any{"name": "second", "scopes": []string{"read_api"}})
+	mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", alice,
+		map[string]any{"name": "second", "scopes": []string{"read_api"}})
 	bobs := decode[tokenJSON](t, mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens/self", bob, nil))
 
 	owners := func(r *servertest.Response) map[int64]int {
@@ -181,20 +197,28 @@ func TestListAndGetTokens(t *testing.T) {
 		}
 		return out
 	}
-	if got := owners(mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens", alice, nil)); len(got) != 1 || got[aliceID] != 2 {
+	if got := owners(mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens", alice, nil)); len(got) != 1 ||
+		got[aliceID] != 2 {
 		t.Errorf("alice lists tokens of %v, want only her two", got)
 	}
-	if got := owners(mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens", s.AdminToken, nil)); got[aliceID] != 2 || got[bobID] != 1 {
+	if got := owners(
+		mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens", s.AdminToken, nil)); got[aliceID] != 2 ||
+		got[bobID] != 1 {
 		t.Errorf("an admin lists tokens of %v, want everyone's", got)
 	}
-	if got := owners(mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?user_id="+itoa(aliceID), s.AdminToken, nil)); len(got) != 1 || got[aliceID] != 2 {
+	if got := owners(
+		mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?user_id="+itoa(aliceID), s.AdminToken,
+			nil)); len(got) != 1 || got[aliceID] != 2 {
 		t.Errorf("?user_id=alice lists tokens of %v", got)
 	}
-	wantJSON(t, s.Do(t, "GET", "/api/v4/personal_access_tokens?user_id="+itoa(bobID), alice, nil), 401, bodyUnauthorized)
-	if got := owners(mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?state=active", alice, nil)); got[aliceID] != 2 {
+	wantJSON(t, s.Do(t, "GET", "/api/v4/personal_access_tokens?user_id="+itoa(bobID), alice, nil), 401,
+		bodyUnauthorized)
+	if got := owners(
+		mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?state=active", alice, nil)); got[aliceID] != 2 {
 		t.Errorf("?state=active lists tokens of %v", got)
 	}
-	if got := owners(mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?state=inactive", alice, nil)); len(got) != 0 {
+	if got := owners(
+		mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?state=inactive", alice, nil)); len(got) != 0 {
 		t.Errorf("?state=inactive lists tokens of %v", got)
 	}
 	wantJSON(t, s.Do(t, "GET", "/api/v4/personal_access_tokens?state=bogus", alice, nil), 400,
@@ -207,7 +231,8 @@ func TestListAndGetTokens(t *testing.T) {
 	byID := mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens/"+itoa(self.ID), alice, nil)
 	var fields map[string]any
 	byID.JSON(t, &fields)
-	for _, k := range []string{"id", "name", "revoked", "active", "scopes", "user_id", "created_at", "last_used_at", "expires_at"} {
+	for _, k := range []string{"id", "name", "revoked", "active", "scopes", "user_id", "created_at",
+		"last_used_at", "expires_at"} {
 		if _, ok := fields[k]; !ok {
 			t.Errorf("token JSON lacks %q: %s", k, byID.Body)
 		}
@@ -241,12 +266,15 @@ func TestRotateToken(t *testing.T) {
 	t.Run("by id: the old secret stops working, the new one works", func(t *testing.T) {
 		old := decode[tokenJSON](t, mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens/self", alice, nil))
 		next := rotate(t, alice, itoa(old.ID), nil)
-		if next.ID == old.ID || next.Name != old.Name || strings.Join(next.Scopes, ",") != strings.Join(old.Scopes, ",") {
+		if next.ID == old.ID || next.Name != old.Name ||
+			strings.Join(next.Scopes, ",") != strings.Join(old.Scopes, ",") {
 			t.Errorf("successor %+v of %+v", next, old)
 		}
 		wantJSON(t, s.Do(t, "GET", "/api/v4/user", alice, nil), 401, bodyRevoked)
 		mustDo(t, s, 200, "GET", "/api/v4/user", *next.Token, nil)
-		if got := decode[tokenJSON](t, mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens/"+itoa(old.ID), *next.Token, nil)); !got.Revoked || got.Active {
+		if got := decode[tokenJSON](t,
+			mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens/"+itoa(old.ID), *next.Token,
+				nil)); !got.Revoked || got.Active {
 			t.Errorf("the rotated token reads %+v, want revoked and inactive", got)
 		}
 
@@ -298,7 +326,8 @@ func TestRevokeToken(t *testing.T) {
 		mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/personal_access_tokens/"+itoa(extra.ID), alice, nil)
 		wantJSON(t, s.Do(t, "GET", "/api/v4/user", *extra.Token, nil), 401, bodyRevoked)
 		mustDo(t, s, 200, "GET", "/api/v4/user", alice, nil)
-		mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/personal_access_tokens/"+itoa(extra.ID), s.AdminToken, nil)
+		mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/personal_access_tokens/"+itoa(extra.ID),
+			s.AdminToken, nil)
 		listed := mustDo(t, s, 200, "GET", "/api/v4/personal_access_tokens?state=inactive", alice, nil)
 		var inactive []tokenJSON
 		listed.JSON(t, &inactive)
@@ -321,7 +350,8 @@ func TestTokenJSONShape(t *testing.T) {
 	s := newServer(t)
 	_, alice := s.CreateUser(t, "alice")
 	r := mustDo(t, s, 201, "POST", "/api/v4/user/personal_access_tokens", alice,
-		map[string]any{"name": "shape", "description": "for a test", "scopes": []string{"api"}, "expires_at": time.Now().AddDate(0, 1, 0).Format("2006-01-02")})
+		map[string]any{"name": "shape", "description": "for a test", "scopes": []string{"api"},
+			"expires_at": time.Now().AddDate(0, 1, 0).Format("2006-01-02")})
 	var raw map[string]json.RawMessage
 	r.JSON(t, &raw)
 	for k, want := range map[string]string{"name": `"shape"`, "description": `"for a test"`, "revoked": "false",

@@ -98,7 +98,8 @@ func (h *Handler) saveTopic(w http.ResponseWriter, r *http.Request, id int64) er
 		}
 	}
 	t, err := h.forge.Projects.SaveTopic(r.Context(), api.Actor(r), id,
-		forge.TopicInput{Name: in.StringPtr("name"), Title: in.StringPtr("title"), Description: in.StringPtr("description")})
+		forge.TopicInput{Name: in.StringPtr("name"), Title: in.StringPtr("title"),
+			Description: in.StringPtr("description")})
 	if err != nil {
 		return err
 	}

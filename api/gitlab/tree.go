@@ -103,7 +103,8 @@ func (h *Handler) listTree(w http.ResponseWriter, r *http.Request, p api.Params)
 	if _, err := h.forge.Projects.ProjectByRef(r.Context(), a, forge.ParseRef(p.Get("id"))); err != nil {
 		return err
 	}
-	entries, total, err := h.forge.Repositories.ListTree(r.Context(), a, forge.ParseRef(p.Get("id")), q.Get("path"), rev, recursive, pg)
+	entries, total, err := h.forge.Repositories.ListTree(r.Context(), a, forge.ParseRef(p.Get("id")),
+		q.Get("path"), rev, recursive, pg)
 	if err != nil {
 		return err
 	}

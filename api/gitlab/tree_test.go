@@ -17,8 +17,10 @@ func TestTree(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	f.commit("main", "files",
 		create("src/main.go", "package main\n"), create("src/util/u.go", "package util\n"),
-		create("docs/index.md", "# docs\n"), map[string]any{"action": "create", "file_path": "bin/run", "content": "#!/bin/sh\n", "execute_filemode": true})
-	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": "old", "ref": "main~1"})
+		create("docs/index.md", "# docs\n"),
+		map[string]any{"action": "create", "file_path": "bin/run", "content": "#!/bin/sh\n", "execute_filemode": true})
+	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token,
+		map[string]any{"branch": "old", "ref": "main~1"})
 
 	tests := []struct {
 		query string
@@ -27,7 +29,8 @@ func TestTree(t *testing.T) {
 		{"", "bin:tree:040000,docs:tree:040000,src:tree:040000,README.md:blob:100644"},
 		{"?path=src", "src/util:tree:040000,src/main.go:blob:100644"},
 		{"?path=bin", "bin/run:blob:100755"},
-		{"?recursive=true", "bin:tree:040000,docs:tree:040000,src:tree:040000,src/util:tree:040000,README.md:blob:100644,bin/run:blob:100755,docs/index.md:blob:100644,src/main.go:blob:100644,src/util/u.go:blob:100644"},
+		{"?recursive=true",
+			"bin:tree:040000,docs:tree:040000,src:tree:040000,src/util:tree:040000,README.md:blob:100644,bin/run:blob:100755,docs/index.md:blob:100644,src/main.go:blob:100644,src/util/u.go:blob:100644"},
 		{"?ref=old", "README.md:blob:100644"},
 		{"?path=nope", ""},
 		{"?recursive=true&per_page=3&page=2", "src/util:tree:040000,README.md:blob:100644,bin/run:blob:100755"},
@@ -67,23 +70,29 @@ type compareJSON struct {
 func TestCompare(t *testing.T) {
 	f := newRepoFixture(t, nil)
 	base := f.commit("main", "base", create("shared.txt", "1\n"))
-	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token, map[string]any{"branch": "feature", "ref": "main"})
+	mustDo(t, f.s, 201, "POST", f.url("/repository/branches"), f.token,
+		map[string]any{"branch": "feature", "ref": "main"})
 	f1 := f.commit("feature", "feature one", create("f.txt", "f\n"))
-	f2 := f.commit("feature", "feature two", map[string]any{"action": "update", "file_path": "f.txt", "content": "f2\n"})
+	f2 := f.commit("feature", "feature two",
+		map[string]any{"action": "update", "file_path": "f.txt", "content": "f2\n"})
 	f.commit("main", "main moves on", map[string]any{"action": "update", "file_path": "shared.txt", "content": "2\n"})
 
-	cmp := decode[compareJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/compare?from=main&to=feature"), f.token, nil))
-	if len(cmp.Commits) != 2 || cmp.Commits[0].ID != f1.ID || cmp.Commits[1].ID != f2.ID || cmp.Commit == nil || cmp.Commit.ID != f2.ID {
+	cmp := decode[compareJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/compare?from=main&to=feature"), f.token, nil))
+	if len(cmp.Commits) != 2 || cmp.Commits[0].ID != f1.ID || cmp.Commits[1].ID != f2.ID ||
+		cmp.Commit == nil || cmp.Commit.ID != f2.ID {
 		t.Fatalf("commits: %+v", cmp)
 	}
 	// From the merge base, only the feature's own change shows.
-	if len(cmp.Diffs) != 1 || cmp.Diffs[0].NewPath != "f.txt" || !cmp.Diffs[0].NewFile || cmp.Diffs[0].Diff != "@@ -0,0 +1 @@\n+f2\n" {
+	if len(cmp.Diffs) != 1 || cmp.Diffs[0].NewPath != "f.txt" || !cmp.Diffs[0].NewFile ||
+		cmp.Diffs[0].Diff != "@@ -0,0 +1 @@\n+f2\n" {
 		t.Fatalf("diffs: %+v", cmp.Diffs)
 	}
 	if cmp.CompareSameRef || cmp.CompareTimeout || cmp.WebURL != f.web+"/-/compare/main...feature" {
 		t.Fatalf("flags: %+v", cmp)
 	}
-	straight := decode[compareJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/compare?from=main&to=feature&straight=true"), f.token, nil))
+	straight := decode[compareJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/compare?from=main&to=feature&straight=true"), f.token, nil))
 	var paths []string
 	for _, d := range straight.Diffs {
 		paths = append(paths, d.NewPath)
@@ -91,11 +100,13 @@ func TestCompare(t *testing.T) {
 	if strings.Join(paths, ",") != "f.txt,shared.txt" {
 		t.Fatalf("straight diffs: %v", paths)
 	}
-	same := decode[compareJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/compare?from="+base.ID+"&to="+base.ID), f.token, nil))
+	same := decode[compareJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/compare?from="+base.ID+"&to="+base.ID), f.token, nil))
 	if !same.CompareSameRef || same.Commit != nil || len(same.Commits) != 0 || len(same.Diffs) != 0 {
 		t.Fatalf("same ref: %+v", same)
 	}
-	wantJSON(t, f.do("GET", "/repository/compare?from=main&to=nope", f.token, nil), 404, `{"message":"404 Ref Not Found"}`)
+	wantJSON(t, f.do("GET", "/repository/compare?from=main&to=nope", f.token, nil), 404,
+		`{"message":"404 Ref Not Found"}`)
 	wantJSON(t, f.do("GET", "/repository/compare?from=main", f.token, nil), 400, `{"error":"to is missing"}`)
 }
 
@@ -154,7 +165,8 @@ func TestArchive(t *testing.T) {
 	prefix := "demo-main-" + c.ID + "/"
 	for _, tt := range []struct{ path, format string }{
 		{"/repository/archive", "tar.gz"}, {"/repository/archive.tar.gz", "tar.gz"},
-		{"/repository/archive.zip", "zip"}, {"/repository/archive.tar", "tar"}, {"/repository/archive?format=zip", "zip"},
+		{"/repository/archive.zip", "zip"}, {"/repository/archive.tar", "tar"},
+		{"/repository/archive?format=zip", "zip"},
 		{"/repository/archive.tar.bz2", "tar.bz2"}, {"/repository/archive.tbz", "tar.bz2"},
 		{"/repository/archive.tbz2", "tar.bz2"}, {"/repository/archive.tb2", "tar.bz2"},
 		{"/repository/archive.bz2", "tar.bz2"}, {"/repository/archive?format=tbz2", "tar.bz2"},
@@ -181,8 +193,10 @@ func TestArchive(t *testing.T) {
 		t.Fatalf("archive of src: %v", got)
 	}
 	wantJSON(t, f.do("GET", "/repository/archive?sha=nope", f.token, nil), 404, `{"message":"404 File Not Found"}`)
-	wantJSON(t, f.do("GET", "/repository/archive?format=rar", f.token, nil), 400, `{"error":"format does not have a valid value"}`)
-	if ct := mustDo(t, f.s, 200, "GET", f.url("/repository/archive.tbz"), f.token, nil).Header.Get("Content-Type"); ct != "application/x-bzip2" {
+	wantJSON(t, f.do("GET", "/repository/archive?format=rar", f.token, nil), 400,
+		`{"error":"format does not have a valid value"}`)
+	if ct := mustDo(t, f.s, 200, "GET", f.url("/repository/archive.tbz"), f.token, nil).Header.Get(
+		"Content-Type"); ct != "application/x-bzip2" {
 		t.Errorf("Content-Type of a bzip2 archive: %q", ct)
 	}
 
@@ -201,15 +215,19 @@ func TestArchive(t *testing.T) {
 
 func TestContributorsAndLanguages(t *testing.T) {
 	f := newRepoFixture(t, nil)
-	f.commit("main", "go", create("main.go", strings.Repeat("package main\n", 30)), create("vendor/lib/x.go", strings.Repeat("x", 5000)))
-	body := map[string]any{"branch": "main", "commit_message": "py", "author_name": "Ada", "author_email": "ada@example.com",
-		"actions": []any{create("tool.py", strings.Repeat("print(1)\n", 10)), create("docs/guide.md", "# guide\n")}}
+	f.commit("main", "go", create("main.go", strings.Repeat("package main\n", 30)),
+		create("vendor/lib/x.go", strings.Repeat("x", 5000)))
+	body := map[string]any{"branch": "main", "commit_message": "py", "author_name": "Ada",
+		"author_email": "ada@example.com",
+		"actions": []any{create("tool.py", strings.Repeat("print(1)\n", 10)),
+			create("docs/guide.md", "# guide\n")}}
 	mustDo(t, f.s, 201, "POST", f.url("/repository/commits"), f.token, body)
 
 	wantJSON(t, f.do("GET", "/repository/contributors", f.token, nil), 200, `[
 		{"name":"Ada","email":"ada@example.com","commits":1,"additions":0,"deletions":0},
 		{"name":"Administrator","email":"root@localhost","commits":2,"additions":0,"deletions":0}]`)
-	if got := names(t, f.do("GET", "/repository/contributors?order_by=commits&sort=desc", f.token, nil), "name"); strings.Join(got, ",") != "Administrator,Ada" {
+	if got := names(t, f.do("GET", "/repository/contributors?order_by=commits&sort=desc", f.token, nil),
+		"name"); strings.Join(got, ",") != "Administrator,Ada" {
 		t.Fatalf("desc: %v", got)
 	}
 	// Go 390 bytes, Python 90; the vendored file and the Markdown do not count.
@@ -240,12 +258,16 @@ func TestBlobsAndMergeBase(t *testing.T) {
 	if string(raw.Body) != "hello\n" || raw.Header.Get("ETag") != `"`+blobID+`"` {
 		t.Fatalf("raw blob: %q %q", raw.Body, raw.Header.Get("ETag"))
 	}
-	wantJSON(t, f.do("GET", "/repository/blobs/"+strings.Repeat("0", 40), f.token, nil), 404, `{"message":"404 Blob Not Found"}`)
+	wantJSON(t, f.do("GET", "/repository/blobs/"+strings.Repeat("0", 40), f.token, nil), 404,
+		`{"message":"404 Blob Not Found"}`)
 
-	got := decode[commitJSON](t, mustDo(t, f.s, 200, "GET", f.url("/repository/merge_base?refs[]=main&refs[]=side"), f.token, nil))
+	got := decode[commitJSON](t,
+		mustDo(t, f.s, 200, "GET", f.url("/repository/merge_base?refs[]=main&refs[]=side"), f.token, nil))
 	if got.ID != base.ID {
 		t.Fatalf("merge base %s, want %s", got.ID, base.ID)
 	}
-	wantJSON(t, f.do("GET", "/repository/merge_base?refs[]=main", f.token, nil), 400, `{"message":"Provide at least 2 refs"}`)
-	wantJSON(t, f.do("GET", "/repository/merge_base?refs[]=main&refs[]=x&refs[]=y", f.token, nil), 400, `{"message":"Could not find refs: x, y"}`)
+	wantJSON(t, f.do("GET", "/repository/merge_base?refs[]=main", f.token, nil), 400,
+		`{"message":"Provide at least 2 refs"}`)
+	wantJSON(t, f.do("GET", "/repository/merge_base?refs[]=main&refs[]=x&refs[]=y", f.token, nil), 400,
+		`{"message":"Could not find refs: x, y"}`)
 }

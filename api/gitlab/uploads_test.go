@@ -52,7 +52,8 @@ func multipartBody(t *testing.T, fields map[string]string, field, name string, d
 }
 
 // sendMultipart sends a multipart request with token.
-func sendMultipart(t *testing.T, s *servertest.Server, method, path, token string, body []byte, ctype string) *servertest.Response {
+func sendMultipart(t *testing.T, s *servertest.Server, method, path, token string, body []byte,
+	ctype string) *servertest.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, s.URL+path, bytes.NewReader(body))
 	if err != nil {
@@ -119,13 +120,15 @@ func TestProjectUploads(t *testing.T) {
 		t.Fatalf("markdown of a file: %q", up.Markdown)
 	}
 	got := f.s.Do(t, "GET", up.FullPath, f.token, nil)
-	if cd := got.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") || got.Header.Get("X-Content-Type-Options") != "nosniff" ||
+	if cd := got.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") ||
+		got.Header.Get("X-Content-Type-Options") != "nosniff" ||
 		!strings.Contains(got.Header.Get("Content-Security-Policy"), "sandbox") {
 		t.Fatalf("a page uploaded is served as %v", got.Header)
 	}
 
 	body, ctype = multipartBody(t, map[string]string{"x": "y"}, "", "", nil)
-	wantJSON(t, sendMultipart(t, f.s, "POST", f.url("/uploads"), f.token, body, ctype), 400, `{"error":"file is missing"}`)
+	wantJSON(t, sendMultipart(t, f.s, "POST", f.url("/uploads"), f.token, body, ctype), 400,
+		`{"error":"file is missing"}`)
 	body, ctype = multipartBody(t, nil, "file", "a.png", pic)
 	wantStatus(t, sendMultipart(t, f.s, "POST", f.url("/uploads"), "", body, ctype), 401)
 	wantStatus(t, sendMultipart(t, f.s, "POST", f.url("/uploads"), tokens["outsider"], body, ctype), 404)
@@ -137,7 +140,8 @@ func TestAvatars(t *testing.T) {
 	s := servertest.New(t, servertest.WithoutRateLimit())
 	pic := pngImage(t)
 
-	body, ctype := multipartBody(t, map[string]string{"name": "app", "visibility": "private"}, "avatar", "logo.png", pic)
+	body, ctype := multipartBody(t, map[string]string{"name": "app", "visibility": "private"}, "avatar",
+		"logo.png", pic)
 	r := sendMultipart(t, s, "POST", "/api/v4/projects", s.AdminToken, body, ctype)
 	wantStatus(t, r, 201)
 	var p struct {
@@ -183,7 +187,8 @@ func TestAvatars(t *testing.T) {
 	}
 
 	// Refusals: not a picture, too large; nothing is written.
-	body, ctype = multipartBody(t, map[string]string{"name": "other"}, "avatar", "logo.png", []byte("not an image at all"))
+	body, ctype = multipartBody(t, map[string]string{"name": "other"}, "avatar", "logo.png",
+		[]byte("not an image at all"))
 	wantJSON(t, sendMultipart(t, s, "POST", "/api/v4/projects", s.AdminToken, body, ctype), 400,
 		`{"message":{"avatar":["file format is not supported. Please try one of the following supported formats: png, jpg, jpeg, gif, bmp, tiff, ico, webp"]}}`)
 	wantStatus(t, s.Do(t, "GET", "/api/v4/projects/root%2Fother", s.AdminToken, nil), 404)
@@ -208,5 +213,6 @@ func TestAvatars(t *testing.T) {
 
 // gifImage is a 1×1 GIF.
 func gifImage() []byte {
-	return []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+	return []byte(
+		"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 }

@@ -14,17 +14,21 @@ func TestBanAndUnbanUser(t *testing.T) {
 	aliceID, alice := s.CreateUser(t, "alice")
 	ban, unban := "/api/v4/users/"+itoa(aliceID)+"/ban", "/api/v4/users/"+itoa(aliceID)+"/unban"
 	wantJSON(t, s.Do(t, "POST", ban, alice, nil), 403, bodyForbidden)
-	wantJSON(t, s.Do(t, "POST", unban, s.AdminToken, nil), 403, `{"message":"403 Forbidden - You cannot unban active users."}`)
+	wantJSON(t, s.Do(t, "POST", unban, s.AdminToken, nil), 403,
+		`{"message":"403 Forbidden - You cannot unban active users."}`)
 	wantJSON(t, s.Do(t, "POST", ban, s.AdminToken, nil), http.StatusCreated, `true`)
-	if u := decode[userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(aliceID), s.AdminToken, nil)); u.State != "banned" {
+	if u := decode[userJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(aliceID), s.AdminToken, nil)); u.State != "banned" {
 		t.Fatalf("state %q after the ban", u.State)
 	}
 	wantStatus(t, s.Do(t, "GET", "/api/v4/user", alice, nil), 401)
-	wantJSON(t, s.Do(t, "POST", ban, s.AdminToken, nil), 403, `{"message":"403 Forbidden - You cannot ban banned users."}`)
+	wantJSON(t, s.Do(t, "POST", ban, s.AdminToken, nil), 403,
+		`{"message":"403 Forbidden - You cannot ban banned users."}`)
 	wantJSON(t, s.Do(t, "POST", unban, s.AdminToken, nil), http.StatusCreated, `true`)
 	mustDo(t, s, 200, "GET", "/api/v4/user", alice, nil)
 	mustDo(t, s, 201, "POST", "/api/v4/users/"+itoa(aliceID)+"/block", s.AdminToken, nil)
-	wantJSON(t, s.Do(t, "POST", ban, s.AdminToken, nil), 403, `{"message":"403 Forbidden - You cannot ban blocked users."}`)
+	wantJSON(t, s.Do(t, "POST", ban, s.AdminToken, nil), 403,
+		`{"message":"403 Forbidden - You cannot ban blocked users."}`)
 	wantJSON(t, s.Do(t, "POST", "/api/v4/users/999/ban", s.AdminToken, nil), 404, `{"message":"404 User Not Found"}`)
 }
 

@@ -41,7 +41,8 @@ func (h *Handler) userExtraRoutes(rt *api.Router) {
 	rt.Handle("PUT", "/user/status", h.setStatus)
 	rt.Handle("PATCH", "/user/status", h.setStatus)
 	rt.Handle("DELETE", "/users/:id/identities/:provider", h.deleteIdentity)
-	for _, kind := range []struct{ plural, kind string }{{"users", "user"}, {"groups", "group"}, {"projects", "project"}} {
+	for _, kind := range []struct{ plural, kind string }{{"users", "user"}, {"groups", "group"},
+		{"projects", "project"}} {
 		h.customAttributeRoutes(rt, kind.plural, kind.kind)
 	}
 }
@@ -173,7 +174,8 @@ func (h *Handler) customAttributeRoutes(rt *api.Router, plural, kind string) {
 		return api.JSON(w, r, http.StatusOK, out)
 	})
 	rt.Handle("GET", base+"/:key", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		c, err := h.forge.Accounts.CustomAttribute(r.Context(), api.Actor(r), kind, forge.ParseRef(p.Get("id")), p.Get("key"))
+		c, err := h.forge.Accounts.CustomAttribute(r.Context(), api.Actor(r), kind,
+			forge.ParseRef(p.Get("id")), p.Get("key"))
 		if err != nil {
 			return err
 		}
@@ -188,14 +190,16 @@ func (h *Handler) customAttributeRoutes(rt *api.Router, plural, kind string) {
 			return err
 		}
 		value, _ := in.String("value")
-		c, err := h.forge.Accounts.SetCustomAttribute(r.Context(), api.Actor(r), kind, forge.ParseRef(p.Get("id")), p.Get("key"), value)
+		c, err := h.forge.Accounts.SetCustomAttribute(r.Context(), api.Actor(r), kind,
+			forge.ParseRef(p.Get("id")), p.Get("key"), value)
 		if err != nil {
 			return err
 		}
 		return api.JSON(w, r, http.StatusOK, CustomAttribute(c))
 	})
 	rt.Handle("DELETE", base+"/:key", func(w http.ResponseWriter, r *http.Request, p api.Params) error {
-		if err := h.forge.Accounts.DeleteCustomAttribute(r.Context(), api.Actor(r), kind, forge.ParseRef(p.Get("id")), p.Get("key")); err != nil {
+		if err := h.forge.Accounts.DeleteCustomAttribute(r.Context(), api.Actor(r), kind,
+			forge.ParseRef(p.Get("id")), p.Get("key")); err != nil {
 			return err
 		}
 		return api.NoContent(w)

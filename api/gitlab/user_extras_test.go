@@ -24,12 +24,15 @@ func TestUserEmails(t *testing.T) {
 		`{"message":{"email":["has already been taken"]}}`)
 	wantJSON(t, s.Do(t, "POST", "/api/v4/user/emails", bob, map[string]any{"email": "bob@example.com"}), 400,
 		`{"message":{"email":["has already been taken"]}}`)
-	wantJSON(t, s.Do(t, "POST", "/api/v4/user/emails", bob, map[string]any{"email": "nope"}), 400, `{"message":{"email":["is invalid"]}}`)
+	wantJSON(t, s.Do(t, "POST", "/api/v4/user/emails", bob, map[string]any{"email": "nope"}), 400,
+		`{"message":{"email":["is invalid"]}}`)
 	wantJSON(t, s.Do(t, "POST", "/api/v4/user/emails", bob, nil), 400, `{"error":"email is missing"}`)
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/user/emails", alice, nil), "email"); strings.Join(got, ",") != "al@example.org" {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/user/emails", alice, nil),
+		"email"); strings.Join(got, ",") != "al@example.org" {
 		t.Fatalf("alice's emails: %v", got)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(aliceID)+"/emails", s.AdminToken, nil), "email"); len(got) != 1 {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(aliceID)+"/emails", s.AdminToken, nil),
+		"email"); len(got) != 1 {
 		t.Fatalf("alice's emails to an administrator: %v", got)
 	}
 	wantStatus(t, s.Do(t, "GET", "/api/v4/users/"+itoa(aliceID)+"/emails", bob, nil), 403)
@@ -50,9 +53,11 @@ func TestUserStatus(t *testing.T) {
 		Availability  string  `json:"availability"`
 		ClearStatusAt *string `json:"clear_status_at"`
 	}
-	mustDo(t, s, 200, "PUT", "/api/v4/user/status", alice, map[string]any{"message": "On <leave>", "availability": "busy",
-		"clear_status_after": "1_day"}).JSON(t, &st)
-	if st.Emoji != "speech_balloon" || st.Message != "On <leave>" || st.MessageHTML != "On &lt;leave&gt;" || st.Availability != "busy" || st.ClearStatusAt == nil {
+	mustDo(t, s, 200, "PUT", "/api/v4/user/status", alice,
+		map[string]any{"message": "On <leave>", "availability": "busy",
+			"clear_status_after": "1_day"}).JSON(t, &st)
+	if st.Emoji != "speech_balloon" || st.Message != "On <leave>" || st.MessageHTML != "On &lt;leave&gt;" ||
+		st.Availability != "busy" || st.ClearStatusAt == nil {
 		t.Fatalf("status: %+v", st)
 	}
 	mustDo(t, s, 200, "GET", "/api/v4/users/alice/status", "", nil).JSON(t, &st)
@@ -71,27 +76,35 @@ func TestIdentitiesAndCustomAttributes(t *testing.T) {
 	var u struct {
 		Identities []map[string]any `json:"identities"`
 	}
-	mustDo(t, s, 200, "PUT", user, s.AdminToken, map[string]any{"provider": "ldapmain", "extern_uid": "uid=alice,dc=example"}).JSON(t, &u)
-	if len(u.Identities) != 1 || u.Identities[0]["provider"] != "ldapmain" || u.Identities[0]["extern_uid"] != "uid=alice,dc=example" {
+	mustDo(t, s, 200, "PUT", user, s.AdminToken,
+		map[string]any{"provider": "ldapmain", "extern_uid": "uid=alice,dc=example"}).JSON(t, &u)
+	if len(u.Identities) != 1 || u.Identities[0]["provider"] != "ldapmain" ||
+		u.Identities[0]["extern_uid"] != "uid=alice,dc=example" {
 		t.Fatalf("identities: %v", u.Identities)
 	}
 	mustDo(t, s, 200, "GET", user, alice, nil).JSON(t, &u)
 	if len(u.Identities) != 0 {
 		t.Fatalf("identities shown to the user themselves: %v", u.Identities)
 	}
-	wantStatus(t, s.Do(t, "PUT", user, alice, map[string]any{"provider": "x", "extern_uid": "y", "bio": "changed"}), 403)
+	wantStatus(t,
+		s.Do(t, "PUT", user, alice, map[string]any{"provider": "x", "extern_uid": "y", "bio": "changed"}), 403)
 	if got := decode[userJSON](t, mustDo(t, s, 200, "GET", user, alice, nil)); got.Bio == "changed" {
 		t.Fatal("a refused identity changed the profile")
 	}
 	mustDo(t, s, 204, "DELETE", user+"/identities/ldapmain", s.AdminToken, nil)
 	wantStatus(t, s.Do(t, "DELETE", user+"/identities/ldapmain", s.AdminToken, nil), 404)
 
-	for _, base := range []string{user, "/api/v4/groups/" + itoa(createGroup(t, s, s.AdminToken, map[string]any{"name": "G", "path": "g"}).ID),
+	for _, base := range []string{user, "/api/v4/groups/" +
+		itoa(createGroup(t, s, s.AdminToken, map[string]any{"name": "G", "path": "g"}).ID),
 		"/api/v4/projects/" + itoa(createProject(t, s, s.AdminToken, map[string]any{"name": "p"}).ID)} {
-		wantJSON(t, mustDo(t, s, 200, "PUT", base+"/custom_attributes/team", s.AdminToken, map[string]any{"value": "blue"}), 200,
+		wantJSON(t,
+			mustDo(t, s, 200, "PUT", base+"/custom_attributes/team", s.AdminToken,
+				map[string]any{"value": "blue"}), 200,
 			`{"key":"team","value":"blue"}`)
-		wantJSON(t, mustDo(t, s, 200, "GET", base+"/custom_attributes", s.AdminToken, nil), 200, `[{"key":"team","value":"blue"}]`)
-		wantJSON(t, mustDo(t, s, 200, "GET", base+"/custom_attributes/team", s.AdminToken, nil), 200, `{"key":"team","value":"blue"}`)
+		wantJSON(t, mustDo(t, s, 200, "GET", base+"/custom_attributes", s.AdminToken, nil), 200,
+			`[{"key":"team","value":"blue"}]`)
+		wantJSON(t, mustDo(t, s, 200, "GET", base+"/custom_attributes/team", s.AdminToken, nil), 200,
+			`{"key":"team","value":"blue"}`)
 		wantStatus(t, s.Do(t, "GET", base+"/custom_attributes", alice, nil), 403)
 		mustDo(t, s, 204, "DELETE", base+"/custom_attributes/team", s.AdminToken, nil)
 		wantStatus(t, s.Do(t, "GET", base+"/custom_attributes/team", s.AdminToken, nil), 404)

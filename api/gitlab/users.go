@@ -132,8 +132,14 @@ func (h *Handler) finishUser(r *http.Request, avatar *pendingAvatar, u forge.Use
 
 // userInput reads the user fields GitLab's create and update take.
 func userInput(in *api.Input) (forge.UserInput, error) {
-	u := forge.UserInput{Username: in.StringPtr("username"), Email: in.StringPtr("email"), Name: in.StringPtr("name"),
-		Password: in.StringPtr("password"), Bio: in.StringPtr("bio"), Plan: in.StringPtr("plan")}
+	u := forge.UserInput{
+		Username: in.StringPtr("username"),
+		Email:    in.StringPtr("email"),
+		Name:     in.StringPtr("name"),
+		Password: in.StringPtr("password"),
+		Bio:      in.StringPtr("bio"),
+		Plan:     in.StringPtr("plan"),
+	}
 	var err error
 	for _, f := range []struct {
 		key string
@@ -146,7 +152,8 @@ func userInput(in *api.Input) (forge.UserInput, error) {
 	for _, f := range []struct {
 		key string
 		dst **int
-	}{{"projects_limit", &u.ProjectsLimit}, {"rate_limit_per_minute", &u.RatePerMinute}, {"rate_limit_burst", &u.RateBurst}} {
+	}{{"projects_limit", &u.ProjectsLimit}, {"rate_limit_per_minute", &u.RatePerMinute},
+		{"rate_limit_burst", &u.RateBurst}} {
 		if *f.dst, err = in.IntPtr(f.key); err != nil {
 			return u, err
 		}

@@ -17,7 +17,8 @@ func TestCreateUser(t *testing.T) {
 	s := newServer(t)
 	_, alice := s.CreateUser(t, "alice")
 	valid := func(username string) map[string]any {
-		return map[string]any{"username": username, "name": "Some One", "email": username + "@example.com", "password": "long-enough-1"}
+		return map[string]any{"username": username, "name": "Some One", "email": username + "@example.com",
+			"password": "long-enough-1"}
 	}
 	with := func(body map[string]any, key string, v any) map[string]any {
 		out := map[string]any{}
@@ -57,8 +58,10 @@ func TestCreateUser(t *testing.T) {
 			`{"message":{"bio":["is too long (maximum is 255 characters)"]}}`},
 		{"a short password", s.AdminToken, with(valid("shortpw"), "password", "short"), 400,
 			`{"message":{"password":["is too short (minimum is 8 characters)"]}}`},
-		{"a reserved username", s.AdminToken, valid("admin"), 400, `{"message":{"username":["admin is a reserved name"]}}`},
-		{"a bad email", s.AdminToken, with(valid("bademail"), "email", "not-an-email"), 400, `{"message":{"email":["is invalid"]}}`},
+		{"a reserved username", s.AdminToken, valid("admin"), 400,
+			`{"message":{"username":["admin is a reserved name"]}}`},
+		{"a bad email", s.AdminToken, with(valid("bademail"), "email", "not-an-email"), 400,
+			`{"message":{"email":["is invalid"]}}`},
 		{"an admin", s.AdminToken, valid("carol"), 201, ""},
 		{"an admin, by form as curl -d sends it", s.AdminToken,
 			"username=dave&name=Dave&email=dave%40example.com&password=long-enough-2", 201, ""},
@@ -118,7 +121,8 @@ func TestGetUsers(t *testing.T) {
 	})
 
 	t.Run("a user by id", func(t *testing.T) {
-		wantJSON(t, s.Do(t, "GET", "/api/v4/users/"+itoa(aliceID), "", nil), 403, `{"message":"403 Forbidden - Not authorized!"}`)
+		wantJSON(t, s.Do(t, "GET", "/api/v4/users/"+itoa(aliceID), "", nil), 403,
+			`{"message":"403 Forbidden - Not authorized!"}`)
 		u := decode[userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(aliceID), bob, nil))
 		if u.Username != "alice" || u.Email != nil || u.IsAdmin != nil {
 			t.Errorf("alice seen by bob (no email, no is_admin): %+v", u)
@@ -166,7 +170,8 @@ func TestUpdateUser(t *testing.T) {
 		{"a username another user has", s.AdminToken, aliceID, map[string]any{"username": "bob"}, 409,
 			`{"message":"Username has already been taken"}`},
 		{"an admin changes anyone", s.AdminToken, bobID, map[string]any{"name": "Robert"}, 200, ""},
-		{"a user who does not exist", s.AdminToken, 99999, map[string]any{"name": "x"}, 404, `{"message":"404 User Not Found"}`},
+		{"a user who does not exist", s.AdminToken, 99999, map[string]any{"name": "x"}, 404,
+			`{"message":"404 User Not Found"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,11 +199,13 @@ func TestBlockAndUnblockUser(t *testing.T) {
 	wantJSON(t, s.Do(t, "POST", block, alice, nil), 403, bodyForbidden)
 	wantJSON(t, s.Do(t, "POST", "/api/v4/users/"+itoa(rootID)+"/block", s.AdminToken, nil), 403,
 		`{"message":"403 Forbidden - The API initiating user cannot be blocked by the API"}`)
-	wantJSON(t, s.Do(t, "POST", "/api/v4/users/99999/block", s.AdminToken, nil), 404, `{"message":"404 User Not Found"}`)
+	wantJSON(t, s.Do(t, "POST", "/api/v4/users/99999/block", s.AdminToken, nil), 404,
+		`{"message":"404 User Not Found"}`)
 
 	wantJSON(t, s.Do(t, "POST", block, s.AdminToken, nil), http.StatusCreated, `true`)
 	wantJSON(t, s.Do(t, "GET", "/api/v4/user", alice, nil), 401, bodyUnauthorized)
-	if u := decode[userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(aliceID), s.AdminToken, nil)); u.State != "blocked" {
+	if u := decode[userJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/users/"+itoa(aliceID), s.AdminToken, nil)); u.State != "blocked" {
 		t.Errorf("state %q after block", u.State)
 	}
 	got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users?blocked=true", s.AdminToken, nil), "username")
@@ -233,18 +240,22 @@ func newDeletionFixture(t *testing.T) *deletionFixture {
 	f := &deletionFixture{s: s}
 	f.aliceID, f.alice = s.CreateUser(t, "alice")
 	f.bobID, f.bob = s.CreateUser(t, "bob")
-	f.shared = createProject(t, s, f.bob, map[string]any{"name": "shared", "visibility": "public", "initialize_with_readme": true})
+	f.shared = createProject(t, s, f.bob,
+		map[string]any{"name": "shared", "visibility": "public", "initialize_with_readme": true})
 	f.sharedAPI = "/api/v4/projects/" + itoa(f.shared.ID)
 	addMember(t, s, f.bob, "projects", f.shared.ID, f.aliceID, 30)
 	f.bobs = createIssue(t, s, f.bob, f.sharedAPI+"/issues", map[string]any{"title": "bob's"})
 	f.issue = createIssue(t, s, f.alice, f.sharedAPI+"/issues", map[string]any{"title": "alice's"})
-	f.note = decode[noteJSON](t, mustDo(t, s, http.StatusCreated, "POST", f.sharedAPI+"/issues/"+itoa(f.bobs.IID)+"/notes",
-		f.alice, map[string]any{"body": "from alice"}))
+	f.note = decode[noteJSON](t,
+		mustDo(t, s, http.StatusCreated, "POST", f.sharedAPI+"/issues/"+itoa(f.bobs.IID)+"/notes",
+			f.alice, map[string]any{"body": "from alice"}))
 	mustDo(t, s, http.StatusCreated, "POST", f.sharedAPI+"/repository/commits", f.alice, map[string]any{
-		"branch": "feature", "start_branch": "main", "commit_message": "work", "actions": []any{create("a.txt", "a\n")}})
+		"branch": "feature", "start_branch": "main", "commit_message": "work",
+		"actions": []any{create("a.txt", "a\n")}})
 	f.mr = decode[mrJSON](t, mustDo(t, s, http.StatusCreated, "POST", f.sharedAPI+"/merge_requests", f.alice,
 		map[string]any{"source_branch": "feature", "target_branch": "main", "title": "alice's change"}))
-	mustDo(t, s, http.StatusCreated, "POST", f.sharedAPI+"/releases", f.alice, map[string]any{"tag_name": "v1", "ref": "main"})
+	mustDo(t, s, http.StatusCreated, "POST", f.sharedAPI+"/releases", f.alice,
+		map[string]any{"tag_name": "v1", "ref": "main"})
 	mustDo(t, s, http.StatusCreated, "POST", f.sharedAPI+"/deployments", f.alice,
 		map[string]any{"environment": "production", "ref": "main", "tag": false, "status": "success"})
 	f.mine = createProject(t, s, f.alice, map[string]any{"name": "mine", "initialize_with_readme": true})
@@ -274,7 +285,8 @@ func TestDeleteUserRefusals(t *testing.T) {
 	createGroup(t, s, s.AdminToken, map[string]any{"name": "Crew", "path": "crew"})
 	crew := decode[groupJSON](t, mustDo(t, s, 200, "GET", "/api/v4/groups/crew", s.AdminToken, nil))
 	addMember(t, s, s.AdminToken, "groups", crew.ID, daveID, 50)
-	mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/groups/"+itoa(crew.ID)+"/members/"+itoa(rootID), s.AdminToken, nil)
+	mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/groups/"+itoa(crew.ID)+"/members/"+itoa(rootID),
+		s.AdminToken, nil)
 	tests := []struct {
 		name  string
 		token string
@@ -290,9 +302,11 @@ func TestDeleteUserRefusals(t *testing.T) {
 		{"a username", s.AdminToken, "/api/v4/users/alice", 404, `{"message":"404 User Not Found"}`},
 		{"the sole owner of a group", s.AdminToken, "/api/v4/users/" + itoa(daveID), 409,
 			`{"message":"User cannot be removed while is the sole-owner of a group"}`},
-		{"the sole owner of a group, through v3", s.AdminToken, "/api/v3/users/" + itoa(daveID) + "?hard_delete=false", 409,
+		{"the sole owner of a group, through v3", s.AdminToken, "/api/v3/users/" + itoa(daveID) +
+			"?hard_delete=false", 409,
 			`{"message":"User cannot be removed while is the sole-owner of a group"}`},
-		{"a hard_delete that is no boolean", s.AdminToken, "/api/v4/users/" + itoa(daveID) + "?hard_delete=perhaps", 400,
+		{"a hard_delete that is no boolean", s.AdminToken, "/api/v4/users/" + itoa(daveID) +
+			"?hard_delete=perhaps", 400,
 			`{"error":"hard_delete is invalid"}`},
 	}
 	for _, tt := range tests {
@@ -320,7 +334,8 @@ func TestDeleteUserCreditsTheGhostUser(t *testing.T) {
 	if _, err := os.Stat(repoDir(s, f.mine.ID)); err != nil {
 		t.Fatalf("alice's repository before the deletion: %v", err)
 	}
-	if got := decode[[]userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/users?username=ghost", s.AdminToken, nil)); len(got) != 0 {
+	if got := decode[[]userJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/users?username=ghost", s.AdminToken, nil)); len(got) != 0 {
 		t.Fatalf("a ghost before any deletion: %+v", got)
 	}
 
@@ -328,10 +343,13 @@ func TestDeleteUserCreditsTheGhostUser(t *testing.T) {
 
 	wantJSON(t, s.Do(t, "GET", "/api/v4/user", f.alice, nil), 401, bodyUnauthorized)
 	wantJSON(t, s.Do(t, "GET", "/api/v4/users/"+itoa(f.aliceID), f.bob, nil), 404, `{"message":"404 User Not Found"}`)
-	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(f.mine.ID), s.AdminToken, nil), 404, `{"message":"404 Project Not Found"}`)
-	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/alice%2Fmine", s.AdminToken, nil), 404, `{"message":"404 Project Not Found"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/"+itoa(f.mine.ID), s.AdminToken, nil), 404,
+		`{"message":"404 Project Not Found"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/projects/alice%2Fmine", s.AdminToken, nil), 404,
+		`{"message":"404 Project Not Found"}`)
 	wantGone(t, repoDir(s, f.mine.ID))
-	if got := names(t, mustDo(t, s, 200, "GET", f.sharedAPI+"/members", f.bob, nil), "username"); contains(got, "alice") {
+	if got := names(t, mustDo(t, s, 200, "GET", f.sharedAPI+"/members", f.bob, nil),
+		"username"); contains(got, "alice") {
 		t.Errorf("shared's members still hold alice: %v", got)
 	}
 
@@ -349,8 +367,10 @@ func TestDeleteUserCreditsTheGhostUser(t *testing.T) {
 			t.Errorf("%s is credited to %+v, want the ghost %d", what, u, ghost.ID)
 		}
 	}
-	credited("alice's issue", decode[issueJSON](t, mustDo(t, s, 200, "GET", f.sharedAPI+"/issues/"+itoa(f.issue.IID), f.bob, nil)).Author)
-	credited("alice's merge request", decode[mrJSON](t, mustDo(t, s, 200, "GET", f.sharedAPI+"/merge_requests/"+itoa(f.mr.IID), f.bob, nil)).Author)
+	credited("alice's issue",
+		decode[issueJSON](t, mustDo(t, s, 200, "GET", f.sharedAPI+"/issues/"+itoa(f.issue.IID), f.bob, nil)).Author)
+	credited("alice's merge request",
+		decode[mrJSON](t, mustDo(t, s, 200, "GET", f.sharedAPI+"/merge_requests/"+itoa(f.mr.IID), f.bob, nil)).Author)
 	credited("alice's note", decode[noteJSON](t, mustDo(t, s, 200, "GET",
 		f.sharedAPI+"/issues/"+itoa(f.bobs.IID)+"/notes/"+itoa(f.note.ID), f.bob, nil)).Author)
 	if r := decode[releaseJSON](t, mustDo(t, s, 200, "GET", f.sharedAPI+"/releases/v1", f.bob, nil)); r.Author == nil {
@@ -371,8 +391,9 @@ func TestDeleteUserCreditsTheGhostUser(t *testing.T) {
 	// The ghost cannot be removed, nor act: it is blocked, and a token made for it is refused.
 	wantJSON(t, s.Do(t, "DELETE", "/api/v4/users/"+itoa(ghost.ID), s.AdminToken, nil), 403,
 		`{"message":"403 Forbidden - The Ghost User cannot be removed"}`)
-	tok := decode[tokenJSON](t, mustDo(t, s, http.StatusCreated, "POST", "/api/v4/users/"+itoa(ghost.ID)+"/personal_access_tokens",
-		s.AdminToken, map[string]any{"name": "haunt", "scopes": []string{"api"}}))
+	tok := decode[tokenJSON](t,
+		mustDo(t, s, http.StatusCreated, "POST", "/api/v4/users/"+itoa(ghost.ID)+"/personal_access_tokens",
+			s.AdminToken, map[string]any{"name": "haunt", "scopes": []string{"api"}}))
 	wantJSON(t, s.Do(t, "GET", "/api/v4/user", *tok.Token, nil), 401, bodyUnauthorized)
 	wantJSON(t, s.Do(t, "POST", "/api/v4/users/"+itoa(ghost.ID)+"/unblock", s.AdminToken, nil), 403,
 		`{"message":"403 Forbidden - Could not unblock internal user"}`)
@@ -387,8 +408,10 @@ func TestDeleteUserCreditsTheGhostUser(t *testing.T) {
 	addMember(t, s, f.bob, "projects", f.shared.ID, erinID, 30)
 	is := createIssue(t, s, erin, f.sharedAPI+"/issues", map[string]any{"title": "erin's"})
 	mustDo(t, s, http.StatusOK, "DELETE", "/api/v3/users/"+itoa(erinID), s.AdminToken, nil)
-	credited("erin's issue", decode[issueJSON](t, mustDo(t, s, 200, "GET", f.sharedAPI+"/issues/"+itoa(is.IID), f.bob, nil)).Author)
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users?search=ghost", s.AdminToken, nil), "username"); len(got) != 1 {
+	credited("erin's issue",
+		decode[issueJSON](t, mustDo(t, s, 200, "GET", f.sharedAPI+"/issues/"+itoa(is.IID), f.bob, nil)).Author)
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users?search=ghost", s.AdminToken, nil),
+		"username"); len(got) != 1 {
 		t.Errorf("ghosts after a second deletion: %v", got)
 	}
 
@@ -420,7 +443,8 @@ func TestHardDeleteUserRemovesContributionsAndSoleOwnedGroups(t *testing.T) {
 	s := f.s
 	crew := createGroup(t, s, f.alice, map[string]any{"name": "Crew", "path": "crew"})
 	sub := createGroup(t, s, f.alice, map[string]any{"name": "Sub", "path": "sub", "parent_id": crew.ID})
-	tool := createProject(t, s, f.alice, map[string]any{"name": "tool", "namespace_id": sub.ID, "initialize_with_readme": true})
+	tool := createProject(t, s, f.alice,
+		map[string]any{"name": "tool", "namespace_id": sub.ID, "initialize_with_readme": true})
 	// A group alice owns beside bob stays, without her.
 	both := createGroup(t, s, f.alice, map[string]any{"name": "Both", "path": "both"})
 	addMember(t, s, f.alice, "groups", both.ID, f.bobID, 50)
@@ -431,18 +455,22 @@ func TestHardDeleteUserRemovesContributionsAndSoleOwnedGroups(t *testing.T) {
 	mustDo(t, s, http.StatusNoContent, "DELETE", user+"?hard_delete=true", s.AdminToken, nil)
 
 	wantJSON(t, s.Do(t, "GET", "/api/v4/user", f.alice, nil), 401, bodyUnauthorized)
-	for _, path := range []string{"/api/v4/groups/crew", "/api/v4/groups/crew%2Fsub", "/api/v4/projects/" + itoa(tool.ID),
+	for _, path := range []string{"/api/v4/groups/crew", "/api/v4/groups/crew%2Fsub", "/api/v4/projects/" +
+		itoa(tool.ID),
 		"/api/v4/projects/" + itoa(f.mine.ID), f.sharedAPI + "/issues/" + itoa(f.issue.IID),
-		f.sharedAPI + "/merge_requests/" + itoa(f.mr.IID), f.sharedAPI + "/issues/" + itoa(f.bobs.IID) + "/notes/" + itoa(f.note.ID)} {
+		f.sharedAPI + "/merge_requests/" + itoa(f.mr.IID), f.sharedAPI + "/issues/" + itoa(f.bobs.IID) +
+			"/notes/" + itoa(f.note.ID)} {
 		wantStatus(t, s.Do(t, "GET", path, s.AdminToken, nil), 404)
 	}
 	wantGone(t, repoDir(s, tool.ID))
 	wantGone(t, repoDir(s, f.mine.ID))
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/groups/both/members", f.bob, nil), "username"); len(got) != 1 || got[0] != "bob" {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/groups/both/members", f.bob, nil),
+		"username"); len(got) != 1 || got[0] != "bob" {
 		t.Errorf("both's members: %v", got)
 	}
 	mustDo(t, s, 200, "GET", f.sharedAPI+"/issues/"+itoa(f.bobs.IID), f.bob, nil)
-	if got := names(t, mustDo(t, s, 200, "GET", f.sharedAPI+"/events", f.bob, nil), "author_username"); contains(got, "alice") || contains(got, "ghost") {
+	if got := names(t, mustDo(t, s, 200, "GET", f.sharedAPI+"/events", f.bob, nil),
+		"author_username"); contains(got, "alice") || contains(got, "ghost") {
 		t.Errorf("the events' authors: %v", got)
 	}
 	// The deleted issue's iid is not handed out again.
@@ -451,10 +479,12 @@ func TestHardDeleteUserRemovesContributionsAndSoleOwnedGroups(t *testing.T) {
 	}
 	// Releases and deployments stay, credited to nobody; no Ghost User is made.
 	mustDo(t, s, 200, "GET", f.sharedAPI+"/releases/v1", f.bob, nil)
-	if deps := decode[[]deploymentJSON](t, mustDo(t, s, 200, "GET", f.sharedAPI+"/deployments", f.bob, nil)); len(deps) != 1 || deps[0].User.ID != 0 {
+	if deps := decode[[]deploymentJSON](t,
+		mustDo(t, s, 200, "GET", f.sharedAPI+"/deployments", f.bob, nil)); len(deps) != 1 || deps[0].User.ID != 0 {
 		t.Errorf("deployments: %+v", deps)
 	}
-	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users?search=ghost", s.AdminToken, nil), "username"); len(got) != 0 {
+	if got := names(t, mustDo(t, s, 200, "GET", "/api/v4/users?search=ghost", s.AdminToken, nil),
+		"username"); len(got) != 0 {
 		t.Errorf("users named ghost after a hard deletion: %v", got)
 	}
 }
@@ -466,7 +496,8 @@ func TestGhostUserTakesAFreeName(t *testing.T) {
 	s.CreateUser(t, "ghost")
 	aliceID, _ := s.CreateUser(t, "alice")
 	mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/users/"+itoa(aliceID), s.AdminToken, nil)
-	got := decode[[]userJSON](t, mustDo(t, s, 200, "GET", "/api/v4/users?search=ghost&order_by=id&sort=asc", s.AdminToken, nil))
+	got := decode[[]userJSON](t,
+		mustDo(t, s, 200, "GET", "/api/v4/users?search=ghost&order_by=id&sort=asc", s.AdminToken, nil))
 	if len(got) != 2 || got[0].Username != "ghost" || got[0].State != "active" ||
 		got[1].Username != "ghost1" || got[1].Name != "Ghost User" || got[1].State != "blocked" {
 		t.Errorf("users named ghost: %+v", got)
@@ -479,9 +510,11 @@ func TestAdminDeletesThemselves(t *testing.T) {
 	s := newServer(t)
 	opsID, _ := s.CreateUser(t, "ops")
 	mustDo(t, s, 200, "PUT", "/api/v4/users/"+itoa(opsID), s.AdminToken, map[string]any{"admin": true})
-	tok := decode[tokenJSON](t, mustDo(t, s, http.StatusCreated, "POST", "/api/v4/users/"+itoa(opsID)+"/personal_access_tokens",
-		s.AdminToken, map[string]any{"name": "ops", "scopes": []string{"api"}}))
+	tok := decode[tokenJSON](t,
+		mustDo(t, s, http.StatusCreated, "POST", "/api/v4/users/"+itoa(opsID)+"/personal_access_tokens",
+			s.AdminToken, map[string]any{"name": "ops", "scopes": []string{"api"}}))
 	mustDo(t, s, http.StatusNoContent, "DELETE", "/api/v4/users/"+itoa(opsID), *tok.Token, nil)
 	wantJSON(t, s.Do(t, "GET", "/api/v4/user", *tok.Token, nil), 401, bodyUnauthorized)
-	wantJSON(t, s.Do(t, "GET", "/api/v4/users/"+itoa(opsID), s.AdminToken, nil), 404, `{"message":"404 User Not Found"}`)
+	wantJSON(t, s.Do(t, "GET", "/api/v4/users/"+itoa(opsID), s.AdminToken, nil), 404,
+		`{"message":"404 User Not Found"}`)
 }

@@ -40,18 +40,22 @@ func TestV3DeleteAnswersWithTheResourceAndIsIdempotent(t *testing.T) {
 	create(v4+"/labels", map[string]any{"name": "by-name", "color": "blue"})
 	issue := create(v4+"/issues", map[string]any{"title": "Broken"})
 	note := create(v4+"/issues/"+itoa(int64(issue["iid"].(float64)))+"/notes", map[string]any{"body": "seen"})
-	mr := create(v4+"/merge_requests", map[string]any{"source_branch": "topic", "target_branch": "main", "title": "Topic"})
+	mr := create(v4+"/merge_requests",
+		map[string]any{"source_branch": "topic", "target_branch": "main", "title": "Topic"})
 	create(v4+"/releases", map[string]any{"tag_name": "v2", "name": "Two"})
 	env := create(v4+"/environments", map[string]any{"name": "staging"})
 	create(v4+"/environments/"+id(env)+"/stop", nil)
-	head := decode[map[string]any](t, mustDo(t, s, 200, "GET", v4+"/repository/branches/main", admin, nil))["commit"].(map[string]any)["id"].(string)
-	dep := create(v4+"/deployments", map[string]any{"environment": "production", "sha": head, "ref": "main", "tag": false, "status": "failed"})
+	head := decode[map[string]any](t,
+		mustDo(t, s, 200, "GET", v4+"/repository/branches/main", admin, nil))["commit"].(map[string]any)["id"].(string)
+	dep := create(v4+"/deployments",
+		map[string]any{"environment": "production", "sha": head, "ref": "main", "tag": false, "status": "failed"})
 	create(v4+"/protected_branches", map[string]any{"name": "release-*"})
 	addMember(t, s, admin, "projects", p.ID, bobID, 30)
 	group := createGroup(t, s, admin, map[string]any{"name": "Team", "path": "team"})
 	addMember(t, s, admin, "groups", group.ID, bobID, 30)
-	token := decode[tokenJSON](t, mustDo(t, s, 201, "POST", "/api/v4/users/"+itoa(bobID)+"/personal_access_tokens", admin,
-		map[string]any{"name": "ci", "scopes": []string{"api"}}))
+	token := decode[tokenJSON](t,
+		mustDo(t, s, 201, "POST", "/api/v4/users/"+itoa(bobID)+"/personal_access_tokens", admin,
+			map[string]any{"name": "ci", "scopes": []string{"api"}}))
 
 	// A file's deletion is a commit: it answers with the file as it was, and a second one,
 	// with no file left to remove, with the path it names; v4 refuses the repeat as GitLab.
@@ -75,20 +79,30 @@ func TestV3DeleteAnswersWithTheResourceAndIsIdempotent(t *testing.T) {
 		{"a tag", v3 + "/repository/tags/v1", map[string]any{"name": "v1"}, `{"name":"v1"}`},
 		{"a label by id", v3 + "/labels/" + id(label), map[string]any{"name": "bug"}, `{"id":` + id(label) + `}`},
 		{"a label by name", v3 + "/labels?name=by-name", map[string]any{"name": "by-name"}, `{"name":"by-name"}`},
-		{"a note", v3 + "/issues/" + id(issue) + "/notes/" + id(note), map[string]any{"body": "seen"}, `{"id":` + id(note) + `}`},
+		{"a note", v3 + "/issues/" + id(issue) + "/notes/" + id(note), map[string]any{"body": "seen"},
+			`{"id":` + id(note) + `}`},
 		{"an issue, by id", v3 + "/issues/" + id(issue), map[string]any{"title": "Broken"}, `{"id":` + id(issue) + `}`},
-		{"a merge request, by id", v3 + "/merge_requests/" + id(mr), map[string]any{"title": "Topic"}, `{"id":` + id(mr) + `}`},
+		{"a merge request, by id", v3 + "/merge_requests/" + id(mr), map[string]any{"title": "Topic"},
+			`{"id":` + id(mr) + `}`},
 		{"a release", v3 + "/releases/v2", map[string]any{"tag_name": "v2", "name": "Two"}, `{"tag_name":"v2"}`},
-		{"an environment", v3 + "/environments/" + id(env), map[string]any{"name": "staging"}, `{"id":` + id(env) + `}`},
+		{"an environment", v3 + "/environments/" + id(env), map[string]any{"name": "staging"}, `{"id":` +
+			id(env) + `}`},
 		{"a deployment", v3 + "/deployments/" + id(dep), map[string]any{"status": "failed"}, `{"id":` + id(dep) + `}`},
-		{"a protection", v3 + "/protected_branches/release-%2A", map[string]any{"name": "release-*"}, `{"name":"release-*"}`},
-		{"a project member", v3 + "/members/" + itoa(bobID), map[string]any{"username": "bob"}, `{"id":` + itoa(bobID) + `}`},
-		{"a group member", "/api/v3/groups/" + itoa(group.ID) + "/members/" + itoa(bobID), map[string]any{"username": "bob"}, `{"id":` + itoa(bobID) + `}`},
-		{"a group", "/api/v3/groups/" + itoa(group.ID), map[string]any{"path": "team"}, `{"id":` + itoa(group.ID) + `}`},
+		{"a protection", v3 + "/protected_branches/release-%2A", map[string]any{"name": "release-*"},
+			`{"name":"release-*"}`},
+		{"a project member", v3 + "/members/" + itoa(bobID), map[string]any{"username": "bob"}, `{"id":` +
+			itoa(bobID) + `}`},
+		{"a group member", "/api/v3/groups/" + itoa(group.ID) + "/members/" + itoa(bobID),
+			map[string]any{"username": "bob"}, `{"id":` + itoa(bobID) + `}`},
+		{"a group", "/api/v3/groups/" + itoa(group.ID), map[string]any{"path": "team"}, `{"id":` +
+			itoa(group.ID) + `}`},
 		// A revoked token is still there to read.
-		{"a token", "/api/v3/personal_access_tokens/" + itoa(token.ID), map[string]any{"name": "ci", "revoked": false}, ""},
-		{"a user's sessions", "/api/v3/users/" + itoa(bobID) + "/sessions", map[string]any{"user_id": float64(bobID)}, `{"user_id":` + itoa(bobID) + `}`},
-		{"merged branches", v3 + "/repository/merged_branches", map[string]any{"message": "202 Accepted"}, `{"message":"202 Accepted"}`},
+		{"a token", "/api/v3/personal_access_tokens/" + itoa(token.ID),
+			map[string]any{"name": "ci", "revoked": false}, ""},
+		{"a user's sessions", "/api/v3/users/" + itoa(bobID) + "/sessions",
+			map[string]any{"user_id": float64(bobID)}, `{"user_id":` + itoa(bobID) + `}`},
+		{"merged branches", v3 + "/repository/merged_branches", map[string]any{"message": "202 Accepted"},
+			`{"message":"202 Accepted"}`},
 		{"a project", v3, map[string]any{"name": "demo"}, `{"id":` + itoa(p.ID) + `}`},
 		{"a user", "/api/v3/users/" + itoa(bobID), map[string]any{"username": "bob"}, `{"id":` + itoa(bobID) + `}`},
 	}
@@ -108,7 +122,8 @@ func TestV3DeleteAnswersWithTheResourceAndIsIdempotent(t *testing.T) {
 			t.Errorf("%s: the repeat answers %s, want %s", tt.name, again.Body, tt.again)
 		}
 	}
-	if u := decode[map[string]any](t, mustDo(t, s, 200, "DELETE", "/api/v3/user/sessions", stranger, nil)); u["user_id"] != float64(strangerID) {
+	if u := decode[map[string]any](t,
+		mustDo(t, s, 200, "DELETE", "/api/v3/user/sessions", stranger, nil)); u["user_id"] != float64(strangerID) {
 		t.Errorf("DELETE /user/sessions: %v", u)
 	}
 

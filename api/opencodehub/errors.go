@@ -58,7 +58,8 @@ func (h *Handler) WriteError(w http.ResponseWriter, r *http.Request, e *forge.Er
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
 	}
-	out, _ := marshal(errorBody{Error: body, Meta: errorMeta{Timestamp: Time(h.forge.Now()), RequestID: api.RequestID(r)}})
+	out, _ := marshal(
+		errorBody{Error: body, Meta: errorMeta{Timestamp: Time(h.forge.Now()), RequestID: api.RequestID(r)}})
 	hd := w.Header()
 	hd.Set("Content-Type", "application/json")
 	hd.Set("Cache-Control", "no-cache")
@@ -107,14 +108,16 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: fixed(codeInternal, "
 	}},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonInsufficientScope, Status: 403, Body: func(e *forge.Error) words {
 		return func(r *http.Request) errorDetail {
-			return errorDetail{codeForbidden, "This request needs a token with the " + strconv.Quote(resourceOf(r).scope) + " scope",
+			return errorDetail{codeForbidden, "This request needs a token with the " +
+				strconv.Quote(resourceOf(r).scope) + " scope",
 				details{Field: "scope", Constraint: "insufficient_scope"}}
 		}
 	}},
 	rule{Code: forge.EConflict, Status: 409, Body: validation(codeConflict)},
 	// A refusal because of the resource's state: the request conflicts with it.
 	rule{Code: forge.ENotAllowed, Status: 409, Body: validation(codeConflict)},
-	rule{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Status: 405, Body: fixed(codeMethodNotAllowed, "Method not allowed")},
+	rule{Code: forge.ENotAllowed, Reason: forge.ReasonNoRoute, Status: 405,
+		Body: fixed(codeMethodNotAllowed, "Method not allowed")},
 	rule{Code: forge.ERateLimited, Status: 429, Body: fixed(codeRateLimited, "Rate limit exceeded; retry later")},
 	rule{Code: forge.ETooLarge, Status: 413, Body: func(*forge.Error) words {
 		return func(*http.Request) errorDetail {
@@ -155,7 +158,8 @@ type resource struct {
 var (
 	// A repository's path is made from its name here, so a problem of the path is one of the name.
 	repoResource = resource{noun: "Repository", scope: forge.ScopeRepo,
-		fields: map[string]string{"visibility_level": "visibility", "namespace_id": "owner", "namespace": "owner", "path": "name"}}
+		fields: map[string]string{"visibility_level": "visibility", "namespace_id": "owner",
+			"namespace": "owner", "path": "name"}}
 	pullResource = resource{noun: "Pull request", scope: forge.ScopePR,
 		fields: map[string]string{"source_branch": "head", "target_branch": "base", "description": "body",
 			"merge_commit_message": "commit_message", "squash_commit_message": "commit_message"},
@@ -311,7 +315,8 @@ func validationMessage(res resource, e *forge.Error, d details) string {
 			msg = "is required"
 		}
 		return res.noun + " " + d.Field + " " + msg
-	case d.Constraint == "required" && d.Field != "" && (e.Reason == forge.ReasonMissingParam || e.Reason == forge.ReasonMissingOneOf):
+	case d.Constraint == "required" && d.Field != "" && (e.Reason == forge.ReasonMissingParam ||
+		e.Reason == forge.ReasonMissingOneOf):
 		return res.noun + " " + d.Field + " is required"
 	case e.Message != "":
 		return res.words(e.Message)

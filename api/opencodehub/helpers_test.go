@@ -88,7 +88,8 @@ type envelope[T any] struct {
 
 // call sends a request the way the seed's curl examples do: the token as a Bearer
 // credential, the body as JSON text.
-func call(t *testing.T, s *servertest.Server, method, path, token string, body string, headers ...string) *servertest.Response {
+func call(t *testing.T, s *servertest.Server, method, path, token string, body string,
+	headers ...string) *servertest.Response {
 	t.Helper()
 	var b any
 	if body != "" {
@@ -133,7 +134,8 @@ func fails(t *testing.T, r *servertest.Response, status int, code, field, constr
 		t.Fatalf("%s %s: no details: %s", r.Request.Method, r.Request.URL, r.Body)
 	}
 	if e.Error.Details.Field != field || e.Error.Details.Constraint != constraint {
-		t.Fatalf("%s %s: details %+v, want field %q constraint %q", r.Request.Method, r.Request.URL, *e.Error.Details, field, constraint)
+		t.Fatalf("%s %s: details %+v, want field %q constraint %q", r.Request.Method, r.Request.URL,
+			*e.Error.Details, field, constraint)
 	}
 	wantTimestamp(t, e.Meta.Timestamp)
 	if id := r.Header.Get("X-Request-Id"); id == "" || e.Meta.RequestID != id {
@@ -159,7 +161,8 @@ func wantTimestamp(t *testing.T, s string) {
 }
 
 // gitlabCall sends a request to the GitLab dialect, failing unless it answers code.
-func gitlabCall(t *testing.T, s *servertest.Server, code int, method, path, token string, body any) *servertest.Response {
+func gitlabCall(t *testing.T, s *servertest.Server, code int, method, path, token string,
+	body any) *servertest.Response {
 	t.Helper()
 	r := s.Do(t, method, "/api/v4"+path, token, body)
 	wantStatus(t, r, code)
@@ -173,7 +176,9 @@ func commit(t *testing.T, s *servertest.Server, token, project, branch, start st
 	var actions []any
 	for path, content := range files {
 		action := "create"
-		if r := s.Do(t, "GET", "/api/v4/projects/"+url.PathEscape(project)+"/repository/files/"+url.PathEscape(path)+"?ref="+refOr(start, branch), token, nil); r.StatusCode == http.StatusOK {
+		if r := s.Do(t, "GET", "/api/v4/projects/"+url.PathEscape(project)+
+			"/repository/files/"+url.PathEscape(path)+"?ref="+refOr(start, branch), token,
+			nil); r.StatusCode == http.StatusOK {
 			action = "update"
 		}
 		actions = append(actions, map[string]any{"action": action, "file_path": path, "content": content})
@@ -183,7 +188,8 @@ func commit(t *testing.T, s *servertest.Server, token, project, branch, start st
 		body["start_branch"] = start
 	}
 	var c struct{ ID string }
-	gitlabCall(t, s, http.StatusCreated, "POST", "/projects/"+url.PathEscape(project)+"/repository/commits", token, body).JSON(t, &c)
+	gitlabCall(t, s, http.StatusCreated, "POST", "/projects/"+url.PathEscape(project)+"/repository/commits",
+		token, body).JSON(t, &c)
 	return c.ID
 }
 

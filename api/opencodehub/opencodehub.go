@@ -51,7 +51,8 @@ func (h *Handler) underRepo(w http.ResponseWriter, r *http.Request, _ api.Params
 	if !ok {
 		return notRoute()
 	}
-	allow := map[targetKind]string{targetRepo: "GET", targetPulls: "GET, POST", targetPull: "GET", targetMerge: "PUT"}[t.kind]
+	allow := map[targetKind]string{targetRepo: "GET", targetPulls: "GET, POST", targetPull: "GET",
+		targetMerge: "PUT"}[t.kind]
 	switch {
 	case t.kind == targetRepo && isGet(r):
 		return h.getRepo(w, r, t)
@@ -122,7 +123,9 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, data
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if status == http.StatusOK && isGet(r) {
 		// The full slice expression makes append copy: raw is still to be sent.
-		etag := api.ETag(append(raw[:len(raw):len(raw)], strconv.Itoa(m.Page)+"/"+strconv.Itoa(m.PerPage)+"/"+strconv.Itoa(m.TotalPages)...))
+		etag := api.ETag(
+			append(raw[:len(raw):len(raw)], strconv.Itoa(m.Page)+"/"+strconv.Itoa(m.PerPage)+
+				"/"+strconv.Itoa(m.TotalPages)...))
 		hd.Set("ETag", etag)
 		if api.ETagMatches(r.Header.Get("If-None-Match"), etag) {
 			w.WriteHeader(http.StatusNotModified)
@@ -145,7 +148,8 @@ func (h *Handler) write(w http.ResponseWriter, r *http.Request, status int, data
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, pg forge.Page, total int, items any) error {
 	h.core.SetPageHeaders(w, r, pg, total)
 	pages := max(1, (total+pg.PerPage-1)/pg.PerPage)
-	return h.write(w, r, http.StatusOK, items, meta{Page: pg.Page, PerPage: pg.PerPage, Total: &total, TotalPages: pages})
+	return h.write(w, r, http.StatusOK, items,
+		meta{Page: pg.Page, PerPage: pg.PerPage, Total: &total, TotalPages: pages})
 }
 
 func marshal(v any) ([]byte, error) {

@@ -19,7 +19,8 @@ func TestParseRepoPath(t *testing.T) {
 		// Nested groups, with plain or encoded slashes.
 		{"acme/platform/api", true, target{kind: targetRepo, repo: "acme/platform/api"}},
 		{"acme%2Fplatform/api/pulls", true, target{kind: targetPulls, repo: "acme/platform/api"}},
-		{"acme/platform/api/pulls/2/merge", true, target{kind: targetMerge, repo: "acme/platform/api", pull: pullRef{n: 2}}},
+		{"acme/platform/api/pulls/2/merge", true,
+			target{kind: targetMerge, repo: "acme/platform/api", pull: pullRef{n: 2}}},
 		{"acme%2Fapi", true, target{kind: targetRepo, repo: "acme/api"}},
 		// Ids, with or without their prefix.
 		{"repo-12", true, target{kind: targetRepo, repo: "12"}},
@@ -35,7 +36,8 @@ func TestParseRepoPath(t *testing.T) {
 		// A number that names no pull request (zero, too large) is still a pull request's path.
 		{"owner/repo/pulls/0", true, target{kind: targetPull, repo: "owner/repo", pull: pullRef{}}},
 		{"owner/repo/pulls/99999999999999999999", true, target{kind: targetPull, repo: "owner/repo", pull: pullRef{}}},
-		{"owner/repo/pulls/pr-99999999999999999999/merge", true, target{kind: targetMerge, repo: "owner/repo", pull: pullRef{byID: true}}},
+		{"owner/repo/pulls/pr-99999999999999999999/merge", true,
+			target{kind: targetMerge, repo: "owner/repo", pull: pullRef{byID: true}}},
 		{"owner", false, target{}},
 		{"repo-0", false, target{}},
 		{"owner/repo/", false, target{}},
@@ -86,7 +88,8 @@ func TestParseIDs(t *testing.T) {
 // FuzzParseRepoPath holds the parser of request paths to what its callers rely on: no
 // panic, and a repository reference that is an id or a path of non-empty segments.
 func FuzzParseRepoPath(f *testing.F) {
-	for _, s := range []string{"owner/repo", "owner/repo/pulls/3/merge", "acme%2Fplatform/api/pulls", "repo-12/pulls/pr-4",
+	for _, s := range []string{"owner/repo", "owner/repo/pulls/3/merge", "acme%2Fplatform/api/pulls",
+		"repo-12/pulls/pr-4",
 		"a/b/pulls/pulls", "%zz", "a//b", "pulls/1/merge", "repo-1/pulls/1/merge/merge"} {
 		f.Add(s)
 	}
@@ -95,7 +98,8 @@ func FuzzParseRepoPath(f *testing.F) {
 		if !ok {
 			return
 		}
-		if got.repo == "" || strings.HasPrefix(got.repo, "/") || strings.HasSuffix(got.repo, "/") || strings.Contains(got.repo, "//") {
+		if got.repo == "" || strings.HasPrefix(got.repo, "/") || strings.HasSuffix(got.repo, "/") ||
+			strings.Contains(got.repo, "//") {
 			t.Fatalf("parseRepoPath(%q): repository %q", path, got.repo)
 		}
 		if !strings.Contains(got.repo, "/") {

@@ -101,15 +101,31 @@ func (h *Handler) pull(m forge.MergeRequest) Pull {
 		}
 	}
 	number := strconv.FormatInt(m.IID, 10)
-	return Pull{ID: formatID(pullIDPrefix, m.ID), Number: m.IID, Title: m.Title, Body: m.Description, State: state,
-		Draft: m.Draft, Head: Branch{Ref: m.SourceBranch, SHA: strPtr(m.HeadSHA)},
-		Base: Branch{Ref: m.TargetBranch, SHA: strPtr(m.TargetSHA)}, User: user(m.Author),
-		Mergeable: mergeable, MergeableState: detailed, Merged: m.State == forge.StateMerged,
-		MergedAt: timePtr(m.MergedAt), MergedBy: userPtr(m.MergedBy), MergeCommitSHA: landed,
-		ClosedAt: timePtr(m.ClosedAt), ChangedFiles: m.ChangesCount, Comments: m.UserNotesCount,
-		Repo: formatID(repoIDPrefix, m.ProjectID), URL: h.core.URL(Prefix + "/repos/" + m.ProjectPath + "/pulls/" + number),
-		WebURL: h.core.URL("/" + m.ProjectPath + "/-/merge_requests/" + number), CreatedAt: Time(m.CreatedAt),
-		UpdatedAt: Time(m.UpdatedAt)}
+	return Pull{
+		ID:             formatID(pullIDPrefix, m.ID),
+		Number:         m.IID,
+		Title:          m.Title,
+		Body:           m.Description,
+		State:          state,
+		Draft:          m.Draft,
+		Head:           Branch{Ref: m.SourceBranch, SHA: strPtr(m.HeadSHA)},
+		Base:           Branch{Ref: m.TargetBranch, SHA: strPtr(m.TargetSHA)},
+		User:           user(m.Author),
+		Mergeable:      mergeable,
+		MergeableState: detailed,
+		Merged:         m.State == forge.StateMerged,
+		MergedAt:       timePtr(m.MergedAt),
+		MergedBy:       userPtr(m.MergedBy),
+		MergeCommitSHA: landed,
+		ClosedAt:       timePtr(m.ClosedAt),
+		ChangedFiles:   m.ChangesCount,
+		Comments:       m.UserNotesCount,
+		Repo:           formatID(repoIDPrefix, m.ProjectID),
+		URL:            h.core.URL(Prefix + "/repos/" + m.ProjectPath + "/pulls/" + number),
+		WebURL:         h.core.URL("/" + m.ProjectPath + "/-/merge_requests/" + number),
+		CreatedAt:      Time(m.CreatedAt),
+		UpdatedAt:      Time(m.UpdatedAt),
+	}
 }
 
 func (r pullRef) forge() forge.MergeRequestRef { return forge.MergeRequestRef{N: r.n, ByID: r.byID} }
@@ -136,7 +152,8 @@ func (h *Handler) listPulls(w http.ResponseWriter, r *http.Request, t target) er
 		}
 		o.State = state
 	}
-	list, total, err := h.forge.Issuables.ListProjectMergeRequests(r.Context(), api.Actor(r), forge.ParseRef(t.repo), o, pg)
+	list, total, err := h.forge.Issuables.ListProjectMergeRequests(r.Context(), api.Actor(r),
+		forge.ParseRef(t.repo), o, pg)
 	if err != nil {
 		return err
 	}
@@ -172,7 +189,8 @@ func (h *Handler) createPull(w http.ResponseWriter, r *http.Request, t target) e
 	}
 	if m.MergeStatus == forge.MergeUnchecked {
 		// Read it back so that the answer says whether it merges, as a later GET would.
-		if checked, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(t.repo), forge.MergeRequestRef{N: m.IID}); err == nil {
+		if checked, err := h.forge.Issuables.GetMergeRequest(r.Context(), api.Actor(r),
+			forge.ParseRef(t.repo), forge.MergeRequestRef{N: m.IID}); err == nil {
 			m = checked
 		}
 	}
@@ -204,7 +222,8 @@ func (h *Handler) mergePull(w http.ResponseWriter, r *http.Request, t target) er
 	if err != nil {
 		return err
 	}
-	m, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(t.repo), t.pull.forge(), opts)
+	m, err := h.forge.Issuables.MergeMergeRequest(r.Context(), api.Actor(r), forge.ParseRef(t.repo),
+		t.pull.forge(), opts)
 	if forge.ErrorCode(err) == forge.ENotAllowed {
 		return h.whyNotMergeable(r, t, err)
 	}

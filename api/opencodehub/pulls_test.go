@@ -61,7 +61,8 @@ func TestSeedPullRequests(t *testing.T) {
     "body": "This PR adds..."
   }`, "Content-Type", "application/json")
 	p := ok[pullJSON](t, r, http.StatusCreated).Data
-	if !strings.HasPrefix(p.ID, "pr-") || p.Number != 1 || p.Title != "Add new feature" || p.Body != "This PR adds..." ||
+	if !strings.HasPrefix(p.ID, "pr-") || p.Number != 1 || p.Title != "Add new feature" ||
+		p.Body != "This PR adds..." ||
 		p.State != "open" || p.Merged || p.MergedAt != nil || p.MergeCommitSHA != nil {
 		t.Fatalf("pull %+v", p)
 	}
@@ -72,7 +73,8 @@ func TestSeedPullRequests(t *testing.T) {
 	if p.User.ID != "user-"+itoa(f.uid) || p.User.Username != "owner" {
 		t.Fatalf("user %+v", p.User)
 	}
-	if p.Mergeable == nil || !*p.Mergeable || p.MergeableState != "mergeable" || p.ChangedFiles == nil || *p.ChangedFiles != 1 {
+	if p.Mergeable == nil || !*p.Mergeable || p.MergeableState != "mergeable" || p.ChangedFiles == nil ||
+		*p.ChangedFiles != 1 {
 		t.Fatalf("mergeability %v %q %v", p.Mergeable, p.MergeableState, p.ChangedFiles)
 	}
 	if loc := r.Header.Get("Location"); loc != f.s.URL+"/api/repos/owner/repo/pulls/1" || p.URL != loc {
@@ -94,7 +96,8 @@ func TestSeedPullRequests(t *testing.T) {
 	// The pull request reads back by number, by its id, and under the repository's id.
 	for _, path := range []string{"/api/repos/owner/repo/pulls/1", "/api/repos/owner/repo/pulls/" + p.ID,
 		"/api/repos/" + f.repo.ID + "/pulls/1"} {
-		if got := ok[pullJSON](t, call(t, f.s, "GET", path, f.token, ""), 200).Data; got.ID != p.ID || *got.Head.SHA != f.feature {
+		if got := ok[pullJSON](t, call(t, f.s, "GET", path, f.token, ""), 200).Data; got.ID != p.ID ||
+			*got.Head.SHA != f.feature {
 			t.Errorf("GET %s = %+v", path, got)
 		}
 	}
@@ -119,11 +122,13 @@ func TestMergePull(t *testing.T) {
 	var c struct {
 		ParentIDs []string `json:"parent_ids"`
 	}
-	gitlabCall(t, f.s, 200, "GET", "/projects/owner%2Frepo/repository/commits/"+*m.MergeCommitSHA, f.token, nil).JSON(t, &c)
+	gitlabCall(t, f.s, 200, "GET", "/projects/owner%2Frepo/repository/commits/"+*m.MergeCommitSHA, f.token,
+		nil).JSON(t, &c)
 	if len(c.ParentIDs) != 2 || c.ParentIDs[1] != f.feature {
 		t.Fatalf("merge commit's parents %v", c.ParentIDs)
 	}
-	e := fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, ""), 409, "CONFLICT", "state", "not_mergeable")
+	e := fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, ""), 409, "CONFLICT",
+		"state", "not_mergeable")
 	if e.Error.Message != "Pull request is already merged" {
 		t.Errorf("message %q", e.Error.Message)
 	}
@@ -133,7 +138,8 @@ func TestMergePull(t *testing.T) {
 			t.Errorf("state=%s: %d pull requests, want %d", state, len(got), want)
 		}
 	}
-	fails(t, call(t, f.s, "GET", "/api/repos/owner/repo/pulls?state=bogus", f.token, ""), 422, "VALIDATION_ERROR", "state", "invalid")
+	fails(t, call(t, f.s, "GET", "/api/repos/owner/repo/pulls?state=bogus", f.token, ""), 422,
+		"VALIDATION_ERROR", "state", "invalid")
 }
 
 // A squash merge makes the pull request's commits one, on the base, and merges that.
@@ -158,12 +164,15 @@ func TestSquashMergePull(t *testing.T) {
 	if len(merge.ParentIDs) != 2 || merge.ParentIDs[0] != before {
 		t.Fatalf("merge commit %+v, want one on %s", merge, before)
 	}
-	gitlabCall(t, f.s, 200, "GET", "/projects/owner%2Frepo/repository/commits/"+merge.ParentIDs[1], f.token, nil).JSON(t, &squash)
-	if len(squash.ParentIDs) != 1 || squash.ParentIDs[0] != before || strings.TrimSpace(squash.Message) != "One commit\n\nAll of it" {
+	gitlabCall(t, f.s, 200, "GET", "/projects/owner%2Frepo/repository/commits/"+merge.ParentIDs[1], f.token,
+		nil).JSON(t, &squash)
+	if len(squash.ParentIDs) != 1 || squash.ParentIDs[0] != before ||
+		strings.TrimSpace(squash.Message) != "One commit\n\nAll of it" {
 		t.Fatalf("squashed commit %+v, want one commit on %s", squash, before)
 	}
 	for _, file := range []string{"feature.txt", "second.txt"} {
-		gitlabCall(t, f.s, 200, "GET", "/projects/owner%2Frepo/repository/files/"+file+"?ref="+merge.ParentIDs[1], f.token, nil)
+		gitlabCall(t, f.s, 200, "GET", "/projects/owner%2Frepo/repository/files/"+file+
+			"?ref="+merge.ParentIDs[1], f.token, nil)
 	}
 }
 
@@ -179,23 +188,31 @@ func TestCreatePullErrors(t *testing.T) {
 	}{
 		{"missing title", `{"head": "feature-branch", "base": "main"}`, 422, "VALIDATION_ERROR", "title", "required"},
 		{"nothing given", `{}`, 422, "VALIDATION_ERROR", "title", "required"},
-		{"blank title", `{"title": " ", "head": "feature-branch", "base": "main"}`, 422, "VALIDATION_ERROR", "title", "required"},
-		{"title too long", `{"title": "` + strings.Repeat("t", 256) + `", "head": "feature-branch", "base": "main"}`, 422, "VALIDATION_ERROR", "title", "too_long"},
+		{"blank title", `{"title": " ", "head": "feature-branch", "base": "main"}`, 422, "VALIDATION_ERROR",
+			"title", "required"},
+		{"title too long", `{"title": "` + strings.Repeat("t", 256) +
+			`", "head": "feature-branch", "base": "main"}`, 422, "VALIDATION_ERROR", "title", "too_long"},
 		{"missing head", `{"title": "t", "base": "main"}`, 422, "VALIDATION_ERROR", "head", "required"},
 		{"missing base", `{"title": "t", "head": "feature-branch"}`, 422, "VALIDATION_ERROR", "base", "required"},
-		{"unknown head", `{"title": "t", "head": "no-such-branch", "base": "main"}`, 422, "VALIDATION_ERROR", "head", "not_found"},
-		{"unknown base", `{"title": "t", "head": "feature-branch", "base": "no-such-branch"}`, 422, "VALIDATION_ERROR", "base", "not_found"},
-		{"same head and base", `{"title": "t", "head": "main", "base": "main"}`, 422, "VALIDATION_ERROR", "base", "same_as_head"},
-		{"title of the wrong type", `{"title": ["t"], "head": "feature-branch", "base": "main"}`, 400, "VALIDATION_ERROR", "title", "invalid"},
+		{"unknown head", `{"title": "t", "head": "no-such-branch", "base": "main"}`, 422, "VALIDATION_ERROR",
+			"head", "not_found"},
+		{"unknown base", `{"title": "t", "head": "feature-branch", "base": "no-such-branch"}`, 422,
+			"VALIDATION_ERROR", "base", "not_found"},
+		{"same head and base", `{"title": "t", "head": "main", "base": "main"}`, 422, "VALIDATION_ERROR",
+			"base", "same_as_head"},
+		{"title of the wrong type", `{"title": ["t"], "head": "feature-branch", "base": "main"}`, 400,
+			"VALIDATION_ERROR", "title", "invalid"},
 		{"malformed JSON", `{"title": "t",`, 400, "VALIDATION_ERROR", "body", "malformed"},
 		{"already open", `{"title": "again", "head": "feature-branch", "base": "main"}`, 409, "CONFLICT", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fails(t, call(t, f.s, "POST", "/api/repos/owner/repo/pulls", f.token, tt.body), tt.status, tt.code, tt.field, tt.constraint)
+			fails(t, call(t, f.s, "POST", "/api/repos/owner/repo/pulls", f.token, tt.body), tt.status,
+				tt.code, tt.field, tt.constraint)
 		})
 	}
-	fails(t, call(t, f.s, "POST", "/api/repos/owner/nothing/pulls", f.token, `{"title": "t", "head": "feature-branch", "base": "main"}`),
+	fails(t, call(t, f.s, "POST", "/api/repos/owner/nothing/pulls", f.token,
+		`{"title": "t", "head": "feature-branch", "base": "main"}`),
 		404, "NOT_FOUND", "", "")
 }
 
@@ -205,7 +222,8 @@ func TestMergePullErrors(t *testing.T) {
 	f.open(t, "Feature", "feature-branch")
 
 	// A head that moved since the sha the caller reviewed.
-	e := fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, `{"sha": "`+strings.Repeat("0", 40)+`"}`),
+	e := fails(t,
+		call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, `{"sha": "`+strings.Repeat("0", 40)+`"}`),
 		409, "CONFLICT", "sha", "stale")
 	if !strings.Contains(e.Error.Message, f.feature) {
 		t.Errorf("message %q does not give the head", e.Error.Message)
@@ -226,7 +244,8 @@ func TestMergePullErrors(t *testing.T) {
 		t.Errorf("conflicting pull: mergeable %v, state %q", got.Mergeable, got.MergeableState)
 	}
 	before := f.tip(t, "main")
-	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/2/merge", f.token, ""), 409, "CONFLICT", "head", "merge_conflict")
+	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/2/merge", f.token, ""), 409, "CONFLICT", "head",
+		"merge_conflict")
 	if after := f.tip(t, "main"); after != before {
 		t.Errorf("a refused merge moved main from %s to %s", before, after)
 	}
@@ -237,18 +256,22 @@ func TestMergePullErrors(t *testing.T) {
 	if !draft.Draft || draft.Mergeable == nil || *draft.Mergeable || draft.MergeableState != "draft_status" {
 		t.Errorf("draft %+v", draft)
 	}
-	e = fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/"+itoa(draft.Number)+"/merge", f.token, ""), 409, "CONFLICT", "state", "not_mergeable")
+	e = fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/"+itoa(draft.Number)+"/merge", f.token, ""),
+		409, "CONFLICT", "state", "not_mergeable")
 	if !strings.Contains(e.Error.Message, "draft") {
 		t.Errorf("message %q", e.Error.Message)
 	}
 
 	// A closed pull request is not merged.
-	gitlabCall(t, f.s, 200, "PUT", "/projects/owner%2Frepo/merge_requests/1", f.token, map[string]any{"state_event": "close"})
-	e = fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, ""), 409, "CONFLICT", "state", "not_mergeable")
+	gitlabCall(t, f.s, 200, "PUT", "/projects/owner%2Frepo/merge_requests/1", f.token,
+		map[string]any{"state_event": "close"})
+	e = fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, ""), 409, "CONFLICT",
+		"state", "not_mergeable")
 	if e.Error.Message != "Pull request is closed" {
 		t.Errorf("message %q", e.Error.Message)
 	}
-	if got := ok[pullJSON](t, call(t, f.s, "GET", "/api/repos/owner/repo/pulls/1", f.token, ""), 200).Data; got.State != "closed" {
+	if got := ok[pullJSON](t, call(t, f.s, "GET", "/api/repos/owner/repo/pulls/1", f.token, ""),
+		200).Data; got.State != "closed" {
 		t.Errorf("state %q", got.State)
 	}
 }
@@ -267,7 +290,8 @@ func TestPullScopes(t *testing.T) {
 		{"GET", "/api/repos/owner/repo/pulls/1", ""},
 		{"PUT", "/api/repos/owner/repo/pulls/1/merge", ""},
 	} {
-		e := fails(t, call(t, f.s, req.method, req.path, repoOnly, req.body), 403, "FORBIDDEN", "scope", "insufficient_scope")
+		e := fails(t, call(t, f.s, req.method, req.path, repoOnly, req.body), 403, "FORBIDDEN", "scope",
+			"insufficient_scope")
 		if !strings.Contains(e.Error.Message, `"pr"`) {
 			t.Errorf("%s %s: message %q", req.method, req.path, e.Error.Message)
 		}
@@ -275,7 +299,8 @@ func TestPullScopes(t *testing.T) {
 	ok[pullJSON](t, call(t, f.s, "POST", "/api/repos/owner/repo/pulls", prOnly, body), 201)
 	ok[[]pullJSON](t, call(t, f.s, "GET", "/api/repos/owner/repo/pulls", prOnly, ""), 200)
 	ok[pullJSON](t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", prOnly, ""), 200)
-	fails(t, call(t, f.s, "POST", "/api/repos", prOnly, `{"name": "x"}`), 403, "FORBIDDEN", "scope", "insufficient_scope")
+	fails(t, call(t, f.s, "POST", "/api/repos", prOnly, `{"name": "x"}`), 403, "FORBIDDEN", "scope",
+		"insufficient_scope")
 }
 
 // Pull requests of a private repository do not exist for others; others may not open any
@@ -290,11 +315,13 @@ func TestPullVisibility(t *testing.T) {
 		fails(t, call(t, f.s, "GET", path, "", ""), 404, "NOT_FOUND", "", "")
 	}
 	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", bob, ""), 404, "NOT_FOUND", "", "")
-	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", "", ""), 401, "UNAUTHORIZED", "token", "required")
+	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", "", ""), 401, "UNAUTHORIZED", "token",
+		"required")
 
 	gitlabCall(t, f.s, 200, "PUT", "/projects/owner%2Frepo", f.token, map[string]any{"visibility": "public"})
 	ok[[]pullJSON](t, call(t, f.s, "GET", "/api/repos/owner/repo/pulls", "", ""), 200)
-	fails(t, call(t, f.s, "POST", "/api/repos/owner/repo/pulls", bob, `{"title": "t", "head": "feature-branch", "base": "main"}`),
+	fails(t, call(t, f.s, "POST", "/api/repos/owner/repo/pulls", bob,
+		`{"title": "t", "head": "feature-branch", "base": "main"}`),
 		403, "FORBIDDEN", "", "")
 	fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", bob, ""), 403, "FORBIDDEN", "", "")
 }
@@ -322,7 +349,8 @@ func TestPullBehindOnFastForwardRepositoryNeedsRebase(t *testing.T) {
 	}
 	before := f.tip(t, "main")
 	for _, body := range []string{"", `{"merge_method": "squash"}`} {
-		fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, body), 409, "CONFLICT", "head", "need_rebase")
+		fails(t, call(t, f.s, "PUT", "/api/repos/owner/repo/pulls/1/merge", f.token, body), 409, "CONFLICT",
+			"head", "need_rebase")
 	}
 	if after := f.tip(t, "main"); after != before {
 		t.Fatalf("a refused merge moved main from %s to %s", before, after)

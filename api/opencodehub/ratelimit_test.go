@@ -37,6 +37,7 @@ func TestRateLimits(t *testing.T) {
 	r = call(t, s, "GET", "/api/repos", token, "")
 	wantStatus(t, r, http.StatusOK)
 	if r.Header.Get("X-RateLimit-Limit") != "5000" || r.Header.Get("X-RateLimit-Remaining") != "4999" {
-		t.Errorf("authenticated limits: %q, %q", r.Header.Get("X-RateLimit-Limit"), r.Header.Get("X-RateLimit-Remaining"))
+		t.Errorf("authenticated limits: %q, %q", r.Header.Get("X-RateLimit-Limit"),
+			r.Header.Get("X-RateLimit-Remaining"))
 	}
 }

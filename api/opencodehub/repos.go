@@ -42,10 +42,23 @@ func (h *Handler) repo(v forge.ProjectView) Repo {
 		owner = Owner{ID: formatID(userIDPrefix, ns.OwnerID), Username: ns.Path, Type: "user"}
 	}
 	web := h.core.URL("/" + v.FullPath())
-	return Repo{ID: formatID(repoIDPrefix, v.ID), Name: v.Name, FullName: v.FullPath(), Description: v.Description,
-		Owner: owner, Visibility: v.Visibility, Private: v.Visibility == forge.Private, DefaultBranch: v.DefaultBranch,
-		Empty: v.EmptyRepo, Archived: v.Archived, CloneURL: web + ".git", WebURL: web,
-		URL: h.core.URL(Prefix + "/repos/" + v.FullPath()), CreatedAt: Time(v.CreatedAt), UpdatedAt: Time(v.UpdatedAt)}
+	return Repo{
+		ID:            formatID(repoIDPrefix, v.ID),
+		Name:          v.Name,
+		FullName:      v.FullPath(),
+		Description:   v.Description,
+		Owner:         owner,
+		Visibility:    v.Visibility,
+		Private:       v.Visibility == forge.Private,
+		DefaultBranch: v.DefaultBranch,
+		Empty:         v.EmptyRepo,
+		Archived:      v.Archived,
+		CloneURL:      web + ".git",
+		WebURL:        web,
+		URL:           h.core.URL(Prefix + "/repos/" + v.FullPath()),
+		CreatedAt:     Time(v.CreatedAt),
+		UpdatedAt:     Time(v.UpdatedAt),
+	}
 }
 
 // createRepo is POST /repos: name (required), description, visibility, and optionally owner
@@ -60,7 +73,8 @@ func (h *Handler) createRepo(w http.ResponseWriter, r *http.Request, _ api.Param
 	for _, f := range []struct {
 		key string
 		dst **string
-	}{{"name", &pi.Name}, {"description", &pi.Description}, {"visibility", &pi.Visibility}, {"default_branch", &pi.DefaultBranch}} {
+	}{{"name", &pi.Name}, {"description", &pi.Description}, {"visibility", &pi.Visibility},
+		{"default_branch", &pi.DefaultBranch}} {
 		if *f.dst, err = stringParam(in, f.key); err != nil {
 			return err
 		}
@@ -115,9 +129,11 @@ func (h *Handler) listRepos(w http.ResponseWriter, r *http.Request, _ api.Params
 		return err
 	}
 	q := r.URL.Query()
-	o := forge.ProjectListOptions{Visibility: q.Get("visibility"), Search: q.Get("search"), OrderBy: "created_at", Desc: true}
+	o := forge.ProjectListOptions{Visibility: q.Get("visibility"), Search: q.Get("search"),
+		OrderBy: "created_at", Desc: true}
 	if o.Visibility != "" && !forge.ValidVisibility(o.Visibility) {
-		return &forge.Error{Code: forge.EInvalid, Params: []string{"visibility"}, Message: "visibility does not have a valid value"}
+		return &forge.Error{Code: forge.EInvalid, Params: []string{"visibility"},
+			Message: "visibility does not have a valid value"}
 	}
 	switch q.Get("owned") {
 	case "", "false":

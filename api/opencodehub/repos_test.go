@@ -48,7 +48,8 @@ func TestSeedCreateRepository(t *testing.T) {
 			t.Errorf("data lacks %q: %s", k, r.Body)
 		}
 	}
-	if owner, _ := raw.Data["owner"].(map[string]any); owner["username"] != "swadhin" || owner["id"] != "user-"+itoa(uid) {
+	if owner, _ := raw.Data["owner"].(map[string]any); owner["username"] != "swadhin" ||
+		owner["id"] != "user-"+itoa(uid) {
 		t.Errorf("owner %v", raw.Data["owner"])
 	}
 	if _, has := raw.Meta["timestamp"]; !has || len(raw.Meta) != 1 {
@@ -76,7 +77,8 @@ func TestCreateRepositoryErrors(t *testing.T) {
 		field, constraint string
 		message           string
 	}{
-		{"missing name", `{"description": "x"}`, 422, "VALIDATION_ERROR", "name", "required", "Repository name is required"},
+		{"missing name", `{"description": "x"}`, 422, "VALIDATION_ERROR", "name", "required",
+			"Repository name is required"},
 		{"blank name", `{"name": "  "}`, 422, "VALIDATION_ERROR", "name", "required", "Repository name is required"},
 		{"null name", `{"name": null}`, 422, "VALIDATION_ERROR", "name", "required", "Repository name is required"},
 		{"name of the wrong type", `{"name": {"a": 1}}`, 400, "VALIDATION_ERROR", "name", "invalid", "name is invalid"},
@@ -85,10 +87,13 @@ func TestCreateRepositoryErrors(t *testing.T) {
 		{"bad visibility", `{"name": "v", "visibility": "secret"}`, 422, "VALIDATION_ERROR", "visibility", "invalid",
 			"Repository visibility does not have a valid value"},
 		{"name taken", `{"name": "taken"}`, 409, "CONFLICT", "name", "taken", "Repository name has already been taken"},
-		{"name that makes no path", `{"name": "日本"}`, 422, "VALIDATION_ERROR", "name", "invalid", "Repository name must contain a letter or digit"},
-		{"malformed JSON", `{"name": `, 400, "VALIDATION_ERROR", "body", "malformed", "The request body is not valid JSON"},
+		{"name that makes no path", `{"name": "日本"}`, 422, "VALIDATION_ERROR", "name", "invalid",
+			"Repository name must contain a letter or digit"},
+		{"malformed JSON", `{"name": `, 400, "VALIDATION_ERROR", "body", "malformed",
+			"The request body is not valid JSON"},
 		{"unknown owner", `{"name": "o", "owner": "nobody-here"}`, 404, "NOT_FOUND", "", "", "Owner not found"},
-		{"someone else's namespace", `{"name": "o", "owner": "root"}`, 403, "FORBIDDEN", "", "", "You are not allowed to do this"},
+		{"someone else's namespace", `{"name": "o", "owner": "root"}`, 403, "FORBIDDEN", "", "",
+			"You are not allowed to do this"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,12 +114,16 @@ func TestCreateRepositoryInGroup(t *testing.T) {
 	_, token := s.CreateUser(t, "alice")
 	var g struct{ ID int64 }
 	gitlabCall(t, s, 201, "POST", "/groups", token, map[string]any{"name": "acme", "path": "acme"}).JSON(t, &g)
-	gitlabCall(t, s, 201, "POST", "/groups", token, map[string]any{"name": "platform", "path": "platform", "parent_id": g.ID})
-	a := ok[repoJSON](t, call(t, s, "POST", "/api/repos", token, `{"name": "api", "owner": "acme/platform", "auto_init": true}`), 201).Data
+	gitlabCall(t, s, 201, "POST", "/groups", token,
+		map[string]any{"name": "platform", "path": "platform", "parent_id": g.ID})
+	a := ok[repoJSON](t,
+		call(t, s, "POST", "/api/repos", token,
+			`{"name": "api", "owner": "acme/platform", "auto_init": true}`), 201).Data
 	if a.FullName != "acme/platform/api" || a.Owner.Type != "group" || a.Owner.Username != "acme/platform" || a.Empty {
 		t.Fatalf("repository %+v", a)
 	}
-	b := ok[repoJSON](t, call(t, s, "POST", "/api/repos", token, `{"name": "web", "owner": "group-`+itoa(g.ID)+`"}`), 201).Data
+	b := ok[repoJSON](t,
+		call(t, s, "POST", "/api/repos", token, `{"name": "web", "owner": "group-`+itoa(g.ID)+`"}`), 201).Data
 	if b.FullName != "acme/web" || b.Owner.ID != "group-"+itoa(g.ID) {
 		t.Fatalf("repository %+v", b)
 	}
@@ -131,10 +140,13 @@ func TestRepositoryVisibility(t *testing.T) {
 	s := servertest.New(t)
 	_, alice := s.CreateUser(t, "alice")
 	_, bob := s.CreateUser(t, "bob")
-	priv := ok[repoJSON](t, call(t, s, "POST", "/api/repos", alice, `{"name": "secret", "visibility": "private"}`), 201).Data
-	pub := ok[repoJSON](t, call(t, s, "POST", "/api/repos", alice, `{"name": "open", "visibility": "public"}`), 201).Data
+	priv := ok[repoJSON](t,
+		call(t, s, "POST", "/api/repos", alice, `{"name": "secret", "visibility": "private"}`), 201).Data
+	pub := ok[repoJSON](t,
+		call(t, s, "POST", "/api/repos", alice, `{"name": "open", "visibility": "public"}`), 201).Data
 	for _, token := range []string{bob, ""} {
-		for _, path := range []string{"/api/repos/alice/secret", "/api/repos/" + priv.ID, "/api/repos/alice/secret/pulls"} {
+		for _, path := range []string{"/api/repos/alice/secret", "/api/repos/" + priv.ID,
+			"/api/repos/alice/secret/pulls"} {
 			e := fails(t, call(t, s, "GET", path, token, ""), 404, "NOT_FOUND", "", "")
 			if e.Error.Message != "Repository not found" {
 				t.Errorf("GET %s: message %q", path, e.Error.Message)
@@ -190,7 +202,8 @@ func TestRepositoryScopes(t *testing.T) {
 	_, prOnly := s.CreateUser(t, "pronly", "pr")
 	_, repoOnly := s.CreateUser(t, "repoonly", "repo")
 	_, readOnly := s.CreateUser(t, "readonly", "read_user")
-	e := fails(t, call(t, s, "POST", "/api/repos", prOnly, `{"name": "x"}`), 403, "FORBIDDEN", "scope", "insufficient_scope")
+	e := fails(t, call(t, s, "POST", "/api/repos", prOnly, `{"name": "x"}`), 403, "FORBIDDEN", "scope",
+		"insufficient_scope")
 	if !strings.Contains(e.Error.Message, `"repo"`) {
 		t.Errorf("message %q does not name the scope", e.Error.Message)
 	}
@@ -216,7 +229,8 @@ func TestListRepositoriesPagination(t *testing.T) {
 	if m.Page != 2 || m.PerPage != 2 || m.Total == nil || *m.Total != 5 || m.TotalPages != 3 {
 		t.Fatalf("meta %+v", m)
 	}
-	for k, v := range map[string]string{"X-Total": "5", "X-Total-Pages": "3", "X-Page": "2", "X-Per-Page": "2", "X-Next-Page": "3", "X-Prev-Page": "1"} {
+	for k, v := range map[string]string{"X-Total": "5", "X-Total-Pages": "3", "X-Page": "2",
+		"X-Per-Page": "2", "X-Next-Page": "3", "X-Prev-Page": "1"} {
 		if got := r.Header.Get(k); got != v {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
@@ -230,7 +244,8 @@ func TestListRepositoriesPagination(t *testing.T) {
 		t.Errorf("page 9: %+v", empty)
 	}
 	fails(t, call(t, s, "GET", "/api/repos?page=x", token, ""), 400, "VALIDATION_ERROR", "page", "invalid")
-	fails(t, call(t, s, "GET", "/api/repos?visibility=secret", token, ""), 422, "VALIDATION_ERROR", "visibility", "invalid")
+	fails(t, call(t, s, "GET", "/api/repos?visibility=secret", token, ""), 422, "VALIDATION_ERROR",
+		"visibility", "invalid")
 	if got := ok[[]repoJSON](t, call(t, s, "GET", "/api/repos?visibility=public", token, ""), 200).Data; len(got) != 0 {
 		t.Errorf("public repositories: %+v", got)
 	}
@@ -260,7 +275,8 @@ func TestUnknownRoutes(t *testing.T) {
 	s := servertest.New(t)
 	_, token := s.CreateUser(t, "alice")
 	ok[repoJSON](t, call(t, s, "POST", "/api/repos", token, `{"name": "x"}`), 201)
-	for _, path := range []string{"/api/nothing", "/api/repos/alice", "/api/repos/alice/x/issues", "/api", "/api/repos/alice/x/pulls/abc/merge"} {
+	for _, path := range []string{"/api/nothing", "/api/repos/alice", "/api/repos/alice/x/issues", "/api",
+		"/api/repos/alice/x/pulls/abc/merge"} {
 		fails(t, call(t, s, "GET", path, token, ""), 404, "NOT_FOUND", "", "")
 	}
 	tests := []struct{ method, path, allow string }{

@@ -22,7 +22,8 @@ func TestValuesOfTheWrongTypeAreRefusedNamingTheField(t *testing.T) {
 		{"a number for auto_init", "/api/repos", `{"name": "y", "auto_init": 1}`, "auto_init"},
 		{"a number for a title", "/api/repos/alice/x/pulls", `{"title": 5, "head": "main", "base": "main"}`, "title"},
 		{"a number for a branch", "/api/repos/alice/x/pulls", `{"title": "t", "head": 1, "base": "main"}`, "head"},
-		{"a string for draft", "/api/repos/alice/x/pulls", `{"title": "t", "head": "main", "base": "main", "draft": "true"}`, "draft"},
+		{"a string for draft", "/api/repos/alice/x/pulls",
+			`{"title": "t", "head": "main", "base": "main", "draft": "true"}`, "draft"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,7 +35,8 @@ func TestValuesOfTheWrongTypeAreRefusedNamingTheField(t *testing.T) {
 		t.Errorf("a repository was made from a number: %d %s", r.StatusCode, r.Body)
 	}
 	// Forms carry text: their booleans are words.
-	r := call(t, s, "POST", "/api/repos", token, "name=formed&auto_init=true", "Content-Type", "application/x-www-form-urlencoded")
+	r := call(t, s, "POST", "/api/repos", token, "name=formed&auto_init=true", "Content-Type",
+		"application/x-www-form-urlencoded")
 	if got := ok[repoJSON](t, r, 201).Data; got.Name != "formed" || got.Empty {
 		t.Errorf("a form's repository: %+v", got)
 	}

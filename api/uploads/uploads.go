@@ -95,7 +95,8 @@ func (h *Handler) open(r *http.Request) (*forge.OpenUpload, error) {
 		return h.core.Forge.Projects.OpenAttachment(r.Context(), a, forge.ParseRef(m[1]), m[2], unescape(m[3]))
 	}
 	if m := projectRefPath.FindStringSubmatch(p); m != nil && !strings.HasPrefix(m[1], "-/") {
-		return h.core.Forge.Projects.OpenAttachment(r.Context(), a, forge.ParseRef(unescape(m[1])), m[2], unescape(m[3]))
+		return h.core.Forge.Projects.OpenAttachment(r.Context(), a, forge.ParseRef(unescape(m[1])), m[2],
+			unescape(m[3]))
 	}
 	return nil, forge.NotFound(forge.ResourceFile)
 }

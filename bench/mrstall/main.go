@@ -80,7 +80,8 @@ func openMergeRequests(c *client, repo string, from, to int) error {
 				branch := fmt.Sprintf("mr-%d", i)
 				_, err := c.do("POST", repo+"/repository/commits", map[string]any{
 					"branch": branch, "start_branch": "main", "commit_message": "change " + branch,
-					"actions": []map[string]any{{"action": "create", "file_path": branch + ".txt", "content": branch + "\n"}}})
+					"actions": []map[string]any{{"action": "create", "file_path": branch + ".txt",
+						"content": branch + "\n"}}})
 				if err == nil {
 					_, err = c.do("POST", repo+"/merge_requests", map[string]any{
 						"source_branch": branch, "target_branch": "main", "title": "Change " + branch})
@@ -137,7 +138,8 @@ func measure(c *client, repo, issues string, n, commits, clients int) {
 				default:
 				}
 				t0 := time.Now()
-				if _, err := c.do("POST", issues, map[string]any{"title": fmt.Sprintf("issue %d-%d-%d", n, k, i)}); err != nil {
+				if _, err := c.do("POST", issues,
+					map[string]any{"title": fmt.Sprintf("issue %d-%d-%d", n, k, i)}); err != nil {
 					fatal(err)
 				}
 				mu.Lock()
@@ -152,7 +154,8 @@ func measure(c *client, repo, issues string, n, commits, clients int) {
 		t0 := time.Now()
 		c.must("POST", repo+"/repository/commits", map[string]any{
 			"branch": "main", "commit_message": fmt.Sprintf("main %d-%d", n, i),
-			"actions": []map[string]any{{"action": "create", "file_path": fmt.Sprintf("main-%d-%d.txt", n, i), "content": "main\n"}}})
+			"actions": []map[string]any{{"action": "create", "file_path": fmt.Sprintf("main-%d-%d.txt", n, i),
+				"content": "main\n"}}})
 		windows = append(windows, span{t0, time.Since(t0)})
 		time.Sleep(300 * time.Millisecond)
 	}
@@ -192,7 +195,8 @@ func summary(ds []time.Duration, percentiles bool) string {
 	if !percentiles {
 		return fmt.Sprintf("median %.1f ms, max %.1f ms (n=%d)", ms(at(0.5)), ms(ds[len(ds)-1]), len(ds))
 	}
-	return fmt.Sprintf("n=%d p50 %.1f ms, p99 %.1f ms, max %.1f ms", len(ds), ms(at(0.5)), ms(at(0.99)), ms(ds[len(ds)-1]))
+	return fmt.Sprintf("n=%d p50 %.1f ms, p99 %.1f ms, max %.1f ms", len(ds), ms(at(0.5)), ms(at(0.99)),
+		ms(ds[len(ds)-1]))
 }
 
 // client calls cairn's GitLab API with the admin token.

@@ -70,8 +70,10 @@ func main() {
 		log.Fatal(err)
 	}
 	for i := 1; i <= *rows; i++ {
-		if _, err := writer.Exec("INSERT INTO projects (name, path, description, visibility, created_at) VALUES (?, ?, ?, ?, ?)",
-			fmt.Sprintf("Project %d", i), fmt.Sprintf("project-%d", i), "a benchmark project", "public", 1700000000000+int64(i)); err != nil {
+		if _, err := writer.Exec(
+			"INSERT INTO projects (name, path, description, visibility, created_at) VALUES (?, ?, ?, ?, ?)",
+			fmt.Sprintf("Project %d", i), fmt.Sprintf("project-%d", i), "a benchmark project", "public",
+			1700000000000+int64(i)); err != nil {
 			log.Fatal(err)
 		}
 	}

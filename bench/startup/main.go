@@ -90,7 +90,8 @@ func main() {
 				fatal(err)
 			}
 			rss = append(rss, kb)
-			fmt.Printf("%-5s rss run %d: VmRSS %d kB (%.1f MB), VmHWM %d kB, %s after ready\n", names[b], i+1, kb, float64(kb)/1024, hwm, *idle)
+			fmt.Printf("%-5s rss run %d: VmRSS %d kB (%.1f MB), VmHWM %d kB, %s after ready\n", names[b], i+1,
+				kb, float64(kb)/1024, hwm, *idle)
 		}
 		if len(rss) > 0 {
 			slices.Sort(rss)

@@ -21,16 +21,50 @@ const Formats = `ISO 8601 / RFC 3339 ("2022-02-01T14:40:15Z", "2022-02-01 14:40"
 	`("+05:30", "-0800", "UTC+2") or one of ` + zoneAbbreviationList + `; without one, UTC`
 
 var monthNames = map[string]time.Month{
-	"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-	"may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
-	"sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
-	"dec": 12, "december": 12,
+	"jan":       1,
+	"january":   1,
+	"feb":       2,
+	"february":  2,
+	"mar":       3,
+	"march":     3,
+	"apr":       4,
+	"april":     4,
+	"may":       5,
+	"jun":       6,
+	"june":      6,
+	"jul":       7,
+	"july":      7,
+	"aug":       8,
+	"august":    8,
+	"sep":       9,
+	"sept":      9,
+	"september": 9,
+	"oct":       10,
+	"october":   10,
+	"nov":       11,
+	"november":  11,
+	"dec":       12,
+	"december":  12,
 }
 
 var weekdayNames = map[string]bool{
-	"mon": true, "monday": true, "tue": true, "tues": true, "tuesday": true, "wed": true,
-	"wednesday": true, "thu": true, "thur": true, "thurs": true, "thursday": true, "fri": true,
-	"friday": true, "sat": true, "saturday": true, "sun": true, "sunday": true,
+	"mon":       true,
+	"monday":    true,
+	"tue":       true,
+	"tues":      true,
+	"tuesday":   true,
+	"wed":       true,
+	"wednesday": true,
+	"thu":       true,
+	"thur":      true,
+	"thurs":     true,
+	"thursday":  true,
+	"fri":       true,
+	"friday":    true,
+	"sat":       true,
+	"saturday":  true,
+	"sun":       true,
+	"sunday":    true,
 }
 
 // maxLength bounds the input: every accepted form is far shorter.
@@ -411,7 +445,8 @@ func (dt *dateTime) setNumericDate(tok string) error {
 	case a == b && a >= 1 && a <= 12:
 		dt.month, dt.day = time.Month(a), b
 	case a >= 1 && a <= 12 && b >= 1 && b <= 12:
-		return fmt.Errorf("%q could be day-month-year or month-day-year; write the year first (%04d-%02d-%02d) or the month as a word",
+		return fmt.Errorf(
+			"%q could be day-month-year or month-day-year; write the year first (%04d-%02d-%02d) or the month as a word",
 			tok, c, b, a)
 	default:
 		return fmt.Errorf("%q has no month", tok)
@@ -480,7 +515,8 @@ func parseDigits(s string) (time.Time, error) {
 	case len(s) == 13:
 		return time.UnixMilli(n).UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("a number of %d digits is neither Unix seconds (9 or 10 digits) nor milliseconds (13)", len(s))
+	return time.Time{}, fmt.Errorf(
+		"a number of %d digits is neither Unix seconds (9 or 10 digits) nor milliseconds (13)", len(s))
 }
 
 // meridiemOf returns "am" or "pm" for the ways of writing them, "" otherwise.

@@ -52,7 +52,8 @@ func TestRunEndsAsTheCommandDid(t *testing.T) {
 			if end.Stopped != tt.stopped || end.TimedOut != tt.timedOut {
 				t.Fatalf("ended %+v", end)
 			}
-			if !tt.stopped && !tt.timedOut && (errors.As(end.Err, &exit) != tt.exitErr || (end.Err == nil) == tt.exitErr) {
+			if !tt.stopped && !tt.timedOut && (errors.As(end.Err, &exit) != tt.exitErr ||
+				(end.Err == nil) == tt.exitErr) {
 				t.Errorf("ended with error %v", end.Err)
 			}
 			if started == 0 {

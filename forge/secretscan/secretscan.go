@@ -423,7 +423,8 @@ func dropGeneric(in []Finding) []Finding {
 }
 
 // scanRegion applies rule r to content[from:to].
-func (s *Scanner) scanRegion(r *rule, path string, content []byte, from, to int, lines *lineIndex, out []Finding) []Finding {
+func (s *Scanner) scanRegion(r *rule, path string, content []byte, from, to int, lines *lineIndex,
+	out []Finding) []Finding {
 	region := content[from:to]
 	for _, loc := range r.regex.FindAllSubmatchIndex(region, -1) {
 		for k := range loc {
@@ -468,8 +469,16 @@ func (s *Scanner) scanRegion(r *rule, path string, content []byte, from, to int,
 			findingAllowed(r.allowlists, path, secret, match, line) {
 			continue
 		}
-		out = append(out, Finding{RuleID: r.id, Description: r.description, Line: lineNo,
-			Column: start - lineStart + 1, Redacted: Redact(secret), secret: secret, start: start, end: end})
+		out = append(out, Finding{
+			RuleID:      r.id,
+			Description: r.description,
+			Line:        lineNo,
+			Column:      start - lineStart + 1,
+			Redacted:    Redact(secret),
+			secret:      secret,
+			start:       start,
+			end:         end,
+		})
 	}
 	return out
 }

@@ -44,13 +44,15 @@ func TestScanFindsPlantedSecrets(t *testing.T) {
 			for i, w := range tt.want {
 				g := got[i]
 				if g.RuleID != w.RuleID || g.Line != w.Line || g.Column != w.Column {
-					t.Errorf("finding %d = %s at %d:%d, want %s at %d:%d", i, g.RuleID, g.Line, g.Column, w.RuleID, w.Line, w.Column)
+					t.Errorf("finding %d = %s at %d:%d, want %s at %d:%d", i, g.RuleID, g.Line, g.Column,
+						w.RuleID, w.Line, w.Column)
 				}
 				g.secret = ""
 				if w.Redacted != "" && g.Redacted != w.Redacted {
 					t.Errorf("finding %d redacted as %q, want %q", i, g.Redacted, w.Redacted)
 				}
-				for _, secret := range []string{plantedAWSKey, plantedCairnToken, "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"} {
+				for _, secret := range []string{plantedAWSKey, plantedCairnToken,
+					"MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"} {
 					if strings.Contains(g.Message(), secret) {
 						t.Errorf("finding %d echoes the secret: %s", i, g.Message())
 					}

@@ -92,7 +92,8 @@ func newFixture(b *testing.B) *fixture {
 	srv := servertest.New(b, servertest.WithoutRateLimit())
 	f := &fixture{srv: srv, httpClient: &http.Client{Transport: &http.Transport{
 		MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}}}
-	resp := srv.Do(b, "POST", "/api/v4/projects", srv.AdminToken, map[string]any{"name": "bench-public", "visibility": "public"})
+	resp := srv.Do(b, "POST", "/api/v4/projects", srv.AdminToken,
+		map[string]any{"name": "bench-public", "visibility": "public"})
 	if resp.StatusCode != http.StatusCreated {
 		b.Fatalf("create project: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -100,7 +101,8 @@ func newFixture(b *testing.B) *fixture {
 	resp.JSON(b, &p)
 	f.publicID = p.ID
 	for i := range 30 {
-		resp := srv.Do(b, "POST", "/api/v4/projects", srv.AdminToken, map[string]any{"name": fmt.Sprintf("bench-%02d", i)})
+		resp := srv.Do(b, "POST", "/api/v4/projects", srv.AdminToken,
+			map[string]any{"name": fmt.Sprintf("bench-%02d", i)})
 		if resp.StatusCode != http.StatusCreated {
 			b.Fatalf("create project: %d %s", resp.StatusCode, resp.Body)
 		}
@@ -195,8 +197,9 @@ func reportCPU(b *testing.B, start time.Duration) {
 // BenchmarkHealth is the floor of the HTTP benchmarks: client, loopback and net/http server
 // answering /-/health, with none of the API's middleware.
 func BenchmarkHealth(b *testing.B) {
-	f := &fixture{srv: servertest.New(b, servertest.WithoutRateLimit()), httpClient: &http.Client{Transport: &http.Transport{
-		MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}}}
+	f := &fixture{srv: servertest.New(b, servertest.WithoutRateLimit()),
+		httpClient: &http.Client{Transport: &http.Transport{
+			MaxIdleConns: 128, MaxIdleConnsPerHost: 128, IdleConnTimeout: time.Minute}}}
 	runHTTP(b, f, "/-/health", map[string]string{"anonymous": ""})
 }
 

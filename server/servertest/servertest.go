@@ -116,9 +116,13 @@ func (s *Server) Do(t testing.TB, method, path, token string, body any, headers 
 }
 
 // noRedirects is a client that answers a redirect instead of following it.
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request,
+	[]*http.Request) error {
+	return http.ErrUseLastResponse
+}}
 
-func (s *Server) do(t testing.TB, client *http.Client, method, path, token string, body any, headers ...string) *Response {
+func (s *Server) do(t testing.TB, client *http.Client, method, path, token string, body any,
+	headers ...string) *Response {
 	t.Helper()
 	var rd io.Reader
 	ctype := ""
