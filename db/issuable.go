@@ -55,7 +55,14 @@ func issuableColumns(a, noteable string) string {
 	return a + `.id, ` + a + `.project_id, ` + a + `.iid, ` + a + `.title, ` + a + `.description, ` + a + `.state, ` +
 		authorColumns + `, cu.id, cu.username, cu.name, cu.state, ` + a + `.closed_at, ` + a + `.created_at, ` +
 		a + `.updated_at, (SELECT COUNT(*) FROM notes nt WHERE nt.noteable_type = '` + noteable + `'
-		AND nt.noteable_id = ` + a + `.id AND nt.system = 0), n.full_path || '/' || p.path`
+		AND nt.noteable_id = ` + a + `.id AND nt.system = 0), n.full_path || '/' || p.path, ` +
+		votes(a, noteable, "thumbsup") + `, ` + votes(a, noteable, "thumbsdown")
+}
+
+// votes counts the emoji name awarded to the issuable of kind aliased a.
+func votes(a, kind, name string) string {
+	return `(SELECT COUNT(*) FROM award_emoji ae WHERE ae.awardable_type = '` + kind + `'
+		AND ae.awardable_id = ` + a + `.id AND ae.name = '` + name + `')`
 }
 
 // issuableFrom joins the rows of table (aliased a) with what issuableColumns select.
@@ -92,7 +99,8 @@ func (sc *issuableScan) dest(c *model.Issuable) []any {
 	dest := []any{&c.ID, &c.ProjectID, &c.IID, &c.Title, &c.Description, &c.State, &a.ID, &a.Username,
 		&a.Name, &a.State}
 	dest = append(dest, sc.closer.dest()...)
-	return append(dest, &sc.closed, &sc.created, &sc.updated, &c.UserNotesCount, &c.ProjectPath)
+	return append(dest, &sc.closed, &sc.created, &sc.updated, &c.UserNotesCount, &c.ProjectPath,
+		&c.Upvotes, &c.Downvotes)
 }
 
 func (sc *issuableScan) finish(c *model.Issuable) {

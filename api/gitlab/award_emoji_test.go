@@ -349,3 +349,37 @@ func TestDeletedUsersAwardEmojiPassToTheGhostUser(t *testing.T) {
 	// An administrator takes back the Ghost User's.
 	mustDo(t, f.s, 204, "DELETE", f.url(f.issue+"/award_emoji/"+itoa(list[0].ID)), f.token, nil)
 }
+
+// TestVotesCountThumbs: an issue's and a merge request's upvotes and downvotes count the
+// thumbsup and thumbsdown awarded to them, in the single answer and in lists; other emoji
+// and the comments' awards do not count.
+func TestVotesCountThumbs(t *testing.T) {
+	f := newAwardFixture(t, "public")
+	f.award(f.issue, f.token, "thumbsup")
+	f.award(f.issue, f.tokens["developer"], "+1")
+	f.award(f.issue, f.tokens["guest"], "thumbsdown")
+	f.award(f.issue, f.token, "tada")
+	f.award(f.issueNote, f.token, "thumbsdown")
+	f.award(f.mr, f.token, "thumbsdown")
+	type votes struct {
+		IID       int64 `json:"iid"`
+		Upvotes   int   `json:"upvotes"`
+		Downvotes int   `json:"downvotes"`
+	}
+	for _, c := range []struct {
+		path     string
+		up, down int
+	}{
+		{f.issue, 2, 1},
+		{f.mr, 0, 1},
+	} {
+		got := decode[votes](t, mustDo(t, f.s, 200, "GET", f.url(c.path), f.token, nil))
+		if got.Upvotes != c.up || got.Downvotes != c.down {
+			t.Errorf("%s: upvotes %d, downvotes %d; want %d, %d", c.path, got.Upvotes, got.Downvotes, c.up, c.down)
+		}
+		list := decode[[]votes](t, mustDo(t, f.s, 200, "GET", f.url(c.path[:strings.LastIndexByte(c.path, '/')]), f.token, nil))
+		if len(list) != 1 || list[0].Upvotes != c.up || list[0].Downvotes != c.down {
+			t.Errorf("list of %s: %+v; want upvotes %d, downvotes %d", c.path, list, c.up, c.down)
+		}
+	}
+}

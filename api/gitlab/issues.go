@@ -136,6 +136,8 @@ func (h *Handler) issue(a *forge.Actor, is forge.Issue) Issue {
 		Author:               h.basicUser(is.Author),
 		Type:                 "ISSUE",
 		UserNotesCount:       is.UserNotesCount,
+		Upvotes:              is.Upvotes,
+		Downvotes:            is.Downvotes,
 		DueDate:              datePtr(is.DueDate),
 		Confidential:         is.Confidential,
 		IssueType:            "issue",

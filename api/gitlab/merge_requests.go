@@ -133,6 +133,8 @@ func (h *Handler) mergeRequest(m forge.MergeRequest) MergeRequest {
 		TargetBranch:            m.TargetBranch,
 		SourceBranch:            m.SourceBranch,
 		UserNotesCount:          m.UserNotesCount,
+		Upvotes:                 m.Upvotes,
+		Downvotes:               m.Downvotes,
 		Author:                  h.basicUser(m.Author),
 		Assignees:               c.assignees,
 		Assignee:                c.assignee,

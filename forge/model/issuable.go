@@ -23,6 +23,8 @@ type Issuable struct {
 	Labels         []string
 	Assignees      []User
 	UserNotesCount int
+	// Upvotes and Downvotes count the thumbsup and thumbsdown emoji awarded to it.
+	Upvotes, Downvotes int
 }
 
 // Issue is an issue of a project: what it shares with merge requests (Issuable), its
