@@ -67,43 +67,6 @@ func DeleteAwardEmoji(ctx context.Context, tx *sql.Tx, id int64) error {
 	return nil
 }
 
-// Votes counts the thumbsup and thumbsdown emoji of an awardable.
-type Votes struct {
-	Up, Down int
-}
-
-// AwardVotes counts the thumbsup and thumbsdown emoji of the awardables of type typ with
-// the given ids; those with none are missing from the map.
-func AwardVotes(ctx context.Context, q Querier, typ string, ids []int64) (map[int64]Votes, error) {
-	out := map[int64]Votes{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := q.QueryContext(ctx, `SELECT awardable_id, name, COUNT(*) FROM award_emoji
-		WHERE awardable_type = ? AND awardable_id IN (SELECT value FROM json_each(?)) AND name IN ('thumbsup', 'thumbsdown')
-		GROUP BY awardable_id, name`, typ, jsonInts(ids))
-	if err != nil {
-		return nil, fmt.Errorf("count votes: %w", wrap(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		var n int
-		if err := rows.Scan(&id, &name, &n); err != nil {
-			return nil, wrap(err)
-		}
-		v := out[id]
-		if name == "thumbsup" {
-			v.Up = n
-		} else {
-			v.Down = n
-		}
-		out[id] = v
-	}
-	return out, wrap(rows.Err())
-}
-
 // ReassignAwardEmoji passes user from's awards to the Ghost User to, who may hold the same
 // award more than once.
 func ReassignAwardEmoji(ctx context.Context, tx *sql.Tx, from, to int64) error {

@@ -92,7 +92,7 @@ func (e *defectEnv) user(username string, src forge.MemberSource, level int, sco
 	}
 	if src.Kind != "" {
 		if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, src,
-			forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
+			forge.MemberInput{UserRef: forge.Path(username), AccessLevel: level}, true); err != nil {
 			e.t.Fatal(err)
 		}
 	}
@@ -280,7 +280,7 @@ func TestDefectsOfOthersStayOutOfReach(t *testing.T) {
 	e.user("shopdev", forge.MemberSource{Kind: "project", Ref: e.shop.FullPath()}, forge.Developer, forge.ScopeAPI)
 	if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root,
 		forge.MemberSource{Kind: "project", Ref: app.FullPath()},
-		forge.MemberInput{UserRef: "shopdev", AccessLevel: forge.Developer}, true); err != nil {
+		forge.MemberInput{UserRef: forge.Path("shopdev"), AccessLevel: forge.Developer}, true); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []struct{ key, path string }{{"VAULT-1", "acme/vault"}, {"ACME-1", "acme"}, {"PUB-1", "pub"}} {

@@ -94,7 +94,7 @@ func (e *doraEnv) user(username string, src forge.MemberSource, level int) {
 	}
 	if src.Kind != "" {
 		if _, err := e.forge.Projects.AddOrUpdateMember(e.ctx, e.root, src,
-			forge.MemberInput{UserRef: username, AccessLevel: level}, true); err != nil {
+			forge.MemberInput{UserRef: forge.Path(username), AccessLevel: level}, true); err != nil {
 			e.t.Fatal(err)
 		}
 	}

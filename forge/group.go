@@ -318,8 +318,12 @@ func (s *Projects) DeleteGroup(ctx context.Context, a *Actor, ref Ref) error {
 
 // deleteGoneGroup answers a DELETE of a group that no longer exists.
 func (s *Service) deleteGoneGroup(ctx context.Context, a *Actor, ref Ref) error {
-	id, _ := ref.ID()
-	d, err := db.DeletedNamespaceByRef(ctx, s.db.Read, id, ref.String())
+	id, byID := ref.ID()
+	path := ref.String()
+	if byID {
+		path = "" // by id alone: a deleted group whose path is these digits is another group
+	}
+	d, err := db.DeletedNamespaceByRef(ctx, s.db.Read, id, path)
 	if err != nil {
 		return notFoundAs(err, ResourceGroup)
 	}

@@ -20,7 +20,7 @@ type MemberSource struct {
 // MemberInput describes a membership to add or change.
 type MemberInput struct {
 	// UserRef is the member's id or username.
-	UserRef     string
+	UserRef     Ref
 	AccessLevel int
 	ExpiresAt   *time.Time
 }
@@ -189,7 +189,7 @@ func (s *Projects) AddOrUpdateMember(ctx context.Context, a *Actor, src MemberSo
 	if !canGrant(level, in.AccessLevel) {
 		return Member{}, Forbidden()
 	}
-	u, err := s.Accounts.UserByRef(ctx, a, ParseRef(in.UserRef))
+	u, err := s.Accounts.UserByRef(ctx, a, in.UserRef)
 	if err != nil {
 		return Member{}, err
 	}

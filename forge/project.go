@@ -550,10 +550,10 @@ type ProjectListOptions struct {
 	OrderBy        string
 	Desc           bool
 	// GroupRef lists the projects of one group (with IncludeSubgroups, of its subgroups too).
-	GroupRef         string
+	GroupRef         Ref
 	IncludeSubgroups bool
 	// UserRef lists the projects in one user's personal namespace.
-	UserRef string
+	UserRef Ref
 	// Starred keeps the projects the actor starred; StarredBy those a user starred.
 	Starred   bool
 	StarredBy string
@@ -616,8 +616,8 @@ func (s *Projects) ListProjects(ctx context.Context, a *Actor, o ProjectListOpti
 			f.OwnerUserID = a.User.ID
 		}
 	}
-	if o.GroupRef != "" {
-		g, _, err := s.visibleGroup(ctx, a, ParseRef(o.GroupRef))
+	if o.GroupRef != (Ref{}) {
+		g, _, err := s.visibleGroup(ctx, a, o.GroupRef)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -628,8 +628,8 @@ func (s *Projects) ListProjects(ctx context.Context, a *Actor, o ProjectListOpti
 			}
 		}
 	}
-	if o.UserRef != "" {
-		u, err := s.Accounts.UserByRef(ctx, a, ParseRef(o.UserRef))
+	if o.UserRef != (Ref{}) {
+		u, err := s.Accounts.UserByRef(ctx, a, o.UserRef)
 		if err != nil {
 			return nil, 0, err
 		}

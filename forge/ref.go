@@ -14,6 +14,10 @@ type Ref struct {
 // ID names something by its id.
 func ID(id int64) Ref { return Ref{id: id} }
 
+// Path names something by its path (a full path, a username), digits or not: a group whose
+// path is "2024" is not the group of id 2024.
+func Path(p string) Ref { return Ref{text: p} }
+
 // ParseRef reads a reference from a URL or a form: a positive number is an id, anything else
 // a path.
 func ParseRef(s string) Ref {

@@ -317,10 +317,10 @@ func fixtureProject(ctx context.Context, f *forge.Service, p FixtureProject) err
 func fixtureMembers(ctx context.Context, f *forge.Service, src forge.MemberSource, members []FixtureMember) error {
 	for _, m := range members {
 		_, err := f.Projects.AddOrUpdateMember(ctx, forge.System(), src,
-			forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, true)
+			forge.MemberInput{UserRef: forge.Path(m.Username), AccessLevel: m.AccessLevel}, true)
 		if forge.ErrorCode(err) == forge.EConflict {
 			_, err = f.Projects.AddOrUpdateMember(ctx, forge.System(), src,
-				forge.MemberInput{UserRef: m.Username, AccessLevel: m.AccessLevel}, false)
+				forge.MemberInput{UserRef: forge.Path(m.Username), AccessLevel: m.AccessLevel}, false)
 		}
 		if err != nil {
 			return fmt.Errorf("member %s: %w", m.Username, err)

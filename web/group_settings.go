@@ -16,7 +16,7 @@ type groupHandler func(w http.ResponseWriter, r *http.Request, g forge.Namespace
 // inGroup resolves the group of a page; one the actor may not see is not found.
 func (h *Handler) inGroup(path string, fn groupHandler) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		g, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), forge.ParseRef(path))
+		g, err := h.forge.Projects.GroupByRef(r.Context(), api.Actor(r), forge.Path(path))
 		if err != nil {
 			return err
 		}

@@ -323,7 +323,7 @@ func (h *Handler) namespaceHome(w http.ResponseWriter, r *http.Request, ns forge
 	d := namespaceData{Namespace: ns, IsGroup: ns.Kind == "group"}
 	o := forge.ProjectListOptions{OrderBy: "last_activity_at", Desc: true}
 	if d.IsGroup {
-		o.GroupRef = ns.FullPath
+		o.GroupRef = forge.ID(ns.ID)
 		all := true
 		subs, _, err := h.forge.Projects.ListGroups(ctx, a,
 			forge.GroupListOptions{ParentID: &ns.ID, AllAvailable: &all},
@@ -333,8 +333,8 @@ func (h *Handler) namespaceHome(w http.ResponseWriter, r *http.Request, ns forge
 		}
 		d.Subgroups = subs
 	} else {
-		o.UserRef = ns.Path
-		u, err := h.forge.Accounts.UserByRef(ctx, a, forge.ParseRef(ns.Path))
+		o.UserRef = forge.ID(ns.OwnerID)
+		u, err := h.forge.Accounts.UserByRef(ctx, a, o.UserRef)
 		if err != nil && forge.ErrorCode(err) != forge.ENotFound && forge.ErrorCode(err) != forge.EUnauthorized {
 			return err
 		}

@@ -145,7 +145,7 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, sc *membersS
 	d := &membersData{Username: strings.TrimPrefix(strings.TrimSpace(f.Get("username")), "@"),
 		Expires: f.Get("expires_at")}
 	d.Level, _ = strconv.Atoi(f.Get("access_level"))
-	in := forge.MemberInput{UserRef: d.Username, AccessLevel: d.Level}
+	in := forge.MemberInput{UserRef: forge.Path(d.Username), AccessLevel: d.Level}
 	if d.Username == "" {
 		return h.renderMembers(w, r, sc, http.StatusBadRequest, withError(d, "Name the user to add."))
 	}
@@ -179,7 +179,7 @@ func (h *Handler) changeMember(userID int64) membersHandler {
 		}
 		level, _ := strconv.Atoi(r.PostForm.Get("access_level"))
 		m, err := h.forge.Projects.AddOrUpdateMember(r.Context(), a, sc.Src,
-			forge.MemberInput{UserRef: strconv.FormatInt(userID, 10), AccessLevel: level}, false)
+			forge.MemberInput{UserRef: forge.ID(userID), AccessLevel: level}, false)
 		if handled, err := h.memberFormError(w, r, sc, &membersData{Level: forge.Developer}, err); handled ||
 			err != nil {
 			return err

@@ -128,7 +128,7 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, p api.Params)
 	}
 	if withProjects {
 		projects, _, err := h.forge.Projects.ListProjects(r.Context(), a,
-			forge.ProjectListOptions{GroupRef: formatID(g.ID)},
+			forge.ProjectListOptions{GroupRef: forge.ID(g.ID)},
 			forge.Page{Page: 1, PerPage: api.MaxPerPage})
 		if err != nil {
 			return err
@@ -217,7 +217,7 @@ func (h *Handler) listGroupProjects(w http.ResponseWriter, r *http.Request, p ap
 	if err != nil {
 		return err
 	}
-	o.GroupRef = p.Get("id")
+	o.GroupRef = forge.ParseRef(p.Get("id"))
 	if o.IncludeSubgroups, err = queryBool(r, "include_subgroups"); err != nil {
 		return err
 	}

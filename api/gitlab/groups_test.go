@@ -532,3 +532,22 @@ func TestMinimalAccessSeesTheGroupNotItsProjects(t *testing.T) {
 			map[string]any{"user_id": minID, "access_level": 5}),
 		400, `{"error":"access_level does not have a valid value"}`)
 }
+
+// TestMemberByUsernameOfDigits: a member added by username is the user of that name, even
+// when the name is all digits and another user has it for an id.
+func TestMemberByUsernameOfDigits(t *testing.T) {
+	s := newServer(t)
+	aliceID, alice := s.CreateUser(t, "alice")
+	digitsID, _ := s.CreateUser(t, itoa(aliceID))
+	var g struct{ ID int64 }
+	mustDo(t, s, 201, "POST", "/api/v4/groups", alice, map[string]any{"name": "Team", "path": "team"}).JSON(t, &g)
+	var m struct {
+		ID       int64  `json:"id"`
+		Username string `json:"username"`
+	}
+	mustDo(t, s, 201, "POST", "/api/v4/groups/"+itoa(g.ID)+"/members", alice,
+		map[string]any{"username": itoa(aliceID), "access_level": 30}).JSON(t, &m)
+	if m.ID != digitsID || m.Username != itoa(aliceID) {
+		t.Errorf("added %d (%s); want user %d named %q", m.ID, m.Username, digitsID, itoa(aliceID))
+	}
+}

@@ -82,12 +82,13 @@ func (h *Handler) saveMember(w http.ResponseWriter, r *http.Request, src forge.M
 	if err != nil {
 		return err
 	}
-	mi := forge.MemberInput{UserRef: userRef}
+	mi := forge.MemberInput{UserRef: forge.ParseRef(userRef)}
 	if create {
-		if mi.UserRef, _ = in.String("user_id"); mi.UserRef == "" {
-			mi.UserRef, _ = in.String("username")
-		}
-		if mi.UserRef == "" {
+		if id, _ := in.String("user_id"); id != "" {
+			mi.UserRef = forge.ParseRef(id)
+		} else if name, _ := in.String("username"); name != "" {
+			mi.UserRef = forge.Path(name)
+		} else {
 			return forge.Missing("user_id")
 		}
 	}

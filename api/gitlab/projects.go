@@ -209,7 +209,7 @@ func (h *Handler) listUserProjects(w http.ResponseWriter, r *http.Request, p api
 	if err != nil {
 		return err
 	}
-	o.UserRef = p.Get("id")
+	o.UserRef = forge.ParseRef(p.Get("id"))
 	return h.writeProjects(w, r, o)
 }
 
