@@ -145,13 +145,32 @@ func ListProjects(ctx context.Context, q Querier, f ProjectFilter) ([]model.Proj
 	if order == "" {
 		order = "p.created_at"
 	}
-	// The page's ids are chosen first, and the columns (counts among them) read for those
-	// alone: sorting whole rows would count every matching project's issues, forks and stars.
 	sorted := orderBy(order, "p.id", f.Desc)
-	return listPage(ctx, q, "SELECT COUNT(*)"+projectFrom+cond,
-		"SELECT "+projectColumns+projectFrom+" WHERE p.id IN (SELECT p.id"+projectFrom+cond+sorted+
-			" LIMIT ? OFFSET ?)"+sorted, args, f.Limit, f.Offset, scanProject, pageInside)
+	var total int
+	if err := q.QueryRowContext(ctx, "SELECT COUNT(*)"+projectFrom+cond, args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count projects: %w", wrap(err))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	page := append(args[:len(args):len(args)], limit, f.Offset)
+	if total <= smallProjectList {
+		list, err := queryAll(ctx, q, "SELECT "+projectColumns+projectFrom+cond+sorted+" LIMIT ? OFFSET ?",
+			page, scanProject)
+		return list, total, err
+	}
+	// Past a few pages, the page's ids are chosen first and the columns (counts among them)
+	// read for those alone: sorting whole rows would count every matching project's issues,
+	// forks and stars.
+	list, err := queryAll(ctx, q, "SELECT "+projectColumns+projectFrom+" WHERE p.id IN (SELECT p.id"+projectFrom+
+		cond+sorted+" LIMIT ? OFFSET ?)"+sorted, page, scanProject)
+	return list, total, err
 }
+
+// smallProjectList is how many matching projects are sorted whole rows and all: few enough
+// that choosing the page's ids first would cost more than it saves.
+const smallProjectList = 100
 
 // projectAccessCond is the condition on p (projects) and n (their namespaces) that keeps
 // what f's Visibilities and MemberUserID allow, with its arguments; "" when they are unset.

@@ -262,14 +262,9 @@ func UserWasDeleted(ctx context.Context, q Querier, id int64) (bool, error) {
 	return gone, wrap(err)
 }
 
-// pageInside tells listPage that the select places its own LIMIT ? OFFSET ?, after every
-// other argument.
-const pageInside = true
-
-// listPage runs a count and a paged select sharing args; the select ends with the page's
-// LIMIT and OFFSET unless it places them itself (pageInside).
+// listPage runs a count and a paged select sharing args.
 func listPage[T any](ctx context.Context, q Querier, countSQL, selectSQL string, args []any,
-	limit, offset int, scan func(interface{ Scan(...any) error }) (T, error), inside ...bool) ([]T, int, error) {
+	limit, offset int, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, int, error) {
 	var total int
 	if err := q.QueryRowContext(ctx, countSQL, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count: %w", wrap(err))
@@ -277,10 +272,8 @@ func listPage[T any](ctx context.Context, q Querier, countSQL, selectSQL string,
 	if limit <= 0 {
 		limit = -1
 	}
-	if len(inside) == 0 || !inside[0] {
-		selectSQL += " LIMIT ? OFFSET ?"
-	}
-	items, err := queryAll(ctx, q, selectSQL, append(args[:len(args):len(args)], limit, offset), scan)
+	items, err := queryAll(ctx, q, selectSQL+" LIMIT ? OFFSET ?",
+		append(args[:len(args):len(args)], limit, offset), scan)
 	return items, total, err
 }
 
