@@ -172,7 +172,7 @@ func (s *Issuables) DeleteAwardEmoji(ctx context.Context, a *Actor, aw Awardable
 		case e.User.ID != a.User.ID && !a.IsAdmin():
 			return Unauthorized("")
 		case aw.target.project.Archived:
-			return Forbiddenf("")
+			return Forbidden()
 		}
 		return db.DeleteAwardEmoji(ctx, tx, e.ID)
 	})

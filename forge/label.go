@@ -140,7 +140,7 @@ func (s *Service) labelsWritable(ctx context.Context, a *Actor, projectRef Ref) 
 		return ProjectView{}, err
 	}
 	if v.Access < Reporter {
-		return ProjectView{}, Forbiddenf("")
+		return ProjectView{}, Forbidden()
 	}
 	return v, nil
 }

@@ -28,7 +28,7 @@ func (s *Issuables) RebaseMergeRequest(ctx context.Context, a *Actor, projectRef
 	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, true,
 		func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
 			if !canRebase(v, m, protection) {
-				return Forbiddenf("")
+				return Forbidden()
 			}
 			return nil
 		})

@@ -124,10 +124,10 @@ func (s *Issuables) CreateNote(ctx context.Context, a *Actor, t NoteTarget, in N
 		return Note{}, FieldErrors{"note": {msg}}.Err()
 	}
 	if in.Internal && !t.seesInternalNotes() {
-		return Note{}, Forbiddenf("")
+		return Note{}, Forbidden()
 	}
 	if t.project.Archived {
-		return Note{}, Forbiddenf("")
+		return Note{}, Forbidden()
 	}
 	now := s.Now()
 	n := Note{
@@ -182,7 +182,7 @@ func (s *Issuables) UpdateNote(ctx context.Context, a *Actor, t NoteTarget, id i
 		return Note{}, err
 	}
 	if t.project.Archived {
-		return Note{}, Forbiddenf("")
+		return Note{}, Forbidden()
 	}
 	if body == nil {
 		return Note{}, Missing("body")
@@ -197,7 +197,7 @@ func (s *Issuables) UpdateNote(ctx context.Context, a *Actor, t NoteTarget, id i
 			return err
 		}
 		if n.System || n.Author.ID != a.User.ID && !a.IsAdmin() {
-			return Forbiddenf("")
+			return Forbidden()
 		}
 		n.Body, n.UpdatedAt = *body, s.Now()
 		return db.UpdateNoteBody(ctx, tx, n.ID, n.Body, n.UpdatedAt)
@@ -215,7 +215,7 @@ func (s *Issuables) DeleteNote(ctx context.Context, a *Actor, t NoteTarget, id i
 		return err
 	}
 	if t.project.Archived {
-		return Forbiddenf("")
+		return Forbidden()
 	}
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		n, err := s.findNote(ctx, tx, t, id)
@@ -225,9 +225,9 @@ func (s *Issuables) DeleteNote(ctx context.Context, a *Actor, t NoteTarget, id i
 		case err != nil:
 			return err
 		case n.System && !a.IsAdmin():
-			return Forbiddenf("")
+			return Forbidden()
 		case n.Author.ID != a.User.ID && t.project.Access < Maintainer:
-			return Forbiddenf("")
+			return Forbidden()
 		}
 		return db.DeleteNote(ctx, tx, n.ID)
 	})
