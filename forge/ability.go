@@ -84,7 +84,7 @@ func hiddenUnless(a *Actor, allowed bool) error {
 	case !a.SignedIn():
 		return Unauthorized("")
 	}
-	return NotFound("Page")
+	return NotFound(ResourcePage)
 }
 
 // CanEditIssue reports whether actor a may change issue is of project v: close, reopen,

@@ -104,7 +104,7 @@ func (s *Issuables) GetAwardEmoji(ctx context.Context, a *Actor, aw Awardable, i
 // awardRefused is GitLab's answer to an award it will not make: a not-found of the award
 // emoji, with the reason in its message ("Award Emoji Name has already been taken Not Found").
 func awardRefused(reason string) *Error {
-	e := NotFound("Award Emoji")
+	e := NotFound(ResourceAwardEmoji)
 	if reason != "" {
 		e.Message = "Award Emoji " + reason + " Not Found"
 	}

@@ -86,7 +86,7 @@ func (s *Service) issuableProject(ctx context.Context, a *Actor, projectRef Ref,
 		return ProjectView{}, err
 	}
 	if !k.visible(v) {
-		return ProjectView{}, NotFound("Project")
+		return ProjectView{}, NotFound(ResourceProject)
 	}
 	return v, nil
 }

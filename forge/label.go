@@ -154,7 +154,7 @@ func (s *Service) findLabel(ctx context.Context, q db.Querier, projectID int64, 
 		}
 	}
 	l, err := db.LabelByName(ctx, q, projectID, ref.String())
-	return l, notFoundAs(err, "Label")
+	return l, notFoundAs(err, ResourceLabel)
 }
 
 // ListLabels lists a project's labels by name.
@@ -248,7 +248,7 @@ func (s *Issuables) DeleteLabel(ctx context.Context, a *Actor, projectRef Ref, l
 	return s.db.Write(ctx, func(tx *sql.Tx) error {
 		l, err := s.findLabel(ctx, tx, v.ID, labelRef)
 		if ErrorCode(err) == ENotFound {
-			return nothingToDelete("Label")
+			return nothingToDelete(ResourceLabel)
 		}
 		if err != nil {
 			return err

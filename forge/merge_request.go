@@ -65,8 +65,7 @@ var mergeRequestRows = issuableRows[MergeRequest]{byID: db.MergeRequestByID, byI
 func (s *Service) findMergeRequest(ctx context.Context, q db.Querier, v ProjectView,
 	ref MergeRequestRef) (MergeRequest, error) {
 	return mergeRequestRows.find(ctx, q, v, ref, func() error {
-		// GitLab's bare "404 Not found", naming the resource for dialects that say it.
-		return &Error{Code: ENotFound, Resource: "Merge Request", Message: "Not found"}
+		return NotFound(ResourceMergeRequest)
 	})
 }
 

@@ -118,6 +118,7 @@ type Resource string
 const (
 	ResourceAgent               = Resource("agent")
 	ResourceAgentRun            = Resource("agent_run")
+	ResourceAwardEmoji          = Resource("award_emoji")
 	ResourceBadge               = Resource("badge")
 	ResourceBlob                = Resource("blob")
 	ResourceBranch              = Resource("branch")
@@ -141,6 +142,7 @@ const (
 	ResourceMember              = Resource("member")
 	ResourceMergeRequest        = Resource("merge_request")
 	ResourceNamespace           = Resource("namespace")
+	ResourcePage                = Resource("page")
 	ResourcePersonalAccessToken = Resource("personal_access_token")
 	ResourcePipeline            = Resource("pipeline")
 	ResourceProject             = Resource("project")
@@ -158,12 +160,12 @@ const (
 
 // Resources lists every kind of resource, so that a dialect can check it names them all.
 var Resources = []Resource{
-	ResourceAgent, ResourceAgentRun, ResourceBadge, ResourceBlob, ResourceBranch,
+	ResourceAgent, ResourceAgentRun, ResourceAwardEmoji, ResourceBadge, ResourceBlob, ResourceBranch,
 	ResourceBroadcastMessage, ResourceCommit, ResourceCommitRefs, ResourceCustomAttribute,
 	ResourceDeployKey, ResourceDeployToken, ResourceDeployment, ResourceEmail,
 	ResourceEnvironment, ResourceFile, ResourceGPGKey, ResourceGroup, ResourceIdentity,
 	ResourceImpersonationToken, ResourceIssue, ResourceLabel, ResourceMergeBase,
-	ResourceMember, ResourceMergeRequest, ResourceNamespace, ResourcePersonalAccessToken, ResourcePipeline,
+	ResourceMember, ResourceMergeRequest, ResourceNamespace, ResourcePage, ResourcePersonalAccessToken, ResourcePipeline,
 	ResourceProject, ResourceProtectedBranch, ResourceRef, ResourceRelease, ResourceResourcePath, ResourceSSHKey,
 	ResourceSignature, ResourceTag, ResourceTree, ResourceUser, ResourceWiki,
 }

@@ -218,8 +218,6 @@ var nouns = map[forge.Resource]string{
 	forge.ResourceProject:      "Repository",
 	forge.ResourceNamespace:    "Owner",
 	forge.ResourceMergeRequest: "Pull request",
-	// The name forge/merge_request.go gives its not-found until it names the kind.
-	"Merge Request": "Pull request",
 }
 
 // validationDetails finds the field at fault and the constraint it broke: the first missing

@@ -110,7 +110,7 @@ func TestDescribeErrors(t *testing.T) {
 		{"not found", repos + "/o/r", forge.NotFound(forge.ResourceProject), 404, codeNotFound,
 			"Repository not found", "", ""},
 		{"pull not found", pulls + "/7",
-			&forge.Error{Code: forge.ENotFound, Resource: "Merge Request", Message: "Not found"}, 404,
+			forge.NotFound(forge.ResourceMergeRequest), 404,
 			codeNotFound, "Pull request not found", "", ""},
 		{"no route", "/nothing", &forge.Error{Code: forge.ENotFound, Reason: forge.ReasonNoRoute}, 404,
 			codeNotFound, "Not found", "", ""},
