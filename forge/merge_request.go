@@ -245,19 +245,6 @@ func duplicateMergeRequest(iid int64) error {
 	return Conflictf("Another open merge request already exists for this source branch: !%d", iid)
 }
 
-// ReasonUnprocessable marks requests that are well formed but that the state of things
-// refuses (GitLab answers them with 422).
-const ReasonUnprocessable = "unprocessable"
-
-// Reasons a merge request's branch is refused; Params names its parameter (source_branch or
-// target_branch). Like ReasonUnprocessable, they refuse well-formed requests.
-const (
-	ReasonBlankBranch   = "blank_branch"
-	ReasonMissingBranch = "missing_branch"
-	// ReasonSameBranch: the target branch is the source branch.
-	ReasonSameBranch = "same_branch"
-)
-
 // Unprocessable reports whether e refuses a well-formed request because of the state of
 // things (GitLab answers 422): ReasonUnprocessable, and the refusals of branches.
 func (e *Error) Unprocessable() bool {
@@ -428,10 +415,6 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 	}
 	return notes, nil
 }
-
-// ReasonMergeInProgress marks changes refused because the merge request is locked while it
-// is being merged.
-const ReasonMergeInProgress = "merge_in_progress"
 
 // mergeInProgress refuses a change that a running merge forbids: a locked merge request is
 // merged or opened again shortly, and cannot be closed, retargeted or deleted meanwhile.

@@ -12,19 +12,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 )
 
-// Reasons of merge failures, for dialects that tell them apart (GitLab: 406 and 409).
-const (
-	// ReasonMergeConflict: the branches conflict; nothing was merged.
-	ReasonMergeConflict = "merge_conflict"
-	// ReasonSHAMismatch: the source branch moved past the sha the caller merged.
-	ReasonSHAMismatch = "sha_mismatch"
-	// ReasonCannotMerge: the actor may see the merge request but not merge it.
-	ReasonCannotMerge = "cannot_merge"
-	// ReasonNeedRebase: the project merges by fast-forward only and the source branch is
-	// not a fast-forward of the target; nothing was merged.
-	ReasonNeedRebase = "need_rebase"
-)
-
 // fastForwardOnly reports whether a project's merge method merges only a source branch that
 // is a fast-forward of its target (GitLab's ff, and rebase_merge, its semi-linear history).
 func fastForwardOnly(mergeMethod string) bool {

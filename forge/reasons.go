@@ -108,6 +108,30 @@ const (
 	// ReasonNotMergeable refuses the merge of a merge request whose state (closed, merged)
 	// cannot be merged; Params names the state.
 	ReasonNotMergeable = "not_mergeable"
+
+	// ReasonUnprocessable marks requests that are well formed but that the state of things
+	// refuses (GitLab answers them with 422).
+	ReasonUnprocessable = "unprocessable"
+	// Reasons a merge request's branch is refused; Params names its parameter (source_branch
+	// or target_branch). Like ReasonUnprocessable, they refuse well-formed requests.
+	ReasonBlankBranch   = "blank_branch"
+	ReasonMissingBranch = "missing_branch"
+	// ReasonSameBranch: the target branch is the source branch.
+	ReasonSameBranch = "same_branch"
+	// ReasonMergeInProgress marks changes refused because the merge request is locked while
+	// it is being merged.
+	ReasonMergeInProgress = "merge_in_progress"
+
+	// Reasons of merge failures, for dialects that tell them apart (GitLab: 406 and 409).
+	// ReasonMergeConflict: the branches conflict; nothing was merged.
+	ReasonMergeConflict = "merge_conflict"
+	// ReasonSHAMismatch: the source branch moved past the sha the caller merged.
+	ReasonSHAMismatch = "sha_mismatch"
+	// ReasonCannotMerge: the actor may see the merge request but not merge it.
+	ReasonCannotMerge = "cannot_merge"
+	// ReasonNeedRebase: the project merges by fast-forward only and the source branch is
+	// not a fast-forward of the target; nothing was merged.
+	ReasonNeedRebase = "need_rebase"
 )
 
 // Resource is the kind of thing an error is about: what was not found, or what refused.
