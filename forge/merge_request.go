@@ -245,22 +245,6 @@ func duplicateMergeRequest(iid int64) error {
 	return Conflictf("Another open merge request already exists for this source branch: !%d", iid)
 }
 
-// Unprocessable reports whether e refuses a well-formed request because of the state of
-// things (GitLab answers 422): ReasonUnprocessable, and the refusals of branches.
-func (e *Error) Unprocessable() bool {
-	switch e.Reason {
-	case ReasonUnprocessable, ReasonBlankBranch, ReasonMissingBranch, ReasonSameBranch:
-		return e.Code == EInvalid
-	}
-	return false
-}
-
-func unprocessable(format string, args ...any) *Error {
-	e := Invalidf(format, args...)
-	e.Reason = ReasonUnprocessable
-	return e
-}
-
 // branchRefused is the refusal of the branch that param names, for reason.
 func branchRefused(reason, param, format string, args ...any) *Error {
 	e := Invalidf(format, args...)
@@ -383,9 +367,8 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 	if in.TargetBranch != nil && *in.TargetBranch != m.TargetBranch {
 		switch m.State {
 		case StateMerged:
-			e := unprocessable("Target branch of a merged merge request can't be changed")
-			e.Params = []string{"target_branch"}
-			return nil, e
+			return nil, &Error{Code: EInvalid, Reason: ReasonMergedRetarget, Resource: ResourceMergeRequest,
+				Params: []string{"target_branch"}}
 		case StateLocked:
 			return nil, mergeInProgress("retargeted")
 		}

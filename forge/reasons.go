@@ -118,6 +118,9 @@ const (
 	ReasonMissingBranch = "missing_branch"
 	// ReasonSameBranch: the target branch is the source branch.
 	ReasonSameBranch = "same_branch"
+	// ReasonMergedRetarget refuses to change the target branch (Params) of a merged merge
+	// request.
+	ReasonMergedRetarget = "merged_retarget"
 	// ReasonMergeInProgress marks changes refused because the merge request is locked while
 	// it is being merged.
 	ReasonMergeInProgress = "merge_in_progress"

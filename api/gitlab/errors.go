@@ -98,6 +98,8 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: says(msg{"500 Interna
 	rule{Code: forge.EInvalid, Reason: forge.ReasonBlankBranch, Status: 422, Body: listed},
 	rule{Code: forge.EInvalid, Reason: forge.ReasonMissingBranch, Status: 422, Body: listed},
 	rule{Code: forge.EInvalid, Reason: forge.ReasonSameBranch, Status: 422, Body: listed},
+	rule{Code: forge.EInvalid, Reason: forge.ReasonMergedRetarget, Status: 422,
+		Body: says(msg{[]string{"Target branch of a merged merge request can't be changed"}})},
 	// Releases::CreateService's answer, rendered as it is.
 	rule{Code: forge.EInvalid, Reason: forge.ReasonReleaseRefMissing, Status: 422, Body: asIs},
 	rule{Code: forge.EInvalid, Reason: forge.ReasonGitRefused, Status: 400, Body: asIs},

@@ -182,6 +182,8 @@ func TestMergeRequestLifecycle(t *testing.T) {
 	}
 	mustDo(t, f.s, 404, "GET", f.url("/repository/branches/feature"), f.token, nil)
 	wantJSON(t, f.do("PUT", "/merge_requests/1/merge", f.token, nil), 405, `{"message":"405 Method Not Allowed"}`)
+	wantJSON(t, f.do("PUT", "/merge_requests/1", f.token, map[string]any{"target_branch": "other"}), 422,
+		`{"message":["Target branch of a merged merge request can't be changed"]}`)
 
 	// A merged merge request keeps its diff and commits, and its notes tell its story.
 	changes = decode[mrJSON](t, mustDo(t, f.s, 200, "GET", f.url("/merge_requests/1/changes"), f.token, nil))

@@ -261,12 +261,20 @@ func validationDetails(res resource, e *forge.Error) details {
 // paramConstraints names, in this dialect's words, the rule a refused parameter broke, by
 // forge's reason; other reasons are their own names.
 var paramConstraints = map[string]string{
-	"":                        "invalid",
-	forge.ReasonInvalidParam:  "invalid",
-	forge.ReasonUnprocessable: "invalid",
-	forge.ReasonBlankBranch:   "required",
-	forge.ReasonMissingBranch: "not_found",
-	forge.ReasonSameBranch:    "same_as_head",
+	"":                         "invalid",
+	forge.ReasonInvalidParam:   "invalid",
+	forge.ReasonUnprocessable:  "invalid",
+	forge.ReasonBlankBranch:    "required",
+	forge.ReasonMissingBranch:  "not_found",
+	forge.ReasonSameBranch:     "same_as_head",
+	forge.ReasonMergedRetarget: "invalid",
+}
+
+// reasonWords are this dialect's sentences for the refusals forge states as data alone.
+var reasonWords = map[string]func(e *forge.Error) string{
+	forge.ReasonMergedRetarget: func(*forge.Error) string {
+		return "Target branch of a merged pull request can't be changed"
+	},
 }
 
 func firstKey(fields map[string][]string) string {
@@ -316,6 +324,8 @@ func validationMessage(res resource, e *forge.Error, d details) string {
 	case d.Constraint == "required" && d.Field != "" && (e.Reason == forge.ReasonMissingParam ||
 		e.Reason == forge.ReasonMissingOneOf):
 		return res.noun + " " + d.Field + " is required"
+	case reasonWords[e.Reason] != nil:
+		return reasonWords[e.Reason](e)
 	case e.Message != "":
 		return res.words(e.Message)
 	case d.Field != "":
