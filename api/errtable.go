@@ -70,6 +70,20 @@ func (t *ErrorTable[B]) Answer(e *forge.Error) (int, B) {
 	return r.Status, body
 }
 
+// Done is the past participle of an action an error names ("closed" for forge.ActionClose),
+// for the dialects that speak English.
+func Done(action string) string {
+	switch action {
+	case forge.ActionClose:
+		return "closed"
+	case forge.ActionRetarget:
+		return "retargeted"
+	case forge.ActionDelete:
+		return "deleted"
+	}
+	return "changed"
+}
+
 // Noun is the plain name of a kind of resource with a capital ("Deploy key"), for a dialect
 // that has no word of its own for it; "" for none.
 func Noun(r forge.Resource) string {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -242,7 +243,8 @@ func validateBranchPair(source, target string) error {
 
 // duplicateMergeRequest is the error of a second open merge request for one pair of branches.
 func duplicateMergeRequest(iid int64) error {
-	return Conflictf("Another open merge request already exists for this source branch: !%d", iid)
+	return &Error{Code: EConflict, Reason: ReasonDuplicateOpen, Resource: ResourceMergeRequest,
+		Value: strconv.FormatInt(iid, 10)}
 }
 
 // branchRefused is the refusal of the branch that param names, for reason.
@@ -370,7 +372,7 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 			return nil, &Error{Code: EInvalid, Reason: ReasonMergedRetarget, Resource: ResourceMergeRequest,
 				Params: []string{"target_branch"}}
 		case StateLocked:
-			return nil, mergeInProgress("retargeted")
+			return nil, mergeInProgress(ActionRetarget)
 		}
 		if err := validateBranchPair(m.SourceBranch, *in.TargetBranch); err != nil {
 			return nil, err
@@ -383,7 +385,7 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 	}
 	switch {
 	case in.StateEvent == "close" && m.State == StateLocked:
-		return nil, mergeInProgress("closed")
+		return nil, mergeInProgress(ActionClose)
 	case in.StateEvent == "reopen" && m.State == StateClosed:
 		if err := tips.applyTo(m); err != nil {
 			return nil, err
@@ -400,10 +402,10 @@ func (s *Service) changeMergeRequest(ctx context.Context, tx *sql.Tx, a *Actor, 
 }
 
 // mergeInProgress refuses a change that a running merge forbids: a locked merge request is
-// merged or opened again shortly, and cannot be closed, retargeted or deleted meanwhile.
-func mergeInProgress(what string) *Error {
-	return &Error{Code: EConflict, Reason: ReasonMergeInProgress,
-		Message: "The merge request is being merged and can't be " + what + " now"}
+// merged or opened again shortly, and cannot be closed, retargeted or deleted meanwhile
+// (action: ActionClose, ActionRetarget, ActionDelete).
+func mergeInProgress(action string) *Error {
+	return &Error{Code: EConflict, Reason: ReasonMergeInProgress, Resource: ResourceMergeRequest, Value: action}
 }
 
 // mergeRequestFieldsChanged reports whether the columns UpdateMergeRequest writes from an
@@ -431,7 +433,7 @@ func (s *Issuables) DeleteMergeRequest(ctx context.Context, a *Actor, projectRef
 		case err != nil:
 			return err
 		case cur.State == StateLocked:
-			return mergeInProgress("deleted")
+			return mergeInProgress(ActionDelete)
 		}
 		if err := db.DeleteTargetEvents(ctx, tx, NoteableMergeRequest, cur.ID); err != nil {
 			return err

@@ -80,7 +80,7 @@ func (s *Service) branchTipsOf(v ProjectView, source, target string) (branchTips
 func (t *branchTips) applyTo(m *MergeRequest) error {
 	switch {
 	case t == nil || t.source != m.SourceBranch || t.target != m.TargetBranch:
-		return Conflictf("The merge request changed meanwhile; try again")
+		return &Error{Code: EConflict, Reason: ReasonChangedMeanwhile, Resource: ResourceMergeRequest}
 	case t.missingSource:
 		return branchRefused(ReasonMissingBranch, "source_branch", "Source branch %q does not exist", m.SourceBranch)
 	case t.missing:
@@ -347,8 +347,7 @@ func (s *Issuables) MergeMergeRequest(ctx context.Context, a *Actor, projectRef 
 	v, m, err := s.lockMergeRequest(ctx, a, projectRef, ref, false,
 		func(v ProjectView, m MergeRequest, protection func(string) BranchProtection) error {
 			if !protection(m.TargetBranch).AllowsMerge(v.Access) || v.Archived {
-				return &Error{Code: EForbidden, Reason: ReasonCannotMerge,
-					Message: "You are not allowed to merge this merge request"}
+				return &Error{Code: EForbidden, Reason: ReasonCannotMerge, Resource: ResourceMergeRequest}
 			}
 			return nil
 		})

@@ -122,8 +122,14 @@ const (
 	// request.
 	ReasonMergedRetarget = "merged_retarget"
 	// ReasonMergeInProgress marks changes refused because the merge request is locked while
-	// it is being merged.
+	// it is being merged; Value is the action refused (ActionClose, ...).
 	ReasonMergeInProgress = "merge_in_progress"
+	// ReasonDuplicateOpen refuses a second open merge request for one pair of branches;
+	// Value is the iid of the open one.
+	ReasonDuplicateOpen = "duplicate_open"
+	// ReasonChangedMeanwhile refuses a change to the Resource that another change overtook
+	// while it was made; trying again may succeed.
+	ReasonChangedMeanwhile = "changed_meanwhile"
 
 	// Reasons of merge failures, for dialects that tell them apart (GitLab: 406 and 409).
 	// ReasonMergeConflict: the branches conflict; nothing was merged.
@@ -135,6 +141,13 @@ const (
 	// ReasonNeedRebase: the project merges by fast-forward only and the source branch is
 	// not a fast-forward of the target; nothing was merged.
 	ReasonNeedRebase = "need_rebase"
+)
+
+// The actions an error may name as its Value (ReasonMergeInProgress).
+const (
+	ActionClose    = "close"
+	ActionRetarget = "retarget"
+	ActionDelete   = "delete"
 )
 
 // Resource is the kind of thing an error is about: what was not found, or what refused.

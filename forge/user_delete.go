@@ -136,7 +136,7 @@ func deleteContributions(ctx context.Context, tx *sql.Tx, user int64) error {
 		return err
 	}
 	if locked {
-		return mergeInProgress("deleted")
+		return mergeInProgress(ActionDelete)
 	}
 	return db.DeleteContributions(ctx, tx, user)
 }

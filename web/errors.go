@@ -31,6 +31,16 @@ var errorTable = api.NewErrorTable(rule{Status: http.StatusInternalServerError, 
 			}
 			return errorData{Message: api.Noun(e.Resource) + " " + e.Value + " already exists"}
 		}},
+	rule{Code: forge.EConflict, Reason: forge.ReasonMergeInProgress, Status: http.StatusConflict,
+		Body: func(e *forge.Error) errorData {
+			return errorData{Message: "The merge request is being merged and can't be " + api.Done(e.Value) + " now."}
+		}},
+	rule{Code: forge.EConflict, Reason: forge.ReasonDuplicateOpen, Status: http.StatusConflict,
+		Body: func(e *forge.Error) errorData {
+			return errorData{Message: "Another open merge request already exists for this source branch: !" + e.Value}
+		}},
+	rule{Code: forge.EConflict, Reason: forge.ReasonChangedMeanwhile, Status: http.StatusConflict,
+		Body: says("", "The merge request changed meanwhile; try again.")},
 	rule{Code: forge.EUnauthorized, Status: http.StatusUnauthorized, Body: asIs},
 	rule{Code: forge.EForbidden, Status: http.StatusForbidden, Body: func(e *forge.Error) errorData {
 		if e.Message == "" {
@@ -52,6 +62,8 @@ var errorTable = api.NewErrorTable(rule{Status: http.StatusInternalServerError, 
 		}},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonForcePushDenied, Status: http.StatusForbidden,
 		Body: says("", "This branch is protected: it may not be rewritten.")},
+	rule{Code: forge.EForbidden, Reason: forge.ReasonCannotMerge, Status: http.StatusForbidden,
+		Body: says("", "You may not merge this merge request.")},
 	rule{Code: forge.EForbidden, Reason: forge.ReasonArchived, Status: http.StatusForbidden,
 		Body: says("", "This project is archived: its code is read-only.")},
 	rule{Code: forge.ENotAllowed, Status: http.StatusMethodNotAllowed, Body: asIs},

@@ -122,6 +122,14 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: says(msg{"500 Interna
 		return answer{body: msg{existsWords(e)}}
 	}},
 	rule{Code: forge.EConflict, Reason: forge.ReasonMergeConflict, Status: 406, Body: asIs},
+	rule{Code: forge.EConflict, Reason: forge.ReasonMergeInProgress, Status: 409, Body: func(e *forge.Error) answer {
+		return answer{body: msg{"The merge request is being merged and can't be " + api.Done(e.Value) + " now"}}
+	}},
+	rule{Code: forge.EConflict, Reason: forge.ReasonDuplicateOpen, Status: 409, Body: func(e *forge.Error) answer {
+		return answer{body: msg{"Another open merge request already exists for this source branch: !" + e.Value}}
+	}},
+	rule{Code: forge.EConflict, Reason: forge.ReasonChangedMeanwhile, Status: 409,
+		Body: says(msg{"The merge request changed meanwhile; try again"})},
 	// GitLab refuses a source to rebase as it refuses conflicts.
 	rule{Code: forge.EConflict, Reason: forge.ReasonNeedRebase, Status: 406,
 		Body: says(msg{"Branch cannot be merged"})},

@@ -99,7 +99,10 @@ var errorTable = api.NewErrorTable(rule{Status: 500, Body: fixed(codeInternal, "
 	}},
 	rule{Code: forge.EForbidden, Status: 403, Body: func(e *forge.Error) words {
 		return func(r *http.Request) errorDetail {
-			msg := resourceOf(r).words(e.Message)
+			msg := e.Message
+			if w := reasonWords[e.Reason]; w != nil {
+				msg = w(e)
+			}
 			if msg == "" {
 				msg = "You are not allowed to do this"
 			}
@@ -176,15 +179,6 @@ func resourceOf(r *http.Request) resource {
 	return repoResource
 }
 
-// words puts a forge message in this dialect's words: forge speaks GitLab's, where pull
-// requests are merge requests.
-func (res resource) words(msg string) string {
-	if res.noun != pullResource.noun {
-		return msg
-	}
-	return strings.NewReplacer("merge request", "pull request", "Merge request", "Pull request").Replace(msg)
-}
-
 // first is the parameter of params that comes first in the resource's order.
 func (res resource) first(params []string) string {
 	for _, p := range res.order {
@@ -246,6 +240,9 @@ func validationDetails(res resource, e *forge.Error) details {
 		return details{Field: "head", Constraint: "merge_conflict"}
 	case e.Reason == forge.ReasonNeedRebase:
 		return details{Field: "head", Constraint: "need_rebase"}
+	case e.Reason == forge.ReasonDuplicateOpen:
+		// The seed names no constraint for a second open pull request.
+		return details{}
 	case e.Reason == forge.ReasonMalformedBody:
 		return details{Field: "body", Constraint: "malformed"}
 	case len(e.Params) > 0:
@@ -275,6 +272,16 @@ var reasonWords = map[string]func(e *forge.Error) string{
 	forge.ReasonMergedRetarget: func(*forge.Error) string {
 		return "Target branch of a merged pull request can't be changed"
 	},
+	forge.ReasonMergeInProgress: func(e *forge.Error) string {
+		return "The pull request is being merged and can't be " + api.Done(e.Value) + " now"
+	},
+	forge.ReasonDuplicateOpen: func(e *forge.Error) string {
+		return "Another open pull request already exists for this source branch: !" + e.Value
+	},
+	forge.ReasonChangedMeanwhile: func(*forge.Error) string {
+		return "The pull request changed meanwhile; try again"
+	},
+	forge.ReasonCannotMerge: func(*forge.Error) string { return "You are not allowed to merge this pull request" },
 }
 
 func firstKey(fields map[string][]string) string {
@@ -327,7 +334,7 @@ func validationMessage(res resource, e *forge.Error, d details) string {
 	case reasonWords[e.Reason] != nil:
 		return reasonWords[e.Reason](e)
 	case e.Message != "":
-		return res.words(e.Message)
+		return e.Message
 	case d.Field != "":
 		return res.noun + " " + d.Field + " is invalid"
 	}
