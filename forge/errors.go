@@ -57,7 +57,8 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Detail is the error in plain words, for logs and the command line: Message, or for a
-// resource not found, its name ("Project Not Found").
+// resource not found, its name ("Project Not Found"), or the reason with what it is about
+// ("merge request: merge in progress (delete)").
 func (e *Error) Detail() string {
 	switch {
 	case e.Message != "":
@@ -66,8 +67,17 @@ func (e *Error) Detail() string {
 		return title(e.Resource.String()) + " Not Found"
 	case e.Code == ENotFound:
 		return "Not found"
+	case e.Reason == "":
+		return ""
 	}
-	return ""
+	d := strings.ReplaceAll(e.Reason, "_", " ")
+	if e.Resource != "" {
+		d = e.Resource.String() + ": " + d
+	}
+	if e.Value != "" {
+		d += " (" + e.Value + ")"
+	}
+	return d
 }
 
 // FieldSummary renders the field messages as one sentence ("name has already been taken, ...").
