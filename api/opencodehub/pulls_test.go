@@ -381,3 +381,15 @@ func TestUnknownPullNumbers(t *testing.T) {
 		})
 	}
 }
+
+// A second open pull request for the same branches is refused in this dialect's words.
+func TestSecondOpenPullIsAConflict(t *testing.T) {
+	t.Parallel()
+	f := newPullFixture(t)
+	f.open(t, "Feature", "feature-branch")
+	e := fails(t, call(t, f.s, "POST", "/api/repos/owner/repo/pulls", f.token,
+		`{"title": "Again", "head": "feature-branch", "base": "main"}`), http.StatusConflict, "CONFLICT", "", "")
+	if want := "Another open pull request already exists for this source branch: !1"; e.Error.Message != want {
+		t.Fatalf("message %q, want %q", e.Error.Message, want)
+	}
+}
