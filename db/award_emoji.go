@@ -47,9 +47,27 @@ func AwardEmojiByID(ctx context.Context, q Querier, typ string, awardableID, id 
 		" WHERE ae.id = ? AND ae.awardable_type = ? AND ae.awardable_id = ?", id, typ, awardableID))
 }
 
-// InsertAwardEmoji adds e and returns its id; the same user, name and awardable twice is
-// ErrConstraint.
+// InsertAwardEmoji adds e and returns its id, only while its awardable exists: one deleted
+// meanwhile (whose trigger took its awards along) is ErrNotFound, and the same user, name and
+// awardable twice is ErrConstraint.
 func InsertAwardEmoji(ctx context.Context, tx *sql.Tx, e model.AwardEmoji) (int64, error) {
+	table := map[string]string{NoteableIssue: "issues", NoteableMergeRequest: "merge_requests",
+		"Note": "notes"}[e.AwardableType]
+	if table == "" {
+		return 0, fmt.Errorf("insert award emoji: awardable type %q", e.AwardableType)
+	}
+	var exists, taken bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = ?),
+		EXISTS (SELECT 1 FROM award_emoji WHERE awardable_type = ? AND awardable_id = ? AND user_id = ? AND name = ?)`,
+		e.AwardableID, e.AwardableType, e.AwardableID, e.User.ID, e.Name).Scan(&exists, &taken); err != nil {
+		return 0, fmt.Errorf("insert award emoji: %w", wrap(err))
+	}
+	switch {
+	case !exists:
+		return 0, ErrNotFound
+	case taken:
+		return 0, ErrConstraint
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO award_emoji (project_id, awardable_type, awardable_id, user_id, name,
 		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		e.ProjectID, e.AwardableType, e.AwardableID, e.User.ID, e.Name, ms(e.CreatedAt), ms(e.UpdatedAt))

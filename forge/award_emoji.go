@@ -146,6 +146,11 @@ func (s *Issuables) AwardEmoji(ctx context.Context, a *Actor, aw Awardable, name
 		e.ID, err = db.InsertAwardEmoji(ctx, tx, e)
 		return err
 	})
+	if errors.Is(err, db.ErrNotFound) {
+		// Deleted while the award was being made.
+		return AwardEmoji{}, NotFound(map[string]Resource{NoteableIssue: ResourceIssue,
+			NoteableMergeRequest: ResourceMergeRequest}[aw.typ])
+	}
 	if errors.Is(err, db.ErrConstraint) {
 		return AwardEmoji{}, awardRefused("Name has already been taken")
 	}

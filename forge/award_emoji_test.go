@@ -107,3 +107,37 @@ func TestAwardEmojiGoWithTheirAwardable(t *testing.T) {
 		t.Errorf("after deleting the project, %d awards remain", got)
 	}
 }
+
+// An award to what was deleted while the award was being made is not found, and leaves no
+// award behind: the awardable is looked at again inside the write.
+func TestAwardToWhatWasDeletedMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	root := h.root()
+	p, err := h.forge.Projects.CreateProject(ctx, root, forge.ProjectInput{Name: name("p")}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := h.forge.Issuables.CreateIssue(ctx, root, forge.ID(p.ID), forge.IssueInput{Title: name("t")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, err := h.forge.Issuables.IssueNoteTarget(ctx, root, forge.ID(p.ID), forge.IssueRef{N: is.IID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.forge.Issuables.DeleteIssue(ctx, root, forge.ID(p.ID), forge.IssueRef{N: is.IID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.forge.Issuables.AwardEmoji(ctx, root, target.Awardable(), "thumbsup")
+	if forge.ErrorCode(err) != forge.ENotFound {
+		t.Errorf("award to a deleted issue: %v, want not found", err)
+	}
+	var n int
+	if err := h.db.Read.QueryRowContext(ctx, "SELECT COUNT(*) FROM award_emoji").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d awards left to a deleted issue", n)
+	}
+}
