@@ -49,8 +49,8 @@ func (s *Issuables) MergeRequestParticipants(ctx context.Context, a *Actor, proj
 }
 
 // participants lists the users of leading and the authors of the target's notes the actor may
-// read, keeping those whom sees lets see the target (seen as that user would see the
-// project).
+// read, keeping the active ones whom sees lets see the target (seen as that user would see
+// the project).
 func (s *Service) participants(ctx context.Context, t NoteTarget, leading []int64,
 	sees func(*Actor, ProjectView) bool) ([]User, error) {
 	users, err := db.Participants(ctx, s.db.Read, t.typ, t.id, leading, t.seesInternalNotes())
@@ -60,17 +60,13 @@ func (s *Service) participants(ctx context.Context, t NoteTarget, leading []int6
 	p := t.project.Project
 	out := make([]User, 0, len(users))
 	for _, u := range users {
+		if u.State != "active" {
+			continue // a blocked or banned user reads nothing
+		}
 		ua := &Actor{User: &u}
-		uv := ProjectView{Project: p}
-		switch {
-		case u.IsAdmin:
-			uv.Access = AdminAccess
-		case p.Namespace.OwnerID == u.ID:
-			uv.Access = Owner
-		default:
-			if uv.Access, err = db.ProjectAccessLevel(ctx, s.db.Read, p.ID, p.NamespaceID, u.ID, s.Now()); err != nil {
-				return nil, err
-			}
+		uv, err := s.projectLevels(ctx, ua, p)
+		if err != nil {
+			return nil, err
 		}
 		if canSee(ua, p.Visibility, uv.Access) && sees(ua, uv) {
 			out = append(out, u)

@@ -107,6 +107,12 @@ func TestMergeRequestParticipants(t *testing.T) {
 		tokens["reporter"]), "root developer maintainer reporter leaver"; got != want {
 		t.Errorf("participants: %q, want %q", got, want)
 	}
+	mustDo(t, f.s, 201, "POST", "/api/v4/users/"+itoa(leaverID)+"/block", f.s.AdminToken, nil)
+	if got, want := participantNames(t, f, path,
+		tokens["reporter"]), "root developer maintainer reporter"; got != want {
+		t.Errorf("participants once a commenter is blocked: %q, want %q", got, want)
+	}
+	mustDo(t, f.s, 201, "POST", "/api/v4/users/"+itoa(leaverID)+"/unblock", f.s.AdminToken, nil)
 	mustDo(t, f.s, 204, "DELETE", f.url("/members/"+itoa(leaverID)), f.token, nil)
 	if got, want := participantNames(t, f, path,
 		tokens["reporter"]), "root developer maintainer reporter"; got != want {
