@@ -52,21 +52,17 @@ func AwardEmojiByID(ctx context.Context, q Querier, typ string, awardableID, id 
 // awardable twice is ErrConstraint.
 func InsertAwardEmoji(ctx context.Context, tx *sql.Tx, e model.AwardEmoji) (int64, error) {
 	table := map[string]string{NoteableIssue: "issues", NoteableMergeRequest: "merge_requests",
-		"Note": "notes"}[e.AwardableType]
+		AwardableNote: "notes"}[e.AwardableType]
 	if table == "" {
 		return 0, fmt.Errorf("insert award emoji: awardable type %q", e.AwardableType)
 	}
-	var exists, taken bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = ?),
-		EXISTS (SELECT 1 FROM award_emoji WHERE awardable_type = ? AND awardable_id = ? AND user_id = ? AND name = ?)`,
-		e.AwardableID, e.AwardableType, e.AwardableID, e.User.ID, e.Name).Scan(&exists, &taken); err != nil {
+	var exists bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = ?)`,
+		e.AwardableID).Scan(&exists); err != nil {
 		return 0, fmt.Errorf("insert award emoji: %w", wrap(err))
 	}
-	switch {
-	case !exists:
+	if !exists {
 		return 0, ErrNotFound
-	case taken:
-		return 0, ErrConstraint
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO award_emoji (project_id, awardable_type, awardable_id, user_id, name,
 		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,

@@ -147,9 +147,10 @@ func (s *Issuables) AwardEmoji(ctx context.Context, a *Actor, aw Awardable, name
 		return err
 	})
 	if errors.Is(err, db.ErrNotFound) {
-		// Deleted while the award was being made.
+		// Deleted while the award was being made; a note not found names no resource, as
+		// note.go's lookups do.
 		return AwardEmoji{}, NotFound(map[string]Resource{NoteableIssue: ResourceIssue,
-			NoteableMergeRequest: ResourceMergeRequest}[aw.typ])
+			NoteableMergeRequest: ResourceMergeRequest, AwardableNote: ""}[aw.typ])
 	}
 	if errors.Is(err, db.ErrConstraint) {
 		return AwardEmoji{}, awardRefused("Name has already been taken")

@@ -404,9 +404,4 @@ func (s *Projects) ListGroups(ctx context.Context, a *Actor, o GroupListOptions,
 	return db.ListNamespaces(ctx, s.db.Read, f)
 }
 
-// GroupAccessLevel returns the actor's access level to a group it may see.
-func (s *Projects) GroupAccessLevel(ctx context.Context, a *Actor, g Namespace) (int, error) {
-	return s.namespaceAccess(ctx, a, g)
-}
-
 func formatID(id int64) string { return strconv.FormatInt(id, 10) }

@@ -337,9 +337,6 @@ func (s *Projects) MemberAbilities(ctx context.Context, a *Actor, src MemberSour
 	return MemberAbilities{level: level, userID: a.User.ID, kind: src.Kind, sourceID: id}, nil
 }
 
-// CanAdd reports whether the actor may add members.
-func (m MemberAbilities) CanAdd() bool { return len(m.Levels()) > 0 }
-
 // Levels lists the access levels the actor may grant, lowest first.
 func (m MemberAbilities) Levels() []int {
 	var out []int

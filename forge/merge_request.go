@@ -102,7 +102,11 @@ func (s *Issuables) MergeRequestNoteTarget(ctx context.Context, a *Actor, projec
 	if err != nil {
 		return NoteTarget{}, err
 	}
-	return NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, title: m.Title, project: v}, nil
+	return mergeRequestNoteTarget(v, m), nil
+}
+
+func mergeRequestNoteTarget(v ProjectView, m MergeRequest) NoteTarget {
+	return NoteTarget{typ: NoteableMergeRequest, id: m.ID, iid: m.IID, title: m.Title, project: v}
 }
 
 // applyMergeRequestFields validates the title and description of in onto m, and the draft

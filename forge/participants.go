@@ -15,10 +15,7 @@ func (s *Issuables) IssueParticipants(ctx context.Context, a *Actor, projectRef 
 	if err != nil {
 		return nil, err
 	}
-	leading := []int64{is.Author.ID}
-	for _, u := range is.Assignees {
-		leading = append(leading, u.ID)
-	}
+	leading := append([]int64{is.Author.ID}, userIDs(is.Assignees)...)
 	return s.participants(ctx, issueNoteTarget(v, is), leading, func(u *Actor, uv ProjectView) bool {
 		return issuesVisible(uv) && canSeeIssue(u, uv, is)
 	})
@@ -29,21 +26,12 @@ func (s *Issuables) IssueParticipants(ctx context.Context, a *Actor, projectRef 
 // each once, in that order; only users who may see the merge request themselves.
 func (s *Issuables) MergeRequestParticipants(ctx context.Context, a *Actor, projectRef Ref,
 	ref MergeRequestRef) ([]User, error) {
-	t, err := s.MergeRequestNoteTarget(ctx, a, projectRef, ref)
+	v, m, err := s.visibleMergeRequest(ctx, a, projectRef, ref)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.findMergeRequest(ctx, s.db.Read, t.project, ref)
-	if err != nil {
-		return nil, err
-	}
-	leading := []int64{m.Author.ID}
-	for _, list := range [][]User{m.Assignees, m.Reviewers} {
-		for _, u := range list {
-			leading = append(leading, u.ID)
-		}
-	}
-	return s.participants(ctx, t, leading, func(_ *Actor, uv ProjectView) bool {
+	leading := append(append([]int64{m.Author.ID}, userIDs(m.Assignees)...), userIDs(m.Reviewers)...)
+	return s.participants(ctx, mergeRequestNoteTarget(v, m), leading, func(_ *Actor, uv ProjectView) bool {
 		return mergeRequestsVisible(uv)
 	})
 }

@@ -48,9 +48,12 @@ func (r *Repo) renamedFrom(parent, tree plumbing.Hash, o *blameOrigin) (p string
 	if !isRegular(o.mode) {
 		return "", treeItem{}, false, nil
 	}
-	dst, err := r.ReadBlob(o.blob, 0)
-	if err != nil {
-		return "", treeItem{}, false, err
+	dst := o.content
+	if dst == nil {
+		var err error
+		if dst, err = r.ReadBlob(o.blob, 0); err != nil {
+			return "", treeItem{}, false, err
+		}
 	}
 	dc := countChunks(dst)
 	score, read := 0.0, int64(0)
@@ -58,20 +61,25 @@ func (r *Repo) renamedFrom(parent, tree plumbing.Hash, o *blameOrigin) (p string
 		if !isRegular(it.mode) {
 			continue
 		}
+		// The sizes first: a file too different in size to be half alike is not read.
+		size, err := r.BlobSize(it.hash)
+		if err != nil {
+			return "", treeItem{}, false, err
+		}
+		small, large := min(size, int64(len(dst))), max(size, int64(len(dst)))
+		if large-small > small {
+			continue
+		}
+		if read += size; read > maxRenameBytes {
+			break // git gives up on inexact renames past its limits too
+		}
 		src, err := r.ReadBlob(it.hash, 0)
 		if err != nil {
 			return "", treeItem{}, false, err
 		}
-		if read += int64(len(src)); read > maxRenameBytes {
-			break // git gives up on inexact renames past its limits too
-		}
-		small, large := min(len(src), len(dst)), max(len(src), len(dst))
-		if large-small > small {
-			continue // too different in size to be half alike
-		}
 		s := similarity(countChunks(src), dc)
-		if s >= blameRenameScore && (s > score || s == score && path.Base(deleted[i]) == path.Base(o.path) &&
-			path.Base(deleted[best]) != path.Base(o.path)) {
+		if s >= blameRenameScore && (s > score || s == score && best >= 0 &&
+			path.Base(deleted[i]) == path.Base(o.path) && path.Base(deleted[best]) != path.Base(o.path)) {
 			best, score = i, s
 		}
 	}

@@ -365,7 +365,7 @@ func mergeError(err error) (string, int, bool) {
 		return msg, status, true
 	}
 	e := forge.ErrorOf(err)
-	if e.Code == forge.ENotAllowed || e.Code == forge.EConflict {
+	if e.Code == forge.ENotAllowed { // formError answers the others
 		return e.Message, statusOf[e.Code], true
 	}
 	return "", 0, false
